@@ -1,0 +1,275 @@
+//! The commands behind the CLI: run the pipeline, print diagnostics and reports,
+//! and decide the exit code (0 success; 1 errors in the sources or drift; 2 usage
+//! and I/O errors).
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{self, Code, Diagnostic, Format, did_you_mean};
+use crate::emit::{self, ChangeKind, Filter, Plan};
+use crate::output::OutputTree;
+use crate::source::SourceMap;
+use crate::{Compilation, compile, schema};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy)]
+pub struct Output {
+    pub format: Format,
+    pub color: bool,
+}
+
+/// The arguments of `build`, `check` and `diff`.
+pub struct Options {
+    pub root: PathBuf,
+    /// The folder the output tree's paths are relative to.
+    pub tree: PathBuf,
+    pub envs: Vec<String>,
+    pub services: Vec<String>,
+}
+
+fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, output: Output) {
+    if diags.is_empty() {
+        return;
+    }
+    eprint!(
+        "{}",
+        diag::render(diags, sources, output.format, output.color)
+    );
+}
+
+/// Compiles and prints diagnostics; returns the tree, or the exit code to stop with.
+fn compile_ok(root: &Path, output: Output) -> Result<(Compilation, OutputTree), u8> {
+    if !root.is_dir() {
+        eprintln!("error: `{}` is not a directory", root.display());
+        return Err(EXIT_USAGE);
+    }
+    let mut compilation = compile(root);
+    print_diagnostics(&compilation.diagnostics, &compilation.sources, output);
+    let unreadable = compilation
+        .diagnostics
+        .iter()
+        .any(|d| matches!(d.code, Code::E0101 | Code::E0106));
+    match compilation.tree.take() {
+        Some(tree) => Ok((compilation, tree)),
+        None if unreadable => Err(EXIT_USAGE),
+        None => Err(EXIT_FAILED),
+    }
+}
+
+/// Checks that `--env` and `--service` name things that exist.
+fn filter(options: &Options, compilation: &Compilation) -> Result<Filter, u8> {
+    let Some(model) = &compilation.model else {
+        return Err(EXIT_FAILED);
+    };
+    let envs: Vec<&str> = model
+        .platform
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut services: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+    services.dedup();
+    for (given, known, what) in [
+        (&options.envs, &envs, "environment"),
+        (&options.services, &services, "service"),
+    ] {
+        for name in given.iter().filter(|n| !known.contains(&n.as_str())) {
+            let help = did_you_mean(name, known.iter().copied()).unwrap_or_default();
+            eprintln!("error: no {what} named `{name}` {help}");
+            return Err(EXIT_USAGE);
+        }
+    }
+    Ok(Filter {
+        envs: options.envs.clone(),
+        services: options.services.clone(),
+    })
+}
+
+fn planned(options: &Options, output: Output) -> Result<(Compilation, Plan), u8> {
+    let (compilation, tree) = compile_ok(&options.root, output)?;
+    let filter = filter(options, &compilation)?;
+    let plan = emit::plan(&tree, &options.tree, &filter);
+    if !plan.refused.is_empty() {
+        print_diagnostics(&plan.refused, &compilation.sources, output);
+        return Err(EXIT_FAILED);
+    }
+    Ok((compilation, plan))
+}
+
+pub fn build(options: &Options, output: Output) -> u8 {
+    let (_, plan) = match planned(options, output) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if let Err(d) = emit::write(&options.tree, &plan) {
+        print_diagnostics(&[d], &SourceMap::default(), output);
+        return EXIT_USAGE;
+    }
+    let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
+    let written = plan.changes.len() - count(ChangeKind::Stale);
+    eprintln!(
+        "pave build: {written} file(s) written, {} stale file(s) removed",
+        count(ChangeKind::Stale)
+    );
+    EXIT_OK
+}
+
+pub fn check(options: &Options, output: Output) -> u8 {
+    let (_, plan) = match planned(options, output) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if plan.is_clean() {
+        eprintln!("pave check: the output tree matches the sources");
+        return EXIT_OK;
+    }
+    let mut report = String::new();
+    for change in &plan.changes {
+        report.push_str(&format!("{}: {}\n", change.kind.as_str(), change.path));
+        if change.kind != ChangeKind::Stale {
+            report.push_str(&unified_diff(
+                &change.path,
+                change.old.as_deref(),
+                change.new.as_deref(),
+            ));
+        }
+    }
+    if plan.changes.is_empty() {
+        report.push_str(&format!("changed: {}\n", plan.manifest_path));
+    }
+    let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
+    let total = plan.changes.len().max(1);
+    report.push_str(&format!(
+        "pave check: {total} file(s) differ ({} changed, {} missing, {} stale, {} edited by hand); run `{}` to update them\n",
+        count(ChangeKind::Changed).max(usize::from(plan.changes.is_empty())),
+        count(ChangeKind::Missing),
+        count(ChangeKind::Stale),
+        count(ChangeKind::HandEdited),
+        fix_command(options),
+    ));
+    print!("{report}");
+    if output.format == Format::Github {
+        for change in &plan.changes {
+            println!(
+                "::error file={},title=pave check::{} (run {})",
+                change.path,
+                change.kind.as_str(),
+                fix_command(options)
+            );
+        }
+    }
+    EXIT_FAILED
+}
+
+pub fn diff(options: &Options, output: Output) -> u8 {
+    let (_, plan) = match planned(options, output) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    for change in &plan.changes {
+        print!(
+            "{}",
+            unified_diff(&change.path, change.old.as_deref(), change.new.as_deref())
+        );
+    }
+    EXIT_OK
+}
+
+pub fn lint(root: &Path, output: Output) -> u8 {
+    match compile_ok(root, output) {
+        Ok(_) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
+/// Prints each resolved value of a service with the layer and place it came from.
+pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> u8 {
+    let (compilation, _) = match compile_ok(root, output) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(model) = &compilation.model else {
+        return EXIT_FAILED;
+    };
+    let selected: Vec<_> = model
+        .services
+        .iter()
+        .filter(|s| s.name == service && (envs.is_empty() || envs.contains(&s.env)))
+        .collect();
+    if selected.is_empty() {
+        let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+        let help = did_you_mean(service, names.iter().copied()).unwrap_or_default();
+        eprintln!("error: no service `{service}` in the selected environments {help}");
+        return EXIT_USAGE;
+    }
+    for s in selected {
+        println!("{} in {} (namespace {})", s.name, s.env, s.namespace);
+        for (pointer, origin) in &s.provenance {
+            let Some(value) = s
+                .fields
+                .pointer(pointer)
+                .filter(|v| !v.is_object() && !v.is_array())
+            else {
+                continue;
+            };
+            let place = origin.span.map_or_else(String::new, |span| {
+                let lc = compilation.sources.line_col(span);
+                format!(
+                    " {}:{}:{}",
+                    compilation.sources.file(span.file).name,
+                    lc.line,
+                    lc.col
+                )
+            });
+            println!(
+                "  {:<32} {:<28} {}{}",
+                pointer.trim_start_matches('/').replace('/', "."),
+                value,
+                origin.layer.as_str(),
+                place
+            );
+        }
+    }
+    EXIT_OK
+}
+
+pub fn schema(kind: &str) -> u8 {
+    match schema::text(kind) {
+        Some(text) => {
+            print!("{text}");
+            EXIT_OK
+        }
+        None => EXIT_USAGE,
+    }
+}
+
+fn unified_diff(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> String {
+    let old_text = old.map(String::from_utf8_lossy).unwrap_or_default();
+    let new_text = new.map(String::from_utf8_lossy).unwrap_or_default();
+    let a = if old.is_some() {
+        format!("a/{path}")
+    } else {
+        "/dev/null".into()
+    };
+    let b = if new.is_some() {
+        format!("b/{path}")
+    } else {
+        "/dev/null".into()
+    };
+    similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .to_string()
+}
+
+fn fix_command(options: &Options) -> String {
+    let mut cmd = format!("pave build --root {}", options.root.display());
+    if options.tree != options.root {
+        cmd.push_str(&format!(" --tree {}", options.tree.display()));
+    }
+    cmd
+}

@@ -1,0 +1,96 @@
+//! Stable diagnostic codes.
+//!
+//! Codes are part of pave's public contract: users search for them and CI
+//! annotations show them. Never renumber; add new codes at the end of a family.
+//! `E01xx` load, `E02xx` schema, `E03xx` policy, `E04xx` check/emit, `E05xx` resolve.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// A file could not be read.
+    E0101,
+    /// A file is not valid UTF-8.
+    E0102,
+    /// A YAML syntax error.
+    E0103,
+    /// A key appears twice in one mapping.
+    E0104,
+    /// A file is empty or holds no document.
+    E0105,
+    /// The platform file is missing.
+    E0106,
+    /// A file holds more than one YAML document.
+    E0107,
+    /// A YAML feature pave does not accept (tags, anchors of mappings as keys, non-string keys).
+    E0108,
+    /// A value does not match the schema (type, enum, range, pattern).
+    E0201,
+    /// A field the schema does not know.
+    E0202,
+    /// A required field is missing.
+    E0203,
+    /// An unknown `${...}` placeholder.
+    E0501,
+    /// An unknown size class.
+    E0502,
+    /// A `needs` entry names a service that does not exist.
+    E0503,
+    /// A file stem differs from the `name` inside it.
+    E0504,
+    /// Two services share one name.
+    E0505,
+    /// A name is not a DNS-1123 label.
+    E0506,
+    /// An `environments.<env>` block names an environment the platform does not define.
+    E0507,
+    /// A `needs` entry is a module need, which this version cannot resolve yet.
+    E0508,
+    /// A placeholder names an output a need does not have.
+    E0509,
+    /// A resolved value is invalid for the output (e.g. autoscale min above max).
+    E0510,
+    /// The output tree could not be written.
+    E0401,
+    /// An output path would leave the output roots.
+    E0402,
+    /// A file pave would write exists and is not owned by pave.
+    E0403,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::E0101 => "E0101",
+            Code::E0102 => "E0102",
+            Code::E0103 => "E0103",
+            Code::E0104 => "E0104",
+            Code::E0105 => "E0105",
+            Code::E0106 => "E0106",
+            Code::E0107 => "E0107",
+            Code::E0108 => "E0108",
+            Code::E0201 => "E0201",
+            Code::E0202 => "E0202",
+            Code::E0203 => "E0203",
+            Code::E0501 => "E0501",
+            Code::E0502 => "E0502",
+            Code::E0503 => "E0503",
+            Code::E0504 => "E0504",
+            Code::E0505 => "E0505",
+            Code::E0506 => "E0506",
+            Code::E0507 => "E0507",
+            Code::E0508 => "E0508",
+            Code::E0509 => "E0509",
+            Code::E0510 => "E0510",
+            Code::E0401 => "E0401",
+            Code::E0402 => "E0402",
+            Code::E0403 => "E0403",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,197 @@
+//! Human-readable diagnostics in the rustc look, drawn by miette.
+//!
+//! Labels in the primary label's file are drawn in one snippet; labels in other
+//! files (a platform default behind a service value) follow as related snippets.
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+
+use super::{Diagnostic, Severity};
+use crate::source::{FileId, SourceMap};
+
+/// Renders diagnostics one after another, each followed by a blank line, then a summary line.
+pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let report = Report::new(d, sources);
+        // Writing into a String cannot fail.
+        let _ = handler.render_report(&mut out, &report);
+        out.push('\n');
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    if !diags.is_empty() {
+        out.push_str(&summary(errors, warnings));
+        out.push('\n');
+    }
+    out
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, w) => plural(w, "warning"),
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// A file's text with its repository-relative name, as miette wants to see it.
+struct Named<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl SourceCode for Named<'_> {
+    fn read_span<'s>(
+        &'s self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'s> + 's>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// One miette report: the labels of one file, plus related reports for other files.
+struct Report<'a> {
+    message: String,
+    code: Option<&'static str>,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<Named<'a>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report<'a>>,
+}
+
+impl<'a> Report<'a> {
+    fn new(d: &Diagnostic, sources: &'a SourceMap) -> Report<'a> {
+        let severity = match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        };
+        let mut help: Vec<String> = d.help.iter().cloned().collect();
+        help.extend(d.notes.iter().map(|n| format!("note: {n}")));
+        let mut message = d.message.clone();
+        if d.labels.is_empty()
+            && let Some(file) = &d.file
+        {
+            message = format!("{file}: {message}");
+        }
+        let mut report = Report {
+            message,
+            code: Some(d.code.as_str()),
+            severity,
+            help: (!help.is_empty()).then(|| help.join("\n")),
+            source: None,
+            labels: Vec::new(),
+            related: Vec::new(),
+        };
+        let Some(primary) = d.primary_span() else {
+            return report;
+        };
+        report.source = Some(named(sources, primary.file));
+        for label in &d.labels {
+            let span = SourceSpan::new(label.span.start.into(), label.span.end - label.span.start);
+            let text = (!label.message.is_empty()).then(|| label.message.clone());
+            if label.span.file == primary.file {
+                report.labels.push(match label.primary {
+                    true => LabeledSpan::new_primary_with_span(text, span),
+                    false => LabeledSpan::new_with_span(text, span),
+                });
+            } else {
+                report.related.push(Report {
+                    message: label.message.clone(),
+                    code: None,
+                    severity: miette::Severity::Advice,
+                    help: None,
+                    source: Some(named(sources, label.span.file)),
+                    labels: vec![LabeledSpan::new_with_span(None, span)],
+                    related: Vec::new(),
+                });
+            }
+        }
+        report
+    }
+}
+
+fn named(sources: &SourceMap, id: FileId) -> Named<'_> {
+    let f = sources.file(id);
+    Named {
+        name: &f.name,
+        text: &f.text,
+    }
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.code.map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        match self.labels.is_empty() {
+            true => None,
+            false => Some(Box::new(self.labels.iter().cloned())),
+        }
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        match self.related.is_empty() {
+            true => None,
+            false => Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            )),
+        }
+    }
+}

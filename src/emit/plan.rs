@@ -1,0 +1,207 @@
+//! Comparing the in-memory tree with the tree on disk: what `build` would change.
+
+use std::fs;
+use std::path::Path;
+
+use super::manifest::{self, Manifest, sha256_hex};
+use crate::diag::{Code, Diagnostic};
+use crate::output::{OutputTree, Scope};
+
+/// `--env` / `--service`: which part of the tree a command looks at. Empty means all.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub envs: Vec<String>,
+    pub services: Vec<String>,
+}
+
+impl Filter {
+    pub fn matches(&self, scope: &Scope) -> bool {
+        let env_ok =
+            self.envs.is_empty() || scope.env.as_ref().is_some_and(|e| self.envs.contains(e));
+        let service_ok = self.services.is_empty()
+            || scope
+                .service
+                .as_ref()
+                .is_some_and(|s| self.services.contains(s));
+        env_ok && service_ok
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// The sources produce other content than the tree holds.
+    Changed,
+    /// The file on disk differs from what pave last wrote (its manifest hash).
+    HandEdited,
+    /// The sources produce the file; the tree lacks it.
+    Missing,
+    /// The tree has a file pave owns that the sources no longer produce.
+    Stale,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Changed => "changed",
+            ChangeKind::HandEdited => "edited by hand",
+            ChangeKind::Missing => "missing",
+            ChangeKind::Stale => "stale",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub path: String,
+    pub kind: ChangeKind,
+    /// The bytes on disk, when the file exists.
+    pub old: Option<Vec<u8>>,
+    /// The bytes the sources produce, unless stale.
+    pub new: Option<Vec<u8>>,
+}
+
+/// Everything `build` would do to the tree on disk.
+#[derive(Debug)]
+pub struct Plan {
+    /// In path order.
+    pub changes: Vec<Change>,
+    pub manifest_path: String,
+    pub manifest_bytes: Vec<u8>,
+    pub manifest_changed: bool,
+    /// Paths pave will not write: outside the output roots or not owned by pave.
+    pub refused: Vec<Diagnostic>,
+}
+
+impl Plan {
+    pub fn is_clean(&self) -> bool {
+        self.changes.is_empty() && !self.manifest_changed
+    }
+}
+
+/// Compares `tree` with the files under `dir`, within `filter`.
+pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
+    let root = tree.roots.first().cloned().unwrap_or_default();
+    let manifest_path = format!("{root}/{}", manifest::FILE_NAME);
+    let old_bytes = fs::read(dir.join(&manifest_path)).ok();
+    let old = old_bytes
+        .as_deref()
+        .and_then(Manifest::parse)
+        .unwrap_or_default();
+    let mut changes = Vec::new();
+    let mut refused = Vec::new();
+    for artifact in tree.files.values().filter(|a| filter.matches(&a.scope)) {
+        if !is_safe(&artifact.path, &tree.roots) {
+            refused.push(outside_roots(&artifact.path));
+            continue;
+        }
+        let on_disk = fs::read(dir.join(&artifact.path)).ok();
+        let Some(disk) = on_disk else {
+            changes.push(Change {
+                path: artifact.path.clone(),
+                kind: ChangeKind::Missing,
+                old: None,
+                new: Some(artifact.bytes.clone()),
+            });
+            continue;
+        };
+        if disk == artifact.bytes {
+            continue;
+        }
+        let kind = match old.files.get(&artifact.path) {
+            Some(entry) if entry.sha256 != sha256_hex(&disk) => ChangeKind::HandEdited,
+            Some(_) => ChangeKind::Changed,
+            None => {
+                refused.push(
+                    Diagnostic::error(Code::E0403, format!("`{}` exists and pave does not own it", artifact.path))
+                        .in_file(artifact.path.clone())
+                        .help("pave only overwrites files its manifest lists; move or delete this file, then build again"),
+                );
+                continue;
+            }
+        };
+        changes.push(Change {
+            path: artifact.path.clone(),
+            kind,
+            old: Some(disk),
+            new: Some(artifact.bytes.clone()),
+        });
+    }
+    for (path, entry) in &old.files {
+        if tree.files.contains_key(path) || !filter.matches(&entry.scope()) {
+            continue;
+        }
+        if !is_safe(path, &tree.roots) {
+            continue;
+        }
+        if let Ok(disk) = fs::read(dir.join(path)) {
+            changes.push(Change {
+                path: path.clone(),
+                kind: ChangeKind::Stale,
+                old: Some(disk),
+                new: None,
+            });
+        }
+    }
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = merged_manifest(&old, tree, filter);
+    let manifest_bytes = manifest.to_bytes();
+    let manifest_changed = old_bytes.as_deref() != Some(manifest_bytes.as_slice());
+    Plan {
+        changes,
+        manifest_path,
+        manifest_bytes,
+        manifest_changed,
+        refused,
+    }
+}
+
+/// The manifest after a build: entries outside the filter are kept as they were.
+fn merged_manifest(old: &Manifest, tree: &OutputTree, filter: &Filter) -> Manifest {
+    let mut manifest = Manifest::of(tree);
+    manifest
+        .files
+        .retain(|_, entry| filter.matches(&entry.scope()));
+    for (path, entry) in &old.files {
+        if !filter.matches(&entry.scope()) {
+            manifest.files.insert(path.clone(), entry.clone());
+        }
+    }
+    manifest
+}
+
+/// A relative `/`-separated path inside one of the output roots, with no `.` or `..`.
+fn is_safe(path: &str, roots: &[String]) -> bool {
+    let segments_ok = !path.starts_with('/')
+        && !path.contains('\\')
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..");
+    segments_ok && roots.iter().any(|r| path.starts_with(&format!("{r}/")))
+}
+
+fn outside_roots(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0402,
+        format!("refusing to write `{path}`: it is outside the output roots"),
+    )
+    .in_file(path.to_string())
+    .help("this is a bug in pave; please report it")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_must_stay_inside_the_roots() {
+        let roots = vec!["generated".to_string()];
+        assert!(is_safe(
+            "generated/kubernetes/dev/a/deployment.yaml",
+            &roots
+        ));
+        assert!(!is_safe("generated/../etc/passwd", &roots));
+        assert!(!is_safe("/generated/x", &roots));
+        assert!(!is_safe("other/x", &roots));
+        assert!(!is_safe("generatedx/y", &roots));
+    }
+}

@@ -1,0 +1,60 @@
+//! pave: a declarative platform compiler.
+//!
+//! The pipeline runs one way: `load -> schema -> model -> resolve -> render -> emit`.
+//! [`compile`] runs it in memory and returns the output tree with every diagnostic;
+//! only [`emit`] touches the output tree on disk.
+
+pub mod cli;
+pub mod diag;
+pub mod emit;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod resolve;
+pub mod schema;
+pub mod source;
+pub mod yaml_writer;
+
+use std::path::Path;
+
+use diag::Diagnostic;
+use output::OutputTree;
+use resolve::Model;
+use source::SourceMap;
+
+/// The result of compiling a platform repository in memory.
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// Sorted by file, offset and code.
+    pub diagnostics: Vec<Diagnostic>,
+    pub model: Option<Model>,
+    /// Present only when there is no error.
+    pub tree: Option<OutputTree>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Loads, checks, resolves and renders the repository at `root`. Writes nothing.
+pub fn compile(root: &Path) -> Compilation {
+    let mut sources = SourceMap::default();
+    let (inputs, mut diagnostics) = load::load(root, &mut sources);
+    let (model, resolve_diags) = resolve::resolve(&inputs, &sources);
+    diagnostics.extend(resolve_diags);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let tree = match (&model, has_errors) {
+        (Some(model), false) => Some(render::render(model)),
+        _ => None,
+    };
+    diag::sort(&mut diagnostics, &sources);
+    Compilation {
+        sources,
+        diagnostics,
+        model,
+        tree,
+    }
+}

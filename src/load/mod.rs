@@ -1,0 +1,164 @@
+//! Loading: the only stage that reads input files.
+//!
+//! It finds the platform file and the service files under a repository root and
+//! turns each into a [`Document`]: a format-neutral value tree (`serde_json::Value`)
+//! plus a [`PathIndex`] from each node's JSON pointer to its spans. Everything
+//! after this stage is independent of the input format.
+
+mod path_index;
+mod yaml;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use path_index::{NodeSpans, PathIndex, pointer_push};
+
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+
+/// One parsed input file.
+#[derive(Debug)]
+pub struct Document {
+    pub file: FileId,
+    pub value: serde_json::Value,
+    pub index: PathIndex,
+}
+
+impl Document {
+    /// The span of the value at a JSON pointer, or of its closest ancestor that has one.
+    pub fn span(&self, pointer: &str) -> Span {
+        self.index
+            .value_span(pointer)
+            .unwrap_or(Span::new(self.file, 0, 0))
+    }
+
+    /// The span of the key at a JSON pointer (the value's span when it has no key).
+    pub fn key_span(&self, pointer: &str) -> Span {
+        self.index
+            .key_span(pointer)
+            .unwrap_or_else(|| self.span(pointer))
+    }
+}
+
+/// The input files of a platform repository.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub platform: Option<Document>,
+    /// Service files in file-name order.
+    pub services: Vec<Document>,
+}
+
+/// Reads the platform file and every service file under `root`.
+pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut inputs = Inputs::default();
+    let platform = ["platform.yaml", "platform.yml"]
+        .iter()
+        .map(|n| root.join(n))
+        .find(|p| p.is_file());
+    match platform {
+        Some(path) => inputs.platform = load_file(root, &path, sources, &mut diags),
+        None if root.join("platform.kdl").is_file() => diags.push(kdl_not_yet("platform.kdl")),
+        None => diags.push(
+            Diagnostic::error(Code::E0106, "no platform file found")
+                .in_file("platform.yaml")
+                .help(format!(
+                    "create `platform.yaml` in {} or pass `--root` to the platform repository",
+                    root.display()
+                )),
+        ),
+    }
+    for path in service_files(&root.join("services")) {
+        let name = relative_name(root, &path);
+        if name.ends_with(".kdl") {
+            diags.push(kdl_not_yet(&name));
+            continue;
+        }
+        if let Some(doc) = load_file(root, &path, sources, &mut diags) {
+            inputs.services.push(doc);
+        }
+    }
+    (inputs, diags)
+}
+
+fn kdl_not_yet(name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0101,
+        "KDL input is not supported by this version of pave",
+    )
+    .in_file(name)
+    .help("write this file as YAML for now")
+}
+
+/// Service files: `services/*.yaml|*.yml|*.kdl`, sorted by name, dot-files skipped.
+fn service_files(dir: &Path) -> Vec<PathBuf> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.')
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml" | "kdl")
+                )
+        })
+        .collect()
+}
+
+fn relative_name(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn load_file(
+    root: &Path,
+    path: &Path,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Document> {
+    let name = relative_name(root, path);
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(Code::E0101, format!("cannot read file: {e}")).in_file(name),
+            );
+            return None;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let file = sources.add(name, path.to_path_buf(), lossy);
+            diags.push(
+                Diagnostic::error(Code::E0102, "file is not valid UTF-8")
+                    .primary(Span::new(file, offset, offset + 1), "invalid byte here")
+                    .help("save the file as UTF-8"),
+            );
+            return None;
+        }
+    };
+    let file = sources.add(name, path.to_path_buf(), text);
+    let (doc, mut file_diags) = yaml::parse(file, &sources.file(file).text);
+    diags.append(&mut file_diags);
+    doc
+}
+
+/// Parses YAML text that did not come from disk (tests, embedded data).
+pub fn parse_yaml(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
+    yaml::parse(file, text)
+}

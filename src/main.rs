@@ -1,0 +1,127 @@
+//! The `pave` command line: argument parsing and exit codes; the work is in the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use pave::cli::{self, Options, Output};
+use pave::diag::Format;
+
+#[derive(Parser)]
+#[command(
+    name = "pave",
+    version,
+    about = "A declarative platform compiler",
+    max_term_width = 100
+)]
+struct Cli {
+    /// How diagnostics are printed (default: github when GITHUB_ACTIONS=true, else human).
+    #[arg(long, global = true, value_enum)]
+    format: Option<FormatArg>,
+    /// Colors in human output.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    color: ColorArg,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile and write the output tree.
+    Build(TreeArgs),
+    /// Compile in memory and compare with the committed output tree; exit 1 on any difference.
+    Check(TreeArgs),
+    /// Show what `build` would change, as a unified diff.
+    Diff(TreeArgs),
+    /// Check the sources (schemas and references); write nothing.
+    Lint(RootArgs),
+    /// Show a service's resolved values and where each came from.
+    Explain {
+        /// The service's name.
+        service: String,
+        /// Environments to show (repeatable; default: all).
+        #[arg(long = "env")]
+        envs: Vec<String>,
+        #[command(flatten)]
+        root: RootArgs,
+    },
+    /// Print the JSON Schema of an input file.
+    Schema {
+        #[arg(value_parser = ["platform", "service"], default_value = "service")]
+        kind: String,
+    },
+}
+
+#[derive(Args)]
+struct RootArgs {
+    /// The platform repository (default: the current directory).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+}
+
+#[derive(Args)]
+struct TreeArgs {
+    #[command(flatten)]
+    root: RootArgs,
+    /// Where the output tree lives (default: the repository root); used for golden trees.
+    #[arg(long)]
+    tree: Option<PathBuf>,
+    /// Only this environment (repeatable).
+    #[arg(long = "env")]
+    envs: Vec<String>,
+    /// Only this service (repeatable).
+    #[arg(long = "service")]
+    services: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = match cli.format {
+        Some(FormatArg::Human) => Format::Human,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Github) => Format::Github,
+        None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => Format::Github,
+        None => Format::Human,
+    };
+    let color = match cli.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let output = Output { format, color };
+    let tree_options = |a: TreeArgs| Options {
+        tree: a.tree.unwrap_or_else(|| a.root.root.clone()),
+        root: a.root.root,
+        envs: a.envs,
+        services: a.services,
+    };
+    let code = match cli.command {
+        Command::Build(a) => cli::build(&tree_options(a), output),
+        Command::Check(a) => cli::check(&tree_options(a), output),
+        Command::Diff(a) => cli::diff(&tree_options(a), output),
+        Command::Lint(a) => cli::lint(&a.root, output),
+        Command::Explain {
+            service,
+            envs,
+            root,
+        } => cli::explain(&root.root, &service, &envs, output),
+        Command::Schema { kind } => cli::schema(&kind),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,204 @@
+//! How traffic and data reach a service: Service, Ingress, NetworkPolicy,
+//! ExternalSecret and ServiceMonitor.
+
+use std::collections::BTreeMap;
+
+use super::objects::*;
+use super::workload::secret_name;
+use super::{metadata, object, selector};
+use crate::resolve::{Platform, ResolvedService};
+
+pub fn service(platform: &Platform, s: &ResolvedService) -> Object<Spec<ServiceSpec>> {
+    let mut ports = vec![ServicePort {
+        name: "http",
+        port: s.port,
+        target_port: "http",
+        protocol: "TCP",
+    }];
+    if let Some(m) = s.metrics.as_ref().filter(|m| m.port != s.port) {
+        ports.push(ServicePort {
+            name: "metrics",
+            port: m.port,
+            target_port: "metrics",
+            protocol: "TCP",
+        });
+    }
+    let spec = ServiceSpec {
+        kind: "ClusterIP",
+        selector: selector(s),
+        ports,
+    };
+    object(
+        "v1",
+        "Service",
+        metadata(platform, s, s.name.clone()),
+        Spec { spec },
+    )
+}
+
+pub fn ingress(platform: &Platform, s: &ResolvedService) -> Option<Object<Spec<IngressSpec>>> {
+    let route = s.route.as_ref()?;
+    let mut meta = metadata(platform, s, s.name.clone());
+    if let Some(issuer) = &platform.ingress.cluster_issuer {
+        meta.annotations
+            .insert("cert-manager.io/cluster-issuer".into(), issuer.clone());
+    }
+    if platform.ingress.external_dns {
+        meta.annotations.insert(
+            "external-dns.alpha.kubernetes.io/hostname".into(),
+            route.host.clone(),
+        );
+    }
+    let spec = IngressSpec {
+        ingress_class_name: platform.ingress.class.clone(),
+        tls: vec![IngressTls {
+            hosts: vec![route.host.clone()],
+            secret_name: format!("{}-tls", s.name),
+        }],
+        rules: vec![IngressRule {
+            host: route.host.clone(),
+            http: IngressHttp {
+                paths: vec![IngressPath {
+                    path: route.path.clone(),
+                    path_type: "Prefix",
+                    backend: IngressBackend {
+                        service: IngressServiceBackend {
+                            name: s.name.clone(),
+                            port: PortName { name: "http" },
+                        },
+                    },
+                }],
+            },
+        }],
+    };
+    Some(object(
+        "networking.k8s.io/v1",
+        "Ingress",
+        meta,
+        Spec { spec },
+    ))
+}
+
+/// Ingress only from the services that declare this one in `needs`, from the ingress
+/// controller when routed, and from Prometheus on the metrics port. With no rule at
+/// all, the policy denies every inbound connection.
+pub fn network_policy(
+    platform: &Platform,
+    s: &ResolvedService,
+    consumers: &[&ResolvedService],
+) -> Object<Spec<NetworkPolicySpec>> {
+    let peer = |namespace: &str, pods: BTreeMap<String, String>| NetworkPolicyPeer {
+        namespace_selector: LabelSelector {
+            match_labels: BTreeMap::from([(
+                "kubernetes.io/metadata.name".to_string(),
+                namespace.to_string(),
+            )]),
+        },
+        pod_selector: LabelSelector { match_labels: pods },
+    };
+    let port = |name: &'static str| {
+        vec![NetworkPolicyPort {
+            protocol: "TCP",
+            port: name,
+        }]
+    };
+    let mut rules = Vec::new();
+    if !consumers.is_empty() {
+        rules.push(NetworkPolicyIngressRule {
+            from: consumers
+                .iter()
+                .map(|c| peer(&c.namespace, selector(c)))
+                .collect(),
+            ports: port("http"),
+        });
+    }
+    if s.route.is_some() {
+        let i = &platform.ingress;
+        rules.push(NetworkPolicyIngressRule {
+            from: vec![peer(&i.controller_namespace, i.controller_labels.clone())],
+            ports: port("http"),
+        });
+    }
+    if let Some(m) = &s.metrics {
+        let mon = &platform.monitoring;
+        rules.push(NetworkPolicyIngressRule {
+            from: vec![peer(&mon.namespace, mon.prometheus_labels.clone())],
+            ports: port(if m.port == s.port { "http" } else { "metrics" }),
+        });
+    }
+    let spec = NetworkPolicySpec {
+        pod_selector: LabelSelector {
+            match_labels: selector(s),
+        },
+        policy_types: vec!["Ingress"],
+        ingress: rules,
+    };
+    object(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        metadata(platform, s, s.name.clone()),
+        Spec { spec },
+    )
+}
+
+pub fn external_secret(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<ExternalSecretSpec>>> {
+    if s.secrets.is_empty() {
+        return None;
+    }
+    let store = platform.secret_store.clone()?;
+    let spec = ExternalSecretSpec {
+        refresh_interval: "1h",
+        secret_store_ref: StoreRef {
+            kind: "ClusterSecretStore",
+            name: store,
+        },
+        target: ExternalSecretTarget {
+            name: secret_name(s),
+            creation_policy: "Owner",
+        },
+        data: s
+            .secrets
+            .iter()
+            .map(|r| ExternalSecretData {
+                secret_key: r.env_name.clone(),
+                remote_ref: RemoteRef {
+                    key: r.path.clone(),
+                    property: r.key.clone(),
+                },
+            })
+            .collect(),
+    };
+    Some(object(
+        "external-secrets.io/v1",
+        "ExternalSecret",
+        metadata(platform, s, secret_name(s)),
+        Spec { spec },
+    ))
+}
+
+pub fn service_monitor(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<ServiceMonitorSpec>>> {
+    let m = s.metrics.as_ref()?;
+    let mut meta = metadata(platform, s, s.name.clone());
+    meta.labels.extend(platform.monitoring.labels.clone());
+    let spec = ServiceMonitorSpec {
+        selector: LabelSelector {
+            match_labels: selector(s),
+        },
+        endpoints: vec![MonitorEndpoint {
+            port: if m.port == s.port { "http" } else { "metrics" },
+            path: m.path.clone(),
+        }],
+    };
+    Some(object(
+        "monitoring.coreos.com/v1",
+        "ServiceMonitor",
+        meta,
+        Spec { spec },
+    ))
+}

@@ -1,0 +1,167 @@
+//! The SPEC's layering: later layers win, mappings merge key by key, lists replace.
+//!
+//! Every node of the merged value remembers which layer set it and the span it was
+//! written at, so `pave explain` and diagnostics can say where a value came from.
+
+use serde_json::{Map, Value};
+
+use super::resolved::{Layer, Origin, Provenance};
+use crate::load::{Document, pointer_push};
+
+/// A value being built up layer by layer, with the origin of each node.
+#[derive(Debug, Default)]
+pub struct Layered {
+    pub value: Value,
+    pub provenance: Provenance,
+}
+
+impl Layered {
+    pub fn new() -> Layered {
+        Layered {
+            value: Value::Object(Map::new()),
+            provenance: Provenance::new(),
+        }
+    }
+
+    /// Lays `top` over the value. `doc` and `doc_base` say where `top` was written
+    /// (none for built-in values); `skip` lists top-level keys that are not layered.
+    pub fn overlay(
+        &mut self,
+        top: &Value,
+        layer: Layer,
+        doc: Option<(&Document, &str)>,
+        skip: &[&str],
+    ) {
+        let Value::Object(entries) = top else { return };
+        for (key, value) in entries {
+            if skip.contains(&key.as_str()) {
+                continue;
+            }
+            let out = pointer_push("", key);
+            let src = doc.map(|(d, base)| (d, pointer_push(base, key)));
+            let Value::Object(root) = &mut self.value else {
+                return;
+            };
+            let slot = root.entry(key.clone()).or_insert(Value::Null);
+            overlay_at(
+                slot,
+                value,
+                &out,
+                layer,
+                src.as_ref().map(|(d, p)| (*d, p.as_str())),
+                &mut self.provenance,
+            );
+        }
+    }
+
+    /// The origin of the node at `pointer`, or of its nearest recorded ancestor.
+    pub fn origin(&self, pointer: &str) -> Option<Origin> {
+        let mut p = pointer;
+        loop {
+            if let Some(o) = self.provenance.get(p) {
+                return Some(*o);
+            }
+            p = &p[..p.rfind('/')?];
+        }
+    }
+}
+
+fn overlay_at(
+    slot: &mut Value,
+    top: &Value,
+    out: &str,
+    layer: Layer,
+    src: Option<(&Document, &str)>,
+    provenance: &mut Provenance,
+) {
+    match (slot, top) {
+        (Value::Object(base), Value::Object(entries)) => {
+            record(provenance, out, layer, src);
+            for (key, value) in entries {
+                let child_out = pointer_push(out, key);
+                let child_src = src.map(|(d, p)| (d, pointer_push(p, key)));
+                let child = base.entry(key.clone()).or_insert(Value::Null);
+                overlay_at(
+                    child,
+                    value,
+                    &child_out,
+                    layer,
+                    child_src.as_ref().map(|(d, p)| (*d, p.as_str())),
+                    provenance,
+                );
+            }
+        }
+        (slot, top) => {
+            // Replacing a node drops the origins recorded below it.
+            let prefix = format!("{out}/");
+            provenance.retain(|k, _| !k.starts_with(&prefix));
+            *slot = top.clone();
+            record_all(provenance, top, out, layer, src);
+        }
+    }
+}
+
+fn record(provenance: &mut Provenance, out: &str, layer: Layer, src: Option<(&Document, &str)>) {
+    let span = src.map(|(d, p)| d.span(p));
+    provenance.insert(out.to_string(), Origin { layer, span });
+}
+
+fn record_all(
+    provenance: &mut Provenance,
+    value: &Value,
+    out: &str,
+    layer: Layer,
+    src: Option<(&Document, &str)>,
+) {
+    record(provenance, out, layer, src);
+    let children: Vec<(String, &Value)> = match value {
+        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
+        _ => return,
+    };
+    for (key, child) in children {
+        let child_src = src.map(|(d, p)| (d, pointer_push(p, &key)));
+        record_all(
+            provenance,
+            child,
+            &pointer_push(out, &key),
+            layer,
+            child_src.as_ref().map(|(d, p)| (*d, p.as_str())),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn maps_merge_key_by_key_and_lists_replace() {
+        let mut l = Layered::new();
+        l.overlay(
+            &json!({"env": {"A": "1", "B": "2"}, "command": ["a", "b"]}),
+            Layer::PlatformDefaults,
+            None,
+            &[],
+        );
+        l.overlay(
+            &json!({"env": {"B": "3"}, "command": ["c"]}),
+            Layer::Service,
+            None,
+            &[],
+        );
+        assert_eq!(
+            l.value,
+            json!({"env": {"A": "1", "B": "3"}, "command": ["c"]})
+        );
+        assert_eq!(l.origin("/env/A").unwrap().layer, Layer::PlatformDefaults);
+        assert_eq!(l.origin("/env/B").unwrap().layer, Layer::Service);
+        assert_eq!(l.origin("/command/0").unwrap().layer, Layer::Service);
+        assert!(!l.provenance.contains_key("/command/1"));
+    }
+}

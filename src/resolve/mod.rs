@@ -1,0 +1,222 @@
+//! Resolution: documents -> the [`Model`] renderers see.
+//!
+//! For every (environment, service) it lays the SPEC's layers over each other
+//! (built-in defaults <- platform `defaults` <- environment <- service file <- the
+//! service's `environments.<env>` block), expands `${...}` placeholders and checks
+//! references (sizes, needs, names). Every resolved value keeps its provenance.
+//! Errors are collected, never thrown; one root cause gives one diagnostic even
+//! when it shows up in every environment.
+
+mod layering;
+mod placeholder;
+mod platform;
+mod resolved;
+mod service;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+pub use placeholder::has_placeholder;
+pub use resolved::*;
+
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::load::{Document, Inputs};
+use crate::model::{self, platform::PlatformFile};
+use crate::schema::{self, Kind};
+use crate::source::SourceMap;
+
+/// A service file that passed its schema, with its name.
+pub(crate) struct ServiceInput<'a> {
+    pub doc: &'a Document,
+    pub name: String,
+}
+
+/// Resolves the whole repository. The model is returned only when there is no error.
+pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let platform_file = inputs
+        .platform
+        .as_ref()
+        .and_then(|doc| platform_file(doc, &mut diags));
+    let mut checked = Vec::new();
+    for doc in &inputs.services {
+        let errors = schema::validate(doc, Kind::Service, "");
+        match errors.is_empty() {
+            true => checked.push(doc),
+            false => diags.extend(errors),
+        }
+    }
+    let (Some(pdoc), Some(pf)) = (inputs.platform.as_ref(), platform_file) else {
+        return finish(None, diags);
+    };
+    let (platform, patterns) = platform::platform(&pf);
+    let services = check_services(&checked, &platform, sources, &mut diags);
+    let mut resolved = Vec::new();
+    for (env, (_, pattern)) in platform.environments.iter().zip(&patterns.0) {
+        let ctx = service::EnvContext {
+            platform: &platform,
+            pdoc,
+            env,
+            namespace_pattern: pattern.as_deref(),
+        };
+        resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
+    }
+    finish(
+        Some(Model {
+            platform,
+            services: resolved,
+        }),
+        diags,
+    )
+}
+
+fn finish(model: Option<Model>, mut diags: Vec<Diagnostic>) -> (Option<Model>, Vec<Diagnostic>) {
+    // One root cause, one diagnostic: a service-file error repeats in every environment.
+    let mut seen = HashSet::new();
+    diags.retain(|d| seen.insert((d.code, d.primary_span(), d.message.clone())));
+    let ok = !diags.iter().any(Diagnostic::is_error);
+    (model.filter(|_| ok), diags)
+}
+
+fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<PlatformFile> {
+    let mut errors = schema::validate(doc, Kind::Platform, "");
+    if doc.value.get("defaults").is_some_and(|d| d.is_object()) {
+        errors.extend(schema::validate(doc, Kind::ServiceDefaults, "/defaults"));
+    }
+    if !errors.is_empty() {
+        diags.extend(errors);
+        return None;
+    }
+    model::decode(doc, "", &doc.value)
+        .map_err(|d| diags.push(d))
+        .ok()
+}
+
+/// File-level checks: names, file stems, duplicates, environment blocks.
+fn check_services<'a>(
+    docs: &[&'a Document],
+    platform: &Platform,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ServiceInput<'a>> {
+    let mut first_by_name: BTreeMap<String, &Document> = BTreeMap::new();
+    let mut out = Vec::new();
+    let env_names: Vec<&str> = platform
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    for doc in docs {
+        let name = doc.value["name"].as_str().unwrap_or_default().to_string();
+        let name_span = doc.span("/name");
+        let mut ok = true;
+        if !is_dns_label(&name) {
+            ok = false;
+            diags.push(
+                Diagnostic::error(
+                    Code::E0506,
+                    format!("service name `{name}` is not a DNS-1123 label"),
+                )
+                .primary(name_span, "not a valid name")
+                .help(format!(
+                    "use lowercase letters, digits and `-`, at most 63 characters, e.g. `{}`",
+                    suggest_label(&name)
+                )),
+            );
+        }
+        let file_name = &sources.file(doc.file).name;
+        let stem = Path::new(file_name)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if stem != name {
+            diags.push(
+                Diagnostic::error(
+                    Code::E0504,
+                    format!("service `{name}` is defined in `{file_name}`"),
+                )
+                .primary(name_span, format!("the file stem is `{stem}`"))
+                .help(format!(
+                    "rename the file to `services/{name}.yaml` or set `name: {stem}`"
+                )),
+            );
+        }
+        match first_by_name.get(&name) {
+            Some(first) => {
+                ok = false;
+                diags.push(
+                    Diagnostic::error(Code::E0505, format!("two services are named `{name}`"))
+                        .primary(name_span, "second definition")
+                        .secondary(first.span("/name"), "first defined here")
+                        .help("service names are unique across the platform; rename one"),
+                );
+            }
+            None => {
+                first_by_name.insert(name.clone(), doc);
+            }
+        }
+        if let Some(envs) = doc.value.get("environments").and_then(|e| e.as_object()) {
+            for key in envs.keys().filter(|k| !env_names.contains(&k.as_str())) {
+                let mut d = Diagnostic::error(
+                    Code::E0507,
+                    format!("the platform defines no environment `{key}`"),
+                )
+                .primary(
+                    doc.key_span(&crate::load::pointer_push("/environments", key)),
+                    "unknown environment",
+                );
+                d.help = did_you_mean(key, env_names.iter().copied())
+                    .or_else(|| Some(format!("environments are: {}", env_names.join(", "))));
+                diags.push(d);
+            }
+        }
+        if ok {
+            out.push(ServiceInput { doc, name });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// A DNS-1123 label: 1-63 of `[a-z0-9-]`, starting and ending alphanumeric.
+pub fn is_dns_label(s: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars().all(|c| alnum(c) || c == '-')
+        && s.starts_with(alnum)
+        && s.ends_with(alnum)
+}
+
+/// A DNS-1123 subdomain: dot-separated labels, at most 253 characters.
+pub fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+fn suggest_label(s: &str) -> String {
+    let lowered: String = s
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let trimmed = lowered.trim_matches('-');
+    let cut: String = trimmed.chars().take(63).collect();
+    match cut.is_empty() {
+        true => "my-service".to_string(),
+        false => cut.trim_end_matches('-').to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        assert!(is_dns_label("checkout-api"));
+        assert!(!is_dns_label("Checkout"));
+        assert!(!is_dns_label("-a"));
+        assert!(!is_dns_label(&"a".repeat(64)));
+        assert_eq!(suggest_label("Checkout_API"), "checkout-api");
+    }
+}

@@ -1,0 +1,97 @@
+//! `${...}` placeholders in string values: parsing and expansion.
+//!
+//! A placeholder is `${scope.name}` or `${needs.<need>.<output>}`; `$${` writes a
+//! literal `${`. Expansion reports each unknown placeholder with its byte range
+//! inside the string, so the diagnostic can point at the placeholder itself.
+
+use std::ops::Range;
+
+/// One piece of a string value: literal text or a placeholder path.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    /// The dotted path inside `${...}`, and the byte range of the whole `${...}`.
+    Placeholder(&'a str, Range<usize>),
+}
+
+/// A `${` without its closing `}`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unclosed(pub usize);
+
+pub fn parse(s: &str) -> Result<Vec<Piece<'_>>, Unclosed> {
+    let mut pieces = Vec::new();
+    let mut rest = 0;
+    let mut i = 0;
+    let bytes = s.as_bytes();
+    while i < bytes.len() {
+        if s[i..].starts_with("$${") {
+            if rest < i {
+                pieces.push(Piece::Text(&s[rest..i]));
+            }
+            pieces.push(Piece::Text(&s[i + 1..i + 3]));
+            i += 3;
+            rest = i;
+            continue;
+        }
+        if s[i..].starts_with("${") {
+            let Some(close) = s[i..].find('}') else {
+                return Err(Unclosed(i));
+            };
+            if rest < i {
+                pieces.push(Piece::Text(&s[rest..i]));
+            }
+            pieces.push(Piece::Placeholder(
+                s[i + 2..i + close].trim(),
+                i..i + close + 1,
+            ));
+            i += close + 1;
+            rest = i;
+            continue;
+        }
+        i += 1;
+    }
+    if rest < s.len() {
+        pieces.push(Piece::Text(&s[rest..]));
+    }
+    Ok(pieces)
+}
+
+/// True when the string contains a placeholder (not counting `$${` escapes).
+pub fn has_placeholder(s: &str) -> bool {
+    parse(s).map_or(true, |p| {
+        p.iter().any(|p| matches!(p, Piece::Placeholder(..)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_text_and_placeholders() {
+        let got = parse("http://${needs.api.host}:8080/").unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Piece::Text("http://"),
+                Piece::Placeholder("needs.api.host", 7..24),
+                Piece::Text(":8080/"),
+            ]
+        );
+    }
+
+    #[test]
+    fn double_dollar_escapes() {
+        let got = parse("a$${b}c").unwrap();
+        assert_eq!(
+            got,
+            vec![Piece::Text("a"), Piece::Text("${"), Piece::Text("b}c")]
+        );
+        assert!(!has_placeholder("a$${b}"));
+    }
+
+    #[test]
+    fn unclosed_is_reported_with_its_offset() {
+        assert_eq!(parse("x ${env.name"), Err(Unclosed(2)));
+    }
+}

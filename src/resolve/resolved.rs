@@ -1,0 +1,193 @@
+//! The resolved model: what renderers see. Plain data, no spans except in provenance.
+
+use std::collections::BTreeMap;
+
+use crate::source::Span;
+
+/// The platform after defaults are applied.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub name: String,
+    /// The output tree's root, relative to the repository root.
+    pub output: String,
+    /// In promotion order.
+    pub environments: Vec<Environment>,
+    pub contract: Contract,
+    pub sizes: BTreeMap<String, Size>,
+    pub secret_store: Option<String>,
+    pub targets: Targets,
+    pub ingress: Ingress,
+    pub monitoring: Monitoring,
+}
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub cluster: Option<String>,
+    pub domain: Option<String>,
+    pub cloud: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub protected: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Contract {
+    pub port: u16,
+    pub metrics_port: u16,
+    pub metrics_path: String,
+    pub liveness: String,
+    pub readiness: String,
+}
+
+/// A resource class: requests, and the memory limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Size {
+    pub cpu: String,
+    pub memory: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Targets {
+    pub kubernetes: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ingress {
+    pub class: String,
+    pub cluster_issuer: Option<String>,
+    pub external_dns: bool,
+    pub controller_namespace: String,
+    pub controller_labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Monitoring {
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub prometheus_labels: BTreeMap<String, String>,
+}
+
+/// Which layer of the SPEC's layering a resolved value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Layer {
+    /// pave's own defaults.
+    Builtin,
+    /// The platform's `contract` (port, health, metrics).
+    Contract,
+    /// The platform's `defaults` block.
+    PlatformDefaults,
+    /// The environment in the platform file (`replicas`).
+    Environment,
+    /// The service file.
+    Service,
+    /// The service file's `environments.<env>` block.
+    ServiceEnvironment,
+}
+
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Builtin => "built-in default",
+            Layer::Contract => "platform contract",
+            Layer::PlatformDefaults => "platform defaults",
+            Layer::Environment => "environment",
+            Layer::Service => "service",
+            Layer::ServiceEnvironment => "service environment override",
+        }
+    }
+}
+
+/// Where a resolved value came from: the layer and, unless built in, the span that set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub layer: Layer,
+    pub span: Option<Span>,
+}
+
+/// JSON pointer of a service field (`/replicas`, `/env/LOG_LEVEL`) -> its origin.
+pub type Provenance = BTreeMap<String, Origin>;
+
+/// One service in one environment, every value final.
+#[derive(Debug, Clone)]
+pub struct ResolvedService {
+    pub name: String,
+    pub owner: String,
+    pub description: Option<String>,
+    pub tier: u8,
+    /// The environment's name.
+    pub env: String,
+    pub namespace: String,
+    pub image: String,
+    pub port: u16,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub size: String,
+    pub resources: Size,
+    /// Replicas when not autoscaled.
+    pub replicas: u32,
+    pub autoscale: Option<Autoscale>,
+    /// Plain environment variables, in the order written.
+    pub env_vars: Vec<(String, String)>,
+    /// Environment variables read from the secret store.
+    pub secrets: Vec<SecretRef>,
+    /// Other services of the platform this one calls.
+    pub service_needs: Vec<ServiceNeed>,
+    pub route: Option<Route>,
+    pub metrics: Option<MetricsEndpoint>,
+    pub liveness: String,
+    pub readiness: String,
+    pub provenance: Provenance,
+    /// The layered, expanded field values, keyed like `provenance` (for `pave explain`).
+    pub fields: serde_json::Value,
+}
+
+impl ResolvedService {
+    /// The replica count the service runs with at least: HPA minimum or fixed replicas.
+    pub fn min_replicas(&self) -> u32 {
+        self.autoscale.map_or(self.replicas, |a| a.min)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Autoscale {
+    pub min: u32,
+    pub max: u32,
+    pub cpu: u8,
+}
+
+/// `NAME: {ref: path#key}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub env_name: String,
+    pub path: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceNeed {
+    /// The need's name in the service file.
+    pub name: String,
+    pub service: String,
+    pub namespace: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub host: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsEndpoint {
+    pub port: u16,
+    pub path: String,
+}
+
+/// Everything the renderers need: the platform and each (environment, service).
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub platform: Platform,
+    /// Ordered by environment (promotion order), then service name.
+    pub services: Vec<ResolvedService>,
+}

@@ -1,0 +1,601 @@
+//! One environment's services: layering, placeholders, references -> [`ResolvedService`].
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde_json::{Value, json};
+
+use super::layering::Layered;
+use super::placeholder::{self, Piece};
+use super::resolved::*;
+use super::{ServiceInput, is_dns_label, is_dns_subdomain};
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::load::{Document, pointer_push};
+use crate::model::{self, scalar_text, service::ServiceSpec};
+use crate::source::{SourceMap, Span};
+
+pub(crate) struct EnvContext<'a> {
+    pub platform: &'a Platform,
+    pub pdoc: &'a Document,
+    pub env: &'a Environment,
+    pub namespace_pattern: Option<&'a str>,
+}
+
+/// What `${needs.<name>.*}` can resolve to.
+enum NeedOutputs {
+    Service { host: String, port: u16 },
+    Module(String),
+}
+
+/// The values placeholders of one service in one environment resolve to.
+struct Scope<'a> {
+    ctx: &'a EnvContext<'a>,
+    service_name: &'a str,
+    service_owner: &'a str,
+    needs: BTreeMap<String, NeedOutputs>,
+}
+
+/// Why a placeholder did not resolve: a message and a help line.
+struct Unresolved(String, String);
+
+impl Scope<'_> {
+    fn lookup(&self, path: &str) -> Result<String, Unresolved> {
+        let parts: Vec<&str> = path.split('.').collect();
+        let env = self.ctx.env;
+        let field = |v: &Option<String>, name: &str| {
+            v.clone().ok_or_else(|| {
+                Unresolved(
+                    format!("environment `{}` has no `{name}`", env.name),
+                    format!(
+                        "set `environments.{}.{name}` in the platform file",
+                        env.name
+                    ),
+                )
+            })
+        };
+        match parts.as_slice() {
+            ["service", "name"] => Ok(self.service_name.to_string()),
+            ["service", "owner"] => Ok(self.service_owner.to_string()),
+            ["env", "name"] => Ok(env.name.clone()),
+            ["env", "domain"] => field(&env.domain, "domain"),
+            ["env", "region"] => field(&env.region, "region"),
+            ["env", "cluster"] => field(&env.cluster, "cluster"),
+            ["env", "account"] => field(&env.account, "account"),
+            ["env", "cloud"] => field(&env.cloud, "cloud"),
+            ["platform", "name"] => Ok(self.ctx.platform.name.clone()),
+            ["needs", need, output] => self.need_output(need, output),
+            _ => Err(unknown(path, &self.known())),
+        }
+    }
+
+    fn need_output(&self, need: &str, output: &str) -> Result<String, Unresolved> {
+        match self.needs.get(need) {
+            Some(NeedOutputs::Service { host, port }) => match output {
+                "host" => Ok(host.clone()),
+                "port" => Ok(port.to_string()),
+                "url" => Ok(format!("http://{host}:{port}")),
+                _ => Err(Unresolved(
+                    format!("need `{need}` has no output `{output}`"),
+                    did_you_mean(output, ["url", "host", "port"]).unwrap_or_else(|| {
+                        "a service need has the outputs `url`, `host` and `port`".into()
+                    }),
+                )),
+            },
+            Some(NeedOutputs::Module(module)) => Err(Unresolved(
+                format!("the outputs of module need `{need}` (`{module}`) are not available"),
+                "module needs are not compiled by this version of pave yet".into(),
+            )),
+            None => {
+                let names: Vec<&str> = self.needs.keys().map(String::as_str).collect();
+                Err(Unresolved(
+                    format!("this service has no need `{need}`"),
+                    did_you_mean(need, names.iter().copied()).unwrap_or_else(|| {
+                        format!("declare it under `needs:`, e.g. `{need}: {{ service: {need} }}`")
+                    }),
+                ))
+            }
+        }
+    }
+
+    fn known(&self) -> Vec<String> {
+        let mut known: Vec<String> = [
+            "service.name",
+            "service.owner",
+            "env.name",
+            "env.domain",
+            "env.region",
+            "env.cluster",
+            "env.account",
+            "env.cloud",
+            "platform.name",
+        ]
+        .map(String::from)
+        .to_vec();
+        for need in self.needs.keys() {
+            known.extend(["url", "host", "port"].map(|o| format!("needs.{need}.{o}")));
+        }
+        known
+    }
+}
+
+fn unknown(path: &str, known: &[String]) -> Unresolved {
+    Unresolved(
+        format!("unknown placeholder `${{{path}}}`"),
+        did_you_mean(path, known.iter().map(String::as_str))
+            .map(|h| h.replace("`?", "}`?").replace("mean `", "mean `${"))
+            .unwrap_or_else(|| "placeholders are ${service.*}, ${env.*}, ${platform.name} and ${needs.<name>.<output>}".into()),
+    )
+}
+
+/// One service before placeholders: its layered value and the facts other services need.
+struct Staged<'a> {
+    input: &'a ServiceInput<'a>,
+    layered: Layered,
+    namespace: String,
+    port: u16,
+}
+
+pub(crate) fn resolve_env(
+    ctx: &EnvContext,
+    services: &[ServiceInput],
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ResolvedService> {
+    let staged: Vec<Staged> = services
+        .iter()
+        .map(|s| stage(ctx, s, sources, diags))
+        .collect();
+    let by_name: BTreeMap<&str, &Staged> =
+        staged.iter().map(|s| (s.input.name.as_str(), s)).collect();
+    staged
+        .iter()
+        .filter_map(|s| finish(ctx, s, &by_name, sources, diags))
+        .collect()
+}
+
+fn stage<'a>(
+    ctx: &EnvContext,
+    input: &'a ServiceInput<'a>,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Staged<'a> {
+    let env = &ctx.env.name;
+    let mut layered = Layered::new();
+    layered.overlay(
+        &json!({"tier": 2, "replicas": 1, "size": "small", "metrics": true}),
+        Layer::Builtin,
+        None,
+        &[],
+    );
+    if let Some(defaults) = ctx.pdoc.value.get("defaults") {
+        layered.overlay(
+            defaults,
+            Layer::PlatformDefaults,
+            Some((ctx.pdoc, "/defaults")),
+            &[],
+        );
+    }
+    let env_ptr = pointer_push("/environments", env);
+    if let Some(replicas) = ctx
+        .pdoc
+        .value
+        .pointer(&env_ptr)
+        .and_then(|e| e.get("replicas"))
+    {
+        layered.overlay(
+            &json!({ "replicas": replicas }),
+            Layer::Environment,
+            Some((ctx.pdoc, &env_ptr)),
+            &[],
+        );
+    }
+    layered.overlay(
+        &input.doc.value,
+        Layer::Service,
+        Some((input.doc, "")),
+        &["environments"],
+    );
+    let override_ptr = pointer_push("/environments", env);
+    if let Some(over) = input.doc.value.pointer(&override_ptr) {
+        layered.overlay(
+            over,
+            Layer::ServiceEnvironment,
+            Some((input.doc, &override_ptr)),
+            &[],
+        );
+    }
+    let owner = layered.value["owner"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let scope = Scope {
+        ctx,
+        service_name: &input.name,
+        service_owner: &owner,
+        needs: BTreeMap::new(),
+    };
+    let pattern = ctx.namespace_pattern.unwrap_or("${service.name}");
+    let pattern_span = ctx.pdoc.span(&pointer_push(&env_ptr, "namespace"));
+    let namespace = match expand(pattern, &scope) {
+        Ok(ns) if is_dns_label(&ns) => ns,
+        Ok(ns) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::E0506,
+                    format!(
+                        "namespace `{ns}` of service `{}` is not a DNS-1123 label",
+                        input.name
+                    ),
+                )
+                .primary(pattern_span, "this pattern")
+                .help("namespaces are lowercase letters, digits and `-`"),
+            );
+            input.name.clone()
+        }
+        Err(errors) => {
+            for (range, Unresolved(message, help)) in errors {
+                let span = sub_span(sources, pattern_span, pattern, range);
+                diags.push(
+                    Diagnostic::error(Code::E0501, message)
+                        .primary(span, "here")
+                        .help(help),
+                );
+            }
+            input.name.clone()
+        }
+    };
+    let port = layered
+        .value
+        .get("port")
+        .and_then(Value::as_u64)
+        .map_or(ctx.platform.contract.port, |p| p as u16);
+    Staged {
+        input,
+        layered,
+        namespace,
+        port,
+    }
+}
+
+fn finish(
+    ctx: &EnvContext,
+    staged: &Staged,
+    by_name: &BTreeMap<&str, &Staged>,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ResolvedService> {
+    let layered = &staged.layered;
+    let span_of = |p: &str| {
+        layered
+            .origin(p)
+            .and_then(|o| o.span)
+            .unwrap_or_else(|| staged.input.doc.span("/name"))
+    };
+    let errors_before = diags.iter().filter(|d| d.is_error()).count();
+
+    let mut needs = BTreeMap::new();
+    let mut service_needs = Vec::new();
+    let need_map = layered
+        .value
+        .get("needs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for (need, spec) in &need_map {
+        let need_ptr = pointer_push("/needs", need);
+        if let Some(target) = spec.get("service").and_then(Value::as_str) {
+            match by_name.get(target) {
+                Some(t) => {
+                    let host = format!("{}.{}.svc.cluster.local", t.input.name, t.namespace);
+                    needs.insert(need.clone(), NeedOutputs::Service { host, port: t.port });
+                    service_needs.push(ServiceNeed {
+                        name: need.clone(),
+                        service: target.to_string(),
+                        namespace: t.namespace.clone(),
+                    });
+                }
+                None => {
+                    let names: Vec<&str> = by_name.keys().copied().collect();
+                    let mut d = Diagnostic::error(
+                        Code::E0503,
+                        format!("need `{need}` names an unknown service `{target}`"),
+                    )
+                    .primary(
+                        span_of(&pointer_push(&need_ptr, "service")),
+                        "no service has this name",
+                    );
+                    d.help = did_you_mean(target, names.iter().copied())
+                        .or_else(|| Some(format!("add `services/{target}.yaml` or fix the name")));
+                    diags.push(d);
+                }
+            }
+        } else if let Some(module) = spec.get("type").and_then(Value::as_str) {
+            needs.insert(need.clone(), NeedOutputs::Module(module.to_string()));
+            diags.push(
+                Diagnostic::warning(Code::E0508, format!("module need `{need}` (`{module}`) is not compiled by this version of pave"))
+                    .primary(span_of(&pointer_push(&need_ptr, "type")), "no infrastructure is generated for it")
+                    .help("module needs (Terraform and wiring) arrive in a later version; nothing is generated for this need yet"),
+            );
+        }
+    }
+
+    let scope = Scope {
+        ctx,
+        service_name: &staged.input.name,
+        service_owner: layered.value["owner"].as_str().unwrap_or_default(),
+        needs,
+    };
+    let mut value = layered.value.clone();
+    expand_tree(&mut value, "", &scope, layered, staged, sources, diags);
+    let spec: ServiceSpec = match model::decode(staged.input.doc, "", &value) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let resolved = build(ctx, staged, spec, service_needs, &span_of, diags).map(|mut r| {
+        r.fields = value;
+        r
+    });
+    let errors_after = diags.iter().filter(|d| d.is_error()).count();
+    resolved.filter(|_| errors_after == errors_before)
+}
+
+/// Expands placeholders in every string of the layered value (not in names or needs).
+fn expand_tree(
+    value: &mut Value,
+    pointer: &str,
+    scope: &Scope,
+    layered: &Layered,
+    staged: &Staged,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match value {
+        Value::String(s) => match expand(s, scope) {
+            Ok(expanded) => *s = expanded,
+            Err(errors) => {
+                let span = layered
+                    .origin(pointer)
+                    .and_then(|o| o.span)
+                    .unwrap_or_else(|| staged.input.doc.span("/name"));
+                for (range, Unresolved(message, help)) in errors {
+                    let at = sub_span(sources, span, s, range);
+                    diags.push(
+                        Diagnostic::error(Code::E0501, message)
+                            .primary(at, "here")
+                            .help(help),
+                    );
+                }
+            }
+        },
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                expand_tree(
+                    item,
+                    &pointer_push(pointer, &i.to_string()),
+                    scope,
+                    layered,
+                    staged,
+                    sources,
+                    diags,
+                );
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if pointer.is_empty() && matches!(key.as_str(), "name" | "owner" | "needs") {
+                    continue;
+                }
+                expand_tree(
+                    item,
+                    &pointer_push(pointer, key),
+                    scope,
+                    layered,
+                    staged,
+                    sources,
+                    diags,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Expands a string, or returns every placeholder that did not resolve with its byte range.
+fn expand(s: &str, scope: &Scope) -> Result<String, Vec<(Range<usize>, Unresolved)>> {
+    let pieces = placeholder::parse(s).map_err(|u| {
+        vec![(
+            u.0..s.len(),
+            Unresolved(
+                "unclosed placeholder: `${` without `}`".into(),
+                "close it with `}`, or write `$${` for a literal `${`".into(),
+            ),
+        )]
+    })?;
+    let mut out = String::with_capacity(s.len());
+    let mut errors = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Placeholder(path, range) => match scope.lookup(path) {
+                Ok(v) => out.push_str(&v),
+                Err(e) => errors.push((range, e)),
+            },
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(out),
+        false => Err(errors),
+    }
+}
+
+/// The span of `range` of `value` inside the source span of the scalar that holds it.
+fn sub_span(sources: &SourceMap, span: Span, value: &str, range: Range<usize>) -> Span {
+    let written = sources.snippet(span);
+    let needle = &value[range];
+    match written.find(needle) {
+        Some(i) => Span::new(span.file, span.start + i, span.start + i + needle.len()),
+        None => span,
+    }
+}
+
+fn build(
+    ctx: &EnvContext,
+    staged: &Staged,
+    spec: ServiceSpec,
+    service_needs: Vec<ServiceNeed>,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ResolvedService> {
+    let platform = ctx.platform;
+    let mut provenance = staged.layered.provenance.clone();
+    let contract_origin = |p: &str| Origin {
+        layer: Layer::Contract,
+        span: ctx.pdoc.index.get(p).map(|n| n.value),
+    };
+    let size = spec.size.clone().unwrap_or_else(|| "small".into());
+    let resources = match platform.sizes.get(&size) {
+        Some(r) => r.clone(),
+        None => {
+            let names: Vec<&str> = platform.sizes.keys().map(String::as_str).collect();
+            let mut d = Diagnostic::error(Code::E0502, format!("unknown size class `{size}`"))
+                .primary(span_of("/size"), "not a key of the platform's `sizes`");
+            if let Some(sizes) = ctx.pdoc.index.get("/sizes") {
+                d = d.secondary(sizes.key.unwrap_or(sizes.value), "sizes are defined here");
+            }
+            d.help = did_you_mean(&size, names.iter().copied())
+                .or_else(|| Some(format!("sizes are: {}", names.join(", "))));
+            diags.push(d);
+            return None;
+        }
+    };
+    if spec.port.is_none() {
+        provenance.insert("/port".into(), contract_origin("/contract/port"));
+    }
+    let autoscale = spec.autoscale.map(|a| Autoscale {
+        min: a.min,
+        max: a.max,
+        cpu: a.cpu.unwrap_or(70),
+    });
+    if let Some(a) = autoscale.filter(|a| a.min > a.max) {
+        diags.push(
+            Diagnostic::error(
+                Code::E0510,
+                format!("autoscale min ({}) is above max ({})", a.min, a.max),
+            )
+            .primary(span_of("/autoscale/min"), "the minimum")
+            .secondary(span_of("/autoscale/max"), "the maximum")
+            .help("make `min` at most `max`"),
+        );
+    }
+    let secrets: Vec<SecretRef> = spec
+        .secrets
+        .iter()
+        .map(|(name, s)| {
+            let (path, key) = s.reference.split_once('#').unwrap_or((&s.reference, ""));
+            SecretRef {
+                env_name: name.clone(),
+                path: path.into(),
+                key: key.into(),
+            }
+        })
+        .collect();
+    if !secrets.is_empty() && platform.secret_store.is_none() {
+        diags.push(
+            Diagnostic::error(
+                Code::E0510,
+                "secrets need a secret store, and the platform names none",
+            )
+            .primary(
+                span_of("/secrets"),
+                "secrets are read through External Secrets",
+            )
+            .help("set `secrets: { store: <ClusterSecretStore name> }` in the platform file"),
+        );
+    }
+    for (name, _) in spec
+        .env
+        .iter()
+        .filter(|(n, _)| spec.secrets.contains_key(*n))
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::E0510,
+                format!("`{name}` is set both in `env` and in `secrets`"),
+            )
+            .primary(span_of(&pointer_push("/env", name)), "plain value")
+            .secondary(span_of(&pointer_push("/secrets", name)), "secret reference")
+            .help("keep one of the two"),
+        );
+    }
+    let route = spec.route.as_ref().map(|r| Route {
+        host: r.host.clone(),
+        path: r.path.clone().unwrap_or_else(|| "/".into()),
+    });
+    if let Some(r) = route.as_ref().filter(|r| !is_dns_subdomain(&r.host)) {
+        diags.push(
+            Diagnostic::error(
+                Code::E0510,
+                format!("route host `{}` is not a valid host name", r.host),
+            )
+            .primary(span_of("/route/host"), "invalid host")
+            .help("a host is lowercase DNS labels joined by `.`, e.g. `shop.${env.domain}`"),
+        );
+    }
+    let metrics = match &spec.metrics {
+        None | Some(model::service::MetricsSpec::Enabled(true)) => Some(MetricsEndpoint {
+            port: platform.contract.metrics_port,
+            path: platform.contract.metrics_path.clone(),
+        }),
+        Some(model::service::MetricsSpec::Enabled(false)) => None,
+        Some(model::service::MetricsSpec::Endpoint { port, path }) => Some(MetricsEndpoint {
+            port: port.unwrap_or(platform.contract.metrics_port),
+            path: path
+                .clone()
+                .unwrap_or_else(|| platform.contract.metrics_path.clone()),
+        }),
+    };
+    let health = spec.health.clone();
+    let liveness = health
+        .as_ref()
+        .and_then(|h| h.liveness.clone())
+        .unwrap_or_else(|| platform.contract.liveness.clone());
+    let readiness = health
+        .as_ref()
+        .and_then(|h| h.readiness.clone())
+        .unwrap_or_else(|| platform.contract.readiness.clone());
+    if health.is_none() {
+        provenance.insert("/health".into(), contract_origin("/contract/health"));
+    }
+    Some(ResolvedService {
+        name: spec.name,
+        owner: spec.owner,
+        description: spec.description,
+        tier: spec.tier.unwrap_or(2),
+        env: ctx.env.name.clone(),
+        namespace: staged.namespace.clone(),
+        image: spec.image,
+        port: spec.port.unwrap_or(platform.contract.port),
+        command: spec.command,
+        args: spec.args,
+        size,
+        resources,
+        replicas: spec.replicas.unwrap_or(1),
+        autoscale,
+        env_vars: spec
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), scalar_text(v)))
+            .collect(),
+        secrets,
+        service_needs,
+        route,
+        metrics,
+        liveness,
+        readiness,
+        provenance,
+        fields: Value::Null,
+    })
+}

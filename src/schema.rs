@@ -1,0 +1,345 @@
+//! Schema validation: every input document against the JSON Schemas in `schema/`.
+//!
+//! The schemas are embedded in the binary (`pave schema` prints them). Each schema
+//! error is mapped through the document's [`PathIndex`](crate::load::PathIndex) to
+//! the offending node's span; unknown fields point at the key and get a "did you
+//! mean" from the property names the schema allows at that place.
+
+use std::sync::OnceLock;
+
+use jsonschema::{ValidationError, Validator, error::ValidationErrorKind};
+use serde_json::Value;
+
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::load::{Document, pointer_push};
+
+pub const PLATFORM_SCHEMA: &str = include_str!("../schema/platform.schema.json");
+pub const SERVICE_SCHEMA: &str = include_str!("../schema/service.schema.json");
+
+/// Which input schema a document is checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Platform,
+    Service,
+    /// The platform file's `defaults` block: service fields without name and owner.
+    ServiceDefaults,
+}
+
+struct Compiled {
+    schema: Value,
+    validator: Validator,
+}
+
+fn compiled(kind: Kind) -> &'static Compiled {
+    static PLATFORM: OnceLock<Compiled> = OnceLock::new();
+    static SERVICE: OnceLock<Compiled> = OnceLock::new();
+    static DEFAULTS: OnceLock<Compiled> = OnceLock::new();
+    let (cell, schema) = match kind {
+        Kind::Platform => (&PLATFORM, parse(PLATFORM_SCHEMA)),
+        Kind::Service => (&SERVICE, parse(SERVICE_SCHEMA)),
+        // The defaults block is the service schema's `$defs/defaults`; wrapping it keeps
+        // one source of truth for service fields without a cross-file `$ref`.
+        Kind::ServiceDefaults => (&DEFAULTS, {
+            let service = parse(SERVICE_SCHEMA);
+            serde_json::json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$defs": service["$defs"],
+                "$ref": "#/$defs/defaults",
+            })
+        }),
+    };
+    cell.get_or_init(|| {
+        let validator = jsonschema::draft202012::options()
+            .build(&schema)
+            .expect("embedded schemas are valid (tested)");
+        Compiled { schema, validator }
+    })
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).expect("embedded schemas are JSON (tested)")
+}
+
+/// Checks `doc` (or the part of it at `base`, for the defaults block) against a schema.
+pub fn validate(doc: &Document, kind: Kind, base: &str) -> Vec<Diagnostic> {
+    let Some(instance) = doc.value.pointer(base) else {
+        return Vec::new();
+    };
+    let compiled = compiled(kind);
+    let mut diags = Vec::new();
+    for error in compiled.validator.iter_errors(instance) {
+        diags.extend(to_diagnostics(doc, &compiled.schema, base, &error));
+    }
+    diags
+}
+
+fn to_diagnostics(
+    doc: &Document,
+    schema: &Value,
+    base: &str,
+    error: &ValidationError,
+) -> Vec<Diagnostic> {
+    let rel = error.instance_path().as_str().to_string();
+    let pointer = format!("{base}{rel}");
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let known = known_fields(
+                schema,
+                &doc.value.pointer(base).cloned().unwrap_or_default(),
+                &rel,
+            );
+            unexpected
+                .iter()
+                .map(|name| {
+                    let at = pointer_push(&pointer, name);
+                    let mut d = Diagnostic::error(Code::E0202, format!("unknown field `{name}`"))
+                        .primary(doc.key_span(&at), "not a field here");
+                    d.help = did_you_mean(name, known.iter().map(String::as_str)).or_else(|| {
+                        (!known.is_empty())
+                            .then(|| format!("known fields here: {}", known.join(", ")))
+                    });
+                    d
+                })
+                .collect()
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let span = match rel.is_empty() && base.is_empty() {
+                // At the root there is no key to point at: point at the file's first line.
+                true => first_line(doc),
+                false => doc.key_span(&pointer),
+            };
+            vec![
+                Diagnostic::error(Code::E0203, format!("missing required field `{name}`"))
+                    .primary(span, format!("`{name}` is required here"))
+                    .help(format!("add `{name}: ...`")),
+            ]
+        }
+        ValidationErrorKind::PropertyNames { error: inner } => {
+            let key = inner.instance().as_str().unwrap_or_default().to_string();
+            let at = pointer_push(&pointer, &key);
+            vec![
+                Diagnostic::error(Code::E0201, format!("invalid name `{key}`"))
+                    .primary(doc.key_span(&at), describe(inner.kind(), inner))
+                    .help(name_help(&pointer)),
+            ]
+        }
+        kind => {
+            let field = field_name(&pointer);
+            vec![
+                Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
+                    .primary(doc.span(&pointer), describe(kind, error)),
+            ]
+        }
+    }
+}
+
+fn first_line(doc: &Document) -> crate::source::Span {
+    let root = doc.span("");
+    crate::source::Span::new(root.file, root.start, root.start)
+}
+
+/// A short label text for a schema error.
+fn describe(kind: &ValidationErrorKind, error: &ValidationError) -> String {
+    match kind {
+        ValidationErrorKind::Type { .. } => {
+            format!(
+                "expected {}, found {}",
+                expected_types(error),
+                json_type(error.instance())
+            )
+        }
+        ValidationErrorKind::Enum { options } => format!("expected one of {options}"),
+        ValidationErrorKind::Pattern { pattern } => format!("does not match `{pattern}`"),
+        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
+            "does not match any allowed form".to_string()
+        }
+        _ => error.masked().to_string(),
+    }
+}
+
+fn expected_types(error: &ValidationError) -> String {
+    let message = error.to_string();
+    // jsonschema words it `X is not of type "integer"` / `... of types "a", "b"`.
+    message
+        .split_once("of type")
+        .map_or(message.clone(), |(_, t)| {
+            t.trim_start_matches('s').trim().replace('"', "")
+        })
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn field_name(pointer: &str) -> String {
+    let parts: Vec<&str> = pointer.split('/').skip(1).collect();
+    match parts.is_empty() {
+        true => "(document)".to_string(),
+        false => parts.join(".").replace("~1", "/").replace("~0", "~"),
+    }
+}
+
+fn name_help(pointer: &str) -> String {
+    if pointer.ends_with("/env") || pointer.ends_with("/secrets") {
+        "environment variable names are letters, digits and `_`, not starting with a digit".into()
+    } else {
+        "names are lowercase DNS-1123 labels: letters, digits and `-`".into()
+    }
+}
+
+/// The property names the schema allows on the object at `rel` in `instance`.
+fn known_fields(schema: &Value, instance: &Value, rel: &str) -> Vec<String> {
+    let mut nodes = expand(schema, schema, instance);
+    let mut value = instance;
+    for token in rel.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let child = match value {
+            Value::Object(m) => m.get(&token),
+            Value::Array(a) => token.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        };
+        let Some(child) = child else {
+            return Vec::new();
+        };
+        let mut next = Vec::new();
+        for node in &nodes {
+            let sub = match value {
+                Value::Array(_) => node.get("items"),
+                _ => node
+                    .get("properties")
+                    .and_then(|p| p.get(&token))
+                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object())),
+            };
+            if let Some(sub) = sub {
+                next.extend(expand(schema, sub, child));
+            }
+        }
+        nodes = next;
+        value = child;
+    }
+    let mut names: Vec<String> = nodes
+        .iter()
+        .filter_map(|n| n.get("properties").and_then(Value::as_object))
+        .flat_map(|p| p.keys().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A schema node plus everything it pulls in for `instance`: `$ref`, `allOf`, `if`/`then`/`else`, `oneOf`.
+fn expand<'s>(root: &'s Value, node: &'s Value, instance: &Value) -> Vec<&'s Value> {
+    let mut out = vec![node];
+    if let Some(target) = node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
+        if let Some(t) = root.pointer(target) {
+            out.extend(expand(root, t, instance));
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for sub in node
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.extend(expand(root, sub, instance));
+        }
+    }
+    if let Some(cond) = node.get("if") {
+        let holds = cond
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|req| {
+                req.iter()
+                    .filter_map(Value::as_str)
+                    .all(|k| instance.get(k).is_some())
+            });
+        let branch = if holds {
+            node.get("then")
+        } else {
+            node.get("else")
+        };
+        if let Some(b) = branch {
+            out.extend(expand(root, b, instance));
+        }
+    }
+    out
+}
+
+/// The schema text of an input kind, as `pave schema` prints it.
+pub fn text(name: &str) -> Option<&'static str> {
+    match name {
+        "platform" => Some(PLATFORM_SCHEMA),
+        "service" => Some(SERVICE_SCHEMA),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::parse_yaml;
+    use crate::source::FileId;
+
+    fn check(kind: Kind, text: &str) -> Vec<(Code, String, String, Option<String>)> {
+        let (doc, diags) = parse_yaml(FileId(0), text);
+        assert!(diags.is_empty());
+        let doc = doc.unwrap();
+        validate(&doc, kind, "")
+            .into_iter()
+            .map(|d| {
+                let s = d.primary_span().unwrap();
+                (d.code, d.message, text[s.start..s.end].to_string(), d.help)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn embedded_schemas_compile() {
+        for kind in [Kind::Platform, Kind::Service, Kind::ServiceDefaults] {
+            compiled(kind);
+        }
+    }
+
+    #[test]
+    fn unknown_field_points_at_the_key_with_a_suggestion() {
+        let got = check(Kind::Service, "name: a\nowner: t\nimage: x:1\nreplica: 2\n");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, Code::E0202);
+        assert_eq!(got[0].2, "replica");
+        assert_eq!(got[0].3.as_deref(), Some("did you mean `replicas`?"));
+    }
+
+    #[test]
+    fn unknown_field_inside_an_environment_override() {
+        let got = check(
+            Kind::Service,
+            "name: a\nowner: t\nimage: x:1\nenvironments:\n  prod:\n    sise: large\n",
+        );
+        assert_eq!(got[0].2, "sise");
+        assert_eq!(got[0].3.as_deref(), Some("did you mean `size`?"));
+    }
+
+    #[test]
+    fn wrong_type_points_at_the_value() {
+        let got = check(
+            Kind::Service,
+            "name: a\nowner: t\nimage: x:1\nreplicas: three\n",
+        );
+        assert_eq!(got[0].0, Code::E0201);
+        assert_eq!(got[0].2, "three");
+    }
+}

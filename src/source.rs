@@ -1,0 +1,143 @@
+//! Source files and positions.
+//!
+//! Every input file gets a [`FileId`]; a [`Span`] is a byte range in one file.
+//! Byte offsets become line and column only when a diagnostic is rendered,
+//! through the file's [`LineIndex`].
+
+use std::path::PathBuf;
+
+/// An index into the [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A byte range `start..end` in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start,
+            end: end.max(start),
+        }
+    }
+}
+
+/// A 1-based line and column; the column counts characters, as editors do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// Byte offsets of line starts, for converting between offsets and positions.
+#[derive(Debug)]
+pub struct LineIndex {
+    line_starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { line_starts }
+    }
+
+    /// The 1-based line and character column of a byte offset.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = offset.min(text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        LineCol {
+            line: line + 1,
+            col: col + 1,
+        }
+    }
+
+    /// The byte offset of a 1-based line and a 0-based character column.
+    pub fn offset(&self, text: &str, line: usize, char_col: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return text.len();
+        };
+        let rest = &text[start..];
+        let within = rest
+            .char_indices()
+            .nth(char_col)
+            .map_or(rest.len(), |(i, _)| i);
+        start + within
+    }
+}
+
+/// One loaded input file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path relative to the repository root, with `/` separators.
+    pub name: String,
+    /// The path on disk.
+    pub path: PathBuf,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+/// All input files of one run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, name: String, path: PathBuf, text: String) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        let lines = LineIndex::new(&text);
+        self.files.push(SourceFile {
+            name,
+            path,
+            text,
+            lines,
+        });
+        id
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn line_col(&self, span: Span) -> LineCol {
+        let f = self.file(span.file);
+        f.lines.line_col(&f.text, span.start)
+    }
+
+    pub fn end_line_col(&self, span: Span) -> LineCol {
+        let f = self.file(span.file);
+        f.lines.line_col(&f.text, span.end)
+    }
+
+    /// The text a span covers.
+    pub fn snippet(&self, span: Span) -> &str {
+        let f = self.file(span.file);
+        f.text.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_round_trip_through_line_and_column() {
+        let text = "a: 1\nbé: x\n";
+        let idx = LineIndex::new(text);
+        let off = idx.offset(text, 2, 4);
+        assert_eq!(&text[off..off + 1], "x");
+        assert_eq!(idx.line_col(text, off), LineCol { line: 2, col: 5 });
+        assert_eq!(idx.line_col(text, 0), LineCol { line: 1, col: 1 });
+    }
+}

@@ -1,0 +1,42 @@
+//! The one place YAML output is formatted.
+//!
+//! serde-saphyr writes YAML that YAML 1.1 readers (Kubernetes, Helm) read the same
+//! way: strings such as `on`, `no`, `0755`, `1e3`, `~` or `null` are quoted, so a
+//! value that was a string in the sources stays a string in the cluster.
+
+use serde::Serialize;
+
+/// Serializes a value as one YAML document: two-space indentation, lists not indented
+/// under their key (as kubectl writes them), LF line ends and a final newline.
+pub fn to_yaml<T: Serialize>(value: &T) -> String {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.indent_step = 2;
+    // Long single-line strings stay on one line; only multi-line strings use `|`.
+    options.folded_wrap_chars = usize::MAX / 2;
+    options.min_fold_chars = usize::MAX / 2;
+    let mut out = serde_saphyr::to_string_with_options(value, options)
+        .expect("output models serialize to YAML (maps have string keys)");
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn yaml11_traps_are_quoted() {
+        let traps = [
+            "yes", "no", "on", "off", "0755", "1e3", "~", "null", "true", "1.10", "y",
+        ];
+        let map: BTreeMap<&str, &str> = traps.iter().map(|t| (*t, *t)).collect();
+        let out = to_yaml(&map);
+        for t in traps {
+            let quoted = out.contains(&format!(": \"{t}\"")) || out.contains(&format!(": '{t}'"));
+            assert!(quoted, "{t} is not quoted in:\n{out}");
+        }
+    }
+}
