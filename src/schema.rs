@@ -70,6 +70,22 @@ pub fn validate(doc: &Document, kind: Kind, base: &str) -> Vec<Diagnostic> {
     for error in compiled.validator.iter_errors(instance) {
         diags.extend(to_diagnostics(doc, &compiled.schema, base, &error));
     }
+    drop_misspelt_required(diags)
+}
+
+/// A misspelt required field is one mistake: keep the unknown field with its "did you
+/// mean", drop the "missing required field" it causes.
+fn drop_misspelt_required(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let suggested: Vec<String> = diags
+        .iter()
+        .filter(|d| d.code == Code::E0202)
+        .filter_map(|d| d.help.clone())
+        .collect();
+    diags.retain(|d| {
+        let field = d.message.strip_prefix("missing required field ");
+        d.code != Code::E0203
+            || !field.is_some_and(|f| suggested.contains(&format!("did you mean {f}?")))
+    });
     diags
 }
 
@@ -127,10 +143,10 @@ fn to_diagnostics(
         }
         kind => {
             let field = field_name(&pointer);
-            vec![
-                Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
-                    .primary(doc.span(&pointer), describe(kind, error)),
-            ]
+            let mut d = Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
+                .primary(doc.span(&pointer), describe(kind, error));
+            d.help = value_help(&pointer).map(String::from);
+            vec![d]
         }
     }
 }
@@ -186,6 +202,24 @@ fn field_name(pointer: &str) -> String {
         true => "(document)".to_string(),
         false => parts.join(".").replace("~1", "/").replace("~0", "~"),
     }
+}
+
+/// Help for values whose rule is a pattern or a choice of forms, by field name.
+fn value_help(pointer: &str) -> Option<&'static str> {
+    let last = pointer.rsplit('/').next().unwrap_or_default();
+    Some(match last {
+        "ref" => "write `<path in the secret store>#<key>`, e.g. `payments/stripe#api_key`",
+        "metrics" => "use `true`, `false`, or `{ port: 9090, path: /metrics }`",
+        "image" => "an image reference has no spaces, e.g. `ghcr.io/acme/api:1.2.3`",
+        "account" => "a cloud account id is 12 digits; quote it: `\"111111111111\"`",
+        "output" => "a relative folder without `..`, e.g. `generated`",
+        "threshold" | "duration" => "a duration such as `300ms`, `5m` or `1h`",
+        "cpu" | "memory" => "a Kubernetes quantity such as `250m`, `1`, `512Mi` or `2Gi`",
+        "liveness" | "readiness" | "path" => "an HTTP path starting with `/`",
+        "owner" => "a team name usable as a label value: letters, digits, `-`, `_`, `.`",
+        "terraform" | "ci" => "use `true`, `false`, or a mapping of this target's settings",
+        _ => return None,
+    })
 }
 
 fn name_help(pointer: &str) -> String {

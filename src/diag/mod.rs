@@ -175,9 +175,14 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, format: Format, color: 
     }
 }
 
-/// The location a diagnostic is reported at: file name, line, column, end line, end column.
+/// The location a diagnostic is reported at; positions are absent for a file as a whole.
 pub(crate) struct Location {
     pub file: String,
+    pub position: Option<Position>,
+}
+
+/// 1-based line and column of a span's start and end.
+pub(crate) struct Position {
     pub line: usize,
     pub col: usize,
     pub end_line: usize,
@@ -189,20 +194,20 @@ pub(crate) fn location(d: &Diagnostic, sources: &SourceMap) -> Option<Location> 
         Some(span) => {
             let start = sources.line_col(span);
             let end = sources.end_line_col(span);
-            Some(Location {
-                file: sources.file(span.file).name.clone(),
+            let position = Position {
                 line: start.line,
                 col: start.col,
                 end_line: end.line,
                 end_col: end.col,
+            };
+            Some(Location {
+                file: sources.file(span.file).name.clone(),
+                position: Some(position),
             })
         }
         None => d.file.clone().map(|file| Location {
             file,
-            line: 1,
-            col: 1,
-            end_line: 1,
-            end_col: 1,
+            position: None,
         }),
     }
 }

@@ -10,10 +10,12 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
         let mut props = Vec::new();
         if let Some(loc) = location(d, sources) {
             props.push(format!("file={}", escape_property(&loc.file)));
-            props.push(format!("line={}", loc.line));
-            props.push(format!("col={}", loc.col));
-            props.push(format!("endLine={}", loc.end_line));
-            props.push(format!("endColumn={}", loc.end_col));
+            if let Some(p) = loc.position {
+                props.push(format!("line={}", p.line));
+                props.push(format!("col={}", p.col));
+                props.push(format!("endLine={}", p.end_line));
+                props.push(format!("endColumn={}", p.end_col));
+            }
         }
         props.push(format!(
             "title={}",

@@ -56,6 +56,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
 
 fn one<'a>(d: &'a Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'a> {
     let loc = location(d, sources);
+    let pos = loc.as_ref().and_then(|l| l.position.as_ref());
     let labels = d
         .labels
         .iter()
@@ -77,10 +78,10 @@ fn one<'a>(d: &'a Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'a> {
         severity: d.severity.as_str(),
         message: &d.message,
         file: loc.as_ref().map(|l| l.file.clone()),
-        line: loc.as_ref().map(|l| l.line),
-        column: loc.as_ref().map(|l| l.col),
-        end_line: loc.as_ref().map(|l| l.end_line),
-        end_column: loc.as_ref().map(|l| l.end_col),
+        line: pos.map(|p| p.line),
+        column: pos.map(|p| p.col),
+        end_line: pos.map(|p| p.end_line),
+        end_column: pos.map(|p| p.end_col),
         labels,
         help: d.help.as_deref(),
         notes: &d.notes,

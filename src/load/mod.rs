@@ -62,10 +62,7 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
         None => diags.push(
             Diagnostic::error(Code::E0106, "no platform file found")
                 .in_file("platform.yaml")
-                .help(format!(
-                    "create `platform.yaml` in {} or pass `--root` to the platform repository",
-                    root.display()
-                )),
+                .help("create `platform.yaml` at the repository root, or pass `--root DIR` to point at the repository"),
         ),
     }
     for path in service_files(&root.join("services")) {

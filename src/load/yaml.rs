@@ -31,7 +31,8 @@ pub fn parse(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
                         .help("remove one of the two entries")
                 }
                 info => Diagnostic::error(Code::E0103, format!("YAML syntax error: {info}"))
-                    .primary(Span::new(file, at, end), "here"),
+                    .primary(Span::new(file, at, end), "here")
+                    .help("check indentation and brackets just before this point; quote values that contain `: `, ` #`, `{` or `[`"),
             };
             return (None, vec![diag]);
         }

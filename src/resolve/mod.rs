@@ -13,7 +13,7 @@ mod platform;
 mod resolved;
 mod service;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 pub use placeholder::has_placeholder;
@@ -70,12 +70,34 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
     )
 }
 
-fn finish(model: Option<Model>, mut diags: Vec<Diagnostic>) -> (Option<Model>, Vec<Diagnostic>) {
-    // One root cause, one diagnostic: a service-file error repeats in every environment.
-    let mut seen = HashSet::new();
-    diags.retain(|d| seen.insert((d.code, d.primary_span(), d.message.clone())));
+fn finish(model: Option<Model>, diags: Vec<Diagnostic>) -> (Option<Model>, Vec<Diagnostic>) {
+    let diags = merge_repeats(diags);
     let ok = !diags.iter().any(Diagnostic::is_error);
     (model.filter(|_| ok), diags)
+}
+
+/// One root cause, one diagnostic: a value in a service file is resolved once per
+/// environment, so the same mistake is found several times at the same place. Keep
+/// the first finding and note how the others read.
+fn merge_repeats(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut first: HashMap<(Code, Option<crate::source::Span>), usize> = HashMap::new();
+    for d in diags {
+        match first.get(&(d.code, d.primary_span())) {
+            Some(&i) if d.primary_span().is_some() => {
+                let kept = &mut out[i];
+                let note = format!("also: {}", d.message);
+                if d.message != kept.message && !kept.notes.contains(&note) {
+                    kept.notes.push(note);
+                }
+            }
+            _ => {
+                first.insert((d.code, d.primary_span()), out.len());
+                out.push(d);
+            }
+        }
+    }
+    out
 }
 
 fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<PlatformFile> {

@@ -1,0 +1,217 @@
+//! `check`, `diff` and `build` on a real tree: each kind of drift, narrowing,
+//! pruning of stale owned files, and never touching files pave does not own.
+
+use super::*;
+
+/// A built copy of the shop example in a temporary folder.
+fn built_shop() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/shop"), dir.path());
+    let _ = fs::remove_dir_all(dir.path().join("generated"));
+    let out = pave(&["build"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+const CART: &str = "generated/kubernetes/dev/cart/deployment.yaml";
+
+#[test]
+fn a_fresh_build_checks_clean() {
+    let repo = built_shop();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(repo.path().join("generated/.pave-manifest.json").is_file());
+}
+
+#[test]
+fn hand_edits_are_reported_with_a_diff() {
+    let repo = built_shop();
+    let path = repo.path().join(CART);
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 9");
+    fs::write(&path, text).unwrap();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(
+        report.contains(&format!("edited by hand: {CART}\n")),
+        "{report}"
+    );
+    assert!(
+        report.contains("-  revisionHistoryLimit: 9\n+  revisionHistoryLimit: 5\n"),
+        "{report}"
+    );
+    assert!(report.contains("pave check: 1 file(s) differ (0 changed, 0 missing, 0 stale, 1 edited by hand); run `pave build --root .` to update them"), "{report}");
+}
+
+#[test]
+fn missing_files_are_reported() {
+    let repo = built_shop();
+    fs::remove_file(repo.path().join(CART)).unwrap();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains(&format!("missing: {CART}\n")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn source_changes_are_reported_as_changed() {
+    let repo = built_shop();
+    let service = repo.path().join("services/cart.yaml");
+    let text = fs::read_to_string(&service)
+        .unwrap()
+        .replace("cart:2.0.1", "cart:2.0.2");
+    fs::write(&service, text).unwrap();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(report.contains(&format!("changed: {CART}\n")), "{report}");
+    assert!(
+        report.contains("+        image: ghcr.io/shop/cart:2.0.2"),
+        "{report}"
+    );
+    // All three environments' Deployments change, nothing else.
+    assert!(
+        report.contains(
+            "pave check: 3 file(s) differ (3 changed, 0 missing, 0 stale, 0 edited by hand)"
+        ),
+        "{report}"
+    );
+}
+
+#[test]
+fn stale_files_are_reported_then_pruned_and_unowned_files_survive() {
+    let repo = built_shop();
+    fs::write(repo.path().join("generated/NOTES.md"), "mine\n").unwrap();
+    fs::remove_file(repo.path().join("services/notifications.yaml")).unwrap();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("stale: generated/kubernetes/dev/notifications/deployment.yaml\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !repo
+            .path()
+            .join("generated/kubernetes/dev/notifications")
+            .exists()
+    );
+    assert_eq!(
+        fs::read_to_string(repo.path().join("generated/NOTES.md")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(pave(&["check"], repo.path()).status.code(), Some(0));
+}
+
+#[test]
+fn env_and_service_narrow_check() {
+    let repo = built_shop();
+    let prod = repo
+        .path()
+        .join("generated/kubernetes/prod/cart/service.yaml");
+    fs::write(&prod, "edited\n").unwrap();
+    assert_eq!(
+        pave(&["check", "--env", "dev"], repo.path()).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        pave(&["check", "--service", "catalog"], repo.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        pave(
+            &["check", "--env", "prod", "--service", "cart"],
+            repo.path()
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+    let out = pave(&["check", "--env", "prdo"], repo.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `prod`?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn narrowed_build_writes_only_its_part_and_keeps_the_manifest_whole() {
+    let repo = built_shop();
+    fs::write(
+        repo.path()
+            .join("generated/kubernetes/prod/cart/service.yaml"),
+        "x\n",
+    )
+    .unwrap();
+    fs::write(repo.path().join(CART), "y\n").unwrap();
+    assert!(
+        pave(&["build", "--env", "dev"], repo.path())
+            .status
+            .success()
+    );
+    assert_eq!(
+        fs::read_to_string(
+            repo.path()
+                .join("generated/kubernetes/prod/cart/service.yaml")
+        )
+        .unwrap(),
+        "x\n"
+    );
+    assert_ne!(fs::read_to_string(repo.path().join(CART)).unwrap(), "y\n");
+    let out = pave(&["check"], repo.path());
+    assert!(
+        stdout(&out).contains("edited by hand: generated/kubernetes/prod/cart/service.yaml"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn diff_shows_what_build_would_change_and_writes_nothing() {
+    let repo = built_shop();
+    fs::remove_file(repo.path().join(CART)).unwrap();
+    let before = snapshot(repo.path());
+    let out = pave(&["diff"], repo.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains(&format!("--- /dev/null\n+++ b/{CART}\n")),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(before, snapshot(repo.path()));
+}
+
+#[test]
+fn build_refuses_to_overwrite_files_it_does_not_own() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/shop"), dir.path());
+    let _ = fs::remove_dir_all(dir.path().join("generated"));
+    fs::create_dir_all(dir.path().join("generated/kubernetes/dev/cart")).unwrap();
+    fs::write(dir.path().join(CART), "hand-written\n").unwrap();
+    let before = snapshot(dir.path());
+    let out = pave(&["build", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("\"code\": \"E0403\""),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(before, snapshot(dir.path()));
+}
