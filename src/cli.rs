@@ -28,6 +28,8 @@ pub struct Options {
     pub tree: PathBuf,
     pub envs: Vec<String>,
     pub services: Vec<String>,
+    /// `build` only: compile and plan, write nothing.
+    pub dry_run: bool,
 }
 
 fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, output: Output) {
@@ -76,7 +78,7 @@ fn filter(options: &Options, compilation: &Compilation) -> Result<Filter, u8> {
         (&options.envs, &envs, "environment"),
         (&options.services, &services, "service"),
     ] {
-        for name in given.iter().filter(|n| !known.contains(&n.as_str())) {
+        if let Some(name) = given.iter().find(|n| !known.contains(&n.as_str())) {
             let help = did_you_mean(name, known.iter().copied()).unwrap_or_default();
             eprintln!("error: no {what} named `{name}` {help}");
             return Err(EXIT_USAGE);
@@ -104,8 +106,15 @@ pub fn build(options: &Options, output: Output) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    if options.dry_run {
+        eprintln!(
+            "pave build --dry-run: {} file(s) would change",
+            plan.changes.len()
+        );
+        return EXIT_OK;
+    }
     if let Err(d) = emit::write(&options.tree, &plan) {
-        print_diagnostics(&[d], &SourceMap::default(), output);
+        print_diagnostics(&[*d], &SourceMap::default(), output);
         return EXIT_USAGE;
     }
     let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();

@@ -88,6 +88,9 @@ struct TreeArgs {
     /// Only this service (repeatable).
     #[arg(long = "service")]
     services: Vec<String>,
+    /// `build` only: compile and plan, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 fn main() -> ExitCode {
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
     };
     let output = Output { format, color };
     let tree_options = |a: TreeArgs| Options {
+        dry_run: a.dry_run,
         tree: a.tree.unwrap_or_else(|| a.root.root.clone()),
         root: a.root.root,
         envs: a.envs,

@@ -273,14 +273,12 @@ fn known_fields(schema: &Value, instance: &Value, rel: &str) -> Vec<String> {
 /// A schema node plus everything it pulls in for `instance`: `$ref`, `allOf`, `if`/`then`/`else`, `oneOf`.
 fn expand<'s>(root: &'s Value, node: &'s Value, instance: &Value) -> Vec<&'s Value> {
     let mut out = vec![node];
-    if let Some(target) = node
+    let target = node
         .get("$ref")
         .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        if let Some(t) = root.pointer(target) {
-            out.extend(expand(root, t, instance));
-        }
+        .and_then(|r| r.strip_prefix('#'));
+    if let Some(t) = target.and_then(|t| root.pointer(t)) {
+        out.extend(expand(root, t, instance));
     }
     for key in ["allOf", "oneOf", "anyOf"] {
         for sub in node

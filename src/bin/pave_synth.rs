@@ -1,1 +1,152 @@
-fn main() {}
+//! `pave-synth`: writes a synthetic platform repository for benchmarks.
+//!
+//! `pave-synth DIR [--services N] [--envs E]` writes `DIR/platform.yaml` and N service
+//! files with a realistic, deterministic mix of fields: routes, autoscaling, service
+//! needs, secrets, environment variables and per-environment overrides.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A small deterministic generator, so the same arguments give the same platform.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % bound
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut dir = None;
+    let (mut services, mut envs) = (1000usize, 3usize);
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--services" => {
+                services = args
+                    .get(i + 1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(services)
+            }
+            "--envs" => envs = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(envs),
+            other => {
+                dir = Some(PathBuf::from(other));
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    let Some(dir) = dir else {
+        eprintln!("usage: pave-synth DIR [--services N] [--envs E]");
+        return ExitCode::from(2);
+    };
+    fs::create_dir_all(dir.join("services")).expect("create the output folder");
+    fs::write(dir.join("platform.yaml"), platform(envs)).expect("write platform.yaml");
+    let mut rng = Lcg(42);
+    for n in 0..services {
+        fs::write(
+            dir.join(format!("services/{}.yaml", name(n))),
+            service(n, services, envs, &mut rng),
+        )
+        .expect("write a service file");
+    }
+    ExitCode::SUCCESS
+}
+
+fn name(n: usize) -> String {
+    format!("svc-{n:05}")
+}
+
+fn env_name(e: usize) -> String {
+    match e {
+        0 => "dev".into(),
+        1 => "staging".into(),
+        2 => "prod".into(),
+        n => format!("env{n}"),
+    }
+}
+
+fn platform(envs: usize) -> String {
+    let mut out = String::from("platform: synth\nenvironments:\n");
+    for e in 0..envs {
+        let env = env_name(e);
+        let _ = write!(
+            out,
+            "  {env}:\n    domain: {env}.synth.example.com\n    region: eu-west-1\n    account: \"{:012}\"\n",
+            e + 1
+        );
+        if e + 1 == envs {
+            out.push_str("    protected: true\n    namespace: synth-${service.name}\n");
+        } else {
+            out.push_str("    replicas: 1\n");
+        }
+    }
+    out.push_str(
+        "sizes:\n  small: { cpu: 100m, memory: 128Mi }\n  medium: { cpu: 250m, memory: 512Mi }\n  large: { cpu: \"1\", memory: 2Gi }\n\
+         defaults:\n  size: small\n  replicas: 2\n  env:\n    LOG_FORMAT: json\n    SERVICE: ${service.name}\n\
+         secrets:\n  store: aws-secrets-manager\ningress:\n  cluster_issuer: letsencrypt\n\
+         monitoring:\n  labels: { release: kube-prometheus-stack }\n",
+    );
+    out
+}
+
+fn service(n: usize, total: usize, envs: usize, rng: &mut Lcg) -> String {
+    let me = name(n);
+    let mut out = format!(
+        "name: {me}\nowner: team-{}\nimage: ghcr.io/synth/{me}:1.{}.{}\n",
+        n % 40,
+        rng.next(20),
+        rng.next(10)
+    );
+    let _ = writeln!(
+        out,
+        "size: {}",
+        ["small", "medium", "large"][rng.next(3) as usize]
+    );
+    if n % 4 == 0 {
+        let min = 2 + rng.next(2);
+        let _ = writeln!(
+            out,
+            "autoscale: {{ min: {min}, max: {}, cpu: 70 }}",
+            min + 4
+        );
+    }
+    out.push_str("env:\n");
+    for v in 0..(5 + rng.next(6)) {
+        let _ = writeln!(out, "  VAR_{v}: value-{}", rng.next(1000));
+    }
+    out.push_str("  MODE: \"on\"\n");
+    let needs: Vec<usize> = (0..rng.next(4))
+        .map(|_| rng.next(total as u64) as usize)
+        .filter(|&t| t != n)
+        .collect();
+    if !needs.is_empty() {
+        for (i, t) in needs.iter().enumerate() {
+            let _ = writeln!(out, "  DEP_{i}_URL: ${{needs.dep{i}.url}}  # {}", name(*t));
+        }
+        out.push_str("needs:\n");
+        for (i, t) in needs.iter().enumerate() {
+            let _ = writeln!(out, "  dep{i}: {{ service: {} }}", name(*t));
+        }
+    }
+    if n % 2 == 0 {
+        let _ = write!(out, "secrets:\n  API_TOKEN: {{ ref: synth/{me}#token }}\n");
+    }
+    if n % 3 == 0 {
+        let _ = write!(out, "route:\n  host: {me}.${{env.domain}}\n");
+    }
+    let _ = write!(
+        out,
+        "environments:\n  {}:\n    replicas: 3\n",
+        env_name(envs - 1)
+    );
+    out
+}

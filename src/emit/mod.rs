@@ -18,10 +18,12 @@ pub use plan::{Change, ChangeKind, Filter, Plan, plan};
 use crate::diag::{Code, Diagnostic};
 
 /// Writes the planned changes under `dir`. On a failure while staging, nothing is changed.
-pub fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
+pub fn write(dir: &Path, plan: &Plan) -> Result<(), Box<Diagnostic>> {
     let io_error = |path: &str, e: io::Error| {
-        Diagnostic::error(Code::E0401, format!("cannot write `{path}`: {e}"))
-            .in_file(path.to_string())
+        Box::new(
+            Diagnostic::error(Code::E0401, format!("cannot write `{path}`: {e}"))
+                .in_file(path.to_string()),
+        )
     };
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let writes = plan

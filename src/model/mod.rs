@@ -18,7 +18,7 @@ pub fn decode<T: DeserializeOwned>(
     doc: &Document,
     base: &str,
     value: &Value,
-) -> Result<T, Diagnostic> {
+) -> Result<T, Box<Diagnostic>> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e
             .path()
@@ -26,8 +26,10 @@ pub fn decode<T: DeserializeOwned>(
             .map(|seg| format!("/{seg}"))
             .collect::<String>();
         let pointer = format!("{base}{path}");
-        Diagnostic::error(Code::E0201, format!("invalid value: {}", e.inner()))
-            .primary(doc.span(&pointer), "here")
+        Box::new(
+            Diagnostic::error(Code::E0201, format!("invalid value: {}", e.inner()))
+                .primary(doc.span(&pointer), "here"),
+        )
     })
 }
 

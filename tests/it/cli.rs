@@ -16,18 +16,30 @@ fn schema_prints_the_embedded_schemas() {
     for kind in ["platform", "service"] {
         let out = pave(&["schema", kind], &project());
         assert!(out.status.success());
-        let on_disk = fs::read_to_string(project().join(format!("schema/{kind}.schema.json"))).unwrap();
+        let on_disk =
+            fs::read_to_string(project().join(format!("schema/{kind}.schema.json"))).unwrap();
         assert_eq!(stdout(&out), on_disk);
         let parsed: serde_json::Value = serde_json::from_str(&on_disk).unwrap();
-        assert_eq!(parsed["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(
+            parsed["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
     }
 }
 
 #[test]
 fn usage_errors_exit_with_2() {
-    assert_eq!(pave(&["build", "--bogus"], &project()).status.code(), Some(2));
+    assert_eq!(
+        pave(&["build", "--bogus"], &project()).status.code(),
+        Some(2)
+    );
     assert_eq!(pave(&["schema", "nope"], &project()).status.code(), Some(2));
-    assert_eq!(pave(&["check", "--root", "does/not/exist"], &project()).status.code(), Some(2));
+    assert_eq!(
+        pave(&["check", "--root", "does/not/exist"], &project())
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -40,19 +52,52 @@ fn lint_accepts_the_examples() {
 
 #[test]
 fn explain_shows_each_value_with_its_layer_and_line() {
-    let out = pave(&["explain", "checkout", "--env", "prod", "--root", "examples/shop"], &project());
+    let out = pave(
+        &[
+            "explain",
+            "checkout",
+            "--env",
+            "prod",
+            "--root",
+            "examples/shop",
+        ],
+        &project(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    let line = |key: &str| text.lines().find(|l| l.trim_start().starts_with(key)).unwrap_or_default().to_string();
-    assert!(line("replicas ").contains("service environment override services/checkout.yaml:28:15"), "{text}");
-    assert!(line("size ").contains("service services/checkout.yaml:7:7"), "{text}");
-    assert!(line("env.LOG_FORMAT ").contains("platform defaults platform.yaml:"), "{text}");
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("replicas ").contains("service environment override services/checkout.yaml:28:15"),
+        "{text}"
+    );
+    assert!(
+        line("size ").contains("service services/checkout.yaml:7:7"),
+        "{text}"
+    );
+    assert!(
+        line("env.LOG_FORMAT ").contains("platform defaults platform.yaml:"),
+        "{text}"
+    );
     assert!(line("tier ").contains("service"), "{text}");
 }
 
 #[test]
 fn module_needs_warn_without_failing() {
-    let out = pave(&["lint", "--root", "tests/data/spec-platform", "--format", "json"], &project());
+    let out = pave(
+        &[
+            "lint",
+            "--root",
+            "tests/data/spec-platform",
+            "--format",
+            "json",
+        ],
+        &project(),
+    );
     assert_eq!(out.status.code(), Some(0));
     let text = stderr(&out);
     assert!(text.contains("\"code\": \"E0508\""), "{text}");

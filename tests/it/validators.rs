@@ -14,11 +14,17 @@ use super::*;
 const KUBERNETES_VERSION: &str = "1.34.0";
 
 fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()));
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
     if found.is_none() {
         let required = std::env::var("PAVE_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1");
-        assert!(!required, "{name} is required (PAVE_REQUIRE_VALIDATORS=1) but not on PATH");
+        assert!(
+            !required,
+            "{name} is required (PAVE_REQUIRE_VALIDATORS=1) but not on PATH"
+        );
         eprintln!("skipping {name} checks: `{name}` is not on PATH (`.ci/run` installs it)");
     }
     found
@@ -26,13 +32,26 @@ fn tool(name: &str) -> Option<PathBuf> {
 
 /// The output trees to validate: each golden tree, and the SPEC platform built fresh.
 fn trees() -> (Vec<PathBuf>, tempfile::TempDir) {
-    let mut trees: Vec<PathBuf> = examples().iter().map(|n| project().join("golden").join(n)).collect();
+    let mut trees: Vec<PathBuf> = examples()
+        .iter()
+        .map(|n| project().join("golden").join(n))
+        .collect();
     let spec = tempfile::tempdir().unwrap();
     let out = pave(
-        &["build", "--root", "tests/data/spec-platform", "--tree", spec.path().to_str().unwrap()],
+        &[
+            "build",
+            "--root",
+            "tests/data/spec-platform",
+            "--tree",
+            spec.path().to_str().unwrap(),
+        ],
         &project(),
     );
-    assert!(out.status.success(), "the SPEC platform must build: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "the SPEC platform must build: {}",
+        stderr(&out)
+    );
     trees.push(spec.path().to_path_buf());
     (trees, spec)
 }
@@ -46,7 +65,11 @@ fn files_by_kind(tree: &Path) -> BTreeMap<String, Vec<PathBuf>> {
             continue;
         }
         let text = fs::read_to_string(entry.path()).unwrap();
-        let kind = text.lines().find_map(|l| l.strip_prefix("kind: ")).unwrap_or("?").to_string();
+        let kind = text
+            .lines()
+            .find_map(|l| l.strip_prefix("kind: "))
+            .unwrap_or("?")
+            .to_string();
         kinds.entry(kind).or_default().push(entry.into_path());
     }
     kinds
@@ -64,17 +87,26 @@ fn run(cmd: &mut Command, what: &str) {
 
 #[test]
 fn kubernetes_objects_pass_the_strict_schemas() {
-    let Some(validate) = tool("kubernetes-validate") else { return };
+    let Some(validate) = tool("kubernetes-validate") else {
+        return;
+    };
     let (trees, _keep) = trees();
     for tree in trees {
         let files: Vec<PathBuf> = files_by_kind(&tree)
             .into_iter()
-            .filter(|(kind, _)| !matches!(kind.as_str(), "Kustomization" | "ExternalSecret" | "ServiceMonitor"))
+            .filter(|(kind, _)| {
+                !matches!(
+                    kind.as_str(),
+                    "Kustomization" | "ExternalSecret" | "ServiceMonitor"
+                )
+            })
             .flat_map(|(_, files)| files)
             .collect();
         assert!(files.len() > 10, "too few objects in {}", tree.display());
         run(
-            Command::new(&validate).args(["--strict", "--quiet", "-k", KUBERNETES_VERSION]).args(&files),
+            Command::new(&validate)
+                .args(["--strict", "--quiet", "-k", KUBERNETES_VERSION])
+                .args(&files),
             "kubernetes-validate",
         );
     }
@@ -82,7 +114,9 @@ fn kubernetes_objects_pass_the_strict_schemas() {
 
 #[test]
 fn custom_resources_pass_the_vendored_crd_schemas() {
-    let Some(check) = tool("check-jsonschema") else { return };
+    let Some(check) = tool("check-jsonschema") else {
+        return;
+    };
     let (trees, _keep) = trees();
     let schemas = [
         ("ExternalSecret", "externalsecret_v1.json"),
@@ -91,28 +125,56 @@ fn custom_resources_pass_the_vendored_crd_schemas() {
     for tree in trees {
         let kinds = files_by_kind(&tree);
         for (kind, schema) in schemas {
-            let files = kinds.get(kind).unwrap_or_else(|| panic!("no {kind} in {}", tree.display()));
+            let files = kinds
+                .get(kind)
+                .unwrap_or_else(|| panic!("no {kind} in {}", tree.display()));
             let schema = project().join("tests/data/crds").join(schema);
-            run(Command::new(&check).arg("--schemafile").arg(schema).args(files), "check-jsonschema");
+            run(
+                Command::new(&check)
+                    .arg("--schemafile")
+                    .arg(schema)
+                    .args(files),
+                "check-jsonschema",
+            );
         }
     }
 }
 
 #[test]
 fn kubectl_kustomize_builds_every_environment() {
-    let Some(kubectl) = tool("kubectl") else { return };
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
     let (trees, _keep) = trees();
     for tree in trees {
         let envs = tree.join("generated/kubernetes");
         for env in fs::read_dir(&envs).unwrap() {
             let env = env.unwrap().path();
-            let out = Command::new(&kubectl).arg("kustomize").arg(&env).output().unwrap();
-            assert!(out.status.success(), "kubectl kustomize {}: {}", env.display(), String::from_utf8_lossy(&out.stderr));
+            let out = Command::new(&kubectl)
+                .arg("kustomize")
+                .arg(&env)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "kubectl kustomize {}: {}",
+                env.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
             let listed = files_by_kind(&env).values().map(Vec::len).sum::<usize>() - 1;
-            let built = String::from_utf8_lossy(&out.stdout).matches("\nkind: ").count()
+            let built = String::from_utf8_lossy(&out.stdout)
+                .matches("\nkind: ")
+                .count()
                 + usize::from(out.stdout.starts_with(b"kind: "));
-            let objects = String::from_utf8_lossy(&out.stdout).split("\n---\n").count();
-            assert_eq!(objects, listed, "kustomize of {} emitted {objects} objects ({built} kinds), {listed} files", env.display());
+            let objects = String::from_utf8_lossy(&out.stdout)
+                .split("\n---\n")
+                .count();
+            assert_eq!(
+                objects,
+                listed,
+                "kustomize of {} emitted {objects} objects ({built} kinds), {listed} files",
+                env.display()
+            );
         }
     }
 }
