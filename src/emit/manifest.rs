@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -41,8 +42,8 @@ impl Manifest {
     pub fn of(tree: &OutputTree) -> Manifest {
         let files = tree
             .files
-            .values()
-            .map(|a| {
+            .par_iter()
+            .map(|(_, a)| {
                 let entry = Entry {
                     sha256: sha256_hex(&a.bytes),
                     env: a.scope.env.clone(),

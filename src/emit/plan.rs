@@ -3,9 +3,11 @@
 use std::fs;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::manifest::{self, Manifest, sha256_hex};
 use crate::diag::{Code, Diagnostic};
-use crate::output::{OutputTree, Scope};
+use crate::output::{Artifact, OutputTree, Scope};
 
 /// `--env` / `--service`: which part of the tree a command looks at. Empty means all.
 #[derive(Debug, Clone, Default)]
@@ -89,42 +91,18 @@ pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
         .unwrap_or_default();
     let mut changes = Vec::new();
     let mut refused = Vec::new();
-    for artifact in tree.files.values().filter(|a| filter.matches(&a.scope)) {
-        if !is_safe(&artifact.path, &tree.roots) {
-            refused.push(outside_roots(&artifact.path));
-            continue;
+    // Reading and comparing files is independent per file; rayon keeps path order.
+    let compared: Vec<Result<Option<Change>, Box<Diagnostic>>> = tree
+        .files
+        .par_iter()
+        .filter(|(_, a)| filter.matches(&a.scope))
+        .map(|(_, a)| compare(a, dir, &tree.roots, &old))
+        .collect();
+    for result in compared {
+        match result {
+            Ok(change) => changes.extend(change),
+            Err(d) => refused.push(*d),
         }
-        let on_disk = fs::read(dir.join(&artifact.path)).ok();
-        let Some(disk) = on_disk else {
-            changes.push(Change {
-                path: artifact.path.clone(),
-                kind: ChangeKind::Missing,
-                old: None,
-                new: Some(artifact.bytes.clone()),
-            });
-            continue;
-        };
-        if disk == artifact.bytes {
-            continue;
-        }
-        let kind = match old.files.get(&artifact.path) {
-            Some(entry) if entry.sha256 != sha256_hex(&disk) => ChangeKind::HandEdited,
-            Some(_) => ChangeKind::Changed,
-            None => {
-                refused.push(
-                    Diagnostic::error(Code::E0403, format!("`{}` exists and pave does not own it", artifact.path))
-                        .in_file(artifact.path.clone())
-                        .help("pave only overwrites files its manifest lists; move or delete this file, then build again"),
-                );
-                continue;
-            }
-        };
-        changes.push(Change {
-            path: artifact.path.clone(),
-            kind,
-            old: Some(disk),
-            new: Some(artifact.bytes.clone()),
-        });
     }
     for (path, entry) in &old.files {
         if tree.files.contains_key(path) || !filter.matches(&entry.scope()) {
@@ -153,6 +131,43 @@ pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
         manifest_changed,
         refused,
     }
+}
+
+/// How one generated file differs from disk, if it does.
+fn compare(
+    artifact: &Artifact,
+    dir: &Path,
+    roots: &[String],
+    old: &Manifest,
+) -> Result<Option<Change>, Box<Diagnostic>> {
+    if !is_safe(&artifact.path, roots) {
+        return Err(Box::new(outside_roots(&artifact.path)));
+    }
+    let change = |kind, old| Change {
+        path: artifact.path.clone(),
+        kind,
+        old,
+        new: Some(artifact.bytes.clone()),
+    };
+    let Ok(disk) = fs::read(dir.join(&artifact.path)) else {
+        return Ok(Some(change(ChangeKind::Missing, None)));
+    };
+    if disk == artifact.bytes {
+        return Ok(None);
+    }
+    let kind = match old.files.get(&artifact.path) {
+        Some(entry) if entry.sha256 != sha256_hex(&disk) => ChangeKind::HandEdited,
+        Some(_) => ChangeKind::Changed,
+        None => {
+            return Err(Box::new(Diagnostic::error(
+                Code::E0403,
+                format!("`{}` exists and pave does not own it", artifact.path),
+            )
+            .in_file(artifact.path.clone())
+            .help("pave only overwrites files its manifest lists; move or delete this file, then build again")));
+        }
+    };
+    Ok(Some(change(kind, Some(disk))))
 }
 
 /// The manifest after a build: entries outside the filter are kept as they were.

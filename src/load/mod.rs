@@ -11,6 +11,8 @@ mod yaml;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 pub use path_index::{NodeSpans, PathIndex, pointer_push};
 
 use crate::diag::{Code, Diagnostic};
@@ -57,7 +59,10 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
         .map(|n| root.join(n))
         .find(|p| p.is_file());
     match platform {
-        Some(path) => inputs.platform = load_file(root, &path, sources, &mut diags),
+        Some(path) => {
+            let file = read_file(root, &path, sources, &mut diags);
+            inputs.platform = file.and_then(|f| parse_file(f, sources, &mut diags));
+        }
         None if root.join("platform.kdl").is_file() => diags.push(kdl_not_yet("platform.kdl")),
         None => diags.push(
             Diagnostic::error(Code::E0106, "no platform file found")
@@ -65,15 +70,24 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
                 .help("create `platform.yaml` at the repository root, or pass `--root DIR` to point at the repository"),
         ),
     }
+    let mut files = Vec::new();
     for path in service_files(&root.join("services")) {
         let name = relative_name(root, &path);
         if name.ends_with(".kdl") {
             diags.push(kdl_not_yet(&name));
             continue;
         }
-        if let Some(doc) = load_file(root, &path, sources, &mut diags) {
-            inputs.services.push(doc);
-        }
+        files.extend(read_file(root, &path, sources, &mut diags));
+    }
+    // Files parse independently; rayon keeps their order in `collect`.
+    let shared: &SourceMap = sources;
+    let parsed: Vec<(Option<Document>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|&f| yaml::parse(f, &shared.file(f).text))
+        .collect();
+    for (doc, mut file_diags) in parsed {
+        diags.append(&mut file_diags);
+        inputs.services.extend(doc);
     }
     (inputs, diags)
 }
@@ -119,12 +133,13 @@ fn relative_name(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn load_file(
+/// Reads a file into the source map; `None` when it cannot be read or is not UTF-8.
+fn read_file(
     root: &Path,
     path: &Path,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Document> {
+) -> Option<FileId> {
     let name = relative_name(root, path);
     let bytes = match fs::read(path) {
         Ok(b) => b,
@@ -149,7 +164,10 @@ fn load_file(
             return None;
         }
     };
-    let file = sources.add(name, path.to_path_buf(), text);
+    Some(sources.add(name, path.to_path_buf(), text))
+}
+
+fn parse_file(file: FileId, sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Option<Document> {
     let (doc, mut file_diags) = yaml::parse(file, &sources.file(file).text);
     diags.append(&mut file_diags);
     doc

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::layering::Layered;
@@ -141,16 +142,35 @@ pub(crate) fn resolve_env(
     sources: &SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<ResolvedService> {
-    let staged: Vec<Staged> = services
-        .iter()
-        .map(|s| stage(ctx, s, sources, diags))
+    // Services resolve independently within a stage; rayon keeps their order in `collect`,
+    // so diagnostics come out in the same order on every run.
+    let staged: Vec<(Staged, Vec<Diagnostic>)> = services
+        .par_iter()
+        .map(|s| {
+            let mut found = Vec::new();
+            (stage(ctx, s, sources, &mut found), found)
+        })
         .collect();
-    let by_name: BTreeMap<&str, &Staged> =
-        staged.iter().map(|s| (s.input.name.as_str(), s)).collect();
-    staged
+    let by_name: BTreeMap<&str, &Staged> = staged
         .iter()
-        .filter_map(|s| finish(ctx, s, &by_name, sources, diags))
-        .collect()
+        .map(|(s, _)| (s.input.name.as_str(), s))
+        .collect();
+    let finished: Vec<(Option<ResolvedService>, Vec<Diagnostic>)> = staged
+        .par_iter()
+        .map(|(s, _)| {
+            let mut found = Vec::new();
+            (finish(ctx, s, &by_name, sources, &mut found), found)
+        })
+        .collect();
+    for (_, found) in &staged {
+        diags.extend(found.iter().cloned());
+    }
+    let mut resolved = Vec::with_capacity(finished.len());
+    for (service, found) in finished {
+        diags.extend(found);
+        resolved.extend(service);
+    }
+    resolved
 }
 
 fn stage<'a>(

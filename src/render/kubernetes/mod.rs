@@ -6,7 +6,9 @@ mod objects;
 mod traffic;
 mod workload;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rayon::prelude::*;
 
 use serde::Serialize;
 
@@ -57,20 +59,33 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
         };
         files.push((format!("namespace-{ns}.yaml"), None, to_yaml(&object)));
     }
-    for service in services {
-        let consumers: Vec<&ResolvedService> = services
-            .iter()
-            .filter(|c| c.service_needs.iter().any(|n| n.service == service.name))
-            .copied()
-            .collect();
-        for (kind, text) in render_service(platform, service, &consumers) {
-            files.push((
-                format!("{}/{kind}.yaml", service.name),
-                Some(service.name.clone()),
-                text,
-            ));
+    // Who declares each service in `needs`: the peers its NetworkPolicy admits.
+    let mut consumers: HashMap<&str, Vec<&ResolvedService>> = HashMap::new();
+    for s in services {
+        for need in &s.service_needs {
+            consumers.entry(need.service.as_str()).or_default().push(s);
         }
     }
+    // Services render independently; rayon keeps the input order in `collect`.
+    let rendered: Vec<Vec<(String, Option<String>, String)>> = services
+        .par_iter()
+        .map(|service| {
+            let of_this = consumers
+                .get(service.name.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            render_service(platform, service, of_this)
+                .into_iter()
+                .map(|(kind, text)| {
+                    (
+                        format!("{}/{kind}.yaml", service.name),
+                        Some(service.name.clone()),
+                        text,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    files.extend(rendered.into_iter().flatten());
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
