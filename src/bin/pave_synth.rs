@@ -111,7 +111,7 @@ fn service(n: usize, total: usize, envs: usize, rng: &mut Lcg) -> String {
         "size: {}",
         ["small", "medium", "large"][rng.next(3) as usize]
     );
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         let min = 2 + rng.next(2);
         let _ = writeln!(
             out,
@@ -137,10 +137,10 @@ fn service(n: usize, total: usize, envs: usize, rng: &mut Lcg) -> String {
             let _ = writeln!(out, "  dep{i}: {{ service: {} }}", name(*t));
         }
     }
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let _ = write!(out, "secrets:\n  API_TOKEN: {{ ref: synth/{me}#token }}\n");
     }
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         let _ = write!(out, "route:\n  host: {me}.${{env.domain}}\n");
     }
     let _ = write!(
