@@ -8,12 +8,15 @@
 mod manifest;
 mod plan;
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use manifest::{Manifest, sha256_hex};
 pub use plan::{Change, ChangeKind, Filter, Plan, plan};
+
+use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic};
 
@@ -25,34 +28,54 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<(), Box<Diagnostic>> {
                 .in_file(path.to_string()),
         )
     };
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let writes = plan
+    let writes: Vec<(&str, &[u8])> = plan
         .changes
         .iter()
-        .filter_map(|c| c.new.as_ref().map(|n| (c.path.as_str(), n)));
-    let writes = writes.chain(std::iter::once((
-        plan.manifest_path.as_str(),
-        &plan.manifest_bytes,
-    )));
-    for (path, bytes) in writes {
-        let target = dir.join(path);
-        let temp = temp_path(&target);
-        let result = target
-            .parent()
-            .map_or(Ok(()), fs::create_dir_all)
-            .and_then(|_| fs::write(&temp, bytes));
-        if let Err(e) = result {
-            for (t, _) in &staged {
-                let _ = fs::remove_file(t);
+        .filter_map(|c| c.new.as_deref().map(|n| (c.path.as_str(), n)))
+        .chain(std::iter::once((
+            plan.manifest_path.as_str(),
+            plan.manifest_bytes.as_slice(),
+        )))
+        .collect();
+    let folders: BTreeSet<PathBuf> = writes
+        .iter()
+        .filter_map(|(p, _)| dir.join(p).parent().map(Path::to_path_buf))
+        .collect();
+    for folder in &folders {
+        fs::create_dir_all(folder).map_err(|e| io_error(&folder.to_string_lossy(), e))?;
+    }
+    // Stage every file next to its target first; only when all are staged are they
+    // renamed into place, so a failure while staging changes nothing.
+    let staged: Vec<Result<(PathBuf, PathBuf), (PathBuf, &str, io::Error)>> = writes
+        .par_iter()
+        .map(|&(path, bytes)| {
+            let target = dir.join(path);
+            let temp = temp_path(&target);
+            match fs::write(&temp, bytes) {
+                Ok(()) => Ok((temp, target)),
+                Err(e) => Err((temp, path, e)),
             }
-            let _ = fs::remove_file(&temp);
-            return Err(io_error(path, e));
+        })
+        .collect();
+    if staged.iter().any(Result::is_err) {
+        let mut first = None;
+        for result in staged {
+            match result {
+                Ok((temp, _)) => {
+                    let _ = fs::remove_file(temp);
+                }
+                Err((temp, path, e)) => {
+                    let _ = fs::remove_file(temp);
+                    first.get_or_insert((path, e));
+                }
+            }
         }
-        staged.push((temp, target));
+        let (path, e) = first.expect("an error was seen");
+        return Err(io_error(path, e));
     }
-    for (temp, target) in &staged {
-        fs::rename(temp, target).map_err(|e| io_error(&target.to_string_lossy(), e))?;
-    }
+    staged.par_iter().flatten().try_for_each(|(temp, target)| {
+        fs::rename(temp, target).map_err(|e| io_error(&target.to_string_lossy(), e))
+    })?;
     for change in plan.changes.iter().filter(|c| c.kind == ChangeKind::Stale) {
         let target = dir.join(&change.path);
         match fs::remove_file(&target) {
