@@ -46,7 +46,7 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<(), Box<Diagnostic>> {
     }
     // Stage every file next to its target first; only when all are staged are they
     // renamed into place, so a failure while staging changes nothing.
-    let staged: Vec<Result<(PathBuf, PathBuf), (PathBuf, &str, io::Error)>> = writes
+    let staged: Vec<Result<Staged, Unstaged>> = writes
         .par_iter()
         .map(|&(path, bytes)| {
             let target = dir.join(path);
@@ -86,6 +86,12 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<(), Box<Diagnostic>> {
     }
     Ok(())
 }
+
+/// A file written next to its target: (temporary path, target path).
+type Staged = (PathBuf, PathBuf);
+
+/// A file that could not be staged: (temporary path, output path, the error).
+type Unstaged<'a> = (PathBuf, &'a str, io::Error);
 
 fn temp_path(target: &Path) -> PathBuf {
     let name = target
