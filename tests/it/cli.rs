@@ -103,3 +103,30 @@ fn module_needs_warn_without_failing() {
     assert!(text.contains("\"code\": \"E0508\""), "{text}");
     assert!(text.contains("\"severity\": \"warning\""), "{text}");
 }
+
+#[test]
+fn quoted_yaml11_traps_stay_strings_in_the_output() {
+    let tree = tempfile::tempdir().unwrap();
+    let out = pave(
+        &["build", "--root", "tests/data/spec-platform", "--tree", tree.path().to_str().unwrap()],
+        &project(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = fs::read_to_string(tree.path().join("generated/kubernetes/prod/nightly-report/configmap.yaml")).unwrap();
+    for (key, value) in [
+        ("T_YES", "yes"),
+        ("T_NO", "no"),
+        ("T_ON", "on"),
+        ("T_OFF", "off"),
+        ("T_OCTAL", "0755"),
+        ("T_FLOAT", "1e3"),
+        ("T_TILDE", "~"),
+        ("T_NULL", "null"),
+        ("T_Y", "y"),
+        ("T_VERSION", "1.10"),
+        ("UMASK", "0022"),
+    ] {
+        let quoted = config.contains(&format!("  {key}: \"{value}\"\n")) || config.contains(&format!("  {key}: '{value}'\n"));
+        assert!(quoted, "{key} is not a quoted string in:\n{config}");
+    }
+}
