@@ -95,15 +95,16 @@ impl<'a> Report<'a> {
         };
         let mut help: Vec<String> = d.help.iter().cloned().collect();
         help.extend(d.notes.iter().map(|n| format!("note: {n}")));
-        let mut message = d.message.clone();
+        // rustc's header, `error[E0502]: message`, so the code is greppable and in one line.
+        let mut message = format!("{}[{}]: {}", d.severity.as_str(), d.code, d.message);
         if d.labels.is_empty()
             && let Some(file) = &d.file
         {
-            message = format!("{file}: {message}");
+            message = format!("{message}\n  --> {file}");
         }
         let mut report = Report {
             message,
-            code: Some(d.code.as_str()),
+            code: None,
             severity,
             help: (!help.is_empty()).then(|| help.join("\n")),
             source: None,

@@ -130,3 +130,18 @@ fn quoted_yaml11_traps_stay_strings_in_the_output() {
         assert!(quoted, "{key} is not a quoted string in:\n{config}");
     }
 }
+
+#[test]
+fn github_actions_selects_annotations_automatically() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    copy_dir(&project().join("tests/diagnostics/unknown-size"), repo.path());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pave"))
+        .args(["lint"])
+        .current_dir(repo.path())
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("::error file=services/api.yaml,line=4,col=7,"), "{}", stderr(&out));
+}
