@@ -56,6 +56,8 @@ pub enum Code {
     E0402,
     /// A file pave would write exists and is not owned by pave.
     E0403,
+    /// The output manifest exists but cannot be parsed.
+    E0404,
 }
 
 impl Code {
@@ -85,6 +87,7 @@ impl Code {
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",
+            Code::E0404 => "E0404",
         }
     }
 }

@@ -85,10 +85,24 @@ pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
     let root = tree.roots.first().cloned().unwrap_or_default();
     let manifest_path = format!("{root}/{}", manifest::FILE_NAME);
     let old_bytes = fs::read(dir.join(&manifest_path)).ok();
-    let old = old_bytes
-        .as_deref()
-        .and_then(Manifest::parse)
-        .unwrap_or_default();
+    let parsed = old_bytes.as_deref().map(Manifest::parse);
+    if let Some(None) = parsed {
+        // Without a readable manifest pave cannot tell its files from anyone else's.
+        let corrupt = Diagnostic::error(
+            Code::E0404,
+            format!("`{manifest_path}` cannot be read as a pave manifest"),
+        )
+        .in_file(manifest_path.clone())
+        .help("restore it from version control, or delete the output folder and build again");
+        return Plan {
+            changes: Vec::new(),
+            manifest_path,
+            manifest_bytes: Vec::new(),
+            manifest_changed: false,
+            refused: vec![corrupt],
+        };
+    }
+    let old = parsed.flatten().unwrap_or_default();
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     // Reading and comparing files is independent per file; rayon keeps path order.

@@ -215,3 +215,20 @@ fn build_refuses_to_overwrite_files_it_does_not_own() {
     );
     assert_eq!(before, snapshot(dir.path()));
 }
+
+#[test]
+fn a_corrupt_manifest_stops_build_and_check_without_touching_anything() {
+    let repo = built_shop();
+    fs::write(
+        repo.path().join("generated/.pave-manifest.json"),
+        "{ not json",
+    )
+    .unwrap();
+    let before = snapshot(repo.path());
+    for command in ["build", "check"] {
+        let out = pave(&[command], repo.path());
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(stderr(&out).contains("error[E0404]"), "{}", stderr(&out));
+    }
+    assert_eq!(before, snapshot(repo.path()));
+}

@@ -108,11 +108,21 @@ fn module_needs_warn_without_failing() {
 fn quoted_yaml11_traps_stay_strings_in_the_output() {
     let tree = tempfile::tempdir().unwrap();
     let out = pave(
-        &["build", "--root", "tests/data/spec-platform", "--tree", tree.path().to_str().unwrap()],
+        &[
+            "build",
+            "--root",
+            "tests/data/spec-platform",
+            "--tree",
+            tree.path().to_str().unwrap(),
+        ],
         &project(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let config = fs::read_to_string(tree.path().join("generated/kubernetes/prod/nightly-report/configmap.yaml")).unwrap();
+    let config = fs::read_to_string(
+        tree.path()
+            .join("generated/kubernetes/prod/nightly-report/configmap.yaml"),
+    )
+    .unwrap();
     for (key, value) in [
         ("T_YES", "yes"),
         ("T_NO", "no"),
@@ -126,7 +136,8 @@ fn quoted_yaml11_traps_stay_strings_in_the_output() {
         ("T_VERSION", "1.10"),
         ("UMASK", "0022"),
     ] {
-        let quoted = config.contains(&format!("  {key}: \"{value}\"\n")) || config.contains(&format!("  {key}: '{value}'\n"));
+        let quoted = config.contains(&format!("  {key}: \"{value}\"\n"))
+            || config.contains(&format!("  {key}: '{value}'\n"));
         assert!(quoted, "{key} is not a quoted string in:\n{config}");
     }
 }
@@ -135,7 +146,10 @@ fn quoted_yaml11_traps_stay_strings_in_the_output() {
 fn github_actions_selects_annotations_automatically() {
     let repo = tempfile::tempdir().unwrap();
     copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
-    copy_dir(&project().join("tests/diagnostics/unknown-size"), repo.path());
+    copy_dir(
+        &project().join("tests/diagnostics/unknown-size"),
+        repo.path(),
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pave"))
         .args(["lint"])
         .current_dir(repo.path())
@@ -143,5 +157,9 @@ fn github_actions_selects_annotations_automatically() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).starts_with("::error file=services/api.yaml,line=4,col=7,"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("::error file=services/api.yaml,line=4,col=7,"),
+        "{}",
+        stderr(&out)
+    );
 }
