@@ -106,18 +106,7 @@ fn module_needs_warn_without_failing() {
 
 #[test]
 fn quoted_yaml11_traps_stay_strings_in_the_output() {
-    let tree = tempfile::tempdir().unwrap();
-    let out = pave(
-        &[
-            "build",
-            "--root",
-            "tests/data/spec-platform",
-            "--tree",
-            tree.path().to_str().unwrap(),
-        ],
-        &project(),
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let tree = build_spec_platform();
     let config = fs::read_to_string(
         tree.path()
             .join("generated/kubernetes/prod/nightly-report/configmap.yaml"),
@@ -144,12 +133,7 @@ fn quoted_yaml11_traps_stay_strings_in_the_output() {
 
 #[test]
 fn github_actions_selects_annotations_automatically() {
-    let repo = tempfile::tempdir().unwrap();
-    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
-    copy_dir(
-        &project().join("tests/diagnostics/unknown-size"),
-        repo.path(),
-    );
+    let repo = base_with_case("unknown-size");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pave"))
         .args(["lint"])
         .current_dir(repo.path())

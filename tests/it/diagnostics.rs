@@ -131,12 +131,7 @@ fn every_bad_input_gets_precise_diagnostics_and_leaves_the_tree_untouched() {
 
 #[test]
 fn human_output_points_at_the_line_with_a_help() {
-    let repo = tempfile::tempdir().unwrap();
-    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
-    copy_dir(
-        &project().join("tests/diagnostics/unknown-field-near-miss"),
-        repo.path(),
-    );
+    let repo = base_with_case("unknown-field-near-miss");
     let out = pave(&["lint"], repo.path());
     assert_eq!(out.status.code(), Some(1));
     let text = stderr(&out);
@@ -149,12 +144,7 @@ fn human_output_points_at_the_line_with_a_help() {
 
 #[test]
 fn github_format_writes_workflow_annotations() {
-    let repo = tempfile::tempdir().unwrap();
-    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
-    copy_dir(
-        &project().join("tests/diagnostics/unknown-field-near-miss"),
-        repo.path(),
-    );
+    let repo = base_with_case("unknown-field-near-miss");
     let out = pave(&["lint", "--format", "github"], repo.path());
     let text = stderr(&out);
     assert!(

@@ -77,3 +77,32 @@ pub fn examples() -> Vec<String> {
     names.sort();
     names
 }
+
+/// A temporary platform: the valid base of the bad-input cases with one case's files on top.
+pub fn base_with_case(case: &str) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    copy_dir(&project().join("tests/diagnostics").join(case), repo.path());
+    repo
+}
+
+/// The output of the platform written only from SPEC (`tests/data/spec-platform`).
+pub fn build_spec_platform() -> tempfile::TempDir {
+    let tree = tempfile::tempdir().unwrap();
+    let out = pave(
+        &[
+            "build",
+            "--root",
+            "tests/data/spec-platform",
+            "--tree",
+            tree.path().to_str().unwrap(),
+        ],
+        &project(),
+    );
+    assert!(
+        out.status.success(),
+        "the SPEC platform must build: {}",
+        stderr(&out)
+    );
+    tree
+}

@@ -36,22 +36,7 @@ fn trees() -> (Vec<PathBuf>, tempfile::TempDir) {
         .iter()
         .map(|n| project().join("golden").join(n))
         .collect();
-    let spec = tempfile::tempdir().unwrap();
-    let out = pave(
-        &[
-            "build",
-            "--root",
-            "tests/data/spec-platform",
-            "--tree",
-            spec.path().to_str().unwrap(),
-        ],
-        &project(),
-    );
-    assert!(
-        out.status.success(),
-        "the SPEC platform must build: {}",
-        stderr(&out)
-    );
+    let spec = build_spec_platform();
     trees.push(spec.path().to_path_buf());
     (trees, spec)
 }
