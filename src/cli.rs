@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{self, Code, Diagnostic, Format, did_you_mean};
 use crate::emit::{self, ChangeKind, Filter, Plan};
 use crate::output::OutputTree;
+use crate::policy::{self, Date};
 use crate::source::SourceMap;
 use crate::{Compilation, compile, schema};
 
@@ -14,11 +15,15 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
-/// How diagnostics are printed.
+/// Settings every command shares: how diagnostics are printed and policy options.
 #[derive(Clone, Copy)]
 pub struct Output {
     pub format: Format,
     pub color: bool,
+    /// The date exceptions are checked against (`--today`, else the clock).
+    pub today: Date,
+    /// Warnings fail the run (`--deny-warnings`).
+    pub deny_warnings: bool,
 }
 
 /// The arguments of `build`, `check` and `diff`.
@@ -44,20 +49,36 @@ fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, output: Output) 
 
 /// Compiles and prints diagnostics; returns the tree, or the exit code to stop with.
 fn compile_ok(root: &Path, output: Output) -> Result<(Compilation, OutputTree), u8> {
+    compile_with(root, output, None)
+}
+
+fn compile_with(
+    root: &Path,
+    output: Output,
+    expiring_within: Option<i64>,
+) -> Result<(Compilation, OutputTree), u8> {
     if !root.is_dir() {
         eprintln!("error: `{}` is not a directory", root.display());
         return Err(EXIT_USAGE);
     }
-    let mut compilation = compile(root);
+    let options = policy::Options {
+        today: output.today,
+        expiring_within,
+    };
+    let mut compilation = compile(root, options);
     print_diagnostics(&compilation.diagnostics, &compilation.sources, output);
     let unreadable = compilation
         .diagnostics
         .iter()
         .any(|d| matches!(d.code, Code::E0101 | Code::E0106));
+    let denied = output.deny_warnings && compilation.diagnostics.iter().any(|d| !d.is_error());
+    if denied {
+        eprintln!("error: warnings are denied (--deny-warnings)");
+    }
     match compilation.tree.take() {
-        Some(tree) => Ok((compilation, tree)),
-        None if unreadable => Err(EXIT_USAGE),
-        None => Err(EXIT_FAILED),
+        Some(tree) if !denied => Ok((compilation, tree)),
+        _ if unreadable => Err(EXIT_USAGE),
+        _ => Err(EXIT_FAILED),
     }
 }
 
@@ -187,8 +208,9 @@ pub fn diff(options: &Options, output: Output) -> u8 {
     EXIT_OK
 }
 
+/// Schemas, references and policies; also warns about exceptions expiring within 30 days.
 pub fn lint(root: &Path, output: Output) -> u8 {
-    match compile_ok(root, output) {
+    match compile_with(root, output, Some(30)) {
         Ok(_) => EXIT_OK,
         Err(code) => code,
     }
@@ -236,7 +258,7 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> u
             println!(
                 "  {:<32} {:<28} {}{}",
                 pointer.trim_start_matches('/').replace('/', "."),
-                value,
+                value.to_string(),
                 origin.layer.as_str(),
                 place
             );
@@ -281,4 +303,54 @@ fn fix_command(options: &Options) -> String {
         cmd.push_str(&format!(" --tree {}", options.tree.display()));
     }
     cmd
+}
+
+/// Prints the policies in force: id, scope, severity in each environment, waivable, description.
+pub fn policies(root: &Path, output: Output) -> u8 {
+    let mut sources = SourceMap::default();
+    let (inputs, mut diags) = crate::load::load(root, &mut sources);
+    let (model, resolve_diags) = crate::resolve::resolve(&inputs, &sources);
+    diags.extend(resolve_diags);
+    let Some(model) = model else {
+        diag::sort(&mut diags, &sources);
+        print_diagnostics(&diags, &sources, output);
+        return EXIT_FAILED;
+    };
+    let envs: Vec<String> = model
+        .platform
+        .environments
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    let services: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
+    let (set, set_diags) = policy::collect(&inputs, &envs, &services);
+    if set_diags.iter().any(Diagnostic::is_error) {
+        print_diagnostics(&set_diags, &sources, output);
+        return EXIT_FAILED;
+    }
+    let width = set
+        .policies
+        .iter()
+        .map(|p| p.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let mut header = format!("{:<width$}  {:<10}", "id", "scope");
+    for env in &envs {
+        header.push_str(&format!("  {env:<8}"));
+    }
+    println!("{header}  waivable  description");
+    for p in &set.policies {
+        let scope = match p.scope {
+            policy::Scope::Service => "service",
+            policy::Scope::Kubernetes => "kubernetes",
+        };
+        let mut line = format!("{:<width$}  {scope:<10}", p.id);
+        for env in &envs {
+            line.push_str(&format!("  {:<8}", set.level(p, env).as_str()));
+        }
+        let waivable = if p.waivable { "yes" } else { "no" };
+        println!("{line}  {waivable:<8}  {}", p.description);
+    }
+    EXIT_OK
 }

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use pave::cli::{self, Options, Output};
 use pave::diag::Format;
+use pave::policy::Date;
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +24,12 @@ struct Cli {
     /// Colors in human output.
     #[arg(long, global = true, value_enum, default_value = "auto")]
     color: ColorArg,
+    /// The date exceptions are checked against, YYYY-MM-DD (default: today, from the clock).
+    #[arg(long, global = true, value_parser = parse_date)]
+    today: Option<Date>,
+    /// Treat warnings as errors.
+    #[arg(long, global = true)]
+    deny_warnings: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -32,6 +39,7 @@ enum FormatArg {
     Human,
     Json,
     Github,
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -61,9 +69,11 @@ enum Command {
         #[command(flatten)]
         root: RootArgs,
     },
+    /// List the policies in force: id, scope, severity per environment, waivable.
+    Policies(RootArgs),
     /// Print the JSON Schema of an input file.
     Schema {
-        #[arg(value_parser = ["platform", "service"], default_value = "service")]
+        #[arg(value_parser = ["platform", "service", "policy"], default_value = "service")]
         kind: String,
     },
 }
@@ -98,12 +108,26 @@ struct TreeArgs {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("`{text}` is not a date like 2027-03-31"))
+}
+
+/// Today's date in UTC. The only place pave reads the clock: exception expiry is checked
+/// against it, and nothing it decides reaches the output tree.
+fn clock_today() -> Date {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Date::from_days((seconds / 86_400) as i64)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = match cli.format {
         Some(FormatArg::Human) => Format::Human,
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Github) => Format::Github,
+        Some(FormatArg::Sarif) => Format::Sarif,
         None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => Format::Github,
         None => Format::Human,
     };
@@ -112,7 +136,13 @@ fn main() -> ExitCode {
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let output = Output { format, color };
+    let today = cli.today.unwrap_or_else(clock_today);
+    let output = Output {
+        format,
+        color,
+        today,
+        deny_warnings: cli.deny_warnings,
+    };
     let tree_options = |a: TreeArgs| Options {
         dry_run: a.dry_run,
         tree: a.tree.unwrap_or_else(|| a.root.root.clone()),
@@ -130,6 +160,7 @@ fn main() -> ExitCode {
             envs,
             root,
         } => cli::explain(&root.root, &service, &envs, output),
+        Command::Policies(a) => cli::policies(&a.root, output),
         Command::Schema { kind } => cli::schema(&kind),
     };
     ExitCode::from(code)

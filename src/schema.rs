@@ -15,6 +15,7 @@ use crate::load::{Document, pointer_push};
 
 pub const PLATFORM_SCHEMA: &str = include_str!("../schema/platform.schema.json");
 pub const SERVICE_SCHEMA: &str = include_str!("../schema/service.schema.json");
+pub const POLICY_SCHEMA: &str = include_str!("../schema/policy.schema.json");
 
 /// Which input schema a document is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub enum Kind {
     Service,
     /// The platform file's `defaults` block: service fields without name and owner.
     ServiceDefaults,
+    /// A policy pack.
+    Policy,
 }
 
 struct Compiled {
@@ -34,9 +37,11 @@ fn compiled(kind: Kind) -> &'static Compiled {
     static PLATFORM: OnceLock<Compiled> = OnceLock::new();
     static SERVICE: OnceLock<Compiled> = OnceLock::new();
     static DEFAULTS: OnceLock<Compiled> = OnceLock::new();
+    static POLICY: OnceLock<Compiled> = OnceLock::new();
     let (cell, schema) = match kind {
         Kind::Platform => (&PLATFORM, parse(PLATFORM_SCHEMA)),
         Kind::Service => (&SERVICE, parse(SERVICE_SCHEMA)),
+        Kind::Policy => (&POLICY, parse(POLICY_SCHEMA)),
         // The defaults block is the service schema's `$defs/defaults`; wrapping it keeps
         // one source of truth for service fields without a cross-file `$ref`.
         Kind::ServiceDefaults => (&DEFAULTS, {
@@ -316,6 +321,7 @@ pub fn text(name: &str) -> Option<&'static str> {
     match name {
         "platform" => Some(PLATFORM_SCHEMA),
         "service" => Some(SERVICE_SCHEMA),
+        "policy" => Some(POLICY_SCHEMA),
         _ => None,
     }
 }
@@ -341,7 +347,12 @@ mod tests {
 
     #[test]
     fn embedded_schemas_compile() {
-        for kind in [Kind::Platform, Kind::Service, Kind::ServiceDefaults] {
+        for kind in [
+            Kind::Platform,
+            Kind::Service,
+            Kind::ServiceDefaults,
+            Kind::Policy,
+        ] {
             compiled(kind);
         }
     }

@@ -30,6 +30,22 @@ pub enum Code {
     E0202,
     /// A required field is missing.
     E0203,
+    /// A policy violation.
+    E0301,
+    /// A policy's expression or template is invalid or does not evaluate to a boolean.
+    E0302,
+    /// Two policies share one id.
+    E0303,
+    /// An exception is expired, or names an unknown or non-waivable policy, service or environment.
+    E0304,
+    /// An exception waives nothing.
+    E0305,
+    /// An exception expires soon (`pave lint`).
+    E0306,
+    /// `policies.packs` names an unknown built-in pack.
+    E0307,
+    /// `policies.rules` names an unknown policy or environment.
+    E0308,
     /// An unknown `${...}` placeholder.
     E0501,
     /// An unknown size class.
@@ -74,6 +90,14 @@ impl Code {
             Code::E0201 => "E0201",
             Code::E0202 => "E0202",
             Code::E0203 => "E0203",
+            Code::E0301 => "E0301",
+            Code::E0302 => "E0302",
+            Code::E0303 => "E0303",
+            Code::E0304 => "E0304",
+            Code::E0305 => "E0305",
+            Code::E0306 => "E0306",
+            Code::E0307 => "E0307",
+            Code::E0308 => "E0308",
             Code::E0501 => "E0501",
             Code::E0502 => "E0502",
             Code::E0503 => "E0503",

@@ -8,11 +8,13 @@ mod code;
 mod render_github;
 mod render_human;
 mod render_json;
+mod render_sarif;
 
 pub use code::Code;
 pub use render_github::render as render_github;
 pub use render_human::render as render_human;
 pub use render_json::render as render_json;
+pub use render_sarif::render as render_sarif;
 
 use crate::source::{SourceMap, Span};
 
@@ -54,6 +56,15 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// The file named when there is no label, e.g. an unreadable file.
     pub file: Option<String>,
+    /// The policy a violation is of (SARIF's `ruleId`).
+    pub rule: Option<Rule>,
+}
+
+/// A policy as diagnostics name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub id: String,
+    pub description: String,
 }
 
 impl Diagnostic {
@@ -66,6 +77,7 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             file: None,
+            rule: None,
         }
     }
 
@@ -164,6 +176,7 @@ pub enum Format {
     Human,
     Json,
     Github,
+    Sarif,
 }
 
 /// Renders diagnostics in the chosen format; `color` applies to `human` only.
@@ -172,6 +185,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, format: Format, color: 
         Format::Human => render_human(diags, sources, color),
         Format::Json => render_json(diags, sources),
         Format::Github => render_github(diags, sources),
+        Format::Sarif => render_sarif(diags, sources),
     }
 }
 

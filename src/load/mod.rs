@@ -48,7 +48,14 @@ pub struct Inputs {
     pub platform: Option<Document>,
     /// Service files in file-name order.
     pub services: Vec<Document>,
+    /// Policy packs of the repository (`policies/*.yaml`), in file-name order.
+    pub policy_packs: Vec<Document>,
+    /// pave's built-in policy packs, by name.
+    pub builtin_packs: Vec<(String, Document)>,
 }
+
+/// The built-in policy packs: name and YAML text, embedded in the binary.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[("baseline", include_str!("../policy/baseline.yaml"))];
 
 /// Reads the platform file and every service file under `root`.
 pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
@@ -70,8 +77,29 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
                 .help("create `platform.yaml` at the repository root, or pass `--root DIR` to point at the repository"),
         ),
     }
+    for path in yaml_files(&root.join("policies")) {
+        let name = relative_name(root, &path);
+        if name.ends_with(".kdl") {
+            diags.push(kdl_not_yet(&name));
+            continue;
+        }
+        let file = read_file(root, &path, sources, &mut diags);
+        inputs
+            .policy_packs
+            .extend(file.and_then(|f| parse_file(f, sources, &mut diags)));
+    }
+    for (name, text) in BUILTIN_PACKS {
+        let file = sources.add(
+            format!("<pave>/policies/{name}.yaml"),
+            PathBuf::new(),
+            text.to_string(),
+        );
+        inputs
+            .builtin_packs
+            .extend(parse_file(file, sources, &mut diags).map(|d| (name.to_string(), d)));
+    }
     let mut files = Vec::new();
-    for path in service_files(&root.join("services")) {
+    for path in yaml_files(&root.join("services")) {
         let name = relative_name(root, &path);
         if name.ends_with(".kdl") {
             diags.push(kdl_not_yet(&name));
@@ -101,8 +129,8 @@ fn kdl_not_yet(name: &str) -> Diagnostic {
     .help("write this file as YAML for now")
 }
 
-/// Service files: `services/*.yaml|*.yml|*.kdl`, sorted by name, dot-files skipped.
-fn service_files(dir: &Path) -> Vec<PathBuf> {
+/// Input files of a folder: `*.yaml|*.yml|*.kdl`, sorted by name, dot-files skipped.
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     if !dir.is_dir() {
         return Vec::new();
     }

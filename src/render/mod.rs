@@ -6,19 +6,41 @@
 
 pub mod kubernetes;
 
-use crate::output::OutputTree;
+use crate::output::{OutputTree, Scope};
 use crate::resolve::Model;
 
+/// A rendered Kubernetes object as a value, for kubernetes-scope policies.
+#[derive(Debug, Clone)]
+pub struct RenderedObject {
+    /// The generated file it is written to.
+    pub path: String,
+    pub scope: Scope,
+    pub value: serde_json::Value,
+}
+
+/// What rendering produces: the files, and the objects inside them.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub tree: OutputTree,
+    pub objects: Vec<RenderedObject>,
+}
+
 /// Renders every enabled target into one output tree.
-pub fn render(model: &Model) -> OutputTree {
-    let mut tree = OutputTree {
+pub fn render(model: &Model) -> Rendered {
+    let tree = OutputTree {
         roots: vec![model.platform.output.clone()],
         ..OutputTree::default()
     };
+    let mut rendered = Rendered {
+        tree,
+        objects: Vec::new(),
+    };
     if model.platform.targets.kubernetes {
-        for artifact in kubernetes::render(model) {
-            tree.insert(artifact);
+        let (artifacts, objects) = kubernetes::render(model);
+        for artifact in artifacts {
+            rendered.tree.insert(artifact);
         }
+        rendered.objects.extend(objects);
     }
-    tree
+    rendered
 }

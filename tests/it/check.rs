@@ -94,6 +94,12 @@ fn stale_files_are_reported_then_pruned_and_unowned_files_survive() {
     let repo = built_shop();
     fs::write(repo.path().join("generated/NOTES.md"), "mine\n").unwrap();
     fs::remove_file(repo.path().join("services/notifications.yaml")).unwrap();
+    // The platform's exception names the removed service; drop it too.
+    let platform = fs::read_to_string(repo.path().join("platform.yaml")).unwrap();
+    let cut = platform
+        .find("  exceptions:")
+        .expect("the shop platform has exceptions");
+    fs::write(repo.path().join("platform.yaml"), &platform[..cut]).unwrap();
     let out = pave(&["check"], repo.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(

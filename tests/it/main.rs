@@ -17,10 +17,14 @@ pub fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs the real `pave` binary with `args` in `cwd`.
+/// The date tests run on, so exception expiry never depends on the clock.
+pub const TODAY: &str = "2026-11-22";
+
+/// Runs the real `pave` binary with `args` in `cwd`, on [`TODAY`].
 pub fn pave(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pave"))
         .args(args)
+        .args(["--today", TODAY])
         .current_dir(cwd)
         .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")

@@ -12,28 +12,71 @@ use rayon::prelude::*;
 
 use serde::Serialize;
 
+use super::RenderedObject;
 use crate::output::{Artifact, Scope};
 use crate::resolve::{Model, Platform, ResolvedService};
 use crate::yaml_writer::to_yaml;
 use objects::{Empty, Kustomization, Labels, Metadata, Object};
 
+/// One generated manifest: its path below the environment folder, its YAML text and
+/// the object as a value (for kubernetes-scope policies).
+struct File {
+    path: String,
+    service: Option<String>,
+    yaml: String,
+    object: Option<serde_json::Value>,
+}
+
+impl File {
+    fn object<T: Serialize>(path: String, service: Option<String>, object: &T) -> File {
+        let value = serde_json::to_value(object).expect("output models serialize to JSON");
+        File {
+            path,
+            service,
+            yaml: to_yaml(object),
+            object: Some(value),
+        }
+    }
+}
+
 /// Renders every environment of the model.
-pub fn render(model: &Model) -> Vec<Artifact> {
-    let mut out = Vec::new();
+pub fn render(model: &Model) -> (Vec<Artifact>, Vec<RenderedObject>) {
+    let mut artifacts = Vec::new();
+    let mut objects = Vec::new();
     for env in &model.platform.environments {
         let services: Vec<&ResolvedService> = model
             .services
             .iter()
             .filter(|s| s.env == env.name)
             .collect();
-        out.extend(render_env(&model.platform, &env.name, &services));
+        for file in render_env(&model.platform, &env.name, &services) {
+            let path = format!(
+                "{}/kubernetes/{}/{}",
+                model.platform.output, env.name, file.path
+            );
+            let scope = Scope {
+                env: Some(env.name.clone()),
+                service: file.service,
+            };
+            if let Some(value) = file.object {
+                objects.push(RenderedObject {
+                    path: path.clone(),
+                    scope: scope.clone(),
+                    value,
+                });
+            }
+            artifacts.push(Artifact {
+                path,
+                bytes: file.yaml.into_bytes(),
+                scope,
+            });
+        }
     }
-    out
+    (artifacts, objects)
 }
 
-fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> Vec<Artifact> {
-    let base = format!("{}/kubernetes/{env}", platform.output);
-    let mut files: Vec<(String, Option<String>, String)> = Vec::new();
+fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> Vec<File> {
+    let mut files = Vec::new();
     let namespaces: BTreeSet<&str> = services.iter().map(|s| s.namespace.as_str()).collect();
     for ns in &namespaces {
         let labels = Labels::from([
@@ -47,17 +90,18 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
             ),
             ("pave/environment".to_string(), env.to_string()),
         ]);
+        let metadata = Metadata {
+            name: ns.to_string(),
+            labels,
+            ..Metadata::default()
+        };
         let object = Object {
             api_version: "v1",
             kind: "Namespace",
-            metadata: Metadata {
-                name: ns.to_string(),
-                labels,
-                ..Metadata::default()
-            },
+            metadata,
             body: Empty {},
         };
-        files.push((format!("namespace-{ns}.yaml"), None, to_yaml(&object)));
+        files.push(File::object(format!("namespace-{ns}.yaml"), None, &object));
     }
     // Who declares each service in `needs`: the peers its NetworkPolicy admits.
     let mut consumers: HashMap<&str, Vec<&ResolvedService>> = HashMap::new();
@@ -67,90 +111,85 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
         }
     }
     // Services render independently; rayon keeps the input order in `collect`.
-    let rendered: Vec<Vec<(String, Option<String>, String)>> = services
+    let rendered: Vec<Vec<File>> = services
         .par_iter()
         .map(|service| {
             let of_this = consumers
                 .get(service.name.as_str())
                 .map_or(&[][..], Vec::as_slice);
             render_service(platform, service, of_this)
-                .into_iter()
-                .map(|(kind, text)| {
-                    (
-                        format!("{}/{kind}.yaml", service.name),
-                        Some(service.name.clone()),
-                        text,
-                    )
-                })
-                .collect()
         })
         .collect();
     files.extend(rendered.into_iter().flatten());
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
-        resources: files.iter().map(|(path, _, _)| path.clone()).collect(),
+        resources: files.iter().map(|f| f.path.clone()).collect(),
     };
-    let mut artifacts: Vec<Artifact> = files
-        .into_iter()
-        .map(|(path, service, text)| Artifact {
-            path: format!("{base}/{path}"),
-            bytes: text.into_bytes(),
-            scope: Scope {
-                env: Some(env.to_string()),
-                service,
-            },
-        })
-        .collect();
-    artifacts.push(Artifact {
-        path: format!("{base}/kustomization.yaml"),
-        bytes: to_yaml(&kustomization).into_bytes(),
-        scope: Scope {
-            env: Some(env.to_string()),
-            service: None,
-        },
+    files.push(File {
+        path: "kustomization.yaml".into(),
+        service: None,
+        yaml: to_yaml(&kustomization),
+        object: None,
     });
-    artifacts
+    files
 }
 
-/// The objects of one service as (file stem, YAML), in the order a reader expects.
+/// The objects of one service, in the order a reader expects.
 fn render_service(
     platform: &Platform,
     s: &ResolvedService,
     consumers: &[&ResolvedService],
-) -> Vec<(&'static str, String)> {
-    let mut files = vec![(
-        "serviceaccount",
-        to_yaml(&workload::service_account(platform, s)),
-    )];
-    let config = workload::config_map(platform, s).map(|c| to_yaml(&c));
-    let config_checksum = config.as_deref().map(sha256_hex);
-    if let Some(config) = config {
-        files.push(("configmap", config));
-    }
-    files.push((
-        "deployment",
-        to_yaml(&workload::deployment(platform, s, config_checksum)),
+) -> Vec<File> {
+    let file = |stem: &str| (format!("{}/{stem}.yaml", s.name), Some(s.name.clone()));
+    let mut files = Vec::new();
+    let (path, service) = file("serviceaccount");
+    files.push(File::object(
+        path,
+        service,
+        &workload::service_account(platform, s),
     ));
-    files.push(("service", to_yaml(&traffic::service(platform, s))));
+    let config = workload::config_map(platform, s);
+    let mut config_checksum = None;
+    if let Some(config) = &config {
+        let (path, service) = file("configmap");
+        let rendered = File::object(path, service, config);
+        config_checksum = Some(sha256_hex(&rendered.yaml));
+        files.push(rendered);
+    }
+    let (path, service) = file("deployment");
+    files.push(File::object(
+        path,
+        service,
+        &workload::deployment(platform, s, config_checksum),
+    ));
+    let (path, service) = file("service");
+    files.push(File::object(path, service, &traffic::service(platform, s)));
     if let Some(hpa) = workload::autoscaler(platform, s) {
-        files.push(("hpa", to_yaml(&hpa)));
+        let (path, service) = file("hpa");
+        files.push(File::object(path, service, &hpa));
     }
     if let Some(pdb) = workload::disruption_budget(platform, s) {
-        files.push(("pdb", to_yaml(&pdb)));
+        let (path, service) = file("pdb");
+        files.push(File::object(path, service, &pdb));
     }
     if let Some(ingress) = traffic::ingress(platform, s) {
-        files.push(("ingress", to_yaml(&ingress)));
+        let (path, service) = file("ingress");
+        files.push(File::object(path, service, &ingress));
     }
-    files.push((
-        "networkpolicy",
-        to_yaml(&traffic::network_policy(platform, s, consumers)),
+    let (path, service) = file("networkpolicy");
+    files.push(File::object(
+        path,
+        service,
+        &traffic::network_policy(platform, s, consumers),
     ));
     if let Some(es) = traffic::external_secret(platform, s) {
-        files.push(("externalsecret", to_yaml(&es)));
+        let (path, service) = file("externalsecret");
+        files.push(File::object(path, service, &es));
     }
     if let Some(sm) = traffic::service_monitor(platform, s) {
-        files.push(("servicemonitor", to_yaml(&sm)));
+        let (path, service) = file("servicemonitor");
+        files.push(File::object(path, service, &sm));
     }
     files
 }

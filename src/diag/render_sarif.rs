@@ -1,0 +1,111 @@
+//! Diagnostics as SARIF 2.1.0, for code-scanning dashboards.
+//!
+//! Every result has a real region (1-based lines and Unicode code-point columns),
+//! its rule's metadata, and a fingerprint that survives lines moving: it hashes the
+//! rule, the file, the offending text and the message, not the position.
+
+use serde_json::{Value, json};
+
+use super::{Diagnostic, Severity};
+use crate::source::SourceMap;
+
+pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut rules: Vec<(String, String, &'static str)> = Vec::new();
+    let mut results = Vec::new();
+    for d in diags {
+        let (rule_id, description) = match &d.rule {
+            Some(rule) => (rule.id.clone(), rule.description.clone()),
+            None => (d.code.to_string(), d.message.clone()),
+        };
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let index = match rules.iter().position(|(id, _, _)| *id == rule_id) {
+            Some(i) => i,
+            None => {
+                rules.push((rule_id.clone(), description, level));
+                rules.len() - 1
+            }
+        };
+        results.push(result(d, &rule_id, index, level, sources));
+    }
+    let rules: Vec<Value> = rules
+        .iter()
+        .map(|(id, description, level)| {
+            json!({
+                "id": id,
+                "shortDescription": { "text": description },
+                "defaultConfiguration": { "level": level },
+            })
+        })
+        .collect();
+    let log = json!({
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "pave", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &SourceMap) -> Value {
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let location = |span: crate::source::Span, text: &str| {
+        let start = sources.line_col(span);
+        let end = sources.end_line_col(span);
+        json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": sources.file(span.file).name },
+                "region": {
+                    "startLine": start.line,
+                    "startColumn": start.col,
+                    "endLine": end.line,
+                    "endColumn": end.col.max(start.col + usize::from(end.line == start.line)),
+                },
+            },
+            "message": { "text": text },
+        })
+    };
+    let mut locations = Vec::new();
+    let mut related = Vec::new();
+    for (i, label) in d.labels.iter().enumerate() {
+        match label.primary && locations.is_empty() {
+            true => locations.push(location(label.span, &label.message)),
+            false => {
+                let mut l = location(label.span, &label.message);
+                l["id"] = json!(i);
+                related.push(l);
+            }
+        }
+    }
+    if locations.is_empty()
+        && let Some(file) = &d.file
+    {
+        locations.push(json!({ "physicalLocation": { "artifactLocation": { "uri": file } } }));
+    }
+    let anchor = d.primary_span().map_or_else(String::new, |s| {
+        format!("{}\0{}", sources.file(s.file).name, sources.snippet(s))
+    });
+    let fingerprint =
+        crate::emit::sha256_hex(format!("{rule_id}\0{anchor}\0{}", d.message).as_bytes());
+    let mut result = json!({
+        "ruleId": rule_id,
+        "ruleIndex": index,
+        "level": level,
+        "message": { "text": message },
+        "locations": locations,
+        "partialFingerprints": { "pave/v1": &fingerprint[..32] },
+    });
+    if !related.is_empty() {
+        result["relatedLocations"] = Value::Array(related);
+    }
+    result
+}

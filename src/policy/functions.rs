@@ -1,0 +1,546 @@
+//! The functions policy expressions can call, over rendered objects and resolved services.
+//!
+//! Kubernetes objects are deep and often partial (hand-written objects, other tools'
+//! output), so these functions read them defensively: a missing field is a finding,
+//! never an evaluation error.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::{Rest, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind};
+
+/// Registers every function on a policy environment.
+pub fn register(env: &mut Environment<'_>) {
+    env.add_function("dig", |v: Value, path: String, default: Option<Value>| {
+        let found = dig(&v, &path);
+        if is_missing(&found) {
+            default.unwrap_or(Value::from(()))
+        } else {
+            found
+        }
+    });
+    env.add_function("label", |object: Value, key: String| {
+        let value = get(&get(&get(&object, "metadata"), "labels"), &key);
+        value.as_str().unwrap_or_default().to_string()
+    });
+    env.add_function("pod", |object: Value| pod(&object));
+    env.add_function("containers", |object: Value| {
+        Value::from(containers(&object))
+    });
+    env.add_function(
+        "containers_missing",
+        |object: Value, paths: Rest<String>| {
+            let mut out = Vec::new();
+            for c in containers(&object) {
+                for path in paths.iter() {
+                    if path.split('|').all(|alt| is_missing(&dig(&c, alt))) {
+                        out.push(format!("{}: {path}", name(&c)));
+                    }
+                }
+            }
+            out
+        },
+    );
+    env.add_function(
+        "containers_not",
+        |object: Value, path: String, expected: Value| {
+            containers(&object)
+                .iter()
+                .filter(|c| dig(c, &path) != expected)
+                .map(name)
+                .collect::<Vec<_>>()
+        },
+    );
+    env.add_function(
+        "containers_where",
+        |object: Value, path: String, expected: Value| {
+            containers(&object)
+                .iter()
+                .filter(|c| dig(c, &path) == expected)
+                .map(name)
+                .collect::<Vec<_>>()
+        },
+    );
+    env.add_function("limit_below_request", |object: Value, resource: String| {
+        containers(&object)
+            .iter()
+            .filter(|c| {
+                let limit = quantity(&dig(c, &format!("resources.limits.{resource}")));
+                let request = quantity(&dig(c, &format!("resources.requests.{resource}")));
+                matches!((limit, request), (Some(l), Some(r)) if l < r)
+            })
+            .map(name)
+            .collect::<Vec<_>>()
+    });
+    env.add_function("volumes_with", |object: Value, kind: String| {
+        items(&get(&pod(&object), "volumes"))
+            .iter()
+            .filter(|v| !is_missing(&get(v, &kind)))
+            .map(name)
+            .collect::<Vec<_>>()
+    });
+    env.add_function("probe_problems", |object: Value| probe_problems(&object));
+    env.add_function(
+        "capability_problems",
+        |object: Value, allowed: Vec<String>| capability_problems(&object, &allowed),
+    );
+    env.add_function("host_namespace_problems", |object: Value| {
+        host_namespace_problems(&object)
+    });
+    env.add_function(
+        "selected_by",
+        |object: Value, objects: Value, kind: String| selected_by(&object, &objects, &kind),
+    );
+    env.add_function("min_replicas", |object: Value, objects: Value| {
+        min_replicas(&object, &objects)
+    });
+    env.add_function("pdb_problems", |object: Value, objects: Value| {
+        pdb_problems(&object, &objects)
+    });
+    env.add_function("spread_ok", |object: Value| spread_ok(&object));
+    env.add_function("exposure_problems", |object: Value| {
+        exposure_problems(&object)
+    });
+    env.add_function("ref_problems", |object: Value, objects: Value| {
+        super::references::problems(&object, &objects)
+    });
+    env.add_function("image_tag", |image: String| image_parts(&image).1);
+    env.add_function("image_digest", |image: String| image_parts(&image).2);
+    env.add_function(
+        "registry_allowed",
+        |image: String, registries: Vec<String>| registry_allowed(&image, &registries),
+    );
+    env.add_function(
+        "secret_like_env",
+        |env: Value| -> Result<Vec<String>, Error> {
+            if env.kind() != ValueKind::Map {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "secret_like_env expects the `env` mapping",
+                ));
+            }
+            let mut names = Vec::new();
+            for key in env.try_iter()? {
+                let value = env.get_item(&key)?;
+                let (k, v) = (
+                    key.to_string(),
+                    value
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| value.to_string()),
+                );
+                if looks_secret(&k, &v) {
+                    names.push(k);
+                }
+            }
+            Ok(names)
+        },
+    );
+}
+
+/// The value at a `.`-separated path, or undefined.
+pub fn dig(v: &Value, path: &str) -> Value {
+    path.split('.').fold(v.clone(), |v, part| get(&v, part))
+}
+
+pub fn get(v: &Value, key: &str) -> Value {
+    match v.kind() {
+        ValueKind::Map => v.get_item(&Value::from(key)).unwrap_or(Value::UNDEFINED),
+        ValueKind::Seq => key
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| v.get_item(&Value::from(i)).ok())
+            .unwrap_or(Value::UNDEFINED),
+        _ => Value::UNDEFINED,
+    }
+}
+
+pub fn is_missing(v: &Value) -> bool {
+    v.is_undefined() || v.is_none()
+}
+
+pub fn items(v: &Value) -> Vec<Value> {
+    match v.kind() {
+        ValueKind::Seq => v.try_iter().map(|i| i.collect()).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+fn name(v: &Value) -> String {
+    get(v, "name").as_str().unwrap_or("(unnamed)").to_string()
+}
+
+/// The pod spec of a workload object, or of a Pod.
+pub fn pod(object: &Value) -> Value {
+    let kind = get(object, "kind");
+    match kind.as_str().unwrap_or_default() {
+        "Pod" => get(object, "spec"),
+        "CronJob" => dig(object, "spec.jobTemplate.spec.template.spec"),
+        _ => dig(object, "spec.template.spec"),
+    }
+}
+
+/// Init and regular containers of a workload.
+pub fn containers(object: &Value) -> Vec<Value> {
+    let pod = pod(object);
+    let mut all = items(&get(&pod, "initContainers"));
+    all.extend(items(&get(&pod, "containers")));
+    all
+}
+
+/// The pod template's labels.
+pub fn pod_labels(object: &Value) -> Value {
+    match get(object, "kind").as_str() {
+        Some("Pod") => dig(object, "metadata.labels"),
+        _ => dig(object, "spec.template.metadata.labels"),
+    }
+}
+
+/// A Kubernetes quantity in base units (cores or bytes).
+pub fn quantity(v: &Value) -> Option<f64> {
+    let text = match v.kind() {
+        ValueKind::Number => return v.to_string().parse().ok(),
+        ValueKind::String => v.as_str()?.to_string(),
+        _ => return None,
+    };
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let factor = match suffix {
+        "" => 1.0,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "Ki" => 1024.0,
+        "Mi" => 1024.0 * 1024.0,
+        "Gi" => 1024.0 * 1024.0 * 1024.0,
+        "Ti" => 1024.0f64.powi(4),
+        _ => return None,
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+/// Probe findings that are not about references (those are `ref.integrity`'s).
+fn probe_problems(object: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in containers(object) {
+        for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+            let p = get(&c, probe);
+            let handled = ["httpGet", "tcpSocket", "grpc", "exec"]
+                .iter()
+                .any(|h| !is_missing(&get(&p, h)));
+            if !is_missing(&p) && !handled {
+                out.push(format!(
+                    "{}: {probe} has no handler (httpGet, tcpSocket, grpc or exec)",
+                    name(&c)
+                ));
+            }
+        }
+        let (live, ready) = (get(&c, "livenessProbe"), get(&c, "readinessProbe"));
+        if !is_missing(&live) && live == ready {
+            out.push(format!("{}: liveness and readiness probes are identical, so a slow dependency restarts the pod", name(&c)));
+        }
+    }
+    out
+}
+
+fn capability_problems(object: &Value, allowed: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in containers(object) {
+        let drop: Vec<String> = items(&dig(&c, "securityContext.capabilities.drop"))
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        if !drop.iter().any(|d| d == "ALL") {
+            out.push(format!("{}: does not drop ALL capabilities", name(&c)));
+        }
+        for add in items(&dig(&c, "securityContext.capabilities.add")) {
+            let add = add.to_string();
+            if !allowed.contains(&add) {
+                out.push(format!("{}: adds capability {add}", name(&c)));
+            }
+        }
+    }
+    out
+}
+
+fn host_namespace_problems(object: &Value) -> Vec<String> {
+    let pod = pod(object);
+    let mut out: Vec<String> = ["hostNetwork", "hostPID", "hostIPC"]
+        .iter()
+        .filter(|k| get(&pod, k) == Value::from(true))
+        .map(|k| format!("{k} is true"))
+        .collect();
+    for c in containers(object) {
+        for port in items(&get(&c, "ports")) {
+            if !is_missing(&get(&port, "hostPort")) {
+                out.push(format!(
+                    "{}: binds host port {}",
+                    name(&c),
+                    get(&port, "hostPort")
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// True when every `selector` label is among `labels`.
+pub fn selector_matches(selector: &Value, labels: &Value) -> bool {
+    let Ok(keys) = selector.try_iter() else {
+        return false;
+    };
+    let mut any = false;
+    for key in keys {
+        any = true;
+        let Ok(want) = selector.get_item(&key) else {
+            return false;
+        };
+        if labels.get_item(&key).ok().filter(|v| !v.is_undefined()) != Some(want) {
+            return false;
+        }
+    }
+    any
+}
+
+/// A label selector's `matchLabels` (or a plain map selector, as Services have).
+pub fn match_labels(selector: &Value) -> Value {
+    let ml = get(selector, "matchLabels");
+    if is_missing(&ml) {
+        selector.clone()
+    } else {
+        ml
+    }
+}
+
+fn selected_by(object: &Value, objects: &Value, kind: &str) -> Vec<String> {
+    let labels = pod_labels(object);
+    items(objects)
+        .iter()
+        .filter(|o| get(o, "kind").as_str() == Some(kind))
+        .filter(|o| {
+            let selector = match kind {
+                "NetworkPolicy" => dig(o, "spec.podSelector"),
+                _ => dig(o, "spec.selector"),
+            };
+            selector_matches(&match_labels(&selector), &labels)
+        })
+        .map(|o| dig(o, "metadata.name").to_string())
+        .collect()
+}
+
+fn min_replicas(object: &Value, objects: &Value) -> i64 {
+    let own_name = dig(object, "metadata.name");
+    let hpa = items(objects).into_iter().find(|o| {
+        get(o, "kind").as_str() == Some("HorizontalPodAutoscaler")
+            && dig(o, "spec.scaleTargetRef.name") == own_name
+    });
+    let count = match hpa {
+        Some(h) => dig(&h, "spec.minReplicas"),
+        None => dig(object, "spec.replicas"),
+    };
+    i64::try_from(count).unwrap_or(1)
+}
+
+fn pdb_problems(pdb: &Value, objects: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let max_unavailable = dig(pdb, "spec.maxUnavailable");
+    if max_unavailable == Value::from(0) || max_unavailable.as_str() == Some("0%") {
+        out.push("maxUnavailable is 0, so no pod can ever be evicted".to_string());
+    }
+    let min_available = dig(pdb, "spec.minAvailable");
+    if let Ok(min) = i64::try_from(min_available.clone()) {
+        let selector = match_labels(&dig(pdb, "spec.selector"));
+        for workload in items(objects)
+            .iter()
+            .filter(|o| selector_matches(&selector, &pod_labels(o)))
+        {
+            let replicas = min_replicas(workload, objects);
+            if min >= replicas {
+                out.push(format!(
+                    "minAvailable {min} is not below the {replicas} replica(s) of `{}`",
+                    dig(workload, "metadata.name")
+                ));
+            }
+        }
+    } else if min_available.as_str() == Some("100%") {
+        out.push("minAvailable is 100%, so no pod can ever be evicted".to_string());
+    }
+    if is_missing(&dig(pdb, "spec.unhealthyPodEvictionPolicy")) {
+        out.push(
+            "unhealthyPodEvictionPolicy is not set (AlwaysAllow lets drains evict unready pods)"
+                .to_string(),
+        );
+    }
+    out
+}
+
+fn spread_ok(object: &Value) -> bool {
+    let keys: Vec<String> = items(&get(&pod(object), "topologySpreadConstraints"))
+        .iter()
+        .map(|c| get(c, "topologyKey").to_string())
+        .collect();
+    let spread = keys.iter().any(|k| k == "topology.kubernetes.io/zone")
+        && keys.iter().any(|k| k == "kubernetes.io/hostname");
+    spread || !is_missing(&dig(&pod(object), "affinity.podAntiAffinity"))
+}
+
+fn exposure_problems(object: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match get(object, "kind").as_str() {
+        Some("Service") => {
+            let kind = dig(object, "spec.type");
+            if let Some(t @ ("NodePort" | "LoadBalancer")) = kind.as_str() {
+                out.push(format!(
+                    "Service type {t} exposes the service outside the platform's ingress"
+                ));
+            }
+            if !items(&dig(object, "spec.externalIPs")).is_empty() {
+                out.push("the Service sets externalIPs".to_string());
+            }
+        }
+        Some("Ingress")
+            if items(&dig(object, "spec.rules"))
+                .iter()
+                .any(|r| is_missing(&get(r, "host")))
+                || !is_missing(&dig(object, "spec.defaultBackend")) =>
+        {
+            out.push(
+                "an Ingress rule without a host (or a default backend) catches all traffic"
+                    .to_string(),
+            );
+        }
+        _ => {}
+    }
+    out
+}
+
+/// (name, tag, digest) of an image reference; tag and digest may be empty.
+pub fn image_parts(image: &str) -> (String, String, String) {
+    let (rest, digest) = image.split_once('@').unwrap_or((image, ""));
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].split_once(':') {
+        Some((_, tag)) => (
+            rest[..rest.len() - tag.len() - 1].to_string(),
+            tag.to_string(),
+        ),
+        None => (rest.to_string(), String::new()),
+    };
+    (name, tag, digest.to_string())
+}
+
+/// Allowed when the image starts with an allow-list entry followed by `/`: `ghcr.io/acme`
+/// allows `ghcr.io/acme/api` but not `ghcr.io/acme-evil/api`.
+pub fn registry_allowed(image: &str, registries: &[String]) -> bool {
+    registries.iter().any(|r| {
+        let prefix = r.trim_end_matches('/');
+        image
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+/// Secret-looking names (`*_PASSWORD`, `*_TOKEN`, ...) or values (private keys,
+/// long high-entropy strings).
+pub fn looks_secret(name: &str, value: &str) -> bool {
+    const NAMES: [&str; 9] = [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIALS",
+        "ACCESS_KEY",
+    ];
+    let upper = name.to_ascii_uppercase();
+    let secret_name = NAMES
+        .iter()
+        .any(|n| upper == *n || upper.ends_with(&format!("_{n}")));
+    let private_key = value.contains("-----BEGIN") && value.contains("PRIVATE KEY");
+    secret_name || private_key || high_entropy(value)
+}
+
+/// A token of 24+ characters from a base64/hex alphabet with at least 4.0 bits of
+/// Shannon entropy per character: how generated credentials look, unlike words or URLs.
+fn high_entropy(value: &str) -> bool {
+    let token_chars = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-'));
+    if value.len() < 24 || !token_chars {
+        return false;
+    }
+    let mut counts: BTreeMap<char, usize> = BTreeMap::new();
+    for c in value.chars() {
+        *counts.entry(c).or_default() += 1;
+    }
+    let n = value.len() as f64;
+    let entropy: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    let classes = [
+        value.chars().any(|c| c.is_ascii_lowercase()),
+        value.chars().any(|c| c.is_ascii_uppercase()),
+        value.chars().any(|c| c.is_ascii_digit()),
+    ];
+    entropy >= 4.0 && classes.iter().filter(|x| **x).count() >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_references_split_into_name_tag_and_digest() {
+        assert_eq!(
+            image_parts("ghcr.io/acme/api:1.2"),
+            ("ghcr.io/acme/api".into(), "1.2".into(), "".into())
+        );
+        assert_eq!(image_parts("localhost:5000/api").1, "");
+        assert_eq!(image_parts("ghcr.io/acme/api@sha256:ab").2, "sha256:ab");
+    }
+
+    #[test]
+    fn registry_matches_on_a_host_boundary() {
+        let allowed = vec!["ghcr.io/acme".to_string()];
+        assert!(registry_allowed("ghcr.io/acme/api:1", &allowed));
+        assert!(!registry_allowed("ghcr.io/acme-evil/api:1", &allowed));
+        assert!(!registry_allowed("docker.io/acme/api:1", &allowed));
+    }
+
+    #[test]
+    fn secret_detection() {
+        assert!(looks_secret("DB_PASSWORD", "x"));
+        assert!(looks_secret("GITHUB_TOKEN", "x"));
+        assert!(looks_secret("X", "-----BEGIN RSA PRIVATE KEY-----\nabc"));
+        assert!(looks_secret("X", "AKfj38Hd92kLs0qPzX7vB4nM1wQe"));
+        assert!(!looks_secret("LOG_LEVEL", "info"));
+        assert!(!looks_secret(
+            "ORDERS_URL",
+            "http://orders.orders.svc.cluster.local:8080"
+        ));
+        assert!(!looks_secret("TOKENIZER", "words"));
+        assert!(!looks_secret(
+            "CACHE_KEY_PREFIX",
+            "checkout-service-cache-v2"
+        ));
+    }
+
+    #[test]
+    fn quantities_convert_to_base_units() {
+        assert_eq!(
+            quantity(&Value::from("512Mi")),
+            Some(512.0 * 1024.0 * 1024.0)
+        );
+        assert_eq!(quantity(&Value::from("250m")), Some(0.25));
+        assert_eq!(quantity(&Value::from(2)), Some(2.0));
+    }
+}

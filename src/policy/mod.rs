@@ -1,0 +1,526 @@
+//! Policies at compile time: the platform team's rules, checked against every resolved
+//! service and every rendered object before anything is written.
+//!
+//! Policies come from packs (`pack`), are minijinja expressions compiled once per run,
+//! must evaluate to a boolean (anything else, or an undefined name, is an error in
+//! the policy file), and report at the author's line: the value's provenance says
+//! whether a service file or the platform file set it. Severity is the platform's
+//! decision per environment; exceptions live only in the platform file or a pack and
+//! always expire.
+
+mod context;
+pub mod date;
+mod functions;
+mod pack;
+mod references;
+
+use std::collections::{BTreeMap, HashMap};
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Environment, Expression, Template, UndefinedBehavior};
+use rayon::prelude::*;
+
+pub use date::Date;
+pub use pack::{Level, PolicyDef, PolicySet, Scope, collect};
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::load::Inputs;
+use crate::render::RenderedObject;
+use crate::resolve::{Layer, Model, ResolvedService};
+use crate::source::{SourceMap, Span};
+
+/// A serde value as a minijinja value.
+fn mj<T: serde::Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
+/// Settings of one policy run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The date exceptions are checked against.
+    pub today: Date,
+    /// Warn about exceptions expiring within this many days (`pave lint`: 30).
+    pub expiring_within: Option<i64>,
+}
+
+/// A policy compiled for evaluation.
+struct Compiled<'env, 'src> {
+    when: Option<Expression<'env, 'src>>,
+    assert: Expression<'env, 'src>,
+    message: Option<Template<'env, 'src>>,
+    field: Option<Template<'env, 'src>>,
+}
+
+/// One failed assertion, before exceptions and locations.
+struct Finding {
+    policy: usize,
+    level: Level,
+    env: String,
+    service: Option<String>,
+    message: String,
+    /// The service field to point at, as a JSON pointer.
+    field: Option<String>,
+    /// The generated file, for kubernetes-scope findings.
+    file: Option<String>,
+}
+
+/// Runs every policy in force; returns violations and policy-definition errors.
+pub fn check(
+    inputs: &Inputs,
+    model: &Model,
+    objects: &[RenderedObject],
+    sources: &SourceMap,
+    options: Options,
+) -> Vec<Diagnostic> {
+    let env_names: Vec<String> = model
+        .platform
+        .environments
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    let mut service_names: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
+    service_names.sort();
+    service_names.dedup();
+    let (set, mut diags) = collect(inputs, &env_names, &service_names);
+    let mut jinja = Environment::new();
+    jinja.set_undefined_behavior(UndefinedBehavior::Strict);
+    functions::register(&mut jinja);
+    let mut compiled = Vec::new();
+    for p in &set.policies {
+        match compile(&jinja, p, sources) {
+            Ok(c) => compiled.push(Some(c)),
+            Err(d) => {
+                diags.extend(d);
+                compiled.push(None);
+            }
+        }
+    }
+    let platform = mj(context::platform(
+        &inputs
+            .platform
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_default(),
+    ));
+    let envs: HashMap<&str, Value> = model
+        .platform
+        .environments
+        .iter()
+        .map(|e| (e.name.as_str(), mj(context::environment(e))))
+        .collect();
+    let run = Run {
+        set: &set,
+        compiled: &compiled,
+        platform: &platform,
+        envs: &envs,
+        sources,
+    };
+    let (findings, eval_errors) = run.evaluate(model, objects);
+    diags.extend(eval_errors);
+    diags.extend(report(&set, findings, model, inputs, options));
+    diags
+}
+
+fn compile<'env, 'src>(
+    jinja: &'env Environment<'src>,
+    p: &'src pack::PolicyDef,
+    sources: &SourceMap,
+) -> Result<Compiled<'env, 'src>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut expr = |s: &'src pack::Source| match jinja.compile_expression(&s.text) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            errors.push(expression_error(p, s, &e, sources, "syntax error"));
+            None
+        }
+    };
+    let when = p.when.as_ref().map(&mut expr);
+    let assert = expr(&p.assert);
+    let mut template = |s: &'src pack::Source| match jinja.template_from_str(&s.text) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            errors.push(expression_error(p, s, &e, sources, "template error"));
+            None
+        }
+    };
+    let message = p.message.as_ref().map(&mut template);
+    let field = p.field.as_ref().map(&mut template);
+    match (when, assert, message, field) {
+        (w, Some(assert), m, f) if errors.is_empty() => Ok(Compiled {
+            when: w.flatten(),
+            assert,
+            message: m.flatten(),
+            field: f.flatten(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// An error in a policy's expression, pointed at the sub-expression when minijinja says where.
+fn expression_error(
+    p: &pack::PolicyDef,
+    s: &pack::Source,
+    e: &minijinja::Error,
+    sources: &SourceMap,
+    what: &str,
+) -> Diagnostic {
+    let written = sources.snippet(s.span);
+    let quote = usize::from(written.starts_with('"') || written.starts_with('\''));
+    let span = match e.range() {
+        Some(r) if written.len() >= quote + r.end && !written.starts_with(['|', '>']) => Span::new(
+            s.span.file,
+            s.span.start + quote + r.start,
+            s.span.start + quote + r.end.max(r.start + 1),
+        ),
+        _ => s.span,
+    };
+    let detail = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.kind().to_string());
+    Diagnostic::error(Code::E0302, format!("policy `{}`: {what}: {detail}", p.id))
+        .primary(span, "here")
+        .help("expressions are minijinja; names are `service`, `env`, `platform`, and for scope kubernetes `object` and `objects`")
+}
+
+struct Run<'a, 'env, 'src> {
+    set: &'a PolicySet,
+    compiled: &'a [Option<Compiled<'env, 'src>>],
+    platform: &'a Value,
+    envs: &'a HashMap<&'a str, Value>,
+    sources: &'a SourceMap,
+}
+
+impl Run<'_, '_, '_> {
+    fn evaluate(
+        &self,
+        model: &Model,
+        objects: &[RenderedObject],
+    ) -> (Vec<Finding>, Vec<Diagnostic>) {
+        // Every service-scope check of one service, and every kubernetes-scope check of
+        // one object, is independent; rayon keeps the order in `collect`.
+        let per_service: Vec<(Vec<Finding>, Vec<Diagnostic>)> = model
+            .services
+            .par_iter()
+            .map(|s| self.service_scope(s))
+            .collect();
+        let mut groups: BTreeMap<(String, Option<String>), Vec<&RenderedObject>> = BTreeMap::new();
+        for o in objects {
+            groups
+                .entry((
+                    o.scope.env.clone().unwrap_or_default(),
+                    o.scope.service.clone(),
+                ))
+                .or_default()
+                .push(o);
+        }
+        let services: HashMap<(&str, &str), &ResolvedService> = model
+            .services
+            .iter()
+            .map(|s| ((s.env.as_str(), s.name.as_str()), s))
+            .collect();
+        let groups: Vec<_> = groups.into_iter().collect();
+        let per_group: Vec<(Vec<Finding>, Vec<Diagnostic>)> = groups
+            .par_iter()
+            .map(|((env, service), objs)| {
+                let resolved = service
+                    .as_deref()
+                    .and_then(|s| services.get(&(env.as_str(), s)).copied());
+                self.kubernetes_scope(env, resolved, objs)
+            })
+            .collect();
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for (f, e) in per_service.into_iter().chain(per_group) {
+            findings.extend(f);
+            errors.extend(e);
+        }
+        (findings, errors)
+    }
+
+    fn service_scope(&self, s: &ResolvedService) -> (Vec<Finding>, Vec<Diagnostic>) {
+        let ctx = minijinja::context! {
+            service => mj(context::service(s)),
+            env => self.envs.get(s.env.as_str()).cloned().unwrap_or_default(),
+            platform => self.platform.clone(),
+        };
+        let mut out = (Vec::new(), Vec::new());
+        for (i, p) in self.set.policies.iter().enumerate() {
+            if p.scope != Scope::Service {
+                continue;
+            }
+            self.one(i, &s.env, Some(&s.name), None, &ctx, &mut out);
+        }
+        out
+    }
+
+    fn kubernetes_scope(
+        &self,
+        env: &str,
+        s: Option<&ResolvedService>,
+        objs: &[&RenderedObject],
+    ) -> (Vec<Finding>, Vec<Diagnostic>) {
+        let objects = mj(objs.iter().map(|o| &o.value).collect::<Vec<_>>());
+        let service = s.map(|s| mj(context::service(s))).unwrap_or_default();
+        let mut out = (Vec::new(), Vec::new());
+        for o in objs {
+            let kind = o
+                .value
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .unwrap_or_default();
+            let ctx = minijinja::context! {
+                object => mj(&o.value),
+                objects => objects.clone(),
+                service => service.clone(),
+                env => self.envs.get(env).cloned().unwrap_or_default(),
+                platform => self.platform.clone(),
+            };
+            for (i, p) in self.set.policies.iter().enumerate() {
+                if p.scope == Scope::Kubernetes
+                    && (p.kinds.is_empty() || p.kinds.iter().any(|k| k == kind))
+                {
+                    self.one(
+                        i,
+                        env,
+                        s.map(|s| s.name.as_str()),
+                        Some(&o.path),
+                        &ctx,
+                        &mut out,
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Evaluates policy `i` in one context.
+    fn one(
+        &self,
+        i: usize,
+        env: &str,
+        service: Option<&str>,
+        file: Option<&str>,
+        ctx: &Value,
+        out: &mut (Vec<Finding>, Vec<Diagnostic>),
+    ) {
+        let p = &self.set.policies[i];
+        let Some(c) = &self.compiled[i] else { return };
+        let level = self.set.level(p, env);
+        if level == Level::Off {
+            return;
+        }
+        let holds = |e: &Expression, s: &pack::Source| -> Result<bool, Diagnostic> {
+            let value = e
+                .eval(ctx)
+                .map_err(|err| expression_error(p, s, &err, self.sources, "evaluation failed"))?;
+            match value.kind() {
+                ValueKind::Bool => Ok(value.is_true()),
+                kind => Err(Diagnostic::error(Code::E0302, format!("policy `{}`: the expression must evaluate to a boolean, not {kind}", p.id))
+                    .primary(s.span, format!("evaluates to `{value}`"))
+                    .help(match kind {
+                        ValueKind::None => "`a and b` and `a or b` return an operand, so `none and x` is none: test with `a is not none and b`",
+                        _ => "compare explicitly, e.g. `service.replicas >= 2`, `x is not none` or `items | length > 0`",
+                    })),
+            }
+        };
+        let applies = match (&c.when, &p.when) {
+            (Some(w), Some(s)) => holds(w, s),
+            _ => Ok(true),
+        };
+        let passed = applies.and_then(|a| {
+            if a {
+                holds(&c.assert, &p.assert)
+            } else {
+                Ok(true)
+            }
+        });
+        let passed = match passed {
+            Ok(b) => b,
+            Err(d) => {
+                out.1.push(d);
+                return;
+            }
+        };
+        if passed {
+            return;
+        }
+        let render = |t: &Option<Template>, fallback: String| match t {
+            Some(t) => t.render(ctx).unwrap_or(fallback),
+            None => fallback,
+        };
+        let message = render(&c.message, p.description.clone());
+        let field = render(&c.field, String::new());
+        out.0.push(Finding {
+            policy: i,
+            level,
+            env: env.to_string(),
+            service: service.map(str::to_string),
+            message,
+            field: (!field.is_empty())
+                .then(|| format!("/{}", field.trim_end_matches('.').replace('.', "/"))),
+            file: file.map(str::to_string),
+        });
+    }
+}
+
+/// Applies exceptions, locates findings at the author's line and merges repeats.
+fn report(
+    set: &PolicySet,
+    findings: Vec<Finding>,
+    model: &Model,
+    inputs: &Inputs,
+    options: Options,
+) -> Vec<Diagnostic> {
+    let mut used = vec![false; set.exceptions.len()];
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    // One root cause, one diagnostic: the same value failing a policy in several
+    // environments is reported once, listing the environments.
+    let mut merged: HashMap<(usize, Option<Span>), usize> = HashMap::new();
+    let mut envs_of: Vec<Vec<String>> = Vec::new();
+    for f in findings {
+        let p = &set.policies[f.policy];
+        let waiver = set.exceptions.iter().position(|e| {
+            e.policy == p.id
+                && p.waivable
+                && (e.services.is_empty()
+                    || f.service.as_ref().is_some_and(|s| e.services.contains(s)))
+                && (e.environments.is_empty() || e.environments.contains(&f.env))
+        });
+        if let Some(w) = waiver {
+            used[w] = true;
+            continue;
+        }
+        let d = locate(p, &f, model, inputs);
+        let key = (f.policy, d.primary_span());
+        match merged.get(&key) {
+            Some(&at) => {
+                if f.level == Level::Error {
+                    diags[at].severity = Severity::Error;
+                }
+                if !envs_of[at].contains(&f.env) {
+                    envs_of[at].push(f.env);
+                }
+            }
+            None => {
+                merged.insert(key, diags.len());
+                diags.push(d);
+                envs_of.push(vec![f.env]);
+            }
+        }
+    }
+    for (d, envs) in diags.iter_mut().zip(&envs_of) {
+        let list = envs
+            .iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let plural = if envs.len() == 1 { "" } else { "s" };
+        d.notes.insert(0, format!("in environment{plural} {list}"));
+    }
+    for (e, used) in set.exceptions.iter().zip(used) {
+        let Some(expires) = e.expires else { continue };
+        let known = set.policies.iter().any(|p| p.id == e.policy && p.waivable);
+        let days_left = options.today.days_until(expires);
+        if days_left < 0 {
+            diags.push(
+                Diagnostic::error(Code::E0304, format!("exception for `{}` expired on {expires}", e.policy))
+                    .primary(e.expires_span, format!("expired {} day(s) ago", -days_left))
+                    .secondary(e.policy_span, format!("reason given: {}", e.reason))
+                    .help("fix what the exception covers, or renew it with a new date and a review of the reason"),
+            );
+        } else if known && !used {
+            diags.push(
+                Diagnostic::warning(
+                    Code::E0305,
+                    format!("exception for `{}` matches nothing", e.policy),
+                )
+                .primary(e.policy_span, "no finding is waived by this exception")
+                .help("remove it: the services it covers now pass the policy"),
+            );
+        } else if options.expiring_within.is_some_and(|w| days_left <= w) {
+            diags.push(
+                Diagnostic::warning(
+                    Code::E0306,
+                    format!(
+                        "exception for `{}` expires in {days_left} day(s), on {expires}",
+                        e.policy
+                    ),
+                )
+                .primary(e.expires_span, "expires soon")
+                .help("plan the fix or the renewal now"),
+            );
+        }
+    }
+    diags
+}
+
+/// A finding as a diagnostic at the value that caused it.
+fn locate(p: &pack::PolicyDef, f: &Finding, model: &Model, inputs: &Inputs) -> Diagnostic {
+    let severity = if f.level == Level::Error {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let mut d = Diagnostic::error(Code::E0301, format!("{}: {}", p.id, f.message));
+    d.severity = severity;
+    d.rule = Some(crate::diag::Rule {
+        id: p.id.clone(),
+        description: p.description.clone(),
+    });
+    d = d.help(match p.waivable {
+        true => format!(
+            "{} (policy `{}`; the platform team can waive it with an exception)",
+            p.description, p.id
+        ),
+        false => format!("{} (policy `{}` cannot be waived)", p.description, p.id),
+    });
+    let service = f.service.as_ref().and_then(|name| {
+        model
+            .services
+            .iter()
+            .find(|s| s.env == f.env && &s.name == name)
+    });
+    let file_label = |what: &str| match &f.file {
+        Some(file) => format!("{what}; produces {file}"),
+        None => what.to_string(),
+    };
+    let Some(s) = service else {
+        // Environment-level objects (Namespaces) come from the platform file.
+        let platform = inputs
+            .platform
+            .as_ref()
+            .map(|doc| doc.span(&crate::load::pointer_push("/environments", &f.env)));
+        return match platform {
+            Some(span) => d.primary(span, file_label("this environment")),
+            None => d,
+        };
+    };
+    let name_span = s.provenance.get("/name").and_then(|o| o.span);
+    let origin = f.field.as_deref().and_then(|pointer| nearest(s, pointer));
+    match (origin, name_span) {
+        (Some((Layer::Service | Layer::ServiceEnvironment, span)), _) => {
+            d.primary(span, file_label("set here"))
+        }
+        (Some((_, span)), Some(name)) => d.primary(span, "set here for every service").secondary(
+            name,
+            file_label(&format!("`{}` inherits this value", s.name)),
+        ),
+        (_, Some(name)) => d.primary(name, file_label(&format!("service `{}`", s.name))),
+        _ => d,
+    }
+}
+
+/// The layer and span of the value at `pointer`, or of its nearest recorded ancestor.
+fn nearest(s: &ResolvedService, pointer: &str) -> Option<(Layer, Span)> {
+    let mut p = pointer;
+    loop {
+        if let Some(o) = s.provenance.get(p) {
+            return o.span.map(|span| (o.layer, span));
+        }
+        p = &p[..p.rfind('/')?];
+        if p.is_empty() {
+            return None;
+        }
+    }
+}
