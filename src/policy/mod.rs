@@ -116,7 +116,13 @@ pub fn check(
         sources,
     };
     let (findings, eval_errors) = run.evaluate(model, objects);
-    diags.extend(eval_errors);
+    // A broken expression fails the same way for every service: report it once.
+    let mut seen = std::collections::HashSet::new();
+    diags.extend(
+        eval_errors
+            .into_iter()
+            .filter(|d| seen.insert((d.code, d.primary_span()))),
+    );
     diags.extend(report(&set, findings, model, inputs, options));
     diags
 }
@@ -420,7 +426,14 @@ fn report(
     }
     for (e, used) in set.exceptions.iter().zip(used) {
         let Some(expires) = e.expires else { continue };
-        let known = set.policies.iter().any(|p| p.id == e.policy && p.waivable);
+        // Exceptions that are wrong in themselves were reported by `collect`.
+        let known = set.policies.iter().any(|p| p.id == e.policy && p.waivable)
+            && e.services
+                .iter()
+                .all(|s| model.services.iter().any(|m| &m.name == s))
+            && e.environments
+                .iter()
+                .all(|n| model.platform.environments.iter().any(|m| &m.name == n));
         let days_left = options.today.days_until(expires);
         if days_left < 0 {
             diags.push(
@@ -524,3 +537,6 @@ fn nearest(s: &ResolvedService, pointer: &str) -> Option<(Layer, Span)> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,274 @@
+//! Every baseline policy, both ways: a service that passes, and a change that makes
+//! exactly that policy fail. Kubernetes-scope policies are checked on objects pave
+//! would never write, made by editing its output by hand.
+
+use serde_json::{Value as Json, json};
+
+use super::{Date, Options, check};
+use crate::diag::Code;
+use crate::load::{Inputs, parse_yaml};
+use crate::source::SourceMap;
+
+const PLATFORM: &str = "platform: t
+environments:
+  dev: {}
+  prod: { protected: true }
+registries: [ghcr.io/t]
+secrets: { store: vault }
+";
+
+const SERVICE: &str = "name: api
+owner: team-a
+tier: 2
+image: ghcr.io/t/api:1.0.0
+replicas: 2
+route: { host: api.example.com }
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+
+/// The ids of the policies that fail (E0301) for a platform, one service and an edit
+/// of the rendered `prod` objects.
+fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> Vec<String> {
+    let mut sources = SourceMap::default();
+    let mut parse = |name: &str, text: String| {
+        let id = sources.add(name.to_string(), Default::default(), text.clone());
+        let (doc, diags) = parse_yaml(id, &text);
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        doc.unwrap()
+    };
+    let inputs = Inputs {
+        platform: Some(parse(
+            "platform.yaml",
+            format!("{PLATFORM}{platform_extra}"),
+        )),
+        services: vec![parse("services/api.yaml", service.to_string())],
+        policy_packs: Vec::new(),
+        builtin_packs: vec![(
+            "baseline".into(),
+            parse("baseline.yaml", include_str!("baseline.yaml").into()),
+        )],
+    };
+    let (model, diags) = crate::resolve::resolve(&inputs, &sources);
+    let model = model.unwrap_or_else(|| panic!("{diags:?}"));
+    let mut objects = crate::render::render(&model).objects;
+    objects.retain(|o| o.scope.env.as_deref() == Some("prod"));
+    let mut values: Vec<Json> = objects.iter().map(|o| o.value.clone()).collect();
+    edit(&mut values);
+    for (o, v) in objects.iter_mut().zip(values) {
+        o.value = v;
+    }
+    let options = Options {
+        today: Date::parse("2026-11-22").unwrap(),
+        expiring_within: None,
+    };
+    let diags = check(&inputs, &model, &objects, &sources, options);
+    assert!(
+        !diags.iter().any(|d| d.code == Code::E0302),
+        "policy error: {diags:?}"
+    );
+    let mut ids: Vec<String> = diags
+        .iter()
+        .filter_map(|d| d.rule.as_ref().map(|r| r.id.clone()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn kind<'a>(objects: &'a mut [Json], kind: &str) -> &'a mut Json {
+    objects
+        .iter_mut()
+        .find(|o| o["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}"))
+}
+
+fn container(objects: &mut [Json]) -> &mut Json {
+    &mut kind(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+}
+
+fn pod(objects: &mut [Json]) -> &mut Json {
+    &mut kind(objects, "Deployment")["spec"]["template"]["spec"]
+}
+
+fn remove(objects: &mut [Json], k: &str) {
+    let at = objects.iter().position(|o| o["kind"] == k).unwrap();
+    objects[at] = json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "unrelated", "namespace": "api", "labels": { "pave/owner": "team-a", "app.kubernetes.io/name": "api" } }, "data": {} });
+}
+
+fn unchanged(_: &mut [Json]) {}
+
+#[test]
+fn pave_output_passes_every_baseline_policy() {
+    assert_eq!(failing("", SERVICE, unchanged), Vec::<String>::new());
+}
+
+#[test]
+fn service_scope_policies_fail_on_the_service_that_breaks_them() {
+    let cases = [
+        ("image.tag-pinned", SERVICE.replace("api:1.0.0", "api:latest")),
+        ("image.digest-in-prod", SERVICE.replace("    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "    replicas: 2\n")),
+        ("image.registry-allowlist", SERVICE.replace("image: ghcr.io/t/api:1.0.0", "image: ghcr.io/t-evil/api:1.0.0").replace("ghcr.io/t/api@", "ghcr.io/t-evil/api@")),
+        ("sec.no-plaintext-secrets", SERVICE.replace("replicas: 2\n", "replicas: 2\nenv:\n  DB_PASSWORD: hunter2\n")),
+        ("avail.min-replicas", SERVICE.replace("replicas: 2\n", "replicas: 1\n")),
+        ("slo.required-for-tier", SERVICE.replace("tier: 2", "tier: 1")),
+    ];
+    for (policy, service) in cases {
+        let got = failing("", &service, unchanged);
+        // One replica also means no PodDisruptionBudget and no spread: those policies
+        // stay quiet because they only apply from two replicas on.
+        assert_eq!(got, vec![policy.to_string()], "{policy}");
+    }
+    let passing = SERVICE.replace("tier: 2", "tier: 1").replace(
+        "replicas: 2\n",
+        "replicas: 2\nslo: { availability: 99.9 }\n",
+    );
+    assert_eq!(failing("", &passing, unchanged), Vec::<String>::new());
+}
+
+#[test]
+fn kubernetes_scope_policies_fail_on_hand_edited_objects() {
+    type Edit = fn(&mut [Json]);
+    let cases: Vec<(&str, Edit)> = vec![
+        ("resources.requests", |o| {
+            container(o)["resources"]["requests"]
+                .as_object_mut()
+                .unwrap()
+                .remove("cpu");
+        }),
+        ("resources.memory-limit", |o| {
+            container(o)["resources"]["limits"]["memory"] = json!("64Mi")
+        }),
+        ("probe.readiness", |o| {
+            container(o)
+                .as_object_mut()
+                .unwrap()
+                .remove("readinessProbe");
+        }),
+        ("probe.liveness", |o| {
+            container(o)
+                .as_object_mut()
+                .unwrap()
+                .remove("livenessProbe");
+        }),
+        ("probe.sane", |o| {
+            let r = container(o)["readinessProbe"].clone();
+            container(o)["livenessProbe"] = r;
+        }),
+        ("sec.run-as-non-root", |o| {
+            container(o)["securityContext"]["runAsNonRoot"] = json!(false);
+            pod(o)["securityContext"]["runAsNonRoot"] = json!(false);
+        }),
+        ("sec.read-only-root-fs", |o| {
+            container(o)["securityContext"]["readOnlyRootFilesystem"] = json!(false)
+        }),
+        ("sec.no-privilege-escalation", |o| {
+            container(o)["securityContext"]["allowPrivilegeEscalation"] = json!(true)
+        }),
+        ("sec.not-privileged", |o| {
+            container(o)["securityContext"]["privileged"] = json!(true)
+        }),
+        ("sec.capabilities", |o| {
+            container(o)["securityContext"]["capabilities"]["add"] = json!(["SYS_ADMIN"])
+        }),
+        ("sec.no-host-namespaces", |o| {
+            pod(o)["hostNetwork"] = json!(true)
+        }),
+        (
+            "sec.no-hostpath",
+            |o| pod(o)["volumes"][0] = json!({ "name": "tmp", "hostPath": { "path": "/var/run" } }),
+        ),
+        ("sec.seccomp", |o| {
+            pod(o)["securityContext"]
+                .as_object_mut()
+                .unwrap()
+                .remove("seccompProfile");
+            container(o)["securityContext"]
+                .as_object_mut()
+                .unwrap()
+                .remove("seccompProfile");
+        }),
+        ("sec.sa-token", |o| {
+            pod(o)["automountServiceAccountToken"] = json!(true)
+        }),
+        ("avail.pdb-required", |o| remove(o, "PodDisruptionBudget")),
+        ("avail.pdb-allows-disruption", |o| {
+            kind(o, "PodDisruptionBudget")["spec"]["maxUnavailable"] = json!(0)
+        }),
+        ("avail.spread", |o| {
+            pod(o)
+                .as_object_mut()
+                .unwrap()
+                .remove("topologySpreadConstraints");
+        }),
+        ("net.networkpolicy", |o| remove(o, "NetworkPolicy")),
+        ("net.exposure", |o| {
+            kind(o, "Service")["spec"]["type"] = json!("NodePort")
+        }),
+        ("meta.ownership", |o| {
+            kind(o, "Service")["metadata"]["labels"]
+                .as_object_mut()
+                .unwrap()
+                .remove("pave/owner");
+        }),
+        ("meta.namespace", |o| {
+            kind(o, "ServiceAccount")["metadata"]["namespace"] = json!("default")
+        }),
+        ("ref.integrity", |o| {
+            kind(o, "Ingress")["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] =
+                json!("nope")
+        }),
+    ];
+    for (policy, edit) in cases {
+        assert_eq!(
+            failing("", SERVICE, edit),
+            vec![policy.to_string()],
+            "{policy}"
+        );
+    }
+}
+
+#[test]
+fn ref_integrity_follows_every_kind_of_reference() {
+    type Edit = fn(&mut [Json]);
+    let cases: Vec<Edit> = vec![
+        |o| kind(o, "Service")["spec"]["selector"]["app.kubernetes.io/name"] = json!("other"),
+        |o| kind(o, "Service")["spec"]["ports"][0]["targetPort"] = json!("web"),
+        |o| kind(o, "ServiceMonitor")["spec"]["endpoints"][0]["port"] = json!("nope"),
+        |o| container(o)["readinessProbe"]["httpGet"]["port"] = json!("admin"),
+        |o| pod(o)["serviceAccountName"] = json!("ghost"),
+        |o| kind(o, "Deployment")["spec"]["selector"]["matchLabels"]["extra"] = json!("x"),
+    ];
+    for (i, edit) in cases.into_iter().enumerate() {
+        let got = failing("", SERVICE, edit);
+        assert!(
+            got.contains(&"ref.integrity".to_string()),
+            "case {i}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn cpu_limit_is_off_by_default_and_enforced_when_turned_on() {
+    assert_eq!(failing("", SERVICE, unchanged), Vec::<String>::new());
+    let on = "policies:\n  rules:\n    resources.cpu-limit: error\n";
+    assert_eq!(
+        failing(on, SERVICE, unchanged),
+        vec!["resources.cpu-limit".to_string()]
+    );
+    let passes = |o: &mut [Json]| container(o)["resources"]["limits"]["cpu"] = json!("500m");
+    assert_eq!(failing(on, SERVICE, passes), Vec::<String>::new());
+}
+
+#[test]
+fn severity_overrides_are_per_environment() {
+    let one = SERVICE.replace("replicas: 2\n", "replicas: 1\n");
+    let off_in_prod = "policies:\n  rules:\n    avail.min-replicas: { prod: off }\n";
+    assert_eq!(failing(off_in_prod, &one, unchanged), Vec::<String>::new());
+    let off_in_dev = "policies:\n  rules:\n    avail.min-replicas: { dev: off }\n";
+    assert_eq!(
+        failing(off_in_dev, &one, unchanged),
+        vec!["avail.min-replicas".to_string()]
+    );
+}
