@@ -10,6 +10,8 @@ use crate::source::SourceMap;
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
     code: &'static str,
+    /// The policy id, for policy violations.
+    rule: Option<&'a str>,
     severity: &'static str,
     message: &'a str,
     file: Option<String>,
@@ -75,6 +77,7 @@ fn one<'a>(d: &'a Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'a> {
         .collect();
     JsonDiagnostic {
         code: d.code.as_str(),
+        rule: d.rule.as_ref().map(|r| r.id.as_str()),
         severity: d.severity.as_str(),
         message: &d.message,
         file: loc.as_ref().map(|l| l.file.clone()),

@@ -13,7 +13,7 @@ use super::*;
 /// The Kubernetes version manifests are validated against.
 const KUBERNETES_VERSION: &str = "1.34.0";
 
-fn tool(name: &str) -> Option<PathBuf> {
+pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join(name))
