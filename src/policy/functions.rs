@@ -145,7 +145,8 @@ pub fn dig(v: &Value, path: &str) -> Value {
 
 pub fn get(v: &Value, key: &str) -> Value {
     match v.kind() {
-        ValueKind::Map => v.get_item(&Value::from(key)).unwrap_or(Value::UNDEFINED),
+        // `get_attr` looks a map up by `&str`, without allocating a key value.
+        ValueKind::Map => v.get_attr(key).unwrap_or(Value::UNDEFINED),
         ValueKind::Seq => key
             .parse::<usize>()
             .ok()

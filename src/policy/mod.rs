@@ -203,13 +203,22 @@ impl Run<'_, '_, '_> {
         model: &Model,
         objects: &[RenderedObject],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
+        // Contexts are built only for scopes some policy looks at.
+        let scoped = |scope| self.set.policies.iter().any(|p| p.scope == scope);
+        let services = if scoped(Scope::Service) {
+            &model.services[..]
+        } else {
+            &[]
+        };
+        let objects = if scoped(Scope::Kubernetes) {
+            objects
+        } else {
+            &[]
+        };
         // Every service-scope check of one service, and every kubernetes-scope check of
         // one object, is independent; rayon keeps the order in `collect`.
-        let per_service: Vec<(Vec<Finding>, Vec<Diagnostic>)> = model
-            .services
-            .par_iter()
-            .map(|s| self.service_scope(s))
-            .collect();
+        let per_service: Vec<(Vec<Finding>, Vec<Diagnostic>)> =
+            services.par_iter().map(|s| self.service_scope(s)).collect();
         let mut groups: BTreeMap<(String, Option<String>), Vec<&RenderedObject>> = BTreeMap::new();
         for o in objects {
             groups
@@ -266,17 +275,15 @@ impl Run<'_, '_, '_> {
         s: Option<&ResolvedService>,
         objs: &[&RenderedObject],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
-        let objects = mj(objs.iter().map(|o| &o.value).collect::<Vec<_>>());
+        // Each object is converted once; `objects` shares the converted values.
+        let values: Vec<Value> = objs.iter().map(|o| mj(&*o.object)).collect();
+        let objects = Value::from(values.clone());
         let service = s.map(|s| mj(context::service(s))).unwrap_or_default();
         let mut out = (Vec::new(), Vec::new());
-        for o in objs {
-            let kind = o
-                .value
-                .get("kind")
-                .and_then(|k| k.as_str())
-                .unwrap_or_default();
+        for (o, value) in objs.iter().zip(values) {
+            let kind = o.kind.as_str();
             let ctx = minijinja::context! {
-                object => mj(&o.value),
+                object => value,
                 objects => objects.clone(),
                 service => service.clone(),
                 env => self.envs.get(env).cloned().unwrap_or_default(),

@@ -54,10 +54,14 @@ fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> V
     let model = model.unwrap_or_else(|| panic!("{diags:?}"));
     let mut objects = crate::render::render(&model).objects;
     objects.retain(|o| o.scope.env.as_deref() == Some("prod"));
-    let mut values: Vec<Json> = objects.iter().map(|o| o.value.clone()).collect();
+    let mut values: Vec<Json> = objects
+        .iter()
+        .map(|o| serde_json::to_value(&*o.object).unwrap())
+        .collect();
     edit(&mut values);
     for (o, v) in objects.iter_mut().zip(values) {
-        o.value = v;
+        o.kind = v["kind"].as_str().unwrap_or_default().to_string();
+        o.object = std::sync::Arc::new(v);
     }
     let options = Options {
         today: Date::parse("2026-11-22").unwrap(),

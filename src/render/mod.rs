@@ -6,20 +6,25 @@
 
 pub mod kubernetes;
 
+use std::sync::Arc;
+
 use crate::output::{OutputTree, Scope};
 use crate::resolve::Model;
 
-/// A rendered Kubernetes object as a value, for kubernetes-scope policies.
-#[derive(Debug, Clone)]
+/// A rendered Kubernetes object, for kubernetes-scope policies. It stays the typed
+/// value it was serialized from, so a policy run converts it once, to its own form.
+#[derive(Clone)]
 pub struct RenderedObject {
     /// The generated file it is written to.
     pub path: String,
     pub scope: Scope,
-    pub value: serde_json::Value,
+    /// The object's `kind`, to pick the policies that look at it.
+    pub kind: String,
+    pub object: Arc<dyn erased_serde::Serialize + Send + Sync>,
 }
 
 /// What rendering produces: the files, and the objects inside them.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Rendered {
     pub tree: OutputTree,
     pub objects: Vec<RenderedObject>,

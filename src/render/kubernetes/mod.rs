@@ -7,6 +7,7 @@ mod traffic;
 mod workload;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -19,22 +20,27 @@ use crate::yaml_writer::to_yaml;
 use objects::{Empty, Kustomization, Labels, Metadata, Object};
 
 /// One generated manifest: its path below the environment folder, its YAML text and
-/// the object as a value (for kubernetes-scope policies).
+/// the typed object (for kubernetes-scope policies).
 struct File {
     path: String,
     service: Option<String>,
     yaml: String,
-    object: Option<serde_json::Value>,
+    object: Option<(&'static str, Arc<dyn erased_serde::Serialize + Send + Sync>)>,
 }
 
 impl File {
-    fn object<T: Serialize>(path: String, service: Option<String>, object: &T) -> File {
-        let value = serde_json::to_value(object).expect("output models serialize to JSON");
+    fn object<B: Serialize + Send + Sync + 'static>(
+        path: String,
+        service: Option<String>,
+        object: Object<B>,
+    ) -> File {
+        let yaml = to_yaml(&object);
+        let kind = object.kind;
         File {
             path,
             service,
-            yaml: to_yaml(object),
-            object: Some(value),
+            yaml,
+            object: Some((kind, Arc::new(object))),
         }
     }
 }
@@ -58,11 +64,13 @@ pub fn render(model: &Model) -> (Vec<Artifact>, Vec<RenderedObject>) {
                 env: Some(env.name.clone()),
                 service: file.service,
             };
-            if let Some(value) = file.object {
+            if let Some((kind, object)) = file.object {
+                let kind = kind.to_string();
                 objects.push(RenderedObject {
                     path: path.clone(),
                     scope: scope.clone(),
-                    value,
+                    kind,
+                    object,
                 });
             }
             artifacts.push(Artifact {
@@ -101,7 +109,7 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
             metadata,
             body: Empty {},
         };
-        files.push(File::object(format!("namespace-{ns}.yaml"), None, &object));
+        files.push(File::object(format!("namespace-{ns}.yaml"), None, object));
     }
     // Who declares each service in `needs`: the peers its NetworkPolicy admits.
     let mut consumers: HashMap<&str, Vec<&ResolvedService>> = HashMap::new();
@@ -141,57 +149,47 @@ fn render_service(
     s: &ResolvedService,
     consumers: &[&ResolvedService],
 ) -> Vec<File> {
-    let file = |stem: &str| (format!("{}/{stem}.yaml", s.name), Some(s.name.clone()));
-    let mut files = Vec::new();
-    let (path, service) = file("serviceaccount");
-    files.push(File::object(
-        path,
-        service,
-        &workload::service_account(platform, s),
-    ));
-    let config = workload::config_map(platform, s);
+    let mut files = vec![file(
+        s,
+        "serviceaccount",
+        workload::service_account(platform, s),
+    )];
     let mut config_checksum = None;
-    if let Some(config) = &config {
-        let (path, service) = file("configmap");
-        let rendered = File::object(path, service, config);
+    if let Some(config) = workload::config_map(platform, s) {
+        let rendered = file(s, "configmap", config);
         config_checksum = Some(sha256_hex(&rendered.yaml));
         files.push(rendered);
     }
-    let (path, service) = file("deployment");
-    files.push(File::object(
-        path,
-        service,
-        &workload::deployment(platform, s, config_checksum),
+    files.push(file(
+        s,
+        "deployment",
+        workload::deployment(platform, s, config_checksum),
     ));
-    let (path, service) = file("service");
-    files.push(File::object(path, service, &traffic::service(platform, s)));
-    if let Some(hpa) = workload::autoscaler(platform, s) {
-        let (path, service) = file("hpa");
-        files.push(File::object(path, service, &hpa));
-    }
-    if let Some(pdb) = workload::disruption_budget(platform, s) {
-        let (path, service) = file("pdb");
-        files.push(File::object(path, service, &pdb));
-    }
-    if let Some(ingress) = traffic::ingress(platform, s) {
-        let (path, service) = file("ingress");
-        files.push(File::object(path, service, &ingress));
-    }
-    let (path, service) = file("networkpolicy");
-    files.push(File::object(
-        path,
-        service,
-        &traffic::network_policy(platform, s, consumers),
+    files.push(file(s, "service", traffic::service(platform, s)));
+    files.extend(workload::autoscaler(platform, s).map(|o| file(s, "hpa", o)));
+    files.extend(workload::disruption_budget(platform, s).map(|o| file(s, "pdb", o)));
+    files.extend(traffic::ingress(platform, s).map(|o| file(s, "ingress", o)));
+    files.push(file(
+        s,
+        "networkpolicy",
+        traffic::network_policy(platform, s, consumers),
     ));
-    if let Some(es) = traffic::external_secret(platform, s) {
-        let (path, service) = file("externalsecret");
-        files.push(File::object(path, service, &es));
-    }
-    if let Some(sm) = traffic::service_monitor(platform, s) {
-        let (path, service) = file("servicemonitor");
-        files.push(File::object(path, service, &sm));
-    }
+    files.extend(traffic::external_secret(platform, s).map(|o| file(s, "externalsecret", o)));
+    files.extend(traffic::service_monitor(platform, s).map(|o| file(s, "servicemonitor", o)));
     files
+}
+
+/// A service's object in `<service>/<stem>.yaml`.
+fn file<B: Serialize + Send + Sync + 'static>(
+    s: &ResolvedService,
+    stem: &str,
+    object: Object<B>,
+) -> File {
+    File::object(
+        format!("{}/{stem}.yaml", s.name),
+        Some(s.name.clone()),
+        object,
+    )
 }
 
 /// Labels every object of a service carries: the recommended `app.kubernetes.io/*`
