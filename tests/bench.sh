@@ -38,5 +38,9 @@ echo "synthetic platform: $services services x $envs environments -> $files file
 measure "build (fresh tree)" "rm -rf '$base/repo/generated'" "$pave" build --root "$base/repo"
 measure "check (clean tree)" ":" "$pave" check --root "$base/repo"
 measure "build --dry-run (compile only)" ":" "$pave" build --dry-run --root "$base/repo" --tree "$base/empty"
+# The same compile without any policy pack, to show what the baseline pack costs.
+cp -r "$base/repo" "$base/nopolicy" && rm -rf "$base/nopolicy/generated"
+printf 'policies:\n  packs: []\n' >> "$base/nopolicy/platform.yaml"
+measure "  the same without policy packs" ":" "$pave" build --dry-run --root "$base/nopolicy" --tree "$base/empty"
 measure "cp -r of the tree (I/O floor)" "rm -rf '$base/copy'" cp -r "$base/repo/generated" "$base/copy"
 rm -rf "$base"

@@ -143,9 +143,13 @@ fn service(n: usize, total: usize, envs: usize, rng: &mut Lcg) -> String {
     if n.is_multiple_of(3) {
         let _ = write!(out, "route:\n  host: {me}.${{env.domain}}\n");
     }
+    // Protected environments pin images by digest, as the baseline policy asks.
+    let digest: String = (0..64)
+        .map(|_| char::from_digit(rng.next(16) as u32, 16).unwrap_or('0'))
+        .collect();
     let _ = write!(
         out,
-        "environments:\n  {}:\n    replicas: 3\n",
+        "environments:\n  {}:\n    replicas: 3\n    image: ghcr.io/synth/{me}@sha256:{digest}\n",
         env_name(envs - 1)
     );
     out
