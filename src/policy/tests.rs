@@ -276,3 +276,50 @@ fn severity_overrides_are_per_environment() {
         vec!["avail.min-replicas".to_string()]
     );
 }
+
+#[test]
+fn the_baseline_pack_has_exactly_the_agreed_policies() {
+    let pack: serde_json::Value = {
+        let (doc, diags) = parse_yaml(crate::source::FileId(0), include_str!("baseline.yaml"));
+        assert!(diags.is_empty());
+        doc.unwrap().value
+    };
+    let ids: Vec<&str> = pack["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let agreed = [
+        "image.tag-pinned",
+        "image.digest-in-prod",
+        "image.registry-allowlist",
+        "resources.requests",
+        "resources.memory-limit",
+        "resources.cpu-limit",
+        "probe.readiness",
+        "probe.liveness",
+        "probe.sane",
+        "sec.run-as-non-root",
+        "sec.read-only-root-fs",
+        "sec.no-privilege-escalation",
+        "sec.not-privileged",
+        "sec.capabilities",
+        "sec.no-host-namespaces",
+        "sec.no-hostpath",
+        "sec.seccomp",
+        "sec.sa-token",
+        "sec.no-plaintext-secrets",
+        "avail.min-replicas",
+        "avail.pdb-required",
+        "avail.pdb-allows-disruption",
+        "avail.spread",
+        "net.networkpolicy",
+        "net.exposure",
+        "meta.ownership",
+        "meta.namespace",
+        "ref.integrity",
+        "slo.required-for-tier",
+    ];
+    assert_eq!(ids, agreed);
+}
