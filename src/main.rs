@@ -73,7 +73,7 @@ enum Command {
     Policies(RootArgs),
     /// Print the JSON Schema of an input file.
     Schema {
-        #[arg(value_parser = ["platform", "service", "policy"], default_value = "service")]
+        #[arg(value_parser = ["platform", "service", "policy", "module"], default_value = "service")]
         kind: String,
     },
 }

@@ -16,6 +16,7 @@ use crate::load::{Document, pointer_push};
 pub const PLATFORM_SCHEMA: &str = include_str!("../schema/platform.schema.json");
 pub const SERVICE_SCHEMA: &str = include_str!("../schema/service.schema.json");
 pub const POLICY_SCHEMA: &str = include_str!("../schema/policy.schema.json");
+pub const MODULE_SCHEMA: &str = include_str!("../schema/module.schema.json");
 
 /// Which input schema a document is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub enum Kind {
     ServiceDefaults,
     /// A policy pack.
     Policy,
+    /// A module.
+    Module,
 }
 
 struct Compiled {
@@ -38,10 +41,12 @@ fn compiled(kind: Kind) -> &'static Compiled {
     static SERVICE: OnceLock<Compiled> = OnceLock::new();
     static DEFAULTS: OnceLock<Compiled> = OnceLock::new();
     static POLICY: OnceLock<Compiled> = OnceLock::new();
+    static MODULE: OnceLock<Compiled> = OnceLock::new();
     let (cell, schema) = match kind {
         Kind::Platform => (&PLATFORM, parse(PLATFORM_SCHEMA)),
         Kind::Service => (&SERVICE, parse(SERVICE_SCHEMA)),
         Kind::Policy => (&POLICY, parse(POLICY_SCHEMA)),
+        Kind::Module => (&MODULE, parse(MODULE_SCHEMA)),
         // The defaults block is the service schema's `$defs/defaults`; wrapping it keeps
         // one source of truth for service fields without a cross-file `$ref`.
         Kind::ServiceDefaults => (&DEFAULTS, {
@@ -322,6 +327,7 @@ pub fn text(name: &str) -> Option<&'static str> {
         "platform" => Some(PLATFORM_SCHEMA),
         "service" => Some(SERVICE_SCHEMA),
         "policy" => Some(POLICY_SCHEMA),
+        "module" => Some(MODULE_SCHEMA),
         _ => None,
     }
 }
@@ -352,6 +358,7 @@ mod tests {
             Kind::Service,
             Kind::ServiceDefaults,
             Kind::Policy,
+            Kind::Module,
         ] {
             compiled(kind);
         }

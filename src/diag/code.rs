@@ -60,12 +60,18 @@ pub enum Code {
     E0506,
     /// An `environments.<env>` block names an environment the platform does not define.
     E0507,
-    /// A `needs` entry is a module need, which this version cannot resolve yet.
+    /// A `needs` entry names a module type that does not exist.
     E0508,
     /// A placeholder names an output a need does not have.
     E0509,
     /// A resolved value is invalid for the output (e.g. autoscale min above max).
     E0510,
+    /// A module's `inputs` are not a valid JSON Schema.
+    E0511,
+    /// A need's keys do not match its module's inputs.
+    E0512,
+    /// A module template cannot be evaluated.
+    E0513,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -108,6 +114,9 @@ impl Code {
             Code::E0508 => "E0508",
             Code::E0509 => "E0509",
             Code::E0510 => "E0510",
+            Code::E0511 => "E0511",
+            Code::E0512 => "E0512",
+            Code::E0513 => "E0513",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -52,7 +52,22 @@ pub struct Inputs {
     pub policy_packs: Vec<Document>,
     /// pave's built-in policy packs, by name.
     pub builtin_packs: Vec<(String, Document)>,
+    /// The repository's modules (`modules/<type>/module.yaml`), in folder order.
+    pub modules: Vec<Document>,
+    /// pave's built-in modules.
+    pub builtin_modules: Vec<Document>,
 }
+
+/// The built-in modules' YAML, embedded in the binary.
+pub const BUILTIN_MODULES: &[(&str, &str)] = &[
+    (
+        "postgres",
+        include_str!("../../modules/postgres/module.yaml"),
+    ),
+    ("redis", include_str!("../../modules/redis/module.yaml")),
+    ("bucket", include_str!("../../modules/bucket/module.yaml")),
+    ("queue", include_str!("../../modules/queue/module.yaml")),
+];
 
 /// The built-in policy packs: name and YAML text, embedded in the binary.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[("baseline", include_str!("../policy/baseline.yaml"))];
@@ -87,6 +102,37 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
         inputs
             .policy_packs
             .extend(file.and_then(|f| parse_file(f, sources, &mut diags)));
+    }
+    for folder in module_folders(&root.join("modules")) {
+        let path = ["module.yaml", "module.yml"]
+            .iter()
+            .map(|n| folder.join(n))
+            .find(|p| p.is_file());
+        match path {
+            Some(path) => {
+                let file = read_file(root, &path, sources, &mut diags);
+                inputs
+                    .modules
+                    .extend(file.and_then(|f| parse_file(f, sources, &mut diags)));
+            }
+            None if folder.join("module.kdl").is_file() => {
+                diags.push(kdl_not_yet(&relative_name(
+                    root,
+                    &folder.join("module.kdl"),
+                )));
+            }
+            None => {}
+        }
+    }
+    for (name, text) in BUILTIN_MODULES {
+        let file = sources.add(
+            format!("<pave>/modules/{name}/module.yaml"),
+            PathBuf::new(),
+            text.to_string(),
+        );
+        inputs
+            .builtin_modules
+            .extend(parse_file(file, sources, &mut diags));
     }
     for (name, text) in BUILTIN_PACKS {
         let file = sources.add(
@@ -127,6 +173,22 @@ fn kdl_not_yet(name: &str) -> Diagnostic {
     )
     .in_file(name)
     .help("write this file as YAML for now")
+}
+
+/// Sub-folders of `modules/`, sorted by name.
+fn module_folders(dir: &Path) -> Vec<PathBuf> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .map(|e| e.into_path())
+        .collect()
 }
 
 /// Input files of a folder: `*.yaml|*.yml|*.kdl`, sorted by name, dot-files skipped.

@@ -44,11 +44,11 @@ fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> V
             format!("{PLATFORM}{platform_extra}"),
         )),
         services: vec![parse("services/api.yaml", service.to_string())],
-        policy_packs: Vec::new(),
         builtin_packs: vec![(
             "baseline".into(),
             parse("baseline.yaml", include_str!("baseline.yaml").into()),
         )],
+        ..Inputs::default()
     };
     let (model, diags) = crate::resolve::resolve(&inputs, &sources);
     let model = model.unwrap_or_else(|| panic!("{diags:?}"));

@@ -8,6 +8,7 @@
 //! when it shows up in every environment.
 
 mod layering;
+pub mod module;
 mod placeholder;
 mod platform;
 mod resolved;
@@ -18,6 +19,7 @@ use std::path::Path;
 
 pub use placeholder::has_placeholder;
 pub use resolved::*;
+pub use service::need_secret_name;
 
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::load::{Document, Inputs};
@@ -50,6 +52,8 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
         return finish(None, diags);
     };
     let (platform, patterns) = platform::platform(&pf);
+    let (modules, module_diags) = module::registry(inputs);
+    diags.extend(module_diags);
     let services = check_services(&checked, &platform, sources, &mut diags);
     let mut resolved = Vec::new();
     for (env, (_, pattern)) in platform.environments.iter().zip(&patterns.0) {
@@ -58,6 +62,7 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
             pdoc,
             env,
             namespace_pattern: pattern.as_deref(),
+            modules: &modules,
         };
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }

@@ -140,6 +140,20 @@ pub struct ResolvedService {
     pub provenance: Provenance,
     /// The layered, expanded field values, keyed like `provenance` (for `pave explain`).
     pub fields: serde_json::Value,
+    /// Environment variables read from a module need's Kubernetes Secret.
+    pub secret_env: Vec<SecretEnv>,
+    /// Environment variables whose values use `$(VAR)` to embed secret outputs.
+    pub dependent_env: Vec<(String, String)>,
+    /// Needs served by modules (databases, caches, buckets, queues), by need name.
+    pub module_needs: Vec<super::module::ModuleNeed>,
+}
+
+/// An environment variable set from a key of a Kubernetes Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretEnv {
+    pub name: String,
+    pub secret: String,
+    pub key: String,
 }
 
 impl ResolvedService {

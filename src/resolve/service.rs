@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::layering::Layered;
+use super::module::{self, ModuleDef, ModuleNeed, NeedOutput};
 use super::placeholder::{self, Piece};
 use super::resolved::*;
 use super::{ServiceInput, is_dns_label, is_dns_subdomain};
@@ -20,12 +21,28 @@ pub(crate) struct EnvContext<'a> {
     pub pdoc: &'a Document,
     pub env: &'a Environment,
     pub namespace_pattern: Option<&'a str>,
+    pub modules: &'a BTreeMap<String, ModuleDef>,
 }
 
 /// What `${needs.<name>.*}` can resolve to.
 enum NeedOutputs {
     Service { host: String, port: u16 },
-    Module(String),
+    Module(Box<ModuleNeed>),
+}
+
+/// What one placeholder stands for: text, or a key of a need's secret.
+enum Expansion {
+    Text(String),
+    Secret { need: String, key: String },
+}
+
+/// A string after expansion: secret outputs become `$(VAR)` references to
+/// environment variables read from the need's Kubernetes Secret.
+struct Expanded {
+    text: String,
+    secrets: Vec<SecretEnv>,
+    /// The string was exactly one secret placeholder.
+    whole: bool,
 }
 
 /// The values placeholders of one service in one environment resolve to.
@@ -40,7 +57,14 @@ struct Scope<'a> {
 struct Unresolved(String, String);
 
 impl Scope<'_> {
-    fn lookup(&self, path: &str) -> Result<String, Unresolved> {
+    fn lookup(&self, path: &str) -> Result<Expansion, Unresolved> {
+        match path.split('.').collect::<Vec<_>>().as_slice() {
+            ["needs", need, output] => self.need_output(need, output),
+            _ => self.lookup_text(path).map(Expansion::Text),
+        }
+    }
+
+    fn lookup_text(&self, path: &str) -> Result<String, Unresolved> {
         let parts: Vec<&str> = path.split('.').collect();
         let env = self.ctx.env;
         let field = |v: &Option<String>, name: &str| {
@@ -64,17 +88,16 @@ impl Scope<'_> {
             ["env", "account"] => field(&env.account, "account"),
             ["env", "cloud"] => field(&env.cloud, "cloud"),
             ["platform", "name"] => Ok(self.ctx.platform.name.clone()),
-            ["needs", need, output] => self.need_output(need, output),
             _ => Err(unknown(path, &self.known())),
         }
     }
 
-    fn need_output(&self, need: &str, output: &str) -> Result<String, Unresolved> {
+    fn need_output(&self, need: &str, output: &str) -> Result<Expansion, Unresolved> {
         match self.needs.get(need) {
             Some(NeedOutputs::Service { host, port }) => match output {
-                "host" => Ok(host.clone()),
-                "port" => Ok(port.to_string()),
-                "url" => Ok(format!("http://{host}:{port}")),
+                "host" => Ok(Expansion::Text(host.clone())),
+                "port" => Ok(Expansion::Text(port.to_string())),
+                "url" => Ok(Expansion::Text(format!("http://{host}:{port}"))),
                 _ => Err(Unresolved(
                     format!("need `{need}` has no output `{output}`"),
                     did_you_mean(output, ["url", "host", "port"]).unwrap_or_else(|| {
@@ -82,10 +105,21 @@ impl Scope<'_> {
                     }),
                 )),
             },
-            Some(NeedOutputs::Module(module)) => Err(Unresolved(
-                format!("the outputs of module need `{need}` (`{module}`) are not available"),
-                "module needs are not compiled by this version of pave yet".into(),
-            )),
+            Some(NeedOutputs::Module(module)) => match module.outputs.get(output) {
+                Some(NeedOutput::Value(v)) => Ok(Expansion::Text(v.clone())),
+                Some(NeedOutput::Secret(key)) => Ok(Expansion::Secret {
+                    need: need.to_string(),
+                    key: key.clone(),
+                }),
+                None => {
+                    let names: Vec<&str> = module.outputs.keys().map(String::as_str).collect();
+                    Err(Unresolved(
+                        format!("need `{need}` (`{}`) has no output `{output}`", module.kind),
+                        did_you_mean(output, names.iter().copied())
+                            .unwrap_or_else(|| format!("its outputs are: {}", names.join(", "))),
+                    ))
+                }
+            },
             None => {
                 let names: Vec<&str> = self.needs.keys().map(String::as_str).collect();
                 Err(Unresolved(
@@ -112,8 +146,15 @@ impl Scope<'_> {
         ]
         .map(String::from)
         .to_vec();
-        for need in self.needs.keys() {
-            known.extend(["url", "host", "port"].map(|o| format!("needs.{need}.{o}")));
+        for (need, outputs) in &self.needs {
+            match outputs {
+                NeedOutputs::Service { .. } => {
+                    known.extend(["url", "host", "port"].map(|o| format!("needs.{need}.{o}")))
+                }
+                NeedOutputs::Module(m) => {
+                    known.extend(m.outputs.keys().map(|o| format!("needs.{need}.{o}")))
+                }
+            }
         }
         known
     }
@@ -236,7 +277,7 @@ fn stage<'a>(
     };
     let pattern = ctx.namespace_pattern.unwrap_or("${service.name}");
     let pattern_span = ctx.pdoc.span(&pointer_push(&env_ptr, "namespace"));
-    let namespace = match expand(pattern, &scope) {
+    let namespace = match expand(pattern, &scope, &input.name).map(|e| e.text) {
         Ok(ns) if is_dns_label(&ns) => ns,
         Ok(ns) => {
             diags.push(
@@ -329,13 +370,41 @@ fn finish(
                     diags.push(d);
                 }
             }
-        } else if let Some(module) = spec.get("type").and_then(Value::as_str) {
-            needs.insert(need.clone(), NeedOutputs::Module(module.to_string()));
-            diags.push(
-                Diagnostic::warning(Code::E0508, format!("module need `{need}` (`{module}`) is not compiled by this version of pave"))
-                    .primary(span_of(&pointer_push(&need_ptr, "type")), "no infrastructure is generated for it")
-                    .help("module needs (Terraform and wiring) arrive in a later version; nothing is generated for this need yet"),
-            );
+        } else if let Some(kind) = spec.get("type").and_then(Value::as_str) {
+            let Some(module) = ctx.modules.get(kind) else {
+                let known: Vec<&str> = ctx.modules.keys().map(String::as_str).collect();
+                let mut d = Diagnostic::error(Code::E0508, format!("no module of type `{kind}`"))
+                    .primary(
+                        span_of(&pointer_push(&need_ptr, "type")),
+                        "unknown module type",
+                    );
+                d.help = did_you_mean(kind, known.iter().copied()).or_else(|| {
+                    Some(format!(
+                        "module types: {}; add your own in `modules/{kind}/module.yaml`",
+                        known.join(", ")
+                    ))
+                });
+                diags.push(d);
+                continue;
+            };
+            let need_ctx = module::NeedContext {
+                service: json!({ "name": staged.input.name, "owner": layered.value["owner"], "namespace": staged.namespace }),
+                env: env_view(ctx.env),
+                platform: platform_view(ctx),
+                need,
+                secret_path: format!(
+                    "{}/{}/{}/{need}",
+                    ctx.platform.name, ctx.env.name, staged.input.name
+                ),
+            };
+            let at = |p: &str| span_of(&format!("{need_ptr}{p}"));
+            let empty = serde_json::Map::new();
+            match module::resolve_need(module, spec.as_object().unwrap_or(&empty), need_ctx, &at) {
+                Ok(resolved) => {
+                    needs.insert(need.clone(), NeedOutputs::Module(Box::new(resolved)));
+                }
+                Err(errors) => diags.extend(errors),
+            }
         }
     }
 
@@ -346,7 +415,32 @@ fn finish(
         needs,
     };
     let mut value = layered.value.clone();
-    expand_tree(&mut value, "", &scope, layered, staged, sources, diags);
+    let mut wiring = Wiring::new();
+    expand_tree(
+        &mut value,
+        "",
+        &scope,
+        layered,
+        staged,
+        sources,
+        diags,
+        &mut wiring,
+    );
+    let module_needs: Vec<ModuleNeed> = scope
+        .needs
+        .into_values()
+        .filter_map(|n| match n {
+            NeedOutputs::Module(m) => Some(*m),
+            NeedOutputs::Service { .. } => None,
+        })
+        .collect();
+    if ctx.platform.secret_store.is_none() && module_needs.iter().any(|n| !n.secrets.is_empty()) {
+        diags.push(
+            Diagnostic::error(Code::E0510, "module needs deliver their outputs through a secret store, and the platform names none")
+                .primary(span_of("/needs"), "these needs have secret outputs")
+                .help("set `secrets: { store: <ClusterSecretStore name> }` in the platform file"),
+        );
+    }
     let spec: ServiceSpec = match model::decode(staged.input.doc, "", &value) {
         Ok(s) => s,
         Err(d) => {
@@ -356,13 +450,19 @@ fn finish(
     };
     let resolved = build(ctx, staged, spec, service_needs, &span_of, diags).map(|mut r| {
         r.fields = value;
+        wire(&mut r, wiring);
+        r.module_needs = module_needs;
         r
     });
     let errors_after = diags.iter().filter(|d| d.is_error()).count();
     resolved.filter(|_| errors_after == errors_before)
 }
 
+/// What expansion found besides text: strings that read a need's secret, by pointer.
+type Wiring = Vec<(String, Expanded)>;
+
 /// Expands placeholders in every string of the layered value (not in names or needs).
+#[allow(clippy::too_many_arguments)]
 fn expand_tree(
     value: &mut Value,
     pointer: &str,
@@ -371,15 +471,36 @@ fn expand_tree(
     staged: &Staged,
     sources: &SourceMap,
     diags: &mut Vec<Diagnostic>,
+    wiring: &mut Wiring,
 ) {
+    let span = || {
+        layered
+            .origin(pointer)
+            .and_then(|o| o.span)
+            .unwrap_or_else(|| staged.input.doc.span("/name"))
+    };
     match value {
-        Value::String(s) => match expand(s, scope) {
-            Ok(expanded) => *s = expanded,
+        Value::String(s) => match expand(s, scope, &staged.input.name) {
+            Ok(expanded) if expanded.secrets.is_empty() => *s = expanded.text,
+            Ok(expanded) => {
+                // Kubernetes expands `$(VAR)` only in env values, command and args.
+                let wired = ["/env/", "/command/", "/args/"]
+                    .iter()
+                    .any(|p| pointer.starts_with(p));
+                match wired {
+                    true => {
+                        *s = expanded.text.clone();
+                        wiring.push((pointer.to_string(), expanded));
+                    }
+                    false => diags.push(
+                        Diagnostic::error(Code::E0509, "a secret output can only be used in `env`, `command` or `args`")
+                            .primary(span(), "a need's secret output")
+                            .help("secret outputs reach the pod through the secret store; use them in an environment variable"),
+                    ),
+                }
+            }
             Err(errors) => {
-                let span = layered
-                    .origin(pointer)
-                    .and_then(|o| o.span)
-                    .unwrap_or_else(|| staged.input.doc.span("/name"));
+                let span = span();
                 for (range, Unresolved(message, help)) in errors {
                     let at = sub_span(sources, span, s, range);
                     diags.push(
@@ -400,6 +521,7 @@ fn expand_tree(
                     staged,
                     sources,
                     diags,
+                    wiring,
                 );
             }
         }
@@ -416,6 +538,7 @@ fn expand_tree(
                     staged,
                     sources,
                     diags,
+                    wiring,
                 );
             }
         }
@@ -424,7 +547,11 @@ fn expand_tree(
 }
 
 /// Expands a string, or returns every placeholder that did not resolve with its byte range.
-fn expand(s: &str, scope: &Scope) -> Result<String, Vec<(Range<usize>, Unresolved)>> {
+fn expand(
+    s: &str,
+    scope: &Scope,
+    service: &str,
+) -> Result<Expanded, Vec<(Range<usize>, Unresolved)>> {
     let pieces = placeholder::parse(s).map_err(|u| {
         vec![(
             u.0..s.len(),
@@ -435,20 +562,109 @@ fn expand(s: &str, scope: &Scope) -> Result<String, Vec<(Range<usize>, Unresolve
         )]
     })?;
     let mut out = String::with_capacity(s.len());
+    let mut secrets: Vec<SecretEnv> = Vec::new();
     let mut errors = Vec::new();
+    let single = pieces.len() == 1;
     for piece in pieces {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Placeholder(path, range) => match scope.lookup(path) {
-                Ok(v) => out.push_str(&v),
+                Ok(Expansion::Text(v)) => out.push_str(&v),
+                Ok(Expansion::Secret { need, key }) => {
+                    let var = secret_var(&need, &key);
+                    out.push_str(&format!("$({var})"));
+                    secrets.push(SecretEnv {
+                        name: var,
+                        secret: need_secret_name(service, &need),
+                        key,
+                    });
+                }
                 Err(e) => errors.push((range, e)),
             },
         }
     }
+    let whole = single && secrets.len() == 1;
     match errors.is_empty() {
-        true => Ok(out),
+        true => Ok(Expanded {
+            text: out,
+            secrets,
+            whole,
+        }),
         false => Err(errors),
     }
+}
+
+/// Moves environment variables that read a need's secret out of the ConfigMap: a value
+/// that is one secret output becomes a `secretKeyRef`; a longer string becomes a
+/// dependent variable (`$(PAVE_DB_HOST)`) after the variables it reads.
+fn wire(service: &mut ResolvedService, wiring: Wiring) {
+    let mut helpers: Vec<SecretEnv> = Vec::new();
+    let mut direct: Vec<SecretEnv> = Vec::new();
+    for (pointer, expanded) in wiring {
+        let env_name = pointer
+            .strip_prefix("/env/")
+            .map(|n| n.replace("~1", "/").replace("~0", "~"));
+        match env_name {
+            Some(name) if expanded.whole => {
+                let secret = expanded
+                    .secrets
+                    .into_iter()
+                    .next()
+                    .expect("a whole secret value has one secret");
+                direct.push(SecretEnv {
+                    name: name.clone(),
+                    ..secret
+                });
+                service.env_vars.retain(|(n, _)| *n != name);
+            }
+            Some(name) => {
+                service.env_vars.retain(|(n, _)| *n != name);
+                service.dependent_env.push((name, expanded.text));
+                helpers.extend(expanded.secrets);
+            }
+            None => helpers.extend(expanded.secrets),
+        }
+    }
+    for h in helpers {
+        if !service.secret_env.iter().any(|s| s.name == h.name) {
+            service.secret_env.push(h);
+        }
+    }
+    service.secret_env.extend(direct);
+}
+
+/// The environment variable a need's secret key is read into: `PAVE_DB_HOST`.
+fn secret_var(need: &str, key: &str) -> String {
+    let clean = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    format!("PAVE_{}_{}", clean(need), clean(key))
+}
+
+/// The Kubernetes Secret External Secrets writes a module need's secret outputs into.
+pub fn need_secret_name(service: &str, need: &str) -> String {
+    format!("{service}-{}", need.replace('_', "-"))
+}
+
+fn env_view(e: &Environment) -> Value {
+    json!({
+        "name": e.name, "cluster": e.cluster, "domain": e.domain, "cloud": e.cloud,
+        "region": e.region, "account": e.account, "protected": e.protected,
+    })
+}
+
+fn platform_view(ctx: &EnvContext) -> Value {
+    let mut map = ctx.pdoc.value.as_object().cloned().unwrap_or_default();
+    map.insert("name".into(), Value::from(ctx.platform.name.clone()));
+    Value::Object(map)
 }
 
 /// The span of `range` of `value` inside the source span of the scalar that holds it.
@@ -617,5 +833,8 @@ fn build(
         readiness,
         provenance,
         fields: Value::Null,
+        secret_env: Vec::new(),
+        dependent_env: Vec::new(),
+        module_needs: Vec::new(),
     })
 }

@@ -87,21 +87,33 @@ fn explain_shows_each_value_with_its_layer_and_line() {
 }
 
 #[test]
-fn module_needs_warn_without_failing() {
-    let out = pave(
-        &[
-            "lint",
-            "--root",
-            "tests/data/spec-platform",
-            "--format",
-            "json",
-        ],
-        &project(),
+fn module_outputs_reach_the_pod_through_the_secret_store() {
+    let tree = build_spec_platform();
+    let dir = tree.path().join("generated/kubernetes/prod/checkout");
+    let deployment = fs::read_to_string(dir.join("deployment.yaml")).unwrap();
+    // A whole secret output becomes a secretKeyRef; an embedded one a dependent variable.
+    assert!(deployment.contains("- name: DATABASE_URL\n          valueFrom:\n            secretKeyRef:\n              name: checkout-db\n              key: url\n"), "{deployment}");
+    assert!(
+        deployment.contains(
+            "- name: DB_DSN\n          value: host=$(PAVE_DB_HOST) port=5432 dbname=app\n"
+        ),
+        "{deployment}"
     );
-    assert_eq!(out.status.code(), Some(0));
-    let text = stderr(&out);
-    assert!(text.contains("\"code\": \"E0508\""), "{text}");
-    assert!(text.contains("\"severity\": \"warning\""), "{text}");
+    let helper = deployment.find("- name: PAVE_DB_HOST").unwrap();
+    assert!(
+        helper < deployment.find("- name: DB_DSN").unwrap(),
+        "a dependent variable follows what it reads"
+    );
+    let config = fs::read_to_string(dir.join("configmap.yaml")).unwrap();
+    assert!(
+        !config.contains("DATABASE_URL") && !config.contains("DB_DSN"),
+        "{config}"
+    );
+    let es = fs::read_to_string(dir.join("externalsecret-db.yaml")).unwrap();
+    assert!(
+        es.contains("key: acme/prod/checkout/db\n      property: url"),
+        "{es}"
+    );
 }
 
 #[test]

@@ -175,6 +175,13 @@ fn render_service(
         traffic::network_policy(platform, s, consumers),
     ));
     files.extend(traffic::external_secret(platform, s).map(|o| file(s, "externalsecret", o)));
+    for (need, es) in traffic::need_external_secrets(platform, s) {
+        files.push(file(
+            s,
+            &format!("externalsecret-{}", need.replace('_', "-")),
+            es,
+        ));
+    }
     files.extend(traffic::service_monitor(platform, s).map(|o| file(s, "servicemonitor", o)));
     files
 }

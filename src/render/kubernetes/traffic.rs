@@ -141,6 +141,56 @@ pub fn network_policy(
     )
 }
 
+/// One ExternalSecret per module need with secret outputs: it syncs the need's path in
+/// the secret store (written by Terraform) into the Secret the pod reads.
+pub fn need_external_secrets(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Vec<(String, Object<Spec<ExternalSecretSpec>>)> {
+    let Some(store) = &platform.secret_store else {
+        return Vec::new();
+    };
+    s.module_needs
+        .iter()
+        .filter(|n| !n.secrets.is_empty())
+        .map(|n| {
+            let name = crate::resolve::need_secret_name(&s.name, &n.name);
+            let spec = ExternalSecretSpec {
+                refresh_interval: "1h",
+                secret_store_ref: StoreRef {
+                    kind: "ClusterSecretStore",
+                    name: store.clone(),
+                },
+                target: ExternalSecretTarget {
+                    name: name.clone(),
+                    creation_policy: "Owner",
+                },
+                data: n
+                    .secrets
+                    .iter()
+                    .map(|(key, _)| ExternalSecretData {
+                        secret_key: key.clone(),
+                        remote_ref: RemoteRef {
+                            key: n.secret_path.clone(),
+                            property: key.clone(),
+                        },
+                    })
+                    .collect(),
+            };
+            let meta = metadata(platform, s, name);
+            (
+                n.name.clone(),
+                object(
+                    "external-secrets.io/v1",
+                    "ExternalSecret",
+                    meta,
+                    Spec { spec },
+                ),
+            )
+        })
+        .collect()
+}
+
 pub fn external_secret(
     platform: &Platform,
     s: &ResolvedService,

@@ -142,19 +142,32 @@ fn container(s: &ResolvedService) -> Container {
             },
         }],
     };
+    let from_secret = |name: &str, secret: String, key: &str| EnvVar {
+        name: name.to_string(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            secret_key_ref: KeyRef {
+                name: secret,
+                key: key.to_string(),
+            },
+        }),
+    };
+    // Order matters: a dependent variable (`$(PAVE_DB_HOST)`) must come after the
+    // variables it reads.
     let env = s
         .secrets
         .iter()
-        .map(|secret| EnvVar {
-            name: secret.env_name.clone(),
-            value: None,
-            value_from: Some(EnvVarSource {
-                secret_key_ref: KeyRef {
-                    name: secret_name(s),
-                    key: secret.env_name.clone(),
-                },
-            }),
-        })
+        .map(|r| from_secret(&r.env_name, secret_name(s), &r.env_name))
+        .chain(
+            s.secret_env
+                .iter()
+                .map(|e| from_secret(&e.name, e.secret.clone(), &e.key)),
+        )
+        .chain(s.dependent_env.iter().map(|(name, value)| EnvVar {
+            name: name.clone(),
+            value: Some(value.clone()),
+            value_from: None,
+        }))
         .collect();
     let probe = |path: &str| Probe {
         http_get: HttpGet {

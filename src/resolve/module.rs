@@ -1,0 +1,375 @@
+//! Modules: what a need of some `type` means on this platform.
+//!
+//! Built-in modules (this repository's `modules/`, embedded) and the platform's own
+//! `modules/<type>/module.yaml` (which override a built-in of the same type) are
+//! checked against the module schema. For each (service, need, environment) the
+//! need's keys are checked against the module's `inputs` schema, defaults are filled
+//! in, and the module's Terraform arguments and plain outputs are evaluated, so
+//! renderers get plain data and cannot fail.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use jsonschema::Validator;
+use minijinja::{Environment, UndefinedBehavior};
+use serde_json::{Map, Value, json};
+
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::load::{Document, Inputs, pointer_push};
+use crate::schema::{self, Kind};
+use crate::source::Span;
+
+/// A checked module.
+pub struct ModuleDef {
+    pub kind: String,
+    pub source: String,
+    pub version: String,
+    input_names: Vec<String>,
+    validator: Validator,
+    defaults: Map<String, Value>,
+    /// The module's Terraform arguments as written, with where each was written.
+    arguments: Vec<(String, Value, Span)>,
+    pub outputs: IndexMap<String, OutputDef>,
+    iam: Vec<(Vec<String>, Vec<String>)>,
+    /// The span of `type`, for "defined here" labels.
+    pub type_span: Span,
+}
+
+/// One output of a module, as written.
+pub enum OutputDef {
+    /// A plain value (a template).
+    Value(String, Span),
+    /// A key of the need's secret, filled by Terraform.
+    Secret { key: String, from: SecretSource },
+}
+
+/// What Terraform writes into a secret key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// A Terraform module output.
+    Output(String),
+    /// A string with `{output}` slots.
+    Format(String),
+}
+
+/// A module need of one service in one environment, every value final.
+#[derive(Debug, Clone)]
+pub struct ModuleNeed {
+    /// The need's name in the service file.
+    pub name: String,
+    /// The module type.
+    pub kind: String,
+    pub source: String,
+    pub version: String,
+    /// The Terraform module's arguments, in the module's order.
+    pub arguments: IndexMap<String, Value>,
+    /// The secret-store path the need's secret outputs are written to.
+    pub secret_path: String,
+    /// Secret key -> what Terraform writes into it.
+    pub secrets: Vec<(String, SecretSource)>,
+    /// Output name -> plain value, or the secret key holding it.
+    pub outputs: IndexMap<String, NeedOutput>,
+    /// IAM statements (actions, resources with `{output}` slots).
+    pub iam: Vec<(Vec<String>, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NeedOutput {
+    Value(String),
+    Secret(String),
+}
+
+/// The modules in force: built-ins, overridden by the repository's own.
+pub fn registry(inputs: &Inputs) -> (BTreeMap<String, ModuleDef>, Vec<Diagnostic>) {
+    let mut modules = BTreeMap::new();
+    let mut diags = Vec::new();
+    for doc in inputs.builtin_modules.iter().chain(&inputs.modules) {
+        let errors = schema::validate(doc, Kind::Module, "");
+        if !errors.is_empty() {
+            diags.extend(errors);
+            continue;
+        }
+        match module_def(doc) {
+            Ok(m) => {
+                modules.insert(m.kind.clone(), m);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    (modules, diags)
+}
+
+fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {
+    let v = &doc.value;
+    let text = |p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let properties = v.get("inputs").cloned().unwrap_or_else(|| json!({}));
+    let input_schema =
+        json!({ "type": "object", "properties": properties, "additionalProperties": false });
+    let validator = jsonschema::draft202012::options()
+        .build(&input_schema)
+        .map_err(|e| {
+            Diagnostic::error(
+                Code::E0511,
+                format!("the module's `inputs` are not a valid JSON Schema: {e}"),
+            )
+            .primary(doc.span("/inputs"), "here")
+        })?;
+    let props = properties.as_object().cloned().unwrap_or_default();
+    let defaults = props
+        .iter()
+        .filter_map(|(k, s)| s.get("default").map(|d| (k.clone(), d.clone())))
+        .collect();
+    let arguments = v
+        .pointer("/terraform/inputs")
+        .and_then(Value::as_object)
+        .map(|args| {
+            args.iter()
+                .map(|(k, val)| {
+                    (
+                        k.clone(),
+                        val.clone(),
+                        doc.span(&pointer_push("/terraform/inputs", k)),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut outputs = IndexMap::new();
+    for (name, o) in v
+        .get("outputs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let field = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
+        let def = match (
+            field("value"),
+            field("secret"),
+            field("from"),
+            field("format"),
+        ) {
+            (Some(value), ..) => {
+                OutputDef::Value(value, doc.span(&format!("/outputs/{name}/value")))
+            }
+            (None, Some(key), Some(from), _) => OutputDef::Secret {
+                key,
+                from: SecretSource::Output(from),
+            },
+            (None, Some(key), None, Some(format)) => OutputDef::Secret {
+                key,
+                from: SecretSource::Format(format),
+            },
+            _ => continue,
+        };
+        outputs.insert(name.clone(), def);
+    }
+    let iam = v
+        .get("iam")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let list = |k: &str| -> Vec<String> {
+                s.get(k)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            };
+            (list("actions"), list("resources"))
+        })
+        .collect();
+    Ok(ModuleDef {
+        kind: text("/type"),
+        source: text("/terraform/source"),
+        version: text("/terraform/version"),
+        input_names: props.keys().cloned().collect(),
+        validator,
+        defaults,
+        arguments,
+        outputs,
+        iam,
+        type_span: doc.span("/type"),
+    })
+}
+
+fn mj<T: serde::Serialize>(value: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
+
+/// The context module templates see.
+pub struct NeedContext<'a> {
+    pub service: Value,
+    pub env: Value,
+    pub platform: Value,
+    pub need: &'a str,
+    pub secret_path: String,
+}
+
+/// Checks a need against its module and evaluates the module for it. `span_of` maps a
+/// pointer below the need (`/size`) to the span it was written at.
+pub fn resolve_need(
+    module: &ModuleDef,
+    need: &Map<String, Value>,
+    ctx: NeedContext,
+    span_of: &dyn Fn(&str) -> Span,
+) -> Result<ModuleNeed, Vec<Diagnostic>> {
+    let mut given: Map<String, Value> = need.clone();
+    given.remove("type");
+    let mut errors = Vec::new();
+    for e in module.validator.iter_errors(&Value::Object(given.clone())) {
+        errors.push(input_error(module, &e, span_of));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut inputs = module.defaults.clone();
+    inputs.extend(given);
+    let inputs = Value::Object(inputs);
+    let mut jinja = Environment::new();
+    jinja.set_undefined_behavior(UndefinedBehavior::Strict);
+    let context = minijinja::context! {
+        service => mj(&ctx.service),
+        env => mj(&ctx.env),
+        platform => mj(&ctx.platform),
+        inputs => mj(&inputs),
+        need => mj(json!({ "name": ctx.need, "type": module.kind })),
+    };
+    let mut arguments = IndexMap::new();
+    for (name, value, span) in &module.arguments {
+        match evaluate(&jinja, value, &context) {
+            Ok(v) => {
+                arguments.insert(name.clone(), v);
+            }
+            Err(message) => errors.push(template_error(module, name, &message, *span)),
+        }
+    }
+    let mut outputs = IndexMap::new();
+    let mut secrets = Vec::new();
+    for (name, def) in &module.outputs {
+        match def {
+            OutputDef::Value(template, span) => match jinja.render_str(template, &context) {
+                Ok(v) => {
+                    outputs.insert(name.clone(), NeedOutput::Value(v));
+                }
+                Err(e) => errors.push(template_error(module, name, &e.to_string(), *span)),
+            },
+            OutputDef::Secret { key, from } => {
+                outputs.insert(name.clone(), NeedOutput::Secret(key.clone()));
+                if !secrets.iter().any(|(k, _)| k == key) {
+                    secrets.push((key.clone(), from.clone()));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ModuleNeed {
+        name: ctx.need.to_string(),
+        kind: module.kind.clone(),
+        source: module.source.clone(),
+        version: module.version.clone(),
+        arguments,
+        secret_path: ctx.secret_path,
+        secrets,
+        outputs,
+        iam: module.iam.clone(),
+    })
+}
+
+/// A string that is exactly one `{{ expression }}` keeps the expression's type; other
+/// strings are templates; maps and lists are evaluated item by item.
+fn evaluate(jinja: &Environment, value: &Value, ctx: &minijinja::Value) -> Result<Value, String> {
+    match value {
+        Value::String(s) => {
+            let trimmed = s.trim();
+            let single = trimmed.starts_with("{{")
+                && trimmed.ends_with("}}")
+                && trimmed.matches("{{").count() == 1;
+            if single {
+                let expr = jinja
+                    .compile_expression(&trimmed[2..trimmed.len() - 2])
+                    .map_err(|e| e.to_string())?;
+                let result = expr.eval(ctx).map_err(|e| e.to_string())?;
+                serde_json::to_value(&result).map_err(|e| e.to_string())
+            } else {
+                jinja
+                    .render_str(s, ctx)
+                    .map(Value::String)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|i| evaluate(jinja, i, ctx))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| evaluate(jinja, v, ctx).map(|v| (k.clone(), v)))
+            .collect::<Result<Map<_, _>, _>>()
+            .map(Value::Object),
+        other => Ok(other.clone()),
+    }
+}
+
+fn template_error(module: &ModuleDef, name: &str, message: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0513,
+        format!(
+            "module `{}`: `{name}` cannot be evaluated: {message}",
+            module.kind
+        ),
+    )
+    .primary(span, "in this template")
+    .help("module templates see `service`, `need`, `inputs`, `env` and `platform`")
+}
+
+fn input_error(
+    module: &ModuleDef,
+    e: &jsonschema::ValidationError,
+    span_of: &dyn Fn(&str) -> Span,
+) -> Diagnostic {
+    use jsonschema::error::ValidationErrorKind;
+    let at = e.instance_path().as_str().to_string();
+    match e.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let name = unexpected.first().cloned().unwrap_or_default();
+            let mut d = Diagnostic::error(
+                Code::E0512,
+                format!("module `{}` has no input `{name}`", module.kind),
+            )
+            .primary(
+                span_of(&pointer_push(&at, &name)),
+                "not an input of this module",
+            )
+            .secondary(module.type_span, "the module is defined here");
+            d.help =
+                did_you_mean(&name, module.input_names.iter().map(String::as_str)).or_else(|| {
+                    Some(match module.input_names.is_empty() {
+                        true => "this module takes no inputs".to_string(),
+                        false => format!("inputs are: {}", module.input_names.join(", ")),
+                    })
+                });
+            d
+        }
+        _ => Diagnostic::error(
+            Code::E0512,
+            format!(
+                "invalid input `{}` for module `{}`",
+                at.trim_start_matches('/'),
+                module.kind
+            ),
+        )
+        .primary(span_of(&at), e.masked().to_string())
+        .secondary(module.type_span, "the module is defined here"),
+    }
+}
