@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod diag;
 pub mod emit;
+pub mod hcl_writer;
 pub mod load;
 pub mod model;
 pub mod output;

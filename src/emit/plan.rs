@@ -205,7 +205,10 @@ fn is_safe(path: &str, roots: &[String]) -> bool {
         && path
             .split('/')
             .all(|s| !s.is_empty() && s != "." && s != "..");
-    segments_ok && roots.iter().any(|r| path.starts_with(&format!("{r}/")))
+    segments_ok
+        && roots
+            .iter()
+            .any(|r| path == r || path.starts_with(&format!("{r}/")))
 }
 
 fn outside_roots(path: &str) -> Diagnostic {

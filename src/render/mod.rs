@@ -5,6 +5,7 @@
 //! and one line in [`render`].
 
 pub mod kubernetes;
+pub mod terraform;
 
 use std::sync::Arc;
 
@@ -46,6 +47,17 @@ pub fn render(model: &Model) -> Rendered {
             rendered.tree.insert(artifact);
         }
         rendered.objects.extend(objects);
+    }
+    if let Some(target) = &model.platform.targets.terraform {
+        let needs = model.services.iter().any(|s| !s.module_needs.is_empty());
+        if needs {
+            if target.atlantis {
+                rendered.tree.roots.push("atlantis.yaml".into());
+            }
+            for artifact in terraform::render(model, target) {
+                rendered.tree.insert(artifact);
+            }
+        }
     }
     rendered
 }

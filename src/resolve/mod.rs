@@ -55,6 +55,15 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
     let (modules, module_diags) = module::registry(inputs);
     diags.extend(module_diags);
     let services = check_services(&checked, &platform, sources, &mut diags);
+    // Services whose files have errors are still known by name, so that services
+    // needing them do not report a second, misleading error.
+    let broken: std::collections::BTreeSet<String> = inputs
+        .services
+        .iter()
+        .filter_map(|d| d.value.get("name").and_then(|n| n.as_str()))
+        .filter(|n| !services.iter().any(|s| s.name == *n))
+        .map(str::to_string)
+        .collect();
     let mut resolved = Vec::new();
     for (env, (_, pattern)) in platform.environments.iter().zip(&patterns.0) {
         let ctx = service::EnvContext {
@@ -63,9 +72,11 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
             env,
             namespace_pattern: pattern.as_deref(),
             modules: &modules,
+            broken: &broken,
         };
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }
+    check_infrastructure(&platform, pdoc, &resolved, &mut diags);
     finish(
         Some(Model {
             platform,
@@ -117,6 +128,57 @@ fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<Platform
     model::decode(doc, "", &doc.value)
         .map_err(|d| diags.push(*d))
         .ok()
+}
+
+/// What Terraform for module needs requires of the platform file: a state bucket and a
+/// region per environment, and for IAM roles the cluster and the account.
+fn check_infrastructure(
+    platform: &Platform,
+    pdoc: &Document,
+    services: &[ResolvedService],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(target) = &platform.targets.terraform else {
+        return;
+    };
+    let needing: Vec<&ResolvedService> = services
+        .iter()
+        .filter(|s| !s.module_needs.is_empty())
+        .collect();
+    let Some(first) = needing.first() else { return };
+    let need_span = |s: &ResolvedService| s.provenance.get("/needs").and_then(|o| o.span);
+    if target.bucket.is_none() {
+        let mut d = Diagnostic::error(Code::E0510, "module needs are built with Terraform, and the platform names no state bucket")
+            .help("set `targets.terraform.backend: { bucket: ..., lock_table: ..., region: ... }` in the platform file");
+        if let Some(span) = need_span(first) {
+            d = d.primary(span, format!("`{}` needs infrastructure", first.name));
+        }
+        diags.push(d);
+    }
+    for env in &platform.environments {
+        let in_env: Vec<&&ResolvedService> = needing.iter().filter(|s| s.env == env.name).collect();
+        let env_span = pdoc.key_span(&crate::load::pointer_push("/environments", &env.name));
+        let mut missing = Vec::new();
+        if !in_env.is_empty() && env.region.is_none() {
+            missing.push("region");
+        }
+        if in_env.iter().any(|s| s.role.is_some()) {
+            missing.extend(env.account.is_none().then_some("account"));
+            missing.extend(env.cluster.is_none().then_some("cluster"));
+        }
+        if !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            diags.push(
+                Diagnostic::error(Code::E0510, format!("environment `{}` needs {list} for the services' infrastructure", env.name))
+                    .primary(env_span, "this environment")
+                    .help("module needs become Terraform per environment: the provider needs `region`; IAM roles for service accounts need `account` and `cluster`"),
+            );
+        }
+    }
 }
 
 /// File-level checks: names, file stems, duplicates, environment blocks.

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::resolved::{Contract, Environment, Ingress, Monitoring, Platform, Size, Targets};
+use super::resolved::{
+    Contract, Environment, Ingress, Monitoring, Platform, Size, Targets, TerraformTarget,
+};
 use crate::model::platform::PlatformFile;
 use crate::model::scalar_text;
 
@@ -91,11 +93,28 @@ pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         secret_store: file.secrets.store.clone(),
         targets: Targets {
             kubernetes: file.targets.kubernetes.unwrap_or(true),
+            terraform: terraform_target(file.targets.terraform.as_ref()),
         },
         ingress,
         monitoring,
     };
     (platform, NamespacePatterns(patterns))
+}
+
+/// `targets.terraform`: on by default; `false` turns it off; a mapping configures it.
+fn terraform_target(value: Option<&serde_json::Value>) -> Option<TerraformTarget> {
+    let text =
+        |v: &serde_json::Value, p: &str| v.pointer(p).and_then(|x| x.as_str()).map(str::to_string);
+    match value {
+        Some(serde_json::Value::Bool(false)) => None,
+        Some(v @ serde_json::Value::Object(_)) => Some(TerraformTarget {
+            bucket: text(v, "/backend/bucket"),
+            lock_table: text(v, "/backend/lock_table"),
+            region: text(v, "/backend/region"),
+            atlantis: v.get("atlantis").and_then(|a| a.as_bool()).unwrap_or(false),
+        }),
+        _ => Some(TerraformTarget::default()),
+    }
 }
 
 /// The size classes of SPEC, used when the platform defines none.

@@ -50,6 +50,17 @@ pub struct Size {
 #[derive(Debug, Clone)]
 pub struct Targets {
     pub kubernetes: bool,
+    /// Terraform for module needs; `None` when the platform turns it off.
+    pub terraform: Option<TerraformTarget>,
+}
+
+/// Where Terraform state lives, and whether pave owns `atlantis.yaml`.
+#[derive(Debug, Clone, Default)]
+pub struct TerraformTarget {
+    pub bucket: Option<String>,
+    pub lock_table: Option<String>,
+    pub region: Option<String>,
+    pub atlantis: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +157,8 @@ pub struct ResolvedService {
     pub dependent_env: Vec<(String, String)>,
     /// Needs served by modules (databases, caches, buckets, queues), by need name.
     pub module_needs: Vec<super::module::ModuleNeed>,
+    /// The IAM role the service account assumes, when a module asks for permissions.
+    pub role: Option<String>,
 }
 
 /// An environment variable set from a key of a Kubernetes Secret.

@@ -22,6 +22,8 @@ pub(crate) struct EnvContext<'a> {
     pub env: &'a Environment,
     pub namespace_pattern: Option<&'a str>,
     pub modules: &'a BTreeMap<String, ModuleDef>,
+    /// Services whose files have errors of their own.
+    pub broken: &'a std::collections::BTreeSet<String>,
 }
 
 /// What `${needs.<name>.*}` can resolve to.
@@ -355,6 +357,16 @@ fn finish(
                         namespace: t.namespace.clone(),
                     });
                 }
+                None if ctx.broken.contains(target) => {
+                    // The target's own errors are reported; resolve on without it.
+                    needs.insert(
+                        need.clone(),
+                        NeedOutputs::Service {
+                            host: String::new(),
+                            port: 0,
+                        },
+                    );
+                }
                 None => {
                     let names: Vec<&str> = by_name.keys().copied().collect();
                     let mut d = Diagnostic::error(
@@ -370,6 +382,17 @@ fn finish(
                     diags.push(d);
                 }
             }
+        } else if spec.get("service").is_none() && spec.get("type").is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::E0512,
+                    format!("need `{need}` names neither a `service` nor a module `type`"),
+                )
+                .primary(span_of(&need_ptr), "incomplete need")
+                .help(
+                    "write `{ service: <name> }` or `{ type: <module> }` in the service's `needs`",
+                ),
+            );
         } else if let Some(kind) = spec.get("type").and_then(Value::as_str) {
             let Some(module) = ctx.modules.get(kind) else {
                 let known: Vec<&str> = ctx.modules.keys().map(String::as_str).collect();
@@ -451,6 +474,9 @@ fn finish(
     let resolved = build(ctx, staged, spec, service_needs, &span_of, diags).map(|mut r| {
         r.fields = value;
         wire(&mut r, wiring);
+        if module_needs.iter().any(|n| !n.iam.is_empty()) {
+            r.role = Some(format!("{}-{}-{}", ctx.platform.name, ctx.env.name, r.name));
+        }
         r.module_needs = module_needs;
         r
     });
@@ -836,5 +862,6 @@ fn build(
         secret_env: Vec::new(),
         dependent_env: Vec::new(),
         module_needs: Vec::new(),
+        role: None,
     })
 }

@@ -72,7 +72,7 @@ fn explain_shows_each_value_with_its_layer_and_line() {
             .to_string()
     };
     assert!(
-        line("replicas ").contains("service environment override services/checkout.yaml:31:15"),
+        line("replicas ").contains("service environment override services/checkout.yaml:34:15"),
         "{text}"
     );
     assert!(

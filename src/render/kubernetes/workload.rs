@@ -9,10 +9,23 @@ use super::{labels, metadata, object, selector};
 use crate::resolve::{Platform, ResolvedService};
 
 pub fn service_account(platform: &Platform, s: &ResolvedService) -> Object<ServiceAccountBody> {
+    let mut meta = metadata(platform, s, s.name.clone());
+    // IAM roles for service accounts: the role Terraform creates for the needs' permissions.
+    let account = platform
+        .environments
+        .iter()
+        .find(|e| e.name == s.env)
+        .and_then(|e| e.account.as_ref());
+    if let (Some(role), Some(account)) = (&s.role, account) {
+        meta.annotations.insert(
+            "eks.amazonaws.com/role-arn".into(),
+            format!("arn:aws:iam::{account}:role/{role}"),
+        );
+    }
     object(
         "v1",
         "ServiceAccount",
-        metadata(platform, s, s.name.clone()),
+        meta,
         ServiceAccountBody {
             automount_service_account_token: false,
         },

@@ -1,0 +1,29 @@
+module "cart_sessions" {
+  source                     = "terraform-aws-modules/elasticache/aws"
+  version                    = "~> 1.4"
+  replication_group_id       = "cart-sessions-prod"
+  engine                     = "redis"
+  engine_version             = "7.1"
+  node_type                  = "cache.t4g.small"
+  num_cache_clusters         = 2
+  multi_az_enabled           = true
+  automatic_failover_enabled = true
+  at_rest_encryption_enabled = true
+  transit_encryption_enabled = true
+  snapshot_retention_limit   = 7
+  tags = {
+    service = "cart"
+  }
+}
+
+resource "aws_secretsmanager_secret" "cart_sessions" {
+  name = "shop/prod/cart/sessions"
+  tags = {
+    service = "cart"
+  }
+}
+
+resource "aws_secretsmanager_secret_version" "cart_sessions" {
+  secret_id     = aws_secretsmanager_secret.cart_sessions.id
+  secret_string = jsonencode({ host = module.cart_sessions.replication_group_primary_endpoint_address, url = "rediss://${module.cart_sessions.replication_group_primary_endpoint_address}:6379" })
+}

@@ -1,0 +1,433 @@
+//! The Terraform target: `<output>/terraform/<env>/` per environment, with
+//! `versions.tf` (required versions, providers and the S3 state backend),
+//! `providers.tf`, one `<service>.tf` per service with module needs (the module calls,
+//! a Secrets Manager secret holding the need's secret outputs, and an IAM role for
+//! the service account when a module asks for permissions), `eks.tf` when a role
+//! needs the cluster's OIDC issuer, and `outputs.tf`; plus `atlantis.yaml` at the
+//! repository root when the platform asks for it.
+//!
+//! Everything is built as hcl-rs values and formatted by `hcl_writer`, never from
+//! string templates.
+
+use hcl::expr::Expression;
+use hcl::{Attribute, Block, Body, Object, ObjectKey};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::hcl_writer::{call, reference, template, to_tf};
+use crate::output::{Artifact, Scope};
+use crate::resolve::module::SecretSource;
+use crate::resolve::{Environment, Model, ResolvedService, TerraformTarget};
+use crate::yaml_writer::to_yaml;
+
+/// The AWS provider's version constraint; the built-in modules' pins need 5.x.
+const AWS_PROVIDER: &str = "~> 5.0";
+const TERRAFORM_VERSION: &str = ">= 1.6.0";
+
+pub fn render(model: &Model, target: &TerraformTarget) -> Vec<Artifact> {
+    let mut out = Vec::new();
+    for env in &model.platform.environments {
+        let services: Vec<&ResolvedService> = model
+            .services
+            .iter()
+            .filter(|s| s.env == env.name && !s.module_needs.is_empty())
+            .collect();
+        let dir = format!("{}/terraform/{}", model.platform.output, env.name);
+        let mut file = |name: &str, body: Body, service: Option<&str>| {
+            out.push(Artifact {
+                path: format!("{dir}/{name}"),
+                bytes: to_tf(&body).into_bytes(),
+                scope: Scope {
+                    env: Some(env.name.clone()),
+                    service: service.map(str::to_string),
+                },
+            });
+        };
+        file(
+            "versions.tf",
+            versions(&model.platform.name, env, target),
+            None,
+        );
+        file("providers.tf", providers(&model.platform.name, env), None);
+        if services.iter().any(|s| s.role.is_some()) {
+            file("eks.tf", eks(env), None);
+        }
+        for s in &services {
+            file(&format!("{}.tf", s.name), service(env, s), Some(&s.name));
+        }
+        file("outputs.tf", outputs(&services), None);
+    }
+    if target.atlantis {
+        out.push(atlantis(model));
+    }
+    out
+}
+
+fn attr(key: &str, value: impl Into<Expression>) -> Attribute {
+    Attribute::new(key, value.into())
+}
+
+fn object(entries: Vec<(&str, Expression)>) -> Expression {
+    let mut map = Object::new();
+    for (k, v) in entries {
+        map.insert(ObjectKey::from(hcl::Identifier::sanitized(k)), v);
+    }
+    Expression::Object(map)
+}
+
+/// An identifier for a service's need: `checkout_db`.
+fn ident(parts: &[&str]) -> String {
+    parts.join("_").replace('-', "_")
+}
+
+fn versions(platform: &str, env: &Environment, target: &TerraformTarget) -> Body {
+    let aws = object(vec![
+        ("source", "hashicorp/aws".into()),
+        ("version", AWS_PROVIDER.into()),
+    ]);
+    let mut terraform = Block::builder("terraform")
+        .add_attribute(attr("required_version", TERRAFORM_VERSION))
+        .add_block(
+            Block::builder("required_providers")
+                .add_attribute(attr("aws", aws))
+                .build(),
+        );
+    if let Some(bucket) = &target.bucket {
+        let region = target
+            .region
+            .clone()
+            .or_else(|| env.region.clone())
+            .unwrap_or_default();
+        let mut backend = Block::builder("backend")
+            .add_label("s3")
+            .add_attribute(attr("bucket", bucket.as_str()))
+            .add_attribute(attr(
+                "key",
+                format!("{platform}/{}/terraform.tfstate", env.name),
+            ))
+            .add_attribute(attr("region", region))
+            .add_attribute(attr("encrypt", true));
+        if let Some(table) = &target.lock_table {
+            backend = backend.add_attribute(attr("dynamodb_table", table.as_str()));
+        }
+        terraform = terraform.add_block(backend.build());
+    }
+    Body::builder().add_block(terraform.build()).build()
+}
+
+fn providers(platform: &str, env: &Environment) -> Body {
+    let tags = object(vec![
+        ("environment", env.name.as_str().into()),
+        ("managed-by", "pave".into()),
+        ("platform", platform.into()),
+    ]);
+    let mut aws = Block::builder("provider")
+        .add_label("aws")
+        .add_attribute(attr("region", env.region.clone().unwrap_or_default()));
+    if let Some(account) = &env.account {
+        aws = aws.add_attribute(attr(
+            "allowed_account_ids",
+            Expression::Array(vec![account.as_str().into()]),
+        ));
+    }
+    aws = aws.add_block(
+        Block::builder("default_tags")
+            .add_attribute(attr("tags", tags))
+            .build(),
+    );
+    Body::builder().add_block(aws.build()).build()
+}
+
+/// The cluster's OIDC issuer, which IAM roles for service accounts trust.
+fn eks(env: &Environment) -> Body {
+    let cluster = Block::builder("data")
+        .add_labels(["aws_eks_cluster", "this"])
+        .add_attribute(attr("name", env.cluster.clone().unwrap_or_default()))
+        .build();
+    let issuer = reference("data.aws_eks_cluster.this.identity[0].oidc[0].issuer");
+    let locals = Block::builder("locals")
+        .add_attribute(attr(
+            "oidc_issuer",
+            call("replace", vec![issuer, "https://".into(), "".into()]),
+        ))
+        .build();
+    Body::builder().add_block(cluster).add_block(locals).build()
+}
+
+fn service(env: &Environment, s: &ResolvedService) -> Body {
+    let mut body = Body::builder();
+    let tags = || object(vec![("service", s.name.as_str().into())]);
+    for need in &s.module_needs {
+        let id = ident(&[&s.name, &need.name]);
+        let mut call_block = Block::builder("module")
+            .add_label(id.as_str())
+            .add_attribute(attr("source", need.source.as_str()))
+            .add_attribute(attr("version", need.version.as_str()));
+        for (name, value) in &need.arguments {
+            call_block = call_block.add_attribute(attr(name, to_expression(value)));
+        }
+        call_block = call_block.add_attribute(attr("tags", tags()));
+        body = body.add_block(call_block.build());
+        if need.secrets.is_empty() {
+            continue;
+        }
+        let secret = Block::builder("resource")
+            .add_labels(["aws_secretsmanager_secret", id.as_str()])
+            .add_attribute(attr("name", need.secret_path.as_str()))
+            .add_attribute(attr("tags", tags()))
+            .build();
+        let values: Vec<(&str, Expression)> = need
+            .secrets
+            .iter()
+            .map(|(key, from)| (key.as_str(), secret_value(&id, from)))
+            .collect();
+        let version = Block::builder("resource")
+            .add_labels(["aws_secretsmanager_secret_version", id.as_str()])
+            .add_attribute(attr(
+                "secret_id",
+                reference(&format!("aws_secretsmanager_secret.{id}.id")),
+            ))
+            .add_attribute(attr(
+                "secret_string",
+                call("jsonencode", vec![object(values)]),
+            ))
+            .build();
+        body = body.add_block(secret).add_block(version);
+    }
+    if let Some(role) = &s.role {
+        for block in role_blocks(env, s, role) {
+            body = body.add_block(block);
+        }
+    }
+    body.build()
+}
+
+/// What Terraform writes into one key of a need's secret.
+fn secret_value(id: &str, from: &SecretSource) -> Expression {
+    match from {
+        SecretSource::Output(output) => reference(&format!("module.{id}.{output}")),
+        SecretSource::Format(format) => slots(id, format),
+    }
+}
+
+/// A string with `{output}` slots as an HCL expression: one slot alone is a reference,
+/// anything else a template with `${module.<id>.<output>}` interpolations.
+fn slots(id: &str, format: &str) -> Expression {
+    if let Some(output) = format.strip_prefix('{').and_then(|f| f.strip_suffix('}'))
+        && !output.contains(['{', '}'])
+    {
+        return reference(&format!("module.{id}.{output}"));
+    }
+    let mut raw = String::new();
+    let mut rest = format;
+    while let Some(open) = rest.find('{') {
+        raw.push_str(&escape_literal(&rest[..open]));
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        raw.push_str(&format!(
+            "${{module.{id}.{}}}",
+            &rest[open + 1..open + close]
+        ));
+        rest = &rest[open + close + 1..];
+    }
+    raw.push_str(&escape_literal(rest));
+    template(&raw)
+}
+
+/// Literal text inside a quoted template: quotes, backslashes and template markers escaped.
+fn escape_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+}
+
+/// An IAM role the service account assumes (IRSA), with the modules' statements.
+fn role_blocks(env: &Environment, s: &ResolvedService, role: &str) -> Vec<Block> {
+    let id = ident(&[&s.name]);
+    let account = env.account.clone().unwrap_or_default();
+    let issuer = |suffix: &str| template(&format!("${{local.oidc_issuer}}{suffix}"));
+    let mut condition = Object::new();
+    condition.insert(
+        ObjectKey::Expression(issuer(":sub")),
+        Expression::from(format!("system:serviceaccount:{}:{}", s.namespace, s.name)),
+    );
+    condition.insert(
+        ObjectKey::Expression(issuer(":aud")),
+        Expression::from("sts.amazonaws.com"),
+    );
+    let trust = object(vec![
+        ("Version", "2012-10-17".into()),
+        (
+            "Statement",
+            Expression::Array(vec![object(vec![
+                ("Effect", "Allow".into()),
+                ("Action", "sts:AssumeRoleWithWebIdentity".into()),
+                (
+                    "Principal",
+                    object(vec![(
+                        "Federated",
+                        template(&format!(
+                            "arn:aws:iam::{account}:oidc-provider/${{local.oidc_issuer}}"
+                        )),
+                    )]),
+                ),
+                (
+                    "Condition",
+                    object(vec![("StringEquals", Expression::Object(condition))]),
+                ),
+            ])]),
+        ),
+    ]);
+    let statements: Vec<Expression> = s
+        .module_needs
+        .iter()
+        .flat_map(|n| {
+            let need_id = ident(&[&s.name, &n.name]);
+            n.iam.iter().map(move |(actions, resources)| {
+                object(vec![
+                    ("Effect", "Allow".into()),
+                    (
+                        "Action",
+                        Expression::Array(actions.iter().map(|a| a.as_str().into()).collect()),
+                    ),
+                    (
+                        "Resource",
+                        Expression::Array(resources.iter().map(|r| slots(&need_id, r)).collect()),
+                    ),
+                ])
+            })
+        })
+        .collect();
+    let policy = object(vec![
+        ("Version", "2012-10-17".into()),
+        ("Statement", Expression::Array(statements)),
+    ]);
+    let tags = object(vec![("service", s.name.as_str().into())]);
+    vec![
+        Block::builder("resource")
+            .add_labels(["aws_iam_role", id.as_str()])
+            .add_attribute(attr("name", role))
+            .add_attribute(attr("assume_role_policy", call("jsonencode", vec![trust])))
+            .add_attribute(attr("tags", tags))
+            .build(),
+        Block::builder("resource")
+            .add_labels(["aws_iam_role_policy", id.as_str()])
+            .add_attribute(attr("name", "needs"))
+            .add_attribute(attr("role", reference(&format!("aws_iam_role.{id}.id"))))
+            .add_attribute(attr("policy", call("jsonencode", vec![policy])))
+            .build(),
+    ]
+}
+
+fn outputs(services: &[&ResolvedService]) -> Body {
+    let mut body = Body::builder();
+    for s in services {
+        for need in s.module_needs.iter().filter(|n| !n.secrets.is_empty()) {
+            let id = ident(&[&s.name, &need.name]);
+            body = body.add_block(
+                Block::builder("output")
+                    .add_label(format!("{id}_secret_arn"))
+                    .add_attribute(attr(
+                        "description",
+                        format!(
+                            "Secret holding the outputs of `{}` of {}",
+                            need.name, s.name
+                        ),
+                    ))
+                    .add_attribute(attr(
+                        "value",
+                        reference(&format!("aws_secretsmanager_secret.{id}.arn")),
+                    ))
+                    .build(),
+            );
+        }
+        if s.role.is_some() {
+            let id = ident(&[&s.name]);
+            body = body.add_block(
+                Block::builder("output")
+                    .add_label(format!("{id}_role_arn"))
+                    .add_attribute(attr(
+                        "description",
+                        format!("IAM role of the {} service account", s.name),
+                    ))
+                    .add_attribute(attr("value", reference(&format!("aws_iam_role.{id}.arn"))))
+                    .build(),
+            );
+        }
+    }
+    body.build()
+}
+
+/// Module arguments: plain data, written as HCL literals.
+fn to_expression(value: &Value) -> Expression {
+    hcl::to_expression(value).expect("JSON values convert to HCL")
+}
+
+#[derive(Serialize)]
+struct AtlantisFile {
+    version: u8,
+    automerge: bool,
+    parallel_plan: bool,
+    projects: Vec<AtlantisProject>,
+}
+
+#[derive(Serialize)]
+struct AtlantisProject {
+    name: String,
+    dir: String,
+    workspace: &'static str,
+    autoplan: Autoplan,
+}
+
+#[derive(Serialize)]
+struct Autoplan {
+    enabled: bool,
+    when_modified: Vec<&'static str>,
+}
+
+/// One Atlantis project per environment directory, on the default workspace (the
+/// backend keys state by directory, not by workspace).
+fn atlantis(model: &Model) -> Artifact {
+    let file = AtlantisFile {
+        version: 3,
+        automerge: false,
+        parallel_plan: true,
+        projects: model
+            .platform
+            .environments
+            .iter()
+            .map(|e| AtlantisProject {
+                name: e.name.clone(),
+                dir: format!("{}/terraform/{}", model.platform.output, e.name),
+                workspace: "default",
+                autoplan: Autoplan {
+                    enabled: true,
+                    when_modified: vec!["*.tf"],
+                },
+            })
+            .collect(),
+    };
+    Artifact {
+        path: "atlantis.yaml".into(),
+        bytes: to_yaml(&file).into_bytes(),
+        scope: Scope::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_slots_become_references_or_templates() {
+        let text = |e: Expression| hcl::format::to_string(&e).unwrap();
+        assert_eq!(text(slots("a_db", "{host}")), "module.a_db.host");
+        assert_eq!(
+            text(slots("a_db", "pg://{endpoint}/{name}")),
+            "\"pg://${module.a_db.endpoint}/${module.a_db.name}\""
+        );
+        assert_eq!(text(slots("a_db", "{arn}/*")), "\"${module.a_db.arn}/*\"");
+    }
+}
