@@ -33,8 +33,11 @@ pub struct Rendered {
 
 /// Renders every enabled target into one output tree.
 pub fn render(model: &Model) -> Rendered {
+    // Files pave may own outside the output folder are roots even when no target
+    // writes them now, so that turning a target off prunes what it wrote before.
+    let roots = vec![model.platform.output.clone(), "atlantis.yaml".to_string()];
     let tree = OutputTree {
-        roots: vec![model.platform.output.clone()],
+        roots,
         ..OutputTree::default()
     };
     let mut rendered = Rendered {
@@ -51,9 +54,6 @@ pub fn render(model: &Model) -> Rendered {
     if let Some(target) = &model.platform.targets.terraform {
         let needs = model.services.iter().any(|s| !s.module_needs.is_empty());
         if needs {
-            if target.atlantis {
-                rendered.tree.roots.push("atlantis.yaml".into());
-            }
             for artifact in terraform::render(model, target) {
                 rendered.tree.insert(artifact);
             }

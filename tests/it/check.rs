@@ -238,3 +238,31 @@ fn a_corrupt_manifest_stops_build_and_check_without_touching_anything() {
     }
     assert_eq!(before, snapshot(repo.path()));
 }
+
+#[test]
+fn turning_atlantis_off_prunes_the_file_pave_owned() {
+    let repo = built_shop();
+    assert!(repo.path().join("atlantis.yaml").is_file());
+    let platform = repo.path().join("platform.yaml");
+    fs::write(
+        &platform,
+        fs::read_to_string(&platform)
+            .unwrap()
+            .replace("atlantis: true", "atlantis: false"),
+    )
+    .unwrap();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("stale: atlantis.yaml\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(pave(&["build"], repo.path()).status.success());
+    assert!(!repo.path().join("atlantis.yaml").exists());
+    assert!(
+        repo.path()
+            .join("generated/terraform/prod/versions.tf")
+            .is_file()
+    );
+}

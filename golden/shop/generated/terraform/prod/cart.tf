@@ -2,15 +2,14 @@ module "cart_sessions" {
   source                     = "terraform-aws-modules/elasticache/aws"
   version                    = "~> 1.4"
   replication_group_id       = "cart-sessions-prod"
-  engine                     = "redis"
-  engine_version             = "7.1"
+  engine                     = "valkey"
+  engine_version             = "8.0"
   node_type                  = "cache.t4g.small"
   num_cache_clusters         = 2
   multi_az_enabled           = true
   automatic_failover_enabled = true
   at_rest_encryption_enabled = true
   transit_encryption_enabled = true
-  snapshot_retention_limit   = 7
   tags = {
     service = "cart"
   }

@@ -2,15 +2,14 @@ module "cart_sessions" {
   source                     = "terraform-aws-modules/elasticache/aws"
   version                    = "~> 1.4"
   replication_group_id       = "cart-sessions-staging"
-  engine                     = "redis"
-  engine_version             = "7.1"
+  engine                     = "valkey"
+  engine_version             = "8.0"
   node_type                  = "cache.t4g.small"
   num_cache_clusters         = 1
   multi_az_enabled           = false
   automatic_failover_enabled = false
   at_rest_encryption_enabled = true
   transit_encryption_enabled = true
-  snapshot_retention_limit   = 0
   tags = {
     service = "cart"
   }
