@@ -80,7 +80,7 @@ fn platform(envs: usize) -> String {
         let env = env_name(e);
         let _ = write!(
             out,
-            "  {env}:\n    domain: {env}.synth.example.com\n    region: eu-west-1\n    account: \"{:012}\"\n",
+            "  {env}:\n    cluster: {env}-1\n    domain: {env}.synth.example.com\n    region: eu-west-1\n    account: \"{:012}\"\n",
             e + 1
         );
         if e + 1 == envs {
@@ -93,6 +93,7 @@ fn platform(envs: usize) -> String {
         "sizes:\n  small: { cpu: 100m, memory: 128Mi }\n  medium: { cpu: 250m, memory: 512Mi }\n  large: { cpu: \"1\", memory: 2Gi }\n\
          defaults:\n  size: small\n  replicas: 2\n  env:\n    LOG_FORMAT: json\n    SERVICE: ${service.name}\n\
          secrets:\n  store: aws-secrets-manager\ningress:\n  cluster_issuer: letsencrypt\n\
+         targets:\n  terraform:\n    backend: { bucket: synth-tfstate, lock_table: synth-locks }\n    atlantis: true\n\
          monitoring:\n  labels: { release: kube-prometheus-stack }\n",
     );
     out
@@ -128,13 +129,28 @@ fn service(n: usize, total: usize, envs: usize, rng: &mut Lcg) -> String {
         .map(|_| rng.next(total as u64) as usize)
         .filter(|&t| t != n)
         .collect();
-    if !needs.is_empty() {
-        for (i, t) in needs.iter().enumerate() {
-            let _ = writeln!(out, "  DEP_{i}_URL: ${{needs.dep{i}.url}}  # {}", name(*t));
-        }
+    // Every fifth service has a database, every seventh a queue.
+    let db = n.is_multiple_of(5);
+    let queue = n.is_multiple_of(7);
+    for (i, t) in needs.iter().enumerate() {
+        let _ = writeln!(out, "  DEP_{i}_URL: ${{needs.dep{i}.url}}  # {}", name(*t));
+    }
+    if db {
+        out.push_str("  DATABASE_URL: ${needs.db.url}\n");
+    }
+    if queue {
+        out.push_str("  QUEUE_URL: ${needs.jobs.url}\n");
+    }
+    if !needs.is_empty() || db || queue {
         out.push_str("needs:\n");
         for (i, t) in needs.iter().enumerate() {
             let _ = writeln!(out, "  dep{i}: {{ service: {} }}", name(*t));
+        }
+        if db {
+            out.push_str("  db: { type: postgres }\n");
+        }
+        if queue {
+            out.push_str("  jobs: { type: queue }\n");
         }
     }
     if n.is_multiple_of(2) {
