@@ -175,8 +175,8 @@ fn kdl_not_yet(name: &str) -> Diagnostic {
     .help("write this file as YAML for now")
 }
 
-/// Sub-folders of `modules/`, sorted by name.
-fn module_folders(dir: &Path) -> Vec<PathBuf> {
+/// The entries directly in `dir`, sorted by name, dot-entries skipped.
+fn entries(dir: &Path) -> Vec<walkdir::DirEntry> {
     if !dir.is_dir() {
         return Vec::new();
     }
@@ -186,31 +186,30 @@ fn module_folders(dir: &Path) -> Vec<PathBuf> {
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .collect()
+}
+
+/// Sub-folders of `modules/`.
+fn module_folders(dir: &Path) -> Vec<PathBuf> {
+    entries(dir)
+        .into_iter()
         .filter(|e| e.file_type().is_dir())
         .map(|e| e.into_path())
         .collect()
 }
 
-/// Input files of a folder: `*.yaml|*.yml|*.kdl`, sorted by name, dot-files skipped.
+/// Input files of a folder: `*.yaml|*.yml|*.kdl`.
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    if !dir.is_dir() {
-        return Vec::new();
-    }
-    walkdir::WalkDir::new(dir)
-        .min_depth(1)
-        .max_depth(1)
-        .sort_by_file_name()
+    entries(dir)
         .into_iter()
-        .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
         .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            !name.starts_with('.')
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "kdl")
-                )
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "kdl")
+            )
         })
         .collect()
 }
