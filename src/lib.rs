@@ -9,11 +9,14 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod decimal;
 pub mod diag;
+pub mod duration;
 pub mod emit;
 pub mod hcl_writer;
 pub mod load;
 pub mod model;
+pub mod observe;
 pub mod output;
 pub mod policy;
 pub mod render;

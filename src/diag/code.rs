@@ -72,6 +72,10 @@ pub enum Code {
     E0512,
     /// A module template cannot be evaluated.
     E0513,
+    /// A latency SLO threshold is not one of the contract's histogram buckets.
+    E0514,
+    /// The SLO burn-rate window table is invalid.
+    E0515,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -117,6 +121,8 @@ impl Code {
             Code::E0511 => "E0511",
             Code::E0512 => "E0512",
             Code::E0513 => "E0513",
+            Code::E0514 => "E0514",
+            Code::E0515 => "E0515",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

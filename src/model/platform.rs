@@ -111,4 +111,7 @@ pub struct MonitoringFile {
     pub labels: Option<BTreeMap<String, String>>,
     pub prometheus_labels: Option<BTreeMap<String, String>>,
     pub runbooks: Option<String>,
+    pub alerts: Option<Value>,
+    pub slo: Option<Value>,
+    pub dashboards: Option<Value>,
 }

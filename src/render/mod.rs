@@ -5,6 +5,7 @@
 //! and one line in [`render`].
 
 pub mod kubernetes;
+pub mod prometheus;
 pub mod terraform;
 
 use std::sync::Arc;
@@ -50,6 +51,11 @@ pub fn render(model: &Model) -> Rendered {
             rendered.tree.insert(artifact);
         }
         rendered.objects.extend(objects);
+    }
+    if model.platform.observability.enabled {
+        for artifact in prometheus::render(model) {
+            rendered.tree.insert(artifact);
+        }
     }
     if let Some(target) = &model.platform.targets.terraform {
         let needs = model.services.iter().any(|s| !s.module_needs.is_empty());

@@ -52,6 +52,7 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
         return finish(None, diags);
     };
     let (platform, patterns) = platform::platform(&pf);
+    check_windows(&platform, pdoc, &mut diags);
     let (modules, module_diags) = module::registry(inputs);
     diags.extend(module_diags);
     let services = check_services(&checked, &platform, sources, &mut diags);
@@ -128,6 +129,58 @@ fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<Platform
     model::decode(doc, "", &doc.value)
         .map_err(|d| diags.push(*d))
         .ok()
+}
+
+/// The burn-rate window table: each short window shorter than its long window, each
+/// long window within the SLO period, and a positive burn factor.
+fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnostic>) {
+    let o = &platform.observability;
+    for (i, w) in o.windows.iter().enumerate() {
+        let at = format!("/monitoring/slo/windows/{i}");
+        let problem = if w.short_ms >= w.long_ms {
+            Some((
+                "short",
+                "the short window must be shorter than the long window".to_string(),
+            ))
+        } else if w.long_ms > o.slo_period_ms {
+            Some((
+                "long",
+                format!(
+                    "the long window exceeds the SLO period of {}",
+                    crate::duration::format_ms(o.slo_period_ms)
+                ),
+            ))
+        } else if !w.budget_percent.is_positive() {
+            Some((
+                "budget_percent",
+                "the budget share must be above 0".to_string(),
+            ))
+        } else {
+            None
+        };
+        if let Some((field, message)) = problem {
+            diags.push(
+                Diagnostic::error(Code::E0515, format!("invalid SLO window `{}`: {message}", w.tier))
+                    .primary(pdoc.span(&format!("{at}/{field}")), "here")
+                    .help("a window pair alerts when both windows burn faster than budget% x period / long; the workbook's table is 1h/5m at 2%, 6h/30m at 5%, 1d/2h and 3d/6h at 10%"),
+            );
+        }
+    }
+    let mut tiers: Vec<&str> = o.windows.iter().map(|w| w.tier.as_str()).collect();
+    tiers.sort();
+    if let Some(pair) = tiers.windows(2).find(|p| p[0] == p[1]) {
+        diags.push(
+            Diagnostic::error(
+                Code::E0515,
+                format!("SLO window tier `{}` appears twice", pair[0]),
+            )
+            .primary(
+                pdoc.span("/monitoring/slo/windows"),
+                "tiers name alerts and must be unique",
+            )
+            .help("give each window pair its own `tier`"),
+        );
+    }
 }
 
 /// What Terraform for module needs requires of the platform file: a state bucket and a

@@ -3,8 +3,11 @@
 use std::collections::BTreeMap;
 
 use super::resolved::{
-    Contract, Environment, Ingress, Monitoring, Platform, Size, Targets, TerraformTarget,
+    AlertSetting, BurnWindow, Contract, Environment, Ingress, Monitoring, Observability, Platform,
+    Size, Targets, TerraformTarget,
 };
+use crate::decimal::Decimal;
+use crate::duration;
 use crate::model::platform::PlatformFile;
 use crate::model::scalar_text;
 
@@ -97,6 +100,7 @@ pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         },
         ingress,
         monitoring,
+        observability: observability(file),
     };
     (platform, NamespacePatterns(patterns))
 }
@@ -114,6 +118,122 @@ fn terraform_target(value: Option<&serde_json::Value>) -> Option<TerraformTarget
             atlantis: v.get("atlantis").and_then(|a| a.as_bool()).unwrap_or(false),
         }),
         _ => Some(TerraformTarget::default()),
+    }
+}
+
+/// The contract's observability settings, with pave's defaults: the window table of
+/// the Google SRE workbook (page 1h/5m and 6h/30m, ticket 1d/2h and 3d/6h over 30 days).
+fn observability(file: &PlatformFile) -> Observability {
+    use serde_json::Value;
+    let m = &file.monitoring;
+    let http = file.contract.http_metrics.clone().unwrap_or(Value::Null);
+    let text = |v: &Value, key: &str, default: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or(default)
+            .to_string()
+    };
+    let buckets = match http.get("buckets").and_then(Value::as_array) {
+        Some(list) => list.iter().filter_map(Decimal::from_json).collect(),
+        None => ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5"]
+            .iter()
+            .filter_map(|b| Decimal::parse(b))
+            .collect(),
+    };
+    let ms = |v: Option<&Value>, default: &str| {
+        v.and_then(Value::as_str)
+            .and_then(duration::parse_ms)
+            .or_else(|| duration::parse_ms(default))
+            .unwrap_or(0)
+    };
+    let mut alerts = BTreeMap::new();
+    let defaults = [
+        ("target_down", "5m", "critical", 0),
+        ("metrics_absent", "10m", "warning", 0),
+        ("crash_looping", "5m", "warning", 3),
+        ("replicas_unavailable", "15m", "warning", 0),
+        ("hpa_maxed_out", "30m", "warning", 0),
+    ];
+    for (name, for_default, severity, threshold) in defaults {
+        let given = m.alerts.as_ref().and_then(|a| a.get(name));
+        alerts.insert(
+            name,
+            AlertSetting {
+                for_ms: ms(given.and_then(|g| g.get("for")), for_default),
+                severity: given
+                    .and_then(|g| g.get("severity"))
+                    .and_then(Value::as_str)
+                    .unwrap_or(severity)
+                    .to_string(),
+                threshold: given
+                    .and_then(|g| g.get("restarts"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(threshold),
+            },
+        );
+    }
+    let slo = m.slo.clone().unwrap_or(Value::Null);
+    let windows = match slo.get("windows").and_then(Value::as_array) {
+        Some(rows) => rows
+            .iter()
+            .map(|r| BurnWindow {
+                severity: text(r, "severity", "page"),
+                tier: text(r, "tier", "fast"),
+                long_ms: ms(r.get("long"), "1h"),
+                short_ms: ms(r.get("short"), "5m"),
+                budget_percent: r
+                    .get("budget_percent")
+                    .and_then(Decimal::from_json)
+                    .unwrap_or(Decimal::ZERO),
+                // Pending for about half the short window unless the platform says otherwise.
+                for_ms: ms(
+                    r.get("for"),
+                    &duration::format_ms(ms(r.get("short"), "5m") / 2),
+                ),
+            })
+            .collect(),
+        None => [
+            ("page", "fast", "1h", "5m", "2", "2m"),
+            ("page", "medium", "6h", "30m", "5", "15m"),
+            ("ticket", "slow", "1d", "2h", "10", "1h"),
+            ("ticket", "long", "3d", "6h", "10", "3h"),
+        ]
+        .iter()
+        .map(|(severity, tier, long, short, budget, for_)| BurnWindow {
+            severity: severity.to_string(),
+            tier: tier.to_string(),
+            long_ms: ms(None, long),
+            short_ms: ms(None, short),
+            budget_percent: Decimal::parse(budget).unwrap_or(Decimal::ZERO),
+            for_ms: ms(None, for_),
+        })
+        .collect(),
+    };
+    let dashboards = m.dashboards.clone().unwrap_or(Value::Null);
+    let dashboard_labels = dashboards
+        .get("labels")
+        .and_then(Value::as_object)
+        .map(|l| {
+            l.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_else(|| label("grafana_dashboard", "1"));
+    Observability {
+        enabled: !matches!(file.targets.prometheus, Some(Value::Bool(false))),
+        requests_metric: text(&http, "requests", "http_requests_total"),
+        duration_metric: text(&http, "duration", "http_request_duration_seconds_bucket"),
+        buckets,
+        runbooks: m.runbooks.clone(),
+        dashboard_url: dashboards
+            .get("url")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        dashboard_labels,
+        alerts,
+        slo_period_ms: ms(slo.get("period"), "30d"),
+        windows,
+        min_events: slo.get("min_events").and_then(Value::as_u64),
     }
 }
 

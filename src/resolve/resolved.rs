@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::decimal::Decimal;
 use crate::source::Span;
 
 /// The platform after defaults are applied.
@@ -18,6 +19,62 @@ pub struct Platform {
     pub targets: Targets,
     pub ingress: Ingress,
     pub monitoring: Monitoring,
+    pub observability: Observability,
+}
+
+/// Alerts, SLO rules and dashboards from the contract (the Prometheus target).
+#[derive(Debug, Clone)]
+pub struct Observability {
+    /// `targets.prometheus`.
+    pub enabled: bool,
+    /// The request counter (label `code`).
+    pub requests_metric: String,
+    /// The latency histogram's `_bucket` series.
+    pub duration_metric: String,
+    /// Latency SLO thresholds must be one of these, in seconds.
+    pub buckets: Vec<Decimal>,
+    pub runbooks: Option<String>,
+    pub dashboard_url: Option<String>,
+    pub dashboard_labels: BTreeMap<String, String>,
+    /// Contract alert name -> settings.
+    pub alerts: BTreeMap<&'static str, AlertSetting>,
+    pub slo_period_ms: u64,
+    pub windows: Vec<BurnWindow>,
+    pub min_events: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AlertSetting {
+    pub for_ms: u64,
+    pub severity: String,
+    /// Alert-specific threshold (restarts in 15 minutes for crash looping).
+    pub threshold: u64,
+}
+
+/// One row of the burn-rate window table.
+#[derive(Debug, Clone)]
+pub struct BurnWindow {
+    pub severity: String,
+    pub tier: String,
+    pub long_ms: u64,
+    pub short_ms: u64,
+    pub budget_percent: Decimal,
+    pub for_ms: u64,
+}
+
+/// A service's SLOs, in percent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slo {
+    pub availability: Option<Decimal>,
+    pub latency: Option<LatencySlo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatencySlo {
+    /// Seconds; one of the contract's buckets.
+    pub threshold: Decimal,
+    /// Percent of requests under the threshold.
+    pub target: Decimal,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +216,7 @@ pub struct ResolvedService {
     pub module_needs: Vec<super::module::ModuleNeed>,
     /// The IAM role the service account assumes, when a module asks for permissions.
     pub role: Option<String>,
+    pub slo: Option<Slo>,
 }
 
 /// An environment variable set from a key of a Kubernetes Secret.

@@ -11,6 +11,7 @@ use super::module::{self, ModuleDef, ModuleNeed, NeedOutput};
 use super::placeholder::{self, Piece};
 use super::resolved::*;
 use super::{ServiceInput, is_dns_label, is_dns_subdomain};
+use crate::decimal::Decimal;
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::load::{Document, pointer_push};
 use crate::model::{self, scalar_text, service::ServiceSpec};
@@ -474,6 +475,7 @@ fn finish(
     let resolved = build(ctx, staged, spec, service_needs, &span_of, diags).map(|mut r| {
         r.fields = value;
         wire(&mut r, wiring);
+        r.slo = slo(ctx, &r.fields, &span_of, diags);
         if module_needs.iter().any(|n| !n.iam.is_empty()) {
             r.role = Some(format!("{}-{}-{}", ctx.platform.name, ctx.env.name, r.name));
         }
@@ -657,6 +659,66 @@ fn wire(service: &mut ResolvedService, wiring: Wiring) {
         }
     }
     service.secret_env.extend(direct);
+}
+
+/// A service's SLOs; a latency threshold must be one of the contract's buckets.
+fn slo(
+    ctx: &EnvContext,
+    fields: &Value,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Slo> {
+    let slo = fields.get("slo")?;
+    let availability = slo.get("availability").and_then(Decimal::from_json);
+    let latency = slo.get("latency").and_then(|l| {
+        let ms = l
+            .get("threshold")
+            .and_then(Value::as_str)
+            .and_then(crate::duration::parse_ms)?;
+        let threshold = Decimal::from_int(ms as i64).checked_div(Decimal::from_int(1000))?;
+        let target = l.get("target").and_then(Decimal::from_json)?;
+        let buckets = &ctx.platform.observability.buckets;
+        if !buckets.contains(&threshold) {
+            let listed: Vec<String> = buckets.iter().map(|b| format!("{b}s")).collect();
+            let nearest = buckets.iter().min_by_key(|b| {
+                if **b > threshold {
+                    b.minus(threshold)
+                } else {
+                    threshold.minus(**b)
+                }
+            });
+            let mut d = Diagnostic::error(
+                Code::E0514,
+                format!(
+                    "latency threshold {threshold}s is not a bucket of `{}`",
+                    ctx.platform.observability.duration_metric
+                ),
+            )
+            .primary(span_of("/slo/latency/threshold"), "not a histogram bucket")
+            .note(format!("buckets: {}", listed.join(", ")));
+            if let Some(b) = nearest {
+                d = d.help(format!(
+                    "use a bucket boundary, e.g. `{}`",
+                    crate::duration::format_ms(
+                        (b.times(Decimal::from_int(1000)))
+                            .to_string()
+                            .parse::<f64>()
+                            .unwrap_or(0.0) as u64
+                    )
+                ));
+            }
+            if let Some(buckets_span) = ctx.pdoc.index.get("/contract/http_metrics/buckets") {
+                d = d.secondary(buckets_span.value, "the buckets are defined here");
+            }
+            diags.push(d);
+            return None;
+        }
+        Some(LatencySlo { threshold, target })
+    });
+    Some(Slo {
+        availability,
+        latency,
+    })
 }
 
 /// The environment variable a need's secret key is read into: `PAVE_DB_HOST`.
@@ -863,5 +925,6 @@ fn build(
         dependent_env: Vec::new(),
         module_needs: Vec::new(),
         role: None,
+        slo: None,
     })
 }

@@ -82,7 +82,7 @@ fn kubernetes_objects_pass_the_strict_schemas() {
             .filter(|(kind, _)| {
                 !matches!(
                     kind.as_str(),
-                    "Kustomization" | "ExternalSecret" | "ServiceMonitor"
+                    "Kustomization" | "ExternalSecret" | "ServiceMonitor" | "PrometheusRule"
                 )
             })
             .flat_map(|(_, files)| files)
@@ -106,6 +106,7 @@ fn custom_resources_pass_the_vendored_crd_schemas() {
     let schemas = [
         ("ExternalSecret", "externalsecret_v1.json"),
         ("ServiceMonitor", "servicemonitor_v1.json"),
+        ("PrometheusRule", "prometheusrule_v1.json"),
     ];
     for tree in trees {
         let kinds = files_by_kind(&tree);
@@ -219,6 +220,62 @@ fn atlantis_lists_every_environment_with_its_directory() {
         assert!(
             atlantis.contains("when_modified:\n    - \"*.tf\""),
             "{atlantis}"
+        );
+    }
+}
+
+/// Every `*.rules.yaml` and `tests/*.test.yaml` under `generated/prometheus`, and the
+/// `spec` of every PrometheusRule, through promtool.
+#[test]
+fn promtool_accepts_every_rule_file_and_every_unit_test_passes() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let (trees, _keep) = trees();
+    let scratch = tempfile::tempdir().unwrap();
+    for (t, tree) in trees.iter().enumerate() {
+        let mut rules = Vec::new();
+        let mut tests = Vec::new();
+        for entry in walkdir::WalkDir::new(tree.join("generated/prometheus")).sort_by_file_name() {
+            let path = entry.unwrap().into_path();
+            let name = path.to_string_lossy().to_string();
+            if name.ends_with(".rules.yaml") {
+                rules.push(path);
+            } else if name.ends_with(".test.yaml") {
+                tests.push(path);
+            }
+        }
+        assert!(
+            !rules.is_empty() && !tests.is_empty(),
+            "no rules or tests in {}",
+            tree.display()
+        );
+        // The operator's objects carry the same groups under `spec`.
+        for (i, file) in files_by_kind(&tree.join("generated/kubernetes"))
+            .get("PrometheusRule")
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let text = fs::read_to_string(file).unwrap();
+            let spec = text.split_once("\nspec:\n").map(|(_, s)| s).unwrap();
+            let groups: String = spec
+                .lines()
+                .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+                .collect();
+            let out = scratch.path().join(format!("{t}-{i}.rules.yaml"));
+            fs::write(&out, groups).unwrap();
+            rules.push(out);
+        }
+        run(
+            Command::new(&promtool)
+                .args(["check", "rules"])
+                .args(&rules),
+            "promtool check rules",
+        );
+        run(
+            Command::new(&promtool).args(["test", "rules"]).args(&tests),
+            "promtool test rules",
         );
     }
 }

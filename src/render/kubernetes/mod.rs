@@ -183,6 +183,7 @@ fn render_service(
         ));
     }
     files.extend(traffic::service_monitor(platform, s).map(|o| file(s, "servicemonitor", o)));
+    files.extend(traffic::prometheus_rule(platform, s).map(|o| file(s, "prometheusrule", o)));
     files
 }
 

@@ -453,3 +453,8 @@ pub struct Kustomization {
     pub kind: &'static str,
     pub resources: Vec<String>,
 }
+
+#[derive(Serialize)]
+pub struct PrometheusRuleSpec {
+    pub groups: Vec<crate::observe::RuleGroup>,
+}

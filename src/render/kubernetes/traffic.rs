@@ -252,3 +252,28 @@ pub fn service_monitor(
         Spec { spec },
     ))
 }
+
+/// The service's Prometheus rules for the Prometheus operator, labelled so that
+/// Prometheus selects them.
+pub fn prometheus_rule(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<PrometheusRuleSpec>>> {
+    if !platform.observability.enabled {
+        return None;
+    }
+    let groups = crate::observe::rule_groups(platform, &s.env, s);
+    if groups.is_empty() {
+        return None;
+    }
+    let mut meta = metadata(platform, s, s.name.clone());
+    meta.labels.extend(platform.monitoring.labels.clone());
+    Some(object(
+        "monitoring.coreos.com/v1",
+        "PrometheusRule",
+        meta,
+        Spec {
+            spec: PrometheusRuleSpec { groups },
+        },
+    ))
+}

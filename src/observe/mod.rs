@@ -1,0 +1,20 @@
+//! What the application–platform contract promises to observe, as data: Prometheus
+//! rule groups (contract alerts, SLO recording rules and burn-rate alerts), their
+//! `promtool` unit tests, and Grafana dashboards.
+//!
+//! Both the Kubernetes target (PrometheusRule, dashboard ConfigMap) and the Prometheus
+//! target (plain rule files and tests) serialize these values; neither builds them.
+
+pub mod dashboard;
+mod rules;
+mod unit_tests;
+
+pub use rules::{Rule, RuleGroup, rule_groups};
+pub use unit_tests::{UnitTestFile, unit_tests};
+
+use crate::resolve::ResolvedService;
+
+/// The label selector of a service's metrics: the ServiceMonitor's job and namespace.
+pub(crate) fn selector(s: &ResolvedService) -> String {
+    format!("job=\"{}\",namespace=\"{}\"", s.name, s.namespace)
+}
