@@ -227,6 +227,7 @@ fn value_help(pointer: &str) -> Option<&'static str> {
         "cpu" | "memory" => "a Kubernetes quantity such as `250m`, `1`, `512Mi` or `2Gi`",
         "liveness" | "readiness" | "path" => "an HTTP path starting with `/`",
         "owner" => "a team name usable as a label value: letters, digits, `-`, `_`, `.`",
+        "availability" | "target" => "a percentage above 0 and below 100, e.g. `99.9`",
         "terraform" | "ci" => "use `true`, `false`, or a mapping of this target's settings",
         _ => return None,
     })
