@@ -179,7 +179,10 @@ mod tests {
         let factor = d("2").times(d("720")).checked_div(d("100")).unwrap();
         assert_eq!(factor.to_string(), "14.4");
         assert_eq!(d("0.02").times(d("672")).to_string(), "13.44");
-        assert_eq!(d("1").checked_div(d("3")).unwrap().to_string(), "0.333333333333");
+        assert_eq!(
+            d("1").checked_div(d("3")).unwrap().to_string(),
+            "0.333333333333"
+        );
     }
 
     #[test]

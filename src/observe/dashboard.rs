@@ -1,8 +1,267 @@
-//! Grafana dashboards (placeholder until the dashboard renderer lands).
+//! A Grafana dashboard per service and environment: traffic, errors, latency, SLO
+//! budget and burn rate, pods, and CPU and memory against requests.
+//!
+//! The JSON is deterministic: typed structs in a fixed order, panel ids and grid
+//! positions numbered in that order, one `datasource` template variable.
 
-use crate::resolve::ResolvedService;
+use serde::Serialize;
+
+use super::rules::slos;
+use super::selector;
+use crate::resolve::{Platform, ResolvedService};
 
 /// The stable uid of a service's dashboard in one environment.
 pub fn uid(env: &str, s: &ResolvedService) -> String {
     format!("pave-{env}-{}", s.name)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    pub uid: String,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub timezone: &'static str,
+    pub schema_version: u32,
+    pub version: u32,
+    pub editable: bool,
+    pub refresh: &'static str,
+    pub time: TimeRange,
+    pub templating: Templating,
+    pub panels: Vec<Panel>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimeRange {
+    pub from: &'static str,
+    pub to: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Templating {
+    pub list: Vec<Variable>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Variable {
+    pub name: &'static str,
+    pub label: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub query: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Panel {
+    pub id: u32,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: String,
+    pub grid_pos: GridPos,
+    pub datasource: Datasource,
+    pub field_config: FieldConfig,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GridPos {
+    pub h: u32,
+    pub w: u32,
+    pub x: u32,
+    pub y: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Datasource {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub uid: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldConfig {
+    pub defaults: FieldDefaults,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldDefaults {
+    pub unit: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    pub ref_id: String,
+    pub expr: String,
+    pub legend_format: String,
+}
+
+/// The dashboard of one service in one environment.
+pub fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
+    let o = &p.observability;
+    let sel = selector(s);
+    let ns = &s.namespace;
+    let container = format!("namespace=\"{ns}\",container=\"{}\"", s.name);
+    let mut specs: Vec<(String, &'static str, Vec<(String, String)>)> = Vec::new();
+    if s.metrics.is_some() {
+        let req = &o.requests_metric;
+        specs.push((
+            "Request rate".into(),
+            "reqps",
+            vec![(
+                format!("sum by (code) (rate({req}{{{sel}}}[5m]))"),
+                "{{code}}".into(),
+            )],
+        ));
+        specs.push((
+            "Error ratio (5xx)".into(),
+            "percentunit",
+            vec![(
+                format!(
+                    "sum(rate({req}{{{sel},code=~\"5..\"}}[5m])) / sum(rate({req}{{{sel}}}[5m]))"
+                ),
+                "errors".into(),
+            )],
+        ));
+        let dur = &o.duration_metric;
+        specs.push((
+            "Latency percentiles".into(),
+            "s",
+            ["0.5", "0.9", "0.99"]
+                .iter()
+                .map(|q| {
+                    (
+                        format!("histogram_quantile({q}, sum by (le) (rate({dur}{{{sel}}}[5m])))"),
+                        format!("p{}", &q[2..]),
+                    )
+                })
+                .collect(),
+        ));
+        for slo in slos(s) {
+            let id = format!("slo_id=\"{}\"", slo.id);
+            specs.push((
+                format!("{} SLO: error budget remaining", slo.name),
+                "percentunit",
+                vec![(
+                    format!("slo:error_budget_remaining:ratio{{{id}}}"),
+                    "remaining".into(),
+                )],
+            ));
+            specs.push((
+                format!("{} SLO: burn rate", slo.name),
+                "none",
+                ["1h", "6h", "1d"]
+                    .iter()
+                    .map(|w| {
+                        (
+                            format!("slo:sli_error:ratio_rate{w}{{{id}}} / {}", slo.budget()),
+                            format!("{w} window"),
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    specs.push((
+        "Pods ready and restarts".into(),
+        "none",
+        vec![
+            (format!("sum(kube_pod_status_ready{{namespace=\"{ns}\",pod=~\"{}-.*\",condition=\"true\"}})", s.name), "ready".into()),
+            (format!("sum(increase(kube_pod_container_status_restarts_total{{{container}}}[1h]))"), "restarts (1h)".into()),
+        ],
+    ));
+    specs.push((
+        "CPU against requests".into(),
+        "short",
+        vec![
+            (
+                format!("sum(rate(container_cpu_usage_seconds_total{{{container}}}[5m]))"),
+                "used".into(),
+            ),
+            (
+                format!(
+                    "sum(kube_pod_container_resource_requests{{{container},resource=\"cpu\"}})"
+                ),
+                "requested".into(),
+            ),
+        ],
+    ));
+    specs.push((
+        "Memory against requests".into(),
+        "bytes",
+        vec![
+            (
+                format!("sum(container_memory_working_set_bytes{{{container}}})"),
+                "used".into(),
+            ),
+            (
+                format!(
+                    "sum(kube_pod_container_resource_requests{{{container},resource=\"memory\"}})"
+                ),
+                "requested".into(),
+            ),
+        ],
+    ));
+    let panels = specs
+        .into_iter()
+        .enumerate()
+        .map(|(i, (title, unit, queries))| Panel {
+            id: i as u32 + 1,
+            kind: "timeseries",
+            title,
+            grid_pos: GridPos {
+                h: 8,
+                w: 12,
+                x: (i as u32 % 2) * 12,
+                y: (i as u32 / 2) * 8,
+            },
+            datasource: Datasource {
+                kind: "prometheus",
+                uid: "${datasource}",
+            },
+            field_config: FieldConfig {
+                defaults: FieldDefaults { unit },
+            },
+            targets: queries
+                .into_iter()
+                .enumerate()
+                .map(|(j, (expr, legend))| Target {
+                    ref_id: ((b'A' + j as u8) as char).to_string(),
+                    expr,
+                    legend_format: legend,
+                })
+                .collect(),
+        })
+        .collect();
+    Dashboard {
+        uid: uid(env, s),
+        title: format!("{} ({env})", s.name),
+        tags: vec!["pave".into(), s.owner.clone(), env.to_string()],
+        timezone: "utc",
+        schema_version: 39,
+        version: 1,
+        editable: false,
+        refresh: "1m",
+        time: TimeRange {
+            from: "now-6h",
+            to: "now",
+        },
+        templating: Templating {
+            list: vec![Variable {
+                name: "datasource",
+                label: "Data source",
+                kind: "datasource",
+                query: "prometheus",
+            }],
+        },
+        panels,
+    }
+}
+
+/// The dashboard as pretty JSON with a final newline.
+pub fn to_json(d: &Dashboard) -> String {
+    let mut text = serde_json::to_string_pretty(d).expect("dashboards serialize");
+    text.push('\n');
+    text
 }

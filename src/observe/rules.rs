@@ -298,6 +298,8 @@ pub(crate) fn windows(p: &Platform) -> Vec<u64> {
         .iter()
         .flat_map(|w| [w.short_ms, w.long_ms])
         .collect();
+    // The whole period too, for the budget remaining.
+    all.push(p.observability.slo_period_ms);
     all.sort_unstable();
     all.dedup();
     all
@@ -340,6 +342,10 @@ fn slo_group(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Rul
             ),
         ),
         ("slo:error_budget:ratio", format!("vector({budget})")),
+        (
+            "slo:error_budget_remaining:ratio",
+            format!("1 - slo:sli_error:ratio_rate{period}{{{id_sel}}} / {budget}"),
+        ),
     ];
     for (record, expr) in meta {
         rules.push(Rule {

@@ -279,3 +279,58 @@ fn promtool_accepts_every_rule_file_and_every_unit_test_passes() {
         );
     }
 }
+
+/// Every PromQL expression of every generated dashboard parses: promtool checks them
+/// wrapped as recording rules in a throwaway rule file.
+#[test]
+fn dashboard_queries_parse() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let (trees, _keep) = trees();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut rules = String::from("groups:\n");
+    let mut count = 0;
+    for (t, tree) in trees.iter().enumerate() {
+        let boards = files_by_kind(&tree.join("generated/kubernetes"));
+        let configmaps = boards
+            .get("ConfigMap")
+            .into_iter()
+            .flatten()
+            .filter(|p| p.ends_with("dashboard.yaml"));
+        for (i, file) in configmaps.enumerate() {
+            let text = fs::read_to_string(file).unwrap();
+            let (doc, diags) = pave::load::parse_yaml(pave::source::FileId(0), &text);
+            assert!(diags.is_empty(), "{}: {diags:?}", file.display());
+            let data = doc.unwrap().value["data"].clone();
+            let json = data
+                .as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string();
+            let board: serde_json::Value = serde_json::from_str(&json).unwrap();
+            rules.push_str(&format!("- name: dashboard-{t}-{i}\n  rules:\n"));
+            for panel in board["panels"].as_array().unwrap() {
+                for target in panel["targets"].as_array().unwrap() {
+                    count += 1;
+                    let expr = target["expr"].as_str().unwrap();
+                    rules.push_str(&format!(
+                        "  - record: dashboard:query_{count}:check\n    expr: {}\n",
+                        serde_json::to_string(expr).unwrap()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(count > 20, "only {count} dashboard queries found");
+    let file = scratch.path().join("dashboards.rules.yaml");
+    fs::write(&file, rules).unwrap();
+    run(
+        Command::new(&promtool).args(["check", "rules"]).arg(&file),
+        "promtool check rules (dashboard queries)",
+    );
+}

@@ -184,6 +184,7 @@ fn render_service(
     }
     files.extend(traffic::service_monitor(platform, s).map(|o| file(s, "servicemonitor", o)));
     files.extend(traffic::prometheus_rule(platform, s).map(|o| file(s, "prometheusrule", o)));
+    files.extend(traffic::dashboard(platform, s).map(|o| file(s, "dashboard", o)));
     files
 }
 

@@ -277,3 +277,21 @@ pub fn prometheus_rule(
         },
     ))
 }
+
+/// The service's Grafana dashboard, in a ConfigMap Grafana's sidecar picks up.
+pub fn dashboard(platform: &Platform, s: &ResolvedService) -> Option<Object<ConfigMapBody>> {
+    if !platform.observability.enabled {
+        return None;
+    }
+    let board = crate::observe::dashboard::dashboard(platform, &s.env, s);
+    let mut meta = metadata(platform, s, format!("{}-dashboard", s.name));
+    meta.labels
+        .extend(platform.observability.dashboard_labels.clone());
+    let data = [(
+        format!("{}.json", s.name),
+        crate::observe::dashboard::to_json(&board),
+    )]
+    .into_iter()
+    .collect();
+    Some(object("v1", "ConfigMap", meta, ConfigMapBody { data }))
+}
