@@ -97,13 +97,16 @@ pub struct Target {
     pub legend_format: String,
 }
 
+/// A panel before layout: title, unit, and (query, legend) pairs.
+type PanelSpec = (String, &'static str, Vec<(String, String)>);
+
 /// The dashboard of one service in one environment.
 pub fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
     let o = &p.observability;
     let sel = selector(s);
     let ns = &s.namespace;
     let container = format!("namespace=\"{ns}\",container=\"{}\"", s.name);
-    let mut specs: Vec<(String, &'static str, Vec<(String, String)>)> = Vec::new();
+    let mut specs: Vec<PanelSpec> = Vec::new();
     if s.metrics.is_some() {
         let req = &o.requests_metric;
         specs.push((
