@@ -32,7 +32,7 @@ pub fn parse(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
                 }
                 info => Diagnostic::error(Code::E0103, format!("YAML syntax error: {info}"))
                     .primary(Span::new(file, at, end), "here")
-                    .help("check indentation and brackets just before this point; quote values that contain `: `, ` #`, `{` or `[`"),
+                    .help("check indentation and brackets just before this point; quote values that contain `: `, ` #`, `{`, `[`, or `${` inside `{ ... }`"),
             };
             return (None, vec![diag]);
         }

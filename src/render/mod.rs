@@ -4,6 +4,7 @@
 //! cannot fail on a resolved model. Adding a target means adding one module here
 //! and one line in [`render`].
 
+pub mod ci;
 pub mod kubernetes;
 pub mod prometheus;
 pub mod terraform;
@@ -36,7 +37,8 @@ pub struct Rendered {
 pub fn render(model: &Model) -> Rendered {
     // Files pave may own outside the output folder are roots even when no target
     // writes them now, so that turning a target off prunes what it wrote before.
-    let roots = vec![model.platform.output.clone(), "atlantis.yaml".to_string()];
+    let mut roots = vec![model.platform.output.clone(), "atlantis.yaml".to_string()];
+    roots.extend(ci::ROOTS.iter().map(|r| r.to_string()));
     let tree = OutputTree {
         roots,
         ..OutputTree::default()
@@ -51,6 +53,9 @@ pub fn render(model: &Model) -> Rendered {
             rendered.tree.insert(artifact);
         }
         rendered.objects.extend(objects);
+    }
+    for artifact in ci::render(model) {
+        rendered.tree.insert(artifact);
     }
     if model.platform.observability.enabled {
         for artifact in prometheus::render(model) {

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::resolved::{
-    AlertSetting, BurnWindow, Contract, Environment, Ingress, Monitoring, Observability, Platform,
-    Size, Targets, TerraformTarget,
+    AlertSetting, BurnWindow, CiProvider, CiTarget, Contract, Environment, Ingress, Monitoring,
+    Observability, Platform, Size, Targets, TerraformTarget,
 };
 use crate::decimal::Decimal;
 use crate::duration;
@@ -97,12 +97,31 @@ pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         targets: Targets {
             kubernetes: file.targets.kubernetes.unwrap_or(true),
             terraform: terraform_target(file.targets.terraform.as_ref()),
+            ci: ci_target(file.targets.ci.as_ref()),
         },
         ingress,
         monitoring,
         observability: observability(file),
     };
     (platform, NamespacePatterns(patterns))
+}
+
+/// `targets.ci`: GitHub Actions by default; `false` or `provider: none` turns it off.
+fn ci_target(value: Option<&serde_json::Value>) -> CiTarget {
+    let provider = match value {
+        Some(serde_json::Value::Bool(false)) => CiProvider::None,
+        Some(v) => match v.get("provider").and_then(|p| p.as_str()) {
+            Some("gitlab") => CiProvider::Gitlab,
+            Some("none") => CiProvider::None,
+            _ => CiProvider::Github,
+        },
+        None => CiProvider::Github,
+    };
+    let registry = value
+        .and_then(|v| v.get("registry"))
+        .and_then(|r| r.as_str())
+        .map(str::to_string);
+    CiTarget { provider, registry }
 }
 
 /// `targets.terraform`: on by default; `false` turns it off; a mapping configures it.

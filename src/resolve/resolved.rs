@@ -62,6 +62,14 @@ pub struct BurnWindow {
     pub for_ms: u64,
 }
 
+/// `build`: the source folder, the Dockerfile in it, and a test command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Build {
+    pub context: String,
+    pub dockerfile: String,
+    pub test: Option<String>,
+}
+
 /// A service's SLOs, in percent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slo {
@@ -109,6 +117,22 @@ pub struct Targets {
     pub kubernetes: bool,
     /// Terraform for module needs; `None` when the platform turns it off.
     pub terraform: Option<TerraformTarget>,
+    /// The CI configuration pave owns.
+    pub ci: CiTarget,
+}
+
+/// `targets.ci`: which CI system's files pave writes, and where images go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiTarget {
+    pub provider: CiProvider,
+    pub registry: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiProvider {
+    Github,
+    Gitlab,
+    None,
 }
 
 /// Where Terraform state lives, and whether pave owns `atlantis.yaml`.
@@ -217,6 +241,8 @@ pub struct ResolvedService {
     /// The IAM role the service account assumes, when a module asks for permissions.
     pub role: Option<String>,
     pub slo: Option<Slo>,
+    /// How CI builds the image, when the service says.
+    pub build: Option<Build>,
 }
 
 /// An environment variable set from a key of a Kubernetes Secret.

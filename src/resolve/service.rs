@@ -926,5 +926,10 @@ fn build(
         module_needs: Vec::new(),
         role: None,
         slo: None,
+        build: spec.build.as_ref().map(|b| Build {
+            context: b.context.trim_end_matches('/').to_string(),
+            dockerfile: b.dockerfile.clone().unwrap_or_else(|| "Dockerfile".into()),
+            test: b.test.clone(),
+        }),
     })
 }

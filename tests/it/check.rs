@@ -266,3 +266,48 @@ fn turning_atlantis_off_prunes_the_file_pave_owned() {
             .is_file()
     );
 }
+
+#[test]
+fn switching_the_ci_provider_moves_the_owned_files_cleanly() {
+    let repo = built_shop();
+    fs::create_dir_all(repo.path().join(".github/workflows")).unwrap();
+    fs::write(
+        repo.path().join(".github/workflows/mine.yml"),
+        "name: mine\n",
+    )
+    .unwrap();
+    assert!(
+        repo.path()
+            .join(".github/workflows/pave-check.yml")
+            .is_file()
+    );
+    let platform = repo.path().join("platform.yaml");
+    fs::write(
+        &platform,
+        fs::read_to_string(&platform)
+            .unwrap()
+            .replace("provider: github", "provider: gitlab"),
+    )
+    .unwrap();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(
+        report.contains("stale: .github/workflows/pave-check.yml\n"),
+        "{report}"
+    );
+    assert!(report.contains("missing: .gitlab-ci.yml\n"), "{report}");
+    assert!(pave(&["build"], repo.path()).status.success());
+    assert!(
+        !repo
+            .path()
+            .join(".github/workflows/pave-check.yml")
+            .exists()
+    );
+    assert!(repo.path().join(".gitlab-ci.yml").is_file());
+    assert_eq!(
+        fs::read_to_string(repo.path().join(".github/workflows/mine.yml")).unwrap(),
+        "name: mine\n"
+    );
+    assert_eq!(pave(&["check"], repo.path()).status.code(), Some(0));
+}

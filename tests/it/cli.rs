@@ -72,11 +72,11 @@ fn explain_shows_each_value_with_its_layer_and_line() {
             .to_string()
     };
     assert!(
-        line("replicas ").contains("service environment override services/checkout.yaml:34:15"),
+        line("replicas ").contains("service environment override services/checkout.yaml:37:15"),
         "{text}"
     );
     assert!(
-        line("size ").contains("service services/checkout.yaml:7:7"),
+        line("size ").contains("service services/checkout.yaml:10:7"),
         "{text}"
     );
     assert!(

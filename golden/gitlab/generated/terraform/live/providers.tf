@@ -1,0 +1,12 @@
+provider "aws" {
+  region              = "eu-central-1"
+  allowed_account_ids = ["555555555555"]
+
+  default_tags {
+    tags = {
+      environment = "live"
+      managed-by  = "pave"
+      platform    = "bank"
+    }
+  }
+}

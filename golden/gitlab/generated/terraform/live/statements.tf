@@ -1,0 +1,51 @@
+module "statements_archive" {
+  source        = "terraform-aws-modules/s3-bucket/aws"
+  version       = "~> 4.2"
+  bucket        = "bank-live-statements-archive"
+  force_destroy = false
+  versioning = {
+    enabled = true
+  }
+  block_public_acls        = true
+  block_public_policy      = true
+  ignore_public_acls       = true
+  restrict_public_buckets  = true
+  control_object_ownership = true
+  object_ownership         = "BucketOwnerEnforced"
+  server_side_encryption_configuration = {
+    rule = {
+      apply_server_side_encryption_by_default = {
+        sse_algorithm = "aws:kms"
+      }
+    }
+  }
+  tags = {
+    service = "statements"
+  }
+}
+
+resource "aws_secretsmanager_secret" "statements_archive" {
+  name = "bank/live/statements/archive"
+  tags = {
+    service = "statements"
+  }
+}
+
+resource "aws_secretsmanager_secret_version" "statements_archive" {
+  secret_id     = aws_secretsmanager_secret.statements_archive.id
+  secret_string = jsonencode({ name = module.statements_archive.s3_bucket_id, arn = module.statements_archive.s3_bucket_arn })
+}
+
+resource "aws_iam_role" "statements" {
+  name               = "bank-live-statements"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:aws:iam::555555555555:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:statements:statements", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
+  tags = {
+    service = "statements"
+  }
+}
+
+resource "aws_iam_role_policy" "statements" {
+  name   = "needs"
+  role   = aws_iam_role.statements.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["s3:ListBucket"], Resource = [module.statements_archive.s3_bucket_arn] }, { Effect = "Allow", Action = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource = ["${module.statements_archive.s3_bucket_arn}/*"] }] })
+}
