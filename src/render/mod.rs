@@ -5,6 +5,7 @@
 //! and one line in [`render`].
 
 pub mod ci;
+pub mod helm;
 pub mod kubernetes;
 pub mod prometheus;
 pub mod terraform;
@@ -53,6 +54,11 @@ pub fn render(model: &Model) -> Rendered {
             rendered.tree.insert(artifact);
         }
         rendered.objects.extend(objects);
+    }
+    if model.platform.targets.helm && model.platform.targets.kubernetes {
+        for artifact in helm::render(model) {
+            rendered.tree.insert(artifact);
+        }
     }
     for artifact in ci::render(model) {
         rendered.tree.insert(artifact);

@@ -96,6 +96,7 @@ pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         secret_store: file.secrets.store.clone(),
         targets: Targets {
             kubernetes: file.targets.kubernetes.unwrap_or(true),
+            helm: !matches!(file.targets.helm, Some(serde_json::Value::Bool(false))),
             terraform: terraform_target(file.targets.terraform.as_ref()),
             ci: ci_target(file.targets.ci.as_ref()),
         },

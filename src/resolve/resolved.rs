@@ -115,6 +115,8 @@ pub struct Size {
 #[derive(Debug, Clone)]
 pub struct Targets {
     pub kubernetes: bool,
+    /// The shared chart and its values per service and environment.
+    pub helm: bool,
     /// Terraform for module needs; `None` when the platform turns it off.
     pub terraform: Option<TerraformTarget>,
     /// The CI configuration pave owns.

@@ -80,10 +80,10 @@ fn source_changes_are_reported_as_changed() {
         report.contains("+        image: ghcr.io/shop/cart:2.0.2"),
         "{report}"
     );
-    // All three environments' Deployments change, nothing else.
+    // All three environments' Deployments and Helm values change, nothing else.
     assert!(
         report.contains(
-            "pave check: 3 file(s) differ (3 changed, 0 missing, 0 stale, 0 edited by hand)"
+            "pave check: 6 file(s) differ (6 changed, 0 missing, 0 stale, 0 edited by hand)"
         ),
         "{report}"
     );

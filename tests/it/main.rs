@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod diagnostics;
 mod golden;
+mod helm;
 mod policies;
 mod validators;
 

@@ -110,7 +110,7 @@ fn custom_resources_pass_the_vendored_crd_schemas() {
     ];
     let mut checked = std::collections::BTreeSet::new();
     for tree in trees {
-        let kinds = files_by_kind(&tree);
+        let kinds = files_by_kind(&tree.join("generated/kubernetes"));
         for (kind, schema) in schemas {
             let Some(files) = kinds.get(kind) else {
                 continue;

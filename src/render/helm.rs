@@ -1,0 +1,217 @@
+//! The Helm target: pave's shared service chart (`modules/chart`, embedded) written to
+//! `<output>/helm/chart/`, and one values file per service and environment,
+//! `<output>/helm/<env>/<service>.values.yaml`.
+//!
+//! The values are read off the objects the Kubernetes target renders for the same
+//! service, so `helm template` of the chart with them renders those same objects; the
+//! test suite checks that with the real Helm, object by object.
+
+use serde_json::{Value, json};
+
+use super::kubernetes::service_objects;
+use crate::output::{Artifact, Scope};
+use crate::resolve::{Model, ResolvedService};
+use crate::yaml_writer::to_yaml;
+
+/// The chart's files, embedded: path below the chart folder and content.
+const CHART: &[(&str, &str)] = &[
+    ("Chart.yaml", include_str!("../../modules/chart/Chart.yaml")),
+    (
+        "values.schema.json",
+        include_str!("../../modules/chart/values.schema.json"),
+    ),
+    (
+        "values.yaml",
+        include_str!("../../modules/chart/values.yaml"),
+    ),
+    (
+        "templates/configmap.yaml",
+        include_str!("../../modules/chart/templates/configmap.yaml"),
+    ),
+    (
+        "templates/dashboard.yaml",
+        include_str!("../../modules/chart/templates/dashboard.yaml"),
+    ),
+    (
+        "templates/deployment.yaml",
+        include_str!("../../modules/chart/templates/deployment.yaml"),
+    ),
+    (
+        "templates/externalsecrets.yaml",
+        include_str!("../../modules/chart/templates/externalsecrets.yaml"),
+    ),
+    (
+        "templates/hpa.yaml",
+        include_str!("../../modules/chart/templates/hpa.yaml"),
+    ),
+    (
+        "templates/ingress.yaml",
+        include_str!("../../modules/chart/templates/ingress.yaml"),
+    ),
+    (
+        "templates/networkpolicy.yaml",
+        include_str!("../../modules/chart/templates/networkpolicy.yaml"),
+    ),
+    (
+        "templates/pdb.yaml",
+        include_str!("../../modules/chart/templates/pdb.yaml"),
+    ),
+    (
+        "templates/prometheusrule.yaml",
+        include_str!("../../modules/chart/templates/prometheusrule.yaml"),
+    ),
+    (
+        "templates/service.yaml",
+        include_str!("../../modules/chart/templates/service.yaml"),
+    ),
+    (
+        "templates/serviceaccount.yaml",
+        include_str!("../../modules/chart/templates/serviceaccount.yaml"),
+    ),
+    (
+        "templates/servicemonitor.yaml",
+        include_str!("../../modules/chart/templates/servicemonitor.yaml"),
+    ),
+];
+
+pub fn render(model: &Model) -> Vec<Artifact> {
+    let base = format!("{}/helm", model.platform.output);
+    let mut out: Vec<Artifact> = CHART
+        .iter()
+        .map(|(path, text)| Artifact {
+            path: format!("{base}/chart/{path}"),
+            bytes: text.as_bytes().to_vec(),
+            scope: Scope::default(),
+        })
+        .collect();
+    for s in &model.services {
+        out.push(Artifact {
+            path: format!("{base}/{}/{}.values.yaml", s.env, s.name),
+            bytes: to_yaml(&values(model, s)).into_bytes(),
+            scope: Scope {
+                env: Some(s.env.clone()),
+                service: Some(s.name.clone()),
+            },
+        });
+    }
+    out
+}
+
+/// The chart values that reproduce the service's objects.
+fn values(model: &Model, s: &ResolvedService) -> Value {
+    let objects = service_objects(model, s);
+    let kind = |k: &str| objects.iter().find(|(kind, _)| kind == k).map(|(_, v)| v);
+    let named = |k: &str, suffix: &str| {
+        objects
+            .iter()
+            .find(|(kind, v)| {
+                kind == k
+                    && v["metadata"]["name"]
+                        .as_str()
+                        .is_some_and(|n| n.ends_with(suffix))
+            })
+            .map(|(_, v)| v)
+    };
+    let deployment = kind("Deployment").expect("every service has a Deployment");
+    let pod = &deployment["spec"]["template"];
+    let container = &pod["spec"]["containers"][0];
+    let env_list = container["env"].as_array().cloned().unwrap_or_default();
+    let secret_env: Vec<Value> = env_list
+        .iter()
+        .filter(|e| e.get("valueFrom").is_some())
+        .map(|e| {
+            let r = &e["valueFrom"]["secretKeyRef"];
+            json!({ "name": e["name"], "secret": r["name"], "key": r["key"] })
+        })
+        .collect();
+    let dependent_env: Vec<Value> = env_list
+        .iter()
+        .filter(|e| e.get("value").is_some())
+        .map(|e| json!({ "name": e["name"], "value": e["value"] }))
+        .collect();
+    let ingress = kind("Ingress").map(|i| {
+        let rule = &i["spec"]["rules"][0];
+        json!({
+            "className": i["spec"]["ingressClassName"],
+            "host": rule["host"],
+            "path": rule["http"]["paths"][0]["path"],
+            "annotations": i["metadata"].get("annotations").cloned().unwrap_or_else(|| json!({})),
+        })
+    });
+    let policy = kind("NetworkPolicy").expect("every service has a NetworkPolicy");
+    let allow: Vec<Value> = policy["spec"]["ingress"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|rule| {
+            let from: Vec<Value> = rule["from"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|peer| {
+                    json!({
+                        "namespace": peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+                        "podLabels": peer["podSelector"]["matchLabels"],
+                    })
+                })
+                .collect();
+            json!({ "from": from, "port": rule["ports"][0]["port"] })
+        })
+        .collect();
+    let external_secrets: Vec<Value> = objects
+        .iter()
+        .filter(|(k, _)| k == "ExternalSecret")
+        .map(|(_, es)| {
+            let data: Vec<Value> = es["spec"]["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| json!({ "secretKey": d["secretKey"], "key": d["remoteRef"]["key"], "property": d["remoteRef"]["property"] }))
+                .collect();
+            json!({ "name": es["metadata"]["name"], "store": es["spec"]["secretStoreRef"]["name"], "data": data })
+        })
+        .collect();
+    let service_monitor = kind("ServiceMonitor").map(|m| {
+        let endpoint = &m["spec"]["endpoints"][0];
+        json!({ "labels": m["metadata"]["labels"], "port": endpoint["port"], "path": endpoint["path"] })
+    });
+    let rule = kind("PrometheusRule")
+        .map(|r| json!({ "labels": r["metadata"]["labels"], "groups": r["spec"]["groups"] }));
+    let dashboard = named("ConfigMap", "-dashboard").map(|d| {
+        let (file, text) = d["data"]
+            .as_object()
+            .and_then(|m| m.iter().next())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .unwrap_or_default();
+        json!({ "labels": d["metadata"]["labels"], "file": file, "json": text })
+    });
+    json!({
+        "name": s.name,
+        "namespace": s.namespace,
+        "labels": deployment["metadata"]["labels"],
+        "selector": deployment["spec"]["selector"]["matchLabels"],
+        "podLabels": pod["metadata"]["labels"],
+        "configChecksum": pod["metadata"]["annotations"]["checksum/config"],
+        "image": container["image"],
+        "command": container.get("command").cloned().unwrap_or_else(|| json!([])),
+        "args": container.get("args").cloned().unwrap_or_else(|| json!([])),
+        "port": s.port,
+        "metrics": s.metrics.as_ref().map(|m| json!({ "port": m.port, "path": m.path })),
+        "replicas": s.replicas,
+        "autoscale": s.autoscale.map(|a| json!({ "min": a.min, "max": a.max, "cpu": a.cpu })),
+        "resources": container["resources"],
+        "probes": { "liveness": s.liveness, "readiness": s.readiness },
+        "env": named("ConfigMap", "-env").map_or_else(|| json!({}), |c| c["data"].clone()),
+        "secretEnv": secret_env,
+        "dependentEnv": dependent_env,
+        "spread": pod["spec"].get("topologySpreadConstraints").is_some(),
+        "disruptionBudget": kind("PodDisruptionBudget").is_some(),
+        "serviceAccount": { "annotations": kind("ServiceAccount").and_then(|a| a["metadata"].get("annotations").cloned()).unwrap_or_else(|| json!({})) },
+        "ingress": ingress,
+        "networkPolicy": { "allow": allow },
+        "externalSecrets": external_secrets,
+        "serviceMonitor": service_monitor,
+        "prometheusRule": rule,
+        "dashboard": dashboard,
+    })
+}

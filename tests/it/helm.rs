@@ -1,0 +1,144 @@
+//! The shared chart renders exactly the Kubernetes target's objects: for every service
+//! and environment of every tree, `helm template` with its values file produces the
+//! same set of objects (compared parsed, not as text), and `helm lint` is clean.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::*;
+
+fn parse_documents(text: &str) -> Vec<Value> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    for line in text.lines().chain(std::iter::once("---")) {
+        if line == "---" {
+            if current
+                .lines()
+                .any(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            {
+                let (doc, diags) = pave::load::parse_yaml(pave::source::FileId(0), &current);
+                assert!(diags.is_empty(), "{diags:?}\n{current}");
+                docs.push(doc.unwrap().value);
+            }
+            current.clear();
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    docs
+}
+
+fn key(v: &Value) -> String {
+    format!(
+        "{}/{}",
+        v["kind"].as_str().unwrap_or_default(),
+        v["metadata"]["name"].as_str().unwrap_or_default()
+    )
+}
+
+#[test]
+fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
+    let Some(helm) = validators::tool("helm") else {
+        return;
+    };
+    let mut trees: Vec<PathBuf> = examples()
+        .iter()
+        .map(|n| project().join("golden").join(n))
+        .collect();
+    let spec = build_spec_platform();
+    trees.push(spec.path().to_path_buf());
+    let mut compared = 0;
+    for tree in &trees {
+        let helm_dir = tree.join("generated/helm");
+        if !helm_dir.is_dir() {
+            continue;
+        }
+        let chart = helm_dir.join("chart");
+        for env in fs::read_dir(&helm_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.ends_with("chart"))
+        {
+            let mut values: Vec<PathBuf> = fs::read_dir(&env)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            values.sort();
+            for file in values {
+                let service = file
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .trim_end_matches(".values.yaml")
+                    .to_string();
+                let out = Command::new(&helm)
+                    .arg("template")
+                    .arg(&service)
+                    .arg(&chart)
+                    .arg("-f")
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "helm template {}: {}",
+                    file.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let mut rendered: Vec<(String, Value)> =
+                    parse_documents(&String::from_utf8_lossy(&out.stdout))
+                        .into_iter()
+                        .map(|d| (key(&d), d))
+                        .collect();
+                let folder = tree
+                    .join("generated/kubernetes")
+                    .join(env.file_name().unwrap())
+                    .join(&service);
+                let mut expected: Vec<(String, Value)> = fs::read_dir(&folder)
+                    .unwrap()
+                    .map(|e| {
+                        parse_documents(&fs::read_to_string(e.unwrap().path()).unwrap()).remove(0)
+                    })
+                    .map(|d| (key(&d), d))
+                    .collect();
+                rendered.sort_by(|a, b| a.0.cmp(&b.0));
+                expected.sort_by(|a, b| a.0.cmp(&b.0));
+                let names =
+                    |v: &[(String, Value)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+                assert_eq!(
+                    names(&rendered),
+                    names(&expected),
+                    "{}: objects differ",
+                    file.display()
+                );
+                for ((k, r), (_, e)) in rendered.iter().zip(&expected) {
+                    assert_eq!(
+                        r,
+                        e,
+                        "{}: {k} differs from the Kubernetes target",
+                        file.display()
+                    );
+                }
+                compared += 1;
+                let lint = Command::new(&helm)
+                    .arg("lint")
+                    .arg(&chart)
+                    .arg("-f")
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&lint.stdout).to_string();
+                assert!(
+                    lint.status.success()
+                        && !text.contains("[WARNING]")
+                        && !text.contains("[ERROR]"),
+                    "helm lint {}:\n{text}",
+                    file.display()
+                );
+            }
+        }
+    }
+    assert!(compared >= 30, "only {compared} values files compared");
+}
