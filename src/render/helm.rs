@@ -6,9 +6,12 @@
 //! service, so `helm template` of the chart with them renders those same objects; the
 //! test suite checks that with the real Helm, object by object.
 
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::kubernetes::service_objects;
+use super::RenderedObject;
 use crate::output::{Artifact, Scope};
 use crate::resolve::{Model, ResolvedService};
 use crate::yaml_writer::to_yaml;
@@ -74,7 +77,8 @@ const CHART: &[(&str, &str)] = &[
     ),
 ];
 
-pub fn render(model: &Model) -> Vec<Artifact> {
+/// The chart and the values; `objects` are the Kubernetes target's rendered objects.
+pub fn render(model: &Model, objects: &[RenderedObject]) -> Vec<Artifact> {
     let base = format!("{}/helm", model.platform.output);
     let mut out: Vec<Artifact> = CHART
         .iter()
@@ -84,22 +88,48 @@ pub fn render(model: &Model) -> Vec<Artifact> {
             scope: Scope::default(),
         })
         .collect();
-    for s in &model.services {
-        out.push(Artifact {
-            path: format!("{base}/{}/{}.values.yaml", s.env, s.name),
-            bytes: to_yaml(&values(model, s)).into_bytes(),
-            scope: Scope {
-                env: Some(s.env.clone()),
-                service: Some(s.name.clone()),
-            },
-        });
+    let mut by_service: HashMap<(&str, &str), Vec<&RenderedObject>> = HashMap::new();
+    for o in objects {
+        if let (Some(env), Some(service)) = (&o.scope.env, &o.scope.service) {
+            by_service
+                .entry((env.as_str(), service.as_str()))
+                .or_default()
+                .push(o);
+        }
     }
+    // Services are independent; rayon keeps their order in `collect`.
+    let values: Vec<Artifact> = model
+        .services
+        .par_iter()
+        .map(|s| {
+            let own = by_service
+                .get(&(s.env.as_str(), s.name.as_str()))
+                .map_or(&[][..], Vec::as_slice);
+            let objects: Vec<(String, Value)> = own
+                .iter()
+                .map(|o| {
+                    (
+                        o.kind.clone(),
+                        serde_json::to_value(&*o.object).expect("objects serialize"),
+                    )
+                })
+                .collect();
+            Artifact {
+                path: format!("{base}/{}/{}.values.yaml", s.env, s.name),
+                bytes: to_yaml(&values(s, &objects)).into_bytes(),
+                scope: Scope {
+                    env: Some(s.env.clone()),
+                    service: Some(s.name.clone()),
+                },
+            }
+        })
+        .collect();
+    out.extend(values);
     out
 }
 
 /// The chart values that reproduce the service's objects.
-fn values(model: &Model, s: &ResolvedService) -> Value {
-    let objects = service_objects(model, s);
+fn values(s: &ResolvedService, objects: &[(String, Value)]) -> Value {
     let kind = |k: &str| objects.iter().find(|(kind, _)| kind == k).map(|(_, v)| v);
     let named = |k: &str, suffix: &str| {
         objects

@@ -56,7 +56,7 @@ pub fn render(model: &Model) -> Rendered {
         rendered.objects.extend(objects);
     }
     if model.platform.targets.helm && model.platform.targets.kubernetes {
-        for artifact in helm::render(model) {
+        for artifact in helm::render(model, &rendered.objects) {
             rendered.tree.insert(artifact);
         }
     }

@@ -143,26 +143,6 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
     files
 }
 
-/// The objects of one service in one environment as values (kind, object), for the
-/// Helm target, whose chart must render exactly these.
-pub fn service_objects(model: &Model, s: &ResolvedService) -> Vec<(String, serde_json::Value)> {
-    let consumers: Vec<&ResolvedService> = model
-        .services
-        .iter()
-        .filter(|c| c.env == s.env && c.service_needs.iter().any(|n| n.service == s.name))
-        .collect();
-    render_service(&model.platform, s, &consumers)
-        .into_iter()
-        .filter_map(|f| f.object)
-        .map(|(kind, object)| {
-            (
-                kind.to_string(),
-                serde_json::to_value(&*object).expect("objects serialize"),
-            )
-        })
-        .collect()
-}
-
 /// The objects of one service, in the order a reader expects.
 fn render_service(
     platform: &Platform,
