@@ -354,3 +354,189 @@ pub fn policies(root: &Path, output: Output) -> u8 {
     }
     EXIT_OK
 }
+
+/// `pave init [DIR]`: a platform file and one service, ready to build.
+pub fn init(dir: &Path) -> u8 {
+    let platform_file = dir.join("platform.yaml");
+    if platform_file.exists() || dir.join("platform.yml").exists() {
+        eprintln!(
+            "error: `{}` already has a platform file; nothing was written",
+            dir.display()
+        );
+        return EXIT_USAGE;
+    }
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_string()))
+        .map(|n| crate::resolve::label_from(&n))
+        .unwrap_or_else(|| "platform".into());
+    let platform = serde_json::json!({
+        "platform": name,
+        "environments": {
+            "dev": { "domain": format!("dev.{name}.example.com"), "replicas": 1 },
+            "prod": { "domain": format!("{name}.example.com"), "protected": true },
+        },
+        "contract": {
+            "port": 8080,
+            "metrics": { "port": 9090, "path": "/metrics" },
+            "health": { "liveness": "/healthz", "readiness": "/readyz" },
+        },
+        "sizes": {
+            "small": { "cpu": "100m", "memory": "128Mi" },
+            "medium": { "cpu": "250m", "memory": "512Mi" },
+            "large": { "cpu": "1", "memory": "2Gi" },
+        },
+        "defaults": { "size": "small", "replicas": 2 },
+        "targets": { "ci": { "provider": "github" } },
+        "policies": { "packs": ["baseline"], "rules": { "image.digest-in-prod": "warning" } },
+    });
+    let service = new_service_value("hello", "team-platform", "ghcr.io/example/hello:0.1.0");
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(dir.join("services"))?;
+        std::fs::write(&platform_file, crate::yaml_writer::to_yaml(&platform))?;
+        std::fs::write(
+            dir.join("services/hello.yaml"),
+            crate::yaml_writer::to_yaml(&service),
+        )
+    };
+    if let Err(e) = write() {
+        eprintln!("error: cannot write the platform files: {e}");
+        return EXIT_USAGE;
+    }
+    eprintln!(
+        "pave init: wrote platform.yaml and services/hello.yaml; next: `pave build --root {}`",
+        dir.display()
+    );
+    EXIT_OK
+}
+
+fn new_service_value(name: &str, owner: &str, image: &str) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "owner": owner,
+        "image": image,
+        "env": { "LOG_LEVEL": "info" },
+    })
+}
+
+/// `pave new SERVICE --owner TEAM [--image IMAGE]`: `services/SERVICE.yaml`.
+pub fn new_service(root: &Path, name: &str, owner: &str, image: Option<&str>) -> u8 {
+    if !crate::resolve::is_dns_label(name) {
+        eprintln!(
+            "error: `{name}` is not a DNS-1123 label; try `{}`",
+            crate::resolve::label_from(name)
+        );
+        return EXIT_USAGE;
+    }
+    let path = root.join("services").join(format!("{name}.yaml"));
+    if path.exists() {
+        eprintln!(
+            "error: `{}` already exists; nothing was written",
+            path.display()
+        );
+        return EXIT_USAGE;
+    }
+    // The first allowed registry of the platform, so the image passes the allow-list.
+    let registry = std::fs::read_to_string(root.join("platform.yaml"))
+        .ok()
+        .and_then(|text| crate::load::parse_yaml(crate::source::FileId(0), &text).0)
+        .and_then(|doc| {
+            doc.value
+                .pointer("/registries/0")
+                .and_then(|r| r.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "ghcr.io/example".into());
+    let image = image.map_or_else(
+        || format!("{}/{name}:0.1.0", registry.trim_end_matches('/')),
+        str::to_string,
+    );
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(root.join("services"))?;
+        std::fs::write(
+            &path,
+            crate::yaml_writer::to_yaml(&new_service_value(name, owner, &image)),
+        )
+    };
+    if let Err(e) = write() {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        return EXIT_USAGE;
+    }
+    eprintln!("pave new: wrote {}", path.display());
+    EXIT_OK
+}
+
+/// `pave graph`: services, their needs and routes, as Mermaid or Graphviz dot.
+pub fn graph(root: &Path, dot: bool, output: Output) -> u8 {
+    let (compilation, _) = match compile_ok(root, output) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(model) = &compilation.model else {
+        return EXIT_FAILED;
+    };
+    let mut nodes = std::collections::BTreeMap::new();
+    let mut edges = std::collections::BTreeSet::new();
+    for s in &model.services {
+        nodes.insert(s.name.clone(), format!("{} ({})", s.name, s.owner));
+        for n in &s.service_needs {
+            edges.insert((s.name.clone(), n.service.clone(), n.name.clone()));
+        }
+        for m in &s.module_needs {
+            let id = format!("{}_{}", s.name, m.name).replace('-', "_");
+            nodes.insert(id.clone(), format!("{} {}", m.kind, m.name));
+            edges.insert((s.name.clone(), id, m.kind.clone()));
+        }
+        if let Some(route) = &s.route {
+            let id = format!("route_{}", s.name).replace('-', "_");
+            nodes.insert(
+                id.clone(),
+                format!(
+                    "https://{}{}",
+                    route.host.replace(
+                        &format!(
+                            ".{}",
+                            model
+                                .platform
+                                .environments
+                                .iter()
+                                .find(|e| e.name == s.env)
+                                .and_then(|e| e.domain.clone())
+                                .unwrap_or_default()
+                        ),
+                        ".<domain>"
+                    ),
+                    route.path
+                ),
+            );
+            edges.insert((id, s.name.clone(), "route".into()));
+        }
+    }
+    let id = |n: &str| n.replace('-', "_");
+    let mut out = String::new();
+    if dot {
+        out.push_str("digraph platform {\n  rankdir=LR;\n");
+        for (n, label) in &nodes {
+            out.push_str(&format!(
+                "  {} [label=\"{}\"];\n",
+                id(n),
+                label.replace('"', "'")
+            ));
+        }
+        for (a, b, label) in &edges {
+            out.push_str(&format!("  {} -> {} [label=\"{label}\"];\n", id(a), id(b)));
+        }
+        out.push_str("}\n");
+    } else {
+        out.push_str("flowchart LR\n");
+        for (n, label) in &nodes {
+            out.push_str(&format!("  {}[\"{}\"]\n", id(n), label.replace('"', "'")));
+        }
+        for (a, b, label) in &edges {
+            out.push_str(&format!("  {} -->|{label}| {}\n", id(a), id(b)));
+        }
+    }
+    print!("{out}");
+    EXIT_OK
+}

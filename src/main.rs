@@ -40,6 +40,10 @@ enum FormatArg {
     Json,
     Github,
     Sarif,
+    /// `graph` only: a Mermaid flowchart (the default there).
+    Mermaid,
+    /// `graph` only: Graphviz dot.
+    Dot,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -66,6 +70,30 @@ enum Command {
         /// Environments to show (repeatable; default: all).
         #[arg(long = "env")]
         envs: Vec<String>,
+        #[command(flatten)]
+        root: RootArgs,
+    },
+    /// Start a platform repository: a platform file and one service.
+    Init {
+        /// The folder to create it in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Write `services/SERVICE.yaml`.
+    New {
+        /// The new service's name (a DNS-1123 label).
+        service: String,
+        /// The owning team.
+        #[arg(long)]
+        owner: String,
+        /// The image (default: the platform's first allowed registry + the name).
+        #[arg(long)]
+        image: Option<String>,
+        #[command(flatten)]
+        root: RootArgs,
+    },
+    /// Services, their needs and routes as a graph (`--format mermaid|dot`).
+    Graph {
         #[command(flatten)]
         root: RootArgs,
     },
@@ -123,11 +151,19 @@ fn clock_today() -> Date {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let graph_format = matches!(cli.format, Some(FormatArg::Mermaid | FormatArg::Dot));
+    if graph_format && !matches!(cli.command, Command::Graph { .. }) {
+        eprintln!(
+            "error: `--format mermaid|dot` is for `pave graph`; diagnostics are human, json, github or sarif"
+        );
+        return ExitCode::from(2);
+    }
     let format = match cli.format {
         Some(FormatArg::Human) => Format::Human,
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Github) => Format::Github,
         Some(FormatArg::Sarif) => Format::Sarif,
+        Some(FormatArg::Mermaid | FormatArg::Dot) => Format::Human,
         None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => Format::Github,
         None => Format::Human,
     };
@@ -161,6 +197,18 @@ fn main() -> ExitCode {
             root,
         } => cli::explain(&root.root, &service, &envs, output),
         Command::Policies(a) => cli::policies(&a.root, output),
+        Command::Init { dir } => cli::init(&dir),
+        Command::New {
+            service,
+            owner,
+            image,
+            root,
+        } => cli::new_service(&root.root, &service, &owner, image.as_deref()),
+        Command::Graph { root } => cli::graph(
+            &root.root,
+            matches!(cli.format, Some(FormatArg::Dot)),
+            output,
+        ),
         Command::Schema { kind } => cli::schema(&kind),
     };
     ExitCode::from(code)

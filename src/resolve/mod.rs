@@ -335,6 +335,11 @@ pub fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
+/// A DNS-1123 label made from any name: `Checkout_API` -> `checkout-api`.
+pub fn label_from(s: &str) -> String {
+    suggest_label(s)
+}
+
 fn suggest_label(s: &str) -> String {
     let lowered: String = s
         .to_ascii_lowercase()

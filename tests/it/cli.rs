@@ -159,3 +159,83 @@ fn github_actions_selects_annotations_automatically() {
         stderr(&out)
     );
 }
+
+#[test]
+fn init_then_new_makes_a_platform_that_builds_and_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("acme");
+    assert!(
+        pave(&["init", repo.to_str().unwrap()], dir.path())
+            .status
+            .success()
+    );
+    assert!(repo.join("platform.yaml").is_file() && repo.join("services/hello.yaml").is_file());
+    assert_eq!(
+        pave(&["init", repo.to_str().unwrap()], dir.path())
+            .status
+            .code(),
+        Some(2),
+        "init never overwrites"
+    );
+    let out = pave(&["new", "orders", "--owner", "team-orders"], &repo);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        fs::read_to_string(repo.join("services/orders.yaml"))
+            .unwrap()
+            .contains("owner: team-orders")
+    );
+    assert_eq!(
+        pave(&["new", "orders", "--owner", "x"], &repo)
+            .status
+            .code(),
+        Some(2),
+        "new never overwrites"
+    );
+    assert_eq!(
+        pave(&["new", "Bad_Name", "--owner", "x"], &repo)
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = pave(&["build"], &repo);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(pave(&["check"], &repo).status.code(), Some(0));
+}
+
+#[test]
+fn graph_draws_services_needs_and_routes() {
+    let out = pave(&["graph", "--root", "examples/shop"], &project());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mermaid = stdout(&out);
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    assert!(
+        mermaid.contains("  frontend -->|checkout| checkout\n"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("  checkout -->|postgres| checkout_db\n"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("  route_frontend -->|route| frontend\n"),
+        "{mermaid}"
+    );
+    let dot = stdout(&pave(
+        &["graph", "--format", "dot", "--root", "examples/shop"],
+        &project(),
+    ));
+    assert!(
+        dot.starts_with("digraph platform {")
+            && dot.contains("  cart -> catalog [label=\"catalog\"];\n"),
+        "{dot}"
+    );
+    assert_eq!(
+        pave(
+            &["build", "--format", "dot", "--root", "examples/shop"],
+            &project()
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+}
