@@ -322,6 +322,58 @@ fn expand<'s>(root: &'s Value, node: &'s Value, instance: &Value) -> Vec<&'s Val
     out
 }
 
+/// Whether the schema of `kind` wants a list at `pointer` of `instance` (KDL lowering).
+pub fn expects_array(kind: Kind, instance: &Value, pointer: &str) -> bool {
+    let schema = &compiled(kind).schema;
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    let mut nodes = expand(schema, schema, instance);
+    let mut value = instance;
+    for token in parent.split('/').skip(1).chain(std::iter::once(last)) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let mut next = Vec::new();
+        for node in &nodes {
+            let sub = match value {
+                Value::Array(_) => node.get("items"),
+                _ => node
+                    .get("properties")
+                    .and_then(|p| p.get(&token))
+                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object())),
+            };
+            if let Some(sub) = sub {
+                let child = match value {
+                    Value::Object(m) => m.get(&token).unwrap_or(&Value::Null),
+                    Value::Array(a) => token
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| a.get(i))
+                        .unwrap_or(&Value::Null),
+                    _ => &Value::Null,
+                };
+                next.extend(expand(schema, sub, child));
+            }
+        }
+        nodes = next;
+        value = match value {
+            Value::Object(m) => m.get(&token).unwrap_or(&Value::Null),
+            Value::Array(a) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| a.get(i))
+                .unwrap_or(&Value::Null),
+            _ => &Value::Null,
+        };
+    }
+    nodes.iter().any(|n| match n.get("type") {
+        Some(Value::String(t)) => t == "array",
+        Some(Value::Array(ts)) => {
+            ts.iter().any(|t| t == "array") && !ts.iter().any(|t| t == "string")
+        }
+        _ => false,
+    })
+}
+
 /// The schema text of an input kind, as `pave schema` prints it.
 pub fn text(name: &str) -> Option<&'static str> {
     match name {

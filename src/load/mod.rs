@@ -5,6 +5,7 @@
 //! plus a [`PathIndex`] from each node's JSON pointer to its spans. Everything
 //! after this stage is independent of the input format.
 
+mod kdl;
 mod path_index;
 mod yaml;
 
@@ -16,6 +17,7 @@ use rayon::prelude::*;
 pub use path_index::{NodeSpans, PathIndex, pointer_push};
 
 use crate::diag::{Code, Diagnostic};
+use crate::schema::Kind;
 use crate::source::{FileId, SourceMap, Span};
 
 /// One parsed input file.
@@ -76,52 +78,37 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[("baseline", include_str!("../polic
 pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut inputs = Inputs::default();
-    let platform = ["platform.yaml", "platform.yml"]
+    let platform = ["platform.yaml", "platform.yml", "platform.kdl"]
         .iter()
         .map(|n| root.join(n))
         .find(|p| p.is_file());
     match platform {
         Some(path) => {
             let file = read_file(root, &path, sources, &mut diags);
-            inputs.platform = file.and_then(|f| parse_file(f, sources, &mut diags));
+            inputs.platform = file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Platform));
         }
-        None if root.join("platform.kdl").is_file() => diags.push(kdl_not_yet("platform.kdl")),
         None => diags.push(
             Diagnostic::error(Code::E0106, "no platform file found")
                 .in_file("platform.yaml")
-                .help("create `platform.yaml` at the repository root, or pass `--root DIR` to point at the repository"),
+                .help("create `platform.yaml` (or `platform.kdl`) at the repository root, or pass `--root DIR` to point at the repository"),
         ),
     }
-    for path in yaml_files(&root.join("policies")) {
-        let name = relative_name(root, &path);
-        if name.ends_with(".kdl") {
-            diags.push(kdl_not_yet(&name));
-            continue;
-        }
+    for path in input_files(&root.join("policies")) {
         let file = read_file(root, &path, sources, &mut diags);
         inputs
             .policy_packs
-            .extend(file.and_then(|f| parse_file(f, sources, &mut diags)));
+            .extend(file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Policy)));
     }
     for folder in module_folders(&root.join("modules")) {
-        let path = ["module.yaml", "module.yml"]
+        let path = ["module.yaml", "module.yml", "module.kdl"]
             .iter()
             .map(|n| folder.join(n))
             .find(|p| p.is_file());
-        match path {
-            Some(path) => {
-                let file = read_file(root, &path, sources, &mut diags);
-                inputs
-                    .modules
-                    .extend(file.and_then(|f| parse_file(f, sources, &mut diags)));
-            }
-            None if folder.join("module.kdl").is_file() => {
-                diags.push(kdl_not_yet(&relative_name(
-                    root,
-                    &folder.join("module.kdl"),
-                )));
-            }
-            None => {}
+        if let Some(path) = path {
+            let file = read_file(root, &path, sources, &mut diags);
+            inputs
+                .modules
+                .extend(file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Module)));
         }
     }
     for (name, text) in BUILTIN_MODULES {
@@ -132,7 +119,7 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
         );
         inputs
             .builtin_modules
-            .extend(parse_file(file, sources, &mut diags));
+            .extend(parse_file(file, sources, &mut diags, Kind::Module));
     }
     for (name, text) in BUILTIN_PACKS {
         let file = sources.add(
@@ -140,39 +127,25 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
             PathBuf::new(),
             text.to_string(),
         );
-        inputs
-            .builtin_packs
-            .extend(parse_file(file, sources, &mut diags).map(|d| (name.to_string(), d)));
+        inputs.builtin_packs.extend(
+            parse_file(file, sources, &mut diags, Kind::Policy).map(|d| (name.to_string(), d)),
+        );
     }
     let mut files = Vec::new();
-    for path in yaml_files(&root.join("services")) {
-        let name = relative_name(root, &path);
-        if name.ends_with(".kdl") {
-            diags.push(kdl_not_yet(&name));
-            continue;
-        }
+    for path in input_files(&root.join("services")) {
         files.extend(read_file(root, &path, sources, &mut diags));
     }
     // Files parse independently; rayon keeps their order in `collect`.
     let shared: &SourceMap = sources;
     let parsed: Vec<(Option<Document>, Vec<Diagnostic>)> = files
         .par_iter()
-        .map(|&f| yaml::parse(f, &shared.file(f).text))
+        .map(|&f| parse_text(f, shared, Kind::Service))
         .collect();
     for (doc, mut file_diags) in parsed {
         diags.append(&mut file_diags);
         inputs.services.extend(doc);
     }
     (inputs, diags)
-}
-
-fn kdl_not_yet(name: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0101,
-        "KDL input is not supported by this version of pave",
-    )
-    .in_file(name)
-    .help("write this file as YAML for now")
 }
 
 /// The entries directly in `dir`, sorted by name, dot-entries skipped.
@@ -200,7 +173,7 @@ fn module_folders(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Input files of a folder: `*.yaml|*.yml|*.kdl`.
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+fn input_files(dir: &Path) -> Vec<PathBuf> {
     entries(dir)
         .into_iter()
         .filter(|e| e.file_type().is_file())
@@ -256,10 +229,28 @@ fn read_file(
     Some(sources.add(name, path.to_path_buf(), text))
 }
 
-fn parse_file(file: FileId, sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Option<Document> {
-    let (doc, mut file_diags) = yaml::parse(file, &sources.file(file).text);
+fn parse_file(
+    file: FileId,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+    kind: Kind,
+) -> Option<Document> {
+    let (doc, mut file_diags) = parse_text(file, sources, kind);
     diags.append(&mut file_diags);
     doc
+}
+
+/// YAML or KDL by the file's extension; `kind` tells KDL where the schema wants lists.
+fn parse_text(
+    file: FileId,
+    sources: &SourceMap,
+    kind: Kind,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let source = sources.file(file);
+    match source.name.ends_with(".kdl") {
+        true => kdl::parse(file, &source.text, kind),
+        false => yaml::parse(file, &source.text),
+    }
 }
 
 /// Parses YAML text that did not come from disk (tests, embedded data).

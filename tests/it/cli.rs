@@ -239,3 +239,29 @@ fn graph_draws_services_needs_and_routes() {
         Some(2)
     );
 }
+
+#[test]
+fn kdl_service_files_compile_exactly_like_their_yaml() {
+    let yaml = tempfile::tempdir().unwrap();
+    let kdl = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/data/spec-platform"), yaml.path());
+    copy_dir(&project().join("tests/data/spec-platform"), kdl.path());
+    for name in ["orders", "checkout"] {
+        fs::remove_file(kdl.path().join(format!("services/{name}.yaml"))).unwrap();
+    }
+    copy_dir(&project().join("tests/data/kdl"), kdl.path());
+    for repo in [&yaml, &kdl] {
+        let out = pave(&["build"], repo.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let tree = |d: &Path| {
+        let mut s = snapshot(d);
+        s.retain(|k, _| !k.starts_with("services/"));
+        s
+    };
+    assert_eq!(
+        tree(yaml.path()),
+        tree(kdl.path()),
+        "KDL and YAML sources differ in output"
+    );
+}

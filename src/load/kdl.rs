@@ -1,0 +1,258 @@
+//! KDL text -> (`serde_json::Value`, [`PathIndex`]): the same value tree YAML gives,
+//! so KDL files obey the same schemas and get the same diagnostics.
+//!
+//! The mapping (kdl-rs's serde convention): a node with one argument is a scalar,
+//! several arguments a list, properties and children a mapping; a node named `-` is
+//! a list item, and a repeated name is a list. A single argument where the schema
+//! expects a list (`command "/app/server"`) becomes a one-item list.
+
+use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
+use serde_json::{Map, Value};
+
+use super::{Document, NodeSpans, PathIndex, pointer_push};
+use crate::diag::{Code, Diagnostic};
+use crate::schema::{self, Kind};
+use crate::source::{FileId, Span};
+
+pub fn parse(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
+    let doc: KdlDocument = match text.parse() {
+        Ok(d) => d,
+        Err(e) => {
+            let e: kdl::KdlError = e;
+            // kdl reports follow-on errors of the first; one root cause, one diagnostic.
+            let diags = e
+                .diagnostics
+                .iter()
+                .take(1)
+                .map(|d| {
+                    let at = d.span.offset();
+                    Diagnostic::error(
+                        Code::E0103,
+                        format!(
+                            "KDL syntax error: {}",
+                            d.message.clone().unwrap_or_else(|| "invalid KDL".into())
+                        ),
+                    )
+                    .primary(
+                        Span::new(file, at, at + d.span.len().max(1)),
+                        d.label.clone().unwrap_or_else(|| "here".into()),
+                    )
+                    .help(d.help.clone().unwrap_or_else(|| {
+                        "KDL v2: strings are quoted, booleans are #true and #false".into()
+                    }))
+                })
+                .collect();
+            return (None, diags);
+        }
+    };
+    if doc.nodes().is_empty() {
+        let diag = Diagnostic::error(Code::E0105, "file is empty")
+            .primary(Span::new(file, 0, 0), "expected nodes")
+            .help("a service file holds nodes such as `name \"my-service\"`");
+        return (None, vec![diag]);
+    }
+    let mut lower = Lower {
+        file,
+        index: PathIndex::default(),
+        diags: Vec::new(),
+    };
+    let mut value = lower.document(&doc, "");
+    lower.index.insert(
+        String::new(),
+        NodeSpans {
+            key: None,
+            value: Span::new(file, 0, 0),
+        },
+    );
+    wrap_lists(&mut value, "", kind, &mut lower.index);
+    let Lower { index, diags, .. } = lower;
+    let doc = diags.is_empty().then_some(Document { file, value, index });
+    (doc, diags)
+}
+
+struct Lower {
+    file: FileId,
+    index: PathIndex,
+    diags: Vec<Diagnostic>,
+}
+
+impl Lower {
+    fn span(&self, s: miette::SourceSpan) -> Span {
+        Span::new(self.file, s.offset(), s.offset() + s.len())
+    }
+
+    /// Nodes as a mapping; `-` nodes as a list.
+    fn document(&mut self, doc: &KdlDocument, pointer: &str) -> Value {
+        let nodes = doc.nodes();
+        if !nodes.is_empty() && nodes.iter().all(|n| n.name().value() == "-") {
+            return Value::Array(
+                nodes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| self.node(n, pointer_push(pointer, &i.to_string())))
+                    .collect(),
+            );
+        }
+        let mut map = Map::new();
+        for node in nodes {
+            let name = node.name().value().to_string();
+            let count = nodes.iter().filter(|n| n.name().value() == name).count();
+            if count > 1 {
+                let position = map.get(&name).and_then(Value::as_array).map_or(0, Vec::len);
+                let child = pointer_push(&pointer_push(pointer, &name), &position.to_string());
+                let value = self.node(node, child);
+                let list = map
+                    .entry(name.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = list {
+                    items.push(value);
+                }
+                let span = self.span(node.span());
+                self.index.insert(
+                    pointer_push(pointer, &name),
+                    NodeSpans {
+                        key: Some(name_span(span, &name)),
+                        value: span,
+                    },
+                );
+            } else {
+                let value = self.node(node, pointer_push(pointer, &name));
+                map.insert(name, value);
+            }
+        }
+        Value::Object(map)
+    }
+
+    fn node(&mut self, node: &KdlNode, pointer: String) -> Value {
+        let span = self.span(node.span());
+        let name = node.name().value();
+        let args: Vec<&KdlEntry> = node
+            .entries()
+            .iter()
+            .filter(|e| e.name().is_none())
+            .collect();
+        let props: Vec<&KdlEntry> = node
+            .entries()
+            .iter()
+            .filter(|e| e.name().is_some())
+            .collect();
+        let key = (name != "-").then(|| name_span(span, name));
+        match (
+            args.as_slice(),
+            props.is_empty() && node.children().is_none(),
+        ) {
+            ([one], true) => {
+                let s = self.span(one.span());
+                self.index
+                    .insert(pointer.clone(), NodeSpans { key, value: s });
+                scalar(one.value())
+            }
+            ([], _) => {
+                self.index
+                    .insert(pointer.clone(), NodeSpans { key, value: span });
+                let mut map = Map::new();
+                for p in &props {
+                    let k = p.name().map(|n| n.value().to_string()).unwrap_or_default();
+                    let s = self.span(p.span());
+                    self.index.insert(
+                        pointer_push(&pointer, &k),
+                        NodeSpans {
+                            key: Some(name_span(s, &k)),
+                            value: s,
+                        },
+                    );
+                    map.insert(k, scalar(p.value()));
+                }
+                match node.children() {
+                    Some(children) => match self.document(children, &pointer) {
+                        Value::Object(child) => {
+                            map.extend(child);
+                            Value::Object(map)
+                        }
+                        list if map.is_empty() => list,
+                        _ => Value::Object(map),
+                    },
+                    None => Value::Object(map),
+                }
+            }
+            (many, true) => {
+                self.index
+                    .insert(pointer.clone(), NodeSpans { key, value: span });
+                Value::Array(
+                    many.iter()
+                        .enumerate()
+                        .map(|(i, e)| {
+                            let s = self.span(e.span());
+                            self.index.insert(
+                                pointer_push(&pointer, &i.to_string()),
+                                NodeSpans {
+                                    key: None,
+                                    value: s,
+                                },
+                            );
+                            scalar(e.value())
+                        })
+                        .collect(),
+                )
+            }
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(Code::E0108, format!("node `{name}` mixes arguments with properties or children"))
+                        .primary(span, "ambiguous node")
+                        .help("write a value as one argument (`replicas 2`), a mapping as properties or children (`autoscale min=2 max=6`)"),
+                );
+                Value::Null
+            }
+        }
+    }
+}
+
+fn name_span(node: Span, name: &str) -> Span {
+    Span::new(node.file, node.start, node.start + name.len())
+}
+
+fn scalar(v: &KdlValue) -> Value {
+    match v {
+        KdlValue::String(s) => Value::String(s.clone()),
+        KdlValue::Integer(i) => {
+            i64::try_from(*i).map_or_else(|_| Value::String(i.to_string()), Value::from)
+        }
+        KdlValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        KdlValue::Bool(b) => Value::Bool(*b),
+        KdlValue::Null => Value::Null,
+    }
+}
+
+/// A scalar where the schema expects a list becomes a one-item list.
+fn wrap_lists(value: &mut Value, pointer: &str, kind: Kind, index: &mut PathIndex) {
+    let root = value.clone();
+    wrap_at(value, pointer, kind, &root, index);
+}
+
+fn wrap_at(value: &mut Value, pointer: &str, kind: Kind, root: &Value, index: &mut PathIndex) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                wrap_at(v, &pointer_push(pointer, k), kind, root, index);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                wrap_at(v, &pointer_push(pointer, &i.to_string()), kind, root, index);
+            }
+        }
+        scalar if !scalar.is_null() && schema::expects_array(kind, root, pointer) => {
+            if let Some(spans) = index.get(pointer).copied() {
+                index.insert(
+                    pointer_push(pointer, "0"),
+                    NodeSpans {
+                        key: None,
+                        value: spans.value,
+                    },
+                );
+            }
+            *scalar = Value::Array(vec![scalar.take()]);
+        }
+        _ => {}
+    }
+}
