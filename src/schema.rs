@@ -243,6 +243,20 @@ fn name_help(pointer: &str) -> String {
 
 /// The property names the schema allows on the object at `rel` in `instance`.
 fn known_fields(schema: &Value, instance: &Value, rel: &str) -> Vec<String> {
+    let mut names: Vec<String> = schema_nodes(schema, instance, rel)
+        .iter()
+        .filter_map(|n| n.get("properties").and_then(Value::as_object))
+        .flat_map(|p| p.keys().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The schema nodes that apply at the JSON pointer `rel` of `instance`, following
+/// `properties`, `additionalProperties` and `items` (and `$ref`, `allOf`, `if`/`then`).
+/// A pointer past the end of the instance walks on with `null` values.
+fn schema_nodes<'s>(schema: &'s Value, instance: &Value, rel: &str) -> Vec<&'s Value> {
     let mut nodes = expand(schema, schema, instance);
     let mut value = instance;
     for token in rel.split('/').skip(1) {
@@ -251,10 +265,8 @@ fn known_fields(schema: &Value, instance: &Value, rel: &str) -> Vec<String> {
             Value::Object(m) => m.get(&token),
             Value::Array(a) => token.parse::<usize>().ok().and_then(|i| a.get(i)),
             _ => None,
-        };
-        let Some(child) = child else {
-            return Vec::new();
-        };
+        }
+        .unwrap_or(&Value::Null);
         let mut next = Vec::new();
         for node in &nodes {
             let sub = match value {
@@ -271,14 +283,7 @@ fn known_fields(schema: &Value, instance: &Value, rel: &str) -> Vec<String> {
         nodes = next;
         value = child;
     }
-    let mut names: Vec<String> = nodes
-        .iter()
-        .filter_map(|n| n.get("properties").and_then(Value::as_object))
-        .flat_map(|p| p.keys().cloned())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+    nodes
 }
 
 /// A schema node plus everything it pulls in for `instance`: `$ref`, `allOf`, `if`/`then`/`else`, `oneOf`.
@@ -325,53 +330,15 @@ fn expand<'s>(root: &'s Value, node: &'s Value, instance: &Value) -> Vec<&'s Val
 /// Whether the schema of `kind` wants a list at `pointer` of `instance` (KDL lowering).
 pub fn expects_array(kind: Kind, instance: &Value, pointer: &str) -> bool {
     let schema = &compiled(kind).schema;
-    let Some((parent, last)) = pointer.rsplit_once('/') else {
-        return false;
-    };
-    let mut nodes = expand(schema, schema, instance);
-    let mut value = instance;
-    for token in parent.split('/').skip(1).chain(std::iter::once(last)) {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        let mut next = Vec::new();
-        for node in &nodes {
-            let sub = match value {
-                Value::Array(_) => node.get("items"),
-                _ => node
-                    .get("properties")
-                    .and_then(|p| p.get(&token))
-                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object())),
-            };
-            if let Some(sub) = sub {
-                let child = match value {
-                    Value::Object(m) => m.get(&token).unwrap_or(&Value::Null),
-                    Value::Array(a) => token
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|i| a.get(i))
-                        .unwrap_or(&Value::Null),
-                    _ => &Value::Null,
-                };
-                next.extend(expand(schema, sub, child));
+    schema_nodes(schema, instance, pointer)
+        .iter()
+        .any(|n| match n.get("type") {
+            Some(Value::String(t)) => t == "array",
+            Some(Value::Array(ts)) => {
+                ts.iter().any(|t| t == "array") && !ts.iter().any(|t| t == "string")
             }
-        }
-        nodes = next;
-        value = match value {
-            Value::Object(m) => m.get(&token).unwrap_or(&Value::Null),
-            Value::Array(a) => token
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| a.get(i))
-                .unwrap_or(&Value::Null),
-            _ => &Value::Null,
-        };
-    }
-    nodes.iter().any(|n| match n.get("type") {
-        Some(Value::String(t)) => t == "array",
-        Some(Value::Array(ts)) => {
-            ts.iter().any(|t| t == "array") && !ts.iter().any(|t| t == "string")
-        }
-        _ => false,
-    })
+            _ => false,
+        })
 }
 
 /// The schema text of an input kind, as `pave schema` prints it.
