@@ -114,7 +114,7 @@ fn filter(options: &Options, compilation: &Compilation) -> Result<Filter, u8> {
 fn planned(options: &Options, output: Output) -> Result<(Compilation, Plan), u8> {
     let (compilation, tree) = compile_ok(&options.root, output)?;
     let filter = filter(options, &compilation)?;
-    let plan = emit::plan(&tree, &options.tree, &filter);
+    let plan = emit::plan(tree, &options.tree, &filter);
     if !plan.refused.is_empty() {
         print_diagnostics(&plan.refused, &compilation.sources, output);
         return Err(EXIT_FAILED);

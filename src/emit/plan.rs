@@ -81,7 +81,9 @@ impl Plan {
 }
 
 /// Compares `tree` with the files under `dir`, within `filter`.
-pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
+/// Compares `tree` with the files under `dir`, within `filter`. The tree is consumed:
+/// its bytes move into the changes instead of being copied.
+pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     let root = tree.roots.first().cloned().unwrap_or_default();
     let manifest_path = format!("{root}/{}", manifest::FILE_NAME);
     let old_bytes = fs::read(dir.join(&manifest_path)).ok();
@@ -103,14 +105,16 @@ pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
         };
     }
     let old = parsed.flatten().unwrap_or_default();
+    let manifest = merged_manifest(&old, &tree, filter);
+    let OutputTree { files, roots } = tree;
+    let produced: std::collections::HashSet<String> = files.keys().cloned().collect();
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     // Reading and comparing files is independent per file; rayon keeps path order.
-    let compared: Vec<Result<Option<Change>, Box<Diagnostic>>> = tree
-        .files
-        .par_iter()
+    let compared: Vec<Result<Option<Change>, Box<Diagnostic>>> = files
+        .into_par_iter()
         .filter(|(_, a)| filter.matches(&a.scope))
-        .map(|(_, a)| compare(a, dir, &tree.roots, &old))
+        .map(|(_, a)| compare(a, dir, &roots, &old))
         .collect();
     for result in compared {
         match result {
@@ -119,10 +123,10 @@ pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
         }
     }
     for (path, entry) in &old.files {
-        if tree.files.contains_key(path) || !filter.matches(&entry.scope()) {
+        if produced.contains(path) || !filter.matches(&entry.scope()) {
             continue;
         }
-        if !is_safe(path, &tree.roots) {
+        if !is_safe(path, &roots) {
             continue;
         }
         if let Ok(disk) = fs::read(dir.join(path)) {
@@ -135,7 +139,6 @@ pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
         }
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = merged_manifest(&old, tree, filter);
     let manifest_bytes = manifest.to_bytes();
     let manifest_changed = old_bytes.as_deref() != Some(manifest_bytes.as_slice());
     Plan {
@@ -149,7 +152,7 @@ pub fn plan(tree: &OutputTree, dir: &Path, filter: &Filter) -> Plan {
 
 /// How one generated file differs from disk, if it does.
 fn compare(
-    artifact: &Artifact,
+    artifact: Artifact,
     dir: &Path,
     roots: &[String],
     old: &Manifest,
@@ -157,14 +160,13 @@ fn compare(
     if !is_safe(&artifact.path, roots) {
         return Err(Box::new(outside_roots(&artifact.path)));
     }
-    let change = |kind, old| Change {
-        path: artifact.path.clone(),
-        kind,
-        old,
-        new: Some(artifact.bytes.clone()),
-    };
     let Ok(disk) = fs::read(dir.join(&artifact.path)) else {
-        return Ok(Some(change(ChangeKind::Missing, None)));
+        return Ok(Some(Change {
+            kind: ChangeKind::Missing,
+            old: None,
+            new: Some(artifact.bytes),
+            path: artifact.path,
+        }));
     };
     if disk == artifact.bytes {
         return Ok(None);
@@ -181,7 +183,12 @@ fn compare(
             .help("pave only overwrites files its manifest lists; move or delete this file, then build again")));
         }
     };
-    Ok(Some(change(kind, Some(disk))))
+    Ok(Some(Change {
+        kind,
+        old: Some(disk),
+        new: Some(artifact.bytes),
+        path: artifact.path,
+    }))
 }
 
 /// The manifest after a build: entries outside the filter are kept as they were.
