@@ -111,19 +111,44 @@ fn filter(options: &Options, compilation: &Compilation) -> Result<Filter, u8> {
     })
 }
 
-fn planned(options: &Options, output: Output) -> Result<(Compilation, Plan), u8> {
+/// Compiles, takes the tree's lock (exclusive when `writes`), brings the tree to a
+/// known state (a build finishes an interrupted one; `check`, `diff` and `--dry-run`
+/// refuse it) and plans. The lock is held until the returned value is dropped.
+fn planned(
+    options: &Options,
+    output: Output,
+    writes: bool,
+) -> Result<(Compilation, Plan, emit::Lock), u8> {
     let (compilation, tree) = compile_ok(&options.root, output)?;
     let filter = filter(options, &compilation)?;
+    let stop = |d: Diagnostic| {
+        let code = if d.code == Code::E0401 || d.code == Code::E0409 {
+            EXIT_USAGE
+        } else {
+            EXIT_FAILED
+        };
+        print_diagnostics(&[d], &SourceMap::default(), output);
+        code
+    };
+    let lock = emit::lock(&options.tree, writes).map_err(|d| stop(*d))?;
+    if writes {
+        let recovery = emit::recover(&options.tree, &tree.roots).map_err(|d| stop(*d))?;
+        if recovery.finished {
+            eprintln!("pave build: finished an interrupted build from its journal");
+        }
+    } else if let Some(d) = emit::interrupted(&options.tree, &tree.roots) {
+        return Err(stop(d));
+    }
     let plan = emit::plan(tree, &options.tree, &filter);
     if !plan.refused.is_empty() {
         print_diagnostics(&plan.refused, &compilation.sources, output);
         return Err(EXIT_FAILED);
     }
-    Ok((compilation, plan))
+    Ok((compilation, plan, lock))
 }
 
 pub fn build(options: &Options, output: Output) -> u8 {
-    let (_, plan) = match planned(options, output) {
+    let (_, plan, _lock) = match planned(options, output, !options.dry_run) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -148,7 +173,7 @@ pub fn build(options: &Options, output: Output) -> u8 {
 }
 
 pub fn check(options: &Options, output: Output) -> u8 {
-    let (_, plan) = match planned(options, output) {
+    let (_, plan, _lock) = match planned(options, output, false) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -195,7 +220,7 @@ pub fn check(options: &Options, output: Output) -> u8 {
 }
 
 pub fn diff(options: &Options, output: Output) -> u8 {
-    let (_, plan) = match planned(options, output) {
+    let (_, plan, _lock) = match planned(options, output, false) {
         Ok(p) => p,
         Err(code) => return code,
     };

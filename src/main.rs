@@ -149,7 +149,19 @@ fn clock_today() -> Date {
     Date::from_days((seconds / 86_400) as i64)
 }
 
+/// A write past `ulimit -f` raises SIGXFSZ, whose default action kills the process
+/// mid-build. Ignored, the write fails with EFBIG instead: an I/O error pave reports,
+/// after removing its temporary files.
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code and
+    // happens before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     let cli = Cli::parse();
     let graph_format = matches!(cli.format, Some(FormatArg::Mermaid | FormatArg::Dot));
     if graph_format && !matches!(cli.command, Command::Graph { .. }) {

@@ -84,6 +84,16 @@ pub enum Code {
     E0403,
     /// The output manifest exists but cannot be parsed.
     E0404,
+    /// A symlink lies on the path of a file pave reads, writes or deletes in the output roots.
+    E0405,
+    /// A folder is where pave writes a file, or a file is where pave needs a folder.
+    E0406,
+    /// An interrupted build left its journal; `check` and `diff` cannot trust the tree.
+    E0407,
+    /// The build journal cannot be read or names paths pave may not touch.
+    E0408,
+    /// Another pave run holds the output tree's lock.
+    E0409,
 }
 
 impl Code {
@@ -127,6 +137,11 @@ impl Code {
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",
             Code::E0404 => "E0404",
+            Code::E0405 => "E0405",
+            Code::E0406 => "E0406",
+            Code::E0407 => "E0407",
+            Code::E0408 => "E0408",
+            Code::E0409 => "E0409",
         }
     }
 }

@@ -1,113 +1,204 @@
 //! Emit: the only stage that reads or writes the committed output tree.
 //!
-//! `build` writes the tree atomically (every file is staged next to its target,
-//! then renamed), records the manifest, and deletes only stale files the previous
-//! manifest owns. `check` and `diff` compare the tree with disk without writing.
-//! Nothing here knows what the files contain.
+//! `build` switches the tree from old to new with a recoverable protocol: stage every
+//! file (create-new, no-follow), write the journal, rename, delete stale files, write
+//! the manifest last, remove the journal. An interrupted build is finished by the next
+//! one ([`recover`]); `check` and `diff` refuse a tree with a journal. No symlink inside
+//! the output roots is ever followed (`safe_fs`). Nothing here knows what files contain.
 
+mod fault;
+mod journal;
+mod lock;
 mod manifest;
 mod plan;
+mod safe_fs;
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+pub use lock::{Lock, lock};
 pub use manifest::{Manifest, sha256_hex};
 pub use plan::{Change, ChangeKind, Filter, Plan, plan};
 
 use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic};
+use journal::Journal;
+use safe_fs::Refusal;
 
-/// Writes the planned changes under `dir`. On a failure while staging, nothing is changed.
+/// Writes the planned changes under `dir`. A failure before the journal is written
+/// changes nothing (temporary files and the folders created for them are removed); a
+/// failure after it leaves the journal, and the next `build` finishes the switch.
 pub fn write(dir: &Path, plan: &Plan) -> Result<(), Box<Diagnostic>> {
-    let io_error = |path: &str, e: io::Error| {
-        Box::new(
-            Diagnostic::error(Code::E0401, format!("cannot write `{path}`: {e}"))
-                .in_file(path.to_string()),
-        )
+    if plan.is_clean() {
+        return Ok(());
+    }
+    let journal = Journal {
+        pave: env!("CARGO_PKG_VERSION").to_string(),
+        writes: plan
+            .changes
+            .iter()
+            .filter(|c| c.new.is_some())
+            .map(|c| c.path.clone())
+            .collect(),
+        stale: plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Stale)
+            .map(|c| c.path.clone())
+            .collect(),
+        manifest: plan.manifest_path.clone(),
+        manifest_bytes: String::from_utf8_lossy(&plan.manifest_bytes).into_owned(),
     };
-    let writes: Vec<(&str, &[u8])> = plan
+    let mut created = Vec::new();
+    if let Err(r) = prepare(dir, plan, &journal, &mut created) {
+        for path in &journal.writes {
+            safe_fs::unstage(dir, path);
+        }
+        safe_fs::unstage(dir, &journal::path(&plan.roots));
+        safe_fs::remove_created(dir, &created);
+        return Err(Box::new(refusal(r)));
+    }
+    switch(dir, &journal, &plan.roots).map_err(|r| Box::new(interrupted_by(r)))
+}
+
+/// Creates folders, stages every file and commits the journal.
+fn prepare(
+    dir: &Path,
+    plan: &Plan,
+    journal: &Journal,
+    created: &mut Vec<String>,
+) -> Result<(), Refusal> {
+    let journal_path = journal::path(&plan.roots);
+    let folders: BTreeSet<&str> = journal
+        .writes
+        .iter()
+        .chain([&journal_path])
+        .filter_map(|p| p.rsplit_once('/').map(|(folder, _)| folder))
+        .collect();
+    for folder in folders {
+        safe_fs::create_folders(dir, folder, created)?;
+    }
+    let bytes: Vec<(&str, &[u8])> = plan
         .changes
         .iter()
         .filter_map(|c| c.new.as_deref().map(|n| (c.path.as_str(), n)))
-        .chain(std::iter::once((
-            plan.manifest_path.as_str(),
-            plan.manifest_bytes.as_slice(),
-        )))
         .collect();
-    let folders: BTreeSet<PathBuf> = writes
-        .iter()
-        .filter_map(|(p, _)| dir.join(p).parent().map(Path::to_path_buf))
-        .collect();
-    for folder in &folders {
-        fs::create_dir_all(folder).map_err(|e| io_error(&folder.to_string_lossy(), e))?;
-    }
-    // Stage every file next to its target first; only when all are staged are they
-    // renamed into place, so a failure while staging changes nothing.
-    let staged: Vec<Result<Staged, Unstaged>> = writes
+    bytes
         .par_iter()
-        .map(|&(path, bytes)| {
-            let target = dir.join(path);
-            let temp = temp_path(&target);
-            match fs::write(&temp, bytes) {
-                Ok(()) => Ok((temp, target)),
-                Err(e) => Err((temp, path, e)),
-            }
-        })
-        .collect();
-    if staged.iter().any(Result::is_err) {
-        let mut first = None;
-        for result in staged {
-            match result {
-                Ok((temp, _)) => {
-                    let _ = fs::remove_file(temp);
-                }
-                Err((temp, path, e)) => {
-                    let _ = fs::remove_file(temp);
-                    first.get_or_insert((path, e));
-                }
-            }
-        }
-        let (path, e) = first.expect("an error was seen");
-        return Err(io_error(path, e));
-    }
-    staged.par_iter().flatten().try_for_each(|(temp, target)| {
-        fs::rename(temp, target).map_err(|e| io_error(&target.to_string_lossy(), e))
-    })?;
-    for change in plan.changes.iter().filter(|c| c.kind == ChangeKind::Stale) {
-        let target = dir.join(&change.path);
-        match fs::remove_file(&target) {
-            Ok(()) => remove_empty_parents(dir, &target),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error(&change.path, e)),
-        }
-    }
-    Ok(())
+        .map(|&(path, new)| safe_fs::stage(dir, path, new))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Result<Vec<()>, Refusal>>()?;
+    safe_fs::stage(dir, &journal_path, &journal.to_bytes())?;
+    safe_fs::commit(dir, &journal_path).map(drop)
 }
 
-/// A file written next to its target: (temporary path, target path).
-type Staged = (PathBuf, PathBuf);
-
-/// A file that could not be staged: (temporary path, output path, the error).
-type Unstaged<'a> = (PathBuf, &'a str, io::Error);
-
-fn temp_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    target.with_file_name(format!(".{name}.pave-tmp"))
+/// Renames, deletes stale files, writes the manifest, removes the journal. Idempotent,
+/// so it also finishes an interrupted build.
+fn switch(dir: &Path, journal: &Journal, roots: &[String]) -> Result<(), Refusal> {
+    journal
+        .writes
+        .par_iter()
+        .map(|path| safe_fs::commit(dir, path).map(drop))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Result<Vec<()>, Refusal>>()?;
+    for path in &journal.stale {
+        let root = roots
+            .iter()
+            .find(|r| path.starts_with(&format!("{r}/")))
+            .map_or("", String::as_str);
+        safe_fs::delete(dir, path, root)?;
+    }
+    safe_fs::stage(dir, &journal.manifest, journal.manifest_bytes.as_bytes())?;
+    safe_fs::commit(dir, &journal.manifest)?;
+    let journal_path = journal::path(roots);
+    std::fs::remove_file(dir.join(&journal_path)).map_err(|e| Refusal::Io(journal_path, e))
 }
 
-/// Removes folders a pruned file leaves empty, up to (not including) `dir`.
-fn remove_empty_parents(dir: &Path, file: &Path) {
-    let mut current = file.parent();
-    while let Some(folder) = current {
-        if folder == dir || !folder.starts_with(dir) || fs::remove_dir(folder).is_err() {
-            return;
+/// What `build` found and did before planning.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    /// An interrupted build was finished from its journal.
+    pub finished: bool,
+    /// Leftover temporary files removed.
+    pub temps_removed: usize,
+}
+
+/// Finishes an interrupted build from its journal, then removes leftover temporary
+/// files. `build` calls this, under the lock, before it plans anything.
+pub fn recover(dir: &Path, roots: &[String]) -> Result<Recovery, Box<Diagnostic>> {
+    let journal_path = journal::path(roots);
+    let mut recovery = Recovery::default();
+    if let Some(bytes) = safe_fs::read(dir, &journal_path).map_err(|r| Box::new(refusal(r)))? {
+        let journal = Journal::parse(&bytes)
+            .ok_or_else(|| Box::new(bad_journal(&journal_path, "it cannot be read")))?;
+        if let Some(path) = journal.invalid_path(dir, roots) {
+            let why = format!("it names `{path}`, which pave may not touch");
+            return Err(Box::new(bad_journal(&journal_path, &why)));
         }
-        current = folder.parent();
+        switch(dir, &journal, roots).map_err(|r| Box::new(interrupted_by(r)))?;
+        recovery.finished = true;
+    }
+    recovery.temps_removed = safe_fs::sweep_temps(dir, roots).len();
+    Ok(recovery)
+}
+
+/// `check` and `diff`: the diagnostic for a tree an interrupted build left behind.
+pub fn interrupted(dir: &Path, roots: &[String]) -> Option<Diagnostic> {
+    let path = journal::path(roots);
+    journal::exists(dir, roots).then(|| {
+        Diagnostic::error(
+            Code::E0407,
+            format!("a build was interrupted: `{path}` is still there, so the tree is part old, part new"),
+        )
+        .in_file(path)
+        .help("run `pave build`: it finishes the interrupted build first")
+    })
+}
+
+fn bad_journal(path: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0408,
+        format!("`{path}` is not a journal pave can finish: {why}"),
+    )
+    .in_file(path.to_string())
+    .help("restore the output folder from version control, delete the journal, then build again")
+}
+
+/// A failure after the journal was written: the next build finishes the switch.
+fn interrupted_by(r: Refusal) -> Diagnostic {
+    let mut d = refusal(r);
+    d.help = Some(format!(
+        "{}; the build journal is kept, and the next `pave build` finishes this build",
+        d.help.unwrap_or_default()
+    ));
+    d
+}
+
+/// The diagnostic for a path pave will not touch.
+pub(crate) fn refusal(r: Refusal) -> Diagnostic {
+    match r {
+        Refusal::Symlink(path) => Diagnostic::error(
+            Code::E0405,
+            format!("`{path}` is a symlink; pave never follows symlinks in the output tree"),
+        )
+        .in_file(path)
+        .help("replace the symlink with a real folder or file (or delete it), then build again"),
+        Refusal::InTheWay(path) => Diagnostic::error(
+            Code::E0406,
+            format!("`{path}` is in the way: pave needs a file or folder of the other kind there"),
+        )
+        .in_file(path)
+        .help("move or delete it, then build again"),
+        Refusal::Io(path, e) => Diagnostic::error(
+            Code::E0401,
+            format!("cannot read or write `{path}`: {e}"),
+        )
+        .in_file(path)
+        .help(
+            "fix the file system problem (space, permissions, file size limit), then build again",
+        ),
     }
 }

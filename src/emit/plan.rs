@@ -1,11 +1,11 @@
 //! Comparing the in-memory tree with the tree on disk: what `build` would change.
 
-use std::fs;
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use super::manifest::{self, Manifest, sha256_hex};
+use super::{refusal, safe_fs};
 use crate::diag::{Code, Diagnostic};
 use crate::output::{Artifact, OutputTree, Scope};
 
@@ -70,8 +70,11 @@ pub struct Plan {
     pub manifest_path: String,
     pub manifest_bytes: Vec<u8>,
     pub manifest_changed: bool,
-    /// Paths pave will not write: outside the output roots or not owned by pave.
+    /// Paths pave will not write: outside the output roots, not owned by pave, behind a
+    /// symlink or blocked by a folder. One diagnostic per offending path.
     pub refused: Vec<Diagnostic>,
+    /// The output roots; the first is the output folder.
+    pub roots: Vec<String>,
 }
 
 impl Plan {
@@ -80,13 +83,23 @@ impl Plan {
     }
 }
 
-/// Compares `tree` with the files under `dir`, within `filter`.
 /// Compares `tree` with the files under `dir`, within `filter`. The tree is consumed:
 /// its bytes move into the changes instead of being copied.
 pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     let root = tree.roots.first().cloned().unwrap_or_default();
     let manifest_path = format!("{root}/{}", manifest::FILE_NAME);
-    let old_bytes = fs::read(dir.join(&manifest_path)).ok();
+    let refused_plan = |d: Diagnostic, manifest_path: String, roots: Vec<String>| Plan {
+        changes: Vec::new(),
+        manifest_path,
+        manifest_bytes: Vec::new(),
+        manifest_changed: false,
+        refused: vec![d],
+        roots,
+    };
+    let old_bytes = match safe_fs::read(dir, &manifest_path) {
+        Ok(bytes) => bytes,
+        Err(r) => return refused_plan(refusal(r), manifest_path, tree.roots),
+    };
     let parsed = old_bytes.as_deref().map(Manifest::parse);
     if let Some(None) = parsed {
         // Without a readable manifest pave cannot tell its files from anyone else's.
@@ -96,13 +109,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         )
         .in_file(manifest_path.clone())
         .help("restore it from version control, or delete the output folder and build again");
-        return Plan {
-            changes: Vec::new(),
-            manifest_path,
-            manifest_bytes: Vec::new(),
-            manifest_changed: false,
-            refused: vec![corrupt],
-        };
+        return refused_plan(corrupt, manifest_path, tree.roots);
     }
     let old = parsed.flatten().unwrap_or_default();
     let manifest = merged_manifest(&old, &tree, filter);
@@ -129,16 +136,21 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         if !is_safe(path, &roots) {
             continue;
         }
-        if let Ok(disk) = fs::read(dir.join(path)) {
-            changes.push(Change {
+        match safe_fs::read(dir, path) {
+            Ok(Some(disk)) => changes.push(Change {
                 path: path.clone(),
                 kind: ChangeKind::Stale,
                 old: Some(disk),
                 new: None,
-            });
+            }),
+            Ok(None) => {}
+            Err(r) => refused.push(refusal(r)),
         }
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
+    // A symlinked folder blocks every file under it: say so once.
+    let mut seen = std::collections::HashSet::new();
+    refused.retain(|d| seen.insert((d.code, d.message.clone())));
     let manifest_bytes = manifest.to_bytes();
     let manifest_changed = old_bytes.as_deref() != Some(manifest_bytes.as_slice());
     Plan {
@@ -147,6 +159,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         manifest_bytes,
         manifest_changed,
         refused,
+        roots,
     }
 }
 
@@ -160,7 +173,8 @@ fn compare(
     if !is_safe(&artifact.path, roots) {
         return Err(Box::new(outside_roots(&artifact.path)));
     }
-    let Ok(disk) = fs::read(dir.join(&artifact.path)) else {
+    let disk = safe_fs::read(dir, &artifact.path).map_err(|r| Box::new(refusal(r)))?;
+    let Some(disk) = disk else {
         return Ok(Some(Change {
             kind: ChangeKind::Missing,
             old: None,
@@ -168,20 +182,16 @@ fn compare(
             path: artifact.path,
         }));
     };
+    let Some(entry) = old.files.get(&artifact.path) else {
+        return Err(Box::new(unowned(&artifact.path, disk == artifact.bytes)));
+    };
     if disk == artifact.bytes {
         return Ok(None);
     }
-    let kind = match old.files.get(&artifact.path) {
-        Some(entry) if entry.sha256 != sha256_hex(&disk) => ChangeKind::HandEdited,
-        Some(_) => ChangeKind::Changed,
-        None => {
-            return Err(Box::new(Diagnostic::error(
-                Code::E0403,
-                format!("`{}` exists and pave does not own it", artifact.path),
-            )
-            .in_file(artifact.path.clone())
-            .help("pave only overwrites files its manifest lists; move or delete this file, then build again")));
-        }
+    let kind = if entry.sha256 != sha256_hex(&disk) {
+        ChangeKind::HandEdited
+    } else {
+        ChangeKind::Changed
     };
     Ok(Some(Change {
         kind,
@@ -189,6 +199,23 @@ fn compare(
         new: Some(artifact.bytes),
         path: artifact.path,
     }))
+}
+
+/// A file pave would write exists and its manifest does not list it. Even when its
+/// bytes are what pave would write, adopting it silently would let a later build
+/// delete a file someone else put there.
+fn unowned(path: &str, identical: bool) -> Diagnostic {
+    let help = if identical {
+        "it is identical to what pave would write, but pave does not adopt files it did not write; delete it so pave can own it, then build again"
+    } else {
+        "pave only overwrites files its manifest lists; move or delete this file, then build again"
+    };
+    Diagnostic::error(
+        Code::E0403,
+        format!("`{path}` exists and pave does not own it"),
+    )
+    .in_file(path.to_string())
+    .help(help)
 }
 
 /// The manifest after a build: entries outside the filter are kept as they were.
@@ -206,7 +233,7 @@ fn merged_manifest(old: &Manifest, tree: &OutputTree, filter: &Filter) -> Manife
 }
 
 /// A relative `/`-separated path inside one of the output roots, with no `.` or `..`.
-fn is_safe(path: &str, roots: &[String]) -> bool {
+pub(super) fn is_safe(path: &str, roots: &[String]) -> bool {
     let segments_ok = !path.starts_with('/')
         && !path.contains('\\')
         && path

@@ -1,0 +1,76 @@
+//! `<output>/.pave-journal`: what a build is switching, so an interrupted build can be
+//! finished by the next one.
+//!
+//! The journal is written (staged, then renamed, so it is whole or absent) after every
+//! file is staged and before the first rename. It lists the files to rename into
+//! place, the stale files to delete and the new manifest's bytes. Replaying it is
+//! idempotent: a file already renamed has no staged copy, a deleted file is missing.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::manifest::{self, Manifest};
+use super::safe_fs::{self, Probe};
+
+pub const FILE_NAME: &str = ".pave-journal";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Journal {
+    pub pave: String,
+    /// Files staged as `.<name>.pave-tmp`, renamed over `<name>` by the switch.
+    pub writes: Vec<String>,
+    /// Files the old manifest owns and the new one drops, deleted before the manifest.
+    pub stale: Vec<String>,
+    pub manifest: String,
+    /// The new manifest, written last.
+    pub manifest_bytes: String,
+}
+
+/// `<output>/.pave-journal` for the roots of a tree (the first root is the output folder).
+pub fn path(roots: &[String]) -> String {
+    let root = roots.first().map_or("generated", String::as_str);
+    format!("{root}/{FILE_NAME}")
+}
+
+impl Journal {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text.into_bytes()
+    }
+
+    pub fn parse(bytes: &[u8]) -> Option<Journal> {
+        serde_json::from_slice(bytes).ok()
+    }
+
+    /// The first path the journal may not touch: outside the roots, a manifest that is
+    /// not the output's, or a stale file the manifest on disk does not own.
+    pub fn invalid_path(&self, dir: &Path, roots: &[String]) -> Option<String> {
+        let root = roots.first().map_or("generated", String::as_str);
+        let expected = format!("{root}/{}", manifest::FILE_NAME);
+        if self.manifest != expected {
+            return Some(self.manifest.clone());
+        }
+        let owned = match safe_fs::read(dir, &expected) {
+            Ok(Some(bytes)) => Manifest::parse(&bytes).unwrap_or_default(),
+            _ => Manifest::default(),
+        };
+        let outside = |p: &&String| !super::plan::is_safe(p, roots);
+        self.writes
+            .iter()
+            .find(outside)
+            .or_else(|| self.stale.iter().find(outside))
+            .or_else(|| self.stale.iter().find(|p| !owned.files.contains_key(*p)))
+            .cloned()
+    }
+}
+
+/// Whether a journal (or anything in its place) is in the tree.
+pub fn exists(dir: &Path, roots: &[String]) -> bool {
+    !matches!(probe(dir, roots), Probe::Missing)
+}
+
+fn probe(dir: &Path, roots: &[String]) -> Probe {
+    safe_fs::probe(dir, &path(roots)).unwrap_or(Probe::File)
+}

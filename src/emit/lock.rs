@@ -1,0 +1,60 @@
+//! The output tree's lock: one `build` at a time, and no `check` or `diff` while a
+//! build is switching files.
+//!
+//! The lock is an advisory `flock` on the tree folder itself (the repository root, or
+//! `--tree`), so no lock file ever appears in the output tree or in `git status`.
+
+use std::fs::{File, TryLockError};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::diag::{Code, Diagnostic};
+
+/// How long a second run waits for the first before it gives up.
+const WAIT: Duration = Duration::from_secs(5);
+
+/// Held for as long as the value lives; the kernel drops it when the process ends.
+pub struct Lock {
+    _folder: Option<File>,
+}
+
+/// Takes the lock on `dir`: exclusive for `build`, shared for `check` and `diff`.
+pub fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Box<Diagnostic>> {
+    let Ok(folder) = File::open(dir) else {
+        // A tree folder that does not exist yet has nothing to protect; build creates it.
+        return Ok(Lock { _folder: None });
+    };
+    let start = Instant::now();
+    loop {
+        let attempt = if exclusive {
+            folder.try_lock()
+        } else {
+            folder.try_lock_shared()
+        };
+        match attempt {
+            Ok(()) => {
+                return Ok(Lock {
+                    _folder: Some(folder),
+                });
+            }
+            Err(TryLockError::WouldBlock) if start.elapsed() < WAIT => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(TryLockError::WouldBlock) => return Err(Box::new(busy(dir))),
+            // A file system without locks: run unlocked rather than not at all.
+            Err(TryLockError::Error(_)) => return Ok(Lock { _folder: None }),
+        }
+    }
+}
+
+fn busy(dir: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0409,
+        format!(
+            "another pave build is writing the output tree in `{}` (waited {} s)",
+            dir.display(),
+            WAIT.as_secs()
+        ),
+    )
+    .help("wait for the other build to finish, then run this command again")
+}
