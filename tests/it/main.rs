@@ -8,6 +8,7 @@ mod golden;
 mod helm;
 mod policies;
 mod validators;
+mod write_safety;
 
 use std::collections::BTreeMap;
 use std::fs;
