@@ -186,12 +186,16 @@ pub(crate) fn refusal(r: Refusal) -> Diagnostic {
         )
         .in_file(path)
         .help("replace the symlink with a real folder or file (or delete it), then build again"),
-        Refusal::InTheWay(path) => Diagnostic::error(
-            Code::E0406,
-            format!("`{path}` is in the way: pave needs a file or folder of the other kind there"),
-        )
-        .in_file(path)
-        .help("move or delete it, then build again"),
+        Refusal::InTheWay(path, folder) => {
+            let what = if folder {
+                "a folder where pave writes a file"
+            } else {
+                "a file where pave needs a folder"
+            };
+            Diagnostic::error(Code::E0406, format!("`{path}` is {what}"))
+                .in_file(path)
+                .help("move or delete it, then build again")
+        }
         Refusal::Io(path, e) => Diagnostic::error(
             Code::E0401,
             format!("cannot read or write `{path}`: {e}"),

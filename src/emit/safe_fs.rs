@@ -18,8 +18,8 @@ use super::fault;
 pub enum Refusal {
     /// This path (the file or one of its folders) is a symlink.
     Symlink(String),
-    /// A folder is where a file should be, or a file is where a folder should be.
-    InTheWay(String),
+    /// A folder is where a file should be (`true`), or a file where a folder should be.
+    InTheWay(String, bool),
     /// The operating system refused.
     Io(String, io::Error),
 }
@@ -74,8 +74,8 @@ pub fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
     match probe(dir, rel).map_err(io_err)? {
         Probe::Missing => Ok(None),
         Probe::Symlink(link) => Err(Refusal::Symlink(link)),
-        Probe::Folder => Err(Refusal::InTheWay(rel.to_string())),
-        Probe::NotFolder(file) => Err(Refusal::InTheWay(file)),
+        Probe::Folder => Err(Refusal::InTheWay(rel.to_string(), true)),
+        Probe::NotFolder(file) => Err(Refusal::InTheWay(file, false)),
         Probe::File => {
             // O_NOFOLLOW closes the window between the probe and the open.
             let mut file = OpenOptions::new()
@@ -106,7 +106,7 @@ pub fn create_folders(dir: &Path, rel: &str, created: &mut Vec<String>) -> Resul
         match fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => return Err(Refusal::Symlink(prefix)),
             Ok(m) if m.is_dir() => continue,
-            Ok(_) => return Err(Refusal::InTheWay(prefix)),
+            Ok(_) => return Err(Refusal::InTheWay(prefix, false)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 fs::create_dir(&path).map_err(|e| Refusal::Io(prefix.clone(), e))?;
                 created.push(prefix.clone());
@@ -148,7 +148,7 @@ pub fn stage(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             let meta = fs::symlink_metadata(&path).map_err(io_err)?;
             if meta.is_dir() {
-                return Err(Refusal::InTheWay(temp));
+                return Err(Refusal::InTheWay(temp, true));
             }
             fs::remove_file(&path).map_err(io_err)?;
             create_new(&path).map_err(io_err)?
@@ -187,14 +187,14 @@ pub fn commit(dir: &Path, rel: &str) -> Result<bool, Refusal> {
         Probe::Missing => return Ok(false),
         Probe::File => {}
         Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::Folder => return Err(Refusal::InTheWay(temp)),
-        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file)),
+        Probe::Folder => return Err(Refusal::InTheWay(temp, true)),
+        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
     }
     match probe(dir, rel).map_err(io_err)? {
         Probe::Missing | Probe::File => {}
         Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::Folder => return Err(Refusal::InTheWay(rel.to_string())),
-        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file)),
+        Probe::Folder => return Err(Refusal::InTheWay(rel.to_string(), true)),
+        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
     }
     fault::check("rename", rel).map_err(io_err)?;
     fs::rename(dir.join(&temp), dir.join(rel)).map_err(io_err)?;
@@ -209,7 +209,7 @@ pub fn delete(dir: &Path, rel: &str, root: &str) -> Result<(), Refusal> {
         Probe::Missing => return Ok(()),
         Probe::File => {}
         Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::Folder => return Err(Refusal::InTheWay(rel.to_string())),
+        Probe::Folder => return Err(Refusal::InTheWay(rel.to_string(), true)),
         Probe::NotFolder(_) => return Ok(()),
     }
     fault::check("delete", rel).map_err(io_err)?;

@@ -214,12 +214,57 @@ fn a_folder_where_a_file_goes_is_refused_before_anything_is_written() {
     fs::remove_file(s.repo.join(file)).unwrap();
     fs::create_dir_all(s.repo.join(file).join("inside")).unwrap();
     let before = snapshot(&s.repo);
-    let out = s.run(&["build"]);
+    let out = s.run(&["build", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("error[E0406]"), "{}", stderr(&out));
-    assert!(stderr(&out).contains(file));
+    assert!(
+        stderr(&out).contains("\"code\": \"E0406\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains(&format!("`{file}` is a folder where pave writes a file")),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(before, snapshot(&s.repo));
     assert!(leftovers(&s.repo).is_empty(), "{:?}", leftovers(&s.repo));
+}
+
+#[test]
+fn a_journal_naming_files_pave_may_not_touch_is_refused() {
+    let s = Scratch::built();
+    fs::write(s.repo.join("services/.keep"), "mine\n").unwrap();
+    let journal = |writes: &str, stale: &str| {
+        serde_json::json!({
+            "pave": "0.1.0",
+            "writes": [writes],
+            "stale": [stale],
+            "manifest": "generated/.pave-manifest.json",
+            "manifest_bytes": "{}",
+        })
+    };
+    let cases = [
+        journal(
+            "generated/../../outside/far/victim.yaml",
+            "generated/helm/dev/api.values.yaml",
+        ),
+        journal("generated/helm/dev/api.values.yaml", "services/.keep"),
+        journal(
+            "generated/helm/dev/api.values.yaml",
+            "generated/unowned.yaml",
+        ),
+    ];
+    fs::write(s.repo.join("generated/unowned.yaml"), "theirs\n").unwrap();
+    for case in cases {
+        let path = s.repo.join("generated/.pave-journal");
+        fs::write(&path, serde_json::to_vec(&case).unwrap()).unwrap();
+        let (outside, repo) = (snapshot(&s.outside), snapshot(&s.repo));
+        let out = s.run(&["build"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("error[E0408]"), "{}", stderr(&out));
+        assert_eq!(outside, snapshot(&s.outside));
+        assert_eq!(repo, snapshot(&s.repo));
+    }
 }
 
 /// Runs `pave build` with a fault injected (debug builds only).
