@@ -143,7 +143,8 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
                 old: Some(disk),
                 new: None,
             }),
-            Ok(None) => {}
+            // A file where a folder of the stale path was: the stale file is gone already.
+            Ok(None) | Err(safe_fs::Refusal::InTheWay(_, false)) => {}
             Err(r) => refused.push(refusal(r)),
         }
     }
