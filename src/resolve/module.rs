@@ -344,7 +344,13 @@ fn evaluate(
                         result.is_undefined(),
                     ));
                 }
-                serde_json::to_value(&result).map_err(|e| TemplateError::Other(e.to_string()))
+                let value = serde_json::to_value(&result)
+                    .map_err(|e| TemplateError::Other(e.to_string()))?;
+                // The same output bound as a rendered template (`'x' * 100000000`).
+                if value.to_string().len() > template_budget::MAX_OUTPUT {
+                    return Err(TemplateError::Exceeded(Exceeded::Output));
+                }
+                Ok(value)
             } else {
                 template_budget::render_str(jinja, s, ctx)
                     .map(Value::String)
@@ -450,5 +456,55 @@ fn input_error(
         )
         .primary(span_of(&at), e.masked().to_string())
         .secondary(module.type_span, "the module is defined here"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(template: &str) -> Result<Value, TemplateError> {
+        let ctx = minijinja::context! { inputs => mj(json!({ "size": "small", "storage": 20 })) };
+        evaluate(&template_budget::environment(), &json!(template), &ctx)
+    }
+
+    #[test]
+    fn a_whole_value_expression_keeps_its_type() {
+        assert_eq!(eval("{{ inputs.storage }}").unwrap(), json!(20));
+        assert_eq!(eval("{{ [inputs.size] }}").unwrap(), json!(["small"]));
+        assert_eq!(eval("x{{ inputs.size }}").unwrap(), json!("xsmall"));
+    }
+
+    #[test]
+    fn a_whole_value_typo_is_an_error_not_null() {
+        assert!(matches!(
+            eval("{{ inputs.sise }}"),
+            Err(TemplateError::Undefined(_, true))
+        ));
+        assert!(matches!(
+            eval("{{ {'a': inputs.sise} }}"),
+            Err(TemplateError::Undefined(_, false))
+        ));
+        assert!(matches!(
+            eval("x{{ inputs.sise }}"),
+            Err(TemplateError::Other(_))
+        ));
+    }
+
+    #[test]
+    fn whole_values_and_templates_share_the_bounds() {
+        let huge = "{{ 'x' * 2000000 }}";
+        assert!(matches!(
+            eval(huge),
+            Err(TemplateError::Exceeded(Exceeded::Output))
+        ));
+        assert!(matches!(
+            eval(&format!("a{huge}")),
+            Err(TemplateError::Exceeded(Exceeded::Output))
+        ));
+        assert!(matches!(
+            eval("{{ range(20000) | list }}"),
+            Err(TemplateError::Exceeded(Exceeded::Range))
+        ));
     }
 }
