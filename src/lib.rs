@@ -23,6 +23,7 @@ pub mod render;
 pub mod resolve;
 pub mod schema;
 pub mod source;
+pub mod template_budget;
 pub mod yaml_writer;
 
 use std::path::Path;

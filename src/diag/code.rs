@@ -46,6 +46,11 @@ pub enum Code {
     E0307,
     /// `policies.rules` names an unknown policy or environment.
     E0308,
+    /// A policy's expression or template exceeded an evaluation bound (fuel, recursion,
+    /// output length, range size).
+    E0309,
+    /// `policies.rules` turns off or lowers a policy that cannot be waived.
+    E0310,
     /// An unknown `${...}` placeholder.
     E0501,
     /// An unknown size class.
@@ -76,6 +81,9 @@ pub enum Code {
     E0514,
     /// The SLO burn-rate window table is invalid.
     E0515,
+    /// A module template exceeded an evaluation bound (fuel, recursion, output length,
+    /// range size).
+    E0530,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -118,6 +126,8 @@ impl Code {
             Code::E0306 => "E0306",
             Code::E0307 => "E0307",
             Code::E0308 => "E0308",
+            Code::E0309 => "E0309",
+            Code::E0310 => "E0310",
             Code::E0501 => "E0501",
             Code::E0502 => "E0502",
             Code::E0503 => "E0503",
@@ -133,6 +143,7 @@ impl Code {
             Code::E0513 => "E0513",
             Code::E0514 => "E0514",
             Code::E0515 => "E0515",
+            Code::E0530 => "E0530",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

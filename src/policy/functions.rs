@@ -4,8 +4,6 @@
 //! output), so these functions read them defensively: a missing field is a finding,
 //! never an evaluation error.
 
-use std::collections::BTreeMap;
-
 use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
@@ -110,6 +108,9 @@ pub fn register(env: &mut Environment<'_>) {
         "registry_allowed",
         |image: String, registries: Vec<String>| registry_allowed(&image, &registries),
     );
+    env.add_function("plaintext_secrets", |service: Value| {
+        plaintext_secrets(&service)
+    });
     env.add_function(
         "secret_like_env",
         |env: Value| -> Result<Vec<String>, Error> {
@@ -129,13 +130,42 @@ pub fn register(env: &mut Environment<'_>) {
                         .map(str::to_string)
                         .unwrap_or_else(|| value.to_string()),
                 );
-                if looks_secret(&k, &v) {
+                if super::secrets::env_var(&k, &v) {
                     names.push(k);
                 }
             }
             Ok(names)
         },
     );
+}
+
+/// The fields of a service (`env.DB_PASS`, `args.2`) that hold a plaintext secret.
+fn plaintext_secrets(service: &Value) -> Result<Vec<String>, Error> {
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let mut found = Vec::new();
+    let env = get(service, "env");
+    if env.kind() == ValueKind::Map {
+        for key in env.try_iter()? {
+            let name = key.to_string();
+            if super::secrets::env_var(&name, &text(&env.get_item(&key)?)) {
+                found.push(format!("env.{name}"));
+            }
+        }
+    }
+    for list in ["command", "args"] {
+        let items = get(service, list);
+        if items.kind() != ValueKind::Seq {
+            continue;
+        }
+        let items: Vec<String> = items.try_iter()?.map(|v| text(&v)).collect();
+        let hits = super::secrets::arguments(&items);
+        found.extend(hits.into_iter().map(|i| format!("{list}.{i}")));
+    }
+    Ok(found)
 }
 
 /// The value at a `.`-separated path, or undefined.
@@ -444,57 +474,6 @@ pub fn registry_allowed(image: &str, registries: &[String]) -> bool {
     })
 }
 
-/// Secret-looking names (`*_PASSWORD`, `*_TOKEN`, ...) or values (private keys,
-/// long high-entropy strings).
-pub fn looks_secret(name: &str, value: &str) -> bool {
-    const NAMES: [&str; 9] = [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "CREDENTIALS",
-        "ACCESS_KEY",
-    ];
-    let upper = name.to_ascii_uppercase();
-    let secret_name = NAMES
-        .iter()
-        .any(|n| upper == *n || upper.ends_with(&format!("_{n}")));
-    let private_key = value.contains("-----BEGIN") && value.contains("PRIVATE KEY");
-    secret_name || private_key || high_entropy(value)
-}
-
-/// A token of 24+ characters from a base64/hex alphabet with at least 4.0 bits of
-/// Shannon entropy per character: how generated credentials look, unlike words or URLs.
-fn high_entropy(value: &str) -> bool {
-    let token_chars = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-'));
-    if value.len() < 24 || !token_chars {
-        return false;
-    }
-    let mut counts: BTreeMap<char, usize> = BTreeMap::new();
-    for c in value.chars() {
-        *counts.entry(c).or_default() += 1;
-    }
-    let n = value.len() as f64;
-    let entropy: f64 = counts
-        .values()
-        .map(|&k| {
-            let p = k as f64 / n;
-            -p * p.log2()
-        })
-        .sum();
-    let classes = [
-        value.chars().any(|c| c.is_ascii_lowercase()),
-        value.chars().any(|c| c.is_ascii_uppercase()),
-        value.chars().any(|c| c.is_ascii_digit()),
-    ];
-    entropy >= 4.0 && classes.iter().filter(|x| **x).count() >= 2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,24 +494,6 @@ mod tests {
         assert!(registry_allowed("ghcr.io/acme/api:1", &allowed));
         assert!(!registry_allowed("ghcr.io/acme-evil/api:1", &allowed));
         assert!(!registry_allowed("docker.io/acme/api:1", &allowed));
-    }
-
-    #[test]
-    fn secret_detection() {
-        assert!(looks_secret("DB_PASSWORD", "x"));
-        assert!(looks_secret("GITHUB_TOKEN", "x"));
-        assert!(looks_secret("X", "-----BEGIN RSA PRIVATE KEY-----\nabc"));
-        assert!(looks_secret("X", "AKfj38Hd92kLs0qPzX7vB4nM1wQe"));
-        assert!(!looks_secret("LOG_LEVEL", "info"));
-        assert!(!looks_secret(
-            "ORDERS_URL",
-            "http://orders.orders.svc.cluster.local:8080"
-        ));
-        assert!(!looks_secret("TOKENIZER", "words"));
-        assert!(!looks_secret(
-            "CACHE_KEY_PREFIX",
-            "checkout-service-cache-v2"
-        ));
     }
 
     #[test]

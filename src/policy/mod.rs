@@ -13,11 +13,12 @@ pub mod date;
 mod functions;
 mod pack;
 mod references;
+mod secrets;
 
 use std::collections::{BTreeMap, HashMap};
 
 use minijinja::value::{Value, ValueKind};
-use minijinja::{Environment, Expression, Template, UndefinedBehavior};
+use minijinja::{Environment, Expression, Template};
 use rayon::prelude::*;
 
 pub use date::Date;
@@ -28,6 +29,7 @@ use crate::load::Inputs;
 use crate::render::RenderedObject;
 use crate::resolve::{Layer, Model, ResolvedService};
 use crate::source::{SourceMap, Span};
+use crate::template_budget::{self, Exceeded, Failure};
 
 /// A serde value as a minijinja value.
 fn mj<T: serde::Serialize>(value: T) -> Value {
@@ -82,8 +84,9 @@ pub fn check(
     service_names.sort();
     service_names.dedup();
     let (set, mut diags) = collect(inputs, &env_names, &service_names);
-    let mut jinja = Environment::new();
-    jinja.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Strict undefined names, and fuel, recursion and output bounds: a policy pack
+    // in `policies/` is input like any other and must not hang `lint`.
+    let mut jinja = template_budget::environment();
     functions::register(&mut jinja);
     let mut compiled = Vec::new();
     for p in &set.policies {
@@ -187,6 +190,28 @@ fn expression_error(
     Diagnostic::error(Code::E0302, format!("policy `{}`: {what}: {detail}", p.id))
         .primary(span, "here")
         .help("expressions are minijinja; names are `service`, `env`, `platform`, and for scope kubernetes `object` and `objects`")
+}
+
+/// A policy's expression or template stopped at an evaluation bound.
+fn budget_error(p: &pack::PolicyDef, s: &pack::Source, bound: Exceeded) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0309,
+        format!(
+            "policy `{}`: evaluation stopped: {}",
+            p.id,
+            bound.describe()
+        ),
+    )
+    .primary(s.span, "evaluation stopped here")
+    .help(bound.help())
+}
+
+/// An evaluation error as a diagnostic: a bound (E0309) or an invalid expression (E0302).
+fn failure(p: &pack::PolicyDef, s: &pack::Source, f: Failure, sources: &SourceMap) -> Diagnostic {
+    match f {
+        Failure::Exceeded(bound) => budget_error(p, s, bound),
+        Failure::Error(e) => expression_error(p, s, &e, sources, "evaluation failed"),
+    }
 }
 
 struct Run<'a, 'env, 'src> {
@@ -326,7 +351,7 @@ impl Run<'_, '_, '_> {
         let holds = |e: &Expression, s: &pack::Source| -> Result<bool, Diagnostic> {
             let value = e
                 .eval(ctx)
-                .map_err(|err| expression_error(p, s, &err, self.sources, "evaluation failed"))?;
+                .map_err(|err| failure(p, s, Failure::from(err), self.sources))?;
             match value.kind() {
                 ValueKind::Bool => Ok(value.is_true()),
                 kind => Err(Diagnostic::error(Code::E0302, format!("policy `{}`: the expression must evaluate to a boolean, not {kind}", p.id))
@@ -358,22 +383,58 @@ impl Run<'_, '_, '_> {
         if passed {
             return;
         }
-        let render = |t: &Option<Template>, fallback: String| match t {
-            Some(t) => t.render(ctx).unwrap_or(fallback),
-            None => fallback,
-        };
-        let message = render(&c.message, p.description.clone());
-        let field = render(&c.field, String::new());
-        out.0.push(Finding {
-            policy: i,
-            level,
-            env: env.to_string(),
-            service: service.map(str::to_string),
-            message,
-            field: (!field.is_empty())
-                .then(|| format!("/{}", field.trim_end_matches('.').replace('.', "/"))),
-            file: file.map(str::to_string),
-        });
+        // A field template may name several fields, one per line: each is its own
+        // finding (one diagnostic at each value), and the message sees it as `field`.
+        let fields = self.render_or(p, &c.field, &p.field, ctx, String::new(), &mut out.1);
+        let mut fields: Vec<&str> = fields
+            .lines()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .collect();
+        if fields.is_empty() {
+            fields.push("");
+        }
+        for field in fields {
+            let ctx = minijinja::context! { field => field, ..ctx.clone() };
+            let message = self.render_or(
+                p,
+                &c.message,
+                &p.message,
+                &ctx,
+                p.description.clone(),
+                &mut out.1,
+            );
+            out.0.push(Finding {
+                policy: i,
+                level,
+                env: env.to_string(),
+                service: service.map(str::to_string),
+                message,
+                field: (!field.is_empty())
+                    .then(|| format!("/{}", field.trim_end_matches('.').replace('.', "/"))),
+                file: file.map(str::to_string),
+            });
+        }
+    }
+
+    /// Renders a message or field. One that cannot be rendered is an error in the
+    /// policy; the finding itself still stands, with `fallback`.
+    fn render_or(
+        &self,
+        p: &pack::PolicyDef,
+        template: &Option<Template>,
+        source: &Option<pack::Source>,
+        ctx: &Value,
+        fallback: String,
+        errors: &mut Vec<Diagnostic>,
+    ) -> String {
+        match (template, source) {
+            (Some(t), Some(s)) => template_budget::render(t, ctx).unwrap_or_else(|f| {
+                errors.push(failure(p, s, f, self.sources));
+                fallback
+            }),
+            _ => fallback,
+        }
     }
 }
 

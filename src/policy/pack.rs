@@ -355,8 +355,52 @@ fn read_overrides(
             }
             _ => None,
         };
+        let parsed = parsed.filter(|o| match set.policies.iter().find(|p| &p.id == id) {
+            Some(p) if !p.waivable => refuse_lowering(platform, p, &at, o, diags),
+            _ => true,
+        });
         set.overrides.extend(parsed.map(|o| (id.clone(), o)));
     }
+}
+
+/// A severity below a non-waivable policy's own is a waiver in disguise: each such
+/// level is an error at its value, and the override is not applied.
+fn refuse_lowering(
+    platform: &Document,
+    p: &PolicyDef,
+    at: &str,
+    o: &Override,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let lowered: Vec<(String, Level)> = match o {
+        Override::All(level) => vec![(at.to_string(), *level)],
+        Override::PerEnv(levels) => levels
+            .iter()
+            .map(|(env, level)| (pointer_push(at, env), *level))
+            .collect(),
+    }
+    .into_iter()
+    .filter(|(_, level)| *level < p.default_level)
+    .collect();
+    for (pointer, level) in &lowered {
+        diags.push(
+            Diagnostic::error(
+                Code::E0310,
+                format!(
+                    "policy `{}` cannot be waived, so its severity cannot be lowered to `{}`",
+                    p.id,
+                    level.as_str()
+                ),
+            )
+            .primary(platform.span(pointer), "lowers a policy that cannot be waived")
+            .secondary(p.id_span, "declared `waivable: false` here")
+            .help(format!(
+                "remove this rule and fix what the policy finds; its severity stays `{}` (raising a severity is allowed)",
+                p.default_level.as_str()
+            )),
+        );
+    }
+    lowered.is_empty()
 }
 
 /// Exceptions naming unknown or non-waivable policies, unknown services or

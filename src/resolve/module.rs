@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use jsonschema::Validator;
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::Environment;
 use serde_json::{Map, Value, json};
 
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::load::{Document, Inputs, pointer_push};
 use crate::schema::{self, Kind};
 use crate::source::Span;
+use crate::template_budget::{self, Exceeded, Failure};
 
 /// A checked module.
 pub struct ModuleDef {
@@ -233,8 +234,8 @@ pub fn resolve_need(
     let mut inputs = module.defaults.clone();
     inputs.extend(given);
     let inputs = Value::Object(inputs);
-    let mut jinja = Environment::new();
-    jinja.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Fuel, recursion and output bounds: a module file is input like any other.
+    let jinja = template_budget::environment();
     let context = minijinja::context! {
         service => mj(&ctx.service),
         env => mj(&ctx.env),
@@ -248,19 +249,26 @@ pub fn resolve_need(
             Ok(v) => {
                 arguments.insert(name.clone(), v);
             }
-            Err(message) => errors.push(template_error(module, name, &message, *span)),
+            Err(failure) => errors.push(template_error(module, name, failure, *span)),
         }
     }
     let mut outputs = IndexMap::new();
     let mut secrets = Vec::new();
     for (name, def) in &module.outputs {
         match def {
-            OutputDef::Value(template, span) => match jinja.render_str(template, &context) {
-                Ok(v) => {
-                    outputs.insert(name.clone(), NeedOutput::Value(v));
+            OutputDef::Value(template, span) => {
+                match template_budget::render_str(&jinja, template, &context) {
+                    Ok(v) => {
+                        outputs.insert(name.clone(), NeedOutput::Value(v));
+                    }
+                    Err(failure) => errors.push(template_error(
+                        module,
+                        name,
+                        TemplateError::from(failure),
+                        *span,
+                    )),
                 }
-                Err(e) => errors.push(template_error(module, name, &e.to_string(), *span)),
-            },
+            }
             OutputDef::Secret { key, from } => {
                 outputs.insert(name.clone(), NeedOutput::Secret(key.clone()));
                 if !secrets.iter().any(|(k, _)| k == key) {
@@ -285,9 +293,40 @@ pub fn resolve_need(
     })
 }
 
+/// Why a module template could not be evaluated.
+#[derive(Debug)]
+enum TemplateError {
+    /// A fuel, recursion or output bound.
+    Exceeded(Exceeded),
+    /// A whole-value expression (`"{{ inputs.sise }}"`) that names nothing (true), or
+    /// whose value holds such a name (`"{{ [inputs.sise] }}"`).
+    Undefined(String, bool),
+    /// Any other minijinja error.
+    Other(String),
+}
+
+impl From<Failure> for TemplateError {
+    fn from(f: Failure) -> TemplateError {
+        match f {
+            Failure::Exceeded(bound) => TemplateError::Exceeded(bound),
+            Failure::Error(e) => TemplateError::Other(e.to_string()),
+        }
+    }
+}
+
+impl From<minijinja::Error> for TemplateError {
+    fn from(e: minijinja::Error) -> TemplateError {
+        TemplateError::from(Failure::from(e))
+    }
+}
+
 /// A string that is exactly one `{{ expression }}` keeps the expression's type; other
 /// strings are templates; maps and lists are evaluated item by item.
-fn evaluate(jinja: &Environment, value: &Value, ctx: &minijinja::Value) -> Result<Value, String> {
+fn evaluate(
+    jinja: &Environment,
+    value: &Value,
+    ctx: &minijinja::Value,
+) -> Result<Value, TemplateError> {
     match value {
         Value::String(s) => {
             let trimmed = s.trim();
@@ -295,16 +334,27 @@ fn evaluate(jinja: &Environment, value: &Value, ctx: &minijinja::Value) -> Resul
                 && trimmed.ends_with("}}")
                 && trimmed.matches("{{").count() == 1;
             if single {
-                let expr = jinja
-                    .compile_expression(&trimmed[2..trimmed.len() - 2])
-                    .map_err(|e| e.to_string())?;
-                let result = expr.eval(ctx).map_err(|e| e.to_string())?;
-                serde_json::to_value(&result).map_err(|e| e.to_string())
+                let source = trimmed[2..trimmed.len() - 2].trim();
+                let result = jinja.compile_expression(source)?.eval(ctx)?;
+                // Strict undefined stops printing and iterating an undefined value, not
+                // returning one: a typo would otherwise become `null`.
+                if contains_undefined(&result) {
+                    return Err(TemplateError::Undefined(
+                        source.to_string(),
+                        result.is_undefined(),
+                    ));
+                }
+                let value = serde_json::to_value(&result)
+                    .map_err(|e| TemplateError::Other(e.to_string()))?;
+                // The same output bound as a rendered template (`'x' * 100000000`).
+                if value.to_string().len() > template_budget::MAX_OUTPUT {
+                    return Err(TemplateError::Exceeded(Exceeded::Output));
+                }
+                Ok(value)
             } else {
-                jinja
-                    .render_str(s, ctx)
+                template_budget::render_str(jinja, s, ctx)
                     .map(Value::String)
-                    .map_err(|e| e.to_string())
+                    .map_err(TemplateError::from)
             }
         }
         Value::Array(items) => items
@@ -321,16 +371,51 @@ fn evaluate(jinja: &Environment, value: &Value, ctx: &minijinja::Value) -> Resul
     }
 }
 
-fn template_error(module: &ModuleDef, name: &str, message: &str, span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0513,
-        format!(
-            "module `{}`: `{name}` cannot be evaluated: {message}",
-            module.kind
-        ),
-    )
-    .primary(span, "in this template")
-    .help("module templates see `service`, `need`, `inputs`, `env` and `platform`")
+/// Whether a value is undefined or holds an undefined item (`[inputs.sise]`).
+fn contains_undefined(v: &minijinja::Value) -> bool {
+    use minijinja::value::ValueKind;
+    match v.kind() {
+        ValueKind::Undefined => true,
+        ValueKind::Seq | ValueKind::Map => v.try_iter().is_ok_and(|items| {
+            items.into_iter().any(|k| {
+                contains_undefined(&k)
+                    || (v.kind() == ValueKind::Map
+                        && v.get_item(&k).is_ok_and(|item| contains_undefined(&item)))
+            })
+        }),
+        _ => false,
+    }
+}
+
+fn template_error(module: &ModuleDef, name: &str, error: TemplateError, span: Span) -> Diagnostic {
+    let what = format!("module `{}`: `{name}`", module.kind);
+    let names = "module templates see `service`, `need`, `inputs`, `env` and `platform`";
+    match error {
+        TemplateError::Exceeded(bound) => Diagnostic::error(
+            Code::E0530,
+            format!("{what}: template stopped: {}", bound.describe()),
+        )
+        .primary(span, "evaluation stopped here")
+        .help(bound.help()),
+        TemplateError::Undefined(expr, whole) => Diagnostic::error(
+            Code::E0513,
+            match whole {
+                true => format!("{what} cannot be evaluated: `{expr}` is undefined"),
+                false => format!("{what} cannot be evaluated: `{expr}` holds an undefined value"),
+            },
+        )
+        .primary(span, "names nothing")
+        .help(match module.input_names.is_empty() {
+            true => format!("{names}; this module takes no inputs"),
+            false => format!("{names}; its inputs are: {}", module.input_names.join(", ")),
+        }),
+        TemplateError::Other(message) => Diagnostic::error(
+            Code::E0513,
+            format!("{what} cannot be evaluated: {message}"),
+        )
+        .primary(span, "in this template")
+        .help(names),
+    }
 }
 
 fn input_error(
@@ -371,5 +456,55 @@ fn input_error(
         )
         .primary(span_of(&at), e.masked().to_string())
         .secondary(module.type_span, "the module is defined here"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(template: &str) -> Result<Value, TemplateError> {
+        let ctx = minijinja::context! { inputs => mj(json!({ "size": "small", "storage": 20 })) };
+        evaluate(&template_budget::environment(), &json!(template), &ctx)
+    }
+
+    #[test]
+    fn a_whole_value_expression_keeps_its_type() {
+        assert_eq!(eval("{{ inputs.storage }}").unwrap(), json!(20));
+        assert_eq!(eval("{{ [inputs.size] }}").unwrap(), json!(["small"]));
+        assert_eq!(eval("x{{ inputs.size }}").unwrap(), json!("xsmall"));
+    }
+
+    #[test]
+    fn a_whole_value_typo_is_an_error_not_null() {
+        assert!(matches!(
+            eval("{{ inputs.sise }}"),
+            Err(TemplateError::Undefined(_, true))
+        ));
+        assert!(matches!(
+            eval("{{ {'a': inputs.sise} }}"),
+            Err(TemplateError::Undefined(_, false))
+        ));
+        assert!(matches!(
+            eval("x{{ inputs.sise }}"),
+            Err(TemplateError::Other(_))
+        ));
+    }
+
+    #[test]
+    fn whole_values_and_templates_share_the_bounds() {
+        let huge = "{{ 'x' * 2000000 }}";
+        assert!(matches!(
+            eval(huge),
+            Err(TemplateError::Exceeded(Exceeded::Output))
+        ));
+        assert!(matches!(
+            eval(&format!("a{huge}")),
+            Err(TemplateError::Exceeded(Exceeded::Output))
+        ));
+        assert!(matches!(
+            eval("{{ range(20000) | list }}"),
+            Err(TemplateError::Exceeded(Exceeded::Range))
+        ));
     }
 }

@@ -1,0 +1,250 @@
+//! Bounds on every minijinja evaluation pave runs: policy expressions and messages,
+//! and module templates.
+//!
+//! Templates are input, so a hostile or careless one (`{% for i in range(100000) %}`
+//! nested twice, a macro calling itself, a string multiplied in a loop) must end
+//! with a diagnostic instead of running for hours or exhausting memory. Three
+//! limits apply to each single evaluation:
+//!
+//! - **fuel**: minijinja charges roughly one unit per executed instruction and stops
+//!   with `OutOfFuel` when the budget is spent ([`FUEL`]);
+//! - **recursion**: macro and loop recursion deeper than [`RECURSION`] is an error,
+//!   well before the thread's stack would overflow;
+//! - **output**: a rendered template longer than [`MAX_OUTPUT`] bytes stops;
+//! - **range**: `range(...)` yields at most [`MAX_RANGE`] numbers. Fuel meters the
+//!   template's own instructions, not the work of built-in filters, so
+//!   `range(n) | select('in', range(n) | list)` would run n² steps unmetered.
+
+use std::io;
+
+use minijinja::{Environment, Error, ErrorKind, Template, UndefinedBehavior, Value};
+
+/// Fuel for one evaluation. The largest real use measured is 25 units (a built-in
+/// module's template; the baseline pack's longest expression or message uses under
+/// 20); a loop costs a few units per iteration, so nested loops of 10,000 iterations
+/// each would need hundreds of millions. 100,000 is 4,000 times the largest real
+/// use, room for loops over thousands of items, and runs out within milliseconds.
+pub const FUEL: u64 = 100_000;
+
+/// Deepest macro or loop recursion: far beyond what a message needs, and shallow
+/// enough for the 2 MiB stack of a worker thread.
+pub const RECURSION: usize = 100;
+
+/// Longest rendered text, in bytes: a message, a field path or a module value is a
+/// line or a paragraph; 1 MiB is thousands of times more.
+pub const MAX_OUTPUT: usize = 1 << 20;
+
+/// Most numbers one `range(...)` yields (minijinja's own limit is 100,000).
+pub const MAX_RANGE: i64 = 10_000;
+
+/// Which bound an evaluation hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exceeded {
+    Fuel,
+    Recursion,
+    Output,
+    Range,
+}
+
+impl Exceeded {
+    /// What happened, for a diagnostic's message.
+    pub fn describe(self) -> String {
+        match self {
+            Exceeded::Fuel => format!("evaluation ran out of its budget of {FUEL} steps"),
+            Exceeded::Recursion => format!("recursion deeper than {RECURSION} levels"),
+            Exceeded::Output => format!("output longer than {MAX_OUTPUT} bytes"),
+            Exceeded::Range => format!("a `range(...)` of more than {MAX_RANGE} numbers"),
+        }
+    }
+
+    /// How to get below the bound.
+    pub fn help(self) -> &'static str {
+        match self {
+            Exceeded::Fuel => {
+                "a loop runs too long (nested `range(...)` loops?): loop over the data itself and keep templates small"
+            }
+            Exceeded::Recursion => "a macro or a recursive loop calls itself too deeply",
+            Exceeded::Output => "the template writes too much text; keep its output short",
+            Exceeded::Range => "loop over the data itself instead of over long ranges",
+        }
+    }
+}
+
+/// A strict environment with every bound set: undefined names are errors.
+pub fn environment<'s>() -> Environment<'s> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(RECURSION);
+    env.add_function("range", bounded_range);
+    env
+}
+
+/// The detail of the error a too long range raises; [`exceeded`] recognises it.
+const RANGE_DETAIL: &str = "range exceeds pave's bound";
+
+/// `range(stop)`, `range(start, stop)`, `range(start, stop, step)` with [`MAX_RANGE`].
+fn bounded_range(lower: i64, upper: Option<i64>, step: Option<i64>) -> Result<Value, Error> {
+    let (start, stop) = match upper {
+        Some(upper) => (lower, upper),
+        None => (0, lower),
+    };
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "cannot create range with step of 0",
+        ));
+    }
+    // i128: no overflow for any pair of i64 bounds.
+    let (span, stride) = (i128::from(stop) - i128::from(start), i128::from(step));
+    let count = if span.signum() == stride.signum() {
+        (span.abs() + stride.abs() - 1) / stride.abs()
+    } else {
+        0
+    };
+    if count > i128::from(MAX_RANGE) {
+        return Err(Error::new(ErrorKind::InvalidOperation, RANGE_DETAIL));
+    }
+    let numbers = (0..count as i64).map(move |i| start + i * step);
+    Ok(Value::from_iter(numbers))
+}
+
+/// Renders `template` with the output bound; any other bound is the environment's.
+pub fn render(template: &Template, ctx: &Value) -> Result<String, Failure> {
+    let mut out = Capped::default();
+    let result = template.render_captured_to(ctx, &mut out).map(drop);
+    match (result, out.overflowed) {
+        (_, true) => Err(Failure::Exceeded(Exceeded::Output)),
+        (Err(e), false) => Err(Failure::from(e)),
+        (Ok(()), false) => String::from_utf8(out.bytes)
+            .map_err(|e| Failure::Error(Error::new(ErrorKind::InvalidOperation, e.to_string()))),
+    }
+}
+
+/// Compiles and renders a template source with every bound.
+pub fn render_str(env: &Environment, source: &str, ctx: &Value) -> Result<String, Failure> {
+    let template = env.template_from_str(source).map_err(Failure::Error)?;
+    render(&template, ctx)
+}
+
+/// Why an evaluation failed: a bound, or an ordinary error in the template.
+#[derive(Debug)]
+pub enum Failure {
+    Exceeded(Exceeded),
+    Error(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        match exceeded(&e) {
+            Some(bound) => Failure::Exceeded(bound),
+            None => Failure::Error(e),
+        }
+    }
+}
+
+/// The bound an error reports, if it is one.
+pub fn exceeded(e: &Error) -> Option<Exceeded> {
+    match e.kind() {
+        ErrorKind::OutOfFuel => Some(Exceeded::Fuel),
+        // minijinja reports recursion as an invalid operation; its detail is stable.
+        ErrorKind::InvalidOperation => match e.detail() {
+            Some(d) if d.contains("recursion limit") => Some(Exceeded::Recursion),
+            Some(RANGE_DETAIL) => Some(Exceeded::Range),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A writer that refuses to grow past [`MAX_OUTPUT`].
+#[derive(Default)]
+struct Capped {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_OUTPUT {
+            self.overflowed = true;
+            return Err(io::Error::other("template output too long"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn run(source: &str) -> Result<String, Failure> {
+        render_str(&environment(), source, &Value::from(()))
+    }
+
+    fn bound(source: &str) -> Option<Exceeded> {
+        match run(source) {
+            Err(Failure::Exceeded(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn nested_loops_run_out_of_fuel_quickly() {
+        let start = Instant::now();
+        let source =
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}";
+        assert_eq!(bound(source), Some(Exceeded::Fuel));
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn ranges_are_bounded_and_count_like_python() {
+        let env = environment();
+        let eval = |src: &str| env.compile_expression(src).unwrap().eval(());
+        let listed = |src: &str| eval(src).unwrap().to_string();
+        assert_eq!(listed("range(3) | list"), "[0, 1, 2]");
+        assert_eq!(listed("range(1, 7, 2) | list"), "[1, 3, 5]");
+        assert_eq!(listed("range(5, 0, -2) | list"), "[5, 3, 1]");
+        assert_eq!(listed("range(3, 1) | list"), "[]");
+        assert_eq!(listed("range(10000) | length"), "10000");
+        let too_long = eval("range(100000) | select('in', range(100000) | list) | list");
+        assert_eq!(exceeded(&too_long.unwrap_err()), Some(Exceeded::Range));
+        assert!(exceeded(&eval("range(1, 2, 0)").unwrap_err()).is_none());
+    }
+
+    #[test]
+    fn deep_recursion_is_an_error_not_a_stack_overflow() {
+        let source = "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}";
+        // A worker thread's stack, as under rayon.
+        let b = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || bound(source))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(b, Some(Exceeded::Recursion));
+    }
+
+    #[test]
+    fn long_output_stops_at_the_bound() {
+        assert_eq!(
+            bound("{% for i in range(30) %}{{ 'x' * 100000 }}{% endfor %}"),
+            Some(Exceeded::Output)
+        );
+    }
+
+    #[test]
+    fn real_templates_stay_within_the_bounds() {
+        let out = run("{% for i in range(50) %}{{ i }},{% endfor %}").unwrap();
+        assert!(out.starts_with("0,1,2,"));
+        assert!(matches!(run("{{ nope }}"), Err(Failure::Error(_))));
+    }
+}
