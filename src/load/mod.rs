@@ -44,6 +44,22 @@ impl Document {
     }
 }
 
+/// How deeply collections may nest in an input file (the root mapping is level 1).
+///
+/// Real files use fewer than 10 levels. The bound keeps every walk of a tree, in
+/// pave and in the parser crates, far from the end of a thread's stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The diagnostic for a collection nested deeper than [`MAX_DEPTH`], at its start.
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0109,
+        format!("nesting deeper than {MAX_DEPTH} levels"),
+    )
+    .primary(span, format!("level {} starts here", MAX_DEPTH + 1))
+    .help("flatten the structure: pave input files need only a few levels")
+}
+
 /// The input files of a platform repository.
 #[derive(Debug, Default)]
 pub struct Inputs {
