@@ -6,15 +6,153 @@
 //! a list item, and a repeated name is a list. A single argument where the schema
 //! expects a list (`command "/app/server"`) becomes a one-item list.
 
+use std::collections::HashMap;
+
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use serde_json::{Map, Value};
 
-use super::{Document, NodeSpans, PathIndex, pointer_push};
+use super::{Document, MAX_DEPTH, NodeSpans, PathIndex, pointer_push, too_deep};
 use crate::diag::{Code, Diagnostic};
 use crate::schema::{self, Kind};
 use crate::source::{FileId, Span};
 
+/// The stack the KDL parser runs on, before the part that grows with the input.
+const BASE_STACK: usize = 64 << 20;
+/// Stack per input byte: kdl's parser recurses once per error it recovers from.
+const STACK_PER_BYTE: usize = 2 << 10;
+const MAX_STACK: usize = 1 << 30;
+
+/// Parses one KDL file on a thread of its own.
+///
+/// kdl's parser is recursive descent: it recurses per block level, per token inside
+/// a `/* */` comment and per syntax error it recovers from. [`prepare`] removes the
+/// first two (comment interiors are blanked, depth is bounded); the thread's stack,
+/// sized from the input, keeps error recovery within bounds on any caller's stack
+/// (rayon workers have 2 MiB).
 pub fn parse(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
+    let prepared = match prepare(file, text) {
+        Ok(p) => p,
+        Err(diag) => return (None, vec![diag]),
+    };
+    let stack = BASE_STACK
+        .saturating_add(text.len().saturating_mul(STACK_PER_BYTE))
+        .min(MAX_STACK);
+    let run = || parse_prepared(file, &prepared, kind);
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("pave-kdl".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, run);
+        match spawned.map(|handle| handle.join()) {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) | Err(_) => {
+                let diag = Diagnostic::error(Code::E0101, "cannot parse file: out of memory for the KDL parser")
+                    .primary(Span::new(file, 0, 0), "this file")
+                    .help("make the file smaller or free memory, then run again");
+                (None, vec![diag])
+            }
+        }
+    })
+}
+
+/// The text kdl is given: every multi-line comment's interior replaced by spaces
+/// (same byte offsets, so spans stay right); an error when blocks nest deeper than
+/// [`MAX_DEPTH`] or a `}` closes nothing.
+fn prepare(file: FileId, text: &str) -> Result<String, Diagnostic> {
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut depth = 1usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        i = match bytes[i] {
+            b'"' => string_end(bytes, i, 0),
+            b'#' => raw_string_end(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => line_end(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => blank_comment(bytes, &mut out, i),
+            b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(too_deep(Span::new(file, i, i + 1)));
+                }
+                i + 1
+            }
+            b'}' if depth == 1 => {
+                return Err(Diagnostic::error(Code::E0103, "KDL syntax error: `}` closes no block")
+                    .primary(Span::new(file, i, i + 1), "unmatched `}`")
+                    .help("remove it, or add the `{` it belongs to"));
+            }
+            b'}' => {
+                depth -= 1;
+                i + 1
+            }
+            _ => i + 1,
+        };
+    }
+    // Only whole characters inside comments were replaced by ASCII spaces.
+    Ok(String::from_utf8(out).unwrap_or_else(|_| text.to_string()))
+}
+
+/// The end of a quoted string starting at `i` (`"…"` or `"""…"""`); `hashes` > 0
+/// for raw strings, which have no escapes and end at `"` followed by as many `#`.
+fn string_end(bytes: &[u8], i: usize, hashes: usize) -> usize {
+    let quotes = if bytes[i..].starts_with(b"\"\"\"") { 3 } else { 1 };
+    let mut j = i + quotes;
+    while j < bytes.len() {
+        if hashes == 0 && bytes[j] == b'\\' {
+            j += 2;
+            continue;
+        }
+        let closes = bytes[j..].starts_with(&b"\"\"\""[..quotes])
+            && bytes[j + quotes..].iter().take(hashes).filter(|&&b| b == b'#').count() == hashes;
+        if closes {
+            return j + quotes + hashes;
+        }
+        j += 1;
+    }
+    bytes.len()
+}
+
+/// `#"…"#`, `##"…"##`, …; a `#` that starts no raw string (`#true`) is skipped.
+fn raw_string_end(bytes: &[u8], i: usize) -> usize {
+    let hashes = bytes[i..].iter().take_while(|&&b| b == b'#').count();
+    match bytes.get(i + hashes) {
+        Some(b'"') => string_end(bytes, i + hashes, hashes),
+        _ => i + hashes,
+    }
+}
+
+fn line_end(bytes: &[u8], i: usize) -> usize {
+    bytes[i..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |n| i + n)
+}
+
+/// Blanks the interior of the (nested) comment opening at `i`; returns its end.
+fn blank_comment(bytes: &[u8], out: &mut [u8], i: usize) -> usize {
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < bytes.len() {
+        if bytes[j..].starts_with(b"/*") {
+            depth += 1;
+            j += 2;
+        } else if bytes[j..].starts_with(b"*/") {
+            depth -= 1;
+            j += 2;
+            if depth == 0 {
+                out[i + 2..j - 2].fill(b' ');
+                return j;
+            }
+        } else {
+            j += 1;
+        }
+    }
+    // Unclosed: kdl reports it; blanking keeps its scan of the rest flat.
+    out[i + 2..].fill(b' ');
+    bytes.len()
+}
+
+fn parse_prepared(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
     let doc: KdlDocument = match text.parse() {
         Ok(d) => d,
         Err(e) => {
@@ -93,11 +231,15 @@ impl Lower {
                     .collect(),
             );
         }
+        // Counted once per block: a count per node would be quadratic in siblings.
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for n in nodes {
+            *counts.entry(n.name().value()).or_default() += 1;
+        }
         let mut map = Map::new();
         for node in nodes {
             let name = node.name().value().to_string();
-            let count = nodes.iter().filter(|n| n.name().value() == name).count();
-            if count > 1 {
+            if counts.get(name.as_str()).is_some_and(|&c| c > 1) {
                 let position = map.get(&name).and_then(Value::as_array).map_or(0, Vec::len);
                 let child = pointer_push(&pointer_push(pointer, &name), &position.to_string());
                 let value = self.node(node, child);
