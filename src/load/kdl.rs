@@ -371,30 +371,130 @@ fn wrap_lists(value: &mut Value, pointer: &str, kind: Kind, index: &mut PathInde
     wrap_at(value, pointer, kind, &root, index);
 }
 
+/// Wraps the children of `value` (at `pointer`) that need it, then recurses.
 fn wrap_at(value: &mut Value, pointer: &str, kind: Kind, root: &Value, index: &mut PathIndex) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                wrap_at(v, &pointer_push(pointer, k), kind, root, index);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter_mut().enumerate() {
-                wrap_at(v, &pointer_push(pointer, &i.to_string()), kind, root, index);
-            }
-        }
-        scalar if !scalar.is_null() && schema::expects_array(kind, root, pointer) => {
-            if let Some(spans) = index.get(pointer).copied() {
-                index.insert(
-                    pointer_push(pointer, "0"),
-                    NodeSpans {
+    let wants = schema::children_expect_arrays(kind, root, pointer);
+    let children: Vec<(String, &mut Value)> = match value {
+        Value::Object(map) => map.iter_mut().map(|(k, v)| (k.clone(), v)).collect(),
+        Value::Array(items) => items
+            .iter_mut()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
+        _ => return,
+    };
+    for ((token, child), wants) in children.into_iter().zip(wants) {
+        let at = pointer_push(pointer, &token);
+        match child {
+            Value::Object(_) | Value::Array(_) => wrap_at(child, &at, kind, root, index),
+            Value::Null => {}
+            scalar if wants => {
+                if let Some(spans) = index.get(&at).copied() {
+                    let item = NodeSpans {
                         key: None,
                         value: spans.value,
-                    },
-                );
+                    };
+                    index.insert(pointer_push(&at, "0"), item);
+                }
+                *scalar = Value::Array(vec![scalar.take()]);
             }
-            *scalar = Value::Array(vec![scalar.take()]);
+            _ => {}
         }
-        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `f` on a thread with rayon's default worker stack (2 MiB).
+    fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn_scoped(s, f)
+                .unwrap()
+                .join()
+                .unwrap()
+        })
+    }
+
+    fn errors(text: &str) -> Vec<(Code, String)> {
+        let (_, diags) = on_small_stack(|| parse(FileId(0), text, Kind::Service));
+        diags
+            .iter()
+            .map(|d| {
+                let s = d.primary_span().unwrap();
+                (d.code, text[s.start..s.end].to_string())
+            })
+            .collect()
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("name \"a\"\nenv {}1{}\n", "{ a ".repeat(depth), " }".repeat(depth))
+    }
+
+    #[test]
+    fn deep_blocks_are_an_error_at_the_first_brace_too_deep() {
+        // The document is level 1, so the 64th `{` opens level 65.
+        assert!(errors(&nested(MAX_DEPTH - 1)).is_empty());
+        for depth in [MAX_DEPTH, 300, 5000] {
+            let text = nested(depth);
+            let found = errors(&text);
+            assert_eq!(found, vec![(Code::E0109, "{".to_string())]);
+            let (_, diags) = parse(FileId(0), &text, Kind::Service);
+            let at = diags[0].primary_span().unwrap().start;
+            assert_eq!(text[..at].matches('{').count(), MAX_DEPTH - 1);
+        }
+    }
+
+    #[test]
+    fn braces_and_comment_marks_inside_strings_do_not_count() {
+        let text = "name \"a\"\nenv {\n  A \"}}}{{{\"\n  B #\"/* }\"#\n  C \"\"\"\n  }}\n  \"\"\"\n}\n";
+        let (doc, diags) = parse(FileId(0), text, Kind::Service);
+        assert!(diags.is_empty(), "{diags:?}");
+        let env = &doc.unwrap().value["env"];
+        assert_eq!(env["A"], "}}}{{{");
+        assert_eq!(env["B"], "/* }");
+    }
+
+    #[test]
+    fn long_comments_parse_on_a_small_stack() {
+        let text = format!("/{}/\nname \"a\" /* x /* {} */ */\n", "*".repeat(20_000), "/".repeat(9_999));
+        let (doc, diags) = on_small_stack(|| parse(FileId(0), &text, Kind::Service));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(doc.unwrap().value["name"], "a");
+    }
+
+    #[test]
+    fn syntax_errors_in_bulk_do_not_overflow_the_stack() {
+        for garbage in [")", "=", "a=", "}"] {
+            let text = format!("name \"a\"\n{}\n", garbage.repeat(5000));
+            let found = errors(&text);
+            assert_eq!(found.len(), 1, "{garbage}: {found:?}");
+            assert_eq!(found[0].0, Code::E0103);
+        }
+    }
+
+    #[test]
+    fn many_keys_and_repeated_names_load_in_linear_time() {
+        let mut text = String::from("name \"a\"\nenv {\n");
+        for i in 0..60_000 {
+            text.push_str(&format!("  KEY_{i} \"value-{i}\"\n"));
+        }
+        text.push_str("}\n");
+        for _ in 0..2_000 {
+            text.push_str("ports { - 80 }\n");
+        }
+        let started = std::time::Instant::now();
+        let (doc, diags) = parse(FileId(0), &text, Kind::Service);
+        let took = started.elapsed();
+        assert!(diags.is_empty(), "{:?}", diags.first());
+        let doc = doc.unwrap();
+        assert_eq!(doc.value["env"].as_object().unwrap().len(), 60_000);
+        assert_eq!(doc.value["ports"].as_array().unwrap().len(), 2_000);
+        // Linear work takes about a second here; quadratic work took minutes. The
+        // bound leaves room for a loaded CI machine.
+        assert!(took.as_secs() < 10, "60,000 keys took {took:?}");
     }
 }

@@ -518,4 +518,112 @@ mod tests {
         assert_eq!(&text[span.start..span.end], "name");
         assert_eq!(span.start, 17);
     }
+
+    /// The diagnostics of a text: (code, the text under the primary label).
+    fn errors(text: &str) -> Vec<(Code, String)> {
+        let (doc, diags) = parse(FileId(0), text);
+        assert!(doc.is_none() || diags.is_empty());
+        diags
+            .iter()
+            .map(|d| {
+                let s = d.primary_span().unwrap();
+                (d.code, text[s.start..s.end].to_string())
+            })
+            .collect()
+    }
+
+    /// Runs `f` on a thread with rayon's default worker stack (2 MiB).
+    fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn_scoped(s, f)
+                .unwrap()
+                .join()
+                .unwrap()
+        })
+    }
+
+    #[test]
+    fn duplicate_keys_count_after_stringification() {
+        let text = "env:\n  true: a\n  \"true\": b\n  1: c\n  \"1\": d\n";
+        let found = errors(text);
+        assert_eq!(
+            found,
+            vec![(Code::E0104, "\"true\"".into()), (Code::E0104, "\"1\"".into())]
+        );
+    }
+
+    #[test]
+    fn anchors_and_aliases_are_rejected_where_written() {
+        let text = "a: &x 1\nb: *x\nc: &y\n  k: v\n";
+        let found = errors(text);
+        let codes: Vec<Code> = found.iter().map(|f| f.0).collect();
+        assert_eq!(codes, vec![Code::E0108; 3], "{found:?}");
+        assert_eq!(found[1].1, "*x");
+    }
+
+    #[test]
+    fn numbers_that_change_value_are_errors_at_the_value() {
+        for (text, number) in [
+            ("A: 99999999999999999999999\n", "99999999999999999999999"),
+            ("A: 1e309\n", "1e309"),
+            ("A: .inf\n", ".inf"),
+            ("A: 0.10000000000000000001\n", "0.10000000000000000001"),
+            ("A: 1e-400\n", "1e-400"),
+        ] {
+            let found = errors(text);
+            assert_eq!(found, vec![(Code::E0110, number.to_string())], "{text}");
+        }
+    }
+
+    #[test]
+    fn exact_numbers_keep_their_text_as_the_span() {
+        check("env:\n  V: 1.10   # a version\n", "/env/V", Value::from(1.1), "1.10");
+        check("n: -0.5e3\n", "/n", Value::from(-500.0), "-0.5e3");
+        check("n: 12345678901234567\n", "/n", Value::from(12345678901234567i64), "12345678901234567");
+        check("n: [1.5, 2]\n", "/n/0", Value::from(1.5), "1.5");
+        check("s: \"1.10\"\n", "/s", Value::from("1.10"), "\"1.10\"");
+    }
+
+    #[test]
+    fn deep_block_nesting_is_an_error_at_the_first_level_too_deep() {
+        let mut text = String::from("args:\n");
+        for i in 0..3000 {
+            text.push_str(&format!("{}- \n", "  ".repeat(i + 1)));
+        }
+        let found = on_small_stack(|| errors(&text));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Code::E0109);
+        // The root mapping is level 1, `args` level 2: level 65 is the 64th `- `.
+        let line = text.lines().nth(64).unwrap().trim_end();
+        assert_eq!(found[0].1.trim_end(), line.trim_start());
+    }
+
+    #[test]
+    fn deep_flow_and_compact_nesting_are_errors_too() {
+        let flow = format!("a: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+        let compact = format!("a:\n  {}x\n", "- ".repeat(5000));
+        for text in [flow, compact] {
+            let found = on_small_stack(|| errors(&text));
+            assert_eq!(found.len(), 1);
+            assert!(matches!(found[0].0, Code::E0109 | Code::E0103), "{found:?}");
+        }
+        let limit = format!("a: {}{}\n", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        assert!(errors(&limit).is_empty());
+    }
+
+    #[test]
+    fn many_keys_load_in_linear_time() {
+        let mut text = String::from("env:\n");
+        for i in 0..60_000 {
+            text.push_str(&format!("  KEY_{i}: value-{i}\n"));
+        }
+        let started = std::time::Instant::now();
+        let (doc, diags) = parse(FileId(0), &text);
+        assert!(diags.is_empty());
+        assert_eq!(doc.unwrap().value["env"].as_object().unwrap().len(), 60_000);
+        let took = started.elapsed();
+        assert!(took.as_secs() < 10, "60,000 keys took {took:?}");
+    }
 }
