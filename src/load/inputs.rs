@@ -71,6 +71,9 @@ fn one_of(root: &Path, dir: &Path, stem: &str, diags: &mut Vec<Diagnostic>) -> O
             .filter_map(|p| kind_of(&p).map(|k| (p, k)))
             .collect(),
     };
+    // Stray files are reported only beside a module file: without one, the folder
+    // itself is the mistake.
+    let mut stray = Vec::new();
     for (path, kind) in listed {
         let named = path
             .file_name()
@@ -80,8 +83,11 @@ fn one_of(root: &Path, dir: &Path, stem: &str, diags: &mut Vec<Diagnostic>) -> O
             Kind::File if named => found.push(path),
             Kind::Other => other(root, &path, diags),
             Kind::File if is_doc(&path) => {}
-            _ => not_input(root, &path, &relative_name(root, dir), diags),
+            _ => not_input(root, &path, &relative_name(root, dir), &mut stray),
         }
+    }
+    if !found.is_empty() {
+        diags.append(&mut stray);
     }
     match found.as_slice() {
         [] if is_module => {
