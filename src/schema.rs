@@ -360,7 +360,8 @@ pub fn children_expect_arrays(kind: Kind, instance: &Value, pointer: &str) -> Ve
         if named || child.is_object() || child.is_array() || value.is_array() {
             return wants_array(&step(schema, &nodes, value, token, child));
         }
-        *unnamed_scalar.get_or_insert_with(|| wants_array(&step(schema, &nodes, value, token, child)))
+        *unnamed_scalar
+            .get_or_insert_with(|| wants_array(&step(schema, &nodes, value, token, child)))
     };
     match instance.pointer(pointer) {
         Some(value @ Value::Object(map)) => map.iter().map(|(k, c)| wants(value, k, c)).collect(),
@@ -375,12 +376,12 @@ pub fn children_expect_arrays(kind: Kind, instance: &Value, pointer: &str) -> Ve
 
 fn wants_array(nodes: &[&Value]) -> bool {
     nodes.iter().any(|n| match n.get("type") {
-            Some(Value::String(t)) => t == "array",
-            Some(Value::Array(ts)) => {
-                ts.iter().any(|t| t == "array") && !ts.iter().any(|t| t == "string")
-            }
-            _ => false,
-        })
+        Some(Value::String(t)) => t == "array",
+        Some(Value::Array(ts)) => {
+            ts.iter().any(|t| t == "array") && !ts.iter().any(|t| t == "string")
+        }
+        _ => false,
+    })
 }
 
 /// The schema text of an input kind, as `pave schema` prints it.

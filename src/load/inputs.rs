@@ -48,9 +48,12 @@ pub(super) fn module_files(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Path
             Kind::Dir => files.extend(one_of(root, &path, "module", diags)),
             Kind::File if is_doc(&path) => {}
             Kind::File => diags.push(
-                Diagnostic::error(Code::E0112, format!("`{}` is not read", relative_name(root, &path)))
-                    .in_file(relative_name(root, &path))
-                    .help("a module is a folder: `modules/<type>/module.yaml`"),
+                Diagnostic::error(
+                    Code::E0112,
+                    format!("`{}` is not read", relative_name(root, &path)),
+                )
+                .in_file(relative_name(root, &path))
+                .help("a module is a folder: `modules/<type>/module.yaml`"),
             ),
             Kind::Other => other(root, &path, diags),
         }
@@ -93,19 +96,28 @@ fn one_of(root: &Path, dir: &Path, stem: &str, diags: &mut Vec<Diagnostic>) -> O
         [] if is_module => {
             let folder = relative_name(root, dir);
             diags.push(
-                Diagnostic::error(Code::E0112, format!("folder `{folder}` holds no module file"))
-                    .in_file(folder.clone())
-                    .help(format!("add `{folder}/module.yaml`, or remove the folder")),
+                Diagnostic::error(
+                    Code::E0112,
+                    format!("folder `{folder}` holds no module file"),
+                )
+                .in_file(folder.clone())
+                .help(format!("add `{folder}/module.yaml`, or remove the folder")),
             );
             None
         }
         [one] => Some(one.clone()),
         [first, rest @ ..] if !rest.is_empty() => {
-            let names: Vec<String> = found.iter().map(|p| format!("`{}`", relative_name(root, p))).collect();
+            let names: Vec<String> = found
+                .iter()
+                .map(|p| format!("`{}`", relative_name(root, p)))
+                .collect();
             diags.push(
-                Diagnostic::error(Code::E0113, format!("one input, several files: {}", names.join(" and ")))
-                    .in_file(relative_name(root, first))
-                    .help("keep one of them; pave would not know which one to read"),
+                Diagnostic::error(
+                    Code::E0113,
+                    format!("one input, several files: {}", names.join(" and ")),
+                )
+                .in_file(relative_name(root, first))
+                .help("keep one of them; pave would not know which one to read"),
             );
             None
         }
@@ -146,7 +158,9 @@ fn entries(root: &Path, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(PathBuf
         Ok(l) => l,
         Err(e) => {
             let name = relative_name(root, dir);
-            diags.push(Diagnostic::error(Code::E0101, format!("cannot read folder: {e}")).in_file(name));
+            diags.push(
+                Diagnostic::error(Code::E0101, format!("cannot read folder: {e}")).in_file(name),
+            );
             return Vec::new();
         }
     };
@@ -190,9 +204,16 @@ fn not_input(root: &Path, path: &Path, folder: &str, diags: &mut Vec<Diagnostic>
                 .help(format!("rename it to `{stem}.{lower}`"))
         }
         false => Diagnostic::error(Code::E0112, format!("`{name}` is not an input file"))
-            .help(format!("pave reads `.yaml`, `.yml` and `.kdl` files in `{folder}/`; move other files elsewhere (documentation may stay as `.md`)")),
+            .help(format!("pave reads `.yaml`, `.yml` and `.kdl` files in {}; move other files elsewhere (documentation may stay as `.md`)", place(folder))),
     };
     diags.push(diag.in_file(name));
+}
+
+fn place(folder: &str) -> String {
+    match folder {
+        "" => "the repository root".to_string(),
+        f => format!("`{f}/`"),
+    }
 }
 
 /// A symbolic link (or a special file) where an input is expected.

@@ -46,9 +46,12 @@ pub fn parse(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Dia
         match spawned.map(|handle| handle.join()) {
             Ok(Ok(result)) => result,
             Ok(Err(_)) | Err(_) => {
-                let diag = Diagnostic::error(Code::E0101, "cannot parse file: out of memory for the KDL parser")
-                    .primary(Span::new(file, 0, 0), "this file")
-                    .help("make the file smaller or free memory, then run again");
+                let diag = Diagnostic::error(
+                    Code::E0101,
+                    "cannot parse file: out of memory for the KDL parser",
+                )
+                .primary(Span::new(file, 0, 0), "this file")
+                .help("make the file smaller or free memory, then run again");
                 (None, vec![diag])
             }
         }
@@ -77,9 +80,12 @@ fn prepare(file: FileId, text: &str) -> Result<String, Diagnostic> {
                 i + 1
             }
             b'}' if depth == 1 => {
-                return Err(Diagnostic::error(Code::E0103, "KDL syntax error: `}` closes no block")
-                    .primary(Span::new(file, i, i + 1), "unmatched `}`")
-                    .help("remove it, or add the `{` it belongs to"));
+                return Err(Diagnostic::error(
+                    Code::E0103,
+                    "KDL syntax error: `}` closes no block",
+                )
+                .primary(Span::new(file, i, i + 1), "unmatched `}`")
+                .help("remove it, or add the `{` it belongs to"));
             }
             b'}' => {
                 depth -= 1;
@@ -95,7 +101,11 @@ fn prepare(file: FileId, text: &str) -> Result<String, Diagnostic> {
 /// The end of a quoted string starting at `i` (`"…"` or `"""…"""`); `hashes` > 0
 /// for raw strings, which have no escapes and end at `"` followed by as many `#`.
 fn string_end(bytes: &[u8], i: usize, hashes: usize) -> usize {
-    let quotes = if bytes[i..].starts_with(b"\"\"\"") { 3 } else { 1 };
+    let quotes = if bytes[i..].starts_with(b"\"\"\"") {
+        3
+    } else {
+        1
+    };
     let mut j = i + quotes;
     while j < bytes.len() {
         if hashes == 0 && bytes[j] == b'\\' {
@@ -103,7 +113,12 @@ fn string_end(bytes: &[u8], i: usize, hashes: usize) -> usize {
             continue;
         }
         let closes = bytes[j..].starts_with(&b"\"\"\""[..quotes])
-            && bytes[j + quotes..].iter().take(hashes).filter(|&&b| b == b'#').count() == hashes;
+            && bytes[j + quotes..]
+                .iter()
+                .take(hashes)
+                .filter(|&&b| b == b'#')
+                .count()
+                == hashes;
         if closes {
             return j + quotes + hashes;
         }
@@ -431,7 +446,11 @@ mod tests {
     }
 
     fn nested(depth: usize) -> String {
-        format!("name \"a\"\nenv {}1{}\n", "{ a ".repeat(depth), " }".repeat(depth))
+        format!(
+            "name \"a\"\nenv {}1{}\n",
+            "{ a ".repeat(depth),
+            " }".repeat(depth)
+        )
     }
 
     #[test]
@@ -450,7 +469,8 @@ mod tests {
 
     #[test]
     fn braces_and_comment_marks_inside_strings_do_not_count() {
-        let text = "name \"a\"\nenv {\n  A \"}}}{{{\"\n  B #\"/* }\"#\n  C \"\"\"\n  }}\n  \"\"\"\n}\n";
+        let text =
+            "name \"a\"\nenv {\n  A \"}}}{{{\"\n  B #\"/* }\"#\n  C \"\"\"\n  }}\n  \"\"\"\n}\n";
         let (doc, diags) = parse(FileId(0), text, Kind::Service);
         assert!(diags.is_empty(), "{diags:?}");
         let env = &doc.unwrap().value["env"];
@@ -460,7 +480,11 @@ mod tests {
 
     #[test]
     fn long_comments_parse_on_a_small_stack() {
-        let text = format!("/{}/\nname \"a\" /* x /* {} */ */\n", "*".repeat(20_000), "/".repeat(9_999));
+        let text = format!(
+            "/{}/\nname \"a\" /* x /* {} */ */\n",
+            "*".repeat(20_000),
+            "/".repeat(9_999)
+        );
         let (doc, diags) = on_small_stack(|| parse(FileId(0), &text, Kind::Service));
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(doc.unwrap().value["name"], "a");

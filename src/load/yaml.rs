@@ -309,9 +309,7 @@ impl Builder<'_> {
                     .help("write the key as a plain word, e.g. `name:`"),
             ),
             Some(n) if map.contains_key(n) => {
-                let first = self
-                    .index
-                    .key_span(&pointer_push(&frame.slot.pointer, n));
+                let first = self.index.key_span(&pointer_push(&frame.slot.pointer, n));
                 let mut diag = Diagnostic::error(Code::E0104, "duplicate key in mapping")
                     .primary(span, "this key appears earlier in the same mapping")
                     .help("remove one of the two entries");
@@ -325,7 +323,13 @@ impl Builder<'_> {
         *pending = Some((name, span));
     }
 
-    fn open(&mut self, is_map: bool, anchor: usize, tag: Option<&Cow<'_, Tag>>, span: Span) -> Flow {
+    fn open(
+        &mut self,
+        is_map: bool,
+        anchor: usize,
+        tag: Option<&Cow<'_, Tag>>,
+        span: Span,
+    ) -> Flow {
         let line = Span::new(self.file, span.start, line_end(self.at.text, span.start));
         if self.stack.len() >= MAX_DEPTH {
             return Err(too_deep(line));
@@ -415,9 +419,11 @@ fn exact_float(written: &str, f: f64, span: Span) -> Result<Number, Diagnostic> 
             Some(_) => ("is out of range", "too large for a number"),
             None => ("is not a finite number", "not a finite number"),
         };
-        return Err(Diagnostic::error(Code::E0110, format!("number `{written}` {message}"))
-            .primary(span, label)
-            .help(help));
+        return Err(
+            Diagnostic::error(Code::E0110, format!("number `{written}` {message}"))
+                .primary(span, label)
+                .help(help),
+        );
     };
     match same_decimal(written, f) {
         true => Ok(n),
@@ -550,7 +556,10 @@ mod tests {
         let found = errors(text);
         assert_eq!(
             found,
-            vec![(Code::E0104, "\"true\"".into()), (Code::E0104, "\"1\"".into())]
+            vec![
+                (Code::E0104, "\"true\"".into()),
+                (Code::E0104, "\"1\"".into())
+            ]
         );
     }
 
@@ -579,9 +588,19 @@ mod tests {
 
     #[test]
     fn exact_numbers_keep_their_text_as_the_span() {
-        check("env:\n  V: 1.10   # a version\n", "/env/V", Value::from(1.1), "1.10");
+        check(
+            "env:\n  V: 1.10   # a version\n",
+            "/env/V",
+            Value::from(1.1),
+            "1.10",
+        );
         check("n: -0.5e3\n", "/n", Value::from(-500.0), "-0.5e3");
-        check("n: 12345678901234567\n", "/n", Value::from(12345678901234567i64), "12345678901234567");
+        check(
+            "n: 12345678901234567\n",
+            "/n",
+            Value::from(12345678901234567i64),
+            "12345678901234567",
+        );
         check("n: [1.5, 2]\n", "/n/0", Value::from(1.5), "1.5");
         check("s: \"1.10\"\n", "/s", Value::from("1.10"), "\"1.10\"");
     }
@@ -609,7 +628,11 @@ mod tests {
             assert_eq!(found.len(), 1);
             assert!(matches!(found[0].0, Code::E0109 | Code::E0103), "{found:?}");
         }
-        let limit = format!("a: {}{}\n", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        let limit = format!(
+            "a: {}{}\n",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
         assert!(errors(&limit).is_empty());
     }
 

@@ -14,11 +14,18 @@ struct Scratch {
 impl Scratch {
     fn new() -> Scratch {
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(&project().join("tests/diagnostics/_base"), &dir.path().join("repo"));
+        copy_dir(
+            &project().join("tests/diagnostics/_base"),
+            &dir.path().join("repo"),
+        );
         let outside = dir.path().join("outside");
         fs::create_dir_all(outside.join("redis")).unwrap();
         let api = fs::read_to_string(dir.path().join("repo/services/api.yaml")).unwrap();
-        fs::write(outside.join("extra.yaml"), api.replace("name: api", "name: extra")).unwrap();
+        fs::write(
+            outside.join("extra.yaml"),
+            api.replace("name: api", "name: extra"),
+        )
+        .unwrap();
         fs::write(outside.join("pack.yaml"), "policies: []\n").unwrap();
         fs::copy(
             project().join("examples/shop/modules/redis/module.yaml"),
@@ -51,7 +58,9 @@ impl Scratch {
         assert_eq!(snapshot(&self.repo().join("generated")), generated);
         assert_eq!(snapshot(&self.outside()), outside);
         let err = stderr(&out);
-        let json = err.find("\n}\n").map_or(err.as_str(), |end| &err[..end + 3]);
+        let json = err
+            .find("\n}\n")
+            .map_or(err.as_str(), |end| &err[..end + 3]);
         let report: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {err}"));
         let diags = report["diagnostics"]
             .as_array()
