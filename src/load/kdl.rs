@@ -517,8 +517,8 @@ mod tests {
         let doc = doc.unwrap();
         assert_eq!(doc.value["env"].as_object().unwrap().len(), 60_000);
         assert_eq!(doc.value["ports"].as_array().unwrap().len(), 2_000);
-        // Linear work takes about a second here; quadratic work took minutes. The
-        // bound leaves room for a loaded CI machine.
-        assert!(took.as_secs() < 10, "60,000 keys took {took:?}");
+        // Linear work takes 2 to 10 s here in a debug build on a loaded machine (kdl's
+        // own parse is most of it); the quadratic sibling count never finished.
+        assert!(took.as_secs() < 30, "60,000 keys took {took:?}");
     }
 }
