@@ -302,7 +302,7 @@ impl Lower {
                 let s = self.span(one.span());
                 self.index
                     .insert(pointer.clone(), NodeSpans { key, value: s });
-                scalar(one.value())
+                self.scalar(one.value(), s)
             }
             ([], _) => {
                 self.index
@@ -318,7 +318,8 @@ impl Lower {
                             value: s,
                         },
                     );
-                    map.insert(k, scalar(p.value()));
+                    let value = self.scalar(p.value(), s);
+                    map.insert(k, value);
                 }
                 match node.children() {
                     Some(children) => match self.document(children, &pointer) {
@@ -347,7 +348,7 @@ impl Lower {
                                     value: s,
                                 },
                             );
-                            scalar(e.value())
+                            self.scalar(e.value(), s)
                         })
                         .collect(),
                 )
@@ -364,20 +365,31 @@ impl Lower {
     }
 }
 
-fn name_span(node: Span, name: &str) -> Span {
-    Span::new(node.file, node.start, node.start + name.len())
+impl Lower {
+    /// A KDL value as JSON; a number JSON cannot hold (beyond 64 bits, `#inf`,
+    /// `#nan`) is an error rather than a silently changed value.
+    fn scalar(&mut self, v: &KdlValue, span: Span) -> Value {
+        let number = match v {
+            KdlValue::String(s) => return Value::String(s.clone()),
+            KdlValue::Bool(b) => return Value::Bool(*b),
+            KdlValue::Null => return Value::Null,
+            KdlValue::Integer(i) => i64::try_from(*i).ok().map(serde_json::Number::from),
+            KdlValue::Float(f) => serde_json::Number::from_f64(*f),
+        };
+        if let Some(n) = number {
+            return Value::Number(n);
+        }
+        self.diags.push(
+            Diagnostic::error(Code::E0110, format!("number `{v}` is out of range"))
+                .primary(span, "not a 64-bit number")
+                .help("quote it if it is text"),
+        );
+        Value::Null
+    }
 }
 
-fn scalar(v: &KdlValue) -> Value {
-    match v {
-        KdlValue::String(s) => Value::String(s.clone()),
-        KdlValue::Integer(i) => {
-            i64::try_from(*i).map_or_else(|_| Value::String(i.to_string()), Value::from)
-        }
-        KdlValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-        KdlValue::Bool(b) => Value::Bool(*b),
-        KdlValue::Null => Value::Null,
-    }
+fn name_span(node: Span, name: &str) -> Span {
+    Span::new(node.file, node.start, node.start + name.len())
 }
 
 /// A scalar where the schema expects a list becomes a one-item list.
@@ -498,6 +510,13 @@ mod tests {
             assert_eq!(found.len(), 1, "{garbage}: {found:?}");
             assert_eq!(found[0].0, Code::E0103);
         }
+    }
+
+    #[test]
+    fn numbers_beyond_64_bits_are_errors() {
+        let text = "name \"a\"\nenv { A 99999999999999999999; B #inf; C 1.5 }\n";
+        let codes: Vec<Code> = errors(text).into_iter().map(|e| e.0).collect();
+        assert_eq!(codes, vec![Code::E0110, Code::E0110]);
     }
 
     #[test]

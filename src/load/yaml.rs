@@ -187,6 +187,12 @@ impl Builder<'_> {
     fn scan_error(&mut self, e: &ScanError) -> Diagnostic {
         let at = self.at.of(e.marker());
         let end = next_char_boundary(self.at.text, at);
+        if e.info().contains("recursion limit") {
+            // saphyr's scanner counts flow brackets ahead of the events pave sees.
+            let mut diag = too_deep(Span::new(self.file, at, end));
+            diag.labels[0].message = "nested too deeply here".into();
+            return diag;
+        }
         Diagnostic::error(Code::E0103, format!("YAML syntax error: {}", e.info()))
             .primary(Span::new(self.file, at, end), "here")
             .help("check indentation and brackets just before this point; quote values that contain `: `, ` #`, `{`, `[`, or `${` inside `{ ... }`")
@@ -626,7 +632,7 @@ mod tests {
         for text in [flow, compact] {
             let found = on_small_stack(|| errors(&text));
             assert_eq!(found.len(), 1);
-            assert!(matches!(found[0].0, Code::E0109 | Code::E0103), "{found:?}");
+            assert_eq!(found[0].0, Code::E0109, "{found:?}");
         }
         let limit = format!(
             "a: {}{}\n",
