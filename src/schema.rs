@@ -267,23 +267,35 @@ fn schema_nodes<'s>(schema: &'s Value, instance: &Value, rel: &str) -> Vec<&'s V
             _ => None,
         }
         .unwrap_or(&Value::Null);
-        let mut next = Vec::new();
-        for node in &nodes {
-            let sub = match value {
-                Value::Array(_) => node.get("items"),
-                _ => node
-                    .get("properties")
-                    .and_then(|p| p.get(&token))
-                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object())),
-            };
-            if let Some(sub) = sub {
-                next.extend(expand(schema, sub, child));
-            }
-        }
+        let next = step(schema, &nodes, value, &token, child);
         nodes = next;
         value = child;
     }
     nodes
+}
+
+/// The schema nodes of one child (`token`, whose value is `child`) of `value`.
+fn step<'s>(
+    schema: &'s Value,
+    nodes: &[&'s Value],
+    value: &Value,
+    token: &str,
+    child: &Value,
+) -> Vec<&'s Value> {
+    let mut next = Vec::new();
+    for node in nodes {
+        let sub = match value {
+            Value::Array(_) => node.get("items"),
+            _ => node
+                .get("properties")
+                .and_then(|p| p.get(token))
+                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object())),
+        };
+        if let Some(sub) = sub {
+            next.extend(expand(schema, sub, child));
+        }
+    }
+    next
 }
 
 /// A schema node plus everything it pulls in for `instance`: `$ref`, `allOf`, `if`/`then`/`else`, `oneOf`.
@@ -330,15 +342,46 @@ fn expand<'s>(root: &'s Value, node: &'s Value, instance: &Value) -> Vec<&'s Val
 /// Whether the schema of `kind` wants a list at `pointer` of `instance` (KDL lowering).
 pub fn expects_array(kind: Kind, instance: &Value, pointer: &str) -> bool {
     let schema = &compiled(kind).schema;
-    schema_nodes(schema, instance, pointer)
-        .iter()
-        .any(|n| match n.get("type") {
-            Some(Value::String(t)) => t == "array",
-            Some(Value::Array(ts)) => {
-                ts.iter().any(|t| t == "array") && !ts.iter().any(|t| t == "string")
-            }
-            _ => false,
-        })
+    wants_array(&schema_nodes(schema, instance, pointer))
+}
+
+/// For each child of the mapping or list at `pointer`, in order: whether the schema
+/// wants a list there. One schema walk serves all siblings, so lowering stays linear.
+pub fn children_expect_arrays(kind: Kind, instance: &Value, pointer: &str) -> Vec<bool> {
+    let schema = &compiled(kind).schema;
+    let nodes = schema_nodes(schema, instance, pointer);
+    // A scalar child no `properties` names gets the same answer as its siblings:
+    // computed once, so 60,000 `env` keys cost one schema step, not 60,000.
+    let mut unnamed_scalar: Option<bool> = None;
+    let mut wants = |value: &Value, token: &str, child: &Value| {
+        let named = nodes
+            .iter()
+            .any(|n| n.get("properties").and_then(|p| p.get(token)).is_some());
+        if named || child.is_object() || child.is_array() || value.is_array() {
+            return wants_array(&step(schema, &nodes, value, token, child));
+        }
+        *unnamed_scalar
+            .get_or_insert_with(|| wants_array(&step(schema, &nodes, value, token, child)))
+    };
+    match instance.pointer(pointer) {
+        Some(value @ Value::Object(map)) => map.iter().map(|(k, c)| wants(value, k, c)).collect(),
+        Some(value @ Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, c)| wants(value, &i.to_string(), c))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn wants_array(nodes: &[&Value]) -> bool {
+    nodes.iter().any(|n| match n.get("type") {
+        Some(Value::String(t)) => t == "array",
+        Some(Value::Array(ts)) => {
+            ts.iter().any(|t| t == "array") && !ts.iter().any(|t| t == "string")
+        }
+        _ => false,
+    })
 }
 
 /// The schema text of an input kind, as `pave schema` prints it.

@@ -24,6 +24,16 @@ pub enum Code {
     E0107,
     /// A YAML feature pave does not accept (tags, anchors of mappings as keys, non-string keys).
     E0108,
+    /// Collections nest deeper than the loader accepts.
+    E0109,
+    /// A number that does not survive as a 64-bit value (overflow, infinity, lost digits).
+    E0110,
+    /// An input file or folder is a symbolic link (links are never followed).
+    E0111,
+    /// An entry in an input folder that pave does not read (unknown file, wrong-case extension, sub-folder).
+    E0112,
+    /// One input has several files (e.g. `platform.yaml` and `platform.kdl`).
+    E0113,
     /// A value does not match the schema (type, enum, range, pattern).
     E0201,
     /// A field the schema does not know.
@@ -115,6 +125,11 @@ impl Code {
             Code::E0106 => "E0106",
             Code::E0107 => "E0107",
             Code::E0108 => "E0108",
+            Code::E0109 => "E0109",
+            Code::E0110 => "E0110",
+            Code::E0111 => "E0111",
+            Code::E0112 => "E0112",
+            Code::E0113 => "E0113",
             Code::E0201 => "E0201",
             Code::E0202 => "E0202",
             Code::E0203 => "E0203",

@@ -5,6 +5,7 @@
 //! plus a [`PathIndex`] from each node's JSON pointer to its spans. Everything
 //! after this stage is independent of the input format.
 
+mod inputs;
 mod kdl;
 mod path_index;
 mod yaml;
@@ -44,6 +45,22 @@ impl Document {
     }
 }
 
+/// How deeply collections may nest in an input file (the root mapping is level 1).
+///
+/// Real files use fewer than 10 levels. The bound keeps every walk of a tree, in
+/// pave and in the parser crates, far from the end of a thread's stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The diagnostic for a collection nested deeper than [`MAX_DEPTH`], at its start.
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0109,
+        format!("nesting deeper than {MAX_DEPTH} levels"),
+    )
+    .primary(span, format!("level {} starts here", MAX_DEPTH + 1))
+    .help("flatten the structure: pave input files need only a few levels")
+}
+
 /// The input files of a platform repository.
 #[derive(Debug, Default)]
 pub struct Inputs {
@@ -78,38 +95,31 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[("baseline", include_str!("../polic
 pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut inputs = Inputs::default();
-    let platform = ["platform.yaml", "platform.yml", "platform.kdl"]
-        .iter()
-        .map(|n| root.join(n))
-        .find(|p| p.is_file());
-    match platform {
+    let before = diags.len();
+    match inputs::platform_file(root, &mut diags) {
         Some(path) => {
             let file = read_file(root, &path, sources, &mut diags);
             inputs.platform = file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Platform));
         }
+        // A platform file that is there but refused has its own diagnostic.
+        None if diags.len() > before => {}
         None => diags.push(
             Diagnostic::error(Code::E0106, "no platform file found")
                 .in_file("platform.yaml")
                 .help("create `platform.yaml` (or `platform.kdl`) at the repository root, or pass `--root DIR` to point at the repository"),
         ),
     }
-    for path in input_files(&root.join("policies")) {
+    for path in inputs::folder_files(root, "policies", &mut diags) {
         let file = read_file(root, &path, sources, &mut diags);
         inputs
             .policy_packs
             .extend(file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Policy)));
     }
-    for folder in module_folders(&root.join("modules")) {
-        let path = ["module.yaml", "module.yml", "module.kdl"]
-            .iter()
-            .map(|n| folder.join(n))
-            .find(|p| p.is_file());
-        if let Some(path) = path {
-            let file = read_file(root, &path, sources, &mut diags);
-            inputs
-                .modules
-                .extend(file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Module)));
-        }
+    for path in inputs::module_files(root, &mut diags) {
+        let file = read_file(root, &path, sources, &mut diags);
+        inputs
+            .modules
+            .extend(file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Module)));
     }
     for (name, text) in BUILTIN_MODULES {
         let file = sources.add(
@@ -132,7 +142,7 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
         );
     }
     let mut files = Vec::new();
-    for path in input_files(&root.join("services")) {
+    for path in inputs::folder_files(root, "services", &mut diags) {
         files.extend(read_file(root, &path, sources, &mut diags));
     }
     // Files parse independently; rayon keeps their order in `collect`.
@@ -146,45 +156,6 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
         inputs.services.extend(doc);
     }
     (inputs, diags)
-}
-
-/// The entries directly in `dir`, sorted by name, dot-entries skipped.
-fn entries(dir: &Path) -> Vec<walkdir::DirEntry> {
-    if !dir.is_dir() {
-        return Vec::new();
-    }
-    walkdir::WalkDir::new(dir)
-        .min_depth(1)
-        .max_depth(1)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .collect()
-}
-
-/// Sub-folders of `modules/`.
-fn module_folders(dir: &Path) -> Vec<PathBuf> {
-    entries(dir)
-        .into_iter()
-        .filter(|e| e.file_type().is_dir())
-        .map(|e| e.into_path())
-        .collect()
-}
-
-/// Input files of a folder: `*.yaml|*.yml|*.kdl`.
-fn input_files(dir: &Path) -> Vec<PathBuf> {
-    entries(dir)
-        .into_iter()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "kdl")
-            )
-        })
-        .collect()
 }
 
 fn relative_name(root: &Path, path: &Path) -> String {

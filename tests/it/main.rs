@@ -6,6 +6,8 @@ mod cli;
 mod diagnostics;
 mod golden;
 mod helm;
+#[cfg(unix)]
+mod inputs;
 mod policies;
 mod validators;
 mod write_safety;
