@@ -2,6 +2,9 @@
 //!
 //! Labels in the primary label's file are drawn in one snippet; labels in other
 //! files (a platform default behind a service value) follow as related snippets.
+//! Long lines are shown as a window around their labels ([`excerpt`]).
+
+mod excerpt;
 
 use std::fmt;
 
@@ -11,7 +14,8 @@ use miette::{
 };
 
 use super::{Diagnostic, Severity};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use excerpt::Excerpt;
 
 /// Renders diagnostics one after another, each followed by a blank line, then a summary line.
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
@@ -51,10 +55,20 @@ fn summary(errors: usize, warnings: usize) -> String {
     }
 }
 
-/// A file's text with its repository-relative name, as miette wants to see it.
+/// A file as miette sees it: its repository-relative name and an excerpt of its
+/// text, with line and column always those of the original text.
 struct Named<'a> {
-    name: &'a str,
-    text: &'a str,
+    file: &'a SourceFile,
+    excerpt: Excerpt<'a>,
+}
+
+impl Named<'_> {
+    /// A label's span in the excerpt's coordinates.
+    fn span(&self, span: Span) -> SourceSpan {
+        let start = self.excerpt.to_new(span.start);
+        let end = self.excerpt.to_new(span.end).max(start);
+        SourceSpan::new(start.into(), end - start)
+    }
 }
 
 impl SourceCode for Named<'_> {
@@ -64,13 +78,16 @@ impl SourceCode for Named<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'s> + 's>, MietteError> {
-        let inner = self.text.read_span(span, before, after)?;
+        let inner = self.excerpt.text.as_ref().read_span(span, before, after)?;
+        // miette counts bytes of the excerpt; the header shows characters of the file.
+        let old = self.excerpt.to_old(inner.span().offset());
+        let at = self.file.lines.line_col(&self.file.text, old);
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.to_string(),
+            self.file.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            inner.column(),
+            at.line - 1,
+            at.col - 1,
             inner.line_count(),
         )))
     }
@@ -114,36 +131,44 @@ impl<'a> Report<'a> {
         let Some(primary) = d.primary_span() else {
             return report;
         };
-        report.source = Some(named(sources, primary.file));
+        let points: Vec<usize> = d
+            .labels
+            .iter()
+            .filter(|l| l.span.file == primary.file)
+            .flat_map(|l| [l.span.start, l.span.end])
+            .collect();
+        let source = named(sources, primary.file, &points);
         for label in &d.labels {
-            let span = SourceSpan::new(label.span.start.into(), label.span.end - label.span.start);
             let text = (!label.message.is_empty()).then(|| label.message.clone());
             if label.span.file == primary.file {
+                let span = source.span(label.span);
                 report.labels.push(match label.primary {
                     true => LabeledSpan::new_primary_with_span(text, span),
                     false => LabeledSpan::new_with_span(text, span),
                 });
             } else {
+                let other = named(sources, label.span.file, &[label.span.start, label.span.end]);
                 report.related.push(Report {
                     message: label.message.clone(),
                     code: None,
                     severity: miette::Severity::Advice,
                     help: None,
-                    source: Some(named(sources, label.span.file)),
-                    labels: vec![LabeledSpan::new_with_span(None, span)],
+                    labels: vec![LabeledSpan::new_with_span(None, other.span(label.span))],
+                    source: Some(other),
                     related: Vec::new(),
                 });
             }
         }
+        report.source = Some(source);
         report
     }
 }
 
-fn named(sources: &SourceMap, id: FileId) -> Named<'_> {
-    let f = sources.file(id);
+fn named<'a>(sources: &'a SourceMap, id: FileId, points: &[usize]) -> Named<'a> {
+    let file = sources.file(id);
     Named {
-        name: &f.name,
-        text: &f.text,
+        file,
+        excerpt: Excerpt::new(&file.text, points),
     }
 }
 
