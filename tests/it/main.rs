@@ -7,6 +7,7 @@ mod diagnostics;
 mod golden;
 mod helm;
 mod policies;
+mod resolve;
 mod validators;
 
 use std::collections::BTreeMap;
