@@ -628,33 +628,35 @@ fn expand(
 fn wire(service: &mut ResolvedService, wiring: Wiring) {
     let mut helpers: Vec<SecretEnv> = Vec::new();
     let mut direct: Vec<SecretEnv> = Vec::new();
+    // Collected, then removed in one pass: one `retain` per variable would make
+    // a file with many secret-reading variables quadratic.
+    let mut moved: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (pointer, expanded) in wiring {
         let env_name = pointer
             .strip_prefix("/env/")
             .map(|n| n.replace("~1", "/").replace("~0", "~"));
         match env_name {
-            Some(name) if expanded.whole => {
-                let secret = expanded
-                    .secrets
-                    .into_iter()
-                    .next()
-                    .expect("a whole secret value has one secret");
-                direct.push(SecretEnv {
+            Some(name) if expanded.whole && expanded.secrets.len() == 1 => {
+                let secrets = expanded.secrets.into_iter();
+                direct.extend(secrets.map(|secret| SecretEnv {
                     name: name.clone(),
                     ..secret
-                });
-                service.env_vars.retain(|(n, _)| *n != name);
+                }));
+                moved.insert(name);
             }
             Some(name) => {
-                service.env_vars.retain(|(n, _)| *n != name);
+                moved.insert(name.clone());
                 service.dependent_env.push((name, expanded.text));
                 helpers.extend(expanded.secrets);
             }
             None => helpers.extend(expanded.secrets),
         }
     }
+    service.env_vars.retain(|(n, _)| !moved.contains(n));
+    let mut seen: std::collections::HashSet<String> =
+        service.secret_env.iter().map(|s| s.name.clone()).collect();
     for h in helpers {
-        if !service.secret_env.iter().any(|s| s.name == h.name) {
+        if seen.insert(h.name.clone()) {
             service.secret_env.push(h);
         }
     }
