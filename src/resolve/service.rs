@@ -671,14 +671,14 @@ fn slo(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Slo> {
     let slo = fields.get("slo")?;
-    let availability = slo.get("availability").and_then(Decimal::from_json);
+    let availability = objective(fields, "/slo/availability", span_of, diags);
     let latency = slo.get("latency").and_then(|l| {
         let ms = l
             .get("threshold")
             .and_then(Value::as_str)
             .and_then(crate::duration::parse_ms)?;
         let threshold = Decimal::from_int(ms as i64).checked_div(Decimal::from_int(1000))?;
-        let target = l.get("target").and_then(Decimal::from_json)?;
+        let target = objective(fields, "/slo/latency/target", span_of, diags)?;
         let buckets = &ctx.platform.observability.buckets;
         if !buckets.contains(&threshold) {
             let listed: Vec<String> = buckets.iter().map(|b| format!("{b}s")).collect();
@@ -721,6 +721,49 @@ fn slo(
         availability,
         latency,
     })
+}
+
+/// The lowest objective pave accepts, in percent. Objectives are percentages; a value
+/// below this is almost always a ratio written by mistake (`0.999` for `99.9`), and
+/// burn-rate alerts on a budget of half the requests or more would never fire.
+const MIN_OBJECTIVE: i64 = 50;
+/// The most decimals an objective may have (`99.999999`): more is no longer a number
+/// Prometheus rules and people read the same way.
+const MAX_OBJECTIVE_DECIMALS: u32 = 6;
+
+/// An SLO objective (percent) at `pointer`, or an error when it is absent-but-broken:
+/// out of range, too precise, or not representable as a decimal (`1e-16`). A value
+/// that would make no rule must never be dropped without a word.
+fn objective(
+    fields: &Value,
+    pointer: &str,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Decimal> {
+    let value = fields.pointer(pointer)?;
+    let parsed = Decimal::from_json(value).filter(|d| {
+        *d >= Decimal::from_int(MIN_OBJECTIVE)
+            && *d < Decimal::from_int(100)
+            && decimals(*d) <= MAX_OBJECTIVE_DECIMALS
+    });
+    if parsed.is_none() {
+        let field = pointer.trim_start_matches('/').replace('/', ".");
+        diags.push(
+            Diagnostic::error(Code::E0516, format!("`{field}` is not a usable SLO objective"))
+                .primary(span_of(pointer), "not a percentage pave can alert on")
+                .help(format!(
+                    "an objective is a percentage from {MIN_OBJECTIVE} to below 100 with at most {MAX_OBJECTIVE_DECIMALS} decimals, e.g. `99.9`"
+                )),
+        );
+    }
+    parsed
+}
+
+/// Digits after the decimal point, as the number prints (trailing zeros dropped).
+fn decimals(d: Decimal) -> u32 {
+    d.to_string()
+        .split_once('.')
+        .map_or(0, |(_, fraction)| fraction.len() as u32)
 }
 
 /// The environment variable a need's secret key is read into: `PAVE_DB_HOST`.
