@@ -78,6 +78,8 @@ pub enum Code {
     E0515,
     /// An SLO objective is out of range, too precise, or not a plain decimal.
     E0516,
+    /// A `build` path is absolute, leaves the repository, or holds shell characters.
+    E0517,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -126,6 +128,7 @@ impl Code {
             Code::E0514 => "E0514",
             Code::E0515 => "E0515",
             Code::E0516 => "E0516",
+            Code::E0517 => "E0517",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

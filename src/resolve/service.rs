@@ -766,6 +766,40 @@ fn decimals(d: Decimal) -> u32 {
         .map_or(0, |(_, fraction)| fraction.len() as u32)
 }
 
+/// `build.context` and `build.dockerfile` reach CI as paths and shell words: each
+/// must be a relative path that stays inside the repository, in plain characters.
+fn check_build_paths(spec: &ServiceSpec, span_of: &dyn Fn(&str) -> Span, diags: &mut Vec<Diagnostic>) {
+    let Some(build) = &spec.build else { return };
+    let paths = [
+        ("context", Some(&build.context)),
+        ("dockerfile", build.dockerfile.as_ref()),
+    ];
+    for (field, path) in paths {
+        let Some(path) = path else { continue };
+        if let Some(problem) = path_problem(path) {
+            diags.push(
+                Diagnostic::error(Code::E0517, format!("`build.{field}` {problem}"))
+                    .primary(span_of(&format!("/build/{field}")), "not a path inside the repository")
+                    .help("write a path relative to the repository root (context) or to the context (dockerfile), without `..`, e.g. `services/api`"),
+            );
+        }
+    }
+}
+
+/// Why a build path is refused, or `None` when it is a plain relative path.
+fn path_problem(path: &str) -> Option<&'static str> {
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '@');
+    if path.starts_with('/') || path.starts_with('~') || path.contains(':') {
+        Some("is an absolute path")
+    } else if path.split('/').any(|part| part == "..") {
+        Some("leaves its folder through `..`")
+    } else if !path.chars().all(plain) {
+        Some("holds characters a CI shell would interpret")
+    } else {
+        None
+    }
+}
+
 /// The environment variable a need's secret key is read into: `PAVE_DB_HOST`.
 fn secret_var(need: &str, key: &str) -> String {
     let clean = |s: &str| {
@@ -840,6 +874,7 @@ fn build(
             return None;
         }
     };
+    check_build_paths(&spec, span_of, diags);
     if spec.port.is_none() {
         provenance.insert("/port".into(), contract_origin("/contract/port"));
     }
