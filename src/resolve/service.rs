@@ -31,6 +31,9 @@ pub(crate) struct EnvContext<'a> {
 enum NeedOutputs {
     Service { host: String, port: u16 },
     Module(Box<ModuleNeed>),
+    /// A need whose own errors are reported: its outputs expand to nothing, so that
+    /// the values reading them do not report a second, misleading error.
+    Broken,
 }
 
 /// What one placeholder stands for: text, or a key of a need's secret.
@@ -54,6 +57,8 @@ struct Scope<'a> {
     service_name: &'a str,
     service_owner: &'a str,
     needs: BTreeMap<String, NeedOutputs>,
+    /// Expanding a need's inputs, which cannot read the outputs of needs.
+    in_need_inputs: bool,
 }
 
 /// Why a placeholder did not resolve: a message and a help line.
@@ -96,7 +101,14 @@ impl Scope<'_> {
     }
 
     fn need_output(&self, need: &str, output: &str) -> Result<Expansion, Unresolved> {
+        if self.in_need_inputs {
+            return Err(Unresolved(
+                format!("a need's inputs cannot read `needs.{need}.{output}`"),
+                "need inputs may use `${service.*}`, `${env.*}` and `${platform.name}`; outputs of needs are for `env`, `command` and `args`".into(),
+            ));
+        }
         match self.needs.get(need) {
+            Some(NeedOutputs::Broken) => Ok(Expansion::Text(String::new())),
             Some(NeedOutputs::Service { host, port }) => match output {
                 "host" => Ok(Expansion::Text(host.clone())),
                 "port" => Ok(Expansion::Text(port.to_string())),
@@ -157,6 +169,7 @@ impl Scope<'_> {
                 NeedOutputs::Module(m) => {
                     known.extend(m.outputs.keys().map(|o| format!("needs.{need}.{o}")))
                 }
+                NeedOutputs::Broken => {}
             }
         }
         known
@@ -277,6 +290,7 @@ fn stage<'a>(
         service_name: &input.name,
         service_owner: &owner,
         needs: BTreeMap::new(),
+        in_need_inputs: false,
     };
     let pattern = ctx.namespace_pattern.unwrap_or("${service.name}");
     let pattern_span = ctx.pdoc.span(&pointer_push(&env_ptr, "namespace"));
@@ -422,12 +436,31 @@ fn finish(
                 ),
             };
             let at = |p: &str| span_of(&format!("{need_ptr}{p}"));
-            let empty = serde_json::Map::new();
-            match module::resolve_need(module, spec.as_object().unwrap_or(&empty), need_ctx, &at) {
+            let mut inputs = spec.as_object().cloned().unwrap_or_default();
+            let input_scope = Scope {
+                ctx,
+                service_name: &staged.input.name,
+                service_owner: layered.value["owner"].as_str().unwrap_or_default(),
+                needs: BTreeMap::new(),
+                in_need_inputs: true,
+            };
+            let before = diags.len();
+            for (key, value) in inputs.iter_mut().filter(|(k, _)| *k != "type") {
+                let expand_at = InputExpansion { scope: &input_scope, span_of: &span_of, sources };
+                expand_at.value(value, &pointer_push(&need_ptr, key), diags);
+            }
+            if diags.len() > before {
+                needs.insert(need.clone(), NeedOutputs::Broken);
+                continue;
+            }
+            match module::resolve_need(module, &inputs, need_ctx, &at) {
                 Ok(resolved) => {
                     needs.insert(need.clone(), NeedOutputs::Module(Box::new(resolved)));
                 }
-                Err(errors) => diags.extend(errors),
+                Err(errors) => {
+                    needs.insert(need.clone(), NeedOutputs::Broken);
+                    diags.extend(errors);
+                }
             }
         }
     }
@@ -437,6 +470,7 @@ fn finish(
         service_name: &staged.input.name,
         service_owner: layered.value["owner"].as_str().unwrap_or_default(),
         needs,
+        in_need_inputs: false,
     };
     let mut value = layered.value.clone();
     let mut wiring = Wiring::new();
@@ -455,7 +489,7 @@ fn finish(
         .into_values()
         .filter_map(|n| match n {
             NeedOutputs::Module(m) => Some(*m),
-            NeedOutputs::Service { .. } => None,
+            NeedOutputs::Service { .. } | NeedOutputs::Broken => None,
         })
         .collect();
     if ctx.platform.secret_store.is_none() && module_needs.iter().any(|n| !n.secrets.is_empty()) {
@@ -571,6 +605,46 @@ fn expand_tree(
             }
         }
         _ => {}
+    }
+}
+
+/// Expands placeholders in a module need's inputs before the module sees them, so no
+/// `${...}` reaches Terraform; an unknown one is an error at the placeholder.
+struct InputExpansion<'a> {
+    scope: &'a Scope<'a>,
+    span_of: &'a dyn Fn(&str) -> Span,
+    sources: &'a SourceMap,
+}
+
+impl InputExpansion<'_> {
+    fn value(&self, value: &mut Value, pointer: &str, diags: &mut Vec<Diagnostic>) {
+        match value {
+            Value::String(s) => match expand(s, self.scope, self.scope.service_name) {
+                Ok(expanded) => *s = expanded.text,
+                Err(errors) => {
+                    let span = (self.span_of)(pointer);
+                    for (range, Unresolved(message, help)) in errors {
+                        let at = sub_span(self.sources, span, s, range);
+                        diags.push(
+                            Diagnostic::error(Code::E0501, message)
+                                .primary(at, "here")
+                                .help(help),
+                        );
+                    }
+                }
+            },
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.value(item, &pointer_push(pointer, &i.to_string()), diags);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map.iter_mut() {
+                    self.value(item, &pointer_push(pointer, key), diags);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
