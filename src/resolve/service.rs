@@ -484,6 +484,7 @@ fn finish(
         diags,
         &mut wiring,
     );
+    keep_number_text(&mut value, layered, sources);
     let module_needs: Vec<ModuleNeed> = scope
         .needs
         .into_values()
@@ -646,6 +647,30 @@ impl InputExpansion<'_> {
             _ => {}
         }
     }
+}
+
+/// Env values become strings in the output; a number written there keeps the text its
+/// author wrote (`VERSION: 1.10` stays `"1.10"`, not `"1.1"`), read from its span.
+fn keep_number_text(value: &mut Value, layered: &Layered, sources: &SourceMap) {
+    let Some(Value::Object(env)) = value.get_mut("env") else {
+        return;
+    };
+    for (key, v) in env.iter_mut() {
+        let Value::Number(n) = v else { continue };
+        let span = layered.origin(&pointer_push("/env", key)).and_then(|o| o.span);
+        if let Some(text) = span.and_then(|span| written_number(sources.snippet(span), n)) {
+            *v = Value::String(text);
+        }
+    }
+}
+
+/// The source text of a number, when it is exactly that number's spelling; `None`
+/// when the span holds anything else (then the number prints as it parsed).
+fn written_number(text: &str, n: &serde_json::Number) -> Option<String> {
+    let text = text.trim();
+    let parsed: f64 = text.parse().ok()?;
+    let number = n.as_f64()?;
+    (parsed == number || (parsed.is_nan() && number.is_nan())).then(|| text.to_string())
 }
 
 /// Expands a string, or returns every placeholder that did not resolve with its byte range.

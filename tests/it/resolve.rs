@@ -136,3 +136,31 @@ fn sixty_thousand_env_keys_resolve_in_seconds() {
     // of every origin per key (the old layering) took minutes.
     assert!(elapsed.as_secs() < 60, "60,000 keys took {elapsed:?}");
 }
+
+#[test]
+fn numbers_in_env_values_keep_the_authors_text_in_yaml_and_kdl() {
+    let yaml = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nenv:\n  VERSION: 1.10\n  RATE: 1e3\n  BIG: 99999999999999999999999\n  NEG: -0.50\nenvironments:\n  prod:\n    env: { VERSION: 2.20 }\n";
+    let kdl = "name \"api\"\nowner \"team-core\"\nimage \"ghcr.io/acme/api:1.0.0\"\nenv {\n    VERSION 1.10\n    RATE 1e3\n    BIG 99999999999999999999999\n    NEG -0.50\n}\nenvironments {\n    prod {\n        env {\n            VERSION 2.20\n        }\n    }\n}\n";
+    for (ext, text) in [("yaml", yaml), ("kdl", kdl)] {
+        let repo = unicode_repo(ext, text);
+        let platform = fs::read_to_string(repo.path().join("platform.yaml")).unwrap();
+        fs::write(repo.path().join("platform.yaml"), platform.replace("MOTTO: \"naïve ${platform.name} ÆØÅ\"", "TIMEOUT: 30.0")).unwrap();
+        let out = pave(&["build"], repo.path());
+        assert_eq!(out.status.code(), Some(0), "{ext}: {}", stderr(&out));
+        let read = |env: &str| {
+            fs::read_to_string(repo.path().join(format!("generated/kubernetes/{env}/api/configmap.yaml")))
+                .unwrap()
+        };
+        let dev = read("dev");
+        for expected in [
+            "VERSION: \"1.10\"",
+            "RATE: \"1e3\"",
+            "BIG: \"99999999999999999999999\"",
+            "NEG: \"-0.50\"",
+            "TIMEOUT: \"30.0\"",
+        ] {
+            assert!(dev.contains(expected), "{ext}: {expected} in\n{dev}");
+        }
+        assert!(read("prod").contains("VERSION: \"2.20\""), "{ext}");
+    }
+}
