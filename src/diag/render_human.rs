@@ -147,7 +147,11 @@ impl<'a> Report<'a> {
                     false => LabeledSpan::new_with_span(text, span),
                 });
             } else {
-                let other = named(sources, label.span.file, &[label.span.start, label.span.end]);
+                let other = named(
+                    sources,
+                    label.span.file,
+                    &[label.span.start, label.span.end],
+                );
                 report.related.push(Report {
                     message: label.message.clone(),
                     code: None,

@@ -207,13 +207,26 @@ mod tests {
         let top = json!({ "env": many, "command": ["a"] });
         let started = std::time::Instant::now();
         let mut l = Layered::new();
-        l.overlay(&json!({"env": {"K1": "x"}}), Layer::PlatformDefaults, None, &[]);
+        l.overlay(
+            &json!({"env": {"K1": "x"}}),
+            Layer::PlatformDefaults,
+            None,
+            &[],
+        );
         l.overlay(&top, Layer::Service, None, &[]);
-        l.overlay(&json!({"env": {"K2": "y"}}), Layer::ServiceEnvironment, None, &[]);
+        l.overlay(
+            &json!({"env": {"K2": "y"}}),
+            Layer::ServiceEnvironment,
+            None,
+            &[],
+        );
         // Linear is well under a second even unoptimized; one scan of the origins per
         // key (10^10 comparisons) takes minutes.
         assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
         assert_eq!(l.provenance.len(), 100_000 + 3);
-        assert_eq!(l.origin("/env/K2").unwrap().layer, Layer::ServiceEnvironment);
+        assert_eq!(
+            l.origin("/env/K2").unwrap().layer,
+            Layer::ServiceEnvironment
+        );
     }
 }

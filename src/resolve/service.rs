@@ -29,7 +29,10 @@ pub(crate) struct EnvContext<'a> {
 
 /// What `${needs.<name>.*}` can resolve to.
 enum NeedOutputs {
-    Service { host: String, port: u16 },
+    Service {
+        host: String,
+        port: u16,
+    },
     Module(Box<ModuleNeed>),
     /// A need whose own errors are reported: its outputs expand to nothing, so that
     /// the values reading them do not report a second, misleading error.
@@ -446,7 +449,11 @@ fn finish(
             };
             let before = diags.len();
             for (key, value) in inputs.iter_mut().filter(|(k, _)| *k != "type") {
-                let expand_at = InputExpansion { scope: &input_scope, span_of: &span_of, sources };
+                let expand_at = InputExpansion {
+                    scope: &input_scope,
+                    span_of: &span_of,
+                    sources,
+                };
                 expand_at.value(value, &pointer_push(&need_ptr, key), diags);
             }
             if diags.len() > before {
@@ -657,7 +664,9 @@ fn keep_number_text(value: &mut Value, layered: &Layered, sources: &SourceMap) {
     };
     for (key, v) in env.iter_mut() {
         let Value::Number(n) = v else { continue };
-        let span = layered.origin(&pointer_push("/env", key)).and_then(|o| o.span);
+        let span = layered
+            .origin(&pointer_push("/env", key))
+            .and_then(|o| o.span);
         if let Some(text) = span.and_then(|span| written_number(sources.snippet(span), n)) {
             *v = Value::String(text);
         }
@@ -867,7 +876,11 @@ fn decimals(d: Decimal) -> u32 {
 
 /// `build.context` and `build.dockerfile` reach CI as paths and shell words: each
 /// must be a relative path that stays inside the repository, in plain characters.
-fn check_build_paths(spec: &ServiceSpec, span_of: &dyn Fn(&str) -> Span, diags: &mut Vec<Diagnostic>) {
+fn check_build_paths(
+    spec: &ServiceSpec,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) {
     let Some(build) = &spec.build else { return };
     let paths = [
         ("context", Some(&build.context)),

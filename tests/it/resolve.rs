@@ -52,7 +52,12 @@ fn non_ascii_text_builds_lints_checks_and_explains_in_yaml_and_kdl() {
         let repo = unicode_repo(ext, text);
         for args in [&["build"][..], &["lint"], &["check"], &["explain", "api"]] {
             let out = pave(args, repo.path());
-            assert_eq!(out.status.code(), Some(0), "{ext} {args:?}: {}", stderr(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{ext} {args:?}: {}",
+                stderr(&out)
+            );
         }
         let config = fs::read_to_string(
             repo.path()
@@ -64,7 +69,10 @@ fn non_ascii_text_builds_lints_checks_and_explains_in_yaml_and_kdl() {
         }
         let explain = pave(&["explain", "api"], repo.path());
         let text = String::from_utf8_lossy(&explain.stdout);
-        assert!(text.contains("café — 日本語のサービス 🚀"), "{ext}:\n{text}");
+        assert!(
+            text.contains("café — 日本語のサービス 🚀"),
+            "{ext}:\n{text}"
+        );
     }
 }
 
@@ -96,7 +104,10 @@ fn an_error_on_a_line_of_70000_characters_renders_a_window_with_the_true_column(
         let text = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
         assert!(!text.contains("panicked"), "{text}");
-        assert!(text.contains(&format!("[services/api.yaml:1:{column}]")), "{text}");
+        assert!(
+            text.contains(&format!("[services/api.yaml:1:{column}]")),
+            "{text}"
+        );
         assert!(text.contains("replica: 2}"), "{text}");
         let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
         assert!(widest < 400, "a line of {widest} characters:\n{text}");
@@ -121,7 +132,8 @@ fn a_label_wider_than_65535_columns_renders() {
 fn sixty_thousand_env_keys_resolve_in_seconds() {
     let repo = tempfile::tempdir().unwrap();
     copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
-    let mut service = String::from("name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nenv:\n");
+    let mut service =
+        String::from("name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nenv:\n");
     for i in 0..60_000 {
         service.push_str(&format!("  KEY_{i}: value-{i}-${{env.name}}\n"));
     }
@@ -131,7 +143,10 @@ fn sixty_thousand_env_keys_resolve_in_seconds() {
     let elapsed = started.elapsed();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("value-59999-prod"), "the last key is resolved");
+    assert!(
+        text.contains("value-59999-prod"),
+        "the last key is resolved"
+    );
     // Linear resolution takes a few seconds unoptimized, even on a busy machine; a scan
     // of every origin per key (the old layering) took minutes.
     assert!(elapsed.as_secs() < 60, "60,000 keys took {elapsed:?}");
@@ -144,12 +159,19 @@ fn numbers_in_env_values_keep_the_authors_text_in_yaml_and_kdl() {
     for (ext, text) in [("yaml", yaml), ("kdl", kdl)] {
         let repo = unicode_repo(ext, text);
         let platform = fs::read_to_string(repo.path().join("platform.yaml")).unwrap();
-        fs::write(repo.path().join("platform.yaml"), platform.replace("MOTTO: \"naïve ${platform.name} ÆØÅ\"", "TIMEOUT: 30.0")).unwrap();
+        fs::write(
+            repo.path().join("platform.yaml"),
+            platform.replace("MOTTO: \"naïve ${platform.name} ÆØÅ\"", "TIMEOUT: 30.0"),
+        )
+        .unwrap();
         let out = pave(&["build"], repo.path());
         assert_eq!(out.status.code(), Some(0), "{ext}: {}", stderr(&out));
         let read = |env: &str| {
-            fs::read_to_string(repo.path().join(format!("generated/kubernetes/{env}/api/configmap.yaml")))
-                .unwrap()
+            fs::read_to_string(
+                repo.path()
+                    .join(format!("generated/kubernetes/{env}/api/configmap.yaml")),
+            )
+            .unwrap()
         };
         let dev = read("dev");
         for expected in [

@@ -140,7 +140,10 @@ mod tests {
         let bad = text.find("bad").unwrap();
         let e = Excerpt::new(&text, &[bad, bad + 3]);
         let line = e.text.lines().nth(1).unwrap();
-        assert!(line.starts_with(CUT) && line.chars().count() < MAX_CHARS + 2, "{line}");
+        assert!(
+            line.starts_with(CUT) && line.chars().count() < MAX_CHARS + 2,
+            "{line}"
+        );
         assert!(e.text.ends_with("\nc: 3\n"));
         let new = e.to_new(bad);
         assert_eq!(&e.text[new..new + 3], "bad");
@@ -153,7 +156,10 @@ mod tests {
         let text = format!("k: {}\n", "x".repeat(100_000));
         let e = Excerpt::new(&text, &[3, text.len() - 1]);
         let (start, end) = (e.to_new(3), e.to_new(text.len() - 1));
-        assert!(end > start && end - start <= MAX_CHARS * 4, "{start}..{end}");
+        assert!(
+            end > start && end - start <= MAX_CHARS * 4,
+            "{start}..{end}"
+        );
         assert!(e.text.len() < 1_000);
     }
 }
