@@ -947,10 +947,21 @@ fn platform_view(ctx: &EnvContext) -> Value {
 }
 
 /// The span of `range` of `value` inside the source span of the scalar that holds it.
+/// Quotes, escapes and line folding only ever make the written text longer than the
+/// value, so the search starts at the value's own offset: a repeated placeholder is
+/// found at its own place, and many placeholders in one long string cost linear time.
 fn sub_span(sources: &SourceMap, span: Span, value: &str, range: Range<usize>) -> Span {
     let written = sources.snippet(span);
+    let mut from = range.start.min(written.len());
+    while !written.is_char_boundary(from) {
+        from -= 1;
+    }
     let needle = &value[range];
-    match written.find(needle) {
+    let found = written[from..]
+        .find(needle)
+        .map(|i| from + i)
+        .or_else(|| written.find(needle));
+    match found {
         Some(i) => Span::new(span.file, span.start + i, span.start + i + needle.len()),
         None => span,
     }
