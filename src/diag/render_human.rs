@@ -46,6 +46,20 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
     out
 }
 
+/// Messages quote the author's text (an unknown key, a placeholder); a terminal gets
+/// its start and end around a `…` when it is longer than a few lines.
+fn shorten(text: &str) -> String {
+    const HEAD: usize = 200;
+    const TAIL: usize = 60;
+    if text.len() <= HEAD + TAIL || text.chars().nth(HEAD + TAIL).is_none() {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(HEAD).collect();
+    let tail: Vec<char> = text.chars().rev().take(TAIL).collect();
+    let tail: String = tail.into_iter().rev().collect();
+    format!("{head}…{tail}")
+}
+
 fn summary(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {
@@ -110,10 +124,15 @@ impl<'a> Report<'a> {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         };
-        let mut help: Vec<String> = d.help.iter().cloned().collect();
-        help.extend(d.notes.iter().map(|n| format!("note: {n}")));
+        let mut help: Vec<String> = d.help.iter().map(|h| shorten(h)).collect();
+        help.extend(d.notes.iter().map(|n| format!("note: {}", shorten(n))));
         // rustc's header, `error[E0502]: message`, so the code is greppable and in one line.
-        let mut message = format!("{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+        let mut message = format!(
+            "{}[{}]: {}",
+            d.severity.as_str(),
+            d.code,
+            shorten(&d.message)
+        );
         if d.labels.is_empty()
             && let Some(file) = &d.file
         {
@@ -139,7 +158,7 @@ impl<'a> Report<'a> {
             .collect();
         let source = named(sources, primary.file, &points);
         for label in &d.labels {
-            let text = (!label.message.is_empty()).then(|| label.message.clone());
+            let text = (!label.message.is_empty()).then(|| shorten(&label.message));
             if label.span.file == primary.file {
                 let span = source.span(label.span);
                 report.labels.push(match label.primary {
@@ -153,7 +172,7 @@ impl<'a> Report<'a> {
                     &[label.span.start, label.span.end],
                 );
                 report.related.push(Report {
-                    message: label.message.clone(),
+                    message: shorten(&label.message),
                     code: None,
                     severity: miette::Severity::Advice,
                     help: None,
@@ -223,5 +242,23 @@ impl miette::Diagnostic for Report<'_> {
                 self.related.iter().map(|r| r as &dyn miette::Diagnostic),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten;
+
+    #[test]
+    fn long_messages_keep_their_start_and_end() {
+        let long = format!("unknown field `{}é`", "y".repeat(70_000));
+        let short = shorten(&long);
+        assert!(short.starts_with("unknown field `yyy"), "{short}");
+        assert!(short.ends_with("yé`") && short.contains('…'), "{short}");
+        assert_eq!(short.chars().count(), 261);
+        assert_eq!(
+            shorten("unknown field `replica`"),
+            "unknown field `replica`"
+        );
     }
 }
