@@ -91,6 +91,10 @@ pub enum Code {
     E0514,
     /// The SLO burn-rate window table is invalid.
     E0515,
+    /// An SLO objective is out of range, too precise, or not a plain decimal.
+    E0516,
+    /// A `build` path is absolute, leaves the repository, or holds shell characters.
+    E0517,
     /// A module template exceeded an evaluation bound (fuel, recursion, output length,
     /// range size).
     E0530,
@@ -158,6 +162,8 @@ impl Code {
             Code::E0513 => "E0513",
             Code::E0514 => "E0514",
             Code::E0515 => "E0515",
+            Code::E0516 => "E0516",
+            Code::E0517 => "E0517",
             Code::E0530 => "E0530",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",

@@ -2,6 +2,9 @@
 //!
 //! Labels in the primary label's file are drawn in one snippet; labels in other
 //! files (a platform default behind a service value) follow as related snippets.
+//! Long lines are shown as a window around their labels ([`excerpt`]).
+
+mod excerpt;
 
 use std::fmt;
 
@@ -11,7 +14,8 @@ use miette::{
 };
 
 use super::{Diagnostic, Severity};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use excerpt::Excerpt;
 
 /// Renders diagnostics one after another, each followed by a blank line, then a summary line.
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
@@ -42,6 +46,20 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String 
     out
 }
 
+/// Messages quote the author's text (an unknown key, a placeholder); a terminal gets
+/// its start and end around a `…` when it is longer than a few lines.
+fn shorten(text: &str) -> String {
+    const HEAD: usize = 200;
+    const TAIL: usize = 60;
+    if text.len() <= HEAD + TAIL || text.chars().nth(HEAD + TAIL).is_none() {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(HEAD).collect();
+    let tail: Vec<char> = text.chars().rev().take(TAIL).collect();
+    let tail: String = tail.into_iter().rev().collect();
+    format!("{head}…{tail}")
+}
+
 fn summary(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {
@@ -51,10 +69,20 @@ fn summary(errors: usize, warnings: usize) -> String {
     }
 }
 
-/// A file's text with its repository-relative name, as miette wants to see it.
+/// A file as miette sees it: its repository-relative name and an excerpt of its
+/// text, with line and column always those of the original text.
 struct Named<'a> {
-    name: &'a str,
-    text: &'a str,
+    file: &'a SourceFile,
+    excerpt: Excerpt<'a>,
+}
+
+impl Named<'_> {
+    /// A label's span in the excerpt's coordinates.
+    fn span(&self, span: Span) -> SourceSpan {
+        let start = self.excerpt.to_new(span.start);
+        let end = self.excerpt.to_new(span.end).max(start);
+        SourceSpan::new(start.into(), end - start)
+    }
 }
 
 impl SourceCode for Named<'_> {
@@ -64,13 +92,16 @@ impl SourceCode for Named<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'s> + 's>, MietteError> {
-        let inner = self.text.read_span(span, before, after)?;
+        let inner = self.excerpt.text.as_ref().read_span(span, before, after)?;
+        // miette counts bytes of the excerpt; the header shows characters of the file.
+        let old = self.excerpt.to_old(inner.span().offset());
+        let at = self.file.lines.line_col(&self.file.text, old);
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.to_string(),
+            self.file.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            inner.column(),
+            at.line - 1,
+            at.col - 1,
             inner.line_count(),
         )))
     }
@@ -93,10 +124,15 @@ impl<'a> Report<'a> {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         };
-        let mut help: Vec<String> = d.help.iter().cloned().collect();
-        help.extend(d.notes.iter().map(|n| format!("note: {n}")));
+        let mut help: Vec<String> = d.help.iter().map(|h| shorten(h)).collect();
+        help.extend(d.notes.iter().map(|n| format!("note: {}", shorten(n))));
         // rustc's header, `error[E0502]: message`, so the code is greppable and in one line.
-        let mut message = format!("{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+        let mut message = format!(
+            "{}[{}]: {}",
+            d.severity.as_str(),
+            d.code,
+            shorten(&d.message)
+        );
         if d.labels.is_empty()
             && let Some(file) = &d.file
         {
@@ -114,36 +150,48 @@ impl<'a> Report<'a> {
         let Some(primary) = d.primary_span() else {
             return report;
         };
-        report.source = Some(named(sources, primary.file));
+        let points: Vec<usize> = d
+            .labels
+            .iter()
+            .filter(|l| l.span.file == primary.file)
+            .flat_map(|l| [l.span.start, l.span.end])
+            .collect();
+        let source = named(sources, primary.file, &points);
         for label in &d.labels {
-            let span = SourceSpan::new(label.span.start.into(), label.span.end - label.span.start);
-            let text = (!label.message.is_empty()).then(|| label.message.clone());
+            let text = (!label.message.is_empty()).then(|| shorten(&label.message));
             if label.span.file == primary.file {
+                let span = source.span(label.span);
                 report.labels.push(match label.primary {
                     true => LabeledSpan::new_primary_with_span(text, span),
                     false => LabeledSpan::new_with_span(text, span),
                 });
             } else {
+                let other = named(
+                    sources,
+                    label.span.file,
+                    &[label.span.start, label.span.end],
+                );
                 report.related.push(Report {
-                    message: label.message.clone(),
+                    message: shorten(&label.message),
                     code: None,
                     severity: miette::Severity::Advice,
                     help: None,
-                    source: Some(named(sources, label.span.file)),
-                    labels: vec![LabeledSpan::new_with_span(None, span)],
+                    labels: vec![LabeledSpan::new_with_span(None, other.span(label.span))],
+                    source: Some(other),
                     related: Vec::new(),
                 });
             }
         }
+        report.source = Some(source);
         report
     }
 }
 
-fn named(sources: &SourceMap, id: FileId) -> Named<'_> {
-    let f = sources.file(id);
+fn named<'a>(sources: &'a SourceMap, id: FileId, points: &[usize]) -> Named<'a> {
+    let file = sources.file(id);
     Named {
-        name: &f.name,
-        text: &f.text,
+        file,
+        excerpt: Excerpt::new(&file.text, points),
     }
 }
 
@@ -194,5 +242,23 @@ impl miette::Diagnostic for Report<'_> {
                 self.related.iter().map(|r| r as &dyn miette::Diagnostic),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten;
+
+    #[test]
+    fn long_messages_keep_their_start_and_end() {
+        let long = format!("unknown field `{}é`", "y".repeat(70_000));
+        let short = shorten(&long);
+        assert!(short.starts_with("unknown field `yyy"), "{short}");
+        assert!(short.ends_with("yé`") && short.contains('…'), "{short}");
+        assert_eq!(short.chars().count(), 261);
+        assert_eq!(
+            shorten("unknown field `replica`"),
+            "unknown field `replica`"
+        );
     }
 }

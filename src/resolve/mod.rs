@@ -58,11 +58,12 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
     let services = check_services(&checked, &platform, sources, &mut diags);
     // Services whose files have errors are still known by name, so that services
     // needing them do not report a second, misleading error.
+    let good: std::collections::HashSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
     let broken: std::collections::BTreeSet<String> = inputs
         .services
         .iter()
         .filter_map(|d| d.value.get("name").and_then(|n| n.as_str()))
-        .filter(|n| !services.iter().any(|s| s.name == *n))
+        .filter(|n| !good.contains(n))
         .map(str::to_string)
         .collect();
     let mut resolved = Vec::new();

@@ -21,19 +21,19 @@ pub struct Unclosed(pub usize);
 pub fn parse(s: &str) -> Result<Vec<Piece<'_>>, Unclosed> {
     let mut pieces = Vec::new();
     let mut rest = 0;
-    let mut i = 0;
-    let bytes = s.as_bytes();
-    while i < bytes.len() {
+    // Only `$` can start a placeholder or an escape, and `$` is ASCII, so jumping from
+    // one `$` to the next keeps every index on a char boundary and the scan linear.
+    let mut from = 0;
+    while let Some(found) = s[from..].find('$') {
+        let i = from + found;
         if s[i..].starts_with("$${") {
             if rest < i {
                 pieces.push(Piece::Text(&s[rest..i]));
             }
             pieces.push(Piece::Text(&s[i + 1..i + 3]));
-            i += 3;
-            rest = i;
-            continue;
-        }
-        if s[i..].starts_with("${") {
+            from = i + 3;
+            rest = from;
+        } else if s[i..].starts_with("${") {
             let Some(close) = s[i..].find('}') else {
                 return Err(Unclosed(i));
             };
@@ -44,11 +44,11 @@ pub fn parse(s: &str) -> Result<Vec<Piece<'_>>, Unclosed> {
                 s[i + 2..i + close].trim(),
                 i..i + close + 1,
             ));
-            i += close + 1;
-            rest = i;
-            continue;
+            from = i + close + 1;
+            rest = from;
+        } else {
+            from = i + 1;
         }
-        i += 1;
     }
     if rest < s.len() {
         pieces.push(Piece::Text(&s[rest..]));
@@ -88,6 +88,23 @@ mod tests {
             vec![Piece::Text("a"), Piece::Text("${"), Piece::Text("b}c")]
         );
         assert!(!has_placeholder("a$${b}"));
+    }
+
+    #[test]
+    fn multibyte_text_around_placeholders_stays_whole() {
+        let got = parse("é${service.name}ü 🚀 日本$${x}").unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Piece::Text("é"),
+                Piece::Placeholder("service.name", 2..17),
+                Piece::Text("ü 🚀 日本"),
+                Piece::Text("${"),
+                Piece::Text("x}"),
+            ]
+        );
+        assert_eq!(parse("café"), Ok(vec![Piece::Text("café")]));
+        assert_eq!(parse("日${x"), Err(Unclosed(3)));
     }
 
     #[test]

@@ -29,8 +29,14 @@ pub(crate) struct EnvContext<'a> {
 
 /// What `${needs.<name>.*}` can resolve to.
 enum NeedOutputs {
-    Service { host: String, port: u16 },
+    Service {
+        host: String,
+        port: u16,
+    },
     Module(Box<ModuleNeed>),
+    /// A need whose own errors are reported: its outputs expand to nothing, so that
+    /// the values reading them do not report a second, misleading error.
+    Broken,
 }
 
 /// What one placeholder stands for: text, or a key of a need's secret.
@@ -54,6 +60,8 @@ struct Scope<'a> {
     service_name: &'a str,
     service_owner: &'a str,
     needs: BTreeMap<String, NeedOutputs>,
+    /// Expanding a need's inputs, which cannot read the outputs of needs.
+    in_need_inputs: bool,
 }
 
 /// Why a placeholder did not resolve: a message and a help line.
@@ -96,7 +104,14 @@ impl Scope<'_> {
     }
 
     fn need_output(&self, need: &str, output: &str) -> Result<Expansion, Unresolved> {
+        if self.in_need_inputs {
+            return Err(Unresolved(
+                format!("a need's inputs cannot read `needs.{need}.{output}`"),
+                "need inputs may use `${service.*}`, `${env.*}` and `${platform.name}`; outputs of needs are for `env`, `command` and `args`".into(),
+            ));
+        }
         match self.needs.get(need) {
+            Some(NeedOutputs::Broken) => Ok(Expansion::Text(String::new())),
             Some(NeedOutputs::Service { host, port }) => match output {
                 "host" => Ok(Expansion::Text(host.clone())),
                 "port" => Ok(Expansion::Text(port.to_string())),
@@ -157,6 +172,7 @@ impl Scope<'_> {
                 NeedOutputs::Module(m) => {
                     known.extend(m.outputs.keys().map(|o| format!("needs.{need}.{o}")))
                 }
+                NeedOutputs::Broken => {}
             }
         }
         known
@@ -277,6 +293,7 @@ fn stage<'a>(
         service_name: &input.name,
         service_owner: &owner,
         needs: BTreeMap::new(),
+        in_need_inputs: false,
     };
     let pattern = ctx.namespace_pattern.unwrap_or("${service.name}");
     let pattern_span = ctx.pdoc.span(&pointer_push(&env_ptr, "namespace"));
@@ -422,12 +439,35 @@ fn finish(
                 ),
             };
             let at = |p: &str| span_of(&format!("{need_ptr}{p}"));
-            let empty = serde_json::Map::new();
-            match module::resolve_need(module, spec.as_object().unwrap_or(&empty), need_ctx, &at) {
+            let mut inputs = spec.as_object().cloned().unwrap_or_default();
+            let input_scope = Scope {
+                ctx,
+                service_name: &staged.input.name,
+                service_owner: layered.value["owner"].as_str().unwrap_or_default(),
+                needs: BTreeMap::new(),
+                in_need_inputs: true,
+            };
+            let before = diags.len();
+            for (key, value) in inputs.iter_mut().filter(|(k, _)| *k != "type") {
+                let expand_at = InputExpansion {
+                    scope: &input_scope,
+                    span_of: &span_of,
+                    sources,
+                };
+                expand_at.value(value, &pointer_push(&need_ptr, key), diags);
+            }
+            if diags.len() > before {
+                needs.insert(need.clone(), NeedOutputs::Broken);
+                continue;
+            }
+            match module::resolve_need(module, &inputs, need_ctx, &at) {
                 Ok(resolved) => {
                     needs.insert(need.clone(), NeedOutputs::Module(Box::new(resolved)));
                 }
-                Err(errors) => diags.extend(errors),
+                Err(errors) => {
+                    needs.insert(need.clone(), NeedOutputs::Broken);
+                    diags.extend(errors);
+                }
             }
         }
     }
@@ -437,6 +477,7 @@ fn finish(
         service_name: &staged.input.name,
         service_owner: layered.value["owner"].as_str().unwrap_or_default(),
         needs,
+        in_need_inputs: false,
     };
     let mut value = layered.value.clone();
     let mut wiring = Wiring::new();
@@ -450,12 +491,13 @@ fn finish(
         diags,
         &mut wiring,
     );
+    keep_number_text(&mut value, layered, sources);
     let module_needs: Vec<ModuleNeed> = scope
         .needs
         .into_values()
         .filter_map(|n| match n {
             NeedOutputs::Module(m) => Some(*m),
-            NeedOutputs::Service { .. } => None,
+            NeedOutputs::Service { .. } | NeedOutputs::Broken => None,
         })
         .collect();
     if ctx.platform.secret_store.is_none() && module_needs.iter().any(|n| !n.secrets.is_empty()) {
@@ -574,6 +616,72 @@ fn expand_tree(
     }
 }
 
+/// Expands placeholders in a module need's inputs before the module sees them, so no
+/// `${...}` reaches Terraform; an unknown one is an error at the placeholder.
+struct InputExpansion<'a> {
+    scope: &'a Scope<'a>,
+    span_of: &'a dyn Fn(&str) -> Span,
+    sources: &'a SourceMap,
+}
+
+impl InputExpansion<'_> {
+    fn value(&self, value: &mut Value, pointer: &str, diags: &mut Vec<Diagnostic>) {
+        match value {
+            Value::String(s) => match expand(s, self.scope, self.scope.service_name) {
+                Ok(expanded) => *s = expanded.text,
+                Err(errors) => {
+                    let span = (self.span_of)(pointer);
+                    for (range, Unresolved(message, help)) in errors {
+                        let at = sub_span(self.sources, span, s, range);
+                        diags.push(
+                            Diagnostic::error(Code::E0501, message)
+                                .primary(at, "here")
+                                .help(help),
+                        );
+                    }
+                }
+            },
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.value(item, &pointer_push(pointer, &i.to_string()), diags);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map.iter_mut() {
+                    self.value(item, &pointer_push(pointer, key), diags);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Env values become strings in the output; a number written there keeps the text its
+/// author wrote (`VERSION: 1.10` stays `"1.10"`, not `"1.1"`), read from its span.
+fn keep_number_text(value: &mut Value, layered: &Layered, sources: &SourceMap) {
+    let Some(Value::Object(env)) = value.get_mut("env") else {
+        return;
+    };
+    for (key, v) in env.iter_mut() {
+        let Value::Number(n) = v else { continue };
+        let span = layered
+            .origin(&pointer_push("/env", key))
+            .and_then(|o| o.span);
+        if let Some(text) = span.and_then(|span| written_number(sources.snippet(span), n)) {
+            *v = Value::String(text);
+        }
+    }
+}
+
+/// The source text of a number, when it is exactly that number's spelling; `None`
+/// when the span holds anything else (then the number prints as it parsed).
+fn written_number(text: &str, n: &serde_json::Number) -> Option<String> {
+    let text = text.trim();
+    let parsed: f64 = text.parse().ok()?;
+    let number = n.as_f64()?;
+    (parsed == number || (parsed.is_nan() && number.is_nan())).then(|| text.to_string())
+}
+
 /// Expands a string, or returns every placeholder that did not resolve with its byte range.
 fn expand(
     s: &str,
@@ -628,33 +736,35 @@ fn expand(
 fn wire(service: &mut ResolvedService, wiring: Wiring) {
     let mut helpers: Vec<SecretEnv> = Vec::new();
     let mut direct: Vec<SecretEnv> = Vec::new();
+    // Collected, then removed in one pass: one `retain` per variable would make
+    // a file with many secret-reading variables quadratic.
+    let mut moved: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (pointer, expanded) in wiring {
         let env_name = pointer
             .strip_prefix("/env/")
             .map(|n| n.replace("~1", "/").replace("~0", "~"));
         match env_name {
-            Some(name) if expanded.whole => {
-                let secret = expanded
-                    .secrets
-                    .into_iter()
-                    .next()
-                    .expect("a whole secret value has one secret");
-                direct.push(SecretEnv {
+            Some(name) if expanded.whole && expanded.secrets.len() == 1 => {
+                let secrets = expanded.secrets.into_iter();
+                direct.extend(secrets.map(|secret| SecretEnv {
                     name: name.clone(),
                     ..secret
-                });
-                service.env_vars.retain(|(n, _)| *n != name);
+                }));
+                moved.insert(name);
             }
             Some(name) => {
-                service.env_vars.retain(|(n, _)| *n != name);
+                moved.insert(name.clone());
                 service.dependent_env.push((name, expanded.text));
                 helpers.extend(expanded.secrets);
             }
             None => helpers.extend(expanded.secrets),
         }
     }
+    service.env_vars.retain(|(n, _)| !moved.contains(n));
+    let mut seen: std::collections::HashSet<String> =
+        service.secret_env.iter().map(|s| s.name.clone()).collect();
     for h in helpers {
-        if !service.secret_env.iter().any(|s| s.name == h.name) {
+        if seen.insert(h.name.clone()) {
             service.secret_env.push(h);
         }
     }
@@ -669,14 +779,14 @@ fn slo(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Slo> {
     let slo = fields.get("slo")?;
-    let availability = slo.get("availability").and_then(Decimal::from_json);
+    let availability = objective(fields, "/slo/availability", span_of, diags);
     let latency = slo.get("latency").and_then(|l| {
         let ms = l
             .get("threshold")
             .and_then(Value::as_str)
             .and_then(crate::duration::parse_ms)?;
         let threshold = Decimal::from_int(ms as i64).checked_div(Decimal::from_int(1000))?;
-        let target = l.get("target").and_then(Decimal::from_json)?;
+        let target = objective(fields, "/slo/latency/target", span_of, diags)?;
         let buckets = &ctx.platform.observability.buckets;
         if !buckets.contains(&threshold) {
             let listed: Vec<String> = buckets.iter().map(|b| format!("{b}s")).collect();
@@ -721,6 +831,87 @@ fn slo(
     })
 }
 
+/// The lowest objective pave accepts, in percent. Objectives are percentages; a value
+/// below this is almost always a ratio written by mistake (`0.999` for `99.9`), and
+/// burn-rate alerts on a budget of half the requests or more would never fire.
+const MIN_OBJECTIVE: i64 = 50;
+/// The most decimals an objective may have (`99.999999`): more is no longer a number
+/// Prometheus rules and people read the same way.
+const MAX_OBJECTIVE_DECIMALS: u32 = 6;
+
+/// An SLO objective (percent) at `pointer`, or an error when it is absent-but-broken:
+/// out of range, too precise, or not representable as a decimal (`1e-16`). A value
+/// that would make no rule must never be dropped without a word.
+fn objective(
+    fields: &Value,
+    pointer: &str,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Decimal> {
+    let value = fields.pointer(pointer)?;
+    let parsed = Decimal::from_json(value).filter(|d| {
+        *d >= Decimal::from_int(MIN_OBJECTIVE)
+            && *d < Decimal::from_int(100)
+            && decimals(*d) <= MAX_OBJECTIVE_DECIMALS
+    });
+    if parsed.is_none() {
+        let field = pointer.trim_start_matches('/').replace('/', ".");
+        diags.push(
+            Diagnostic::error(Code::E0516, format!("`{field}` is not a usable SLO objective"))
+                .primary(span_of(pointer), "not a percentage pave can alert on")
+                .help(format!(
+                    "an objective is a percentage from {MIN_OBJECTIVE} to below 100 with at most {MAX_OBJECTIVE_DECIMALS} decimals, e.g. `99.9`"
+                )),
+        );
+    }
+    parsed
+}
+
+/// Digits after the decimal point, as the number prints (trailing zeros dropped).
+fn decimals(d: Decimal) -> u32 {
+    d.to_string()
+        .split_once('.')
+        .map_or(0, |(_, fraction)| fraction.len() as u32)
+}
+
+/// `build.context` and `build.dockerfile` reach CI as paths and shell words: each
+/// must be a relative path that stays inside the repository, in plain characters.
+fn check_build_paths(
+    spec: &ServiceSpec,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(build) = &spec.build else { return };
+    let paths = [
+        ("context", Some(&build.context)),
+        ("dockerfile", build.dockerfile.as_ref()),
+    ];
+    for (field, path) in paths {
+        let Some(path) = path else { continue };
+        if let Some(problem) = path_problem(path) {
+            diags.push(
+                Diagnostic::error(Code::E0517, format!("`build.{field}` {problem}"))
+                    .primary(span_of(&format!("/build/{field}")), "not a path inside the repository")
+                    .help("write a path relative to the repository root (context) or to the context (dockerfile), without `..`, e.g. `services/api`"),
+            );
+        }
+    }
+}
+
+/// Why a build path is refused, or `None` when it is a plain relative path.
+fn path_problem(path: &str) -> Option<&'static str> {
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '@');
+    if path.starts_with('/') || path.starts_with('~') || path.contains(':') {
+        Some("is an absolute path")
+    } else if path.split('/').any(|part| part == "..") {
+        Some("leaves its folder through `..`")
+    } else if !path.chars().all(plain) {
+        Some("holds characters a CI shell would interpret")
+    } else {
+        None
+    }
+}
+
 /// The environment variable a need's secret key is read into: `PAVE_DB_HOST`.
 fn secret_var(need: &str, key: &str) -> String {
     let clean = |s: &str| {
@@ -756,10 +947,21 @@ fn platform_view(ctx: &EnvContext) -> Value {
 }
 
 /// The span of `range` of `value` inside the source span of the scalar that holds it.
+/// Quotes, escapes and line folding only ever make the written text longer than the
+/// value, so the search starts at the value's own offset: a repeated placeholder is
+/// found at its own place, and many placeholders in one long string cost linear time.
 fn sub_span(sources: &SourceMap, span: Span, value: &str, range: Range<usize>) -> Span {
     let written = sources.snippet(span);
+    let mut from = range.start.min(written.len());
+    while !written.is_char_boundary(from) {
+        from -= 1;
+    }
     let needle = &value[range];
-    match written.find(needle) {
+    let found = written[from..]
+        .find(needle)
+        .map(|i| from + i)
+        .or_else(|| written.find(needle));
+    match found {
         Some(i) => Span::new(span.file, span.start + i, span.start + i + needle.len()),
         None => span,
     }
@@ -795,6 +997,7 @@ fn build(
             return None;
         }
     };
+    check_build_paths(&spec, span_of, diags);
     if spec.port.is_none() {
         provenance.insert("/port".into(), contract_origin("/contract/port"));
     }

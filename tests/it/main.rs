@@ -9,6 +9,7 @@ mod helm;
 #[cfg(unix)]
 mod inputs;
 mod policies;
+mod resolve;
 mod validators;
 mod write_safety;
 
