@@ -24,6 +24,9 @@ pub mod resolve;
 pub mod schema;
 pub mod source;
 pub mod yaml_writer;
+// Entry points for the fuzz targets and their corpus replay; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 
 use std::path::Path;
 
