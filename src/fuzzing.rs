@@ -30,8 +30,31 @@ pub fn run(target: &str, data: &[u8], scratch: &Path) -> bool {
     true
 }
 
+/// The stack of a rayon worker (std's default for spawned threads), where `load` parses
+/// service files: a loader run on the main thread's larger stack would hide overflows.
+const WORKER_STACK: usize = 2 * 1024 * 1024;
+
+/// Runs `f` on a thread with a worker's stack; a panic in it is re-raised here.
+fn on_worker_stack(f: impl FnOnce() + Send) {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(WORKER_STACK)
+            .spawn_scoped(scope, f);
+        match worker.map(|w| w.join()) {
+            Ok(Ok(())) => {}
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // No thread means no test: the harness, not pave, is broken.
+            Err(e) => panic!("fuzz harness: cannot spawn a worker thread: {e}"),
+        }
+    });
+}
+
 /// Bytes -> the YAML loader, then its diagnostics through every renderer.
 pub fn yaml_load(data: &[u8]) {
+    on_worker_stack(|| yaml_load_here(data));
+}
+
+fn yaml_load_here(data: &[u8]) {
     // The loader only ever sees UTF-8: `load` reports other bytes before parsing.
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -52,6 +75,10 @@ const KDL_KINDS: [(Kind, &str); 4] = [
 
 /// Bytes -> the KDL loader as every kind of input file, then the diagnostics rendered.
 pub fn kdl_load(data: &[u8]) {
+    on_worker_stack(|| kdl_load_here(data));
+}
+
+fn kdl_load_here(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -170,6 +197,8 @@ pub fn compile_repo(scratch: &Path, data: &[u8]) {
     };
     let compilation = crate::compile(&root, options);
     render_all(&compilation.diagnostics, &compilation.sources);
+    // Leave nothing behind: fuzzing runs many short-lived processes, each with its own folder.
+    let _ = fs::remove_dir_all(&root);
 }
 
 fn write_repo(root: &Path, sections: &[Section<'_>]) -> io::Result<()> {

@@ -17,4 +17,8 @@ fn scratch() -> &'static PathBuf {
     })
 }
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| pave::fuzzing::compile_repo(scratch(), data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    pave::fuzzing::compile_repo(scratch(), data);
+    // Empty by now; removing it keeps the many short-lived fork-mode processes tidy.
+    let _ = std::fs::remove_dir(scratch());
+});

@@ -106,7 +106,8 @@ fn replay(target: &str, files: &[PathBuf]) -> Vec<String> {
         let (finished, failure) = run_batch(target, batch);
         next += finished;
         if let Some(why) = failure {
-            failures.push(format!("{target} {}: {why}", batch[finished].display()));
+            let input = batch[finished].strip_prefix(project()).unwrap_or(&batch[finished]);
+            failures.push(format!("{target} {}: {why}", input.display()));
             next += 1;
         }
     }
