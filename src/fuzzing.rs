@@ -130,8 +130,13 @@ pub fn split_repo(data: &[u8]) -> Vec<Section<'_>> {
     let mut sections = Vec::new();
     let mut rest = data;
     while let Some(after) = rest.strip_prefix(b"=== ") {
-        let header_end = after.iter().position(|&b| b == b'\n').unwrap_or(after.len());
-        let header = String::from_utf8_lossy(&after[..header_end]).trim().to_string();
+        let header_end = after
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(after.len());
+        let header = String::from_utf8_lossy(&after[..header_end])
+            .trim()
+            .to_string();
         // Searching from the header's newline finds a header on the very next line too.
         let tail = &after[header_end..];
         let next = find(tail, b"\n=== ").map_or(tail.len(), |i| i + 1);
@@ -159,10 +164,15 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn valid_path(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     match parts.as_slice() {
-        [file] => file.split_once('.').is_some_and(|(s, e)| s == "platform" && plain(e)),
+        [file] => file
+            .split_once('.')
+            .is_some_and(|(s, e)| s == "platform" && plain(e)),
         [dir, file] if matches!(*dir, "services" | "policies") => file_name(file),
         ["modules", dir, file] => {
-            plain(dir) && file.split_once('.').is_some_and(|(s, e)| s == "module" && plain(e))
+            plain(dir)
+                && file
+                    .split_once('.')
+                    .is_some_and(|(s, e)| s == "module" && plain(e))
         }
         _ => false,
     }
@@ -243,7 +253,8 @@ mod tests {
 
     #[test]
     fn headers_split_files_and_drop_base_files() {
-        let input = b"=== platform.kdl\nplatform \"x\"\n=== -platform.yaml\n=== services/a.kdl\nname \"a\"";
+        let input =
+            b"=== platform.kdl\nplatform \"x\"\n=== -platform.yaml\n=== services/a.kdl\nname \"a\"";
         assert_eq!(
             split_repo(input),
             vec![

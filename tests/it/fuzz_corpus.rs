@@ -106,7 +106,9 @@ fn replay(target: &str, files: &[PathBuf]) -> Vec<String> {
         let (finished, failure) = run_batch(target, batch);
         next += finished;
         if let Some(why) = failure {
-            let input = batch[finished].strip_prefix(project()).unwrap_or(&batch[finished]);
+            let input = batch[finished]
+                .strip_prefix(project())
+                .unwrap_or(&batch[finished]);
             failures.push(format!("{target} {}: {why}", input.display()));
             next += 1;
         }
@@ -145,7 +147,10 @@ fn run_batch(target: &str, batch: &[PathBuf]) -> (usize, Option<String>) {
     let status = child.wait().unwrap();
     match finished == batch.len() {
         true => (finished, None),
-        false => (finished, Some(format!("{status}: {}", stderr_tail(&mut child)))),
+        false => (
+            finished,
+            Some(format!("{status}: {}", stderr_tail(&mut child))),
+        ),
     }
 }
 
