@@ -25,6 +25,9 @@ pub mod schema;
 pub mod source;
 pub mod template_budget;
 pub mod yaml_writer;
+// Entry points for the fuzz targets and their corpus replay; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 
 use std::path::Path;
 

@@ -228,3 +228,8 @@ fn parse_text(
 pub fn parse_yaml(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
     yaml::parse(file, text)
 }
+
+/// Parses KDL text that did not come from disk (the fuzz targets); `kind` tells where lists go.
+pub fn parse_kdl(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
+    kdl::parse(file, text, kind)
+}

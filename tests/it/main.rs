@@ -4,6 +4,7 @@
 mod check;
 mod cli;
 mod diagnostics;
+mod fuzz_corpus;
 mod golden;
 mod helm;
 #[cfg(unix)]
