@@ -3,6 +3,12 @@
 //! An SLO of 99.9 has an error budget of exactly 0.001, and a burn-rate threshold of
 //! 14.4 × 0.001 is exactly 0.0144. Floating point would print 0.014400000000000001;
 //! these numbers are kept as an integer and a decimal scale instead.
+//!
+//! Arithmetic never overflows silently: every operation is checked. Division rounds
+//! to at most [`MAX_SCALE`] decimals, so chained divisions stay small; resolve bounds
+//! the inputs (objectives, budget shares, the SLO period), which keeps every value
+//! pave computes far inside `i128`. Should an operation still overflow, it saturates
+//! at the largest representable value instead of wrapping or panicking.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -70,17 +76,50 @@ impl Decimal {
         self
     }
 
-    fn rescale(self, scale: u32) -> i128 {
-        self.units * 10i128.pow(scale - self.scale)
+    fn rescale(self, scale: u32) -> Option<i128> {
+        10i128
+            .checked_pow(scale - self.scale)
+            .and_then(|p| self.units.checked_mul(p))
+    }
+
+    /// The value at the end of `i128` with the sign of `negative`: what an overflowing
+    /// operation gives instead of wrapping (see the module header).
+    fn saturated(negative: bool) -> Decimal {
+        Decimal {
+            units: if negative { i128::MIN + 1 } else { i128::MAX },
+            scale: 0,
+        }
+    }
+
+    /// The integer part (towards minus infinity) and the fraction's digits padded to 40
+    /// places, which order like the number itself.
+    fn whole_and_fraction(self) -> (i128, String) {
+        let Some(pow) = 10i128.checked_pow(self.scale) else {
+            return (if self.units < 0 { -1 } else { 0 }, String::new());
+        };
+        let whole = self.units.div_euclid(pow);
+        let fraction = self.units.rem_euclid(pow);
+        (
+            whole,
+            format!(
+                "{fraction:0>width$}{:0<pad$}",
+                "",
+                width = self.scale as usize,
+                pad = 40usize.saturating_sub(self.scale as usize)
+            ),
+        )
     }
 
     pub fn plus(self, other: Decimal) -> Decimal {
         let scale = self.scale.max(other.scale);
-        Decimal {
-            units: self.rescale(scale) + other.rescale(scale),
-            scale,
+        let sum = self
+            .rescale(scale)
+            .zip(other.rescale(scale))
+            .and_then(|(a, b)| a.checked_add(b));
+        match sum {
+            Some(units) => Decimal { units, scale }.normalized(),
+            None => Decimal::saturated(self.units < 0 && other.units < 0),
         }
-        .normalized()
     }
 
     pub fn minus(self, other: Decimal) -> Decimal {
@@ -91,35 +130,62 @@ impl Decimal {
     }
 
     pub fn times(self, other: Decimal) -> Decimal {
-        Decimal {
-            units: self.units * other.units,
-            scale: self.scale + other.scale,
+        match self.units.checked_mul(other.units) {
+            Some(units) => Decimal {
+                units,
+                scale: self.scale + other.scale,
+            }
+            .normalized(),
+            None => Decimal::saturated((self.units < 0) != (other.units < 0)),
         }
-        .normalized()
     }
 
-    /// Division, exact when it terminates within 12 decimals, else rounded half up.
+    /// Division, exact when it terminates within [`MAX_SCALE`] decimals, else rounded
+    /// half up to that many; `None` when dividing by zero or when the quotient does not
+    /// fit.
     pub fn checked_div(self, other: Decimal) -> Option<Decimal> {
         if other.units == 0 {
             return None;
         }
-        // self / other = (a / 10^sa) / (b / 10^sb) = a * 10^(sb + k) / b / 10^(sa + k)
+        // self / other = (a / 10^sa) / (b / 10^sb) = (a * 10^(sb + k - sa) / b) / 10^k
         let k = MAX_SCALE;
-        let numerator = self.units * 10i128.pow(other.scale + k);
-        let quotient = numerator / other.units;
-        let remainder = numerator % other.units;
-        let rounded = if (remainder * 2).abs() >= other.units.abs() {
-            quotient + quotient.signum().max(1)
+        let shift = (other.scale + k) as i64 - self.scale as i64;
+        let (numerator, denominator) = match shift >= 0 {
+            true => (
+                self.units.checked_mul(10i128.checked_pow(shift as u32)?)?,
+                other.units,
+            ),
+            false => (
+                self.units,
+                other
+                    .units
+                    .checked_mul(10i128.checked_pow((-shift) as u32)?)?,
+            ),
+        };
+        let quotient = numerator / denominator;
+        let remainder = numerator % denominator;
+        let rounded = if remainder.unsigned_abs() * 2 >= denominator.unsigned_abs() {
+            let away = if (numerator < 0) != (denominator < 0) {
+                -1
+            } else {
+                1
+            };
+            quotient.checked_add(away)?
         } else {
             quotient
         };
         Some(
             Decimal {
                 units: rounded,
-                scale: self.scale + k,
+                scale: k,
             }
             .normalized(),
         )
+    }
+
+    /// Digits after the decimal point, trailing zeros removed (`99.950` has 2).
+    pub fn decimals(self) -> u32 {
+        self.normalized().scale
     }
 
     pub fn is_positive(self) -> bool {
@@ -144,7 +210,11 @@ impl PartialOrd for Decimal {
 impl Ord for Decimal {
     fn cmp(&self, other: &Decimal) -> Ordering {
         let scale = self.scale.max(other.scale);
-        self.rescale(scale).cmp(&other.rescale(scale))
+        match (self.rescale(scale), other.rescale(scale)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            // Rescaling overflows only for very large numbers: their whole parts differ.
+            _ => self.whole_and_fraction().cmp(&other.whole_and_fraction()),
+        }
     }
 }
 
@@ -183,6 +253,35 @@ mod tests {
             d("1").checked_div(d("3")).unwrap().to_string(),
             "0.333333333333"
         );
+    }
+
+    #[test]
+    fn arithmetic_near_the_limits_neither_panics_nor_wraps() {
+        let huge = d("99999999999999999999.999999999999999999");
+        let tiny = d("0.000000000000000001");
+        assert!(huge.times(huge) > huge, "saturates upwards");
+        assert!(huge.times(d("-1")).times(huge) < d("0"), "keeps the sign");
+        assert!(huge.plus(huge) > huge);
+        assert_eq!(
+            d("10").checked_div(tiny).unwrap().to_string(),
+            "10000000000000000000"
+        );
+        // 1e20 / 1e-18 needs 10^50 on the way: it does not fit, so the division says so.
+        assert_eq!(d("100000000000000000000").checked_div(tiny), None);
+        // The quotient is rounded to 12 decimals, so chained divisions stay small.
+        let third = d("1").checked_div(d("3")).unwrap();
+        let back = d("2592000000").checked_div(third).unwrap();
+        assert_eq!(back.to_string(), "7776000000.007776");
+        assert_eq!(
+            d("-1").checked_div(d("3")).unwrap().to_string(),
+            "-0.333333333333"
+        );
+        assert_eq!(
+            d("2").checked_div(d("-3")).unwrap().to_string(),
+            "-0.666666666667"
+        );
+        assert!(huge > d("12345678901234567890"));
+        assert!(d("-12345678901234567890.5") < d("-12345678901234567890.25"));
     }
 
     #[test]

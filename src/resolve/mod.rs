@@ -21,6 +21,7 @@ pub use placeholder::has_placeholder;
 pub use resolved::*;
 pub use service::need_secret_name;
 
+use crate::decimal::Decimal;
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::load::{Document, Inputs};
 use crate::model::{self, platform::PlatformFile};
@@ -136,6 +137,16 @@ fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<Platform
 /// long window within the SLO period, and a positive burn factor.
 fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnostic>) {
     let o = &platform.observability;
+    // Bounded so that every threshold pave derives from the period stays exact (see
+    // `decimal`); error budgets are counted over weeks or months in practice.
+    const MAX_PERIOD_MS: u64 = 366 * 86_400_000;
+    if o.slo_period_ms > MAX_PERIOD_MS {
+        diags.push(
+            Diagnostic::error(Code::E0515, "the SLO period is longer than a year")
+                .primary(pdoc.span("/monitoring/slo/period"), "here")
+                .help("error budgets are counted over a rolling window such as `28d` or `30d`"),
+        );
+    }
     for (i, w) in o.windows.iter().enumerate() {
         let at = format!("/monitoring/slo/windows/{i}");
         let problem = if w.short_ms >= w.long_ms {
@@ -155,6 +166,11 @@ fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnosti
             Some((
                 "budget_percent",
                 "the budget share must be above 0".to_string(),
+            ))
+        } else if w.budget_percent > Decimal::from_int(100) || w.budget_percent.decimals() > 6 {
+            Some((
+                "budget_percent",
+                "the budget share is a percentage up to 100 with at most 6 decimals".to_string(),
             ))
         } else {
             None
