@@ -236,6 +236,11 @@ fn value_help(pointer: &str) -> Option<&'static str> {
 fn name_help(pointer: &str) -> String {
     if pointer.ends_with("/env") || pointer.ends_with("/secrets") {
         "environment variable names are letters, digits and `_`, not starting with a digit".into()
+    } else if pointer.ends_with("/terraform/inputs") {
+        "Terraform argument names are letters, digits, `_` and `-`, starting with a letter or `_`"
+            .into()
+    } else if pointer == "/inputs" || pointer == "/outputs" {
+        "names are lowercase letters, digits and `_`, starting with a letter".into()
     } else {
         "names are lowercase DNS-1123 labels: letters, digits and `-`".into()
     }

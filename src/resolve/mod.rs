@@ -54,7 +54,11 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
     };
     let (platform, patterns) = platform::platform(&pf);
     check_windows(&platform, pdoc, &mut diags);
-    let (modules, module_diags) = module::registry(inputs);
+    let module::Registry {
+        modules,
+        broken: broken_modules,
+        diags: module_diags,
+    } = module::registry(inputs);
     diags.extend(module_diags);
     let services = check_services(&checked, &platform, sources, &mut diags);
     // Services whose files have errors are still known by name, so that services
@@ -76,6 +80,7 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
             namespace_pattern: pattern.as_deref(),
             modules: &modules,
             broken: &broken,
+            broken_modules: &broken_modules,
         };
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }

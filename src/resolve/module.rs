@@ -81,23 +81,37 @@ pub enum NeedOutput {
 }
 
 /// The modules in force: built-ins, overridden by the repository's own.
-pub fn registry(inputs: &Inputs) -> (BTreeMap<String, ModuleDef>, Vec<Diagnostic>) {
-    let mut modules = BTreeMap::new();
-    let mut diags = Vec::new();
+pub fn registry(inputs: &Inputs) -> Registry {
+    let mut registry = Registry::default();
     for doc in inputs.builtin_modules.iter().chain(&inputs.modules) {
         let errors = schema::validate(doc, Kind::Module, "");
-        if !errors.is_empty() {
-            diags.extend(errors);
-            continue;
-        }
-        match module_def(doc) {
+        let def = match errors.is_empty() {
+            true => module_def(doc).map_err(|d| vec![d]),
+            false => Err(errors),
+        };
+        match def {
             Ok(m) => {
-                modules.insert(m.kind.clone(), m);
+                registry.modules.insert(m.kind.clone(), m);
             }
-            Err(d) => diags.push(d),
+            Err(errors) => {
+                registry.diags.extend(errors);
+                if let Some(kind) = doc.value.get("type").and_then(Value::as_str) {
+                    registry.broken.insert(kind.to_string());
+                }
+            }
         }
     }
-    (modules, diags)
+    registry
+}
+
+/// The module types a repository can use, and what went wrong reading the others.
+#[derive(Default)]
+pub struct Registry {
+    pub modules: BTreeMap<String, ModuleDef>,
+    /// Types whose module files have errors (reported in `diags`), so that needs of
+    /// those types do not report a second, misleading "unknown module type".
+    pub broken: std::collections::BTreeSet<String>,
+    pub diags: Vec<Diagnostic>,
 }
 
 fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {

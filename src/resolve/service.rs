@@ -25,6 +25,8 @@ pub(crate) struct EnvContext<'a> {
     pub modules: &'a BTreeMap<String, ModuleDef>,
     /// Services whose files have errors of their own.
     pub broken: &'a std::collections::BTreeSet<String>,
+    /// Module types whose module files have errors of their own.
+    pub broken_modules: &'a std::collections::BTreeSet<String>,
 }
 
 /// What `${needs.<name>.*}` can resolve to.
@@ -413,6 +415,11 @@ fn finish(
             );
         } else if let Some(kind) = spec.get("type").and_then(Value::as_str) {
             let Some(module) = ctx.modules.get(kind) else {
+                if ctx.broken_modules.contains(kind) {
+                    // The module file's own errors are reported; resolve on without it.
+                    needs.insert(need.clone(), NeedOutputs::Broken);
+                    continue;
+                }
                 let known: Vec<&str> = ctx.modules.keys().map(String::as_str).collect();
                 let mut d = Diagnostic::error(Code::E0508, format!("no module of type `{kind}`"))
                     .primary(
