@@ -9,6 +9,7 @@ use crate::emit::{self, ChangeKind, Filter, Plan};
 use crate::output::OutputTree;
 use crate::policy::{self, Date};
 use crate::source::SourceMap;
+use crate::watchdog::{self, Trip};
 use crate::{Compilation, compile, schema};
 
 pub const EXIT_OK: u8 = 0;
@@ -65,6 +66,7 @@ fn compile_with(
         today: output.today,
         expiring_within,
     };
+    watch_templates(output);
     let mut compilation = compile(root, options);
     print_diagnostics(&compilation.diagnostics, &compilation.sources, output);
     let unreadable = compilation
@@ -80,6 +82,33 @@ fn compile_with(
         _ if unreadable => Err(EXIT_USAGE),
         _ => Err(EXIT_FAILED),
     }
+}
+
+/// Bounds every template evaluation in time and memory (see `watchdog`): a template
+/// past a bound is reported at its line, in the chosen format, and the run ends with
+/// exit 1 before anything is written.
+fn watch_templates(output: Output) {
+    watchdog::watch(Box::new(move |sources, site, trip| {
+        let code = match site.owner {
+            watchdog::Owner::Policy => Code::E0309,
+            watchdog::Owner::Module => Code::E0530,
+        };
+        let what = match trip {
+            Trip::Time(_) => format!(
+                "template evaluation ran longer than {} s",
+                watchdog::TIME_LIMIT.as_secs()
+            ),
+            Trip::Memory(_) => format!(
+                "template evaluation used more than {} GiB of memory",
+                watchdog::MEMORY_LIMIT >> 30
+            ),
+        };
+        let d = Diagnostic::error(code, what)
+            .primary(site.span, "this template")
+            .help("a single built-in operation is not metered by fuel: repeating (`*`) or concatenating (`~`) strings and lists inside loops can grow without bound; simplify the template");
+        print_diagnostics(&[d], sources, output);
+        std::process::exit(i32::from(EXIT_FAILED));
+    }));
 }
 
 /// Checks that `--env` and `--service` name things that exist.

@@ -24,12 +24,14 @@ pub mod resolve;
 pub mod schema;
 pub mod source;
 pub mod template_budget;
+pub mod watchdog;
 pub mod yaml_writer;
 // Entry points for the fuzz targets and their corpus replay; not part of the API.
 #[doc(hidden)]
 pub mod fuzzing;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use diag::Diagnostic;
 use output::OutputTree;
@@ -57,6 +59,9 @@ impl Compilation {
 pub fn compile(root: &Path, options: policy::Options) -> Compilation {
     let mut sources = SourceMap::default();
     let (inputs, mut diagnostics) = load::load(root, &mut sources);
+    // Shared with the watchdog while templates run, so it can point at them.
+    let sources = Arc::new(sources);
+    watchdog::publish_sources(Some(Arc::clone(&sources)));
     let (model, resolve_diags) = resolve::resolve(&inputs, &sources);
     diagnostics.extend(resolve_diags);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -75,6 +80,8 @@ pub fn compile(root: &Path, options: policy::Options) -> Compilation {
         }
         _ => None,
     };
+    watchdog::publish_sources(None);
+    let sources = Arc::try_unwrap(sources).unwrap_or_else(|shared| (*shared).clone());
     diag::sort(&mut diagnostics, &sources);
     Compilation {
         sources,

@@ -36,7 +36,7 @@ pub struct LineCol {
 }
 
 /// Byte offsets of line starts, for converting between offsets and positions.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
 }
@@ -77,7 +77,7 @@ impl LineIndex {
 }
 
 /// One loaded input file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path relative to the repository root, with `/` separators.
     pub name: String,
@@ -88,7 +88,7 @@ pub struct SourceFile {
 }
 
 /// All input files of one run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -30,6 +30,7 @@ use crate::render::RenderedObject;
 use crate::resolve::{Layer, Model, ResolvedService};
 use crate::source::{SourceMap, Span};
 use crate::template_budget::{self, Exceeded, Failure};
+use crate::watchdog::{self, Owner, Site};
 
 /// A serde value as a minijinja value.
 fn mj<T: serde::Serialize>(value: T) -> Value {
@@ -349,8 +350,11 @@ impl Run<'_, '_, '_> {
             return;
         }
         let holds = |e: &Expression, s: &pack::Source| -> Result<bool, Diagnostic> {
-            let value = e
-                .eval(ctx)
+            let site = Site {
+                span: s.span,
+                owner: Owner::Policy,
+            };
+            let value = watchdog::guarded(site, || e.eval(ctx))
                 .map_err(|err| failure(p, s, Failure::from(err), self.sources))?;
             match value.kind() {
                 ValueKind::Bool => Ok(value.is_true()),
@@ -429,10 +433,16 @@ impl Run<'_, '_, '_> {
         errors: &mut Vec<Diagnostic>,
     ) -> String {
         match (template, source) {
-            (Some(t), Some(s)) => template_budget::render(t, ctx).unwrap_or_else(|f| {
-                errors.push(failure(p, s, f, self.sources));
-                fallback
-            }),
+            (Some(t), Some(s)) => {
+                let site = Site {
+                    span: s.span,
+                    owner: Owner::Policy,
+                };
+                watchdog::guarded(site, || template_budget::render(t, ctx)).unwrap_or_else(|f| {
+                    errors.push(failure(p, s, f, self.sources));
+                    fallback
+                })
+            }
             _ => fallback,
         }
     }

@@ -19,6 +19,7 @@ use crate::load::{Document, Inputs, pointer_push};
 use crate::schema::{self, Kind};
 use crate::source::Span;
 use crate::template_budget::{self, Exceeded, Failure};
+use crate::watchdog::{self, Owner, Site};
 
 /// A checked module.
 pub struct ModuleDef {
@@ -259,7 +260,11 @@ pub fn resolve_need(
     };
     let mut arguments = IndexMap::new();
     for (name, value, span) in &module.arguments {
-        match evaluate(&jinja, value, &context) {
+        let site = Site {
+            span: *span,
+            owner: Owner::Module,
+        };
+        match watchdog::guarded(site, || evaluate(&jinja, value, &context)) {
             Ok(v) => {
                 arguments.insert(name.clone(), v);
             }
@@ -271,7 +276,13 @@ pub fn resolve_need(
     for (name, def) in &module.outputs {
         match def {
             OutputDef::Value(template, span) => {
-                match template_budget::render_str(&jinja, template, &context) {
+                let site = Site {
+                    span: *span,
+                    owner: Owner::Module,
+                };
+                match watchdog::guarded(site, || {
+                    template_budget::render_str(&jinja, template, &context)
+                }) {
                     Ok(v) => {
                         outputs.insert(name.clone(), NeedOutput::Value(v));
                     }

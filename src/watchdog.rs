@@ -1,0 +1,173 @@
+//! Time and memory bounds around template evaluation, beyond what fuel can meter.
+//!
+//! Fuel ([`crate::template_budget`]) counts template instructions, but a single
+//! built-in operation can do unbounded work: `'x' * 100000000` allocates 100 MB in one
+//! instruction, and `ns.x ~ ns.x` in a loop of 40 iterations doubles a string to
+//! terabytes. minijinja offers no hook inside those operations and an allocation that
+//! fails aborts the process, so the bound is kept from outside: every evaluation runs
+//! inside [`guarded`], which records where it is (the template's span) while it runs,
+//! and a watchdog thread, started by the command line with [`watch`], checks every
+//! few milliseconds that no evaluation has run longer than [`TIME_LIMIT`] and that the
+//! process stays under [`MEMORY_LIMIT`] while one runs. When a bound trips, the
+//! callback reports a diagnostic at the template and ends the process; nothing has
+//! been written then, because templates are evaluated before `emit`.
+//!
+//! Without [`watch`] (library use, tests, the fuzzers), [`guarded`] only calls its
+//! closure.
+
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use crate::source::{SourceMap, Span};
+
+/// Longest a single template evaluation may run. Real templates take microseconds.
+pub const TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Most resident memory while a template is evaluated. A build of 10,000 services
+/// in 3 environments stays far below it.
+pub const MEMORY_LIMIT: u64 = 4 << 30;
+
+/// How often the watchdog looks.
+const PERIOD: Duration = Duration::from_millis(10);
+
+/// Whose template an evaluation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Policy,
+    Module,
+}
+
+/// A running evaluation: the template's span and whose it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Site {
+    pub span: Span,
+    pub owner: Owner,
+}
+
+/// Which bound tripped.
+#[derive(Debug, Clone, Copy)]
+pub enum Trip {
+    Time(Duration),
+    Memory(u64),
+}
+
+/// What to do when a bound trips: report and end the process.
+pub type OnTrip = Box<dyn Fn(&SourceMap, Site, Trip) + Send + Sync>;
+
+struct Watch {
+    active: Mutex<Vec<(ThreadId, Instant, Site)>>,
+    sources: Mutex<Option<Arc<SourceMap>>>,
+}
+
+static WATCH: OnceLock<Watch> = OnceLock::new();
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Starts the watchdog (once per process; later calls do nothing).
+pub fn watch(on_trip: OnTrip) {
+    let fresh = Watch {
+        active: Mutex::new(Vec::new()),
+        sources: Mutex::new(None),
+    };
+    if WATCH.set(fresh).is_err() {
+        return;
+    }
+    let spawned = thread::Builder::new()
+        .name("pave-watchdog".into())
+        .spawn(move || watch_loop(on_trip));
+    // Without the thread the bounds of `template_budget` still hold; there is nothing
+    // better to do than to go on.
+    drop(spawned);
+}
+
+fn watch_loop(on_trip: OnTrip) {
+    let Some(w) = WATCH.get() else { return };
+    loop {
+        thread::sleep(PERIOD);
+        let Some((site, trip)) = tripped(w) else {
+            continue;
+        };
+        let sources = lock(&w.sources).clone();
+        if let Some(sources) = sources {
+            on_trip(&sources, site, trip);
+        }
+    }
+}
+
+/// The first running evaluation past a bound, if any.
+fn tripped(w: &Watch) -> Option<(Site, Trip)> {
+    let active = lock(&w.active);
+    let (_, started, site) = active.iter().min_by_key(|(_, started, _)| *started)?;
+    let elapsed = started.elapsed();
+    if elapsed > TIME_LIMIT {
+        return Some((*site, Trip::Time(elapsed)));
+    }
+    let resident = resident_bytes();
+    (resident > MEMORY_LIMIT).then_some((*site, Trip::Memory(resident)))
+}
+
+/// Tells the watchdog which sources spans point into (`None` when compilation ends).
+/// Does nothing unless [`watch`] was called.
+pub fn publish_sources(sources: Option<Arc<SourceMap>>) {
+    if let Some(w) = WATCH.get() {
+        *lock(&w.sources) = sources;
+    }
+}
+
+/// Runs one template evaluation under the watchdog's eye.
+pub fn guarded<T>(site: Site, evaluate: impl FnOnce() -> T) -> T {
+    let Some(w) = WATCH.get() else {
+        return evaluate();
+    };
+    let id = thread::current().id();
+    lock(&w.active).push((id, Instant::now(), site));
+    // Removed on every way out, so a finished evaluation is never blamed.
+    struct Finished<'a>(&'a Watch, ThreadId);
+    impl Drop for Finished<'_> {
+        fn drop(&mut self) {
+            let mut active = lock(&self.0.active);
+            if let Some(i) = active.iter().rposition(|(id, ..)| *id == self.1) {
+                active.swap_remove(i);
+            }
+        }
+    }
+    let _finished = Finished(w, id);
+    evaluate()
+}
+
+/// The process's resident memory in bytes (Linux; 0 where it cannot be read).
+fn resident_bytes() -> u64 {
+    let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else {
+        return 0;
+    };
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions; it only reads a system setting.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * u64::try_from(page).unwrap_or(4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resident_memory_is_read() {
+        assert!(resident_bytes() > 0);
+    }
+
+    #[test]
+    fn unwatched_evaluations_just_run() {
+        let site = Site {
+            span: Span::new(crate::source::FileId(0), 0, 0),
+            owner: Owner::Policy,
+        };
+        assert_eq!(guarded(site, || 41 + 1), 42);
+    }
+}
