@@ -433,28 +433,11 @@ fn wrap_at(value: &mut Value, pointer: &str, kind: Kind, root: &Value, index: &m
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Runs `f` on a thread with rayon's default worker stack (2 MiB).
-    fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-        std::thread::scope(|s| {
-            std::thread::Builder::new()
-                .stack_size(2 << 20)
-                .spawn_scoped(s, f)
-                .unwrap()
-                .join()
-                .unwrap()
-        })
-    }
+    use crate::load::{labelled, on_small_stack};
 
     fn errors(text: &str) -> Vec<(Code, String)> {
         let (_, diags) = on_small_stack(|| parse(FileId(0), text, Kind::Service));
-        diags
-            .iter()
-            .map(|d| {
-                let s = d.primary_span().unwrap();
-                (d.code, text[s.start..s.end].to_string())
-            })
-            .collect()
+        labelled(text, &diags)
     }
 
     fn nested(depth: usize) -> String {

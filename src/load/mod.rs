@@ -233,3 +233,29 @@ pub fn parse_yaml(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic
 pub fn parse_kdl(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
     kdl::parse(file, text, kind)
 }
+
+/// Runs `f` on a thread with rayon's default worker stack (2 MiB), where service files
+/// are parsed: the depth bounds must hold there.
+#[cfg(test)]
+pub(crate) fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn_scoped(s, f)
+            .unwrap()
+            .join()
+            .unwrap()
+    })
+}
+
+/// Each diagnostic's code and the text under its primary label, for tests.
+#[cfg(test)]
+pub(crate) fn labelled(text: &str, diags: &[Diagnostic]) -> Vec<(Code, String)> {
+    diags
+        .iter()
+        .map(|d| {
+            let s = d.primary_span().unwrap();
+            (d.code, text[s.start..s.end].to_string())
+        })
+        .collect()
+}

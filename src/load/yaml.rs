@@ -486,6 +486,7 @@ fn next_char_boundary(text: &str, at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::{labelled, on_small_stack};
 
     fn check(text: &str, pointer: &str, expect_value: Value, expect_snippet: &str) {
         let (doc, diags) = parse(FileId(0), text);
@@ -535,25 +536,7 @@ mod tests {
     fn errors(text: &str) -> Vec<(Code, String)> {
         let (doc, diags) = parse(FileId(0), text);
         assert!(doc.is_none() || diags.is_empty());
-        diags
-            .iter()
-            .map(|d| {
-                let s = d.primary_span().unwrap();
-                (d.code, text[s.start..s.end].to_string())
-            })
-            .collect()
-    }
-
-    /// Runs `f` on a thread with rayon's default worker stack (2 MiB).
-    fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-        std::thread::scope(|s| {
-            std::thread::Builder::new()
-                .stack_size(2 << 20)
-                .spawn_scoped(s, f)
-                .unwrap()
-                .join()
-                .unwrap()
-        })
+        labelled(text, &diags)
     }
 
     #[test]

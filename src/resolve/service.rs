@@ -576,17 +576,7 @@ fn expand_tree(
                     ),
                 }
             }
-            Err(errors) => {
-                let span = span();
-                for (range, Unresolved(message, help)) in errors {
-                    let at = sub_span(sources, span, s, range);
-                    diags.push(
-                        Diagnostic::error(Code::E0501, message)
-                            .primary(at, "here")
-                            .help(help),
-                    );
-                }
-            }
+            Err(errors) => unresolved(sources, span(), s, errors, diags),
         },
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
@@ -636,17 +626,7 @@ impl InputExpansion<'_> {
         match value {
             Value::String(s) => match expand(s, self.scope, self.scope.service_name) {
                 Ok(expanded) => *s = expanded.text,
-                Err(errors) => {
-                    let span = (self.span_of)(pointer);
-                    for (range, Unresolved(message, help)) in errors {
-                        let at = sub_span(self.sources, span, s, range);
-                        diags.push(
-                            Diagnostic::error(Code::E0501, message)
-                                .primary(at, "here")
-                                .help(help),
-                        );
-                    }
-                }
+                Err(errors) => unresolved(self.sources, (self.span_of)(pointer), s, errors, diags),
             },
             Value::Array(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
@@ -957,6 +937,24 @@ fn platform_view(ctx: &EnvContext) -> Value {
 /// Quotes, escapes and line folding only ever make the written text longer than the
 /// value, so the search starts at the value's own offset: a repeated placeholder is
 /// found at its own place, and many placeholders in one long string cost linear time.
+/// One E0501 per placeholder of `value` (written at `span`) that did not resolve.
+fn unresolved(
+    sources: &SourceMap,
+    span: Span,
+    value: &str,
+    errors: Vec<(Range<usize>, Unresolved)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (range, Unresolved(message, help)) in errors {
+        let at = sub_span(sources, span, value, range);
+        diags.push(
+            Diagnostic::error(Code::E0501, message)
+                .primary(at, "here")
+                .help(help),
+        );
+    }
+}
+
 fn sub_span(sources: &SourceMap, span: Span, value: &str, range: Range<usize>) -> Span {
     let written = sources.snippet(span);
     let mut from = range.start.min(written.len());
