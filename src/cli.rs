@@ -173,6 +173,11 @@ fn planned(
         print_diagnostics(&plan.refused, &compilation.sources, output);
         return Err(EXIT_FAILED);
     }
+    print_diagnostics(&plan.adopted, &compilation.sources, output);
+    if output.deny_warnings && !plan.adopted.is_empty() {
+        eprintln!("error: warnings are denied (--deny-warnings)");
+        return Err(EXIT_FAILED);
+    }
     Ok((compilation, plan, lock))
 }
 

@@ -116,6 +116,8 @@ pub enum Code {
     E0408,
     /// Another pave run holds the output tree's lock.
     E0409,
+    /// (warning) A file pave writes existed, unowned, with exactly pave's bytes; pave now owns it.
+    E0410,
 }
 
 impl Code {
@@ -174,6 +176,7 @@ impl Code {
             Code::E0407 => "E0407",
             Code::E0408 => "E0408",
             Code::E0409 => "E0409",
+            Code::E0410 => "E0410",
         }
     }
 }

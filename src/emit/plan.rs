@@ -73,6 +73,10 @@ pub struct Plan {
     /// Paths pave will not write: outside the output roots, not owned by pave, behind a
     /// symlink or blocked by a folder. One diagnostic per offending path.
     pub refused: Vec<Diagnostic>,
+    /// Warnings: unowned files that already hold exactly what pave writes, which this
+    /// build takes into the manifest (a deleted output folder takes the manifest with
+    /// it, while root-level outputs such as `atlantis.yaml` stay).
+    pub adopted: Vec<Diagnostic>,
     /// The output roots; the first is the output folder.
     pub roots: Vec<String>,
 }
@@ -94,6 +98,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         manifest_bytes: Vec::new(),
         manifest_changed: false,
         refused: vec![d],
+        adopted: Vec::new(),
         roots,
     };
     let old_bytes = match safe_fs::read(dir, &manifest_path) {
@@ -117,6 +122,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     let produced: std::collections::HashSet<String> = files.keys().cloned().collect();
     let mut changes = Vec::new();
     let mut refused = Vec::new();
+    let mut adopted = Vec::new();
     // Reading and comparing files is independent per file; rayon keeps path order.
     let compared: Vec<Result<Option<Change>, Box<Diagnostic>>> = files
         .into_par_iter()
@@ -126,7 +132,8 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     for result in compared {
         match result {
             Ok(change) => changes.extend(change),
-            Err(d) => refused.push(*d),
+            Err(d) if d.is_error() => refused.push(*d),
+            Err(d) => adopted.push(*d),
         }
     }
     for (path, entry) in &old.files {
@@ -160,6 +167,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         manifest_bytes,
         manifest_changed,
         refused,
+        adopted,
         roots,
     }
 }
@@ -184,7 +192,10 @@ fn compare(
         }));
     };
     let Some(entry) = old.files.get(&artifact.path) else {
-        return Err(Box::new(unowned(&artifact.path, disk == artifact.bytes)));
+        return Err(Box::new(match disk == artifact.bytes {
+            true => adopted(&artifact.path),
+            false => unowned(&artifact.path),
+        }));
     };
     if disk == artifact.bytes {
         return Ok(None);
@@ -202,21 +213,29 @@ fn compare(
     }))
 }
 
-/// A file pave would write exists and its manifest does not list it. Even when its
-/// bytes are what pave would write, adopting it silently would let a later build
-/// delete a file someone else put there.
-fn unowned(path: &str, identical: bool) -> Diagnostic {
-    let help = if identical {
-        "it is identical to what pave would write, but pave does not adopt files it did not write; delete it so pave can own it, then build again"
-    } else {
-        "pave only overwrites files its manifest lists; move or delete this file, then build again"
-    };
+/// A file pave would write exists with other bytes and its manifest does not list it.
+fn unowned(path: &str) -> Diagnostic {
+    let help =
+        "pave only overwrites files its manifest lists; move or delete this file, then build again";
     Diagnostic::error(
         Code::E0403,
         format!("`{path}` exists and pave does not own it"),
     )
     .in_file(path.to_string())
     .help(help)
+}
+
+/// A file pave would write exists, unlisted, with exactly pave's bytes: usually a
+/// root-level output (`atlantis.yaml`, a workflow) left after the output folder, and
+/// the manifest in it, were deleted. Taking it over changes no byte, but from now on
+/// pave may delete it when the sources stop producing it, so it says so, never silently.
+fn adopted(path: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::E0410,
+        format!("`{path}` was not written by pave but holds exactly what pave writes; pave now owns it"),
+    )
+    .in_file(path.to_string())
+    .help("pave will update it with the sources and delete it when they stop producing it; if that is not wanted, move it away and build again")
 }
 
 /// The manifest after a build: entries outside the filter are kept as they were.

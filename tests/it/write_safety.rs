@@ -417,27 +417,37 @@ fn a_second_build_waits_for_the_lock_then_fails_clearly() {
 }
 
 #[test]
-fn an_identical_unowned_file_is_not_adopted() {
+fn an_identical_unowned_file_is_adopted_with_a_warning_and_a_different_one_refused() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&project().join("examples/shop"), dir.path());
     let _ = fs::remove_dir_all(dir.path().join("generated"));
     let out = pave(&["build"], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    // Someone else's atlantis.yaml, byte for byte what pave would write.
+    // The output folder (and the manifest in it) deleted: `atlantis.yaml` and the
+    // workflows stay behind, byte for byte what pave writes, but unlisted.
     fs::remove_dir_all(dir.path().join("generated")).unwrap();
-    fs::remove_dir_all(dir.path().join(".github")).unwrap();
+    let out = pave(&["build", "--deny-warnings"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!dir.path().join("generated").exists());
+    let out = pave(&["build"], dir.path());
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning[E0410]"), "{err}");
+    assert!(
+        err.contains("warning[E0410]: `atlantis.yaml` was not written by pave"),
+        "{err}"
+    );
+    let manifest = fs::read_to_string(dir.path().join("generated/.pave-manifest.json")).unwrap();
+    assert!(manifest.contains("\"atlantis.yaml\""));
+    // Someone else's file with other bytes is never overwritten.
+    fs::remove_dir_all(dir.path().join("generated")).unwrap();
+    fs::write(dir.path().join("atlantis.yaml"), "version: 3\n# ours\n").unwrap();
     let before = snapshot(dir.path());
     let out = pave(&["build"], dir.path());
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("error[E0403]"), "{}", stderr(&out));
     assert!(stderr(&out).contains("`atlantis.yaml` exists and pave does not own it"));
-    assert!(stderr(&out).contains("delete it so pave can own it"));
     assert_eq!(before, snapshot(dir.path()));
-    fs::remove_file(dir.path().join("atlantis.yaml")).unwrap();
-    let out = pave(&["build"], dir.path());
-    assert!(out.status.success(), "{}", stderr(&out));
-    let manifest = fs::read_to_string(dir.path().join("generated/.pave-manifest.json")).unwrap();
-    assert!(manifest.contains("\"atlantis.yaml\""));
 }
 
 /// A tiny deterministic generator for kill points; the seed is printed on failure.
