@@ -1,5 +1,6 @@
 //! A service's fields after layering (defaults, environment, service file, override),
-//! before placeholders are expanded.
+//! after placeholders are expanded: what resolve builds a `ResolvedService` from.
+//! Env values stay JSON scalars of any type (they are written as text later).
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -31,7 +32,7 @@ pub struct ServiceSpec {
     pub route: Option<RouteSpec>,
     pub metrics: Option<MetricsSpec>,
     pub health: Option<HealthSpec>,
-    pub slo: Option<Value>,
+    pub slo: Option<SloSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -82,6 +83,24 @@ pub enum MetricsSpec {
         port: Option<u16>,
         path: Option<String>,
     },
+}
+
+/// `slo`: objectives in percent. They stay JSON numbers so that resolve reads them
+/// exactly as written (`99.95`, `1e-16`) and reports a value it cannot use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloSpec {
+    pub availability: Option<serde_json::Number>,
+    pub latency: Option<LatencySloSpec>,
+}
+
+/// `slo.latency`: the share of requests (`target`) faster than `threshold`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySloSpec {
+    /// A duration (`250ms`).
+    pub threshold: String,
+    pub target: serde_json::Number,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::resolve::{Environment, ResolvedService};
+use crate::resolve::ResolvedService;
 
 /// The resolved service as policies see it.
 pub fn service(s: &ResolvedService) -> Json {
@@ -47,19 +47,6 @@ pub fn service(s: &ResolvedService) -> Json {
         "health": { "liveness": s.liveness, "readiness": s.readiness },
         "slo": opt(s.fields.get("slo").cloned()),
         "build": opt(s.fields.get("build").cloned()),
-    })
-}
-
-/// An environment: its name and fields, absent fields as none.
-pub fn environment(e: &Environment) -> Json {
-    json!({
-        "name": e.name,
-        "cluster": e.cluster,
-        "domain": e.domain,
-        "cloud": e.cloud,
-        "region": e.region,
-        "account": e.account,
-        "protected": e.protected,
     })
 }
 

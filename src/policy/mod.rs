@@ -110,7 +110,7 @@ pub fn check(
         .platform
         .environments
         .iter()
-        .map(|e| (e.name.as_str(), mj(context::environment(e))))
+        .map(|e| (e.name.as_str(), mj(crate::resolve::environment_view(e))))
         .collect();
     let run = Run {
         set: &set,

@@ -7,22 +7,33 @@
 //! Errors are collected, never thrown; one root cause gives one diagnostic even
 //! when it shows up in every environment.
 
+mod context;
+mod defaults;
+mod expand;
+mod fields;
 mod layering;
+mod messages;
 pub mod module;
+mod needs;
 mod placeholder;
 mod platform;
 mod resolved;
+mod scope;
+mod secrets;
 mod service;
+mod slo;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use context::EnvContext;
+pub(crate) use context::environment_view;
 pub use placeholder::has_placeholder;
 pub use resolved::*;
-pub use service::need_secret_name;
+pub use secrets::need_secret_name;
 
 use crate::decimal::Decimal;
-use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::diag::{Code, Diagnostic};
 use crate::load::{Document, Inputs};
 use crate::model::{self, platform::PlatformFile};
 use crate::schema::{self, Kind};
@@ -73,7 +84,7 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
         .collect();
     let mut resolved = Vec::new();
     for (env, (_, pattern)) in platform.environments.iter().zip(&patterns.0) {
-        let ctx = service::EnvContext {
+        let ctx = EnvContext {
             platform: &platform,
             pdoc,
             env,
@@ -146,11 +157,9 @@ fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnosti
     // `decimal`); error budgets are counted over weeks or months in practice.
     const MAX_PERIOD_MS: u64 = 366 * 86_400_000;
     if o.slo_period_ms > MAX_PERIOD_MS {
-        diags.push(
-            Diagnostic::error(Code::E0515, "the SLO period is longer than a year")
-                .primary(pdoc.span("/monitoring/slo/period"), "here")
-                .help("error budgets are counted over a rolling window such as `28d` or `30d`"),
-        );
+        diags.push(messages::slo_period_too_long(
+            pdoc.span("/monitoring/slo/period"),
+        ));
     }
     for (i, w) in o.windows.iter().enumerate() {
         let at = format!("/monitoring/slo/windows/{i}");
@@ -181,27 +190,17 @@ fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnosti
             None
         };
         if let Some((field, message)) = problem {
-            diags.push(
-                Diagnostic::error(Code::E0515, format!("invalid SLO window `{}`: {message}", w.tier))
-                    .primary(pdoc.span(&format!("{at}/{field}")), "here")
-                    .help("a window pair alerts when both windows burn faster than budget% x period / long; the workbook's table is 1h/5m at 2%, 6h/30m at 5%, 1d/2h and 3d/6h at 10%"),
-            );
+            let span = pdoc.span(&format!("{at}/{field}"));
+            diags.push(messages::invalid_window(span, &w.tier, &message));
         }
     }
     let mut tiers: Vec<&str> = o.windows.iter().map(|w| w.tier.as_str()).collect();
     tiers.sort();
     if let Some(pair) = tiers.windows(2).find(|p| p[0] == p[1]) {
-        diags.push(
-            Diagnostic::error(
-                Code::E0515,
-                format!("SLO window tier `{}` appears twice", pair[0]),
-            )
-            .primary(
-                pdoc.span("/monitoring/slo/windows"),
-                "tiers name alerts and must be unique",
-            )
-            .help("give each window pair its own `tier`"),
-        );
+        diags.push(messages::window_tier_twice(
+            pdoc.span("/monitoring/slo/windows"),
+            pair[0],
+        ));
     }
 }
 
@@ -223,12 +222,8 @@ fn check_infrastructure(
     let Some(first) = needing.first() else { return };
     let need_span = |s: &ResolvedService| s.provenance.get("/needs").and_then(|o| o.span);
     if target.bucket.is_none() {
-        let mut d = Diagnostic::error(Code::E0510, "module needs are built with Terraform, and the platform names no state bucket")
-            .help("set `targets.terraform.backend: { bucket: ..., lock_table: ..., region: ... }` in the platform file");
-        if let Some(span) = need_span(first) {
-            d = d.primary(span, format!("`{}` needs infrastructure", first.name));
-        }
-        diags.push(d);
+        let at = need_span(first).map(|span| (span, first.name.as_str()));
+        diags.push(messages::no_state_bucket(at));
     }
     for env in &platform.environments {
         let in_env: Vec<&&ResolvedService> = needing.iter().filter(|s| s.env == env.name).collect();
@@ -242,16 +237,9 @@ fn check_infrastructure(
             missing.extend(env.cluster.is_none().then_some("cluster"));
         }
         if !missing.is_empty() {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            diags.push(
-                Diagnostic::error(Code::E0510, format!("environment `{}` needs {list} for the services' infrastructure", env.name))
-                    .primary(env_span, "this environment")
-                    .help("module needs become Terraform per environment: the provider needs `region`; IAM roles for service accounts need `account` and `cluster`"),
-            );
+            diags.push(messages::environment_lacks_infrastructure(
+                env_span, &env.name, &missing,
+            ));
         }
     }
 }
@@ -265,28 +253,18 @@ fn check_services<'a>(
 ) -> Vec<ServiceInput<'a>> {
     let mut first_by_name: BTreeMap<String, &Document> = BTreeMap::new();
     let mut out = Vec::new();
-    let env_names: Vec<&str> = platform
-        .environments
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
+    let env_names = platform.environment_names();
     for doc in docs {
         let name = doc.value["name"].as_str().unwrap_or_default().to_string();
         let name_span = doc.span("/name");
         let mut ok = true;
         if !is_dns_label(&name) {
             ok = false;
-            diags.push(
-                Diagnostic::error(
-                    Code::E0506,
-                    format!("service name `{name}` is not a DNS-1123 label"),
-                )
-                .primary(name_span, "not a valid name")
-                .help(format!(
-                    "use lowercase letters, digits and `-`, at most 63 characters, e.g. `{}`",
-                    suggest_label(&name)
-                )),
-            );
+            diags.push(messages::service_name_not_label(
+                name_span,
+                &name,
+                &suggest_label(&name),
+            ));
         }
         let file_name = &sources.file(doc.file).name;
         let stem = Path::new(file_name)
@@ -294,26 +272,18 @@ fn check_services<'a>(
             .and_then(|s| s.to_str())
             .unwrap_or_default();
         if stem != name {
-            diags.push(
-                Diagnostic::error(
-                    Code::E0504,
-                    format!("service `{name}` is defined in `{file_name}`"),
-                )
-                .primary(name_span, format!("the file stem is `{stem}`"))
-                .help(format!(
-                    "rename the file to `services/{name}.yaml` or set `name: {stem}`"
-                )),
-            );
+            diags.push(messages::file_stem_mismatch(
+                name_span, &name, file_name, stem,
+            ));
         }
         match first_by_name.get(&name) {
             Some(first) => {
                 ok = false;
-                diags.push(
-                    Diagnostic::error(Code::E0505, format!("two services are named `{name}`"))
-                        .primary(name_span, "second definition")
-                        .secondary(first.span("/name"), "first defined here")
-                        .help("service names are unique across the platform; rename one"),
-                );
+                diags.push(messages::duplicate_service(
+                    name_span,
+                    first.span("/name"),
+                    &name,
+                ));
             }
             None => {
                 first_by_name.insert(name.clone(), doc);
@@ -321,17 +291,8 @@ fn check_services<'a>(
         }
         if let Some(envs) = doc.value.get("environments").and_then(|e| e.as_object()) {
             for key in envs.keys().filter(|k| !env_names.contains(&k.as_str())) {
-                let mut d = Diagnostic::error(
-                    Code::E0507,
-                    format!("the platform defines no environment `{key}`"),
-                )
-                .primary(
-                    doc.key_span(&crate::load::pointer_push("/environments", key)),
-                    "unknown environment",
-                );
-                d.help = did_you_mean(key, env_names.iter().copied())
-                    .or_else(|| Some(format!("environments are: {}", env_names.join(", "))));
-                diags.push(d);
+                let at = doc.key_span(&crate::load::pointer_push("/environments", key));
+                diags.push(messages::unknown_environment(at, key, &env_names));
             }
         }
         if ok {

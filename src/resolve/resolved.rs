@@ -22,6 +22,13 @@ pub struct Platform {
     pub observability: Observability,
 }
 
+impl Platform {
+    /// The environments' names, in promotion order.
+    pub(crate) fn environment_names(&self) -> Vec<&str> {
+        self.environments.iter().map(|e| e.name.as_str()).collect()
+    }
+}
+
 /// Alerts, SLO rules and dashboards from the contract (the Prometheus target).
 #[derive(Debug, Clone)]
 pub struct Observability {

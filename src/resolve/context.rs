@@ -1,0 +1,67 @@
+//! What resolving one environment reads besides the service files: the platform,
+//! the environment, module definitions, and which inputs already failed on their own.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::module::ModuleDef;
+use super::resolved::{Environment, Platform};
+use crate::load::Document;
+
+pub(crate) struct EnvContext<'a> {
+    pub platform: &'a Platform,
+    pub pdoc: &'a Document,
+    pub env: &'a Environment,
+    pub namespace_pattern: Option<&'a str>,
+    pub modules: &'a BTreeMap<String, ModuleDef>,
+    /// Services whose files have errors of their own.
+    pub broken: &'a BTreeSet<String>,
+    /// Module types whose module files have errors of their own.
+    pub broken_modules: &'a BTreeSet<String>,
+}
+
+impl EnvContext<'_> {
+    /// The platform file as written, with `name` set to the platform's resolved name
+    /// (what module templates see as `platform`).
+    pub(crate) fn platform_view(&self) -> Value {
+        let mut map = self.pdoc.value.as_object().cloned().unwrap_or_default();
+        map.insert("name".into(), Value::from(self.platform.name.clone()));
+        Value::Object(map)
+    }
+}
+
+/// An environment as templates and policies see it (`env` in module templates and
+/// policy expressions): one shape for both, so they read the same names.
+pub(crate) fn environment_view(e: &Environment) -> Value {
+    json!({
+        "name": e.name, "cluster": e.cluster, "domain": e.domain, "cloud": e.cloud,
+        "region": e.region, "account": e.account, "protected": e.protected,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_view_lists_every_field_and_null_for_unset_ones() {
+        let env = Environment {
+            name: "prod".into(),
+            cluster: Some("eks-prod".into()),
+            domain: None,
+            cloud: Some("aws".into()),
+            region: Some("eu-west-1".into()),
+            account: None,
+            protected: true,
+        };
+        let view = environment_view(&env);
+        assert_eq!(
+            view,
+            json!({
+                "name": "prod", "cluster": "eks-prod", "domain": null, "cloud": "aws",
+                "region": "eu-west-1", "account": null, "protected": true,
+            })
+        );
+    }
+}

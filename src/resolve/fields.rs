@@ -1,0 +1,279 @@
+//! A service's typed fields: each read from the decoded [`ServiceSpec`] with its
+//! built-in or contract default, and checked. A field that is wrong is reported and
+//! gets a placeholder value, so that every other field is still checked.
+
+use super::defaults;
+use super::messages;
+use super::resolved::{Autoscale, Build, Contract, MetricsEndpoint, Route, Size};
+use super::{EnvContext, is_dns_subdomain};
+use crate::diag::Diagnostic;
+use crate::load::pointer_push;
+use crate::model::service::{MetricsSpec, ServiceSpec};
+use crate::source::Span;
+
+/// The size class and its resources; an unknown class is reported and gets empty
+/// resources (the model is not returned with an error, so they are never rendered).
+pub(crate) fn resources(
+    ctx: &EnvContext,
+    spec: &ServiceSpec,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> (String, Size) {
+    let size = spec.size.clone().unwrap_or_else(|| defaults::SIZE.into());
+    let sizes = &ctx.platform.sizes;
+    if let Some(resources) = sizes.get(&size) {
+        return (size, resources.clone());
+    }
+    let names: Vec<&str> = sizes.keys().map(String::as_str).collect();
+    let defined = ctx
+        .pdoc
+        .index
+        .get("/sizes")
+        .map(|n| n.key.unwrap_or(n.value));
+    diags.push(messages::unknown_size(
+        span_of("/size"),
+        defined,
+        &size,
+        &names,
+    ));
+    let unknown = Size {
+        cpu: String::new(),
+        memory: String::new(),
+    };
+    (size, unknown)
+}
+
+pub(crate) fn autoscale(
+    spec: &ServiceSpec,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Autoscale> {
+    let autoscale = spec.autoscale.map(|a| Autoscale {
+        min: a.min,
+        max: a.max,
+        cpu: a.cpu.unwrap_or(defaults::AUTOSCALE_CPU),
+    });
+    if let Some(a) = autoscale.filter(|a| a.min > a.max) {
+        diags.push(messages::autoscale_min_above_max(
+            span_of("/autoscale/min"),
+            span_of("/autoscale/max"),
+            a.min,
+            a.max,
+        ));
+    }
+    autoscale
+}
+
+/// Secrets are read through the platform's secret store, and a name is either a plain
+/// variable or a secret, never both.
+pub(crate) fn check_secrets(
+    ctx: &EnvContext,
+    spec: &ServiceSpec,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if !spec.secrets.is_empty() && ctx.platform.secret_store.is_none() {
+        diags.push(messages::secrets_without_store(span_of("/secrets")));
+    }
+    for name in spec.env.keys().filter(|n| spec.secrets.contains_key(*n)) {
+        diags.push(messages::env_and_secret(
+            span_of(&pointer_push("/env", name)),
+            span_of(&pointer_push("/secrets", name)),
+            name,
+        ));
+    }
+}
+
+pub(crate) fn route(
+    spec: &ServiceSpec,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Route> {
+    let route = spec.route.as_ref().map(|r| Route {
+        host: r.host.clone(),
+        path: r
+            .path
+            .clone()
+            .unwrap_or_else(|| defaults::ROUTE_PATH.into()),
+    });
+    if let Some(r) = route.as_ref().filter(|r| !is_dns_subdomain(&r.host)) {
+        diags.push(messages::invalid_route_host(
+            span_of("/route/host"),
+            &r.host,
+        ));
+    }
+    route
+}
+
+/// The metrics endpoint: the contract's unless the service turns it off or moves it.
+pub(crate) fn metrics(spec: &ServiceSpec, contract: &Contract) -> Option<MetricsEndpoint> {
+    let endpoint = |port: Option<u16>, path: Option<&String>| MetricsEndpoint {
+        port: port.unwrap_or(contract.metrics_port),
+        path: path.unwrap_or(&contract.metrics_path).clone(),
+    };
+    match &spec.metrics {
+        None => defaults::METRICS.then(|| endpoint(None, None)),
+        Some(MetricsSpec::Enabled(true)) => Some(endpoint(None, None)),
+        Some(MetricsSpec::Enabled(false)) => None,
+        Some(MetricsSpec::Endpoint { port, path }) => Some(endpoint(*port, path.as_ref())),
+    }
+}
+
+/// Liveness and readiness paths: the service's, else the contract's.
+pub(crate) fn health(spec: &ServiceSpec, contract: &Contract) -> (String, String) {
+    let health = spec.health.as_ref();
+    let liveness = health.and_then(|h| h.liveness.clone());
+    let readiness = health.and_then(|h| h.readiness.clone());
+    (
+        liveness.unwrap_or_else(|| contract.liveness.clone()),
+        readiness.unwrap_or_else(|| contract.readiness.clone()),
+    )
+}
+
+/// `build`, with each path checked: it reaches CI as a path and as shell words.
+pub(crate) fn build(
+    spec: &ServiceSpec,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Build> {
+    let build = spec.build.as_ref()?;
+    let paths = [
+        ("context", Some(&build.context)),
+        ("dockerfile", build.dockerfile.as_ref()),
+    ];
+    for (field, path) in paths {
+        let Some(problem) = path.and_then(|p| path_problem(p)) else {
+            continue;
+        };
+        diags.push(messages::build_path(
+            span_of(&format!("/build/{field}")),
+            field,
+            problem,
+        ));
+    }
+    Some(Build {
+        context: build.context.trim_end_matches('/').to_string(),
+        dockerfile: build
+            .dockerfile
+            .clone()
+            .unwrap_or_else(|| defaults::DOCKERFILE.into()),
+        test: build.test.clone(),
+    })
+}
+
+/// Why a build path is refused, or `None` when it is a plain relative path that
+/// stays inside the repository.
+fn path_problem(path: &str) -> Option<&'static str> {
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '@');
+    if path.starts_with('/') || path.starts_with('~') || path.contains(':') {
+        Some("is an absolute path")
+    } else if path.split('/').any(|part| part == "..") {
+        Some("leaves its folder through `..`")
+    } else if !path.chars().all(plain) {
+        Some("holds characters a CI shell would interpret")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::source::FileId;
+
+    fn spec(fields: serde_json::Value) -> ServiceSpec {
+        let mut base = json!({ "name": "api", "owner": "team-core", "image": "api:1" });
+        if let (Some(base), Some(extra)) = (base.as_object_mut(), fields.as_object()) {
+            base.extend(extra.clone());
+        }
+        serde_json::from_value(base).unwrap()
+    }
+
+    fn contract() -> Contract {
+        Contract {
+            port: 8080,
+            metrics_port: 9090,
+            metrics_path: "/metrics".into(),
+            liveness: "/livez".into(),
+            readiness: "/readyz".into(),
+        }
+    }
+
+    fn at(_: &str) -> Span {
+        Span::new(FileId(0), 0, 1)
+    }
+
+    #[test]
+    fn build_paths_must_stay_inside_the_repository() {
+        assert_eq!(path_problem("services/api"), None);
+        assert_eq!(path_problem("/abs"), Some("is an absolute path"));
+        assert_eq!(path_problem("c:/x"), Some("is an absolute path"));
+        assert_eq!(
+            path_problem("a/../b"),
+            Some("leaves its folder through `..`")
+        );
+        assert_eq!(
+            path_problem("a b"),
+            Some("holds characters a CI shell would interpret")
+        );
+    }
+
+    #[test]
+    fn build_defaults_the_dockerfile_and_trims_the_context() {
+        let mut diags = Vec::new();
+        let built = build(
+            &spec(json!({ "build": { "context": "svc/api/" } })),
+            &at,
+            &mut diags,
+        );
+        assert!(diags.is_empty());
+        let expected = Build {
+            context: "svc/api".into(),
+            dockerfile: "Dockerfile".into(),
+            test: None,
+        };
+        assert_eq!(built, Some(expected));
+    }
+
+    #[test]
+    fn metrics_and_health_default_to_the_contract() {
+        let contract = contract();
+        let default = MetricsEndpoint {
+            port: 9090,
+            path: "/metrics".into(),
+        };
+        assert_eq!(metrics(&spec(json!({})), &contract), Some(default));
+        assert_eq!(metrics(&spec(json!({ "metrics": false })), &contract), None);
+        let moved = metrics(&spec(json!({ "metrics": { "port": 9100 } })), &contract);
+        assert_eq!(
+            moved.map(|m| (m.port, m.path)),
+            Some((9100, "/metrics".into()))
+        );
+        let paths = health(
+            &spec(json!({ "health": { "liveness": "/alive" } })),
+            &contract,
+        );
+        assert_eq!(paths, ("/alive".to_string(), "/readyz".to_string()));
+    }
+
+    #[test]
+    fn autoscale_and_route_report_and_keep_their_value() {
+        let mut diags = Vec::new();
+        let s =
+            spec(json!({ "autoscale": { "min": 5, "max": 2 }, "route": { "host": "Bad_Host" } }));
+        let scaled = autoscale(&s, &at, &mut diags);
+        assert_eq!(
+            scaled,
+            Some(Autoscale {
+                min: 5,
+                max: 2,
+                cpu: 70
+            })
+        );
+        let routed = route(&s, &at, &mut diags);
+        assert_eq!(routed.map(|r| r.path), Some("/".into()));
+        assert_eq!(diags.len(), 2);
+    }
+}

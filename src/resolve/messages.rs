@@ -1,0 +1,352 @@
+//! Every diagnostic wording of resolve, as small constructors called from the logic.
+//!
+//! Placeholder problems are worded here too, as [`Unresolved`] (message and help):
+//! they become an E0501 at the placeholder once its span is known.
+
+use super::scope::Unresolved;
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+
+/// The hint of the nearest name, or `fallback` when no name is near.
+fn hint<'a>(name: &str, known: impl IntoIterator<Item = &'a str>, fallback: String) -> String {
+    did_you_mean(name, known).unwrap_or(fallback)
+}
+
+// Placeholders (E0501 once placed).
+
+pub(crate) fn env_field_missing(env: &str, field: &str) -> Unresolved {
+    Unresolved(
+        format!("environment `{env}` has no `{field}`"),
+        format!("set `environments.{env}.{field}` in the platform file"),
+    )
+}
+
+pub(crate) fn need_output_in_need_inputs(need: &str, output: &str) -> Unresolved {
+    Unresolved(
+        format!("a need's inputs cannot read `needs.{need}.{output}`"),
+        "need inputs may use `${service.*}`, `${env.*}` and `${platform.name}`; outputs of needs are for `env`, `command` and `args`".into(),
+    )
+}
+
+pub(crate) fn service_need_has_no_output(need: &str, output: &str) -> Unresolved {
+    Unresolved(
+        format!("need `{need}` has no output `{output}`"),
+        hint(
+            output,
+            ["url", "host", "port"],
+            "a service need has the outputs `url`, `host` and `port`".into(),
+        ),
+    )
+}
+
+pub(crate) fn module_need_has_no_output(
+    need: &str,
+    kind: &str,
+    output: &str,
+    outputs: &[&str],
+) -> Unresolved {
+    Unresolved(
+        format!("need `{need}` (`{kind}`) has no output `{output}`"),
+        hint(
+            output,
+            outputs.iter().copied(),
+            format!("its outputs are: {}", outputs.join(", ")),
+        ),
+    )
+}
+
+pub(crate) fn no_such_need(need: &str, needs: &[&str]) -> Unresolved {
+    Unresolved(
+        format!("this service has no need `{need}`"),
+        hint(
+            need,
+            needs.iter().copied(),
+            format!("declare it under `needs:`, e.g. `{need}: {{ service: {need} }}`"),
+        ),
+    )
+}
+
+pub(crate) fn unknown_placeholder(path: &str, known: &[String]) -> Unresolved {
+    Unresolved(
+        format!("unknown placeholder `${{{path}}}`"),
+        did_you_mean(path, known.iter().map(String::as_str))
+            .map(|h| h.replace("`?", "}`?").replace("mean `", "mean `${"))
+            .unwrap_or_else(|| "placeholders are ${service.*}, ${env.*}, ${platform.name} and ${needs.<name>.<output>}".into()),
+    )
+}
+
+pub(crate) fn unclosed_placeholder() -> Unresolved {
+    Unresolved(
+        "unclosed placeholder: `${` without `}`".into(),
+        "close it with `}`, or write `$${` for a literal `${`".into(),
+    )
+}
+
+/// A placeholder that did not resolve, at the placeholder itself.
+pub(crate) fn unresolved_placeholder(span: Span, why: Unresolved) -> Diagnostic {
+    let Unresolved(message, help) = why;
+    Diagnostic::error(Code::E0501, message)
+        .primary(span, "here")
+        .help(help)
+}
+
+// Names and namespaces.
+
+pub(crate) fn namespace_not_label(pattern: Span, namespace: &str, service: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0506,
+        format!("namespace `{namespace}` of service `{service}` is not a DNS-1123 label"),
+    )
+    .primary(pattern, "this pattern")
+    .help("namespaces are lowercase letters, digits and `-`")
+}
+
+pub(crate) fn service_name_not_label(at: Span, name: &str, suggestion: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0506,
+        format!("service name `{name}` is not a DNS-1123 label"),
+    )
+    .primary(at, "not a valid name")
+    .help(format!(
+        "use lowercase letters, digits and `-`, at most 63 characters, e.g. `{suggestion}`"
+    ))
+}
+
+pub(crate) fn file_stem_mismatch(at: Span, name: &str, file_name: &str, stem: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0504,
+        format!("service `{name}` is defined in `{file_name}`"),
+    )
+    .primary(at, format!("the file stem is `{stem}`"))
+    .help(format!(
+        "rename the file to `services/{name}.yaml` or set `name: {stem}`"
+    ))
+}
+
+pub(crate) fn duplicate_service(at: Span, first: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0505, format!("two services are named `{name}`"))
+        .primary(at, "second definition")
+        .secondary(first, "first defined here")
+        .help("service names are unique across the platform; rename one")
+}
+
+pub(crate) fn unknown_environment(at: Span, key: &str, environments: &[&str]) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0507,
+        format!("the platform defines no environment `{key}`"),
+    )
+    .primary(at, "unknown environment")
+    .help(hint(
+        key,
+        environments.iter().copied(),
+        format!("environments are: {}", environments.join(", ")),
+    ))
+}
+
+// Needs.
+
+pub(crate) fn unknown_need_service(
+    at: Span,
+    need: &str,
+    target: &str,
+    services: &[&str],
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0503,
+        format!("need `{need}` names an unknown service `{target}`"),
+    )
+    .primary(at, "no service has this name")
+    .help(hint(
+        target,
+        services.iter().copied(),
+        format!("add `services/{target}.yaml` or fix the name"),
+    ))
+}
+
+pub(crate) fn incomplete_need(at: Span, need: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0512,
+        format!("need `{need}` names neither a `service` nor a module `type`"),
+    )
+    .primary(at, "incomplete need")
+    .help("write `{ service: <name> }` or `{ type: <module> }` in the service's `needs`")
+}
+
+pub(crate) fn unknown_module_type(at: Span, kind: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(Code::E0508, format!("no module of type `{kind}`"))
+        .primary(at, "unknown module type")
+        .help(hint(
+            kind,
+            known.iter().copied(),
+            format!(
+                "module types: {}; add your own in `modules/{kind}/module.yaml`",
+                known.join(", ")
+            ),
+        ))
+}
+
+pub(crate) fn secret_output_outside_env(at: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0509, "a secret output can only be used in `env`, `command` or `args`")
+        .primary(at, "a need's secret output")
+        .help("secret outputs reach the pod through the secret store; use them in an environment variable")
+}
+
+pub(crate) fn module_needs_without_store(at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0510,
+        "module needs deliver their outputs through a secret store, and the platform names none",
+    )
+    .primary(at, "these needs have secret outputs")
+    .help("set `secrets: { store: <ClusterSecretStore name> }` in the platform file")
+}
+
+// Service fields.
+
+pub(crate) fn unknown_size(
+    at: Span,
+    sizes_at: Option<Span>,
+    size: &str,
+    known: &[&str],
+) -> Diagnostic {
+    let mut d = Diagnostic::error(Code::E0502, format!("unknown size class `{size}`"))
+        .primary(at, "not a key of the platform's `sizes`");
+    if let Some(sizes) = sizes_at {
+        d = d.secondary(sizes, "sizes are defined here");
+    }
+    d.help(hint(
+        size,
+        known.iter().copied(),
+        format!("sizes are: {}", known.join(", ")),
+    ))
+}
+
+pub(crate) fn autoscale_min_above_max(
+    min_at: Span,
+    max_at: Span,
+    min: u32,
+    max: u32,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0510,
+        format!("autoscale min ({min}) is above max ({max})"),
+    )
+    .primary(min_at, "the minimum")
+    .secondary(max_at, "the maximum")
+    .help("make `min` at most `max`")
+}
+
+pub(crate) fn secrets_without_store(at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0510,
+        "secrets need a secret store, and the platform names none",
+    )
+    .primary(at, "secrets are read through External Secrets")
+    .help("set `secrets: { store: <ClusterSecretStore name> }` in the platform file")
+}
+
+pub(crate) fn env_and_secret(plain: Span, secret: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0510,
+        format!("`{name}` is set both in `env` and in `secrets`"),
+    )
+    .primary(plain, "plain value")
+    .secondary(secret, "secret reference")
+    .help("keep one of the two")
+}
+
+pub(crate) fn invalid_route_host(at: Span, host: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0510,
+        format!("route host `{host}` is not a valid host name"),
+    )
+    .primary(at, "invalid host")
+    .help("a host is lowercase DNS labels joined by `.`, e.g. `shop.${env.domain}`")
+}
+
+pub(crate) fn build_path(at: Span, field: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0517, format!("`build.{field}` {problem}"))
+        .primary(at, "not a path inside the repository")
+        .help("write a path relative to the repository root (context) or to the context (dockerfile), without `..`, e.g. `services/api`")
+}
+
+// SLOs.
+
+/// `nearest` is the nearest bucket already written as a duration (`250ms`).
+pub(crate) fn latency_not_a_bucket(
+    at: Span,
+    buckets_at: Option<Span>,
+    threshold: &str,
+    metric: &str,
+    buckets: &[String],
+    nearest: Option<String>,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        Code::E0514,
+        format!("latency threshold {threshold}s is not a bucket of `{metric}`"),
+    )
+    .primary(at, "not a histogram bucket")
+    .note(format!("buckets: {}", buckets.join(", ")));
+    if let Some(nearest) = nearest {
+        d = d.help(format!("use a bucket boundary, e.g. `{nearest}`"));
+    }
+    if let Some(span) = buckets_at {
+        d = d.secondary(span, "the buckets are defined here");
+    }
+    d
+}
+
+pub(crate) fn unusable_objective(at: Span, field: &str, min: i64, max_decimals: u32) -> Diagnostic {
+    Diagnostic::error(Code::E0516, format!("`{field}` is not a usable SLO objective"))
+        .primary(at, "not a percentage pave can alert on")
+        .help(format!(
+            "an objective is a percentage from {min} to below 100 with at most {max_decimals} decimals, e.g. `99.9`"
+        ))
+}
+
+// The platform.
+
+pub(crate) fn slo_period_too_long(at: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0515, "the SLO period is longer than a year")
+        .primary(at, "here")
+        .help("error budgets are counted over a rolling window such as `28d` or `30d`")
+}
+
+pub(crate) fn invalid_window(at: Span, tier: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0515, format!("invalid SLO window `{tier}`: {problem}"))
+        .primary(at, "here")
+        .help("a window pair alerts when both windows burn faster than budget% x period / long; the workbook's table is 1h/5m at 2%, 6h/30m at 5%, 1d/2h and 3d/6h at 10%")
+}
+
+pub(crate) fn window_tier_twice(at: Span, tier: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0515,
+        format!("SLO window tier `{tier}` appears twice"),
+    )
+    .primary(at, "tiers name alerts and must be unique")
+    .help("give each window pair its own `tier`")
+}
+
+/// `at` is a need of the first service that needs infrastructure, when known.
+pub(crate) fn no_state_bucket(at: Option<(Span, &str)>) -> Diagnostic {
+    let mut d = Diagnostic::error(Code::E0510, "module needs are built with Terraform, and the platform names no state bucket")
+        .help("set `targets.terraform.backend: { bucket: ..., lock_table: ..., region: ... }` in the platform file");
+    if let Some((span, service)) = at {
+        d = d.primary(span, format!("`{service}` needs infrastructure"));
+    }
+    d
+}
+
+pub(crate) fn environment_lacks_infrastructure(
+    at: Span,
+    env: &str,
+    missing: &[&str],
+) -> Diagnostic {
+    let list = missing
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Diagnostic::error(Code::E0510, format!("environment `{env}` needs {list} for the services' infrastructure"))
+        .primary(at, "this environment")
+        .help("module needs become Terraform per environment: the provider needs `region`; IAM roles for service accounts need `account` and `cluster`")
+}

@@ -1,0 +1,233 @@
+//! Need wiring: what each entry of a service's `needs` stands for. A service need
+//! becomes a host and port in the target's namespace; a module need expands its
+//! inputs and is evaluated by its module (`module.rs`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::context::{EnvContext, environment_view};
+use super::expand::Expander;
+use super::messages;
+use super::module::{self, ModuleDef, ModuleNeed};
+use super::resolved::{Platform, ServiceNeed};
+use super::scope::{NeedOutputs, Scope};
+use crate::diag::Diagnostic;
+use crate::load::pointer_push;
+use crate::source::{SourceMap, Span};
+
+/// What a service need reads of the service it names.
+pub(crate) struct Peer<'a> {
+    pub namespace: &'a str,
+    pub port: u16,
+}
+
+/// The service whose needs are wired, in one environment.
+pub(crate) struct NeedCx<'a> {
+    pub ctx: &'a EnvContext<'a>,
+    pub service: &'a str,
+    pub owner: &'a str,
+    pub namespace: &'a str,
+    /// Every service of the environment that resolved far enough to be needed.
+    pub peers: &'a BTreeMap<&'a str, Peer<'a>>,
+    pub span_of: &'a dyn Fn(&str) -> Span,
+    pub sources: &'a SourceMap,
+}
+
+/// A service's needs: what `${needs.*}` resolves to, and the services it calls.
+pub(crate) struct Needs {
+    pub outputs: BTreeMap<String, NeedOutputs>,
+    pub services: Vec<ServiceNeed>,
+}
+
+/// Wires every need of `needs` (the layered `needs` mapping). A need that cannot be
+/// wired is reported and left out, or kept as `Broken` when its own errors are reported.
+pub(crate) fn resolve_needs(
+    cx: &NeedCx,
+    needs: &Map<String, Value>,
+    diags: &mut Vec<Diagnostic>,
+) -> Needs {
+    let mut out = Needs {
+        outputs: BTreeMap::new(),
+        services: Vec::new(),
+    };
+    for (need, spec) in needs {
+        let need_ptr = pointer_push("/needs", need);
+        let service = spec.get("service");
+        let kind = spec.get("type");
+        if let Some(target) = service.and_then(Value::as_str) {
+            let Some((outputs, wired)) = service_need(cx, need, target, &need_ptr, diags) else {
+                continue;
+            };
+            out.outputs.insert(need.clone(), outputs);
+            out.services.extend(wired);
+        } else if service.is_none() && kind.is_none() {
+            diags.push(messages::incomplete_need((cx.span_of)(&need_ptr), need));
+        } else if let Some(kind) = kind.and_then(Value::as_str) {
+            if let Some(outputs) = module_need(cx, need, kind, spec, &need_ptr, diags) {
+                out.outputs.insert(need.clone(), outputs);
+            }
+        }
+    }
+    out
+}
+
+/// A need served by another service of the platform: its outputs, and the need
+/// itself when the service exists (a broken one resolves to empty outputs).
+fn service_need(
+    cx: &NeedCx,
+    need: &str,
+    target: &str,
+    need_ptr: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(NeedOutputs, Option<ServiceNeed>)> {
+    if let Some(peer) = cx.peers.get(target) {
+        let host = format!("{target}.{}.svc.cluster.local", peer.namespace);
+        let wired = ServiceNeed {
+            name: need.to_string(),
+            service: target.to_string(),
+            namespace: peer.namespace.to_string(),
+        };
+        return Some((
+            NeedOutputs::Service {
+                host,
+                port: peer.port,
+            },
+            Some(wired),
+        ));
+    }
+    if cx.ctx.broken.contains(target) {
+        // The target's own errors are reported; resolve on without it.
+        let outputs = NeedOutputs::Service {
+            host: String::new(),
+            port: 0,
+        };
+        return Some((outputs, None));
+    }
+    let names: Vec<&str> = cx.peers.keys().copied().collect();
+    let at = (cx.span_of)(&pointer_push(need_ptr, "service"));
+    diags.push(messages::unknown_need_service(at, need, target, &names));
+    None
+}
+
+/// A need served by a module: its inputs expanded, then evaluated by the module.
+fn module_need(
+    cx: &NeedCx,
+    need: &str,
+    kind: &str,
+    spec: &Value,
+    need_ptr: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<NeedOutputs> {
+    let ctx = cx.ctx;
+    let Some(module) = ctx.modules.get(kind) else {
+        if ctx.broken_modules.contains(kind) {
+            // The module file's own errors are reported; resolve on without it.
+            return Some(NeedOutputs::Broken);
+        }
+        let known: Vec<&str> = ctx.modules.keys().map(String::as_str).collect();
+        let at = (cx.span_of)(&pointer_push(need_ptr, "type"));
+        diags.push(messages::unknown_module_type(at, kind, &known));
+        return None;
+    };
+    let before = diags.len();
+    let inputs = expand_inputs(cx, spec, need_ptr, diags);
+    if diags.len() > before {
+        // Evaluating the module on inputs that did not expand would report again.
+        return Some(NeedOutputs::Broken);
+    }
+    Some(evaluate(cx, module, need, &inputs, need_ptr, diags))
+}
+
+/// The need's inputs with placeholders expanded, so no `${...}` reaches Terraform.
+fn expand_inputs(
+    cx: &NeedCx,
+    spec: &Value,
+    need_ptr: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Map<String, Value> {
+    let scope = Scope {
+        platform_name: &cx.ctx.platform.name,
+        env: cx.ctx.env,
+        service_name: cx.service,
+        service_owner: cx.owner,
+        needs: BTreeMap::new(),
+        in_need_inputs: true,
+    };
+    let expander = Expander {
+        scope: &scope,
+        span_of: cx.span_of,
+        sources: cx.sources,
+    };
+    let mut inputs = spec.as_object().cloned().unwrap_or_default();
+    for (key, value) in inputs.iter_mut().filter(|(k, _)| *k != "type") {
+        // Inputs cannot read needs, so they hold no secret output to wire.
+        expander.tree(value, &pointer_push(need_ptr, key), diags);
+    }
+    inputs
+}
+
+fn evaluate(
+    cx: &NeedCx,
+    module: &ModuleDef,
+    need: &str,
+    inputs: &Map<String, Value>,
+    need_ptr: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> NeedOutputs {
+    let ctx = cx.ctx;
+    let need_ctx = module::NeedContext {
+        service: json!({ "name": cx.service, "owner": cx.owner, "namespace": cx.namespace }),
+        env: environment_view(ctx.env),
+        platform: ctx.platform_view(),
+        need,
+        secret_path: format!(
+            "{}/{}/{}/{need}",
+            ctx.platform.name, ctx.env.name, cx.service
+        ),
+    };
+    let at = |p: &str| (cx.span_of)(&format!("{need_ptr}{p}"));
+    match module::resolve_need(module, inputs, need_ctx, &at) {
+        Ok(resolved) => NeedOutputs::Module(Box::new(resolved)),
+        Err(errors) => {
+            diags.extend(errors);
+            NeedOutputs::Broken
+        }
+    }
+}
+
+/// The needs served by modules, in need-name order.
+pub(crate) fn module_needs(outputs: BTreeMap<String, NeedOutputs>) -> Vec<ModuleNeed> {
+    outputs
+        .into_values()
+        .filter_map(|n| match n {
+            NeedOutputs::Module(m) => Some(*m),
+            NeedOutputs::Service { .. } | NeedOutputs::Broken => None,
+        })
+        .collect()
+}
+
+/// Secret outputs reach the pod through the secret store: reported when there is none.
+pub(crate) fn check_store(
+    platform: &Platform,
+    needs: &[ModuleNeed],
+    at: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if platform.secret_store.is_none() && needs.iter().any(|n| !n.secrets.is_empty()) {
+        diags.push(messages::module_needs_without_store(at));
+    }
+}
+
+/// The IAM role the service account assumes, when a module asks for permissions.
+pub(crate) fn role(
+    platform: &str,
+    env: &str,
+    service: &str,
+    needs: &[ModuleNeed],
+) -> Option<String> {
+    needs
+        .iter()
+        .any(|n| !n.iam.is_empty())
+        .then(|| format!("{platform}-{env}-{service}"))
+}
