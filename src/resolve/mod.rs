@@ -22,6 +22,7 @@ mod scope;
 mod secrets;
 mod service;
 mod slo;
+mod windows;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -32,7 +33,6 @@ pub use placeholder::has_placeholder;
 pub use resolved::*;
 pub use secrets::need_secret_name;
 
-use crate::decimal::Decimal;
 use crate::diag::{Code, Diagnostic};
 use crate::load::{Document, Inputs};
 use crate::model::{self, platform::PlatformFile};
@@ -64,7 +64,7 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
         return finish(None, diags);
     };
     let (platform, patterns) = platform::platform(&pf);
-    check_windows(&platform, pdoc, &mut diags);
+    windows::check_windows(&platform, pdoc, &mut diags);
     let module::Registry {
         modules,
         broken: broken_modules,
@@ -147,61 +147,6 @@ fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<Platform
     model::decode(doc, "", &doc.value)
         .map_err(|d| diags.push(*d))
         .ok()
-}
-
-/// The burn-rate window table: each short window shorter than its long window, each
-/// long window within the SLO period, and a positive burn factor.
-fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnostic>) {
-    let o = &platform.observability;
-    // Bounded so that every threshold pave derives from the period stays exact (see
-    // `decimal`); error budgets are counted over weeks or months in practice.
-    const MAX_PERIOD_MS: u64 = 366 * 86_400_000;
-    if o.slo_period_ms > MAX_PERIOD_MS {
-        diags.push(messages::slo_period_too_long(
-            pdoc.span("/monitoring/slo/period"),
-        ));
-    }
-    for (i, w) in o.windows.iter().enumerate() {
-        let at = format!("/monitoring/slo/windows/{i}");
-        let problem = if w.short_ms >= w.long_ms {
-            Some((
-                "short",
-                "the short window must be shorter than the long window".to_string(),
-            ))
-        } else if w.long_ms > o.slo_period_ms {
-            Some((
-                "long",
-                format!(
-                    "the long window exceeds the SLO period of {}",
-                    crate::duration::format_ms(o.slo_period_ms)
-                ),
-            ))
-        } else if !w.budget_percent.is_positive() {
-            Some((
-                "budget_percent",
-                "the budget share must be above 0".to_string(),
-            ))
-        } else if w.budget_percent > Decimal::from_int(100) || w.budget_percent.decimals() > 6 {
-            Some((
-                "budget_percent",
-                "the budget share is a percentage up to 100 with at most 6 decimals".to_string(),
-            ))
-        } else {
-            None
-        };
-        if let Some((field, message)) = problem {
-            let span = pdoc.span(&format!("{at}/{field}"));
-            diags.push(messages::invalid_window(span, &w.tier, &message));
-        }
-    }
-    let mut tiers: Vec<&str> = o.windows.iter().map(|w| w.tier.as_str()).collect();
-    tiers.sort();
-    if let Some(pair) = tiers.windows(2).find(|p| p[0] == p[1]) {
-        diags.push(messages::window_tier_twice(
-            pdoc.span("/monitoring/slo/windows"),
-            pair[0],
-        ));
-    }
 }
 
 /// What Terraform for module needs requires of the platform file: a state bucket and a
@@ -338,7 +283,10 @@ fn suggest_label(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod label_tests {
     use super::*;
 
     #[test]

@@ -1,0 +1,114 @@
+//! Resolve end to end on small repositories: the base platform of the diagnostics
+//! cases with service files written per test.
+
+use std::fs;
+use std::path::Path;
+
+use super::*;
+use crate::load;
+
+/// The platform and `web` service every test starts from.
+const PLATFORM: &str = include_str!("../../tests/diagnostics/_base/platform.yaml");
+const WEB: &str = include_str!("../../tests/diagnostics/_base/services/web.yaml");
+
+/// Resolves the base platform with `web` and `api` (the given text).
+fn resolve_api(api: &str) -> (Option<Model>, Vec<Diagnostic>) {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "platform.yaml", PLATFORM);
+    write(repo.path(), "services/web.yaml", WEB);
+    write(repo.path(), "services/api.yaml", api);
+    let mut sources = SourceMap::default();
+    let (inputs, load_diags) = load::load(repo.path(), &mut sources);
+    assert!(load_diags.is_empty(), "{load_diags:?}");
+    resolve(&inputs, &sources)
+}
+
+fn write(root: &Path, name: &str, text: &str) {
+    let path = root.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+fn service<'m>(model: &'m Model, env: &str, name: &str) -> &'m ResolvedService {
+    model
+        .services
+        .iter()
+        .find(|s| s.env == env && s.name == name)
+        .unwrap()
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
+    diags.iter().map(|d| d.code.as_str()).collect()
+}
+
+const API: &str = "name: api
+owner: team-core
+image: ghcr.io/acme/api:1.0.0
+";
+
+#[test]
+fn built_in_platform_and_contract_defaults_fill_what_the_service_leaves_out() {
+    let (model, diags) = resolve_api(API);
+    assert!(diags.is_empty(), "{diags:?}");
+    let model = model.unwrap();
+    let api = service(&model, "dev", "api");
+    assert_eq!(api.tier, defaults::TIER);
+    assert_eq!(api.replicas, 2, "the platform's defaults win over the built-in 1");
+    assert_eq!(api.size, "small");
+    assert_eq!(api.port, model.platform.contract.port);
+    assert_eq!(api.liveness, model.platform.contract.liveness);
+    assert_eq!(api.namespace, "api");
+    assert_eq!(api.provenance["/tier"].layer, Layer::Builtin);
+    assert_eq!(api.provenance["/replicas"].layer, Layer::PlatformDefaults);
+    assert_eq!(api.provenance["/port"].layer, Layer::Contract);
+    assert!(api.slo.is_none() && api.role.is_none() && api.build.is_none());
+}
+
+#[test]
+fn a_service_need_wires_host_port_and_namespace() {
+    let text = format!("{API}env:\n  WEB: ${{needs.web.url}}\nneeds:\n  web: {{ service: web }}\n");
+    let (model, diags) = resolve_api(&text);
+    assert!(diags.is_empty(), "{diags:?}");
+    let model = model.unwrap();
+    let api = service(&model, "prod", "api");
+    let need = ServiceNeed {
+        name: "web".into(),
+        service: "web".into(),
+        namespace: "web".into(),
+    };
+    assert_eq!(api.service_needs, [need]);
+    let url = format!("http://web.web.svc.cluster.local:{}", model.platform.contract.port);
+    assert_eq!(api.env_vars, [("WEB".to_string(), url)]);
+}
+
+#[test]
+fn an_slo_resolves_to_decimals() {
+    let text = format!("{API}slo:\n  availability: 99.95\n  latency: {{ threshold: 250ms, target: 99 }}\n");
+    let (model, diags) = resolve_api(&text);
+    assert!(diags.is_empty(), "{diags:?}");
+    let model = model.unwrap();
+    let slo = service(&model, "dev", "api").slo.clone().unwrap();
+    assert_eq!(slo.availability.map(|a| a.to_string()).as_deref(), Some("99.95"));
+    assert_eq!(slo.latency.map(|l| l.threshold.to_string()).as_deref(), Some("0.25"));
+}
+
+#[test]
+fn every_mistake_of_a_service_is_reported_at_once() {
+    let text = format!(
+        "{API}size: huge\nautoscale: {{ min: 5, max: 2 }}\nroute: {{ host: api_acme.io }}\n\
+         slo: {{ latency: {{ threshold: 300ms, target: 0.5 }} }}\n"
+    );
+    let (model, diags) = resolve_api(&text);
+    assert!(model.is_none());
+    // Once per place: the repeats in `prod` merge into the findings in `dev`.
+    assert_eq!(codes(&diags), ["E0502", "E0510", "E0510", "E0516", "E0514"]);
+}
+
+#[test]
+fn an_unknown_placeholder_is_reported_once_per_place_and_the_rest_resolves() {
+    let text = format!("{API}env:\n  A: ${{env.nope}}\n  B: ${{service.nme}}-${{platform.name}}\n");
+    let (model, diags) = resolve_api(&text);
+    assert!(model.is_none());
+    assert_eq!(codes(&diags), ["E0501", "E0501"]);
+    assert_eq!(diags[1].help.as_deref(), Some("did you mean `${service.name}`?"));
+}
