@@ -4,13 +4,33 @@
 //! (built-in defaults <- platform `defaults` <- environment <- service file <- the
 //! service's `environments.<env>` block), expands `${...}` placeholders and checks
 //! references (sizes, needs, names). Every resolved value keeps its provenance.
-//! Errors are collected, never thrown; one root cause gives one diagnostic even
-//! when it shows up in every environment.
+//! Errors are collected, never thrown: a mistake is reported and resolution goes on
+//! with a placeholder value, so one run reports every independent mistake; one root
+//! cause gives one diagnostic even when it shows up in every environment.
+//!
+//! Files by concern:
+//! - `mod.rs`: the entry ([`resolve`]), merging repeated findings, DNS name helpers.
+//! - `platform.rs`: the platform file -> [`Platform`]; `windows.rs`: its SLO window table.
+//! - `files.rs`: file-level checks of service files (names, stems, duplicates).
+//! - `service.rs`: one environment's services; orchestrates the files below and
+//!   builds each [`ResolvedService`] in one step.
+//! - `context.rs`: what one environment's resolution reads (and the `env` view).
+//! - `layering.rs`: the layers and their provenance; `defaults.rs`: built-in defaults.
+//! - `scope.rs`: the placeholder vocabulary; `placeholder.rs`: parsing `${...}`;
+//!   `expand.rs`: expansion in strings and value trees.
+//! - `needs.rs`: need wiring; `module.rs`: module definitions and evaluation.
+//! - `fields.rs`: typed service fields with their defaults and checks.
+//! - `slo.rs`: SLO objectives and thresholds; `secrets.rs`: secret wiring.
+//! - `infrastructure.rs`: what Terraform for module needs requires of the platform.
+//! - `messages.rs`: every diagnostic wording of resolve.
+//! - `resolved.rs`: the resolved model.
 
 mod context;
 mod defaults;
 mod expand;
 mod fields;
+mod files;
+mod infrastructure;
 mod layering;
 mod messages;
 pub mod module;
@@ -24,8 +44,7 @@ mod service;
 mod slo;
 mod windows;
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use context::EnvContext;
 pub(crate) use context::environment_view;
@@ -71,17 +90,8 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
         diags: module_diags,
     } = module::registry(inputs);
     diags.extend(module_diags);
-    let services = check_services(&checked, &platform, sources, &mut diags);
-    // Services whose files have errors are still known by name, so that services
-    // needing them do not report a second, misleading error.
-    let good: std::collections::HashSet<&str> = services.iter().map(|s| s.name.as_str()).collect();
-    let broken: std::collections::BTreeSet<String> = inputs
-        .services
-        .iter()
-        .filter_map(|d| d.value.get("name").and_then(|n| n.as_str()))
-        .filter(|n| !good.contains(n))
-        .map(str::to_string)
-        .collect();
+    let services = files::check_services(&checked, &platform, sources, &mut diags);
+    let broken = broken_services(inputs, &services);
     let mut resolved = Vec::new();
     for (env, (_, pattern)) in platform.environments.iter().zip(&patterns.0) {
         let ctx = EnvContext {
@@ -95,7 +105,7 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
         };
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }
-    check_infrastructure(&platform, pdoc, &resolved, &mut diags);
+    infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
     finish(
         Some(Model {
             platform,
@@ -103,6 +113,19 @@ pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diag
         }),
         diags,
     )
+}
+
+/// Services whose files have errors are still known by name, so that services
+/// needing them do not report a second, misleading error.
+fn broken_services(inputs: &Inputs, good: &[ServiceInput]) -> BTreeSet<String> {
+    let good: HashSet<&str> = good.iter().map(|s| s.name.as_str()).collect();
+    inputs
+        .services
+        .iter()
+        .filter_map(|d| d.value.get("name").and_then(|n| n.as_str()))
+        .filter(|n| !good.contains(n))
+        .map(str::to_string)
+        .collect()
 }
 
 fn finish(model: Option<Model>, diags: Vec<Diagnostic>) -> (Option<Model>, Vec<Diagnostic>) {
@@ -147,105 +170,6 @@ fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<Platform
     model::decode(doc, "", &doc.value)
         .map_err(|d| diags.push(*d))
         .ok()
-}
-
-/// What Terraform for module needs requires of the platform file: a state bucket and a
-/// region per environment, and for IAM roles the cluster and the account.
-fn check_infrastructure(
-    platform: &Platform,
-    pdoc: &Document,
-    services: &[ResolvedService],
-    diags: &mut Vec<Diagnostic>,
-) {
-    let Some(target) = &platform.targets.terraform else {
-        return;
-    };
-    let needing: Vec<&ResolvedService> = services
-        .iter()
-        .filter(|s| !s.module_needs.is_empty())
-        .collect();
-    let Some(first) = needing.first() else { return };
-    let need_span = |s: &ResolvedService| s.provenance.get("/needs").and_then(|o| o.span);
-    if target.bucket.is_none() {
-        let at = need_span(first).map(|span| (span, first.name.as_str()));
-        diags.push(messages::no_state_bucket(at));
-    }
-    for env in &platform.environments {
-        let in_env: Vec<&&ResolvedService> = needing.iter().filter(|s| s.env == env.name).collect();
-        let env_span = pdoc.key_span(&crate::load::pointer_push("/environments", &env.name));
-        let mut missing = Vec::new();
-        if !in_env.is_empty() && env.region.is_none() {
-            missing.push("region");
-        }
-        if in_env.iter().any(|s| s.role.is_some()) {
-            missing.extend(env.account.is_none().then_some("account"));
-            missing.extend(env.cluster.is_none().then_some("cluster"));
-        }
-        if !missing.is_empty() {
-            diags.push(messages::environment_lacks_infrastructure(
-                env_span, &env.name, &missing,
-            ));
-        }
-    }
-}
-
-/// File-level checks: names, file stems, duplicates, environment blocks.
-fn check_services<'a>(
-    docs: &[&'a Document],
-    platform: &Platform,
-    sources: &SourceMap,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<ServiceInput<'a>> {
-    let mut first_by_name: BTreeMap<String, &Document> = BTreeMap::new();
-    let mut out = Vec::new();
-    let env_names = platform.environment_names();
-    for doc in docs {
-        let name = doc.value["name"].as_str().unwrap_or_default().to_string();
-        let name_span = doc.span("/name");
-        let mut ok = true;
-        if !is_dns_label(&name) {
-            ok = false;
-            diags.push(messages::service_name_not_label(
-                name_span,
-                &name,
-                &suggest_label(&name),
-            ));
-        }
-        let file_name = &sources.file(doc.file).name;
-        let stem = Path::new(file_name)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
-        if stem != name {
-            diags.push(messages::file_stem_mismatch(
-                name_span, &name, file_name, stem,
-            ));
-        }
-        match first_by_name.get(&name) {
-            Some(first) => {
-                ok = false;
-                diags.push(messages::duplicate_service(
-                    name_span,
-                    first.span("/name"),
-                    &name,
-                ));
-            }
-            None => {
-                first_by_name.insert(name.clone(), doc);
-            }
-        }
-        if let Some(envs) = doc.value.get("environments").and_then(|e| e.as_object()) {
-            for key in envs.keys().filter(|k| !env_names.contains(&k.as_str())) {
-                let at = doc.key_span(&crate::load::pointer_push("/environments", key));
-                diags.push(messages::unknown_environment(at, key, &env_names));
-            }
-        }
-        if ok {
-            out.push(ServiceInput { doc, name });
-        }
-    }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    out
 }
 
 /// A DNS-1123 label: 1-63 of `[a-z0-9-]`, starting and ending alphanumeric.

@@ -53,20 +53,22 @@ pub(crate) fn resolve_needs(
     };
     for (need, spec) in needs {
         let need_ptr = pointer_push("/needs", need);
-        let service = spec.get("service");
-        let kind = spec.get("type");
-        if let Some(target) = service.and_then(Value::as_str) {
-            let Some((outputs, wired)) = service_need(cx, need, target, &need_ptr, diags) else {
-                continue;
-            };
-            out.outputs.insert(need.clone(), outputs);
-            out.services.extend(wired);
-        } else if service.is_none() && kind.is_none() {
-            diags.push(messages::incomplete_need((cx.span_of)(&need_ptr), need));
-        } else if let Some(kind) = kind.and_then(Value::as_str) {
-            if let Some(outputs) = module_need(cx, need, kind, spec, &need_ptr, diags) {
-                out.outputs.insert(need.clone(), outputs);
+        let outputs = match (spec.get("service"), spec.get("type")) {
+            (Some(Value::String(target)), _) => service_need(cx, need, target, &need_ptr, diags)
+                .map(|(outputs, wired)| {
+                    out.services.extend(wired);
+                    outputs
+                }),
+            (None, None) => {
+                diags.push(messages::incomplete_need((cx.span_of)(&need_ptr), need));
+                None
             }
+            (_, Some(Value::String(kind))) => module_need(cx, need, kind, spec, &need_ptr, diags),
+            // Other shapes are schema errors, reported before resolution.
+            _ => None,
+        };
+        if let Some(outputs) = outputs {
+            out.outputs.insert(need.clone(), outputs);
         }
     }
     out

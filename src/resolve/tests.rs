@@ -53,7 +53,10 @@ fn built_in_platform_and_contract_defaults_fill_what_the_service_leaves_out() {
     let model = model.unwrap();
     let api = service(&model, "dev", "api");
     assert_eq!(api.tier, defaults::TIER);
-    assert_eq!(api.replicas, 2, "the platform's defaults win over the built-in 1");
+    assert_eq!(
+        api.replicas, 2,
+        "the platform's defaults win over the built-in 1"
+    );
     assert_eq!(api.size, "small");
     assert_eq!(api.port, model.platform.contract.port);
     assert_eq!(api.liveness, model.platform.contract.liveness);
@@ -77,19 +80,30 @@ fn a_service_need_wires_host_port_and_namespace() {
         namespace: "web".into(),
     };
     assert_eq!(api.service_needs, [need]);
-    let url = format!("http://web.web.svc.cluster.local:{}", model.platform.contract.port);
+    let url = format!(
+        "http://web.web.svc.cluster.local:{}",
+        model.platform.contract.port
+    );
     assert_eq!(api.env_vars, [("WEB".to_string(), url)]);
 }
 
 #[test]
 fn an_slo_resolves_to_decimals() {
-    let text = format!("{API}slo:\n  availability: 99.95\n  latency: {{ threshold: 250ms, target: 99 }}\n");
+    let text = format!(
+        "{API}slo:\n  availability: 99.95\n  latency: {{ threshold: 250ms, target: 99 }}\n"
+    );
     let (model, diags) = resolve_api(&text);
     assert!(diags.is_empty(), "{diags:?}");
     let model = model.unwrap();
     let slo = service(&model, "dev", "api").slo.clone().unwrap();
-    assert_eq!(slo.availability.map(|a| a.to_string()).as_deref(), Some("99.95"));
-    assert_eq!(slo.latency.map(|l| l.threshold.to_string()).as_deref(), Some("0.25"));
+    assert_eq!(
+        slo.availability.map(|a| a.to_string()).as_deref(),
+        Some("99.95")
+    );
+    assert_eq!(
+        slo.latency.map(|l| l.threshold.to_string()).as_deref(),
+        Some("0.25")
+    );
 }
 
 #[test]
@@ -110,5 +124,37 @@ fn an_unknown_placeholder_is_reported_once_per_place_and_the_rest_resolves() {
     let (model, diags) = resolve_api(&text);
     assert!(model.is_none());
     assert_eq!(codes(&diags), ["E0501", "E0501"]);
-    assert_eq!(diags[1].help.as_deref(), Some("did you mean `${service.name}`?"));
+    assert_eq!(
+        diags[1].help.as_deref(),
+        Some("did you mean `${service.name}`?")
+    );
+}
+
+#[test]
+fn module_need_secrets_are_wired_as_secret_key_refs_and_dependent_variables() {
+    let text = format!(
+        "{API}env:\n  LOG: info\n  DATABASE_URL: ${{needs.db.url}}\n  DB_DSN: host=${{needs.db.host}} port=${{needs.db.port}}\n\
+         needs:\n  db: {{ type: postgres, size: small }}\n"
+    );
+    let (model, diags) = resolve_api(&text);
+    assert!(diags.is_empty(), "{diags:?}");
+    let model = model.unwrap();
+    let api = service(&model, "dev", "api");
+    let secret = |name: &str, key: &str| SecretEnv {
+        name: name.into(),
+        secret: "api-db".into(),
+        key: key.into(),
+    };
+    assert_eq!(api.env_vars, [("LOG".to_string(), "info".to_string())]);
+    assert_eq!(
+        api.secret_env,
+        [
+            secret("PAVE_DB_HOST", "host"),
+            secret("DATABASE_URL", "url")
+        ]
+    );
+    let dsn = "host=$(PAVE_DB_HOST) port=5432".to_string();
+    assert_eq!(api.dependent_env, [("DB_DSN".to_string(), dsn)]);
+    assert_eq!(api.module_needs.len(), 1);
+    assert_eq!(api.role, None, "postgres asks for no IAM permissions");
 }

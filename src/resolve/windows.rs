@@ -17,7 +17,9 @@ const MAX_BUDGET_DECIMALS: u32 = 6;
 pub(crate) fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnostic>) {
     let o = &platform.observability;
     if o.slo_period_ms > MAX_PERIOD_MS {
-        diags.push(messages::slo_period_too_long(pdoc.span("/monitoring/slo/period")));
+        diags.push(messages::slo_period_too_long(
+            pdoc.span("/monitoring/slo/period"),
+        ));
     }
     for (i, w) in o.windows.iter().enumerate() {
         let problems = [duration_problem(w, o.slo_period_ms), budget_problem(w)];
@@ -27,7 +29,10 @@ pub(crate) fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Ve
         }
     }
     if let Some(tier) = repeated_tier(&o.windows) {
-        diags.push(messages::window_tier_twice(pdoc.span("/monitoring/slo/windows"), tier));
+        diags.push(messages::window_tier_twice(
+            pdoc.span("/monitoring/slo/windows"),
+            tier,
+        ));
     }
 }
 
@@ -38,7 +43,10 @@ fn duration_problem(w: &BurnWindow, period_ms: u64) -> Option<(&'static str, Str
         Some(("short", message.to_string()))
     } else if w.long_ms > period_ms {
         let period = crate::duration::format_ms(period_ms);
-        Some(("long", format!("the long window exceeds the SLO period of {period}")))
+        Some((
+            "long",
+            format!("the long window exceeds the SLO period of {period}"),
+        ))
     } else {
         None
     }
@@ -93,7 +101,10 @@ mod tests {
     fn a_long_window_beyond_the_period_is_named_with_the_period() {
         let w = window("slow", 800 * HOUR, HOUR, "10");
         let message = duration_problem(&w, 720 * HOUR).map(|p| p.1);
-        assert_eq!(message.as_deref(), Some("the long window exceeds the SLO period of 30d"));
+        assert_eq!(
+            message.as_deref(),
+            Some("the long window exceeds the SLO period of 30d")
+        );
         assert_eq!(budget_problem(&w), None);
     }
 
@@ -106,7 +117,11 @@ mod tests {
 
     #[test]
     fn a_repeated_tier_is_found() {
-        let table = [window("slow", 2, 1, "1"), window("fast", 2, 1, "1"), window("slow", 2, 1, "1")];
+        let table = [
+            window("slow", 2, 1, "1"),
+            window("fast", 2, 1, "1"),
+            window("slow", 2, 1, "1"),
+        ];
         assert_eq!(repeated_tier(&table), Some("slow"));
         assert_eq!(repeated_tier(&table[..2]), None);
     }

@@ -1,0 +1,47 @@
+//! What Terraform for module needs requires of the platform file, checked once every
+//! service is resolved (only then is it known which environments need infrastructure).
+
+use super::messages;
+use super::resolved::{Platform, ResolvedService};
+use crate::diag::Diagnostic;
+use crate::load::Document;
+
+/// What Terraform for module needs requires of the platform file: a state bucket and a
+/// region per environment, and for IAM roles the cluster and the account.
+pub(crate) fn check_infrastructure(
+    platform: &Platform,
+    pdoc: &Document,
+    services: &[ResolvedService],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(target) = &platform.targets.terraform else {
+        return;
+    };
+    let needing: Vec<&ResolvedService> = services
+        .iter()
+        .filter(|s| !s.module_needs.is_empty())
+        .collect();
+    let Some(first) = needing.first() else { return };
+    let need_span = |s: &ResolvedService| s.provenance.get("/needs").and_then(|o| o.span);
+    if target.bucket.is_none() {
+        let at = need_span(first).map(|span| (span, first.name.as_str()));
+        diags.push(messages::no_state_bucket(at));
+    }
+    for env in &platform.environments {
+        let in_env: Vec<&&ResolvedService> = needing.iter().filter(|s| s.env == env.name).collect();
+        let env_span = pdoc.key_span(&crate::load::pointer_push("/environments", &env.name));
+        let mut missing = Vec::new();
+        if !in_env.is_empty() && env.region.is_none() {
+            missing.push("region");
+        }
+        if in_env.iter().any(|s| s.role.is_some()) {
+            missing.extend(env.account.is_none().then_some("account"));
+            missing.extend(env.cluster.is_none().then_some("cluster"));
+        }
+        if !missing.is_empty() {
+            diags.push(messages::environment_lacks_infrastructure(
+                env_span, &env.name, &missing,
+            ));
+        }
+    }
+}
