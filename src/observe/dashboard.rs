@@ -7,14 +7,10 @@
 use serde::Serialize;
 
 use super::rules::slos;
-use super::selector;
+use super::{dashboard_uid, selector};
 use crate::resolve::{Platform, ResolvedService};
 
 /// The stable uid of a service's dashboard in one environment.
-pub fn uid(env: &str, s: &ResolvedService) -> String {
-    format!("pave-{env}-{}", s.name)
-}
-
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
@@ -238,7 +234,7 @@ pub fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
         })
         .collect();
     Dashboard {
-        uid: uid(env, s),
+        uid: dashboard_uid(env, s),
         title: format!("{} ({env})", s.name),
         tags: vec!["pave".into(), s.owner.clone(), env.to_string()],
         timezone: "utc",
