@@ -11,10 +11,10 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::RenderedObject;
+use super::{RenderCx, RenderedObject, messages, service_scope, yaml_file};
+use crate::diag::Diagnostic;
 use crate::output::{Artifact, Scope};
-use crate::resolve::{Model, ResolvedService};
-use crate::yaml_writer::to_yaml;
+use crate::resolve::ResolvedService;
 
 /// The chart's files, embedded: path below the chart folder and content.
 const CHART: &[(&str, &str)] = &[
@@ -78,8 +78,9 @@ const CHART: &[(&str, &str)] = &[
 ];
 
 /// The chart and the values; `objects` are the Kubernetes target's rendered objects.
-pub fn render(model: &Model, objects: &[RenderedObject]) -> Vec<Artifact> {
-    let base = format!("{}/helm", model.platform.output);
+pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
+    let (model, objects) = (cx.model, cx.objects);
+    let base = cx.layout.helm_dir();
     let mut out: Vec<Artifact> = CHART
         .iter()
         .map(|(path, text)| Artifact {
@@ -98,38 +99,33 @@ pub fn render(model: &Model, objects: &[RenderedObject]) -> Vec<Artifact> {
         }
     }
     // Services are independent; rayon keeps their order in `collect`.
-    let values: Vec<Artifact> = model
+    let values: Vec<Result<Artifact, Diagnostic>> = model
         .services
         .par_iter()
         .map(|s| {
             let own = by_service
                 .get(&(s.env.as_str(), s.name.as_str()))
                 .map_or(&[][..], Vec::as_slice);
-            let objects: Vec<(String, Value)> = own
-                .iter()
-                .map(|o| {
-                    (
-                        o.kind.clone(),
-                        serde_json::to_value(&*o.object).expect("objects serialize"),
-                    )
-                })
-                .collect();
-            Artifact {
-                path: format!("{base}/{}/{}.values.yaml", s.env, s.name),
-                bytes: to_yaml(&values(s, &objects)).into_bytes(),
-                scope: Scope {
-                    env: Some(s.env.clone()),
-                    service: Some(s.name.clone()),
-                },
+            let path = format!("{base}/{}/{}.values.yaml", s.env, s.name);
+            let mut objects: Vec<(String, Value)> = Vec::with_capacity(own.len());
+            for o in own {
+                let value = serde_json::to_value(&*o.object)
+                    .map_err(|e| messages::unreadable_object(&path, &o.path, &e))?;
+                objects.push((o.kind.clone(), value));
             }
+            let values = values(s, &objects).ok_or_else(|| messages::missing_objects(&path))?;
+            yaml_file(path, service_scope(&s.env, &s.name), &values)
         })
         .collect();
-    out.extend(values);
-    out
+    for artifact in values {
+        out.push(artifact?);
+    }
+    Ok(out)
 }
 
-/// The chart values that reproduce the service's objects.
-fn values(s: &ResolvedService, objects: &[(String, Value)]) -> Value {
+/// The chart values that reproduce the service's objects; `None` without the
+/// Deployment and NetworkPolicy every service has.
+fn values(s: &ResolvedService, objects: &[(String, Value)]) -> Option<Value> {
     let kind = |k: &str| objects.iter().find(|(kind, _)| kind == k).map(|(_, v)| v);
     let named = |k: &str, suffix: &str| {
         objects
@@ -142,7 +138,7 @@ fn values(s: &ResolvedService, objects: &[(String, Value)]) -> Value {
             })
             .map(|(_, v)| v)
     };
-    let deployment = kind("Deployment").expect("every service has a Deployment");
+    let deployment = kind("Deployment")?;
     let pod = &deployment["spec"]["template"];
     let container = &pod["spec"]["containers"][0];
     let env_list = container["env"].as_array().cloned().unwrap_or_default();
@@ -168,7 +164,7 @@ fn values(s: &ResolvedService, objects: &[(String, Value)]) -> Value {
             "annotations": i["metadata"].get("annotations").cloned().unwrap_or_else(|| json!({})),
         })
     });
-    let policy = kind("NetworkPolicy").expect("every service has a NetworkPolicy");
+    let policy = kind("NetworkPolicy")?;
     let allow: Vec<Value> = policy["spec"]["ingress"]
         .as_array()
         .into_iter()
@@ -215,7 +211,7 @@ fn values(s: &ResolvedService, objects: &[(String, Value)]) -> Value {
             .unwrap_or_default();
         json!({ "labels": d["metadata"]["labels"], "file": file, "json": text })
     });
-    json!({
+    Some(json!({
         "name": s.name,
         "namespace": s.namespace,
         "labels": deployment["metadata"]["labels"],
@@ -243,5 +239,5 @@ fn values(s: &ResolvedService, objects: &[(String, Value)]) -> Value {
         "serviceMonitor": service_monitor,
         "prometheusRule": rule,
         "dashboard": dashboard,
-    })
+    }))
 }

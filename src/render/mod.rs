@@ -1,19 +1,27 @@
 //! Rendering: the resolved model -> generated files, one module per output target.
 //!
-//! Renderers build typed values and serialize them; they never read files and
-//! cannot fail on a resolved model. Adding a target means adding one module here
-//! and one line in [`render`].
+//! Renderers build typed values and serialize them; they never read files. The
+//! targets, when each runs and where it writes are one table, [`target::Target`];
+//! [`render`] is a loop over it. A renderer returns a diagnostic (E0411) instead of
+//! panicking if a writer refuses a value, which would be a bug in pave.
 
 pub mod ci;
 pub mod helm;
 pub mod kubernetes;
+pub(crate) mod messages;
 pub mod prometheus;
+pub(crate) mod target;
 pub mod terraform;
 
 use std::sync::Arc;
 
-use crate::output::{OutputTree, Scope};
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::output::{Artifact, Layout, OutputTree, Scope};
 use crate::resolve::Model;
+use crate::yaml_writer::to_yaml;
+use target::{Switches, Target};
 
 /// A rendered Kubernetes object, for kubernetes-scope policies. It stays the typed
 /// value it was serialized from, so a policy run converts it once, to its own form.
@@ -34,47 +42,77 @@ pub struct Rendered {
     pub objects: Vec<RenderedObject>,
 }
 
-/// Renders every enabled target into one output tree.
-pub fn render(model: &Model) -> Rendered {
-    // Files pave may own outside the output folder are roots even when no target
-    // writes them now, so that turning a target off prunes what it wrote before.
-    let mut roots = vec![model.platform.output.clone(), "atlantis.yaml".to_string()];
-    roots.extend(ci::ROOTS.iter().map(|r| r.to_string()));
-    let tree = OutputTree {
-        roots,
-        ..OutputTree::default()
-    };
-    let mut rendered = Rendered {
-        tree,
-        objects: Vec::new(),
-    };
-    if model.platform.targets.kubernetes {
-        let (artifacts, objects) = kubernetes::render(model);
-        for artifact in artifacts {
-            rendered.tree.insert(artifact);
-        }
-        rendered.objects.extend(objects);
-    }
-    if model.platform.targets.helm && model.platform.targets.kubernetes {
-        for artifact in helm::render(model, &rendered.objects) {
-            rendered.tree.insert(artifact);
+/// What one target renders.
+#[derive(Default)]
+pub(crate) struct TargetOutput {
+    pub artifacts: Vec<Artifact>,
+    pub objects: Vec<RenderedObject>,
+}
+
+impl TargetOutput {
+    pub(crate) fn files(artifacts: Vec<Artifact>) -> TargetOutput {
+        TargetOutput {
+            artifacts,
+            objects: Vec::new(),
         }
     }
-    for artifact in ci::render(model) {
-        rendered.tree.insert(artifact);
-    }
-    if model.platform.observability.enabled {
-        for artifact in prometheus::render(model) {
-            rendered.tree.insert(artifact);
-        }
-    }
-    if let Some(target) = &model.platform.targets.terraform {
-        let needs = model.services.iter().any(|s| !s.module_needs.is_empty());
-        if needs {
-            for artifact in terraform::render(model, target) {
-                rendered.tree.insert(artifact);
+}
+
+/// What a renderer reads: the model, where files go, and what the targets before it
+/// rendered (Helm reads the Kubernetes objects).
+pub(crate) struct RenderCx<'a> {
+    pub model: &'a Model,
+    pub layout: &'a Layout,
+    pub switches: Switches,
+    pub objects: &'a [RenderedObject],
+}
+
+/// Renders every enabled target into one output tree. A target that fails is reported
+/// and left out; the others still render.
+pub fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
+    let layout = Target::layout(&model.platform.output);
+    let switches = Switches::of(model);
+    let mut rendered = Rendered::default();
+    let mut diagnostics = Vec::new();
+    for target in Target::ALL.into_iter().filter(|t| t.enabled(&switches)) {
+        let cx = RenderCx {
+            model,
+            layout: &layout,
+            switches,
+            objects: &rendered.objects,
+        };
+        match target.render(&cx) {
+            Ok(output) => {
+                for artifact in output.artifacts {
+                    rendered.tree.insert(artifact);
+                }
+                rendered.objects.extend(output.objects);
             }
+            Err(d) => diagnostics.push(d),
         }
     }
-    rendered
+    rendered.tree.layout = layout;
+    (rendered, diagnostics)
+}
+
+/// A generated YAML file.
+pub(crate) fn yaml_file<T: Serialize>(
+    path: String,
+    scope: Scope,
+    value: &T,
+) -> Result<Artifact, Diagnostic> {
+    let text = to_yaml(value).map_err(|e| messages::unwritable(&path, &e))?;
+    Ok(Artifact {
+        path,
+        bytes: text.into_bytes(),
+        scope,
+    })
+}
+
+/// The scope of a file that belongs to one service in one environment.
+pub(crate) fn service_scope(env: &str, service: &str) -> Scope {
+    Scope {
+        env: Some(env.to_string()),
+        service: Some(service.to_string()),
+    }
 }

@@ -13,9 +13,10 @@ use rayon::prelude::*;
 
 use serde::Serialize;
 
-use super::RenderedObject;
+use super::{RenderCx, RenderedObject, TargetOutput, messages};
+use crate::diag::Diagnostic;
 use crate::output::{Artifact, Scope};
-use crate::resolve::{Model, Platform, ResolvedService};
+use crate::resolve::{Platform, ResolvedService};
 use crate::yaml_writer::to_yaml;
 use objects::{Empty, Kustomization, Labels, Metadata, Object};
 
@@ -33,20 +34,21 @@ impl File {
         path: String,
         service: Option<String>,
         object: Object<B>,
-    ) -> File {
-        let yaml = to_yaml(&object);
+    ) -> Result<File, Diagnostic> {
+        let yaml = to_yaml(&object).map_err(|e| messages::unwritable(&path, &e))?;
         let kind = object.kind;
-        File {
+        Ok(File {
             path,
             service,
             yaml,
             object: Some((kind, Arc::new(object))),
-        }
+        })
     }
 }
 
 /// Renders every environment of the model.
-pub fn render(model: &Model) -> (Vec<Artifact>, Vec<RenderedObject>) {
+pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
+    let model = cx.model;
     let mut artifacts = Vec::new();
     let mut objects = Vec::new();
     for env in &model.platform.environments {
@@ -55,11 +57,9 @@ pub fn render(model: &Model) -> (Vec<Artifact>, Vec<RenderedObject>) {
             .iter()
             .filter(|s| s.env == env.name)
             .collect();
-        for file in render_env(&model.platform, &env.name, &services) {
-            let path = format!(
-                "{}/kubernetes/{}/{}",
-                model.platform.output, env.name, file.path
-            );
+        let dir = cx.layout.kubernetes_dir(&env.name);
+        for file in render_env(&model.platform, &env.name, &services)? {
+            let path = format!("{dir}/{}", file.path);
             let scope = Scope {
                 env: Some(env.name.clone()),
                 service: file.service,
@@ -80,10 +80,14 @@ pub fn render(model: &Model) -> (Vec<Artifact>, Vec<RenderedObject>) {
             });
         }
     }
-    (artifacts, objects)
+    Ok(TargetOutput { artifacts, objects })
 }
 
-fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> Vec<File> {
+fn render_env(
+    platform: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Result<Vec<File>, Diagnostic> {
     let mut files = Vec::new();
     let namespaces: BTreeSet<&str> = services.iter().map(|s| s.namespace.as_str()).collect();
     for ns in &namespaces {
@@ -109,7 +113,7 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
             metadata,
             body: Empty {},
         };
-        files.push(File::object(format!("namespace-{ns}.yaml"), None, object));
+        files.push(File::object(format!("namespace-{ns}.yaml"), None, object)?);
     }
     // Who declares each service in `needs`: the peers its NetworkPolicy admits.
     let mut consumers: HashMap<&str, Vec<&ResolvedService>> = HashMap::new();
@@ -119,7 +123,7 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
         }
     }
     // Services render independently; rayon keeps the input order in `collect`.
-    let rendered: Vec<Vec<File>> = services
+    let rendered: Vec<Result<Vec<File>, Diagnostic>> = services
         .par_iter()
         .map(|service| {
             let of_this = consumers
@@ -128,19 +132,23 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
             render_service(platform, service, of_this)
         })
         .collect();
-    files.extend(rendered.into_iter().flatten());
+    for service_files in rendered {
+        files.extend(service_files?);
+    }
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
         resources: files.iter().map(|f| f.path.clone()).collect(),
     };
+    let path = "kustomization.yaml".to_string();
+    let yaml = to_yaml(&kustomization).map_err(|e| messages::unwritable(&path, &e))?;
     files.push(File {
-        path: "kustomization.yaml".into(),
+        path,
         service: None,
-        yaml: to_yaml(&kustomization),
+        yaml,
         object: None,
     });
-    files
+    Ok(files)
 }
 
 /// The objects of one service, in the order a reader expects.
@@ -148,15 +156,15 @@ fn render_service(
     platform: &Platform,
     s: &ResolvedService,
     consumers: &[&ResolvedService],
-) -> Vec<File> {
+) -> Result<Vec<File>, Diagnostic> {
     let mut files = vec![file(
         s,
         "serviceaccount",
         workload::service_account(platform, s),
-    )];
+    )?];
     let mut config_checksum = None;
     if let Some(config) = workload::config_map(platform, s) {
-        let rendered = file(s, "configmap", config);
+        let rendered = file(s, "configmap", config)?;
         config_checksum = Some(sha256_hex(&rendered.yaml));
         files.push(rendered);
     }
@@ -164,28 +172,42 @@ fn render_service(
         s,
         "deployment",
         workload::deployment(platform, s, config_checksum),
-    ));
-    files.push(file(s, "service", traffic::service(platform, s)));
-    files.extend(workload::autoscaler(platform, s).map(|o| file(s, "hpa", o)));
-    files.extend(workload::disruption_budget(platform, s).map(|o| file(s, "pdb", o)));
-    files.extend(traffic::ingress(platform, s).map(|o| file(s, "ingress", o)));
+    )?);
+    files.push(file(s, "service", traffic::service(platform, s))?);
+    if let Some(o) = workload::autoscaler(platform, s) {
+        files.push(file(s, "hpa", o)?);
+    }
+    if let Some(o) = workload::disruption_budget(platform, s) {
+        files.push(file(s, "pdb", o)?);
+    }
+    if let Some(o) = traffic::ingress(platform, s) {
+        files.push(file(s, "ingress", o)?);
+    }
     files.push(file(
         s,
         "networkpolicy",
         traffic::network_policy(platform, s, consumers),
-    ));
-    files.extend(traffic::external_secret(platform, s).map(|o| file(s, "externalsecret", o)));
+    )?);
+    if let Some(o) = traffic::external_secret(platform, s) {
+        files.push(file(s, "externalsecret", o)?);
+    }
     for (need, es) in traffic::need_external_secrets(platform, s) {
         files.push(file(
             s,
             &format!("externalsecret-{}", need.replace('_', "-")),
             es,
-        ));
+        )?);
     }
-    files.extend(traffic::service_monitor(platform, s).map(|o| file(s, "servicemonitor", o)));
-    files.extend(traffic::prometheus_rule(platform, s).map(|o| file(s, "prometheusrule", o)));
-    files.extend(traffic::dashboard(platform, s).map(|o| file(s, "dashboard", o)));
-    files
+    if let Some(o) = traffic::service_monitor(platform, s) {
+        files.push(file(s, "servicemonitor", o)?);
+    }
+    if let Some(o) = traffic::prometheus_rule(platform, s) {
+        files.push(file(s, "prometheusrule", o)?);
+    }
+    if let Some(o) = traffic::dashboard(platform, s) {
+        files.push(file(s, "dashboard", o)?);
+    }
+    Ok(files)
 }
 
 /// A service's object in `<service>/<stem>.yaml`.
@@ -193,7 +215,7 @@ fn file<B: Serialize + Send + Sync + 'static>(
     s: &ResolvedService,
     stem: &str,
     object: Object<B>,
-) -> File {
+) -> Result<File, Diagnostic> {
     File::object(
         format!("{}/{stem}.yaml", s.name),
         Some(s.name.clone()),
