@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::rules::slos;
 use super::{dashboard_uid, selector};
+use crate::output::WriteError;
 use crate::resolve::{Platform, ResolvedService};
 
 /// The stable uid of a service's dashboard in one environment.
@@ -258,9 +259,13 @@ pub fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
     }
 }
 
-/// The dashboard as pretty JSON with a final newline.
-pub fn to_json(d: &Dashboard) -> String {
-    let mut text = serde_json::to_string_pretty(d).expect("dashboards serialize");
+/// The dashboard as pretty JSON with a final newline. Fails only if a dashboard type
+/// stops serializing (a bug), which the caller reports.
+pub fn to_json(d: &Dashboard) -> Result<String, WriteError> {
+    let mut text = serde_json::to_string_pretty(d).map_err(|e| WriteError {
+        format: "JSON",
+        message: e.to_string(),
+    })?;
     text.push('\n');
-    text
+    Ok(text)
 }

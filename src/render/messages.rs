@@ -15,25 +15,13 @@ pub(crate) fn unwritable(path: &str, error: &WriteError) -> Diagnostic {
     .help(REPORT)
 }
 
-/// A Kubernetes object could not be read back for the Helm values (E0412).
-pub(crate) fn unreadable_object(
-    values: &str,
-    object: &str,
-    error: &dyn std::fmt::Display,
-) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0412,
-        format!("`{values}` could not be generated: `{object}` cannot be read back: {error}"),
-    )
-    .help(REPORT)
-}
-
-/// The Kubernetes objects a service's Helm values come from are incomplete (E0412).
+/// The Kubernetes objects a service's Helm values come from are missing, or its
+/// Deployment has no container (E0412).
 pub(crate) fn missing_objects(values: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0412,
         format!(
-            "`{values}` could not be generated: the service's Deployment or NetworkPolicy is missing"
+            "`{values}` could not be generated: the service's Kubernetes objects are missing or its Deployment has no container"
         ),
     )
     .help(REPORT)

@@ -21,6 +21,7 @@ use crate::diag::Diagnostic;
 use crate::output::{Artifact, Layout, OutputTree, Scope};
 use crate::resolve::Model;
 use crate::yaml_writer::to_yaml;
+use kubernetes::ServiceObjects;
 use target::{Switches, Target};
 
 /// A rendered Kubernetes object, for kubernetes-scope policies. It stays the typed
@@ -35,11 +36,14 @@ pub struct RenderedObject {
     pub object: Arc<dyn erased_serde::Serialize + Send + Sync>,
 }
 
-/// What rendering produces: the files, and the objects inside them.
+/// What rendering produces: the files, and the Kubernetes objects inside them.
 #[derive(Default)]
 pub struct Rendered {
     pub tree: OutputTree,
+    /// Every Kubernetes object, erased, for kubernetes-scope policies.
     pub objects: Vec<RenderedObject>,
+    /// The same objects, typed per service, for the targets rendered after Kubernetes.
+    pub(crate) kubernetes: Vec<ServiceObjects>,
 }
 
 /// What one target renders.
@@ -47,24 +51,25 @@ pub struct Rendered {
 pub(crate) struct TargetOutput {
     pub artifacts: Vec<Artifact>,
     pub objects: Vec<RenderedObject>,
+    pub kubernetes: Vec<ServiceObjects>,
 }
 
 impl TargetOutput {
     pub(crate) fn files(artifacts: Vec<Artifact>) -> TargetOutput {
         TargetOutput {
             artifacts,
-            objects: Vec::new(),
+            ..TargetOutput::default()
         }
     }
 }
 
 /// What a renderer reads: the model, where files go, and what the targets before it
-/// rendered (Helm reads the Kubernetes objects).
+/// rendered (Helm reads the typed Kubernetes objects).
 pub(crate) struct RenderCx<'a> {
     pub model: &'a Model,
     pub layout: &'a Layout,
     pub switches: Switches,
-    pub objects: &'a [RenderedObject],
+    pub kubernetes: &'a [ServiceObjects],
 }
 
 /// Renders every enabled target into one output tree. A target that fails is reported
@@ -79,7 +84,7 @@ pub fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
             model,
             layout: &layout,
             switches,
-            objects: &rendered.objects,
+            kubernetes: &rendered.kubernetes,
         };
         match target.render(&cx) {
             Ok(output) => {
@@ -87,6 +92,7 @@ pub fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
                     rendered.tree.insert(artifact);
                 }
                 rendered.objects.extend(output.objects);
+                rendered.kubernetes.extend(output.kubernetes);
             }
             Err(d) => diagnostics.push(d),
         }
