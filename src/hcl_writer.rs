@@ -179,6 +179,14 @@ mod tests {
     }
 
     #[test]
+    fn hcl_errors_become_write_errors_not_panics() {
+        let error: hcl::Error = serde::ser::Error::custom("refused");
+        let written = hcl_error(error);
+        assert_eq!(written.format, "HCL");
+        assert!(written.message.contains("refused"), "{written}");
+    }
+
+    #[test]
     fn module_arguments_become_literals() {
         let value = serde_json::json!({ "size": 20, "tags": ["a"] });
         let body = Body::builder()

@@ -122,3 +122,56 @@ pub(crate) fn service_scope(env: &str, service: &str) -> Scope {
         service: Some(service.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::source::SourceMap;
+
+    fn shop() -> Model {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+        let mut sources = SourceMap::default();
+        let (inputs, _) = crate::load::load(&root, &mut sources);
+        let (model, diags) = crate::resolve::resolve(&inputs, &sources);
+        model.unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    fn under(path: &str, root: &str) -> bool {
+        path == root || path.starts_with(&format!("{root}/"))
+    }
+
+    #[test]
+    fn every_file_lies_under_a_root_of_the_layout() {
+        let (rendered, diags) = render(&shop());
+        assert!(diags.is_empty(), "{diags:?}");
+        let layout = &rendered.tree.layout;
+        assert_eq!(layout.output(), "generated");
+        for path in rendered.tree.files.keys() {
+            assert!(
+                layout.roots().iter().any(|r| under(path, r)),
+                "{path} is outside {:?}",
+                layout.roots()
+            );
+        }
+    }
+
+    #[test]
+    fn a_disabled_target_writes_nothing_but_keeps_its_root() {
+        let mut model = shop();
+        model.platform.targets.kubernetes = false;
+        let (rendered, diags) = render(&model);
+        assert!(diags.is_empty(), "{diags:?}");
+        let paths: Vec<&String> = rendered.tree.files.keys().collect();
+        // Helm reads the Kubernetes objects, so it goes with them.
+        assert!(
+            !paths
+                .iter()
+                .any(|p| under(p, "generated/kubernetes") || under(p, "generated/helm")),
+            "{paths:?}"
+        );
+        assert!(rendered.objects.is_empty());
+        assert_eq!(rendered.tree.layout, Target::layout("generated"));
+    }
+}
