@@ -132,65 +132,72 @@ mod tests {
         Target::ALL.into_iter().filter(|t| t.enabled(on)).collect()
     }
 
+    /// Each row: the switches turned on (over everything off) and the targets enabled.
     #[test]
-    fn nothing_is_enabled_when_everything_is_off() {
-        assert!(enabled(&everything_off()).is_empty());
-    }
-
-    #[test]
-    fn helm_needs_kubernetes() {
-        let helm_only = Switches {
-            helm: true,
-            ..everything_off()
-        };
-        assert!(enabled(&helm_only).is_empty());
-        let both = Switches {
-            kubernetes: true,
-            ..helm_only
-        };
-        assert_eq!(enabled(&both), [Target::Kubernetes, Target::Helm]);
-    }
-
-    #[test]
-    fn terraform_and_atlantis_need_a_module_need() {
-        let atlantis = Switches {
-            terraform: Some(true),
-            ..everything_off()
-        };
-        assert!(enabled(&atlantis).is_empty());
-        let with_needs = Switches {
-            module_needs: true,
-            ..atlantis
-        };
-        assert_eq!(enabled(&with_needs), [Target::Terraform, Target::Atlantis]);
-        let without_atlantis = Switches {
-            terraform: Some(false),
-            ..with_needs
-        };
-        assert_eq!(enabled(&without_atlantis), [Target::Terraform]);
-    }
-
-    #[test]
-    fn one_ci_provider_at_a_time() {
-        for (ci, target) in [
-            (CiProvider::Github, Target::GithubActions),
-            (CiProvider::Gitlab, Target::GitlabCi),
-        ] {
-            let on = Switches {
-                ci,
-                ..everything_off()
-            };
-            assert_eq!(enabled(&on), [target]);
+    fn the_enablement_table() {
+        use Target::*;
+        let off = everything_off();
+        let rows: [(Switches, &[Target]); 9] = [
+            (off, &[]),
+            // Helm reads the Kubernetes objects: alone it renders nothing.
+            (Switches { helm: true, ..off }, &[]),
+            (
+                Switches {
+                    helm: true,
+                    kubernetes: true,
+                    ..off
+                },
+                &[Kubernetes, Helm],
+            ),
+            // Terraform and Atlantis have nothing to say without a module need.
+            (
+                Switches {
+                    terraform: Some(true),
+                    ..off
+                },
+                &[],
+            ),
+            (
+                Switches {
+                    terraform: Some(true),
+                    module_needs: true,
+                    ..off
+                },
+                &[Terraform, Atlantis],
+            ),
+            (
+                Switches {
+                    terraform: Some(false),
+                    module_needs: true,
+                    ..off
+                },
+                &[Terraform],
+            ),
+            (
+                Switches {
+                    observability: true,
+                    ..off
+                },
+                &[Prometheus],
+            ),
+            (
+                Switches {
+                    ci: CiProvider::Github,
+                    ..off
+                },
+                &[GithubActions],
+            ),
+            (
+                Switches {
+                    ci: CiProvider::Gitlab,
+                    ..off
+                },
+                &[GitlabCi],
+            ),
+        ];
+        for (on, expected) in rows {
+            assert_eq!(enabled(&on), expected, "{on:?}");
         }
-    }
-
-    #[test]
-    fn prometheus_follows_observability() {
-        let on = Switches {
-            observability: true,
-            ..everything_off()
-        };
-        assert_eq!(enabled(&on), [Target::Prometheus]);
     }
 
     #[test]

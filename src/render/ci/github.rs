@@ -74,6 +74,21 @@ fn one_job(name: &str, job: Job) -> IndexMap<String, Job> {
     IndexMap::from([(name.to_string(), job)])
 }
 
+/// A workflow of one job that runs `steps` on pull requests changing `paths` (any
+/// change when empty).
+fn pull_request_check(name: &str, paths: Vec<String>, job: &str, steps: Vec<Step>) -> Workflow {
+    let job_value = Job {
+        runs_on: RUNNER,
+        steps,
+        ..Job::default()
+    };
+    workflow(
+        name.into(),
+        pull_requests_on(paths),
+        one_job(job, job_value),
+    )
+}
+
 fn build_workflow(cx: &RenderCx, s: &ResolvedService, build: &Build) -> Workflow {
     let repo = image_repository(cx.model, s);
     let paths = PathFilter {
@@ -160,16 +175,7 @@ fn check() -> Workflow {
         "pave check --format github",
     ));
     steps.push(Step::run("Policies", "pave lint --format github"));
-    let job = Job {
-        runs_on: RUNNER,
-        steps,
-        ..Job::default()
-    };
-    workflow(
-        "pave check".into(),
-        pull_requests_on(Vec::new()),
-        one_job("check", job),
-    )
+    pull_request_check("pave check", Vec::new(), "check", steps)
 }
 
 fn terraform_workflow(cx: &RenderCx) -> Workflow {
@@ -266,14 +272,10 @@ fn prometheus_workflow(cx: &RenderCx) -> Workflow {
             format!("{promtool} test rules {base}/*/tests/*.test.yaml"),
         ));
     }
-    let job = Job {
-        runs_on: RUNNER,
+    pull_request_check(
+        "pave prometheus",
+        vec![format!("{base}/**")],
+        "rules",
         steps,
-        ..Job::default()
-    };
-    workflow(
-        "pave prometheus".into(),
-        pull_requests_on(vec![format!("{base}/**")]),
-        one_job("rules", job),
     )
 }
