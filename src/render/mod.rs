@@ -1,11 +1,11 @@
 //! Rendering: the resolved model -> generated files, one module per output target.
 //!
 //! Renderers build typed values and serialize them; they never read files. The
-//! targets, when each runs and where it writes are one table, [`target::Target`];
+//! targets, when each runs and where it writes are one table, `target::Target`;
 //! [`render`] is a loop over it, and paths come from the [`Layout`]. A renderer
 //! returns a diagnostic instead of panicking on what would be a bug in pave: a writer
 //! refusing a value (E0411), Helm values without their Kubernetes objects (E0412).
-//! Wording lives in [`messages`].
+//! Wording lives in `messages`.
 
 pub mod ci;
 pub mod helm;
