@@ -161,11 +161,11 @@ fn planned(
     };
     let lock = emit::lock(&options.tree, writes).map_err(|d| stop(*d))?;
     if writes {
-        let recovery = emit::recover(&options.tree, &tree.roots).map_err(|d| stop(*d))?;
+        let recovery = emit::recover(&options.tree, &tree.layout).map_err(|d| stop(*d))?;
         if recovery.finished {
             eprintln!("pave build: finished an interrupted build from its journal");
         }
-    } else if let Some(d) = emit::interrupted(&options.tree, &tree.roots) {
+    } else if let Some(d) = emit::interrupted(&options.tree, &tree.layout) {
         return Err(stop(d));
     }
     let plan = emit::plan(tree, &options.tree, &filter);
@@ -453,10 +453,13 @@ pub fn init(dir: &Path) -> u8 {
     let service = new_service_value("hello", "team-platform", "ghcr.io/example/hello:0.1.0");
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(dir.join("services"))?;
-        std::fs::write(&platform_file, crate::yaml_writer::to_yaml(&platform))?;
+        std::fs::write(
+            &platform_file,
+            crate::yaml_writer::to_yaml(&platform).map_err(std::io::Error::other)?,
+        )?;
         std::fs::write(
             dir.join("services/hello.yaml"),
-            crate::yaml_writer::to_yaml(&service),
+            crate::yaml_writer::to_yaml(&service).map_err(std::io::Error::other)?,
         )
     };
     if let Err(e) = write() {
@@ -515,7 +518,8 @@ pub fn new_service(root: &Path, name: &str, owner: &str, image: Option<&str>) ->
         std::fs::create_dir_all(root.join("services"))?;
         std::fs::write(
             &path,
-            crate::yaml_writer::to_yaml(&new_service_value(name, owner, &image)),
+            crate::yaml_writer::to_yaml(&new_service_value(name, owner, &image))
+                .map_err(std::io::Error::other)?,
         )
     };
     if let Err(e) = write() {

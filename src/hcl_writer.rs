@@ -9,29 +9,43 @@ use hcl::expr::{Expression, FuncCall, TemplateExpr, Traversal, Variable};
 use hcl::format::{Format, Formatter};
 use hcl::{Body, Identifier};
 
+use crate::output::WriteError;
+
 /// Formats a body as a `.tf` file: two-space indent, aligned `=`, final newline.
-pub fn to_tf(body: &Body) -> String {
+///
+/// hcl-rs formats into memory, so this fails only on a body hcl-rs itself refuses;
+/// callers report it rather than panic.
+pub fn to_tf(body: &Body) -> Result<String, WriteError> {
     let mut formatter = Formatter::builder()
         .prefer_ident_keys(true)
         .compact_arrays(true)
         .build_vec();
-    let bytes = body
-        .format_vec(&mut formatter)
-        .expect("HCL bodies built by pave format");
-    let text = String::from_utf8(bytes).expect("HCL output is UTF-8");
+    let text = body.format_string(&mut formatter).map_err(hcl_error)?;
     let mut out = align_equals(&text);
     if !out.ends_with('\n') {
         out.push('\n');
     }
-    out
+    Ok(out)
+}
+
+/// Plain data (a module argument) as an HCL literal.
+pub fn to_expression(value: &serde_json::Value) -> Result<Expression, WriteError> {
+    hcl::to_expression(value).map_err(hcl_error)
+}
+
+fn hcl_error(e: hcl::Error) -> WriteError {
+    WriteError {
+        format: "HCL",
+        message: e.to_string(),
+    }
 }
 
 /// A reference such as `module.db.db_instance_address` or `data.x.identity[0].oidc`.
+/// Every part is sanitized into an identifier, so any path gives a valid traversal.
 pub fn reference(path: &str) -> Expression {
     let mut parts = path.split('.');
     let root = parts.next().unwrap_or_default();
-    let mut builder =
-        Traversal::builder(Variable::new(root).expect("references start with an identifier"));
+    let mut builder = Traversal::builder(Variable::from(Identifier::sanitized(root)));
     for part in parts {
         match part.split_once('[') {
             Some((name, index)) => {
@@ -151,5 +165,36 @@ mod tests {
         assert_eq!(assignment_lead("  a = \"x = y\""), Some(3));
         assert_eq!(assignment_lead("  tags = {"), None);
         assert_eq!(assignment_lead("  x = a == b"), Some(3));
+    }
+
+    #[test]
+    fn references_are_total() {
+        let text = |e: Expression| hcl::format::to_string(&e).unwrap();
+        assert_eq!(
+            text(reference("data.x.identity[0].oidc")),
+            "data.x.identity[0].oidc"
+        );
+        // Not an identifier: sanitized instead of a panic.
+        assert_eq!(text(reference("1st.a-b")), "_1st.a-b");
+    }
+
+    #[test]
+    fn hcl_errors_become_write_errors_not_panics() {
+        let error: hcl::Error = serde::ser::Error::custom("refused");
+        let written = hcl_error(error);
+        assert_eq!(written.format, "HCL");
+        assert!(written.message.contains("refused"), "{written}");
+    }
+
+    #[test]
+    fn module_arguments_become_literals() {
+        let value = serde_json::json!({ "size": 20, "tags": ["a"] });
+        let body = Body::builder()
+            .add_attribute(("x", to_expression(&value).unwrap()))
+            .build();
+        assert_eq!(
+            to_tf(&body).unwrap(),
+            "x = {\n  size = 20\n  tags = [\"a\"]\n}\n"
+        );
     }
 }

@@ -67,7 +67,8 @@ pub fn compile(root: &Path, options: policy::Options) -> Compilation {
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let tree = match (&model, has_errors) {
         (Some(model), false) => {
-            let rendered = render::render(model);
+            let (rendered, render_diags) = render::render(model);
+            diagnostics.extend(render_diags);
             diagnostics.extend(policy::check(
                 &inputs,
                 model,

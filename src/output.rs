@@ -1,6 +1,8 @@
-//! The in-memory output tree: what renderers produce and the emitter writes.
+//! The in-memory output tree: what renderers produce and the emitter writes, and the
+//! [`Layout`] that says where in the repository pave may write.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// Which (environment, service) a generated file belongs to; used by `--env`/`--service`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -18,16 +20,143 @@ pub struct Artifact {
     pub scope: Scope,
 }
 
+/// Where generated files go: the output folder (which also holds the manifest and the
+/// journal), the files pave owns outside it, and the paths each target writes to.
+/// Every path is relative to the repository root and `/`-separated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layout {
+    output: String,
+    /// The output folder first, then the other roots in table order, without repeats.
+    roots: Vec<String>,
+}
+
+impl Layout {
+    /// GitHub Actions workflows pave owns: `pave-*.yml` in this folder.
+    pub(crate) const GITHUB_WORKFLOWS: &'static str = ".github/workflows";
+    /// The GitLab CI file pave owns whole.
+    pub(crate) const GITLAB_CI: &'static str = ".gitlab-ci.yml";
+    /// The Atlantis repository config pave owns whole.
+    pub(crate) const ATLANTIS: &'static str = "atlantis.yaml";
+
+    /// A layout for the output folder `output` and the roots targets declare; the
+    /// output folder is always a root.
+    pub(crate) fn new(output: &str, roots: impl IntoIterator<Item = String>) -> Layout {
+        let mut all = vec![output.to_string()];
+        for root in roots {
+            if !all.contains(&root) {
+                all.push(root);
+            }
+        }
+        Layout {
+            output: output.to_string(),
+            roots: all,
+        }
+    }
+
+    /// The output folder, which holds the manifest and the journal.
+    pub fn output(&self) -> &str {
+        &self.output
+    }
+
+    /// Every folder or file pave may own; nothing outside them is ever written.
+    pub fn roots(&self) -> &[String] {
+        &self.roots
+    }
+
+    /// A path inside the output folder.
+    pub(crate) fn in_output(&self, relative: &str) -> String {
+        format!("{}/{relative}", self.output)
+    }
+
+    /// `<output>/kubernetes/<env>`: the kustomization of one environment.
+    pub(crate) fn kubernetes_dir(&self, env: &str) -> String {
+        self.in_output(&format!("kubernetes/{env}"))
+    }
+
+    /// `<output>/helm`: the chart and the values files.
+    pub(crate) fn helm_dir(&self) -> String {
+        self.in_output("helm")
+    }
+
+    /// `<output>/terraform`: one folder per environment.
+    pub(crate) fn terraform_base(&self) -> String {
+        self.in_output("terraform")
+    }
+
+    /// `<output>/terraform/<env>`: one Terraform root module (and Atlantis project).
+    pub(crate) fn terraform_dir(&self, env: &str) -> String {
+        format!("{}/{env}", self.terraform_base())
+    }
+
+    /// `<output>/prometheus`: rule files and their unit tests.
+    pub(crate) fn prometheus_base(&self) -> String {
+        self.in_output("prometheus")
+    }
+
+    /// `<output>/prometheus/<env>`.
+    pub(crate) fn prometheus_dir(&self, env: &str) -> String {
+        format!("{}/{env}", self.prometheus_base())
+    }
+
+    /// `.github/workflows/pave-<name>.yml`.
+    pub(crate) fn github_workflow(&self, name: &str) -> String {
+        format!("{}/pave-{name}.yml", Self::GITHUB_WORKFLOWS)
+    }
+}
+
 /// Every generated file, keyed and ordered by path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutputTree {
     pub files: BTreeMap<String, Artifact>,
-    /// Folders (relative to the repository root) whose files pave may own.
-    pub roots: Vec<String>,
+    /// Where the files may go.
+    pub layout: Layout,
 }
 
 impl OutputTree {
     pub fn insert(&mut self, artifact: Artifact) {
         self.files.insert(artifact.path.clone(), artifact);
+    }
+}
+
+/// A value the YAML or HCL writer could not format. Renderers turn it into a
+/// diagnostic naming the file; it means a bug in pave, never bad input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteError {
+    /// `YAML` or `HCL`.
+    pub format: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} output: {}", self.format, self.message)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_output_folder_is_the_first_root_and_roots_do_not_repeat() {
+        let roots = ["atlantis.yaml", "out", "atlantis.yaml"].map(String::from);
+        let layout = Layout::new("out", roots);
+        assert_eq!(layout.output(), "out");
+        assert_eq!(layout.roots(), ["out", "atlantis.yaml"]);
+    }
+
+    #[test]
+    fn target_paths_are_built_from_the_output_folder() {
+        let layout = Layout::new("gen", []);
+        assert_eq!(layout.terraform_dir("prod"), "gen/terraform/prod");
+        assert_eq!(layout.prometheus_dir("dev"), "gen/prometheus/dev");
+        assert_eq!(layout.kubernetes_dir("dev"), "gen/kubernetes/dev");
+        assert_eq!(layout.helm_dir(), "gen/helm");
+        assert_eq!(
+            layout.github_workflow("check"),
+            ".github/workflows/pave-check.yml"
+        );
     }
 }

@@ -118,6 +118,10 @@ pub enum Code {
     E0409,
     /// (warning) A file pave writes existed, unowned, with exactly pave's bytes; pave now owns it.
     E0410,
+    /// A generated file could not be formatted: a bug in pave, reported instead of a crash.
+    E0411,
+    /// Helm values could not be read off the Kubernetes objects: a bug in pave.
+    E0412,
 }
 
 impl Code {
@@ -177,6 +181,8 @@ impl Code {
             Code::E0408 => "E0408",
             Code::E0409 => "E0409",
             Code::E0410 => "E0410",
+            Code::E0411 => "E0411",
+            Code::E0412 => "E0412",
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::manifest::{self, Manifest};
 use super::safe_fs::{self, Probe};
+use crate::output::Layout;
 
 pub const FILE_NAME: &str = ".pave-journal";
 
@@ -27,10 +28,9 @@ pub struct Journal {
     pub manifest_bytes: String,
 }
 
-/// `<output>/.pave-journal` for the roots of a tree (the first root is the output folder).
-pub fn path(roots: &[String]) -> String {
-    let root = roots.first().map_or("generated", String::as_str);
-    format!("{root}/{FILE_NAME}")
+/// `<output>/.pave-journal`: the journal lives in the output folder.
+pub fn path(layout: &Layout) -> String {
+    layout.in_output(FILE_NAME)
 }
 
 impl Journal {
@@ -46,9 +46,8 @@ impl Journal {
 
     /// The first path the journal may not touch: outside the roots, a manifest that is
     /// not the output's, or a stale file the manifest on disk does not own.
-    pub fn invalid_path(&self, dir: &Path, roots: &[String]) -> Option<String> {
-        let root = roots.first().map_or("generated", String::as_str);
-        let expected = format!("{root}/{}", manifest::FILE_NAME);
+    pub fn invalid_path(&self, dir: &Path, layout: &Layout) -> Option<String> {
+        let expected = layout.in_output(manifest::FILE_NAME);
         if self.manifest != expected {
             return Some(self.manifest.clone());
         }
@@ -56,7 +55,7 @@ impl Journal {
             Ok(Some(bytes)) => Manifest::parse(&bytes).unwrap_or_default(),
             _ => Manifest::default(),
         };
-        let outside = |p: &&String| !super::plan::is_safe(p, roots);
+        let outside = |p: &&String| !super::plan::is_safe(p, layout.roots());
         self.writes
             .iter()
             .find(outside)
@@ -67,10 +66,10 @@ impl Journal {
 }
 
 /// Whether a journal (or anything in its place) is in the tree.
-pub fn exists(dir: &Path, roots: &[String]) -> bool {
-    !matches!(probe(dir, roots), Probe::Missing)
+pub fn exists(dir: &Path, layout: &Layout) -> bool {
+    !matches!(probe(dir, layout), Probe::Missing)
 }
 
-fn probe(dir: &Path, roots: &[String]) -> Probe {
-    safe_fs::probe(dir, &path(roots)).unwrap_or(Probe::File)
+fn probe(dir: &Path, layout: &Layout) -> Probe {
+    safe_fs::probe(dir, &path(layout)).unwrap_or(Probe::File)
 }

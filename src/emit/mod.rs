@@ -23,6 +23,7 @@ pub use plan::{Change, ChangeKind, Filter, Plan, plan};
 use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic};
+use crate::output::Layout;
 use journal::Journal;
 use safe_fs::Refusal;
 
@@ -55,11 +56,11 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<(), Box<Diagnostic>> {
         for path in &journal.writes {
             safe_fs::unstage(dir, path);
         }
-        safe_fs::unstage(dir, &journal::path(&plan.roots));
+        safe_fs::unstage(dir, &journal::path(&plan.layout));
         safe_fs::remove_created(dir, &created);
         return Err(Box::new(refusal(r)));
     }
-    switch(dir, &journal, &plan.roots).map_err(|r| Box::new(interrupted_by(r)))
+    switch(dir, &journal, &plan.layout).map_err(|r| Box::new(interrupted_by(r)))
 }
 
 /// Creates folders, stages every file and commits the journal.
@@ -69,7 +70,7 @@ fn prepare(
     journal: &Journal,
     created: &mut Vec<String>,
 ) -> Result<(), Refusal> {
-    let journal_path = journal::path(&plan.roots);
+    let journal_path = journal::path(&plan.layout);
     let folders: BTreeSet<&str> = journal
         .writes
         .iter()
@@ -96,7 +97,7 @@ fn prepare(
 
 /// Renames, deletes stale files, writes the manifest, removes the journal. Idempotent,
 /// so it also finishes an interrupted build.
-fn switch(dir: &Path, journal: &Journal, roots: &[String]) -> Result<(), Refusal> {
+fn switch(dir: &Path, journal: &Journal, layout: &Layout) -> Result<(), Refusal> {
     journal
         .writes
         .par_iter()
@@ -105,7 +106,8 @@ fn switch(dir: &Path, journal: &Journal, roots: &[String]) -> Result<(), Refusal
         .into_iter()
         .collect::<Result<Vec<()>, Refusal>>()?;
     for path in &journal.stale {
-        let root = roots
+        let root = layout
+            .roots()
             .iter()
             .find(|r| path.starts_with(&format!("{r}/")))
             .map_or("", String::as_str);
@@ -113,7 +115,7 @@ fn switch(dir: &Path, journal: &Journal, roots: &[String]) -> Result<(), Refusal
     }
     safe_fs::stage(dir, &journal.manifest, journal.manifest_bytes.as_bytes())?;
     safe_fs::commit(dir, &journal.manifest)?;
-    let journal_path = journal::path(roots);
+    let journal_path = journal::path(layout);
     std::fs::remove_file(dir.join(&journal_path)).map_err(|e| Refusal::Io(journal_path, e))
 }
 
@@ -128,27 +130,27 @@ pub struct Recovery {
 
 /// Finishes an interrupted build from its journal, then removes leftover temporary
 /// files. `build` calls this, under the lock, before it plans anything.
-pub fn recover(dir: &Path, roots: &[String]) -> Result<Recovery, Box<Diagnostic>> {
-    let journal_path = journal::path(roots);
+pub fn recover(dir: &Path, layout: &Layout) -> Result<Recovery, Box<Diagnostic>> {
+    let journal_path = journal::path(layout);
     let mut recovery = Recovery::default();
     if let Some(bytes) = safe_fs::read(dir, &journal_path).map_err(|r| Box::new(refusal(r)))? {
         let journal = Journal::parse(&bytes)
             .ok_or_else(|| Box::new(bad_journal(&journal_path, "it cannot be read")))?;
-        if let Some(path) = journal.invalid_path(dir, roots) {
+        if let Some(path) = journal.invalid_path(dir, layout) {
             let why = format!("it names `{path}`, which pave may not touch");
             return Err(Box::new(bad_journal(&journal_path, &why)));
         }
-        switch(dir, &journal, roots).map_err(|r| Box::new(interrupted_by(r)))?;
+        switch(dir, &journal, layout).map_err(|r| Box::new(interrupted_by(r)))?;
         recovery.finished = true;
     }
-    recovery.temps_removed = safe_fs::sweep_temps(dir, roots).len();
+    recovery.temps_removed = safe_fs::sweep_temps(dir, layout.roots()).len();
     Ok(recovery)
 }
 
 /// `check` and `diff`: the diagnostic for a tree an interrupted build left behind.
-pub fn interrupted(dir: &Path, roots: &[String]) -> Option<Diagnostic> {
-    let path = journal::path(roots);
-    journal::exists(dir, roots).then(|| {
+pub fn interrupted(dir: &Path, layout: &Layout) -> Option<Diagnostic> {
+    let path = journal::path(layout);
+    journal::exists(dir, layout).then(|| {
         Diagnostic::error(
             Code::E0407,
             format!("a build was interrupted: `{path}` is still there, so the tree is part old, part new"),

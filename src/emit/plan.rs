@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::manifest::{self, Manifest, sha256_hex};
 use super::{refusal, safe_fs};
 use crate::diag::{Code, Diagnostic};
-use crate::output::{Artifact, OutputTree, Scope};
+use crate::output::{Artifact, Layout, OutputTree, Scope};
 
 /// `--env` / `--service`: which part of the tree a command looks at. Empty means all.
 #[derive(Debug, Clone, Default)]
@@ -77,8 +77,8 @@ pub struct Plan {
     /// build takes into the manifest (a deleted output folder takes the manifest with
     /// it, while root-level outputs such as `atlantis.yaml` stay).
     pub adopted: Vec<Diagnostic>,
-    /// The output roots; the first is the output folder.
-    pub roots: Vec<String>,
+    /// Where pave may write: the output folder and the other roots.
+    pub layout: Layout,
 }
 
 impl Plan {
@@ -90,20 +90,19 @@ impl Plan {
 /// Compares `tree` with the files under `dir`, within `filter`. The tree is consumed:
 /// its bytes move into the changes instead of being copied.
 pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
-    let root = tree.roots.first().cloned().unwrap_or_default();
-    let manifest_path = format!("{root}/{}", manifest::FILE_NAME);
-    let refused_plan = |d: Diagnostic, manifest_path: String, roots: Vec<String>| Plan {
+    let manifest_path = tree.layout.in_output(manifest::FILE_NAME);
+    let refused_plan = |d: Diagnostic, manifest_path: String, layout: Layout| Plan {
         changes: Vec::new(),
         manifest_path,
         manifest_bytes: Vec::new(),
         manifest_changed: false,
         refused: vec![d],
         adopted: Vec::new(),
-        roots,
+        layout,
     };
     let old_bytes = match safe_fs::read(dir, &manifest_path) {
         Ok(bytes) => bytes,
-        Err(r) => return refused_plan(refusal(r), manifest_path, tree.roots),
+        Err(r) => return refused_plan(refusal(r), manifest_path, tree.layout),
     };
     let parsed = old_bytes.as_deref().map(Manifest::parse);
     if let Some(None) = parsed {
@@ -114,11 +113,12 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         )
         .in_file(manifest_path.clone())
         .help("restore it from version control, or delete the output folder and build again");
-        return refused_plan(corrupt, manifest_path, tree.roots);
+        return refused_plan(corrupt, manifest_path, tree.layout);
     }
     let old = parsed.flatten().unwrap_or_default();
     let manifest = merged_manifest(&old, &tree, filter);
-    let OutputTree { files, roots } = tree;
+    let OutputTree { files, layout } = tree;
+    let roots = layout.roots();
     let produced: std::collections::HashSet<String> = files.keys().cloned().collect();
     let mut changes = Vec::new();
     let mut refused = Vec::new();
@@ -127,7 +127,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     let compared: Vec<Result<Option<Change>, Box<Diagnostic>>> = files
         .into_par_iter()
         .filter(|(_, a)| filter.matches(&a.scope))
-        .map(|(_, a)| compare(a, dir, &roots, &old))
+        .map(|(_, a)| compare(a, dir, roots, &old))
         .collect();
     for result in compared {
         match result {
@@ -140,7 +140,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         if produced.contains(path) || !filter.matches(&entry.scope()) {
             continue;
         }
-        if !is_safe(path, &roots) {
+        if !is_safe(path, roots) {
             continue;
         }
         match safe_fs::read(dir, path) {
@@ -168,7 +168,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         manifest_changed,
         refused,
         adopted,
-        roots,
+        layout,
     }
 }
 

@@ -7,14 +7,11 @@
 use serde::Serialize;
 
 use super::rules::slos;
-use super::selector;
+use super::{dashboard_uid, selector};
+use crate::output::WriteError;
 use crate::resolve::{Platform, ResolvedService};
 
 /// The stable uid of a service's dashboard in one environment.
-pub fn uid(env: &str, s: &ResolvedService) -> String {
-    format!("pave-{env}-{}", s.name)
-}
-
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
@@ -238,7 +235,7 @@ pub fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
         })
         .collect();
     Dashboard {
-        uid: uid(env, s),
+        uid: dashboard_uid(env, s),
         title: format!("{} ({env})", s.name),
         tags: vec!["pave".into(), s.owner.clone(), env.to_string()],
         timezone: "utc",
@@ -262,9 +259,13 @@ pub fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
     }
 }
 
-/// The dashboard as pretty JSON with a final newline.
-pub fn to_json(d: &Dashboard) -> String {
-    let mut text = serde_json::to_string_pretty(d).expect("dashboards serialize");
+/// The dashboard as pretty JSON with a final newline. Fails only if a dashboard type
+/// stops serializing (a bug), which the caller reports.
+pub fn to_json(d: &Dashboard) -> Result<String, WriteError> {
+    let mut text = serde_json::to_string_pretty(d).map_err(|e| WriteError {
+        format: "JSON",
+        message: e.to_string(),
+    })?;
     text.push('\n');
-    text
+    Ok(text)
 }

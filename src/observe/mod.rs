@@ -4,6 +4,9 @@
 //!
 //! Both the Kubernetes target (PrometheusRule, dashboard ConfigMap) and the Prometheus
 //! target (plain rule files and tests) serialize these values; neither builds them.
+//!
+//! Dependencies run one way: `dashboard` and `unit_tests` read `rules` (the SLOs);
+//! `rules` reads only what lives here (the selector, the dashboard's uid).
 
 pub mod dashboard;
 mod rules;
@@ -17,4 +20,10 @@ use crate::resolve::ResolvedService;
 /// The label selector of a service's metrics: the ServiceMonitor's job and namespace.
 pub(crate) fn selector(s: &ResolvedService) -> String {
     format!("job=\"{}\",namespace=\"{}\"", s.name, s.namespace)
+}
+
+/// The Grafana uid of a service's dashboard in an environment. Alerts link to it and
+/// the dashboard carries it, so it lives here rather than in either module.
+pub(crate) fn dashboard_uid(env: &str, s: &ResolvedService) -> String {
+    format!("pave-{env}-{}", s.name)
 }

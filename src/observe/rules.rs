@@ -184,7 +184,7 @@ fn annotations(
             format!(
                 "{}/d/{}",
                 url.trim_end_matches('/'),
-                super::dashboard::uid(env, s)
+                super::dashboard_uid(env, s)
             ),
         );
     }

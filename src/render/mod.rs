@@ -1,19 +1,30 @@
 //! Rendering: the resolved model -> generated files, one module per output target.
 //!
-//! Renderers build typed values and serialize them; they never read files and
-//! cannot fail on a resolved model. Adding a target means adding one module here
-//! and one line in [`render`].
+//! Renderers build typed values and serialize them; they never read files. The
+//! targets, when each runs and where it writes are one table, `target::Target`;
+//! [`render`] is a loop over it, and paths come from the [`Layout`]. A renderer
+//! returns a diagnostic instead of panicking on what would be a bug in pave: a writer
+//! refusing a value (E0411), Helm values without their Kubernetes objects (E0412).
+//! Wording lives in `messages`.
 
 pub mod ci;
 pub mod helm;
 pub mod kubernetes;
+pub(crate) mod messages;
 pub mod prometheus;
+pub(crate) mod target;
 pub mod terraform;
 
 use std::sync::Arc;
 
-use crate::output::{OutputTree, Scope};
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::output::{Artifact, Layout, OutputTree, Scope};
 use crate::resolve::Model;
+use crate::yaml_writer::to_yaml;
+use kubernetes::ServiceObjects;
+use target::{Switches, Target};
 
 /// A rendered Kubernetes object, for kubernetes-scope policies. It stays the typed
 /// value it was serialized from, so a policy run converts it once, to its own form.
@@ -27,54 +38,142 @@ pub struct RenderedObject {
     pub object: Arc<dyn erased_serde::Serialize + Send + Sync>,
 }
 
-/// What rendering produces: the files, and the objects inside them.
+/// What rendering produces: the files, and the Kubernetes objects inside them.
 #[derive(Default)]
 pub struct Rendered {
     pub tree: OutputTree,
+    /// Every Kubernetes object, erased, for kubernetes-scope policies.
     pub objects: Vec<RenderedObject>,
+    /// The same objects, typed per service, for the targets rendered after Kubernetes.
+    pub(crate) kubernetes: Vec<ServiceObjects>,
 }
 
-/// Renders every enabled target into one output tree.
-pub fn render(model: &Model) -> Rendered {
-    // Files pave may own outside the output folder are roots even when no target
-    // writes them now, so that turning a target off prunes what it wrote before.
-    let mut roots = vec![model.platform.output.clone(), "atlantis.yaml".to_string()];
-    roots.extend(ci::ROOTS.iter().map(|r| r.to_string()));
-    let tree = OutputTree {
-        roots,
-        ..OutputTree::default()
-    };
-    let mut rendered = Rendered {
-        tree,
-        objects: Vec::new(),
-    };
-    if model.platform.targets.kubernetes {
-        let (artifacts, objects) = kubernetes::render(model);
-        for artifact in artifacts {
-            rendered.tree.insert(artifact);
-        }
-        rendered.objects.extend(objects);
-    }
-    if model.platform.targets.helm && model.platform.targets.kubernetes {
-        for artifact in helm::render(model, &rendered.objects) {
-            rendered.tree.insert(artifact);
+/// What one target renders.
+#[derive(Default)]
+pub(crate) struct TargetOutput {
+    pub artifacts: Vec<Artifact>,
+    pub objects: Vec<RenderedObject>,
+    pub kubernetes: Vec<ServiceObjects>,
+}
+
+impl TargetOutput {
+    pub(crate) fn files(artifacts: Vec<Artifact>) -> TargetOutput {
+        TargetOutput {
+            artifacts,
+            ..TargetOutput::default()
         }
     }
-    for artifact in ci::render(model) {
-        rendered.tree.insert(artifact);
-    }
-    if model.platform.observability.enabled {
-        for artifact in prometheus::render(model) {
-            rendered.tree.insert(artifact);
-        }
-    }
-    if let Some(target) = &model.platform.targets.terraform {
-        let needs = model.services.iter().any(|s| !s.module_needs.is_empty());
-        if needs {
-            for artifact in terraform::render(model, target) {
-                rendered.tree.insert(artifact);
+}
+
+/// What a renderer reads: the model, where files go, and what the targets before it
+/// rendered (Helm reads the typed Kubernetes objects).
+pub(crate) struct RenderCx<'a> {
+    pub model: &'a Model,
+    pub layout: &'a Layout,
+    pub switches: Switches,
+    pub kubernetes: &'a [ServiceObjects],
+}
+
+/// Renders every enabled target into one output tree. A target that fails is reported
+/// and left out; the others still render.
+pub fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
+    let layout = Target::layout(&model.platform.output);
+    let switches = Switches::of(model);
+    let mut rendered = Rendered::default();
+    let mut diagnostics = Vec::new();
+    for target in Target::ALL.into_iter().filter(|t| t.enabled(&switches)) {
+        let cx = RenderCx {
+            model,
+            layout: &layout,
+            switches,
+            kubernetes: &rendered.kubernetes,
+        };
+        match target.render(&cx) {
+            Ok(output) => {
+                for artifact in output.artifacts {
+                    rendered.tree.insert(artifact);
+                }
+                rendered.objects.extend(output.objects);
+                rendered.kubernetes.extend(output.kubernetes);
             }
+            Err(d) => diagnostics.push(d),
         }
     }
-    rendered
+    rendered.tree.layout = layout;
+    (rendered, diagnostics)
+}
+
+/// A generated YAML file.
+pub(crate) fn yaml_file<T: Serialize>(
+    path: String,
+    scope: Scope,
+    value: &T,
+) -> Result<Artifact, Diagnostic> {
+    let text = to_yaml(value).map_err(|e| messages::unwritable(&path, &e))?;
+    Ok(Artifact {
+        path,
+        bytes: text.into_bytes(),
+        scope,
+    })
+}
+
+/// The scope of a file that belongs to one service in one environment.
+pub(crate) fn service_scope(env: &str, service: &str) -> Scope {
+    Scope {
+        env: Some(env.to_string()),
+        service: Some(service.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::source::SourceMap;
+
+    fn shop() -> Model {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+        let mut sources = SourceMap::default();
+        let (inputs, _) = crate::load::load(&root, &mut sources);
+        let (model, diags) = crate::resolve::resolve(&inputs, &sources);
+        model.unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    fn under(path: &str, root: &str) -> bool {
+        path == root || path.starts_with(&format!("{root}/"))
+    }
+
+    #[test]
+    fn every_file_lies_under_a_root_of_the_layout() {
+        let (rendered, diags) = render(&shop());
+        assert!(diags.is_empty(), "{diags:?}");
+        let layout = &rendered.tree.layout;
+        assert_eq!(layout.output(), "generated");
+        for path in rendered.tree.files.keys() {
+            assert!(
+                layout.roots().iter().any(|r| under(path, r)),
+                "{path} is outside {:?}",
+                layout.roots()
+            );
+        }
+    }
+
+    #[test]
+    fn a_disabled_target_writes_nothing_but_keeps_its_root() {
+        let mut model = shop();
+        model.platform.targets.kubernetes = false;
+        let (rendered, diags) = render(&model);
+        assert!(diags.is_empty(), "{diags:?}");
+        let paths: Vec<&String> = rendered.tree.files.keys().collect();
+        // Helm reads the Kubernetes objects, so it goes with them.
+        assert!(
+            !paths
+                .iter()
+                .any(|p| under(p, "generated/kubernetes") || under(p, "generated/helm")),
+            "{paths:?}"
+        );
+        assert!(rendered.objects.is_empty());
+        assert_eq!(rendered.tree.layout, Target::layout("generated"));
+    }
 }

@@ -6,49 +6,52 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::{RenderCx, service_scope, yaml_file};
+use crate::diag::Diagnostic;
 use crate::observe::{RuleGroup, rule_groups, unit_tests};
-use crate::output::{Artifact, Scope};
-use crate::resolve::{Model, ResolvedService};
-use crate::yaml_writer::to_yaml;
+use crate::output::Artifact;
+use crate::resolve::ResolvedService;
 
 #[derive(Serialize)]
 struct RuleFile {
     groups: Vec<RuleGroup>,
 }
 
-pub fn render(model: &Model) -> Vec<Artifact> {
+pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
     // Services are independent; rayon keeps their order in `collect`.
-    let per_service: Vec<Vec<Artifact>> = model
+    let per_service: Vec<Result<Vec<Artifact>, Diagnostic>> = cx
+        .model
         .services
         .par_iter()
-        .map(|s| service(model, s))
+        .map(|s| service(cx, s))
         .collect();
-    per_service.into_iter().flatten().collect()
+    let mut out = Vec::new();
+    for files in per_service {
+        out.extend(files?);
+    }
+    Ok(out)
 }
 
-fn service(model: &Model, s: &ResolvedService) -> Vec<Artifact> {
-    let p = &model.platform;
+fn service(cx: &RenderCx, s: &ResolvedService) -> Result<Vec<Artifact>, Diagnostic> {
+    let p = &cx.model.platform;
     let groups = rule_groups(p, &s.env, s);
     if groups.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let dir = format!("{}/prometheus/{}", p.output, s.env);
-    let scope = Scope {
-        env: Some(s.env.clone()),
-        service: Some(s.name.clone()),
-    };
+    let dir = cx.layout.prometheus_dir(&s.env);
+    let scope = service_scope(&s.env, &s.name);
     let rules_name = format!("{}.rules.yaml", s.name);
-    let mut out = vec![Artifact {
-        path: format!("{dir}/{rules_name}"),
-        bytes: to_yaml(&RuleFile { groups }).into_bytes(),
-        scope: scope.clone(),
-    }];
+    let mut out = vec![yaml_file(
+        format!("{dir}/{rules_name}"),
+        scope.clone(),
+        &RuleFile { groups },
+    )?];
     if let Some(tests) = unit_tests(p, &s.env, s, &format!("../{rules_name}")) {
-        out.push(Artifact {
-            path: format!("{dir}/tests/{}.test.yaml", s.name),
-            bytes: to_yaml(&tests).into_bytes(),
+        out.push(yaml_file(
+            format!("{dir}/tests/{}.test.yaml", s.name),
             scope,
-        });
+            &tests,
+        )?);
     }
-    out
+    Ok(out)
 }

@@ -12,19 +12,24 @@
 use hcl::expr::Expression;
 use hcl::{Attribute, Block, Body, Object, ObjectKey};
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::hcl_writer::{call, reference, template, to_tf};
-use crate::output::{Artifact, Scope};
+use super::{RenderCx, messages, yaml_file};
+use crate::diag::Diagnostic;
+use crate::hcl_writer::{call, reference, template, to_expression, to_tf};
+use crate::output::{Artifact, Layout, Scope, WriteError};
 use crate::resolve::module::SecretSource;
-use crate::resolve::{Environment, Model, ResolvedService, TerraformTarget};
-use crate::yaml_writer::to_yaml;
+use crate::resolve::{Environment, ResolvedService, TerraformTarget};
 
 /// The AWS provider's version constraint; the built-in modules' pins need 5.x.
 const AWS_PROVIDER: &str = "~> 5.0";
 const TERRAFORM_VERSION: &str = ">= 1.6.0";
 
-pub fn render(model: &Model, target: &TerraformTarget) -> Vec<Artifact> {
+/// The Terraform folders; enabled only when `targets.terraform` is set.
+pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
+    let model = cx.model;
+    let Some(target) = &model.platform.targets.terraform else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     for env in &model.platform.environments {
         let services: Vec<&ResolvedService> = model
@@ -32,35 +37,37 @@ pub fn render(model: &Model, target: &TerraformTarget) -> Vec<Artifact> {
             .iter()
             .filter(|s| s.env == env.name && !s.module_needs.is_empty())
             .collect();
-        let dir = format!("{}/terraform/{}", model.platform.output, env.name);
+        let dir = cx.layout.terraform_dir(&env.name);
         let mut file = |name: &str, body: Body, service: Option<&str>| {
+            let path = format!("{dir}/{name}");
+            let text = to_tf(&body).map_err(|e| messages::unwritable(&path, &e))?;
             out.push(Artifact {
-                path: format!("{dir}/{name}"),
-                bytes: to_tf(&body).into_bytes(),
+                path,
+                bytes: text.into_bytes(),
                 scope: Scope {
                     env: Some(env.name.clone()),
                     service: service.map(str::to_string),
                 },
             });
+            Ok::<(), Diagnostic>(())
         };
         file(
             "versions.tf",
             versions(&model.platform.name, env, target),
             None,
-        );
-        file("providers.tf", providers(&model.platform.name, env), None);
+        )?;
+        file("providers.tf", providers(&model.platform.name, env), None)?;
         if services.iter().any(|s| s.role.is_some()) {
-            file("eks.tf", eks(env), None);
+            file("eks.tf", eks(env), None)?;
         }
         for s in &services {
-            file(&format!("{}.tf", s.name), service(env, s), Some(&s.name));
+            let path = format!("{dir}/{}.tf", s.name);
+            let body = service(env, s).map_err(|e| messages::unwritable(&path, &e))?;
+            file(&format!("{}.tf", s.name), body, Some(&s.name))?;
         }
-        file("outputs.tf", outputs(&services), None);
+        file("outputs.tf", outputs(&services), None)?;
     }
-    if target.atlantis {
-        out.push(atlantis(model));
-    }
-    out
+    Ok(out)
 }
 
 fn attr(key: &str, value: impl Into<Expression>) -> Attribute {
@@ -154,7 +161,7 @@ fn eks(env: &Environment) -> Body {
     Body::builder().add_block(cluster).add_block(locals).build()
 }
 
-fn service(env: &Environment, s: &ResolvedService) -> Body {
+fn service(env: &Environment, s: &ResolvedService) -> Result<Body, WriteError> {
     let mut body = Body::builder();
     let tags = || object(vec![("service", s.name.as_str().into())]);
     for need in &s.module_needs {
@@ -164,7 +171,7 @@ fn service(env: &Environment, s: &ResolvedService) -> Body {
             .add_attribute(attr("source", need.source.as_str()))
             .add_attribute(attr("version", need.version.as_str()));
         for (name, value) in &need.arguments {
-            call_block = call_block.add_attribute(attr(name, to_expression(value)));
+            call_block = call_block.add_attribute(attr(name, to_expression(value)?));
         }
         call_block = call_block.add_attribute(attr("tags", tags()));
         body = body.add_block(call_block.build());
@@ -199,7 +206,7 @@ fn service(env: &Environment, s: &ResolvedService) -> Body {
             body = body.add_block(block);
         }
     }
-    body.build()
+    Ok(body.build())
 }
 
 /// What Terraform writes into one key of a need's secret.
@@ -360,11 +367,6 @@ fn outputs(services: &[&ResolvedService]) -> Body {
     body.build()
 }
 
-/// Module arguments: plain data, written as HCL literals.
-fn to_expression(value: &Value) -> Expression {
-    hcl::to_expression(value).expect("JSON values convert to HCL")
-}
-
 #[derive(Serialize)]
 struct AtlantisFile {
     version: u8,
@@ -389,7 +391,8 @@ struct Autoplan {
 
 /// One Atlantis project per environment directory, on the default workspace (the
 /// backend keys state by directory, not by workspace).
-fn atlantis(model: &Model) -> Artifact {
+pub(crate) fn atlantis(cx: &RenderCx) -> Result<Artifact, Diagnostic> {
+    let model = cx.model;
     let file = AtlantisFile {
         version: 3,
         automerge: false,
@@ -400,7 +403,7 @@ fn atlantis(model: &Model) -> Artifact {
             .iter()
             .map(|e| AtlantisProject {
                 name: e.name.clone(),
-                dir: format!("{}/terraform/{}", model.platform.output, e.name),
+                dir: cx.layout.terraform_dir(&e.name),
                 workspace: "default",
                 autoplan: Autoplan {
                     enabled: true,
@@ -409,11 +412,7 @@ fn atlantis(model: &Model) -> Artifact {
             })
             .collect(),
     };
-    Artifact {
-        path: "atlantis.yaml".into(),
-        bytes: to_yaml(&file).into_bytes(),
-        scope: Scope::default(),
-    }
+    yaml_file(Layout::ATLANTIS.to_string(), Scope::default(), &file)
 }
 
 #[cfg(test)]

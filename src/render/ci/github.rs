@@ -2,10 +2,17 @@
 //! `pave-terraform.yml` and `pave-prometheus.yml`, each with least-privilege
 //! `permissions` and a `concurrency` group that cancels superseded runs.
 
-use serde_json::{Value, json};
+use indexmap::IndexMap;
 
-use super::{PAVE_VERSION, built_services, checks, image_repository};
-use crate::resolve::Model;
+use super::workflow::{
+    Access, Concurrency, Defaults, Job, PathFilter, PathsFilters, Permissions, RunDefaults, Step,
+    Triggers, Workflow,
+};
+use super::{PAVE_VERSION, built_services, checks, ci_file, image_repository};
+use crate::diag::Diagnostic;
+use crate::output::Artifact;
+use crate::render::RenderCx;
+use crate::resolve::{Build, ResolvedService};
 
 const RUNNER: &str = "ubuntu-24.04";
 const CHECKOUT: &str = "actions/checkout@v4.2.2";
@@ -17,197 +24,258 @@ const PATHS_FILTER: &str = "dorny/paths-filter@v3.0.2";
 const SETUP_TERRAFORM: &str = "hashicorp/setup-terraform@v3.1.2";
 const TERRAFORM_VERSION: &str = "1.9.8";
 const PROMETHEUS_IMAGE: &str = "prom/prometheus:v2.53.4";
+/// Pushes happen only on the repository's default branch.
+const PUSH_ON_DEFAULT_BRANCH: &str =
+    "${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}";
 
-pub fn render(model: &Model) -> Vec<(String, Value)> {
-    let mut files = vec![(path("check"), check())];
-    for s in built_services(model) {
+pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
+    let mut workflows = vec![("check".to_string(), check())];
+    for s in built_services(cx.model) {
         let Some(build) = &s.build else { continue };
-        let repo = image_repository(model, s);
-        let paths = json!([
-            format!("{}/**", build.context),
-            format!(".github/workflows/pave-build-{}.yml", s.name)
-        ]);
-        let mut steps = vec![json!({ "uses": CHECKOUT })];
-        if let Some(test) = &build.test {
-            steps.push(json!({ "name": "Test", "working-directory": build.context, "run": test }));
-        }
-        steps.push(json!({ "uses": BUILDX }));
-        let ghcr = repo.starts_with("ghcr.io/");
-        let registry = repo.split('/').next().unwrap_or_default();
-        let (username, password) = match ghcr {
-            true => ("${{ github.actor }}", "${{ secrets.GITHUB_TOKEN }}"),
-            false => (
-                "${{ secrets.REGISTRY_USERNAME }}",
-                "${{ secrets.REGISTRY_PASSWORD }}",
-            ),
-        };
-        steps.push(json!({
-            "name": "Log in to the registry",
-            "if": "env.PUSH == 'true'",
-            "uses": LOGIN,
-            "with": { "registry": registry, "username": username, "password": password },
-        }));
-        steps.push(json!({
-            "name": "Build, and push from the default branch",
-            "uses": BUILD_PUSH,
-            "with": {
-                "context": build.context,
-                "file": format!("{}/{}", build.context, build.dockerfile),
-                "push": "${{ env.PUSH == 'true' }}",
-                "tags": format!("{repo}:${{{{ github.sha }}}}"),
-            },
-        }));
-        let mut permissions = json!({ "contents": "read" });
-        if ghcr {
-            permissions["packages"] = json!("write");
-        }
-        let workflow = json!({
-            "name": format!("build {}", s.name),
-            "on": { "push": { "paths": paths }, "pull_request": { "paths": paths } },
-            "permissions": permissions,
-            "concurrency": concurrency(),
-            "jobs": { "build": {
-                "runs-on": RUNNER,
-                "env": {
-                    "PUSH": "${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}",
-                },
-                "steps": steps,
-            } },
-        });
-        files.push((path(&format!("build-{}", s.name)), workflow));
+        workflows.push((format!("build-{}", s.name), build_workflow(cx, s, build)));
     }
-    let (terraform, prometheus) = checks(model);
+    let (terraform, prometheus) = checks(cx);
     if terraform {
-        files.push((path("terraform"), terraform_workflow(model)));
+        workflows.push(("terraform".into(), terraform_workflow(cx)));
     }
     if prometheus {
-        files.push((path("prometheus"), prometheus_workflow(model)));
+        workflows.push(("prometheus".into(), prometheus_workflow(cx)));
     }
-    files
+    workflows
+        .into_iter()
+        .map(|(name, workflow)| ci_file(cx.layout.github_workflow(&name), &workflow))
+        .collect()
 }
 
-fn path(name: &str) -> String {
-    format!(".github/workflows/pave-{name}.yml")
+/// A workflow with pave's defaults: read-only contents unless said otherwise, and
+/// superseded runs cancelled.
+fn workflow(name: String, on: Triggers, jobs: IndexMap<String, Job>) -> Workflow {
+    Workflow {
+        name,
+        on,
+        permissions: Permissions::read_contents(),
+        concurrency: Concurrency {
+            group: "${{ github.workflow }}-${{ github.ref }}",
+            cancel_in_progress: true,
+        },
+        jobs,
+    }
 }
 
-fn concurrency() -> Value {
-    json!({ "group": "${{ github.workflow }}-${{ github.ref }}", "cancel-in-progress": true })
+/// Runs on pull requests that change `paths`.
+fn pull_requests_on(paths: Vec<String>) -> Triggers {
+    Triggers {
+        push: None,
+        pull_request: PathFilter { paths },
+    }
+}
+
+fn one_job(name: &str, job: Job) -> IndexMap<String, Job> {
+    IndexMap::from([(name.to_string(), job)])
+}
+
+/// A workflow of one job that runs `steps` on pull requests changing `paths` (any
+/// change when empty).
+fn pull_request_check(name: &str, paths: Vec<String>, job: &str, steps: Vec<Step>) -> Workflow {
+    let job_value = Job {
+        runs_on: RUNNER,
+        steps,
+        ..Job::default()
+    };
+    workflow(
+        name.into(),
+        pull_requests_on(paths),
+        one_job(job, job_value),
+    )
+}
+
+fn build_workflow(cx: &RenderCx, s: &ResolvedService, build: &Build) -> Workflow {
+    let repo = image_repository(cx.model, s);
+    let paths = PathFilter {
+        paths: vec![
+            format!("{}/**", build.context),
+            cx.layout.github_workflow(&format!("build-{}", s.name)),
+        ],
+    };
+    let mut steps = vec![Step::uses(CHECKOUT, &[])];
+    if let Some(test) = &build.test {
+        steps.push(Step {
+            working_directory: Some(build.context.clone()),
+            ..Step::run("Test", test.as_str())
+        });
+    }
+    steps.push(Step::uses(BUILDX, &[]));
+    let ghcr = repo.starts_with("ghcr.io/");
+    let registry = repo.split('/').next().unwrap_or_default();
+    let (username, password) = match ghcr {
+        true => ("${{ github.actor }}", "${{ secrets.GITHUB_TOKEN }}"),
+        false => (
+            "${{ secrets.REGISTRY_USERNAME }}",
+            "${{ secrets.REGISTRY_PASSWORD }}",
+        ),
+    };
+    let login = [
+        ("registry", registry.to_string()),
+        ("username", username.to_string()),
+        ("password", password.to_string()),
+    ];
+    steps.push(
+        Step::uses(LOGIN, &login)
+            .named("Log in to the registry")
+            .when("env.PUSH == 'true'"),
+    );
+    let push = [
+        ("context", build.context.clone()),
+        ("file", format!("{}/{}", build.context, build.dockerfile)),
+        ("push", "${{ env.PUSH == 'true' }}".to_string()),
+        ("tags", format!("{repo}:${{{{ github.sha }}}}")),
+    ];
+    steps.push(Step::uses(BUILD_PUSH, &push).named("Build, and push from the default branch"));
+    let job = Job {
+        runs_on: RUNNER,
+        env: IndexMap::from([("PUSH", PUSH_ON_DEFAULT_BRANCH)]),
+        steps,
+        ..Job::default()
+    };
+    let on = Triggers {
+        push: Some(paths.clone()),
+        pull_request: paths,
+    };
+    let mut workflow = workflow(format!("build {}", s.name), on, one_job("build", job));
+    if ghcr {
+        workflow.permissions.packages = Some(Access::Write);
+    }
+    workflow
 }
 
 /// Installs the pave that wrote the tree, cached by version.
-fn install_pave() -> Vec<Value> {
-    vec![
-        json!({
-            "name": "Cache pave",
-            "id": "pave-cache",
-            "uses": CACHE,
-            "with": { "path": "~/.cargo/bin/pave", "key": format!("pave-{PAVE_VERSION}-${{{{ runner.os }}}}") },
-        }),
-        json!({
-            "name": format!("Install pave {PAVE_VERSION}"),
-            "if": "steps.pave-cache.outputs.cache-hit != 'true'",
-            "run": format!("cargo install pave --version {PAVE_VERSION} --locked"),
-        }),
+fn install_pave() -> [Step; 2] {
+    let cache = [
+        ("path", "~/.cargo/bin/pave".to_string()),
+        ("key", format!("pave-{PAVE_VERSION}-${{{{ runner.os }}}}")),
+    ];
+    [
+        Step {
+            id: Some("pave-cache"),
+            ..Step::uses(CACHE, &cache).named("Cache pave")
+        },
+        Step::run(
+            format!("Install pave {PAVE_VERSION}"),
+            format!("cargo install pave --version {PAVE_VERSION} --locked"),
+        )
+        .when("steps.pave-cache.outputs.cache-hit != 'true'"),
     ]
 }
 
-fn check() -> Value {
-    let mut steps = vec![json!({ "uses": CHECKOUT })];
+fn check() -> Workflow {
+    let mut steps = vec![Step::uses(CHECKOUT, &[])];
     steps.extend(install_pave());
-    steps.push(json!({ "name": "The generated tree matches the sources", "run": "pave check --format github" }));
-    steps.push(json!({ "name": "Policies", "run": "pave lint --format github" }));
-    json!({
-        "name": "pave check",
-        "on": { "pull_request": {} },
-        "permissions": { "contents": "read" },
-        "concurrency": concurrency(),
-        "jobs": { "check": { "runs-on": RUNNER, "steps": steps } },
-    })
+    steps.push(Step::run(
+        "The generated tree matches the sources",
+        "pave check --format github",
+    ));
+    steps.push(Step::run("Policies", "pave lint --format github"));
+    pull_request_check("pave check", Vec::new(), "check", steps)
 }
 
-fn terraform_workflow(model: &Model) -> Value {
-    let base = format!("{}/terraform", model.platform.output);
-    let envs: Vec<&str> = model
+fn terraform_workflow(cx: &RenderCx) -> Workflow {
+    let envs: Vec<&str> = cx
+        .model
         .platform
         .environments
         .iter()
         .map(|e| e.name.as_str())
         .collect();
-    let filters: String = envs
-        .iter()
-        .map(|e| format!("{e}:\n  - '{base}/{e}/**'\n"))
-        .collect();
-    let outputs: serde_json::Map<String, Value> = envs
-        .iter()
-        .map(|e| {
-            (
-                e.to_string(),
-                json!(format!("${{{{ steps.filter.outputs.{e} }}}}")),
-            )
-        })
-        .collect();
-    let mut jobs = serde_json::Map::new();
-    jobs.insert(
-        "changes".into(),
-        json!({
-            "runs-on": RUNNER,
-            "permissions": { "contents": "read", "pull-requests": "read" },
-            "outputs": outputs,
-            "steps": [
-                { "uses": CHECKOUT },
-                { "id": "filter", "uses": PATHS_FILTER, "with": { "filters": filters } },
-            ],
-        }),
+    let filters = PathsFilters(
+        envs.iter()
+            .map(|e| {
+                (
+                    e.to_string(),
+                    vec![format!("{}/**", cx.layout.terraform_dir(e))],
+                )
+            })
+            .collect(),
     );
+    let changes = Job {
+        runs_on: RUNNER,
+        permissions: Some(Permissions {
+            pull_requests: Some(Access::Read),
+            ..Permissions::read_contents()
+        }),
+        outputs: envs
+            .iter()
+            .map(|e| {
+                (
+                    e.to_string(),
+                    format!("${{{{ steps.filter.outputs.{e} }}}}"),
+                )
+            })
+            .collect(),
+        steps: vec![
+            Step::uses(CHECKOUT, &[]),
+            Step {
+                id: Some("filter"),
+                ..Step::uses(PATHS_FILTER, &[("filters", filters.to_text())])
+            },
+        ],
+        ..Job::default()
+    };
+    let mut jobs = one_job("changes", changes);
     for env in &envs {
-        jobs.insert(
-            format!("terraform-{env}"),
-            json!({
-                "name": format!("terraform {env}"),
-                "needs": "changes",
-                "if": format!("needs.changes.outputs.{env} == 'true'"),
-                "runs-on": RUNNER,
-                "defaults": { "run": { "working-directory": format!("{base}/{env}") } },
-                "steps": [
-                    { "uses": CHECKOUT },
-                    { "uses": SETUP_TERRAFORM, "with": { "terraform_version": TERRAFORM_VERSION } },
-                    { "name": "Format", "run": "terraform fmt -check" },
-                    { "name": "Init without the backend", "run": "terraform init -backend=false" },
-                    { "name": "Validate", "run": "terraform validate" },
-                ],
+        let job = Job {
+            name: Some(format!("terraform {env}")),
+            needs: Some("changes".into()),
+            condition: Some(format!("needs.changes.outputs.{env} == 'true'")),
+            runs_on: RUNNER,
+            defaults: Some(Defaults {
+                run: RunDefaults {
+                    working_directory: cx.layout.terraform_dir(env),
+                },
             }),
-        );
+            steps: vec![
+                Step::uses(CHECKOUT, &[]),
+                Step::uses(
+                    SETUP_TERRAFORM,
+                    &[("terraform_version", TERRAFORM_VERSION.to_string())],
+                ),
+                Step::run("Format", "terraform fmt -check"),
+                Step::run("Init without the backend", "terraform init -backend=false"),
+                Step::run("Validate", "terraform validate"),
+            ],
+            ..Job::default()
+        };
+        jobs.insert(format!("terraform-{env}"), job);
     }
-    json!({
-        "name": "pave terraform",
-        "on": { "pull_request": { "paths": [format!("{base}/**")] } },
-        "permissions": { "contents": "read" },
-        "concurrency": concurrency(),
-        "jobs": jobs,
-    })
+    let base = cx.layout.terraform_base();
+    workflow(
+        "pave terraform".into(),
+        pull_requests_on(vec![format!("{base}/**")]),
+        jobs,
+    )
 }
 
-fn prometheus_workflow(model: &Model) -> Value {
-    let base = format!("{}/prometheus", model.platform.output);
+fn prometheus_workflow(cx: &RenderCx) -> Workflow {
+    let base = cx.layout.prometheus_base();
     let promtool = format!(
         "docker run --rm -v \"$PWD:/work\" -w /work --entrypoint promtool {PROMETHEUS_IMAGE}"
     );
     let mut steps = vec![
-        json!({ "uses": CHECKOUT }),
-        json!({ "name": "Check rules", "run": format!("{promtool} check rules {base}/*/*.rules.yaml") }),
+        Step::uses(CHECKOUT, &[]),
+        Step::run(
+            "Check rules",
+            format!("{promtool} check rules {base}/*/*.rules.yaml"),
+        ),
     ];
-    if model
-        .services
-        .iter()
-        .any(|s| s.slo.is_some() && s.metrics.is_some())
-    {
-        steps.push(json!({ "name": "Test rules", "run": format!("{promtool} test rules {base}/*/tests/*.test.yaml") }));
+    if super::has_slo_tests(cx.model) {
+        steps.push(Step::run(
+            "Test rules",
+            format!("{promtool} test rules {base}/*/tests/*.test.yaml"),
+        ));
     }
-    json!({
-        "name": "pave prometheus",
-        "on": { "pull_request": { "paths": [format!("{base}/**")] } },
-        "permissions": { "contents": "read" },
-        "concurrency": concurrency(),
-        "jobs": { "rules": { "runs-on": RUNNER, "steps": steps } },
-    })
+    pull_request_check(
+        "pave prometheus",
+        vec![format!("{base}/**")],
+        "rules",
+        steps,
+    )
 }

@@ -5,33 +5,22 @@
 //! Third-party actions and images are pinned to full versions; `README.md` says how
 //! to pin actions by commit SHA instead.
 
-mod github;
-mod gitlab;
+pub(crate) mod github;
+pub(crate) mod gitlab;
+mod workflow;
 
+use super::target::Target;
+use super::{RenderCx, yaml_file};
+use crate::diag::Diagnostic;
 use crate::output::{Artifact, Scope};
-use crate::resolve::{CiProvider, Model, ResolvedService};
-use crate::yaml_writer::to_yaml;
+use crate::resolve::{Model, ResolvedService};
 
 /// The pave version CI installs: the one that wrote the tree.
 const PAVE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Files pave may own for CI, whatever the provider, so that switching prunes them.
-pub const ROOTS: [&str; 2] = [".github/workflows", ".gitlab-ci.yml"];
-
-pub fn render(model: &Model) -> Vec<Artifact> {
-    let files = match model.platform.targets.ci.provider {
-        CiProvider::Github => github::render(model),
-        CiProvider::Gitlab => gitlab::render(model),
-        CiProvider::None => Vec::new(),
-    };
-    files
-        .into_iter()
-        .map(|(path, value)| Artifact {
-            path,
-            bytes: to_yaml(&value).into_bytes(),
-            scope: Scope::default(),
-        })
-        .collect()
+/// CI files belong to no environment or service: `--env`/`--service` keep them all.
+fn ci_file<T: serde::Serialize>(path: String, value: &T) -> Result<Artifact, Diagnostic> {
+    yaml_file(path, Scope::default(), value)
 }
 
 /// One service per name with its build settings (services are resolved per environment).
@@ -62,15 +51,19 @@ fn image_repository(model: &Model, s: &ResolvedService) -> String {
 }
 
 /// Whether Terraform and Prometheus output exist, so their checks are worth a job.
-fn checks(model: &Model) -> (bool, bool) {
-    let terraform = model
-        .platform
-        .targets
-        .terraform
-        .as_ref()
-        .is_some_and(|t| !t.atlantis)
-        && model.services.iter().any(|s| !s.module_needs.is_empty());
+/// Terraform checks run in CI only when Atlantis does not plan the folders.
+fn checks(cx: &RenderCx) -> (bool, bool) {
+    let on = &cx.switches;
+    let terraform = Target::Terraform.enabled(on) && !Target::Atlantis.enabled(on);
     let prometheus =
-        model.platform.observability.enabled && model.services.iter().any(|s| s.metrics.is_some());
+        Target::Prometheus.enabled(on) && cx.model.services.iter().any(|s| s.metrics.is_some());
     (terraform, prometheus)
+}
+
+/// Whether a service has SLO alerts with metrics, so `promtool test rules` has tests.
+fn has_slo_tests(model: &Model) -> bool {
+    model
+        .services
+        .iter()
+        .any(|s| s.slo.is_some() && s.metrics.is_some())
 }

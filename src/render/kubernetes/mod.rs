@@ -2,7 +2,7 @@
 //! file per namespace and a `kustomization.yaml` per environment, so that
 //! `kubectl apply -k <output>/kubernetes/<env>` deploys the environment.
 
-mod objects;
+pub(crate) mod objects;
 mod traffic;
 mod workload;
 
@@ -13,11 +13,35 @@ use rayon::prelude::*;
 
 use serde::Serialize;
 
-use super::RenderedObject;
+use super::{RenderCx, RenderedObject, TargetOutput, messages};
+use crate::diag::Diagnostic;
 use crate::output::{Artifact, Scope};
-use crate::resolve::{Model, Platform, ResolvedService};
+use crate::resolve::{Platform, ResolvedService};
 use crate::yaml_writer::to_yaml;
-use objects::{Empty, Kustomization, Labels, Metadata, Object};
+use objects::{
+    ConfigMapBody, DeploymentSpec, Empty, ExternalSecretSpec, IngressSpec, Kustomization, Labels,
+    Metadata, NetworkPolicySpec, Object, PdbSpec, PrometheusRuleSpec, ServiceAccountBody,
+    ServiceMonitorSpec, Spec,
+};
+
+/// The typed objects of one service in one environment, as written: the Helm target
+/// reads its values off these, and they are the same values policies see.
+pub(crate) struct ServiceObjects {
+    pub env: String,
+    pub name: String,
+    pub service_account: Arc<Object<ServiceAccountBody>>,
+    /// The environment ConfigMap, when the service has plain environment variables.
+    pub config_map: Option<Arc<Object<ConfigMapBody>>>,
+    pub deployment: Arc<Object<Spec<DeploymentSpec>>>,
+    pub disruption_budget: Option<Arc<Object<Spec<PdbSpec>>>>,
+    pub ingress: Option<Arc<Object<Spec<IngressSpec>>>>,
+    pub network_policy: Arc<Object<Spec<NetworkPolicySpec>>>,
+    /// The service's own secrets first, then one per module need, in file order.
+    pub external_secrets: Vec<Arc<Object<Spec<ExternalSecretSpec>>>>,
+    pub service_monitor: Option<Arc<Object<Spec<ServiceMonitorSpec>>>>,
+    pub prometheus_rule: Option<Arc<Object<Spec<PrometheusRuleSpec>>>>,
+    pub dashboard: Option<Arc<Object<ConfigMapBody>>>,
+}
 
 /// One generated manifest: its path below the environment folder, its YAML text and
 /// the typed object (for kubernetes-scope policies).
@@ -32,34 +56,37 @@ impl File {
     fn object<B: Serialize + Send + Sync + 'static>(
         path: String,
         service: Option<String>,
-        object: Object<B>,
-    ) -> File {
-        let yaml = to_yaml(&object);
+        object: &Arc<Object<B>>,
+    ) -> Result<File, Diagnostic> {
+        let yaml = to_yaml(&**object).map_err(|e| messages::unwritable(&path, &e))?;
         let kind = object.kind;
-        File {
+        let shared: Arc<dyn erased_serde::Serialize + Send + Sync> = object.clone();
+        Ok(File {
             path,
             service,
             yaml,
-            object: Some((kind, Arc::new(object))),
-        }
+            object: Some((kind, shared)),
+        })
     }
 }
 
 /// Renders every environment of the model.
-pub fn render(model: &Model) -> (Vec<Artifact>, Vec<RenderedObject>) {
+pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
+    let model = cx.model;
     let mut artifacts = Vec::new();
     let mut objects = Vec::new();
+    let mut services_objects = Vec::new();
     for env in &model.platform.environments {
         let services: Vec<&ResolvedService> = model
             .services
             .iter()
             .filter(|s| s.env == env.name)
             .collect();
-        for file in render_env(&model.platform, &env.name, &services) {
-            let path = format!(
-                "{}/kubernetes/{}/{}",
-                model.platform.output, env.name, file.path
-            );
+        let dir = cx.layout.kubernetes_dir(&env.name);
+        let (files, of_services) = render_env(&model.platform, &env.name, &services)?;
+        services_objects.extend(of_services);
+        for file in files {
+            let path = format!("{dir}/{}", file.path);
             let scope = Scope {
                 env: Some(env.name.clone()),
                 service: file.service,
@@ -80,10 +107,18 @@ pub fn render(model: &Model) -> (Vec<Artifact>, Vec<RenderedObject>) {
             });
         }
     }
-    (artifacts, objects)
+    Ok(TargetOutput {
+        artifacts,
+        objects,
+        kubernetes: services_objects,
+    })
 }
 
-fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> Vec<File> {
+fn render_env(
+    platform: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Result<(Vec<File>, Vec<ServiceObjects>), Diagnostic> {
     let mut files = Vec::new();
     let namespaces: BTreeSet<&str> = services.iter().map(|s| s.namespace.as_str()).collect();
     for ns in &namespaces {
@@ -109,7 +144,11 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
             metadata,
             body: Empty {},
         };
-        files.push(File::object(format!("namespace-{ns}.yaml"), None, object));
+        files.push(File::object(
+            format!("namespace-{ns}.yaml"),
+            None,
+            &Arc::new(object),
+        )?);
     }
     // Who declares each service in `needs`: the peers its NetworkPolicy admits.
     let mut consumers: HashMap<&str, Vec<&ResolvedService>> = HashMap::new();
@@ -119,7 +158,7 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
         }
     }
     // Services render independently; rayon keeps the input order in `collect`.
-    let rendered: Vec<Vec<File>> = services
+    let rendered: Vec<Result<(Vec<File>, ServiceObjects), Diagnostic>> = services
         .par_iter()
         .map(|service| {
             let of_this = consumers
@@ -128,77 +167,115 @@ fn render_env(platform: &Platform, env: &str, services: &[&ResolvedService]) -> 
             render_service(platform, service, of_this)
         })
         .collect();
-    files.extend(rendered.into_iter().flatten());
+    let mut of_services = Vec::with_capacity(rendered.len());
+    for service in rendered {
+        let (service_files, objects) = service?;
+        files.extend(service_files);
+        of_services.push(objects);
+    }
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
         resources: files.iter().map(|f| f.path.clone()).collect(),
     };
+    let path = "kustomization.yaml".to_string();
+    let yaml = to_yaml(&kustomization).map_err(|e| messages::unwritable(&path, &e))?;
     files.push(File {
-        path: "kustomization.yaml".into(),
+        path,
         service: None,
-        yaml: to_yaml(&kustomization),
+        yaml,
         object: None,
     });
-    files
+    Ok((files, of_services))
 }
 
-/// The objects of one service, in the order a reader expects.
+/// The objects of one service, in the order a reader expects, and the same objects
+/// typed for the Helm target.
 fn render_service(
     platform: &Platform,
     s: &ResolvedService,
     consumers: &[&ResolvedService],
-) -> Vec<File> {
-    let mut files = vec![file(
-        s,
-        "serviceaccount",
-        workload::service_account(platform, s),
-    )];
+) -> Result<(Vec<File>, ServiceObjects), Diagnostic> {
+    let service_account = Arc::new(workload::service_account(platform, s));
+    let mut files = vec![file(s, "serviceaccount", &service_account)?];
+    let config_map = workload::config_map(platform, s).map(Arc::new);
     let mut config_checksum = None;
-    if let Some(config) = workload::config_map(platform, s) {
-        let rendered = file(s, "configmap", config);
+    if let Some(config) = &config_map {
+        let rendered = file(s, "configmap", config)?;
         config_checksum = Some(sha256_hex(&rendered.yaml));
         files.push(rendered);
     }
+    let deployment = Arc::new(workload::deployment(platform, s, config_checksum));
+    files.push(file(s, "deployment", &deployment)?);
     files.push(file(
         s,
-        "deployment",
-        workload::deployment(platform, s, config_checksum),
-    ));
-    files.push(file(s, "service", traffic::service(platform, s)));
-    files.extend(workload::autoscaler(platform, s).map(|o| file(s, "hpa", o)));
-    files.extend(workload::disruption_budget(platform, s).map(|o| file(s, "pdb", o)));
-    files.extend(traffic::ingress(platform, s).map(|o| file(s, "ingress", o)));
-    files.push(file(
-        s,
-        "networkpolicy",
-        traffic::network_policy(platform, s, consumers),
-    ));
-    files.extend(traffic::external_secret(platform, s).map(|o| file(s, "externalsecret", o)));
+        "service",
+        &Arc::new(traffic::service(platform, s)),
+    )?);
+    let autoscaler = workload::autoscaler(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "hpa", &autoscaler)?;
+    let disruption_budget = workload::disruption_budget(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "pdb", &disruption_budget)?;
+    let ingress = traffic::ingress(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "ingress", &ingress)?;
+    let network_policy = Arc::new(traffic::network_policy(platform, s, consumers));
+    files.push(file(s, "networkpolicy", &network_policy)?);
+    let own_secrets = traffic::external_secret(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "externalsecret", &own_secrets)?;
+    let mut external_secrets: Vec<_> = own_secrets.into_iter().collect();
     for (need, es) in traffic::need_external_secrets(platform, s) {
-        files.push(file(
-            s,
-            &format!("externalsecret-{}", need.replace('_', "-")),
-            es,
-        ));
+        let es = Arc::new(es);
+        let stem = format!("externalsecret-{}", need.replace('_', "-"));
+        files.push(file(s, &stem, &es)?);
+        external_secrets.push(es);
     }
-    files.extend(traffic::service_monitor(platform, s).map(|o| file(s, "servicemonitor", o)));
-    files.extend(traffic::prometheus_rule(platform, s).map(|o| file(s, "prometheusrule", o)));
-    files.extend(traffic::dashboard(platform, s).map(|o| file(s, "dashboard", o)));
-    files
+    let service_monitor = traffic::service_monitor(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "servicemonitor", &service_monitor)?;
+    let prometheus_rule = traffic::prometheus_rule(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "prometheusrule", &prometheus_rule)?;
+    let dashboard = traffic::dashboard(platform, s)?.map(Arc::new);
+    push_optional(&mut files, s, "dashboard", &dashboard)?;
+    let objects = ServiceObjects {
+        env: s.env.clone(),
+        name: s.name.clone(),
+        service_account,
+        config_map,
+        deployment,
+        disruption_budget,
+        ingress,
+        network_policy,
+        external_secrets,
+        service_monitor,
+        prometheus_rule,
+        dashboard,
+    };
+    Ok((files, objects))
 }
 
 /// A service's object in `<service>/<stem>.yaml`.
 fn file<B: Serialize + Send + Sync + 'static>(
     s: &ResolvedService,
     stem: &str,
-    object: Object<B>,
-) -> File {
+    object: &Arc<Object<B>>,
+) -> Result<File, Diagnostic> {
     File::object(
         format!("{}/{stem}.yaml", s.name),
         Some(s.name.clone()),
         object,
     )
+}
+
+/// The file of an object the service may not have.
+fn push_optional<B: Serialize + Send + Sync + 'static>(
+    files: &mut Vec<File>,
+    s: &ResolvedService,
+    stem: &str,
+    object: &Option<Arc<Object<B>>>,
+) -> Result<(), Diagnostic> {
+    if let Some(object) = object {
+        files.push(file(s, stem, object)?);
+    }
+    Ok(())
 }
 
 /// Labels every object of a service carries: the recommended `app.kubernetes.io/*`

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use super::objects::*;
 use super::workload::secret_name;
 use super::{metadata, object, selector};
+use crate::diag::Diagnostic;
+use crate::render::messages;
 use crate::resolve::{Platform, ResolvedService};
 
 pub fn service(platform: &Platform, s: &ResolvedService) -> Object<Spec<ServiceSpec>> {
@@ -279,19 +281,25 @@ pub fn prometheus_rule(
 }
 
 /// The service's Grafana dashboard, in a ConfigMap Grafana's sidecar picks up.
-pub fn dashboard(platform: &Platform, s: &ResolvedService) -> Option<Object<ConfigMapBody>> {
+pub fn dashboard(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Result<Option<Object<ConfigMapBody>>, Diagnostic> {
     if !platform.observability.enabled {
-        return None;
+        return Ok(None);
     }
     let board = crate::observe::dashboard::dashboard(platform, &s.env, s);
     let mut meta = metadata(platform, s, format!("{}-dashboard", s.name));
     meta.labels
         .extend(platform.observability.dashboard_labels.clone());
-    let data = [(
-        format!("{}.json", s.name),
-        crate::observe::dashboard::to_json(&board),
-    )]
-    .into_iter()
-    .collect();
-    Some(object("v1", "ConfigMap", meta, ConfigMapBody { data }))
+    let file = format!("{}.json", s.name);
+    let json = crate::observe::dashboard::to_json(&board)
+        .map_err(|e| messages::unwritable(&format!("{}/dashboard.yaml", s.name), &e))?;
+    let data = [(file, json)].into_iter().collect();
+    Ok(Some(object(
+        "v1",
+        "ConfigMap",
+        meta,
+        ConfigMapBody { data },
+    )))
 }

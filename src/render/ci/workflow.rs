@@ -1,0 +1,318 @@
+//! The shapes of the CI files pave writes, as typed values: GitHub Actions
+//! ([`Workflow`], [`Job`], [`Step`]) and GitLab CI ([`GitlabCi`], [`GitlabJob`]).
+//!
+//! Field order is the order keys are written; `None` and empty fields are left out.
+//! Maps whose order matters (jobs, `with:` inputs) are `IndexMap`s in insertion order.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+/// A GitHub Actions workflow file.
+#[derive(Debug, Serialize)]
+pub(crate) struct Workflow {
+    pub name: String,
+    pub on: Triggers,
+    pub permissions: Permissions,
+    pub concurrency: Concurrency,
+    pub jobs: IndexMap<String, Job>,
+}
+
+/// `on:`: the events that run a workflow.
+#[derive(Debug, Serialize)]
+pub(crate) struct Triggers {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<PathFilter>,
+    pub pull_request: PathFilter,
+}
+
+/// An event, restricted to changes under `paths` when there are any.
+#[derive(Debug, Default, Clone, Serialize)]
+pub(crate) struct PathFilter {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+}
+
+/// Least-privilege `permissions:` of a workflow or a job.
+#[derive(Debug, Serialize)]
+pub(crate) struct Permissions {
+    pub contents: Access,
+    #[serde(rename = "pull-requests", skip_serializing_if = "Option::is_none")]
+    pub pull_requests: Option<Access>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Access>,
+}
+
+impl Permissions {
+    /// Read the repository, nothing else.
+    pub(crate) fn read_contents() -> Permissions {
+        Permissions {
+            contents: Access::Read,
+            pull_requests: None,
+            packages: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Access {
+    Read,
+    Write,
+}
+
+/// A `concurrency:` group; pave's cancels superseded runs of the same ref.
+#[derive(Debug, Serialize)]
+pub(crate) struct Concurrency {
+    pub group: &'static str,
+    #[serde(rename = "cancel-in-progress")]
+    pub cancel_in_progress: bool,
+}
+
+/// One job of a workflow.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Job {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    pub runs_on: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Permissions>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub outputs: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub env: IndexMap<&'static str, &'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<Defaults>,
+    pub steps: Vec<Step>,
+}
+
+/// `defaults:` of a job: where its `run` steps run.
+#[derive(Debug, Serialize)]
+pub(crate) struct Defaults {
+    pub run: RunDefaults,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct RunDefaults {
+    #[serde(rename = "working-directory")]
+    pub working_directory: String,
+}
+
+/// One step: an action (`uses` with `with` inputs) or a shell command (`run`).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct Step {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<&'static str>,
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uses: Option<&'static str>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub with: IndexMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+}
+
+impl Step {
+    /// A step that runs an action with its inputs, in order.
+    pub(crate) fn uses(action: &'static str, with: &[(&'static str, String)]) -> Step {
+        Step {
+            uses: Some(action),
+            with: with.iter().cloned().collect(),
+            ..Step::default()
+        }
+    }
+
+    /// A named shell step.
+    pub(crate) fn run(name: impl Into<String>, command: impl Into<String>) -> Step {
+        Step {
+            name: Some(name.into()),
+            run: Some(command.into()),
+            ..Step::default()
+        }
+    }
+
+    pub(crate) fn named(mut self, name: impl Into<String>) -> Step {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub(crate) fn when(mut self, condition: &'static str) -> Step {
+        self.condition = Some(condition);
+        self
+    }
+}
+
+/// The `filters` input of `dorny/paths-filter`: named lists of globs, which the action
+/// reads as YAML text. Globs are single-quoted, `'` doubled, so any path stays one glob.
+#[derive(Debug, Default)]
+pub(crate) struct PathsFilters(pub Vec<(String, Vec<String>)>);
+
+impl PathsFilters {
+    pub(crate) fn to_text(&self) -> String {
+        let mut text = String::new();
+        for (name, globs) in &self.0 {
+            text.push_str(name);
+            text.push_str(":\n");
+            for glob in globs {
+                text.push_str("  - '");
+                text.push_str(&glob.replace('\'', "''"));
+                text.push_str("'\n");
+            }
+        }
+        text
+    }
+}
+
+/// A whole `.gitlab-ci.yml`: the stages, the pipeline's rules, then the jobs by name.
+#[derive(Debug, Serialize)]
+pub(crate) struct GitlabCi {
+    pub stages: Vec<&'static str>,
+    pub workflow: GitlabWorkflow,
+    #[serde(flatten)]
+    pub jobs: IndexMap<String, GitlabJob>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct GitlabWorkflow {
+    pub auto_cancel: AutoCancel,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct AutoCancel {
+    pub on_new_commit: &'static str,
+}
+
+/// One GitLab CI job.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct GitlabJob {
+    pub stage: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+    pub interruptible: bool,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub variables: IndexMap<&'static str, &'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<Cache>,
+    pub script: Vec<String>,
+    pub rules: Vec<Rule>,
+}
+
+/// A job's image: a name, or a name with its entrypoint overridden.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Image {
+    Name(&'static str),
+    WithEntrypoint {
+        name: &'static str,
+        entrypoint: Vec<&'static str>,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Cache {
+    pub key: String,
+    pub paths: Vec<&'static str>,
+}
+
+/// One entry of a job's `rules:`: when it runs, optionally only on changes.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Rule {
+    #[serde(rename = "if")]
+    pub condition: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml_writer::to_yaml;
+
+    #[test]
+    fn a_workflow_serializes_in_field_order_without_empty_fields() {
+        let mut jobs = IndexMap::new();
+        jobs.insert(
+            "check".to_string(),
+            Job {
+                runs_on: "ubuntu-24.04",
+                steps: vec![
+                    Step::uses("actions/checkout@v4.2.2", &[]),
+                    Step::run("Check", "pave check"),
+                ],
+                ..Job::default()
+            },
+        );
+        let workflow = Workflow {
+            name: "pave check".into(),
+            on: Triggers {
+                push: None,
+                pull_request: PathFilter::default(),
+            },
+            permissions: Permissions::read_contents(),
+            concurrency: Concurrency {
+                group: "g",
+                cancel_in_progress: true,
+            },
+            jobs,
+        };
+        let expected = "name: pave check\n\"on\":\n  pull_request: {}\npermissions:\n  contents: read\nconcurrency:\n  group: g\n  cancel-in-progress: true\njobs:\n  check:\n    runs-on: ubuntu-24.04\n    steps:\n    - uses: actions/checkout@v4.2.2\n    - name: Check\n      run: pave check\n";
+        assert_eq!(to_yaml(&workflow).unwrap(), expected);
+    }
+
+    #[test]
+    fn paths_filters_quote_every_glob() {
+        let filters = PathsFilters(vec![
+            ("dev".into(), vec!["out/terraform/dev/**".into()]),
+            ("prod".into(), vec!["a'b/**".into()]),
+        ]);
+        assert_eq!(
+            filters.to_text(),
+            "dev:\n  - 'out/terraform/dev/**'\nprod:\n  - 'a''b/**'\n"
+        );
+    }
+
+    #[test]
+    fn a_gitlab_file_lists_jobs_after_the_stages() {
+        let mut jobs = IndexMap::new();
+        jobs.insert(
+            "rules".to_string(),
+            GitlabJob {
+                stage: "check",
+                image: Some(Image::WithEntrypoint {
+                    name: "prom/prometheus",
+                    entrypoint: vec![""],
+                }),
+                interruptible: true,
+                script: vec!["promtool check rules x".into()],
+                rules: vec![Rule {
+                    condition: "$A",
+                    changes: vec![],
+                }],
+                ..GitlabJob::default()
+            },
+        );
+        let file = GitlabCi {
+            stages: vec!["check"],
+            workflow: GitlabWorkflow {
+                auto_cancel: AutoCancel {
+                    on_new_commit: "interruptible",
+                },
+            },
+            jobs,
+        };
+        let expected = "stages:\n- check\nworkflow:\n  auto_cancel:\n    on_new_commit: interruptible\nrules:\n  stage: check\n  image:\n    name: prom/prometheus\n    entrypoint:\n    - \"\"\n  interruptible: true\n  script:\n  - promtool check rules x\n  rules:\n  - if: $A\n";
+        assert_eq!(to_yaml(&file).unwrap(), expected);
+    }
+}

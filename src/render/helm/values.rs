@@ -1,0 +1,369 @@
+//! The values file of one service: what the shared chart needs to render the same
+//! objects the Kubernetes target writes. Every field is read off those typed objects
+//! (or the resolved service), so the two targets cannot drift apart.
+//!
+//! Field order is the order the keys are written; absent optional parts are `null`,
+//! which the chart's templates test for.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::render::kubernetes::ServiceObjects;
+use crate::render::kubernetes::objects::{
+    ConfigMapBody, Container, EnvVar, ExternalSecretSpec, IngressSpec, Labels, NetworkPolicySpec,
+    Object, Resources, Spec,
+};
+use crate::resolve::ResolvedService;
+
+/// The namespace label every namespace carries, which NetworkPolicy peers select on.
+const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Values<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    labels: &'a Labels,
+    selector: &'a Labels,
+    pod_labels: &'a Labels,
+    config_checksum: Option<&'a String>,
+    image: &'a str,
+    command: &'a [String],
+    args: &'a [String],
+    port: u16,
+    metrics: Option<Metrics<'a>>,
+    replicas: u32,
+    autoscale: Option<Autoscale>,
+    resources: &'a Resources,
+    probes: Probes<'a>,
+    env: IndexMap<String, String>,
+    secret_env: Vec<SecretEnv<'a>>,
+    dependent_env: Vec<DependentEnv<'a>>,
+    spread: bool,
+    disruption_budget: bool,
+    service_account: ServiceAccount<'a>,
+    ingress: Option<Ingress<'a>>,
+    network_policy: NetworkPolicy<'a>,
+    external_secrets: Vec<ExternalSecret<'a>>,
+    service_monitor: Option<Monitor<'a>>,
+    prometheus_rule: Option<Rule<'a>>,
+    dashboard: Option<Dashboard<'a>>,
+}
+
+#[derive(Serialize)]
+struct Metrics<'a> {
+    port: u16,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct Autoscale {
+    min: u32,
+    max: u32,
+    cpu: u8,
+}
+
+#[derive(Serialize)]
+struct Probes<'a> {
+    liveness: &'a str,
+    readiness: &'a str,
+}
+
+#[derive(Serialize)]
+struct SecretEnv<'a> {
+    name: &'a str,
+    secret: &'a str,
+    key: &'a str,
+}
+
+#[derive(Serialize)]
+struct DependentEnv<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct ServiceAccount<'a> {
+    annotations: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Ingress<'a> {
+    class_name: &'a str,
+    host: Option<&'a str>,
+    path: Option<&'a str>,
+    annotations: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct NetworkPolicy<'a> {
+    allow: Vec<Allow<'a>>,
+}
+
+#[derive(Serialize)]
+struct Allow<'a> {
+    from: Vec<Peer<'a>>,
+    port: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Peer<'a> {
+    namespace: Option<&'a String>,
+    pod_labels: &'a Labels,
+}
+
+#[derive(Serialize)]
+struct ExternalSecret<'a> {
+    name: &'a str,
+    store: &'a str,
+    data: Vec<SecretData<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretData<'a> {
+    secret_key: &'a str,
+    key: &'a str,
+    property: &'a str,
+}
+
+#[derive(Serialize)]
+struct Monitor<'a> {
+    labels: &'a Labels,
+    port: Option<&'a str>,
+    path: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Rule<'a> {
+    labels: &'a Labels,
+    groups: &'a [crate::observe::RuleGroup],
+}
+
+#[derive(Serialize)]
+struct Dashboard<'a> {
+    labels: &'a Labels,
+    file: &'a str,
+    json: Option<&'a str>,
+}
+
+/// The values that reproduce `o`, the objects of `s`; `None` if the Deployment has no
+/// container, which the Kubernetes target never writes.
+pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Option<Values<'a>> {
+    let deployment = &o.deployment;
+    let pod = &deployment.body.spec.template;
+    let container: &Container = pod.spec.containers.first()?;
+    Some(Values {
+        name: &s.name,
+        namespace: &s.namespace,
+        labels: &deployment.metadata.labels,
+        selector: &deployment.body.spec.selector.match_labels,
+        pod_labels: &pod.metadata.labels,
+        config_checksum: pod.metadata.annotations.get("checksum/config"),
+        image: &container.image,
+        command: &container.command,
+        args: &container.args,
+        port: s.port,
+        metrics: s.metrics.as_ref().map(|m| Metrics {
+            port: m.port,
+            path: &m.path,
+        }),
+        replicas: s.replicas,
+        autoscale: s.autoscale.map(|a| Autoscale {
+            min: a.min,
+            max: a.max,
+            cpu: a.cpu,
+        }),
+        resources: &container.resources,
+        probes: Probes {
+            liveness: &s.liveness,
+            readiness: &s.readiness,
+        },
+        env: o
+            .config_map
+            .as_ref()
+            .map(|c| c.body.data.clone())
+            .unwrap_or_default(),
+        secret_env: container.env.iter().filter_map(secret_env).collect(),
+        dependent_env: container.env.iter().filter_map(dependent_env).collect(),
+        spread: !pod.spec.topology_spread_constraints.is_empty(),
+        disruption_budget: o.disruption_budget.is_some(),
+        service_account: ServiceAccount {
+            annotations: &o.service_account.metadata.annotations,
+        },
+        ingress: o.ingress.as_deref().map(ingress),
+        network_policy: network_policy(&o.network_policy.body.spec),
+        external_secrets: o
+            .external_secrets
+            .iter()
+            .map(|es| external_secret(es))
+            .collect(),
+        service_monitor: o.service_monitor.as_deref().map(|m| {
+            let endpoint = m.body.spec.endpoints.first();
+            Monitor {
+                labels: &m.metadata.labels,
+                port: endpoint.map(|e| e.port),
+                path: endpoint.map(|e| e.path.as_str()),
+            }
+        }),
+        prometheus_rule: o.prometheus_rule.as_deref().map(|r| Rule {
+            labels: &r.metadata.labels,
+            groups: &r.body.spec.groups,
+        }),
+        dashboard: o.dashboard.as_deref().map(dashboard),
+    })
+}
+
+fn secret_env(e: &EnvVar) -> Option<SecretEnv<'_>> {
+    let from = e.value_from.as_ref()?;
+    Some(SecretEnv {
+        name: &e.name,
+        secret: &from.secret_key_ref.name,
+        key: &from.secret_key_ref.key,
+    })
+}
+
+fn dependent_env(e: &EnvVar) -> Option<DependentEnv<'_>> {
+    Some(DependentEnv {
+        name: &e.name,
+        value: e.value.as_deref()?,
+    })
+}
+
+fn ingress(i: &Object<Spec<IngressSpec>>) -> Ingress<'_> {
+    let rule = i.body.spec.rules.first();
+    Ingress {
+        class_name: &i.body.spec.ingress_class_name,
+        host: rule.map(|r| r.host.as_str()),
+        path: rule
+            .and_then(|r| r.http.paths.first())
+            .map(|p| p.path.as_str()),
+        annotations: &i.metadata.annotations,
+    }
+}
+
+fn network_policy(spec: &NetworkPolicySpec) -> NetworkPolicy<'_> {
+    let allow = spec
+        .ingress
+        .iter()
+        .map(|rule| Allow {
+            from: rule
+                .from
+                .iter()
+                .map(|peer| Peer {
+                    namespace: peer
+                        .namespace_selector
+                        .match_labels
+                        .get(NAMESPACE_NAME_LABEL),
+                    pod_labels: &peer.pod_selector.match_labels,
+                })
+                .collect(),
+            port: rule.ports.first().map(|p| p.port),
+        })
+        .collect();
+    NetworkPolicy { allow }
+}
+
+fn external_secret(es: &Object<Spec<ExternalSecretSpec>>) -> ExternalSecret<'_> {
+    let spec = &es.body.spec;
+    ExternalSecret {
+        name: &es.metadata.name,
+        store: &spec.secret_store_ref.name,
+        data: spec
+            .data
+            .iter()
+            .map(|d| SecretData {
+                secret_key: &d.secret_key,
+                key: &d.remote_ref.key,
+                property: &d.remote_ref.property,
+            })
+            .collect(),
+    }
+}
+
+fn dashboard(d: &Object<ConfigMapBody>) -> Dashboard<'_> {
+    let first = d.body.data.first();
+    Dashboard {
+        labels: &d.metadata.labels,
+        file: first.map_or("", |(file, _)| file.as_str()),
+        json: first.map(|(_, json)| json.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::kubernetes::objects::{
+        EnvVarSource, KeyRef, LabelSelector, NetworkPolicyIngressRule, NetworkPolicyPeer,
+        NetworkPolicyPort,
+    };
+    use crate::yaml_writer::to_yaml;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn network_policy_peers_become_namespace_and_pod_labels() {
+        let spec = NetworkPolicySpec {
+            pod_selector: LabelSelector {
+                match_labels: labels(&[("app", "cart")]),
+            },
+            policy_types: vec!["Ingress"],
+            ingress: vec![NetworkPolicyIngressRule {
+                from: vec![NetworkPolicyPeer {
+                    namespace_selector: LabelSelector {
+                        match_labels: labels(&[(NAMESPACE_NAME_LABEL, "checkout")]),
+                    },
+                    pod_selector: LabelSelector {
+                        match_labels: labels(&[("app", "checkout")]),
+                    },
+                }],
+                ports: vec![NetworkPolicyPort {
+                    protocol: "TCP",
+                    port: "http",
+                }],
+            }],
+        };
+        let expected = "allow:\n- from:\n  - namespace: checkout\n    podLabels:\n      app: checkout\n  port: http\n";
+        assert_eq!(to_yaml(&network_policy(&spec)).unwrap(), expected);
+    }
+
+    #[test]
+    fn env_splits_into_secret_and_dependent_entries() {
+        let env = [
+            EnvVar {
+                name: "KEY".into(),
+                value: None,
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: KeyRef {
+                        name: "cart-secrets".into(),
+                        key: "KEY".into(),
+                    },
+                }),
+            },
+            EnvVar {
+                name: "DSN".into(),
+                value: Some("host=$(HOST)".into()),
+                value_from: None,
+            },
+        ];
+        let secret: Vec<_> = env.iter().filter_map(secret_env).collect();
+        let dependent: Vec<_> = env.iter().filter_map(dependent_env).collect();
+        assert_eq!(
+            to_yaml(&secret).unwrap(),
+            "- name: KEY\n  secret: cart-secrets\n  key: KEY\n"
+        );
+        assert_eq!(
+            to_yaml(&dependent).unwrap(),
+            "- name: DSN\n  value: host=$(HOST)\n"
+        );
+    }
+}
