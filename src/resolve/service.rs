@@ -517,7 +517,7 @@ fn finish(
     let spec: ServiceSpec = match model::decode(staged.input.doc, "", &value) {
         Ok(s) => s,
         Err(d) => {
-            diags.push(*d);
+            diags.push(d);
             return None;
         }
     };
