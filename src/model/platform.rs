@@ -38,9 +38,9 @@ pub struct PlatformFile {
     pub monitoring: MonitoringFile,
     #[serde(default)]
     pub registries: Vec<String>,
-    /// Enforced by the policy stage, which decodes it again from the document
-    /// (`policy::pack`) to point at its entries.
-    pub(crate) policies: Option<PoliciesFile>,
+    /// Typed as [`PoliciesFile`]: the policy stage decodes it from the document at
+    /// `/policies` (it points at each entry), so the platform stage skips it.
+    pub(crate) policies: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
