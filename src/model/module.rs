@@ -16,7 +16,9 @@ pub(crate) struct ModuleFile {
     /// The need type services write (`postgres`).
     #[serde(rename = "type")]
     pub(crate) kind: String,
-    pub(crate) description: Option<String>,
+    /// Free text for people reading the module; pave does not use it.
+    #[serde(rename = "description")]
+    pub(crate) _description: Option<serde::de::IgnoredAny>,
     /// Input name -> its JSON Schema, in the order written.
     #[serde(default)]
     pub(crate) inputs: Map<String, Value>,
@@ -86,9 +88,17 @@ mod tests {
         assert_eq!(
             outputs,
             [
-                &OutputFile::Value { value: "{{ need.name }}.db".into() },
-                &OutputFile::SecretFrom { secret: "password".into(), from: "db_password".into() },
-                &OutputFile::SecretFormat { secret: "url".into(), format: "postgres://{address}".into() },
+                &OutputFile::Value {
+                    value: "{{ need.name }}.db".into()
+                },
+                &OutputFile::SecretFrom {
+                    secret: "password".into(),
+                    from: "db_password".into()
+                },
+                &OutputFile::SecretFormat {
+                    secret: "url".into(),
+                    format: "postgres://{address}".into()
+                },
             ]
         );
         assert_eq!(m.iam[0].actions, ["rds:Connect"]);

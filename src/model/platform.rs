@@ -11,7 +11,6 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-use super::policy::PoliciesFile;
 use super::{Quantity, Toggle};
 
 /// The platform file.
@@ -38,9 +37,10 @@ pub struct PlatformFile {
     pub monitoring: MonitoringFile,
     #[serde(default)]
     pub registries: Vec<String>,
-    /// Typed as [`PoliciesFile`]: the policy stage decodes it from the document at
+    /// Typed as [`super::policy::PoliciesFile`]: the policy stage decodes it from the document at
     /// `/policies` (it points at each entry), so the platform stage skips it.
-    pub(crate) policies: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "policies")]
+    pub(crate) _policies: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -288,7 +288,8 @@ mod tests {
 
     #[test]
     fn an_unknown_provider_does_not_decode() {
-        let err = serde_json::from_value::<TargetsFile>(json!({ "ci": { "provider": "circleci" } }));
+        let err =
+            serde_json::from_value::<TargetsFile>(json!({ "ci": { "provider": "circleci" } }));
         assert!(err.is_err());
         assert!(serde_json::from_value::<EnvironmentFile>(json!({ "cloud": "gcp" })).is_err());
     }
@@ -305,7 +306,10 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(m.alerts.crash_looping.unwrap().restarts, Some(5));
-        assert_eq!(m.alerts.target_down.unwrap().severity.as_deref(), Some("page"));
+        assert_eq!(
+            m.alerts.target_down.unwrap().severity.as_deref(),
+            Some("page")
+        );
         let windows = m.slo.windows.unwrap();
         assert_eq!(windows[0].budget_percent.to_string(), "2.5");
         assert_eq!(m.dashboards.url.as_deref(), Some("https://grafana.example"));

@@ -134,7 +134,10 @@ mod tests {
         .unwrap();
         let p = &pack.policies[0];
         assert_eq!((p.severity, p.scope), (Level::Warning, Scope::Kubernetes));
-        assert_eq!(p.when.as_ref().map(Expression::text).as_deref(), Some("false"));
+        assert_eq!(
+            p.when.as_ref().map(Expression::text).as_deref(),
+            Some("false")
+        );
         assert_eq!(p.assert.text(), "object.spec.replicas >= 2");
         assert_eq!(pack.exceptions[0].expires, "2027-01-01");
     }

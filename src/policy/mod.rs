@@ -33,10 +33,7 @@ use crate::source::{SourceMap, Span};
 use crate::template_budget::{self, Exceeded, Failure};
 use crate::watchdog::{self, Owner, Site};
 
-/// A serde value as a minijinja value.
-fn mj<T: serde::Serialize>(value: T) -> Value {
-    Value::from(minijinja::value::Serde(value))
-}
+use crate::template_budget::value as mj;
 
 /// Settings of one policy run.
 #[derive(Debug, Clone, Copy)]

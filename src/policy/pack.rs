@@ -151,7 +151,11 @@ fn selected_packs<'a>(
         match builtin(name) {
             Some(doc) => packs.push(doc),
             None => {
-                let known: Vec<&str> = inputs.builtin_packs.iter().map(|(n, _)| n.as_str()).collect();
+                let known: Vec<&str> = inputs
+                    .builtin_packs
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect();
                 let span = platform.span(&format!("/policies/packs/{i}"));
                 diags.push(messages::unknown_pack(span, name, &known));
             }

@@ -189,8 +189,20 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
         .map(|a| (a.for_.as_deref(), a.severity.as_deref(), a.restarts));
     // Name, what the platform wrote, and the defaults: `for`, severity, threshold.
     let table = [
-        ("target_down", plain(&given.target_down), "5m", "critical", 0),
-        ("metrics_absent", plain(&given.metrics_absent), "10m", "warning", 0),
+        (
+            "target_down",
+            plain(&given.target_down),
+            "5m",
+            "critical",
+            0,
+        ),
+        (
+            "metrics_absent",
+            plain(&given.metrics_absent),
+            "10m",
+            "warning",
+            0,
+        ),
         ("crash_looping", crash_looping, "5m", "warning", 3),
         (
             "replicas_unavailable",
@@ -199,7 +211,13 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
             "warning",
             0,
         ),
-        ("hpa_maxed_out", plain(&given.hpa_maxed_out), "30m", "warning", 0),
+        (
+            "hpa_maxed_out",
+            plain(&given.hpa_maxed_out),
+            "30m",
+            "warning",
+            0,
+        ),
     ];
     table
         .into_iter()
