@@ -430,6 +430,35 @@ mod tests {
     }
 
     #[test]
+    fn a_module_file_becomes_a_definition_in_written_order() {
+        let text = "type: cache\ninputs:\n  size: { type: string, default: small }\n  nodes: { type: integer }\nterraform:\n  source: acme/cache/aws\n  version: \"~> 1.0\"\n  inputs:\n    name: \"{{ need.name }}\"\n    nodes: \"{{ inputs.nodes }}\"\noutputs:\n  host: { value: \"{{ need.name }}.cache\" }\n  token: { secret: token, from: auth_token }\n  url: { secret: url, format: \"redis://{endpoint}\" }\niam:\n  - { actions: [\"cache:Connect\"], resources: [\"{arn}\"] }\n";
+        let (doc, diags) = crate::load::parse_yaml(crate::source::FileId(0), text);
+        assert!(diags.is_empty());
+        let def = module_def(&doc.unwrap()).unwrap();
+        assert_eq!(
+            (def.kind.as_str(), def.version.as_str()),
+            ("cache", "~> 1.0")
+        );
+        assert_eq!(def.input_names, ["size", "nodes"]);
+        assert_eq!(def.defaults["size"], json!("small"));
+        let names: Vec<&str> = def.arguments.iter().map(|(n, ..)| n.as_str()).collect();
+        assert_eq!(names, ["name", "nodes"]);
+        assert!(
+            matches!(&def.outputs["host"], OutputDef::Value(v, _) if v == "{{ need.name }}.cache")
+        );
+        assert!(
+            matches!(&def.outputs["token"], OutputDef::Secret { from: SecretSource::Output(o), .. } if o == "auth_token")
+        );
+        assert!(
+            matches!(&def.outputs["url"], OutputDef::Secret { from: SecretSource::Format(f), .. } if f == "redis://{endpoint}")
+        );
+        assert_eq!(
+            def.iam,
+            [(vec!["cache:Connect".to_string()], vec!["{arn}".to_string()])]
+        );
+    }
+
+    #[test]
     fn a_whole_value_expression_keeps_its_type() {
         assert_eq!(eval("{{ inputs.storage }}").unwrap(), json!(20));
         assert_eq!(eval("{{ [inputs.size] }}").unwrap(), json!(["small"]));

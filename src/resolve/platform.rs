@@ -308,3 +308,81 @@ fn builtin_sizes() -> BTreeMap<String, Size> {
 fn label(key: &str, value: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(key.to_string(), value.to_string())])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn resolve(extra: Value) -> Platform {
+        let mut file = json!({ "platform": "acme", "environments": { "dev": {} } });
+        if let (Some(file), Some(extra)) = (file.as_object_mut(), extra.as_object()) {
+            file.extend(extra.clone());
+        }
+        platform(&serde_json::from_value(file).unwrap()).0
+    }
+
+    #[test]
+    fn every_target_is_on_by_default() {
+        let p = resolve(json!({}));
+        assert!(p.targets.kubernetes && p.targets.helm && p.observability.enabled);
+        assert!(p.targets.terraform.is_some());
+        assert_eq!(p.targets.ci.provider, CiProvider::Github);
+    }
+
+    #[test]
+    fn false_turns_a_target_off_and_a_mapping_configures_it() {
+        let off = resolve(
+            json!({ "targets": { "terraform": false, "ci": false, "prometheus": false, "helm": false } }),
+        );
+        assert!(off.targets.terraform.is_none() && !off.targets.helm);
+        assert!(!off.observability.enabled);
+        assert_eq!(off.targets.ci.provider, CiProvider::None);
+        let on = resolve(json!({ "targets": {
+            "terraform": { "backend": { "bucket": "state" }, "atlantis": true },
+            "ci": { "provider": "gitlab", "registry": "registry.example" },
+        } }));
+        let tf = on.targets.terraform.unwrap();
+        assert_eq!((tf.bucket.as_deref(), tf.atlantis), (Some("state"), true));
+        assert_eq!(on.targets.ci.provider, CiProvider::Gitlab);
+        assert_eq!(on.targets.ci.registry.as_deref(), Some("registry.example"));
+        let none = resolve(json!({ "targets": { "ci": { "provider": "none" } } }));
+        assert_eq!(none.targets.ci.provider, CiProvider::None);
+    }
+
+    #[test]
+    fn sizes_keep_quantities_as_written() {
+        let p = resolve(json!({ "sizes": { "one": { "cpu": 1, "memory": "1Gi" } } }));
+        assert_eq!(
+            p.sizes["one"],
+            Size {
+                cpu: "1".into(),
+                memory: "1Gi".into()
+            }
+        );
+        assert_eq!(resolve(json!({})).sizes["large"].cpu, "1");
+    }
+
+    #[test]
+    fn monitoring_defaults_and_overrides() {
+        let p = resolve(json!({ "monitoring": {
+            "alerts": { "crash_looping": { "restarts": 5 }, "target_down": { "severity": "page" } },
+            "slo": { "period": "28d", "windows": [
+                { "severity": "page", "tier": "fast", "long": "1h", "short": "10m", "budget_percent": 2.5 }
+            ] },
+        } }));
+        let o = &p.observability;
+        assert_eq!(o.alerts["crash_looping"].threshold, 5);
+        assert_eq!(o.alerts["crash_looping"].for_ms, 5 * 60_000);
+        assert_eq!(o.alerts["target_down"].severity, "page");
+        assert_eq!(o.alerts["hpa_maxed_out"].severity, "warning");
+        assert_eq!(o.slo_period_ms, 28 * 86_400_000);
+        assert_eq!(o.windows.len(), 1);
+        // Pending for half the short window unless the platform says otherwise.
+        assert_eq!(o.windows[0].for_ms, 5 * 60_000);
+        assert_eq!(o.windows[0].budget_percent, Decimal::parse("2.5").unwrap());
+        let d = resolve(json!({})).observability;
+        assert_eq!((d.windows.len(), d.buckets.len()), (4, 7));
+        assert_eq!(d.requests_metric, "http_requests_total");
+    }
+}
