@@ -201,7 +201,7 @@ pub(crate) struct AlertsFile {
     pub(crate) metrics_absent: Option<AlertFile>,
     pub(crate) replicas_unavailable: Option<AlertFile>,
     pub(crate) hpa_maxed_out: Option<AlertFile>,
-    pub(crate) crash_looping: Option<CrashLoopingFile>,
+    pub(crate) crash_looping: Option<AlertFile>,
 }
 
 /// One contract alert's settings.
@@ -213,16 +213,7 @@ pub(crate) struct AlertFile {
     pub(crate) for_: Option<String>,
     /// Free text: alert routing decides what a severity means.
     pub(crate) severity: Option<String>,
-}
-
-/// `monitoring.alerts.crash_looping`: an alert with a restart threshold.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CrashLoopingFile {
-    #[serde(rename = "for")]
-    pub(crate) for_: Option<String>,
-    pub(crate) severity: Option<String>,
-    /// Restarts within 15 minutes.
+    /// Restarts within 15 minutes; only `crash_looping` takes it (the schema says so).
     pub(crate) restarts: Option<u64>,
 }
 

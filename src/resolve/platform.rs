@@ -10,7 +10,7 @@ use crate::decimal::Decimal;
 use crate::duration;
 use crate::model::Toggle;
 use crate::model::platform::{
-    AlertFile, AlertsFile, BurnWindowFile, CiFile, CiProviderName, PlatformFile, TerraformFile,
+    AlertsFile, BurnWindowFile, CiFile, CiProviderName, PlatformFile, TerraformFile,
 };
 
 /// The namespace pattern of each environment, in environment order.
@@ -179,54 +179,28 @@ fn observability(file: &PlatformFile) -> Observability {
 
 /// The contract alerts, each with its defaults filled in.
 fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
-    fn plain(a: &Option<AlertFile>) -> Option<(Option<&str>, Option<&str>, Option<u64>)> {
-        a.as_ref()
-            .map(|a| (a.for_.as_deref(), a.severity.as_deref(), None))
-    }
-    let crash_looping = given
-        .crash_looping
-        .as_ref()
-        .map(|a| (a.for_.as_deref(), a.severity.as_deref(), a.restarts));
     // Name, what the platform wrote, and the defaults: `for`, severity, threshold.
     let table = [
-        (
-            "target_down",
-            plain(&given.target_down),
-            "5m",
-            "critical",
-            0,
-        ),
-        (
-            "metrics_absent",
-            plain(&given.metrics_absent),
-            "10m",
-            "warning",
-            0,
-        ),
-        ("crash_looping", crash_looping, "5m", "warning", 3),
+        ("target_down", &given.target_down, "5m", "critical", 0),
+        ("metrics_absent", &given.metrics_absent, "10m", "warning", 0),
+        ("crash_looping", &given.crash_looping, "5m", "warning", 3),
         (
             "replicas_unavailable",
-            plain(&given.replicas_unavailable),
+            &given.replicas_unavailable,
             "15m",
             "warning",
             0,
         ),
-        (
-            "hpa_maxed_out",
-            plain(&given.hpa_maxed_out),
-            "30m",
-            "warning",
-            0,
-        ),
+        ("hpa_maxed_out", &given.hpa_maxed_out, "30m", "warning", 0),
     ];
     table
         .into_iter()
         .map(|(name, written, for_default, severity, threshold)| {
-            let (for_, written_severity, restarts) = written.unwrap_or_default();
+            let written = written.clone().unwrap_or_default();
             let setting = AlertSetting {
-                for_ms: ms(for_, for_default),
-                severity: written_severity.unwrap_or(severity).to_string(),
-                threshold: restarts.unwrap_or(threshold),
+                for_ms: ms(written.for_.as_deref(), for_default),
+                severity: written.severity.unwrap_or_else(|| severity.to_string()),
+                threshold: written.restarts.unwrap_or(threshold),
             };
             (name, setting)
         })
