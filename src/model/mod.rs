@@ -20,7 +20,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic};
-use crate::load::Document;
+use crate::load::{Document, pointer_push};
 
 /// Decodes `value`, found at pointer `base` of `doc`, into `T`; a decode error points
 /// at the value that failed.
@@ -30,12 +30,10 @@ pub fn decode<T: DeserializeOwned>(
     value: &Value,
 ) -> Result<T, Diagnostic> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e
-            .path()
-            .iter()
-            .map(|seg| format!("/{seg}"))
-            .collect::<String>();
-        let pointer = format!("{base}{path}");
+        // Escaped like any pointer: a key may hold `/` (`app.kubernetes.io/name`).
+        let pointer = e.path().iter().fold(base.to_string(), |at, seg| {
+            pointer_push(&at, &seg.to_string())
+        });
         Diagnostic::error(Code::E0201, format!("invalid value: {}", e.inner()))
             .primary(doc.span(&pointer), "here")
     })
@@ -134,6 +132,29 @@ mod tests {
         assert_eq!(
             Toggle::settings(Some(&given)),
             Some(Some(&Settings { atlantis: false }))
+        );
+    }
+
+    #[test]
+    fn a_decode_error_points_at_the_value_even_under_a_key_with_a_slash() {
+        let text = "labels:\n  app.kubernetes.io/name: [1]\n";
+        let (doc, _) = crate::load::parse_yaml(crate::source::FileId(0), text);
+        let doc = doc.unwrap();
+        #[derive(Debug, Deserialize)]
+        struct Labels {
+            #[allow(dead_code)]
+            labels: std::collections::BTreeMap<String, String>,
+        }
+        let d = decode::<Labels>(&doc, "", &doc.value).unwrap_err();
+        assert_eq!(d.code, Code::E0201);
+        assert_eq!(
+            d.primary_span(),
+            Some(doc.span("/labels/app.kubernetes.io~1name"))
+        );
+        // Unescaped, the pointer would name nothing and fall back to another span.
+        assert_ne!(
+            doc.span("/labels/app.kubernetes.io/name"),
+            doc.span("/labels/app.kubernetes.io~1name")
         );
     }
 
