@@ -70,7 +70,13 @@ impl Exceeded {
     }
 }
 
-/// A strict environment with every bound set: undefined names are errors.
+/// A serde value as a minijinja value: how policy and module contexts are built.
+pub(crate) fn value<T: serde::Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
+/// The one minijinja environment pave evaluates input with (policies add their
+/// functions to it): strict, so undefined names are errors, with every bound set.
 pub fn environment<'s>() -> Environment<'s> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);

@@ -3,33 +3,39 @@
 //! These types know nothing about YAML, KDL or spans: they are decoded from the
 //! format-neutral value tree after schema validation, so decoding rarely fails and,
 //! when it does, the error carries a JSON pointer that maps back to a span.
+//!
+//! Every enum the schema declares is a serde enum here, so an unknown value is the
+//! schema's error at its line and never reaches a fallback. `serde_json::Value`
+//! remains only where the input is arbitrary JSON by design (each such field says so).
 
+pub mod module;
 pub mod platform;
+pub mod policy;
 pub mod service;
 
+use std::fmt;
+
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic};
-use crate::load::Document;
+use crate::load::{Document, pointer_push};
 
-/// Decodes the value at `base` of `doc` (or `value` when given) into `T`.
+/// Decodes `value`, found at pointer `base` of `doc`, into `T`; a decode error points
+/// at the value that failed.
 pub fn decode<T: DeserializeOwned>(
     doc: &Document,
     base: &str,
     value: &Value,
-) -> Result<T, Box<Diagnostic>> {
+) -> Result<T, Diagnostic> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e
-            .path()
-            .iter()
-            .map(|seg| format!("/{seg}"))
-            .collect::<String>();
-        let pointer = format!("{base}{path}");
-        Box::new(
-            Diagnostic::error(Code::E0201, format!("invalid value: {}", e.inner()))
-                .primary(doc.span(&pointer), "here"),
-        )
+        // Escaped like any pointer: a key may hold `/` (`app.kubernetes.io/name`).
+        let pointer = e.path().iter().fold(base.to_string(), |at, seg| {
+            pointer_push(&at, &seg.to_string())
+        });
+        Diagnostic::error(Code::E0201, format!("invalid value: {}", e.inner()))
+            .primary(doc.span(&pointer), "here")
     })
 }
 
@@ -39,5 +45,126 @@ pub fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// A field written `true | false | { settings }` (`targets.terraform`, `targets.ci`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Toggle<T> {
+    Enabled(bool),
+    Settings(T),
+}
+
+impl<T> Toggle<T> {
+    /// The settings, or `None` when the target is off; `true` and an absent field
+    /// mean "on with the defaults".
+    pub(crate) fn settings(field: Option<&Toggle<T>>) -> Option<Option<&T>> {
+        match field {
+            Some(Toggle::Enabled(false)) => None,
+            Some(Toggle::Enabled(true)) | None => Some(None),
+            Some(Toggle::Settings(settings)) => Some(Some(settings)),
+        }
+    }
+}
+
+/// A Kubernetes quantity (`cpu: 250m`, `cpu: 1`, `memory: 512Mi`), kept as written: a
+/// number keeps its JSON text, so `1` and `"1"` are the same quantity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Quantity(pub(crate) String);
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Quantity, D::Error> {
+        /// The two spellings the schema allows.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Text(String),
+            Number(serde_json::Number),
+        }
+        Ok(Quantity(match Written::deserialize(deserializer)? {
+            Written::Text(text) => text,
+            Written::Number(n) => n.to_string(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Settings {
+        atlantis: bool,
+    }
+
+    fn toggle(v: Value) -> Toggle<Settings> {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_toggle_is_a_bool_or_settings() {
+        assert_eq!(toggle(json!(true)), Toggle::Enabled(true));
+        assert_eq!(toggle(json!(false)), Toggle::Enabled(false));
+        assert_eq!(
+            toggle(json!({ "atlantis": true })),
+            Toggle::Settings(Settings { atlantis: true })
+        );
+        assert!(serde_json::from_value::<Toggle<Settings>>(json!("yes")).is_err());
+    }
+
+    #[test]
+    fn toggle_settings_say_off_default_or_given() {
+        let off = toggle(json!(false));
+        let on = toggle(json!(true));
+        let given = toggle(json!({ "atlantis": false }));
+        assert_eq!(Toggle::settings(Some(&off)), None);
+        assert_eq!(Toggle::settings(Some(&on)), Some(None));
+        assert_eq!(Toggle::<Settings>::settings(None), Some(None));
+        assert_eq!(
+            Toggle::settings(Some(&given)),
+            Some(Some(&Settings { atlantis: false }))
+        );
+    }
+
+    #[test]
+    fn a_decode_error_points_at_the_value_even_under_a_key_with_a_slash() {
+        let text = "labels:\n  app.kubernetes.io/name: [1]\n";
+        let (doc, _) = crate::load::parse_yaml(crate::source::FileId(0), text);
+        let doc = doc.unwrap();
+        #[derive(Debug, Deserialize)]
+        struct Labels {
+            #[allow(dead_code)]
+            labels: std::collections::BTreeMap<String, String>,
+        }
+        let d = decode::<Labels>(&doc, "", &doc.value).unwrap_err();
+        assert_eq!(d.code, Code::E0201);
+        assert_eq!(
+            d.primary_span(),
+            Some(doc.span("/labels/app.kubernetes.io~1name"))
+        );
+        // Unescaped, the pointer would name nothing and fall back to another span.
+        assert_ne!(
+            doc.span("/labels/app.kubernetes.io/name"),
+            doc.span("/labels/app.kubernetes.io~1name")
+        );
+    }
+
+    #[test]
+    fn a_quantity_keeps_its_text() {
+        let q = |v: Value| serde_json::from_value::<Quantity>(v).unwrap().0;
+        assert_eq!(q(json!("250m")), "250m");
+        assert_eq!(q(json!(1)), "1");
+        assert_eq!(q(json!(0.5)), "0.5");
+        assert_eq!(q(json!("1")), "1");
+        assert!(serde_json::from_value::<Quantity>(json!(true)).is_err());
     }
 }

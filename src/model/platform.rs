@@ -1,10 +1,17 @@
-//! `platform.yaml` as written: environments, contract, sizes, defaults and targets.
+//! `platform.yaml` as written: environments, contract, sizes, defaults, targets,
+//! monitoring and policies.
+//!
+//! A new platform field goes into `schema/platform.schema.json` first (the schema
+//! runs before decoding and owns the error messages), then here, typed, then into
+//! `resolve/platform.rs`, which fills in pave's default.
 
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Number, Value};
+
+use super::{Quantity, Toggle};
 
 /// The platform file.
 #[derive(Debug, Deserialize)]
@@ -17,6 +24,8 @@ pub struct PlatformFile {
     #[serde(default)]
     pub contract: ContractFile,
     pub sizes: Option<BTreeMap<String, SizeFile>>,
+    /// Arbitrary JSON by design: any service field (checked against the service
+    /// schema, and layered under each service as a value tree).
     pub defaults: Option<serde_json::Map<String, Value>>,
     #[serde(default)]
     pub secrets: SecretsFile,
@@ -28,8 +37,10 @@ pub struct PlatformFile {
     pub monitoring: MonitoringFile,
     #[serde(default)]
     pub registries: Vec<String>,
-    /// Checked by the schema; enforced by the policy stage (not in this version).
-    pub policies: Option<Value>,
+    /// Typed as [`super::policy::PoliciesFile`]: the policy stage decodes it from the document at
+    /// `/policies` (it points at each entry), so the platform stage skips it.
+    #[serde(rename = "policies")]
+    pub(crate) _policies: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -37,13 +48,29 @@ pub struct PlatformFile {
 pub struct EnvironmentFile {
     pub cluster: Option<String>,
     pub domain: Option<String>,
-    pub cloud: Option<String>,
+    pub(crate) cloud: Option<Cloud>,
     pub region: Option<String>,
     pub account: Option<String>,
     pub namespace: Option<String>,
     pub replicas: Option<u32>,
     #[serde(default)]
     pub protected: bool,
+}
+
+/// The cloud an environment runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Cloud {
+    Aws,
+}
+
+impl Cloud {
+    /// The name as written, which is also what templates and placeholders see.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -54,7 +81,8 @@ pub struct ContractFile {
     pub metrics: MetricsEndpointFile,
     #[serde(default)]
     pub health: HealthFile,
-    pub http_metrics: Option<Value>,
+    #[serde(default)]
+    pub(crate) http_metrics: HttpMetricsFile,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -71,11 +99,21 @@ pub struct HealthFile {
     pub readiness: Option<String>,
 }
 
+/// `contract.http_metrics`: the metric names every service exposes.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HttpMetricsFile {
+    pub(crate) requests: Option<String>,
+    pub(crate) duration: Option<String>,
+    /// Seconds, as written (kept exact: see `decimal`).
+    pub(crate) buckets: Option<Vec<Number>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SizeFile {
-    pub cpu: Value,
-    pub memory: Value,
+    pub(crate) cpu: Quantity,
+    pub(crate) memory: Quantity,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,14 +122,50 @@ pub struct SecretsFile {
     pub store: Option<String>,
 }
 
+/// `targets`: each target is on unless turned off.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetsFile {
     pub kubernetes: Option<bool>,
-    pub helm: Option<Value>,
-    pub terraform: Option<Value>,
-    pub prometheus: Option<Value>,
-    pub ci: Option<Value>,
+    pub(crate) helm: Option<bool>,
+    pub(crate) terraform: Option<Toggle<TerraformFile>>,
+    pub(crate) prometheus: Option<bool>,
+    pub(crate) ci: Option<Toggle<CiFile>>,
+}
+
+/// `targets.terraform` as a mapping.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TerraformFile {
+    #[serde(default)]
+    pub(crate) backend: BackendFile,
+    pub(crate) atlantis: Option<bool>,
+}
+
+/// `targets.terraform.backend`: where Terraform state lives.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BackendFile {
+    pub(crate) bucket: Option<String>,
+    pub(crate) lock_table: Option<String>,
+    pub(crate) region: Option<String>,
+}
+
+/// `targets.ci` as a mapping.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CiFile {
+    pub(crate) provider: Option<CiProviderName>,
+    pub(crate) registry: Option<String>,
+}
+
+/// `targets.ci.provider`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum CiProviderName {
+    Github,
+    Gitlab,
+    None,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,7 +185,124 @@ pub struct MonitoringFile {
     pub labels: Option<BTreeMap<String, String>>,
     pub prometheus_labels: Option<BTreeMap<String, String>>,
     pub runbooks: Option<String>,
-    pub alerts: Option<Value>,
-    pub slo: Option<Value>,
-    pub dashboards: Option<Value>,
+    #[serde(default)]
+    pub(crate) alerts: AlertsFile,
+    #[serde(default)]
+    pub(crate) slo: SloFile,
+    #[serde(default)]
+    pub(crate) dashboards: DashboardsFile,
+}
+
+/// `monitoring.alerts`: the contract alerts pave writes for every service.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AlertsFile {
+    pub(crate) target_down: Option<AlertFile>,
+    pub(crate) metrics_absent: Option<AlertFile>,
+    pub(crate) replicas_unavailable: Option<AlertFile>,
+    pub(crate) hpa_maxed_out: Option<AlertFile>,
+    pub(crate) crash_looping: Option<AlertFile>,
+}
+
+/// One contract alert's settings.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AlertFile {
+    /// A duration (`5m`).
+    #[serde(rename = "for")]
+    pub(crate) for_: Option<String>,
+    /// Free text: alert routing decides what a severity means.
+    pub(crate) severity: Option<String>,
+    /// Restarts within 15 minutes; only `crash_looping` takes it (the schema says so).
+    pub(crate) restarts: Option<u64>,
+}
+
+/// `monitoring.slo`: the SLO period and the burn-rate window table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SloFile {
+    pub(crate) period: Option<String>,
+    pub(crate) min_events: Option<u64>,
+    pub(crate) windows: Option<Vec<BurnWindowFile>>,
+}
+
+/// One row of `monitoring.slo.windows`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BurnWindowFile {
+    /// Free text, like an alert's severity.
+    pub(crate) severity: String,
+    pub(crate) tier: String,
+    pub(crate) long: String,
+    pub(crate) short: String,
+    pub(crate) budget_percent: Number,
+    #[serde(rename = "for")]
+    pub(crate) for_: Option<String>,
+}
+
+/// `monitoring.dashboards`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DashboardsFile {
+    pub(crate) labels: Option<BTreeMap<String, String>>,
+    pub(crate) url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn targets(v: Value) -> TargetsFile {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn terraform_and_ci_take_each_toggle_form() {
+        let t = targets(json!({ "terraform": false, "ci": true }));
+        assert_eq!(t.terraform, Some(Toggle::Enabled(false)));
+        assert_eq!(t.ci, Some(Toggle::Enabled(true)));
+        let t = targets(json!({
+            "terraform": { "backend": { "bucket": "state" }, "atlantis": true },
+            "ci": { "provider": "gitlab", "registry": "registry.example" },
+        }));
+        let Some(Toggle::Settings(tf)) = t.terraform else {
+            panic!("terraform settings: {:?}", t.terraform)
+        };
+        assert_eq!(tf.backend.bucket.as_deref(), Some("state"));
+        assert_eq!(tf.atlantis, Some(true));
+        let Some(Toggle::Settings(ci)) = t.ci else {
+            panic!("ci settings: {:?}", t.ci)
+        };
+        assert_eq!(ci.provider, Some(CiProviderName::Gitlab));
+    }
+
+    #[test]
+    fn an_unknown_provider_does_not_decode() {
+        let err =
+            serde_json::from_value::<TargetsFile>(json!({ "ci": { "provider": "circleci" } }));
+        assert!(err.is_err());
+        assert!(serde_json::from_value::<EnvironmentFile>(json!({ "cloud": "gcp" })).is_err());
+    }
+
+    #[test]
+    fn monitoring_decodes_typed() {
+        let m: MonitoringFile = serde_json::from_value(json!({
+            "alerts": { "crash_looping": { "for": "10m", "restarts": 5 },
+                        "target_down": { "severity": "page" } },
+            "slo": { "period": "28d", "windows": [
+                { "severity": "page", "tier": "fast", "long": "1h", "short": "5m", "budget_percent": 2.5 }
+            ] },
+            "dashboards": { "url": "https://grafana.example" },
+        }))
+        .unwrap();
+        assert_eq!(m.alerts.crash_looping.unwrap().restarts, Some(5));
+        assert_eq!(
+            m.alerts.target_down.unwrap().severity.as_deref(),
+            Some("page")
+        );
+        let windows = m.slo.windows.unwrap();
+        assert_eq!(windows[0].budget_percent.to_string(), "2.5");
+        assert_eq!(m.dashboards.url.as_deref(), Some("https://grafana.example"));
+    }
 }

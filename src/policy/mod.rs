@@ -11,6 +11,7 @@
 mod context;
 pub mod date;
 mod functions;
+mod messages;
 mod pack;
 mod references;
 mod secrets;
@@ -24,7 +25,7 @@ use rayon::prelude::*;
 pub use date::Date;
 pub use pack::{Level, PolicyDef, PolicySet, Scope, collect};
 
-use crate::diag::{Code, Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity};
 use crate::load::Inputs;
 use crate::render::RenderedObject;
 use crate::resolve::{Layer, Model, ResolvedService};
@@ -32,10 +33,7 @@ use crate::source::{SourceMap, Span};
 use crate::template_budget::{self, Exceeded, Failure};
 use crate::watchdog::{self, Owner, Site};
 
-/// A serde value as a minijinja value.
-fn mj<T: serde::Serialize>(value: T) -> Value {
-    Value::from(minijinja::value::Serde(value))
-}
+use crate::template_budget::value as mj;
 
 /// Settings of one policy run.
 #[derive(Debug, Clone, Copy)]
@@ -188,23 +186,12 @@ fn expression_error(
         .detail()
         .map(str::to_string)
         .unwrap_or_else(|| e.kind().to_string());
-    Diagnostic::error(Code::E0302, format!("policy `{}`: {what}: {detail}", p.id))
-        .primary(span, "here")
-        .help("expressions are minijinja; names are `service`, `env`, `platform`, and for scope kubernetes `object` and `objects`")
+    messages::invalid_expression(span, &p.id, what, &detail)
 }
 
 /// A policy's expression or template stopped at an evaluation bound.
 fn budget_error(p: &pack::PolicyDef, s: &pack::Source, bound: Exceeded) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0309,
-        format!(
-            "policy `{}`: evaluation stopped: {}",
-            p.id,
-            bound.describe()
-        ),
-    )
-    .primary(s.span, "evaluation stopped here")
-    .help(bound.help())
+    messages::evaluation_stopped(s.span, &p.id, bound)
 }
 
 /// An evaluation error as a diagnostic: a bound (E0309) or an invalid expression (E0302).
@@ -358,12 +345,7 @@ impl Run<'_, '_, '_> {
                 .map_err(|err| failure(p, s, Failure::from(err), self.sources))?;
             match value.kind() {
                 ValueKind::Bool => Ok(value.is_true()),
-                kind => Err(Diagnostic::error(Code::E0302, format!("policy `{}`: the expression must evaluate to a boolean, not {kind}", p.id))
-                    .primary(s.span, format!("evaluates to `{value}`"))
-                    .help(match kind {
-                        ValueKind::None => "`a and b` and `a or b` return an operand, so `none and x` is none: test with `a is not none and b`",
-                        _ => "compare explicitly, e.g. `service.replicas >= 2`, `x is not none` or `items | length > 0`",
-                    })),
+                kind => Err(messages::not_a_boolean(s.span, &p.id, kind, &value)),
             }
         };
         let applies = match (&c.when, &p.when) {
@@ -514,33 +496,26 @@ fn report(
                 .all(|n| model.platform.environments.iter().any(|m| &m.name == n));
         let days_left = options.today.days_until(expires);
         if days_left < 0 {
-            diags.push(
-                Diagnostic::error(Code::E0304, format!("exception for `{}` expired on {expires}", e.policy))
-                    .primary(e.expires_span, format!("expired {} day(s) ago", -days_left))
-                    .secondary(e.policy_span, format!("reason given: {}", e.reason))
-                    .help("fix what the exception covers, or renew it with a new date and a review of the reason"),
-            );
+            diags.push(messages::exception_expired(
+                e.expires_span,
+                &e.policy,
+                expires,
+                -days_left,
+                e.policy_span,
+                &e.reason,
+            ));
         } else if known && !used {
-            diags.push(
-                Diagnostic::warning(
-                    Code::E0305,
-                    format!("exception for `{}` matches nothing", e.policy),
-                )
-                .primary(e.policy_span, "no finding is waived by this exception")
-                .help("remove it: the services it covers now pass the policy"),
-            );
+            diags.push(messages::exception_matches_nothing(
+                e.policy_span,
+                &e.policy,
+            ));
         } else if options.expiring_within.is_some_and(|w| days_left <= w) {
-            diags.push(
-                Diagnostic::warning(
-                    Code::E0306,
-                    format!(
-                        "exception for `{}` expires in {days_left} day(s), on {expires}",
-                        e.policy
-                    ),
-                )
-                .primary(e.expires_span, "expires soon")
-                .help("plan the fix or the renewal now"),
-            );
+            diags.push(messages::exception_expiring(
+                e.expires_span,
+                &e.policy,
+                days_left,
+                expires,
+            ));
         }
     }
     diags
@@ -553,19 +528,7 @@ fn locate(p: &pack::PolicyDef, f: &Finding, model: &Model, inputs: &Inputs) -> D
     } else {
         Severity::Warning
     };
-    let mut d = Diagnostic::error(Code::E0301, format!("{}: {}", p.id, f.message));
-    d.severity = severity;
-    d.rule = Some(crate::diag::Rule {
-        id: p.id.clone(),
-        description: p.description.clone(),
-    });
-    d = d.help(match p.waivable {
-        true => format!(
-            "{} (policy `{}`; the platform team can waive it with an exception)",
-            p.description, p.id
-        ),
-        false => format!("{} (policy `{}` cannot be waived)", p.description, p.id),
-    });
+    let d = messages::finding(p, &f.message, severity);
     let service = f.service.as_ref().and_then(|name| {
         model
             .services

@@ -4,50 +4,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Deserialize;
-use serde_json::Value;
-
 use super::date::Date;
-use crate::diag::{Code, Diagnostic, did_you_mean};
+use super::messages;
+use crate::diag::Diagnostic;
 use crate::load::{Document, Inputs, pointer_push};
+use crate::model::{
+    self,
+    policy::{ExceptionFile, PackFile, PoliciesFile, PolicyFile, Rule},
+};
 use crate::schema::{self, Kind};
 use crate::source::Span;
 
-/// How strongly a policy is enforced in one environment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Off,
-    Warning,
-    Error,
-}
-
-impl Level {
-    fn parse(s: &str) -> Option<Level> {
-        match s {
-            "off" => Some(Level::Off),
-            "warning" => Some(Level::Warning),
-            "error" => Some(Level::Error),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Off => "off",
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-}
-
-/// What a policy looks at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// The resolved service in one environment.
-    Service,
-    /// Each rendered Kubernetes object.
-    Kubernetes,
-}
+pub use crate::model::policy::{Level, Scope};
 
 /// An expression or template as written, and where.
 #[derive(Debug, Clone)]
@@ -113,37 +81,6 @@ impl PolicySet {
     }
 }
 
-#[derive(Deserialize)]
-struct PackFile {
-    #[serde(default)]
-    policies: Vec<PolicyFile>,
-    #[serde(default)]
-    exceptions: Vec<ExceptionFile>,
-}
-
-#[derive(Deserialize)]
-struct PolicyFile {
-    id: String,
-    description: String,
-    severity: String,
-    scope: String,
-    #[serde(default)]
-    kinds: Vec<String>,
-    #[serde(default)]
-    waivable: Option<bool>,
-}
-
-#[derive(Deserialize)]
-struct ExceptionFile {
-    policy: String,
-    #[serde(default)]
-    services: Vec<String>,
-    #[serde(default)]
-    environments: Vec<String>,
-    reason: String,
-    expires: String,
-}
-
 /// Collects the policies in force, the overrides and the exceptions.
 pub fn collect(
     inputs: &Inputs,
@@ -155,51 +92,11 @@ pub fn collect(
     let Some(platform) = &inputs.platform else {
         return (set, diags);
     };
-    let mut packs: Vec<&Document> = Vec::new();
-    match platform
-        .value
-        .pointer("/policies/packs")
-        .and_then(Value::as_array)
-    {
-        Some(names) => {
-            for (i, name) in names.iter().enumerate() {
-                let name = name.as_str().unwrap_or_default();
-                match inputs.builtin_packs.iter().find(|(n, _)| n == name) {
-                    Some((_, doc)) => packs.push(doc),
-                    None => {
-                        let known: Vec<&str> = inputs
-                            .builtin_packs
-                            .iter()
-                            .map(|(n, _)| n.as_str())
-                            .collect();
-                        let mut d = Diagnostic::error(
-                            Code::E0307,
-                            format!("no built-in policy pack named `{name}`"),
-                        )
-                        .primary(
-                            platform.span(&format!("/policies/packs/{i}")),
-                            "unknown pack",
-                        );
-                        d.help = did_you_mean(name, known.iter().copied()).or_else(|| {
-                            Some(format!(
-                                "built-in packs: {}; put your own packs in `policies/`",
-                                known.join(", ")
-                            ))
-                        });
-                        diags.push(d);
-                    }
-                }
-            }
-        }
-        // Secure by default: without a `packs` list the baseline applies.
-        None => packs.extend(
-            inputs
-                .builtin_packs
-                .iter()
-                .filter(|(n, _)| n == "baseline")
-                .map(|(_, d)| d),
-        ),
-    }
+    let policies = platform_policies(platform).unwrap_or_else(|d| {
+        diags.push(d);
+        PoliciesFile::default()
+    });
+    let mut packs = selected_packs(inputs, platform, &policies, &mut diags);
     packs.extend(inputs.policy_packs.iter());
     for doc in packs {
         let errors = schema::validate(doc, Kind::Policy, "");
@@ -207,78 +104,99 @@ pub fn collect(
             diags.extend(errors);
             continue;
         }
-        read_pack(doc, &mut set, &mut diags);
-    }
-    if let Some(exceptions) = platform.value.pointer("/policies/exceptions") {
-        match serde_json::from_value::<Vec<ExceptionFile>>(exceptions.clone()) {
-            Ok(list) => {
-                set.exceptions
-                    .extend(exception_defs(platform, "/policies/exceptions", list))
-            }
-            Err(e) => diags.push(
-                Diagnostic::error(Code::E0201, format!("invalid exceptions: {e}"))
-                    .primary(platform.span("/policies/exceptions"), "here"),
-            ),
+        match model::decode::<PackFile>(doc, "", &doc.value) {
+            Ok(pack) => read_pack(doc, pack, &mut set, &mut diags),
+            Err(d) => diags.push(d),
         }
     }
-    read_overrides(platform, env_names, &mut set, &mut diags);
+    set.exceptions.extend(exception_defs(
+        platform,
+        "/policies/exceptions",
+        policies.exceptions,
+    ));
+    read_overrides(platform, &policies.rules, env_names, &mut set, &mut diags);
     check_exceptions(&set, env_names, service_names, &mut diags);
     (set, diags)
 }
 
-fn read_pack(doc: &Document, set: &mut PolicySet, diags: &mut Vec<Diagnostic>) {
-    let pack: PackFile = match serde_json::from_value(doc.value.clone()) {
-        Ok(p) => p,
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(Code::E0201, format!("invalid policy pack: {e}"))
-                    .primary(doc.span(""), "here"),
-            );
-            return;
-        }
+/// The platform file's `policies` block (the platform passed its schema before
+/// this stage runs).
+fn platform_policies(platform: &Document) -> Result<PoliciesFile, Diagnostic> {
+    match platform.value.get("policies") {
+        Some(value) => model::decode(platform, "/policies", value),
+        None => Ok(PoliciesFile::default()),
+    }
+}
+
+/// The built-in packs `policies.packs` selects; without a list, the baseline.
+fn selected_packs<'a>(
+    inputs: &'a Inputs,
+    platform: &Document,
+    policies: &PoliciesFile,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<&'a Document> {
+    let builtin = |name: &str| {
+        inputs
+            .builtin_packs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, doc)| doc)
     };
+    // Secure by default: without a `packs` list the baseline applies.
+    let Some(names) = &policies.packs else {
+        return builtin("baseline").into_iter().collect();
+    };
+    let mut packs = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        match builtin(name) {
+            Some(doc) => packs.push(doc),
+            None => {
+                let known: Vec<&str> = inputs
+                    .builtin_packs
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                let span = platform.span(&format!("/policies/packs/{i}"));
+                diags.push(messages::unknown_pack(span, name, &known));
+            }
+        }
+    }
+    packs
+}
+
+fn read_pack(doc: &Document, pack: PackFile, set: &mut PolicySet, diags: &mut Vec<Diagnostic>) {
     for (i, p) in pack.policies.into_iter().enumerate() {
         let base = format!("/policies/{i}");
-        let source = |key: &str| {
-            let pointer = pointer_push(&base, key);
-            doc.value.pointer(&pointer).map(|v| Source {
-                text: v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                span: doc.span(&pointer),
-            })
-        };
         let id_span = doc.span(&pointer_push(&base, "id"));
         if let Some(first) = set.policies.iter().find(|q| q.id == p.id) {
-            diags.push(
-                Diagnostic::error(Code::E0303, format!("policy `{}` is defined twice", p.id))
-                    .primary(id_span, "second definition")
-                    .secondary(first.id_span, "first defined here")
-                    .help("policy ids are unique across all packs; rename one"),
-            );
+            diags.push(messages::defined_twice(&p.id, id_span, first.id_span));
             continue;
         }
-        let Some(assert) = source("assert") else {
-            continue;
-        };
-        set.policies.push(PolicyDef {
-            id: p.id,
-            description: p.description,
-            default_level: Level::parse(&p.severity).unwrap_or(Level::Error),
-            scope: if p.scope == "kubernetes" {
-                Scope::Kubernetes
-            } else {
-                Scope::Service
-            },
-            kinds: p.kinds,
-            when: source("when"),
-            assert,
-            message: source("message"),
-            field: source("field"),
-            waivable: p.waivable.unwrap_or(true),
-            id_span,
-        });
+        set.policies.push(policy_def(doc, &base, p, id_span));
     }
     set.exceptions
         .extend(exception_defs(doc, "/exceptions", pack.exceptions));
+}
+
+/// A pack's policy, each expression and template with the span it was written at.
+fn policy_def(doc: &Document, base: &str, p: PolicyFile, id_span: Span) -> PolicyDef {
+    let source = |key: &str, text: String| Source {
+        text,
+        span: doc.span(&pointer_push(base, key)),
+    };
+    PolicyDef {
+        when: p.when.as_ref().map(|w| source("when", w.text())),
+        assert: source("assert", p.assert.text()),
+        message: p.message.map(|m| source("message", m)),
+        field: p.field.map(|f| source("field", f)),
+        id: p.id,
+        description: p.description,
+        default_level: p.severity,
+        scope: p.scope,
+        kinds: p.kinds,
+        waivable: p.waivable.unwrap_or(true),
+        id_span,
+    }
 }
 
 fn exception_defs(doc: &Document, base: &str, list: Vec<ExceptionFile>) -> Vec<ExceptionDef> {
@@ -302,64 +220,36 @@ fn exception_defs(doc: &Document, base: &str, list: Vec<ExceptionFile>) -> Vec<E
 /// `policies.rules`: `<id>: off | warning | error | { <env>: level }`.
 fn read_overrides(
     platform: &Document,
+    rules: &indexmap::IndexMap<String, Rule>,
     env_names: &[String],
     set: &mut PolicySet,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let Some(rules) = platform
-        .value
-        .pointer("/policies/rules")
-        .and_then(Value::as_object)
-    else {
-        return;
-    };
     let ids: Vec<&str> = set.policies.iter().map(|p| p.id.as_str()).collect();
-    for (id, value) in rules {
+    for (id, rule) in rules {
         let at = pointer_push("/policies/rules", id);
         if !ids.contains(&id.as_str()) {
-            let mut d = Diagnostic::error(
-                Code::E0308,
-                format!("`policies.rules` names an unknown policy `{id}`"),
-            )
-            .primary(platform.key_span(&at), "no policy has this id");
-            d.help = did_you_mean(id, ids.iter().copied())
-                .or_else(|| Some("`pave policies` lists the policies in force".into()));
-            diags.push(d);
+            let span = platform.key_span(&at);
+            diags.push(messages::rule_for_unknown_policy(span, id, &ids));
             continue;
         }
-        let parsed = match value {
-            Value::String(level) => Level::parse(level).map(Override::All),
-            Value::Object(per_env) => {
-                let mut levels = BTreeMap::new();
-                for (env, level) in per_env {
-                    if !env_names.contains(env) {
-                        let mut d = Diagnostic::error(
-                            Code::E0308,
-                            format!("the platform defines no environment `{env}`"),
-                        )
-                        .primary(
-                            platform.key_span(&pointer_push(&at, env)),
-                            "unknown environment",
-                        );
-                        d.help = did_you_mean(env, env_names.iter().map(String::as_str));
-                        diags.push(d);
-                    }
-                    levels.extend(
-                        level
-                            .as_str()
-                            .and_then(Level::parse)
-                            .map(|l| (env.clone(), l)),
-                    );
+        let parsed = match rule {
+            Rule::All(level) => Override::All(*level),
+            Rule::PerEnv(per_env) => {
+                for env in per_env.keys().filter(|env| !env_names.contains(env)) {
+                    let span = platform.key_span(&pointer_push(&at, env));
+                    diags.push(messages::rule_for_unknown_environment(span, env, env_names));
                 }
-                Some(Override::PerEnv(levels))
+                Override::PerEnv(per_env.iter().map(|(e, l)| (e.clone(), *l)).collect())
             }
-            _ => None,
         };
-        let parsed = parsed.filter(|o| match set.policies.iter().find(|p| &p.id == id) {
-            Some(p) if !p.waivable => refuse_lowering(platform, p, &at, o, diags),
+        let applies = match set.policies.iter().find(|p| &p.id == id) {
+            Some(p) if !p.waivable => refuse_lowering(platform, p, &at, &parsed, diags),
             _ => true,
-        });
-        set.overrides.extend(parsed.map(|o| (id.clone(), o)));
+        };
+        if applies {
+            set.overrides.insert(id.clone(), parsed);
+        }
     }
 }
 
@@ -383,22 +273,14 @@ fn refuse_lowering(
     .filter(|(_, level)| *level < p.default_level)
     .collect();
     for (pointer, level) in &lowered {
-        diags.push(
-            Diagnostic::error(
-                Code::E0310,
-                format!(
-                    "policy `{}` cannot be waived, so its severity cannot be lowered to `{}`",
-                    p.id,
-                    level.as_str()
-                ),
-            )
-            .primary(platform.span(pointer), "lowers a policy that cannot be waived")
-            .secondary(p.id_span, "declared `waivable: false` here")
-            .help(format!(
-                "remove this rule and fix what the policy finds; its severity stays `{}` (raising a severity is allowed)",
-                p.default_level.as_str()
-            )),
-        );
+        let span = platform.span(pointer);
+        diags.push(messages::cannot_lower(
+            span,
+            &p.id,
+            *level,
+            p.default_level,
+            p.id_span,
+        ));
     }
     lowered.is_empty()
 }
@@ -414,24 +296,16 @@ fn check_exceptions(
     let ids: Vec<&str> = set.policies.iter().map(|p| p.id.as_str()).collect();
     for e in &set.exceptions {
         match set.policies.iter().find(|p| p.id == e.policy) {
-            None => {
-                let mut d = Diagnostic::error(
-                    Code::E0304,
-                    format!("exception names an unknown policy `{}`", e.policy),
-                )
-                .primary(e.policy_span, "no policy has this id");
-                d.help = did_you_mean(&e.policy, ids.iter().copied());
-                diags.push(d);
-            }
-            Some(p) if !p.waivable => diags.push(
-                Diagnostic::error(
-                    Code::E0304,
-                    format!("policy `{}` cannot be waived", e.policy),
-                )
-                .primary(e.policy_span, "not waivable")
-                .secondary(p.id_span, "declared `waivable: false` here")
-                .help("fix the services instead; the platform team made this rule mandatory"),
-            ),
+            None => diags.push(messages::exception_for_unknown_policy(
+                e.policy_span,
+                &e.policy,
+                &ids,
+            )),
+            Some(p) if !p.waivable => diags.push(messages::exception_not_waivable(
+                e.policy_span,
+                &e.policy,
+                p.id_span,
+            )),
             Some(_) => {}
         }
         for (names, known, what) in [
@@ -439,27 +313,17 @@ fn check_exceptions(
             (&e.environments, env_names, "environment"),
         ] {
             for name in names.iter().filter(|n| !known.contains(n)) {
-                let mut d = Diagnostic::error(
-                    Code::E0304,
-                    format!(
-                        "exception for `{}` names an unknown {what} `{name}`",
-                        e.policy
-                    ),
-                )
-                .primary(
+                diags.push(messages::exception_for_unknown_name(
                     e.policy_span,
-                    format!("this exception's {what}s include `{name}`"),
-                );
-                d.help = did_you_mean(name, known.iter().map(String::as_str));
-                diags.push(d);
+                    &e.policy,
+                    what,
+                    name,
+                    known,
+                ));
             }
         }
         if e.expires.is_none() {
-            diags.push(
-                Diagnostic::error(Code::E0304, "exception has an impossible `expires` date")
-                    .primary(e.expires_span, "not a calendar date")
-                    .help("write the date as YYYY-MM-DD, e.g. 2027-03-31"),
-            );
+            diags.push(messages::impossible_expiry(e.expires_span));
         }
     }
 }

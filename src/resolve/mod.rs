@@ -168,7 +168,7 @@ fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<Platform
         return None;
     }
     model::decode(doc, "", &doc.value)
-        .map_err(|d| diags.push(*d))
+        .map_err(|d| diags.push(d))
         .ok()
 }
 

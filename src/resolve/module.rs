@@ -7,6 +7,8 @@
 //! in, and the module's Terraform arguments and plain outputs are evaluated, so
 //! renderers get plain data and cannot fail.
 
+mod messages;
+
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
@@ -14,8 +16,12 @@ use jsonschema::Validator;
 use minijinja::Environment;
 use serde_json::{Map, Value, json};
 
-use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::diag::Diagnostic;
 use crate::load::{Document, Inputs, pointer_push};
+use crate::model::{
+    self,
+    module::{ModuleFile, OutputFile},
+};
 use crate::schema::{self, Kind};
 use crate::source::Span;
 use crate::template_budget::{self, Exceeded, Failure};
@@ -116,108 +122,71 @@ pub struct Registry {
 }
 
 fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {
-    let v = &doc.value;
-    let text = |p: &str| {
-        v.pointer(p)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let properties = v.get("inputs").cloned().unwrap_or_else(|| json!({}));
-    let input_schema =
-        json!({ "type": "object", "properties": properties, "additionalProperties": false });
+    let file: ModuleFile = model::decode(doc, "", &doc.value)?;
+    let input_schema = json!({
+        "type": "object",
+        "properties": Value::Object(file.inputs.clone()),
+        "additionalProperties": false,
+    });
     let validator = jsonschema::draft202012::options()
         .build(&input_schema)
-        .map_err(|e| {
-            Diagnostic::error(
-                Code::E0511,
-                format!("the module's `inputs` are not a valid JSON Schema: {e}"),
-            )
-            .primary(doc.span("/inputs"), "here")
-        })?;
-    let props = properties.as_object().cloned().unwrap_or_default();
-    let defaults = props
+        .map_err(|e| messages::invalid_input_schema(doc.span("/inputs"), e))?;
+    let defaults = file
+        .inputs
         .iter()
         .filter_map(|(k, s)| s.get("default").map(|d| (k.clone(), d.clone())))
         .collect();
-    let arguments = v
-        .pointer("/terraform/inputs")
-        .and_then(Value::as_object)
-        .map(|args| {
-            args.iter()
-                .map(|(k, val)| {
-                    (
-                        k.clone(),
-                        val.clone(),
-                        doc.span(&pointer_push("/terraform/inputs", k)),
-                    )
-                })
-                .collect()
+    let arguments = file
+        .terraform
+        .inputs
+        .into_iter()
+        .map(|(k, value)| {
+            let span = doc.span(&pointer_push("/terraform/inputs", &k));
+            (k, value, span)
         })
-        .unwrap_or_default();
-    let mut outputs = IndexMap::new();
-    for (name, o) in v
-        .get("outputs")
-        .and_then(Value::as_object)
+        .collect();
+    let outputs = file
+        .outputs
         .into_iter()
-        .flatten()
-    {
-        let field = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
-        let def = match (
-            field("value"),
-            field("secret"),
-            field("from"),
-            field("format"),
-        ) {
-            (Some(value), ..) => {
-                OutputDef::Value(value, doc.span(&format!("/outputs/{name}/value")))
-            }
-            (None, Some(key), Some(from), _) => OutputDef::Secret {
-                key,
-                from: SecretSource::Output(from),
-            },
-            (None, Some(key), None, Some(format)) => OutputDef::Secret {
-                key,
-                from: SecretSource::Format(format),
-            },
-            _ => continue,
-        };
-        outputs.insert(name.clone(), def);
-    }
-    let iam = v
-        .get("iam")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|s| {
-            let list = |k: &str| -> Vec<String> {
-                s.get(k)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            };
-            (list("actions"), list("resources"))
+        .map(|(name, output)| {
+            let def = output_def(doc, &name, output);
+            (name, def)
         })
         .collect();
     Ok(ModuleDef {
-        kind: text("/type"),
-        source: text("/terraform/source"),
-        version: text("/terraform/version"),
-        input_names: props.keys().cloned().collect(),
+        kind: file.kind,
+        source: file.terraform.source,
+        version: file.terraform.version,
+        input_names: file.inputs.keys().cloned().collect(),
         validator,
         defaults,
         arguments,
         outputs,
-        iam,
+        iam: file
+            .iam
+            .into_iter()
+            .map(|s| (s.actions, s.resources))
+            .collect(),
         type_span: doc.span("/type"),
     })
 }
 
-fn mj<T: serde::Serialize>(value: T) -> minijinja::Value {
-    minijinja::Value::from(minijinja::value::Serde(value))
+/// One output as the resolver uses it; a value keeps where it was written.
+fn output_def(doc: &Document, name: &str, output: OutputFile) -> OutputDef {
+    match output {
+        OutputFile::Value { value } => {
+            let pointer = pointer_push(&pointer_push("/outputs", name), "value");
+            OutputDef::Value(value, doc.span(&pointer))
+        }
+        OutputFile::SecretFrom { secret, from } => OutputDef::Secret {
+            key: secret,
+            from: SecretSource::Output(from),
+        },
+        OutputFile::SecretFormat { secret, format } => OutputDef::Secret {
+            key: secret,
+            from: SecretSource::Format(format),
+        },
+    }
 }
 
 /// The context module templates see.
@@ -252,11 +221,11 @@ pub fn resolve_need(
     // Fuel, recursion and output bounds: a module file is input like any other.
     let jinja = template_budget::environment();
     let context = minijinja::context! {
-        service => mj(&ctx.service),
-        env => mj(&ctx.env),
-        platform => mj(&ctx.platform),
-        inputs => mj(&inputs),
-        need => mj(json!({ "name": ctx.need, "type": module.kind })),
+        service => template_budget::value(&ctx.service),
+        env => template_budget::value(&ctx.env),
+        platform => template_budget::value(&ctx.platform),
+        inputs => template_budget::value(&inputs),
+        need => template_budget::value(json!({ "name": ctx.need, "type": module.kind })),
     };
     let mut arguments = IndexMap::new();
     for (name, value, span) in &module.arguments {
@@ -413,33 +382,13 @@ fn contains_undefined(v: &minijinja::Value) -> bool {
 }
 
 fn template_error(module: &ModuleDef, name: &str, error: TemplateError, span: Span) -> Diagnostic {
-    let what = format!("module `{}`: `{name}`", module.kind);
-    let names = "module templates see `service`, `need`, `inputs`, `env` and `platform`";
+    let kind = module.kind.as_str();
     match error {
-        TemplateError::Exceeded(bound) => Diagnostic::error(
-            Code::E0530,
-            format!("{what}: template stopped: {}", bound.describe()),
-        )
-        .primary(span, "evaluation stopped here")
-        .help(bound.help()),
-        TemplateError::Undefined(expr, whole) => Diagnostic::error(
-            Code::E0513,
-            match whole {
-                true => format!("{what} cannot be evaluated: `{expr}` is undefined"),
-                false => format!("{what} cannot be evaluated: `{expr}` holds an undefined value"),
-            },
-        )
-        .primary(span, "names nothing")
-        .help(match module.input_names.is_empty() {
-            true => format!("{names}; this module takes no inputs"),
-            false => format!("{names}; its inputs are: {}", module.input_names.join(", ")),
-        }),
-        TemplateError::Other(message) => Diagnostic::error(
-            Code::E0513,
-            format!("{what} cannot be evaluated: {message}"),
-        )
-        .primary(span, "in this template")
-        .help(names),
+        TemplateError::Exceeded(bound) => messages::template_stopped(span, kind, name, bound),
+        TemplateError::Undefined(expr, whole) => {
+            messages::template_undefined(span, kind, name, &expr, whole, &module.input_names)
+        }
+        TemplateError::Other(message) => messages::template_failed(span, kind, name, &message),
     }
 }
 
@@ -453,34 +402,21 @@ fn input_error(
     match e.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let name = unexpected.first().cloned().unwrap_or_default();
-            let mut d = Diagnostic::error(
-                Code::E0512,
-                format!("module `{}` has no input `{name}`", module.kind),
-            )
-            .primary(
+            messages::unknown_input(
                 span_of(&pointer_push(&at, &name)),
-                "not an input of this module",
+                &module.kind,
+                &name,
+                &module.input_names,
+                module.type_span,
             )
-            .secondary(module.type_span, "the module is defined here");
-            d.help =
-                did_you_mean(&name, module.input_names.iter().map(String::as_str)).or_else(|| {
-                    Some(match module.input_names.is_empty() {
-                        true => "this module takes no inputs".to_string(),
-                        false => format!("inputs are: {}", module.input_names.join(", ")),
-                    })
-                });
-            d
         }
-        _ => Diagnostic::error(
-            Code::E0512,
-            format!(
-                "invalid input `{}` for module `{}`",
-                at.trim_start_matches('/'),
-                module.kind
-            ),
-        )
-        .primary(span_of(&at), e.masked().to_string())
-        .secondary(module.type_span, "the module is defined here"),
+        _ => messages::invalid_input(
+            span_of(&at),
+            &module.kind,
+            at.trim_start_matches('/'),
+            e.masked().to_string(),
+            module.type_span,
+        ),
     }
 }
 
@@ -489,8 +425,37 @@ mod tests {
     use super::*;
 
     fn eval(template: &str) -> Result<Value, TemplateError> {
-        let ctx = minijinja::context! { inputs => mj(json!({ "size": "small", "storage": 20 })) };
+        let ctx = minijinja::context! { inputs => template_budget::value(json!({ "size": "small", "storage": 20 })) };
         evaluate(&template_budget::environment(), &json!(template), &ctx)
+    }
+
+    #[test]
+    fn a_module_file_becomes_a_definition_in_written_order() {
+        let text = "type: cache\ninputs:\n  size: { type: string, default: small }\n  nodes: { type: integer }\nterraform:\n  source: acme/cache/aws\n  version: \"~> 1.0\"\n  inputs:\n    name: \"{{ need.name }}\"\n    nodes: \"{{ inputs.nodes }}\"\noutputs:\n  host: { value: \"{{ need.name }}.cache\" }\n  token: { secret: token, from: auth_token }\n  url: { secret: url, format: \"redis://{endpoint}\" }\niam:\n  - { actions: [\"cache:Connect\"], resources: [\"{arn}\"] }\n";
+        let (doc, diags) = crate::load::parse_yaml(crate::source::FileId(0), text);
+        assert!(diags.is_empty());
+        let def = module_def(&doc.unwrap()).unwrap();
+        assert_eq!(
+            (def.kind.as_str(), def.version.as_str()),
+            ("cache", "~> 1.0")
+        );
+        assert_eq!(def.input_names, ["size", "nodes"]);
+        assert_eq!(def.defaults["size"], json!("small"));
+        let names: Vec<&str> = def.arguments.iter().map(|(n, ..)| n.as_str()).collect();
+        assert_eq!(names, ["name", "nodes"]);
+        assert!(
+            matches!(&def.outputs["host"], OutputDef::Value(v, _) if v == "{{ need.name }}.cache")
+        );
+        assert!(
+            matches!(&def.outputs["token"], OutputDef::Secret { from: SecretSource::Output(o), .. } if o == "auth_token")
+        );
+        assert!(
+            matches!(&def.outputs["url"], OutputDef::Secret { from: SecretSource::Format(f), .. } if f == "redis://{endpoint}")
+        );
+        assert_eq!(
+            def.iam,
+            [(vec!["cache:Connect".to_string()], vec!["{arn}".to_string()])]
+        );
     }
 
     #[test]

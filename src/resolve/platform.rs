@@ -8,8 +8,10 @@ use super::resolved::{
 };
 use crate::decimal::Decimal;
 use crate::duration;
-use crate::model::platform::PlatformFile;
-use crate::model::scalar_text;
+use crate::model::Toggle;
+use crate::model::platform::{
+    AlertsFile, BurnWindowFile, CiFile, CiProviderName, PlatformFile, TerraformFile,
+};
 
 /// The namespace pattern of each environment, in environment order.
 pub struct NamespacePatterns(pub Vec<(String, Option<String>)>);
@@ -22,7 +24,7 @@ pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             name: name.clone(),
             cluster: e.cluster.clone(),
             domain: e.domain.clone(),
-            cloud: e.cloud.clone(),
+            cloud: e.cloud.map(|c| c.as_str().to_string()),
             region: e.region.clone(),
             account: e.account.clone(),
             protected: e.protected,
@@ -56,8 +58,8 @@ pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
                 (
                     name.clone(),
                     Size {
-                        cpu: scalar_text(&s.cpu),
-                        memory: scalar_text(&s.memory),
+                        cpu: s.cpu.to_string(),
+                        memory: s.memory.to_string(),
                     },
                 )
             })
@@ -96,7 +98,7 @@ pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         secret_store: file.secrets.store.clone(),
         targets: Targets {
             kubernetes: file.targets.kubernetes.unwrap_or(true),
-            helm: !matches!(file.targets.helm, Some(serde_json::Value::Bool(false))),
+            helm: file.targets.helm.unwrap_or(true),
             terraform: terraform_target(file.targets.terraform.as_ref()),
             ci: ci_target(file.targets.ci.as_ref()),
         },
@@ -108,153 +110,153 @@ pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
 }
 
 /// `targets.ci`: GitHub Actions by default; `false` or `provider: none` turns it off.
-fn ci_target(value: Option<&serde_json::Value>) -> CiTarget {
-    let provider = match value {
-        Some(serde_json::Value::Bool(false)) => CiProvider::None,
-        Some(v) => match v.get("provider").and_then(|p| p.as_str()) {
-            Some("gitlab") => CiProvider::Gitlab,
-            Some("none") => CiProvider::None,
-            _ => CiProvider::Github,
-        },
-        None => CiProvider::Github,
+fn ci_target(field: Option<&Toggle<CiFile>>) -> CiTarget {
+    let Some(settings) = Toggle::settings(field) else {
+        return CiTarget {
+            provider: CiProvider::None,
+            registry: None,
+        };
     };
-    let registry = value
-        .and_then(|v| v.get("registry"))
-        .and_then(|r| r.as_str())
-        .map(str::to_string);
-    CiTarget { provider, registry }
+    let provider = match settings.and_then(|s| s.provider) {
+        Some(CiProviderName::Github) | None => CiProvider::Github,
+        Some(CiProviderName::Gitlab) => CiProvider::Gitlab,
+        Some(CiProviderName::None) => CiProvider::None,
+    };
+    CiTarget {
+        provider,
+        registry: settings.and_then(|s| s.registry.clone()),
+    }
 }
 
 /// `targets.terraform`: on by default; `false` turns it off; a mapping configures it.
-fn terraform_target(value: Option<&serde_json::Value>) -> Option<TerraformTarget> {
-    let text =
-        |v: &serde_json::Value, p: &str| v.pointer(p).and_then(|x| x.as_str()).map(str::to_string);
-    match value {
-        Some(serde_json::Value::Bool(false)) => None,
-        Some(v @ serde_json::Value::Object(_)) => Some(TerraformTarget {
-            bucket: text(v, "/backend/bucket"),
-            lock_table: text(v, "/backend/lock_table"),
-            region: text(v, "/backend/region"),
-            atlantis: v.get("atlantis").and_then(|a| a.as_bool()).unwrap_or(false),
-        }),
-        _ => Some(TerraformTarget::default()),
-    }
+fn terraform_target(field: Option<&Toggle<TerraformFile>>) -> Option<TerraformTarget> {
+    let settings = Toggle::settings(field)?;
+    Some(match settings {
+        Some(tf) => TerraformTarget {
+            bucket: tf.backend.bucket.clone(),
+            lock_table: tf.backend.lock_table.clone(),
+            region: tf.backend.region.clone(),
+            atlantis: tf.atlantis.unwrap_or(false),
+        },
+        None => TerraformTarget::default(),
+    })
 }
 
 /// The contract's observability settings, with pave's defaults: the window table of
 /// the Google SRE workbook (page 1h/5m and 6h/30m, ticket 1d/2h and 3d/6h over 30 days).
 fn observability(file: &PlatformFile) -> Observability {
-    use serde_json::Value;
     let m = &file.monitoring;
-    let http = file.contract.http_metrics.clone().unwrap_or(Value::Null);
-    let text = |v: &Value, key: &str, default: &str| {
-        v.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or(default)
-            .to_string()
-    };
-    let buckets = match http.get("buckets").and_then(Value::as_array) {
-        Some(list) => list.iter().filter_map(Decimal::from_json).collect(),
+    let http = &file.contract.http_metrics;
+    let buckets = match &http.buckets {
+        Some(list) => list.iter().filter_map(decimal).collect(),
         None => ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5"]
             .iter()
             .filter_map(|b| Decimal::parse(b))
             .collect(),
     };
-    let ms = |v: Option<&Value>, default: &str| {
-        v.and_then(Value::as_str)
-            .and_then(duration::parse_ms)
-            .or_else(|| duration::parse_ms(default))
-            .unwrap_or(0)
+    let windows = match &m.slo.windows {
+        Some(rows) => rows.iter().map(burn_window).collect(),
+        None => default_windows(),
     };
-    let mut alerts = BTreeMap::new();
-    let defaults = [
-        ("target_down", "5m", "critical", 0),
-        ("metrics_absent", "10m", "warning", 0),
-        ("crash_looping", "5m", "warning", 3),
-        ("replicas_unavailable", "15m", "warning", 0),
-        ("hpa_maxed_out", "30m", "warning", 0),
-    ];
-    for (name, for_default, severity, threshold) in defaults {
-        let given = m.alerts.as_ref().and_then(|a| a.get(name));
-        alerts.insert(
-            name,
-            AlertSetting {
-                for_ms: ms(given.and_then(|g| g.get("for")), for_default),
-                severity: given
-                    .and_then(|g| g.get("severity"))
-                    .and_then(Value::as_str)
-                    .unwrap_or(severity)
-                    .to_string(),
-                threshold: given
-                    .and_then(|g| g.get("restarts"))
-                    .and_then(Value::as_u64)
-                    .unwrap_or(threshold),
-            },
-        );
-    }
-    let slo = m.slo.clone().unwrap_or(Value::Null);
-    let windows = match slo.get("windows").and_then(Value::as_array) {
-        Some(rows) => rows
-            .iter()
-            .map(|r| BurnWindow {
-                severity: text(r, "severity", "page"),
-                tier: text(r, "tier", "fast"),
-                long_ms: ms(r.get("long"), "1h"),
-                short_ms: ms(r.get("short"), "5m"),
-                budget_percent: r
-                    .get("budget_percent")
-                    .and_then(Decimal::from_json)
-                    .unwrap_or(Decimal::ZERO),
-                // Pending for about half the short window unless the platform says otherwise.
-                for_ms: ms(
-                    r.get("for"),
-                    &duration::format_ms(ms(r.get("short"), "5m") / 2),
-                ),
-            })
-            .collect(),
-        None => [
-            ("page", "fast", "1h", "5m", "2", "2m"),
-            ("page", "medium", "6h", "30m", "5", "15m"),
-            ("ticket", "slow", "1d", "2h", "10", "1h"),
-            ("ticket", "long", "3d", "6h", "10", "3h"),
-        ]
-        .iter()
-        .map(|(severity, tier, long, short, budget, for_)| BurnWindow {
-            severity: severity.to_string(),
-            tier: tier.to_string(),
-            long_ms: ms(None, long),
-            short_ms: ms(None, short),
-            budget_percent: Decimal::parse(budget).unwrap_or(Decimal::ZERO),
-            for_ms: ms(None, for_),
-        })
-        .collect(),
-    };
-    let dashboards = m.dashboards.clone().unwrap_or(Value::Null);
-    let dashboard_labels = dashboards
-        .get("labels")
-        .and_then(Value::as_object)
-        .map(|l| {
-            l.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_else(|| label("grafana_dashboard", "1"));
     Observability {
-        enabled: !matches!(file.targets.prometheus, Some(Value::Bool(false))),
-        requests_metric: text(&http, "requests", "http_requests_total"),
-        duration_metric: text(&http, "duration", "http_request_duration_seconds_bucket"),
+        enabled: file.targets.prometheus.unwrap_or(true),
+        requests_metric: text_or(&http.requests, "http_requests_total"),
+        duration_metric: text_or(&http.duration, "http_request_duration_seconds_bucket"),
         buckets,
         runbooks: m.runbooks.clone(),
-        dashboard_url: dashboards
-            .get("url")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        dashboard_labels,
-        alerts,
-        slo_period_ms: ms(slo.get("period"), "30d"),
+        dashboard_url: m.dashboards.url.clone(),
+        dashboard_labels: m
+            .dashboards
+            .labels
+            .clone()
+            .unwrap_or_else(|| label("grafana_dashboard", "1")),
+        alerts: alerts(&m.alerts),
+        slo_period_ms: ms(m.slo.period.as_deref(), "30d"),
         windows,
-        min_events: slo.get("min_events").and_then(Value::as_u64),
+        min_events: m.slo.min_events,
     }
+}
+
+/// The contract alerts, each with its defaults filled in.
+fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
+    // Name, what the platform wrote, and the defaults: `for`, severity, threshold.
+    let table = [
+        ("target_down", &given.target_down, "5m", "critical", 0),
+        ("metrics_absent", &given.metrics_absent, "10m", "warning", 0),
+        ("crash_looping", &given.crash_looping, "5m", "warning", 3),
+        (
+            "replicas_unavailable",
+            &given.replicas_unavailable,
+            "15m",
+            "warning",
+            0,
+        ),
+        ("hpa_maxed_out", &given.hpa_maxed_out, "30m", "warning", 0),
+    ];
+    table
+        .into_iter()
+        .map(|(name, written, for_default, severity, threshold)| {
+            let written = written.clone().unwrap_or_default();
+            let setting = AlertSetting {
+                for_ms: ms(written.for_.as_deref(), for_default),
+                severity: written.severity.unwrap_or_else(|| severity.to_string()),
+                threshold: written.restarts.unwrap_or(threshold),
+            };
+            (name, setting)
+        })
+        .collect()
+}
+
+/// One row of the platform's window table.
+fn burn_window(row: &BurnWindowFile) -> BurnWindow {
+    let short_ms = ms(Some(&row.short), "5m");
+    BurnWindow {
+        severity: row.severity.clone(),
+        tier: row.tier.clone(),
+        long_ms: ms(Some(&row.long), "1h"),
+        short_ms,
+        budget_percent: decimal(&row.budget_percent).unwrap_or(Decimal::ZERO),
+        // Pending for about half the short window unless the platform says otherwise.
+        for_ms: ms(row.for_.as_deref(), &duration::format_ms(short_ms / 2)),
+    }
+}
+
+/// The Google SRE workbook's window table.
+fn default_windows() -> Vec<BurnWindow> {
+    [
+        ("page", "fast", "1h", "5m", "2", "2m"),
+        ("page", "medium", "6h", "30m", "5", "15m"),
+        ("ticket", "slow", "1d", "2h", "10", "1h"),
+        ("ticket", "long", "3d", "6h", "10", "3h"),
+    ]
+    .iter()
+    .map(|(severity, tier, long, short, budget, for_)| BurnWindow {
+        severity: severity.to_string(),
+        tier: tier.to_string(),
+        long_ms: ms(None, long),
+        short_ms: ms(None, short),
+        budget_percent: Decimal::parse(budget).unwrap_or(Decimal::ZERO),
+        for_ms: ms(None, for_),
+    })
+    .collect()
+}
+
+/// A duration in milliseconds, or the default's. The schema admits only durations
+/// `duration::parse_ms` reads; 0 is unreachable from input.
+fn ms(written: Option<&str>, default: &str) -> u64 {
+    written
+        .and_then(duration::parse_ms)
+        .or_else(|| duration::parse_ms(default))
+        .unwrap_or(0)
+}
+
+/// A JSON number as an exact decimal (as written: see `decimal`).
+fn decimal(n: &serde_json::Number) -> Option<Decimal> {
+    Decimal::parse(&n.to_string())
+}
+
+fn text_or(written: &Option<String>, default: &str) -> String {
+    written.clone().unwrap_or_else(|| default.to_string())
 }
 
 /// The size classes of SPEC, used when the platform defines none.
@@ -279,4 +281,82 @@ fn builtin_sizes() -> BTreeMap<String, Size> {
 
 fn label(key: &str, value: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(key.to_string(), value.to_string())])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn resolve(extra: Value) -> Platform {
+        let mut file = json!({ "platform": "acme", "environments": { "dev": {} } });
+        if let (Some(file), Some(extra)) = (file.as_object_mut(), extra.as_object()) {
+            file.extend(extra.clone());
+        }
+        platform(&serde_json::from_value(file).unwrap()).0
+    }
+
+    #[test]
+    fn every_target_is_on_by_default() {
+        let p = resolve(json!({}));
+        assert!(p.targets.kubernetes && p.targets.helm && p.observability.enabled);
+        assert!(p.targets.terraform.is_some());
+        assert_eq!(p.targets.ci.provider, CiProvider::Github);
+    }
+
+    #[test]
+    fn false_turns_a_target_off_and_a_mapping_configures_it() {
+        let off = resolve(
+            json!({ "targets": { "terraform": false, "ci": false, "prometheus": false, "helm": false } }),
+        );
+        assert!(off.targets.terraform.is_none() && !off.targets.helm);
+        assert!(!off.observability.enabled);
+        assert_eq!(off.targets.ci.provider, CiProvider::None);
+        let on = resolve(json!({ "targets": {
+            "terraform": { "backend": { "bucket": "state" }, "atlantis": true },
+            "ci": { "provider": "gitlab", "registry": "registry.example" },
+        } }));
+        let tf = on.targets.terraform.unwrap();
+        assert_eq!((tf.bucket.as_deref(), tf.atlantis), (Some("state"), true));
+        assert_eq!(on.targets.ci.provider, CiProvider::Gitlab);
+        assert_eq!(on.targets.ci.registry.as_deref(), Some("registry.example"));
+        let none = resolve(json!({ "targets": { "ci": { "provider": "none" } } }));
+        assert_eq!(none.targets.ci.provider, CiProvider::None);
+    }
+
+    #[test]
+    fn sizes_keep_quantities_as_written() {
+        let p = resolve(json!({ "sizes": { "one": { "cpu": 1, "memory": "1Gi" } } }));
+        assert_eq!(
+            p.sizes["one"],
+            Size {
+                cpu: "1".into(),
+                memory: "1Gi".into()
+            }
+        );
+        assert_eq!(resolve(json!({})).sizes["large"].cpu, "1");
+    }
+
+    #[test]
+    fn monitoring_defaults_and_overrides() {
+        let p = resolve(json!({ "monitoring": {
+            "alerts": { "crash_looping": { "restarts": 5 }, "target_down": { "severity": "page" } },
+            "slo": { "period": "28d", "windows": [
+                { "severity": "page", "tier": "fast", "long": "1h", "short": "10m", "budget_percent": 2.5 }
+            ] },
+        } }));
+        let o = &p.observability;
+        assert_eq!(o.alerts["crash_looping"].threshold, 5);
+        assert_eq!(o.alerts["crash_looping"].for_ms, 5 * 60_000);
+        assert_eq!(o.alerts["target_down"].severity, "page");
+        assert_eq!(o.alerts["hpa_maxed_out"].severity, "warning");
+        assert_eq!(o.slo_period_ms, 28 * 86_400_000);
+        assert_eq!(o.windows.len(), 1);
+        // Pending for half the short window unless the platform says otherwise.
+        assert_eq!(o.windows[0].for_ms, 5 * 60_000);
+        assert_eq!(o.windows[0].budget_percent, Decimal::parse("2.5").unwrap());
+        let d = resolve(json!({})).observability;
+        assert_eq!((d.windows.len(), d.buckets.len()), (4, 7));
+        assert_eq!(d.requests_metric, "http_requests_total");
+    }
 }

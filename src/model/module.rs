@@ -1,0 +1,116 @@
+//! A module file as written (`modules/<type>/module.yaml`, or a built-in module):
+//! what a need of this `type` means on the platform.
+//!
+//! Two parts are arbitrary JSON by design and stay `serde_json::Value`: `inputs` (JSON
+//! Schema properties, compiled into a validator) and `terraform.inputs` (module
+//! arguments: any data, with templates in its strings).
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The module file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ModuleFile {
+    /// The need type services write (`postgres`).
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    /// Free text for people reading the module; pave does not use it.
+    #[serde(rename = "description")]
+    pub(crate) _description: Option<serde::de::IgnoredAny>,
+    /// Input name -> its JSON Schema, in the order written.
+    #[serde(default)]
+    pub(crate) inputs: Map<String, Value>,
+    pub(crate) terraform: TerraformModuleFile,
+    pub(crate) outputs: IndexMap<String, OutputFile>,
+    #[serde(default)]
+    pub(crate) iam: Vec<IamStatementFile>,
+}
+
+/// `terraform`: the Terraform module a need becomes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TerraformModuleFile {
+    pub(crate) source: String,
+    pub(crate) version: String,
+    /// Argument name -> value or template, in the order written.
+    #[serde(default)]
+    pub(crate) inputs: Map<String, Value>,
+}
+
+/// One output: a plain value, or a key of the need's secret that Terraform fills.
+/// The schema's `oneOf` admits exactly these three shapes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OutputFile {
+    /// `value`: a template over the need's context.
+    Value { value: String },
+    /// `secret` + `from`: a Terraform module output.
+    SecretFrom { secret: String, from: String },
+    /// `secret` + `format`: a string with `{output}` slots.
+    SecretFormat { secret: String, format: String },
+}
+
+/// An IAM statement the service's workload role needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IamStatementFile {
+    pub(crate) actions: Vec<String>,
+    /// ARNs with `{output}` slots.
+    pub(crate) resources: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_module_file_decodes_typed() {
+        let m: ModuleFile = serde_json::from_value(json!({
+            "type": "postgres",
+            "inputs": { "size": { "type": "string", "default": "small" }, "storage": { "type": "integer" } },
+            "terraform": { "source": "terraform-aws-modules/rds/aws", "version": "~> 6.10",
+                           "inputs": { "identifier": "{{ service.name }}", "multi_az": true } },
+            "outputs": {
+                "host": { "value": "{{ need.name }}.db" },
+                "password": { "secret": "password", "from": "db_password" },
+                "url": { "secret": "url", "format": "postgres://{address}" },
+            },
+            "iam": [{ "actions": ["rds:Connect"], "resources": ["{arn}"] }],
+        }))
+        .unwrap();
+        assert_eq!(m.kind, "postgres");
+        assert_eq!(m.inputs.keys().collect::<Vec<_>>(), ["size", "storage"]);
+        assert_eq!(m.terraform.inputs["multi_az"], json!(true));
+        let outputs: Vec<&OutputFile> = m.outputs.values().collect();
+        assert_eq!(
+            outputs,
+            [
+                &OutputFile::Value {
+                    value: "{{ need.name }}.db".into()
+                },
+                &OutputFile::SecretFrom {
+                    secret: "password".into(),
+                    from: "db_password".into()
+                },
+                &OutputFile::SecretFormat {
+                    secret: "url".into(),
+                    format: "postgres://{address}".into()
+                },
+            ]
+        );
+        assert_eq!(m.iam[0].actions, ["rds:Connect"]);
+    }
+
+    #[test]
+    fn the_builtin_modules_decode() {
+        for (name, text) in crate::load::BUILTIN_MODULES {
+            let (doc, diags) = crate::load::parse_yaml(crate::source::FileId(0), text);
+            assert!(diags.is_empty(), "{name}");
+            let decoded = serde_json::from_value::<ModuleFile>(doc.unwrap().value);
+            assert!(decoded.is_ok(), "{name}: {decoded:?}");
+        }
+    }
+}

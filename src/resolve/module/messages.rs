@@ -1,0 +1,107 @@
+//! The wording of diagnostics about modules and the needs that use them: one
+//! constructor per problem, called from `resolve::module`.
+
+use std::fmt::Display;
+
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+use crate::template_budget::Exceeded;
+
+/// What module templates can name, for help lines.
+const TEMPLATE_NAMES: &str =
+    "module templates see `service`, `need`, `inputs`, `env` and `platform`";
+
+/// "its inputs are: a, b" or "this module takes no inputs".
+fn inputs_list(prefix: &str, input_names: &[String]) -> String {
+    match input_names.is_empty() {
+        true => "this module takes no inputs".to_string(),
+        false => format!("{prefix}: {}", input_names.join(", ")),
+    }
+}
+
+/// The module's `inputs` do not compile as JSON Schema.
+pub(crate) fn invalid_input_schema(span: Span, error: impl Display) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0511,
+        format!("the module's `inputs` are not a valid JSON Schema: {error}"),
+    )
+    .primary(span, "here")
+}
+
+/// A module template hit a fuel, recursion or output bound.
+pub(crate) fn template_stopped(span: Span, kind: &str, name: &str, bound: Exceeded) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0530,
+        format!(
+            "module `{kind}`: `{name}`: template stopped: {}",
+            bound.describe()
+        ),
+    )
+    .primary(span, "evaluation stopped here")
+    .help(bound.help())
+}
+
+/// A whole-value expression names nothing (`whole`), or its value holds such a name.
+pub(crate) fn template_undefined(
+    span: Span,
+    kind: &str,
+    name: &str,
+    expr: &str,
+    whole: bool,
+    input_names: &[String],
+) -> Diagnostic {
+    let what = format!("module `{kind}`: `{name}`");
+    let message = match whole {
+        true => format!("{what} cannot be evaluated: `{expr}` is undefined"),
+        false => format!("{what} cannot be evaluated: `{expr}` holds an undefined value"),
+    };
+    let inputs = inputs_list("its inputs are", input_names);
+    Diagnostic::error(Code::E0513, message)
+        .primary(span, "names nothing")
+        .help(format!("{TEMPLATE_NAMES}; {inputs}"))
+}
+
+/// Any other template error minijinja reports.
+pub(crate) fn template_failed(span: Span, kind: &str, name: &str, message: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0513,
+        format!("module `{kind}`: `{name}` cannot be evaluated: {message}"),
+    )
+    .primary(span, "in this template")
+    .help(TEMPLATE_NAMES)
+}
+
+/// A need sets a key the module has no input for.
+pub(crate) fn unknown_input(
+    span: Span,
+    kind: &str,
+    name: &str,
+    input_names: &[String],
+    module_span: Span,
+) -> Diagnostic {
+    let help = did_you_mean(name, input_names.iter().map(String::as_str))
+        .unwrap_or_else(|| inputs_list("inputs are", input_names));
+    Diagnostic::error(
+        Code::E0512,
+        format!("module `{kind}` has no input `{name}`"),
+    )
+    .primary(span, "not an input of this module")
+    .secondary(module_span, "the module is defined here")
+    .help(help)
+}
+
+/// A need's value does not match the module's schema for that input.
+pub(crate) fn invalid_input(
+    span: Span,
+    kind: &str,
+    input: &str,
+    problem: String,
+    module_span: Span,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0512,
+        format!("invalid input `{input}` for module `{kind}`"),
+    )
+    .primary(span, problem)
+    .secondary(module_span, "the module is defined here")
+}
