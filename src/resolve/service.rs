@@ -201,7 +201,7 @@ fn finish(
         Ok(spec) => spec,
         Err(d) => {
             // A decode error after the schema passed leaves nothing typed to check.
-            diags.push(*d);
+            diags.push(d);
             return None;
         }
     };
