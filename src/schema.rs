@@ -1,7 +1,7 @@
 //! Schema validation: every input document against the JSON Schemas in `schema/`.
 //!
 //! The schemas are embedded in the binary (`pave schema` prints them). Each schema
-//! error is mapped through the document's [`PathIndex`](crate::load::PathIndex) to
+//! error is mapped through the document's [`PathIndex`](crate::document::PathIndex) to
 //! the offending node's span; unknown fields point at the key and get a "did you
 //! mean" from the property names the schema allows at that place.
 
@@ -11,7 +11,7 @@ use jsonschema::{ValidationError, Validator, error::ValidationErrorKind};
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic, did_you_mean};
-use crate::load::{Document, pointer_push};
+use crate::document::{Document, pointer_push};
 
 pub const PLATFORM_SCHEMA: &str = include_str!("../schema/platform.schema.json");
 pub const SERVICE_SCHEMA: &str = include_str!("../schema/service.schema.json");

@@ -17,7 +17,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 pub use lock::{Lock, lock};
-pub use manifest::{Manifest, sha256_hex};
+pub use crate::digest::sha256_hex;
+pub use manifest::Manifest;
 pub use plan::{Change, ChangeKind, Filter, Plan, plan};
 
 use rayon::prelude::*;

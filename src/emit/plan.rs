@@ -4,7 +4,8 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::manifest::{self, Manifest, sha256_hex};
+use super::manifest::{self, Manifest};
+use crate::digest::sha256_hex;
 use super::{refusal, safe_fs};
 use crate::diag::{Code, Diagnostic};
 use crate::output::{Artifact, OutputTree, Scope};

@@ -7,7 +7,6 @@
 
 mod inputs;
 mod kdl;
-mod path_index;
 mod yaml;
 
 use std::fs;
@@ -15,35 +14,11 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use path_index::{NodeSpans, PathIndex, pointer_push};
+pub use crate::document::{Document, NodeSpans, PathIndex, pointer_push};
 
 use crate::diag::{Code, Diagnostic};
 use crate::schema::Kind;
 use crate::source::{FileId, SourceMap, Span};
-
-/// One parsed input file.
-#[derive(Debug)]
-pub struct Document {
-    pub file: FileId,
-    pub value: serde_json::Value,
-    pub index: PathIndex,
-}
-
-impl Document {
-    /// The span of the value at a JSON pointer, or of its closest ancestor that has one.
-    pub fn span(&self, pointer: &str) -> Span {
-        self.index
-            .value_span(pointer)
-            .unwrap_or(Span::new(self.file, 0, 0))
-    }
-
-    /// The span of the key at a JSON pointer (the value's span when it has no key).
-    pub fn key_span(&self, pointer: &str) -> Span {
-        self.index
-            .key_span(pointer)
-            .unwrap_or_else(|| self.span(pointer))
-    }
-}
 
 /// How deeply collections may nest in an input file (the root mapping is level 1).
 ///

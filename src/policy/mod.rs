@@ -11,6 +11,7 @@
 mod context;
 pub mod date;
 mod functions;
+mod objects;
 mod pack;
 mod references;
 mod secrets;

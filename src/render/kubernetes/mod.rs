@@ -157,7 +157,7 @@ fn render_service(
     let mut config_checksum = None;
     if let Some(config) = workload::config_map(platform, s) {
         let rendered = file(s, "configmap", config);
-        config_checksum = Some(sha256_hex(&rendered.yaml));
+        config_checksum = Some(crate::digest::sha256_hex(rendered.yaml.as_bytes()));
         files.push(rendered);
     }
     files.push(file(
@@ -241,12 +241,4 @@ fn object<B: Serialize>(
         metadata,
         body,
     }
-}
-
-fn sha256_hex(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
