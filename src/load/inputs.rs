@@ -22,6 +22,15 @@ pub(super) fn platform_file(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<
     one_of(root, root, "platform", diags)
 }
 
+/// The platform file names present in `root` (`platform.yaml`, `.yml`, `.kdl`),
+/// whatever is at them.
+pub(super) fn platform_file_names(root: &Path) -> impl Iterator<Item = PathBuf> {
+    EXTENSIONS
+        .iter()
+        .map(move |e| root.join(format!("platform.{e}")))
+        .filter(|p| kind_of(p).is_some())
+}
+
 /// The input files directly in `root/<folder>` (`services`, `policies`), by name.
 pub(super) fn folder_files(root: &Path, folder: &str, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut files = Vec::new();

@@ -66,24 +66,39 @@ pub const BUILTIN_MODULES: &[(&str, &str)] = &[
 /// The built-in policy packs: name and YAML text, embedded in the binary.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[("baseline", include_str!("../policy/baseline.yaml"))];
 
+/// Reads the platform file (`platform.yaml`, `.yml` or `.kdl`) under `root` alone:
+/// for commands that need a platform setting but not a compilation (`pave new`).
+pub fn load_platform(root: &Path, sources: &mut SourceMap) -> (Option<Document>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let platform = match inputs::platform_file(root, &mut diags) {
+        Some(path) => read_file(root, &path, sources, &mut diags)
+            .and_then(|f| parse_file(f, sources, &mut diags, Kind::Platform)),
+        // A platform file that is there but refused has its own diagnostic.
+        None if !diags.is_empty() => None,
+        None => {
+            diags.push(
+                Diagnostic::error(Code::E0106, "no platform file found")
+                    .in_file("platform.yaml")
+                    .help("create `platform.yaml` (or `platform.kdl`) at the repository root, or pass `--root DIR` to point at the repository"),
+            );
+            None
+        }
+    };
+    (platform, diags)
+}
+
+/// Whether `root` holds a platform file of any accepted name, even one pave would refuse.
+pub fn has_platform_file(root: &Path) -> bool {
+    inputs::platform_file_names(root).next().is_some()
+}
+
 /// Reads the platform file and every service file under `root`.
 pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let mut inputs = Inputs::default();
-    let before = diags.len();
-    match inputs::platform_file(root, &mut diags) {
-        Some(path) => {
-            let file = read_file(root, &path, sources, &mut diags);
-            inputs.platform = file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Platform));
-        }
-        // A platform file that is there but refused has its own diagnostic.
-        None if diags.len() > before => {}
-        None => diags.push(
-            Diagnostic::error(Code::E0106, "no platform file found")
-                .in_file("platform.yaml")
-                .help("create `platform.yaml` (or `platform.kdl`) at the repository root, or pass `--root DIR` to point at the repository"),
-        ),
-    }
+    let (platform, mut diags) = load_platform(root, sources);
+    let mut inputs = Inputs {
+        platform,
+        ..Inputs::default()
+    };
     for path in inputs::folder_files(root, "policies", &mut diags) {
         let file = read_file(root, &path, sources, &mut diags);
         inputs
