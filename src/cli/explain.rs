@@ -24,10 +24,7 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> E
         .collect();
     if selected.is_empty() {
         let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
-        return super::usage(
-            messages::unknown_explained_service(service, &names),
-            output,
-        );
+        return super::usage(messages::unknown_explained_service(service, &names), output);
     }
     for s in selected {
         print!("{}", explained(s, &compilation.sources));

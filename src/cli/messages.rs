@@ -43,11 +43,8 @@ fn with_suggestion(d: Diagnostic, name: &str, known: &[&str]) -> Diagnostic {
 }
 
 pub(crate) fn graph_format_elsewhere() -> Diagnostic {
-    Diagnostic::error(
-        Code::E0117,
-        "`--format mermaid|dot` is for `pave graph`",
-    )
-    .help("diagnostics are printed as human, json, github or sarif")
+    Diagnostic::error(Code::E0117, "`--format mermaid|dot` is for `pave graph`")
+        .help("diagnostics are printed as human, json, github or sarif")
 }
 
 pub(crate) fn unknown_schema(kind: &str) -> Diagnostic {

@@ -66,7 +66,11 @@ impl Exit {
                     | Code::E0409
             )
         });
-        if usage_or_io { Exit::Usage } else { Exit::Failed }
+        if usage_or_io {
+            Exit::Usage
+        } else {
+            Exit::Failed
+        }
     }
 }
 

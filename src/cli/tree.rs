@@ -51,7 +51,7 @@ fn planned(options: &Options, output: Output, writes: bool) -> Result<(Plan, emi
     let (compilation, tree) = compile_ok(&options.root, output)?;
     let filter = filter(options, &compilation, output)?;
     let no_sources = SourceMap::default();
-    let lock = emit::lock(&options.tree, writes).map_err(|d| stop(&[*d], &no_sources, output))?;
+    let lock = emit::lock(&options.tree, writes).map_err(|d| stop(&[d], &no_sources, output))?;
     if writes {
         let recovery = emit::recover(&options.tree, &tree.roots)
             .map_err(|d| stop(&[*d], &no_sources, output))?;

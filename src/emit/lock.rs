@@ -19,7 +19,7 @@ pub struct Lock {
 }
 
 /// Takes the lock on `dir`: exclusive for `build`, shared for `check` and `diff`.
-pub fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Box<Diagnostic>> {
+pub fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Diagnostic> {
     let Ok(folder) = File::open(dir) else {
         // A tree folder that does not exist yet has nothing to protect; build creates it.
         return Ok(Lock { _folder: None });
@@ -40,7 +40,7 @@ pub fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Box<Diagnostic>> {
             Err(TryLockError::WouldBlock) if start.elapsed() < WAIT => {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            Err(TryLockError::WouldBlock) => return Err(Box::new(busy(dir))),
+            Err(TryLockError::WouldBlock) => return Err(busy(dir)),
             // A file system without locks: run unlocked rather than not at all.
             Err(TryLockError::Error(_)) => return Ok(Lock { _folder: None }),
         }

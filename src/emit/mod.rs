@@ -16,8 +16,8 @@ mod safe_fs;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-pub use lock::{Lock, lock};
 pub use crate::digest::sha256_hex;
+pub use lock::{Lock, lock};
 pub use manifest::Manifest;
 pub use plan::{Change, ChangeKind, Filter, Plan, plan};
 
@@ -170,12 +170,12 @@ fn bad_journal(path: &str, why: &str) -> Diagnostic {
 
 /// A failure after the journal was written: the next build finishes the switch.
 fn interrupted_by(r: Refusal) -> Diagnostic {
-    let mut d = refusal(r);
-    d.help = Some(format!(
+    let d = refusal(r);
+    let help = format!(
         "{}; the build journal is kept, and the next `pave build` finishes this build",
-        d.help.unwrap_or_default()
-    ));
-    d
+        d.help.as_deref().unwrap_or_default()
+    );
+    d.help(help)
 }
 
 /// The diagnostic for a path pave will not touch.

@@ -5,9 +5,9 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::manifest::{self, Manifest};
-use crate::digest::sha256_hex;
 use super::{refusal, safe_fs};
 use crate::diag::{Code, Diagnostic};
+use crate::digest::sha256_hex;
 use crate::output::{Artifact, OutputTree, Scope};
 
 /// `--env` / `--service`: which part of the tree a command looks at. Empty means all.

@@ -7,7 +7,9 @@
 use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
-use super::objects::{containers, dig, get, is_missing, items, match_labels, pod, pod_labels, selector_matches};
+use super::objects::{
+    containers, dig, get, is_missing, items, match_labels, pod, pod_labels, selector_matches,
+};
 
 /// Registers every function on a policy environment.
 pub fn register(env: &mut Environment<'_>) {

@@ -276,8 +276,7 @@ fn base_with_platform_as(extension: &str) -> tempfile::TempDir {
         let text = fs::read_to_string(&yaml).unwrap() + "registries: [ghcr.io/acme]\n";
         fs::write(repo.path().join("platform.yml"), text).unwrap();
     } else {
-        let text = fs::read_to_string(project().join("fuzz/corpus/kdl_load/platform.kdl"))
-            .unwrap()
+        let text = fs::read_to_string(project().join("fuzz/corpus/kdl_load/platform.kdl")).unwrap()
             + "registries \"ghcr.io/acme\"\n";
         fs::write(repo.path().join("platform.kdl"), text).unwrap();
     }
@@ -305,7 +304,11 @@ fn explain_policies_graph_and_new_read_a_yml_or_kdl_platform_file() {
             "{extension}: the platform's registry is used:\n{written}"
         );
         let out = pave(&["init", "."], repo.path());
-        assert_eq!(out.status.code(), Some(2), "{extension}: init never overwrites");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{extension}: init never overwrites"
+        );
         assert!(stderr(&out).contains("error[E0118]"), "{}", stderr(&out));
     }
 }
@@ -318,7 +321,13 @@ fn json_diagnostics(out: &std::process::Output) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| format!("{} {}", d["code"].as_str().unwrap(), d["message"].as_str().unwrap()))
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -326,17 +335,33 @@ fn json_diagnostics(out: &std::process::Output) -> Vec<String> {
 fn usage_errors_are_diagnostics_in_the_chosen_format() {
     let repo = base_with_case("unknown-field-near-miss");
     let cases: [(&[&str], &str); 5] = [
-        (&["lint", "--root", "no-such-folder"], "E0114 `no-such-folder` is not a directory"),
-        (&["build", "--env", "prdo"], "E0116 no environment named `prdo`"),
-        (&["explain", "nope"], "E0116 no service `nope` in the selected environments"),
-        (&["new", "Bad_Name", "--owner", "x"], "E0118 `Bad_Name` is not a DNS-1123 label"),
+        (
+            &["lint", "--root", "no-such-folder"],
+            "E0114 `no-such-folder` is not a directory",
+        ),
+        (
+            &["build", "--env", "prdo"],
+            "E0116 no environment named `prdo`",
+        ),
+        (
+            &["explain", "nope"],
+            "E0116 no service `nope` in the selected environments",
+        ),
+        (
+            &["new", "Bad_Name", "--owner", "x"],
+            "E0118 `Bad_Name` is not a DNS-1123 label",
+        ),
         (&["init", "."], "E0118"),
     ];
     // The case's own mistake stops `build` and `explain` first; a clean base shows the filter errors.
     let clean = tempfile::tempdir().unwrap();
     copy_dir(&project().join("tests/diagnostics/_base"), clean.path());
     for (args, expected) in cases {
-        let dir = if args[0] == "lint" { repo.path() } else { clean.path() };
+        let dir = if args[0] == "lint" {
+            repo.path()
+        } else {
+            clean.path()
+        };
         let mut args = args.to_vec();
         args.extend(["--format", "json"]);
         let out = pave(&args, dir);
@@ -361,12 +386,17 @@ fn denied_warnings_are_a_diagnostic_and_exit_1() {
         .unwrap()
         .replace("image.digest-in-prod: off", "image.digest-in-prod: warning");
     fs::write(&platform, text).unwrap();
-    let out = pave(&["lint", "--deny-warnings", "--format", "json"], repo.path());
+    let out = pave(
+        &["lint", "--deny-warnings", "--format", "json"],
+        repo.path(),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let diags = json_diagnostics(&out);
     assert!(
         diags.iter().any(|d| d.starts_with("E0301"))
-            && diags.iter().any(|d| d == "E0115 warnings are denied (--deny-warnings)"),
+            && diags
+                .iter()
+                .any(|d| d == "E0115 warnings are denied (--deny-warnings)"),
         "{diags:?}"
     );
 }
