@@ -10,6 +10,7 @@ mod fault;
 mod journal;
 mod lock;
 mod manifest;
+mod messages;
 mod plan;
 mod safe_fs;
 
@@ -25,6 +26,7 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic};
 use journal::Journal;
+use messages::{bad_journal, interrupted_by, refusal};
 use safe_fs::Refusal;
 
 /// Writes the planned changes under `dir`. A failure before the journal is written
@@ -157,53 +159,4 @@ pub fn interrupted(dir: &Path, roots: &[String]) -> Option<Diagnostic> {
         .in_file(path)
         .help("run `pave build`: it finishes the interrupted build first")
     })
-}
-
-fn bad_journal(path: &str, why: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0408,
-        format!("`{path}` is not a journal pave can finish: {why}"),
-    )
-    .in_file(path.to_string())
-    .help("restore the output folder from version control, delete the journal, then build again")
-}
-
-/// A failure after the journal was written: the next build finishes the switch.
-fn interrupted_by(r: Refusal) -> Diagnostic {
-    let d = refusal(r);
-    let help = format!(
-        "{}; the build journal is kept, and the next `pave build` finishes this build",
-        d.help.as_deref().unwrap_or_default()
-    );
-    d.help(help)
-}
-
-/// The diagnostic for a path pave will not touch.
-pub(crate) fn refusal(r: Refusal) -> Diagnostic {
-    match r {
-        Refusal::Symlink(path) => Diagnostic::error(
-            Code::E0405,
-            format!("`{path}` is a symlink; pave never follows symlinks in the output tree"),
-        )
-        .in_file(path)
-        .help("replace the symlink with a real folder or file (or delete it), then build again"),
-        Refusal::InTheWay(path, folder) => {
-            let what = if folder {
-                "a folder where pave writes a file"
-            } else {
-                "a file where pave needs a folder"
-            };
-            Diagnostic::error(Code::E0406, format!("`{path}` is {what}"))
-                .in_file(path)
-                .help("move or delete it, then build again")
-        }
-        Refusal::Io(path, e) => Diagnostic::error(
-            Code::E0401,
-            format!("cannot read or write `{path}`: {e}"),
-        )
-        .in_file(path)
-        .help(
-            "fix the file system problem (space, permissions, file size limit), then build again",
-        ),
-    }
 }

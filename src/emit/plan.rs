@@ -5,6 +5,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::manifest::{self, Manifest};
+use super::messages::{adopted, outside_roots, unowned};
 use super::{refusal, safe_fs};
 use crate::diag::{Code, Diagnostic};
 use crate::digest::sha256_hex;
@@ -214,31 +215,6 @@ fn compare(
     }))
 }
 
-/// A file pave would write exists with other bytes and its manifest does not list it.
-fn unowned(path: &str) -> Diagnostic {
-    let help =
-        "pave only overwrites files its manifest lists; move or delete this file, then build again";
-    Diagnostic::error(
-        Code::E0403,
-        format!("`{path}` exists and pave does not own it"),
-    )
-    .in_file(path.to_string())
-    .help(help)
-}
-
-/// A file pave would write exists, unlisted, with exactly pave's bytes: usually a
-/// root-level output (`atlantis.yaml`, a workflow) left after the output folder, and
-/// the manifest in it, were deleted. Taking it over changes no byte, but from now on
-/// pave may delete it when the sources stop producing it, so it says so, never silently.
-fn adopted(path: &str) -> Diagnostic {
-    Diagnostic::warning(
-        Code::E0410,
-        format!("`{path}` was not written by pave but holds exactly what pave writes; pave now owns it"),
-    )
-    .in_file(path.to_string())
-    .help("pave will update it with the sources and delete it when they stop producing it; if that is not wanted, move it away and build again")
-}
-
 /// The manifest after a build: entries outside the filter are kept as they were.
 fn merged_manifest(old: &Manifest, tree: &OutputTree, filter: &Filter) -> Manifest {
     let mut manifest = Manifest::of(tree);
@@ -264,15 +240,6 @@ pub(super) fn is_safe(path: &str, roots: &[String]) -> bool {
         && roots
             .iter()
             .any(|r| path == r || path.starts_with(&format!("{r}/")))
-}
-
-fn outside_roots(path: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0402,
-        format!("refusing to write `{path}`: it is outside the output roots"),
-    )
-    .in_file(path.to_string())
-    .help("this is a bug in pave; please report it")
 }
 
 #[cfg(test)]
