@@ -22,24 +22,17 @@ pub(crate) fn warnings_denied() -> Diagnostic {
 
 /// `--env NAME` or `--service NAME` names nothing the platform has.
 pub(crate) fn unknown_filter(what: &str, name: &str, known: &[&str]) -> Diagnostic {
-    let d = Diagnostic::error(Code::E0116, format!("no {what} named `{name}`"));
-    with_suggestion(d, name, known)
+    Diagnostic::error(Code::E0116, format!("no {what} named `{name}`"))
+        .help_if_any(did_you_mean(name, known.iter().copied()))
 }
 
 /// `explain SERVICE` names no service in the selected environments.
 pub(crate) fn unknown_explained_service(name: &str, known: &[&str]) -> Diagnostic {
-    let d = Diagnostic::error(
+    Diagnostic::error(
         Code::E0116,
         format!("no service `{name}` in the selected environments"),
-    );
-    with_suggestion(d, name, known)
-}
-
-fn with_suggestion(d: Diagnostic, name: &str, known: &[&str]) -> Diagnostic {
-    match did_you_mean(name, known.iter().copied()) {
-        Some(help) => d.help(help),
-        None => d,
-    }
+    )
+    .help_if_any(did_you_mean(name, known.iter().copied()))
 }
 
 pub(crate) fn graph_format_elsewhere() -> Diagnostic {
