@@ -7,6 +7,7 @@
 
 mod inputs;
 mod kdl;
+mod messages;
 mod yaml;
 
 use std::fs;
@@ -16,25 +17,16 @@ use rayon::prelude::*;
 
 pub use crate::document::{Document, NodeSpans, PathIndex, pointer_push};
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::schema::Kind;
 use crate::source::{FileId, SourceMap, Span};
+use messages::too_deep;
 
 /// How deeply collections may nest in an input file (the root mapping is level 1).
 ///
 /// Real files use fewer than 10 levels. The bound keeps every walk of a tree, in
 /// pave and in the parser crates, far from the end of a thread's stack.
 pub const MAX_DEPTH: usize = 64;
-
-/// The diagnostic for a collection nested deeper than [`MAX_DEPTH`], at its start.
-fn too_deep(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0109,
-        format!("nesting deeper than {MAX_DEPTH} levels"),
-    )
-    .primary(span, format!("level {} starts here", MAX_DEPTH + 1))
-    .help("flatten the structure: pave input files need only a few levels")
-}
 
 /// The input files of a platform repository.
 #[derive(Debug, Default)]
@@ -76,11 +68,7 @@ pub fn load_platform(root: &Path, sources: &mut SourceMap) -> (Option<Document>,
         // A platform file that is there but refused has its own diagnostic.
         None if !diags.is_empty() => None,
         None => {
-            diags.push(
-                Diagnostic::error(Code::E0106, "no platform file found")
-                    .in_file("platform.yaml")
-                    .help("create `platform.yaml` (or `platform.kdl`) at the repository root, or pass `--root DIR` to point at the repository"),
-            );
+            diags.push(messages::no_platform_file());
             None
         }
     };
@@ -167,9 +155,7 @@ fn read_file(
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(
-                Diagnostic::error(Code::E0101, format!("cannot read file: {e}")).in_file(name),
-            );
+            diags.push(messages::cannot_read_file(name, &e));
             return None;
         }
     };
@@ -179,11 +165,7 @@ fn read_file(
             let offset = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let file = sources.add(name, path.to_path_buf(), lossy);
-            diags.push(
-                Diagnostic::error(Code::E0102, "file is not valid UTF-8")
-                    .primary(Span::new(file, offset, offset + 1), "invalid byte here")
-                    .help("save the file as UTF-8"),
-            );
+            diags.push(messages::not_utf8(Span::new(file, offset, offset + 1)));
             return None;
         }
     };
@@ -240,7 +222,7 @@ pub(crate) fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 
 /// Each diagnostic's code and the text under its primary label, for tests.
 #[cfg(test)]
-pub(crate) fn labelled(text: &str, diags: &[Diagnostic]) -> Vec<(Code, String)> {
+pub(crate) fn labelled(text: &str, diags: &[Diagnostic]) -> Vec<(crate::diag::Code, String)> {
     diags
         .iter()
         .map(|d| {
