@@ -117,7 +117,7 @@ impl Diagnostic {
     }
 
     /// Sets the help when there is one (a "did you mean" that may find nothing).
-    pub fn help_if_any(mut self, help: Option<String>) -> Diagnostic {
+    pub(crate) fn help_if_any(mut self, help: Option<String>) -> Diagnostic {
         if help.is_some() {
             self.help = help;
         }

@@ -60,7 +60,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[("baseline", include_str!("../polic
 
 /// Reads the platform file (`platform.yaml`, `.yml` or `.kdl`) under `root` alone:
 /// for commands that need a platform setting but not a compilation (`pave new`).
-pub fn load_platform(root: &Path, sources: &mut SourceMap) -> (Option<Document>, Vec<Diagnostic>) {
+pub(crate) fn load_platform(
+    root: &Path,
+    sources: &mut SourceMap,
+) -> (Option<Document>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let platform = match inputs::platform_file(root, &mut diags) {
         Some(path) => read_file(root, &path, sources, &mut diags)
@@ -76,7 +79,7 @@ pub fn load_platform(root: &Path, sources: &mut SourceMap) -> (Option<Document>,
 }
 
 /// Whether `root` holds a platform file of any accepted name, even one pave would refuse.
-pub fn has_platform_file(root: &Path) -> bool {
+pub(crate) fn has_platform_file(root: &Path) -> bool {
     inputs::platform_file_names(root).next().is_some()
 }
 
