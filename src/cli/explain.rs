@@ -3,33 +3,27 @@
 
 use std::path::Path;
 
-use super::{Exit, Output, compile_ok, messages};
+use super::{Exit, Output, messages};
 use crate::resolve::ResolvedService;
 use crate::source::SourceMap;
 
 /// Prints each resolved value of a service with the layer and place it came from.
 pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> Exit {
-    let (compilation, _) = match compile_ok(root, output) {
-        Ok(c) => c,
-        Err(exit) => return exit,
-    };
-    let model = match super::model(&compilation) {
-        Ok(m) => m,
-        Err(exit) => return exit,
-    };
-    let selected: Vec<_> = model
-        .services
-        .iter()
-        .filter(|s| s.name == service && (envs.is_empty() || envs.contains(&s.env)))
-        .collect();
-    if selected.is_empty() {
-        let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
-        return super::usage(messages::unknown_explained_service(service, &names), output);
-    }
-    for s in selected {
-        print!("{}", explained(s, &compilation.sources));
-    }
-    Exit::Ok
+    super::with_model(root, output, |compilation, model| {
+        let selected: Vec<_> = model
+            .services
+            .iter()
+            .filter(|s| s.name == service && (envs.is_empty() || envs.contains(&s.env)))
+            .collect();
+        if selected.is_empty() {
+            let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+            return super::usage(messages::unknown_explained_service(service, &names), output);
+        }
+        for s in selected {
+            print!("{}", explained(s, &compilation.sources));
+        }
+        Exit::Ok
+    })
 }
 
 /// One service in one environment: a heading, then one line per scalar value.

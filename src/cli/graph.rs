@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{Exit, Output, compile_ok};
+use super::{Exit, Output};
 use crate::resolve::Model;
 
 /// Node id -> label.
@@ -14,22 +14,16 @@ type Edges = BTreeSet<(String, String, String)>;
 
 /// `pave graph`: services, their needs and routes, as Mermaid or Graphviz dot.
 pub fn graph(root: &Path, dot: bool, output: Output) -> Exit {
-    let (compilation, _) = match compile_ok(root, output) {
-        Ok(c) => c,
-        Err(exit) => return exit,
-    };
-    let model = match super::model(&compilation) {
-        Ok(m) => m,
-        Err(exit) => return exit,
-    };
-    let (nodes, edges) = nodes_and_edges(model);
-    let text = if dot {
-        dot_text(&nodes, &edges)
-    } else {
-        mermaid_text(&nodes, &edges)
-    };
-    print!("{text}");
-    Exit::Ok
+    super::with_model(root, output, |_, model| {
+        let (nodes, edges) = nodes_and_edges(model);
+        let text = if dot {
+            dot_text(&nodes, &edges)
+        } else {
+            mermaid_text(&nodes, &edges)
+        };
+        print!("{text}");
+        Exit::Ok
+    })
 }
 
 fn nodes_and_edges(model: &Model) -> (Nodes, Edges) {

@@ -148,6 +148,23 @@ fn model(compilation: &Compilation) -> Result<&Model, Exit> {
     compilation.model.as_ref().ok_or(Exit::Failed)
 }
 
+/// Compiles `root` and runs a command that reads the resolved model (`explain`,
+/// `graph`); a compilation that fails stops the command with its exit.
+fn with_model(
+    root: &Path,
+    output: Output,
+    command: impl FnOnce(&Compilation, &Model) -> Exit,
+) -> Exit {
+    let (compilation, _) = match compile_ok(root, output) {
+        Ok(c) => c,
+        Err(exit) => return exit,
+    };
+    match model(&compilation) {
+        Ok(model) => command(&compilation, model),
+        Err(exit) => exit,
+    }
+}
+
 /// The platform's environment names, in platform order.
 fn environment_names(model: &Model) -> Vec<&str> {
     model
