@@ -11,6 +11,8 @@
 pub mod cli;
 pub mod decimal;
 pub mod diag;
+pub(crate) mod digest;
+pub(crate) mod document;
 pub mod duration;
 pub mod emit;
 pub mod hcl_writer;

@@ -1,4 +1,5 @@
-//! The `pave` command line: argument parsing and exit codes; the work is in the library.
+//! The `pave` command line: argument parsing only; the commands, their diagnostics and
+//! their exit codes are in the library (`pave::cli`).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -163,13 +164,6 @@ fn ignore_file_size_signal() {
 fn main() -> ExitCode {
     ignore_file_size_signal();
     let cli = Cli::parse();
-    let graph_format = matches!(cli.format, Some(FormatArg::Mermaid | FormatArg::Dot));
-    if graph_format && !matches!(cli.command, Command::Graph { .. }) {
-        eprintln!(
-            "error: `--format mermaid|dot` is for `pave graph`; diagnostics are human, json, github or sarif"
-        );
-        return ExitCode::from(2);
-    }
     let format = match cli.format {
         Some(FormatArg::Human) => Format::Human,
         Some(FormatArg::Json) => Format::Json,
@@ -191,6 +185,10 @@ fn main() -> ExitCode {
         today,
         deny_warnings: cli.deny_warnings,
     };
+    let graph_format = matches!(cli.format, Some(FormatArg::Mermaid | FormatArg::Dot));
+    if graph_format && !matches!(cli.command, Command::Graph { .. }) {
+        return ExitCode::from(cli::graph_format_elsewhere(output).code());
+    }
     let tree_options = |a: TreeArgs| Options {
         dry_run: a.dry_run,
         tree: a.tree.unwrap_or_else(|| a.root.root.clone()),
@@ -198,7 +196,7 @@ fn main() -> ExitCode {
         envs: a.envs,
         services: a.services,
     };
-    let code = match cli.command {
+    let exit = match cli.command {
         Command::Build(a) => cli::build(&tree_options(a), output),
         Command::Check(a) => cli::check(&tree_options(a), output),
         Command::Diff(a) => cli::diff(&tree_options(a), output),
@@ -209,19 +207,19 @@ fn main() -> ExitCode {
             root,
         } => cli::explain(&root.root, &service, &envs, output),
         Command::Policies(a) => cli::policies(&a.root, output),
-        Command::Init { dir } => cli::init(&dir),
+        Command::Init { dir } => cli::init(&dir, output),
         Command::New {
             service,
             owner,
             image,
             root,
-        } => cli::new_service(&root.root, &service, &owner, image.as_deref()),
+        } => cli::new_service(&root.root, &service, &owner, image.as_deref(), output),
         Command::Graph { root } => cli::graph(
             &root.root,
             matches!(cli.format, Some(FormatArg::Dot)),
             output,
         ),
-        Command::Schema { kind } => cli::schema(&kind),
+        Command::Schema { kind } => cli::schema(&kind, output),
     };
-    ExitCode::from(code)
+    ExitCode::from(exit.code())
 }

@@ -1,7 +1,7 @@
 //! Schema validation: every input document against the JSON Schemas in `schema/`.
 //!
 //! The schemas are embedded in the binary (`pave schema` prints them). Each schema
-//! error is mapped through the document's [`PathIndex`](crate::load::PathIndex) to
+//! error is mapped through the document's [`PathIndex`](crate::document::PathIndex) to
 //! the offending node's span; unknown fields point at the key and get a "did you
 //! mean" from the property names the schema allows at that place.
 
@@ -11,7 +11,7 @@ use jsonschema::{ValidationError, Validator, error::ValidationErrorKind};
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic, did_you_mean};
-use crate::load::{Document, pointer_push};
+use crate::document::{Document, pointer_push};
 
 pub const PLATFORM_SCHEMA: &str = include_str!("../schema/platform.schema.json");
 pub const SERVICE_SCHEMA: &str = include_str!("../schema/service.schema.json");
@@ -119,13 +119,13 @@ fn to_diagnostics(
                 .iter()
                 .map(|name| {
                     let at = pointer_push(&pointer, name);
-                    let mut d = Diagnostic::error(Code::E0202, format!("unknown field `{name}`"))
-                        .primary(doc.key_span(&at), "not a field here");
-                    d.help = did_you_mean(name, known.iter().map(String::as_str)).or_else(|| {
+                    let help = did_you_mean(name, known.iter().map(String::as_str)).or_else(|| {
                         (!known.is_empty())
                             .then(|| format!("known fields here: {}", known.join(", ")))
                     });
-                    d
+                    Diagnostic::error(Code::E0202, format!("unknown field `{name}`"))
+                        .primary(doc.key_span(&at), "not a field here")
+                        .help_if_any(help)
                 })
                 .collect()
         }
@@ -153,10 +153,11 @@ fn to_diagnostics(
         }
         kind => {
             let field = field_name(&pointer);
-            let mut d = Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
-                .primary(doc.span(&pointer), describe(kind, error));
-            d.help = value_help(&pointer).map(String::from);
-            vec![d]
+            vec![
+                Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
+                    .primary(doc.span(&pointer), describe(kind, error))
+                    .help_if_any(value_help(&pointer).map(String::from)),
+            ]
         }
     }
 }

@@ -34,6 +34,18 @@ pub enum Code {
     E0112,
     /// One input has several files (e.g. `platform.yaml` and `platform.kdl`).
     E0113,
+    /// The repository root given to a command is not a folder.
+    E0114,
+    /// Warnings were found and `--deny-warnings` turns them into a failure.
+    E0115,
+    /// `--env`, `--service` or `explain SERVICE` names an environment or service the platform does not have.
+    E0116,
+    /// An option is not valid for this command (e.g. `--format dot` outside `pave graph`).
+    E0117,
+    /// `pave init` or `pave new` would overwrite a file, or the new service's name is not a DNS-1123 label.
+    E0118,
+    /// `pave init` or `pave new` could not write its files.
+    E0119,
     /// A value does not match the schema (type, enum, range, pattern).
     E0201,
     /// A field the schema does not know.
@@ -122,6 +134,14 @@ pub enum Code {
     E0411,
     /// Helm values could not be read off the Kubernetes objects: a bug in pave.
     E0412,
+    /// (`check`) A generated file differs from what the sources compile to.
+    E0415,
+    /// (`check`) A generated file is missing from the output tree.
+    E0416,
+    /// (`check`) A file pave owns is stale: the sources no longer produce it.
+    E0417,
+    /// (`check`) A generated file was edited by hand since pave wrote it.
+    E0418,
 }
 
 impl Code {
@@ -140,6 +160,12 @@ impl Code {
             Code::E0111 => "E0111",
             Code::E0112 => "E0112",
             Code::E0113 => "E0113",
+            Code::E0114 => "E0114",
+            Code::E0115 => "E0115",
+            Code::E0116 => "E0116",
+            Code::E0117 => "E0117",
+            Code::E0118 => "E0118",
+            Code::E0119 => "E0119",
             Code::E0201 => "E0201",
             Code::E0202 => "E0202",
             Code::E0203 => "E0203",
@@ -183,6 +209,10 @@ impl Code {
             Code::E0410 => "E0410",
             Code::E0411 => "E0411",
             Code::E0412 => "E0412",
+            Code::E0415 => "E0415",
+            Code::E0416 => "E0416",
+            Code::E0417 => "E0417",
+            Code::E0418 => "E0418",
         }
     }
 }

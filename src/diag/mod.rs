@@ -116,6 +116,14 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the help when there is one (a "did you mean" that may find nothing).
+    pub(crate) fn help_if_any(mut self, help: Option<String>) -> Diagnostic {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
     pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
@@ -238,5 +246,13 @@ mod tests {
             Some("did you mean `replicas`?")
         );
         assert_eq!(did_you_mean("zzz", names), None);
+    }
+
+    #[test]
+    fn an_absent_help_keeps_the_one_already_set() {
+        let d = Diagnostic::error(Code::E0202, "x").help("first");
+        assert_eq!(d.clone().help_if_any(None).help.as_deref(), Some("first"));
+        let replaced = d.help_if_any(Some("second".into()));
+        assert_eq!(replaced.help.as_deref(), Some("second"));
     }
 }

@@ -95,7 +95,7 @@ fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &So
         format!("{}\0{}", sources.file(s.file).name, sources.snippet(s))
     });
     let fingerprint =
-        crate::emit::sha256_hex(format!("{rule_id}\0{anchor}\0{}", d.message).as_bytes());
+        crate::digest::sha256_hex(format!("{rule_id}\0{anchor}\0{}", d.message).as_bytes());
     let mut result = json!({
         "ruleId": rule_id,
         "ruleIndex": index,

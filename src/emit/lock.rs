@@ -8,7 +8,8 @@ use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::diag::{Code, Diagnostic};
+use super::messages::busy;
+use crate::diag::Diagnostic;
 
 /// How long a second run waits for the first before it gives up.
 const WAIT: Duration = Duration::from_secs(5);
@@ -19,7 +20,7 @@ pub struct Lock {
 }
 
 /// Takes the lock on `dir`: exclusive for `build`, shared for `check` and `diff`.
-pub fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Box<Diagnostic>> {
+pub fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Diagnostic> {
     let Ok(folder) = File::open(dir) else {
         // A tree folder that does not exist yet has nothing to protect; build creates it.
         return Ok(Lock { _folder: None });
@@ -40,21 +41,9 @@ pub fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Box<Diagnostic>> {
             Err(TryLockError::WouldBlock) if start.elapsed() < WAIT => {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            Err(TryLockError::WouldBlock) => return Err(Box::new(busy(dir))),
+            Err(TryLockError::WouldBlock) => return Err(busy(dir, WAIT)),
             // A file system without locks: run unlocked rather than not at all.
             Err(TryLockError::Error(_)) => return Ok(Lock { _folder: None }),
         }
     }
-}
-
-fn busy(dir: &Path) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0409,
-        format!(
-            "another pave build is writing the output tree in `{}` (waited {} s)",
-            dir.display(),
-            WAIT.as_secs()
-        ),
-    )
-    .help("wait for the other build to finish, then run this command again")
 }

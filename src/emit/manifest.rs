@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::output::{OutputTree, Scope};
 
@@ -45,7 +44,7 @@ impl Manifest {
             .par_iter()
             .map(|(_, a)| {
                 let entry = Entry {
-                    sha256: sha256_hex(&a.bytes),
+                    sha256: crate::digest::sha256_hex(&a.bytes),
                     env: a.scope.env.clone(),
                     service: a.scope.service.clone(),
                 };
@@ -67,11 +66,4 @@ impl Manifest {
         text.push('\n');
         text.into_bytes()
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -10,14 +10,16 @@ mod fault;
 mod journal;
 mod lock;
 mod manifest;
+mod messages;
 mod plan;
 mod safe_fs;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
+pub use crate::digest::sha256_hex;
 pub use lock::{Lock, lock};
-pub use manifest::{Manifest, sha256_hex};
+pub use manifest::Manifest;
 pub use plan::{Change, ChangeKind, Filter, Plan, plan};
 
 use rayon::prelude::*;
@@ -25,12 +27,13 @@ use rayon::prelude::*;
 use crate::diag::{Code, Diagnostic};
 use crate::output::Layout;
 use journal::Journal;
+use messages::{bad_journal, interrupted_by, refusal};
 use safe_fs::Refusal;
 
 /// Writes the planned changes under `dir`. A failure before the journal is written
 /// changes nothing (temporary files and the folders created for them are removed); a
 /// failure after it leaves the journal, and the next `build` finishes the switch.
-pub fn write(dir: &Path, plan: &Plan) -> Result<(), Box<Diagnostic>> {
+pub fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
     if plan.is_clean() {
         return Ok(());
     }
@@ -58,9 +61,9 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<(), Box<Diagnostic>> {
         }
         safe_fs::unstage(dir, &journal::path(&plan.layout));
         safe_fs::remove_created(dir, &created);
-        return Err(Box::new(refusal(r)));
+        return Err(refusal(r));
     }
-    switch(dir, &journal, &plan.layout).map_err(|r| Box::new(interrupted_by(r)))
+    switch(dir, &journal, &plan.layout).map_err(|r| interrupted_by(r))
 }
 
 /// Creates folders, stages every file and commits the journal.
@@ -130,17 +133,17 @@ pub struct Recovery {
 
 /// Finishes an interrupted build from its journal, then removes leftover temporary
 /// files. `build` calls this, under the lock, before it plans anything.
-pub fn recover(dir: &Path, layout: &Layout) -> Result<Recovery, Box<Diagnostic>> {
+pub fn recover(dir: &Path, layout: &Layout) -> Result<Recovery, Diagnostic> {
     let journal_path = journal::path(layout);
     let mut recovery = Recovery::default();
-    if let Some(bytes) = safe_fs::read(dir, &journal_path).map_err(|r| Box::new(refusal(r)))? {
+    if let Some(bytes) = safe_fs::read(dir, &journal_path).map_err(|r| refusal(r))? {
         let journal = Journal::parse(&bytes)
-            .ok_or_else(|| Box::new(bad_journal(&journal_path, "it cannot be read")))?;
+            .ok_or_else(|| bad_journal(&journal_path, "it cannot be read"))?;
         if let Some(path) = journal.invalid_path(dir, layout) {
             let why = format!("it names `{path}`, which pave may not touch");
-            return Err(Box::new(bad_journal(&journal_path, &why)));
+            return Err(bad_journal(&journal_path, &why));
         }
-        switch(dir, &journal, layout).map_err(|r| Box::new(interrupted_by(r)))?;
+        switch(dir, &journal, layout).map_err(|r| interrupted_by(r))?;
         recovery.finished = true;
     }
     recovery.temps_removed = safe_fs::sweep_temps(dir, layout.roots()).len();
@@ -158,53 +161,4 @@ pub fn interrupted(dir: &Path, layout: &Layout) -> Option<Diagnostic> {
         .in_file(path)
         .help("run `pave build`: it finishes the interrupted build first")
     })
-}
-
-fn bad_journal(path: &str, why: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0408,
-        format!("`{path}` is not a journal pave can finish: {why}"),
-    )
-    .in_file(path.to_string())
-    .help("restore the output folder from version control, delete the journal, then build again")
-}
-
-/// A failure after the journal was written: the next build finishes the switch.
-fn interrupted_by(r: Refusal) -> Diagnostic {
-    let mut d = refusal(r);
-    d.help = Some(format!(
-        "{}; the build journal is kept, and the next `pave build` finishes this build",
-        d.help.unwrap_or_default()
-    ));
-    d
-}
-
-/// The diagnostic for a path pave will not touch.
-pub(crate) fn refusal(r: Refusal) -> Diagnostic {
-    match r {
-        Refusal::Symlink(path) => Diagnostic::error(
-            Code::E0405,
-            format!("`{path}` is a symlink; pave never follows symlinks in the output tree"),
-        )
-        .in_file(path)
-        .help("replace the symlink with a real folder or file (or delete it), then build again"),
-        Refusal::InTheWay(path, folder) => {
-            let what = if folder {
-                "a folder where pave writes a file"
-            } else {
-                "a file where pave needs a folder"
-            };
-            Diagnostic::error(Code::E0406, format!("`{path}` is {what}"))
-                .in_file(path)
-                .help("move or delete it, then build again")
-        }
-        Refusal::Io(path, e) => Diagnostic::error(
-            Code::E0401,
-            format!("cannot read or write `{path}`: {e}"),
-        )
-        .in_file(path)
-        .help(
-            "fix the file system problem (space, permissions, file size limit), then build again",
-        ),
-    }
 }

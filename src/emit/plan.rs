@@ -4,9 +4,11 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::manifest::{self, Manifest, sha256_hex};
+use super::manifest::{self, Manifest};
+use super::messages::{adopted, outside_roots, unowned};
 use super::{refusal, safe_fs};
 use crate::diag::{Code, Diagnostic};
+use crate::digest::sha256_hex;
 use crate::output::{Artifact, Layout, OutputTree, Scope};
 
 /// `--env` / `--service`: which part of the tree a command looks at. Empty means all.
@@ -124,7 +126,7 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     let mut refused = Vec::new();
     let mut adopted = Vec::new();
     // Reading and comparing files is independent per file; rayon keeps path order.
-    let compared: Vec<Result<Option<Change>, Box<Diagnostic>>> = files
+    let compared: Vec<Result<Option<Change>, Diagnostic>> = files
         .into_par_iter()
         .filter(|(_, a)| filter.matches(&a.scope))
         .map(|(_, a)| compare(a, dir, roots, &old))
@@ -132,8 +134,8 @@ pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     for result in compared {
         match result {
             Ok(change) => changes.extend(change),
-            Err(d) if d.is_error() => refused.push(*d),
-            Err(d) => adopted.push(*d),
+            Err(d) if d.is_error() => refused.push(d),
+            Err(d) => adopted.push(d),
         }
     }
     for (path, entry) in &old.files {
@@ -178,11 +180,11 @@ fn compare(
     dir: &Path,
     roots: &[String],
     old: &Manifest,
-) -> Result<Option<Change>, Box<Diagnostic>> {
+) -> Result<Option<Change>, Diagnostic> {
     if !is_safe(&artifact.path, roots) {
-        return Err(Box::new(outside_roots(&artifact.path)));
+        return Err(outside_roots(&artifact.path));
     }
-    let disk = safe_fs::read(dir, &artifact.path).map_err(|r| Box::new(refusal(r)))?;
+    let disk = safe_fs::read(dir, &artifact.path).map_err(|r| refusal(r))?;
     let Some(disk) = disk else {
         return Ok(Some(Change {
             kind: ChangeKind::Missing,
@@ -192,10 +194,10 @@ fn compare(
         }));
     };
     let Some(entry) = old.files.get(&artifact.path) else {
-        return Err(Box::new(match disk == artifact.bytes {
+        return Err(match disk == artifact.bytes {
             true => adopted(&artifact.path),
             false => unowned(&artifact.path),
-        }));
+        });
     };
     if disk == artifact.bytes {
         return Ok(None);
@@ -211,31 +213,6 @@ fn compare(
         new: Some(artifact.bytes),
         path: artifact.path,
     }))
-}
-
-/// A file pave would write exists with other bytes and its manifest does not list it.
-fn unowned(path: &str) -> Diagnostic {
-    let help =
-        "pave only overwrites files its manifest lists; move or delete this file, then build again";
-    Diagnostic::error(
-        Code::E0403,
-        format!("`{path}` exists and pave does not own it"),
-    )
-    .in_file(path.to_string())
-    .help(help)
-}
-
-/// A file pave would write exists, unlisted, with exactly pave's bytes: usually a
-/// root-level output (`atlantis.yaml`, a workflow) left after the output folder, and
-/// the manifest in it, were deleted. Taking it over changes no byte, but from now on
-/// pave may delete it when the sources stop producing it, so it says so, never silently.
-fn adopted(path: &str) -> Diagnostic {
-    Diagnostic::warning(
-        Code::E0410,
-        format!("`{path}` was not written by pave but holds exactly what pave writes; pave now owns it"),
-    )
-    .in_file(path.to_string())
-    .help("pave will update it with the sources and delete it when they stop producing it; if that is not wanted, move it away and build again")
 }
 
 /// The manifest after a build: entries outside the filter are kept as they were.
@@ -263,15 +240,6 @@ pub(super) fn is_safe(path: &str, roots: &[String]) -> bool {
         && roots
             .iter()
             .any(|r| path == r || path.starts_with(&format!("{r}/")))
-}
-
-fn outside_roots(path: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0402,
-        format!("refusing to write `{path}`: it is outside the output roots"),
-    )
-    .in_file(path.to_string())
-    .help("this is a bug in pave; please report it")
 }
 
 #[cfg(test)]

@@ -12,14 +12,23 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::relative_name;
-use crate::diag::{Code, Diagnostic};
+use super::{messages, relative_name};
+use crate::diag::Diagnostic;
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "kdl"];
 
 /// The platform file, when there is exactly one and it is a regular file.
 pub(super) fn platform_file(root: &Path, diags: &mut Vec<Diagnostic>) -> Option<PathBuf> {
     one_of(root, root, "platform", diags)
+}
+
+/// The platform file names present in `root` (`platform.yaml`, `.yml`, `.kdl`),
+/// whatever is at them.
+pub(super) fn platform_file_names(root: &Path) -> impl Iterator<Item = PathBuf> {
+    EXTENSIONS
+        .iter()
+        .map(move |e| root.join(format!("platform.{e}")))
+        .filter(|p| kind_of(p).is_some())
 }
 
 /// The input files directly in `root/<folder>` (`services`, `policies`), by name.
@@ -29,11 +38,10 @@ pub(super) fn folder_files(root: &Path, folder: &str, diags: &mut Vec<Diagnostic
         match kind {
             Kind::File if is_input(&path) => files.push(path),
             Kind::File => not_input(root, &path, folder, diags),
-            Kind::Dir => diags.push(
-                Diagnostic::error(Code::E0112, format!("folder `{}` is not read", relative_name(root, &path)))
-                    .in_file(relative_name(root, &path))
-                    .help(format!("pave reads only the files directly in `{folder}/`; move these files up or out of the repository's inputs")),
-            ),
+            Kind::Dir => diags.push(messages::folder_not_read(
+                relative_name(root, &path),
+                folder,
+            )),
             Kind::Other => other(root, &path, diags),
         }
     }
@@ -47,14 +55,7 @@ pub(super) fn module_files(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Path
         match kind {
             Kind::Dir => files.extend(one_of(root, &path, "module", diags)),
             Kind::File if is_doc(&path) => {}
-            Kind::File => diags.push(
-                Diagnostic::error(
-                    Code::E0112,
-                    format!("`{}` is not read", relative_name(root, &path)),
-                )
-                .in_file(relative_name(root, &path))
-                .help("a module is a folder: `modules/<type>/module.yaml`"),
-            ),
+            Kind::File => diags.push(messages::file_in_modules(relative_name(root, &path))),
             Kind::Other => other(root, &path, diags),
         }
     }
@@ -94,15 +95,9 @@ fn one_of(root: &Path, dir: &Path, stem: &str, diags: &mut Vec<Diagnostic>) -> O
     }
     match found.as_slice() {
         [] if is_module => {
-            let folder = relative_name(root, dir);
-            diags.push(
-                Diagnostic::error(
-                    Code::E0112,
-                    format!("folder `{folder}` holds no module file"),
-                )
-                .in_file(folder.clone())
-                .help(format!("add `{folder}/module.yaml`, or remove the folder")),
-            );
+            diags.push(messages::module_folder_without_module(relative_name(
+                root, dir,
+            )));
             None
         }
         [one] => Some(one.clone()),
@@ -111,14 +106,7 @@ fn one_of(root: &Path, dir: &Path, stem: &str, diags: &mut Vec<Diagnostic>) -> O
                 .iter()
                 .map(|p| format!("`{}`", relative_name(root, p)))
                 .collect();
-            diags.push(
-                Diagnostic::error(
-                    Code::E0113,
-                    format!("one input, several files: {}", names.join(" and ")),
-                )
-                .in_file(relative_name(root, first))
-                .help("keep one of them; pave would not know which one to read"),
-            );
+            diags.push(messages::several_files(&names, relative_name(root, first)));
             None
         }
         _ => None,
@@ -158,9 +146,7 @@ fn entries(root: &Path, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(PathBuf
         Ok(l) => l,
         Err(e) => {
             let name = relative_name(root, dir);
-            diags.push(
-                Diagnostic::error(Code::E0101, format!("cannot read folder: {e}")).in_file(name),
-            );
+            diags.push(messages::cannot_read_folder(name, &e));
             return Vec::new();
         }
     };
@@ -199,14 +185,15 @@ fn not_input(root: &Path, path: &Path, folder: &str, diags: &mut Vec<Diagnostic>
     let lower = ext.to_ascii_lowercase();
     let diag = match EXTENSIONS.contains(&lower.as_str()) && ext != lower {
         true => {
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            Diagnostic::error(Code::E0112, format!("`{name}` is not read: its extension is not lowercase"))
-                .help(format!("rename it to `{stem}.{lower}`"))
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            messages::extension_not_lowercase(name, &stem, &lower)
         }
-        false => Diagnostic::error(Code::E0112, format!("`{name}` is not an input file"))
-            .help(format!("pave reads `.yaml`, `.yml` and `.kdl` files in {}; move other files elsewhere (documentation may stay as `.md`)", place(folder))),
+        false => messages::not_input_file(name, &place(folder)),
     };
-    diags.push(diag.in_file(name));
+    diags.push(diag);
 }
 
 fn place(folder: &str) -> String {
@@ -221,10 +208,8 @@ fn other(root: &Path, path: &Path, diags: &mut Vec<Diagnostic>) {
     let name = relative_name(root, path);
     let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     let diag = match is_link {
-        true => Diagnostic::error(Code::E0111, format!("`{name}` is a symbolic link"))
-            .help("pave does not follow links in its inputs (a link may point outside the repository): put the file or folder itself here"),
-        false => Diagnostic::error(Code::E0112, format!("`{name}` is not a regular file or folder"))
-            .help("input folders hold only files and folders"),
+        true => messages::symbolic_link(name),
+        false => messages::not_regular(name),
     };
-    diags.push(diag.in_file(name));
+    diags.push(diag);
 }

@@ -7,7 +7,7 @@
 
 mod inputs;
 mod kdl;
-mod path_index;
+mod messages;
 mod yaml;
 
 use std::fs;
@@ -15,51 +15,18 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use path_index::{NodeSpans, PathIndex, pointer_push};
+pub use crate::document::{Document, NodeSpans, PathIndex, pointer_push};
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::schema::Kind;
 use crate::source::{FileId, SourceMap, Span};
-
-/// One parsed input file.
-#[derive(Debug)]
-pub struct Document {
-    pub file: FileId,
-    pub value: serde_json::Value,
-    pub index: PathIndex,
-}
-
-impl Document {
-    /// The span of the value at a JSON pointer, or of its closest ancestor that has one.
-    pub fn span(&self, pointer: &str) -> Span {
-        self.index
-            .value_span(pointer)
-            .unwrap_or(Span::new(self.file, 0, 0))
-    }
-
-    /// The span of the key at a JSON pointer (the value's span when it has no key).
-    pub fn key_span(&self, pointer: &str) -> Span {
-        self.index
-            .key_span(pointer)
-            .unwrap_or_else(|| self.span(pointer))
-    }
-}
+use messages::too_deep;
 
 /// How deeply collections may nest in an input file (the root mapping is level 1).
 ///
 /// Real files use fewer than 10 levels. The bound keeps every walk of a tree, in
 /// pave and in the parser crates, far from the end of a thread's stack.
 pub const MAX_DEPTH: usize = 64;
-
-/// The diagnostic for a collection nested deeper than [`MAX_DEPTH`], at its start.
-fn too_deep(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0109,
-        format!("nesting deeper than {MAX_DEPTH} levels"),
-    )
-    .primary(span, format!("level {} starts here", MAX_DEPTH + 1))
-    .help("flatten the structure: pave input files need only a few levels")
-}
 
 /// The input files of a platform repository.
 #[derive(Debug, Default)]
@@ -91,24 +58,38 @@ pub const BUILTIN_MODULES: &[(&str, &str)] = &[
 /// The built-in policy packs: name and YAML text, embedded in the binary.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[("baseline", include_str!("../policy/baseline.yaml"))];
 
+/// Reads the platform file (`platform.yaml`, `.yml` or `.kdl`) under `root` alone:
+/// for commands that need a platform setting but not a compilation (`pave new`).
+pub(crate) fn load_platform(
+    root: &Path,
+    sources: &mut SourceMap,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let platform = match inputs::platform_file(root, &mut diags) {
+        Some(path) => read_file(root, &path, sources, &mut diags)
+            .and_then(|f| parse_file(f, sources, &mut diags, Kind::Platform)),
+        // A platform file that is there but refused has its own diagnostic.
+        None if !diags.is_empty() => None,
+        None => {
+            diags.push(messages::no_platform_file());
+            None
+        }
+    };
+    (platform, diags)
+}
+
+/// Whether `root` holds a platform file of any accepted name, even one pave would refuse.
+pub(crate) fn has_platform_file(root: &Path) -> bool {
+    inputs::platform_file_names(root).next().is_some()
+}
+
 /// Reads the platform file and every service file under `root`.
 pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let mut inputs = Inputs::default();
-    let before = diags.len();
-    match inputs::platform_file(root, &mut diags) {
-        Some(path) => {
-            let file = read_file(root, &path, sources, &mut diags);
-            inputs.platform = file.and_then(|f| parse_file(f, sources, &mut diags, Kind::Platform));
-        }
-        // A platform file that is there but refused has its own diagnostic.
-        None if diags.len() > before => {}
-        None => diags.push(
-            Diagnostic::error(Code::E0106, "no platform file found")
-                .in_file("platform.yaml")
-                .help("create `platform.yaml` (or `platform.kdl`) at the repository root, or pass `--root DIR` to point at the repository"),
-        ),
-    }
+    let (platform, mut diags) = load_platform(root, sources);
+    let mut inputs = Inputs {
+        platform,
+        ..Inputs::default()
+    };
     for path in inputs::folder_files(root, "policies", &mut diags) {
         let file = read_file(root, &path, sources, &mut diags);
         inputs
@@ -177,9 +158,7 @@ fn read_file(
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(
-                Diagnostic::error(Code::E0101, format!("cannot read file: {e}")).in_file(name),
-            );
+            diags.push(messages::cannot_read_file(name, &e));
             return None;
         }
     };
@@ -189,11 +168,7 @@ fn read_file(
             let offset = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let file = sources.add(name, path.to_path_buf(), lossy);
-            diags.push(
-                Diagnostic::error(Code::E0102, "file is not valid UTF-8")
-                    .primary(Span::new(file, offset, offset + 1), "invalid byte here")
-                    .help("save the file as UTF-8"),
-            );
+            diags.push(messages::not_utf8(Span::new(file, offset, offset + 1)));
             return None;
         }
     };
@@ -250,7 +225,7 @@ pub(crate) fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 
 /// Each diagnostic's code and the text under its primary label, for tests.
 #[cfg(test)]
-pub(crate) fn labelled(text: &str, diags: &[Diagnostic]) -> Vec<(Code, String)> {
+pub(crate) fn labelled(text: &str, diags: &[Diagnostic]) -> Vec<(crate::diag::Code, String)> {
     diags
         .iter()
         .map(|d| {

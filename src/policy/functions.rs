@@ -7,6 +7,10 @@
 use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
+use super::objects::{
+    containers, dig, get, is_missing, items, match_labels, pod, pod_labels, selector_matches,
+};
+
 /// Registers every function on a policy environment.
 pub fn register(env: &mut Environment<'_>) {
     env.add_function("dig", |v: Value, path: String, default: Option<Value>| {
@@ -168,63 +172,8 @@ fn plaintext_secrets(service: &Value) -> Result<Vec<String>, Error> {
     Ok(found)
 }
 
-/// The value at a `.`-separated path, or undefined.
-pub fn dig(v: &Value, path: &str) -> Value {
-    path.split('.').fold(v.clone(), |v, part| get(&v, part))
-}
-
-pub fn get(v: &Value, key: &str) -> Value {
-    match v.kind() {
-        // `get_attr` looks a map up by `&str`, without allocating a key value.
-        ValueKind::Map => v.get_attr(key).unwrap_or(Value::UNDEFINED),
-        ValueKind::Seq => key
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| v.get_item(&Value::from(i)).ok())
-            .unwrap_or(Value::UNDEFINED),
-        _ => Value::UNDEFINED,
-    }
-}
-
-pub fn is_missing(v: &Value) -> bool {
-    v.is_undefined() || v.is_none()
-}
-
-pub fn items(v: &Value) -> Vec<Value> {
-    match v.kind() {
-        ValueKind::Seq => v.try_iter().map(|i| i.collect()).unwrap_or_default(),
-        _ => Vec::new(),
-    }
-}
-
 fn name(v: &Value) -> String {
     get(v, "name").as_str().unwrap_or("(unnamed)").to_string()
-}
-
-/// The pod spec of a workload object, or of a Pod.
-pub fn pod(object: &Value) -> Value {
-    let kind = get(object, "kind");
-    match kind.as_str().unwrap_or_default() {
-        "Pod" => get(object, "spec"),
-        "CronJob" => dig(object, "spec.jobTemplate.spec.template.spec"),
-        _ => dig(object, "spec.template.spec"),
-    }
-}
-
-/// Init and regular containers of a workload.
-pub fn containers(object: &Value) -> Vec<Value> {
-    let pod = pod(object);
-    let mut all = items(&get(&pod, "initContainers"));
-    all.extend(items(&get(&pod, "containers")));
-    all
-}
-
-/// The pod template's labels.
-pub fn pod_labels(object: &Value) -> Value {
-    match get(object, "kind").as_str() {
-        Some("Pod") => dig(object, "metadata.labels"),
-        _ => dig(object, "spec.template.metadata.labels"),
-    }
 }
 
 /// A Kubernetes quantity in base units (cores or bytes).
@@ -317,34 +266,6 @@ fn host_namespace_problems(object: &Value) -> Vec<String> {
         }
     }
     out
-}
-
-/// True when every `selector` label is among `labels`.
-pub fn selector_matches(selector: &Value, labels: &Value) -> bool {
-    let Ok(keys) = selector.try_iter() else {
-        return false;
-    };
-    let mut any = false;
-    for key in keys {
-        any = true;
-        let Ok(want) = selector.get_item(&key) else {
-            return false;
-        };
-        if labels.get_item(&key).ok().filter(|v| !v.is_undefined()) != Some(want) {
-            return false;
-        }
-    }
-    any
-}
-
-/// A label selector's `matchLabels` (or a plain map selector, as Services have).
-pub fn match_labels(selector: &Value) -> Value {
-    let ml = get(selector, "matchLabels");
-    if is_missing(&ml) {
-        selector.clone()
-    } else {
-        ml
-    }
 }
 
 fn selected_by(object: &Value, objects: &Value, kind: &str) -> Vec<String> {

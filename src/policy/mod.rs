@@ -12,6 +12,7 @@ mod context;
 pub mod date;
 mod functions;
 mod messages;
+mod objects;
 mod pack;
 mod references;
 mod secrets;
@@ -567,16 +568,12 @@ fn locate(p: &pack::PolicyDef, f: &Finding, model: &Model, inputs: &Inputs) -> D
 
 /// The layer and span of the value at `pointer`, or of its nearest recorded ancestor.
 fn nearest(s: &ResolvedService, pointer: &str) -> Option<(Layer, Span)> {
-    let mut p = pointer;
-    loop {
-        if let Some(o) = s.provenance.get(p) {
-            return o.span.map(|span| (o.layer, span));
-        }
-        p = &p[..p.rfind('/')?];
-        if p.is_empty() {
-            return None;
-        }
-    }
+    // The root's origin is no place to point at, unless the root was asked for.
+    let below_root = |p: &&str| !p.is_empty() || pointer.is_empty();
+    let o = crate::document::pointer_and_ancestors(pointer)
+        .take_while(below_root)
+        .find_map(|p| s.provenance.get(p))?;
+    o.span.map(|span| (o.layer, span))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use minijinja::value::Value;
 
-use super::functions::{
+use super::objects::{
     containers, dig, get, is_missing, items, match_labels, pod, pod_labels, selector_matches,
 };
 

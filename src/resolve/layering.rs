@@ -58,13 +58,8 @@ impl Layered {
 
     /// The origin of the node at `pointer`, or of its nearest recorded ancestor.
     pub fn origin(&self, pointer: &str) -> Option<Origin> {
-        let mut p = pointer;
-        loop {
-            if let Some(o) = self.provenance.get(p) {
-                return Some(*o);
-            }
-            p = &p[..p.rfind('/')?];
-        }
+        crate::document::pointer_and_ancestors(pointer)
+            .find_map(|p| self.provenance.get(p).copied())
     }
 }
 

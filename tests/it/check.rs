@@ -311,3 +311,60 @@ fn switching_the_ci_provider_moves_the_owned_files_cleanly() {
     );
     assert_eq!(pave(&["check"], repo.path()).status.code(), Some(0));
 }
+
+#[test]
+fn check_reports_drift_as_diagnostics_in_the_chosen_format() {
+    let repo = built_shop();
+    fs::remove_file(repo.path().join(CART)).unwrap();
+    let service = repo
+        .path()
+        .join("generated/kubernetes/prod/cart/service.yaml");
+    fs::write(&service, "edited\n").unwrap();
+    let out = pave(&["check", "--format", "json"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stderr(&out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stderr(&out)));
+    let drift: Vec<(String, String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["help"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let fix = "run `pave build --root .` to update the output tree".to_string();
+    assert_eq!(
+        drift,
+        [
+            ("E0416".to_string(), CART.to_string(), fix.clone()),
+            (
+                "E0418".to_string(),
+                "generated/kubernetes/prod/cart/service.yaml".to_string(),
+                fix
+            ),
+        ],
+        "{}",
+        stderr(&out)
+    );
+    // The diff report stays plain text on stdout.
+    assert!(stdout(&out).contains(&format!("missing: {CART}\n")));
+
+    let out = pave(&["check", "--format", "github"], repo.path());
+    assert!(
+        stderr(&out).contains(&format!(
+            "::error file={CART},title=pave E0416::`{CART}` is missing from the output tree"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = pave(&["check"], repo.path());
+    assert!(
+        !stderr(&out).contains("E0416"),
+        "human output shows the report only: {}",
+        stderr(&out)
+    );
+}

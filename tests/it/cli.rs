@@ -265,3 +265,138 @@ fn kdl_service_files_compile_exactly_like_their_yaml() {
         "KDL and YAML sources differ in output"
     );
 }
+
+/// The base platform of the bad-input cases with its platform file as `platform.yml`,
+/// or rewritten in KDL, plus an allowed registry.
+fn base_with_platform_as(extension: &str) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    let yaml = repo.path().join("platform.yaml");
+    if extension == "yml" {
+        let text = fs::read_to_string(&yaml).unwrap() + "registries: [ghcr.io/acme]\n";
+        fs::write(repo.path().join("platform.yml"), text).unwrap();
+    } else {
+        let text = fs::read_to_string(project().join("fuzz/corpus/kdl_load/platform.kdl")).unwrap()
+            + "registries \"ghcr.io/acme\"\n";
+        fs::write(repo.path().join("platform.kdl"), text).unwrap();
+    }
+    fs::remove_file(yaml).unwrap();
+    repo
+}
+
+#[test]
+fn explain_policies_graph_and_new_read_a_yml_or_kdl_platform_file() {
+    for extension in ["yml", "kdl"] {
+        let repo = base_with_platform_as(extension);
+        for args in [&["explain", "api"][..], &["policies"], &["graph"]] {
+            let out = pave(args, repo.path());
+            assert!(
+                out.status.success() && !stdout(&out).is_empty(),
+                "{extension}: {args:?}: {}",
+                stderr(&out)
+            );
+        }
+        let out = pave(&["new", "orders", "--owner", "team-orders"], repo.path());
+        assert!(out.status.success(), "{extension}: {}", stderr(&out));
+        let written = fs::read_to_string(repo.path().join("services/orders.yaml")).unwrap();
+        assert!(
+            written.contains("image: ghcr.io/acme/orders:0.1.0"),
+            "{extension}: the platform's registry is used:\n{written}"
+        );
+        let out = pave(&["init", "."], repo.path());
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{extension}: init never overwrites"
+        );
+        assert!(stderr(&out).contains("error[E0118]"), "{}", stderr(&out));
+    }
+}
+
+/// One `code message` line per diagnostic of a `--format json` report on stderr.
+fn json_diagnostics(out: &std::process::Output) -> Vec<String> {
+    let report: serde_json::Value = serde_json::from_str(&stderr(out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stderr(out)));
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn usage_errors_are_diagnostics_in_the_chosen_format() {
+    let repo = base_with_case("unknown-field-near-miss");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["lint", "--root", "no-such-folder"],
+            "E0114 `no-such-folder` is not a directory",
+        ),
+        (
+            &["build", "--env", "prdo"],
+            "E0116 no environment named `prdo`",
+        ),
+        (
+            &["explain", "nope"],
+            "E0116 no service `nope` in the selected environments",
+        ),
+        (
+            &["new", "Bad_Name", "--owner", "x"],
+            "E0118 `Bad_Name` is not a DNS-1123 label",
+        ),
+        (&["init", "."], "E0118"),
+    ];
+    // The case's own mistake stops `build` and `explain` first; a clean base shows the filter errors.
+    let clean = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), clean.path());
+    for (args, expected) in cases {
+        let dir = if args[0] == "lint" {
+            repo.path()
+        } else {
+            clean.path()
+        };
+        let mut args = args.to_vec();
+        args.extend(["--format", "json"]);
+        let out = pave(&args, dir);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let diags = json_diagnostics(&out);
+        assert!(
+            diags.len() == 1 && diags[0].starts_with(expected),
+            "{args:?}: {diags:?}"
+        );
+    }
+    let out = pave(&["build", "--format", "dot", "--root", "."], clean.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("error[E0117]"), "{}", stderr(&out));
+}
+
+#[test]
+fn denied_warnings_are_a_diagnostic_and_exit_1() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform)
+        .unwrap()
+        .replace("image.digest-in-prod: off", "image.digest-in-prod: warning");
+    fs::write(&platform, text).unwrap();
+    let out = pave(
+        &["lint", "--deny-warnings", "--format", "json"],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diags = json_diagnostics(&out);
+    assert!(
+        diags.iter().any(|d| d.starts_with("E0301"))
+            && diags
+                .iter()
+                .any(|d| d == "E0115 warnings are denied (--deny-warnings)"),
+        "{diags:?}"
+    );
+}

@@ -202,7 +202,7 @@ fn render_service(
     let mut config_checksum = None;
     if let Some(config) = &config_map {
         let rendered = file(s, "configmap", config)?;
-        config_checksum = Some(sha256_hex(&rendered.yaml));
+        config_checksum = Some(crate::digest::sha256_hex(rendered.yaml.as_bytes()));
         files.push(rendered);
     }
     let deployment = Arc::new(workload::deployment(platform, s, config_checksum));
@@ -318,12 +318,4 @@ fn object<B: Serialize>(
         metadata,
         body,
     }
-}
-
-fn sha256_hex(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

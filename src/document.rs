@@ -1,12 +1,15 @@
-//! [`PathIndex`]: where each node of a document is, keyed by JSON pointer.
+//! A parsed input file as every stage after loading sees it: a [`Document`] is a
+//! format-neutral value tree plus a [`PathIndex`], where each node is, keyed by JSON
+//! pointer.
 //!
 //! The index is the bridge between format-neutral values and source text: a schema
 //! error, a resolution error or a policy finding names a JSON pointer, and the index
-//! gives the span to point at.
+//! gives the span to point at. This module sits below both `load` (which builds
+//! documents) and `schema` (which checks them), so neither imports the other's types.
 
 use std::collections::HashMap;
 
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 /// The spans of one node: its key in the parent mapping (if any) and its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,15 +44,38 @@ impl PathIndex {
     }
 
     fn nearest(&self, pointer: &str) -> Option<&NodeSpans> {
-        let mut p = pointer;
-        loop {
-            if let Some(n) = self.nodes.get(p) {
-                return Some(n);
-            }
-            let cut = p.rfind('/')?;
-            p = &p[..cut];
-        }
+        pointer_and_ancestors(pointer).find_map(|p| self.nodes.get(p))
     }
+}
+
+/// One parsed input file.
+#[derive(Debug)]
+pub struct Document {
+    pub file: FileId,
+    pub value: serde_json::Value,
+    pub index: PathIndex,
+}
+
+impl Document {
+    /// The span of the value at a JSON pointer, or of its closest ancestor that has one.
+    pub fn span(&self, pointer: &str) -> Span {
+        self.index
+            .value_span(pointer)
+            .unwrap_or(Span::new(self.file, 0, 0))
+    }
+
+    /// The span of the key at a JSON pointer (the value's span when it has no key).
+    pub fn key_span(&self, pointer: &str) -> Span {
+        self.index
+            .key_span(pointer)
+            .unwrap_or_else(|| self.span(pointer))
+    }
+}
+
+/// A JSON pointer, then each of its ancestors up to the root (`""`), nearest first:
+/// the walk behind every "the nearest node that has one" lookup.
+pub(crate) fn pointer_and_ancestors(pointer: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(pointer), |p| p.rfind('/').map(|cut| &p[..cut]))
 }
 
 /// Appends one reference token to a JSON pointer, escaping `~` and `/`.
@@ -70,6 +96,13 @@ pub fn pointer_push(pointer: &str, token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn walks_a_pointer_up_to_the_root() {
+        let walk: Vec<&str> = pointer_and_ancestors("/a/b~1c/0").collect();
+        assert_eq!(walk, ["/a/b~1c/0", "/a/b~1c", "/a", ""]);
+        assert_eq!(pointer_and_ancestors("").collect::<Vec<_>>(), [""]);
+    }
 
     #[test]
     fn escapes_pointer_tokens() {

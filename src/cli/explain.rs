@@ -1,0 +1,53 @@
+//! `pave explain SERVICE`: each resolved value of a service with the layer and the
+//! place it came from.
+
+use std::path::Path;
+
+use super::{Exit, Output, messages};
+use crate::resolve::ResolvedService;
+use crate::source::SourceMap;
+
+/// Prints each resolved value of a service with the layer and place it came from.
+pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> Exit {
+    super::with_model(root, output, |compilation, model| {
+        let selected: Vec<_> = model
+            .services
+            .iter()
+            .filter(|s| s.name == service && (envs.is_empty() || envs.contains(&s.env)))
+            .collect();
+        if selected.is_empty() {
+            let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+            return super::usage(messages::unknown_explained_service(service, &names), output);
+        }
+        for s in selected {
+            print!("{}", explained(s, &compilation.sources));
+        }
+        Exit::Ok
+    })
+}
+
+/// One service in one environment: a heading, then one line per scalar value.
+fn explained(s: &ResolvedService, sources: &SourceMap) -> String {
+    let mut out = format!("{} in {} (namespace {})\n", s.name, s.env, s.namespace);
+    for (pointer, origin) in &s.provenance {
+        let Some(value) = s
+            .fields
+            .pointer(pointer)
+            .filter(|v| !v.is_object() && !v.is_array())
+        else {
+            continue;
+        };
+        let place = origin.span.map_or_else(String::new, |span| {
+            let lc = sources.line_col(span);
+            format!(" {}:{}:{}", sources.file(span.file).name, lc.line, lc.col)
+        });
+        out.push_str(&format!(
+            "  {:<32} {:<28} {}{}\n",
+            pointer.trim_start_matches('/').replace('/', "."),
+            value.to_string(),
+            origin.layer.as_str(),
+            place
+        ));
+    }
+    out
+}

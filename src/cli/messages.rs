@@ -1,0 +1,142 @@
+//! The wording of every diagnostic the CLI itself reports: usage problems
+//! (E0114–E0119), drift found by `check` (E0415–E0418) and template bounds.
+
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::emit::ChangeKind;
+use crate::watchdog::{self, Site, Trip};
+
+pub(crate) fn not_a_directory(root: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0114,
+        format!("`{}` is not a directory", root.display()),
+    )
+    .help("pass `--root DIR` with the folder that holds the platform file")
+}
+
+pub(crate) fn warnings_denied() -> Diagnostic {
+    Diagnostic::error(Code::E0115, "warnings are denied (--deny-warnings)")
+        .help("fix the warnings above, or run without `--deny-warnings`")
+}
+
+/// `--env NAME` or `--service NAME` names nothing the platform has.
+pub(crate) fn unknown_filter(what: &str, name: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(Code::E0116, format!("no {what} named `{name}`"))
+        .help_if_any(did_you_mean(name, known.iter().copied()))
+}
+
+/// `explain SERVICE` names no service in the selected environments.
+pub(crate) fn unknown_explained_service(name: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0116,
+        format!("no service `{name}` in the selected environments"),
+    )
+    .help_if_any(did_you_mean(name, known.iter().copied()))
+}
+
+pub(crate) fn graph_format_elsewhere() -> Diagnostic {
+    Diagnostic::error(Code::E0117, "`--format mermaid|dot` is for `pave graph`")
+        .help("diagnostics are printed as human, json, github or sarif")
+}
+
+pub(crate) fn unknown_schema(kind: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0117, format!("no schema named `{kind}`"))
+        .help("the schemas are platform, service, policy and module")
+}
+
+pub(crate) fn platform_file_exists(dir: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0118,
+        format!(
+            "`{}` already has a platform file; nothing was written",
+            dir.display()
+        ),
+    )
+}
+
+pub(crate) fn not_a_dns_label(name: &str, suggestion: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0118, format!("`{name}` is not a DNS-1123 label"))
+        .help(format!("try `{suggestion}`"))
+}
+
+pub(crate) fn file_exists(path: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0118,
+        format!("`{}` already exists; nothing was written", path.display()),
+    )
+}
+
+pub(crate) fn cannot_write(what: &str, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(Code::E0119, format!("cannot write {what}: {error}"))
+}
+
+/// One drifted file of `check`: what differs, and the command that updates it.
+pub(crate) fn drift(kind: ChangeKind, path: &str, fix_command: &str) -> Diagnostic {
+    let (code, what) = match kind {
+        ChangeKind::Changed => (Code::E0415, "differs from what the sources compile to"),
+        ChangeKind::Missing => (Code::E0416, "is missing from the output tree"),
+        ChangeKind::Stale => (Code::E0417, "is stale: the sources no longer produce it"),
+        ChangeKind::HandEdited => (Code::E0418, "was edited by hand since pave wrote it"),
+    };
+    Diagnostic::error(code, format!("`{path}` {what}"))
+        .in_file(path)
+        .help(format!("run `{fix_command}` to update the output tree"))
+}
+
+/// A template evaluation past the watchdog's time or memory bound.
+pub(crate) fn template_bound(site: Site, trip: Trip) -> Diagnostic {
+    let code = match site.owner {
+        watchdog::Owner::Policy => Code::E0309,
+        watchdog::Owner::Module => Code::E0530,
+    };
+    let what = match trip {
+        Trip::Time(_) => format!(
+            "template evaluation ran longer than {} s",
+            watchdog::TIME_LIMIT.as_secs()
+        ),
+        Trip::Memory(_) => format!(
+            "template evaluation used more than {} GiB of memory",
+            watchdog::MEMORY_LIMIT >> 30
+        ),
+    };
+    Diagnostic::error(code, what)
+        .primary(site.span, "this template")
+        .help("a single built-in operation is not metered by fuel: repeating (`*`) or concatenating (`~`) strings and lists inside loops can grow without bound; simplify the template")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_drift_kind_has_its_code_names_the_file_and_the_fix() {
+        let fix = "pave build --root .";
+        let cases = [
+            (ChangeKind::Changed, Code::E0415),
+            (ChangeKind::Missing, Code::E0416),
+            (ChangeKind::Stale, Code::E0417),
+            (ChangeKind::HandEdited, Code::E0418),
+        ];
+        for (kind, code) in cases {
+            let d = drift(kind, "generated/a.yaml", fix);
+            assert_eq!(d.code, code);
+            assert!(d.is_error());
+            assert_eq!(d.file.as_deref(), Some("generated/a.yaml"));
+            assert!(d.message.contains("`generated/a.yaml`"), "{}", d.message);
+            assert_eq!(
+                d.help.as_deref(),
+                Some("run `pave build --root .` to update the output tree")
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_filters_suggest_a_close_name() {
+        let d = unknown_filter("environment", "prd", &["dev", "prod"]);
+        assert_eq!(d.code, Code::E0116);
+        assert_eq!(d.message, "no environment named `prd`");
+        assert_eq!(d.help.as_deref(), Some("did you mean `prod`?"));
+        assert_eq!(unknown_filter("service", "zzz", &["api"]).help, None);
+    }
+}

@@ -1,0 +1,208 @@
+//! `build`, `check` and `diff`: the commands that compare the compiled tree with the
+//! output tree on disk. `check` reports each drifted file as a diagnostic
+//! (E0415–E0418) beside its plain-text report of diffs.
+
+use std::path::PathBuf;
+
+use super::{Exit, Output, compile_ok, denied_warnings, messages, print_diagnostics, stop};
+use crate::Compilation;
+use crate::diag::{Diagnostic, Format};
+use crate::emit::{self, ChangeKind, Filter, Plan};
+use crate::source::SourceMap;
+
+/// The arguments of `build`, `check` and `diff`.
+pub struct Options {
+    pub root: PathBuf,
+    /// The folder the output tree's paths are relative to.
+    pub tree: PathBuf,
+    pub envs: Vec<String>,
+    pub services: Vec<String>,
+    /// `build` only: compile and plan, write nothing.
+    pub dry_run: bool,
+}
+
+/// Checks that `--env` and `--service` name things that exist.
+fn filter(options: &Options, compilation: &Compilation, output: Output) -> Result<Filter, Exit> {
+    let model = super::model(compilation)?;
+    let envs = super::environment_names(model);
+    let mut services: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+    services.dedup();
+    for (given, known, what) in [
+        (&options.envs, &envs, "environment"),
+        (&options.services, &services, "service"),
+    ] {
+        if let Some(name) = given.iter().find(|n| !known.contains(&n.as_str())) {
+            return Err(super::usage(
+                messages::unknown_filter(what, name, known),
+                output,
+            ));
+        }
+    }
+    Ok(Filter {
+        envs: options.envs.clone(),
+        services: options.services.clone(),
+    })
+}
+
+/// Compiles, takes the tree's lock (exclusive when `writes`), brings the tree to a
+/// known state (a build finishes an interrupted one; `check`, `diff` and `--dry-run`
+/// refuse it) and plans. The lock is held until the returned value is dropped.
+fn planned(options: &Options, output: Output, writes: bool) -> Result<(Plan, emit::Lock), Exit> {
+    let (compilation, tree) = compile_ok(&options.root, output)?;
+    let filter = filter(options, &compilation, output)?;
+    let no_sources = SourceMap::default();
+    let lock = emit::lock(&options.tree, writes).map_err(|d| stop(&[d], &no_sources, output))?;
+    if writes {
+        let recovery = emit::recover(&options.tree, &tree.layout)
+            .map_err(|d| stop(&[d], &no_sources, output))?;
+        if recovery.finished {
+            eprintln!("pave build: finished an interrupted build from its journal");
+        }
+    } else if let Some(d) = emit::interrupted(&options.tree, &tree.layout) {
+        return Err(stop(&[d], &no_sources, output));
+    }
+    let plan = emit::plan(tree, &options.tree, &filter);
+    if !plan.refused.is_empty() {
+        return Err(stop(&plan.refused, &compilation.sources, output));
+    }
+    let mut adopted = plan.adopted.clone();
+    adopted.extend(denied_warnings(&plan.adopted, output));
+    print_diagnostics(&adopted, &compilation.sources, output);
+    if adopted.iter().any(Diagnostic::is_error) {
+        return Err(Exit::for_failure(&adopted));
+    }
+    Ok((plan, lock))
+}
+
+pub fn build(options: &Options, output: Output) -> Exit {
+    let (plan, _lock) = match planned(options, output, !options.dry_run) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    if options.dry_run {
+        eprintln!(
+            "pave build --dry-run: {} file(s) would change",
+            plan.changes.len()
+        );
+        return Exit::Ok;
+    }
+    if let Err(d) = emit::write(&options.tree, &plan) {
+        return stop(&[d], &SourceMap::default(), output);
+    }
+    let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
+    let written = plan.changes.len() - count(ChangeKind::Stale);
+    eprintln!(
+        "pave build: {written} file(s) written, {} stale file(s) removed",
+        count(ChangeKind::Stale)
+    );
+    Exit::Ok
+}
+
+/// Compares the compiled tree with the one on disk. Prints the drift report (kind,
+/// path and diff of each file) on stdout; with `--format json|github|sarif` the drift
+/// is also printed on stderr as diagnostics, one per file.
+pub fn check(options: &Options, output: Output) -> Exit {
+    let (plan, _lock) = match planned(options, output, false) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    if plan.is_clean() {
+        eprintln!("pave check: the output tree matches the sources");
+        return Exit::Ok;
+    }
+    let fix = fix_command(options);
+    print!("{}", drift_report(&plan, &fix));
+    let drift = drift_diagnostics(&plan, &fix);
+    // In human output the report above is the rendering of the drift.
+    if output.format != Format::Human {
+        print_diagnostics(&drift, &SourceMap::default(), output);
+    }
+    Exit::for_failure(&drift)
+}
+
+/// One diagnostic per drifted file; a plan that changes only the manifest (an entry of
+/// a file whose bytes are right) reports the manifest as changed.
+fn drift_diagnostics(plan: &Plan, fix: &str) -> Vec<Diagnostic> {
+    if plan.changes.is_empty() {
+        return vec![messages::drift(
+            ChangeKind::Changed,
+            &plan.manifest_path,
+            fix,
+        )];
+    }
+    plan.changes
+        .iter()
+        .map(|c| messages::drift(c.kind, &c.path, fix))
+        .collect()
+}
+
+/// The plain-text report of `check`: each file's kind and diff, then a summary line.
+fn drift_report(plan: &Plan, fix: &str) -> String {
+    let mut report = String::new();
+    for change in &plan.changes {
+        report.push_str(&format!("{}: {}\n", change.kind.as_str(), change.path));
+        if change.kind != ChangeKind::Stale {
+            report.push_str(&unified_diff(
+                &change.path,
+                change.old.as_deref(),
+                change.new.as_deref(),
+            ));
+        }
+    }
+    if plan.changes.is_empty() {
+        report.push_str(&format!("changed: {}\n", plan.manifest_path));
+    }
+    let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
+    let total = plan.changes.len().max(1);
+    report.push_str(&format!(
+        "pave check: {total} file(s) differ ({} changed, {} missing, {} stale, {} edited by hand); run `{fix}` to update them\n",
+        count(ChangeKind::Changed).max(usize::from(plan.changes.is_empty())),
+        count(ChangeKind::Missing),
+        count(ChangeKind::Stale),
+        count(ChangeKind::HandEdited),
+    ));
+    report
+}
+
+pub fn diff(options: &Options, output: Output) -> Exit {
+    let (plan, _lock) = match planned(options, output, false) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    for change in &plan.changes {
+        print!(
+            "{}",
+            unified_diff(&change.path, change.old.as_deref(), change.new.as_deref())
+        );
+    }
+    Exit::Ok
+}
+
+fn unified_diff(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> String {
+    let old_text = old.map(String::from_utf8_lossy).unwrap_or_default();
+    let new_text = new.map(String::from_utf8_lossy).unwrap_or_default();
+    let a = if old.is_some() {
+        format!("a/{path}")
+    } else {
+        "/dev/null".into()
+    };
+    let b = if new.is_some() {
+        format!("b/{path}")
+    } else {
+        "/dev/null".into()
+    };
+    similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .to_string()
+}
+
+/// The command that brings the tree up to date.
+fn fix_command(options: &Options) -> String {
+    let mut cmd = format!("pave build --root {}", options.root.display());
+    if options.tree != options.root {
+        cmd.push_str(&format!(" --tree {}", options.tree.display()));
+    }
+    cmd
+}
