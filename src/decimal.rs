@@ -15,7 +15,7 @@ use std::fmt;
 
 /// `units × 10^-scale`.
 #[derive(Clone, Copy, Debug)]
-pub struct Decimal {
+pub(crate) struct Decimal {
     units: i128,
     scale: u32,
 }
@@ -24,9 +24,9 @@ pub struct Decimal {
 const MAX_SCALE: u32 = 12;
 
 impl Decimal {
-    pub const ZERO: Decimal = Decimal { units: 0, scale: 0 };
+    pub(crate) const ZERO: Decimal = Decimal { units: 0, scale: 0 };
 
-    pub fn from_int(n: i64) -> Decimal {
+    pub(crate) fn from_int(n: i64) -> Decimal {
         Decimal {
             units: n.into(),
             scale: 0,
@@ -34,7 +34,7 @@ impl Decimal {
     }
 
     /// Parses `12`, `-0.25`, `99.95`; no exponents.
-    pub fn parse(text: &str) -> Option<Decimal> {
+    pub(crate) fn parse(text: &str) -> Option<Decimal> {
         let (negative, digits) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, text),
@@ -60,7 +60,7 @@ impl Decimal {
     }
 
     /// From a JSON number as written (serde_json prints the shortest round-trip form).
-    pub fn from_json(value: &serde_json::Value) -> Option<Decimal> {
+    pub(crate) fn from_json(value: &serde_json::Value) -> Option<Decimal> {
         match value {
             serde_json::Value::Number(n) => Decimal::parse(&n.to_string()),
             serde_json::Value::String(s) => Decimal::parse(s),
@@ -110,7 +110,7 @@ impl Decimal {
         )
     }
 
-    pub fn plus(self, other: Decimal) -> Decimal {
+    pub(crate) fn plus(self, other: Decimal) -> Decimal {
         let scale = self.scale.max(other.scale);
         let sum = self
             .rescale(scale)
@@ -122,14 +122,14 @@ impl Decimal {
         }
     }
 
-    pub fn minus(self, other: Decimal) -> Decimal {
+    pub(crate) fn minus(self, other: Decimal) -> Decimal {
         self.plus(Decimal {
             units: -other.units,
             scale: other.scale,
         })
     }
 
-    pub fn times(self, other: Decimal) -> Decimal {
+    pub(crate) fn times(self, other: Decimal) -> Decimal {
         match self.units.checked_mul(other.units) {
             Some(units) => Decimal {
                 units,
@@ -143,7 +143,7 @@ impl Decimal {
     /// Division, exact when it terminates within [`MAX_SCALE`] decimals, else rounded
     /// half up to that many; `None` when dividing by zero or when the quotient does not
     /// fit.
-    pub fn checked_div(self, other: Decimal) -> Option<Decimal> {
+    pub(crate) fn checked_div(self, other: Decimal) -> Option<Decimal> {
         if other.units == 0 {
             return None;
         }
@@ -184,11 +184,11 @@ impl Decimal {
     }
 
     /// Digits after the decimal point, trailing zeros removed (`99.950` has 2).
-    pub fn decimals(self) -> u32 {
+    pub(crate) fn decimals(self) -> u32 {
         self.normalized().scale
     }
 
-    pub fn is_positive(self) -> bool {
+    pub(crate) fn is_positive(self) -> bool {
         self.units > 0
     }
 }

@@ -13,33 +13,33 @@ use crate::source::{FileId, Span};
 
 /// The spans of one node: its key in the parent mapping (if any) and its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NodeSpans {
-    pub key: Option<Span>,
-    pub value: Span,
+pub(crate) struct NodeSpans {
+    pub(crate) key: Option<Span>,
+    pub(crate) value: Span,
 }
 
 /// JSON pointer (RFC 6901) -> spans, for every node of one document.
 #[derive(Debug, Default)]
-pub struct PathIndex {
+pub(crate) struct PathIndex {
     nodes: HashMap<String, NodeSpans>,
 }
 
 impl PathIndex {
-    pub fn insert(&mut self, pointer: String, spans: NodeSpans) {
+    pub(crate) fn insert(&mut self, pointer: String, spans: NodeSpans) {
         self.nodes.insert(pointer, spans);
     }
 
     /// The span of the value at `pointer`, or of the nearest ancestor that is indexed.
-    pub fn value_span(&self, pointer: &str) -> Option<Span> {
+    pub(crate) fn value_span(&self, pointer: &str) -> Option<Span> {
         self.nearest(pointer).map(|n| n.value)
     }
 
     /// The span of the key at `pointer` when the node itself is indexed and has a key.
-    pub fn key_span(&self, pointer: &str) -> Option<Span> {
+    pub(crate) fn key_span(&self, pointer: &str) -> Option<Span> {
         self.nodes.get(pointer).and_then(|n| n.key)
     }
 
-    pub fn get(&self, pointer: &str) -> Option<&NodeSpans> {
+    pub(crate) fn get(&self, pointer: &str) -> Option<&NodeSpans> {
         self.nodes.get(pointer)
     }
 
@@ -50,22 +50,22 @@ impl PathIndex {
 
 /// One parsed input file.
 #[derive(Debug)]
-pub struct Document {
-    pub file: FileId,
-    pub value: serde_json::Value,
-    pub index: PathIndex,
+pub(crate) struct Document {
+    pub(crate) file: FileId,
+    pub(crate) value: serde_json::Value,
+    pub(crate) index: PathIndex,
 }
 
 impl Document {
     /// The span of the value at a JSON pointer, or of its closest ancestor that has one.
-    pub fn span(&self, pointer: &str) -> Span {
+    pub(crate) fn span(&self, pointer: &str) -> Span {
         self.index
             .value_span(pointer)
             .unwrap_or(Span::new(self.file, 0, 0))
     }
 
     /// The span of the key at a JSON pointer (the value's span when it has no key).
-    pub fn key_span(&self, pointer: &str) -> Span {
+    pub(crate) fn key_span(&self, pointer: &str) -> Span {
         self.index
             .key_span(pointer)
             .unwrap_or_else(|| self.span(pointer))
@@ -79,7 +79,7 @@ pub(crate) fn pointer_and_ancestors(pointer: &str) -> impl Iterator<Item = &str>
 }
 
 /// Appends one reference token to a JSON pointer, escaping `~` and `/`.
-pub fn pointer_push(pointer: &str, token: &str) -> String {
+pub(crate) fn pointer_push(pointer: &str, token: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + token.len() + 1);
     out.push_str(pointer);
     out.push('/');

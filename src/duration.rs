@@ -1,7 +1,7 @@
 //! Durations as users and Prometheus write them: `300ms`, `5m`, `1h30m`, `3d`.
 
 /// Milliseconds of a duration string, or `None` when it is not one.
-pub fn parse_ms(text: &str) -> Option<u64> {
+pub(crate) fn parse_ms(text: &str) -> Option<u64> {
     let mut total: u64 = 0;
     let mut rest = text;
     if rest.is_empty() {
@@ -34,7 +34,7 @@ pub fn parse_ms(text: &str) -> Option<u64> {
 }
 
 /// The canonical Prometheus spelling of a duration: `90m` → `1h30m`, `86400s` → `1d`.
-pub fn format_ms(mut ms: u64) -> String {
+pub(crate) fn format_ms(mut ms: u64) -> String {
     if ms == 0 {
         return "0s".into();
     }

@@ -7,7 +7,7 @@
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::diag::{self, Diagnostic, Format};
 use crate::policy::{self, Date};
@@ -60,7 +60,7 @@ fn yaml_load_here(data: &[u8]) {
         return;
     };
     let mut sources = SourceMap::default();
-    let file = sources.add("fuzz.yaml".into(), PathBuf::new(), text.to_string());
+    let file = sources.add("fuzz.yaml".into(), text.to_string());
     let (_, diags) = crate::load::parse_yaml(file, text);
     render_all(&diags, &sources);
 }
@@ -84,7 +84,7 @@ fn kdl_load_here(data: &[u8]) {
     };
     for (kind, name) in KDL_KINDS {
         let mut sources = SourceMap::default();
-        let file = sources.add(name.into(), PathBuf::new(), text.to_string());
+        let file = sources.add(name.into(), text.to_string());
         let (_, diags) = crate::load::parse_kdl(file, text, kind);
         render_all(&diags, &sources);
     }

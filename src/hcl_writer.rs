@@ -15,7 +15,7 @@ use crate::output::WriteError;
 ///
 /// hcl-rs formats into memory, so this fails only on a body hcl-rs itself refuses;
 /// callers report it rather than panic.
-pub fn to_tf(body: &Body) -> Result<String, WriteError> {
+pub(crate) fn to_tf(body: &Body) -> Result<String, WriteError> {
     let mut formatter = Formatter::builder()
         .prefer_ident_keys(true)
         .compact_arrays(true)
@@ -29,7 +29,7 @@ pub fn to_tf(body: &Body) -> Result<String, WriteError> {
 }
 
 /// Plain data (a module argument) as an HCL literal.
-pub fn to_expression(value: &serde_json::Value) -> Result<Expression, WriteError> {
+pub(crate) fn to_expression(value: &serde_json::Value) -> Result<Expression, WriteError> {
     hcl::to_expression(value).map_err(hcl_error)
 }
 
@@ -42,7 +42,7 @@ fn hcl_error(e: hcl::Error) -> WriteError {
 
 /// A reference such as `module.db.db_instance_address` or `data.x.identity[0].oidc`.
 /// Every part is sanitized into an identifier, so any path gives a valid traversal.
-pub fn reference(path: &str) -> Expression {
+pub(crate) fn reference(path: &str) -> Expression {
     let mut parts = path.split('.');
     let root = parts.next().unwrap_or_default();
     let mut builder = Traversal::builder(Variable::from(Identifier::sanitized(root)));
@@ -61,12 +61,12 @@ pub fn reference(path: &str) -> Expression {
 }
 
 /// A quoted template: `"${...}"` interpolations are kept as written.
-pub fn template(raw: &str) -> Expression {
+pub(crate) fn template(raw: &str) -> Expression {
     Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(raw.to_string())))
 }
 
 /// A function call with positional arguments.
-pub fn call(name: &str, args: Vec<Expression>) -> Expression {
+pub(crate) fn call(name: &str, args: Vec<Expression>) -> Expression {
     let mut builder = FuncCall::builder(Identifier::sanitized(name));
     for arg in args {
         builder = builder.arg(arg);

@@ -9,28 +9,31 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
-pub mod decimal;
-pub mod diag;
+pub(crate) mod decimal;
+pub(crate) mod diag;
 pub(crate) mod digest;
 pub(crate) mod document;
-pub mod duration;
-pub mod emit;
-pub mod hcl_writer;
-pub mod load;
-pub mod model;
-pub mod observe;
-pub mod output;
-pub mod policy;
-pub mod render;
-pub mod resolve;
-pub mod schema;
-pub mod source;
-pub mod template_budget;
-pub mod watchdog;
-pub mod yaml_writer;
+pub(crate) mod duration;
+pub(crate) mod emit;
+pub(crate) mod hcl_writer;
+pub(crate) mod load;
+pub(crate) mod model;
+pub(crate) mod observe;
+pub(crate) mod output;
+pub(crate) mod policy;
+pub(crate) mod render;
+pub(crate) mod resolve;
+pub(crate) mod schema;
+pub(crate) mod source;
+pub(crate) mod template_budget;
+pub(crate) mod watchdog;
+pub(crate) mod yaml_writer;
 // Entry points for the fuzz targets and their corpus replay; not part of the API.
 #[doc(hidden)]
 pub mod fuzzing;
+// Helpers for the integration tests; not part of the API.
+#[doc(hidden)]
+pub mod testing;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -42,12 +45,12 @@ use source::SourceMap;
 
 /// The result of compiling a platform repository in memory.
 pub struct Compilation {
-    pub sources: SourceMap,
+    pub(crate) sources: SourceMap,
     /// Sorted by file, offset and code.
-    pub diagnostics: Vec<Diagnostic>,
-    pub model: Option<Model>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) model: Option<Model>,
     /// Present only when there is no error.
-    pub tree: Option<OutputTree>,
+    pub(crate) tree: Option<OutputTree>,
 }
 
 impl Compilation {

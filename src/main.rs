@@ -7,9 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use pave::cli::{self, Options, Output};
-use pave::diag::Format;
-use pave::policy::Date;
+use pave::cli::{self, Date, Format, Options, Output};
 
 #[derive(Parser)]
 #[command(

@@ -6,26 +6,26 @@ use std::fmt;
 
 /// Which (environment, service) a generated file belongs to; used by `--env`/`--service`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Scope {
-    pub env: Option<String>,
-    pub service: Option<String>,
+pub(crate) struct Scope {
+    pub(crate) env: Option<String>,
+    pub(crate) service: Option<String>,
 }
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifact {
+pub(crate) struct Artifact {
     /// Relative to the repository root, `/`-separated.
-    pub path: String,
-    pub bytes: Vec<u8>,
-    pub scope: Scope,
+    pub(crate) path: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) scope: Scope,
 }
 
 /// Where generated files go: the output folder (which also holds the manifest and the
 /// journal), the files pave owns outside it, and the paths each target writes to.
 /// Every path is relative to the repository root and `/`-separated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Layout {
-    output: String,
+pub(crate) struct Layout {
+    pub(crate) output: String,
     /// The output folder first, then the other roots in table order, without repeats.
     roots: Vec<String>,
 }
@@ -53,13 +53,8 @@ impl Layout {
         }
     }
 
-    /// The output folder, which holds the manifest and the journal.
-    pub fn output(&self) -> &str {
-        &self.output
-    }
-
     /// Every folder or file pave may own; nothing outside them is ever written.
-    pub fn roots(&self) -> &[String] {
+    pub(crate) fn roots(&self) -> &[String] {
         &self.roots
     }
 
@@ -106,14 +101,14 @@ impl Layout {
 
 /// Every generated file, keyed and ordered by path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OutputTree {
-    pub files: BTreeMap<String, Artifact>,
+pub(crate) struct OutputTree {
+    pub(crate) files: BTreeMap<String, Artifact>,
     /// Where the files may go.
-    pub layout: Layout,
+    pub(crate) layout: Layout,
 }
 
 impl OutputTree {
-    pub fn insert(&mut self, artifact: Artifact) {
+    pub(crate) fn insert(&mut self, artifact: Artifact) {
         self.files.insert(artifact.path.clone(), artifact);
     }
 }
@@ -121,10 +116,10 @@ impl OutputTree {
 /// A value the YAML or HCL writer could not format. Renderers turn it into a
 /// diagnostic naming the file; it means a bug in pave, never bad input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WriteError {
+pub(crate) struct WriteError {
     /// `YAML` or `HCL`.
-    pub format: &'static str,
-    pub message: String,
+    pub(crate) format: &'static str,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for WriteError {
@@ -143,7 +138,7 @@ mod tests {
     fn the_output_folder_is_the_first_root_and_roots_do_not_repeat() {
         let roots = ["atlantis.yaml", "out", "atlantis.yaml"].map(String::from);
         let layout = Layout::new("out", roots);
-        assert_eq!(layout.output(), "out");
+        assert_eq!(layout.output, "out");
         assert_eq!(layout.roots(), ["out", "atlantis.yaml"]);
     }
 

@@ -13,14 +13,14 @@ use serde_json::Value;
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, pointer_push};
 
-pub const PLATFORM_SCHEMA: &str = include_str!("../schema/platform.schema.json");
-pub const SERVICE_SCHEMA: &str = include_str!("../schema/service.schema.json");
-pub const POLICY_SCHEMA: &str = include_str!("../schema/policy.schema.json");
-pub const MODULE_SCHEMA: &str = include_str!("../schema/module.schema.json");
+pub(crate) const PLATFORM_SCHEMA: &str = include_str!("../schema/platform.schema.json");
+pub(crate) const SERVICE_SCHEMA: &str = include_str!("../schema/service.schema.json");
+pub(crate) const POLICY_SCHEMA: &str = include_str!("../schema/policy.schema.json");
+pub(crate) const MODULE_SCHEMA: &str = include_str!("../schema/module.schema.json");
 
 /// Which input schema a document is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Platform,
     Service,
     /// The platform file's `defaults` block: service fields without name and owner.
@@ -71,7 +71,7 @@ fn parse(text: &str) -> Value {
 }
 
 /// Checks `doc` (or the part of it at `base`, for the defaults block) against a schema.
-pub fn validate(doc: &Document, kind: Kind, base: &str) -> Vec<Diagnostic> {
+pub(crate) fn validate(doc: &Document, kind: Kind, base: &str) -> Vec<Diagnostic> {
     let Some(instance) = doc.value.pointer(base) else {
         return Vec::new();
     };
@@ -345,15 +345,9 @@ fn expand<'s>(root: &'s Value, node: &'s Value, instance: &Value) -> Vec<&'s Val
     out
 }
 
-/// Whether the schema of `kind` wants a list at `pointer` of `instance` (KDL lowering).
-pub fn expects_array(kind: Kind, instance: &Value, pointer: &str) -> bool {
-    let schema = &compiled(kind).schema;
-    wants_array(&schema_nodes(schema, instance, pointer))
-}
-
 /// For each child of the mapping or list at `pointer`, in order: whether the schema
 /// wants a list there. One schema walk serves all siblings, so lowering stays linear.
-pub fn children_expect_arrays(kind: Kind, instance: &Value, pointer: &str) -> Vec<bool> {
+pub(crate) fn children_expect_arrays(kind: Kind, instance: &Value, pointer: &str) -> Vec<bool> {
     let schema = &compiled(kind).schema;
     let nodes = schema_nodes(schema, instance, pointer);
     // A scalar child no `properties` names gets the same answer as its siblings:
@@ -391,7 +385,7 @@ fn wants_array(nodes: &[&Value]) -> bool {
 }
 
 /// The schema text of an input kind, as `pave schema` prints it.
-pub fn text(name: &str) -> Option<&'static str> {
+pub(crate) fn text(name: &str) -> Option<&'static str> {
     match name {
         "platform" => Some(PLATFORM_SCHEMA),
         "service" => Some(SERVICE_SCHEMA),

@@ -4,22 +4,20 @@
 //! Byte offsets become line and column only when a diagnostic is rendered,
 //! through the file's [`LineIndex`].
 
-use std::path::PathBuf;
-
 /// An index into the [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub u32);
+pub(crate) struct FileId(pub u32);
 
 /// A byte range `start..end` in one source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    pub file: FileId,
-    pub start: usize,
-    pub end: usize,
+pub(crate) struct Span {
+    pub(crate) file: FileId,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 impl Span {
-    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+    pub(crate) fn new(file: FileId, start: usize, end: usize) -> Span {
         Span {
             file,
             start,
@@ -30,26 +28,26 @@ impl Span {
 
 /// A 1-based line and column; the column counts characters, as editors do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LineCol {
-    pub line: usize,
-    pub col: usize,
+pub(crate) struct LineCol {
+    pub(crate) line: usize,
+    pub(crate) col: usize,
 }
 
 /// Byte offsets of line starts, for converting between offsets and positions.
 #[derive(Debug, Clone)]
-pub struct LineIndex {
+pub(crate) struct LineIndex {
     line_starts: Vec<usize>,
 }
 
 impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { line_starts }
     }
 
     /// The 1-based line and character column of a byte offset.
-    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = offset.min(text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
@@ -63,7 +61,7 @@ impl LineIndex {
     }
 
     /// The byte offset of a 1-based line and a 0-based character column.
-    pub fn offset(&self, text: &str, line: usize, char_col: usize) -> usize {
+    pub(crate) fn offset(&self, text: &str, line: usize, char_col: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return text.len();
         };
@@ -78,50 +76,43 @@ impl LineIndex {
 
 /// One loaded input file.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// The path relative to the repository root, with `/` separators.
-    pub name: String,
-    /// The path on disk.
-    pub path: PathBuf,
-    pub text: String,
-    pub lines: LineIndex,
+    pub(crate) name: String,
+    pub(crate) text: String,
+    pub(crate) lines: LineIndex,
 }
 
 /// All input files of one run.
 #[derive(Debug, Default, Clone)]
-pub struct SourceMap {
+pub(crate) struct SourceMap {
     files: Vec<SourceFile>,
 }
 
 impl SourceMap {
-    pub fn add(&mut self, name: String, path: PathBuf, text: String) -> FileId {
+    pub(crate) fn add(&mut self, name: String, text: String) -> FileId {
         let id = FileId(self.files.len() as u32);
         let lines = LineIndex::new(&text);
-        self.files.push(SourceFile {
-            name,
-            path,
-            text,
-            lines,
-        });
+        self.files.push(SourceFile { name, text, lines });
         id
     }
 
-    pub fn file(&self, id: FileId) -> &SourceFile {
+    pub(crate) fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
-    pub fn line_col(&self, span: Span) -> LineCol {
+    pub(crate) fn line_col(&self, span: Span) -> LineCol {
         let f = self.file(span.file);
         f.lines.line_col(&f.text, span.start)
     }
 
-    pub fn end_line_col(&self, span: Span) -> LineCol {
+    pub(crate) fn end_line_col(&self, span: Span) -> LineCol {
         let f = self.file(span.file);
         f.lines.line_col(&f.text, span.end)
     }
 
     /// The text a span covers.
-    pub fn snippet(&self, span: Span) -> &str {
+    pub(crate) fn snippet(&self, span: Span) -> &str {
         let f = self.file(span.file);
         f.text.get(span.start..span.end).unwrap_or("")
     }

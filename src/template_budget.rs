@@ -24,22 +24,22 @@ use minijinja::{Environment, Error, ErrorKind, Template, UndefinedBehavior, Valu
 /// 20); a loop costs a few units per iteration, so nested loops of 10,000 iterations
 /// each would need hundreds of millions. 100,000 is 4,000 times the largest real
 /// use, room for loops over thousands of items, and runs out within milliseconds.
-pub const FUEL: u64 = 100_000;
+pub(crate) const FUEL: u64 = 100_000;
 
 /// Deepest macro or loop recursion: far beyond what a message needs, and shallow
 /// enough for the 2 MiB stack of a worker thread.
-pub const RECURSION: usize = 100;
+pub(crate) const RECURSION: usize = 100;
 
 /// Longest rendered text, in bytes: a message, a field path or a module value is a
 /// line or a paragraph; 1 MiB is thousands of times more.
-pub const MAX_OUTPUT: usize = 1 << 20;
+pub(crate) const MAX_OUTPUT: usize = 1 << 20;
 
 /// Most numbers one `range(...)` yields (minijinja's own limit is 100,000).
-pub const MAX_RANGE: i64 = 10_000;
+pub(crate) const MAX_RANGE: i64 = 10_000;
 
 /// Which bound an evaluation hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exceeded {
+pub(crate) enum Exceeded {
     Fuel,
     Recursion,
     Output,
@@ -48,7 +48,7 @@ pub enum Exceeded {
 
 impl Exceeded {
     /// What happened, for a diagnostic's message.
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         match self {
             Exceeded::Fuel => format!("evaluation ran out of its budget of {FUEL} steps"),
             Exceeded::Recursion => format!("recursion deeper than {RECURSION} levels"),
@@ -58,7 +58,7 @@ impl Exceeded {
     }
 
     /// How to get below the bound.
-    pub fn help(self) -> &'static str {
+    pub(crate) fn help(self) -> &'static str {
         match self {
             Exceeded::Fuel => {
                 "a loop runs too long (nested `range(...)` loops?): loop over the data itself and keep templates small"
@@ -77,7 +77,7 @@ pub(crate) fn value<T: serde::Serialize>(value: T) -> Value {
 
 /// The one minijinja environment pave evaluates input with (policies add their
 /// functions to it): strict, so undefined names are errors, with every bound set.
-pub fn environment<'s>() -> Environment<'s> {
+pub(crate) fn environment<'s>() -> Environment<'s> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
@@ -117,7 +117,7 @@ fn bounded_range(lower: i64, upper: Option<i64>, step: Option<i64>) -> Result<Va
 }
 
 /// Renders `template` with the output bound; any other bound is the environment's.
-pub fn render(template: &Template, ctx: &Value) -> Result<String, Failure> {
+pub(crate) fn render(template: &Template, ctx: &Value) -> Result<String, Failure> {
     let mut out = Capped::default();
     let result = template.render_captured_to(ctx, &mut out).map(drop);
     match (result, out.overflowed) {
@@ -129,14 +129,14 @@ pub fn render(template: &Template, ctx: &Value) -> Result<String, Failure> {
 }
 
 /// Compiles and renders a template source with every bound.
-pub fn render_str(env: &Environment, source: &str, ctx: &Value) -> Result<String, Failure> {
+pub(crate) fn render_str(env: &Environment, source: &str, ctx: &Value) -> Result<String, Failure> {
     let template = env.template_from_str(source).map_err(Failure::Error)?;
     render(&template, ctx)
 }
 
 /// Why an evaluation failed: a bound, or an ordinary error in the template.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     Exceeded(Exceeded),
     Error(Error),
 }
@@ -151,7 +151,7 @@ impl From<Error> for Failure {
 }
 
 /// The bound an error reports, if it is one.
-pub fn exceeded(e: &Error) -> Option<Exceeded> {
+pub(crate) fn exceeded(e: &Error) -> Option<Exceeded> {
     match e.kind() {
         ErrorKind::OutOfFuel => Some(Exceeded::Fuel),
         // minijinja reports recursion as an invalid operation; its detail is stable.

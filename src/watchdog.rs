@@ -22,38 +22,38 @@ use std::time::{Duration, Instant};
 use crate::source::{SourceMap, Span};
 
 /// Longest a single template evaluation may run. Real templates take microseconds.
-pub const TIME_LIMIT: Duration = Duration::from_secs(10);
+pub(crate) const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Most resident memory while a template is evaluated. A build of 10,000 services
 /// in 3 environments stays far below it.
-pub const MEMORY_LIMIT: u64 = 4 << 30;
+pub(crate) const MEMORY_LIMIT: u64 = 4 << 30;
 
 /// How often the watchdog looks.
 const PERIOD: Duration = Duration::from_millis(10);
 
 /// Whose template an evaluation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
+pub(crate) enum Owner {
     Policy,
     Module,
 }
 
 /// A running evaluation: the template's span and whose it is.
 #[derive(Debug, Clone, Copy)]
-pub struct Site {
-    pub span: Span,
-    pub owner: Owner,
+pub(crate) struct Site {
+    pub(crate) span: Span,
+    pub(crate) owner: Owner,
 }
 
 /// Which bound tripped.
 #[derive(Debug, Clone, Copy)]
-pub enum Trip {
-    Time(Duration),
-    Memory(u64),
+pub(crate) enum Trip {
+    Time,
+    Memory,
 }
 
 /// What to do when a bound trips: report and end the process.
-pub type OnTrip = Box<dyn Fn(&SourceMap, Site, Trip) + Send + Sync>;
+pub(crate) type OnTrip = Box<dyn Fn(&SourceMap, Site, Trip) + Send + Sync>;
 
 struct Watch {
     active: Mutex<Vec<(ThreadId, Instant, Site)>>,
@@ -67,7 +67,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Starts the watchdog (once per process; later calls do nothing).
-pub fn watch(on_trip: OnTrip) {
+pub(crate) fn watch(on_trip: OnTrip) {
     let fresh = Watch {
         active: Mutex::new(Vec::new()),
         sources: Mutex::new(None),
@@ -103,22 +103,22 @@ fn tripped(w: &Watch) -> Option<(Site, Trip)> {
     let (_, started, site) = active.iter().min_by_key(|(_, started, _)| *started)?;
     let elapsed = started.elapsed();
     if elapsed > TIME_LIMIT {
-        return Some((*site, Trip::Time(elapsed)));
+        return Some((*site, Trip::Time));
     }
     let resident = resident_bytes();
-    (resident > MEMORY_LIMIT).then_some((*site, Trip::Memory(resident)))
+    (resident > MEMORY_LIMIT).then_some((*site, Trip::Memory))
 }
 
 /// Tells the watchdog which sources spans point into (`None` when compilation ends).
 /// Does nothing unless [`watch`] was called.
-pub fn publish_sources(sources: Option<Arc<SourceMap>>) {
+pub(crate) fn publish_sources(sources: Option<Arc<SourceMap>>) {
     if let Some(w) = WATCH.get() {
         *lock(&w.sources) = sources;
     }
 }
 
 /// Runs one template evaluation under the watchdog's eye.
-pub fn guarded<T>(site: Site, evaluate: impl FnOnce() -> T) -> T {
+pub(crate) fn guarded<T>(site: Site, evaluate: impl FnOnce() -> T) -> T {
     let Some(w) = WATCH.get() else {
         return evaluate();
     };

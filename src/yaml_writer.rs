@@ -13,7 +13,7 @@ use crate::output::WriteError;
 ///
 /// Fails only on values YAML cannot hold (a map with non-string keys), which pave's
 /// output types never contain; callers report it rather than panic.
-pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, WriteError> {
+pub(crate) fn to_yaml<T: Serialize>(value: &T) -> Result<String, WriteError> {
     let mut options = serde_saphyr::SerializerOptions::default();
     options.indent_step = 2;
     // Long single-line strings stay on one line; only multi-line strings use `|`.

@@ -91,11 +91,11 @@ pub(crate) fn template_bound(site: Site, trip: Trip) -> Diagnostic {
         watchdog::Owner::Module => Code::E0530,
     };
     let what = match trip {
-        Trip::Time(_) => format!(
+        Trip::Time => format!(
             "template evaluation ran longer than {} s",
             watchdog::TIME_LIMIT.as_secs()
         ),
-        Trip::Memory(_) => format!(
+        Trip::Memory => format!(
             "template evaluation used more than {} GiB of memory",
             watchdog::MEMORY_LIMIT >> 30
         ),

@@ -20,10 +20,13 @@ pub use graph::graph;
 pub use policies::policies;
 pub use scaffold::{init, new_service};
 pub use tree::{Options, build, check, diff};
+// The argument types `main` builds.
+pub use crate::diag::Format;
+pub use crate::policy::Date;
 
-use crate::diag::{self, Code, Diagnostic, Format};
+use crate::diag::{self, Code, Diagnostic};
 use crate::output::OutputTree;
-use crate::policy::{self, Date};
+use crate::policy;
 use crate::resolve::Model;
 use crate::source::SourceMap;
 use crate::watchdog;

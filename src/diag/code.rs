@@ -7,7 +7,7 @@
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Code {
+pub(crate) enum Code {
     /// A file could not be read.
     E0101,
     /// A file is not valid UTF-8.
@@ -145,7 +145,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Code::E0101 => "E0101",
             Code::E0102 => "E0102",

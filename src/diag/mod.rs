@@ -10,22 +10,22 @@ mod render_human;
 mod render_json;
 mod render_sarif;
 
-pub use code::Code;
-pub use render_github::render as render_github;
-pub use render_human::render as render_human;
-pub use render_json::render as render_json;
-pub use render_sarif::render as render_sarif;
+pub(crate) use code::Code;
+pub(crate) use render_github::render as render_github;
+pub(crate) use render_human::render as render_human;
+pub(crate) use render_json::render as render_json;
+pub(crate) use render_sarif::render as render_sarif;
 
 use crate::source::{SourceMap, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -35,40 +35,40 @@ impl Severity {
 
 /// A span with a short text shown under it. The primary label marks the offending value.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Label {
-    pub span: Span,
-    pub message: String,
-    pub primary: bool,
+pub(crate) struct Label {
+    pub(crate) span: Span,
+    pub(crate) message: String,
+    pub(crate) primary: bool,
 }
 
 /// One problem found in the sources, with a stable code and where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub code: Code,
-    pub severity: Severity,
+pub(crate) struct Diagnostic {
+    pub(crate) code: Code,
+    pub(crate) severity: Severity,
     /// One line saying what is wrong.
-    pub message: String,
+    pub(crate) message: String,
     /// The first label is the primary one when there is one; a diagnostic about a
     /// file as a whole (an unreadable file) may have none.
-    pub labels: Vec<Label>,
+    pub(crate) labels: Vec<Label>,
     /// What to do about it ("did you mean `replicas`?").
-    pub help: Option<String>,
-    pub notes: Vec<String>,
+    pub(crate) help: Option<String>,
+    pub(crate) notes: Vec<String>,
     /// The file named when there is no label, e.g. an unreadable file.
-    pub file: Option<String>,
+    pub(crate) file: Option<String>,
     /// The policy a violation is of (SARIF's `ruleId`).
-    pub rule: Option<Rule>,
+    pub(crate) rule: Option<Rule>,
 }
 
 /// A policy as diagnostics name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rule {
-    pub id: String,
-    pub description: String,
+pub(crate) struct Rule {
+    pub(crate) id: String,
+    pub(crate) description: String,
 }
 
 impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -81,7 +81,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
@@ -89,7 +89,7 @@ impl Diagnostic {
     }
 
     /// Adds the primary label: the offending value.
-    pub fn primary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn primary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.labels.insert(
             0,
             Label {
@@ -102,7 +102,7 @@ impl Diagnostic {
     }
 
     /// Adds a secondary label, e.g. where a limit was defined.
-    pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.labels.push(Label {
             span,
             message: message.into(),
@@ -111,7 +111,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
@@ -124,17 +124,17 @@ impl Diagnostic {
         self
     }
 
-    pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
+    pub(crate) fn note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
     }
 
-    pub fn in_file(mut self, name: impl Into<String>) -> Diagnostic {
+    pub(crate) fn in_file(mut self, name: impl Into<String>) -> Diagnostic {
         self.file = Some(name.into());
         self
     }
 
-    pub fn primary_span(&self) -> Option<Span> {
+    pub(crate) fn primary_span(&self) -> Option<Span> {
         self.labels
             .iter()
             .find(|l| l.primary)
@@ -142,13 +142,13 @@ impl Diagnostic {
             .map(|l| l.span)
     }
 
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 }
 
 /// The "did you mean" help for a misspelt name, if any candidate is close enough.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
@@ -161,7 +161,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// Sorts diagnostics by (file, offset, code, message) and drops exact duplicates.
-pub fn sort(diags: &mut Vec<Diagnostic>, sources: &SourceMap) {
+pub(crate) fn sort(diags: &mut Vec<Diagnostic>, sources: &SourceMap) {
     let key = |d: &Diagnostic| {
         let file = match d.primary_span() {
             Some(s) => sources.file(s.file).name.clone(),
@@ -188,7 +188,12 @@ pub enum Format {
 }
 
 /// Renders diagnostics in the chosen format; `color` applies to `human` only.
-pub fn render(diags: &[Diagnostic], sources: &SourceMap, format: Format, color: bool) -> String {
+pub(crate) fn render(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    format: Format,
+    color: bool,
+) -> String {
     match format {
         Format::Human => render_human(diags, sources, color),
         Format::Json => render_json(diags, sources),
@@ -199,16 +204,16 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, format: Format, color: 
 
 /// The location a diagnostic is reported at; positions are absent for a file as a whole.
 pub(crate) struct Location {
-    pub file: String,
-    pub position: Option<Position>,
+    pub(crate) file: String,
+    pub(crate) position: Option<Position>,
 }
 
 /// 1-based line and column of a span's start and end.
 pub(crate) struct Position {
-    pub line: usize,
-    pub col: usize,
-    pub end_line: usize,
-    pub end_col: usize,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
+    pub(crate) end_line: usize,
+    pub(crate) end_col: usize,
 }
 
 pub(crate) fn location(d: &Diagnostic, sources: &SourceMap) -> Option<Location> {

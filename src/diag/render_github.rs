@@ -4,7 +4,7 @@
 use super::{Diagnostic, location};
 use crate::source::SourceMap;
 
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+pub(crate) fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();
     for d in diags {
         let mut props = Vec::new();

@@ -18,7 +18,7 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 use excerpt::Excerpt;
 
 /// Renders diagnostics one after another, each followed by a blank line, then a summary line.
-pub fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+pub(crate) fn render(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {

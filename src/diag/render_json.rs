@@ -42,7 +42,7 @@ struct JsonReport<'a> {
     warnings: usize,
 }
 
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+pub(crate) fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let diagnostics: Vec<JsonDiagnostic> = diags.iter().map(|d| one(d, sources)).collect();
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let report = JsonReport {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{Diagnostic, Severity};
 use crate::source::SourceMap;
 
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+pub(crate) fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let mut rules: Vec<(String, String, &'static str)> = Vec::new();
     let mut results = Vec::new();
     for d in diags {

@@ -8,7 +8,7 @@
 use std::io;
 
 #[cfg(debug_assertions)]
-pub fn check(op: &str, path: &str) -> io::Result<()> {
+pub(super) fn check(op: &str, path: &str) -> io::Result<()> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static SEEN: AtomicUsize = AtomicUsize::new(0);
     let Ok(spec) = std::env::var("PAVE_FAULT") else {
@@ -25,6 +25,6 @@ pub fn check(op: &str, path: &str) -> io::Result<()> {
 }
 
 #[cfg(not(debug_assertions))]
-pub fn check(_op: &str, _path: &str) -> io::Result<()> {
+pub(crate) fn check(_op: &str, _path: &str) -> io::Result<()> {
     Ok(())
 }

@@ -14,39 +14,39 @@ use super::manifest::{self, Manifest};
 use super::safe_fs::{self, Probe};
 use crate::output::Layout;
 
-pub const FILE_NAME: &str = ".pave-journal";
+pub(super) const FILE_NAME: &str = ".pave-journal";
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Journal {
-    pub pave: String,
+pub(super) struct Journal {
+    pub(crate) pave: String,
     /// Files staged as `.<name>.pave-tmp`, renamed over `<name>` by the switch.
-    pub writes: Vec<String>,
+    pub(crate) writes: Vec<String>,
     /// Files the old manifest owns and the new one drops, deleted before the manifest.
-    pub stale: Vec<String>,
-    pub manifest: String,
+    pub(crate) stale: Vec<String>,
+    pub(crate) manifest: String,
     /// The new manifest, written last.
-    pub manifest_bytes: String,
+    pub(crate) manifest_bytes: String,
 }
 
 /// `<output>/.pave-journal`: the journal lives in the output folder.
-pub fn path(layout: &Layout) -> String {
+pub(super) fn path(layout: &Layout) -> String {
     layout.in_output(FILE_NAME)
 }
 
 impl Journal {
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(super) fn to_bytes(&self) -> Vec<u8> {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text.into_bytes()
     }
 
-    pub fn parse(bytes: &[u8]) -> Option<Journal> {
+    pub(super) fn parse(bytes: &[u8]) -> Option<Journal> {
         serde_json::from_slice(bytes).ok()
     }
 
     /// The first path the journal may not touch: outside the roots, a manifest that is
     /// not the output's, or a stale file the manifest on disk does not own.
-    pub fn invalid_path(&self, dir: &Path, layout: &Layout) -> Option<String> {
+    pub(super) fn invalid_path(&self, dir: &Path, layout: &Layout) -> Option<String> {
         let expected = layout.in_output(manifest::FILE_NAME);
         if self.manifest != expected {
             return Some(self.manifest.clone());
@@ -66,7 +66,7 @@ impl Journal {
 }
 
 /// Whether a journal (or anything in its place) is in the tree.
-pub fn exists(dir: &Path, layout: &Layout) -> bool {
+pub(super) fn exists(dir: &Path, layout: &Layout) -> bool {
     !matches!(probe(dir, layout), Probe::Missing)
 }
 

@@ -15,12 +15,12 @@ use crate::diag::Diagnostic;
 const WAIT: Duration = Duration::from_secs(5);
 
 /// Held for as long as the value lives; the kernel drops it when the process ends.
-pub struct Lock {
+pub(crate) struct Lock {
     _folder: Option<File>,
 }
 
 /// Takes the lock on `dir`: exclusive for `build`, shared for `check` and `diff`.
-pub fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Diagnostic> {
+pub(crate) fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Diagnostic> {
     let Ok(folder) = File::open(dir) else {
         // A tree folder that does not exist yet has nothing to protect; build creates it.
         return Ok(Lock { _folder: None });

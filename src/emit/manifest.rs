@@ -10,25 +10,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::{OutputTree, Scope};
 
-pub const FILE_NAME: &str = ".pave-manifest.json";
+pub(super) const FILE_NAME: &str = ".pave-manifest.json";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Manifest {
-    pub pave: String,
-    pub files: BTreeMap<String, Entry>,
+pub(super) struct Manifest {
+    pub(crate) pave: String,
+    pub(crate) files: BTreeMap<String, Entry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Entry {
-    pub sha256: String,
+pub(super) struct Entry {
+    pub(crate) sha256: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub env: Option<String>,
+    pub(crate) env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
+    pub(crate) service: Option<String>,
 }
 
 impl Entry {
-    pub fn scope(&self) -> Scope {
+    pub(super) fn scope(&self) -> Scope {
         Scope {
             env: self.env.clone(),
             service: self.service.clone(),
@@ -38,7 +38,7 @@ impl Entry {
 
 impl Manifest {
     /// The manifest describing `tree`.
-    pub fn of(tree: &OutputTree) -> Manifest {
+    pub(super) fn of(tree: &OutputTree) -> Manifest {
         let files = tree
             .files
             .par_iter()
@@ -57,11 +57,11 @@ impl Manifest {
         }
     }
 
-    pub fn parse(bytes: &[u8]) -> Option<Manifest> {
+    pub(super) fn parse(bytes: &[u8]) -> Option<Manifest> {
         serde_json::from_slice(bytes).ok()
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(super) fn to_bytes(&self) -> Vec<u8> {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text.into_bytes()

@@ -17,10 +17,8 @@ mod safe_fs;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-pub use crate::digest::sha256_hex;
-pub use lock::{Lock, lock};
-pub use manifest::Manifest;
-pub use plan::{Change, ChangeKind, Filter, Plan, plan};
+pub(crate) use lock::{Lock, lock};
+pub(crate) use plan::{ChangeKind, Filter, Plan, plan};
 
 use rayon::prelude::*;
 
@@ -33,7 +31,7 @@ use safe_fs::Refusal;
 /// Writes the planned changes under `dir`. A failure before the journal is written
 /// changes nothing (temporary files and the folders created for them are removed); a
 /// failure after it leaves the journal, and the next `build` finishes the switch.
-pub fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
+pub(crate) fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
     if plan.is_clean() {
         return Ok(());
     }
@@ -63,7 +61,7 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
         safe_fs::remove_created(dir, &created);
         return Err(refusal(r));
     }
-    switch(dir, &journal, &plan.layout).map_err(|r| interrupted_by(r))
+    switch(dir, &journal, &plan.layout).map_err(interrupted_by)
 }
 
 /// Creates folders, stages every file and commits the journal.
@@ -124,26 +122,26 @@ fn switch(dir: &Path, journal: &Journal, layout: &Layout) -> Result<(), Refusal>
 
 /// What `build` found and did before planning.
 #[derive(Debug, Default)]
-pub struct Recovery {
+pub(crate) struct Recovery {
     /// An interrupted build was finished from its journal.
-    pub finished: bool,
+    pub(crate) finished: bool,
     /// Leftover temporary files removed.
-    pub temps_removed: usize,
+    pub(crate) temps_removed: usize,
 }
 
 /// Finishes an interrupted build from its journal, then removes leftover temporary
 /// files. `build` calls this, under the lock, before it plans anything.
-pub fn recover(dir: &Path, layout: &Layout) -> Result<Recovery, Diagnostic> {
+pub(crate) fn recover(dir: &Path, layout: &Layout) -> Result<Recovery, Diagnostic> {
     let journal_path = journal::path(layout);
     let mut recovery = Recovery::default();
-    if let Some(bytes) = safe_fs::read(dir, &journal_path).map_err(|r| refusal(r))? {
+    if let Some(bytes) = safe_fs::read(dir, &journal_path).map_err(refusal)? {
         let journal = Journal::parse(&bytes)
             .ok_or_else(|| bad_journal(&journal_path, "it cannot be read"))?;
         if let Some(path) = journal.invalid_path(dir, layout) {
             let why = format!("it names `{path}`, which pave may not touch");
             return Err(bad_journal(&journal_path, &why));
         }
-        switch(dir, &journal, layout).map_err(|r| interrupted_by(r))?;
+        switch(dir, &journal, layout).map_err(interrupted_by)?;
         recovery.finished = true;
     }
     recovery.temps_removed = safe_fs::sweep_temps(dir, layout.roots()).len();
@@ -151,7 +149,7 @@ pub fn recover(dir: &Path, layout: &Layout) -> Result<Recovery, Diagnostic> {
 }
 
 /// `check` and `diff`: the diagnostic for a tree an interrupted build left behind.
-pub fn interrupted(dir: &Path, layout: &Layout) -> Option<Diagnostic> {
+pub(crate) fn interrupted(dir: &Path, layout: &Layout) -> Option<Diagnostic> {
     let path = journal::path(layout);
     journal::exists(dir, layout).then(|| {
         Diagnostic::error(

@@ -13,13 +13,13 @@ use crate::output::{Artifact, Layout, OutputTree, Scope};
 
 /// `--env` / `--service`: which part of the tree a command looks at. Empty means all.
 #[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub envs: Vec<String>,
-    pub services: Vec<String>,
+pub(crate) struct Filter {
+    pub(crate) envs: Vec<String>,
+    pub(crate) services: Vec<String>,
 }
 
 impl Filter {
-    pub fn matches(&self, scope: &Scope) -> bool {
+    pub(crate) fn matches(&self, scope: &Scope) -> bool {
         let env_ok =
             self.envs.is_empty() || scope.env.as_ref().is_some_and(|e| self.envs.contains(e));
         let service_ok = self.services.is_empty()
@@ -32,7 +32,7 @@ impl Filter {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     /// The sources produce other content than the tree holds.
     Changed,
     /// The file on disk differs from what pave last wrote (its manifest hash).
@@ -44,7 +44,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Changed => "changed",
             ChangeKind::HandEdited => "edited by hand",
@@ -55,43 +55,43 @@ impl ChangeKind {
 }
 
 #[derive(Debug, Clone)]
-pub struct Change {
-    pub path: String,
-    pub kind: ChangeKind,
+pub(crate) struct Change {
+    pub(crate) path: String,
+    pub(crate) kind: ChangeKind,
     /// The bytes on disk, when the file exists.
-    pub old: Option<Vec<u8>>,
+    pub(crate) old: Option<Vec<u8>>,
     /// The bytes the sources produce, unless stale.
-    pub new: Option<Vec<u8>>,
+    pub(crate) new: Option<Vec<u8>>,
 }
 
 /// Everything `build` would do to the tree on disk.
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// In path order.
-    pub changes: Vec<Change>,
-    pub manifest_path: String,
-    pub manifest_bytes: Vec<u8>,
-    pub manifest_changed: bool,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) manifest_path: String,
+    pub(crate) manifest_bytes: Vec<u8>,
+    pub(crate) manifest_changed: bool,
     /// Paths pave will not write: outside the output roots, not owned by pave, behind a
     /// symlink or blocked by a folder. One diagnostic per offending path.
-    pub refused: Vec<Diagnostic>,
+    pub(crate) refused: Vec<Diagnostic>,
     /// Warnings: unowned files that already hold exactly what pave writes, which this
     /// build takes into the manifest (a deleted output folder takes the manifest with
     /// it, while root-level outputs such as `atlantis.yaml` stay).
-    pub adopted: Vec<Diagnostic>,
+    pub(crate) adopted: Vec<Diagnostic>,
     /// Where pave may write: the output folder and the other roots.
-    pub layout: Layout,
+    pub(crate) layout: Layout,
 }
 
 impl Plan {
-    pub fn is_clean(&self) -> bool {
+    pub(crate) fn is_clean(&self) -> bool {
         self.changes.is_empty() && !self.manifest_changed
     }
 }
 
 /// Compares `tree` with the files under `dir`, within `filter`. The tree is consumed:
 /// its bytes move into the changes instead of being copied.
-pub fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
+pub(crate) fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     let manifest_path = tree.layout.in_output(manifest::FILE_NAME);
     let refused_plan = |d: Diagnostic, manifest_path: String, layout: Layout| Plan {
         changes: Vec::new(),
@@ -184,7 +184,7 @@ fn compare(
     if !is_safe(&artifact.path, roots) {
         return Err(outside_roots(&artifact.path));
     }
-    let disk = safe_fs::read(dir, &artifact.path).map_err(|r| refusal(r))?;
+    let disk = safe_fs::read(dir, &artifact.path).map_err(refusal)?;
     let Some(disk) = disk else {
         return Ok(Some(Change {
             kind: ChangeKind::Missing,

@@ -15,7 +15,7 @@ use super::fault;
 
 /// Why pave will not touch a path. Paths are relative to the tree folder.
 #[derive(Debug)]
-pub enum Refusal {
+pub(super) enum Refusal {
     /// This path (the file or one of its folders) is a symlink.
     Symlink(String),
     /// A folder is where a file should be (`true`), or a file where a folder should be.
@@ -26,7 +26,7 @@ pub enum Refusal {
 
 /// What is at a relative path, found without following symlinks.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Probe {
+pub(super) enum Probe {
     Missing,
     File,
     Folder,
@@ -37,7 +37,7 @@ pub enum Probe {
 }
 
 /// Walks `rel` below `dir` with `lstat`, stopping at the first symlink or non-folder.
-pub fn probe(dir: &Path, rel: &str) -> io::Result<Probe> {
+pub(super) fn probe(dir: &Path, rel: &str) -> io::Result<Probe> {
     let segments: Vec<&str> = rel.split('/').collect();
     let mut prefix = String::new();
     for (i, segment) in segments.iter().enumerate() {
@@ -69,7 +69,7 @@ pub fn probe(dir: &Path, rel: &str) -> io::Result<Probe> {
 }
 
 /// Reads a regular file at `rel`, or `None` when nothing is there.
-pub fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
+pub(super) fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
     let io_err = |e| Refusal::Io(rel.to_string(), e);
     match probe(dir, rel).map_err(io_err)? {
         Probe::Missing => Ok(None),
@@ -95,7 +95,11 @@ pub fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
 
 /// Creates the folders of `rel` (below `dir`) that are missing, recording each one it
 /// created in `created`, so a failed build can remove the ones it leaves empty.
-pub fn create_folders(dir: &Path, rel: &str, created: &mut Vec<String>) -> Result<(), Refusal> {
+pub(super) fn create_folders(
+    dir: &Path,
+    rel: &str,
+    created: &mut Vec<String>,
+) -> Result<(), Refusal> {
     let mut prefix = String::new();
     for segment in rel.split('/') {
         if !prefix.is_empty() {
@@ -118,7 +122,7 @@ pub fn create_folders(dir: &Path, rel: &str, created: &mut Vec<String>) -> Resul
 }
 
 /// Removes the folders `created` lists that are empty, deepest first.
-pub fn remove_created(dir: &Path, created: &[String]) {
+pub(super) fn remove_created(dir: &Path, created: &[String]) {
     let mut folders: Vec<&String> = created.iter().collect();
     folders.sort_by_key(|f| std::cmp::Reverse(f.len()));
     for folder in folders {
@@ -127,20 +131,20 @@ pub fn remove_created(dir: &Path, created: &[String]) {
 }
 
 /// `.<name>.pave-tmp` next to `rel`.
-pub fn temp_of(rel: &str) -> String {
+pub(super) fn temp_of(rel: &str) -> String {
     match rel.rsplit_once('/') {
         Some((folder, name)) => format!("{folder}/.{name}.pave-tmp"),
         None => format!(".{rel}.pave-tmp"),
     }
 }
 
-pub fn is_temp(name: &str) -> bool {
+pub(super) fn is_temp(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".pave-tmp")
 }
 
 /// Writes `bytes` to the temporary file of `rel` with create-new and no-follow. A
 /// leftover from a crashed build is removed first (a symlink is unlinked, never followed).
-pub fn stage(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
+pub(super) fn stage(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
     let temp = temp_of(rel);
     let path = dir.join(&temp);
     let io_err = |e| Refusal::Io(temp.clone(), e);
@@ -174,13 +178,13 @@ fn create_new(path: &Path) -> io::Result<File> {
 }
 
 /// Removes the temporary file of `rel` if it is there (a symlink is only unlinked).
-pub fn unstage(dir: &Path, rel: &str) {
+pub(super) fn unstage(dir: &Path, rel: &str) {
     let _ = fs::remove_file(dir.join(temp_of(rel)));
 }
 
 /// Renames the staged file of `rel` over `rel`, after checking that no symlink or
 /// folder is on the way. Returns `false` when there is no staged file (already renamed).
-pub fn commit(dir: &Path, rel: &str) -> Result<bool, Refusal> {
+pub(super) fn commit(dir: &Path, rel: &str) -> Result<bool, Refusal> {
     let temp = temp_of(rel);
     let io_err = |e| Refusal::Io(rel.to_string(), e);
     match probe(dir, &temp).map_err(io_err)? {
@@ -203,7 +207,7 @@ pub fn commit(dir: &Path, rel: &str) -> Result<bool, Refusal> {
 
 /// Deletes the regular file at `rel` (never through a symlink), then the folders it
 /// leaves empty up to the output root `root`. A missing file is not an error.
-pub fn delete(dir: &Path, rel: &str, root: &str) -> Result<(), Refusal> {
+pub(super) fn delete(dir: &Path, rel: &str, root: &str) -> Result<(), Refusal> {
     let io_err = |e| Refusal::Io(rel.to_string(), e);
     match probe(dir, rel).map_err(io_err)? {
         Probe::Missing => return Ok(()),
@@ -229,7 +233,7 @@ pub fn delete(dir: &Path, rel: &str, root: &str) -> Result<(), Refusal> {
 
 /// Removes every leftover `.<name>.pave-tmp` under the output roots, without following
 /// symlinks (a root behind a symlink is left to the plan, which refuses it).
-pub fn sweep_temps(dir: &Path, roots: &[String]) -> Vec<PathBuf> {
+pub(super) fn sweep_temps(dir: &Path, roots: &[String]) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for root in roots {
         match probe(dir, root) {

@@ -29,7 +29,7 @@ const MAX_STACK: usize = 1 << 30;
 /// first two (comment interiors are blanked, depth is bounded); the thread's stack,
 /// sized from the input, keeps error recovery within bounds on any caller's stack
 /// (rayon workers have 2 MiB).
-pub fn parse(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
+pub(super) fn parse(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
     let prepared = match prepare(file, text) {
         Ok(p) => p,
         Err(diag) => return (None, vec![diag]),

@@ -11,11 +11,11 @@ mod messages;
 mod yaml;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 
-pub use crate::document::{Document, NodeSpans, PathIndex, pointer_push};
+pub(crate) use crate::document::{Document, NodeSpans, PathIndex, pointer_push};
 
 use crate::diag::Diagnostic;
 use crate::schema::Kind;
@@ -26,26 +26,26 @@ use messages::too_deep;
 ///
 /// Real files use fewer than 10 levels. The bound keeps every walk of a tree, in
 /// pave and in the parser crates, far from the end of a thread's stack.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// The input files of a platform repository.
 #[derive(Debug, Default)]
-pub struct Inputs {
-    pub platform: Option<Document>,
+pub(crate) struct Inputs {
+    pub(crate) platform: Option<Document>,
     /// Service files in file-name order.
-    pub services: Vec<Document>,
+    pub(crate) services: Vec<Document>,
     /// Policy packs of the repository (`policies/*.yaml`), in file-name order.
-    pub policy_packs: Vec<Document>,
+    pub(crate) policy_packs: Vec<Document>,
     /// pave's built-in policy packs, by name.
-    pub builtin_packs: Vec<(String, Document)>,
+    pub(crate) builtin_packs: Vec<(String, Document)>,
     /// The repository's modules (`modules/<type>/module.yaml`), in folder order.
-    pub modules: Vec<Document>,
+    pub(crate) modules: Vec<Document>,
     /// pave's built-in modules.
-    pub builtin_modules: Vec<Document>,
+    pub(crate) builtin_modules: Vec<Document>,
 }
 
 /// The built-in modules' YAML, embedded in the binary.
-pub const BUILTIN_MODULES: &[(&str, &str)] = &[
+pub(crate) const BUILTIN_MODULES: &[(&str, &str)] = &[
     (
         "postgres",
         include_str!("../../modules/postgres/module.yaml"),
@@ -56,7 +56,8 @@ pub const BUILTIN_MODULES: &[(&str, &str)] = &[
 ];
 
 /// The built-in policy packs: name and YAML text, embedded in the binary.
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[("baseline", include_str!("../policy/baseline.yaml"))];
+pub(crate) const BUILTIN_PACKS: &[(&str, &str)] =
+    &[("baseline", include_str!("../policy/baseline.yaml"))];
 
 /// Reads the platform file (`platform.yaml`, `.yml` or `.kdl`) under `root` alone:
 /// for commands that need a platform setting but not a compilation (`pave new`).
@@ -84,7 +85,7 @@ pub(crate) fn has_platform_file(root: &Path) -> bool {
 }
 
 /// Reads the platform file and every service file under `root`.
-pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
+pub(crate) fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
     let (platform, mut diags) = load_platform(root, sources);
     let mut inputs = Inputs {
         platform,
@@ -105,7 +106,6 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
     for (name, text) in BUILTIN_MODULES {
         let file = sources.add(
             format!("<pave>/modules/{name}/module.yaml"),
-            PathBuf::new(),
             text.to_string(),
         );
         inputs
@@ -113,11 +113,7 @@ pub fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnostic>) {
             .extend(parse_file(file, sources, &mut diags, Kind::Module));
     }
     for (name, text) in BUILTIN_PACKS {
-        let file = sources.add(
-            format!("<pave>/policies/{name}.yaml"),
-            PathBuf::new(),
-            text.to_string(),
-        );
+        let file = sources.add(format!("<pave>/policies/{name}.yaml"), text.to_string());
         inputs.builtin_packs.extend(
             parse_file(file, sources, &mut diags, Kind::Policy).map(|d| (name.to_string(), d)),
         );
@@ -167,12 +163,12 @@ fn read_file(
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let file = sources.add(name, path.to_path_buf(), lossy);
+            let file = sources.add(name, lossy);
             diags.push(messages::not_utf8(Span::new(file, offset, offset + 1)));
             return None;
         }
     };
-    Some(sources.add(name, path.to_path_buf(), text))
+    Some(sources.add(name, text))
 }
 
 fn parse_file(
@@ -200,12 +196,16 @@ fn parse_text(
 }
 
 /// Parses YAML text that did not come from disk (tests, embedded data).
-pub fn parse_yaml(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
+pub(crate) fn parse_yaml(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
     yaml::parse(file, text)
 }
 
 /// Parses KDL text that did not come from disk (the fuzz targets); `kind` tells where lists go.
-pub fn parse_kdl(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
+pub(crate) fn parse_kdl(
+    file: FileId,
+    text: &str,
+    kind: Kind,
+) -> (Option<Document>, Vec<Diagnostic>) {
     kdl::parse(file, text, kind)
 }
 

@@ -29,7 +29,7 @@ use crate::source::{FileId, LineIndex, Span};
 
 /// Parses one YAML file. Returns no document when the file has an error, is empty,
 /// or holds more than one document.
-pub fn parse(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
+pub(super) fn parse(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnostic>) {
     let lines = LineIndex::new(text);
     let mut builder = Builder {
         file,

@@ -8,10 +8,10 @@
 //! schema's error at its line and never reaches a fallback. `serde_json::Value`
 //! remains only where the input is arbitrary JSON by design (each such field says so).
 
-pub mod module;
-pub mod platform;
-pub mod policy;
-pub mod service;
+pub(crate) mod module;
+pub(crate) mod platform;
+pub(crate) mod policy;
+pub(crate) mod service;
 
 use std::fmt;
 
@@ -24,7 +24,7 @@ use crate::load::{Document, pointer_push};
 
 /// Decodes `value`, found at pointer `base` of `doc`, into `T`; a decode error points
 /// at the value that failed.
-pub fn decode<T: DeserializeOwned>(
+pub(crate) fn decode<T: DeserializeOwned>(
     doc: &Document,
     base: &str,
     value: &Value,
@@ -41,7 +41,7 @@ pub fn decode<T: DeserializeOwned>(
 
 /// Renders a scalar the way a user wrote it, for fields that are strings in the output
 /// (`cpu: 1` and `cpu: "1"` mean the same quantity).
-pub fn scalar_text(v: &Value) -> String {
+pub(crate) fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),

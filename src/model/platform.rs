@@ -16,27 +16,35 @@ use super::{Quantity, Toggle};
 /// The platform file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PlatformFile {
-    pub platform: String,
-    pub output: Option<String>,
+pub(crate) struct PlatformFile {
+    pub(crate) platform: String,
+    pub(crate) output: Option<String>,
     /// In promotion order.
-    pub environments: IndexMap<String, EnvironmentFile>,
+    pub(crate) environments: IndexMap<String, EnvironmentFile>,
     #[serde(default)]
-    pub contract: ContractFile,
-    pub sizes: Option<BTreeMap<String, SizeFile>>,
+    pub(crate) contract: ContractFile,
+    pub(crate) sizes: Option<BTreeMap<String, SizeFile>>,
     /// Arbitrary JSON by design: any service field (checked against the service
     /// schema, and layered under each service as a value tree).
-    pub defaults: Option<serde_json::Map<String, Value>>,
+    #[expect(
+        dead_code,
+        reason = "decoded so the file's shape is typed and checked; resolve reads the layered value tree"
+    )]
+    pub(crate) defaults: Option<serde_json::Map<String, Value>>,
     #[serde(default)]
-    pub secrets: SecretsFile,
+    pub(crate) secrets: SecretsFile,
     #[serde(default)]
-    pub targets: TargetsFile,
+    pub(crate) targets: TargetsFile,
     #[serde(default)]
-    pub ingress: IngressFile,
+    pub(crate) ingress: IngressFile,
     #[serde(default)]
-    pub monitoring: MonitoringFile,
+    pub(crate) monitoring: MonitoringFile,
     #[serde(default)]
-    pub registries: Vec<String>,
+    #[expect(
+        dead_code,
+        reason = "decoded so the file's shape is typed and checked; resolve reads the layered value tree"
+    )]
+    pub(crate) registries: Vec<String>,
     /// Typed as [`super::policy::PoliciesFile`]: the policy stage decodes it from the document at
     /// `/policies` (it points at each entry), so the platform stage skips it.
     #[serde(rename = "policies")]
@@ -45,16 +53,20 @@ pub struct PlatformFile {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EnvironmentFile {
-    pub cluster: Option<String>,
-    pub domain: Option<String>,
+pub(crate) struct EnvironmentFile {
+    pub(crate) cluster: Option<String>,
+    pub(crate) domain: Option<String>,
     pub(crate) cloud: Option<Cloud>,
-    pub region: Option<String>,
-    pub account: Option<String>,
-    pub namespace: Option<String>,
-    pub replicas: Option<u32>,
+    pub(crate) region: Option<String>,
+    pub(crate) account: Option<String>,
+    pub(crate) namespace: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "decoded so the file's shape is typed and checked; resolve reads the layered value tree"
+    )]
+    pub(crate) replicas: Option<u32>,
     #[serde(default)]
-    pub protected: bool,
+    pub(crate) protected: bool,
 }
 
 /// The cloud an environment runs in.
@@ -75,28 +87,28 @@ impl Cloud {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ContractFile {
-    pub port: Option<u16>,
+pub(crate) struct ContractFile {
+    pub(crate) port: Option<u16>,
     #[serde(default)]
-    pub metrics: MetricsEndpointFile,
+    pub(crate) metrics: MetricsEndpointFile,
     #[serde(default)]
-    pub health: HealthFile,
+    pub(crate) health: HealthFile,
     #[serde(default)]
     pub(crate) http_metrics: HttpMetricsFile,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MetricsEndpointFile {
-    pub port: Option<u16>,
-    pub path: Option<String>,
+pub(crate) struct MetricsEndpointFile {
+    pub(crate) port: Option<u16>,
+    pub(crate) path: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HealthFile {
-    pub liveness: Option<String>,
-    pub readiness: Option<String>,
+pub(crate) struct HealthFile {
+    pub(crate) liveness: Option<String>,
+    pub(crate) readiness: Option<String>,
 }
 
 /// `contract.http_metrics`: the metric names every service exposes.
@@ -111,22 +123,22 @@ pub(crate) struct HttpMetricsFile {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SizeFile {
+pub(crate) struct SizeFile {
     pub(crate) cpu: Quantity,
     pub(crate) memory: Quantity,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SecretsFile {
-    pub store: Option<String>,
+pub(crate) struct SecretsFile {
+    pub(crate) store: Option<String>,
 }
 
 /// `targets`: each target is on unless turned off.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TargetsFile {
-    pub kubernetes: Option<bool>,
+pub(crate) struct TargetsFile {
+    pub(crate) kubernetes: Option<bool>,
     pub(crate) helm: Option<bool>,
     pub(crate) terraform: Option<Toggle<TerraformFile>>,
     pub(crate) prometheus: Option<bool>,
@@ -170,21 +182,21 @@ pub(crate) enum CiProviderName {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct IngressFile {
-    pub class: Option<String>,
-    pub cluster_issuer: Option<String>,
-    pub external_dns: Option<bool>,
-    pub controller_namespace: Option<String>,
-    pub controller_labels: Option<BTreeMap<String, String>>,
+pub(crate) struct IngressFile {
+    pub(crate) class: Option<String>,
+    pub(crate) cluster_issuer: Option<String>,
+    pub(crate) external_dns: Option<bool>,
+    pub(crate) controller_namespace: Option<String>,
+    pub(crate) controller_labels: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MonitoringFile {
-    pub namespace: Option<String>,
-    pub labels: Option<BTreeMap<String, String>>,
-    pub prometheus_labels: Option<BTreeMap<String, String>>,
-    pub runbooks: Option<String>,
+pub(crate) struct MonitoringFile {
+    pub(crate) namespace: Option<String>,
+    pub(crate) labels: Option<BTreeMap<String, String>>,
+    pub(crate) prometheus_labels: Option<BTreeMap<String, String>>,
+    pub(crate) runbooks: Option<String>,
     #[serde(default)]
     pub(crate) alerts: AlertsFile,
     #[serde(default)]

@@ -10,14 +10,14 @@ use serde::Deserialize;
 /// How strongly a policy is enforced in one environment (ordered: `Off` < `Error`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub(crate) enum Level {
     Off,
     Warning,
     Error,
 }
 
 impl Level {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Level::Off => "off",
             Level::Warning => "warning",
@@ -29,7 +29,7 @@ impl Level {
 /// What a policy looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Scope {
+pub(crate) enum Scope {
     /// The resolved service in one environment.
     Service,
     /// Each rendered Kubernetes object.

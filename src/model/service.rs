@@ -8,76 +8,84 @@ use serde_json::Value;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ServiceSpec {
-    pub name: String,
-    pub owner: String,
-    pub description: Option<String>,
-    pub tier: Option<u8>,
-    pub image: String,
-    pub build: Option<BuildSpec>,
-    pub port: Option<u16>,
+pub(crate) struct ServiceSpec {
+    pub(crate) name: String,
+    pub(crate) owner: String,
+    pub(crate) description: Option<String>,
+    pub(crate) tier: Option<u8>,
+    pub(crate) image: String,
+    pub(crate) build: Option<BuildSpec>,
+    pub(crate) port: Option<u16>,
     #[serde(default)]
-    pub command: Vec<String>,
+    pub(crate) command: Vec<String>,
     #[serde(default)]
-    pub args: Vec<String>,
-    pub size: Option<String>,
-    pub replicas: Option<u32>,
-    pub autoscale: Option<AutoscaleSpec>,
+    pub(crate) args: Vec<String>,
+    pub(crate) size: Option<String>,
+    pub(crate) replicas: Option<u32>,
+    pub(crate) autoscale: Option<AutoscaleSpec>,
     #[serde(default)]
-    pub env: IndexMap<String, Value>,
+    pub(crate) env: IndexMap<String, Value>,
     #[serde(default)]
-    pub secrets: IndexMap<String, SecretSpec>,
+    pub(crate) secrets: IndexMap<String, SecretSpec>,
     #[serde(default)]
-    pub needs: IndexMap<String, NeedSpec>,
-    pub route: Option<RouteSpec>,
-    pub metrics: Option<MetricsSpec>,
-    pub health: Option<HealthSpec>,
-    pub slo: Option<SloSpec>,
+    #[expect(
+        dead_code,
+        reason = "decoded so the file's shape is typed and checked; resolve reads the layered value tree"
+    )]
+    pub(crate) needs: IndexMap<String, NeedSpec>,
+    pub(crate) route: Option<RouteSpec>,
+    pub(crate) metrics: Option<MetricsSpec>,
+    pub(crate) health: Option<HealthSpec>,
+    pub(crate) slo: Option<SloSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BuildSpec {
-    pub context: String,
-    pub dockerfile: Option<String>,
-    pub test: Option<String>,
+pub(crate) struct BuildSpec {
+    pub(crate) context: String,
+    pub(crate) dockerfile: Option<String>,
+    pub(crate) test: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AutoscaleSpec {
-    pub min: u32,
-    pub max: u32,
-    pub cpu: Option<u8>,
+pub(crate) struct AutoscaleSpec {
+    pub(crate) min: u32,
+    pub(crate) max: u32,
+    pub(crate) cpu: Option<u8>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SecretSpec {
+pub(crate) struct SecretSpec {
     #[serde(rename = "ref")]
-    pub reference: String,
+    pub(crate) reference: String,
 }
 
 /// `{service: name}` or `{type: module, ...inputs}`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct NeedSpec {
-    pub service: Option<String>,
+#[expect(
+    dead_code,
+    reason = "decoded so the need's shape is typed and checked; resolve wires needs from the layered value tree"
+)]
+pub(crate) struct NeedSpec {
+    pub(crate) service: Option<String>,
     #[serde(rename = "type")]
-    pub module: Option<String>,
+    pub(crate) module: Option<String>,
     #[serde(flatten)]
-    pub inputs: IndexMap<String, Value>,
+    pub(crate) inputs: IndexMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RouteSpec {
-    pub host: String,
-    pub path: Option<String>,
+pub(crate) struct RouteSpec {
+    pub(crate) host: String,
+    pub(crate) path: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum MetricsSpec {
+pub(crate) enum MetricsSpec {
     Enabled(bool),
     Endpoint {
         port: Option<u16>,
@@ -89,23 +97,23 @@ pub enum MetricsSpec {
 /// exactly as written (`99.95`, `1e-16`) and reports a value it cannot use.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SloSpec {
-    pub availability: Option<serde_json::Number>,
-    pub latency: Option<LatencySloSpec>,
+pub(crate) struct SloSpec {
+    pub(crate) availability: Option<serde_json::Number>,
+    pub(crate) latency: Option<LatencySloSpec>,
 }
 
 /// `slo.latency`: the share of requests (`target`) faster than `threshold`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LatencySloSpec {
+pub(crate) struct LatencySloSpec {
     /// A duration (`250ms`).
-    pub threshold: String,
-    pub target: serde_json::Number,
+    pub(crate) threshold: String,
+    pub(crate) target: serde_json::Number,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HealthSpec {
-    pub liveness: Option<String>,
-    pub readiness: Option<String>,
+pub(crate) struct HealthSpec {
+    pub(crate) liveness: Option<String>,
+    pub(crate) readiness: Option<String>,
 }

@@ -14,91 +14,91 @@ use crate::resolve::{Platform, ResolvedService};
 /// The stable uid of a service's dashboard in one environment.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Dashboard {
-    pub uid: String,
-    pub title: String,
-    pub tags: Vec<String>,
-    pub timezone: &'static str,
-    pub schema_version: u32,
-    pub version: u32,
-    pub editable: bool,
-    pub refresh: &'static str,
-    pub time: TimeRange,
-    pub templating: Templating,
-    pub panels: Vec<Panel>,
+pub(crate) struct Dashboard {
+    pub(crate) uid: String,
+    pub(crate) title: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) timezone: &'static str,
+    pub(crate) schema_version: u32,
+    pub(crate) version: u32,
+    pub(crate) editable: bool,
+    pub(crate) refresh: &'static str,
+    pub(crate) time: TimeRange,
+    pub(crate) templating: Templating,
+    pub(crate) panels: Vec<Panel>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct TimeRange {
-    pub from: &'static str,
-    pub to: &'static str,
+pub(crate) struct TimeRange {
+    pub(crate) from: &'static str,
+    pub(crate) to: &'static str,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Templating {
-    pub list: Vec<Variable>,
+pub(crate) struct Templating {
+    pub(crate) list: Vec<Variable>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Variable {
-    pub name: &'static str,
-    pub label: &'static str,
+pub(crate) struct Variable {
+    pub(crate) name: &'static str,
+    pub(crate) label: &'static str,
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub query: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) query: &'static str,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Panel {
-    pub id: u32,
+pub(crate) struct Panel {
+    pub(crate) id: u32,
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub title: String,
-    pub grid_pos: GridPos,
-    pub datasource: Datasource,
-    pub field_config: FieldConfig,
-    pub targets: Vec<Target>,
+    pub(crate) kind: &'static str,
+    pub(crate) title: String,
+    pub(crate) grid_pos: GridPos,
+    pub(crate) datasource: Datasource,
+    pub(crate) field_config: FieldConfig,
+    pub(crate) targets: Vec<Target>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct GridPos {
-    pub h: u32,
-    pub w: u32,
-    pub x: u32,
-    pub y: u32,
+pub(crate) struct GridPos {
+    pub(crate) h: u32,
+    pub(crate) w: u32,
+    pub(crate) x: u32,
+    pub(crate) y: u32,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Datasource {
+pub(crate) struct Datasource {
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub uid: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) uid: &'static str,
 }
 
 #[derive(Debug, Serialize)]
-pub struct FieldConfig {
-    pub defaults: FieldDefaults,
+pub(crate) struct FieldConfig {
+    pub(crate) defaults: FieldDefaults,
 }
 
 #[derive(Debug, Serialize)]
-pub struct FieldDefaults {
-    pub unit: &'static str,
+pub(crate) struct FieldDefaults {
+    pub(crate) unit: &'static str,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Target {
-    pub ref_id: String,
-    pub expr: String,
-    pub legend_format: String,
+pub(crate) struct Target {
+    pub(crate) ref_id: String,
+    pub(crate) expr: String,
+    pub(crate) legend_format: String,
 }
 
 /// A panel before layout: title, unit, and (query, legend) pairs.
 type PanelSpec = (String, &'static str, Vec<(String, String)>);
 
 /// The dashboard of one service in one environment.
-pub fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
+pub(crate) fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
     let o = &p.observability;
     let sel = selector(s);
     let ns = &s.namespace;
@@ -261,7 +261,7 @@ pub fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboard {
 
 /// The dashboard as pretty JSON with a final newline. Fails only if a dashboard type
 /// stops serializing (a bug), which the caller reports.
-pub fn to_json(d: &Dashboard) -> Result<String, WriteError> {
+pub(crate) fn to_json(d: &Dashboard) -> Result<String, WriteError> {
     let mut text = serde_json::to_string_pretty(d).map_err(|e| WriteError {
         format: "JSON",
         message: e.to_string(),

@@ -8,12 +8,12 @@
 //! Dependencies run one way: `dashboard` and `unit_tests` read `rules` (the SLOs);
 //! `rules` reads only what lives here (the selector, the dashboard's uid).
 
-pub mod dashboard;
+pub(crate) mod dashboard;
 mod rules;
 mod unit_tests;
 
-pub use rules::{Rule, RuleGroup, rule_groups};
-pub use unit_tests::{UnitTestFile, unit_tests};
+pub(crate) use rules::{RuleGroup, rule_groups};
+pub(crate) use unit_tests::unit_tests;
 
 use crate::resolve::ResolvedService;
 

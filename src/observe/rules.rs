@@ -16,46 +16,46 @@ use crate::resolve::{BurnWindow, Platform, ResolvedService};
 
 /// A rule group, as Prometheus and the PrometheusRule CRD spell it.
 #[derive(Debug, Clone, Serialize)]
-pub struct RuleGroup {
-    pub name: String,
-    pub rules: Vec<Rule>,
+pub(crate) struct RuleGroup {
+    pub(crate) name: String,
+    pub(crate) rules: Vec<Rule>,
 }
 
 /// A recording or alerting rule.
 #[derive(Debug, Clone, Serialize)]
-pub struct Rule {
+pub(crate) struct Rule {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub record: Option<String>,
+    pub(crate) record: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub alert: Option<String>,
-    pub expr: String,
+    pub(crate) alert: Option<String>,
+    pub(crate) expr: String,
     #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
-    pub for_: Option<String>,
+    pub(crate) for_: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 /// The alert a burn-rate window pair raises.
-pub const BURN_ALERT: &str = "SLOBurnRate";
+pub(super) const BURN_ALERT: &str = "SLOBurnRate";
 
 /// One SLO of a service: its id, what it measures and its error budget.
 pub(crate) struct SloSpec {
-    pub name: &'static str,
-    pub id: String,
+    pub(crate) name: &'static str,
+    pub(crate) id: String,
     /// Percent.
-    pub objective: Decimal,
+    pub(crate) objective: Decimal,
     /// The error ratio over a window, from counters.
-    pub error_ratio: fn(&Platform, &ResolvedService, &str) -> String,
+    pub(crate) error_ratio: fn(&Platform, &ResolvedService, &str) -> String,
     /// The request count over a window (low-traffic guard).
-    pub total: fn(&Platform, &ResolvedService, &str) -> String,
+    pub(crate) total: fn(&Platform, &ResolvedService, &str) -> String,
     /// The series the SLI reads (no-data alert).
-    pub series: fn(&Platform, &ResolvedService) -> String,
+    pub(crate) series: fn(&Platform, &ResolvedService) -> String,
 }
 
 impl SloSpec {
-    pub fn budget(&self) -> Decimal {
+    pub(super) fn budget(&self) -> Decimal {
         Decimal::from_int(100)
             .minus(self.objective)
             .checked_div(Decimal::from_int(100))
@@ -140,7 +140,7 @@ fn exhaustion(w: &BurnWindow, period_ms: u64) -> String {
 }
 
 /// Every rule group of a service with metrics; none when metrics are off.
-pub fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<RuleGroup> {
+pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<RuleGroup> {
     if s.metrics.is_none() {
         return Vec::new();
     }

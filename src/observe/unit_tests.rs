@@ -13,37 +13,37 @@ use crate::duration::format_ms;
 use crate::resolve::{Platform, ResolvedService};
 
 #[derive(Debug, Serialize)]
-pub struct UnitTestFile {
-    pub rule_files: Vec<String>,
-    pub evaluation_interval: &'static str,
-    pub tests: Vec<UnitTest>,
+pub(crate) struct UnitTestFile {
+    pub(crate) rule_files: Vec<String>,
+    pub(crate) evaluation_interval: &'static str,
+    pub(crate) tests: Vec<UnitTest>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct UnitTest {
-    pub name: String,
-    pub interval: &'static str,
-    pub input_series: Vec<InputSeries>,
-    pub alert_rule_test: Vec<AlertRuleTest>,
+pub(crate) struct UnitTest {
+    pub(crate) name: String,
+    pub(crate) interval: &'static str,
+    pub(crate) input_series: Vec<InputSeries>,
+    pub(crate) alert_rule_test: Vec<AlertRuleTest>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct InputSeries {
-    pub series: String,
-    pub values: String,
+pub(crate) struct InputSeries {
+    pub(crate) series: String,
+    pub(crate) values: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct AlertRuleTest {
-    pub eval_time: String,
-    pub alertname: &'static str,
-    pub exp_alerts: Vec<ExpectedAlert>,
+pub(crate) struct AlertRuleTest {
+    pub(crate) eval_time: String,
+    pub(crate) alertname: &'static str,
+    pub(crate) exp_alerts: Vec<ExpectedAlert>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ExpectedAlert {
-    pub exp_labels: BTreeMap<String, String>,
-    pub exp_annotations: BTreeMap<String, String>,
+pub(crate) struct ExpectedAlert {
+    pub(crate) exp_labels: BTreeMap<String, String>,
+    pub(crate) exp_annotations: BTreeMap<String, String>,
 }
 
 /// Requests per minute in the synthetic traffic.
@@ -51,7 +51,7 @@ const PER_MINUTE: i64 = 1000;
 
 /// The unit tests of a service's SLOs, or `None` when it has none. `rules_file` is
 /// the rule file's path relative to the test file.
-pub fn unit_tests(
+pub(crate) fn unit_tests(
     p: &Platform,
     env: &str,
     s: &ResolvedService,

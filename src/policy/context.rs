@@ -6,7 +6,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::resolve::ResolvedService;
 
 /// The resolved service as policies see it.
-pub fn service(s: &ResolvedService) -> Json {
+pub(super) fn service(s: &ResolvedService) -> Json {
     let opt = |v: Option<Json>| v.unwrap_or(Json::Null);
     let env: Map<String, Json> = s
         .env_vars
@@ -52,7 +52,7 @@ pub fn service(s: &ResolvedService) -> Json {
 
 /// The platform file as written, with `name` for `platform` and the lists policies
 /// read present even when not written.
-pub fn platform(raw: &Json) -> Json {
+pub(super) fn platform(raw: &Json) -> Json {
     let mut map = raw.as_object().cloned().unwrap_or_default();
     let name = map.get("platform").cloned().unwrap_or(Json::Null);
     map.insert("name".into(), name);

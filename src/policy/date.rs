@@ -40,7 +40,7 @@ impl Date {
         Date(days)
     }
 
-    pub fn days_until(self, later: Date) -> i64 {
+    pub(crate) fn days_until(self, later: Date) -> i64 {
         later.0 - self.0
     }
 }

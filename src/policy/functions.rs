@@ -12,7 +12,7 @@ use super::objects::{
 };
 
 /// Registers every function on a policy environment.
-pub fn register(env: &mut Environment<'_>) {
+pub(super) fn register(env: &mut Environment<'_>) {
     env.add_function("dig", |v: Value, path: String, default: Option<Value>| {
         let found = dig(&v, &path);
         if is_missing(&found) {
@@ -177,7 +177,7 @@ fn name(v: &Value) -> String {
 }
 
 /// A Kubernetes quantity in base units (cores or bytes).
-pub fn quantity(v: &Value) -> Option<f64> {
+pub(super) fn quantity(v: &Value) -> Option<f64> {
     let text = match v.kind() {
         ValueKind::Number => return v.to_string().parse().ok(),
         ValueKind::String => v.as_str()?.to_string(),
@@ -371,7 +371,7 @@ fn exposure_problems(object: &Value) -> Vec<String> {
 }
 
 /// (name, tag, digest) of an image reference; tag and digest may be empty.
-pub fn image_parts(image: &str) -> (String, String, String) {
+pub(super) fn image_parts(image: &str) -> (String, String, String) {
     let (rest, digest) = image.split_once('@').unwrap_or((image, ""));
     let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
     let (name, tag) = match rest[last_slash..].split_once(':') {
@@ -386,7 +386,7 @@ pub fn image_parts(image: &str) -> (String, String, String) {
 
 /// Allowed when the image starts with an allow-list entry followed by `/`: `ghcr.io/acme`
 /// allows `ghcr.io/acme/api` but not `ghcr.io/acme-evil/api`.
-pub fn registry_allowed(image: &str, registries: &[String]) -> bool {
+pub(super) fn registry_allowed(image: &str, registries: &[String]) -> bool {
     registries.iter().any(|r| {
         let prefix = r.trim_end_matches('/');
         image

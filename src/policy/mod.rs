@@ -9,7 +9,7 @@
 //! always expire.
 
 mod context;
-pub mod date;
+pub(crate) mod date;
 mod functions;
 mod messages;
 mod objects;
@@ -24,7 +24,7 @@ use minijinja::{Environment, Expression, Template};
 use rayon::prelude::*;
 
 pub use date::Date;
-pub use pack::{Level, PolicyDef, PolicySet, Scope, collect};
+pub(crate) use pack::{Level, PolicyDef, PolicySet, Scope, collect};
 
 use crate::diag::{Diagnostic, Severity};
 use crate::load::Inputs;
@@ -67,7 +67,7 @@ struct Finding {
 }
 
 /// Runs every policy in force; returns violations and policy-definition errors.
-pub fn check(
+pub(crate) fn check(
     inputs: &Inputs,
     model: &Model,
     objects: &[RenderedObject],

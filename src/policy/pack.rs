@@ -15,42 +15,42 @@ use crate::model::{
 use crate::schema::{self, Kind};
 use crate::source::Span;
 
-pub use crate::model::policy::{Level, Scope};
+pub(crate) use crate::model::policy::{Level, Scope};
 
 /// An expression or template as written, and where.
 #[derive(Debug, Clone)]
-pub struct Source {
-    pub text: String,
-    pub span: Span,
+pub(crate) struct Source {
+    pub(crate) text: String,
+    pub(crate) span: Span,
 }
 
 /// One policy of a pack.
 #[derive(Debug)]
-pub struct PolicyDef {
-    pub id: String,
-    pub description: String,
-    pub default_level: Level,
-    pub scope: Scope,
-    pub kinds: Vec<String>,
-    pub when: Option<Source>,
-    pub assert: Source,
-    pub message: Option<Source>,
-    pub field: Option<Source>,
-    pub waivable: bool,
+pub(crate) struct PolicyDef {
+    pub(crate) id: String,
+    pub(crate) description: String,
+    pub(crate) default_level: Level,
+    pub(crate) scope: Scope,
+    pub(crate) kinds: Vec<String>,
+    pub(crate) when: Option<Source>,
+    pub(crate) assert: Source,
+    pub(crate) message: Option<Source>,
+    pub(crate) field: Option<Source>,
+    pub(crate) waivable: bool,
     /// The span of the policy's `id`.
-    pub id_span: Span,
+    pub(crate) id_span: Span,
 }
 
 /// A governed waiver of one policy for some services and environments.
 #[derive(Debug)]
-pub struct ExceptionDef {
-    pub policy: String,
-    pub services: Vec<String>,
-    pub environments: Vec<String>,
-    pub reason: String,
-    pub expires: Option<Date>,
-    pub policy_span: Span,
-    pub expires_span: Span,
+pub(crate) struct ExceptionDef {
+    pub(crate) policy: String,
+    pub(crate) services: Vec<String>,
+    pub(crate) environments: Vec<String>,
+    pub(crate) reason: String,
+    pub(crate) expires: Option<Date>,
+    pub(crate) policy_span: Span,
+    pub(crate) expires_span: Span,
 }
 
 /// The platform's severity for a policy: one level, or one per environment.
@@ -62,15 +62,15 @@ enum Override {
 
 /// Everything the policy stage enforces.
 #[derive(Debug, Default)]
-pub struct PolicySet {
-    pub policies: Vec<PolicyDef>,
-    pub exceptions: Vec<ExceptionDef>,
+pub(crate) struct PolicySet {
+    pub(crate) policies: Vec<PolicyDef>,
+    pub(crate) exceptions: Vec<ExceptionDef>,
     overrides: HashMap<String, Override>,
 }
 
 impl PolicySet {
     /// The level of a policy in an environment, after the platform's overrides.
-    pub fn level(&self, policy: &PolicyDef, env: &str) -> Level {
+    pub(crate) fn level(&self, policy: &PolicyDef, env: &str) -> Level {
         match self.overrides.get(&policy.id) {
             Some(Override::All(level)) => *level,
             Some(Override::PerEnv(levels)) => {
@@ -82,7 +82,7 @@ impl PolicySet {
 }
 
 /// Collects the policies in force, the overrides and the exceptions.
-pub fn collect(
+pub(crate) fn collect(
     inputs: &Inputs,
     env_names: &[String],
     service_names: &[String],

@@ -55,7 +55,7 @@ fn selected_ports(selector: &Value, objects: &[Value]) -> Option<Vec<Value>> {
 }
 
 /// What does not resolve, in words; empty when everything does.
-pub fn problems(object: &Value, objects: &Value) -> Vec<String> {
+pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
     let objects = items(objects);
     let mut out = Vec::new();
     match kind(object).as_str() {

@@ -67,13 +67,13 @@ const PREFIXES: [(&str, usize); 15] = [
 ];
 
 /// Whether an env variable holds a plaintext secret.
-pub fn env_var(name: &str, value: &str) -> bool {
+pub(super) fn env_var(name: &str, value: &str) -> bool {
     secret_shape(value) || high_entropy(value) || (secret_name(name) && literal(value))
 }
 
 /// The indexes of `command`/`args` items that hold a plaintext secret: secret-shaped
 /// items, `--name=value` with a secret name, and the item after a bare `--name`.
-pub fn arguments(items: &[String]) -> Vec<usize> {
+pub(super) fn arguments(items: &[String]) -> Vec<usize> {
     let mut found = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let flagged = match flag(item) {
@@ -105,7 +105,7 @@ fn flag(item: &str) -> Option<(&str, Option<&str>)> {
 
 /// A name whose last word (or last two words) is a secret word. Words are split on
 /// `_`, `-` and `.`, in any case.
-pub fn secret_name(name: &str) -> bool {
+pub(super) fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     let words: Vec<&str> = upper
         .split(['_', '-', '.'])
@@ -148,7 +148,7 @@ fn number(v: &str) -> bool {
 }
 
 /// A value shaped like a secret whatever its name.
-pub fn secret_shape(value: &str) -> bool {
+pub(super) fn secret_shape(value: &str) -> bool {
     let pem = value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----");
     pem || url_password(value) || tokens(value).any(|t| jwt(t) || vendor_token(t))
 }
@@ -220,7 +220,7 @@ fn slack(token: &str) -> bool {
 
 /// A token of 24+ characters from a base64/hex alphabet with at least 4.0 bits of
 /// Shannon entropy per character: how generated credentials look, unlike words or URLs.
-pub fn high_entropy(value: &str) -> bool {
+pub(super) fn high_entropy(value: &str) -> bool {
     let token_chars = value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-'));

@@ -33,7 +33,7 @@ environments:
 fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> Vec<String> {
     let mut sources = SourceMap::default();
     let mut parse = |name: &str, text: String| {
-        let id = sources.add(name.to_string(), Default::default(), text.clone());
+        let id = sources.add(name.to_string(), text.clone());
         let (doc, diags) = parse_yaml(id, &text);
         assert!(diags.is_empty(), "{name}: {diags:?}");
         doc.unwrap()

@@ -7,13 +7,13 @@
 //! refusing a value (E0411), Helm values without their Kubernetes objects (E0412).
 //! Wording lives in `messages`.
 
-pub mod ci;
-pub mod helm;
-pub mod kubernetes;
+pub(crate) mod ci;
+pub(crate) mod helm;
+pub(crate) mod kubernetes;
 pub(crate) mod messages;
-pub mod prometheus;
+pub(crate) mod prometheus;
 pub(crate) mod target;
-pub mod terraform;
+pub(crate) mod terraform;
 
 use std::sync::Arc;
 
@@ -29,21 +29,21 @@ use target::{Switches, Target};
 /// A rendered Kubernetes object, for kubernetes-scope policies. It stays the typed
 /// value it was serialized from, so a policy run converts it once, to its own form.
 #[derive(Clone)]
-pub struct RenderedObject {
+pub(crate) struct RenderedObject {
     /// The generated file it is written to.
-    pub path: String,
-    pub scope: Scope,
+    pub(crate) path: String,
+    pub(crate) scope: Scope,
     /// The object's `kind`, to pick the policies that look at it.
-    pub kind: String,
-    pub object: Arc<dyn erased_serde::Serialize + Send + Sync>,
+    pub(crate) kind: String,
+    pub(crate) object: Arc<dyn erased_serde::Serialize + Send + Sync>,
 }
 
 /// What rendering produces: the files, and the Kubernetes objects inside them.
 #[derive(Default)]
-pub struct Rendered {
-    pub tree: OutputTree,
+pub(crate) struct Rendered {
+    pub(crate) tree: OutputTree,
     /// Every Kubernetes object, erased, for kubernetes-scope policies.
-    pub objects: Vec<RenderedObject>,
+    pub(crate) objects: Vec<RenderedObject>,
     /// The same objects, typed per service, for the targets rendered after Kubernetes.
     pub(crate) kubernetes: Vec<ServiceObjects>,
 }
@@ -51,9 +51,9 @@ pub struct Rendered {
 /// What one target renders.
 #[derive(Default)]
 pub(crate) struct TargetOutput {
-    pub artifacts: Vec<Artifact>,
-    pub objects: Vec<RenderedObject>,
-    pub kubernetes: Vec<ServiceObjects>,
+    pub(crate) artifacts: Vec<Artifact>,
+    pub(crate) objects: Vec<RenderedObject>,
+    pub(crate) kubernetes: Vec<ServiceObjects>,
 }
 
 impl TargetOutput {
@@ -68,15 +68,15 @@ impl TargetOutput {
 /// What a renderer reads: the model, where files go, and what the targets before it
 /// rendered (Helm reads the typed Kubernetes objects).
 pub(crate) struct RenderCx<'a> {
-    pub model: &'a Model,
-    pub layout: &'a Layout,
-    pub switches: Switches,
-    pub kubernetes: &'a [ServiceObjects],
+    pub(crate) model: &'a Model,
+    pub(crate) layout: &'a Layout,
+    pub(crate) switches: Switches,
+    pub(crate) kubernetes: &'a [ServiceObjects],
 }
 
 /// Renders every enabled target into one output tree. A target that fails is reported
 /// and left out; the others still render.
-pub fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
+pub(crate) fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
     let layout = Target::layout(&model.platform.output);
     let switches = Switches::of(model);
     let mut rendered = Rendered::default();
@@ -149,7 +149,7 @@ mod tests {
         let (rendered, diags) = render(&shop());
         assert!(diags.is_empty(), "{diags:?}");
         let layout = &rendered.tree.layout;
-        assert_eq!(layout.output(), "generated");
+        assert_eq!(layout.output, "generated");
         for path in rendered.tree.files.keys() {
             assert!(
                 layout.roots().iter().any(|r| under(path, r)),

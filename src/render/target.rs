@@ -30,14 +30,14 @@ pub(crate) enum Target {
 /// Everything that decides which targets run, read once from the resolved platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Switches {
-    pub kubernetes: bool,
-    pub helm: bool,
+    pub(crate) kubernetes: bool,
+    pub(crate) helm: bool,
     /// `Some(atlantis)` when `targets.terraform` is on.
-    pub terraform: Option<bool>,
+    pub(crate) terraform: Option<bool>,
     /// Whether any service has a module need (Terraform has nothing to say otherwise).
-    pub module_needs: bool,
-    pub observability: bool,
-    pub ci: CiProvider,
+    pub(crate) module_needs: bool,
+    pub(crate) observability: bool,
+    pub(crate) ci: CiProvider,
 }
 
 impl Switches {

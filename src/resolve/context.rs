@@ -10,15 +10,15 @@ use super::resolved::{Environment, Platform};
 use crate::load::Document;
 
 pub(crate) struct EnvContext<'a> {
-    pub platform: &'a Platform,
-    pub pdoc: &'a Document,
-    pub env: &'a Environment,
-    pub namespace_pattern: Option<&'a str>,
-    pub modules: &'a BTreeMap<String, ModuleDef>,
+    pub(crate) platform: &'a Platform,
+    pub(crate) pdoc: &'a Document,
+    pub(crate) env: &'a Environment,
+    pub(crate) namespace_pattern: Option<&'a str>,
+    pub(crate) modules: &'a BTreeMap<String, ModuleDef>,
     /// Services whose files have errors of their own.
-    pub broken: &'a BTreeSet<String>,
+    pub(crate) broken: &'a BTreeSet<String>,
     /// Module types whose module files have errors of their own.
-    pub broken_modules: &'a BTreeSet<String>,
+    pub(crate) broken_modules: &'a BTreeSet<String>,
 }
 
 impl EnvContext<'_> {

@@ -83,10 +83,10 @@ pub(crate) type Wiring = Vec<(String, Expanded)>;
 
 /// Expands every string of a value tree against one scope.
 pub(crate) struct Expander<'a> {
-    pub scope: &'a Scope<'a>,
+    pub(crate) scope: &'a Scope<'a>,
     /// The span a pointer of the tree was written at.
-    pub span_of: &'a dyn Fn(&str) -> Span,
-    pub sources: &'a SourceMap,
+    pub(crate) span_of: &'a dyn Fn(&str) -> Span,
+    pub(crate) sources: &'a SourceMap,
 }
 
 impl Expander<'_> {

@@ -12,13 +12,13 @@ use crate::load::{Document, pointer_push};
 
 /// A value being built up layer by layer, with the origin of each node.
 #[derive(Debug, Default)]
-pub struct Layered {
-    pub value: Value,
-    pub provenance: Provenance,
+pub(super) struct Layered {
+    pub(crate) value: Value,
+    pub(crate) provenance: Provenance,
 }
 
 impl Layered {
-    pub fn new() -> Layered {
+    pub(super) fn new() -> Layered {
         Layered {
             value: Value::Object(Map::new()),
             provenance: Provenance::new(),
@@ -27,7 +27,7 @@ impl Layered {
 
     /// Lays `top` over the value. `doc` and `doc_base` say where `top` was written
     /// (none for built-in values); `skip` lists top-level keys that are not layered.
-    pub fn overlay(
+    pub(super) fn overlay(
         &mut self,
         top: &Value,
         layer: Layer,
@@ -57,7 +57,7 @@ impl Layered {
     }
 
     /// The origin of the node at `pointer`, or of its nearest recorded ancestor.
-    pub fn origin(&self, pointer: &str) -> Option<Origin> {
+    pub(super) fn origin(&self, pointer: &str) -> Option<Origin> {
         crate::document::pointer_and_ancestors(pointer)
             .find_map(|p| self.provenance.get(p).copied())
     }

@@ -33,7 +33,7 @@ mod files;
 mod infrastructure;
 mod layering;
 mod messages;
-pub mod module;
+pub(crate) mod module;
 mod needs;
 mod placeholder;
 mod platform;
@@ -48,9 +48,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use context::EnvContext;
 pub(crate) use context::environment_view;
-pub use placeholder::has_placeholder;
-pub use resolved::*;
-pub use secrets::need_secret_name;
+pub(crate) use resolved::*;
+pub(crate) use secrets::need_secret_name;
 
 use crate::diag::{Code, Diagnostic};
 use crate::load::{Document, Inputs};
@@ -60,12 +59,12 @@ use crate::source::SourceMap;
 
 /// A service file that passed its schema, with its name.
 pub(crate) struct ServiceInput<'a> {
-    pub doc: &'a Document,
-    pub name: String,
+    pub(crate) doc: &'a Document,
+    pub(crate) name: String,
 }
 
 /// Resolves the whole repository. The model is returned only when there is no error.
-pub fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diagnostic>) {
+pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let platform_file = inputs
         .platform
@@ -173,7 +172,7 @@ fn platform_file(doc: &Document, diags: &mut Vec<Diagnostic>) -> Option<Platform
 }
 
 /// A DNS-1123 label: 1-63 of `[a-z0-9-]`, starting and ending alphanumeric.
-pub fn is_dns_label(s: &str) -> bool {
+pub(crate) fn is_dns_label(s: &str) -> bool {
     let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
     !s.is_empty()
         && s.len() <= 63
@@ -183,12 +182,12 @@ pub fn is_dns_label(s: &str) -> bool {
 }
 
 /// A DNS-1123 subdomain: dot-separated labels, at most 253 characters.
-pub fn is_dns_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
 /// A DNS-1123 label made from any name: `Checkout_API` -> `checkout-api`.
-pub fn label_from(s: &str) -> String {
+pub(crate) fn label_from(s: &str) -> String {
     suggest_label(s)
 }
 

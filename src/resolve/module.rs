@@ -28,23 +28,23 @@ use crate::template_budget::{self, Exceeded, Failure};
 use crate::watchdog::{self, Owner, Site};
 
 /// A checked module.
-pub struct ModuleDef {
-    pub kind: String,
-    pub source: String,
-    pub version: String,
+pub(crate) struct ModuleDef {
+    pub(crate) kind: String,
+    pub(crate) source: String,
+    pub(crate) version: String,
     input_names: Vec<String>,
     validator: Validator,
     defaults: Map<String, Value>,
     /// The module's Terraform arguments as written, with where each was written.
     arguments: Vec<(String, Value, Span)>,
-    pub outputs: IndexMap<String, OutputDef>,
+    pub(crate) outputs: IndexMap<String, OutputDef>,
     iam: Vec<(Vec<String>, Vec<String>)>,
     /// The span of `type`, for "defined here" labels.
-    pub type_span: Span,
+    pub(crate) type_span: Span,
 }
 
 /// One output of a module, as written.
-pub enum OutputDef {
+pub(crate) enum OutputDef {
     /// A plain value (a template).
     Value(String, Span),
     /// A key of the need's secret, filled by Terraform.
@@ -53,7 +53,7 @@ pub enum OutputDef {
 
 /// What Terraform writes into a secret key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretSource {
+pub(crate) enum SecretSource {
     /// A Terraform module output.
     Output(String),
     /// A string with `{output}` slots.
@@ -62,33 +62,33 @@ pub enum SecretSource {
 
 /// A module need of one service in one environment, every value final.
 #[derive(Debug, Clone)]
-pub struct ModuleNeed {
+pub(crate) struct ModuleNeed {
     /// The need's name in the service file.
-    pub name: String,
+    pub(crate) name: String,
     /// The module type.
-    pub kind: String,
-    pub source: String,
-    pub version: String,
+    pub(crate) kind: String,
+    pub(crate) source: String,
+    pub(crate) version: String,
     /// The Terraform module's arguments, in the module's order.
-    pub arguments: IndexMap<String, Value>,
+    pub(crate) arguments: IndexMap<String, Value>,
     /// The secret-store path the need's secret outputs are written to.
-    pub secret_path: String,
+    pub(crate) secret_path: String,
     /// Secret key -> what Terraform writes into it.
-    pub secrets: Vec<(String, SecretSource)>,
+    pub(crate) secrets: Vec<(String, SecretSource)>,
     /// Output name -> plain value, or the secret key holding it.
-    pub outputs: IndexMap<String, NeedOutput>,
+    pub(crate) outputs: IndexMap<String, NeedOutput>,
     /// IAM statements (actions, resources with `{output}` slots).
-    pub iam: Vec<(Vec<String>, Vec<String>)>,
+    pub(crate) iam: Vec<(Vec<String>, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NeedOutput {
+pub(crate) enum NeedOutput {
     Value(String),
     Secret(String),
 }
 
 /// The modules in force: built-ins, overridden by the repository's own.
-pub fn registry(inputs: &Inputs) -> Registry {
+pub(crate) fn registry(inputs: &Inputs) -> Registry {
     let mut registry = Registry::default();
     for doc in inputs.builtin_modules.iter().chain(&inputs.modules) {
         let errors = schema::validate(doc, Kind::Module, "");
@@ -113,12 +113,12 @@ pub fn registry(inputs: &Inputs) -> Registry {
 
 /// The module types a repository can use, and what went wrong reading the others.
 #[derive(Default)]
-pub struct Registry {
-    pub modules: BTreeMap<String, ModuleDef>,
+pub(crate) struct Registry {
+    pub(crate) modules: BTreeMap<String, ModuleDef>,
     /// Types whose module files have errors (reported in `diags`), so that needs of
     /// those types do not report a second, misleading "unknown module type".
-    pub broken: std::collections::BTreeSet<String>,
-    pub diags: Vec<Diagnostic>,
+    pub(crate) broken: std::collections::BTreeSet<String>,
+    pub(crate) diags: Vec<Diagnostic>,
 }
 
 fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {
@@ -190,17 +190,17 @@ fn output_def(doc: &Document, name: &str, output: OutputFile) -> OutputDef {
 }
 
 /// The context module templates see.
-pub struct NeedContext<'a> {
-    pub service: Value,
-    pub env: Value,
-    pub platform: Value,
-    pub need: &'a str,
-    pub secret_path: String,
+pub(crate) struct NeedContext<'a> {
+    pub(crate) service: Value,
+    pub(crate) env: Value,
+    pub(crate) platform: Value,
+    pub(crate) need: &'a str,
+    pub(crate) secret_path: String,
 }
 
 /// Checks a need against its module and evaluates the module for it. `span_of` maps a
 /// pointer below the need (`/size`) to the span it was written at.
-pub fn resolve_need(
+pub(crate) fn resolve_need(
     module: &ModuleDef,
     need: &Map<String, Value>,
     ctx: NeedContext,

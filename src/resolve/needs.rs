@@ -18,26 +18,26 @@ use crate::source::{SourceMap, Span};
 
 /// What a service need reads of the service it names.
 pub(crate) struct Peer<'a> {
-    pub namespace: &'a str,
-    pub port: u16,
+    pub(crate) namespace: &'a str,
+    pub(crate) port: u16,
 }
 
 /// The service whose needs are wired, in one environment.
 pub(crate) struct NeedCx<'a> {
-    pub ctx: &'a EnvContext<'a>,
-    pub service: &'a str,
-    pub owner: &'a str,
-    pub namespace: &'a str,
+    pub(crate) ctx: &'a EnvContext<'a>,
+    pub(crate) service: &'a str,
+    pub(crate) owner: &'a str,
+    pub(crate) namespace: &'a str,
     /// Every service of the environment that resolved far enough to be needed.
-    pub peers: &'a BTreeMap<&'a str, Peer<'a>>,
-    pub span_of: &'a dyn Fn(&str) -> Span,
-    pub sources: &'a SourceMap,
+    pub(crate) peers: &'a BTreeMap<&'a str, Peer<'a>>,
+    pub(crate) span_of: &'a dyn Fn(&str) -> Span,
+    pub(crate) sources: &'a SourceMap,
 }
 
 /// A service's needs: what `${needs.*}` resolves to, and the services it calls.
 pub(crate) struct Needs {
-    pub outputs: BTreeMap<String, NeedOutputs>,
-    pub services: Vec<ServiceNeed>,
+    pub(crate) outputs: BTreeMap<String, NeedOutputs>,
+    pub(crate) services: Vec<ServiceNeed>,
 }
 
 /// Wires every need of `needs` (the layered `needs` mapping). A need that cannot be

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 /// One piece of a string value: literal text or a placeholder path.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Piece<'a> {
+pub(super) enum Piece<'a> {
     Text(&'a str),
     /// The dotted path inside `${...}`, and the byte range of the whole `${...}`.
     Placeholder(&'a str, Range<usize>),
@@ -16,9 +16,9 @@ pub enum Piece<'a> {
 
 /// A `${` without its closing `}`.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Unclosed(pub usize);
+pub(super) struct Unclosed(pub usize);
 
-pub fn parse(s: &str) -> Result<Vec<Piece<'_>>, Unclosed> {
+pub(super) fn parse(s: &str) -> Result<Vec<Piece<'_>>, Unclosed> {
     let mut pieces = Vec::new();
     let mut rest = 0;
     // Only `$` can start a placeholder or an escape, and `$` is ASCII, so jumping from
@@ -56,13 +56,6 @@ pub fn parse(s: &str) -> Result<Vec<Piece<'_>>, Unclosed> {
     Ok(pieces)
 }
 
-/// True when the string contains a placeholder (not counting `$${` escapes).
-pub fn has_placeholder(s: &str) -> bool {
-    parse(s).map_or(true, |p| {
-        p.iter().any(|p| matches!(p, Piece::Placeholder(..)))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,7 +80,6 @@ mod tests {
             got,
             vec![Piece::Text("a"), Piece::Text("${"), Piece::Text("b}c")]
         );
-        assert!(!has_placeholder("a$${b}"));
     }
 
     #[test]

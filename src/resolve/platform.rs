@@ -14,9 +14,9 @@ use crate::model::platform::{
 };
 
 /// The namespace pattern of each environment, in environment order.
-pub struct NamespacePatterns(pub Vec<(String, Option<String>)>);
+pub(super) struct NamespacePatterns(pub Vec<(String, Option<String>)>);
 
-pub fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
+pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
     let environments = file
         .environments
         .iter()

@@ -7,19 +7,19 @@ use crate::source::Span;
 
 /// The platform after defaults are applied.
 #[derive(Debug, Clone)]
-pub struct Platform {
-    pub name: String,
+pub(crate) struct Platform {
+    pub(crate) name: String,
     /// The output tree's root, relative to the repository root.
-    pub output: String,
+    pub(crate) output: String,
     /// In promotion order.
-    pub environments: Vec<Environment>,
-    pub contract: Contract,
-    pub sizes: BTreeMap<String, Size>,
-    pub secret_store: Option<String>,
-    pub targets: Targets,
-    pub ingress: Ingress,
-    pub monitoring: Monitoring,
-    pub observability: Observability,
+    pub(crate) environments: Vec<Environment>,
+    pub(crate) contract: Contract,
+    pub(crate) sizes: BTreeMap<String, Size>,
+    pub(crate) secret_store: Option<String>,
+    pub(crate) targets: Targets,
+    pub(crate) ingress: Ingress,
+    pub(crate) monitoring: Monitoring,
+    pub(crate) observability: Observability,
 }
 
 impl Platform {
@@ -31,114 +31,114 @@ impl Platform {
 
 /// Alerts, SLO rules and dashboards from the contract (the Prometheus target).
 #[derive(Debug, Clone)]
-pub struct Observability {
+pub(crate) struct Observability {
     /// `targets.prometheus`.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// The request counter (label `code`).
-    pub requests_metric: String,
+    pub(crate) requests_metric: String,
     /// The latency histogram's `_bucket` series.
-    pub duration_metric: String,
+    pub(crate) duration_metric: String,
     /// Latency SLO thresholds must be one of these, in seconds.
-    pub buckets: Vec<Decimal>,
-    pub runbooks: Option<String>,
-    pub dashboard_url: Option<String>,
-    pub dashboard_labels: BTreeMap<String, String>,
+    pub(crate) buckets: Vec<Decimal>,
+    pub(crate) runbooks: Option<String>,
+    pub(crate) dashboard_url: Option<String>,
+    pub(crate) dashboard_labels: BTreeMap<String, String>,
     /// Contract alert name -> settings.
-    pub alerts: BTreeMap<&'static str, AlertSetting>,
-    pub slo_period_ms: u64,
-    pub windows: Vec<BurnWindow>,
-    pub min_events: Option<u64>,
+    pub(crate) alerts: BTreeMap<&'static str, AlertSetting>,
+    pub(crate) slo_period_ms: u64,
+    pub(crate) windows: Vec<BurnWindow>,
+    pub(crate) min_events: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
-pub struct AlertSetting {
-    pub for_ms: u64,
-    pub severity: String,
+pub(crate) struct AlertSetting {
+    pub(crate) for_ms: u64,
+    pub(crate) severity: String,
     /// Alert-specific threshold (restarts in 15 minutes for crash looping).
-    pub threshold: u64,
+    pub(crate) threshold: u64,
 }
 
 /// One row of the burn-rate window table.
 #[derive(Debug, Clone)]
-pub struct BurnWindow {
-    pub severity: String,
-    pub tier: String,
-    pub long_ms: u64,
-    pub short_ms: u64,
-    pub budget_percent: Decimal,
-    pub for_ms: u64,
+pub(crate) struct BurnWindow {
+    pub(crate) severity: String,
+    pub(crate) tier: String,
+    pub(crate) long_ms: u64,
+    pub(crate) short_ms: u64,
+    pub(crate) budget_percent: Decimal,
+    pub(crate) for_ms: u64,
 }
 
 /// `build`: the source folder, the Dockerfile in it, and a test command.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Build {
-    pub context: String,
-    pub dockerfile: String,
-    pub test: Option<String>,
+pub(crate) struct Build {
+    pub(crate) context: String,
+    pub(crate) dockerfile: String,
+    pub(crate) test: Option<String>,
 }
 
 /// A service's SLOs, in percent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slo {
-    pub availability: Option<Decimal>,
-    pub latency: Option<LatencySlo>,
+pub(crate) struct Slo {
+    pub(crate) availability: Option<Decimal>,
+    pub(crate) latency: Option<LatencySlo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LatencySlo {
+pub(crate) struct LatencySlo {
     /// Seconds; one of the contract's buckets.
-    pub threshold: Decimal,
+    pub(crate) threshold: Decimal,
     /// Percent of requests under the threshold.
-    pub target: Decimal,
+    pub(crate) target: Decimal,
 }
 
 #[derive(Debug, Clone)]
-pub struct Environment {
-    pub name: String,
-    pub cluster: Option<String>,
-    pub domain: Option<String>,
-    pub cloud: Option<String>,
-    pub region: Option<String>,
-    pub account: Option<String>,
-    pub protected: bool,
+pub(crate) struct Environment {
+    pub(crate) name: String,
+    pub(crate) cluster: Option<String>,
+    pub(crate) domain: Option<String>,
+    pub(crate) cloud: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) account: Option<String>,
+    pub(crate) protected: bool,
 }
 
 #[derive(Debug, Clone)]
-pub struct Contract {
-    pub port: u16,
-    pub metrics_port: u16,
-    pub metrics_path: String,
-    pub liveness: String,
-    pub readiness: String,
+pub(crate) struct Contract {
+    pub(crate) port: u16,
+    pub(crate) metrics_port: u16,
+    pub(crate) metrics_path: String,
+    pub(crate) liveness: String,
+    pub(crate) readiness: String,
 }
 
 /// A resource class: requests, and the memory limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Size {
-    pub cpu: String,
-    pub memory: String,
+pub(crate) struct Size {
+    pub(crate) cpu: String,
+    pub(crate) memory: String,
 }
 
 #[derive(Debug, Clone)]
-pub struct Targets {
-    pub kubernetes: bool,
+pub(crate) struct Targets {
+    pub(crate) kubernetes: bool,
     /// The shared chart and its values per service and environment.
-    pub helm: bool,
+    pub(crate) helm: bool,
     /// Terraform for module needs; `None` when the platform turns it off.
-    pub terraform: Option<TerraformTarget>,
+    pub(crate) terraform: Option<TerraformTarget>,
     /// The CI configuration pave owns.
-    pub ci: CiTarget,
+    pub(crate) ci: CiTarget,
 }
 
 /// `targets.ci`: which CI system's files pave writes, and where images go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CiTarget {
-    pub provider: CiProvider,
-    pub registry: Option<String>,
+pub(crate) struct CiTarget {
+    pub(crate) provider: CiProvider,
+    pub(crate) registry: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CiProvider {
+pub(crate) enum CiProvider {
     Github,
     Gitlab,
     None,
@@ -146,32 +146,32 @@ pub enum CiProvider {
 
 /// Where Terraform state lives, and whether pave owns `atlantis.yaml`.
 #[derive(Debug, Clone, Default)]
-pub struct TerraformTarget {
-    pub bucket: Option<String>,
-    pub lock_table: Option<String>,
-    pub region: Option<String>,
-    pub atlantis: bool,
+pub(crate) struct TerraformTarget {
+    pub(crate) bucket: Option<String>,
+    pub(crate) lock_table: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) atlantis: bool,
 }
 
 #[derive(Debug, Clone)]
-pub struct Ingress {
-    pub class: String,
-    pub cluster_issuer: Option<String>,
-    pub external_dns: bool,
-    pub controller_namespace: String,
-    pub controller_labels: BTreeMap<String, String>,
+pub(crate) struct Ingress {
+    pub(crate) class: String,
+    pub(crate) cluster_issuer: Option<String>,
+    pub(crate) external_dns: bool,
+    pub(crate) controller_namespace: String,
+    pub(crate) controller_labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Monitoring {
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-    pub prometheus_labels: BTreeMap<String, String>,
+pub(crate) struct Monitoring {
+    pub(crate) namespace: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) prometheus_labels: BTreeMap<String, String>,
 }
 
 /// Which layer of the SPEC's layering a resolved value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Layer {
+pub(crate) enum Layer {
     /// pave's own defaults.
     Builtin,
     /// The platform's `contract` (port, health, metrics).
@@ -187,7 +187,7 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Layer::Builtin => "built-in default",
             Layer::Contract => "platform contract",
@@ -201,113 +201,113 @@ impl Layer {
 
 /// Where a resolved value came from: the layer and, unless built in, the span that set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Origin {
-    pub layer: Layer,
-    pub span: Option<Span>,
+pub(crate) struct Origin {
+    pub(crate) layer: Layer,
+    pub(crate) span: Option<Span>,
 }
 
 /// JSON pointer of a service field (`/replicas`, `/env/LOG_LEVEL`) -> its origin.
-pub type Provenance = BTreeMap<String, Origin>;
+pub(crate) type Provenance = BTreeMap<String, Origin>;
 
 /// One service in one environment, every value final.
 #[derive(Debug, Clone)]
-pub struct ResolvedService {
-    pub name: String,
-    pub owner: String,
-    pub description: Option<String>,
-    pub tier: u8,
+pub(crate) struct ResolvedService {
+    pub(crate) name: String,
+    pub(crate) owner: String,
+    pub(crate) description: Option<String>,
+    pub(crate) tier: u8,
     /// The environment's name.
-    pub env: String,
-    pub namespace: String,
-    pub image: String,
-    pub port: u16,
-    pub command: Vec<String>,
-    pub args: Vec<String>,
-    pub size: String,
-    pub resources: Size,
+    pub(crate) env: String,
+    pub(crate) namespace: String,
+    pub(crate) image: String,
+    pub(crate) port: u16,
+    pub(crate) command: Vec<String>,
+    pub(crate) args: Vec<String>,
+    pub(crate) size: String,
+    pub(crate) resources: Size,
     /// Replicas when not autoscaled.
-    pub replicas: u32,
-    pub autoscale: Option<Autoscale>,
+    pub(crate) replicas: u32,
+    pub(crate) autoscale: Option<Autoscale>,
     /// Plain environment variables, in the order written.
-    pub env_vars: Vec<(String, String)>,
+    pub(crate) env_vars: Vec<(String, String)>,
     /// Environment variables read from the secret store.
-    pub secrets: Vec<SecretRef>,
+    pub(crate) secrets: Vec<SecretRef>,
     /// Other services of the platform this one calls.
-    pub service_needs: Vec<ServiceNeed>,
-    pub route: Option<Route>,
-    pub metrics: Option<MetricsEndpoint>,
-    pub liveness: String,
-    pub readiness: String,
-    pub provenance: Provenance,
+    pub(crate) service_needs: Vec<ServiceNeed>,
+    pub(crate) route: Option<Route>,
+    pub(crate) metrics: Option<MetricsEndpoint>,
+    pub(crate) liveness: String,
+    pub(crate) readiness: String,
+    pub(crate) provenance: Provenance,
     /// The layered, expanded field values, keyed like `provenance` (for `pave explain`).
-    pub fields: serde_json::Value,
+    pub(crate) fields: serde_json::Value,
     /// Environment variables read from a module need's Kubernetes Secret.
-    pub secret_env: Vec<SecretEnv>,
+    pub(crate) secret_env: Vec<SecretEnv>,
     /// Environment variables whose values use `$(VAR)` to embed secret outputs.
-    pub dependent_env: Vec<(String, String)>,
+    pub(crate) dependent_env: Vec<(String, String)>,
     /// Needs served by modules (databases, caches, buckets, queues), by need name.
-    pub module_needs: Vec<super::module::ModuleNeed>,
+    pub(crate) module_needs: Vec<super::module::ModuleNeed>,
     /// The IAM role the service account assumes, when a module asks for permissions.
-    pub role: Option<String>,
-    pub slo: Option<Slo>,
+    pub(crate) role: Option<String>,
+    pub(crate) slo: Option<Slo>,
     /// How CI builds the image, when the service says.
-    pub build: Option<Build>,
+    pub(crate) build: Option<Build>,
 }
 
 /// An environment variable set from a key of a Kubernetes Secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretEnv {
-    pub name: String,
-    pub secret: String,
-    pub key: String,
+pub(crate) struct SecretEnv {
+    pub(crate) name: String,
+    pub(crate) secret: String,
+    pub(crate) key: String,
 }
 
 impl ResolvedService {
     /// The replica count the service runs with at least: HPA minimum or fixed replicas.
-    pub fn min_replicas(&self) -> u32 {
+    pub(crate) fn min_replicas(&self) -> u32 {
         self.autoscale.map_or(self.replicas, |a| a.min)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Autoscale {
-    pub min: u32,
-    pub max: u32,
-    pub cpu: u8,
+pub(crate) struct Autoscale {
+    pub(crate) min: u32,
+    pub(crate) max: u32,
+    pub(crate) cpu: u8,
 }
 
 /// `NAME: {ref: path#key}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretRef {
-    pub env_name: String,
-    pub path: String,
-    pub key: String,
+pub(crate) struct SecretRef {
+    pub(crate) env_name: String,
+    pub(crate) path: String,
+    pub(crate) key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceNeed {
+pub(crate) struct ServiceNeed {
     /// The need's name in the service file.
-    pub name: String,
-    pub service: String,
-    pub namespace: String,
+    pub(crate) name: String,
+    pub(crate) service: String,
+    pub(crate) namespace: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route {
-    pub host: String,
-    pub path: String,
+pub(crate) struct Route {
+    pub(crate) host: String,
+    pub(crate) path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetricsEndpoint {
-    pub port: u16,
-    pub path: String,
+pub(crate) struct MetricsEndpoint {
+    pub(crate) port: u16,
+    pub(crate) path: String,
 }
 
 /// Everything the renderers need: the platform and each (environment, service).
 #[derive(Debug, Clone)]
-pub struct Model {
-    pub platform: Platform,
+pub(crate) struct Model {
+    pub(crate) platform: Platform,
     /// Ordered by environment (promotion order), then service name.
-    pub services: Vec<ResolvedService>,
+    pub(crate) services: Vec<ResolvedService>,
 }

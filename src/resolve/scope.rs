@@ -37,13 +37,13 @@ pub(crate) struct Unresolved(pub String, pub String);
 
 /// The values placeholders of one service in one environment resolve to.
 pub(crate) struct Scope<'a> {
-    pub platform_name: &'a str,
-    pub env: &'a Environment,
-    pub service_name: &'a str,
-    pub service_owner: &'a str,
-    pub needs: BTreeMap<String, NeedOutputs>,
+    pub(crate) platform_name: &'a str,
+    pub(crate) env: &'a Environment,
+    pub(crate) service_name: &'a str,
+    pub(crate) service_owner: &'a str,
+    pub(crate) needs: BTreeMap<String, NeedOutputs>,
     /// Expanding a need's inputs, which cannot read the outputs of needs.
-    pub in_need_inputs: bool,
+    pub(crate) in_need_inputs: bool,
 }
 
 impl Scope<'_> {

@@ -22,7 +22,7 @@ pub(crate) fn secret_var(need: &str, key: &str) -> String {
 }
 
 /// The Kubernetes Secret External Secrets writes a module need's secret outputs into.
-pub fn need_secret_name(service: &str, need: &str) -> String {
+pub(crate) fn need_secret_name(service: &str, need: &str) -> String {
     format!("{service}-{}", need.replace('_', "-"))
 }
 
@@ -45,11 +45,11 @@ pub(crate) fn secret_refs(spec: &ServiceSpec) -> Vec<SecretRef> {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct WiredEnv {
     /// Plain variables (the ConfigMap), in the order written.
-    pub env_vars: Vec<(String, String)>,
+    pub(crate) env_vars: Vec<(String, String)>,
     /// Variables read from a need's Kubernetes Secret.
-    pub secret_env: Vec<SecretEnv>,
+    pub(crate) secret_env: Vec<SecretEnv>,
     /// Variables whose values embed secret variables as `$(VAR)`.
-    pub dependent_env: Vec<(String, String)>,
+    pub(crate) dependent_env: Vec<(String, String)>,
 }
 
 /// Moves environment variables that read a need's secret out of the ConfigMap: a value

@@ -20,8 +20,8 @@ pub(crate) const MAX_OBJECTIVE_DECIMALS: u32 = 6;
 
 /// Where the service's SLO fields were written, and where the buckets are defined.
 pub(crate) struct SloSpans<'a> {
-    pub span_of: &'a dyn Fn(&str) -> Span,
-    pub buckets: Option<Span>,
+    pub(crate) span_of: &'a dyn Fn(&str) -> Span,
+    pub(crate) buckets: Option<Span>,
 }
 
 /// A service's SLOs. Every unusable part is reported (an objective and a threshold

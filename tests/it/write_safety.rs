@@ -513,7 +513,7 @@ fn matches_its_manifest(repo: &Path) -> bool {
         && owned.iter().all(|(path, entry)| {
             files
                 .get(path)
-                .map(|b| pave::emit::sha256_hex(b))
+                .map(|b| pave::testing::sha256_hex(b))
                 .as_deref()
                 == entry["sha256"].as_str()
         })

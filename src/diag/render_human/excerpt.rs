@@ -17,8 +17,8 @@ const MARGIN: usize = 40;
 const CUT: &str = "…";
 
 /// A file's text with its long lines cut, and the map between old and new offsets.
-pub struct Excerpt<'a> {
-    pub text: Cow<'a, str>,
+pub(super) struct Excerpt<'a> {
+    pub(crate) text: Cow<'a, str>,
     /// Kept pieces in order: the old byte range and where it starts in `text`.
     pieces: Vec<(Range<usize>, usize)>,
 }
@@ -26,7 +26,7 @@ pub struct Excerpt<'a> {
 impl<'a> Excerpt<'a> {
     /// Cuts every long line of `text` to a window around the `points` (label starts
     /// and ends, as byte offsets) that fall on it.
-    pub fn new(text: &'a str, points: &[usize]) -> Excerpt<'a> {
+    pub(super) fn new(text: &'a str, points: &[usize]) -> Excerpt<'a> {
         let mut points: Vec<usize> = points.iter().map(|&p| boundary(text, p)).collect();
         points.sort_unstable();
         let cuts = cuts(text, &points);
@@ -55,7 +55,7 @@ impl<'a> Excerpt<'a> {
 
     /// The offset in the excerpt of an original offset; a cut-away offset moves to
     /// the end of the piece before the cut.
-    pub fn to_new(&self, old: usize) -> usize {
+    pub(super) fn to_new(&self, old: usize) -> usize {
         let i = self
             .pieces
             .partition_point(|(r, _)| r.start <= old)
@@ -65,7 +65,7 @@ impl<'a> Excerpt<'a> {
     }
 
     /// The original offset of an offset in the excerpt.
-    pub fn to_old(&self, new: usize) -> usize {
+    pub(super) fn to_old(&self, new: usize) -> usize {
         let i = self
             .pieces
             .partition_point(|(_, n)| *n <= new)

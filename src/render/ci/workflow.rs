@@ -10,36 +10,36 @@ use serde::Serialize;
 /// A GitHub Actions workflow file.
 #[derive(Debug, Serialize)]
 pub(crate) struct Workflow {
-    pub name: String,
-    pub on: Triggers,
-    pub permissions: Permissions,
-    pub concurrency: Concurrency,
-    pub jobs: IndexMap<String, Job>,
+    pub(crate) name: String,
+    pub(crate) on: Triggers,
+    pub(crate) permissions: Permissions,
+    pub(crate) concurrency: Concurrency,
+    pub(crate) jobs: IndexMap<String, Job>,
 }
 
 /// `on:`: the events that run a workflow.
 #[derive(Debug, Serialize)]
 pub(crate) struct Triggers {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub push: Option<PathFilter>,
-    pub pull_request: PathFilter,
+    pub(crate) push: Option<PathFilter>,
+    pub(crate) pull_request: PathFilter,
 }
 
 /// An event, restricted to changes under `paths` when there are any.
 #[derive(Debug, Default, Clone, Serialize)]
 pub(crate) struct PathFilter {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
 }
 
 /// Least-privilege `permissions:` of a workflow or a job.
 #[derive(Debug, Serialize)]
 pub(crate) struct Permissions {
-    pub contents: Access,
+    pub(crate) contents: Access,
     #[serde(rename = "pull-requests", skip_serializing_if = "Option::is_none")]
-    pub pull_requests: Option<Access>,
+    pub(crate) pull_requests: Option<Access>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub packages: Option<Access>,
+    pub(crate) packages: Option<Access>,
 }
 
 impl Permissions {
@@ -63,9 +63,9 @@ pub(crate) enum Access {
 /// A `concurrency:` group; pave's cancels superseded runs of the same ref.
 #[derive(Debug, Serialize)]
 pub(crate) struct Concurrency {
-    pub group: &'static str,
+    pub(crate) group: &'static str,
     #[serde(rename = "cancel-in-progress")]
-    pub cancel_in_progress: bool,
+    pub(crate) cancel_in_progress: bool,
 }
 
 /// One job of a workflow.
@@ -73,33 +73,33 @@ pub(crate) struct Concurrency {
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub needs: Option<String>,
+    pub(crate) needs: Option<String>,
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
-    pub runs_on: &'static str,
+    pub(crate) condition: Option<String>,
+    pub(crate) runs_on: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub permissions: Option<Permissions>,
+    pub(crate) permissions: Option<Permissions>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub outputs: IndexMap<String, String>,
+    pub(crate) outputs: IndexMap<String, String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub env: IndexMap<&'static str, &'static str>,
+    pub(crate) env: IndexMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub defaults: Option<Defaults>,
-    pub steps: Vec<Step>,
+    pub(crate) defaults: Option<Defaults>,
+    pub(crate) steps: Vec<Step>,
 }
 
 /// `defaults:` of a job: where its `run` steps run.
 #[derive(Debug, Serialize)]
 pub(crate) struct Defaults {
-    pub run: RunDefaults,
+    pub(crate) run: RunDefaults,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct RunDefaults {
     #[serde(rename = "working-directory")]
-    pub working_directory: String,
+    pub(crate) working_directory: String,
 }
 
 /// One step: an action (`uses` with `with` inputs) or a shell command (`run`).
@@ -107,19 +107,19 @@ pub(crate) struct RunDefaults {
 #[serde(rename_all = "kebab-case")]
 pub(crate) struct Step {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<&'static str>,
+    pub(crate) id: Option<&'static str>,
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
-    pub condition: Option<&'static str>,
+    pub(crate) condition: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub working_directory: Option<String>,
+    pub(crate) working_directory: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uses: Option<&'static str>,
+    pub(crate) uses: Option<&'static str>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub with: IndexMap<&'static str, String>,
+    pub(crate) with: IndexMap<&'static str, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub run: Option<String>,
+    pub(crate) run: Option<String>,
 }
 
 impl Step {
@@ -176,37 +176,37 @@ impl PathsFilters {
 /// A whole `.gitlab-ci.yml`: the stages, the pipeline's rules, then the jobs by name.
 #[derive(Debug, Serialize)]
 pub(crate) struct GitlabCi {
-    pub stages: Vec<&'static str>,
-    pub workflow: GitlabWorkflow,
+    pub(crate) stages: Vec<&'static str>,
+    pub(crate) workflow: GitlabWorkflow,
     #[serde(flatten)]
-    pub jobs: IndexMap<String, GitlabJob>,
+    pub(crate) jobs: IndexMap<String, GitlabJob>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct GitlabWorkflow {
-    pub auto_cancel: AutoCancel,
+    pub(crate) auto_cancel: AutoCancel,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct AutoCancel {
-    pub on_new_commit: &'static str,
+    pub(crate) on_new_commit: &'static str,
 }
 
 /// One GitLab CI job.
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct GitlabJob {
-    pub stage: &'static str,
+    pub(crate) stage: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<Image>,
+    pub(crate) image: Option<Image>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub services: Vec<String>,
-    pub interruptible: bool,
+    pub(crate) services: Vec<String>,
+    pub(crate) interruptible: bool,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub variables: IndexMap<&'static str, &'static str>,
+    pub(crate) variables: IndexMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<Cache>,
-    pub script: Vec<String>,
-    pub rules: Vec<Rule>,
+    pub(crate) cache: Option<Cache>,
+    pub(crate) script: Vec<String>,
+    pub(crate) rules: Vec<Rule>,
 }
 
 /// A job's image: a name, or a name with its entrypoint overridden.
@@ -222,17 +222,17 @@ pub(crate) enum Image {
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Cache {
-    pub key: String,
-    pub paths: Vec<&'static str>,
+    pub(crate) key: String,
+    pub(crate) paths: Vec<&'static str>,
 }
 
 /// One entry of a job's `rules:`: when it runs, optionally only on changes.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Rule {
     #[serde(rename = "if")]
-    pub condition: &'static str,
+    pub(crate) condition: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<String>,
+    pub(crate) changes: Vec<String>,
 }
 
 #[cfg(test)]

@@ -27,20 +27,20 @@ use objects::{
 /// The typed objects of one service in one environment, as written: the Helm target
 /// reads its values off these, and they are the same values policies see.
 pub(crate) struct ServiceObjects {
-    pub env: String,
-    pub name: String,
-    pub service_account: Arc<Object<ServiceAccountBody>>,
+    pub(crate) env: String,
+    pub(crate) name: String,
+    pub(crate) service_account: Arc<Object<ServiceAccountBody>>,
     /// The environment ConfigMap, when the service has plain environment variables.
-    pub config_map: Option<Arc<Object<ConfigMapBody>>>,
-    pub deployment: Arc<Object<Spec<DeploymentSpec>>>,
-    pub disruption_budget: Option<Arc<Object<Spec<PdbSpec>>>>,
-    pub ingress: Option<Arc<Object<Spec<IngressSpec>>>>,
-    pub network_policy: Arc<Object<Spec<NetworkPolicySpec>>>,
+    pub(crate) config_map: Option<Arc<Object<ConfigMapBody>>>,
+    pub(crate) deployment: Arc<Object<Spec<DeploymentSpec>>>,
+    pub(crate) disruption_budget: Option<Arc<Object<Spec<PdbSpec>>>>,
+    pub(crate) ingress: Option<Arc<Object<Spec<IngressSpec>>>>,
+    pub(crate) network_policy: Arc<Object<Spec<NetworkPolicySpec>>>,
     /// The service's own secrets first, then one per module need, in file order.
-    pub external_secrets: Vec<Arc<Object<Spec<ExternalSecretSpec>>>>,
-    pub service_monitor: Option<Arc<Object<Spec<ServiceMonitorSpec>>>>,
-    pub prometheus_rule: Option<Arc<Object<Spec<PrometheusRuleSpec>>>>,
-    pub dashboard: Option<Arc<Object<ConfigMapBody>>>,
+    pub(crate) external_secrets: Vec<Arc<Object<Spec<ExternalSecretSpec>>>>,
+    pub(crate) service_monitor: Option<Arc<Object<Spec<ServiceMonitorSpec>>>>,
+    pub(crate) prometheus_rule: Option<Arc<Object<Spec<PrometheusRuleSpec>>>>,
+    pub(crate) dashboard: Option<Arc<Object<ConfigMapBody>>>,
 }
 
 /// One generated manifest: its path below the environment folder, its YAML text and

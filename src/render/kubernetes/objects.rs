@@ -7,454 +7,454 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-pub type Labels = BTreeMap<String, String>;
+pub(crate) type Labels = BTreeMap<String, String>;
 
 /// Any object: the type header, metadata and a kind-specific body.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Object<B: Serialize> {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Metadata,
+pub(crate) struct Object<B: Serialize> {
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) metadata: Metadata,
     #[serde(flatten)]
-    pub body: B,
+    pub(crate) body: B,
 }
 
 #[derive(Serialize, Clone, Default)]
-pub struct Metadata {
-    pub name: String,
+pub(crate) struct Metadata {
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: Labels,
+    pub(crate) labels: Labels,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 /// A body with only a `spec`.
 #[derive(Serialize)]
-pub struct Spec<S: Serialize> {
-    pub spec: S,
+pub(crate) struct Spec<S: Serialize> {
+    pub(crate) spec: S,
 }
 
 /// A body with nothing but metadata (Namespace).
 #[derive(Serialize)]
-pub struct Empty {}
+pub(crate) struct Empty {}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceAccountBody {
-    pub automount_service_account_token: bool,
+pub(crate) struct ServiceAccountBody {
+    pub(crate) automount_service_account_token: bool,
 }
 
 #[derive(Serialize)]
-pub struct ConfigMapBody {
-    pub data: IndexMap<String, String>,
+pub(crate) struct ConfigMapBody {
+    pub(crate) data: IndexMap<String, String>,
 }
 
 #[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
-pub struct LabelSelector {
-    pub match_labels: Labels,
+pub(crate) struct LabelSelector {
+    pub(crate) match_labels: Labels,
 }
 
 #[derive(Serialize, Clone)]
 #[serde(untagged)]
-pub enum IntOrString {
+pub(crate) enum IntOrString {
     Int(u32),
     String(String),
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DeploymentSpec {
+pub(crate) struct DeploymentSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replicas: Option<u32>,
-    pub revision_history_limit: u32,
-    pub selector: LabelSelector,
-    pub strategy: DeploymentStrategy,
-    pub template: PodTemplate,
+    pub(crate) replicas: Option<u32>,
+    pub(crate) revision_history_limit: u32,
+    pub(crate) selector: LabelSelector,
+    pub(crate) strategy: DeploymentStrategy,
+    pub(crate) template: PodTemplate,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DeploymentStrategy {
+pub(crate) struct DeploymentStrategy {
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub rolling_update: RollingUpdate,
+    pub(crate) kind: &'static str,
+    pub(crate) rolling_update: RollingUpdate,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RollingUpdate {
-    pub max_surge: IntOrString,
-    pub max_unavailable: IntOrString,
+pub(crate) struct RollingUpdate {
+    pub(crate) max_surge: IntOrString,
+    pub(crate) max_unavailable: IntOrString,
 }
 
 #[derive(Serialize)]
-pub struct PodTemplate {
-    pub metadata: PodMetadata,
-    pub spec: PodSpec,
+pub(crate) struct PodTemplate {
+    pub(crate) metadata: PodMetadata,
+    pub(crate) spec: PodSpec,
 }
 
 #[derive(Serialize)]
-pub struct PodMetadata {
-    pub labels: Labels,
+pub(crate) struct PodMetadata {
+    pub(crate) labels: Labels,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PodSpec {
-    pub service_account_name: String,
-    pub automount_service_account_token: bool,
-    pub security_context: PodSecurityContext,
+pub(crate) struct PodSpec {
+    pub(crate) service_account_name: String,
+    pub(crate) automount_service_account_token: bool,
+    pub(crate) security_context: PodSecurityContext,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
-    pub containers: Vec<Container>,
-    pub volumes: Vec<Volume>,
+    pub(crate) topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    pub(crate) containers: Vec<Container>,
+    pub(crate) volumes: Vec<Volume>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PodSecurityContext {
-    pub run_as_non_root: bool,
-    pub seccomp_profile: SeccompProfile,
+pub(crate) struct PodSecurityContext {
+    pub(crate) run_as_non_root: bool,
+    pub(crate) seccomp_profile: SeccompProfile,
 }
 
 #[derive(Serialize, Clone)]
-pub struct SeccompProfile {
+pub(crate) struct SeccompProfile {
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TopologySpreadConstraint {
-    pub max_skew: u32,
-    pub topology_key: &'static str,
-    pub when_unsatisfiable: &'static str,
-    pub label_selector: LabelSelector,
-    pub match_label_keys: Vec<&'static str>,
+pub(crate) struct TopologySpreadConstraint {
+    pub(crate) max_skew: u32,
+    pub(crate) topology_key: &'static str,
+    pub(crate) when_unsatisfiable: &'static str,
+    pub(crate) label_selector: LabelSelector,
+    pub(crate) match_label_keys: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Container {
-    pub name: String,
-    pub image: String,
+pub(crate) struct Container {
+    pub(crate) name: String,
+    pub(crate) image: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
+    pub(crate) command: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub args: Vec<String>,
-    pub ports: Vec<ContainerPort>,
+    pub(crate) args: Vec<String>,
+    pub(crate) ports: Vec<ContainerPort>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub env_from: Vec<EnvFromSource>,
+    pub(crate) env_from: Vec<EnvFromSource>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub env: Vec<EnvVar>,
-    pub resources: Resources,
-    pub readiness_probe: Probe,
-    pub liveness_probe: Probe,
-    pub security_context: ContainerSecurityContext,
-    pub volume_mounts: Vec<VolumeMount>,
+    pub(crate) env: Vec<EnvVar>,
+    pub(crate) resources: Resources,
+    pub(crate) readiness_probe: Probe,
+    pub(crate) liveness_probe: Probe,
+    pub(crate) security_context: ContainerSecurityContext,
+    pub(crate) volume_mounts: Vec<VolumeMount>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContainerPort {
-    pub name: &'static str,
-    pub container_port: u16,
-    pub protocol: &'static str,
+pub(crate) struct ContainerPort {
+    pub(crate) name: &'static str,
+    pub(crate) container_port: u16,
+    pub(crate) protocol: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EnvFromSource {
-    pub config_map_ref: NameRef,
+pub(crate) struct EnvFromSource {
+    pub(crate) config_map_ref: NameRef,
 }
 
 #[derive(Serialize)]
-pub struct NameRef {
-    pub name: String,
+pub(crate) struct NameRef {
+    pub(crate) name: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EnvVar {
-    pub name: String,
+pub(crate) struct EnvVar {
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub(crate) value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_from: Option<EnvVarSource>,
+    pub(crate) value_from: Option<EnvVarSource>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EnvVarSource {
-    pub secret_key_ref: KeyRef,
+pub(crate) struct EnvVarSource {
+    pub(crate) secret_key_ref: KeyRef,
 }
 
 #[derive(Serialize)]
-pub struct KeyRef {
-    pub name: String,
-    pub key: String,
+pub(crate) struct KeyRef {
+    pub(crate) name: String,
+    pub(crate) key: String,
 }
 
 #[derive(Serialize)]
-pub struct Resources {
-    pub requests: BTreeMap<&'static str, String>,
-    pub limits: BTreeMap<&'static str, String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Probe {
-    pub http_get: HttpGet,
-    pub period_seconds: u32,
-    pub timeout_seconds: u32,
-    pub failure_threshold: u32,
-}
-
-#[derive(Serialize)]
-pub struct HttpGet {
-    pub path: String,
-    pub port: &'static str,
+pub(crate) struct Resources {
+    pub(crate) requests: BTreeMap<&'static str, String>,
+    pub(crate) limits: BTreeMap<&'static str, String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContainerSecurityContext {
-    pub allow_privilege_escalation: bool,
-    pub read_only_root_filesystem: bool,
-    pub run_as_non_root: bool,
-    pub capabilities: Capabilities,
-    pub seccomp_profile: SeccompProfile,
+pub(crate) struct Probe {
+    pub(crate) http_get: HttpGet,
+    pub(crate) period_seconds: u32,
+    pub(crate) timeout_seconds: u32,
+    pub(crate) failure_threshold: u32,
 }
 
 #[derive(Serialize)]
-pub struct Capabilities {
-    pub drop: Vec<&'static str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VolumeMount {
-    pub name: &'static str,
-    pub mount_path: &'static str,
+pub(crate) struct HttpGet {
+    pub(crate) path: String,
+    pub(crate) port: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Volume {
-    pub name: &'static str,
-    pub empty_dir: EmptyDir,
+pub(crate) struct ContainerSecurityContext {
+    pub(crate) allow_privilege_escalation: bool,
+    pub(crate) read_only_root_filesystem: bool,
+    pub(crate) run_as_non_root: bool,
+    pub(crate) capabilities: Capabilities,
+    pub(crate) seccomp_profile: SeccompProfile,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Capabilities {
+    pub(crate) drop: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EmptyDir {
-    pub size_limit: &'static str,
+pub(crate) struct VolumeMount {
+    pub(crate) name: &'static str,
+    pub(crate) mount_path: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceSpec {
+pub(crate) struct Volume {
+    pub(crate) name: &'static str,
+    pub(crate) empty_dir: EmptyDir,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EmptyDir {
+    pub(crate) size_limit: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ServiceSpec {
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub selector: Labels,
-    pub ports: Vec<ServicePort>,
+    pub(crate) kind: &'static str,
+    pub(crate) selector: Labels,
+    pub(crate) ports: Vec<ServicePort>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServicePort {
-    pub name: &'static str,
-    pub port: u16,
-    pub target_port: &'static str,
-    pub protocol: &'static str,
+pub(crate) struct ServicePort {
+    pub(crate) name: &'static str,
+    pub(crate) port: u16,
+    pub(crate) target_port: &'static str,
+    pub(crate) protocol: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HpaSpec {
-    pub scale_target_ref: CrossVersionRef,
-    pub min_replicas: u32,
-    pub max_replicas: u32,
-    pub metrics: Vec<HpaMetric>,
+pub(crate) struct HpaSpec {
+    pub(crate) scale_target_ref: CrossVersionRef,
+    pub(crate) min_replicas: u32,
+    pub(crate) max_replicas: u32,
+    pub(crate) metrics: Vec<HpaMetric>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CrossVersionRef {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub name: String,
+pub(crate) struct CrossVersionRef {
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) name: String,
 }
 
 #[derive(Serialize)]
-pub struct HpaMetric {
+pub(crate) struct HpaMetric {
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub resource: HpaResource,
+    pub(crate) kind: &'static str,
+    pub(crate) resource: HpaResource,
 }
 
 #[derive(Serialize)]
-pub struct HpaResource {
-    pub name: &'static str,
-    pub target: HpaTarget,
+pub(crate) struct HpaResource {
+    pub(crate) name: &'static str,
+    pub(crate) target: HpaTarget,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HpaTarget {
+pub(crate) struct HpaTarget {
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub average_utilization: u8,
+    pub(crate) kind: &'static str,
+    pub(crate) average_utilization: u8,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PdbSpec {
-    pub max_unavailable: u32,
-    pub selector: LabelSelector,
-    pub unhealthy_pod_eviction_policy: &'static str,
+pub(crate) struct PdbSpec {
+    pub(crate) max_unavailable: u32,
+    pub(crate) selector: LabelSelector,
+    pub(crate) unhealthy_pod_eviction_policy: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct IngressSpec {
-    pub ingress_class_name: String,
-    pub tls: Vec<IngressTls>,
-    pub rules: Vec<IngressRule>,
+pub(crate) struct IngressSpec {
+    pub(crate) ingress_class_name: String,
+    pub(crate) tls: Vec<IngressTls>,
+    pub(crate) rules: Vec<IngressRule>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct IngressTls {
-    pub hosts: Vec<String>,
-    pub secret_name: String,
+pub(crate) struct IngressTls {
+    pub(crate) hosts: Vec<String>,
+    pub(crate) secret_name: String,
 }
 
 #[derive(Serialize)]
-pub struct IngressRule {
-    pub host: String,
-    pub http: IngressHttp,
+pub(crate) struct IngressRule {
+    pub(crate) host: String,
+    pub(crate) http: IngressHttp,
 }
 
 #[derive(Serialize)]
-pub struct IngressHttp {
-    pub paths: Vec<IngressPath>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IngressPath {
-    pub path: String,
-    pub path_type: &'static str,
-    pub backend: IngressBackend,
-}
-
-#[derive(Serialize)]
-pub struct IngressBackend {
-    pub service: IngressServiceBackend,
-}
-
-#[derive(Serialize)]
-pub struct IngressServiceBackend {
-    pub name: String,
-    pub port: PortName,
-}
-
-#[derive(Serialize)]
-pub struct PortName {
-    pub name: &'static str,
+pub(crate) struct IngressHttp {
+    pub(crate) paths: Vec<IngressPath>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NetworkPolicySpec {
-    pub pod_selector: LabelSelector,
-    pub policy_types: Vec<&'static str>,
-    pub ingress: Vec<NetworkPolicyIngressRule>,
+pub(crate) struct IngressPath {
+    pub(crate) path: String,
+    pub(crate) path_type: &'static str,
+    pub(crate) backend: IngressBackend,
 }
 
 #[derive(Serialize)]
-pub struct NetworkPolicyIngressRule {
-    pub from: Vec<NetworkPolicyPeer>,
-    pub ports: Vec<NetworkPolicyPort>,
+pub(crate) struct IngressBackend {
+    pub(crate) service: IngressServiceBackend,
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NetworkPolicyPeer {
-    pub namespace_selector: LabelSelector,
-    pub pod_selector: LabelSelector,
+pub(crate) struct IngressServiceBackend {
+    pub(crate) name: String,
+    pub(crate) port: PortName,
 }
 
 #[derive(Serialize)]
-pub struct NetworkPolicyPort {
-    pub protocol: &'static str,
-    pub port: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExternalSecretSpec {
-    pub refresh_interval: &'static str,
-    pub secret_store_ref: StoreRef,
-    pub target: ExternalSecretTarget,
-    pub data: Vec<ExternalSecretData>,
-}
-
-#[derive(Serialize)]
-pub struct StoreRef {
-    pub kind: &'static str,
-    pub name: String,
+pub(crate) struct PortName {
+    pub(crate) name: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ExternalSecretTarget {
-    pub name: String,
-    pub creation_policy: &'static str,
+pub(crate) struct NetworkPolicySpec {
+    pub(crate) pod_selector: LabelSelector,
+    pub(crate) policy_types: Vec<&'static str>,
+    pub(crate) ingress: Vec<NetworkPolicyIngressRule>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct NetworkPolicyIngressRule {
+    pub(crate) from: Vec<NetworkPolicyPeer>,
+    pub(crate) ports: Vec<NetworkPolicyPort>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ExternalSecretData {
-    pub secret_key: String,
-    pub remote_ref: RemoteRef,
+pub(crate) struct NetworkPolicyPeer {
+    pub(crate) namespace_selector: LabelSelector,
+    pub(crate) pod_selector: LabelSelector,
 }
 
 #[derive(Serialize)]
-pub struct RemoteRef {
-    pub key: String,
-    pub property: String,
+pub(crate) struct NetworkPolicyPort {
+    pub(crate) protocol: &'static str,
+    pub(crate) port: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceMonitorSpec {
-    pub selector: LabelSelector,
-    pub endpoints: Vec<MonitorEndpoint>,
+pub(crate) struct ExternalSecretSpec {
+    pub(crate) refresh_interval: &'static str,
+    pub(crate) secret_store_ref: StoreRef,
+    pub(crate) target: ExternalSecretTarget,
+    pub(crate) data: Vec<ExternalSecretData>,
 }
 
 #[derive(Serialize)]
-pub struct MonitorEndpoint {
-    pub port: &'static str,
-    pub path: String,
+pub(crate) struct StoreRef {
+    pub(crate) kind: &'static str,
+    pub(crate) name: String,
 }
 
 #[derive(Serialize)]
-pub struct Kustomization {
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExternalSecretTarget {
+    pub(crate) name: String,
+    pub(crate) creation_policy: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ExternalSecretData {
+    pub(crate) secret_key: String,
+    pub(crate) remote_ref: RemoteRef,
+}
+
+#[derive(Serialize)]
+pub(crate) struct RemoteRef {
+    pub(crate) key: String,
+    pub(crate) property: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ServiceMonitorSpec {
+    pub(crate) selector: LabelSelector,
+    pub(crate) endpoints: Vec<MonitorEndpoint>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct MonitorEndpoint {
+    pub(crate) port: &'static str,
+    pub(crate) path: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Kustomization {
     #[serde(rename = "apiVersion")]
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub resources: Vec<String>,
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) resources: Vec<String>,
 }
 
 #[derive(Serialize)]
-pub struct PrometheusRuleSpec {
-    pub groups: Vec<crate::observe::RuleGroup>,
+pub(crate) struct PrometheusRuleSpec {
+    pub(crate) groups: Vec<crate::observe::RuleGroup>,
 }

@@ -10,7 +10,7 @@ use crate::diag::Diagnostic;
 use crate::render::messages;
 use crate::resolve::{Platform, ResolvedService};
 
-pub fn service(platform: &Platform, s: &ResolvedService) -> Object<Spec<ServiceSpec>> {
+pub(super) fn service(platform: &Platform, s: &ResolvedService) -> Object<Spec<ServiceSpec>> {
     let mut ports = vec![ServicePort {
         name: "http",
         port: s.port,
@@ -38,7 +38,10 @@ pub fn service(platform: &Platform, s: &ResolvedService) -> Object<Spec<ServiceS
     )
 }
 
-pub fn ingress(platform: &Platform, s: &ResolvedService) -> Option<Object<Spec<IngressSpec>>> {
+pub(super) fn ingress(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<IngressSpec>>> {
     let route = s.route.as_ref()?;
     let mut meta = metadata(platform, s, s.name.clone());
     if let Some(issuer) = &platform.ingress.cluster_issuer {
@@ -84,7 +87,7 @@ pub fn ingress(platform: &Platform, s: &ResolvedService) -> Option<Object<Spec<I
 /// Ingress only from the services that declare this one in `needs`, from the ingress
 /// controller when routed, and from Prometheus on the metrics port. With no rule at
 /// all, the policy denies every inbound connection.
-pub fn network_policy(
+pub(super) fn network_policy(
     platform: &Platform,
     s: &ResolvedService,
     consumers: &[&ResolvedService],
@@ -145,7 +148,7 @@ pub fn network_policy(
 
 /// One ExternalSecret per module need with secret outputs: it syncs the need's path in
 /// the secret store (written by Terraform) into the Secret the pod reads.
-pub fn need_external_secrets(
+pub(super) fn need_external_secrets(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Vec<(String, Object<Spec<ExternalSecretSpec>>)> {
@@ -193,7 +196,7 @@ pub fn need_external_secrets(
         .collect()
 }
 
-pub fn external_secret(
+pub(super) fn external_secret(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<ExternalSecretSpec>>> {
@@ -231,7 +234,7 @@ pub fn external_secret(
     ))
 }
 
-pub fn service_monitor(
+pub(super) fn service_monitor(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<ServiceMonitorSpec>>> {
@@ -257,7 +260,7 @@ pub fn service_monitor(
 
 /// The service's Prometheus rules for the Prometheus operator, labelled so that
 /// Prometheus selects them.
-pub fn prometheus_rule(
+pub(super) fn prometheus_rule(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<PrometheusRuleSpec>>> {
@@ -281,7 +284,7 @@ pub fn prometheus_rule(
 }
 
 /// The service's Grafana dashboard, in a ConfigMap Grafana's sidecar picks up.
-pub fn dashboard(
+pub(super) fn dashboard(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Result<Option<Object<ConfigMapBody>>, Diagnostic> {

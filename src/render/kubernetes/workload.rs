@@ -8,7 +8,10 @@ use super::objects::*;
 use super::{labels, metadata, object, selector};
 use crate::resolve::{Platform, ResolvedService};
 
-pub fn service_account(platform: &Platform, s: &ResolvedService) -> Object<ServiceAccountBody> {
+pub(super) fn service_account(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Object<ServiceAccountBody> {
     let mut meta = metadata(platform, s, s.name.clone());
     // IAM roles for service accounts: the role Terraform creates for the needs' permissions.
     let account = platform
@@ -33,16 +36,19 @@ pub fn service_account(platform: &Platform, s: &ResolvedService) -> Object<Servi
 }
 
 /// The name of the ConfigMap holding a service's plain environment variables.
-pub fn config_map_name(s: &ResolvedService) -> String {
+pub(super) fn config_map_name(s: &ResolvedService) -> String {
     format!("{}-env", s.name)
 }
 
 /// The name of the Secret External Secrets writes a service's secrets into.
-pub fn secret_name(s: &ResolvedService) -> String {
+pub(super) fn secret_name(s: &ResolvedService) -> String {
     format!("{}-secrets", s.name)
 }
 
-pub fn config_map(platform: &Platform, s: &ResolvedService) -> Option<Object<ConfigMapBody>> {
+pub(super) fn config_map(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<ConfigMapBody>> {
     if s.env_vars.is_empty() {
         return None;
     }
@@ -55,7 +61,7 @@ pub fn config_map(platform: &Platform, s: &ResolvedService) -> Option<Object<Con
     ))
 }
 
-pub fn deployment(
+pub(super) fn deployment(
     platform: &Platform,
     s: &ResolvedService,
     config_checksum: Option<String>,
@@ -226,7 +232,10 @@ fn container(s: &ResolvedService) -> Container {
     }
 }
 
-pub fn autoscaler(platform: &Platform, s: &ResolvedService) -> Option<Object<Spec<HpaSpec>>> {
+pub(super) fn autoscaler(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<HpaSpec>>> {
     let a = s.autoscale?;
     let spec = HpaSpec {
         scale_target_ref: CrossVersionRef {
@@ -255,7 +264,7 @@ pub fn autoscaler(platform: &Platform, s: &ResolvedService) -> Option<Object<Spe
     ))
 }
 
-pub fn disruption_budget(
+pub(super) fn disruption_budget(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<PdbSpec>>> {
