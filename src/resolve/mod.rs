@@ -25,6 +25,7 @@
 //! - `messages.rs`: every diagnostic wording of resolve.
 //! - `resolved.rs`: the resolved model.
 
+mod ci;
 mod context;
 mod defaults;
 mod expand;
@@ -46,6 +47,7 @@ mod windows;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+pub(crate) use ci::{ecr_region, push_repository, registry_host, registry_kind};
 use context::EnvContext;
 pub(crate) use context::environment_view;
 pub(crate) use resolved::*;
@@ -82,6 +84,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         return finish(None, diags);
     };
     let (platform, patterns) = platform::platform(&pf);
+    diags.extend(ci::check_install(pf.targets.ci.as_ref(), pdoc));
     windows::check_windows(&platform, pdoc, &mut diags);
     let module::Registry {
         modules,
@@ -105,6 +108,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }
     infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
+    ci::check_registries(&platform, pdoc, &resolved, &mut diags);
     finish(
         Some(Model {
             platform,
