@@ -2,11 +2,12 @@
 //! image and checks the Terraform and Prometheus output, for GitHub Actions
 //! (`.github/workflows/pave-*.yml`) or GitLab CI (`.gitlab-ci.yml`).
 //!
-//! Third-party actions and images are pinned to full versions; `README.md` says how
-//! to pin actions by commit SHA instead.
+//! Third-party actions are pinned by commit SHA and images by digest, in one table
+//! (`pins.rs`).
 
 pub(crate) mod github;
 pub(crate) mod gitlab;
+mod pins;
 mod workflow;
 
 use super::target::Target;
