@@ -67,6 +67,16 @@ pub(crate) struct EnvironmentFile {
     pub(crate) replicas: Option<u32>,
     #[serde(default)]
     pub(crate) protected: bool,
+    pub(crate) network: Option<NetworkFile>,
+}
+
+/// `environments.<env>.network`: where data stores live and who may reach them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NetworkFile {
+    pub(crate) vpc_id: String,
+    pub(crate) subnet_ids: Vec<String>,
+    pub(crate) client_security_group_id: String,
 }
 
 /// The cloud an environment runs in.
@@ -132,6 +142,18 @@ pub(crate) struct SizeFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct SecretsFile {
     pub(crate) store: Option<String>,
+    #[serde(default)]
+    pub(crate) provider: SecretProvider,
+    pub(crate) mount: Option<String>,
+}
+
+/// `secrets.provider`: the backend the store reads, so Terraform writes there.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum SecretProvider {
+    #[default]
+    AwsSecretsManager,
+    Vault,
 }
 
 /// `targets`: each target is on unless turned off.

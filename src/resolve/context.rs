@@ -37,6 +37,10 @@ pub(crate) fn environment_view(e: &Environment) -> Value {
     json!({
         "name": e.name, "cluster": e.cluster, "domain": e.domain, "cloud": e.cloud,
         "region": e.region, "account": e.account, "protected": e.protected,
+        "network": e.network.as_ref().map(|n| json!({
+            "vpc_id": n.vpc_id, "subnet_ids": n.subnet_ids,
+            "client_security_group_id": n.client_security_group_id,
+        })),
     })
 }
 
@@ -54,13 +58,14 @@ mod tests {
             region: Some("eu-west-1".into()),
             account: None,
             protected: true,
+            network: None,
         };
         let view = environment_view(&env);
         assert_eq!(
             view,
             json!({
                 "name": "prod", "cluster": "eks-prod", "domain": null, "cloud": "aws",
-                "region": "eu-west-1", "account": null, "protected": true,
+                "region": "eu-west-1", "account": null, "protected": true, "network": null,
             })
         );
     }

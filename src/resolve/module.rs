@@ -20,7 +20,7 @@ use crate::diag::Diagnostic;
 use crate::load::{Document, Inputs, pointer_push};
 use crate::model::{
     self,
-    module::{ModuleFile, OutputFile},
+    module::{ModuleFile, NetworkFile, OutputFile},
 };
 use crate::schema::{self, Kind};
 use crate::source::Span;
@@ -39,6 +39,9 @@ pub(crate) struct ModuleDef {
     arguments: Vec<(String, Value, Span)>,
     pub(crate) outputs: IndexMap<String, OutputDef>,
     iam: Vec<(Vec<String>, Vec<String>)>,
+    /// Whether its resources live in the environment's network, and the security
+    /// group pave creates for them.
+    pub(crate) network: Option<NetworkFile>,
     /// The span of `type`, for "defined here" labels.
     pub(crate) type_span: Span,
 }
@@ -49,6 +52,13 @@ pub(crate) enum OutputDef {
     Value(String, Span),
     /// A key of the need's secret, filled by Terraform.
     Secret { key: String, from: SecretSource },
+    /// A key the ExternalSecret assembles from the other keys (a template with
+    /// `{key}` slots).
+    Composed {
+        key: String,
+        template: String,
+        span: Span,
+    },
 }
 
 /// What Terraform writes into a secret key.
@@ -58,6 +68,21 @@ pub(crate) enum SecretSource {
     Output(String),
     /// A string with `{output}` slots.
     Format(String),
+    /// One key (`property`) of the AWS Secrets Manager secret whose ARN is the module
+    /// output `output`, copied by Terraform at apply time.
+    Copy { output: String, property: String },
+}
+
+/// A security group pave creates in the environment's VPC for a need: it admits
+/// only the client security group, on `port`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecurityGroup {
+    pub(crate) port: u16,
+    /// The module argument its ID is passed in (as a one-item list).
+    pub(crate) argument: String,
+    /// The VPC and the client security group, from the environment.
+    pub(crate) vpc_id: String,
+    pub(crate) client: String,
 }
 
 /// A module need of one service in one environment, every value final.
@@ -75,10 +100,15 @@ pub(crate) struct ModuleNeed {
     pub(crate) secret_path: String,
     /// Secret key -> what Terraform writes into it.
     pub(crate) secrets: Vec<(String, SecretSource)>,
+    /// Secret key -> the ExternalSecret template (Go template, ESO engine v2) that
+    /// assembles it in the cluster from the keys in `secrets`.
+    pub(crate) composed: Vec<(String, String)>,
     /// Output name -> plain value, or the secret key holding it.
     pub(crate) outputs: IndexMap<String, NeedOutput>,
     /// IAM statements (actions, resources with `{output}` slots).
     pub(crate) iam: Vec<(Vec<String>, Vec<String>)>,
+    /// The security group pave creates for the need, if its module asks for one.
+    pub(crate) security_group: Option<SecurityGroup>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +197,7 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {
             .into_iter()
             .map(|s| (s.actions, s.resources))
             .collect(),
+        network: file.network,
         type_span: doc.span("/type"),
     })
 }
@@ -186,6 +217,25 @@ fn output_def(doc: &Document, name: &str, output: OutputFile) -> OutputDef {
             key: secret,
             from: SecretSource::Format(format),
         },
+        OutputFile::SecretCompose { secret, compose } => {
+            let pointer = pointer_push(&pointer_push("/outputs", name), "compose");
+            OutputDef::Composed {
+                key: secret,
+                template: compose,
+                span: doc.span(&pointer),
+            }
+        }
+        OutputFile::SecretCopy {
+            secret,
+            from_secret,
+            property,
+        } => OutputDef::Secret {
+            key: secret,
+            from: SecretSource::Copy {
+                output: from_secret,
+                property,
+            },
+        },
     }
 }
 
@@ -196,6 +246,9 @@ pub(crate) struct NeedContext<'a> {
     pub(crate) platform: Value,
     pub(crate) need: &'a str,
     pub(crate) secret_path: String,
+    /// The security group pave creates for the need (the module asks, the
+    /// environment has a network).
+    pub(crate) security_group: Option<SecurityGroup>,
 }
 
 /// Checks a need against its module and evaluates the module for it. `span_of` maps a
@@ -269,6 +322,35 @@ pub(crate) fn resolve_need(
                     secrets.push((key.clone(), from.clone()));
                 }
             }
+            OutputDef::Composed { .. } => {}
+        }
+    }
+    // Composed keys read the Terraform-written keys, so those are all known first.
+    let mut composed = Vec::new();
+    for (name, def) in &module.outputs {
+        let OutputDef::Composed {
+            key,
+            template,
+            span,
+        } = def
+        else {
+            continue;
+        };
+        let site = Site {
+            span: *span,
+            owner: Owner::Module,
+        };
+        let rendered = watchdog::guarded(site, || {
+            template_budget::render_str(&jinja, template, &context)
+        })
+        .map_err(TemplateError::from)
+        .and_then(|text| go_template(&text, &secrets));
+        match rendered {
+            Ok(go) => {
+                outputs.insert(name.clone(), NeedOutput::Secret(key.clone()));
+                composed.push((key.clone(), go));
+            }
+            Err(failure) => errors.push(template_error(module, name, failure, *span)),
         }
     }
     if !errors.is_empty() {
@@ -282,9 +364,48 @@ pub(crate) fn resolve_need(
         arguments,
         secret_path: ctx.secret_path,
         secrets,
+        composed,
         outputs,
         iam: module.iam.clone(),
+        security_group: ctx.security_group,
     })
+}
+
+/// A `compose` string as an ExternalSecret template (Go text/template, ESO engine
+/// v2): each `{key}` slot reads that key of the need's secret, percent-encoded
+/// (`urlquery`, a text/template builtin) so a password with `@` or `/` stays one URL
+/// part; literal text holding `{{` is emitted as a Go string constant so it cannot
+/// open an action.
+fn go_template(text: &str, keys: &[(String, SecretSource)]) -> Result<String, TemplateError> {
+    let mut out = String::new();
+    let mut rest = text;
+    let literal = |out: &mut String, s: &str| {
+        if s.contains("{{") {
+            out.push_str(&format!("{{{{ {} }}}}", Value::from(s)));
+        } else {
+            out.push_str(s);
+        }
+    };
+    while let Some(open) = rest.find('{') {
+        literal(&mut out, &rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            return Err(TemplateError::Other(format!(
+                "`{{` without a closing `}}` in `{text}`"
+            )));
+        };
+        let key = &rest[open + 1..open + close];
+        if !keys.iter().any(|(k, _)| k == key) {
+            let known: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+            return Err(TemplateError::Other(format!(
+                "slot `{{{key}}}` names no secret key Terraform writes for this need (keys: {})",
+                known.join(", ")
+            )));
+        }
+        out.push_str(&format!("{{{{ index . {} | urlquery }}}}", Value::from(key)));
+        rest = &rest[open + close + 1..];
+    }
+    literal(&mut out, rest);
+    Ok(out)
 }
 
 /// Why a module template could not be evaluated.

@@ -4,14 +4,18 @@ use std::collections::BTreeMap;
 
 use super::resolved::{
     AlertSetting, BurnWindow, CiProvider, CiTarget, Contract, Environment, Ingress, Monitoring,
-    Observability, Platform, Size, Targets, TerraformTarget,
+    Network, Observability, Platform, SecretBackend, Size, Targets, TerraformTarget,
 };
 use crate::decimal::Decimal;
 use crate::duration;
 use crate::model::Toggle;
 use crate::model::platform::{
-    AlertsFile, BurnWindowFile, CiFile, CiProviderName, PlatformFile, TerraformFile,
+    AlertsFile, BurnWindowFile, CiFile, CiProviderName, PlatformFile, SecretProvider, SecretsFile,
+    TerraformFile,
 };
+
+/// The KV v2 mount Vault enables by default (`vault server -dev`, `secrets enable kv-v2`).
+const DEFAULT_VAULT_MOUNT: &str = "secret";
 
 /// The namespace pattern of each environment, in environment order.
 pub(super) struct NamespacePatterns(pub Vec<(String, Option<String>)>);
@@ -28,6 +32,11 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             region: e.region.clone(),
             account: e.account.clone(),
             protected: e.protected,
+            network: e.network.as_ref().map(|n| Network {
+                vpc_id: n.vpc_id.clone(),
+                subnet_ids: n.subnet_ids.clone(),
+                client_security_group_id: n.client_security_group_id.clone(),
+            }),
         })
         .collect();
     let patterns = file
@@ -96,6 +105,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         contract,
         sizes,
         secret_store: file.secrets.store.clone(),
+        secret_backend: secret_backend(&file.secrets),
         targets: Targets {
             kubernetes: file.targets.kubernetes.unwrap_or(true),
             helm: file.targets.helm.unwrap_or(true),
@@ -110,6 +120,16 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
 }
 
 /// `targets.ci`: GitHub Actions by default; `false` or `provider: none` turns it off.
+/// Where Terraform writes need outputs: the backend the store reads.
+fn secret_backend(secrets: &SecretsFile) -> SecretBackend {
+    match secrets.provider {
+        SecretProvider::AwsSecretsManager => SecretBackend::AwsSecretsManager,
+        SecretProvider::Vault => SecretBackend::Vault {
+            mount: text_or(&secrets.mount, DEFAULT_VAULT_MOUNT),
+        },
+    }
+}
+
 fn ci_target(field: Option<&Toggle<CiFile>>) -> CiTarget {
     let Some(settings) = Toggle::settings(field) else {
         return CiTarget {
