@@ -36,7 +36,9 @@ pub(crate) struct ModuleFile {
 pub(crate) enum NetworkFile {
     /// `required`: the module reads `env.network` itself.
     Required(Required),
-    WithSecurityGroup { security_group: SecurityGroupFile },
+    WithSecurityGroup {
+        security_group: SecurityGroupFile,
+    },
 }
 
 /// The one word `required`.

@@ -101,10 +101,7 @@ fn ident(parts: &[&str]) -> String {
 
 fn versions(platform: &str, env: &Environment, target: &TerraformTarget, vault: bool) -> Body {
     let provider = |source: &str, version: &str| {
-        object(vec![
-            ("source", source.into()),
-            ("version", version.into()),
-        ])
+        object(vec![("source", source.into()), ("version", version.into())])
     };
     let mut required = Block::builder("required_providers")
         .add_attribute(attr("aws", provider("hashicorp/aws", AWS_PROVIDER)));
@@ -569,6 +566,19 @@ pub(crate) fn atlantis(cx: &RenderCx) -> Result<Artifact, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copied_key_reads_the_managed_secret_json() {
+        let from = SecretSource::Copy {
+            output: "db_instance_master_user_secret_arn".into(),
+            property: "password".into(),
+        };
+        let text = hcl::format::to_string(&secret_value("a_db", &from)).unwrap();
+        assert_eq!(
+            text,
+            "jsondecode(data.aws_secretsmanager_secret_version.a_db_db_instance_master_user_secret_arn.secret_string)[\"password\"]"
+        );
+    }
 
     #[test]
     fn format_slots_become_references_or_templates() {

@@ -49,6 +49,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn environment_view_shows_the_network_templates_read() {
+        let env = Environment {
+            name: "prod".into(),
+            cluster: None,
+            domain: None,
+            cloud: None,
+            region: None,
+            account: None,
+            protected: false,
+            network: Some(crate::resolve::resolved::Network {
+                vpc_id: "vpc-1".into(),
+                subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+                client_security_group_id: "sg-1".into(),
+            }),
+        };
+        assert_eq!(
+            environment_view(&env)["network"],
+            json!({ "vpc_id": "vpc-1", "subnet_ids": ["subnet-a", "subnet-b"], "client_security_group_id": "sg-1" })
+        );
+    }
+
+    #[test]
     fn environment_view_lists_every_field_and_null_for_unset_ones() {
         let env = Environment {
             name: "prod".into(),

@@ -401,7 +401,10 @@ fn go_template(text: &str, keys: &[(String, SecretSource)]) -> Result<String, Te
                 known.join(", ")
             )));
         }
-        out.push_str(&format!("{{{{ index . {} | urlquery }}}}", Value::from(key)));
+        out.push_str(&format!(
+            "{{{{ index . {} | urlquery }}}}",
+            Value::from(key)
+        ));
         rest = &rest[open + close + 1..];
     }
     literal(&mut out, rest);
@@ -577,6 +580,31 @@ mod tests {
             def.iam,
             [(vec!["cache:Connect".to_string()], vec!["{arn}".to_string()])]
         );
+    }
+
+    #[test]
+    fn a_composed_key_becomes_an_eso_template_over_the_terraform_keys() {
+        let keys: Vec<(String, SecretSource)> = ["username", "password", "host"]
+            .iter()
+            .map(|k| (k.to_string(), SecretSource::Output(format!("o_{k}"))))
+            .collect();
+        assert_eq!(
+            go_template("pg://{username}:{password}@{host}:5432/app", &keys).unwrap(),
+            r#"pg://{{ index . "username" | urlquery }}:{{ index . "password" | urlquery }}@{{ index . "host" | urlquery }}:5432/app"#
+        );
+        // Literal text that would open a Go template action stays literal.
+        assert_eq!(
+            go_template("{{x{host}", &keys).unwrap(),
+            r#"{{ "{{x" }}{{ index . "host" | urlquery }}"#
+        );
+        assert!(matches!(
+            go_template("pg://{user}@{host}", &keys),
+            Err(TemplateError::Other(m)) if m.contains("`{user}`") && m.contains("username, password, host")
+        ));
+        assert!(matches!(
+            go_template("pg://{host", &keys),
+            Err(TemplateError::Other(_))
+        ));
     }
 
     #[test]

@@ -10,12 +10,12 @@ use super::context::{EnvContext, environment_view};
 use super::expand::Expander;
 use super::messages;
 use super::module::{self, ModuleDef, ModuleNeed, SecurityGroup};
+use super::resolved::Environment;
 use super::resolved::{Platform, ServiceNeed};
 use super::scope::{NeedOutputs, Scope};
-use super::resolved::Environment;
 use crate::diag::Diagnostic;
-use crate::model::module::NetworkFile;
 use crate::load::pointer_push;
+use crate::model::module::NetworkFile;
 use crate::source::{SourceMap, Span};
 
 /// What a service need reads of the service it names.

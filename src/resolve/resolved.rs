@@ -36,7 +36,9 @@ impl Platform {
 pub(crate) enum SecretBackend {
     AwsSecretsManager,
     /// Vault KV v2 at this mount.
-    Vault { mount: String },
+    Vault {
+        mount: String,
+    },
 }
 
 /// Alerts, SLO rules and dashboards from the contract (the Prometheus target).
