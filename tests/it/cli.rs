@@ -109,10 +109,25 @@ fn module_outputs_reach_the_pod_through_the_secret_store() {
         !config.contains("DATABASE_URL") && !config.contains("DB_DSN"),
         "{config}"
     );
+    // Credentials come from the store; the ExternalSecret assembles the URL from them,
+    // so no secret value is in pave's output.
     let es = fs::read_to_string(dir.join("externalsecret-db.yaml")).unwrap();
+    for key in ["host", "username", "password"] {
+        assert!(
+            es.contains(&format!("key: acme/prod/checkout/db\n      property: {key}\n")),
+            "{es}"
+        );
+    }
+    assert!(!es.contains("property: url"), "{es}");
+    assert!(es.contains("refreshInterval: 15m\n"), "{es}");
     assert!(
-        es.contains("key: acme/prod/checkout/db\n      property: url"),
+        es.contains("    template:\n      engineVersion: v2\n      mergePolicy: Merge\n      data:\n        url: postgresql://{{ index . \"username\" | urlquery }}:{{ index . \"password\" | urlquery }}@{{ index . \"host\" | urlquery }}:5432/app\n"),
         "{es}"
+    );
+    // Reloader restarts the pods when Terraform rewrites the synced credentials.
+    assert!(
+        deployment.contains("  annotations:\n    secret.reloader.stakater.com/reload: checkout-db\n"),
+        "{deployment}"
     );
 }
 
