@@ -126,7 +126,7 @@ fn module_outputs_reach_the_pod_through_the_secret_store() {
     );
     // Reloader restarts the pods when Terraform rewrites the synced credentials.
     assert!(
-        deployment.contains("  annotations:\n    secret.reloader.stakater.com/reload: checkout-db\n"),
+        deployment.contains("  annotations:\n    secret.reloader.stakater.com/reload: checkout-cache,checkout-db,checkout-events,checkout-files\n"),
         "{deployment}"
     );
 }
