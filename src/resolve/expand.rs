@@ -286,6 +286,7 @@ mod tests {
             outputs: outputs.into_iter().collect(),
             iam: Vec::new(),
             security_group: None,
+            in_network: false,
         };
         scope
             .needs

@@ -109,6 +109,8 @@ pub(crate) struct ModuleNeed {
     pub(crate) iam: Vec<(Vec<String>, Vec<String>)>,
     /// The security group pave creates for the need, if its module asks for one.
     pub(crate) security_group: Option<SecurityGroup>,
+    /// Whether its module lives in the environment's network.
+    pub(crate) in_network: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,6 +370,7 @@ pub(crate) fn resolve_need(
         outputs,
         iam: module.iam.clone(),
         security_group: ctx.security_group,
+        in_network: module.network.is_some(),
     })
 }
 

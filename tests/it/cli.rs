@@ -87,6 +87,27 @@ fn explain_shows_each_value_with_its_layer_and_line() {
 }
 
 #[test]
+fn explain_shows_where_a_data_store_lives_and_where_its_secret_is_written() {
+    let out = pave(
+        &["explain", "cart", "--env", "dev", "--root", "examples/shop"],
+        &project(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for (key, value) in [
+        ("needs.sessions.network.vpc_id ", "\"vpc-0a1b2c3d4e5f60001\""),
+        ("needs.sessions.network.clients ", "\"sg-0a1b2c3d4e5f60021\""),
+        ("needs.sessions.secret ", "\"shop/dev/cart/sessions\""),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(key) && l.contains(value)),
+            "{key}: {text}"
+        );
+    }
+}
+
+#[test]
 fn module_outputs_reach_the_pod_through_the_secret_store() {
     let tree = build_spec_platform();
     let dir = tree.path().join("generated/kubernetes/prod/checkout");
