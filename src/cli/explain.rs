@@ -22,7 +22,10 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> E
         for s in selected {
             print!("{}", explained(s, &compilation.sources));
             let env = model.platform.environments.iter().find(|e| e.name == s.env);
-            print!("{}", infrastructure(s, env.and_then(|e| e.network.as_ref())));
+            print!(
+                "{}",
+                infrastructure(s, env.and_then(|e| e.network.as_ref()))
+            );
         }
         Exit::Ok
     })

@@ -95,8 +95,14 @@ fn explain_shows_where_a_data_store_lives_and_where_its_secret_is_written() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     for (key, value) in [
-        ("needs.sessions.network.vpc_id ", "\"vpc-0a1b2c3d4e5f60001\""),
-        ("needs.sessions.network.clients ", "\"sg-0a1b2c3d4e5f60021\""),
+        (
+            "needs.sessions.network.vpc_id ",
+            "\"vpc-0a1b2c3d4e5f60001\"",
+        ),
+        (
+            "needs.sessions.network.clients ",
+            "\"sg-0a1b2c3d4e5f60021\"",
+        ),
         ("needs.sessions.secret ", "\"shop/dev/cart/sessions\""),
     ] {
         assert!(
@@ -135,7 +141,9 @@ fn module_outputs_reach_the_pod_through_the_secret_store() {
     let es = fs::read_to_string(dir.join("externalsecret-db.yaml")).unwrap();
     for key in ["host", "username", "password"] {
         assert!(
-            es.contains(&format!("key: acme/prod/checkout/db\n      property: {key}\n")),
+            es.contains(&format!(
+                "key: acme/prod/checkout/db\n      property: {key}\n"
+            )),
             "{es}"
         );
     }
