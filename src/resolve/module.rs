@@ -377,20 +377,13 @@ pub(crate) fn resolve_need(
 /// A `compose` string as an ExternalSecret template (Go text/template, ESO engine
 /// v2): each `{key}` slot reads that key of the need's secret, percent-encoded
 /// (`urlquery`, a text/template builtin) so a password with `@` or `/` stays one URL
-/// part; literal text holding `{{` is emitted as a Go string constant so it cannot
-/// open an action.
+/// part. Every `{` opens a slot, so literal text holds none and cannot open a Go
+/// template action.
 fn go_template(text: &str, keys: &[(String, SecretSource)]) -> Result<String, TemplateError> {
     let mut out = String::new();
     let mut rest = text;
-    let literal = |out: &mut String, s: &str| {
-        if s.contains("{{") {
-            out.push_str(&format!("{{{{ {} }}}}", Value::from(s)));
-        } else {
-            out.push_str(s);
-        }
-    };
     while let Some(open) = rest.find('{') {
-        literal(&mut out, &rest[..open]);
+        out.push_str(&rest[..open]);
         let Some(close) = rest[open..].find('}') else {
             return Err(TemplateError::Other(format!(
                 "`{{` without a closing `}}` in `{text}`"
@@ -410,7 +403,7 @@ fn go_template(text: &str, keys: &[(String, SecretSource)]) -> Result<String, Te
         ));
         rest = &rest[open + close + 1..];
     }
-    literal(&mut out, rest);
+    out.push_str(rest);
     Ok(out)
 }
 
@@ -595,11 +588,8 @@ mod tests {
             go_template("pg://{username}:{password}@{host}:5432/app", &keys).unwrap(),
             r#"pg://{{ index . "username" | urlquery }}:{{ index . "password" | urlquery }}@{{ index . "host" | urlquery }}:5432/app"#
         );
-        // Literal text that would open a Go template action stays literal.
-        assert_eq!(
-            go_template("{{x{host}", &keys).unwrap(),
-            r#"{{ "{{x" }}{{ index . "host" | urlquery }}"#
-        );
+        // Every `{` opens a slot: no literal text can open a Go template action.
+        assert!(go_template("{{host}}", &keys).is_err());
         assert!(matches!(
             go_template("pg://{user}@{host}", &keys),
             Err(TemplateError::Other(m)) if m.contains("`{user}`") && m.contains("username, password, host")
