@@ -83,6 +83,13 @@ fn platform(envs: usize) -> String {
             "  {env}:\n    cluster: {env}-1\n    domain: {env}.synth.example.com\n    region: eu-west-1\n    account: \"{:012}\"\n",
             e + 1
         );
+        // Data stores (postgres, redis needs) live in the environment's network.
+        let _ = writeln!(
+            out,
+            "    network: {{ vpc_id: vpc-{e:017x}, subnet_ids: [subnet-{a:017x}, subnet-{b:017x}], client_security_group_id: sg-{e:017x} }}",
+            a = 2 * e,
+            b = 2 * e + 1
+        );
         if e + 1 == envs {
             out.push_str("    protected: true\n    namespace: synth-${service.name}\n");
         } else {

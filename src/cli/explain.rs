@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{Exit, Output, messages};
-use crate::resolve::ResolvedService;
+use crate::resolve::{Network, ResolvedService};
 use crate::source::SourceMap;
 
 /// Prints each resolved value of a service with the layer and place it came from.
@@ -21,9 +21,47 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> E
         }
         for s in selected {
             print!("{}", explained(s, &compilation.sources));
+            let env = model.platform.environments.iter().find(|e| e.name == s.env);
+            print!(
+                "{}",
+                infrastructure(s, env.and_then(|e| e.network.as_ref()))
+            );
         }
         Exit::Ok
     })
+}
+
+/// Where each module need's resources live and where its secret outputs are
+/// written: not service fields, so they come from the environment and the module.
+fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> String {
+    let mut out = String::new();
+    for need in &s.module_needs {
+        let mut line = |key: &str, value: String, from: &str| {
+            let key = format!("needs.{}.{key}", need.name);
+            out.push_str(&format!("  {key:<32} {value:<28} {from}\n"));
+        };
+        if let (true, Some(n)) = (need.in_network, network) {
+            line("network.vpc_id", quoted(&n.vpc_id), "environment network");
+            line(
+                "network.subnet_ids",
+                serde_json::to_string(&n.subnet_ids).unwrap_or_default(),
+                "environment network",
+            );
+            line(
+                "network.clients",
+                quoted(&n.client_security_group_id),
+                "environment network",
+            );
+        }
+        if !need.secrets.is_empty() {
+            line("secret", quoted(&need.secret_path), "secret store");
+        }
+    }
+    out
+}
+
+fn quoted(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
 }
 
 /// One service in one environment: a heading, then one line per scalar value.

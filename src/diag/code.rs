@@ -121,6 +121,9 @@ pub(crate) enum Code {
     /// A module template exceeded an evaluation bound (fuel, recursion, output length,
     /// range size).
     E0530,
+    /// A need's module lives in a network and its environment declares none
+    /// (`environments.<env>.network`).
+    E0540,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -213,6 +216,7 @@ impl Code {
             Code::E0516 => "E0516",
             Code::E0517 => "E0517",
             Code::E0530 => "E0530",
+            Code::E0540 => "E0540",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

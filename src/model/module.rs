@@ -26,6 +26,36 @@ pub(crate) struct ModuleFile {
     pub(crate) outputs: IndexMap<String, OutputFile>,
     #[serde(default)]
     pub(crate) iam: Vec<IamStatementFile>,
+    /// Whether the module's resources live in the environment's network.
+    pub(crate) network: Option<NetworkFile>,
+}
+
+/// `network`: `required`, or with a security group pave creates for the module.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum NetworkFile {
+    /// `required`: the module reads `env.network` itself.
+    Required(Required),
+    WithSecurityGroup {
+        security_group: SecurityGroupFile,
+    },
+}
+
+/// The one word `required`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Required {
+    Required,
+}
+
+/// A security group in the environment's VPC admitting only the client security group.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SecurityGroupFile {
+    /// The engine port clients connect to.
+    pub(crate) port: u16,
+    /// The module argument that takes a list of security group IDs.
+    pub(crate) argument: String,
 }
 
 /// `terraform`: the Terraform module a need becomes.
@@ -50,6 +80,16 @@ pub(crate) enum OutputFile {
     SecretFrom { secret: String, from: String },
     /// `secret` + `format`: a string with `{output}` slots.
     SecretFormat { secret: String, format: String },
+    /// `secret` + `from_secret` + `property`: one key of a Secrets Manager secret whose
+    /// ARN is a module output (the RDS-managed master user secret).
+    SecretCopy {
+        secret: String,
+        from_secret: String,
+        property: String,
+    },
+    /// `secret` + `compose`: assembled by the ExternalSecret from the need's other
+    /// secret keys (`{key}` slots), so no secret value passes through pave.
+    SecretCompose { secret: String, compose: String },
 }
 
 /// An IAM statement the service's workload role needs.

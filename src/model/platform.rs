@@ -69,6 +69,16 @@ pub(crate) struct EnvironmentFile {
     pub(crate) protected: bool,
     /// The IAM role CI assumes by OIDC for this environment (Terraform plan/apply).
     pub(crate) ci_role: Option<String>,
+    pub(crate) network: Option<NetworkFile>,
+}
+
+/// `environments.<env>.network`: where data stores live and who may reach them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NetworkFile {
+    pub(crate) vpc_id: String,
+    pub(crate) subnet_ids: Vec<String>,
+    pub(crate) client_security_group_id: String,
 }
 
 /// The cloud an environment runs in.
@@ -134,6 +144,18 @@ pub(crate) struct SizeFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct SecretsFile {
     pub(crate) store: Option<String>,
+    #[serde(default)]
+    pub(crate) provider: SecretProvider,
+    pub(crate) mount: Option<String>,
+}
+
+/// `secrets.provider`: the backend the store reads, so Terraform writes there.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum SecretProvider {
+    #[default]
+    AwsSecretsManager,
+    Vault,
 }
 
 /// `targets`: each target is on unless turned off.

@@ -17,11 +17,13 @@ use super::{RenderCx, messages, yaml_file};
 use crate::diag::Diagnostic;
 use crate::hcl_writer::{call, reference, template, to_expression, to_tf};
 use crate::output::{Artifact, Layout, Scope, WriteError};
-use crate::resolve::module::SecretSource;
-use crate::resolve::{Environment, ResolvedService, TerraformTarget};
+use crate::resolve::module::{ModuleNeed, SecretSource, SecurityGroup};
+use crate::resolve::{Environment, ResolvedService, SecretBackend, TerraformTarget};
 
 /// The AWS provider's version constraint; the built-in modules' pins need 5.x.
 const AWS_PROVIDER: &str = "~> 5.0";
+/// The Vault provider's constraint: `vault_kv_secret_v2` with `data_json`.
+const VAULT_PROVIDER: &str = "~> 5.0";
 const TERRAFORM_VERSION: &str = ">= 1.6.0";
 
 /// The Terraform folders; enabled only when `targets.terraform` is set.
@@ -51,21 +53,31 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             });
             Ok::<(), Diagnostic>(())
         };
+        let backend = &model.platform.secret_backend;
+        // The vault provider only where Terraform writes to Vault.
+        let vault = matches!(backend, SecretBackend::Vault { .. })
+            && services
+                .iter()
+                .any(|s| s.module_needs.iter().any(|n| !n.secrets.is_empty()));
         file(
             "versions.tf",
-            versions(&model.platform.name, env, target),
+            versions(&model.platform.name, env, target, vault),
             None,
         )?;
-        file("providers.tf", providers(&model.platform.name, env), None)?;
+        file(
+            "providers.tf",
+            providers(&model.platform.name, env, vault),
+            None,
+        )?;
         if services.iter().any(|s| s.role.is_some()) {
             file("eks.tf", eks(env), None)?;
         }
         for s in &services {
             let path = format!("{dir}/{}.tf", s.name);
-            let body = service(env, s).map_err(|e| messages::unwritable(&path, &e))?;
+            let body = service(env, s, backend).map_err(|e| messages::unwritable(&path, &e))?;
             file(&format!("{}.tf", s.name), body, Some(&s.name))?;
         }
-        file("outputs.tf", outputs(&services), None)?;
+        file("outputs.tf", outputs(&services, backend), None)?;
     }
     Ok(out)
 }
@@ -87,18 +99,19 @@ fn ident(parts: &[&str]) -> String {
     parts.join("_").replace('-', "_")
 }
 
-fn versions(platform: &str, env: &Environment, target: &TerraformTarget) -> Body {
-    let aws = object(vec![
-        ("source", "hashicorp/aws".into()),
-        ("version", AWS_PROVIDER.into()),
-    ]);
+fn versions(platform: &str, env: &Environment, target: &TerraformTarget, vault: bool) -> Body {
+    let provider = |source: &str, version: &str| {
+        object(vec![("source", source.into()), ("version", version.into())])
+    };
+    let mut required = Block::builder("required_providers")
+        .add_attribute(attr("aws", provider("hashicorp/aws", AWS_PROVIDER)));
+    if vault {
+        required =
+            required.add_attribute(attr("vault", provider("hashicorp/vault", VAULT_PROVIDER)));
+    }
     let mut terraform = Block::builder("terraform")
         .add_attribute(attr("required_version", TERRAFORM_VERSION))
-        .add_block(
-            Block::builder("required_providers")
-                .add_attribute(attr("aws", aws))
-                .build(),
-        );
+        .add_block(required.build());
     if let Some(bucket) = &target.bucket {
         let region = target
             .region
@@ -122,7 +135,7 @@ fn versions(platform: &str, env: &Environment, target: &TerraformTarget) -> Body
     Body::builder().add_block(terraform.build()).build()
 }
 
-fn providers(platform: &str, env: &Environment) -> Body {
+fn providers(platform: &str, env: &Environment, vault: bool) -> Body {
     let tags = object(vec![
         ("environment", env.name.as_str().into()),
         ("managed-by", "pave".into()),
@@ -142,7 +155,12 @@ fn providers(platform: &str, env: &Environment) -> Body {
             .add_attribute(attr("tags", tags))
             .build(),
     );
-    Body::builder().add_block(aws.build()).build()
+    let mut body = Body::builder().add_block(aws.build());
+    if vault {
+        // Address and token come from VAULT_ADDR / VAULT_TOKEN (or the CI's login).
+        body = body.add_block(Block::builder("provider").add_label("vault").build());
+    }
+    body.build()
 }
 
 /// The cluster's OIDC issuer, which IAM roles for service accounts trust.
@@ -161,45 +179,47 @@ fn eks(env: &Environment) -> Body {
     Body::builder().add_block(cluster).add_block(locals).build()
 }
 
-fn service(env: &Environment, s: &ResolvedService) -> Result<Body, WriteError> {
+fn service(
+    env: &Environment,
+    s: &ResolvedService,
+    backend: &SecretBackend,
+) -> Result<Body, WriteError> {
     let mut body = Body::builder();
     let tags = || object(vec![("service", s.name.as_str().into())]);
     for need in &s.module_needs {
         let id = ident(&[&s.name, &need.name]);
+        let mut arguments = need
+            .arguments
+            .iter()
+            .map(|(name, value)| Ok((name.clone(), to_expression(value)?)))
+            .collect::<Result<indexmap::IndexMap<String, Expression>, WriteError>>()?;
+        if let Some(group) = &need.security_group {
+            let name = format!("{}-{}-{}-", s.name, need.name, env.name);
+            let what = format!("{} of {}", need.name, s.name);
+            for block in security_group_blocks(&id, (&name, &what), group, tags()) {
+                body = body.add_block(block);
+            }
+            let group_id = reference(&format!("aws_security_group.{id}.id"));
+            arguments.insert(group.argument.clone(), Expression::Array(vec![group_id]));
+        }
         let mut call_block = Block::builder("module")
             .add_label(id.as_str())
             .add_attribute(attr("source", need.source.as_str()))
             .add_attribute(attr("version", need.version.as_str()));
-        for (name, value) in &need.arguments {
-            call_block = call_block.add_attribute(attr(name, to_expression(value)?));
+        for (name, value) in arguments {
+            call_block = call_block.add_attribute(attr(&name, value));
         }
         call_block = call_block.add_attribute(attr("tags", tags()));
         body = body.add_block(call_block.build());
         if need.secrets.is_empty() {
             continue;
         }
-        let secret = Block::builder("resource")
-            .add_labels(["aws_secretsmanager_secret", id.as_str()])
-            .add_attribute(attr("name", need.secret_path.as_str()))
-            .add_attribute(attr("tags", tags()))
-            .build();
-        let values: Vec<(&str, Expression)> = need
-            .secrets
-            .iter()
-            .map(|(key, from)| (key.as_str(), secret_value(&id, from)))
-            .collect();
-        let version = Block::builder("resource")
-            .add_labels(["aws_secretsmanager_secret_version", id.as_str()])
-            .add_attribute(attr(
-                "secret_id",
-                reference(&format!("aws_secretsmanager_secret.{id}.id")),
-            ))
-            .add_attribute(attr(
-                "secret_string",
-                call("jsonencode", vec![object(values)]),
-            ))
-            .build();
-        body = body.add_block(secret).add_block(version);
+        for block in copied_secrets(&id, need) {
+            body = body.add_block(block);
+        }
+        for block in store_blocks(&id, need, backend, tags()) {
+            body = body.add_block(block);
+        }
     }
     if let Some(role) = &s.role {
         for block in role_blocks(env, s, role) {
@@ -209,11 +229,132 @@ fn service(env: &Environment, s: &ResolvedService) -> Result<Body, WriteError> {
     Ok(body.build())
 }
 
+/// A security group in the environment's VPC that admits only the client security
+/// group, on the engine port. `name_prefix` plus create-before-destroy lets a change
+/// that replaces the group (another VPC) apply without a name clash.
+fn security_group_blocks(
+    id: &str,
+    (name_prefix, what): (&str, &str),
+    group: &SecurityGroup,
+    tags: Expression,
+) -> Vec<Block> {
+    let lifecycle = Block::builder("lifecycle")
+        .add_attribute(attr("create_before_destroy", true))
+        .build();
+    let sg = Block::builder("resource")
+        .add_labels(["aws_security_group", id])
+        .add_attribute(attr("name_prefix", name_prefix))
+        .add_attribute(attr(
+            "description",
+            format!("{what}: clients on port {}", group.port),
+        ))
+        .add_attribute(attr("vpc_id", group.vpc_id.as_str()))
+        .add_attribute(attr("tags", tags))
+        .add_block(lifecycle)
+        .build();
+    let ingress = Block::builder("resource")
+        .add_labels(["aws_vpc_security_group_ingress_rule", id])
+        .add_attribute(attr(
+            "security_group_id",
+            reference(&format!("aws_security_group.{id}.id")),
+        ))
+        .add_attribute(attr("referenced_security_group_id", group.client.as_str()))
+        .add_attribute(attr("ip_protocol", "tcp"))
+        .add_attribute(attr("from_port", i64::from(group.port)))
+        .add_attribute(attr("to_port", i64::from(group.port)))
+        .add_attribute(attr("description", "The cluster's workloads"))
+        .build();
+    vec![sg, ingress]
+}
+
+/// The label of the data source reading a managed secret named by a module output.
+fn copy_label(id: &str, output: &str) -> String {
+    format!("{id}_{output}")
+}
+
+/// One data source per managed secret the need's outputs copy keys of (the
+/// RDS-managed master user secret): its ARN is a module output, known after apply.
+fn copied_secrets(id: &str, need: &ModuleNeed) -> Vec<Block> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (_, from) in &need.secrets {
+        if let SecretSource::Copy { output, .. } = from
+            && !seen.contains(&output.as_str())
+        {
+            seen.push(output);
+        }
+    }
+    seen.into_iter()
+        .map(|output| {
+            Block::builder("data")
+                .add_labels(["aws_secretsmanager_secret_version", &copy_label(id, output)])
+                .add_attribute(attr(
+                    "secret_id",
+                    reference(&format!("module.{id}.{output}")),
+                ))
+                .build()
+        })
+        .collect()
+}
+
+/// The need's secret where the store reads it: a Secrets Manager secret named by
+/// its path, or a Vault KV v2 secret at the same path under the mount (ESO's Vault
+/// provider prepends the mount and `data/` to `remoteRef.key`).
+fn store_blocks(
+    id: &str,
+    need: &ModuleNeed,
+    backend: &SecretBackend,
+    tags: Expression,
+) -> Vec<Block> {
+    let values: Vec<(&str, Expression)> = need
+        .secrets
+        .iter()
+        .map(|(key, from)| (key.as_str(), secret_value(id, from)))
+        .collect();
+    let json = call("jsonencode", vec![object(values)]);
+    match backend {
+        SecretBackend::AwsSecretsManager => vec![
+            Block::builder("resource")
+                .add_labels(["aws_secretsmanager_secret", id])
+                .add_attribute(attr("name", need.secret_path.as_str()))
+                .add_attribute(attr("tags", tags))
+                .build(),
+            Block::builder("resource")
+                .add_labels(["aws_secretsmanager_secret_version", id])
+                .add_attribute(attr(
+                    "secret_id",
+                    reference(&format!("aws_secretsmanager_secret.{id}.id")),
+                ))
+                .add_attribute(attr("secret_string", json))
+                .build(),
+        ],
+        SecretBackend::Vault { mount } => vec![
+            Block::builder("resource")
+                .add_labels(["vault_kv_secret_v2", id])
+                .add_attribute(attr("mount", mount.as_str()))
+                .add_attribute(attr("name", need.secret_path.as_str()))
+                .add_attribute(attr("data_json", json))
+                .build(),
+        ],
+    }
+}
+
 /// What Terraform writes into one key of a need's secret.
 fn secret_value(id: &str, from: &SecretSource) -> Expression {
     match from {
         SecretSource::Output(output) => reference(&format!("module.{id}.{output}")),
         SecretSource::Format(format) => slots(id, format),
+        SecretSource::Copy { output, property } => {
+            let label = copy_label(id, output);
+            let text = reference(&format!(
+                "data.aws_secretsmanager_secret_version.{label}.secret_string"
+            ));
+            Expression::from(hcl::expr::Traversal::new(
+                call("jsondecode", vec![text]),
+                [hcl::expr::TraversalOperator::Index(Expression::from(
+                    property.as_str(),
+                ))],
+            ))
+        }
     }
 }
 
@@ -328,14 +469,24 @@ fn role_blocks(env: &Environment, s: &ResolvedService, role: &str) -> Vec<Block>
     ]
 }
 
-fn outputs(services: &[&ResolvedService]) -> Body {
+fn outputs(services: &[&ResolvedService], backend: &SecretBackend) -> Body {
     let mut body = Body::builder();
     for s in services {
         for need in s.module_needs.iter().filter(|n| !n.secrets.is_empty()) {
             let id = ident(&[&s.name, &need.name]);
+            let (label, value) = match backend {
+                SecretBackend::AwsSecretsManager => (
+                    format!("{id}_secret_arn"),
+                    format!("aws_secretsmanager_secret.{id}.arn"),
+                ),
+                SecretBackend::Vault { .. } => (
+                    format!("{id}_secret_path"),
+                    format!("vault_kv_secret_v2.{id}.path"),
+                ),
+            };
             body = body.add_block(
                 Block::builder("output")
-                    .add_label(format!("{id}_secret_arn"))
+                    .add_label(label)
                     .add_attribute(attr(
                         "description",
                         format!(
@@ -343,10 +494,7 @@ fn outputs(services: &[&ResolvedService]) -> Body {
                             need.name, s.name
                         ),
                     ))
-                    .add_attribute(attr(
-                        "value",
-                        reference(&format!("aws_secretsmanager_secret.{id}.arn")),
-                    ))
+                    .add_attribute(attr("value", reference(&value)))
                     .build(),
             );
         }
@@ -418,6 +566,19 @@ pub(crate) fn atlantis(cx: &RenderCx) -> Result<Artifact, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copied_key_reads_the_managed_secret_json() {
+        let from = SecretSource::Copy {
+            output: "db_instance_master_user_secret_arn".into(),
+            property: "password".into(),
+        };
+        let text = hcl::format::to_string(&secret_value("a_db", &from)).unwrap();
+        assert_eq!(
+            text,
+            "jsondecode(data.aws_secretsmanager_secret_version.a_db_db_instance_master_user_secret_arn.secret_string)[\"password\"]"
+        );
+    }
 
     #[test]
     fn format_slots_become_references_or_templates() {

@@ -37,12 +37,38 @@ pub(crate) fn environment_view(e: &Environment) -> Value {
     json!({
         "name": e.name, "cluster": e.cluster, "domain": e.domain, "cloud": e.cloud,
         "region": e.region, "account": e.account, "protected": e.protected,
+        "network": e.network.as_ref().map(|n| json!({
+            "vpc_id": n.vpc_id, "subnet_ids": n.subnet_ids,
+            "client_security_group_id": n.client_security_group_id,
+        })),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_view_shows_the_network_templates_read() {
+        let env = Environment {
+            name: "prod".into(),
+            cluster: None,
+            domain: None,
+            cloud: None,
+            region: None,
+            account: None,
+            protected: false,
+            network: Some(crate::resolve::resolved::Network {
+                vpc_id: "vpc-1".into(),
+                subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+                client_security_group_id: "sg-1".into(),
+            }),
+        };
+        assert_eq!(
+            environment_view(&env)["network"],
+            json!({ "vpc_id": "vpc-1", "subnet_ids": ["subnet-a", "subnet-b"], "client_security_group_id": "sg-1" })
+        );
+    }
 
     #[test]
     fn environment_view_lists_every_field_and_null_for_unset_ones() {
@@ -55,13 +81,14 @@ mod tests {
             account: None,
             protected: true,
             ci_role: None,
+            network: None,
         };
         let view = environment_view(&env);
         assert_eq!(
             view,
             json!({
                 "name": "prod", "cluster": "eks-prod", "domain": null, "cloud": "aws",
-                "region": "eu-west-1", "account": null, "protected": true,
+                "region": "eu-west-1", "account": null, "protected": true, "network": null,
             })
         );
     }

@@ -282,8 +282,11 @@ mod tests {
             arguments: Default::default(),
             secret_path: String::new(),
             secrets: Vec::new(),
+            composed: Vec::new(),
             outputs: outputs.into_iter().collect(),
             iam: Vec::new(),
+            security_group: None,
+            in_network: false,
         };
         scope
             .needs

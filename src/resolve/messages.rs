@@ -200,6 +200,24 @@ pub(crate) fn module_needs_without_store(at: Span) -> Diagnostic {
     .help("set `secrets: { store: <ClusterSecretStore name> }` in the platform file")
 }
 
+pub(crate) fn need_without_network(
+    at: Span,
+    env_at: Span,
+    need: &str,
+    kind: &str,
+    env: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0540,
+        format!("need `{need}` ({kind}) lives in a VPC, and environment `{env}` declares no network"),
+    )
+    .primary(at, format!("a `{kind}` module needs `environments.{env}.network`"))
+    .secondary(env_at, "the environment is defined here")
+    .help(format!(
+        "add `network: {{ vpc_id, subnet_ids, client_security_group_id }}` to `environments.{env}` in the platform file"
+    ))
+}
+
 // Service fields.
 
 pub(crate) fn unknown_size(

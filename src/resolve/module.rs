@@ -20,7 +20,7 @@ use crate::diag::Diagnostic;
 use crate::load::{Document, Inputs, pointer_push};
 use crate::model::{
     self,
-    module::{ModuleFile, OutputFile},
+    module::{ModuleFile, NetworkFile, OutputFile},
 };
 use crate::schema::{self, Kind};
 use crate::source::Span;
@@ -39,6 +39,9 @@ pub(crate) struct ModuleDef {
     arguments: Vec<(String, Value, Span)>,
     pub(crate) outputs: IndexMap<String, OutputDef>,
     iam: Vec<(Vec<String>, Vec<String>)>,
+    /// Whether its resources live in the environment's network, and the security
+    /// group pave creates for them.
+    pub(crate) network: Option<NetworkFile>,
     /// The span of `type`, for "defined here" labels.
     pub(crate) type_span: Span,
 }
@@ -49,6 +52,13 @@ pub(crate) enum OutputDef {
     Value(String, Span),
     /// A key of the need's secret, filled by Terraform.
     Secret { key: String, from: SecretSource },
+    /// A key the ExternalSecret assembles from the other keys (a template with
+    /// `{key}` slots).
+    Composed {
+        key: String,
+        template: String,
+        span: Span,
+    },
 }
 
 /// What Terraform writes into a secret key.
@@ -58,6 +68,21 @@ pub(crate) enum SecretSource {
     Output(String),
     /// A string with `{output}` slots.
     Format(String),
+    /// One key (`property`) of the AWS Secrets Manager secret whose ARN is the module
+    /// output `output`, copied by Terraform at apply time.
+    Copy { output: String, property: String },
+}
+
+/// A security group pave creates in the environment's VPC for a need: it admits
+/// only the client security group, on `port`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecurityGroup {
+    pub(crate) port: u16,
+    /// The module argument its ID is passed in (as a one-item list).
+    pub(crate) argument: String,
+    /// The VPC and the client security group, from the environment.
+    pub(crate) vpc_id: String,
+    pub(crate) client: String,
 }
 
 /// A module need of one service in one environment, every value final.
@@ -75,10 +100,17 @@ pub(crate) struct ModuleNeed {
     pub(crate) secret_path: String,
     /// Secret key -> what Terraform writes into it.
     pub(crate) secrets: Vec<(String, SecretSource)>,
+    /// Secret key -> the ExternalSecret template (Go template, ESO engine v2) that
+    /// assembles it in the cluster from the keys in `secrets`.
+    pub(crate) composed: Vec<(String, String)>,
     /// Output name -> plain value, or the secret key holding it.
     pub(crate) outputs: IndexMap<String, NeedOutput>,
     /// IAM statements (actions, resources with `{output}` slots).
     pub(crate) iam: Vec<(Vec<String>, Vec<String>)>,
+    /// The security group pave creates for the need, if its module asks for one.
+    pub(crate) security_group: Option<SecurityGroup>,
+    /// Whether its module lives in the environment's network.
+    pub(crate) in_network: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +199,7 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {
             .into_iter()
             .map(|s| (s.actions, s.resources))
             .collect(),
+        network: file.network,
         type_span: doc.span("/type"),
     })
 }
@@ -186,6 +219,25 @@ fn output_def(doc: &Document, name: &str, output: OutputFile) -> OutputDef {
             key: secret,
             from: SecretSource::Format(format),
         },
+        OutputFile::SecretCompose { secret, compose } => {
+            let pointer = pointer_push(&pointer_push("/outputs", name), "compose");
+            OutputDef::Composed {
+                key: secret,
+                template: compose,
+                span: doc.span(&pointer),
+            }
+        }
+        OutputFile::SecretCopy {
+            secret,
+            from_secret,
+            property,
+        } => OutputDef::Secret {
+            key: secret,
+            from: SecretSource::Copy {
+                output: from_secret,
+                property,
+            },
+        },
     }
 }
 
@@ -196,6 +248,9 @@ pub(crate) struct NeedContext<'a> {
     pub(crate) platform: Value,
     pub(crate) need: &'a str,
     pub(crate) secret_path: String,
+    /// The security group pave creates for the need (the module asks, the
+    /// environment has a network).
+    pub(crate) security_group: Option<SecurityGroup>,
 }
 
 /// Checks a need against its module and evaluates the module for it. `span_of` maps a
@@ -269,6 +324,35 @@ pub(crate) fn resolve_need(
                     secrets.push((key.clone(), from.clone()));
                 }
             }
+            OutputDef::Composed { .. } => {}
+        }
+    }
+    // Composed keys read the Terraform-written keys, so those are all known first.
+    let mut composed = Vec::new();
+    for (name, def) in &module.outputs {
+        let OutputDef::Composed {
+            key,
+            template,
+            span,
+        } = def
+        else {
+            continue;
+        };
+        let site = Site {
+            span: *span,
+            owner: Owner::Module,
+        };
+        let rendered = watchdog::guarded(site, || {
+            template_budget::render_str(&jinja, template, &context)
+        })
+        .map_err(TemplateError::from)
+        .and_then(|text| go_template(&text, &secrets));
+        match rendered {
+            Ok(go) => {
+                outputs.insert(name.clone(), NeedOutput::Secret(key.clone()));
+                composed.push((key.clone(), go));
+            }
+            Err(failure) => errors.push(template_error(module, name, failure, *span)),
         }
     }
     if !errors.is_empty() {
@@ -282,9 +366,45 @@ pub(crate) fn resolve_need(
         arguments,
         secret_path: ctx.secret_path,
         secrets,
+        composed,
         outputs,
         iam: module.iam.clone(),
+        security_group: ctx.security_group,
+        in_network: module.network.is_some(),
     })
+}
+
+/// A `compose` string as an ExternalSecret template (Go text/template, ESO engine
+/// v2): each `{key}` slot reads that key of the need's secret, percent-encoded
+/// (`urlquery`, a text/template builtin) so a password with `@` or `/` stays one URL
+/// part. Every `{` opens a slot, so literal text holds none and cannot open a Go
+/// template action.
+fn go_template(text: &str, keys: &[(String, SecretSource)]) -> Result<String, TemplateError> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            return Err(TemplateError::Other(format!(
+                "`{{` without a closing `}}` in `{text}`"
+            )));
+        };
+        let key = &rest[open + 1..open + close];
+        if !keys.iter().any(|(k, _)| k == key) {
+            let known: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+            return Err(TemplateError::Other(format!(
+                "slot `{{{key}}}` names no secret key Terraform writes for this need (keys: {})",
+                known.join(", ")
+            )));
+        }
+        out.push_str(&format!(
+            "{{{{ index . {} | urlquery }}}}",
+            Value::from(key)
+        ));
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Why a module template could not be evaluated.
@@ -456,6 +576,28 @@ mod tests {
             def.iam,
             [(vec!["cache:Connect".to_string()], vec!["{arn}".to_string()])]
         );
+    }
+
+    #[test]
+    fn a_composed_key_becomes_an_eso_template_over_the_terraform_keys() {
+        let keys: Vec<(String, SecretSource)> = ["username", "password", "host"]
+            .iter()
+            .map(|k| (k.to_string(), SecretSource::Output(format!("o_{k}"))))
+            .collect();
+        assert_eq!(
+            go_template("pg://{username}:{password}@{host}:5432/app", &keys).unwrap(),
+            r#"pg://{{ index . "username" | urlquery }}:{{ index . "password" | urlquery }}@{{ index . "host" | urlquery }}:5432/app"#
+        );
+        // Every `{` opens a slot: no literal text can open a Go template action.
+        assert!(go_template("{{host}}", &keys).is_err());
+        assert!(matches!(
+            go_template("pg://{user}@{host}", &keys),
+            Err(TemplateError::Other(m)) if m.contains("`{user}`") && m.contains("username, password, host")
+        ));
+        assert!(matches!(
+            go_template("pg://{host", &keys),
+            Err(TemplateError::Other(_))
+        ));
     }
 
     #[test]

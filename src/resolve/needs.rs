@@ -9,11 +9,13 @@ use serde_json::{Map, Value, json};
 use super::context::{EnvContext, environment_view};
 use super::expand::Expander;
 use super::messages;
-use super::module::{self, ModuleDef, ModuleNeed};
+use super::module::{self, ModuleDef, ModuleNeed, SecurityGroup};
+use super::resolved::Environment;
 use super::resolved::{Platform, ServiceNeed};
 use super::scope::{NeedOutputs, Scope};
 use crate::diag::Diagnostic;
 use crate::load::pointer_push;
+use crate::model::module::NetworkFile;
 use crate::source::{SourceMap, Span};
 
 /// What a service need reads of the service it names.
@@ -133,12 +135,38 @@ fn module_need(
         return None;
     };
     let before = diags.len();
+    check_network(cx, module, need, need_ptr, diags);
     let inputs = expand_inputs(cx, spec, need_ptr, diags);
     if diags.len() > before {
         // Evaluating the module on inputs that did not expand would report again.
         return Some(NeedOutputs::Broken);
     }
     Some(evaluate(cx, module, need, &inputs, need_ptr, diags))
+}
+
+/// A module whose resources live in a VPC needs the environment's network: its
+/// templates read `env.network`, and pave's security group is created in it.
+fn check_network(
+    cx: &NeedCx,
+    module: &ModuleDef,
+    need: &str,
+    need_ptr: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let ctx = cx.ctx;
+    if module.network.is_none() || ctx.env.network.is_some() {
+        return;
+    }
+    let env_at = ctx
+        .pdoc
+        .key_span(&pointer_push("/environments", &ctx.env.name));
+    diags.push(messages::need_without_network(
+        (cx.span_of)(need_ptr),
+        env_at,
+        need,
+        &module.kind,
+        &ctx.env.name,
+    ));
 }
 
 /// The need's inputs with placeholders expanded, so no `${...}` reaches Terraform.
@@ -187,6 +215,7 @@ fn evaluate(
             "{}/{}/{}/{need}",
             ctx.platform.name, ctx.env.name, cx.service
         ),
+        security_group: security_group(module, ctx.env),
     };
     let at = |p: &str| (cx.span_of)(&format!("{need_ptr}{p}"));
     match module::resolve_need(module, inputs, need_ctx, &at) {
@@ -196,6 +225,21 @@ fn evaluate(
             NeedOutputs::Broken
         }
     }
+}
+
+/// The security group pave creates for a need, when its module asks for one and the
+/// environment has a network (a missing network is reported by `check_network`).
+fn security_group(module: &ModuleDef, env: &Environment) -> Option<SecurityGroup> {
+    let Some(NetworkFile::WithSecurityGroup { security_group }) = &module.network else {
+        return None;
+    };
+    let network = env.network.as_ref()?;
+    Some(SecurityGroup {
+        port: security_group.port,
+        argument: security_group.argument.clone(),
+        vpc_id: network.vpc_id.clone(),
+        client: network.client_security_group_id.clone(),
+    })
 }
 
 /// The needs served by modules, in need-name order.

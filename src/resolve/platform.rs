@@ -3,13 +3,18 @@
 use std::collections::BTreeMap;
 
 use super::resolved::{
-    AlertSetting, BurnWindow, Contract, Environment, Ingress, Monitoring, Observability, Platform,
-    Size, Targets, TerraformTarget,
+    AlertSetting, BurnWindow, Contract, Environment, Ingress, Monitoring, Network, Observability,
+    Platform, SecretBackend, Size, Targets, TerraformTarget,
 };
 use crate::decimal::Decimal;
 use crate::duration;
 use crate::model::Toggle;
-use crate::model::platform::{AlertsFile, BurnWindowFile, PlatformFile, TerraformFile};
+use crate::model::platform::{
+    AlertsFile, BurnWindowFile, PlatformFile, SecretProvider, SecretsFile, TerraformFile,
+};
+
+/// The KV v2 mount Vault enables by default (`vault server -dev`, `secrets enable kv-v2`).
+const DEFAULT_VAULT_MOUNT: &str = "secret";
 
 /// The namespace pattern of each environment, in environment order.
 pub(super) struct NamespacePatterns(pub Vec<(String, Option<String>)>);
@@ -27,6 +32,11 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             account: e.account.clone(),
             protected: e.protected,
             ci_role: e.ci_role.clone(),
+            network: e.network.as_ref().map(|n| Network {
+                vpc_id: n.vpc_id.clone(),
+                subnet_ids: n.subnet_ids.clone(),
+                client_security_group_id: n.client_security_group_id.clone(),
+            }),
         })
         .collect();
     let patterns = file
@@ -95,6 +105,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         contract,
         sizes,
         secret_store: file.secrets.store.clone(),
+        secret_backend: secret_backend(&file.secrets),
         targets: Targets {
             kubernetes: file.targets.kubernetes.unwrap_or(true),
             helm: file.targets.helm.unwrap_or(true),
@@ -106,6 +117,16 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         observability: observability(file),
     };
     (platform, NamespacePatterns(patterns))
+}
+
+/// Where Terraform writes need outputs: the backend the store reads.
+fn secret_backend(secrets: &SecretsFile) -> SecretBackend {
+    match secrets.provider {
+        SecretProvider::AwsSecretsManager => SecretBackend::AwsSecretsManager,
+        SecretProvider::Vault => SecretBackend::Vault {
+            mount: text_or(&secrets.mount, DEFAULT_VAULT_MOUNT),
+        },
+    }
 }
 
 /// `targets.terraform`: on by default; `false` turns it off; a mapping configures it.

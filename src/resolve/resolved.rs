@@ -16,6 +16,8 @@ pub(crate) struct Platform {
     pub(crate) contract: Contract,
     pub(crate) sizes: BTreeMap<String, Size>,
     pub(crate) secret_store: Option<String>,
+    /// Where Terraform writes need outputs: the backend `secret_store` reads.
+    pub(crate) secret_backend: SecretBackend,
     pub(crate) targets: Targets,
     pub(crate) ingress: Ingress,
     pub(crate) monitoring: Monitoring,
@@ -39,6 +41,16 @@ impl Platform {
             .as_deref()
             .or(self.targets.ci.aws_role.as_deref())
     }
+}
+
+/// The backend behind `secrets.store`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SecretBackend {
+    AwsSecretsManager,
+    /// Vault KV v2 at this mount.
+    Vault {
+        mount: String,
+    },
 }
 
 /// Alerts, SLO rules and dashboards from the contract (the Prometheus target).
@@ -117,6 +129,16 @@ pub(crate) struct Environment {
     pub(crate) protected: bool,
     /// The IAM role CI assumes by OIDC for this environment; see [`Platform::ci_role`].
     pub(crate) ci_role: Option<String>,
+    pub(crate) network: Option<Network>,
+}
+
+/// `environments.<env>.network`: the VPC, the private subnets data stores are
+/// created in, and the one security group admitted to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Network {
+    pub(crate) vpc_id: String,
+    pub(crate) subnet_ids: Vec<String>,
+    pub(crate) client_security_group_id: String,
 }
 
 #[derive(Debug, Clone)]

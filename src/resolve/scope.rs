@@ -150,6 +150,7 @@ pub(crate) mod tests {
             account: None,
             protected: false,
             ci_role: None,
+            network: None,
         }
     }
 

@@ -87,6 +87,33 @@ fn explain_shows_each_value_with_its_layer_and_line() {
 }
 
 #[test]
+fn explain_shows_where_a_data_store_lives_and_where_its_secret_is_written() {
+    let out = pave(
+        &["explain", "cart", "--env", "dev", "--root", "examples/shop"],
+        &project(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for (key, value) in [
+        (
+            "needs.sessions.network.vpc_id ",
+            "\"vpc-0a1b2c3d4e5f60001\"",
+        ),
+        (
+            "needs.sessions.network.clients ",
+            "\"sg-0a1b2c3d4e5f60021\"",
+        ),
+        ("needs.sessions.secret ", "\"shop/dev/cart/sessions\""),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(key) && l.contains(value)),
+            "{key}: {text}"
+        );
+    }
+}
+
+#[test]
 fn module_outputs_reach_the_pod_through_the_secret_store() {
     let tree = build_spec_platform();
     let dir = tree.path().join("generated/kubernetes/prod/checkout");
@@ -109,10 +136,27 @@ fn module_outputs_reach_the_pod_through_the_secret_store() {
         !config.contains("DATABASE_URL") && !config.contains("DB_DSN"),
         "{config}"
     );
+    // Credentials come from the store; the ExternalSecret assembles the URL from them,
+    // so no secret value is in pave's output.
     let es = fs::read_to_string(dir.join("externalsecret-db.yaml")).unwrap();
+    for key in ["host", "username", "password"] {
+        assert!(
+            es.contains(&format!(
+                "key: acme/prod/checkout/db\n      property: {key}\n"
+            )),
+            "{es}"
+        );
+    }
+    assert!(!es.contains("property: url"), "{es}");
+    assert!(es.contains("refreshInterval: 15m\n"), "{es}");
     assert!(
-        es.contains("key: acme/prod/checkout/db\n      property: url"),
+        es.contains("    template:\n      engineVersion: v2\n      mergePolicy: Merge\n      data:\n        url: postgresql://{{ index . \"username\" | urlquery }}:{{ index . \"password\" | urlquery }}@{{ index . \"host\" | urlquery }}:5432/app\n"),
         "{es}"
+    );
+    // Reloader restarts the pods when Terraform rewrites the synced credentials.
+    assert!(
+        deployment.contains("  annotations:\n    secret.reloader.stakater.com/reload: checkout-cache,checkout-db,checkout-events,checkout-files\n"),
+        "{deployment}"
     );
 }
 

@@ -13,6 +13,7 @@ mod inputs;
 mod policies;
 mod resolve;
 mod template_bounds;
+mod terraform_interface;
 mod validators;
 mod write_safety;
 

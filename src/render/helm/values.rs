@@ -29,6 +29,7 @@ pub(crate) struct Values<'a> {
     selector: &'a Labels,
     pod_labels: &'a Labels,
     config_checksum: Option<&'a String>,
+    reload_secrets: Option<&'a String>,
     image: &'a str,
     command: &'a [String],
     args: &'a [String],
@@ -117,9 +118,13 @@ struct Peer<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ExternalSecret<'a> {
     name: &'a str,
     store: &'a str,
+    refresh_interval: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<&'a BTreeMap<String, String>>,
     data: Vec<SecretData<'a>>,
 }
 
@@ -164,6 +169,10 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
         selector: &deployment.body.spec.selector.match_labels,
         pod_labels: &pod.metadata.labels,
         config_checksum: pod.metadata.annotations.get("checksum/config"),
+        reload_secrets: deployment
+            .metadata
+            .annotations
+            .get("secret.reloader.stakater.com/reload"),
         image: &container.image,
         command: &container.command,
         args: &container.args,
@@ -273,6 +282,8 @@ fn external_secret(es: &Object<Spec<ExternalSecretSpec>>) -> ExternalSecret<'_> 
     ExternalSecret {
         name: &es.metadata.name,
         store: &spec.secret_store_ref.name,
+        refresh_interval: spec.refresh_interval,
+        template: spec.target.template.as_ref().map(|t| &t.data),
         data: spec
             .data
             .iter()

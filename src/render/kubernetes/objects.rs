@@ -418,6 +418,18 @@ pub(crate) struct StoreRef {
 pub(crate) struct ExternalSecretTarget {
     pub(crate) name: String,
     pub(crate) creation_policy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) template: Option<SecretTemplate>,
+}
+
+/// `spec.target.template`: keys assembled in the cluster from the synced ones
+/// (`Merge` keeps the synced keys beside them).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SecretTemplate {
+    pub(crate) engine_version: &'static str,
+    pub(crate) merge_policy: &'static str,
+    pub(crate) data: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]

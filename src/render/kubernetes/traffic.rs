@@ -8,6 +8,7 @@ use super::workload::secret_name;
 use super::{metadata, object, selector};
 use crate::diag::Diagnostic;
 use crate::render::messages;
+use crate::resolve::module::ModuleNeed;
 use crate::resolve::{Platform, ResolvedService};
 
 pub(super) fn service(platform: &Platform, s: &ResolvedService) -> Object<Spec<ServiceSpec>> {
@@ -146,6 +147,21 @@ pub(super) fn network_policy(
     )
 }
 
+/// How often a need's ExternalSecret re-reads the store: a value Terraform rewrote
+/// (a rotated password) reaches the Secret within this, and Reloader then restarts
+/// the pods (see `workload`).
+const NEED_REFRESH: &str = "15m";
+
+/// The keys the ExternalSecret assembles from the synced ones (a database URL with
+/// credentials), so no secret value passes through pave's manifests.
+fn composed(need: &ModuleNeed) -> Option<SecretTemplate> {
+    (!need.composed.is_empty()).then(|| SecretTemplate {
+        engine_version: "v2",
+        merge_policy: "Merge",
+        data: need.composed.iter().cloned().collect(),
+    })
+}
+
 /// One ExternalSecret per module need with secret outputs: it syncs the need's path in
 /// the secret store (written by Terraform) into the Secret the pod reads.
 pub(super) fn need_external_secrets(
@@ -161,7 +177,7 @@ pub(super) fn need_external_secrets(
         .map(|n| {
             let name = crate::resolve::need_secret_name(&s.name, &n.name);
             let spec = ExternalSecretSpec {
-                refresh_interval: "1h",
+                refresh_interval: NEED_REFRESH,
                 secret_store_ref: StoreRef {
                     kind: "ClusterSecretStore",
                     name: store.clone(),
@@ -169,6 +185,7 @@ pub(super) fn need_external_secrets(
                 target: ExternalSecretTarget {
                     name: name.clone(),
                     creation_policy: "Owner",
+                    template: composed(n),
                 },
                 data: n
                     .secrets
@@ -213,6 +230,7 @@ pub(super) fn external_secret(
         target: ExternalSecretTarget {
             name: secret_name(s),
             creation_policy: "Owner",
+            template: None,
         },
         data: s
             .secrets

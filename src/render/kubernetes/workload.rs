@@ -96,12 +96,27 @@ pub(super) fn deployment(
             spec: pod_spec(s),
         },
     };
-    object(
-        "apps/v1",
-        "Deployment",
-        metadata(platform, s, s.name.clone()),
-        Spec { spec },
-    )
+    let mut meta = metadata(platform, s, s.name.clone());
+    if let Some(secrets) = reloaded_secrets(platform, s) {
+        meta.annotations
+            .insert("secret.reloader.stakater.com/reload".into(), secrets);
+    }
+    object("apps/v1", "Deployment", meta, Spec { spec })
+}
+
+/// The Secrets whose change should restart the pods (Stakater Reloader's
+/// convention, read from the workload's annotations): the need Secrets that
+/// Terraform can rewrite after the first apply (a rotated password). Their values
+/// are unknown when pave runs, so a checksum annotation could not follow them.
+fn reloaded_secrets(platform: &Platform, s: &ResolvedService) -> Option<String> {
+    platform.secret_store.as_ref()?;
+    let names: Vec<String> = s
+        .module_needs
+        .iter()
+        .filter(|n| !n.secrets.is_empty())
+        .map(|n| crate::resolve::need_secret_name(&s.name, &n.name))
+        .collect();
+    (!names.is_empty()).then(|| names.join(","))
 }
 
 fn pod_spec(s: &ResolvedService) -> PodSpec {

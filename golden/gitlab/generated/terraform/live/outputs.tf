@@ -1,11 +1,11 @@
-output "ledger_db_secret_arn" {
+output "ledger_db_secret_path" {
   description = "Secret holding the outputs of `db` of ledger"
-  value       = aws_secretsmanager_secret.ledger_db.arn
+  value       = vault_kv_secret_v2.ledger_db.path
 }
 
-output "statements_archive_secret_arn" {
+output "statements_archive_secret_path" {
   description = "Secret holding the outputs of `archive` of statements"
-  value       = aws_secretsmanager_secret.statements_archive.arn
+  value       = vault_kv_secret_v2.statements_archive.path
 }
 
 output "statements_role_arn" {

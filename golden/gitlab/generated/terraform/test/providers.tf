@@ -10,3 +10,5 @@ provider "aws" {
     }
   }
 }
+
+provider "vault" {}

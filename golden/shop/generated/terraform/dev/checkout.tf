@@ -1,3 +1,25 @@
+resource "aws_security_group" "checkout_db" {
+  name_prefix = "checkout-db-dev-"
+  description = "db of checkout: clients on port 5432"
+  vpc_id      = "vpc-0a1b2c3d4e5f60001"
+  tags = {
+    service = "checkout"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "checkout_db" {
+  security_group_id            = aws_security_group.checkout_db.id
+  referenced_security_group_id = "sg-0a1b2c3d4e5f60021"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  description                  = "The cluster's workloads"
+}
+
 module "checkout_db" {
   source                      = "terraform-aws-modules/rds/aws"
   version                     = "~> 6.10"
@@ -11,14 +33,21 @@ module "checkout_db" {
   db_name                     = "app"
   username                    = "app_owner"
   manage_master_user_password = true
+  create_db_subnet_group      = true
+  subnet_ids                  = ["subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012"]
   storage_encrypted           = true
   multi_az                    = false
   deletion_protection         = false
   backup_retention_period     = 1
   skip_final_snapshot         = true
+  vpc_security_group_ids      = [aws_security_group.checkout_db.id]
   tags = {
     service = "checkout"
   }
+}
+
+data "aws_secretsmanager_secret_version" "checkout_db_db_instance_master_user_secret_arn" {
+  secret_id = module.checkout_db.db_instance_master_user_secret_arn
 }
 
 resource "aws_secretsmanager_secret" "checkout_db" {
@@ -30,5 +59,5 @@ resource "aws_secretsmanager_secret" "checkout_db" {
 
 resource "aws_secretsmanager_secret_version" "checkout_db" {
   secret_id     = aws_secretsmanager_secret.checkout_db.id
-  secret_string = jsonencode({ host = module.checkout_db.db_instance_address, username = module.checkout_db.db_instance_username, url = "postgresql://${module.checkout_db.db_instance_endpoint}/${module.checkout_db.db_instance_name}" })
+  secret_string = jsonencode({ host = module.checkout_db.db_instance_address, username = jsondecode(data.aws_secretsmanager_secret_version.checkout_db_db_instance_master_user_secret_arn.secret_string)["username"], password = jsondecode(data.aws_secretsmanager_secret_version.checkout_db_db_instance_master_user_secret_arn.secret_string)["password"] })
 }

@@ -10,6 +10,14 @@ module "cart_sessions" {
   automatic_failover_enabled = true
   at_rest_encryption_enabled = true
   transit_encryption_enabled = true
+  subnet_ids                 = ["subnet-0a1b2c3d4e5f60051", "subnet-0a1b2c3d4e5f60052"]
+  vpc_id                     = "vpc-0a1b2c3d4e5f60003"
+  security_group_rules = {
+    ingress_clients = {
+      description                  = "The cluster's workloads"
+      referenced_security_group_id = "sg-0a1b2c3d4e5f60061"
+    }
+  }
   tags = {
     service = "cart"
   }
