@@ -82,9 +82,23 @@ fn object(entries: Vec<(&str, Expression)>) -> Expression {
     Expression::Object(map)
 }
 
-/// An identifier for a service's need: `checkout_db`.
-fn ident(parts: &[&str]) -> String {
-    parts.join("_").replace('-', "_")
+/// The Terraform label of a service (`checkout`) or of a service's need
+/// (`checkout_db`), injective by construction so two needs never share a module:
+/// `-` is kept (labels allow it), `_` inside a name is doubled, the names are joined
+/// by a single `_` (names begin and end with a letter or digit, so a joining `_` never
+/// touches another `_`), and a label that would begin with a digit gets a leading `_`.
+/// Service `api` with need `jobs-queue` is `api_jobs-queue`; service `api-jobs` with
+/// need `queue` is `api-jobs_queue`.
+pub(crate) fn ident(parts: &[&str]) -> String {
+    let label = parts
+        .iter()
+        .map(|p| p.replace('_', "__"))
+        .collect::<Vec<_>>()
+        .join("_");
+    match label.starts_with(|c: char| c.is_ascii_digit()) {
+        true => format!("_{label}"),
+        false => label,
+    }
 }
 
 fn versions(platform: &str, env: &Environment, target: &TerraformTarget) -> Body {
@@ -418,6 +432,16 @@ pub(crate) fn atlantis(cx: &RenderCx) -> Result<Artifact, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_injective_and_readable() {
+        assert_eq!(ident(&["api", "jobs-queue"]), "api_jobs-queue");
+        assert_eq!(ident(&["api-jobs", "queue"]), "api-jobs_queue");
+        assert_eq!(ident(&["api", "jobs_queue"]), "api_jobs__queue");
+        assert_eq!(ident(&["api_jobs", "queue"]), "api__jobs_queue");
+        assert_eq!(ident(&["9s", "db"]), "_9s_db");
+        assert!(hcl::Identifier::new(ident(&["9s-a", "b_c"])).is_ok());
+    }
 
     #[test]
     fn format_slots_become_references_or_templates() {

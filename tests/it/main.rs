@@ -11,6 +11,7 @@ mod helm;
 mod inputs;
 mod policies;
 mod resolve;
+mod terraform;
 mod template_bounds;
 mod validators;
 mod write_safety;

@@ -1,0 +1,52 @@
+//! The Terraform target through the binary: labels that cannot collide, AWS names
+//! checked before a plan, and the multi-account backend and provider settings.
+
+use super::*;
+
+/// The bad-input base with extra service files, built into `generated/`.
+fn build_base_with(services: &[(&str, &str)]) -> (tempfile::TempDir, Output) {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    // IAM roles for service accounts need the account and the cluster.
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap().replace(
+        "    region: eu-west-1\n",
+        "    region: eu-west-1\n    account: \"111111111111\"\n    cluster: main\n",
+    );
+    fs::write(&platform, text).unwrap();
+    for (name, text) in services {
+        fs::write(repo.path().join(format!("services/{name}.yaml")), text).unwrap();
+    }
+    let out = pave(&["build"], repo.path());
+    (repo, out)
+}
+
+fn read(repo: &tempfile::TempDir, path: &str) -> String {
+    fs::read_to_string(repo.path().join(path)).unwrap()
+}
+
+#[test]
+fn a_service_and_need_pair_that_joined_the_same_way_get_distinct_labels() {
+    let (repo, out) = build_base_with(&[
+        (
+            "api",
+            "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nneeds:\n  jobs-queue: { type: queue }\n",
+        ),
+        (
+            "api-jobs",
+            "name: api-jobs\nowner: team-core\nimage: ghcr.io/acme/api-jobs:1.0.0\nneeds:\n  queue: { type: queue }\n",
+        ),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let api = read(&repo, "generated/terraform/dev/api.tf");
+    let jobs = read(&repo, "generated/terraform/dev/api-jobs.tf");
+    assert!(api.contains("module \"api_jobs-queue\" {"), "{api}");
+    assert!(jobs.contains("module \"api-jobs_queue\" {"), "{jobs}");
+    assert!(
+        api.contains("module.api_jobs-queue.queue_arn"),
+        "references use the same label: {api}"
+    );
+    let outputs = read(&repo, "generated/terraform/dev/outputs.tf");
+    assert!(outputs.contains("output \"api_jobs-queue_secret_arn\""), "{outputs}");
+    assert!(outputs.contains("output \"api-jobs_queue_secret_arn\""), "{outputs}");
+}
