@@ -15,9 +15,9 @@ use serde::Serialize;
 
 use super::{RenderCx, messages, yaml_file};
 use crate::diag::Diagnostic;
-use crate::hcl_writer::{call, reference, template, to_expression, to_tf};
+use crate::hcl_writer::{call, parse_expression, reference, template, to_expression, to_tf};
 use crate::output::{Artifact, Layout, Scope, WriteError};
-use crate::resolve::module::SecretSource;
+use crate::resolve::module::{Argument, SecretSource};
 use crate::resolve::{Environment, ResolvedService, TerraformTarget};
 
 /// The AWS provider's version constraint; the built-in modules' pins need 5.x.
@@ -185,7 +185,7 @@ fn service(env: &Environment, s: &ResolvedService) -> Result<Body, WriteError> {
             .add_attribute(attr("source", need.source.as_str()))
             .add_attribute(attr("version", need.version.as_str()));
         for (name, value) in &need.arguments {
-            call_block = call_block.add_attribute(attr(name, to_expression(value)?));
+            call_block = call_block.add_attribute(attr(name, argument(value)?));
         }
         call_block = call_block.add_attribute(attr("tags", tags()));
         body = body.add_block(call_block.build());
@@ -221,6 +221,18 @@ fn service(env: &Environment, s: &ResolvedService) -> Result<Body, WriteError> {
         }
     }
     Ok(body.build())
+}
+
+/// A module argument: data as an HCL literal (so `${` in a string stays text), a
+/// `{ tf: ... }` expression as the expression it is.
+fn argument(value: &Argument) -> Result<Expression, WriteError> {
+    match value {
+        Argument::Value(v) => to_expression(v),
+        Argument::Expression(text) => parse_expression(text).map_err(|message| WriteError {
+            format: "HCL",
+            message,
+        }),
+    }
 }
 
 /// What Terraform writes into one key of a need's secret.

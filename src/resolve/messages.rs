@@ -3,6 +3,7 @@
 //! Placeholder problems are worded here too, as [`Unresolved`] (message and help):
 //! they become an E0501 at the placeholder once its span is known.
 
+use super::aws_names::NameKind;
 use super::scope::Unresolved;
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
@@ -349,4 +350,29 @@ pub(crate) fn environment_lacks_infrastructure(
     Diagnostic::error(Code::E0510, format!("environment `{env}` needs {list} for the services' infrastructure"))
         .primary(at, "this environment")
         .help("module needs become Terraform per environment: the provider needs `region`; IAM roles for service accounts need `account` and `cluster`")
+}
+
+// AWS names (E0550).
+
+/// A physical AWS name built for a need or a service that AWS would reject.
+pub(crate) fn aws_name_invalid(
+    at: Span,
+    kind: NameKind,
+    name: &str,
+    problems: &[String],
+    built_from: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0550,
+        format!(
+            "the {} `{name}` breaks AWS's naming rules: {}",
+            kind.what(),
+            problems.join("; ")
+        ),
+    )
+    .primary(at, format!("the {} is built from this name", kind.what()))
+    .help(format!(
+        "{built_from}; shorten the names or inputs it is built from to at most {} characters (pave does not shorten names: renaming later replaces the resource)",
+        kind.max()
+    ))
 }

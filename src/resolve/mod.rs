@@ -25,6 +25,7 @@
 //! - `messages.rs`: every diagnostic wording of resolve.
 //! - `resolved.rs`: the resolved model.
 
+mod aws_names;
 mod context;
 mod defaults;
 mod expand;

@@ -11,8 +11,8 @@ mod helm;
 mod inputs;
 mod policies;
 mod resolve;
-mod terraform;
 mod template_bounds;
+mod terraform;
 mod validators;
 mod write_safety;
 

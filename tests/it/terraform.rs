@@ -5,7 +5,16 @@ use super::*;
 
 /// The bad-input base with extra service files, built into `generated/`.
 fn build_base_with(services: &[(&str, &str)]) -> (tempfile::TempDir, Output) {
+    build_base_with_module("", services)
+}
+
+/// The same, with the platform's own module `cache` when `module` is not empty.
+fn build_base_with_module(module: &str, services: &[(&str, &str)]) -> (tempfile::TempDir, Output) {
     let repo = tempfile::tempdir().unwrap();
+    if !module.is_empty() {
+        fs::create_dir_all(repo.path().join("modules/cache")).unwrap();
+        fs::write(repo.path().join("modules/cache/module.yaml"), module).unwrap();
+    }
     copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
     // IAM roles for service accounts need the account and the cluster.
     let platform = repo.path().join("platform.yaml");
@@ -47,6 +56,31 @@ fn a_service_and_need_pair_that_joined_the_same_way_get_distinct_labels() {
         "references use the same label: {api}"
     );
     let outputs = read(&repo, "generated/terraform/dev/outputs.tf");
-    assert!(outputs.contains("output \"api_jobs-queue_secret_arn\""), "{outputs}");
-    assert!(outputs.contains("output \"api-jobs_queue_secret_arn\""), "{outputs}");
+    assert!(
+        outputs.contains("output \"api_jobs-queue_secret_arn\""),
+        "{outputs}"
+    );
+    assert!(
+        outputs.contains("output \"api-jobs_queue_secret_arn\""),
+        "{outputs}"
+    );
+}
+
+#[test]
+fn a_tf_argument_is_written_as_an_expression_and_a_dollar_brace_string_stays_text() {
+    let module = "type: cache\nterraform:\n  source: acme/cache/aws\n  version: \"1.0\"\n  inputs:\n    vpc_id: { tf: \"data.aws_vpc.main.id\" }\n    note: \"${data.aws_vpc.main.id}\"\noutputs:\n  host: { value: \"h\" }\n";
+    let (repo, out) = build_base_with_module(
+        module,
+        &[(
+            "api",
+            "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nneeds:\n  cache: { type: cache }\n",
+        )],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let api = read(&repo, "generated/terraform/dev/api.tf");
+    assert!(api.contains("vpc_id  = data.aws_vpc.main.id\n"), "{api}");
+    assert!(
+        api.contains("note    = \"$${data.aws_vpc.main.id}\"\n"),
+        "{api}"
+    );
 }

@@ -1,7 +1,7 @@
 module "ledger_db" {
   source                      = "terraform-aws-modules/rds/aws"
   version                     = "~> 6.10"
-  identifier                  = "ledger-db-live"
+  identifier                  = "bank-live-ledger-db"
   engine                      = "postgres"
   engine_version              = "16"
   family                      = "postgres16"

@@ -1,7 +1,7 @@
 module "checkout_db" {
   source                      = "terraform-aws-modules/rds/aws"
   version                     = "~> 6.10"
-  identifier                  = "checkout-db-staging"
+  identifier                  = "shop-staging-checkout-db"
   engine                      = "postgres"
   engine_version              = "16"
   family                      = "postgres16"
