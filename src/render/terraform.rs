@@ -22,7 +22,8 @@ use crate::resolve::{Environment, ResolvedService, TerraformTarget};
 
 /// The AWS provider's version constraint; the built-in modules' pins need 5.x.
 const AWS_PROVIDER: &str = "~> 5.0";
-const TERRAFORM_VERSION: &str = ">= 1.6.0";
+/// `use_lockfile` (S3-native state locking) is GA from Terraform 1.11.
+const TERRAFORM_VERSION: &str = ">= 1.11.0";
 
 /// The Terraform folders; enabled only when `targets.terraform` is set.
 pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
@@ -60,9 +61,10 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         if services.iter().any(|s| s.role.is_some()) {
             file("eks.tf", eks(env), None)?;
         }
+        let recovery = recovery_window(model.platform.secret_recovery_days, env);
         for s in &services {
             let path = format!("{dir}/{}.tf", s.name);
-            let body = service(env, s).map_err(|e| messages::unwritable(&path, &e))?;
+            let body = service(env, s, recovery).map_err(|e| messages::unwritable(&path, &e))?;
             file(&format!("{}.tf", s.name), body, Some(&s.name))?;
         }
         file("outputs.tf", outputs(&services), None)?;
@@ -101,6 +103,16 @@ pub(crate) fn ident(parts: &[&str]) -> String {
     }
 }
 
+/// Days Secrets Manager keeps a deleted secret: the platform's setting, else none in
+/// an unprotected environment (a need removed and added again can re-create its
+/// secret at once) and AWS's default of 30 in a protected one.
+fn recovery_window(setting: Option<u8>, env: &Environment) -> u8 {
+    setting.unwrap_or(if env.protected { 30 } else { 0 })
+}
+
+/// `terraform` settings: versions, providers and the S3 backend. Every environment's
+/// state lives in the one bucket, in the bucket's region, reached with the backend's
+/// own role (not an environment's), and is locked with an S3 lock file.
 fn versions(platform: &str, env: &Environment, target: &TerraformTarget) -> Body {
     let aws = object(vec![
         ("source", "hashicorp/aws".into()),
@@ -114,11 +126,8 @@ fn versions(platform: &str, env: &Environment, target: &TerraformTarget) -> Body
                 .build(),
         );
     if let Some(bucket) = &target.bucket {
-        let region = target
-            .region
-            .clone()
-            .or_else(|| env.region.clone())
-            .unwrap_or_default();
+        // A bucket without a region is reported by resolve (E0552).
+        let region = target.region.clone().unwrap_or_default();
         let mut backend = Block::builder("backend")
             .add_label("s3")
             .add_attribute(attr("bucket", bucket.as_str()))
@@ -127,9 +136,14 @@ fn versions(platform: &str, env: &Environment, target: &TerraformTarget) -> Body
                 format!("{platform}/{}/terraform.tfstate", env.name),
             ))
             .add_attribute(attr("region", region))
-            .add_attribute(attr("encrypt", true));
-        if let Some(table) = &target.lock_table {
-            backend = backend.add_attribute(attr("dynamodb_table", table.as_str()));
+            .add_attribute(attr("encrypt", true))
+            .add_attribute(attr("use_lockfile", true));
+        if let Some(role) = &target.assume_role {
+            // The S3 backend takes `assume_role` as an attribute, not a block.
+            backend = backend.add_attribute(attr(
+                "assume_role",
+                object(vec![("role_arn", role.as_str().into())]),
+            ));
         }
         terraform = terraform.add_block(backend.build());
     }
@@ -151,6 +165,13 @@ fn providers(platform: &str, env: &Environment) -> Body {
             Expression::Array(vec![account.as_str().into()]),
         ));
     }
+    if let Some(role) = &env.assume_role {
+        aws = aws.add_block(
+            Block::builder("assume_role")
+                .add_attribute(attr("role_arn", role.as_str()))
+                .build(),
+        );
+    }
     aws = aws.add_block(
         Block::builder("default_tags")
             .add_attribute(attr("tags", tags))
@@ -159,11 +180,15 @@ fn providers(platform: &str, env: &Environment) -> Body {
     Body::builder().add_block(aws.build()).build()
 }
 
-/// The cluster's OIDC issuer, which IAM roles for service accounts trust.
+/// The cluster's OIDC issuer, which IAM roles for service accounts trust, and the
+/// partition their ARNs are in (`aws`, `aws-cn`, `aws-us-gov`).
 fn eks(env: &Environment) -> Body {
     let cluster = Block::builder("data")
         .add_labels(["aws_eks_cluster", "this"])
-        .add_attribute(attr("name", env.cluster.clone().unwrap_or_default()))
+        .add_attribute(attr("name", env.eks_cluster.clone().unwrap_or_default()))
+        .build();
+    let partition = Block::builder("data")
+        .add_labels(["aws_partition", "current"])
         .build();
     let issuer = reference("data.aws_eks_cluster.this.identity[0].oidc[0].issuer");
     let locals = Block::builder("locals")
@@ -172,10 +197,14 @@ fn eks(env: &Environment) -> Body {
             call("replace", vec![issuer, "https://".into(), "".into()]),
         ))
         .build();
-    Body::builder().add_block(cluster).add_block(locals).build()
+    Body::builder()
+        .add_block(partition)
+        .add_block(cluster)
+        .add_block(locals)
+        .build()
 }
 
-fn service(env: &Environment, s: &ResolvedService) -> Result<Body, WriteError> {
+fn service(env: &Environment, s: &ResolvedService, recovery: u8) -> Result<Body, WriteError> {
     let mut body = Body::builder();
     let tags = || object(vec![("service", s.name.as_str().into())]);
     for need in &s.module_needs {
@@ -195,6 +224,7 @@ fn service(env: &Environment, s: &ResolvedService) -> Result<Body, WriteError> {
         let secret = Block::builder("resource")
             .add_labels(["aws_secretsmanager_secret", id.as_str()])
             .add_attribute(attr("name", need.secret_path.as_str()))
+            .add_attribute(attr("recovery_window_in_days", recovery))
             .add_attribute(attr("tags", tags()))
             .build();
         let values: Vec<(&str, Expression)> = need
@@ -302,7 +332,7 @@ fn role_blocks(env: &Environment, s: &ResolvedService, role: &str) -> Vec<Block>
                     object(vec![(
                         "Federated",
                         template(&format!(
-                            "arn:aws:iam::{account}:oidc-provider/${{local.oidc_issuer}}"
+                            "arn:${{data.aws_partition.current.partition}}:iam::{account}:oidc-provider/${{local.oidc_issuer}}"
                         )),
                     )]),
                 ),
@@ -444,6 +474,20 @@ pub(crate) fn atlantis(cx: &RenderCx) -> Result<Artifact, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ci_terraform_satisfies_required_version() {
+        let minor = |v: &str| -> (u32, u32) {
+            let mut parts = v.trim_start_matches(">= ").split('.');
+            let mut next = || parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            (next(), next())
+        };
+        let required = minor(TERRAFORM_VERSION);
+        assert_eq!(required, (1, 11));
+        assert!(minor(crate::render::ci::github::TERRAFORM_VERSION) >= required);
+        let image = crate::render::ci::gitlab::TERRAFORM_IMAGE;
+        assert!(minor(image.trim_start_matches("hashicorp/terraform:")) >= required);
+    }
 
     #[test]
     fn labels_are_injective_and_readable() {

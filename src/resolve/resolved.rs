@@ -16,6 +16,8 @@ pub(crate) struct Platform {
     pub(crate) contract: Contract,
     pub(crate) sizes: BTreeMap<String, Size>,
     pub(crate) secret_store: Option<String>,
+    /// `secrets.recovery_window_days`, when set (else 0 unprotected, 30 protected).
+    pub(crate) secret_recovery_days: Option<u8>,
     pub(crate) targets: Targets,
     pub(crate) ingress: Ingress,
     pub(crate) monitoring: Monitoring,
@@ -100,6 +102,10 @@ pub(crate) struct Environment {
     pub(crate) cloud: Option<String>,
     pub(crate) region: Option<String>,
     pub(crate) account: Option<String>,
+    /// The IAM role the AWS provider assumes in this environment.
+    pub(crate) assume_role: Option<String>,
+    /// The EKS cluster's name (IRSA's OIDC issuer); `cluster` when unset.
+    pub(crate) eks_cluster: Option<String>,
     pub(crate) protected: bool,
 }
 
@@ -148,8 +154,11 @@ pub(crate) enum CiProvider {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TerraformTarget {
     pub(crate) bucket: Option<String>,
-    pub(crate) lock_table: Option<String>,
+    /// The state bucket's region (never an environment's).
     pub(crate) region: Option<String>,
+    /// The role the backend assumes to reach the state bucket; none: the caller's
+    /// credentials.
+    pub(crate) assume_role: Option<String>,
     pub(crate) atlantis: bool,
 }
 

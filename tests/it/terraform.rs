@@ -84,3 +84,77 @@ fn a_tf_argument_is_written_as_an_expression_and_a_dollar_brace_string_stays_tex
         "{api}"
     );
 }
+
+/// The base platform with `prod` in another region than the state bucket.
+fn multi_region(extra_secrets: &str) -> (tempfile::TempDir, Output) {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform)
+        .unwrap()
+        .replace(
+            "    domain: acme.io\n    region: eu-west-1\n",
+            "    domain: acme.io\n    region: us-east-1\n    assume_role: arn:aws:iam::222222222222:role/terraform\n",
+        )
+        .replace("  store: vault\n", &format!("  store: vault\n{extra_secrets}"));
+    fs::write(&platform, text).unwrap();
+    fs::write(
+        repo.path().join("services/api.yaml"),
+        "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nneeds:\n  db: { type: postgres }\n",
+    )
+    .unwrap();
+    let out = pave(&["build"], repo.path());
+    (repo, out)
+}
+
+#[test]
+fn the_backend_uses_its_own_region_and_the_provider_the_environments_role() {
+    let (repo, out) = multi_region("");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let versions = read(&repo, "generated/terraform/prod/versions.tf");
+    assert!(
+        versions.contains("region       = \"eu-west-1\"\n"),
+        "{versions}"
+    );
+    assert!(versions.contains("use_lockfile = true\n"), "{versions}");
+    assert!(!versions.contains("dynamodb_table"), "{versions}");
+    assert!(
+        !versions.contains("assume_role"),
+        "no backend role unless asked: {versions}"
+    );
+    let providers = read(&repo, "generated/terraform/prod/providers.tf");
+    assert!(providers.contains("region = \"us-east-1\""), "{providers}");
+    assert!(
+        providers.contains(
+            "  assume_role {\n    role_arn = \"arn:aws:iam::222222222222:role/terraform\"\n  }\n"
+        ),
+        "{providers}"
+    );
+    let dev = read(&repo, "generated/terraform/dev/providers.tf");
+    assert!(!dev.contains("assume_role"), "{dev}");
+}
+
+#[test]
+fn deleted_secrets_are_kept_only_in_protected_environments_unless_the_platform_says() {
+    let window = |repo: &tempfile::TempDir, env: &str| {
+        let api = read(repo, &format!("generated/terraform/{env}/api.tf"));
+        let line = api
+            .lines()
+            .find(|l| l.contains("recovery_window_in_days"))
+            .unwrap_or_else(|| panic!("{api}"))
+            .to_string();
+        line.rsplit(' ').next().unwrap().to_string()
+    };
+    let (repo, out) = multi_region("");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        (window(&repo, "dev"), window(&repo, "prod")),
+        ("0".into(), "30".into())
+    );
+    let (repo, out) = multi_region("  recovery_window_days: 7\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        (window(&repo, "dev"), window(&repo, "prod")),
+        ("7".into(), "7".into())
+    );
+}

@@ -22,7 +22,8 @@ const LOGIN: &str = "docker/login-action@v3.4.0";
 const BUILD_PUSH: &str = "docker/build-push-action@v6.15.0";
 const PATHS_FILTER: &str = "dorny/paths-filter@v3.0.2";
 const SETUP_TERRAFORM: &str = "hashicorp/setup-terraform@v3.1.2";
-const TERRAFORM_VERSION: &str = "1.9.8";
+/// At least the `required_version` of the Terraform target's `versions.tf`.
+pub(crate) const TERRAFORM_VERSION: &str = "1.11.4";
 const PROMETHEUS_IMAGE: &str = "prom/prometheus:v2.53.4";
 /// Pushes happen only on the repository's default branch.
 const PUSH_ON_DEFAULT_BRANCH: &str =

@@ -22,7 +22,8 @@ module "ledger_db" {
 }
 
 resource "aws_secretsmanager_secret" "ledger_db" {
-  name = "bank/live/ledger/db"
+  name                    = "bank/live/ledger/db"
+  recovery_window_in_days = 30
   tags = {
     service = "ledger"
   }

@@ -22,7 +22,8 @@ module "ledger_db" {
 }
 
 resource "aws_secretsmanager_secret" "ledger_db" {
-  name = "bank/test/ledger/db"
+  name                    = "bank/test/ledger/db"
+  recovery_window_in_days = 0
   tags = {
     service = "ledger"
   }

@@ -25,7 +25,8 @@ module "statements_archive" {
 }
 
 resource "aws_secretsmanager_secret" "statements_archive" {
-  name = "bank/test/statements/archive"
+  name                    = "bank/test/statements/archive"
+  recovery_window_in_days = 0
   tags = {
     service = "statements"
   }
@@ -38,7 +39,7 @@ resource "aws_secretsmanager_secret_version" "statements_archive" {
 
 resource "aws_iam_role" "statements" {
   name               = "bank-test-statements"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:aws:iam::444444444444:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:statements:statements", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:${data.aws_partition.current.partition}:iam::444444444444:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:statements:statements", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
   tags = {
     service = "statements"
   }

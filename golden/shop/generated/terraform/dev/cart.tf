@@ -16,7 +16,8 @@ module "cart_sessions" {
 }
 
 resource "aws_secretsmanager_secret" "cart_sessions" {
-  name = "shop/dev/cart/sessions"
+  name                    = "shop/dev/cart/sessions"
+  recovery_window_in_days = 0
   tags = {
     service = "cart"
   }

@@ -16,7 +16,8 @@ module "cart_sessions" {
 }
 
 resource "aws_secretsmanager_secret" "cart_sessions" {
-  name = "shop/prod/cart/sessions"
+  name                    = "shop/prod/cart/sessions"
+  recovery_window_in_days = 30
   tags = {
     service = "cart"
   }

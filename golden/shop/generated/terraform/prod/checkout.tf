@@ -22,7 +22,8 @@ module "checkout_db" {
 }
 
 resource "aws_secretsmanager_secret" "checkout_db" {
-  name = "shop/prod/checkout/db"
+  name                    = "shop/prod/checkout/db"
+  recovery_window_in_days = 30
   tags = {
     service = "checkout"
   }

@@ -22,7 +22,8 @@ module "checkout_db" {
 }
 
 resource "aws_secretsmanager_secret" "checkout_db" {
-  name = "shop/staging/checkout/db"
+  name                    = "shop/staging/checkout/db"
+  recovery_window_in_days = 0
   tags = {
     service = "checkout"
   }
