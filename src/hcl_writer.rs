@@ -40,6 +40,23 @@ fn hcl_error(e: hcl::Error) -> WriteError {
     }
 }
 
+/// One Terraform expression from its text (a module's `{ tf: ... }` argument). The
+/// text must parse as exactly one expression, so it cannot close the module block or
+/// add arguments of its own.
+pub(crate) fn parse_expression(text: &str) -> Result<Expression, String> {
+    let body = hcl::parse(&format!("value = {text}\n")).map_err(|e| {
+        let message = e.to_string();
+        // hcl-rs ends its report with the reason (`  = expected ...`).
+        let last = message.lines().last().unwrap_or_default().trim();
+        last.trim_start_matches('=').trim().to_string()
+    })?;
+    let mut attributes = body.attributes();
+    match (attributes.next(), attributes.next(), body.blocks().next()) {
+        (Some(attr), None, None) if attr.key() == "value" => Ok(attr.expr().clone()),
+        _ => Err("it holds more than one expression".to_string()),
+    }
+}
+
 /// A reference such as `module.db.db_instance_address` or `data.x.identity[0].oidc`.
 /// Every part is sanitized into an identifier, so any path gives a valid traversal.
 pub(crate) fn reference(path: &str) -> Expression {
@@ -152,6 +169,23 @@ fn assignment_lead(line: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_raw_expression_parses_to_exactly_one_expression() {
+        let text = |e: Expression| hcl::format::to_string(&e).unwrap();
+        assert_eq!(
+            text(parse_expression("data.aws_vpc.main.id").unwrap()),
+            "data.aws_vpc.main.id"
+        );
+        assert_eq!(
+            text(parse_expression("[for s in var.subnets : s.id]").unwrap()),
+            "[for s in var.subnets : s.id]"
+        );
+        assert!(parse_expression("data.aws_vpc.main.").is_err());
+        assert!(parse_expression("1\n  other = 2").is_err());
+        assert!(parse_expression("1 }\nresource \"x\" \"y\" {").is_err());
+        assert!(parse_expression("").is_err());
+    }
 
     #[test]
     fn aligns_runs_like_terraform_fmt() {

@@ -233,6 +233,9 @@ fn value_help(pointer: &str) -> Option<&'static str> {
         "owner" => "a team name usable as a label value: letters, digits, `-`, `_`, `.`",
         "availability" | "target" => "a percentage above 0 and below 100, e.g. `99.9`",
         "terraform" | "ci" => "use `true`, `false`, or a mapping of this target's settings",
+        "recovery_window_days" => "0 (delete a removed secret at once) or 7 to 30 days",
+        "assume_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
+        "eks_cluster" => "an EKS cluster name: letters, digits, `-` and `_`, at most 100",
         "ci_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
         _ => return None,
     })

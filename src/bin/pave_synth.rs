@@ -100,7 +100,7 @@ fn platform(envs: usize) -> String {
         "sizes:\n  small: { cpu: 100m, memory: 128Mi }\n  medium: { cpu: 250m, memory: 512Mi }\n  large: { cpu: \"1\", memory: 2Gi }\n\
          defaults:\n  size: small\n  replicas: 2\n  env:\n    LOG_FORMAT: json\n    SERVICE: ${service.name}\n\
          secrets:\n  store: aws-secrets-manager\ningress:\n  cluster_issuer: letsencrypt\n\
-         targets:\n  terraform:\n    backend: { bucket: synth-tfstate, lock_table: synth-locks }\n    atlantis: true\n\
+         targets:\n  terraform:\n    backend: { bucket: synth-tfstate, region: eu-west-1 }\n    atlantis: true\n\
          monitoring:\n  labels: { release: kube-prometheus-stack }\n",
     );
     out

@@ -124,6 +124,16 @@ pub(crate) enum Code {
     /// A need's module lives in a network and its environment declares none
     /// (`environments.<env>.network`).
     E0540,
+    /// A physical AWS name pave builds breaks its AWS service's naming rules (length,
+    /// characters, first or last character, `--`).
+    E0550,
+    /// A module's `{ tf: ... }` argument is not one Terraform expression.
+    E0551,
+    /// The Terraform state backend lacks a setting it needs (its `region`).
+    E0552,
+    /// `targets.terraform.backend.lock_table` is no longer used: state is locked with
+    /// the S3 lock file (a warning).
+    E0553,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -217,6 +227,10 @@ impl Code {
             Code::E0517 => "E0517",
             Code::E0530 => "E0530",
             Code::E0540 => "E0540",
+            Code::E0550 => "E0550",
+            Code::E0551 => "E0551",
+            Code::E0552 => "E0552",
+            Code::E0553 => "E0553",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

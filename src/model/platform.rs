@@ -59,6 +59,10 @@ pub(crate) struct EnvironmentFile {
     pub(crate) cloud: Option<Cloud>,
     pub(crate) region: Option<String>,
     pub(crate) account: Option<String>,
+    /// The IAM role Terraform assumes in this environment's account.
+    pub(crate) assume_role: Option<String>,
+    /// The EKS cluster's name, when it differs from `cluster` (a kube context).
+    pub(crate) eks_cluster: Option<String>,
     pub(crate) namespace: Option<String>,
     #[expect(
         dead_code,
@@ -147,6 +151,8 @@ pub(crate) struct SecretsFile {
     #[serde(default)]
     pub(crate) provider: SecretProvider,
     pub(crate) mount: Option<String>,
+    /// Days Secrets Manager keeps a deleted secret: 0, or 7 to 30.
+    pub(crate) recovery_window_days: Option<u8>,
 }
 
 /// `secrets.provider`: the backend the store reads, so Terraform writes there.
@@ -183,8 +189,11 @@ pub(crate) struct TerraformFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct BackendFile {
     pub(crate) bucket: Option<String>,
+    /// Accepted and ignored with a warning: state is locked with the S3 lock file.
     pub(crate) lock_table: Option<String>,
     pub(crate) region: Option<String>,
+    /// The IAM role Terraform assumes to reach the state bucket.
+    pub(crate) assume_role: Option<String>,
 }
 
 /// `targets.ci` as a mapping.

@@ -15,16 +15,17 @@ use serde::Serialize;
 
 use super::{RenderCx, messages, yaml_file};
 use crate::diag::Diagnostic;
-use crate::hcl_writer::{call, reference, template, to_expression, to_tf};
+use crate::hcl_writer::{call, parse_expression, reference, template, to_expression, to_tf};
 use crate::output::{Artifact, Layout, Scope, WriteError};
-use crate::resolve::module::{ModuleNeed, SecretSource, SecurityGroup};
+use crate::resolve::module::{Argument, ModuleNeed, SecretSource, SecurityGroup};
 use crate::resolve::{Environment, ResolvedService, SecretBackend, TerraformTarget};
 
 /// The AWS provider's version constraint; the built-in modules' pins need 5.x.
 const AWS_PROVIDER: &str = "~> 5.0";
 /// The Vault provider's constraint: `vault_kv_secret_v2` with `data_json`.
 const VAULT_PROVIDER: &str = "~> 5.0";
-const TERRAFORM_VERSION: &str = ">= 1.6.0";
+/// `use_lockfile` (S3-native state locking) is GA from Terraform 1.11.
+const TERRAFORM_VERSION: &str = ">= 1.11.0";
 
 /// The Terraform folders; enabled only when `targets.terraform` is set.
 pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
@@ -72,9 +73,10 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         if services.iter().any(|s| s.role.is_some()) {
             file("eks.tf", eks(env), None)?;
         }
+        let recovery = recovery_window(model.platform.secret_recovery_days, env);
         for s in &services {
             let path = format!("{dir}/{}.tf", s.name);
-            let body = service(env, s, backend).map_err(|e| messages::unwritable(&path, &e))?;
+            let body = service(env, s, backend, recovery).map_err(|e| messages::unwritable(&path, &e))?;
             file(&format!("{}.tf", s.name), body, Some(&s.name))?;
         }
         file("outputs.tf", outputs(&services, backend), None)?;
@@ -94,10 +96,35 @@ fn object(entries: Vec<(&str, Expression)>) -> Expression {
     Expression::Object(map)
 }
 
-/// An identifier for a service's need: `checkout_db`.
-fn ident(parts: &[&str]) -> String {
-    parts.join("_").replace('-', "_")
+/// The Terraform label of a service (`checkout`) or of a service's need
+/// (`checkout_db`), injective by construction so two needs never share a module:
+/// `-` is kept (labels allow it), `_` inside a name is doubled, the names are joined
+/// by a single `_` (names begin and end with a letter or digit, so a joining `_` never
+/// touches another `_`), and a label that would begin with a digit gets a leading `_`.
+/// Service `api` with need `jobs-queue` is `api_jobs-queue`; service `api-jobs` with
+/// need `queue` is `api-jobs_queue`.
+pub(crate) fn ident(parts: &[&str]) -> String {
+    let label = parts
+        .iter()
+        .map(|p| p.replace('_', "__"))
+        .collect::<Vec<_>>()
+        .join("_");
+    match label.starts_with(|c: char| c.is_ascii_digit()) {
+        true => format!("_{label}"),
+        false => label,
+    }
 }
+
+/// Days Secrets Manager keeps a deleted secret: the platform's setting, else none in
+/// an unprotected environment (a need removed and added again can re-create its
+/// secret at once) and AWS's default of 30 in a protected one.
+fn recovery_window(setting: Option<u8>, env: &Environment) -> u8 {
+    setting.unwrap_or(if env.protected { 30 } else { 0 })
+}
+
+/// `terraform` settings: versions, providers and the S3 backend. Every environment's
+/// state lives in the one bucket, in the bucket's region, reached with the backend's
+/// own role (not an environment's), and is locked with an S3 lock file.
 
 fn versions(platform: &str, env: &Environment, target: &TerraformTarget, vault: bool) -> Body {
     let provider = |source: &str, version: &str| {
@@ -113,11 +140,8 @@ fn versions(platform: &str, env: &Environment, target: &TerraformTarget, vault: 
         .add_attribute(attr("required_version", TERRAFORM_VERSION))
         .add_block(required.build());
     if let Some(bucket) = &target.bucket {
-        let region = target
-            .region
-            .clone()
-            .or_else(|| env.region.clone())
-            .unwrap_or_default();
+        // A bucket without a region is reported by resolve (E0552).
+        let region = target.region.clone().unwrap_or_default();
         let mut backend = Block::builder("backend")
             .add_label("s3")
             .add_attribute(attr("bucket", bucket.as_str()))
@@ -126,9 +150,14 @@ fn versions(platform: &str, env: &Environment, target: &TerraformTarget, vault: 
                 format!("{platform}/{}/terraform.tfstate", env.name),
             ))
             .add_attribute(attr("region", region))
-            .add_attribute(attr("encrypt", true));
-        if let Some(table) = &target.lock_table {
-            backend = backend.add_attribute(attr("dynamodb_table", table.as_str()));
+            .add_attribute(attr("encrypt", true))
+            .add_attribute(attr("use_lockfile", true));
+        if let Some(role) = &target.assume_role {
+            // The S3 backend takes `assume_role` as an attribute, not a block.
+            backend = backend.add_attribute(attr(
+                "assume_role",
+                object(vec![("role_arn", role.as_str().into())]),
+            ));
         }
         terraform = terraform.add_block(backend.build());
     }
@@ -150,6 +179,13 @@ fn providers(platform: &str, env: &Environment, vault: bool) -> Body {
             Expression::Array(vec![account.as_str().into()]),
         ));
     }
+    if let Some(role) = &env.assume_role {
+        aws = aws.add_block(
+            Block::builder("assume_role")
+                .add_attribute(attr("role_arn", role.as_str()))
+                .build(),
+        );
+    }
     aws = aws.add_block(
         Block::builder("default_tags")
             .add_attribute(attr("tags", tags))
@@ -163,11 +199,15 @@ fn providers(platform: &str, env: &Environment, vault: bool) -> Body {
     body.build()
 }
 
-/// The cluster's OIDC issuer, which IAM roles for service accounts trust.
+/// The cluster's OIDC issuer, which IAM roles for service accounts trust, and the
+/// partition their ARNs are in (`aws`, `aws-cn`, `aws-us-gov`).
 fn eks(env: &Environment) -> Body {
     let cluster = Block::builder("data")
         .add_labels(["aws_eks_cluster", "this"])
-        .add_attribute(attr("name", env.cluster.clone().unwrap_or_default()))
+        .add_attribute(attr("name", env.eks_cluster.clone().unwrap_or_default()))
+        .build();
+    let partition = Block::builder("data")
+        .add_labels(["aws_partition", "current"])
         .build();
     let issuer = reference("data.aws_eks_cluster.this.identity[0].oidc[0].issuer");
     let locals = Block::builder("locals")
@@ -176,13 +216,18 @@ fn eks(env: &Environment) -> Body {
             call("replace", vec![issuer, "https://".into(), "".into()]),
         ))
         .build();
-    Body::builder().add_block(cluster).add_block(locals).build()
+    Body::builder()
+        .add_block(partition)
+        .add_block(cluster)
+        .add_block(locals)
+        .build()
 }
 
 fn service(
     env: &Environment,
     s: &ResolvedService,
     backend: &SecretBackend,
+    recovery: u8,
 ) -> Result<Body, WriteError> {
     let mut body = Body::builder();
     let tags = || object(vec![("service", s.name.as_str().into())]);
@@ -191,7 +236,7 @@ fn service(
         let mut arguments = need
             .arguments
             .iter()
-            .map(|(name, value)| Ok((name.clone(), to_expression(value)?)))
+            .map(|(name, value)| Ok((name.clone(), argument(value)?)))
             .collect::<Result<indexmap::IndexMap<String, Expression>, WriteError>>()?;
         if let Some(group) = &need.security_group {
             let name = format!("{}-{}-{}-", s.name, need.name, env.name);
@@ -217,7 +262,7 @@ fn service(
         for block in copied_secrets(&id, need) {
             body = body.add_block(block);
         }
-        for block in store_blocks(&id, need, backend, tags()) {
+        for block in store_blocks(&id, need, (backend, recovery), tags()) {
             body = body.add_block(block);
         }
     }
@@ -302,7 +347,7 @@ fn copied_secrets(id: &str, need: &ModuleNeed) -> Vec<Block> {
 fn store_blocks(
     id: &str,
     need: &ModuleNeed,
-    backend: &SecretBackend,
+    (backend, recovery): (&SecretBackend, u8),
     tags: Expression,
 ) -> Vec<Block> {
     let values: Vec<(&str, Expression)> = need
@@ -316,6 +361,7 @@ fn store_blocks(
             Block::builder("resource")
                 .add_labels(["aws_secretsmanager_secret", id])
                 .add_attribute(attr("name", need.secret_path.as_str()))
+                .add_attribute(attr("recovery_window_in_days", recovery))
                 .add_attribute(attr("tags", tags))
                 .build(),
             Block::builder("resource")
@@ -335,6 +381,18 @@ fn store_blocks(
                 .add_attribute(attr("data_json", json))
                 .build(),
         ],
+    }
+}
+
+/// A module argument: data as an HCL literal (so `${` in a string stays text), a
+/// `{ tf: ... }` expression as the expression it is.
+fn argument(value: &Argument) -> Result<Expression, WriteError> {
+    match value {
+        Argument::Value(v) => to_expression(v),
+        Argument::Expression(text) => parse_expression(text).map_err(|message| WriteError {
+            format: "HCL",
+            message,
+        }),
     }
 }
 
@@ -417,7 +475,7 @@ fn role_blocks(env: &Environment, s: &ResolvedService, role: &str) -> Vec<Block>
                     object(vec![(
                         "Federated",
                         template(&format!(
-                            "arn:aws:iam::{account}:oidc-provider/${{local.oidc_issuer}}"
+                            "arn:${{data.aws_partition.current.partition}}:iam::{account}:oidc-provider/${{local.oidc_issuer}}"
                         )),
                     )]),
                 ),
@@ -566,6 +624,30 @@ pub(crate) fn atlantis(cx: &RenderCx) -> Result<Artifact, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ci_terraform_satisfies_required_version() {
+        let minor = |v: &str| -> (u32, u32) {
+            let mut parts = v.trim_start_matches(">= ").split('.');
+            let mut next = || parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            (next(), next())
+        };
+        let required = minor(TERRAFORM_VERSION);
+        assert_eq!(required, (1, 11));
+        assert!(minor(crate::render::ci::github::TERRAFORM_VERSION) >= required);
+        let image = crate::render::ci::gitlab::TERRAFORM_IMAGE;
+        assert!(minor(image.trim_start_matches("hashicorp/terraform:")) >= required);
+    }
+
+    #[test]
+    fn labels_are_injective_and_readable() {
+        assert_eq!(ident(&["api", "jobs-queue"]), "api_jobs-queue");
+        assert_eq!(ident(&["api-jobs", "queue"]), "api-jobs_queue");
+        assert_eq!(ident(&["api", "jobs_queue"]), "api_jobs__queue");
+        assert_eq!(ident(&["api_jobs", "queue"]), "api__jobs_queue");
+        assert_eq!(ident(&["9s", "db"]), "_9s_db");
+        assert!(hcl::Identifier::new(ident(&["9s-a", "b_c"])).is_ok());
+    }
 
     #[test]
     fn a_copied_key_reads_the_managed_secret_json() {

@@ -79,6 +79,8 @@ mod tests {
             cloud: Some("aws".into()),
             region: Some("eu-west-1".into()),
             account: None,
+            assume_role: None,
+            eks_cluster: None,
             protected: true,
             ci_role: None,
             network: None,

@@ -17,6 +17,10 @@ pub(crate) fn check_infrastructure(
     let Some(target) = &platform.targets.terraform else {
         return;
     };
+    let lock_table = "/targets/terraform/backend/lock_table";
+    if pdoc.index.get(lock_table).is_some() {
+        diags.push(messages::lock_table_unused(pdoc.key_span(lock_table)));
+    }
     let needing: Vec<&ResolvedService> = services
         .iter()
         .filter(|s| !s.module_needs.is_empty())
@@ -26,6 +30,11 @@ pub(crate) fn check_infrastructure(
     if target.bucket.is_none() {
         let at = need_span(first).map(|span| (span, first.name.as_str()));
         diags.push(messages::no_state_bucket(at));
+    } else if target.region.is_none() {
+        let backend = "/targets/terraform/backend";
+        diags.push(messages::state_bucket_without_region(
+            pdoc.key_span(backend),
+        ));
     }
     for env in &platform.environments {
         let in_env: Vec<&&ResolvedService> = needing.iter().filter(|s| s.env == env.name).collect();
@@ -36,7 +45,8 @@ pub(crate) fn check_infrastructure(
         }
         if in_env.iter().any(|s| s.role.is_some()) {
             missing.extend(env.account.is_none().then_some("account"));
-            missing.extend(env.cluster.is_none().then_some("cluster"));
+            // `eks_cluster` defaults to `cluster`.
+            missing.extend(env.eks_cluster.is_none().then_some("eks_cluster"));
         }
         if !missing.is_empty() {
             diags.push(messages::environment_lacks_infrastructure(

@@ -3,6 +3,7 @@
 //! Placeholder problems are worded here too, as [`Unresolved`] (message and help):
 //! they become an E0501 at the placeholder once its span is known.
 
+use super::aws_names::NameKind;
 use super::scope::Unresolved;
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
@@ -346,8 +347,11 @@ pub(crate) fn window_tier_twice(at: Span, tier: &str) -> Diagnostic {
 
 /// `at` is a need of the first service that needs infrastructure, when known.
 pub(crate) fn no_state_bucket(at: Option<(Span, &str)>) -> Diagnostic {
-    let mut d = Diagnostic::error(Code::E0510, "module needs are built with Terraform, and the platform names no state bucket")
-        .help("set `targets.terraform.backend: { bucket: ..., lock_table: ..., region: ... }` in the platform file");
+    let mut d = Diagnostic::error(
+        Code::E0510,
+        "module needs are built with Terraform, and the platform names no state bucket",
+    )
+    .help("set `targets.terraform.backend: { bucket: ..., region: ... }` in the platform file");
     if let Some((span, service)) = at {
         d = d.primary(span, format!("`{service}` needs infrastructure"));
     }
@@ -366,7 +370,52 @@ pub(crate) fn environment_lacks_infrastructure(
         .join(", ");
     Diagnostic::error(Code::E0510, format!("environment `{env}` needs {list} for the services' infrastructure"))
         .primary(at, "this environment")
-        .help("module needs become Terraform per environment: the provider needs `region`; IAM roles for service accounts need `account` and `cluster`")
+        .help("module needs become Terraform per environment: the provider needs `region`; IAM roles for service accounts need `account` and the EKS cluster's name (`eks_cluster`, or `cluster` when they are the same)")
+}
+
+// The state backend (E0552, E0553).
+
+pub(crate) fn state_bucket_without_region(at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0552,
+        "the Terraform state bucket has no `region`",
+    )
+    .primary(at, "this backend")
+    .help("set `targets.terraform.backend.region` to the bucket's region: every environment's state lives in the one bucket, whatever the environment's own region")
+}
+
+pub(crate) fn lock_table_unused(at: Span) -> Diagnostic {
+    Diagnostic::warning(
+        Code::E0553,
+        "`lock_table` is no longer used: Terraform state is locked with an S3 lock file (`use_lockfile`)",
+    )
+    .primary(at, "ignored")
+    .help("remove `lock_table`; DynamoDB state locking is deprecated since Terraform 1.10, and the lock file needs no table (the DynamoDB table can be deleted once no older configuration uses it)")
+}
+
+// AWS names (E0550).
+
+/// A physical AWS name built for a need or a service that AWS would reject.
+pub(crate) fn aws_name_invalid(
+    at: Span,
+    kind: NameKind,
+    name: &str,
+    problems: &[String],
+    built_from: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0550,
+        format!(
+            "the {} `{name}` breaks AWS's naming rules: {}",
+            kind.what(),
+            problems.join("; ")
+        ),
+    )
+    .primary(at, format!("the {} is built from this name", kind.what()))
+    .help(format!(
+        "{built_from}; shorten the names or inputs it is built from to at most {} characters (pave does not shorten names: renaming later replaces the resource)",
+        kind.max()
+    ))
 }
 
 // CI (`targets.ci`).

@@ -26,6 +26,7 @@
 //! - `resolved.rs`: the resolved model.
 
 mod ci;
+mod aws_names;
 mod context;
 mod defaults;
 mod expand;

@@ -36,7 +36,7 @@ pub(crate) struct ModuleDef {
     validator: Validator,
     defaults: Map<String, Value>,
     /// The module's Terraform arguments as written, with where each was written.
-    arguments: Vec<(String, Value, Span)>,
+    arguments: Vec<(String, ArgumentDef, Span)>,
     pub(crate) outputs: IndexMap<String, OutputDef>,
     iam: Vec<(Vec<String>, Vec<String>)>,
     /// Whether its resources live in the environment's network, and the security
@@ -44,6 +44,34 @@ pub(crate) struct ModuleDef {
     pub(crate) network: Option<NetworkFile>,
     /// The span of `type`, for "defined here" labels.
     pub(crate) type_span: Span,
+}
+
+/// One Terraform argument of a module, as written.
+enum ArgumentDef {
+    /// Data, with templates in its strings.
+    Template(Value),
+    /// `{ tf: "<expression>" }`: a raw Terraform expression, checked once when the
+    /// module is read and never templated, so no service input can reach it.
+    Expression(String),
+}
+
+/// A module argument once evaluated for a need.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Argument {
+    /// Plain data, written as an HCL literal (a `${` in a string stays literal text).
+    Value(Value),
+    /// A raw Terraform expression, written as is (`data.aws_vpc.main.id`).
+    Expression(String),
+}
+
+impl Argument {
+    /// The argument's value when it is plain data.
+    pub(crate) fn as_value(&self) -> Option<&Value> {
+        match self {
+            Argument::Value(v) => Some(v),
+            Argument::Expression(_) => None,
+        }
+    }
 }
 
 /// One output of a module, as written.
@@ -95,7 +123,7 @@ pub(crate) struct ModuleNeed {
     pub(crate) source: String,
     pub(crate) version: String,
     /// The Terraform module's arguments, in the module's order.
-    pub(crate) arguments: IndexMap<String, Value>,
+    pub(crate) arguments: IndexMap<String, Argument>,
     /// The secret-store path the need's secret outputs are written to.
     pub(crate) secret_path: String,
     /// Secret key -> what Terraform writes into it.
@@ -125,7 +153,7 @@ pub(crate) fn registry(inputs: &Inputs) -> Registry {
     for doc in inputs.builtin_modules.iter().chain(&inputs.modules) {
         let errors = schema::validate(doc, Kind::Module, "");
         let def = match errors.is_empty() {
-            true => module_def(doc).map_err(|d| vec![d]),
+            true => module_def(doc),
             false => Err(errors),
         };
         match def {
@@ -153,8 +181,8 @@ pub(crate) struct Registry {
     pub(crate) diags: Vec<Diagnostic>,
 }
 
-fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {
-    let file: ModuleFile = model::decode(doc, "", &doc.value)?;
+fn module_def(doc: &Document) -> Result<ModuleDef, Vec<Diagnostic>> {
+    let file: ModuleFile = model::decode(doc, "", &doc.value).map_err(|d| vec![d])?;
     let input_schema = json!({
         "type": "object",
         "properties": Value::Object(file.inputs.clone()),
@@ -162,21 +190,29 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {
     });
     let validator = jsonschema::draft202012::options()
         .build(&input_schema)
-        .map_err(|e| messages::invalid_input_schema(doc.span("/inputs"), e))?;
+        .map_err(|e| vec![messages::invalid_input_schema(doc.span("/inputs"), e)])?;
     let defaults = file
         .inputs
         .iter()
         .filter_map(|(k, s)| s.get("default").map(|d| (k.clone(), d.clone())))
         .collect();
+    let mut errors = Vec::new();
     let arguments = file
         .terraform
         .inputs
         .into_iter()
         .map(|(k, value)| {
-            let span = doc.span(&pointer_push("/terraform/inputs", &k));
-            (k, value, span)
+            let pointer = pointer_push("/terraform/inputs", &k);
+            let def = argument_def(doc, &pointer, value).unwrap_or_else(|d| {
+                errors.push(d);
+                ArgumentDef::Expression(String::new())
+            });
+            (k, def, doc.span(&pointer))
         })
         .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let outputs = file
         .outputs
         .into_iter()
@@ -202,6 +238,27 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Diagnostic> {
         network: file.network,
         type_span: doc.span("/type"),
     })
+}
+
+/// An argument as written: a mapping whose only key is `tf` is a raw Terraform
+/// expression (the module schema rejects `tf` beside other keys), checked here to be
+/// exactly one expression; anything else is data with templates.
+fn argument_def(doc: &Document, pointer: &str, value: Value) -> Result<ArgumentDef, Diagnostic> {
+    let Some(Value::String(text)) = value
+        .as_object()
+        .filter(|m| m.len() == 1)
+        .and_then(|m| m.get("tf"))
+    else {
+        return Ok(ArgumentDef::Template(value));
+    };
+    match crate::hcl_writer::parse_expression(text) {
+        Ok(_) => Ok(ArgumentDef::Expression(text.clone())),
+        Err(why) => Err(messages::invalid_expression(
+            doc.span(&pointer_push(pointer, "tf")),
+            text,
+            &why,
+        )),
+    }
 }
 
 /// One output as the resolver uses it; a value keeps where it was written.
@@ -283,14 +340,21 @@ pub(crate) fn resolve_need(
         need => template_budget::value(json!({ "name": ctx.need, "type": module.kind })),
     };
     let mut arguments = IndexMap::new();
-    for (name, value, span) in &module.arguments {
+    for (name, def, span) in &module.arguments {
+        let value = match def {
+            ArgumentDef::Template(value) => value,
+            ArgumentDef::Expression(text) => {
+                arguments.insert(name.clone(), Argument::Expression(text.clone()));
+                continue;
+            }
+        };
         let site = Site {
             span: *span,
             owner: Owner::Module,
         };
         match watchdog::guarded(site, || evaluate(&jinja, value, &context)) {
             Ok(v) => {
-                arguments.insert(name.clone(), v);
+                arguments.insert(name.clone(), Argument::Value(v));
             }
             Err(failure) => errors.push(template_error(module, name, failure, *span)),
         }
@@ -554,7 +618,9 @@ mod tests {
         let text = "type: cache\ninputs:\n  size: { type: string, default: small }\n  nodes: { type: integer }\nterraform:\n  source: acme/cache/aws\n  version: \"~> 1.0\"\n  inputs:\n    name: \"{{ need.name }}\"\n    nodes: \"{{ inputs.nodes }}\"\noutputs:\n  host: { value: \"{{ need.name }}.cache\" }\n  token: { secret: token, from: auth_token }\n  url: { secret: url, format: \"redis://{endpoint}\" }\niam:\n  - { actions: [\"cache:Connect\"], resources: [\"{arn}\"] }\n";
         let (doc, diags) = crate::load::parse_yaml(crate::source::FileId(0), text);
         assert!(diags.is_empty());
-        let def = module_def(&doc.unwrap()).unwrap();
+        let Ok(def) = module_def(&doc.unwrap()) else {
+            panic!("the module is valid")
+        };
         assert_eq!(
             (def.kind.as_str(), def.version.as_str()),
             ("cache", "~> 1.0")
@@ -563,6 +629,7 @@ mod tests {
         assert_eq!(def.defaults["size"], json!("small"));
         let names: Vec<&str> = def.arguments.iter().map(|(n, ..)| n.as_str()).collect();
         assert_eq!(names, ["name", "nodes"]);
+        assert!(matches!(&def.arguments[0].1, ArgumentDef::Template(_)));
         assert!(
             matches!(&def.outputs["host"], OutputDef::Value(v, _) if v == "{{ need.name }}.cache")
         );

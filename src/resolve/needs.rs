@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::aws_names::{self, NameKind};
 use super::context::{EnvContext, environment_view};
 use super::expand::Expander;
 use super::messages;
@@ -33,6 +34,8 @@ pub(crate) struct NeedCx<'a> {
     /// Every service of the environment that resolved far enough to be needed.
     pub(crate) peers: &'a BTreeMap<&'a str, Peer<'a>>,
     pub(crate) span_of: &'a dyn Fn(&str) -> Span,
+    /// The span of the key at a pointer, where the service file wrote one.
+    pub(crate) key_of: &'a dyn Fn(&str) -> Option<Span>,
     pub(crate) sources: &'a SourceMap,
 }
 
@@ -219,7 +222,11 @@ fn evaluate(
     };
     let at = |p: &str| (cx.span_of)(&format!("{need_ptr}{p}"));
     match module::resolve_need(module, inputs, need_ctx, &at) {
-        Ok(resolved) => NeedOutputs::Module(Box::new(resolved)),
+        Ok(resolved) => {
+            let key = (cx.key_of)(need_ptr).unwrap_or_else(|| (cx.span_of)(need_ptr));
+            check_names(&resolved, key, diags);
+            NeedOutputs::Module(Box::new(resolved))
+        }
         Err(errors) => {
             diags.extend(errors);
             NeedOutputs::Broken
@@ -240,6 +247,34 @@ fn security_group(module: &ModuleDef, env: &Environment) -> Option<SecurityGroup
         vpc_id: network.vpc_id.clone(),
         client: network.client_security_group_id.clone(),
     })
+}
+
+/// The AWS names a module need builds (the registry module's physical names and the
+/// secret its outputs are written to), each checked against its rules at the need.
+fn check_names(need: &ModuleNeed, at: Span, diags: &mut Vec<Diagnostic>) {
+    let mut names: Vec<(NameKind, String, String)> =
+        aws_names::module_names(&need.source, &need.arguments)
+            .into_iter()
+            .map(|(kind, arg, name)| {
+                let from = format!(
+                    "it is the `{arg}` argument of module `{}` ({}) for this need",
+                    need.kind, need.source
+                );
+                (kind, name, from)
+            })
+            .collect();
+    if !need.secrets.is_empty() {
+        let from = "it is `<platform>/<environment>/<service>/<need>`".to_string();
+        names.push((NameKind::Secret, need.secret_path.clone(), from));
+    }
+    for (kind, name, from) in names {
+        let problems = aws_names::problems(kind, &name);
+        if !problems.is_empty() {
+            diags.push(messages::aws_name_invalid(
+                at, kind, &name, &problems, &from,
+            ));
+        }
+    }
 }
 
 /// The needs served by modules, in need-name order.
@@ -276,4 +311,20 @@ pub(crate) fn role(
         .iter()
         .any(|n| !n.iam.is_empty())
         .then(|| format!("{platform}-{env}-{service}"))
+}
+
+/// The role name is `<platform>-<environment>-<service>`; IAM allows 64 characters.
+pub(crate) fn check_role_name(role: Option<&str>, at: Span, diags: &mut Vec<Diagnostic>) {
+    let Some(role) = role else { return };
+    let problems = aws_names::problems(NameKind::IamRole, role);
+    if !problems.is_empty() {
+        let from = "it is `<platform>-<environment>-<service>`, the role of the service account";
+        diags.push(messages::aws_name_invalid(
+            at,
+            NameKind::IamRole,
+            role,
+            &problems,
+            from,
+        ));
+    }
 }

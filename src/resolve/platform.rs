@@ -30,6 +30,8 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             cloud: e.cloud.map(|c| c.as_str().to_string()),
             region: e.region.clone(),
             account: e.account.clone(),
+            assume_role: e.assume_role.clone(),
+            eks_cluster: e.eks_cluster.clone().or_else(|| e.cluster.clone()),
             protected: e.protected,
             ci_role: e.ci_role.clone(),
             network: e.network.as_ref().map(|n| Network {
@@ -106,6 +108,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         sizes,
         secret_store: file.secrets.store.clone(),
         secret_backend: secret_backend(&file.secrets),
+        secret_recovery_days: file.secrets.recovery_window_days,
         targets: Targets {
             kubernetes: file.targets.kubernetes.unwrap_or(true),
             helm: file.targets.helm.unwrap_or(true),
@@ -135,8 +138,8 @@ fn terraform_target(field: Option<&Toggle<TerraformFile>>) -> Option<TerraformTa
     Some(match settings {
         Some(tf) => TerraformTarget {
             bucket: tf.backend.bucket.clone(),
-            lock_table: tf.backend.lock_table.clone(),
             region: tf.backend.region.clone(),
+            assume_role: tf.backend.assume_role.clone(),
             atlantis: tf.atlantis.unwrap_or(false),
         },
         None => TerraformTarget::default(),

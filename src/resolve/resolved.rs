@@ -18,6 +18,8 @@ pub(crate) struct Platform {
     pub(crate) secret_store: Option<String>,
     /// Where Terraform writes need outputs: the backend `secret_store` reads.
     pub(crate) secret_backend: SecretBackend,
+    /// `secrets.recovery_window_days`, when set (else 0 unprotected, 30 protected).
+    pub(crate) secret_recovery_days: Option<u8>,
     pub(crate) targets: Targets,
     pub(crate) ingress: Ingress,
     pub(crate) monitoring: Monitoring,
@@ -126,6 +128,10 @@ pub(crate) struct Environment {
     pub(crate) cloud: Option<String>,
     pub(crate) region: Option<String>,
     pub(crate) account: Option<String>,
+    /// The IAM role the AWS provider assumes in this environment.
+    pub(crate) assume_role: Option<String>,
+    /// The EKS cluster's name (IRSA's OIDC issuer); `cluster` when unset.
+    pub(crate) eks_cluster: Option<String>,
     pub(crate) protected: bool,
     /// The IAM role CI assumes by OIDC for this environment; see [`Platform::ci_role`].
     pub(crate) ci_role: Option<String>,
@@ -220,8 +226,11 @@ pub(crate) enum CiProvider {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TerraformTarget {
     pub(crate) bucket: Option<String>,
-    pub(crate) lock_table: Option<String>,
+    /// The state bucket's region (never an environment's).
     pub(crate) region: Option<String>,
+    /// The role the backend assumes to reach the state bucket; none: the caller's
+    /// credentials.
+    pub(crate) assume_role: Option<String>,
     pub(crate) atlantis: bool,
 }
 

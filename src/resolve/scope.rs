@@ -148,6 +148,8 @@ pub(crate) mod tests {
             cloud: None,
             region: Some("eu-west-1".into()),
             account: None,
+            assume_role: None,
+            eks_cluster: None,
             protected: false,
             ci_role: None,
             network: None,

@@ -221,6 +221,7 @@ fn wire_and_expand(
     diags: &mut Vec<Diagnostic>,
 ) -> Wired {
     let span_of = |p: &str| staged.span(p);
+    let key_of = |p: &str| staged.input.doc.index.key_span(p);
     let need_cx = NeedCx {
         ctx,
         service: &staged.input.name,
@@ -228,6 +229,7 @@ fn wire_and_expand(
         namespace: &staged.namespace,
         peers,
         span_of: &span_of,
+        key_of: &key_of,
         sources,
     };
     let need_map = staged.layered.value.get("needs").and_then(Value::as_object);
@@ -298,13 +300,15 @@ fn build(
         .map(|(k, v)| (k.clone(), scalar_text(v)))
         .collect();
     let wired_env = secrets::wire(env_vars, wired.wiring);
+    let role = needs::role(
+        &platform.name,
+        &ctx.env.name,
+        &spec.name,
+        &wired.module_needs,
+    );
+    needs::check_role_name(role.as_deref(), staged.input.doc.span("/name"), diags);
     ResolvedService {
-        role: needs::role(
-            &platform.name,
-            &ctx.env.name,
-            &spec.name,
-            &wired.module_needs,
-        ),
+        role,
         provenance: provenance(ctx, staged, &spec),
         metrics: fields::metrics(&spec, contract),
         secrets: secrets::secret_refs(&spec),

@@ -14,6 +14,7 @@ mod policies;
 mod resolve;
 mod template_bounds;
 mod terraform_interface;
+mod terraform;
 mod validators;
 mod write_safety;
 

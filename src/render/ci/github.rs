@@ -28,7 +28,8 @@ use crate::resolve::{
 };
 
 const RUNNER: &str = "ubuntu-24.04";
-const TERRAFORM_VERSION: &str = "1.9.8";
+/// At least the `required_version` of the Terraform target's `versions.tf`.
+pub(crate) const TERRAFORM_VERSION: &str = "1.11.4";
 /// The package `cargo install` builds from a team's pave repository.
 const PAVE_PACKAGE: &str = env!("CARGO_PKG_NAME");
 /// Runs of one pull request share a group; other events get one group per commit,

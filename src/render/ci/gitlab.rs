@@ -14,7 +14,8 @@ use crate::resolve::{Build, ResolvedService};
 const RUST_IMAGE: &str = "rust:1.95";
 const DOCKER_IMAGE: &str = "docker:27.5";
 const DOCKER_SERVICE: &str = "docker:27.5-dind";
-const TERRAFORM_IMAGE: &str = "hashicorp/terraform:1.9.8";
+/// At least the `required_version` of the Terraform target's `versions.tf`.
+pub(crate) const TERRAFORM_IMAGE: &str = "hashicorp/terraform:1.11.4";
 const PROMETHEUS_IMAGE: &str = "prom/prometheus:v2.53.4";
 const ON_MERGE_REQUEST: &str = "$CI_PIPELINE_SOURCE == \"merge_request_event\"";
 const ON_DEFAULT_BRANCH: &str = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH";

@@ -105,3 +105,13 @@ pub(crate) fn invalid_input(
     .primary(span, problem)
     .secondary(module_span, "the module is defined here")
 }
+
+/// A `{ tf: ... }` argument that is not exactly one Terraform expression.
+pub(crate) fn invalid_expression(span: Span, text: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0551,
+        format!("`{text}` is not one Terraform expression: {why}"),
+    )
+    .primary(span, "this expression")
+    .help("`{ tf: \"...\" }` is written into the module call as is: one expression such as `data.aws_vpc.main.id`, with no templates")
+}

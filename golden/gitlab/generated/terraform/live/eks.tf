@@ -1,5 +1,7 @@
+data "aws_partition" "current" {}
+
 data "aws_eks_cluster" "this" {
-  name = "live-1"
+  name = "bank-live-eu-central-1"
 }
 
 locals {

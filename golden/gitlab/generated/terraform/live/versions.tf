@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.6.0"
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {
@@ -13,10 +13,13 @@ terraform {
   }
 
   backend "s3" {
-    bucket         = "bank-tfstate"
-    key            = "bank/live/terraform.tfstate"
-    region         = "eu-central-1"
-    encrypt        = true
-    dynamodb_table = "bank-tf-locks"
+    bucket       = "bank-tfstate"
+    key          = "bank/live/terraform.tfstate"
+    region       = "eu-central-1"
+    encrypt      = true
+    use_lockfile = true
+    assume_role = {
+      role_arn = "arn:aws:iam::444444444444:role/terraform-state"
+    }
   }
 }

@@ -24,15 +24,22 @@ module "statements_archive" {
   }
 }
 
-resource "vault_kv_secret_v2" "statements_archive" {
-  mount     = "kv"
-  name      = "bank/test/statements/archive"
-  data_json = jsonencode({ name = module.statements_archive.s3_bucket_id, arn = module.statements_archive.s3_bucket_arn })
+resource "aws_secretsmanager_secret" "statements_archive" {
+  name                    = "bank/test/statements/archive"
+  recovery_window_in_days = 0
+  tags = {
+    service = "statements"
+  }
+}
+
+resource "aws_secretsmanager_secret_version" "statements_archive" {
+  secret_id     = aws_secretsmanager_secret.statements_archive.id
+  secret_string = jsonencode({ name = module.statements_archive.s3_bucket_id, arn = module.statements_archive.s3_bucket_arn })
 }
 
 resource "aws_iam_role" "statements" {
   name               = "bank-test-statements"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:aws:iam::444444444444:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:statements:statements", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:${data.aws_partition.current.partition}:iam::444444444444:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:statements:statements", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
   tags = {
     service = "statements"
   }

@@ -25,7 +25,8 @@ module "catalog_images" {
 }
 
 resource "aws_secretsmanager_secret" "catalog_images" {
-  name = "shop/dev/catalog/images"
+  name                    = "shop/dev/catalog/images"
+  recovery_window_in_days = 0
   tags = {
     service = "catalog"
   }
@@ -38,7 +39,7 @@ resource "aws_secretsmanager_secret_version" "catalog_images" {
 
 resource "aws_iam_role" "catalog" {
   name               = "shop-dev-catalog"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:aws:iam::111111111111:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:catalog:catalog", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:${data.aws_partition.current.partition}:iam::111111111111:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:catalog:catalog", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
   tags = {
     service = "catalog"
   }

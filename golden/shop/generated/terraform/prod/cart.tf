@@ -1,7 +1,7 @@
 module "cart_sessions" {
   source                     = "terraform-aws-modules/elasticache/aws"
   version                    = "~> 1.4"
-  replication_group_id       = "cart-sessions-prod"
+  replication_group_id       = "shop-prod-cart-sessions"
   engine                     = "valkey"
   engine_version             = "8.0"
   node_type                  = "cache.t4g.small"
@@ -24,7 +24,8 @@ module "cart_sessions" {
 }
 
 resource "aws_secretsmanager_secret" "cart_sessions" {
-  name = "shop/prod/cart/sessions"
+  name                    = "shop/prod/cart/sessions"
+  recovery_window_in_days = 30
   tags = {
     service = "cart"
   }

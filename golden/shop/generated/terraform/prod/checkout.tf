@@ -23,7 +23,7 @@ resource "aws_vpc_security_group_ingress_rule" "checkout_db" {
 module "checkout_db" {
   source                      = "terraform-aws-modules/rds/aws"
   version                     = "~> 6.10"
-  identifier                  = "checkout-db-prod"
+  identifier                  = "shop-prod-checkout-db"
   engine                      = "postgres"
   engine_version              = "16"
   family                      = "postgres16"
@@ -51,7 +51,8 @@ data "aws_secretsmanager_secret_version" "checkout_db_db_instance_master_user_se
 }
 
 resource "aws_secretsmanager_secret" "checkout_db" {
-  name = "shop/prod/checkout/db"
+  name                    = "shop/prod/checkout/db"
+  recovery_window_in_days = 30
   tags = {
     service = "checkout"
   }

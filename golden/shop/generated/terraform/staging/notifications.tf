@@ -15,7 +15,8 @@ module "notifications_outbox" {
 }
 
 resource "aws_secretsmanager_secret" "notifications_outbox" {
-  name = "shop/staging/notifications/outbox"
+  name                    = "shop/staging/notifications/outbox"
+  recovery_window_in_days = 0
   tags = {
     service = "notifications"
   }
@@ -28,7 +29,7 @@ resource "aws_secretsmanager_secret_version" "notifications_outbox" {
 
 resource "aws_iam_role" "notifications" {
   name               = "shop-staging-notifications"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:aws:iam::222222222222:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:notifications:notifications", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:${data.aws_partition.current.partition}:iam::222222222222:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:notifications:notifications", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
   tags = {
     service = "notifications"
   }

@@ -1,0 +1,160 @@
+//! The Terraform target through the binary: labels that cannot collide, AWS names
+//! checked before a plan, and the multi-account backend and provider settings.
+
+use super::*;
+
+/// The bad-input base with extra service files, built into `generated/`.
+fn build_base_with(services: &[(&str, &str)]) -> (tempfile::TempDir, Output) {
+    build_base_with_module("", services)
+}
+
+/// The same, with the platform's own module `cache` when `module` is not empty.
+fn build_base_with_module(module: &str, services: &[(&str, &str)]) -> (tempfile::TempDir, Output) {
+    let repo = tempfile::tempdir().unwrap();
+    if !module.is_empty() {
+        fs::create_dir_all(repo.path().join("modules/cache")).unwrap();
+        fs::write(repo.path().join("modules/cache/module.yaml"), module).unwrap();
+    }
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    // IAM roles for service accounts need the account and the cluster.
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap().replace(
+        "    region: eu-west-1\n",
+        "    region: eu-west-1\n    account: \"111111111111\"\n    cluster: main\n",
+    );
+    fs::write(&platform, text).unwrap();
+    for (name, text) in services {
+        fs::write(repo.path().join(format!("services/{name}.yaml")), text).unwrap();
+    }
+    let out = pave(&["build"], repo.path());
+    (repo, out)
+}
+
+fn read(repo: &tempfile::TempDir, path: &str) -> String {
+    fs::read_to_string(repo.path().join(path)).unwrap()
+}
+
+#[test]
+fn a_service_and_need_pair_that_joined_the_same_way_get_distinct_labels() {
+    let (repo, out) = build_base_with(&[
+        (
+            "api",
+            "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nneeds:\n  jobs-queue: { type: queue }\n",
+        ),
+        (
+            "api-jobs",
+            "name: api-jobs\nowner: team-core\nimage: ghcr.io/acme/api-jobs:1.0.0\nneeds:\n  queue: { type: queue }\n",
+        ),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let api = read(&repo, "generated/terraform/dev/api.tf");
+    let jobs = read(&repo, "generated/terraform/dev/api-jobs.tf");
+    assert!(api.contains("module \"api_jobs-queue\" {"), "{api}");
+    assert!(jobs.contains("module \"api-jobs_queue\" {"), "{jobs}");
+    assert!(
+        api.contains("module.api_jobs-queue.queue_arn"),
+        "references use the same label: {api}"
+    );
+    let outputs = read(&repo, "generated/terraform/dev/outputs.tf");
+    assert!(
+        outputs.contains("output \"api_jobs-queue_secret_arn\""),
+        "{outputs}"
+    );
+    assert!(
+        outputs.contains("output \"api-jobs_queue_secret_arn\""),
+        "{outputs}"
+    );
+}
+
+#[test]
+fn a_tf_argument_is_written_as_an_expression_and_a_dollar_brace_string_stays_text() {
+    let module = "type: cache\nterraform:\n  source: acme/cache/aws\n  version: \"1.0\"\n  inputs:\n    vpc_id: { tf: \"data.aws_vpc.main.id\" }\n    note: \"${data.aws_vpc.main.id}\"\noutputs:\n  host: { value: \"h\" }\n";
+    let (repo, out) = build_base_with_module(
+        module,
+        &[(
+            "api",
+            "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nneeds:\n  cache: { type: cache }\n",
+        )],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let api = read(&repo, "generated/terraform/dev/api.tf");
+    assert!(api.contains("vpc_id  = data.aws_vpc.main.id\n"), "{api}");
+    assert!(
+        api.contains("note    = \"$${data.aws_vpc.main.id}\"\n"),
+        "{api}"
+    );
+}
+
+/// The base platform with `prod` in another region than the state bucket.
+fn multi_region(extra_secrets: &str) -> (tempfile::TempDir, Output) {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform)
+        .unwrap()
+        .replace(
+            "    domain: acme.io\n    region: eu-west-1\n",
+            "    domain: acme.io\n    region: us-east-1\n    assume_role: arn:aws:iam::222222222222:role/terraform\n",
+        )
+        .replace("  store: vault\n", &format!("  store: vault\n{extra_secrets}"));
+    fs::write(&platform, text).unwrap();
+    fs::write(
+        repo.path().join("services/api.yaml"),
+        "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nneeds:\n  db: { type: postgres }\n",
+    )
+    .unwrap();
+    let out = pave(&["build"], repo.path());
+    (repo, out)
+}
+
+#[test]
+fn the_backend_uses_its_own_region_and_the_provider_the_environments_role() {
+    let (repo, out) = multi_region("");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let versions = read(&repo, "generated/terraform/prod/versions.tf");
+    assert!(
+        versions.contains("region       = \"eu-west-1\"\n"),
+        "{versions}"
+    );
+    assert!(versions.contains("use_lockfile = true\n"), "{versions}");
+    assert!(!versions.contains("dynamodb_table"), "{versions}");
+    assert!(
+        !versions.contains("assume_role"),
+        "no backend role unless asked: {versions}"
+    );
+    let providers = read(&repo, "generated/terraform/prod/providers.tf");
+    assert!(providers.contains("region = \"us-east-1\""), "{providers}");
+    assert!(
+        providers.contains(
+            "  assume_role {\n    role_arn = \"arn:aws:iam::222222222222:role/terraform\"\n  }\n"
+        ),
+        "{providers}"
+    );
+    let dev = read(&repo, "generated/terraform/dev/providers.tf");
+    assert!(!dev.contains("assume_role"), "{dev}");
+}
+
+#[test]
+fn deleted_secrets_are_kept_only_in_protected_environments_unless_the_platform_says() {
+    let window = |repo: &tempfile::TempDir, env: &str| {
+        let api = read(repo, &format!("generated/terraform/{env}/api.tf"));
+        let line = api
+            .lines()
+            .find(|l| l.contains("recovery_window_in_days"))
+            .unwrap_or_else(|| panic!("{api}"))
+            .to_string();
+        line.rsplit(' ').next().unwrap().to_string()
+    };
+    let (repo, out) = multi_region("");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        (window(&repo, "dev"), window(&repo, "prod")),
+        ("0".into(), "30".into())
+    );
+    let (repo, out) = multi_region("  recovery_window_days: 7\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        (window(&repo, "dev"), window(&repo, "prod")),
+        ("7".into(), "7".into())
+    );
+}
