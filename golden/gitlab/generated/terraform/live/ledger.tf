@@ -1,3 +1,25 @@
+resource "aws_security_group" "ledger_db" {
+  name_prefix = "ledger-db-live-"
+  description = "db of ledger: clients on port 5432"
+  vpc_id      = "vpc-0b1c2d3e4f5a60002"
+  tags = {
+    service = "ledger"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "ledger_db" {
+  security_group_id            = aws_security_group.ledger_db.id
+  referenced_security_group_id = "sg-0b1c2d3e4f5a60041"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  description                  = "The cluster's workloads"
+}
+
 module "ledger_db" {
   source                      = "terraform-aws-modules/rds/aws"
   version                     = "~> 6.10"
@@ -11,25 +33,25 @@ module "ledger_db" {
   db_name                     = "app"
   username                    = "app_owner"
   manage_master_user_password = true
+  create_db_subnet_group      = true
+  subnet_ids                  = ["subnet-0b1c2d3e4f5a60031", "subnet-0b1c2d3e4f5a60032"]
   storage_encrypted           = true
   multi_az                    = true
   deletion_protection         = true
   backup_retention_period     = 14
   skip_final_snapshot         = false
+  vpc_security_group_ids      = [aws_security_group.ledger_db.id]
   tags = {
     service = "ledger"
   }
 }
 
-resource "aws_secretsmanager_secret" "ledger_db" {
-  name                    = "bank/live/ledger/db"
-  recovery_window_in_days = 30
-  tags = {
-    service = "ledger"
-  }
+data "aws_secretsmanager_secret_version" "ledger_db_db_instance_master_user_secret_arn" {
+  secret_id = module.ledger_db.db_instance_master_user_secret_arn
 }
 
-resource "aws_secretsmanager_secret_version" "ledger_db" {
-  secret_id     = aws_secretsmanager_secret.ledger_db.id
-  secret_string = jsonencode({ host = module.ledger_db.db_instance_address, username = module.ledger_db.db_instance_username, url = "postgresql://${module.ledger_db.db_instance_endpoint}/${module.ledger_db.db_instance_name}" })
+resource "vault_kv_secret_v2" "ledger_db" {
+  mount     = "kv"
+  name      = "bank/live/ledger/db"
+  data_json = jsonencode({ host = module.ledger_db.db_instance_address, username = jsondecode(data.aws_secretsmanager_secret_version.ledger_db_db_instance_master_user_secret_arn.secret_string)["username"], password = jsondecode(data.aws_secretsmanager_secret_version.ledger_db_db_instance_master_user_secret_arn.secret_string)["password"] })
 }

@@ -24,17 +24,10 @@ module "statements_archive" {
   }
 }
 
-resource "aws_secretsmanager_secret" "statements_archive" {
-  name                    = "bank/live/statements/archive"
-  recovery_window_in_days = 30
-  tags = {
-    service = "statements"
-  }
-}
-
-resource "aws_secretsmanager_secret_version" "statements_archive" {
-  secret_id     = aws_secretsmanager_secret.statements_archive.id
-  secret_string = jsonencode({ name = module.statements_archive.s3_bucket_id, arn = module.statements_archive.s3_bucket_arn })
+resource "vault_kv_secret_v2" "statements_archive" {
+  mount     = "kv"
+  name      = "bank/live/statements/archive"
+  data_json = jsonencode({ name = module.statements_archive.s3_bucket_id, arn = module.statements_archive.s3_bucket_arn })
 }
 
 resource "aws_iam_role" "statements" {
