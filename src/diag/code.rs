@@ -52,6 +52,10 @@ pub(crate) enum Code {
     E0202,
     /// A required field is missing.
     E0203,
+    /// GitLab: a service has `build.test` but no `build.image` to run it in.
+    E0225,
+    /// CI plans and applies Terraform, and an environment has no IAM role for it.
+    E0226,
     /// A policy violation.
     E0301,
     /// A policy's expression or template is invalid or does not evaluate to a boolean.
@@ -169,6 +173,8 @@ impl Code {
             Code::E0201 => "E0201",
             Code::E0202 => "E0202",
             Code::E0203 => "E0203",
+            Code::E0225 => "E0225",
+            Code::E0226 => "E0226",
             Code::E0301 => "E0301",
             Code::E0302 => "E0302",
             Code::E0303 => "E0303",

@@ -22,9 +22,11 @@
 //! - `fields.rs`: typed service fields with their defaults and checks.
 //! - `slo.rs`: SLO objectives and thresholds; `secrets.rs`: secret wiring.
 //! - `infrastructure.rs`: what Terraform for module needs requires of the platform.
+//! - `ci_jobs.rs`: what the CI jobs need of services and environments (test images, Terraform roles).
 //! - `messages.rs`: every diagnostic wording of resolve.
 //! - `resolved.rs`: the resolved model.
 
+mod ci_jobs;
 mod context;
 mod defaults;
 mod expand;
@@ -105,6 +107,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }
     infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
+    ci_jobs::check_ci_jobs(&platform, pdoc, &resolved, &mut diags);
     finish(
         Some(Model {
             platform,

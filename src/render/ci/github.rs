@@ -1,12 +1,11 @@
-//! GitHub Actions workflows: `pave-check.yml`, `pave-build-<service>.yml`,
-//! `pave-terraform.yml` and `pave-prometheus.yml`, each with least-privilege
+//! GitHub Actions workflows: `pave-check.yml`, `pave-build-<service>.yml` and
+//! `pave-prometheus.yml` (`pave-terraform.yml` is `github_terraform`), each with least-privilege
 //! `permissions` and a `concurrency` group that cancels superseded runs.
 
 use indexmap::IndexMap;
 
 use super::workflow::{
-    Access, Concurrency, Defaults, Job, PathFilter, PathsFilters, Permissions, RunDefaults, Step,
-    Triggers, Workflow,
+    Access, Concurrency, Job, PathFilter, Permissions, Step, Triggers, Workflow,
 };
 use super::{PAVE_VERSION, built_services, checks, ci_file, image_repository};
 use crate::diag::Diagnostic;
@@ -20,9 +19,6 @@ const CACHE: &str = "actions/cache@v4.2.3";
 const BUILDX: &str = "docker/setup-buildx-action@v3.10.0";
 const LOGIN: &str = "docker/login-action@v3.4.0";
 const BUILD_PUSH: &str = "docker/build-push-action@v6.15.0";
-const PATHS_FILTER: &str = "dorny/paths-filter@v3.0.2";
-const SETUP_TERRAFORM: &str = "hashicorp/setup-terraform@v3.1.2";
-const TERRAFORM_VERSION: &str = "1.9.8";
 const PROMETHEUS_IMAGE: &str = "prom/prometheus:v2.53.4";
 /// Pushes happen only on the repository's default branch.
 const PUSH_ON_DEFAULT_BRANCH: &str =
@@ -35,16 +31,18 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         workflows.push((format!("build-{}", s.name), build_workflow(cx, s, build)));
     }
     let (terraform, prometheus) = checks(cx);
-    if terraform {
-        workflows.push(("terraform".into(), terraform_workflow(cx)));
-    }
     if prometheus {
         workflows.push(("prometheus".into(), prometheus_workflow(cx)));
     }
-    workflows
+    let mut files: Vec<Artifact> = workflows
         .into_iter()
         .map(|(name, workflow)| ci_file(cx.layout.github_workflow(&name), &workflow))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    if terraform {
+        let workflow = super::github_terraform::workflow(cx);
+        files.push(ci_file(cx.layout.github_workflow("terraform"), &workflow)?);
+    }
+    Ok(files)
 }
 
 /// A workflow with pave's defaults: read-only contents unless said otherwise, and
@@ -176,82 +174,6 @@ fn check() -> Workflow {
     ));
     steps.push(Step::run("Policies", "pave lint --format github"));
     pull_request_check("pave check", Vec::new(), "check", steps)
-}
-
-fn terraform_workflow(cx: &RenderCx) -> Workflow {
-    let envs: Vec<&str> = cx
-        .model
-        .platform
-        .environments
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
-    let filters = PathsFilters(
-        envs.iter()
-            .map(|e| {
-                (
-                    e.to_string(),
-                    vec![format!("{}/**", cx.layout.terraform_dir(e))],
-                )
-            })
-            .collect(),
-    );
-    let changes = Job {
-        runs_on: RUNNER,
-        permissions: Some(Permissions {
-            pull_requests: Some(Access::Read),
-            ..Permissions::read_contents()
-        }),
-        outputs: envs
-            .iter()
-            .map(|e| {
-                (
-                    e.to_string(),
-                    format!("${{{{ steps.filter.outputs.{e} }}}}"),
-                )
-            })
-            .collect(),
-        steps: vec![
-            Step::uses(CHECKOUT, &[]),
-            Step {
-                id: Some("filter"),
-                ..Step::uses(PATHS_FILTER, &[("filters", filters.to_text())])
-            },
-        ],
-        ..Job::default()
-    };
-    let mut jobs = one_job("changes", changes);
-    for env in &envs {
-        let job = Job {
-            name: Some(format!("terraform {env}")),
-            needs: Some("changes".into()),
-            condition: Some(format!("needs.changes.outputs.{env} == 'true'")),
-            runs_on: RUNNER,
-            defaults: Some(Defaults {
-                run: RunDefaults {
-                    working_directory: cx.layout.terraform_dir(env),
-                },
-            }),
-            steps: vec![
-                Step::uses(CHECKOUT, &[]),
-                Step::uses(
-                    SETUP_TERRAFORM,
-                    &[("terraform_version", TERRAFORM_VERSION.to_string())],
-                ),
-                Step::run("Format", "terraform fmt -check"),
-                Step::run("Init without the backend", "terraform init -backend=false"),
-                Step::run("Validate", "terraform validate"),
-            ],
-            ..Job::default()
-        };
-        jobs.insert(format!("terraform-{env}"), job);
-    }
-    let base = cx.layout.terraform_base();
-    workflow(
-        "pave terraform".into(),
-        pull_requests_on(vec![format!("{base}/**")]),
-        jobs,
-    )
 }
 
 fn prometheus_workflow(cx: &RenderCx) -> Workflow {

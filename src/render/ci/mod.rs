@@ -6,7 +6,10 @@
 //! to pin actions by commit SHA instead.
 
 pub(crate) mod github;
+mod github_terraform;
 pub(crate) mod gitlab;
+mod gitlab_file;
+mod terraform;
 mod workflow;
 
 use super::target::Target;
