@@ -52,6 +52,17 @@ pub(crate) enum Code {
     E0202,
     /// A required field is missing.
     E0203,
+    /// A CI provider is on but `targets.ci.install` is missing.
+    E0220,
+    /// `targets.ci.install` has a field without its partner (`url` without `sha256`,
+    /// `git` without `rev`, or the reverse).
+    E0221,
+    /// `targets.ci.install` mixes the fields of two install forms.
+    E0222,
+    /// Images are pushed to ECR but CI has no OIDC role (`targets.ci.aws_role`).
+    E0223,
+    /// A registry declared `kind: ecr` whose host does not name an ECR region.
+    E0224,
     /// GitLab: a service has `build.test` but no `build.image` to run it in.
     E0225,
     /// CI plans and applies Terraform, and an environment has no IAM role for it.
@@ -173,6 +184,11 @@ impl Code {
             Code::E0201 => "E0201",
             Code::E0202 => "E0202",
             Code::E0203 => "E0203",
+            Code::E0220 => "E0220",
+            Code::E0221 => "E0221",
+            Code::E0222 => "E0222",
+            Code::E0223 => "E0223",
+            Code::E0224 => "E0224",
             Code::E0225 => "E0225",
             Code::E0226 => "E0226",
             Code::E0301 => "E0301",

@@ -67,6 +67,8 @@ pub(crate) struct EnvironmentFile {
     pub(crate) replicas: Option<u32>,
     #[serde(default)]
     pub(crate) protected: bool,
+    /// The IAM role CI assumes by OIDC for this environment (Terraform plan/apply).
+    pub(crate) ci_role: Option<String>,
 }
 
 /// The cloud an environment runs in.
@@ -168,7 +170,48 @@ pub(crate) struct BackendFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CiFile {
     pub(crate) provider: Option<CiProviderName>,
-    pub(crate) registry: Option<String>,
+    pub(crate) registry: Option<RegistryFile>,
+    pub(crate) install: Option<InstallFile>,
+    pub(crate) aws_role: Option<String>,
+}
+
+/// `targets.ci.registry`: `<host>/<path>`, or `{ url, kind }` when the host does not
+/// show the kind.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RegistryFile {
+    Url(String),
+    Spec(RegistrySpec),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegistrySpec {
+    pub(crate) url: String,
+    pub(crate) kind: Option<RegistryKindName>,
+}
+
+/// `targets.ci.registry.kind`: how CI logs in to the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RegistryKindName {
+    Ghcr,
+    Ecr,
+    Gitlab,
+    Other,
+}
+
+/// `targets.ci.install`: how CI obtains pave. The schema types each field; which
+/// fields go together (one of three forms) is checked in resolve, which can point
+/// at the field that is missing its partner.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InstallFile {
+    pub(crate) git: Option<String>,
+    pub(crate) rev: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) sha256: Option<String>,
+    pub(crate) image: Option<String>,
 }
 
 /// `targets.ci.provider`.
@@ -287,6 +330,38 @@ mod tests {
             panic!("ci settings: {:?}", t.ci)
         };
         assert_eq!(ci.provider, Some(CiProviderName::Gitlab));
+        assert_eq!(
+            ci.registry,
+            Some(RegistryFile::Url("registry.example".into()))
+        );
+    }
+
+    #[test]
+    fn ci_install_registry_kind_and_roles_decode() {
+        let t = targets(json!({ "ci": {
+            "install": { "git": "https://git.example/pave", "rev": "v1.2.0" },
+            "registry": { "url": "registry.example/acme", "kind": "ecr" },
+            "aws_role": "arn:aws:iam::111111111111:role/ci",
+        } }));
+        let Some(Toggle::Settings(ci)) = t.ci else {
+            panic!("ci settings: {:?}", t.ci)
+        };
+        let install = ci.install.unwrap();
+        assert_eq!(install.git.as_deref(), Some("https://git.example/pave"));
+        assert_eq!(install.rev.as_deref(), Some("v1.2.0"));
+        let Some(RegistryFile::Spec(spec)) = ci.registry else {
+            panic!("registry spec: {:?}", ci.registry)
+        };
+        assert_eq!(spec.kind, Some(RegistryKindName::Ecr));
+        assert_eq!(
+            ci.aws_role.as_deref(),
+            Some("arn:aws:iam::111111111111:role/ci")
+        );
+        let bad = json!({ "ci": { "registry": { "url": "r", "kind": "quay" } } });
+        assert!(serde_json::from_value::<TargetsFile>(bad).is_err());
+        let env: EnvironmentFile =
+            serde_json::from_value(json!({ "ci_role": "arn:aws:iam::1:role/x" })).unwrap();
+        assert_eq!(env.ci_role.as_deref(), Some("arn:aws:iam::1:role/x"));
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub(crate) struct BuildSpec {
     pub(crate) context: String,
     pub(crate) dockerfile: Option<String>,
     pub(crate) test: Option<String>,
+    /// The image CI runs `test` in (GitLab jobs need one).
+    pub(crate) image: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

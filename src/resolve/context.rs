@@ -54,6 +54,7 @@ mod tests {
             region: Some("eu-west-1".into()),
             account: None,
             protected: true,
+            ci_role: None,
         };
         let view = environment_view(&env);
         assert_eq!(

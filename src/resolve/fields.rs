@@ -158,6 +158,7 @@ pub(crate) fn build(
             .clone()
             .unwrap_or_else(|| defaults::DOCKERFILE.into()),
         test: build.test.clone(),
+        image: build.image.clone(),
     })
 }
 
@@ -233,6 +234,7 @@ mod tests {
             context: "svc/api".into(),
             dockerfile: "Dockerfile".into(),
             test: None,
+            image: None,
         };
         assert_eq!(built, Some(expected));
     }

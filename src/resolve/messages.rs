@@ -372,3 +372,58 @@ pub(crate) fn environment_lacks_infrastructure(
         .primary(at, "this environment")
         .help("module needs become Terraform per environment: the provider needs `region`; IAM roles for service accounts need `account` and `cluster`")
 }
+
+// CI (`targets.ci`).
+
+pub(crate) fn ci_install_missing(at: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0220, "CI is on but `targets.ci.install` is missing")
+        .primary(at, "no `install` here")
+        .note("CI runs `pave check` on every pull request, so it must install exactly this pave; a bare package name could resolve to someone else's program")
+        .help("add `install: { git: <repository URL>, rev: <tag or commit> }`, `install: { url: <release archive>, sha256: <its SHA-256> }` or `install: { image: <ref>@sha256:<digest> }`")
+}
+
+pub(crate) fn ci_install_unpaired(at: Span, written: &str, missing: &str) -> Diagnostic {
+    let why = match written {
+        "url" => "an archive is used only after its checksum is verified",
+        "sha256" => "a checksum verifies an archive that `url` downloads",
+        _ => "`git` names the repository and `rev` pins the tag or commit built from it",
+    };
+    Diagnostic::error(
+        Code::E0221,
+        format!("`targets.ci.install.{written}` needs `{missing}` beside it"),
+    )
+    .primary(at, format!("no `{missing}` beside this"))
+    .note(why)
+    .help(format!("add `{missing}: ...` to `targets.ci.install`"))
+}
+
+pub(crate) fn ci_install_mixed(at: Span, first: &str, second: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0222,
+        format!("`targets.ci.install` mixes the `{first}` and `{second}` forms"),
+    )
+    .primary(
+        at,
+        format!("a second install form (`{first}` is already given)"),
+    )
+    .help("keep one form: `{ git, rev }`, `{ url, sha256 }` or `{ image }`")
+}
+
+pub(crate) fn ecr_without_role(at: Span, host: &str, service: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0223,
+        format!("CI pushes `{service}` to ECR (`{host}`) but has no role to push with"),
+    )
+    .primary(at, "an ECR registry")
+    .note("GitHub Actions logs in to ECR by OIDC, without long-lived keys")
+    .help("set `targets.ci.aws_role: arn:aws:iam::<account>:role/<name>`, a role whose trust policy admits this repository's default branch")
+}
+
+pub(crate) fn ecr_host_without_region(at: Span, host: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0224,
+        format!("`{host}` is declared an ECR registry but does not name its region"),
+    )
+    .primary(at, "not `<account>.dkr.ecr.<region>.amazonaws.com`")
+    .help("write the private ECR host, e.g. `111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme`, or choose another `kind`")
+}

@@ -26,6 +26,7 @@
 //! - `messages.rs`: every diagnostic wording of resolve.
 //! - `resolved.rs`: the resolved model.
 
+mod ci;
 mod ci_jobs;
 mod context;
 mod defaults;
@@ -48,6 +49,7 @@ mod windows;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+pub(crate) use ci::{ecr_region, push_repository, registry_host, registry_kind};
 use context::EnvContext;
 pub(crate) use context::environment_view;
 pub(crate) use resolved::*;
@@ -84,6 +86,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         return finish(None, diags);
     };
     let (platform, patterns) = platform::platform(&pf);
+    diags.extend(ci::check_install(pf.targets.ci.as_ref(), pdoc));
     windows::check_windows(&platform, pdoc, &mut diags);
     let module::Registry {
         modules,
@@ -107,6 +110,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }
     infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
+    ci::check_registries(&platform, pdoc, &resolved, &mut diags);
     ci_jobs::check_ci_jobs(&platform, pdoc, &resolved, &mut diags);
     finish(
         Some(Model {

@@ -3,15 +3,13 @@
 use std::collections::BTreeMap;
 
 use super::resolved::{
-    AlertSetting, BurnWindow, CiProvider, CiTarget, Contract, Environment, Ingress, Monitoring,
-    Observability, Platform, Size, Targets, TerraformTarget,
+    AlertSetting, BurnWindow, Contract, Environment, Ingress, Monitoring, Observability, Platform,
+    Size, Targets, TerraformTarget,
 };
 use crate::decimal::Decimal;
 use crate::duration;
 use crate::model::Toggle;
-use crate::model::platform::{
-    AlertsFile, BurnWindowFile, CiFile, CiProviderName, PlatformFile, TerraformFile,
-};
+use crate::model::platform::{AlertsFile, BurnWindowFile, PlatformFile, TerraformFile};
 
 /// The namespace pattern of each environment, in environment order.
 pub(super) struct NamespacePatterns(pub Vec<(String, Option<String>)>);
@@ -28,6 +26,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             region: e.region.clone(),
             account: e.account.clone(),
             protected: e.protected,
+            ci_role: e.ci_role.clone(),
         })
         .collect();
     let patterns = file
@@ -100,32 +99,13 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             kubernetes: file.targets.kubernetes.unwrap_or(true),
             helm: file.targets.helm.unwrap_or(true),
             terraform: terraform_target(file.targets.terraform.as_ref()),
-            ci: ci_target(file.targets.ci.as_ref()),
+            ci: super::ci::ci_target(file.targets.ci.as_ref()),
         },
         ingress,
         monitoring,
         observability: observability(file),
     };
     (platform, NamespacePatterns(patterns))
-}
-
-/// `targets.ci`: GitHub Actions by default; `false` or `provider: none` turns it off.
-fn ci_target(field: Option<&Toggle<CiFile>>) -> CiTarget {
-    let Some(settings) = Toggle::settings(field) else {
-        return CiTarget {
-            provider: CiProvider::None,
-            registry: None,
-        };
-    };
-    let provider = match settings.and_then(|s| s.provider) {
-        Some(CiProviderName::Github) | None => CiProvider::Github,
-        Some(CiProviderName::Gitlab) => CiProvider::Gitlab,
-        Some(CiProviderName::None) => CiProvider::None,
-    };
-    CiTarget {
-        provider,
-        registry: settings.and_then(|s| s.registry.clone()),
-    }
 }
 
 /// `targets.terraform`: on by default; `false` turns it off; a mapping configures it.
@@ -286,6 +266,7 @@ fn label(key: &str, value: &str) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::resolved::CiProvider;
     use serde_json::{Value, json};
 
     fn resolve(extra: Value) -> Platform {
@@ -297,11 +278,14 @@ mod tests {
     }
 
     #[test]
-    fn every_target_is_on_by_default() {
+    fn every_target_but_ci_is_on_by_default() {
         let p = resolve(json!({}));
         assert!(p.targets.kubernetes && p.targets.helm && p.observability.enabled);
         assert!(p.targets.terraform.is_some());
-        assert_eq!(p.targets.ci.provider, CiProvider::Github);
+        // CI needs an install source, which has no safe default.
+        assert_eq!(p.targets.ci.provider, CiProvider::None);
+        let on = resolve(json!({ "targets": { "ci": true } }));
+        assert_eq!(on.targets.ci.provider, CiProvider::Github);
     }
 
     #[test]

@@ -27,6 +27,14 @@ impl Platform {
     pub(crate) fn environment_names(&self) -> Vec<&str> {
         self.environments.iter().map(|e| e.name.as_str()).collect()
     }
+
+    /// The role CI assumes by OIDC for `env`: `environments.<env>.ci_role`, else
+    /// `targets.ci.aws_role`.
+    pub(crate) fn ci_role<'a>(&'a self, env: &'a Environment) -> Option<&'a str> {
+        env.ci_role
+            .as_deref()
+            .or(self.targets.ci.aws_role.as_deref())
+    }
 }
 
 /// Alerts, SLO rules and dashboards from the contract (the Prometheus target).
@@ -75,6 +83,8 @@ pub(crate) struct Build {
     pub(crate) context: String,
     pub(crate) dockerfile: String,
     pub(crate) test: Option<String>,
+    /// The image CI runs `test` in, where the CI system needs one.
+    pub(crate) image: Option<String>,
 }
 
 /// A service's SLOs, in percent.
@@ -101,6 +111,8 @@ pub(crate) struct Environment {
     pub(crate) region: Option<String>,
     pub(crate) account: Option<String>,
     pub(crate) protected: bool,
+    /// The IAM role CI assumes by OIDC for this environment; see [`Platform::ci_role`].
+    pub(crate) ci_role: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -134,7 +146,41 @@ pub(crate) struct Targets {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CiTarget {
     pub(crate) provider: CiProvider,
+    /// `targets.ci.registry` (its `url` when written as a mapping).
     pub(crate) registry: Option<String>,
+    /// `targets.ci.registry.kind` when written; otherwise the host decides
+    /// (`resolve::ci::registry_kind`).
+    pub(crate) registry_kind: Option<RegistryKind>,
+    /// How CI obtains pave; `Some` whenever `provider` is not `None` and the model
+    /// has no error.
+    pub(crate) install: Option<Install>,
+    /// `targets.ci.aws_role`: the OIDC role for ECR pushes, and Terraform's fallback.
+    pub(crate) aws_role: Option<String>,
+}
+
+/// How CI gets the pave that checks the tree: always pinned, never a bare name on a
+/// package registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Install {
+    /// `cargo install --locked --git <url> --rev <rev>`.
+    Git { url: String, rev: String },
+    /// A release archive, verified against its SHA-256 before it is unpacked.
+    Archive { url: String, sha256: String },
+    /// Jobs run inside this image, `REF@sha256:<digest>`.
+    Image(String),
+}
+
+/// How CI logs in to the registry it pushes images to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RegistryKind {
+    /// GitHub Container Registry: the workflow's `GITHUB_TOKEN`.
+    Ghcr,
+    /// Amazon ECR: an OIDC role, then `amazon-ecr-login`.
+    Ecr,
+    /// The GitLab project's registry: `$CI_REGISTRY_USER` / `$CI_REGISTRY_PASSWORD`.
+    Gitlab,
+    /// Any other registry: username and password from named CI secrets.
+    Other,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -149,6 +149,7 @@ pub(crate) mod tests {
             region: Some("eu-west-1".into()),
             account: None,
             protected: false,
+            ci_role: None,
         }
     }
 

@@ -40,17 +40,7 @@ fn built_services(model: &Model) -> Vec<&ResolvedService> {
 /// Where CI pushes a service's image: `targets.ci.registry/<service>`, else the
 /// repository of the service's image.
 fn image_repository(model: &Model, s: &ResolvedService) -> String {
-    match &model.platform.targets.ci.registry {
-        Some(registry) => format!("{}/{}", registry.trim_end_matches('/'), s.name),
-        None => {
-            let without_digest = s.image.split('@').next().unwrap_or(&s.image);
-            let last = without_digest.rfind('/').map_or(0, |i| i + 1);
-            match without_digest[last..].find(':') {
-                Some(colon) => without_digest[..last + colon].to_string(),
-                None => without_digest.to_string(),
-            }
-        }
-    }
+    crate::resolve::push_repository(&model.platform.targets.ci, &s.name, &s.image)
 }
 
 /// Whether Terraform and Prometheus output exist, so their checks are worth a job.
