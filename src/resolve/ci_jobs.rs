@@ -39,7 +39,11 @@ fn check_test_images(services: &[ResolvedService], diags: &mut Vec<Diagnostic>) 
 /// Whether CI plans and applies Terraform: Terraform is on, Atlantis is off, a CI
 /// provider is set and some service needs infrastructure.
 pub(crate) fn ci_runs_terraform(platform: &Platform, services: &[ResolvedService]) -> bool {
-    let on = platform.targets.terraform.as_ref().is_some_and(|t| !t.atlantis);
+    let on = platform
+        .targets
+        .terraform
+        .as_ref()
+        .is_some_and(|t| !t.atlantis);
     on && platform.targets.ci.provider != CiProvider::None
         && services.iter().any(|s| !s.module_needs.is_empty())
 }

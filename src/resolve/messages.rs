@@ -415,7 +415,7 @@ pub(crate) fn ecr_without_role(at: Span, host: &str, service: &str) -> Diagnosti
         format!("CI pushes `{service}` to ECR (`{host}`) but has no role to push with"),
     )
     .primary(at, "an ECR registry")
-    .note("GitHub Actions logs in to ECR by OIDC, without long-lived keys")
+    .note("CI (GitHub Actions or GitLab) logs in to ECR by OIDC, without long-lived keys")
     .help("set `targets.ci.aws_role: arn:aws:iam::<account>:role/<name>`, a role whose trust policy admits this repository's default branch")
 }
 

@@ -56,7 +56,9 @@ fn every_gitlab_job_with_a_script_runs_in_a_named_image() {
         assert!(job.get("script").is_some(), "{name} has no script");
         let image = match &job["image"] {
             Value::String(s) => s.as_str(),
-            other => other["name"].as_str().unwrap_or_else(|| panic!("{name}: no image")),
+            other => other["name"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: no image")),
         };
         if name.starts_with("test-") {
             // The service's `build.image`, as written.
@@ -69,11 +71,18 @@ fn every_gitlab_job_with_a_script_runs_in_a_named_image() {
         }
     }
     let build = &ci["build-ledger"];
-    assert!(build["image"].as_str().unwrap().starts_with("docker:29.7.2-cli@sha256:"));
-    assert!(build["services"][0]["name"]
-        .as_str()
-        .unwrap()
-        .starts_with("docker:29.7.2-dind@sha256:"));
+    assert!(
+        build["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("docker:29.7.2-cli@sha256:")
+    );
+    assert!(
+        build["services"][0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("docker:29.7.2-dind@sha256:")
+    );
     assert_eq!(build["services"][0]["alias"], "docker");
     let promtool = ci["prometheus-rules"]["image"]["name"].as_str().unwrap();
     assert!(promtool.starts_with("prom/prometheus:v3."), "{promtool}");
@@ -89,7 +98,9 @@ fn the_gitlab_registry_is_logged_into_with_the_jobs_own_credentials() {
         ),
         "{script}"
     );
-    assert!(script.contains("docker push \"registry.gitlab.com/bank/platform/ledger:$CI_COMMIT_SHA\""));
+    assert!(
+        script.contains("docker push \"registry.gitlab.com/bank/platform/ledger:$CI_COMMIT_SHA\"")
+    );
     assert!(!text.contains("$REGISTRY_PASSWORD"), "{text}");
     // Pushing happens only on the default branch: the guard comes before the login.
     let guard = script.find("!= \"$CI_DEFAULT_BRANCH\" ]; then").unwrap();
@@ -106,10 +117,17 @@ fn only_merge_request_pipelines_are_cancelled_by_newer_commits() {
     assert_eq!(rules[0]["auto_cancel"]["on_new_commit"], "interruptible");
     assert_eq!(rules.last().unwrap()["when"], "always");
     for (name, job) in gitlab_jobs(&ci) {
-        assert!(job.get("interruptible").is_none(), "{name}: job-level interruptible");
+        assert!(
+            job.get("interruptible").is_none(),
+            "{name}: job-level interruptible"
+        );
         for rule in job["rules"].as_array().unwrap() {
             let on_mr = rule["if"] == MR;
-            assert_eq!(rule.get("interruptible") == Some(&Value::Bool(true)), on_mr, "{name}: {rule}");
+            assert_eq!(
+                rule.get("interruptible") == Some(&Value::Bool(true)),
+                on_mr,
+                "{name}: {rule}"
+            );
         }
     }
 }
@@ -119,7 +137,9 @@ fn the_gitlab_check_job_installs_the_pinned_pave() {
     let (ci, text) = gitlab_ci();
     let script = strings(&ci["pave-check"]["script"]).join("\n");
     assert!(
-        script.contains("cargo install --locked --git 'https://gitlab.com/bank/pave' --rev 'v0.1.0' "),
+        script.contains(
+            "cargo install --locked --git 'https://gitlab.com/bank/pave' --rev 'v0.1.0' "
+        ),
         "{script}"
     );
     assert!(!text.contains("cargo install pave"), "{text}");
@@ -129,7 +149,10 @@ fn the_gitlab_check_job_installs_the_pinned_pave() {
 fn terraform_jobs<'a>(ci: &'a Value, env: &str) -> (&'a Value, &'a Value) {
     let plan = &ci[format!("terraform-plan-{env}")];
     let apply = &ci[format!("terraform-apply-{env}")];
-    assert!(plan.is_object() && apply.is_object(), "no Terraform jobs for {env}");
+    assert!(
+        plan.is_object() && apply.is_object(),
+        "no Terraform jobs for {env}"
+    );
     (plan, apply)
 }
 
@@ -146,16 +169,30 @@ fn gitlab_plans_every_environment_and_applies_in_promotion_order() {
         let dir = format!("generated/terraform/{env}");
         let plan_script = strings(&plan["script"]).join("\n");
         assert!(plan_script.contains("terraform plan -input=false -lock-timeout=5m -out=tfplan"));
-        assert_eq!(plan["artifacts"]["reports"]["terraform"], format!("{dir}/plan.json"));
+        assert_eq!(
+            plan["artifacts"]["reports"]["terraform"],
+            format!("{dir}/plan.json")
+        );
         assert_eq!(plan["artifacts"]["public"], false);
         let kept = strings(&plan["artifacts"]["paths"]);
         assert!(kept.contains(&format!("{dir}/tfplan").as_str()), "{kept:?}");
-        assert!(kept.contains(&format!("{dir}/.terraform.lock.hcl").as_str()), "{kept:?}");
-        let plan_ifs: Vec<&Value> = plan["rules"].as_array().unwrap().iter().map(|r| &r["if"]).collect();
+        assert!(
+            kept.contains(&format!("{dir}/.terraform.lock.hcl").as_str()),
+            "{kept:?}"
+        );
+        let plan_ifs: Vec<&Value> = plan["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["if"])
+            .collect();
         assert_eq!(plan_ifs, [MR, DEFAULT_BRANCH]);
         // Apply: the saved plan, on the default branch only, in its environment.
         let apply_script = strings(&apply["script"]);
-        assert_eq!(*apply_script.last().unwrap(), "terraform apply -input=false -lock-timeout=5m tfplan");
+        assert_eq!(
+            *apply_script.last().unwrap(),
+            "terraform apply -input=false -lock-timeout=5m tfplan"
+        );
         let rules = apply["rules"].as_array().unwrap();
         assert_eq!(rules.len(), 1);
         assert_eq!(rules[0]["if"], DEFAULT_BRANCH);
@@ -176,13 +213,20 @@ fn gitlab_plans_every_environment_and_applies_in_promotion_order() {
             assert_eq!(job["variables"]["AWS_ROLE_ARN"], roles[i]);
             assert!(job["id_tokens"]["AWS_ID_TOKEN"]["aud"].is_string());
             let image = job["image"]["name"].as_str().unwrap();
-            assert!(image.starts_with("hashicorp/terraform:1.15.8@sha256:"), "{image}");
+            assert!(
+                image.starts_with("hashicorp/terraform:1.15.8@sha256:"),
+                "{image}"
+            );
         }
     }
     // `live` is protected: its apply waits for a person; `test` is not.
     assert_eq!(ci["terraform-apply-live"]["rules"][0]["when"], "manual");
     assert!(ci["terraform-apply-test"]["rules"][0].get("when").is_none());
-    for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+    for key in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ] {
         assert!(!text.contains(key), "{key} in .gitlab-ci.yml");
     }
 }
@@ -190,7 +234,10 @@ fn gitlab_plans_every_environment_and_applies_in_promotion_order() {
 #[test]
 fn with_atlantis_gitlab_leaves_plan_and_apply_to_it() {
     let repo = build_example("gitlab", |p| {
-        p.replace("lock_table: bank-tf-locks }", "lock_table: bank-tf-locks }\n    atlantis: true")
+        p.replace(
+            "lock_table: bank-tf-locks }",
+            "lock_table: bank-tf-locks }\n    atlantis: true",
+        )
     });
     let text = fs::read_to_string(repo.path().join(".gitlab-ci.yml")).unwrap();
     assert!(!text.contains("terraform-"), "{text}");
@@ -233,21 +280,37 @@ fn github_plans_on_pull_requests_and_applies_the_saved_plan_in_promotion_order()
     for (i, env) in envs.iter().enumerate() {
         let plan = &jobs[format!("plan-{env}")];
         let apply = &jobs[format!("apply-{env}")];
-        assert!(plan.is_object() && apply.is_object(), "no jobs for {env}:\n{text}");
+        assert!(
+            plan.is_object() && apply.is_object(),
+            "no jobs for {env}:\n{text}"
+        );
         // Plan: only on this repository's pull requests and the default branch.
         let plan_if = plan["if"].as_str().unwrap();
         assert!(plan_if.contains(&format!("needs.changes.outputs.{env} == 'true'")));
-        assert!(plan_if.contains("github.event.pull_request.head.repo.full_name == github.repository"));
+        assert!(
+            plan_if.contains("github.event.pull_request.head.repo.full_name == github.repository")
+        );
         let plan_steps = plan["steps"].as_array().unwrap();
-        let runs: Vec<&str> = plan_steps.iter().filter_map(|s| s["run"].as_str()).collect();
+        let runs: Vec<&str> = plan_steps
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect();
         assert!(runs.contains(&"terraform plan -input=false -lock-timeout=5m -out=tfplan"));
-        assert!(runs.iter().any(|r| r.contains("$GITHUB_STEP_SUMMARY") && r.contains("head -c")));
+        assert!(
+            runs.iter()
+                .any(|r| r.contains("$GITHUB_STEP_SUMMARY") && r.contains("head -c"))
+        );
         let comment = plan_steps
             .iter()
             .find(|s| action(s).starts_with("actions/github-script@"))
             .expect("a PR comment step");
         assert_eq!(comment["if"], "github.event_name == 'pull_request'");
-        assert!(comment["with"]["script"].as_str().unwrap().contains("createComment"));
+        assert!(
+            comment["with"]["script"]
+                .as_str()
+                .unwrap()
+                .contains("createComment")
+        );
         let upload = plan_steps
             .iter()
             .find(|s| action(s).starts_with("actions/upload-artifact@"))
@@ -263,10 +326,20 @@ fn github_plans_on_pull_requests_and_applies_the_saved_plan_in_promotion_order()
         expected.extend(envs[..i].iter().map(|e| format!("apply-{e}")));
         assert_eq!(needs, expected);
         let apply_if = apply["if"].as_str().unwrap();
-        assert!(apply_if.contains("github.event_name == 'push'"), "{apply_if}");
-        assert!(apply_if.contains("!contains(needs.*.result, 'failure')"), "{apply_if}");
+        assert!(
+            apply_if.contains("github.event_name == 'push'"),
+            "{apply_if}"
+        );
+        assert!(
+            apply_if.contains("!contains(needs.*.result, 'failure')"),
+            "{apply_if}"
+        );
         let apply_steps = apply["steps"].as_array().unwrap();
-        assert!(apply_steps.iter().any(|s| action(s).starts_with("actions/download-artifact@")));
+        assert!(
+            apply_steps
+                .iter()
+                .any(|s| action(s).starts_with("actions/download-artifact@"))
+        );
         let last = apply_steps.last().unwrap()["run"].as_str().unwrap();
         assert_eq!(last, "terraform apply -input=false -lock-timeout=5m tfplan");
         // Credentials: the environment's role by OIDC, Terraform pinned.
@@ -290,13 +363,56 @@ fn github_plans_on_pull_requests_and_applies_the_saved_plan_in_promotion_order()
         }
         assert!(apply["permissions"].get("pull-requests").is_none());
     }
-    for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "aws-secret-access-key"] {
+    for key in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "aws-secret-access-key",
+    ] {
         assert!(!text.contains(key), "{key} in pave-terraform.yml");
     }
-    for step in jobs.as_object().unwrap().values().flat_map(|j| j["steps"].as_array().unwrap()) {
+    for step in jobs
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|j| j["steps"].as_array().unwrap())
+    {
         let uses = action(step);
         if let Some((_, rev)) = uses.split_once('@') {
-            assert!(rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()), "{uses}");
+            assert!(
+                rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{uses}"
+            );
         }
+    }
+}
+
+#[test]
+fn gitlab_pushes_to_ecr_by_oidc_without_stored_keys() {
+    let repo = build_example("gitlab", |p| {
+        p.replace(
+            "    registry: registry.gitlab.com/bank/platform\n",
+            "    registry: 444444444444.dkr.ecr.eu-central-1.amazonaws.com/bank\n    aws_role: arn:aws:iam::444444444444:role/bank-ci-push\n",
+        )
+    });
+    let path = repo.path().join(".gitlab-ci.yml");
+    let ci = read_yaml(&path);
+    let build = &ci["build-ledger"];
+    assert_eq!(build["id_tokens"]["AWS_ID_TOKEN"]["aud"], "$CI_SERVER_URL");
+    assert_eq!(
+        build["variables"]["AWS_ROLE_ARN"],
+        "arn:aws:iam::444444444444:role/bank-ci-push"
+    );
+    let script = strings(&build["script"]).join("\n");
+    assert!(
+        script.contains("aws ecr get-login-password --region eu-central-1 | docker login --username AWS --password-stdin 444444444444.dkr.ecr.eu-central-1.amazonaws.com"),
+        "{script}"
+    );
+    let text = fs::read_to_string(&path).unwrap();
+    for secret in [
+        "REGISTRY_PASSWORD",
+        "AWS_SECRET_ACCESS_KEY",
+        "CI_REGISTRY_PASSWORD",
+    ] {
+        assert!(!text.contains(secret), "{secret}:\n{text}");
     }
 }

@@ -158,7 +158,10 @@ fn changes_job(envs: &[TerraformEnv]) -> TerraformJob {
             .iter()
             .map(|e| {
                 let name = &e.name;
-                (name.clone(), format!("${{{{ steps.filter.outputs.{name} }}}}"))
+                (
+                    name.clone(),
+                    format!("${{{{ steps.filter.outputs.{name} }}}}"),
+                )
             })
             .collect(),
         steps: vec![
@@ -223,7 +226,10 @@ fn plan_job(env: &TerraformEnv) -> TerraformJob {
     );
     let upload = [
         ("name", artifact(env)),
-        ("path", format!("{0}/{PLAN_FILE}\n{0}/{LOCK_FILE}\n", env.dir)),
+        (
+            "path",
+            format!("{0}/{PLAN_FILE}\n{0}/{LOCK_FILE}\n", env.dir),
+        ),
         // The lock file is a dotfile, which the action skips unless told.
         ("include-hidden-files", "true".to_string()),
         ("if-no-files-found", "error".to_string()),

@@ -7,8 +7,8 @@
 use indexmap::IndexMap;
 
 use super::gitlab_file::{
-    Artifacts, AutoCancel, Cache, Environment, GitlabCi, GitlabJob, GitlabWorkflow, IdToken,
-    Image, Need, Reports, Rule, Service, WorkflowRule,
+    Artifacts, AutoCancel, Cache, Environment, GitlabCi, GitlabJob, GitlabWorkflow, IdToken, Image,
+    Need, Reports, Rule, Service, WorkflowRule,
 };
 use super::terraform::{self, LOCK_FILE, PLAN_FILE, TERRAFORM_IMAGE, TerraformEnv};
 use super::{built_services, checks, ci_file};
@@ -17,8 +17,8 @@ use crate::digest::sha256_hex;
 use crate::output::{Artifact, Layout};
 use crate::render::RenderCx;
 use crate::resolve::{
-    Build, CiTarget, Install, RegistryKind, ResolvedService, ecr_region, push_repository, registry_host,
-    registry_kind,
+    Build, CiTarget, Install, RegistryKind, ResolvedService, ecr_region, push_repository,
+    registry_host, registry_kind,
 };
 
 /// Docker's official Rust image (Debian trixie: cargo, git, curl, sha256sum, tar),
@@ -53,7 +53,10 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         let rules = on_change(vec![format!("{}/**/*", build.context)]);
         // resolve refuses a test command without `build.image` under GitLab.
         if let (Some(test), Some(image)) = (&build.test, &build.image) {
-            jobs.insert(format!("test-{}", s.name), test_job(build, test, image, &rules));
+            jobs.insert(
+                format!("test-{}", s.name),
+                test_job(build, test, image, &rules),
+            );
         }
         jobs.insert(format!("build-{}", s.name), build_job(cx, s, build, rules));
     }
@@ -264,8 +267,10 @@ fn with_oidc(job: &mut GitlabJob, role: &str) {
     job.variables.insert("AWS_ROLE_ARN", role.to_string());
     job.variables
         .insert("AWS_WEB_IDENTITY_TOKEN_FILE", TOKEN_FILE.to_string());
-    job.variables
-        .insert("AWS_ROLE_SESSION_NAME", "gitlab-$CI_PROJECT_ID-$CI_JOB_ID".to_string());
+    job.variables.insert(
+        "AWS_ROLE_SESSION_NAME",
+        "gitlab-$CI_PROJECT_ID-$CI_JOB_ID".to_string(),
+    );
 }
 
 /// Writes the ID token where `AWS_WEB_IDENTITY_TOKEN_FILE` points.

@@ -89,13 +89,19 @@ mod tests {
     #[test]
     fn apply_runs_the_saved_plan_and_nothing_else() {
         let apply = apply_commands();
-        assert_eq!(apply.last().unwrap(), "terraform apply -input=false -lock-timeout=5m tfplan");
+        assert_eq!(
+            apply.last().unwrap(),
+            "terraform apply -input=false -lock-timeout=5m tfplan"
+        );
         assert!(apply.iter().all(|c| !c.contains("-auto-approve")));
         assert!(plan_commands().iter().any(|c| c.ends_with("-out=tfplan")));
     }
 
     #[test]
     fn the_image_is_the_pinned_version() {
-        assert!(TERRAFORM_IMAGE.starts_with(&format!("hashicorp/terraform:{TERRAFORM_VERSION}@sha256:")));
+        assert!(
+            TERRAFORM_IMAGE
+                .starts_with(&format!("hashicorp/terraform:{TERRAFORM_VERSION}@sha256:"))
+        );
     }
 }
