@@ -217,6 +217,9 @@ fn field_name(pointer: &str) -> String {
 
 /// Help for values whose rule is a pattern or a choice of forms, by field name.
 fn value_help(pointer: &str) -> Option<&'static str> {
+    if let Some(field) = pointer.strip_prefix("/targets/ci/") {
+        return ci_value_help(field);
+    }
     let last = pointer.rsplit('/').next().unwrap_or_default();
     Some(match last {
         "ref" => "write `<path in the secret store>#<key>`, e.g. `payments/stripe#api_key`",
@@ -230,6 +233,31 @@ fn value_help(pointer: &str) -> Option<&'static str> {
         "owner" => "a team name usable as a label value: letters, digits, `-`, `_`, `.`",
         "availability" | "target" => "a percentage above 0 and below 100, e.g. `99.9`",
         "terraform" | "ci" => "use `true`, `false`, or a mapping of this target's settings",
+        "ci_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
+        _ => return None,
+    })
+}
+
+/// Help for `targets.ci` values: these reach CI's shell steps, so their rules are
+/// strict, and each says what CI does with the value.
+fn ci_value_help(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "install/image" => {
+            "pin the image by digest: `REF@sha256:<64 hex>`; `docker buildx imagetools inspect REF` prints it"
+        }
+        "install/sha256" => {
+            "the archive's SHA-256 as 64 lowercase hex digits, as `sha256sum` prints it"
+        }
+        "install/git" => {
+            "an `https://` or `ssh://` repository URL without spaces, quotes, `$` or braces"
+        }
+        "install/url" => {
+            "an `https://` URL of a release archive, without spaces, quotes, `$` or braces"
+        }
+        "install/rev" => "a tag or a commit SHA: letters, digits and `. _ / + -`",
+        "registry" | "registry/url" => "`<host>/<path>` in lowercase, e.g. `ghcr.io/acme`",
+        "registry/kind" => "`ghcr`, `ecr`, `gitlab` or `other` (logs in with named secrets)",
+        "aws_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
         _ => return None,
     })
 }

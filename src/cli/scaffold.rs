@@ -38,8 +38,9 @@ pub fn init(dir: &Path, output: Output) -> Exit {
     Exit::Ok
 }
 
-/// The platform `init` writes: two environments, the contract, sizes, GitHub CI and
-/// the baseline policies.
+/// The platform `init` writes: two environments, the contract, sizes, CI off (turning
+/// it on needs `targets.ci.install`, the team's own pinned pave) and the baseline
+/// policies.
 fn starter_platform(name: &str) -> serde_json::Value {
     serde_json::json!({
         "platform": name,
@@ -58,7 +59,7 @@ fn starter_platform(name: &str) -> serde_json::Value {
             "large": { "cpu": "1", "memory": "2Gi" },
         },
         "defaults": { "size": "small", "replicas": 2 },
-        "targets": { "ci": { "provider": "github" } },
+        "targets": { "ci": { "provider": "none" } },
         "policies": { "packs": ["baseline"], "rules": { "image.digest-in-prod": "warning" } },
     })
 }

@@ -27,6 +27,15 @@ pub(crate) fn missing_objects(values: &str) -> Diagnostic {
     .help(REPORT)
 }
 
+/// CI is on without an install source, which resolve reports first (E0411).
+pub(crate) fn ci_without_install(root: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0411,
+        format!("`{root}` could not be generated: CI has no `targets.ci.install`"),
+    )
+    .help(REPORT)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

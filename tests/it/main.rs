@@ -2,6 +2,7 @@
 //! executable on example repositories, golden trees and bad-input cases.
 
 mod check;
+mod ci_github;
 mod ci_pipelines;
 mod cli;
 mod diagnostics;

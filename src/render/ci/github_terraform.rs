@@ -14,21 +14,15 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use super::pins::{
+    AWS_CREDENTIALS, CHECKOUT, DOWNLOAD_ARTIFACT, GITHUB_SCRIPT, PATHS_FILTER, SETUP_TERRAFORM,
+    UPLOAD_ARTIFACT,
+};
 use super::terraform::{self, LOCK_FILE, PLAN_FILE, TERRAFORM_VERSION, TerraformEnv};
 use super::workflow::{Access, Defaults, PathFilter, PathsFilters, RunDefaults, Step};
 use crate::render::RenderCx;
 
 const RUNNER: &str = "ubuntu-24.04";
-const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1"; // v7.0.1
-const PATHS_FILTER: &str = "dorny/paths-filter@7b450fff21473bca461d4b92ce414b9d0420d706"; // v4.0.2
-const SETUP_TERRAFORM: &str = "hashicorp/setup-terraform@dfe3c3f87815947d99a8997f908cb6525fc44e9e"; // v4.0.1
-const AWS_CREDENTIALS: &str =
-    "aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c"; // v6.2.3
-const UPLOAD_ARTIFACT: &str = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"; // v7.0.0
-const DOWNLOAD_ARTIFACT: &str =
-    "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"; // v8.0.1
-const GITHUB_SCRIPT: &str = "actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd"; // v8.0.0
-
 const ON_DEFAULT_BRANCH: &str = "github.event_name == 'push' && github.ref == format('refs/heads/{0}', github.event.repository.default_branch)";
 /// Pull requests from this repository only: a fork's gets no OIDC token.
 const ON_OWN_PULL_REQUEST: &str = "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository";

@@ -10,7 +10,8 @@ use super::gitlab_file::{
     Artifacts, AutoCancel, Cache, Environment, GitlabCi, GitlabJob, GitlabWorkflow, IdToken, Image,
     Need, Reports, Rule, Service, WorkflowRule,
 };
-use super::terraform::{self, LOCK_FILE, PLAN_FILE, TERRAFORM_IMAGE, TerraformEnv};
+use super::pins::{DOCKER_IMAGE, DOCKER_SERVICE, PROMETHEUS_IMAGE, RUST_IMAGE, TERRAFORM_IMAGE};
+use super::terraform::{self, LOCK_FILE, PLAN_FILE, TerraformEnv};
 use super::{built_services, checks, ci_file};
 use crate::diag::Diagnostic;
 use crate::digest::sha256_hex;
@@ -20,18 +21,6 @@ use crate::resolve::{
     Build, CiTarget, Install, RegistryKind, ResolvedService, ecr_region, push_repository,
     registry_host, registry_kind,
 };
-
-/// Docker's official Rust image (Debian trixie: cargo, git, curl, sha256sum, tar),
-/// digest from Docker's official image-info repository.
-const RUST_IMAGE: &str =
-    "rust:1.97.1-trixie@sha256:b1b3c9c0d921d7fa0a6d1f9ec7e4eab87f8c8ec97644c3d791450f131dec813f";
-/// Docker CLI and daemon, digests from Docker's official image-info repository.
-const DOCKER_IMAGE: &str =
-    "docker:29.7.2-cli@sha256:3f4743208d2338c934d7b8bcfbe1bb54c0b2355c510ad5e0f31c0c4a54bd704e";
-const DOCKER_SERVICE: &str =
-    "docker:29.7.2-dind@sha256:3ef33f2e220b79ed3ef3b99d81746f06f306cd6340e2cb7331d17ae996e74cb6";
-/// promtool 3.x; the digest is the one many unrelated public repositories pin.
-const PROMETHEUS_IMAGE: &str = "prom/prometheus:v3.14.0@sha256:5ce7540c3c00ef4ab0c9d2c995c6a5b9c421f44b4a115d97a2c7af3b1c21cbb0";
 
 const ON_MERGE_REQUEST: &str = "$CI_PIPELINE_SOURCE == \"merge_request_event\"";
 const ON_DEFAULT_BRANCH: &str = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH";
@@ -175,16 +164,17 @@ fn check(install: &Install) -> GitlabJob {
         }
         Install::Archive { url, sha256 } => {
             job.image = Some(Image::Name(RUST_IMAGE.into()));
+            // The same archive layout the GitHub check job expects: `pave` at its root.
             job.script.extend([
                 format!(
-                    "curl --fail --silent --show-error --location --output pave.tar.gz {}",
+                    "curl -fsSL --retry 3 -o /tmp/pave.tar.gz {}",
                     shell_word(url)
                 ),
-                format!("echo '{sha256}  pave.tar.gz' | sha256sum --check --strict -"),
-                "mkdir -p .pave && tar -xzf pave.tar.gz -C .pave".into(),
-                "install -m 0755 \"$(find .pave -type f -name pave | head -n 1)\" /usr/local/bin/pave".into(),
+                format!("echo '{sha256}  /tmp/pave.tar.gz' | sha256sum -c -"),
+                "mkdir -p /tmp/pave && tar -xzf /tmp/pave.tar.gz -C /tmp/pave".into(),
+                "test -x /tmp/pave/pave".into(),
             ]);
-            "pave"
+            "/tmp/pave/pave"
         }
         Install::Image(image) => {
             job.image = Some(with_shell(image));
@@ -359,5 +349,40 @@ fn prometheus_job(cx: &RenderCx) -> GitlabJob {
         script,
         rules: vec![on_merge_request(vec![format!("{base}/**/*")])],
         ..GitlabJob::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shell_word_stays_one_word() {
+        assert_eq!(shell_word("https://g/p"), "'https://g/p'");
+        assert_eq!(shell_word("a'b; rm -rf /"), "'a'\\''b; rm -rf /'");
+    }
+
+    #[test]
+    fn an_archive_is_checked_before_it_is_unpacked() {
+        let job = check(&Install::Archive {
+            url: "https://example.invalid/pave.tar.gz".into(),
+            sha256: "ab".repeat(32),
+        });
+        let script = job.script.join("\n");
+        let verify = script.find("sha256sum -c -").unwrap();
+        assert!(verify < script.find("tar -xzf").unwrap(), "{script}");
+        assert!(
+            script.ends_with("/tmp/pave/pave check\n/tmp/pave/pave lint"),
+            "{script}"
+        );
+        assert!(!script.contains("cargo install"));
+    }
+
+    #[test]
+    fn an_install_image_is_the_jobs_image() {
+        let image = format!("registry.example/pave@sha256:{}", "0".repeat(64));
+        let job = check(&Install::Image(image.clone()));
+        assert!(matches!(&job.image, Some(Image::WithEntrypoint { name, .. }) if *name == image));
+        assert_eq!(job.script, ["pave check", "pave lint"]);
     }
 }

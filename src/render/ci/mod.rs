@@ -2,13 +2,14 @@
 //! image and checks the Terraform and Prometheus output, for GitHub Actions
 //! (`.github/workflows/pave-*.yml`) or GitLab CI (`.gitlab-ci.yml`).
 //!
-//! Third-party actions and images are pinned to full versions; `README.md` says how
-//! to pin actions by commit SHA instead.
+//! Third-party actions are pinned by commit SHA and images by digest, in one table
+//! (`pins.rs`).
 
 pub(crate) mod github;
 mod github_terraform;
 pub(crate) mod gitlab;
 mod gitlab_file;
+mod pins;
 mod terraform;
 mod workflow;
 
@@ -17,9 +18,6 @@ use super::{RenderCx, yaml_file};
 use crate::diag::Diagnostic;
 use crate::output::{Artifact, Scope};
 use crate::resolve::{Model, ResolvedService};
-
-/// The pave version CI installs: the one that wrote the tree.
-const PAVE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// CI files belong to no environment or service: `--env`/`--service` keep them all.
 fn ci_file<T: serde::Serialize>(path: String, value: &T) -> Result<Artifact, Diagnostic> {

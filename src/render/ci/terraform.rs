@@ -14,13 +14,9 @@
 use crate::render::RenderCx;
 
 /// The Terraform release CI runs: the same on both providers, so a plan made in one
-/// job is applied by the same version in the next.
+/// job is applied by the same version in the next (GitLab's image, `pins::TERRAFORM_IMAGE`,
+/// has this tag).
 pub(crate) const TERRAFORM_VERSION: &str = "1.15.8";
-
-/// `hashicorp/terraform` pinned by digest. The digest is the one many unrelated public
-/// repositories pin for this tag (no official digest list exists for this image);
-/// the README says how to re-check it.
-pub(crate) const TERRAFORM_IMAGE: &str = "hashicorp/terraform:1.15.8@sha256:7ae513256f7ce67879e218ae8593d6fbe216ec9e123abe6c94e4e10704857963";
 
 /// The saved plan each plan job writes and the apply job applies.
 pub(crate) const PLAN_FILE: &str = "tfplan";
@@ -85,6 +81,7 @@ pub(crate) fn apply_commands() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::ci::pins::TERRAFORM_IMAGE;
 
     #[test]
     fn apply_runs_the_saved_plan_and_nothing_else() {

@@ -7,6 +7,8 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use super::pins::Action;
+
 /// A GitHub Actions workflow file.
 #[derive(Debug, Serialize)]
 pub(crate) struct Workflow {
@@ -40,6 +42,9 @@ pub(crate) struct Permissions {
     pub(crate) pull_requests: Option<Access>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) packages: Option<Access>,
+    /// `write` lets a job request an OIDC token (cloud roles without stored keys).
+    #[serde(rename = "id-token", skip_serializing_if = "Option::is_none")]
+    pub(crate) id_token: Option<Access>,
 }
 
 impl Permissions {
@@ -49,6 +54,7 @@ impl Permissions {
             contents: Access::Read,
             pull_requests: None,
             packages: None,
+            id_token: None,
         }
     }
 }
@@ -60,12 +66,13 @@ pub(crate) enum Access {
     Write,
 }
 
-/// A `concurrency:` group; pave's cancels superseded runs of the same ref.
+/// A `concurrency:` group; `cancel_in_progress` is an expression, so only some
+/// events (pave's: pull requests) cancel the run they supersede.
 #[derive(Debug, Serialize)]
 pub(crate) struct Concurrency {
     pub(crate) group: &'static str,
     #[serde(rename = "cancel-in-progress")]
-    pub(crate) cancel_in_progress: bool,
+    pub(crate) cancel_in_progress: &'static str,
 }
 
 /// One job of a workflow.
@@ -79,6 +86,9 @@ pub(crate) struct Job {
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
     pub(crate) condition: Option<String>,
     pub(crate) runs_on: &'static str,
+    /// The image the job's steps run in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) container: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) permissions: Option<Permissions>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
@@ -115,16 +125,19 @@ pub(crate) struct Step {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) working_directory: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) uses: Option<&'static str>,
+    pub(crate) uses: Option<Action>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub(crate) with: IndexMap<&'static str, String>,
+    /// Values a `run` script reads as `"$NAME"`: input text never becomes shell code.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub(crate) env: IndexMap<&'static str, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) run: Option<String>,
 }
 
 impl Step {
     /// A step that runs an action with its inputs, in order.
-    pub(crate) fn uses(action: &'static str, with: &[(&'static str, String)]) -> Step {
+    pub(crate) fn uses(action: Action, with: &[(&'static str, String)]) -> Step {
         Step {
             uses: Some(action),
             with: with.iter().cloned().collect(),
@@ -148,6 +161,11 @@ impl Step {
 
     pub(crate) fn when(mut self, condition: &'static str) -> Step {
         self.condition = Some(condition);
+        self
+    }
+
+    pub(crate) fn with_env(mut self, env: &[(&'static str, String)]) -> Step {
+        self.env = env.iter().cloned().collect();
         self
     }
 }
@@ -186,8 +204,8 @@ mod tests {
             Job {
                 runs_on: "ubuntu-24.04",
                 steps: vec![
-                    Step::uses("actions/checkout@v4.2.2", &[]),
-                    Step::run("Check", "pave check"),
+                    Step::uses(super::super::pins::CHECKOUT, &[]),
+                    Step::run("Check", "pave check").with_env(&[("A", "a".into())]),
                 ],
                 ..Job::default()
             },
@@ -201,11 +219,11 @@ mod tests {
             permissions: Permissions::read_contents(),
             concurrency: Concurrency {
                 group: "g",
-                cancel_in_progress: true,
+                cancel_in_progress: "${{ false }}",
             },
             jobs,
         };
-        let expected = "name: pave check\n\"on\":\n  pull_request: {}\npermissions:\n  contents: read\nconcurrency:\n  group: g\n  cancel-in-progress: true\njobs:\n  check:\n    runs-on: ubuntu-24.04\n    steps:\n    - uses: actions/checkout@v4.2.2\n    - name: Check\n      run: pave check\n";
+        let expected = "name: pave check\n\"on\":\n  pull_request: {}\npermissions:\n  contents: read\nconcurrency:\n  group: g\n  cancel-in-progress: ${{ false }}\njobs:\n  check:\n    runs-on: ubuntu-24.04\n    steps:\n    - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n    - name: Check\n      env:\n        A: a\n      run: pave check\n";
         assert_eq!(to_yaml(&workflow).unwrap(), expected);
     }
 
