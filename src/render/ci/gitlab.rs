@@ -33,10 +33,13 @@ const TOKEN_FILE: &str = "/tmp/aws-web-identity-token";
 const AUDIENCE: &str = "$CI_SERVER_URL";
 
 pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
-    let mut jobs = IndexMap::new();
-    if let Some(install) = &cx.model.platform.targets.ci.install {
-        jobs.insert("pave-check".to_string(), check(install));
-    }
+    // resolve reports a missing install (E0220); reaching here without one is a bug.
+    let Some(install) = &cx.model.platform.targets.ci.install else {
+        return Err(crate::render::messages::ci_without_install(
+            Layout::GITLAB_CI,
+        ));
+    };
+    let mut jobs = IndexMap::from([("pave-check".to_string(), check(install))]);
     for s in built_services(cx.model) {
         let Some(build) = &s.build else { continue };
         let rules = on_change(vec![format!("{}/**/*", build.context)]);
