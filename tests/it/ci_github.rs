@@ -123,7 +123,7 @@ fn the_check_workflow_installs_the_pave_of_targets_ci_install_git() {
     assert_eq!(install["env"]["PAVE_REV"], "v0.1.0");
     assert_eq!(
         install["run"],
-        "cargo install --locked --git \"$PAVE_GIT\" --rev \"$PAVE_REV\" pave-compiler"
+        "cargo install --locked --git \"$PAVE_GIT\" --rev \"$PAVE_REV\" --bin pave pave-compiler"
     );
     let cache = all.iter().find(|s| s["id"] == "pave-cache").unwrap();
     let key = cache["with"]["key"].as_str().unwrap();

@@ -251,15 +251,17 @@ test -x "$RUNNER_TEMP/pave/pave"
 echo "$RUNNER_TEMP/pave" >> "$GITHUB_PATH"
 "#;
 
-/// `cargo install --locked --git URL --rev REV`, cached by the repository and rev.
+/// `cargo install --locked --git URL --rev REV --bin pave`, cached by the repository
+/// and rev (only the `pave` binary: the cache holds exactly that file).
 fn install_from_git(url: &str, rev: &str) -> Vec<Step> {
     let source = &sha256_hex(url.as_bytes())[..12];
     let cache = [
         ("path", "~/.cargo/bin/pave".to_string()),
         ("key", format!("pave-{rev}-{source}-${{{{ runner.os }}}}")),
     ];
-    let command =
-        format!("cargo install --locked --git \"$PAVE_GIT\" --rev \"$PAVE_REV\" {PAVE_PACKAGE}");
+    let command = format!(
+        "cargo install --locked --git \"$PAVE_GIT\" --rev \"$PAVE_REV\" --bin pave {PAVE_PACKAGE}"
+    );
     vec![
         Step {
             id: Some("pave-cache"),
