@@ -158,7 +158,7 @@ fn check(install: &Install) -> GitlabJob {
                 paths: vec![".cargo/bin"],
             });
             job.script.push(format!(
-                "test -x .cargo/bin/pave || cargo install --locked --git {} --rev {} {}",
+                "test -x .cargo/bin/pave || cargo install --locked --git {} --rev {} {} --bin pave",
                 shell_word(url),
                 shell_word(rev),
                 env!("CARGO_PKG_NAME")
