@@ -63,6 +63,10 @@ pub(crate) enum Code {
     E0223,
     /// A registry declared `kind: ecr` whose host does not name an ECR region.
     E0224,
+    /// GitLab: a service has `build.test` but no `build.image` to run it in.
+    E0225,
+    /// CI plans and applies Terraform, and an environment has no IAM role for it.
+    E0226,
     /// A policy violation.
     E0301,
     /// A policy's expression or template is invalid or does not evaluate to a boolean.
@@ -198,6 +202,8 @@ impl Code {
             Code::E0222 => "E0222",
             Code::E0223 => "E0223",
             Code::E0224 => "E0224",
+            Code::E0225 => "E0225",
+            Code::E0226 => "E0226",
             Code::E0301 => "E0301",
             Code::E0302 => "E0302",
             Code::E0303 => "E0303",

@@ -214,7 +214,7 @@ pub(super) fn check_registries(
         };
         if ecr_region(&host).is_none() {
             diags.push(messages::ecr_host_without_region(at, &host));
-        } else if ci.aws_role.is_none() && ci.provider == CiProvider::Github {
+        } else if ci.aws_role.is_none() {
             diags.push(messages::ecr_without_role(at, &host, &s.name));
         }
     }

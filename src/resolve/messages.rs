@@ -288,6 +288,28 @@ pub(crate) fn build_path(at: Span, field: &str, problem: &str) -> Diagnostic {
         .help("write a path relative to the repository root (context) or to the context (dockerfile), without `..`, e.g. `services/api`")
 }
 
+/// E0225: GitLab runs a job in an image, and the test job has none to run in.
+pub(crate) fn test_without_image(at: Span, service: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0225,
+        format!("`{service}` has a `build.test` command but no `build.image` to run it in on GitLab"),
+    )
+    .primary(at, "`build.image` is missing here")
+    .note("GitLab runs every job in an image; its default image has no language toolchain, and self-managed runners may have none at all")
+    .help("name the image with the toolchain the test needs, e.g. `build: { image: golang:1.27, test: go test ./... }`")
+}
+
+/// E0226: CI plans and applies Terraform and has no role to do it with in `env`.
+pub(crate) fn terraform_without_role(at: Span, env: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0226,
+        format!("CI plans and applies Terraform in `{env}`, and has no IAM role to do it with"),
+    )
+    .primary(at, "this environment has no `ci_role`")
+    .note("without Atlantis, CI runs `terraform plan` and `apply`; it signs in to AWS by OIDC, never with stored keys")
+    .help(format!("set `environments.{env}.ci_role` (or `targets.ci.aws_role` for every environment) to the ARN of a role that trusts the CI provider's OIDC tokens"))
+}
+
 // SLOs.
 
 /// `nearest` is the nearest bucket already written as a duration (`250ms`).
@@ -460,7 +482,7 @@ pub(crate) fn ecr_without_role(at: Span, host: &str, service: &str) -> Diagnosti
         format!("CI pushes `{service}` to ECR (`{host}`) but has no role to push with"),
     )
     .primary(at, "an ECR registry")
-    .note("GitHub Actions logs in to ECR by OIDC, without long-lived keys")
+    .note("CI (GitHub Actions or GitLab) logs in to ECR by OIDC, without long-lived keys")
     .help("set `targets.ci.aws_role: arn:aws:iam::<account>:role/<name>`, a role whose trust policy admits this repository's default branch")
 }
 

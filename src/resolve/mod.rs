@@ -22,11 +22,13 @@
 //! - `fields.rs`: typed service fields with their defaults and checks.
 //! - `slo.rs`: SLO objectives and thresholds; `secrets.rs`: secret wiring.
 //! - `infrastructure.rs`: what Terraform for module needs requires of the platform.
+//! - `ci_jobs.rs`: what the CI jobs need of services and environments (test images, Terraform roles).
 //! - `messages.rs`: every diagnostic wording of resolve.
 //! - `resolved.rs`: the resolved model.
 
 mod ci;
 mod aws_names;
+mod ci_jobs;
 mod context;
 mod defaults;
 mod expand;
@@ -110,6 +112,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     }
     infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
     ci::check_registries(&platform, pdoc, &resolved, &mut diags);
+    ci_jobs::check_ci_jobs(&platform, pdoc, &resolved, &mut diags);
     finish(
         Some(Model {
             platform,

@@ -34,10 +34,6 @@ impl Platform {
 
     /// The role CI assumes by OIDC for `env`: `environments.<env>.ci_role`, else
     /// `targets.ci.aws_role`.
-    #[expect(
-        dead_code,
-        reason = "read by the Terraform plan/apply jobs (issue 11, part B)"
-    )]
     pub(crate) fn ci_role<'a>(&'a self, env: &'a Environment) -> Option<&'a str> {
         env.ci_role
             .as_deref()

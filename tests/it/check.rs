@@ -248,7 +248,12 @@ fn turning_atlantis_off_prunes_the_file_pave_owned() {
         &platform,
         fs::read_to_string(&platform)
             .unwrap()
-            .replace("atlantis: true", "atlantis: false"),
+            .replace("atlantis: true", "atlantis: false")
+            // Without Atlantis, CI plans and applies: it needs a role to do it with.
+            .replace(
+                "    provider: github\n",
+                "    provider: github\n    aws_role: arn:aws:iam::111111111111:role/shop-ci\n",
+            ),
     )
     .unwrap();
     let out = pave(&["check"], repo.path());
@@ -289,6 +294,16 @@ fn switching_the_ci_provider_moves_the_owned_files_cleanly() {
             .replace("provider: github", "provider: gitlab"),
     )
     .unwrap();
+    // GitLab runs test jobs in the image the service names.
+    for service in ["catalog", "checkout"] {
+        let file = repo.path().join(format!("services/{service}.yaml"));
+        let text = fs::read_to_string(&file).unwrap();
+        fs::write(
+            &file,
+            text.replace("  test: ", "  image: golang:1.27\n  test: "),
+        )
+        .unwrap();
+    }
     let out = pave(&["check"], repo.path());
     assert_eq!(out.status.code(), Some(1));
     let report = stdout(&out);

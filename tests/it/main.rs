@@ -3,6 +3,7 @@
 
 mod check;
 mod ci_github;
+mod ci_pipelines;
 mod cli;
 mod diagnostics;
 mod fuzz_corpus;

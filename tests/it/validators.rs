@@ -443,7 +443,8 @@ fn gitlab_ci_passes_the_gitlab_schema() {
     for job in [
         "pave-check:",
         "build-ledger:",
-        "terraform-live:",
+        "terraform-plan-live:",
+        "terraform-apply-live:",
         "prometheus-rules:",
     ] {
         assert!(text.contains(job), "{job} missing:\n{text}");

@@ -1,5 +1,5 @@
-//! GitHub Actions workflows: `pave-check.yml`, `pave-build-<service>.yml`,
-//! `pave-terraform.yml` and `pave-prometheus.yml`.
+//! GitHub Actions workflows: `pave-check.yml`, `pave-build-<service>.yml` and
+//! `pave-prometheus.yml`; `pave-terraform.yml` is `github_terraform`.
 //!
 //! Every workflow reads the repository and nothing else; the one job that pushes an
 //! image runs only on the default branch and alone gets the registry's write
@@ -10,12 +10,10 @@
 use indexmap::IndexMap;
 
 use super::pins::{
-    AWS_CREDENTIALS, BUILD_PUSH, CACHE, CHECKOUT, ECR_LOGIN, LOGIN, PATHS_FILTER, PROMETHEUS_IMAGE,
-    SETUP_BUILDX, SETUP_TERRAFORM,
+    AWS_CREDENTIALS, BUILD_PUSH, CACHE, CHECKOUT, ECR_LOGIN, LOGIN, PROMETHEUS_IMAGE, SETUP_BUILDX,
 };
 use super::workflow::{
-    Access, Concurrency, Defaults, Job, PathFilter, PathsFilters, Permissions, RunDefaults, Step,
-    Triggers, Workflow,
+    Access, Concurrency, Job, PathFilter, Permissions, Step, Triggers, Workflow,
 };
 use super::{built_services, checks, ci_file, image_repository};
 use crate::diag::Diagnostic;
@@ -28,8 +26,6 @@ use crate::resolve::{
 };
 
 const RUNNER: &str = "ubuntu-24.04";
-/// At least the `required_version` of the Terraform target's `versions.tf`.
-pub(crate) const TERRAFORM_VERSION: &str = "1.11.4";
 /// The package `cargo install` builds from a team's pave repository.
 const PAVE_PACKAGE: &str = env!("CARGO_PKG_NAME");
 /// Runs of one pull request share a group; other events get one group per commit,
@@ -56,16 +52,18 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         workflows.push((format!("build-{}", s.name), build_workflow(cx, s, build)));
     }
     let (terraform, prometheus) = checks(cx);
-    if terraform {
-        workflows.push(("terraform".into(), terraform_workflow(cx)));
-    }
     if prometheus {
         workflows.push(("prometheus".into(), prometheus_workflow(cx)));
     }
-    workflows
+    let mut files: Vec<Artifact> = workflows
         .into_iter()
         .map(|(name, workflow)| ci_file(cx.layout.github_workflow(&name), &workflow))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    if terraform {
+        let workflow = super::github_terraform::workflow(cx);
+        files.push(ci_file(cx.layout.github_workflow("terraform"), &workflow)?);
+    }
+    Ok(files)
 }
 
 /// A workflow with pave's defaults: read-only contents unless a job says otherwise,
@@ -288,82 +286,6 @@ fn check(install: &Install) -> Workflow {
         job.container = Some(image.clone());
     }
     workflow
-}
-
-fn terraform_workflow(cx: &RenderCx) -> Workflow {
-    let envs: Vec<&str> = cx
-        .model
-        .platform
-        .environments
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
-    let filters = PathsFilters(
-        envs.iter()
-            .map(|e| {
-                (
-                    e.to_string(),
-                    vec![format!("{}/**", cx.layout.terraform_dir(e))],
-                )
-            })
-            .collect(),
-    );
-    let changes = Job {
-        runs_on: RUNNER,
-        permissions: Some(Permissions {
-            pull_requests: Some(Access::Read),
-            ..Permissions::read_contents()
-        }),
-        outputs: envs
-            .iter()
-            .map(|e| {
-                (
-                    e.to_string(),
-                    format!("${{{{ steps.filter.outputs.{e} }}}}"),
-                )
-            })
-            .collect(),
-        steps: vec![
-            Step::uses(CHECKOUT, &[]),
-            Step {
-                id: Some("filter"),
-                ..Step::uses(PATHS_FILTER, &[("filters", filters.to_text())])
-            },
-        ],
-        ..Job::default()
-    };
-    let mut jobs = one_job("changes", changes);
-    for env in &envs {
-        let job = Job {
-            name: Some(format!("terraform {env}")),
-            needs: Some("changes".into()),
-            condition: Some(format!("needs.changes.outputs.{env} == 'true'")),
-            runs_on: RUNNER,
-            defaults: Some(Defaults {
-                run: RunDefaults {
-                    working_directory: cx.layout.terraform_dir(env),
-                },
-            }),
-            steps: vec![
-                Step::uses(CHECKOUT, &[]),
-                Step::uses(
-                    SETUP_TERRAFORM,
-                    &[("terraform_version", TERRAFORM_VERSION.to_string())],
-                ),
-                Step::run("Format", "terraform fmt -check"),
-                Step::run("Init without the backend", "terraform init -backend=false"),
-                Step::run("Validate", "terraform validate"),
-            ],
-            ..Job::default()
-        };
-        jobs.insert(format!("terraform-{env}"), job);
-    }
-    let base = cx.layout.terraform_base();
-    workflow(
-        "pave terraform".into(),
-        pull_requests_on(vec![format!("{base}/**")]),
-        jobs,
-    )
 }
 
 fn prometheus_workflow(cx: &RenderCx) -> Workflow {

@@ -6,8 +6,11 @@
 //! (`pins.rs`).
 
 pub(crate) mod github;
+mod github_terraform;
 pub(crate) mod gitlab;
+mod gitlab_file;
 mod pins;
+pub(crate) mod terraform;
 mod workflow;
 
 use super::target::Target;
@@ -15,9 +18,6 @@ use super::{RenderCx, yaml_file};
 use crate::diag::Diagnostic;
 use crate::output::{Artifact, Scope};
 use crate::resolve::{Model, ResolvedService};
-
-/// The pave version CI installs: the one that wrote the tree.
-const PAVE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// CI files belong to no environment or service: `--env`/`--service` keep them all.
 fn ci_file<T: serde::Serialize>(path: String, value: &T) -> Result<Artifact, Diagnostic> {

@@ -73,10 +73,26 @@ pub(crate) const SETUP_TERRAFORM: Action = Action {
     sha: "dfe3c3f87815947d99a8997f908cb6525fc44e9e",
     version: "v4.0.1",
 };
+// The Terraform plan/apply workflow (`github_terraform`).
+pub(crate) const UPLOAD_ARTIFACT: Action = Action {
+    repo: "actions/upload-artifact",
+    sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f",
+    version: "v7.0.0",
+};
+pub(crate) const DOWNLOAD_ARTIFACT: Action = Action {
+    repo: "actions/download-artifact",
+    sha: "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c",
+    version: "v8.0.1",
+};
+pub(crate) const GITHUB_SCRIPT: Action = Action {
+    repo: "actions/github-script",
+    sha: "ed597411d8f924073f98dfc5c65a23a2325f34cd",
+    version: "v8.0.0",
+};
 
 /// Every action above, for the tests that check the table.
 #[cfg(test)]
-pub(crate) const ALL: [Action; 9] = [
+pub(crate) const ALL: [Action; 12] = [
     CHECKOUT,
     CACHE,
     SETUP_BUILDX,
@@ -86,10 +102,28 @@ pub(crate) const ALL: [Action; 9] = [
     ECR_LOGIN,
     PATHS_FILTER,
     SETUP_TERRAFORM,
+    UPLOAD_ARTIFACT,
+    DOWNLOAD_ARTIFACT,
+    GITHUB_SCRIPT,
 ];
 
 /// promtool's image: Prometheus 3.14.0, pinned by its multi-arch index digest.
 pub(crate) const PROMETHEUS_IMAGE: &str = "prom/prometheus:v3.14.0@sha256:5ce7540c3c00ef4ab0c9d2c995c6a5b9c421f44b4a115d97a2c7af3b1c21cbb0";
+
+// GitLab jobs' images. Docker official images (rust, docker): digests from Docker's
+// official image-info repository (docker-library/repo-info).
+/// Rust on Debian trixie: cargo, git, curl, sha256sum and tar for installing pave.
+pub(crate) const RUST_IMAGE: &str =
+    "rust:1.97.1-trixie@sha256:b1b3c9c0d921d7fa0a6d1f9ec7e4eab87f8c8ec97644c3d791450f131dec813f";
+/// The Docker CLI, and the daemon it talks to as a service.
+pub(crate) const DOCKER_IMAGE: &str =
+    "docker:29.7.2-cli@sha256:3f4743208d2338c934d7b8bcfbe1bb54c0b2355c510ad5e0f31c0c4a54bd704e";
+pub(crate) const DOCKER_SERVICE: &str =
+    "docker:29.7.2-dind@sha256:3ef33f2e220b79ed3ef3b99d81746f06f306cd6340e2cb7331d17ae996e74cb6";
+/// `hashicorp/terraform` (not an official image: no published digest list); the digest
+/// is the one many unrelated public repositories pin for this tag. Re-check it with
+/// `docker buildx imagetools inspect hashicorp/terraform:1.15.8` before relying on it.
+pub(crate) const TERRAFORM_IMAGE: &str = "hashicorp/terraform:1.15.8@sha256:7ae513256f7ce67879e218ae8593d6fbe216ec9e123abe6c94e4e10704857963";
 
 #[cfg(test)]
 mod tests {
@@ -107,8 +141,16 @@ mod tests {
             );
             assert!(a.version.starts_with('v'), "{}", a.repo);
         }
-        let digest = PROMETHEUS_IMAGE.split_once("@sha256:").unwrap().1;
-        assert_eq!(digest.len(), 64);
+        for image in [
+            PROMETHEUS_IMAGE,
+            RUST_IMAGE,
+            DOCKER_IMAGE,
+            DOCKER_SERVICE,
+            TERRAFORM_IMAGE,
+        ] {
+            let digest = image.split_once("@sha256:").unwrap().1;
+            assert_eq!(digest.len(), 64, "{image}");
+        }
     }
 
     #[test]

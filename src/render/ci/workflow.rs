@@ -1,5 +1,5 @@
-//! The shapes of the CI files pave writes, as typed values: GitHub Actions
-//! ([`Workflow`], [`Job`], [`Step`]) and GitLab CI ([`GitlabCi`], [`GitlabJob`]).
+//! The shapes of the GitHub Actions files pave writes, as typed values
+//! ([`Workflow`], [`Job`], [`Step`]); GitLab CI's are in `gitlab_file`.
 //!
 //! Field order is the order keys are written; `None` and empty fields are left out.
 //! Maps whose order matters (jobs, `with:` inputs) are `IndexMap`s in insertion order.
@@ -191,68 +191,6 @@ impl PathsFilters {
     }
 }
 
-/// A whole `.gitlab-ci.yml`: the stages, the pipeline's rules, then the jobs by name.
-#[derive(Debug, Serialize)]
-pub(crate) struct GitlabCi {
-    pub(crate) stages: Vec<&'static str>,
-    pub(crate) workflow: GitlabWorkflow,
-    #[serde(flatten)]
-    pub(crate) jobs: IndexMap<String, GitlabJob>,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct GitlabWorkflow {
-    pub(crate) auto_cancel: AutoCancel,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct AutoCancel {
-    pub(crate) on_new_commit: &'static str,
-}
-
-/// One GitLab CI job.
-#[derive(Debug, Default, Serialize)]
-pub(crate) struct GitlabJob {
-    pub(crate) stage: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) image: Option<Image>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(crate) services: Vec<String>,
-    pub(crate) interruptible: bool,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub(crate) variables: IndexMap<&'static str, &'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) cache: Option<Cache>,
-    pub(crate) script: Vec<String>,
-    pub(crate) rules: Vec<Rule>,
-}
-
-/// A job's image: a name, or a name with its entrypoint overridden.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub(crate) enum Image {
-    Name(&'static str),
-    WithEntrypoint {
-        name: &'static str,
-        entrypoint: Vec<&'static str>,
-    },
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct Cache {
-    pub(crate) key: String,
-    pub(crate) paths: Vec<&'static str>,
-}
-
-/// One entry of a job's `rules:`: when it runs, optionally only on changes.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Rule {
-    #[serde(rename = "if")]
-    pub(crate) condition: &'static str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(crate) changes: Vec<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,38 +237,5 @@ mod tests {
             filters.to_text(),
             "dev:\n  - 'out/terraform/dev/**'\nprod:\n  - 'a''b/**'\n"
         );
-    }
-
-    #[test]
-    fn a_gitlab_file_lists_jobs_after_the_stages() {
-        let mut jobs = IndexMap::new();
-        jobs.insert(
-            "rules".to_string(),
-            GitlabJob {
-                stage: "check",
-                image: Some(Image::WithEntrypoint {
-                    name: "prom/prometheus",
-                    entrypoint: vec![""],
-                }),
-                interruptible: true,
-                script: vec!["promtool check rules x".into()],
-                rules: vec![Rule {
-                    condition: "$A",
-                    changes: vec![],
-                }],
-                ..GitlabJob::default()
-            },
-        );
-        let file = GitlabCi {
-            stages: vec!["check"],
-            workflow: GitlabWorkflow {
-                auto_cancel: AutoCancel {
-                    on_new_commit: "interruptible",
-                },
-            },
-            jobs,
-        };
-        let expected = "stages:\n- check\nworkflow:\n  auto_cancel:\n    on_new_commit: interruptible\nrules:\n  stage: check\n  image:\n    name: prom/prometheus\n    entrypoint:\n    - \"\"\n  interruptible: true\n  script:\n  - promtool check rules x\n  rules:\n  - if: $A\n";
-        assert_eq!(to_yaml(&file).unwrap(), expected);
     }
 }
