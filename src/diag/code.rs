@@ -110,6 +110,22 @@ pub(crate) enum Code {
     /// A module template exceeded an evaluation bound (fuel, recursion, output length,
     /// range size).
     E0530,
+    /// A service sets a field its workload kind does not have (`schedule` on a web
+    /// service, `route` on a worker).
+    E0560,
+    /// A cron job has no `schedule`.
+    E0561,
+    /// A cron `schedule` is not a valid five-field cron expression.
+    E0562,
+    /// A probe uses a port the container does not declare, or a port name or number
+    /// is used twice.
+    E0563,
+    /// A sidecar or init container is named like the main container or another one.
+    E0564,
+    /// A `files` path is not absolute, or collides with another file or `/tmp`.
+    E0565,
+    /// `security.run_as_user` is 0 (root).
+    E0566,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -197,6 +213,13 @@ impl Code {
             Code::E0516 => "E0516",
             Code::E0517 => "E0517",
             Code::E0530 => "E0530",
+            Code::E0560 => "E0560",
+            Code::E0561 => "E0561",
+            Code::E0562 => "E0562",
+            Code::E0563 => "E0563",
+            Code::E0564 => "E0564",
+            Code::E0565 => "E0565",
+            Code::E0566 => "E0566",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -44,7 +44,10 @@ pub(super) fn service(s: &ResolvedService) -> Json {
         "needs": needs,
         "route": opt(s.route.as_ref().map(|r| json!({ "host": r.host, "path": r.path }))),
         "metrics": opt(s.metrics.as_ref().map(|m| json!({ "port": m.port, "path": m.path }))),
-        "health": { "liveness": s.liveness, "readiness": s.readiness },
+        "workload": s.workload.as_str(),
+        "health": s.fields.get("health").cloned().unwrap_or_else(|| json!({})),
+        "sidecars": s.sidecars.iter().map(|c| json!({ "name": c.name, "image": c.image })).collect::<Vec<_>>(),
+        "init": s.init.iter().map(|c| json!({ "name": c.name, "image": c.image })).collect::<Vec<_>>(),
         "slo": opt(s.fields.get("slo").cloned()),
         "build": opt(s.fields.get("build").cloned()),
     })

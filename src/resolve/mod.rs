@@ -26,6 +26,7 @@
 //! - `resolved.rs`: the resolved model.
 
 mod context;
+mod cron;
 mod defaults;
 mod expand;
 mod fields;
@@ -43,6 +44,7 @@ mod secrets;
 mod service;
 mod slo;
 mod windows;
+mod workload;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -50,6 +52,7 @@ use context::EnvContext;
 pub(crate) use context::environment_view;
 pub(crate) use resolved::*;
 pub(crate) use secrets::need_secret_name;
+pub(crate) use workload::declared_ports;
 
 use crate::diag::{Code, Diagnostic};
 use crate::load::{Document, Inputs};

@@ -59,7 +59,14 @@ fn built_in_platform_and_contract_defaults_fill_what_the_service_leaves_out() {
     );
     assert_eq!(api.size, "small");
     assert_eq!(api.port, model.platform.contract.port);
-    assert_eq!(api.liveness, model.platform.contract.liveness);
+    let liveness = api.probes.liveness.as_ref().map(|p| &p.check);
+    let contract_path = ProbeCheck::Http {
+        path: model.platform.contract.liveness.clone(),
+        port: "http".into(),
+    };
+    assert_eq!(liveness, Some(&contract_path));
+    assert_eq!(api.workload, Workload::Web);
+    assert!(api.probes.startup.is_none());
     assert_eq!(api.namespace, "api");
     assert_eq!(api.provenance["/tier"].layer, Layer::Builtin);
     assert_eq!(api.provenance["/replicas"].layer, Layer::PlatformDefaults);
