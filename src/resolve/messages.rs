@@ -355,7 +355,7 @@ pub(crate) fn environment_lacks_infrastructure(
 
 pub(crate) fn field_not_for_kind(
     at: Span,
-    kind_at: Span,
+    kind_at: Option<Span>,
     field: &str,
     kind: &str,
     allowed: &[&str],
@@ -365,13 +365,15 @@ pub(crate) fn field_not_for_kind(
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(" and ");
-    Diagnostic::error(Code::E0560, format!("a `{kind}` service has no `{field}`"))
-        .primary(at, format!("only {kinds} services have this"))
-        .secondary(kind_at, format!("the workload kind is `{kind}`"))
-        .help(format!(
-            "remove `{field}`, or set `workload:` to {}",
-            allowed.join(" or ")
-        ))
+    let mut d = Diagnostic::error(Code::E0560, format!("a `{kind}` service has no `{field}`"))
+        .primary(at, format!("only {kinds} services have this"));
+    if let Some(kind_at) = kind_at {
+        d = d.secondary(kind_at, format!("the workload kind is `{kind}`"));
+    }
+    d.help(format!(
+        "remove `{field}`, or set `workload:` to {}",
+        allowed.join(" or ")
+    ))
 }
 
 pub(crate) fn cron_without_schedule(at: Span) -> Diagnostic {

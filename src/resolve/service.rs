@@ -292,9 +292,17 @@ fn build(
         diags,
     );
     let layer_of = |p: &str| staged.layered.origin(p).map(|o| o.layer);
+    let key_of = |p: &str| {
+        let doc = staged.input.doc;
+        doc.index
+            .get(p)
+            .and_then(|n| n.key)
+            .unwrap_or_else(|| staged.span(p))
+    };
     let at = workload::At {
         span_of: &span_of,
         layer_of: &layer_of,
+        key_of: &key_of,
     };
     let kind = workload::workload(&spec, &at, diags);
     let port = spec.port.unwrap_or(contract.port);

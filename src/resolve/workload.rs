@@ -26,6 +26,9 @@ pub(crate) struct At<'a> {
     pub(crate) span_of: &'a dyn Fn(&str) -> Span,
     /// The layer that set the value at a pointer, if any did.
     pub(crate) layer_of: &'a dyn Fn(&str) -> Option<Layer>,
+    /// The key of a map entry (a file path, a container name) where the service file
+    /// writes it, else the value's span.
+    pub(crate) key_of: &'a dyn Fn(&str) -> Span,
 }
 
 impl At<'_> {
@@ -60,9 +63,12 @@ pub(crate) fn workload(spec: &ServiceSpec, at: &At, diags: &mut Vec<Diagnostic>)
     for (pointer, kinds) in KIND_FIELDS {
         if !kinds.contains(&kind) && at.written_by_service(pointer) {
             let allowed: Vec<&str> = kinds.iter().map(|k| kind_name(*k)).collect();
+            let kind_at = at
+                .written_by_service("/workload")
+                .then(|| (at.span_of)("/workload"));
             diags.push(messages::field_not_for_kind(
                 (at.span_of)(pointer),
-                (at.span_of)("/workload"),
+                kind_at,
                 &pointer[1..],
                 name,
                 &allowed,
@@ -344,8 +350,8 @@ pub(crate) fn containers(
             let pointer = pointer_push(&format!("/{field}"), name);
             if let Some(first) = names.get(name) {
                 diags.push(messages::container_name_taken(
-                    (at.span_of)(&pointer),
-                    (at.span_of)(first),
+                    (at.key_of)(&pointer),
+                    (at.key_of)(first),
                     name,
                 ));
             }
@@ -403,16 +409,17 @@ pub(crate) fn files(spec: &ServiceSpec, at: &At, diags: &mut Vec<Diagnostic>) ->
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for (path, content) in &spec.files {
         let pointer = pointer_push("/files", path);
-        let span = (at.span_of)(&pointer);
+        let span = (at.key_of)(&pointer);
         if let Some(problem) = path_problem(path) {
             diags.push(messages::bad_file_path(span, path, &problem));
             continue;
         }
         let inside = |a: &str, b: &str| b.starts_with(a) && b[a.len()..].starts_with('/');
-        let overlap = spec
-            .files
-            .keys()
-            .find(|other| *other != path && (inside(other, path) || inside(path, other)));
+        // Each clash is reported once, at the later of the two paths.
+        let overlap = out
+            .iter()
+            .map(|f| &f.path)
+            .find(|other| inside(other, path) || inside(path, other));
         let key = file_key(path);
         let problem = match (overlap, keys.get(&key)) {
             (Some(other), _) => Some(format!("it and `{other}` lie inside one another")),
