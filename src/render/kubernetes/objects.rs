@@ -544,6 +544,9 @@ pub(crate) struct MonitorEndpoint {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PodMonitorSpec {
+    /// The pod label whose value becomes the `job` label, so alerts select
+    /// `job="<service>"` as they do for a ServiceMonitor (whose job is the Service's name).
+    pub(crate) job_label: &'static str,
     pub(crate) selector: LabelSelector,
     pub(crate) pod_metrics_endpoints: Vec<MonitorEndpoint>,
 }

@@ -302,6 +302,7 @@ pub(super) fn pod_monitor(
     let mut meta = metadata(platform, s, s.name.clone());
     meta.labels.extend(platform.monitoring.labels.clone());
     let spec = PodMonitorSpec {
+        job_label: "app.kubernetes.io/name",
         selector: LabelSelector {
             match_labels: selector(s),
         },
