@@ -203,6 +203,69 @@ fn init_then_new_makes_a_platform_that_builds_and_checks() {
 }
 
 #[test]
+fn explain_and_graph_show_workload_kinds_and_their_fields() {
+    let explain = |service: &str, env: &str| {
+        let args = [
+            "explain",
+            service,
+            "--env",
+            env,
+            "--root",
+            "examples/workloads",
+        ];
+        let out = pave(&args, &project());
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let report = explain("report", "staging");
+    let line = |text: &str, key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line(&report, "schedule ").contains("\"0 */6 * * *\"")
+            && line(&report, "schedule ")
+                .contains("service environment override services/report.yaml:14:"),
+        "{report}"
+    );
+    assert!(line(&report, "workload ").contains("\"cron\""), "{report}");
+    let pricing = explain("pricing", "prod");
+    assert!(
+        line(&pricing, "workload ").contains("built-in default"),
+        "{pricing}"
+    );
+    for key in [
+        "health.startup.failure_threshold ",
+        "sidecars.envoy.image ",
+        "init.migrate.image ",
+        "files./etc/pricing/config.yaml ",
+        "security.run_as_user ",
+        "ports.debug ",
+    ] {
+        assert!(
+            line(&pricing, key).contains("services/pricing.yaml:"),
+            "{key}: {pricing}"
+        );
+    }
+    let out = pave(&["graph", "--root", "examples/workloads"], &project());
+    let graph = stdout(&out);
+    assert!(
+        graph.contains("indexer[\"indexer (team-search, worker)\"]"),
+        "{graph}"
+    );
+    assert!(
+        graph.contains("report[\"report (team-data, cron)\"]"),
+        "{graph}"
+    );
+    assert!(
+        graph.contains("pricing[\"pricing (team-pricing)\"]"),
+        "{graph}"
+    );
+}
+
+#[test]
 fn graph_draws_services_needs_and_routes() {
     let out = pave(&["graph", "--root", "examples/shop"], &project());
     assert!(out.status.success(), "{}", stderr(&out));
