@@ -329,6 +329,23 @@ fn kdl_service_files_compile_exactly_like_their_yaml() {
     );
 }
 
+#[test]
+fn kdl_workloads_compile_exactly_like_their_yaml() {
+    // Probes in every form (a list under `exec`), sidecars, init containers, files and
+    // cron settings lower from KDL through the schema to the same value tree.
+    let kdl = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/workloads"), kdl.path());
+    for name in ["pricing", "indexer", "report"] {
+        fs::remove_file(kdl.path().join(format!("services/{name}.yaml"))).unwrap();
+    }
+    copy_dir(&project().join("tests/data/kdl-workloads"), kdl.path());
+    let out = pave(&["build"], kdl.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let built = snapshot(&kdl.path().join("generated"));
+    let golden = snapshot(&project().join("golden/workloads/generated"));
+    assert_eq!(built, golden, "KDL and YAML sources differ in output");
+}
+
 /// The base platform of the bad-input cases with its platform file as `platform.yml`,
 /// or rewritten in KDL, plus an allowed registry.
 fn base_with_platform_as(extension: &str) -> tempfile::TempDir {
