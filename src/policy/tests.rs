@@ -380,7 +380,8 @@ fn workers_and_cron_jobs_with_sidecars_pass_every_baseline_policy() {
 #[test]
 fn pod_policies_cover_cron_jobs_sidecars_and_init_containers() {
     let cron = format!("{CRON}{EXTRAS}");
-    let cases: [(&str, fn(&mut [Json])); 4] = [
+    type Edit = fn(&mut [Json]);
+    let cases: [(&str, Edit); 4] = [
         ("sec.read-only-root-fs", |o| {
             cron_pod(o)["initContainers"][0]["securityContext"]["readOnlyRootFilesystem"] =
                 json!(false)
