@@ -64,6 +64,17 @@ fn quoted(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
+/// A JSON pointer as a dotted path, each key unescaped (`/files/~1etc~1app.yaml`
+/// reads `files./etc/app.yaml`).
+fn dotted(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// One service in one environment: a heading, then one line per scalar value.
 fn explained(s: &ResolvedService, sources: &SourceMap) -> String {
     let mut out = format!("{} in {} (namespace {})\n", s.name, s.env, s.namespace);
@@ -81,11 +92,23 @@ fn explained(s: &ResolvedService, sources: &SourceMap) -> String {
         });
         out.push_str(&format!(
             "  {:<32} {:<28} {}{}\n",
-            pointer.trim_start_matches('/').replace('/', "."),
+            dotted(pointer),
             value.to_string(),
             origin.layer.as_str(),
             place
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotted;
+
+    #[test]
+    fn pointers_read_as_dotted_paths_with_keys_unescaped() {
+        assert_eq!(dotted("/env/LOG_LEVEL"), "env.LOG_LEVEL");
+        assert_eq!(dotted("/files/~1etc~1app.yaml"), "files./etc/app.yaml");
+        assert_eq!(dotted("/a~0b"), "a~b");
+    }
 }

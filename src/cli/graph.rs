@@ -1,5 +1,5 @@
-//! `pave graph`: services, their needs and routes, as a Mermaid flowchart or
-//! Graphviz dot.
+//! `pave graph`: services (workers and cron jobs marked), their needs and routes,
+//! as a Mermaid flowchart or Graphviz dot.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -30,7 +30,12 @@ fn nodes_and_edges(model: &Model) -> (Nodes, Edges) {
     let mut nodes = Nodes::new();
     let mut edges = Edges::new();
     for s in &model.services {
-        nodes.insert(s.name.clone(), format!("{} ({})", s.name, s.owner));
+        // Workers and cron jobs say so; a web service, the default, stays unmarked.
+        let label = match s.is_web() {
+            true => format!("{} ({})", s.name, s.owner),
+            false => format!("{} ({}, {})", s.name, s.owner, s.workload.as_str()),
+        };
+        nodes.insert(s.name.clone(), label);
         for n in &s.service_needs {
             edges.insert((s.name.clone(), n.service.clone(), n.name.clone()));
         }

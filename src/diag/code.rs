@@ -138,6 +138,22 @@ pub(crate) enum Code {
     /// `targets.terraform.backend.lock_table` is no longer used: state is locked with
     /// the S3 lock file (a warning).
     E0553,
+    /// A service sets a field its workload kind does not have (`schedule` on a web
+    /// service, `route` on a worker).
+    E0560,
+    /// A cron job has no `schedule`.
+    E0561,
+    /// A cron `schedule` is not a valid five-field cron expression.
+    E0562,
+    /// A probe uses a port the container does not declare, or a port name or number
+    /// is used twice.
+    E0563,
+    /// A sidecar or init container is named like the main container or another one.
+    E0564,
+    /// A `files` path is not absolute, or collides with another file or `/tmp`.
+    E0565,
+    /// `security.run_as_user` is 0 (root).
+    E0566,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -237,6 +253,13 @@ impl Code {
             Code::E0551 => "E0551",
             Code::E0552 => "E0552",
             Code::E0553 => "E0553",
+            Code::E0560 => "E0560",
+            Code::E0561 => "E0561",
+            Code::E0562 => "E0562",
+            Code::E0563 => "E0563",
+            Code::E0564 => "E0564",
+            Code::E0565 => "E0565",
+            Code::E0566 => "E0566",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -15,7 +15,15 @@ pub(crate) struct ServiceSpec {
     pub(crate) tier: Option<u8>,
     pub(crate) image: String,
     pub(crate) build: Option<BuildSpec>,
+    pub(crate) workload: Option<WorkloadKind>,
+    pub(crate) schedule: Option<String>,
+    pub(crate) concurrency: Option<Concurrency>,
+    /// A duration (`10m`).
+    pub(crate) deadline: Option<String>,
+    pub(crate) history: Option<u32>,
     pub(crate) port: Option<u16>,
+    #[serde(default)]
+    pub(crate) ports: IndexMap<String, u16>,
     #[serde(default)]
     pub(crate) command: Vec<String>,
     #[serde(default)]
@@ -37,6 +45,57 @@ pub(crate) struct ServiceSpec {
     pub(crate) metrics: Option<MetricsSpec>,
     pub(crate) health: Option<HealthSpec>,
     pub(crate) slo: Option<SloSpec>,
+    #[serde(default)]
+    pub(crate) sidecars: IndexMap<String, ContainerSpec>,
+    #[serde(default)]
+    pub(crate) init: IndexMap<String, ContainerSpec>,
+    /// Absolute path -> content.
+    #[serde(default)]
+    pub(crate) files: IndexMap<String, String>,
+    pub(crate) security: Option<SecuritySpec>,
+}
+
+/// `workload`: what kind of Kubernetes workload the service is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum WorkloadKind {
+    Web,
+    Worker,
+    Cron,
+}
+
+/// `concurrency` of a cron job (the CronJob's `concurrencyPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Concurrency {
+    Forbid,
+    Replace,
+    Allow,
+}
+
+/// A sidecar or init container.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ContainerSpec {
+    pub(crate) image: String,
+    #[serde(default)]
+    pub(crate) command: Vec<String>,
+    #[serde(default)]
+    pub(crate) args: Vec<String>,
+    #[serde(default)]
+    pub(crate) env: IndexMap<String, Value>,
+    pub(crate) size: Option<String>,
+    #[serde(default)]
+    pub(crate) ports: IndexMap<String, u16>,
+}
+
+/// `security`: numeric identities of the pod's processes.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SecuritySpec {
+    pub(crate) run_as_user: Option<u32>,
+    pub(crate) run_as_group: Option<u32>,
+    pub(crate) fs_group: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,6 +175,33 @@ pub(crate) struct LatencySloSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HealthSpec {
-    pub(crate) liveness: Option<String>,
-    pub(crate) readiness: Option<String>,
+    pub(crate) liveness: Option<ProbeSpec>,
+    pub(crate) readiness: Option<ProbeSpec>,
+    pub(crate) startup: Option<ProbeSpec>,
+}
+
+/// One probe: an HTTP path on the main port, `false`, or a handler with timings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum ProbeSpec {
+    Path(String),
+    /// `false`: the schema admits no `true`.
+    Off(#[expect(dead_code, reason = "only `false` passes the schema")] bool),
+    Handler(ProbeHandlerSpec),
+}
+
+/// `{ http: PATH, port: N } | { grpc: PORT } | { tcp: PORT } | { exec: [...] }`, with
+/// optional timings (durations) and failure threshold. The schema allows one handler.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProbeHandlerSpec {
+    pub(crate) http: Option<String>,
+    pub(crate) port: Option<u16>,
+    pub(crate) grpc: Option<u16>,
+    pub(crate) tcp: Option<u16>,
+    pub(crate) exec: Option<Vec<String>>,
+    pub(crate) initial_delay: Option<String>,
+    pub(crate) period: Option<String>,
+    pub(crate) timeout: Option<String>,
+    pub(crate) failure_threshold: Option<u32>,
 }

@@ -44,10 +44,30 @@ pub(super) fn service(s: &ResolvedService) -> Json {
         "needs": needs,
         "route": opt(s.route.as_ref().map(|r| json!({ "host": r.host, "path": r.path }))),
         "metrics": opt(s.metrics.as_ref().map(|m| json!({ "port": m.port, "path": m.path }))),
-        "health": { "liveness": s.liveness, "readiness": s.readiness },
+        "workload": s.workload.as_str(),
+        "health": {
+            "liveness": probe(s.probes.liveness.as_ref()),
+            "readiness": probe(s.probes.readiness.as_ref()),
+            "startup": probe(s.probes.startup.as_ref()),
+        },
+        "sidecars": s.sidecars.iter().map(|c| json!({ "name": c.name, "image": c.image })).collect::<Vec<_>>(),
+        "init": s.init.iter().map(|c| json!({ "name": c.name, "image": c.image })).collect::<Vec<_>>(),
         "slo": opt(s.fields.get("slo").cloned()),
         "build": opt(s.fields.get("build").cloned()),
     })
+}
+
+/// A probe as policies see it: an HTTP probe's path (as before probes had other
+/// forms), `grpc:PORT`, `tcp:PORT`, `exec`, or null when there is none.
+fn probe(p: Option<&crate::resolve::Probe>) -> Json {
+    use crate::resolve::ProbeCheck;
+    match p.map(|p| &p.check) {
+        None => Json::Null,
+        Some(ProbeCheck::Http { path, .. }) => json!(path),
+        Some(ProbeCheck::Grpc(port)) => json!(format!("grpc:{port}")),
+        Some(ProbeCheck::Tcp(port)) => json!(format!("tcp:{port}")),
+        Some(ProbeCheck::Exec(_)) => json!("exec"),
+    }
 }
 
 /// The platform file as written, with `name` for `platform` and the lists policies

@@ -43,6 +43,35 @@ pub(super) fn register(env: &mut Environment<'_>) {
             out
         },
     );
+    // The main container is the first: probes are required of it, not of sidecars
+    // (init containers cannot have probes at all).
+    env.add_function(
+        "main_container_missing",
+        |object: Value, paths: Rest<String>| {
+            let main = items(&get(&pod(&object), "containers")).into_iter().next();
+            let mut out = Vec::new();
+            for c in main.iter() {
+                for path in paths.iter() {
+                    if path.split('|').all(|alt| is_missing(&dig(c, alt))) {
+                        out.push(format!("{}: {path}", name(c)));
+                    }
+                }
+            }
+            out
+        },
+    );
+    env.add_function("unpinned_images", |containers: Value| {
+        images_where(&containers, |image| {
+            image_parts(image).2.is_empty()
+                && matches!(image_parts(image).1.as_str(), "" | "latest")
+        })
+    });
+    env.add_function(
+        "disallowed_images",
+        |containers: Value, registries: Vec<String>| {
+            images_where(&containers, |image| !registry_allowed(image, &registries))
+        },
+    );
     env.add_function(
         "containers_not",
         |object: Value, path: String, expected: Value| {
@@ -204,6 +233,22 @@ pub(super) fn quantity(v: &Value) -> Option<f64> {
 }
 
 /// Probe findings that are not about references (those are `ref.integrity`'s).
+/// `name (image)` of each `{name, image}` entry whose image fails `bad`.
+fn images_where(containers: &Value, bad: impl Fn(&str) -> bool) -> Vec<String> {
+    // `sidecars + init` is a lazy sequence, not a list: iterate whatever it is.
+    let all: Vec<Value> = containers
+        .try_iter()
+        .map(|i| i.collect())
+        .unwrap_or_default();
+    all.iter()
+        .filter_map(|c| {
+            let image = get(c, "image");
+            let image = image.as_str()?;
+            bad(image).then(|| format!("{} ({image})", name(c)))
+        })
+        .collect()
+}
+
 fn probe_problems(object: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for c in containers(object) {

@@ -55,6 +55,7 @@ pub(crate) fn containers(object: &Value) -> Vec<Value> {
 pub(crate) fn pod_labels(object: &Value) -> Value {
     match get(object, "kind").as_str() {
         Some("Pod") => dig(object, "metadata.labels"),
+        Some("CronJob") => dig(object, "spec.jobTemplate.spec.template.metadata.labels"),
         _ => dig(object, "spec.template.metadata.labels"),
     }
 }

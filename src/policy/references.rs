@@ -28,7 +28,12 @@ fn find(objects: &[Value], kind_name: &str, object_name: &str) -> Option<Value> 
 fn workloads(objects: &[Value]) -> Vec<Value> {
     objects
         .iter()
-        .filter(|o| matches!(kind(o).as_str(), "Deployment" | "StatefulSet" | "DaemonSet"))
+        .filter(|o| {
+            matches!(
+                kind(o).as_str(),
+                "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob"
+            )
+        })
         .cloned()
         .collect()
 }
@@ -156,7 +161,8 @@ pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
                 ));
             }
         }
-        "Deployment" | "StatefulSet" | "DaemonSet" => {
+        "PodMonitor" => out.extend(pod_monitor_problems(object, &objects)),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" => {
             out.extend(workload_problems(object, &objects))
         }
         _ => {}
@@ -164,12 +170,31 @@ pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
     out
 }
 
+/// A PodMonitor selects pods of the service and scrapes a port they declare.
+fn pod_monitor_problems(object: &Value, objects: &[Value]) -> Vec<String> {
+    let selector = match_labels(&dig(object, "spec.selector"));
+    let Some(ports) = selected_ports(&selector, objects) else {
+        return vec!["the PodMonitor selects no pods of this service".to_string()];
+    };
+    items(&dig(object, "spec.podMetricsEndpoints"))
+        .iter()
+        .map(|e| get(e, "port"))
+        .filter(|port| !ports.contains(port))
+        .map(|port| {
+            format!("the PodMonitor scrapes port `{port}`, which no selected container declares")
+        })
+        .collect()
+}
+
 fn workload_problems(object: &Value, objects: &[Value]) -> Vec<String> {
     let mut out = Vec::new();
-    if !selector_matches(
-        &match_labels(&dig(object, "spec.selector")),
-        &pod_labels(object),
-    ) {
+    // A CronJob has no selector: its Jobs own their pods.
+    if kind(object) != "CronJob"
+        && !selector_matches(
+            &match_labels(&dig(object, "spec.selector")),
+            &pod_labels(object),
+        )
+    {
         out.push("the selector does not match the pod template's labels".to_string());
     }
     let pod = pod(object);

@@ -117,6 +117,8 @@ fn service_scope_policies_fail_on_the_service_that_breaks_them() {
         ("sec.no-plaintext-secrets", SERVICE.replace("replicas: 2\n", "replicas: 2\nenv:\n  DB_PASSWORD: hunter2\n")),
         ("avail.min-replicas", SERVICE.replace("replicas: 2\n", "replicas: 1\n")),
         ("slo.required-for-tier", SERVICE.replace("tier: 2", "tier: 1")),
+        ("image.containers-pinned", format!("{SERVICE}sidecars:\n  proxy: {{ image: ghcr.io/t/proxy:latest }}\n")),
+        ("image.containers-registry-allowlist", format!("{SERVICE}init:\n  migrate: {{ image: docker.io/t/migrate:1.0.0 }}\n")),
     ];
     for (policy, service) in cases {
         let got = failing("", &service, unchanged);
@@ -293,7 +295,9 @@ fn the_baseline_pack_has_exactly_the_agreed_policies() {
     let agreed = [
         "image.tag-pinned",
         "image.digest-in-prod",
+        "image.containers-pinned",
         "image.registry-allowlist",
+        "image.containers-registry-allowlist",
         "resources.requests",
         "resources.memory-limit",
         "resources.cpu-limit",
@@ -322,4 +326,101 @@ fn the_baseline_pack_has_exactly_the_agreed_policies() {
         "slo.required-for-tier",
     ];
     assert_eq!(ids, agreed);
+}
+
+/// A worker with an exec liveness probe and a cron job, each with a sidecar, an init
+/// container and a file.
+const EXTRAS: &str = "sidecars:
+  proxy: { image: ghcr.io/t/proxy:1.2.0, ports: { admin: 9901 } }
+init:
+  migrate: { image: ghcr.io/t/api:1.0.0, command: [api, migrate] }
+files:
+  /etc/api/config.yaml: 'level: info'
+security: { run_as_user: 10001 }
+";
+
+const WORKER: &str = "name: api
+owner: team-a
+image: ghcr.io/t/api:1.0.0
+workload: worker
+replicas: 2
+health:
+  liveness: { exec: [api, healthcheck] }
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+
+const CRON: &str = "name: api
+owner: team-a
+image: ghcr.io/t/api:1.0.0
+workload: cron
+schedule: '0 3 * * *'
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+
+fn cron_pod(objects: &mut [Json]) -> &mut Json {
+    &mut kind(objects, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+}
+
+#[test]
+fn workers_and_cron_jobs_with_sidecars_pass_every_baseline_policy() {
+    for service in [WORKER, CRON] {
+        let service = format!("{service}{EXTRAS}");
+        assert_eq!(
+            failing("", &service, unchanged),
+            Vec::<String>::new(),
+            "{service}"
+        );
+    }
+}
+
+#[test]
+fn pod_policies_cover_cron_jobs_sidecars_and_init_containers() {
+    let cron = format!("{CRON}{EXTRAS}");
+    type Edit = fn(&mut [Json]);
+    let cases: [(&str, Edit); 4] = [
+        ("sec.read-only-root-fs", |o| {
+            cron_pod(o)["initContainers"][0]["securityContext"]["readOnlyRootFilesystem"] =
+                json!(false)
+        }),
+        ("resources.requests", |o| {
+            cron_pod(o)["containers"][1]["resources"]["requests"] = json!({})
+        }),
+        ("sec.run-as-non-root", |o| {
+            cron_pod(o)["containers"][1]["securityContext"]["runAsNonRoot"] = json!(false);
+            cron_pod(o)["securityContext"]["runAsNonRoot"] = json!(false)
+        }),
+        ("ref.integrity", |o| {
+            cron_pod(o)["containers"][0]["envFrom"] =
+                json!([{ "configMapRef": { "name": "missing" } }])
+        }),
+    ];
+    for (policy, edit) in cases {
+        assert_eq!(
+            failing("", &cron, edit),
+            vec![policy.to_string()],
+            "{policy}"
+        );
+    }
+    let worker = format!("{WORKER}{EXTRAS}");
+    let no_liveness = |o: &mut [Json]| {
+        container(o)
+            .as_object_mut()
+            .unwrap()
+            .remove("livenessProbe");
+    };
+    assert_eq!(
+        failing("", &worker, no_liveness),
+        vec!["probe.liveness".to_string()]
+    );
+    let bad_monitor = |o: &mut [Json]| {
+        kind(o, "PodMonitor")["spec"]["podMetricsEndpoints"][0]["port"] = json!("nope");
+    };
+    assert_eq!(
+        failing("", &worker, bad_monitor),
+        vec!["ref.integrity".to_string()]
+    );
 }

@@ -57,7 +57,10 @@ mod tests {
             cloud: None,
             region: None,
             account: None,
+            assume_role: None,
+            eks_cluster: None,
             protected: false,
+            ci_role: None,
             network: Some(crate::resolve::resolved::Network {
                 vpc_id: "vpc-1".into(),
                 subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],

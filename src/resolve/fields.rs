@@ -20,9 +20,24 @@ pub(crate) fn resources(
     diags: &mut Vec<Diagnostic>,
 ) -> (String, Size) {
     let size = spec.size.clone().unwrap_or_else(|| defaults::SIZE.into());
+    let resources = size_resources(ctx, &size, span_of, diags).unwrap_or(Size {
+        cpu: String::new(),
+        memory: String::new(),
+    });
+    (size, resources)
+}
+
+/// The resources of size class `size` (written at `/size` as `span_of` sees it);
+/// `None`, reported, for a class the platform does not define.
+pub(crate) fn size_resources(
+    ctx: &EnvContext,
+    size: &str,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Size> {
     let sizes = &ctx.platform.sizes;
-    if let Some(resources) = sizes.get(&size) {
-        return (size, resources.clone());
+    if let Some(resources) = sizes.get(size) {
+        return Some(resources.clone());
     }
     let names: Vec<&str> = sizes.keys().map(String::as_str).collect();
     let defined = ctx
@@ -33,14 +48,10 @@ pub(crate) fn resources(
     diags.push(messages::unknown_size(
         span_of("/size"),
         defined,
-        &size,
+        size,
         &names,
     ));
-    let unknown = Size {
-        cpu: String::new(),
-        memory: String::new(),
-    };
-    (size, unknown)
+    None
 }
 
 pub(crate) fn autoscale(
@@ -117,17 +128,6 @@ pub(crate) fn metrics(spec: &ServiceSpec, contract: &Contract) -> Option<Metrics
         Some(MetricsSpec::Enabled(false)) => None,
         Some(MetricsSpec::Endpoint { port, path }) => Some(endpoint(*port, path.as_ref())),
     }
-}
-
-/// Liveness and readiness paths: the service's, else the contract's.
-pub(crate) fn health(spec: &ServiceSpec, contract: &Contract) -> (String, String) {
-    let health = spec.health.as_ref();
-    let liveness = health.and_then(|h| h.liveness.clone());
-    let readiness = health.and_then(|h| h.readiness.clone());
-    (
-        liveness.unwrap_or_else(|| contract.liveness.clone()),
-        readiness.unwrap_or_else(|| contract.readiness.clone()),
-    )
 }
 
 /// `build`, with each path checked: it reaches CI as a path and as shell words.
@@ -240,7 +240,7 @@ mod tests {
     }
 
     #[test]
-    fn metrics_and_health_default_to_the_contract() {
+    fn metrics_default_to_the_contract() {
         let contract = contract();
         let default = MetricsEndpoint {
             port: 9090,
@@ -253,11 +253,6 @@ mod tests {
             moved.map(|m| (m.port, m.path)),
             Some((9100, "/metrics".into()))
         );
-        let paths = health(
-            &spec(json!({ "health": { "liveness": "/alive" } })),
-            &contract,
-        );
-        assert_eq!(paths, ("/alive".to_string(), "/readyz".to_string()));
     }
 
     #[test]

@@ -494,3 +494,102 @@ pub(crate) fn ecr_host_without_region(at: Span, host: &str) -> Diagnostic {
     .primary(at, "not `<account>.dkr.ecr.<region>.amazonaws.com`")
     .help("write the private ECR host, e.g. `111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme`, or choose another `kind`")
 }
+
+// Workload kinds, ports, probes, containers, files (E0560–E0566).
+
+pub(crate) fn field_not_for_kind(
+    at: Span,
+    kind_at: Option<Span>,
+    field: &str,
+    kind: &str,
+    allowed: &[&str],
+) -> Diagnostic {
+    let kinds = allowed
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let mut d = Diagnostic::error(Code::E0560, format!("a `{kind}` service has no `{field}`"))
+        .primary(at, format!("only {kinds} services have this"));
+    if let Some(kind_at) = kind_at {
+        d = d.secondary(kind_at, format!("the workload kind is `{kind}`"));
+    }
+    d.help(format!(
+        "remove `{field}`, or set `workload:` to {}",
+        allowed.join(" or ")
+    ))
+}
+
+pub(crate) fn cron_without_schedule(at: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0561, "a cron job needs a `schedule`")
+        .primary(at, "this service is a cron job")
+        .help("add `schedule: \"0 3 * * *\"` (minute hour day-of-month month day-of-week, UTC)")
+}
+
+pub(crate) fn invalid_schedule(at: Span, schedule: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0562,
+        format!("`{schedule}` is not a valid cron schedule"),
+    )
+    .primary(at, problem.to_string())
+    .help("five fields: minute (0-59) hour (0-23) day-of-month (1-31) month (1-12) day-of-week (0-7); or @hourly, @daily, @weekly, @monthly, @yearly")
+}
+
+pub(crate) fn probe_port_not_declared(at: Span, port: u16, declared: &[String]) -> Diagnostic {
+    let help = match declared.is_empty() {
+        true => {
+            "this container declares no port; add it under `ports:` (e.g. `ports: { grpc: 9000 }`)"
+                .to_string()
+        }
+        false => format!(
+            "the container declares {}; add this one under `ports:`",
+            declared.join(", ")
+        ),
+    };
+    Diagnostic::error(
+        Code::E0563,
+        format!("the probe uses port {port}, which the container does not declare"),
+    )
+    .primary(at, "not a declared port")
+    .help(help)
+}
+
+pub(crate) fn probe_without_main_port(at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0563,
+        "an HTTP probe without a port uses the main port, which only a web service has",
+    )
+    .primary(at, "no port to probe")
+    .help("write `{ http: /healthz, port: N }` with a port declared under `ports:`, or use `{ exec: [...] }`")
+}
+
+pub(crate) fn port_clash(at: Span, name: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0563, format!("port `{name}` cannot be declared: {problem}"))
+        .primary(at, "this port")
+        .help("give each extra port its own name and number; `http` and `metrics` are the names pave gives the main and metrics ports")
+}
+
+pub(crate) fn container_name_taken(at: Span, first: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0564,
+        format!("container name `{name}` is used twice in the pod"),
+    )
+    .primary(at, "this container")
+    .secondary(first, "the name is first used here")
+    .help("the main container is named after the service; give every sidecar and init container a name of its own")
+}
+
+pub(crate) fn bad_file_path(at: Span, path: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0565,
+        format!("file `{path}` cannot be mounted: {problem}"),
+    )
+    .primary(at, "this path")
+    .help("files are absolute paths such as `/etc/app/config.yaml`, each outside `/tmp` and not inside another file's path")
+}
+
+pub(crate) fn root_user(at: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0566, "`security.run_as_user: 0` runs the pod as root")
+        .primary(at, "user 0 is root")
+        .help("pods run as non-root and Kubernetes refuses to start this one; use the image's numeric non-root user, e.g. `run_as_user: 10001`")
+}

@@ -30,6 +30,7 @@ mod ci;
 mod aws_names;
 mod ci_jobs;
 mod context;
+mod cron;
 mod defaults;
 mod expand;
 mod fields;
@@ -47,6 +48,7 @@ mod secrets;
 mod service;
 mod slo;
 mod windows;
+mod workload;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -55,6 +57,7 @@ use context::EnvContext;
 pub(crate) use context::environment_view;
 pub(crate) use resolved::*;
 pub(crate) use secrets::need_secret_name;
+pub(crate) use workload::declared_ports;
 
 use crate::diag::{Code, Diagnostic};
 use crate::load::{Document, Inputs};

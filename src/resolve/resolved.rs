@@ -313,8 +313,17 @@ pub(crate) struct ResolvedService {
     pub(crate) service_needs: Vec<ServiceNeed>,
     pub(crate) route: Option<Route>,
     pub(crate) metrics: Option<MetricsEndpoint>,
-    pub(crate) liveness: String,
-    pub(crate) readiness: String,
+    /// What kind of workload the service is (web by default).
+    pub(crate) workload: Workload,
+    /// Extra named container ports (Service ports too for web), in the order written.
+    pub(crate) ports: Vec<NamedPort>,
+    pub(crate) probes: Probes,
+    pub(crate) sidecars: Vec<ExtraContainer>,
+    /// Init containers, in the order they run.
+    pub(crate) init: Vec<ExtraContainer>,
+    /// Files mounted read-only, sorted by path.
+    pub(crate) files: Vec<MountedFile>,
+    pub(crate) security: Security,
     pub(crate) provenance: Provenance,
     /// The layered, expanded field values, keyed like `provenance` (for `pave explain`).
     pub(crate) fields: serde_json::Value,
@@ -344,6 +353,107 @@ impl ResolvedService {
     pub(crate) fn min_replicas(&self) -> u32 {
         self.autoscale.map_or(self.replicas, |a| a.min)
     }
+
+    /// Whether the service serves HTTP on its main port behind a Service (web only).
+    pub(crate) fn is_web(&self) -> bool {
+        matches!(self.workload, Workload::Web)
+    }
+}
+
+/// The kind of workload and what only that kind has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Workload {
+    /// A Deployment behind a Service, HTTP on the main port.
+    Web,
+    /// A Deployment with no Service (queue consumers, background processing).
+    Worker,
+    /// A CronJob.
+    Cron(Cron),
+}
+
+impl Workload {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            Workload::Web => "web",
+            Workload::Worker => "worker",
+            Workload::Cron(_) => "cron",
+        }
+    }
+}
+
+/// A cron job's schedule and run policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cron {
+    pub(crate) schedule: String,
+    /// `Forbid`, `Replace` or `Allow` (the CronJob's spelling).
+    pub(crate) concurrency: &'static str,
+    pub(crate) deadline_seconds: Option<u64>,
+    pub(crate) successful_history: u32,
+    pub(crate) failed_history: u32,
+    pub(crate) backoff_limit: u32,
+}
+
+/// A named container port (`admin: 9901`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NamedPort {
+    pub(crate) name: String,
+    pub(crate) port: u16,
+}
+
+/// The main container's probes; `None` is no probe.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Probes {
+    pub(crate) liveness: Option<Probe>,
+    pub(crate) readiness: Option<Probe>,
+    pub(crate) startup: Option<Probe>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Probe {
+    pub(crate) check: ProbeCheck,
+    pub(crate) initial_delay_seconds: u32,
+    pub(crate) period_seconds: u32,
+    pub(crate) timeout_seconds: u32,
+    pub(crate) failure_threshold: u32,
+}
+
+/// How a probe checks the container. Ports are container port names, except gRPC,
+/// whose probe Kubernetes only accepts by number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ProbeCheck {
+    Http { path: String, port: String },
+    Grpc(u16),
+    Tcp(String),
+    Exec(Vec<String>),
+}
+
+/// A sidecar or init container, with the main container's hardening.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExtraContainer {
+    pub(crate) name: String,
+    pub(crate) image: String,
+    pub(crate) command: Vec<String>,
+    pub(crate) args: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) size: String,
+    pub(crate) resources: Size,
+    pub(crate) ports: Vec<NamedPort>,
+}
+
+/// A file mounted from the service's files ConfigMap under `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MountedFile {
+    pub(crate) path: String,
+    pub(crate) key: String,
+    pub(crate) content: String,
+}
+
+/// Numeric identities for the pod's security context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Security {
+    pub(crate) run_as_user: Option<u32>,
+    pub(crate) run_as_group: Option<u32>,
+    pub(crate) fs_group: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

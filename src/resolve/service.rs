@@ -20,7 +20,7 @@ use super::needs::{self, NeedCx, Peer};
 use super::resolved::*;
 use super::scope::Scope;
 use super::slo::{self, SloSpans};
-use super::{ServiceInput, fields, is_dns_label, secrets};
+use super::{ServiceInput, fields, is_dns_label, secrets, workload};
 use crate::diag::Diagnostic;
 use crate::load::pointer_push;
 use crate::model::{self, scalar_text, service::ServiceSpec};
@@ -293,7 +293,29 @@ fn build(
         &slo_spans,
         diags,
     );
-    let (liveness, readiness) = fields::health(&spec, contract);
+    let layer_of = |p: &str| staged.layered.origin(p).map(|o| o.layer);
+    let key_of = |p: &str| {
+        let doc = staged.input.doc;
+        doc.index
+            .get(p)
+            .and_then(|n| n.key)
+            .unwrap_or_else(|| staged.span(p))
+    };
+    let at = workload::At {
+        span_of: &span_of,
+        layer_of: &layer_of,
+        key_of: &key_of,
+    };
+    let kind = workload::workload(&spec, &at, diags);
+    let port = spec.port.unwrap_or(contract.port);
+    // A cron job's pods end when the run does: there is nothing to scrape.
+    let metrics = fields::metrics(&spec, contract).filter(|_| !matches!(kind, Workload::Cron(_)));
+    let ports = workload::ports(&spec, &kind, port, &at, diags);
+    let declared = workload::declared_ports(&kind, port, &ports, metrics.as_ref().map(|m| m.port));
+    let probes = workload::probes(ctx, &spec, &kind, &declared, &at, diags);
+    let (sidecars, init) = workload::containers(ctx, &spec, &at, diags);
+    let files = workload::files(&spec, &at, diags);
+    let security = workload::security(&spec, &at, diags);
     let env_vars = spec
         .env
         .iter()
@@ -310,10 +332,10 @@ fn build(
     ResolvedService {
         role,
         provenance: provenance(ctx, staged, &spec),
-        metrics: fields::metrics(&spec, contract),
+        metrics,
         secrets: secrets::secret_refs(&spec),
         tier: spec.tier.unwrap_or(defaults::TIER),
-        port: spec.port.unwrap_or(contract.port),
+        port,
         replicas: spec.replicas.unwrap_or(defaults::REPLICAS),
         name: spec.name,
         owner: spec.owner,
@@ -325,15 +347,21 @@ fn build(
         args: spec.args,
         size,
         resources,
-        autoscale,
+        // Defaults may autoscale every service; a cron job has nothing to scale.
+        autoscale: autoscale.filter(|_| !matches!(kind, Workload::Cron(_))),
         env_vars: wired_env.env_vars,
         secret_env: wired_env.secret_env,
         dependent_env: wired_env.dependent_env,
         service_needs: wired.service_needs,
         module_needs: wired.module_needs,
-        route,
-        liveness,
-        readiness,
+        route: route.filter(|_| matches!(kind, Workload::Web)),
+        workload: kind,
+        ports,
+        probes,
+        sidecars,
+        init,
+        files,
+        security,
         fields: wired.fields,
         slo,
         build,

@@ -59,7 +59,14 @@ fn built_in_platform_and_contract_defaults_fill_what_the_service_leaves_out() {
     );
     assert_eq!(api.size, "small");
     assert_eq!(api.port, model.platform.contract.port);
-    assert_eq!(api.liveness, model.platform.contract.liveness);
+    let liveness = api.probes.liveness.as_ref().map(|p| &p.check);
+    let contract_path = ProbeCheck::Http {
+        path: model.platform.contract.liveness.clone(),
+        port: "http".into(),
+    };
+    assert_eq!(liveness, Some(&contract_path));
+    assert_eq!(api.workload, Workload::Web);
+    assert!(api.probes.startup.is_none());
     assert_eq!(api.namespace, "api");
     assert_eq!(api.provenance["/tier"].layer, Layer::Builtin);
     assert_eq!(api.provenance["/replicas"].layer, Layer::PlatformDefaults);
@@ -157,4 +164,56 @@ fn module_need_secrets_are_wired_as_secret_key_refs_and_dependent_variables() {
     assert_eq!(api.dependent_env, [("DB_DSN".to_string(), dsn)]);
     assert_eq!(api.module_needs.len(), 1);
     assert_eq!(api.role, None, "postgres asks for no IAM permissions");
+}
+
+#[test]
+fn each_workload_kind_gets_its_own_defaults() {
+    let worker = format!("{API}workload: worker\nports: {{ admin: 9901 }}\n");
+    let (model, diags) = resolve_api(&worker);
+    assert!(diags.is_empty(), "{diags:?}");
+    let api = service(model.as_ref().unwrap(), "dev", "api");
+    assert_eq!(api.workload, Workload::Worker);
+    assert_eq!(api.probes, Probes::default(), "a worker has no HTTP probes");
+    let cron =
+        format!("{API}workload: cron\nschedule: '@daily'\nautoscale: {{ min: 2, max: 3 }}\n");
+    let (_, diags) = resolve_api(&cron);
+    assert_eq!(codes(&diags), ["E0560"], "autoscale is not for cron jobs");
+    let cron = format!("{API}workload: cron\nschedule: '@daily'\n");
+    let (model, diags) = resolve_api(&cron);
+    assert!(diags.is_empty(), "{diags:?}");
+    let api = service(model.as_ref().unwrap(), "dev", "api");
+    let Workload::Cron(settings) = &api.workload else {
+        panic!("not a cron job: {:?}", api.workload);
+    };
+    assert_eq!(
+        (
+            settings.concurrency,
+            settings.successful_history,
+            settings.failed_history
+        ),
+        (
+            defaults::CRON_CONCURRENCY,
+            defaults::CRON_SUCCESSFUL_HISTORY,
+            defaults::CRON_FAILED_HISTORY
+        )
+    );
+    assert!(api.metrics.is_none() && api.autoscale.is_none() && api.route.is_none());
+    assert_eq!(api.replicas, 2, "platform defaults still apply, unused");
+}
+
+#[test]
+fn independent_workload_mistakes_are_all_reported() {
+    let api = format!(
+        "{API}workload: cron\nroute: {{ host: api.acme.io }}\nsidecars:\n  api: {{ image: ghcr.io/acme/x:1 }}\n  x: {{ image: ghcr.io/acme/x:1, size: huge }}\nsecurity: {{ run_as_user: 0 }}\n"
+    );
+    let (model, diags) = resolve_api(&api);
+    assert!(model.is_none() || diags.iter().all(|d| d.is_error()));
+    let mut found = codes(&diags);
+    found.sort();
+    found.dedup();
+    assert_eq!(
+        found,
+        ["E0502", "E0560", "E0561", "E0564", "E0566"],
+        "{diags:?}"
+    );
 }

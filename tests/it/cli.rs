@@ -247,6 +247,69 @@ fn init_then_new_makes_a_platform_that_builds_and_checks() {
 }
 
 #[test]
+fn explain_and_graph_show_workload_kinds_and_their_fields() {
+    let explain = |service: &str, env: &str| {
+        let args = [
+            "explain",
+            service,
+            "--env",
+            env,
+            "--root",
+            "examples/workloads",
+        ];
+        let out = pave(&args, &project());
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let report = explain("report", "staging");
+    let line = |text: &str, key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line(&report, "schedule ").contains("\"0 */6 * * *\"")
+            && line(&report, "schedule ")
+                .contains("service environment override services/report.yaml:14:"),
+        "{report}"
+    );
+    assert!(line(&report, "workload ").contains("\"cron\""), "{report}");
+    let pricing = explain("pricing", "prod");
+    assert!(
+        line(&pricing, "workload ").contains("built-in default"),
+        "{pricing}"
+    );
+    for key in [
+        "health.startup.failure_threshold ",
+        "sidecars.envoy.image ",
+        "init.migrate.image ",
+        "files./etc/pricing/config.yaml ",
+        "security.run_as_user ",
+        "ports.debug ",
+    ] {
+        assert!(
+            line(&pricing, key).contains("services/pricing.yaml:"),
+            "{key}: {pricing}"
+        );
+    }
+    let out = pave(&["graph", "--root", "examples/workloads"], &project());
+    let graph = stdout(&out);
+    assert!(
+        graph.contains("indexer[\"indexer (team-search, worker)\"]"),
+        "{graph}"
+    );
+    assert!(
+        graph.contains("report[\"report (team-data, cron)\"]"),
+        "{graph}"
+    );
+    assert!(
+        graph.contains("pricing[\"pricing (team-pricing)\"]"),
+        "{graph}"
+    );
+}
+
+#[test]
 fn graph_draws_services_needs_and_routes() {
     let out = pave(&["graph", "--root", "examples/shop"], &project());
     assert!(out.status.success(), "{}", stderr(&out));
@@ -308,6 +371,23 @@ fn kdl_service_files_compile_exactly_like_their_yaml() {
         tree(kdl.path()),
         "KDL and YAML sources differ in output"
     );
+}
+
+#[test]
+fn kdl_workloads_compile_exactly_like_their_yaml() {
+    // Probes in every form (a list under `exec`), sidecars, init containers, files and
+    // cron settings lower from KDL through the schema to the same value tree.
+    let kdl = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/workloads"), kdl.path());
+    for name in ["pricing", "indexer", "report"] {
+        fs::remove_file(kdl.path().join(format!("services/{name}.yaml"))).unwrap();
+    }
+    copy_dir(&project().join("tests/data/kdl-workloads"), kdl.path());
+    let out = pave(&["build"], kdl.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let built = snapshot(&kdl.path().join("generated"));
+    let golden = snapshot(&project().join("golden/workloads/generated"));
+    assert_eq!(built, golden, "KDL and YAML sources differ in output");
 }
 
 /// The base platform of the bad-input cases with its platform file as `platform.yml`,

@@ -49,6 +49,8 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
     let spec = build_spec_platform();
     trees.push(spec.path().to_path_buf());
     let mut compared = 0;
+    // What the compared objects covered: kinds, and pod features the chart renders.
+    let mut covered = std::collections::BTreeSet::new();
     for tree in &trees {
         let helm_dir = tree.join("generated/helm");
         if !helm_dir.is_dir() {
@@ -112,6 +114,9 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
                     "{}: objects differ",
                     file.display()
                 );
+                for (_, e) in &expected {
+                    covered.extend(coverage(e));
+                }
                 for ((k, r), (_, e)) in rendered.iter().zip(&expected) {
                     assert_eq!(
                         r,
@@ -140,4 +145,58 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
         }
     }
     assert!(compared >= 30, "only {compared} values files compared");
+    let wanted = [
+        "Deployment",
+        "CronJob",
+        "PodMonitor",
+        "ServiceMonitor",
+        "initContainers",
+        "sidecars",
+        "files",
+        "startupProbe",
+        "grpc",
+        "exec",
+    ];
+    let missing: Vec<&str> = wanted
+        .into_iter()
+        .filter(|w| !covered.contains(*w))
+        .collect();
+    assert!(missing.is_empty(), "no compared object has {missing:?}");
+}
+
+/// The kind of an object, and the pod features it uses (sidecars, init containers,
+/// mounted files, probe kinds), so the test can say every workload shape was compared.
+fn coverage(object: &Value) -> Vec<String> {
+    let mut out = vec![object["kind"].as_str().unwrap_or_default().to_string()];
+    let pod = match object["kind"].as_str() {
+        Some("CronJob") => &object["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+        _ => &object["spec"]["template"]["spec"],
+    };
+    let containers = pod["containers"].as_array().cloned().unwrap_or_default();
+    if containers.len() > 1 {
+        out.push("sidecars".into());
+    }
+    if pod["initContainers"]
+        .as_array()
+        .is_some_and(|i| !i.is_empty())
+    {
+        out.push("initContainers".into());
+    }
+    let volumes = pod["volumes"].as_array().cloned().unwrap_or_default();
+    if volumes.iter().any(|v| v.get("configMap").is_some()) {
+        out.push("files".into());
+    }
+    for c in &containers {
+        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+            if let Some(p) = c.get(probe).and_then(Value::as_object) {
+                out.push(probe.into());
+                out.extend(
+                    p.keys()
+                        .filter(|k| !k.ends_with("Seconds") && !k.ends_with("Threshold"))
+                        .cloned(),
+                );
+            }
+        }
+    }
+    out
 }

@@ -202,7 +202,7 @@ fn policies_lists_severity_per_environment() {
         row("acme.prod-three-replicas")[..2],
         ["acme.prod-three-replicas", "service"]
     );
-    assert_eq!(text.lines().count(), 1 + 29 + 2, "{text}");
+    assert_eq!(text.lines().count(), 1 + 31 + 2, "{text}");
 }
 
 #[test]

@@ -82,7 +82,11 @@ fn kubernetes_objects_pass_the_strict_schemas() {
             .filter(|(kind, _)| {
                 !matches!(
                     kind.as_str(),
-                    "Kustomization" | "ExternalSecret" | "ServiceMonitor" | "PrometheusRule"
+                    "Kustomization"
+                        | "ExternalSecret"
+                        | "ServiceMonitor"
+                        | "PodMonitor"
+                        | "PrometheusRule"
                 )
             })
             .flat_map(|(_, files)| files)
@@ -106,6 +110,7 @@ fn custom_resources_pass_the_vendored_crd_schemas() {
     let schemas = [
         ("ExternalSecret", "externalsecret_v1.json"),
         ("ServiceMonitor", "servicemonitor_v1.json"),
+        ("PodMonitor", "podmonitor_v1.json"),
         ("PrometheusRule", "prometheusrule_v1.json"),
     ];
     let mut checked = std::collections::BTreeSet::new();

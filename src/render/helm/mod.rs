@@ -32,8 +32,16 @@ const CHART: &[(&str, &str)] = &[
         include_str!("../../../modules/chart/values.yaml"),
     ),
     (
+        "templates/_pod.tpl",
+        include_str!("../../../modules/chart/templates/_pod.tpl"),
+    ),
+    (
         "templates/configmap.yaml",
         include_str!("../../../modules/chart/templates/configmap.yaml"),
+    ),
+    (
+        "templates/cronjob.yaml",
+        include_str!("../../../modules/chart/templates/cronjob.yaml"),
     ),
     (
         "templates/dashboard.yaml",
@@ -46,6 +54,10 @@ const CHART: &[(&str, &str)] = &[
     (
         "templates/externalsecrets.yaml",
         include_str!("../../../modules/chart/templates/externalsecrets.yaml"),
+    ),
+    (
+        "templates/files.yaml",
+        include_str!("../../../modules/chart/templates/files.yaml"),
     ),
     (
         "templates/hpa.yaml",
@@ -62,6 +74,10 @@ const CHART: &[(&str, &str)] = &[
     (
         "templates/pdb.yaml",
         include_str!("../../../modules/chart/templates/pdb.yaml"),
+    ),
+    (
+        "templates/podmonitor.yaml",
+        include_str!("../../../modules/chart/templates/podmonitor.yaml"),
     ),
     (
         "templates/prometheusrule.yaml",

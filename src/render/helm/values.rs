@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use crate::render::kubernetes::ServiceObjects;
 use crate::render::kubernetes::objects::{
-    ConfigMapBody, Container, EnvVar, ExternalSecretSpec, IngressSpec, Labels, NetworkPolicySpec,
-    Object, Resources, Spec,
+    ConfigMapBody, Container, ContainerPort, EnvVar, ExternalSecretSpec, IngressSpec, Labels,
+    MonitorEndpoint, NetworkPolicySpec, Object, PodSecurityContext, Probe, Resources, ServicePort,
+    Spec, Volume, VolumeMount,
 };
 use crate::resolve::ResolvedService;
 
@@ -28,17 +29,32 @@ pub(crate) struct Values<'a> {
     labels: &'a Labels,
     selector: &'a Labels,
     pod_labels: &'a Labels,
-    config_checksum: Option<&'a String>,
+    pod_annotations: &'a BTreeMap<String, String>,
+    /// `web`, `worker` or `cron`.
+    workload: &'a str,
+    cron: Option<Cron<'a>>,
+    pod_security_context: &'a PodSecurityContext,
+    /// Stakater Reloader's annotation on the Deployment (need Secrets to watch).
     reload_secrets: Option<&'a String>,
     image: &'a str,
     command: &'a [String],
     args: &'a [String],
     port: u16,
+    /// The main container's ports.
+    ports: &'a [ContainerPort],
+    /// The Service's ports; `null` when the service has no Service.
+    service: Option<&'a [ServicePort]>,
     metrics: Option<Metrics<'a>>,
     replicas: u32,
     autoscale: Option<Autoscale>,
     resources: &'a Resources,
     probes: Probes<'a>,
+    volume_mounts: &'a [VolumeMount],
+    volumes: &'a [Volume],
+    /// Mounted files by ConfigMap key; `null` without `files`.
+    files: Option<&'a IndexMap<String, String>>,
+    sidecars: &'a [Container],
+    init_containers: &'a [Container],
     env: IndexMap<String, String>,
     secret_env: Vec<SecretEnv<'a>>,
     dependent_env: Vec<DependentEnv<'a>>,
@@ -49,6 +65,7 @@ pub(crate) struct Values<'a> {
     network_policy: NetworkPolicy<'a>,
     external_secrets: Vec<ExternalSecret<'a>>,
     service_monitor: Option<Monitor<'a>>,
+    pod_monitor: Option<Monitor<'a>>,
     prometheus_rule: Option<Rule<'a>>,
     dashboard: Option<Dashboard<'a>>,
 }
@@ -66,10 +83,23 @@ struct Autoscale {
     cpu: u8,
 }
 
+/// Probes as the container has them (`null` when absent).
 #[derive(Serialize)]
 struct Probes<'a> {
-    liveness: &'a str,
-    readiness: &'a str,
+    liveness: Option<&'a Probe>,
+    readiness: Option<&'a Probe>,
+    startup: Option<&'a Probe>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Cron<'a> {
+    schedule: &'a str,
+    concurrency_policy: &'a str,
+    starting_deadline_seconds: Option<u64>,
+    successful_jobs_history_limit: u32,
+    failed_jobs_history_limit: u32,
+    backoff_limit: u32,
 }
 
 #[derive(Serialize)]
@@ -156,27 +186,51 @@ struct Dashboard<'a> {
     json: Option<&'a str>,
 }
 
-/// The values that reproduce `o`, the objects of `s`; `None` if the Deployment has no
-/// container, which the Kubernetes target never writes.
+/// The values that reproduce `o`, the objects of `s`; `None` if there is no workload
+/// or its pod has no container, which the Kubernetes target never writes.
 pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Option<Values<'a>> {
-    let deployment = &o.deployment;
-    let pod = &deployment.body.spec.template;
-    let container: &Container = pod.spec.containers.first()?;
+    let (labels, pod, cron) = match (&o.deployment, &o.cron_job) {
+        (Some(d), _) => (&d.metadata.labels, &d.body.spec.template, None),
+        (None, Some(c)) => {
+            let spec = &c.body.spec;
+            let job = &spec.job_template.spec;
+            let cron = Cron {
+                schedule: &spec.schedule,
+                concurrency_policy: spec.concurrency_policy,
+                starting_deadline_seconds: spec.starting_deadline_seconds,
+                successful_jobs_history_limit: spec.successful_jobs_history_limit,
+                failed_jobs_history_limit: spec.failed_jobs_history_limit,
+                backoff_limit: job.backoff_limit,
+            };
+            (&c.metadata.labels, &job.template, Some(cron))
+        }
+        (None, None) => return None,
+    };
+    let (container, sidecars) = pod.spec.containers.split_first()?;
     Some(Values {
         name: &s.name,
         namespace: &s.namespace,
-        labels: &deployment.metadata.labels,
-        selector: &deployment.body.spec.selector.match_labels,
+        labels,
+        selector: &o.network_policy.body.spec.pod_selector.match_labels,
         pod_labels: &pod.metadata.labels,
-        config_checksum: pod.metadata.annotations.get("checksum/config"),
-        reload_secrets: deployment
-            .metadata
-            .annotations
-            .get("secret.reloader.stakater.com/reload"),
+        pod_annotations: &pod.metadata.annotations,
+        workload: s.workload.as_str(),
+        cron,
+        pod_security_context: &pod.spec.security_context,
+        reload_secrets: o.deployment.as_ref().and_then(|d| {
+            d.metadata
+                .annotations
+                .get("secret.reloader.stakater.com/reload")
+        }),
         image: &container.image,
         command: &container.command,
         args: &container.args,
         port: s.port,
+        ports: &container.ports,
+        service: o
+            .service
+            .as_deref()
+            .map(|svc| svc.body.spec.ports.as_slice()),
         metrics: s.metrics.as_ref().map(|m| Metrics {
             port: m.port,
             path: &m.path,
@@ -189,9 +243,15 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
         }),
         resources: &container.resources,
         probes: Probes {
-            liveness: &s.liveness,
-            readiness: &s.readiness,
+            liveness: container.liveness_probe.as_ref(),
+            readiness: container.readiness_probe.as_ref(),
+            startup: container.startup_probe.as_ref(),
         },
+        volume_mounts: &container.volume_mounts,
+        volumes: &pod.spec.volumes,
+        files: o.files.as_deref().map(|f| &f.body.data),
+        sidecars,
+        init_containers: &pod.spec.init_containers,
         env: o
             .config_map
             .as_ref()
@@ -211,20 +271,29 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
             .iter()
             .map(|es| external_secret(es))
             .collect(),
-        service_monitor: o.service_monitor.as_deref().map(|m| {
-            let endpoint = m.body.spec.endpoints.first();
-            Monitor {
-                labels: &m.metadata.labels,
-                port: endpoint.map(|e| e.port),
-                path: endpoint.map(|e| e.path.as_str()),
-            }
-        }),
+        service_monitor: o
+            .service_monitor
+            .as_deref()
+            .map(|m| monitor(&m.metadata.labels, &m.body.spec.endpoints)),
+        pod_monitor: o
+            .pod_monitor
+            .as_deref()
+            .map(|m| monitor(&m.metadata.labels, &m.body.spec.pod_metrics_endpoints)),
         prometheus_rule: o.prometheus_rule.as_deref().map(|r| Rule {
             labels: &r.metadata.labels,
             groups: &r.body.spec.groups,
         }),
         dashboard: o.dashboard.as_deref().map(dashboard),
     })
+}
+
+fn monitor<'a>(labels: &'a Labels, endpoints: &'a [MonitorEndpoint]) -> Monitor<'a> {
+    let endpoint = endpoints.first();
+    Monitor {
+        labels,
+        port: endpoint.map(|e| e.port.as_str()),
+        path: endpoint.map(|e| e.path.as_str()),
+    }
 }
 
 fn secret_env(e: &EnvVar) -> Option<SecretEnv<'_>> {
@@ -271,7 +340,7 @@ fn network_policy(spec: &NetworkPolicySpec) -> NetworkPolicy<'_> {
                     pod_labels: &peer.pod_selector.match_labels,
                 })
                 .collect(),
-            port: rule.ports.first().map(|p| p.port),
+            port: rule.ports.first().map(|p| p.port.as_str()),
         })
         .collect();
     NetworkPolicy { allow }
@@ -339,7 +408,7 @@ mod tests {
                 }],
                 ports: vec![NetworkPolicyPort {
                     protocol: "TCP",
-                    port: "http",
+                    port: "http".into(),
                 }],
             }],
         };

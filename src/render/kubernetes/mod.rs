@@ -16,12 +16,12 @@ use serde::Serialize;
 use super::{RenderCx, RenderedObject, TargetOutput, messages};
 use crate::diag::Diagnostic;
 use crate::output::{Artifact, Scope};
-use crate::resolve::{Platform, ResolvedService};
+use crate::resolve::{Platform, ResolvedService, Workload};
 use crate::yaml_writer::to_yaml;
 use objects::{
-    ConfigMapBody, DeploymentSpec, Empty, ExternalSecretSpec, IngressSpec, Kustomization, Labels,
-    Metadata, NetworkPolicySpec, Object, PdbSpec, PrometheusRuleSpec, ServiceAccountBody,
-    ServiceMonitorSpec, Spec,
+    ConfigMapBody, CronJobSpec, DeploymentSpec, Empty, ExternalSecretSpec, IngressSpec,
+    Kustomization, Labels, Metadata, NetworkPolicySpec, Object, PdbSpec, PodMonitorSpec,
+    PrometheusRuleSpec, ServiceAccountBody, ServiceMonitorSpec, ServiceSpec, Spec,
 };
 
 /// The typed objects of one service in one environment, as written: the Helm target
@@ -32,13 +32,19 @@ pub(crate) struct ServiceObjects {
     pub(crate) service_account: Arc<Object<ServiceAccountBody>>,
     /// The environment ConfigMap, when the service has plain environment variables.
     pub(crate) config_map: Option<Arc<Object<ConfigMapBody>>>,
-    pub(crate) deployment: Arc<Object<Spec<DeploymentSpec>>>,
+    /// The ConfigMap of the mounted files, when the service has `files`.
+    pub(crate) files: Option<Arc<Object<ConfigMapBody>>>,
+    /// Exactly one of `deployment` (web, worker) and `cron_job` (cron) is set.
+    pub(crate) deployment: Option<Arc<Object<Spec<DeploymentSpec>>>>,
+    pub(crate) cron_job: Option<Arc<Object<Spec<CronJobSpec>>>>,
+    pub(crate) service: Option<Arc<Object<Spec<ServiceSpec>>>>,
     pub(crate) disruption_budget: Option<Arc<Object<Spec<PdbSpec>>>>,
     pub(crate) ingress: Option<Arc<Object<Spec<IngressSpec>>>>,
     pub(crate) network_policy: Arc<Object<Spec<NetworkPolicySpec>>>,
     /// The service's own secrets first, then one per module need, in file order.
     pub(crate) external_secrets: Vec<Arc<Object<Spec<ExternalSecretSpec>>>>,
     pub(crate) service_monitor: Option<Arc<Object<Spec<ServiceMonitorSpec>>>>,
+    pub(crate) pod_monitor: Option<Arc<Object<Spec<PodMonitorSpec>>>>,
     pub(crate) prometheus_rule: Option<Arc<Object<Spec<PrometheusRuleSpec>>>>,
     pub(crate) dashboard: Option<Arc<Object<ConfigMapBody>>>,
 }
@@ -199,19 +205,32 @@ fn render_service(
     let service_account = Arc::new(workload::service_account(platform, s));
     let mut files = vec![file(s, "serviceaccount", &service_account)?];
     let config_map = workload::config_map(platform, s).map(Arc::new);
-    let mut config_checksum = None;
+    let mut checksums = workload::Checksums::default();
     if let Some(config) = &config_map {
         let rendered = file(s, "configmap", config)?;
-        config_checksum = Some(crate::digest::sha256_hex(rendered.yaml.as_bytes()));
+        checksums.config = Some(crate::digest::sha256_hex(rendered.yaml.as_bytes()));
         files.push(rendered);
     }
-    let deployment = Arc::new(workload::deployment(platform, s, config_checksum));
-    files.push(file(s, "deployment", &deployment)?);
-    files.push(file(
-        s,
-        "service",
-        &Arc::new(traffic::service(platform, s)),
-    )?);
+    let files_map = workload::files_config_map(platform, s).map(Arc::new);
+    if let Some(mounted) = &files_map {
+        let rendered = file(s, "files", mounted)?;
+        checksums.files = Some(crate::digest::sha256_hex(rendered.yaml.as_bytes()));
+        files.push(rendered);
+    }
+    let (deployment, cron_job) = match &s.workload {
+        Workload::Cron(_) => (
+            None,
+            workload::cron_job(platform, s, checksums).map(Arc::new),
+        ),
+        _ => (
+            Some(Arc::new(workload::deployment(platform, s, checksums))),
+            None,
+        ),
+    };
+    push_optional(&mut files, s, "deployment", &deployment)?;
+    push_optional(&mut files, s, "cronjob", &cron_job)?;
+    let service = traffic::service(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "service", &service)?;
     let autoscaler = workload::autoscaler(platform, s).map(Arc::new);
     push_optional(&mut files, s, "hpa", &autoscaler)?;
     let disruption_budget = workload::disruption_budget(platform, s).map(Arc::new);
@@ -231,6 +250,8 @@ fn render_service(
     }
     let service_monitor = traffic::service_monitor(platform, s).map(Arc::new);
     push_optional(&mut files, s, "servicemonitor", &service_monitor)?;
+    let pod_monitor = traffic::pod_monitor(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "podmonitor", &pod_monitor)?;
     let prometheus_rule = traffic::prometheus_rule(platform, s).map(Arc::new);
     push_optional(&mut files, s, "prometheusrule", &prometheus_rule)?;
     let dashboard = traffic::dashboard(platform, s)?.map(Arc::new);
@@ -240,12 +261,16 @@ fn render_service(
         name: s.name.clone(),
         service_account,
         config_map,
+        files: files_map,
         deployment,
+        cron_job,
+        service,
         disruption_budget,
         ingress,
         network_policy,
         external_secrets,
         service_monitor,
+        pod_monitor,
         prometheus_rule,
         dashboard,
     };

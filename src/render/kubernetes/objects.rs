@@ -109,9 +109,14 @@ pub(crate) struct PodMetadata {
 pub(crate) struct PodSpec {
     pub(crate) service_account_name: String,
     pub(crate) automount_service_account_token: bool,
+    /// `OnFailure` for a cron job's pods; Deployments leave Kubernetes' `Always`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) restart_policy: Option<&'static str>,
     pub(crate) security_context: PodSecurityContext,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) init_containers: Vec<Container>,
     pub(crate) containers: Vec<Container>,
     pub(crate) volumes: Vec<Volume>,
 }
@@ -120,6 +125,12 @@ pub(crate) struct PodSpec {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PodSecurityContext {
     pub(crate) run_as_non_root: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) run_as_user: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) run_as_group: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fs_group: Option<u32>,
     pub(crate) seccomp_profile: SeccompProfile,
 }
 
@@ -148,14 +159,19 @@ pub(crate) struct Container {
     pub(crate) command: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) args: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) ports: Vec<ContainerPort>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) env_from: Vec<EnvFromSource>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) env: Vec<EnvVar>,
     pub(crate) resources: Resources,
-    pub(crate) readiness_probe: Probe,
-    pub(crate) liveness_probe: Probe,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) readiness_probe: Option<Probe>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) liveness_probe: Option<Probe>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) startup_probe: Option<Probe>,
     pub(crate) security_context: ContainerSecurityContext,
     pub(crate) volume_mounts: Vec<VolumeMount>,
 }
@@ -163,7 +179,7 @@ pub(crate) struct Container {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ContainerPort {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
     pub(crate) container_port: u16,
     pub(crate) protocol: &'static str,
 }
@@ -210,16 +226,49 @@ pub(crate) struct Resources {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Probe {
-    pub(crate) http_get: HttpGet,
+    #[serde(flatten)]
+    pub(crate) handler: ProbeHandler,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub(crate) initial_delay_seconds: u32,
     pub(crate) period_seconds: u32,
     pub(crate) timeout_seconds: u32,
     pub(crate) failure_threshold: u32,
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Exactly one handler per probe.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum ProbeHandler {
+    HttpGet(HttpGet),
+    Grpc(GrpcAction),
+    TcpSocket(TcpSocket),
+    Exec(ExecAction),
+}
+
 #[derive(Serialize)]
 pub(crate) struct HttpGet {
     pub(crate) path: String,
-    pub(crate) port: &'static str,
+    pub(crate) port: String,
+}
+
+/// Kubernetes accepts a gRPC probe's port only as a number.
+#[derive(Serialize)]
+pub(crate) struct GrpcAction {
+    pub(crate) port: u16,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TcpSocket {
+    pub(crate) port: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ExecAction {
+    pub(crate) command: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -241,14 +290,58 @@ pub(crate) struct Capabilities {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct VolumeMount {
     pub(crate) name: &'static str,
-    pub(crate) mount_path: &'static str,
+    pub(crate) mount_path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sub_path: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) read_only: bool,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Volume {
     pub(crate) name: &'static str,
-    pub(crate) empty_dir: EmptyDir,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) empty_dir: Option<EmptyDir>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) config_map: Option<ConfigMapVolume>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConfigMapVolume {
+    pub(crate) name: String,
+    pub(crate) items: Vec<KeyToPath>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct KeyToPath {
+    pub(crate) key: String,
+    pub(crate) path: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CronJobSpec {
+    pub(crate) schedule: String,
+    pub(crate) concurrency_policy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) starting_deadline_seconds: Option<u64>,
+    pub(crate) successful_jobs_history_limit: u32,
+    pub(crate) failed_jobs_history_limit: u32,
+    pub(crate) job_template: JobTemplate,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JobTemplate {
+    pub(crate) spec: JobSpec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct JobSpec {
+    pub(crate) backoff_limit: u32,
+    pub(crate) template: PodTemplate,
 }
 
 #[derive(Serialize)]
@@ -269,10 +362,12 @@ pub(crate) struct ServiceSpec {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServicePort {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
     pub(crate) port: u16,
-    pub(crate) target_port: &'static str,
+    pub(crate) target_port: String,
     pub(crate) protocol: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) app_protocol: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -395,7 +490,7 @@ pub(crate) struct NetworkPolicyPeer {
 #[derive(Serialize)]
 pub(crate) struct NetworkPolicyPort {
     pub(crate) protocol: &'static str,
-    pub(crate) port: &'static str,
+    pub(crate) port: String,
 }
 
 #[derive(Serialize)]
@@ -454,8 +549,18 @@ pub(crate) struct ServiceMonitorSpec {
 
 #[derive(Serialize)]
 pub(crate) struct MonitorEndpoint {
-    pub(crate) port: &'static str,
+    pub(crate) port: String,
     pub(crate) path: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PodMonitorSpec {
+    /// The pod label whose value becomes the `job` label, so alerts select
+    /// `job="<service>"` as they do for a ServiceMonitor (whose job is the Service's name).
+    pub(crate) job_label: &'static str,
+    pub(crate) selector: LabelSelector,
+    pub(crate) pod_metrics_endpoints: Vec<MonitorEndpoint>,
 }
 
 #[derive(Serialize)]

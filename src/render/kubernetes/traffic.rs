@@ -1,50 +1,82 @@
 //! How traffic and data reach a service: Service, Ingress, NetworkPolicy,
-//! ExternalSecret and ServiceMonitor.
+//! ExternalSecret and ServiceMonitor or PodMonitor.
 
 use std::collections::BTreeMap;
 
 use super::objects::*;
-use super::workload::secret_name;
+use super::workload::{main_ports, metrics_port_name, secret_name};
 use super::{metadata, object, selector};
 use crate::diag::Diagnostic;
 use crate::render::messages;
 use crate::resolve::module::ModuleNeed;
-use crate::resolve::{Platform, ResolvedService};
+use crate::resolve::{NamedPort, Platform, ProbeCheck, ResolvedService, Workload};
 
-pub(super) fn service(platform: &Platform, s: &ResolvedService) -> Object<Spec<ServiceSpec>> {
-    let mut ports = vec![ServicePort {
-        name: "http",
-        port: s.port,
-        target_port: "http",
-        protocol: "TCP",
-    }];
-    if let Some(m) = s.metrics.as_ref().filter(|m| m.port != s.port) {
-        ports.push(ServicePort {
-            name: "metrics",
-            port: m.port,
-            target_port: "metrics",
-            protocol: "TCP",
-        });
+/// A web service's Service: every declared port of the main container, with its
+/// application protocol; `None` for workers and cron jobs, which serve no traffic.
+pub(super) fn service(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<ServiceSpec>>> {
+    if !s.is_web() {
+        return None;
     }
+    let ports = main_ports(s)
+        .iter()
+        .map(|p| ServicePort {
+            name: p.name.clone(),
+            port: p.port,
+            target_port: p.name.clone(),
+            protocol: "TCP",
+            app_protocol: app_protocol(s, p),
+        })
+        .collect();
     let spec = ServiceSpec {
         kind: "ClusterIP",
         selector: selector(s),
         ports,
     };
-    object(
+    Some(object(
         "v1",
         "Service",
         metadata(platform, s, s.name.clone()),
         Spec { spec },
-    )
+    ))
+}
+
+/// The protocol a port speaks: gRPC when a gRPC probe checks it or its name says so,
+/// HTTP for the main and metrics ports or a name that says so, else unknown.
+pub(super) fn app_protocol(s: &ResolvedService, p: &NamedPort) -> Option<&'static str> {
+    let probes = [&s.probes.liveness, &s.probes.readiness, &s.probes.startup];
+    let grpc_probe = probes
+        .iter()
+        .filter_map(|p| p.as_ref())
+        .any(|probe| probe.check == ProbeCheck::Grpc(p.port));
+    if grpc_probe || p.name.starts_with("grpc") {
+        Some("grpc")
+    } else if p.name.starts_with("http") || p.name == "metrics" {
+        Some("http")
+    } else {
+        None
+    }
 }
 
 pub(super) fn ingress(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<IngressSpec>>> {
-    let route = s.route.as_ref()?;
+    let route = s.route.as_ref().filter(|_| s.is_web())?;
     let mut meta = metadata(platform, s, s.name.clone());
+    let main = NamedPort {
+        name: "http".into(),
+        port: s.port,
+    };
+    // ingress-nginx speaks HTTP/1 to backends unless told the backend is gRPC.
+    if app_protocol(s, &main) == Some("grpc") && platform.ingress.class.contains("nginx") {
+        meta.annotations.insert(
+            "nginx.ingress.kubernetes.io/backend-protocol".into(),
+            "GRPC".into(),
+        );
+    }
     if let Some(issuer) = &platform.ingress.cluster_issuer {
         meta.annotations
             .insert("cert-manager.io/cluster-issuer".into(), issuer.clone());
@@ -102,14 +134,14 @@ pub(super) fn network_policy(
         },
         pod_selector: LabelSelector { match_labels: pods },
     };
-    let port = |name: &'static str| {
+    let port = |name: &str| {
         vec![NetworkPolicyPort {
             protocol: "TCP",
-            port: name,
+            port: name.to_string(),
         }]
     };
     let mut rules = Vec::new();
-    if !consumers.is_empty() {
+    if !consumers.is_empty() && s.is_web() {
         rules.push(NetworkPolicyIngressRule {
             from: consumers
                 .iter()
@@ -125,11 +157,11 @@ pub(super) fn network_policy(
             ports: port("http"),
         });
     }
-    if let Some(m) = &s.metrics {
+    if let Some(name) = metrics_port_name(s) {
         let mon = &platform.monitoring;
         rules.push(NetworkPolicyIngressRule {
             from: vec![peer(&mon.namespace, mon.prometheus_labels.clone())],
-            ports: port(if m.port == s.port { "http" } else { "metrics" }),
+            ports: port(&name),
         });
     }
     let spec = NetworkPolicySpec {
@@ -256,7 +288,7 @@ pub(super) fn service_monitor(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<ServiceMonitorSpec>>> {
-    let m = s.metrics.as_ref()?;
+    let m = s.metrics.as_ref().filter(|_| s.is_web())?;
     let mut meta = metadata(platform, s, s.name.clone());
     meta.labels.extend(platform.monitoring.labels.clone());
     let spec = ServiceMonitorSpec {
@@ -264,13 +296,42 @@ pub(super) fn service_monitor(
             match_labels: selector(s),
         },
         endpoints: vec![MonitorEndpoint {
-            port: if m.port == s.port { "http" } else { "metrics" },
+            port: metrics_port_name(s)?,
             path: m.path.clone(),
         }],
     };
     Some(object(
         "monitoring.coreos.com/v1",
         "ServiceMonitor",
+        meta,
+        Spec { spec },
+    ))
+}
+
+/// A worker has no Service to select, so Prometheus scrapes its pods directly.
+pub(super) fn pod_monitor(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<PodMonitorSpec>>> {
+    let m = s
+        .metrics
+        .as_ref()
+        .filter(|_| matches!(s.workload, Workload::Worker))?;
+    let mut meta = metadata(platform, s, s.name.clone());
+    meta.labels.extend(platform.monitoring.labels.clone());
+    let spec = PodMonitorSpec {
+        job_label: "app.kubernetes.io/name",
+        selector: LabelSelector {
+            match_labels: selector(s),
+        },
+        pod_metrics_endpoints: vec![MonitorEndpoint {
+            port: metrics_port_name(s)?,
+            path: m.path.clone(),
+        }],
+    };
+    Some(object(
+        "monitoring.coreos.com/v1",
+        "PodMonitor",
         meta,
         Spec { spec },
     ))

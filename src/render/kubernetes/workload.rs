@@ -1,4 +1,5 @@
-//! The workload objects of a service: ServiceAccount, ConfigMap, Deployment, HPA, PDB.
+//! The workload objects of a service: ServiceAccount, ConfigMaps (environment,
+//! files), Deployment or CronJob with the pod's containers, HPA, PDB.
 
 use std::collections::BTreeMap;
 
@@ -6,7 +7,9 @@ use indexmap::IndexMap;
 
 use super::objects::*;
 use super::{labels, metadata, object, selector};
-use crate::resolve::{Platform, ResolvedService};
+use crate::resolve::{
+    ExtraContainer, NamedPort, Platform, ProbeCheck, ResolvedService, Size, Workload,
+};
 
 pub(super) fn service_account(
     platform: &Platform,
@@ -61,20 +64,66 @@ pub(super) fn config_map(
     ))
 }
 
-pub(super) fn deployment(
+/// The name of the ConfigMap holding a service's mounted files.
+pub(super) fn files_config_map_name(s: &ResolvedService) -> String {
+    format!("{}-files", s.name)
+}
+
+/// The ConfigMap of the service's `files`, keyed as resolve named them.
+pub(super) fn files_config_map(
     platform: &Platform,
     s: &ResolvedService,
-    config_checksum: Option<String>,
-) -> Object<Spec<DeploymentSpec>> {
+) -> Option<Object<ConfigMapBody>> {
+    if s.files.is_empty() {
+        return None;
+    }
+    let data = s
+        .files
+        .iter()
+        .map(|f| (f.key.clone(), f.content.clone()))
+        .collect();
+    Some(object(
+        "v1",
+        "ConfigMap",
+        metadata(platform, s, files_config_map_name(s)),
+        ConfigMapBody { data },
+    ))
+}
+
+/// Checksums of the ConfigMaps the pods read; a change rolls the pods.
+#[derive(Default)]
+pub(super) struct Checksums {
+    pub(super) config: Option<String>,
+    pub(super) files: Option<String>,
+}
+
+/// The pod template every kind shares: labels, checksum annotations and the pod spec.
+fn pod_template(platform: &Platform, s: &ResolvedService, checksums: Checksums) -> PodTemplate {
     let mut pod_labels = labels(platform, s);
     if let Some(version) = image_version(&s.image) {
         pod_labels.insert("app.kubernetes.io/version".into(), version);
     }
-    // A changed ConfigMap changes this annotation, which rolls the pods.
-    let annotations: BTreeMap<String, String> = config_checksum
-        .into_iter()
-        .map(|c| ("checksum/config".to_string(), c))
-        .collect();
+    let annotations: BTreeMap<String, String> = [
+        ("checksum/config", checksums.config),
+        ("checksum/files", checksums.files),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+    .collect();
+    PodTemplate {
+        metadata: PodMetadata {
+            labels: pod_labels,
+            annotations,
+        },
+        spec: pod_spec(s),
+    }
+}
+
+pub(super) fn deployment(
+    platform: &Platform,
+    s: &ResolvedService,
+    checksums: Checksums,
+) -> Object<Spec<DeploymentSpec>> {
     let spec = DeploymentSpec {
         replicas: s.autoscale.is_none().then_some(s.replicas),
         revision_history_limit: 5,
@@ -88,13 +137,7 @@ pub(super) fn deployment(
                 max_unavailable: IntOrString::Int(0),
             },
         },
-        template: PodTemplate {
-            metadata: PodMetadata {
-                labels: pod_labels,
-                annotations,
-            },
-            spec: pod_spec(s),
-        },
+        template: pod_template(platform, s, checksums),
     };
     let mut meta = metadata(platform, s, s.name.clone());
     if let Some(secrets) = reloaded_secrets(platform, s) {
@@ -119,8 +162,41 @@ fn reloaded_secrets(platform: &Platform, s: &ResolvedService) -> Option<String> 
     (!names.is_empty()).then(|| names.join(","))
 }
 
+/// A cron service's CronJob; `None` for the other kinds.
+pub(super) fn cron_job(
+    platform: &Platform,
+    s: &ResolvedService,
+    checksums: Checksums,
+) -> Option<Object<Spec<CronJobSpec>>> {
+    let Workload::Cron(cron) = &s.workload else {
+        return None;
+    };
+    let mut template = pod_template(platform, s, checksums);
+    // A failed run is retried in a new container of the same pod.
+    template.spec.restart_policy = Some("OnFailure");
+    let spec = CronJobSpec {
+        schedule: cron.schedule.clone(),
+        concurrency_policy: cron.concurrency,
+        starting_deadline_seconds: cron.deadline_seconds,
+        successful_jobs_history_limit: cron.successful_history,
+        failed_jobs_history_limit: cron.failed_history,
+        job_template: JobTemplate {
+            spec: JobSpec {
+                backoff_limit: cron.backoff_limit,
+                template,
+            },
+        },
+    };
+    Some(object(
+        "batch/v1",
+        "CronJob",
+        metadata(platform, s, s.name.clone()),
+        Spec { spec },
+    ))
+}
+
 fn pod_spec(s: &ResolvedService) -> PodSpec {
-    let spread = match s.min_replicas() >= 2 {
+    let spread = match !matches!(s.workload, Workload::Cron(_)) && s.min_replicas() >= 2 {
         true => ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
             .into_iter()
             .map(|key| TopologySpreadConstraint {
@@ -135,39 +211,72 @@ fn pod_spec(s: &ResolvedService) -> PodSpec {
             .collect(),
         false => Vec::new(),
     };
+    let mut volumes = vec![Volume {
+        name: "tmp",
+        empty_dir: Some(EmptyDir {
+            size_limit: "256Mi",
+        }),
+        config_map: None,
+    }];
+    if !s.files.is_empty() {
+        volumes.push(Volume {
+            name: "files",
+            empty_dir: None,
+            config_map: Some(ConfigMapVolume {
+                name: files_config_map_name(s),
+                items: s
+                    .files
+                    .iter()
+                    .map(|f| KeyToPath {
+                        key: f.key.clone(),
+                        path: f.key.clone(),
+                    })
+                    .collect(),
+            }),
+        });
+    }
+    let mut containers = vec![container(s)];
+    containers.extend(s.sidecars.iter().map(|c| extra_container(s, c)));
     PodSpec {
         service_account_name: s.name.clone(),
         automount_service_account_token: false,
+        restart_policy: None,
         security_context: PodSecurityContext {
             run_as_non_root: true,
+            run_as_user: s.security.run_as_user,
+            run_as_group: s.security.run_as_group,
+            fs_group: s.security.fs_group,
             seccomp_profile: SeccompProfile {
                 kind: "RuntimeDefault",
             },
         },
         topology_spread_constraints: spread,
-        containers: vec![container(s)],
-        volumes: vec![Volume {
-            name: "tmp",
-            empty_dir: EmptyDir {
-                size_limit: "256Mi",
-            },
-        }],
+        init_containers: s.init.iter().map(|c| extra_container(s, c)).collect(),
+        containers,
+        volumes,
     }
 }
 
+/// The main container's ports: `http` for a web service, the extra ports, `metrics`.
+pub(super) fn main_ports(s: &ResolvedService) -> Vec<NamedPort> {
+    crate::resolve::declared_ports(
+        &s.workload,
+        s.port,
+        &s.ports,
+        s.metrics.as_ref().map(|m| m.port),
+    )
+}
+
+/// The name of the port metrics are scraped on, when the service has metrics.
+pub(super) fn metrics_port_name(s: &ResolvedService) -> Option<String> {
+    let m = s.metrics.as_ref()?;
+    main_ports(s)
+        .into_iter()
+        .find(|p| p.port == m.port)
+        .map(|p| p.name)
+}
+
 fn container(s: &ResolvedService) -> Container {
-    let mut ports = vec![ContainerPort {
-        name: "http",
-        container_port: s.port,
-        protocol: "TCP",
-    }];
-    if let Some(m) = s.metrics.as_ref().filter(|m| m.port != s.port) {
-        ports.push(ContainerPort {
-            name: "metrics",
-            container_port: m.port,
-            protocol: "TCP",
-        });
-    }
     let env_from = match s.env_vars.is_empty() {
         true => Vec::new(),
         false => vec![EnvFromSource {
@@ -203,34 +312,89 @@ fn container(s: &ResolvedService) -> Container {
             value_from: None,
         }))
         .collect();
-    let probe = |path: &str| Probe {
-        http_get: HttpGet {
-            path: path.to_string(),
-            port: "http",
-        },
-        period_seconds: 10,
-        timeout_seconds: 2,
-        failure_threshold: 3,
-    };
+    let mut c = hardened(
+        s,
+        s.name.clone(),
+        s.image.clone(),
+        (s.command.clone(), s.args.clone()),
+        &s.resources,
+        &main_ports(s),
+    );
+    c.env_from = env_from;
+    c.env = env;
+    c.readiness_probe = s.probes.readiness.as_ref().map(probe);
+    c.liveness_probe = s.probes.liveness.as_ref().map(probe);
+    c.startup_probe = s.probes.startup.as_ref().map(probe);
+    c
+}
+
+/// A sidecar or init container: plain `env` values, no probes.
+fn extra_container(s: &ResolvedService, x: &ExtraContainer) -> Container {
+    let mut c = hardened(
+        s,
+        x.name.clone(),
+        x.image.clone(),
+        (x.command.clone(), x.args.clone()),
+        &x.resources,
+        &x.ports,
+    );
+    c.env = x
+        .env
+        .iter()
+        .map(|(name, value)| EnvVar {
+            name: name.clone(),
+            value: Some(value.clone()),
+            value_from: None,
+        })
+        .collect();
+    c
+}
+
+/// A container with pave's hardening, resources by size, `/tmp` and the files mounted.
+fn hardened(
+    s: &ResolvedService,
+    name: String,
+    image: String,
+    (command, args): (Vec<String>, Vec<String>),
+    size: &Size,
+    ports: &[NamedPort],
+) -> Container {
+    let mut volume_mounts = vec![VolumeMount {
+        name: "tmp",
+        mount_path: "/tmp".into(),
+        sub_path: None,
+        read_only: false,
+    }];
+    volume_mounts.extend(s.files.iter().map(|f| VolumeMount {
+        name: "files",
+        mount_path: f.path.clone(),
+        sub_path: Some(f.key.clone()),
+        read_only: true,
+    }));
     Container {
-        name: s.name.clone(),
-        image: s.image.clone(),
-        command: s.command.clone(),
-        args: s.args.clone(),
-        ports,
-        env_from,
-        env,
+        name,
+        image,
+        command,
+        args,
+        ports: ports
+            .iter()
+            .map(|p| ContainerPort {
+                name: p.name.clone(),
+                container_port: p.port,
+                protocol: "TCP",
+            })
+            .collect(),
+        env_from: Vec::new(),
+        env: Vec::new(),
         resources: Resources {
-            requests: BTreeMap::from([
-                ("cpu", s.resources.cpu.clone()),
-                ("memory", s.resources.memory.clone()),
-            ]),
+            requests: BTreeMap::from([("cpu", size.cpu.clone()), ("memory", size.memory.clone())]),
             // Memory is not compressible: a limit equal to the request keeps the pod's
             // eviction class predictable. CPU is left unlimited to avoid throttling.
-            limits: BTreeMap::from([("memory", s.resources.memory.clone())]),
+            limits: BTreeMap::from([("memory", size.memory.clone())]),
         },
-        readiness_probe: probe(&s.readiness),
-        liveness_probe: probe(&s.liveness),
+        readiness_probe: None,
+        liveness_probe: None,
+        startup_probe: None,
         security_context: ContainerSecurityContext {
             allow_privilege_escalation: false,
             read_only_root_filesystem: true,
@@ -240,10 +404,28 @@ fn container(s: &ResolvedService) -> Container {
                 kind: "RuntimeDefault",
             },
         },
-        volume_mounts: vec![VolumeMount {
-            name: "tmp",
-            mount_path: "/tmp",
-        }],
+        volume_mounts,
+    }
+}
+
+fn probe(p: &crate::resolve::Probe) -> Probe {
+    let handler = match &p.check {
+        ProbeCheck::Http { path, port } => ProbeHandler::HttpGet(HttpGet {
+            path: path.clone(),
+            port: port.clone(),
+        }),
+        ProbeCheck::Grpc(port) => ProbeHandler::Grpc(GrpcAction { port: *port }),
+        ProbeCheck::Tcp(port) => ProbeHandler::TcpSocket(TcpSocket { port: port.clone() }),
+        ProbeCheck::Exec(command) => ProbeHandler::Exec(ExecAction {
+            command: command.clone(),
+        }),
+    };
+    Probe {
+        handler,
+        initial_delay_seconds: p.initial_delay_seconds,
+        period_seconds: p.period_seconds,
+        timeout_seconds: p.timeout_seconds,
+        failure_threshold: p.failure_threshold,
     }
 }
 
@@ -251,7 +433,9 @@ pub(super) fn autoscaler(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<HpaSpec>>> {
-    let a = s.autoscale?;
+    let a = s
+        .autoscale
+        .filter(|_| !matches!(s.workload, Workload::Cron(_)))?;
     let spec = HpaSpec {
         scale_target_ref: CrossVersionRef {
             api_version: "apps/v1",
@@ -283,7 +467,7 @@ pub(super) fn disruption_budget(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<PdbSpec>>> {
-    if s.min_replicas() < 2 {
+    if s.min_replicas() < 2 || matches!(s.workload, Workload::Cron(_)) {
         return None;
     }
     let spec = PdbSpec {

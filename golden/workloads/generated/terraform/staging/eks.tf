@@ -1,0 +1,7 @@
+data "aws_eks_cluster" "this" {
+  name = "staging-eu1"
+}
+
+locals {
+  oidc_issuer = replace(data.aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")
+}

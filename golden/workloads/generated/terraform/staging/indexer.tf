@@ -1,0 +1,41 @@
+module "indexer_orders" {
+  source     = "terraform-aws-modules/sqs/aws"
+  version    = "~> 4.2"
+  name       = "works-staging-indexer-orders"
+  fifo_queue = false
+  create_dlq = true
+  redrive_policy = {
+    maxReceiveCount = 5
+  }
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 345600
+  tags = {
+    service = "indexer"
+  }
+}
+
+resource "aws_secretsmanager_secret" "indexer_orders" {
+  name = "works/staging/indexer/orders"
+  tags = {
+    service = "indexer"
+  }
+}
+
+resource "aws_secretsmanager_secret_version" "indexer_orders" {
+  secret_id     = aws_secretsmanager_secret.indexer_orders.id
+  secret_string = jsonencode({ url = module.indexer_orders.queue_url, arn = module.indexer_orders.queue_arn, name = module.indexer_orders.queue_name })
+}
+
+resource "aws_iam_role" "indexer" {
+  name               = "works-staging-indexer"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:aws:iam::444444444444:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:indexer:indexer", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
+  tags = {
+    service = "indexer"
+  }
+}
+
+resource "aws_iam_role_policy" "indexer" {
+  name   = "needs"
+  role   = aws_iam_role.indexer.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], Resource = [module.indexer_orders.queue_arn] }] })
+}
