@@ -1,3 +1,5 @@
+data "aws_partition" "current" {}
+
 data "aws_eks_cluster" "this" {
   name = "prod-eu1"
 }

@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.6.0"
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {
@@ -9,10 +9,10 @@ terraform {
   }
 
   backend "s3" {
-    bucket         = "works-tfstate"
-    key            = "works/prod/terraform.tfstate"
-    region         = "eu-west-1"
-    encrypt        = true
-    dynamodb_table = "works-terraform-locks"
+    bucket       = "works-tfstate"
+    key          = "works/prod/terraform.tfstate"
+    region       = "eu-west-1"
+    encrypt      = true
+    use_lockfile = true
   }
 }
