@@ -110,6 +110,8 @@ pub(crate) enum Code {
     /// A module template exceeded an evaluation bound (fuel, recursion, output length,
     /// range size).
     E0530,
+    /// `monitoring.severity` names an environment the platform does not declare.
+    E0570,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -197,6 +199,7 @@ impl Code {
             Code::E0516 => "E0516",
             Code::E0517 => "E0517",
             Code::E0530 => "E0530",
+            Code::E0570 => "E0570",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

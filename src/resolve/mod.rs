@@ -83,6 +83,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     };
     let (platform, patterns) = platform::platform(&pf);
     windows::check_windows(&platform, pdoc, &mut diags);
+    windows::check_severity(&platform, pdoc, &mut diags);
     let module::Registry {
         modules,
         broken: broken_modules,

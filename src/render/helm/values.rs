@@ -136,6 +136,8 @@ struct Monitor<'a> {
     labels: &'a Labels,
     port: Option<&'a str>,
     path: Option<&'a str>,
+    /// The `env` label the endpoint's relabeling adds.
+    env: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -208,6 +210,9 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
                 labels: &m.metadata.labels,
                 port: endpoint.map(|e| e.port),
                 path: endpoint.map(|e| e.path.as_str()),
+                env: endpoint
+                    .and_then(|e| e.relabelings.first())
+                    .map(|r| r.replacement.as_str()),
             }
         }),
         prometheus_rule: o.prometheus_rule.as_deref().map(|r| Rule {

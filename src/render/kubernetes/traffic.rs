@@ -239,6 +239,11 @@ pub(super) fn service_monitor(
     s: &ResolvedService,
 ) -> Option<Object<Spec<ServiceMonitorSpec>>> {
     let m = s.metrics.as_ref()?;
+    // Without the Prometheus target there are no operator objects: a cluster without
+    // the operator's CRDs must still apply the tree.
+    if !platform.observability.enabled {
+        return None;
+    }
     let mut meta = metadata(platform, s, s.name.clone());
     meta.labels.extend(platform.monitoring.labels.clone());
     let spec = ServiceMonitorSpec {
@@ -248,6 +253,13 @@ pub(super) fn service_monitor(
         endpoints: vec![MonitorEndpoint {
             port: if m.port == s.port { "http" } else { "metrics" },
             path: m.path.clone(),
+            // Every series carries its environment, so rules of several environments
+            // on one Prometheus never mix them (see `observe::selector`).
+            relabelings: vec![Relabeling {
+                action: "replace",
+                target_label: crate::observe::ENV_LABEL,
+                replacement: s.env.clone(),
+            }],
         }],
     };
     Some(object(
