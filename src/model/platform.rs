@@ -350,9 +350,11 @@ mod tests {
         .unwrap();
         assert_eq!(m.alerts.crash_looping.unwrap().restarts, Some(5));
         assert_eq!(
-            m.alerts.target_down.unwrap().severity.as_deref(),
-            Some("page")
+            m.alerts.target_down.unwrap().severity,
+            Some(UrgencyName::Page)
         );
+        let bad = json!({ "alerts": { "target_down": { "severity": "critical" } } });
+        assert!(serde_json::from_value::<MonitoringFile>(bad).is_err());
         let windows = m.slo.windows.unwrap();
         assert_eq!(windows[0].budget_percent.to_string(), "2.5");
         assert_eq!(m.dashboards.url.as_deref(), Some("https://grafana.example"));

@@ -12,6 +12,9 @@ pub(crate) mod dashboard;
 mod rules;
 mod unit_tests;
 
+#[cfg(test)]
+mod tests;
+
 pub(crate) use rules::{RuleGroup, rule_groups};
 pub(crate) use unit_tests::unit_tests;
 

@@ -96,7 +96,7 @@ mod tests {
 
     fn window(tier: &str, long_ms: u64, short_ms: u64, budget: &str) -> BurnWindow {
         BurnWindow {
-            severity: "page".into(),
+            severity: crate::resolve::Urgency::Page,
             tier: tier.into(),
             long_ms,
             short_ms,

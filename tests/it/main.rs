@@ -1,6 +1,7 @@
 //! pave's integration tests: one binary (see ARCHITECTURE.md) driving the real `pave`
 //! executable on example repositories, golden trees and bad-input cases.
 
+mod alerting;
 mod check;
 mod cli;
 mod diagnostics;
