@@ -331,7 +331,11 @@ pub(crate) fn severity_unknown_environment<'a>(
     env: &str,
     known: impl IntoIterator<Item = &'a str>,
 ) -> Diagnostic {
-    let fallback = "`monitoring.severity` keys are environment names".to_string();
+    let known: Vec<&str> = known.into_iter().collect();
+    let fallback = format!(
+        "`monitoring.severity` keys are environment names: {}",
+        known.join(", ")
+    );
     Diagnostic::error(
         Code::E0570,
         format!("`monitoring.severity` names environment `{env}`, which the platform does not declare"),
