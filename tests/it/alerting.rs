@@ -45,7 +45,11 @@ fn traffic(env: &str, bad: u32) -> String {
 /// The fast-burn alert of one environment, as the platform's severities make it.
 fn fast_burn(env: &str, severity: &str) -> String {
     format!(
-        "          - exp_labels: {{ env: {env}, namespace: api, service: api, team: team-api, severity: {severity}, slo_id: api-availability, slo_name: availability, slo_service: api, slo_window: 1h/5m }}\n"
+        "          - exp_labels: {{ env: {env}, namespace: api, service: api, team: team-api, severity: {severity}, slo_id: api-availability, slo_name: availability, slo_service: api, slo_window: 1h/5m }}
+            exp_annotations:
+              summary: 'api in {env}: availability SLO error budget burning too fast'
+              description: 'The availability SLO of api (99.9% over 30d) burns its error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
+"
     )
 }
 
