@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use super::rules::slos;
-use crate::duration::format_ms;
 use super::{dashboard_uid, selector};
+use crate::duration::format_ms;
 use crate::output::WriteError;
 use crate::resolve::{Platform, ResolvedService};
 

@@ -311,17 +311,18 @@ fn contract_group(p: &Platform, env: &str, s: &ResolvedService) -> RuleGroup {
     let ns = &s.namespace;
     let name = &s.name;
     let mut specs = Vec::new();
-    let mut alert = |key: &str, alert: &'static str, expr: String, summary: String, description: String| {
-        let setting = &o.alerts[key];
-        specs.push(AlertSpec {
-            name: alert,
-            urgency: setting.severity,
-            expr,
-            for_ms: setting.for_ms,
-            summary,
-            description,
-        });
-    };
+    let mut alert =
+        |key: &str, alert: &'static str, expr: String, summary: String, description: String| {
+            let setting = &o.alerts[key];
+            specs.push(AlertSpec {
+                name: alert,
+                urgency: setting.severity,
+                expr,
+                for_ms: setting.for_ms,
+                summary,
+                description,
+            });
+        };
     alert(
         "target_down",
         "ServiceTargetDown",
@@ -481,11 +482,21 @@ fn slo_groups(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Ve
         .objective
         .checked_div(Decimal::from_int(100))
         .unwrap_or(Decimal::ZERO);
-    short.push(record("slo:objective:ratio".into(), format!("vector({objective})"), None));
-    short.push(record("slo:error_budget:ratio".into(), format!("vector({budget})"), None));
+    short.push(record(
+        "slo:objective:ratio".into(),
+        format!("vector({objective})"),
+        None,
+    ));
+    short.push(record(
+        "slo:error_budget:ratio".into(),
+        format!("vector({budget})"),
+        None,
+    ));
     short.push(record(
         "slo:error_budget_remaining:ratio".into(),
-        format!("1 - max without (slo_window) (slo:sli_error:ratio_rate{period}{{{m}}}) / {budget}"),
+        format!(
+            "1 - max without (slo_window) (slo:sli_error:ratio_rate{period}{{{m}}}) / {budget}"
+        ),
         None,
     ));
     let mut alerts: Vec<AlertSpec> = [Urgency::Page, Urgency::Ticket]
@@ -550,7 +561,10 @@ fn burn_alert_spec(
         urgency: u,
         expr,
         for_ms,
-        summary: format!("{} in {env}: {} SLO error budget burning too fast", s.name, slo.name),
+        summary: format!(
+            "{} in {env}: {} SLO error budget burning too fast",
+            s.name, slo.name
+        ),
         description: burn_description(p, s, slo, u, "{{ $labels.slo_window }}"),
     })
 }

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::rules::{
-    SloSpec, annotations, base_labels, burn_alert, burn_description, latency_threshold,
-    le_matcher, pair_name, pairs_of, rule_groups, slos, threshold,
+    SloSpec, annotations, base_labels, burn_alert, burn_description, latency_threshold, le_matcher,
+    pair_name, pairs_of, rule_groups, slos, threshold,
 };
 use super::selector;
 use crate::decimal::Decimal;
@@ -282,7 +282,11 @@ fn series(p: &Platform, s: &ResolvedService, spec: &SloSpec, t: &Traffic) -> Vec
 
 /// The error ratio and request count over a window ending at `minute`, from the
 /// samples inside it; `None` before two samples exist.
-fn window(counters: &[(Decimal, Decimal)], minute: u64, window_ms: u64) -> Option<(Decimal, Decimal)> {
+fn window(
+    counters: &[(Decimal, Decimal)],
+    minute: u64,
+    window_ms: u64,
+) -> Option<(Decimal, Decimal)> {
     let minutes = window_ms / 60_000;
     let from = minute.saturating_sub(minutes) as usize;
     let to = minute as usize;
@@ -347,8 +351,10 @@ fn checks(
     urgencies: &[Urgency],
     t: &Traffic,
 ) -> Vec<AlertRuleTest> {
-    let lines: Vec<(Urgency, Vec<Option<String>>)> =
-        urgencies.iter().map(|u| (*u, timeline(p, spec, *u, t))).collect();
+    let lines: Vec<(Urgency, Vec<Option<String>>)> = urgencies
+        .iter()
+        .map(|u| (*u, timeline(p, spec, *u, t)))
+        .collect();
     let mut minutes = vec![t.minutes()];
     for (_, line) in &lines {
         if let Some(first) = line.iter().position(Option::is_some) {
@@ -394,7 +400,10 @@ fn expected(
     let severity = p.observability.urgency_in(env, u).unwrap_or(u);
     labels.insert("severity".into(), severity.label().into());
     let alert = burn_alert(u);
-    let summary = format!("{} in {env}: {} SLO error budget burning too fast", s.name, spec.name);
+    let summary = format!(
+        "{} in {env}: {} SLO error budget burning too fast",
+        s.name, spec.name
+    );
     ExpectedAlert {
         exp_labels: labels,
         exp_annotations: annotations(

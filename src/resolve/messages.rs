@@ -338,7 +338,9 @@ pub(crate) fn severity_unknown_environment<'a>(
     );
     Diagnostic::error(
         Code::E0570,
-        format!("`monitoring.severity` names environment `{env}`, which the platform does not declare"),
+        format!(
+            "`monitoring.severity` names environment `{env}`, which the platform does not declare"
+        ),
     )
     .primary(at, "not an environment")
     .help(hint(env, known, fallback))

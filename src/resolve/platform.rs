@@ -193,7 +193,11 @@ fn severities(file: &PlatformFile) -> BTreeMap<String, EnvSeverity> {
         .iter()
         .map(|(name, e)| {
             let default = EnvSeverity {
-                page: Some(if e.protected { Urgency::Page } else { Urgency::Ticket }),
+                page: Some(if e.protected {
+                    Urgency::Page
+                } else {
+                    Urgency::Ticket
+                }),
                 ticket: Some(Urgency::Ticket),
             };
             let resolved = match written.and_then(|w| w.get(name)) {
@@ -232,8 +236,20 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
     // Name, what the platform wrote, and the defaults: `for`, severity, threshold.
     let table = [
         ("target_down", &given.target_down, "5m", Urgency::Page, 0),
-        ("metrics_absent", &given.metrics_absent, "10m", Urgency::Ticket, 0),
-        ("crash_looping", &given.crash_looping, "15m", Urgency::Ticket, 3),
+        (
+            "metrics_absent",
+            &given.metrics_absent,
+            "10m",
+            Urgency::Ticket,
+            0,
+        ),
+        (
+            "crash_looping",
+            &given.crash_looping,
+            "15m",
+            Urgency::Ticket,
+            3,
+        ),
         (
             "replicas_unavailable",
             &given.replicas_unavailable,
@@ -241,7 +257,13 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
             Urgency::Ticket,
             0,
         ),
-        ("hpa_maxed_out", &given.hpa_maxed_out, "30m", Urgency::Ticket, 0),
+        (
+            "hpa_maxed_out",
+            &given.hpa_maxed_out,
+            "30m",
+            Urgency::Ticket,
+            0,
+        ),
     ];
     table
         .into_iter()
@@ -428,6 +450,9 @@ mod tests {
         assert_eq!(of("qa", Urgency::Ticket), Some(Urgency::Ticket));
         assert_eq!(of("staging", Urgency::Page), Some(Urgency::Ticket));
         assert_eq!(of("staging", Urgency::Ticket), None);
-        assert_eq!((of("dev", Urgency::Page), of("dev", Urgency::Ticket)), (None, None));
+        assert_eq!(
+            (of("dev", Urgency::Page), of("dev", Urgency::Ticket)),
+            (None, None)
+        );
     }
 }

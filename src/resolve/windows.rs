@@ -39,7 +39,11 @@ pub(crate) fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Ve
 
 /// Every key of `monitoring.severity` names an environment.
 pub(crate) fn check_severity(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnostic>) {
-    let Some(written) = pdoc.value.pointer("/monitoring/severity").and_then(|v| v.as_object()) else {
+    let Some(written) = pdoc
+        .value
+        .pointer("/monitoring/severity")
+        .and_then(|v| v.as_object())
+    else {
         return;
     };
     let known = || platform.environments.iter().map(|e| e.name.as_str());

@@ -171,8 +171,13 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
         return;
     };
     let dir = project().join("golden/shop/generated/prometheus/prod");
-    let rules = pave::testing::parse_yaml(&fs::read_to_string(dir.join("checkout.rules.yaml")).unwrap()).unwrap();
-    let tests = pave::testing::parse_yaml(&fs::read_to_string(dir.join("tests/checkout.test.yaml")).unwrap()).unwrap();
+    let rules =
+        pave::testing::parse_yaml(&fs::read_to_string(dir.join("checkout.rules.yaml")).unwrap())
+            .unwrap();
+    let tests = pave::testing::parse_yaml(
+        &fs::read_to_string(dir.join("tests/checkout.test.yaml")).unwrap(),
+    )
+    .unwrap();
     let scratch = tempfile::tempdir().unwrap();
     // The original passes (the tests of one pair; the validators run them all).
     let mut mutations: Vec<(String, serde_json::Value, &str)> =
@@ -181,7 +186,9 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
         for factor in [1.2, 0.8] {
             mutations.push((
                 format!("{pair} threshold x{factor}"),
-                mutate(&rules, &|r| edit_pair(r, pair, &|p| scale_threshold(p, factor))),
+                mutate(&rules, &|r| {
+                    edit_pair(r, pair, &|p| scale_threshold(p, factor))
+                }),
                 pair,
             ));
         }
@@ -209,7 +216,10 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
             .as_array_mut()
             .unwrap()
             .retain(|t| t["name"].as_str().unwrap().contains(focus));
-        assert!(!file["tests"].as_array().unwrap().is_empty(), "{name}: no test aimed at it");
+        assert!(
+            !file["tests"].as_array().unwrap().is_empty(),
+            "{name}: no test aimed at it"
+        );
         let test_file = scratch.path().join(format!("{i}.test.yaml"));
         fs::write(&test_file, serde_json::to_string(&file).unwrap()).unwrap();
         let out = promtool_test(&promtool, &test_file);
@@ -223,5 +233,8 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
             (_, false) => {}
         }
     }
-    assert!(survivors.is_empty(), "mutations the generated tests miss: {survivors:?}");
+    assert!(
+        survivors.is_empty(),
+        "mutations the generated tests miss: {survivors:?}"
+    );
 }
