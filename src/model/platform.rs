@@ -273,6 +273,8 @@ pub(crate) struct MonitoringFile {
     pub(crate) runbooks: Option<String>,
     #[serde(default)]
     pub(crate) alerts: AlertsFile,
+    /// Environment name -> what its alerts' urgencies become.
+    pub(crate) severity: Option<BTreeMap<String, EnvSeverityFile>>,
     #[serde(default)]
     pub(crate) slo: SloFile,
     #[serde(default)]
@@ -290,6 +292,46 @@ pub(crate) struct AlertsFile {
     pub(crate) crash_looping: Option<AlertFile>,
 }
 
+/// What an alert asks of its owner (`monitoring.alerts.*.severity`, window rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum UrgencyName {
+    Page,
+    Ticket,
+}
+
+/// What an urgency becomes in one environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum UrgencyTarget {
+    Page,
+    Ticket,
+    None,
+}
+
+/// The word `none`: an environment without alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum NoAlerts {
+    None,
+}
+
+/// `monitoring.severity.<env>`: `none`, or a mapping per urgency.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum EnvSeverityFile {
+    Off(NoAlerts),
+    Map(SeverityMapFile),
+}
+
+/// `{ page: ..., ticket: ... }`; an urgency left out stays as it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SeverityMapFile {
+    pub(crate) page: Option<UrgencyTarget>,
+    pub(crate) ticket: Option<UrgencyTarget>,
+}
+
 /// One contract alert's settings.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -297,8 +339,7 @@ pub(crate) struct AlertFile {
     /// A duration (`5m`).
     #[serde(rename = "for")]
     pub(crate) for_: Option<String>,
-    /// Free text: alert routing decides what a severity means.
-    pub(crate) severity: Option<String>,
+    pub(crate) severity: Option<UrgencyName>,
     /// Restarts within 15 minutes; only `crash_looping` takes it (the schema says so).
     pub(crate) restarts: Option<u64>,
 }
@@ -316,8 +357,7 @@ pub(crate) struct SloFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BurnWindowFile {
-    /// Free text, like an alert's severity.
-    pub(crate) severity: String,
+    pub(crate) severity: UrgencyName,
     pub(crate) tier: String,
     pub(crate) long: String,
     pub(crate) short: String,
@@ -416,9 +456,11 @@ mod tests {
         .unwrap();
         assert_eq!(m.alerts.crash_looping.unwrap().restarts, Some(5));
         assert_eq!(
-            m.alerts.target_down.unwrap().severity.as_deref(),
-            Some("page")
+            m.alerts.target_down.unwrap().severity,
+            Some(UrgencyName::Page)
         );
+        let bad = json!({ "alerts": { "target_down": { "severity": "critical" } } });
+        assert!(serde_json::from_value::<MonitoringFile>(bad).is_err());
         let windows = m.slo.windows.unwrap();
         assert_eq!(windows[0].budget_percent.to_string(), "2.5");
         assert_eq!(m.dashboards.url.as_deref(), Some("https://grafana.example"));

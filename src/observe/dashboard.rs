@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::rules::slos;
 use super::{dashboard_uid, selector};
+use crate::duration::format_ms;
 use crate::output::WriteError;
 use crate::resolve::{Platform, ResolvedService};
 
@@ -119,7 +120,7 @@ pub(crate) fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboa
             "percentunit",
             vec![(
                 format!(
-                    "sum(rate({req}{{{sel},code=~\"5..\"}}[5m])) / sum(rate({req}{{{sel}}}[5m]))"
+                    "(sum(rate({req}{{{sel},code=~\"5..\"}}[5m])) or vector(0)) / sum(rate({req}{{{sel}}}[5m]))"
                 ),
                 "errors".into(),
             )],
@@ -138,8 +139,12 @@ pub(crate) fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboa
                 })
                 .collect(),
         ));
+        // The long windows of the platform's table, each once, shortest first.
+        let mut burn_windows: Vec<u64> = o.windows.iter().map(|w| w.long_ms).collect();
+        burn_windows.sort_unstable();
+        burn_windows.dedup();
         for slo in slos(s) {
-            let id = format!("slo_id=\"{}\"", slo.id);
+            let id = format!("slo_id=\"{}\",env=\"{env}\"", slo.id);
             specs.push((
                 format!("{} SLO: error budget remaining", slo.name),
                 "percentunit",
@@ -151,8 +156,9 @@ pub(crate) fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboa
             specs.push((
                 format!("{} SLO: burn rate", slo.name),
                 "none",
-                ["1h", "6h", "1d"]
+                burn_windows
                     .iter()
+                    .map(|w| format_ms(*w))
                     .map(|w| {
                         (
                             format!("slo:sli_error:ratio_rate{w}{{{id}}} / {}", slo.budget()),

@@ -12,15 +12,27 @@ pub(crate) mod dashboard;
 mod rules;
 mod unit_tests;
 
+#[cfg(test)]
+mod tests;
+
 pub(crate) use rules::{RuleGroup, rule_groups};
 pub(crate) use unit_tests::unit_tests;
 
 use crate::resolve::ResolvedService;
 
-/// The label selector of a service's metrics: the ServiceMonitor's job and namespace.
+/// The label selector of a service's metrics: the ServiceMonitor's job and namespace,
+/// and the `env` label its relabeling adds (see [`ENV_LABEL`]).
 pub(crate) fn selector(s: &ResolvedService) -> String {
-    format!("job=\"{}\",namespace=\"{}\"", s.name, s.namespace)
+    format!(
+        "job=\"{}\",namespace=\"{}\",{ENV_LABEL}=\"{}\"",
+        s.name, s.namespace, s.env
+    )
 }
+
+/// The label naming the environment on every series pave's rules read. The
+/// ServiceMonitor adds it to every target; a Prometheus scraping pave's services some
+/// other way must add it too, or the rules select nothing.
+pub(crate) const ENV_LABEL: &str = "env";
 
 /// The Grafana uid of a service's dashboard in an environment. Alerts link to it and
 /// the dashboard carries it, so it lives here rather than in either module.

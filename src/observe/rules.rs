@@ -2,8 +2,17 @@
 //!
 //! Contract alerts for every service with metrics; for each SLO, recording rules of
 //! the error ratio per window computed from counters (traffic-weighted, never an
-//! average of ratios) and one burn-rate alert per window pair of the platform's table,
-//! with thresholds as exact decimals.
+//! average of ratios) and one burn-rate alert per urgency (`page`, `ticket`) whose
+//! window pairs are joined with `or`, with thresholds as exact decimals.
+//!
+//! Environment safety: every series pave selects carries `env` (the ServiceMonitor's
+//! relabeling adds it), every selector matches it and every recording rule keeps it
+//! (`sum by (env)`), so rules of several environments can share one Prometheus.
+//! kube-state-metrics series are selected by namespace, which names one environment.
+//!
+//! Cost: ratios over windows of a day or more read days of raw samples, so they live
+//! in a second group evaluated every [`LONG_INTERVAL`] instead of every evaluation
+//! interval (as Pyrra does); the alerts reading them see a ratio at most that old.
 
 use std::collections::BTreeMap;
 
@@ -12,12 +21,14 @@ use serde::Serialize;
 use super::selector;
 use crate::decimal::Decimal;
 use crate::duration::format_ms;
-use crate::resolve::{BurnWindow, Platform, ResolvedService};
+use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency};
 
 /// A rule group, as Prometheus and the PrometheusRule CRD spell it.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct RuleGroup {
     pub(crate) name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) interval: Option<String>,
     pub(crate) rules: Vec<Rule>,
 }
 
@@ -37,8 +48,20 @@ pub(crate) struct Rule {
     pub(crate) annotations: BTreeMap<String, String>,
 }
 
-/// The alert a burn-rate window pair raises.
-pub(super) const BURN_ALERT: &str = "SLOBurnRate";
+/// Windows at least this long are recorded in the slower group.
+pub(crate) const LONG_WINDOW_MS: u64 = 86_400_000;
+
+/// The evaluation interval of the long-window group: well under Prometheus' 5-minute
+/// lookback, so a reader never finds the recorded ratio stale between two writes.
+const LONG_INTERVAL: &str = "2m";
+
+/// The burn alert of the window pairs of one urgency.
+pub(crate) fn burn_alert(u: Urgency) -> &'static str {
+    match u {
+        Urgency::Page => "SLOFastBurn",
+        Urgency::Ticket => "SLOSlowBurn",
+    }
+}
 
 /// One SLO of a service: its id, what it measures and its error budget.
 pub(crate) struct SloSpec {
@@ -55,12 +78,20 @@ pub(crate) struct SloSpec {
 }
 
 impl SloSpec {
-    pub(super) fn budget(&self) -> Decimal {
+    pub(crate) fn budget(&self) -> Decimal {
         Decimal::from_int(100)
             .minus(self.objective)
             .checked_div(Decimal::from_int(100))
             .unwrap_or(Decimal::ZERO)
     }
+}
+
+/// The latency threshold of a service's latency SLO (0 without one).
+pub(crate) fn latency_threshold(s: &ResolvedService) -> Decimal {
+    s.slo
+        .as_ref()
+        .and_then(|x| x.latency.as_ref())
+        .map_or(Decimal::ZERO, |l| l.threshold)
 }
 
 /// The SLOs a service declares.
@@ -72,14 +103,18 @@ pub(crate) fn slos(s: &ResolvedService) -> Vec<SloSpec> {
             name: "availability",
             id: format!("{}-availability", s.name),
             objective,
+            // With traffic but no 5xx series yet the ratio is 0, not absent.
             error_ratio: |p, s, w| {
                 let m = &p.observability.requests_metric;
                 let sel = selector(s);
-                format!("sum(rate({m}{{{sel},code=~\"5..\"}}[{w}])) / sum(rate({m}{{{sel}}}[{w}]))")
+                let all = format!("sum by (env) (rate({m}{{{sel}}}[{w}]))");
+                format!(
+                    "(sum by (env) (rate({m}{{{sel},code=~\"5..\"}}[{w}])) or 0 * {all}) / {all}"
+                )
             },
             total: |p, s, w| {
                 format!(
-                    "sum(increase({}{{{}}}[{w}]))",
+                    "sum by (env) (increase({}{{{}}}[{w}]))",
                     p.observability.requests_metric,
                     selector(s)
                 )
@@ -87,19 +122,31 @@ pub(crate) fn slos(s: &ResolvedService) -> Vec<SloSpec> {
             series: |p, s| format!("{}{{{}}}", p.observability.requests_metric, selector(s)),
         });
     }
-    if let Some(latency) = &slo.latency {
+    if slo.latency.is_some() {
         out.push(SloSpec {
             name: "latency",
             id: format!("{}-latency", s.name),
-            objective: latency.target,
+            objective: slo.latency.as_ref().map_or(Decimal::ZERO, |l| l.target),
             error_ratio: |p, s, w| {
                 let m = &p.observability.duration_metric;
                 let sel = selector(s);
-                let le = le_matcher(s.slo.as_ref().and_then(|x| x.latency.as_ref()).map_or(Decimal::ZERO, |l| l.threshold));
-                format!("1 - (sum(rate({m}{{{sel},{le}}}[{w}])) / sum(rate({m}{{{sel},le=\"+Inf\"}}[{w}])))")
+                let le = le_matcher(latency_threshold(s));
+                format!("1 - (sum by (env) (rate({m}{{{sel},{le}}}[{w}])) / sum by (env) (rate({m}{{{sel},le=\"+Inf\"}}[{w}])))")
             },
-            total: |p, s, w| format!("sum(increase({}{{{},le=\"+Inf\"}}[{w}]))", p.observability.duration_metric, selector(s)),
-            series: |p, s| format!("{}{{{},le=\"+Inf\"}}", p.observability.duration_metric, selector(s)),
+            total: |p, s, w| {
+                format!(
+                    "sum by (env) (increase({}{{{},le=\"+Inf\"}}[{w}]))",
+                    p.observability.duration_metric,
+                    selector(s)
+                )
+            },
+            series: |p, s| {
+                format!(
+                    "{}{{{},le=\"+Inf\"}}",
+                    p.observability.duration_metric,
+                    selector(s)
+                )
+            },
         });
     }
     out
@@ -125,8 +172,18 @@ pub(crate) fn factor(w: &BurnWindow, period_ms: u64) -> Decimal {
         .unwrap_or(Decimal::ZERO)
 }
 
+/// The error-ratio threshold of a window pair for an SLO.
+pub(crate) fn threshold(w: &BurnWindow, period_ms: u64, slo: &SloSpec) -> Decimal {
+    factor(w, period_ms).times(slo.budget())
+}
+
+/// A window pair's name, `long/short`: the value of the alert's `slo_window` label.
+pub(crate) fn pair_name(w: &BurnWindow) -> String {
+    format!("{}/{}", format_ms(w.long_ms), format_ms(w.short_ms))
+}
+
 /// How long the budget lasts at a window pair's burn rate, rounded to minutes.
-fn exhaustion(w: &BurnWindow, period_ms: u64) -> String {
+pub(crate) fn exhaustion(w: &BurnWindow, period_ms: u64) -> String {
     let f = factor(w, period_ms);
     let ms = Decimal::from_int(period_ms as i64)
         .checked_div(f)
@@ -139,6 +196,19 @@ fn exhaustion(w: &BurnWindow, period_ms: u64) -> String {
     format_ms(minutes * 60_000)
 }
 
+/// The window pairs of one urgency, in table order, and the alert's `for`: the
+/// shortest of theirs, since one alert stands for every pair.
+pub(crate) fn pairs_of(p: &Platform, u: Urgency) -> (Vec<&BurnWindow>, u64) {
+    let rows: Vec<&BurnWindow> = p
+        .observability
+        .windows
+        .iter()
+        .filter(|w| w.severity == u)
+        .collect();
+    let for_ms = rows.iter().map(|w| w.for_ms).min().unwrap_or(0);
+    (rows, for_ms)
+}
+
 /// Every rule group of a service with metrics; none when metrics are off.
 pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<RuleGroup> {
     if s.metrics.is_none() {
@@ -146,20 +216,24 @@ pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<R
     }
     let mut groups = vec![contract_group(p, env, s)];
     for slo in slos(s) {
-        groups.push(slo_group(p, env, s, &slo));
+        groups.extend(slo_groups(p, env, s, &slo));
     }
     groups
 }
 
-fn base_labels(env: &str, s: &ResolvedService) -> BTreeMap<String, String> {
+/// `env`, `namespace`, `service` and `team`: on every alert, so a namespaced
+/// AlertmanagerConfig and team routes can match them.
+pub(crate) fn base_labels(env: &str, s: &ResolvedService) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("env".to_string(), env.to_string()),
+        ("namespace".to_string(), s.namespace.clone()),
         ("service".to_string(), s.name.clone()),
         ("team".to_string(), s.owner.clone()),
     ])
 }
 
-fn annotations(
+/// The summary, description and links of an alert.
+pub(crate) fn annotations(
     p: &Platform,
     env: &str,
     s: &ResolvedService,
@@ -191,7 +265,7 @@ fn annotations(
     a
 }
 
-/// `SLOBurnRate` -> `slo-burn-rate`.
+/// `SLOFastBurn` -> `slo-fast-burn`.
 fn kebab(name: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = name.chars().collect();
@@ -207,90 +281,117 @@ fn kebab(name: &str) -> String {
     out
 }
 
+/// An alerting rule of `urgency`, or nothing when the environment drops it.
+struct AlertSpec {
+    name: &'static str,
+    urgency: Urgency,
+    expr: String,
+    for_ms: u64,
+    summary: String,
+    description: String,
+}
+
+fn alert_rule(p: &Platform, env: &str, s: &ResolvedService, a: AlertSpec) -> Option<Rule> {
+    let urgency = p.observability.urgency_in(env, a.urgency)?;
+    let mut labels = base_labels(env, s);
+    labels.insert("severity".into(), urgency.label().into());
+    Some(Rule {
+        record: None,
+        alert: Some(a.name.to_string()),
+        expr: a.expr,
+        for_: Some(format_ms(a.for_ms)),
+        labels,
+        annotations: annotations(p, env, s, a.name, a.summary, a.description),
+    })
+}
+
 fn contract_group(p: &Platform, env: &str, s: &ResolvedService) -> RuleGroup {
     let o = &p.observability;
     let sel = selector(s);
     let ns = &s.namespace;
-    let mut rules = Vec::new();
-    let mut alert = |key: &str, name: &str, expr: String, summary: String, description: String| {
-        let setting = &o.alerts[key];
-        let mut labels = base_labels(env, s);
-        labels.insert("severity".into(), setting.severity.clone());
-        rules.push(Rule {
-            record: None,
-            alert: Some(name.to_string()),
-            expr,
-            for_: Some(format_ms(setting.for_ms)),
-            labels,
-            annotations: annotations(p, env, s, name, summary, description),
-        });
-    };
+    let name = &s.name;
+    let mut specs = Vec::new();
+    let mut alert =
+        |key: &str, alert: &'static str, expr: String, summary: String, description: String| {
+            let setting = &o.alerts[key];
+            specs.push(AlertSpec {
+                name: alert,
+                urgency: setting.severity,
+                expr,
+                for_ms: setting.for_ms,
+                summary,
+                description,
+            });
+        };
     alert(
         "target_down",
         "ServiceTargetDown",
         format!("up{{{sel}}} == 0"),
-        format!("{} in {env}: a metrics target is down", s.name),
+        format!("{name} in {env}: a metrics target is down"),
         format!(
-            "Prometheus cannot scrape a pod of {} in namespace {ns}; the pod may be down or its metrics endpoint broken.",
-            s.name
+            "Prometheus cannot scrape a pod of {name} in namespace {ns}; the pod may be down or its metrics endpoint broken."
         ),
     );
     alert(
         "metrics_absent",
         "ServiceMetricsAbsent",
         format!("absent(up{{{sel}}})"),
-        format!("{} in {env}: no metrics targets", s.name),
+        format!("{name} in {env}: no metrics targets"),
         format!(
-            "Prometheus has no scrape target for {} in namespace {ns}: check the ServiceMonitor and the pods.",
-            s.name
+            "Prometheus has no scrape target for {name} in namespace {ns}: check the ServiceMonitor (and its `env` relabeling) and the pods."
         ),
     );
+    // A container in back-off is waiting most of the time, and its restart count
+    // settles under the 5-minute back-off cap: the waiting reason (as the
+    // kubernetes-mixin reads it) catches that; the restart count catches fast loops.
     let restarts = o.alerts["crash_looping"].threshold;
+    let container = format!("namespace=\"{ns}\",container=\"{name}\"");
     alert(
         "crash_looping",
         "ServiceCrashLooping",
         format!(
-            "increase(kube_pod_container_status_restarts_total{{namespace=\"{ns}\",container=\"{}\"}}[15m]) > {restarts}",
-            s.name
+            "max by (namespace, pod, container) (max_over_time(kube_pod_container_status_waiting_reason{{{container},reason=\"CrashLoopBackOff\"}}[5m])) >= 1 or max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{{{container}}}[15m])) > {restarts}"
         ),
-        format!("{} in {env}: a container is restarting", s.name),
+        format!("{name} in {env}: a container is crash looping"),
         format!(
-            "A container of {} restarted more than {restarts} times in 15 minutes.",
-            s.name
+            "A container of {name} is waiting in CrashLoopBackOff or restarted more than {restarts} times in 15 minutes."
         ),
     );
     alert(
         "replicas_unavailable",
         "ServiceReplicasUnavailable",
         format!(
-            "kube_deployment_status_replicas_unavailable{{namespace=\"{ns}\",deployment=\"{}\"}} > 0",
-            s.name
+            "kube_deployment_status_replicas_unavailable{{namespace=\"{ns}\",deployment=\"{name}\"}} > 0"
         ),
-        format!("{} in {env}: replicas are unavailable", s.name),
-        format!("The Deployment {} has unavailable replicas.", s.name),
+        format!("{name} in {env}: replicas are unavailable"),
+        format!("The Deployment {name} has unavailable replicas."),
     );
-    if s.autoscale.is_some() {
-        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{}\"", s.name);
+    // At min = max the autoscaler always runs at its maximum: nothing to say.
+    if s.autoscale.is_some_and(|a| a.min < a.max) {
+        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{name}\"");
         alert(
             "hpa_maxed_out",
             "ServiceAutoscalerMaxedOut",
             format!(
                 "kube_horizontalpodautoscaler_status_current_replicas{{{hpa}}} >= kube_horizontalpodautoscaler_spec_max_replicas{{{hpa}}}"
             ),
-            format!("{} in {env}: the autoscaler is at its maximum", s.name),
+            format!("{name} in {env}: the autoscaler is at its maximum"),
             format!(
-                "The autoscaler of {} has run at its maximum replicas for a while; raise `autoscale.max` or find the load.",
-                s.name
+                "The autoscaler of {name} has run at its maximum replicas for a while; raise `autoscale.max` or find the load."
             ),
         );
     }
     RuleGroup {
-        name: format!("{}-contract", s.name),
-        rules,
+        name: format!("{name}-contract"),
+        interval: None,
+        rules: specs
+            .into_iter()
+            .filter_map(|a| alert_rule(p, env, s, a))
+            .collect(),
     }
 }
 
-/// Every window the table uses, long and short, shortest first.
+/// Every window the table uses, long and short, and the period, shortest first.
 pub(crate) fn windows(p: &Platform) -> Vec<u64> {
     let mut all: Vec<u64> = p
         .observability
@@ -305,147 +406,241 @@ pub(crate) fn windows(p: &Platform) -> Vec<u64> {
     all
 }
 
-fn slo_group(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> RuleGroup {
-    let o = &p.observability;
-    let mut identity = BTreeMap::from([
+/// The long windows, whose request counts guard the alerts (`min_events`).
+fn guard_windows(p: &Platform) -> Vec<u64> {
+    let mut all: Vec<u64> = p.observability.windows.iter().map(|w| w.long_ms).collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// The labels of an SLO's recorded series (besides `slo_window`).
+fn identity(env: &str, s: &ResolvedService, slo: &SloSpec) -> BTreeMap<String, String> {
+    BTreeMap::from([
         ("env".to_string(), env.to_string()),
+        ("namespace".to_string(), s.namespace.clone()),
         ("slo_id".to_string(), slo.id.clone()),
         ("slo_name".to_string(), slo.name.to_string()),
         ("slo_service".to_string(), s.name.clone()),
         ("team".to_string(), s.owner.clone()),
-    ]);
-    let mut rules = Vec::new();
+    ])
+}
+
+/// The matchers that pick one SLO of one environment from recorded series.
+fn slo_matchers(env: &str, slo: &SloSpec) -> String {
+    format!("slo_id=\"{}\",env=\"{env}\"", slo.id)
+}
+
+/// An SLO's groups: the per-window recordings (long windows in their own, slower
+/// group), the budget, and the alerts.
+fn slo_groups(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Vec<RuleGroup> {
+    let o = &p.observability;
+    let id = identity(env, s, slo);
+    let record = |name: String, expr: String, window: Option<&str>| {
+        let mut labels = id.clone();
+        if let Some(w) = window {
+            labels.insert("slo_window".into(), w.to_string());
+        }
+        Rule {
+            record: Some(name),
+            alert: None,
+            expr,
+            for_: None,
+            labels,
+            annotations: BTreeMap::new(),
+        }
+    };
+    let (mut short, mut long) = (Vec::new(), Vec::new());
     for w in windows(p) {
         let window = format_ms(w);
-        let mut labels = identity.clone();
-        labels.insert("slo_window".into(), window.clone());
-        rules.push(Rule {
-            record: Some(format!("slo:sli_error:ratio_rate{window}")),
-            alert: None,
-            expr: (slo.error_ratio)(p, s, &window),
-            for_: None,
-            labels,
-            annotations: BTreeMap::new(),
-        });
+        let rule = record(
+            format!("slo:sli_error:ratio_rate{window}"),
+            (slo.error_ratio)(p, s, &window),
+            Some(&window),
+        );
+        match w >= LONG_WINDOW_MS {
+            true => long.push(rule),
+            false => short.push(rule),
+        }
+    }
+    for w in guard_windows(p) {
+        let window = format_ms(w);
+        let rule = record(
+            format!("slo:sli_requests:increase{window}"),
+            (slo.total)(p, s, &window),
+            Some(&window),
+        );
+        match w >= LONG_WINDOW_MS {
+            true => long.push(rule),
+            false => short.push(rule),
+        }
     }
     let budget = slo.budget();
-    let id_sel = format!("slo_id=\"{}\"", slo.id);
+    let m = slo_matchers(env, slo);
     let period = format_ms(o.slo_period_ms);
-    let meta = [
-        (
-            "slo:objective:ratio",
+    let objective = slo
+        .objective
+        .checked_div(Decimal::from_int(100))
+        .unwrap_or(Decimal::ZERO);
+    short.push(record(
+        "slo:objective:ratio".into(),
+        format!("vector({objective})"),
+        None,
+    ));
+    short.push(record(
+        "slo:error_budget:ratio".into(),
+        format!("vector({budget})"),
+        None,
+    ));
+    short.push(record(
+        "slo:error_budget_remaining:ratio".into(),
+        format!(
+            "1 - max without (slo_window) (slo:sli_error:ratio_rate{period}{{{m}}}) / {budget}"
+        ),
+        None,
+    ));
+    let mut alerts: Vec<AlertSpec> = [Urgency::Page, Urgency::Ticket]
+        .into_iter()
+        .filter_map(|u| burn_alert_spec(p, env, s, slo, u))
+        .collect();
+    alerts.extend(absent_alerts(p, env, s, slo));
+    short.extend(alerts.into_iter().filter_map(|a| alert_rule(p, env, s, a)));
+    let name = format!("{}-slo-{}", s.name, slo.name);
+    // The long group first: it reads only raw series, so `promtool` (which evaluates
+    // groups in file order) gives the alerts fresh long-window ratios.
+    let mut groups = Vec::new();
+    if !long.is_empty() {
+        groups.push(RuleGroup {
+            name: format!("{name}-long"),
+            interval: Some(LONG_INTERVAL.into()),
+            rules: long,
+        });
+    }
+    groups.push(RuleGroup {
+        name,
+        interval: None,
+        rules: short,
+    });
+    groups
+}
+
+/// One pair's condition: both windows above the threshold and enough requests in the
+/// long window; `slo_window` names the pair.
+fn pair_condition(p: &Platform, env: &str, slo: &SloSpec, w: &BurnWindow) -> String {
+    let o = &p.observability;
+    let m = slo_matchers(env, slo);
+    let t = threshold(w, o.slo_period_ms, slo);
+    let (long, short) = (format_ms(w.long_ms), format_ms(w.short_ms));
+    format!(
+        "label_replace(slo:sli_error:ratio_rate{long}{{{m}}} > {t} and ignoring(slo_window) slo:sli_error:ratio_rate{short}{{{m}}} > {t} and ignoring(slo_window) slo:sli_requests:increase{long}{{{m}}} >= {min}, \"slo_window\", \"{pair}\", \"\", \"\")",
+        min = o.min_events,
+        pair = pair_name(w),
+    )
+}
+
+/// The burn alert of one urgency: its pairs joined with `or`, the first (fastest)
+/// firing pair winning, so one burn raises one alert per urgency.
+fn burn_alert_spec(
+    p: &Platform,
+    env: &str,
+    s: &ResolvedService,
+    slo: &SloSpec,
+    u: Urgency,
+) -> Option<AlertSpec> {
+    let (rows, for_ms) = pairs_of(p, u);
+    if rows.is_empty() {
+        return None;
+    }
+    let expr = rows
+        .iter()
+        .map(|w| pair_condition(p, env, slo, w))
+        .collect::<Vec<_>>()
+        .join(" or on(env, slo_id) ");
+    Some(AlertSpec {
+        name: burn_alert(u),
+        urgency: u,
+        expr,
+        for_ms,
+        summary: format!(
+            "{} in {env}: {} SLO error budget burning too fast",
+            s.name, slo.name
+        ),
+        description: burn_description(p, s, slo, u, "{{ $labels.slo_window }}"),
+    })
+}
+
+/// The burn alert's description; `firing` is the pair (a template in the rule, the
+/// expected pair in the unit tests).
+pub(crate) fn burn_description(
+    p: &Platform,
+    s: &ResolvedService,
+    slo: &SloSpec,
+    u: Urgency,
+    firing: &str,
+) -> String {
+    let o = &p.observability;
+    let (rows, _) = pairs_of(p, u);
+    let pairs: Vec<String> = rows
+        .iter()
+        .map(|w| {
             format!(
-                "vector({})",
-                slo.objective
-                    .checked_div(Decimal::from_int(100))
-                    .unwrap_or(Decimal::ZERO)
-            ),
-        ),
-        ("slo:error_budget:ratio", format!("vector({budget})")),
-        (
-            "slo:error_budget_remaining:ratio",
-            format!("1 - slo:sli_error:ratio_rate{period}{{{id_sel}}} / {budget}"),
-        ),
-    ];
-    for (record, expr) in meta {
-        rules.push(Rule {
-            record: Some(record.into()),
-            alert: None,
-            expr,
-            for_: None,
-            labels: identity.clone(),
-            annotations: BTreeMap::new(),
-        });
-    }
-    let mut guard_windows: Vec<u64> = Vec::new();
-    for w in &o.windows {
-        let f = factor(w, o.slo_period_ms);
-        let threshold = f.times(budget);
-        let (long, short) = (format_ms(w.long_ms), format_ms(w.short_ms));
-        let mut expr = format!(
-            "slo:sli_error:ratio_rate{long}{{{id_sel}}} > {threshold} and ignoring(slo_window) slo:sli_error:ratio_rate{short}{{{id_sel}}} > {threshold}"
-        );
-        if let Some(min) = o.min_events {
-            expr.push_str(&format!(
-                " and ignoring(slo_window) slo:sli_requests:increase{long}{{{id_sel}}} >= {min}"
-            ));
-            guard_windows.push(w.long_ms);
-        }
-        let mut labels = base_labels(env, s);
-        labels.extend([
-            ("severity".to_string(), w.severity.clone()),
-            ("slo".to_string(), slo.name.to_string()),
-            ("burn_tier".to_string(), w.tier.clone()),
-            ("long_window".to_string(), long.clone()),
-            ("short_window".to_string(), short.clone()),
-            ("exhaustion".to_string(), exhaustion(w, o.slo_period_ms)),
-        ]);
-        rules.push(Rule {
-            record: None,
-            alert: Some(BURN_ALERT.into()),
-            expr,
-            for_: Some(format_ms(w.for_ms)),
-            labels,
-            annotations: annotations(
-                p,
-                env,
-                s,
-                BURN_ALERT,
-                format!("{} in {env}: {} SLO budget burning {f}x too fast", s.name, slo.name),
-                format!(
-                    "The {} SLO of {} ({}% over {period}) burns its error budget {f} times faster than sustainable: the error ratio is above {threshold} over both {long} and {short}. At this rate the budget is gone in {}.",
-                    slo.name, s.name, slo.objective, exhaustion(w, o.slo_period_ms)
-                ),
-            ),
-        });
-    }
-    guard_windows.sort_unstable();
-    guard_windows.dedup();
-    for w in guard_windows {
-        let window = format_ms(w);
-        let mut labels = identity.clone();
-        labels.insert("slo_window".into(), window.clone());
-        rules.insert(
-            0,
-            Rule {
-                record: Some(format!("slo:sli_requests:increase{window}")),
-                alert: None,
-                expr: (slo.total)(p, s, &window),
-                for_: None,
-                labels,
-                annotations: BTreeMap::new(),
-            },
-        );
-    }
-    let fastest = o
+                "{} above {}x (budget gone in {})",
+                pair_name(w),
+                factor(w, o.slo_period_ms),
+                exhaustion(w, o.slo_period_ms)
+            )
+        })
+        .collect();
+    format!(
+        "The {} SLO of {} ({}% over {}) burns its error budget too fast over the {firing} windows. Pairs: {}.",
+        slo.name,
+        s.name,
+        slo.objective,
+        format_ms(o.slo_period_ms),
+        pairs.join("; ")
+    )
+}
+
+/// No data for the SLO, and for a latency SLO no bucket at its threshold (the ratio
+/// would be empty and no burn alert could fire).
+fn absent_alerts(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Vec<AlertSpec> {
+    let fastest = p
+        .observability
         .windows
         .iter()
         .map(|w| w.short_ms)
         .min()
         .unwrap_or(300_000);
-    let mut labels = base_labels(env, s);
-    labels.insert("severity".into(), "warning".into());
-    labels.insert("slo".into(), slo.name.to_string());
-    identity.remove("slo_window");
-    rules.push(Rule {
-        record: None,
-        alert: Some("SLOMetricsAbsent".into()),
-        expr: format!("absent({})", (slo.series)(p, s)),
-        for_: Some(format_ms(fastest.max(600_000))),
-        labels,
-        annotations: annotations(
-            p,
-            env,
-            s,
-            "SLOMetricsAbsent",
-            format!("{} in {env}: no data for the {} SLO", s.name, slo.name),
-            format!("The series the {} SLO of {} is computed from are absent, so its burn-rate alerts cannot fire.", slo.name, s.name),
+    let for_ms = fastest.max(600_000);
+    let series = (slo.series)(p, s);
+    let mut out = vec![AlertSpec {
+        name: "SLOMetricsAbsent",
+        urgency: Urgency::Ticket,
+        expr: format!("absent({series})"),
+        for_ms,
+        summary: format!("{} in {env}: no data for the {} SLO", s.name, slo.name),
+        description: format!(
+            "The series the {} SLO of {} is computed from are absent, so its burn-rate alerts cannot fire.",
+            slo.name, s.name
         ),
-    });
-    RuleGroup {
-        name: format!("{}-slo-{}", s.name, slo.name),
-        rules,
+    }];
+    if slo.name == "latency" {
+        let t = latency_threshold(s);
+        let m = &p.observability.duration_metric;
+        let bucket = format!("{m}{{{},{}}}", selector(s), le_matcher(t));
+        out.push(AlertSpec {
+            name: "SLOLatencyBucketAbsent",
+            urgency: Urgency::Ticket,
+            expr: format!("absent({bucket}) unless on() absent({series})"),
+            for_ms,
+            summary: format!("{} in {env}: no histogram bucket at the latency SLO's {t}s", s.name),
+            description: format!(
+                "{} exposes its latency histogram without a bucket at le={t}, the latency SLO's threshold, so the SLO cannot be computed: add the bucket to the application's histogram.",
+                s.name
+            ),
+        });
     }
+    out
 }
 
 #[cfg(test)]
@@ -454,7 +649,7 @@ mod tests {
 
     #[test]
     fn names_and_matchers() {
-        assert_eq!(kebab("SLOBurnRate"), "slo-burn-rate");
+        assert_eq!(kebab("SLOFastBurn"), "slo-fast-burn");
         assert_eq!(kebab("ServiceTargetDown"), "service-target-down");
         assert_eq!(le_matcher(Decimal::parse("0.25").unwrap()), "le=\"0.25\"");
         assert_eq!(
@@ -466,7 +661,7 @@ mod tests {
     #[test]
     fn workbook_table_factors() {
         let w = |long: &str, budget: &str| BurnWindow {
-            severity: "page".into(),
+            severity: Urgency::Page,
             tier: "x".into(),
             long_ms: crate::duration::parse_ms(long).unwrap(),
             short_ms: 1,

@@ -1,21 +1,37 @@
-//! `promtool test rules` files proving each SLO's burn-rate alerts: synthetic traffic
-//! burning the budget 15 times too fast fires the page tiers (and every tier whose
-//! threshold it crosses), and traffic at half the sustainable rate fires nothing.
+//! `promtool test rules` files proving each SLO's burn-rate alerts.
+//!
+//! For every window pair: traffic just above its threshold (×1.1) and just below it
+//! (×0.9), so a threshold 20% off fails; a burn that stops, so only the long window
+//! is still above the threshold (removing the short-window condition fails); and one
+//! quiet scenario under `min_events`. Traffic otherwise carries at least twice
+//! `min_events` requests a minute, so the low-traffic guard never hides a burn.
+//!
+//! What each test expects is simulated here from the model, minute by minute, as
+//! Prometheus evaluates it (window ratios from counters, the first firing pair of an
+//! urgency naming the alert, `for` counted from when that pair started): never read
+//! back from the rules. Each alert is checked the minute before it fires and the
+//! minute it fires, which pins `for`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::rules::{BURN_ALERT, SloSpec, factor, le_matcher, rule_groups, slos};
+use super::rules::{
+    SloSpec, annotations, base_labels, burn_alert, burn_description, latency_threshold, le_matcher,
+    pair_name, pairs_of, rule_groups, slos, threshold,
+};
 use super::selector;
 use crate::decimal::Decimal;
 use crate::duration::format_ms;
-use crate::resolve::{Platform, ResolvedService};
+use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct UnitTestFile {
     pub(crate) rule_files: Vec<String>,
     pub(crate) evaluation_interval: &'static str,
+    /// The rule file's order: long-window recordings before the alerts reading them
+    /// (promtool otherwise orders groups by name).
+    pub(crate) group_eval_order: Vec<String>,
     pub(crate) tests: Vec<UnitTest>,
 }
 
@@ -46,11 +62,64 @@ pub(crate) struct ExpectedAlert {
     pub(crate) exp_annotations: BTreeMap<String, String>,
 }
 
-/// Requests per minute in the synthetic traffic.
+/// Requests per minute in the synthetic traffic, unless `min_events` asks for more.
 const PER_MINUTE: i64 = 1000;
 
-/// The unit tests of a service's SLOs, or `None` when it has none. `rules_file` is
-/// the rule file's path relative to the test file.
+/// The longest long window that gets a stopped-burn test.
+const STOPPED_BURN_MAX_MS: u64 = 6 * 3_600_000;
+
+/// Synthetic traffic: phases of (minutes, error ratio) at `per_minute` requests.
+struct Traffic {
+    per_minute: Decimal,
+    phases: Vec<(u64, Decimal)>,
+}
+
+impl Traffic {
+    fn minutes(&self) -> u64 {
+        self.phases.iter().map(|(m, _)| m).sum()
+    }
+
+    /// Cumulative (bad, total) requests at each minute, from 0.
+    fn counters(&self) -> Vec<(Decimal, Decimal)> {
+        let mut out = vec![(Decimal::ZERO, Decimal::ZERO)];
+        for (minutes, ratio) in &self.phases {
+            for _ in 0..*minutes {
+                let (b, n) = out[out.len() - 1];
+                out.push((
+                    b.plus(self.per_minute.times(*ratio)),
+                    n.plus(self.per_minute),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The counter's values in promtool's expanding notation, one segment per phase.
+    fn values(&self, pick: impl Fn(Decimal, Decimal) -> Decimal) -> String {
+        let mut segments = Vec::new();
+        let mut at = Decimal::ZERO;
+        for (i, (minutes, ratio)) in self.phases.iter().enumerate() {
+            let step = pick(self.per_minute.times(*ratio), self.per_minute);
+            // The first segment includes the value at minute 0.
+            let (start, count) = match i {
+                0 => (at, *minutes),
+                _ => (at.plus(step), minutes - 1),
+            };
+            segments.push(format!("{start}+{step}x{count}"));
+            at = start.plus(step.times(Decimal::from_int(count as i64)));
+        }
+        segments.join(" ")
+    }
+}
+
+/// A scenario's name and traffic.
+struct Scenario {
+    name: String,
+    traffic: Traffic,
+}
+
+/// The unit tests of a service's SLOs, or `None` when it has none or its environment
+/// raises no burn alert. `rules_file` is the rule file's path relative to the test file.
 pub(crate) fn unit_tests(
     p: &Platform,
     env: &str,
@@ -58,106 +127,292 @@ pub(crate) fn unit_tests(
     rules_file: &str,
 ) -> Option<UnitTestFile> {
     let specs = slos(s);
-    if specs.is_empty() || s.metrics.is_none() {
+    let urgencies: Vec<Urgency> = [Urgency::Page, Urgency::Ticket]
+        .into_iter()
+        .filter(|u| !pairs_of(p, *u).0.is_empty() && p.observability.urgency_in(env, *u).is_some())
+        .collect();
+    if specs.is_empty() || s.metrics.is_none() || urgencies.is_empty() {
         return None;
     }
-    let groups = rule_groups(p, env, s);
-    let o = &p.observability;
-    // Long enough for every tier's `for` to elapse after its condition starts to hold.
-    let longest_for = o.windows.iter().map(|w| w.for_ms).max().unwrap_or(0);
-    let eval_ms = longest_for + 10 * 60_000;
-    let minutes = eval_ms / 60_000 + 10;
     let mut tests = Vec::new();
     for spec in &specs {
-        for (label, burn) in [
-            ("15x", Decimal::from_int(15)),
-            ("0.5x", Decimal::parse("0.5").unwrap_or(Decimal::ZERO)),
-        ] {
-            let budget = spec.budget();
-            let ratio = burn.times(budget).min(Decimal::from_int(1));
-            let expected: Vec<ExpectedAlert> = groups
-                .iter()
-                .filter(|g| g.name.ends_with(&format!("-slo-{}", spec.name)))
-                .flat_map(|g| &g.rules)
-                .filter(|r| r.alert.as_deref() == Some(BURN_ALERT))
-                .filter(|r| {
-                    let tier = r.labels.get("burn_tier");
-                    o.windows.iter().any(|w| {
-                        Some(&w.tier) == tier && ratio > factor(w, o.slo_period_ms).times(budget)
-                    })
-                })
-                .map(|r| {
-                    let mut labels = BTreeMap::from([
-                        ("slo_id".to_string(), spec.id.clone()),
-                        ("slo_name".to_string(), spec.name.to_string()),
-                        ("slo_service".to_string(), s.name.clone()),
-                        ("slo_window".to_string(), r.labels["long_window"].clone()),
-                    ]);
-                    labels.extend(r.labels.clone());
-                    ExpectedAlert {
-                        exp_labels: labels,
-                        exp_annotations: r.annotations.clone(),
-                    }
-                })
-                .collect();
+        for scenario in scenarios(p, spec) {
+            let checks = checks(p, env, s, spec, &urgencies, &scenario.traffic);
             tests.push(UnitTest {
-                name: format!("{} {} SLO at a {label} burn rate", s.name, spec.name),
+                name: format!("{} {} SLO: {}", s.name, spec.name, scenario.name),
                 interval: "1m",
-                input_series: traffic(p, s, spec, ratio, minutes),
-                alert_rule_test: vec![AlertRuleTest {
-                    eval_time: format_ms(eval_ms),
-                    alertname: BURN_ALERT,
-                    exp_alerts: expected,
-                }],
+                input_series: series(p, s, spec, &scenario.traffic),
+                alert_rule_test: checks,
             });
         }
     }
     Some(UnitTestFile {
         rule_files: vec![rules_file.to_string()],
         evaluation_interval: "1m",
+        group_eval_order: rule_groups(p, env, s).into_iter().map(|g| g.name).collect(),
         tests,
     })
 }
 
-/// Counters growing by a constant amount per minute, `ratio` of them bad.
-fn traffic(
-    p: &Platform,
-    s: &ResolvedService,
-    spec: &SloSpec,
-    ratio: Decimal,
-    minutes: u64,
-) -> Vec<InputSeries> {
-    let total = Decimal::from_int(PER_MINUTE);
-    let bad = total.times(ratio);
-    let good = total.minus(bad);
-    let series = |name: String, per_minute: Decimal| InputSeries {
-        series: name,
-        values: format!("0+{per_minute}x{minutes}"),
+/// Requests a minute: [`PER_MINUTE`], or twice `min_events` when that is more, so the
+/// guard passes from the first evaluation on.
+fn per_minute(p: &Platform) -> Decimal {
+    let min = p.observability.min_events.saturating_mul(2);
+    Decimal::from_int(PER_MINUTE.max(i64::try_from(min).unwrap_or(i64::MAX)))
+}
+
+/// Minutes after which every alert whose condition holds from the start has fired.
+fn settle_minutes(p: &Platform) -> u64 {
+    let longest_for = [Urgency::Page, Urgency::Ticket]
+        .into_iter()
+        .map(|u| pairs_of(p, u).1)
+        .max()
+        .unwrap_or(0);
+    longest_for.div_ceil(60_000) + 10
+}
+
+fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
+    let o = &p.observability;
+    let n = per_minute(p);
+    let settle = settle_minutes(p);
+    let one = Decimal::from_int(1);
+    let constant = |ratio: Decimal| Traffic {
+        per_minute: n,
+        phases: vec![(settle, ratio.min(one))],
     };
+    let mut out = Vec::new();
+    for w in &o.windows {
+        let t = threshold(w, o.slo_period_ms, spec);
+        let pair = pair_name(w);
+        out.push(Scenario {
+            name: format!("just above the {pair} threshold"),
+            traffic: constant(t.times(Decimal::parse("1.1").unwrap_or(one))),
+        });
+        out.push(Scenario {
+            name: format!("just below the {pair} threshold"),
+            traffic: constant(t.times(Decimal::parse("0.9").unwrap_or(one))),
+        });
+        if let Some(traffic) = stopped_burn(p, w, t, n) {
+            out.push(Scenario {
+                name: format!("a burn that stopped, only the {pair} long window above"),
+                traffic,
+            });
+        }
+    }
+    // Under `min_events` over the whole test: a total burn raises nothing.
+    let quiet = Decimal::from_int(o.min_events as i64)
+        .checked_div(Decimal::from_int(4 * settle as i64))
+        .unwrap_or(Decimal::ZERO);
+    out.push(Scenario {
+        name: "every request failing, fewer than min_events".into(),
+        traffic: Traffic {
+            per_minute: quiet,
+            phases: vec![(settle, one)],
+        },
+    });
+    out
+}
+
+/// A burn of the pair's long window that stopped long enough ago for its short window
+/// (and the alert's `for`) to pass: the long window is still at twice the threshold.
+fn stopped_burn(p: &Platform, w: &BurnWindow, t: Decimal, n: Decimal) -> Option<Traffic> {
+    // A test of days of one-minute samples takes promtool minutes: pairs with longer
+    // windows keep only the threshold tests.
+    if w.long_ms > STOPPED_BURN_MAX_MS {
+        return None;
+    }
+    let (_, for_ms) = pairs_of(p, w.severity);
+    let gap = (w.short_ms + for_ms) / 60_000 + 2;
+    let end = w.long_ms / 60_000;
+    let burn = end.checked_sub(gap).filter(|b| *b > 0)?;
+    let ratio = t
+        .times(Decimal::from_int(2 * end as i64))
+        .checked_div(Decimal::from_int(burn as i64))?
+        .min(Decimal::from_int(1));
+    // The long window's ratio at the end must still clear the threshold.
+    let long_ratio = ratio
+        .times(Decimal::from_int(burn as i64))
+        .checked_div(Decimal::from_int(end as i64))?;
+    (long_ratio > t).then_some(Traffic {
+        per_minute: n,
+        phases: vec![(burn, ratio), (gap, Decimal::ZERO)],
+    })
+}
+
+/// The input series: the requests counter split by code, or the latency histogram's
+/// threshold bucket (good requests) and `+Inf` bucket (all requests).
+fn series(p: &Platform, s: &ResolvedService, spec: &SloSpec, t: &Traffic) -> Vec<InputSeries> {
     let sel = selector(s);
+    let bad = t.values(|bad, _| bad);
+    let good = t.values(|bad, all| all.minus(bad));
+    let all = t.values(|_, all| all);
     match spec.name {
         "availability" => {
             let m = &p.observability.requests_metric;
             vec![
-                series(format!("{m}{{{sel},code=\"500\"}}"), bad),
-                series(format!("{m}{{{sel},code=\"200\"}}"), good),
+                InputSeries {
+                    series: format!("{m}{{{sel},code=\"500\"}}"),
+                    values: bad,
+                },
+                InputSeries {
+                    series: format!("{m}{{{sel},code=\"200\"}}"),
+                    values: good,
+                },
             ]
         }
         _ => {
             let m = &p.observability.duration_metric;
-            let threshold = s
-                .slo
-                .as_ref()
-                .and_then(|x| x.latency.as_ref())
-                .map_or(Decimal::ZERO, |l| l.threshold);
             // The series' `le` is written as Prometheus 2 writes it; the rules match both spellings.
-            let le = le_matcher(threshold)
+            let le = le_matcher(latency_threshold(s))
                 .replace("=~", "=")
                 .replace("(\\\\.0)?", "");
             vec![
-                series(format!("{m}{{{sel},{le}}}"), good),
-                series(format!("{m}{{{sel},le=\"+Inf\"}}"), total),
+                InputSeries {
+                    series: format!("{m}{{{sel},{le}}}"),
+                    values: good,
+                },
+                InputSeries {
+                    series: format!("{m}{{{sel},le=\"+Inf\"}}"),
+                    values: all,
+                },
             ]
         }
+    }
+}
+
+/// The error ratio and request count over a window ending at `minute`, from the
+/// samples inside it; `None` before two samples exist.
+fn window(
+    counters: &[(Decimal, Decimal)],
+    minute: u64,
+    window_ms: u64,
+) -> Option<(Decimal, Decimal)> {
+    let minutes = window_ms / 60_000;
+    let from = minute.saturating_sub(minutes) as usize;
+    let to = minute as usize;
+    if to == from {
+        return None;
+    }
+    let (b0, n0) = counters[from];
+    let (b1, n1) = counters[to];
+    let requests = n1.minus(n0);
+    Some((b1.minus(b0).checked_div(requests)?, requests))
+}
+
+/// The firing pair of an urgency at `minute`: the first whose windows are above its
+/// threshold with enough requests.
+fn firing_pair<'a>(
+    p: &'a Platform,
+    spec: &SloSpec,
+    u: Urgency,
+    counters: &[(Decimal, Decimal)],
+    minute: u64,
+) -> Option<&'a BurnWindow> {
+    let o = &p.observability;
+    let min = Decimal::from_int(o.min_events as i64);
+    pairs_of(p, u).0.into_iter().find(|w| {
+        let t = threshold(w, o.slo_period_ms, spec);
+        let long = window(counters, minute, w.long_ms);
+        let short = window(counters, minute, w.short_ms);
+        matches!((long, short), (Some((l, requests)), Some((s, _))) if l > t && s > t && requests >= min)
+    })
+}
+
+/// The pair an urgency's alert fires for at each minute (`None`: not firing), with
+/// `for` counted from when that pair became the firing one.
+fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Vec<Option<String>> {
+    let counters = t.counters();
+    let (_, for_ms) = pairs_of(p, u);
+    let for_minutes = for_ms.div_ceil(60_000);
+    let mut state: Option<(String, u64)> = None;
+    (0..=t.minutes())
+        .map(|minute| {
+            let pair = firing_pair(p, spec, u, &counters, minute).map(pair_name);
+            state = match (pair, state.take()) {
+                (Some(pair), Some((old, since))) if pair == old => Some((old, since)),
+                (Some(pair), _) => Some((pair, minute)),
+                (None, _) => None,
+            };
+            state
+                .as_ref()
+                .filter(|(_, since)| minute - since >= for_minutes)
+                .map(|(pair, _)| pair.clone())
+        })
+        .collect()
+}
+
+/// The checks of one scenario: for each urgency, the minute before and the minute its
+/// alert first fires, and the end; what fires then comes from the simulation.
+fn checks(
+    p: &Platform,
+    env: &str,
+    s: &ResolvedService,
+    spec: &SloSpec,
+    urgencies: &[Urgency],
+    t: &Traffic,
+) -> Vec<AlertRuleTest> {
+    let lines: Vec<(Urgency, Vec<Option<String>>)> = urgencies
+        .iter()
+        .map(|u| (*u, timeline(p, spec, *u, t)))
+        .collect();
+    let mut minutes = vec![t.minutes()];
+    for (_, line) in &lines {
+        if let Some(first) = line.iter().position(Option::is_some) {
+            minutes.extend([(first as u64).saturating_sub(1), first as u64]);
+        }
+    }
+    minutes.sort_unstable();
+    minutes.dedup();
+    let mut out = Vec::new();
+    for minute in minutes {
+        for (u, line) in &lines {
+            let exp_alerts = line[minute as usize]
+                .iter()
+                .map(|pair| expected(p, env, s, spec, *u, pair))
+                .collect();
+            out.push(AlertRuleTest {
+                eval_time: format_ms(minute * 60_000),
+                alertname: burn_alert(*u),
+                exp_alerts,
+            });
+        }
+    }
+    out
+}
+
+/// The alert an urgency raises for `pair`: the SLO's labels, the pair, the
+/// environment's severity, and the annotations written for that pair.
+fn expected(
+    p: &Platform,
+    env: &str,
+    s: &ResolvedService,
+    spec: &SloSpec,
+    u: Urgency,
+    pair: &str,
+) -> ExpectedAlert {
+    let mut labels = base_labels(env, s);
+    labels.extend([
+        ("slo_id".to_string(), spec.id.clone()),
+        ("slo_name".to_string(), spec.name.to_string()),
+        ("slo_service".to_string(), s.name.clone()),
+        ("slo_window".to_string(), pair.to_string()),
+    ]);
+    let severity = p.observability.urgency_in(env, u).unwrap_or(u);
+    labels.insert("severity".into(), severity.label().into());
+    let alert = burn_alert(u);
+    let summary = format!(
+        "{} in {env}: {} SLO error budget burning too fast",
+        s.name, spec.name
+    );
+    ExpectedAlert {
+        exp_labels: labels,
+        exp_annotations: annotations(
+            p,
+            env,
+            s,
+            alert,
+            summary,
+            burn_description(p, s, spec, u, pair),
+        ),
     }
 }

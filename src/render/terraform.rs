@@ -76,7 +76,8 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         let recovery = recovery_window(model.platform.secret_recovery_days, env);
         for s in &services {
             let path = format!("{dir}/{}.tf", s.name);
-            let body = service(env, s, backend, recovery).map_err(|e| messages::unwritable(&path, &e))?;
+            let body =
+                service(env, s, backend, recovery).map_err(|e| messages::unwritable(&path, &e))?;
             file(&format!("{}.tf", s.name), body, Some(&s.name))?;
         }
         file("outputs.tf", outputs(&services, backend), None)?;

@@ -367,6 +367,26 @@ pub(crate) fn window_tier_twice(at: Span, tier: &str) -> Diagnostic {
     .help("give each window pair its own `tier`")
 }
 
+pub(crate) fn severity_unknown_environment<'a>(
+    at: Span,
+    env: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Diagnostic {
+    let known: Vec<&str> = known.into_iter().collect();
+    let fallback = format!(
+        "`monitoring.severity` keys are environment names: {}",
+        known.join(", ")
+    );
+    Diagnostic::error(
+        Code::E0570,
+        format!(
+            "`monitoring.severity` names environment `{env}`, which the platform does not declare"
+        ),
+    )
+    .primary(at, "not an environment")
+    .help(hint(env, known, fallback))
+}
+
 /// `at` is a need of the first service that needs infrastructure, when known.
 pub(crate) fn no_state_bucket(at: Option<(Span, &str)>) -> Diagnostic {
     let mut d = Diagnostic::error(

@@ -26,8 +26,8 @@
 //! - `messages.rs`: every diagnostic wording of resolve.
 //! - `resolved.rs`: the resolved model.
 
-mod ci;
 mod aws_names;
+mod ci;
 mod ci_jobs;
 mod context;
 mod cron;
@@ -92,6 +92,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     let (platform, patterns) = platform::platform(&pf);
     diags.extend(ci::check_install(pf.targets.ci.as_ref(), pdoc));
     windows::check_windows(&platform, pdoc, &mut diags);
+    windows::check_severity(&platform, pdoc, &mut diags);
     let module::Registry {
         modules,
         broken: broken_modules,

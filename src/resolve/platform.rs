@@ -3,14 +3,15 @@
 use std::collections::BTreeMap;
 
 use super::resolved::{
-    AlertSetting, BurnWindow, Contract, Environment, Ingress, Monitoring, Network, Observability,
-    Platform, SecretBackend, Size, Targets, TerraformTarget,
+    AlertSetting, BurnWindow, Contract, EnvSeverity, Environment, Ingress, Monitoring, Network,
+    Observability, Platform, SecretBackend, Size, Targets, TerraformTarget, Urgency,
 };
 use crate::decimal::Decimal;
 use crate::duration;
 use crate::model::Toggle;
 use crate::model::platform::{
-    AlertsFile, BurnWindowFile, PlatformFile, SecretProvider, SecretsFile, TerraformFile,
+    AlertsFile, BurnWindowFile, EnvSeverityFile, PlatformFile, SecretProvider, SecretsFile,
+    TerraformFile, UrgencyName, UrgencyTarget,
 };
 
 /// The KV v2 mount Vault enables by default (`vault server -dev`, `secrets enable kv-v2`).
@@ -177,7 +178,60 @@ fn observability(file: &PlatformFile) -> Observability {
         alerts: alerts(&m.alerts),
         slo_period_ms: ms(m.slo.period.as_deref(), "30d"),
         windows,
-        min_events: m.slo.min_events,
+        min_events: m.slo.min_events.unwrap_or(DEFAULT_MIN_EVENTS),
+        severity: severities(file),
+    }
+}
+
+/// Requests a long window needs before its burn alert may fire: one request a minute
+/// over the default fast window (1h) stays below it, so a single error in a quiet
+/// environment does not page.
+const DEFAULT_MIN_EVENTS: u64 = 100;
+
+/// What `page` and `ticket` become in each environment: as written, else unchanged in
+/// protected environments and `ticket` for pages elsewhere. Keys naming no environment
+/// are reported by `windows::check_severity`.
+fn severities(file: &PlatformFile) -> BTreeMap<String, EnvSeverity> {
+    let written = file.monitoring.severity.as_ref();
+    file.environments
+        .iter()
+        .map(|(name, e)| {
+            let default = EnvSeverity {
+                page: Some(if e.protected {
+                    Urgency::Page
+                } else {
+                    Urgency::Ticket
+                }),
+                ticket: Some(Urgency::Ticket),
+            };
+            let resolved = match written.and_then(|w| w.get(name)) {
+                None => default,
+                Some(EnvSeverityFile::Off(_)) => EnvSeverity {
+                    page: None,
+                    ticket: None,
+                },
+                Some(EnvSeverityFile::Map(m)) => EnvSeverity {
+                    page: m.page.map_or(default.page, target),
+                    ticket: m.ticket.map_or(default.ticket, target),
+                },
+            };
+            (name.clone(), resolved)
+        })
+        .collect()
+}
+
+fn target(t: UrgencyTarget) -> Option<Urgency> {
+    match t {
+        UrgencyTarget::Page => Some(Urgency::Page),
+        UrgencyTarget::Ticket => Some(Urgency::Ticket),
+        UrgencyTarget::None => None,
+    }
+}
+
+fn urgency(u: UrgencyName) -> Urgency {
+    match u {
+        UrgencyName::Page => Urgency::Page,
+        UrgencyName::Ticket => Urgency::Ticket,
     }
 }
 
@@ -185,17 +239,35 @@ fn observability(file: &PlatformFile) -> Observability {
 fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
     // Name, what the platform wrote, and the defaults: `for`, severity, threshold.
     let table = [
-        ("target_down", &given.target_down, "5m", "critical", 0),
-        ("metrics_absent", &given.metrics_absent, "10m", "warning", 0),
-        ("crash_looping", &given.crash_looping, "5m", "warning", 3),
+        ("target_down", &given.target_down, "5m", Urgency::Page, 0),
+        (
+            "metrics_absent",
+            &given.metrics_absent,
+            "10m",
+            Urgency::Ticket,
+            0,
+        ),
+        (
+            "crash_looping",
+            &given.crash_looping,
+            "15m",
+            Urgency::Ticket,
+            3,
+        ),
         (
             "replicas_unavailable",
             &given.replicas_unavailable,
             "15m",
-            "warning",
+            Urgency::Ticket,
             0,
         ),
-        ("hpa_maxed_out", &given.hpa_maxed_out, "30m", "warning", 0),
+        (
+            "hpa_maxed_out",
+            &given.hpa_maxed_out,
+            "30m",
+            Urgency::Ticket,
+            0,
+        ),
     ];
     table
         .into_iter()
@@ -203,7 +275,7 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
             let written = written.clone().unwrap_or_default();
             let setting = AlertSetting {
                 for_ms: ms(written.for_.as_deref(), for_default),
-                severity: written.severity.unwrap_or_else(|| severity.to_string()),
+                severity: written.severity.map_or(severity, urgency),
                 threshold: written.restarts.unwrap_or(threshold),
             };
             (name, setting)
@@ -215,7 +287,7 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
 fn burn_window(row: &BurnWindowFile) -> BurnWindow {
     let short_ms = ms(Some(&row.short), "5m");
     BurnWindow {
-        severity: row.severity.clone(),
+        severity: urgency(row.severity),
         tier: row.tier.clone(),
         long_ms: ms(Some(&row.long), "1h"),
         short_ms,
@@ -228,14 +300,14 @@ fn burn_window(row: &BurnWindowFile) -> BurnWindow {
 /// The Google SRE workbook's window table.
 fn default_windows() -> Vec<BurnWindow> {
     [
-        ("page", "fast", "1h", "5m", "2", "2m"),
-        ("page", "medium", "6h", "30m", "5", "15m"),
-        ("ticket", "slow", "1d", "2h", "10", "1h"),
-        ("ticket", "long", "3d", "6h", "10", "3h"),
+        (Urgency::Page, "fast", "1h", "5m", "2", "2m"),
+        (Urgency::Page, "medium", "6h", "30m", "5", "15m"),
+        (Urgency::Ticket, "slow", "1d", "2h", "10", "1h"),
+        (Urgency::Ticket, "long", "3d", "6h", "10", "3h"),
     ]
     .iter()
     .map(|(severity, tier, long, short, budget, for_)| BurnWindow {
-        severity: severity.to_string(),
+        severity: *severity,
         tier: tier.to_string(),
         long_ms: ms(None, long),
         short_ms: ms(None, short),
@@ -355,9 +427,10 @@ mod tests {
         } }));
         let o = &p.observability;
         assert_eq!(o.alerts["crash_looping"].threshold, 5);
-        assert_eq!(o.alerts["crash_looping"].for_ms, 5 * 60_000);
-        assert_eq!(o.alerts["target_down"].severity, "page");
-        assert_eq!(o.alerts["hpa_maxed_out"].severity, "warning");
+        assert_eq!(o.alerts["crash_looping"].for_ms, 15 * 60_000);
+        assert_eq!(o.alerts["target_down"].severity, Urgency::Page);
+        assert_eq!(o.alerts["hpa_maxed_out"].severity, Urgency::Ticket);
+        assert_eq!(o.min_events, 100);
         assert_eq!(o.slo_period_ms, 28 * 86_400_000);
         assert_eq!(o.windows.len(), 1);
         // Pending for half the short window unless the platform says otherwise.
@@ -366,5 +439,28 @@ mod tests {
         let d = resolve(json!({})).observability;
         assert_eq!((d.windows.len(), d.buckets.len()), (4, 7));
         assert_eq!(d.requests_metric, "http_requests_total");
+    }
+
+    #[test]
+    fn severity_per_environment_pages_only_where_protected_by_default() {
+        let mut file = json!({ "platform": "acme", "environments": {
+            "dev": {}, "staging": {}, "qa": {}, "prod": { "protected": true },
+        } });
+        file["monitoring"] = json!({ "severity": {
+            "dev": "none",
+            "staging": { "page": "ticket", "ticket": "none" },
+        } });
+        let p = platform(&serde_json::from_value(file).unwrap()).0;
+        let o = &p.observability;
+        let of = |env: &str, u| o.urgency_in(env, u);
+        assert_eq!(of("prod", Urgency::Page), Some(Urgency::Page));
+        assert_eq!(of("qa", Urgency::Page), Some(Urgency::Ticket));
+        assert_eq!(of("qa", Urgency::Ticket), Some(Urgency::Ticket));
+        assert_eq!(of("staging", Urgency::Page), Some(Urgency::Ticket));
+        assert_eq!(of("staging", Urgency::Ticket), None);
+        assert_eq!(
+            (of("dev", Urgency::Page), of("dev", Urgency::Ticket)),
+            (None, None)
+        );
     }
 }

@@ -69,13 +69,54 @@ pub(crate) struct Observability {
     pub(crate) alerts: BTreeMap<&'static str, AlertSetting>,
     pub(crate) slo_period_ms: u64,
     pub(crate) windows: Vec<BurnWindow>,
-    pub(crate) min_events: Option<u64>,
+    /// Burn alerts need at least this many requests in the long window.
+    pub(crate) min_events: u64,
+    /// Environment name -> what its alerts' urgencies become (every environment).
+    pub(crate) severity: BTreeMap<String, EnvSeverity>,
+}
+
+impl Observability {
+    /// The urgency an alert of `urgency` has in `env`; `None` drops the alert.
+    pub(crate) fn urgency_in(&self, env: &str, urgency: Urgency) -> Option<Urgency> {
+        match self.severity.get(env) {
+            Some(e) => match urgency {
+                Urgency::Page => e.page,
+                Urgency::Ticket => e.ticket,
+            },
+            None => Some(urgency),
+        }
+    }
+}
+
+/// What an alert asks of its owner. One vocabulary for contract and SLO alerts; the
+/// `severity` label spells it the way Alertmanager's usual inhibitions expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Urgency {
+    Page,
+    Ticket,
+}
+
+impl Urgency {
+    /// The `severity` label value.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Urgency::Page => "critical",
+            Urgency::Ticket => "warning",
+        }
+    }
+}
+
+/// What `page` and `ticket` alerts become in one environment (`None`: no alert).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EnvSeverity {
+    pub(crate) page: Option<Urgency>,
+    pub(crate) ticket: Option<Urgency>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct AlertSetting {
     pub(crate) for_ms: u64,
-    pub(crate) severity: String,
+    pub(crate) severity: Urgency,
     /// Alert-specific threshold (restarts in 15 minutes for crash looping).
     pub(crate) threshold: u64,
 }
@@ -83,7 +124,7 @@ pub(crate) struct AlertSetting {
 /// One row of the burn-rate window table.
 #[derive(Debug, Clone)]
 pub(crate) struct BurnWindow {
-    pub(crate) severity: String,
+    pub(crate) severity: Urgency,
     pub(crate) tier: String,
     pub(crate) long_ms: u64,
     pub(crate) short_ms: u64,

@@ -153,7 +153,8 @@ mod tests {
             alerts: Default::default(),
             slo_period_ms: 28 * 86_400_000,
             windows: Vec::new(),
-            min_events: None,
+            min_events: 100,
+            severity: Default::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The platform's burn-rate window table: each short window shorter than its long
-//! window, each long window within the SLO period, a usable budget share, unique tiers.
+//! window, each long window within the SLO period, a usable budget share, unique tiers;
+//! and `monitoring.severity`, whose keys must be environments.
 
 use super::messages;
 use super::resolved::{BurnWindow, Platform};
@@ -33,6 +34,25 @@ pub(crate) fn check_windows(platform: &Platform, pdoc: &Document, diags: &mut Ve
             pdoc.span("/monitoring/slo/windows"),
             tier,
         ));
+    }
+}
+
+/// Every key of `monitoring.severity` names an environment.
+pub(crate) fn check_severity(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnostic>) {
+    let Some(written) = pdoc
+        .value
+        .pointer("/monitoring/severity")
+        .and_then(|v| v.as_object())
+    else {
+        return;
+    };
+    let known = || platform.environments.iter().map(|e| e.name.as_str());
+    for env in written.keys() {
+        if known().any(|k| k == env) {
+            continue;
+        }
+        let at = pdoc.key_span(&crate::document::pointer_push("/monitoring/severity", env));
+        diags.push(messages::severity_unknown_environment(at, env, known()));
     }
 }
 
@@ -80,7 +100,7 @@ mod tests {
 
     fn window(tier: &str, long_ms: u64, short_ms: u64, budget: &str) -> BurnWindow {
         BurnWindow {
-            severity: "page".into(),
+            severity: crate::resolve::Urgency::Page,
             tier: tier.into(),
             long_ms,
             short_ms,

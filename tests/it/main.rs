@@ -1,6 +1,7 @@
 //! pave's integration tests: one binary (see ARCHITECTURE.md) driving the real `pave`
 //! executable on example repositories, golden trees and bad-input cases.
 
+mod alerting;
 mod check;
 mod ci_github;
 mod ci_pipelines;
@@ -14,8 +15,8 @@ mod inputs;
 mod policies;
 mod resolve;
 mod template_bounds;
-mod terraform_interface;
 mod terraform;
+mod terraform_interface;
 mod validators;
 mod write_safety;
 

@@ -171,6 +171,8 @@ struct Monitor<'a> {
     labels: &'a Labels,
     port: Option<&'a str>,
     path: Option<&'a str>,
+    /// The `env` label the endpoint's relabeling adds.
+    env: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -293,6 +295,9 @@ fn monitor<'a>(labels: &'a Labels, endpoints: &'a [MonitorEndpoint]) -> Monitor<
         labels,
         port: endpoint.map(|e| e.port.as_str()),
         path: endpoint.map(|e| e.path.as_str()),
+        env: endpoint
+            .and_then(|e| e.relabelings.first())
+            .map(|r| r.replacement.as_str()),
     }
 }
 

@@ -551,6 +551,16 @@ pub(crate) struct ServiceMonitorSpec {
 pub(crate) struct MonitorEndpoint {
     pub(crate) port: String,
     pub(crate) path: String,
+    pub(crate) relabelings: Vec<Relabeling>,
+}
+
+/// A target relabeling (Prometheus `relabel_config`, operator spelling).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Relabeling {
+    pub(crate) action: &'static str,
+    pub(crate) target_label: &'static str,
+    pub(crate) replacement: String,
 }
 
 #[derive(Serialize)]

@@ -289,6 +289,11 @@ pub(super) fn service_monitor(
     s: &ResolvedService,
 ) -> Option<Object<Spec<ServiceMonitorSpec>>> {
     let m = s.metrics.as_ref().filter(|_| s.is_web())?;
+    // Without the Prometheus target there are no operator objects: a cluster without
+    // the operator's CRDs must still apply the tree.
+    if !platform.observability.enabled {
+        return None;
+    }
     let mut meta = metadata(platform, s, s.name.clone());
     meta.labels.extend(platform.monitoring.labels.clone());
     let spec = ServiceMonitorSpec {
@@ -298,6 +303,9 @@ pub(super) fn service_monitor(
         endpoints: vec![MonitorEndpoint {
             port: metrics_port_name(s)?,
             path: m.path.clone(),
+            // Every series carries its environment, so rules of several environments
+            // on one Prometheus never mix them (see `observe::selector`).
+            relabelings: env_relabeling(s),
         }],
     };
     Some(object(
@@ -306,6 +314,16 @@ pub(super) fn service_monitor(
         meta,
         Spec { spec },
     ))
+}
+
+/// Every series carries its environment, so rules of several environments on one
+/// Prometheus never mix them (see `observe::selector`).
+fn env_relabeling(s: &ResolvedService) -> Vec<Relabeling> {
+    vec![Relabeling {
+        action: "replace",
+        target_label: crate::observe::ENV_LABEL,
+        replacement: s.env.clone(),
+    }]
 }
 
 /// A worker has no Service to select, so Prometheus scrapes its pods directly.
@@ -317,6 +335,9 @@ pub(super) fn pod_monitor(
         .metrics
         .as_ref()
         .filter(|_| matches!(s.workload, Workload::Worker))?;
+    if !platform.observability.enabled {
+        return None;
+    }
     let mut meta = metadata(platform, s, s.name.clone());
     meta.labels.extend(platform.monitoring.labels.clone());
     let spec = PodMonitorSpec {
@@ -327,6 +348,7 @@ pub(super) fn pod_monitor(
         pod_metrics_endpoints: vec![MonitorEndpoint {
             port: metrics_port_name(s)?,
             path: m.path.clone(),
+            relabelings: env_relabeling(s),
         }],
     };
     Some(object(

@@ -1,0 +1,214 @@
+//! The rule groups and unit tests of small repositories: the base platform of the
+//! diagnostics cases with one service, resolved end to end.
+
+use std::fs;
+
+use super::rules::{Rule, RuleGroup, rule_groups};
+use super::unit_tests;
+use crate::resolve::{Model, ResolvedService};
+use crate::source::SourceMap;
+
+const PLATFORM: &str = include_str!("../../tests/diagnostics/_base/platform.yaml");
+
+const API: &str = "name: api
+owner: team-core
+image: ghcr.io/acme/api:1.0.0
+metrics: true
+autoscale: { min: 3, max: 3, cpu: 70 }
+slo: { availability: 99.9, latency: { threshold: 250ms, target: 99 } }
+";
+
+/// The model of the base platform plus `extra` (platform YAML appended) with `api`.
+fn model(extra: &str, api: &str) -> Model {
+    let repo = tempfile::tempdir().unwrap();
+    fs::create_dir_all(repo.path().join("services")).unwrap();
+    fs::write(
+        repo.path().join("platform.yaml"),
+        format!("{PLATFORM}{extra}"),
+    )
+    .unwrap();
+    fs::write(repo.path().join("services/api.yaml"), api).unwrap();
+    let mut sources = SourceMap::default();
+    let (inputs, diags) = crate::load::load(repo.path(), &mut sources);
+    assert!(diags.is_empty(), "{diags:?}");
+    let (model, diags) = crate::resolve::resolve(&inputs, &sources);
+    assert!(diags.is_empty(), "{diags:?}");
+    model.unwrap()
+}
+
+fn api<'m>(m: &'m Model, env: &str) -> &'m ResolvedService {
+    m.services
+        .iter()
+        .find(|s| s.env == env && s.name == "api")
+        .unwrap()
+}
+
+fn alerts(groups: &[RuleGroup]) -> Vec<&Rule> {
+    groups
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.alert.is_some())
+        .collect()
+}
+
+fn names(groups: &[RuleGroup]) -> Vec<&str> {
+    alerts(groups)
+        .iter()
+        .filter_map(|r| r.alert.as_deref())
+        .collect()
+}
+
+#[test]
+fn every_selector_matches_and_every_alert_carries_the_environment() {
+    let m = model("", API);
+    for env in ["dev", "prod"] {
+        let s = api(&m, env);
+        let groups = rule_groups(&m.platform, env, s);
+        for rule in groups.iter().flat_map(|g| &g.rules) {
+            let e = &rule.expr;
+            // Application series and recorded series both name the environment.
+            for metric in [
+                "http_requests_total{",
+                "_bucket{",
+                "up{",
+                "slo:sli_error:ratio_rate",
+            ] {
+                for (at, _) in e.match_indices(metric) {
+                    let matchers = &e[at..e[at..].find('}').map_or(e.len(), |i| at + i)];
+                    assert!(matchers.contains(&format!("env=\"{env}\"")), "{e}");
+                }
+            }
+            if rule.record.is_some() && e.contains("sum") {
+                assert!(e.contains("sum by (env)"), "{e}");
+            }
+        }
+        for rule in alerts(&groups) {
+            for label in ["env", "namespace", "service", "team", "severity"] {
+                assert!(rule.labels.contains_key(label), "{rule:?}");
+            }
+            assert_eq!(rule.labels["env"], env);
+        }
+    }
+}
+
+#[test]
+fn one_page_and_one_ticket_alert_per_slo_with_severity_per_environment() {
+    let m = model("", API);
+    let prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    let burns: Vec<&Rule> = alerts(&prod)
+        .into_iter()
+        .filter(|r| {
+            r.alert
+                .as_deref()
+                .is_some_and(|a| a.starts_with("SLO") && a.ends_with("Burn"))
+        })
+        .collect();
+    // Two SLOs, each one fast (page) and one slow (ticket) alert.
+    assert_eq!(burns.len(), 4);
+    let severity = |rules: &[RuleGroup], alert: &str| -> Vec<String> {
+        alerts(rules)
+            .iter()
+            .filter(|r| r.alert.as_deref() == Some(alert))
+            .map(|r| r.labels["severity"].clone())
+            .collect()
+    };
+    assert_eq!(severity(&prod, "SLOFastBurn"), ["critical", "critical"]);
+    assert_eq!(severity(&prod, "SLOSlowBurn"), ["warning", "warning"]);
+    assert_eq!(severity(&prod, "ServiceTargetDown"), ["critical"]);
+    // dev is unprotected: pages become tickets.
+    let dev = rule_groups(&m.platform, "dev", api(&m, "dev"));
+    assert_eq!(severity(&dev, "SLOFastBurn"), ["warning", "warning"]);
+    assert_eq!(severity(&dev, "ServiceTargetDown"), ["warning"]);
+    let fast = burns[0];
+    assert_eq!(
+        fast.expr.matches(" or on(env, slo_id) ").count(),
+        1,
+        "{}",
+        fast.expr
+    );
+    assert!(fast.expr.contains("slo:sli_requests:increase1h") && fast.expr.contains(">= 100"));
+}
+
+#[test]
+fn an_environment_without_alerts_keeps_its_recordings() {
+    let m = model(
+        "monitoring:\n  severity:\n    dev: none\n    prod: { ticket: none }\n",
+        API,
+    );
+    let dev = rule_groups(&m.platform, "dev", api(&m, "dev"));
+    assert!(alerts(&dev).is_empty());
+    assert!(
+        dev.iter()
+            .flat_map(|g| &g.rules)
+            .any(|r| r.record.is_some())
+    );
+    assert!(unit_tests(&m.platform, "dev", api(&m, "dev"), "x").is_none());
+    let prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    let prod_names = names(&prod);
+    assert!(prod_names.contains(&"SLOFastBurn") && prod_names.contains(&"ServiceTargetDown"));
+    assert!(!prod_names.contains(&"SLOSlowBurn") && !prod_names.contains(&"ServiceCrashLooping"));
+}
+
+#[test]
+fn contract_alerts_read_what_keeps_firing() {
+    let m = model("", API);
+    let groups = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    let by_name = |n: &str| {
+        alerts(&groups)
+            .into_iter()
+            .find(|r| r.alert.as_deref() == Some(n))
+    };
+    let crash = by_name("ServiceCrashLooping").unwrap();
+    assert!(
+        crash
+            .expr
+            .contains("kube_pod_container_status_waiting_reason{")
+    );
+    assert!(crash.expr.contains("reason=\"CrashLoopBackOff\""));
+    // min = max: the autoscaler is always at its maximum.
+    assert!(by_name("ServiceAutoscalerMaxedOut").is_none());
+    let bucket = by_name("SLOLatencyBucketAbsent").unwrap();
+    assert!(
+        bucket
+            .expr
+            .starts_with("absent(http_request_duration_seconds_bucket{")
+    );
+    assert!(bucket.expr.contains("le=\"0.25\"") && bucket.expr.contains("unless on() absent("));
+    let scaling = model("", &API.replace("min: 3", "min: 2"));
+    let groups = rule_groups(&scaling.platform, "prod", api(&scaling, "prod"));
+    assert!(names(&groups).contains(&"ServiceAutoscalerMaxedOut"));
+}
+
+#[test]
+fn generated_traffic_respects_min_events() {
+    let m = model("monitoring:\n  slo: { min_events: 100000 }\n", API);
+    let tests = unit_tests(&m.platform, "prod", api(&m, "prod"), "x").unwrap();
+    let per_minute = |values: &str| -> f64 {
+        let step = values.split('+').nth(1).unwrap().split('x').next().unwrap();
+        step.parse().unwrap()
+    };
+    for test in tests
+        .tests
+        .iter()
+        .filter(|t| !t.name.contains("min_events"))
+    {
+        let total: f64 = test
+            .input_series
+            .iter()
+            .map(|s| per_minute(&s.values))
+            .sum();
+        // Latency traffic lists the +Inf bucket (all requests) and a good-request bucket.
+        assert!(total >= 200_000.0, "{}: {total}", test.name);
+    }
+    let quiet = tests
+        .tests
+        .iter()
+        .find(|t| t.name.contains("min_events"))
+        .unwrap();
+    assert!(
+        quiet
+            .alert_rule_test
+            .iter()
+            .all(|c| c.exp_alerts.is_empty())
+    );
+}

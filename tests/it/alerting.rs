@@ -1,0 +1,240 @@
+//! The alerts pave writes, proven with the real `promtool`:
+//!
+//! - rules of two environments loaded into one Prometheus never mix: a staging burn
+//!   raises no prod alert, and both burning raise one alert each (the `env` label
+//!   the ServiceMonitor adds is on every series and every selector);
+//! - the generated unit tests catch broken rules: each mutation (a tier's threshold
+//!   20% up or down, every `for` at 3h, the short-window condition removed) applied
+//!   to a golden service's rules makes `promtool test rules` fail.
+//!
+//! A missing `promtool` skips, unless `PAVE_REQUIRE_VALIDATORS=1`.
+
+use std::process::Command;
+
+use super::validators::tool;
+use super::*;
+
+/// A platform whose staging and prod share namespace names (one cluster per
+/// environment, one central ruler): only `env` tells their series apart.
+const PLATFORM: &str = "platform: two
+environments:
+  staging: { domain: staging.two.io, namespace: \"${service.name}\" }
+  prod: { domain: two.io, namespace: \"${service.name}\", protected: true }
+sizes:
+  small: { cpu: 100m, memory: 128Mi }
+defaults: { size: small, replicas: 2 }
+targets: { terraform: false, ci: false }
+";
+
+const SERVICE: &str = "name: api
+owner: team-api
+image: registry.two.io/api:1.0.0
+metrics: true
+slo: { availability: 99.9 }
+";
+
+/// Counters of one environment: 1000 requests a minute, `bad` of them failing.
+fn traffic(env: &str, bad: u32) -> String {
+    let sel = format!("job=\"api\",namespace=\"api\",env=\"{env}\"");
+    format!(
+        "      - series: 'http_requests_total{{{sel},code=\"500\"}}'\n        values: '0+{bad}x90'\n      - series: 'http_requests_total{{{sel},code=\"200\"}}'\n        values: '0+{}x90'\n",
+        1000 - bad
+    )
+}
+
+/// The fast-burn alert of one environment, as the platform's severities make it.
+fn fast_burn(env: &str, severity: &str) -> String {
+    format!(
+        "          - exp_labels: {{ env: {env}, namespace: api, service: api, team: team-api, severity: {severity}, slo_id: api-availability, slo_name: availability, slo_service: api, slo_window: 1h/5m }}
+            exp_annotations:
+              summary: 'api in {env}: availability SLO error budget burning too fast'
+              description: 'The availability SLO of api (99.9% over 30d) burns its error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
+"
+    )
+}
+
+fn promtool_test(promtool: &Path, file: &Path) -> Output {
+    Command::new(promtool)
+        .args(["test", "rules"])
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn rules_of_two_environments_on_one_prometheus_never_mix() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    fs::create_dir_all(repo.path().join("services")).unwrap();
+    fs::write(repo.path().join("platform.yaml"), PLATFORM).unwrap();
+    fs::write(repo.path().join("services/api.yaml"), SERVICE).unwrap();
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = repo.path().join("generated/prometheus");
+    // 15 errors in 1000 burn a 99.9% budget 15 times too fast; 2 in 1000 do not.
+    // Staging is unprotected, so its pages are tickets (severity warning).
+    let test = format!(
+        "rule_files: [staging/api.rules.yaml, prod/api.rules.yaml]
+evaluation_interval: 1m
+tests:
+  - name: staging burning, prod healthy
+    interval: 1m
+    input_series:
+{}{}    alert_rule_test:
+      - eval_time: 30m
+        alertname: SLOFastBurn
+        exp_alerts:
+{}  - name: both burning
+    interval: 1m
+    input_series:
+{}{}    alert_rule_test:
+      - eval_time: 30m
+        alertname: SLOFastBurn
+        exp_alerts:
+{}{}",
+        traffic("staging", 15),
+        traffic("prod", 2),
+        fast_burn("staging", "warning"),
+        traffic("staging", 15),
+        traffic("prod", 15),
+        fast_burn("staging", "warning"),
+        fast_burn("prod", "critical"),
+    );
+    let file = dir.join("cross-environment.test.yaml");
+    fs::write(&file, test).unwrap();
+    let out = promtool_test(&promtool, &file);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A rule file's groups with `edit` applied to every burn alert.
+fn mutate(rules: &serde_json::Value, edit: &dyn Fn(&mut serde_json::Value)) -> serde_json::Value {
+    let mut out = rules.clone();
+    for group in out["groups"].as_array_mut().unwrap() {
+        for rule in group["rules"].as_array_mut().unwrap() {
+            let alert = rule["alert"].as_str().unwrap_or("");
+            if alert == "SLOFastBurn" || alert == "SLOSlowBurn" {
+                edit(rule);
+            }
+        }
+    }
+    out
+}
+
+/// Applies `f` to the window-pair condition of `pair` in a burn alert's expression.
+fn edit_pair(rule: &mut serde_json::Value, pair: &str, f: &dyn Fn(&str) -> String) {
+    let expr = rule["expr"].as_str().unwrap().to_string();
+    let parts: Vec<String> = expr
+        .split(" or on(env, slo_id) ")
+        .map(|part| match part.contains(&format!("\"{pair}\"")) {
+            true => f(part),
+            false => part.to_string(),
+        })
+        .collect();
+    rule["expr"] = parts.join(" or on(env, slo_id) ").into();
+}
+
+/// Multiplies every `> threshold` of a pair's condition by `factor`.
+fn scale_threshold(part: &str, factor: f64) -> String {
+    let mut out = String::new();
+    let mut rest = part;
+    while let Some(at) = rest.find("} > ") {
+        let (head, tail) = rest.split_at(at + 4);
+        out.push_str(head);
+        let end = tail.find(' ').unwrap();
+        let value: f64 = tail[..end].parse().unwrap();
+        out.push_str(&format!("{}", value * factor));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Removes the short-window condition: the second ratio of the pair.
+fn drop_short_window(part: &str) -> String {
+    let marker = " and ignoring(slo_window) slo:sli_error:ratio_rate";
+    let start = part.find(marker).unwrap();
+    let after = &part[start + marker.len()..];
+    let end = after.find(" and ").unwrap();
+    format!("{}{}", &part[..start], &after[end..])
+}
+
+#[test]
+fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let dir = project().join("golden/shop/generated/prometheus/prod");
+    let rules =
+        pave::testing::parse_yaml(&fs::read_to_string(dir.join("checkout.rules.yaml")).unwrap())
+            .unwrap();
+    let tests = pave::testing::parse_yaml(
+        &fs::read_to_string(dir.join("tests/checkout.test.yaml")).unwrap(),
+    )
+    .unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    // The original passes (the tests of one pair; the validators run them all).
+    let mut mutations: Vec<(String, serde_json::Value, &str)> =
+        vec![("none".into(), rules.clone(), "1h/5m")];
+    for pair in ["1h/5m", "6h/30m", "1d/2h", "3d/6h"] {
+        for factor in [1.2, 0.8] {
+            mutations.push((
+                format!("{pair} threshold x{factor}"),
+                mutate(&rules, &|r| {
+                    edit_pair(r, pair, &|p| scale_threshold(p, factor))
+                }),
+                pair,
+            ));
+        }
+    }
+    for pair in ["1h/5m", "6h/30m"] {
+        mutations.push((
+            format!("{pair} without its short window"),
+            mutate(&rules, &|r| edit_pair(r, pair, &drop_short_window)),
+            "stopped",
+        ));
+    }
+    mutations.push((
+        "every for at 3h".into(),
+        mutate(&rules, &|r| r["for"] = "3h".into()),
+        "above",
+    ));
+    let mut survivors = Vec::new();
+    for (i, (name, mutated, focus)) in mutations.iter().enumerate() {
+        let rules_file = scratch.path().join(format!("{i}.rules.yaml"));
+        fs::write(&rules_file, serde_json::to_string(mutated).unwrap()).unwrap();
+        // Only the tests aimed at the mutation, to keep promtool's time down.
+        let mut file = tests.clone();
+        file["rule_files"] = serde_json::json!([rules_file.to_str().unwrap()]);
+        file["tests"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|t| t["name"].as_str().unwrap().contains(focus));
+        assert!(
+            !file["tests"].as_array().unwrap().is_empty(),
+            "{name}: no test aimed at it"
+        );
+        let test_file = scratch.path().join(format!("{i}.test.yaml"));
+        fs::write(&test_file, serde_json::to_string(&file).unwrap()).unwrap();
+        let out = promtool_test(&promtool, &test_file);
+        match (i, out.status.success()) {
+            (0, false) => panic!(
+                "the unmutated rules fail their tests:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            (0, true) => {}
+            (_, true) => survivors.push(name.clone()),
+            (_, false) => {}
+        }
+    }
+    assert!(
+        survivors.is_empty(),
+        "mutations the generated tests miss: {survivors:?}"
+    );
+}
