@@ -126,7 +126,6 @@ fn recovery_window(setting: Option<u8>, env: &Environment) -> u8 {
 /// `terraform` settings: versions, providers and the S3 backend. Every environment's
 /// state lives in the one bucket, in the bucket's region, reached with the backend's
 /// own role (not an environment's), and is locked with an S3 lock file.
-
 fn versions(platform: &str, env: &Environment, target: &TerraformTarget, vault: bool) -> Body {
     let provider = |source: &str, version: &str| {
         object(vec![("source", source.into()), ("version", version.into())])
