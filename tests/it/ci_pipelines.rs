@@ -234,10 +234,11 @@ fn gitlab_plans_every_environment_and_applies_in_promotion_order() {
 #[test]
 fn with_atlantis_gitlab_leaves_plan_and_apply_to_it() {
     let repo = build_example("gitlab", |p| {
-        p.replace(
-            "lock_table: bank-tf-locks }",
-            "lock_table: bank-tf-locks }\n    atlantis: true",
-        )
+        assert!(
+            p.contains("\n  terraform:\n"),
+            "the gitlab example has a terraform target"
+        );
+        p.replace("\n  terraform:\n", "\n  terraform:\n    atlantis: true\n")
     });
     let text = fs::read_to_string(repo.path().join(".gitlab-ci.yml")).unwrap();
     assert!(!text.contains("terraform-"), "{text}");
