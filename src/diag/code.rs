@@ -156,6 +156,17 @@ pub(crate) enum Code {
     E0566,
     /// `monitoring.severity` names an environment the platform does not declare.
     E0570,
+    /// A service's `renamed_from` names a service that still exists.
+    E0580,
+    /// Services' `renamed_from` entries form a loop (a service renamed from itself,
+    /// or `a` from `b` and `b` from `a`).
+    E0581,
+    /// Two services claim the same previous name in `renamed_from`.
+    E0582,
+    /// A need's `renamed_from` names a need the service still has (or the need itself).
+    E0583,
+    /// Two needs of one service claim the same previous need name.
+    E0584,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -263,6 +274,11 @@ impl Code {
             Code::E0565 => "E0565",
             Code::E0566 => "E0566",
             Code::E0570 => "E0570",
+            Code::E0580 => "E0580",
+            Code::E0581 => "E0581",
+            Code::E0582 => "E0582",
+            Code::E0583 => "E0583",
+            Code::E0584 => "E0584",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -11,6 +11,8 @@ use serde_json::Value;
 pub(crate) struct ServiceSpec {
     pub(crate) name: String,
     pub(crate) owner: String,
+    /// The service's previous names, newest first.
+    pub(crate) renamed_from: Option<Previous>,
     pub(crate) description: Option<String>,
     pub(crate) tier: Option<u8>,
     pub(crate) image: String,
@@ -53,6 +55,24 @@ pub(crate) struct ServiceSpec {
     #[serde(default)]
     pub(crate) files: IndexMap<String, String>,
     pub(crate) security: Option<SecuritySpec>,
+}
+
+/// `renamed_from` of a service or a need: one previous name, or several, newest first.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Previous {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Previous {
+    /// The previous names, newest first.
+    pub(crate) fn names(&self) -> Vec<String> {
+        match self {
+            Previous::One(name) => vec![name.clone()],
+            Previous::Many(names) => names.clone(),
+        }
+    }
 }
 
 /// `workload`: what kind of Kubernetes workload the service is.

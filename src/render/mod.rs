@@ -14,6 +14,7 @@ pub(crate) mod messages;
 pub(crate) mod prometheus;
 pub(crate) mod target;
 pub(crate) mod terraform;
+pub(crate) mod terraform_moved;
 
 use std::sync::Arc;
 

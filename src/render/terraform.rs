@@ -239,8 +239,10 @@ fn service(
             .map(|(name, value)| Ok((name.clone(), argument(value)?)))
             .collect::<Result<indexmap::IndexMap<String, Expression>, WriteError>>()?;
         if let Some(group) = &need.security_group {
-            let name = format!("{}-{}-{}-", s.name, need.name, env.name);
-            let what = format!("{} of {}", need.name, s.name);
+            // Changing either replaces the group: a rename keeps the state names.
+            let (service, need_name) = state_names(s, need);
+            let name = format!("{service}-{need_name}-{}-", env.name);
+            let what = format!("{need_name} of {service}");
             for block in security_group_blocks(&id, (&name, &what), group, tags()) {
                 body = body.add_block(block);
             }
@@ -271,7 +273,20 @@ fn service(
             body = body.add_block(block);
         }
     }
-    Ok(body.build())
+    let body = body.build();
+    let moves = super::terraform_moved::blocks(s, &body);
+    Ok(Body::builder()
+        .add_structures(body.into_inner())
+        .add_blocks(moves)
+        .build())
+}
+
+/// The service and need names a need's resources were created under (`renamed_from`).
+fn state_names<'a>(s: &'a ResolvedService, need: &'a ModuleNeed) -> (&'a str, &'a str) {
+    (
+        crate::resolve::state_name(&s.name, &s.renamed_from),
+        crate::resolve::state_name(&need.name, &need.renamed_from),
+    )
 }
 
 /// A security group in the environment's VPC that admits only the client security

@@ -280,6 +280,7 @@ mod tests {
             source: String::new(),
             version: String::new(),
             arguments: Default::default(),
+            renamed_from: Vec::new(),
             secret_path: String::new(),
             secrets: Vec::new(),
             composed: Vec::new(),

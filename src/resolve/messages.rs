@@ -613,3 +613,64 @@ pub(crate) fn root_user(at: Span) -> Diagnostic {
         .primary(at, "user 0 is root")
         .help("pods run as non-root and Kubernetes refuses to start this one; use the image's numeric non-root user, e.g. `run_as_user: 10001`")
 }
+
+// Renames (`renamed_from`, E0580–E0584).
+
+pub(crate) fn renamed_from_existing(at: Span, service: &str, old: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0580,
+        format!("service `{service}` is renamed from `{old}`, but a service `{old}` still exists"),
+    )
+    .primary(at, format!("`{old}` is still a service"))
+    .note(format!(
+        "both would claim the state of `{old}` (its databases, caches, buckets and queues)"
+    ))
+    .help(format!(
+        "delete `services/{old}.yaml` (the rename moves its resources), or remove `{old}` from `renamed_from` if it is another service"
+    ))
+}
+
+pub(crate) fn rename_loop(at: Span, service: &str, path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0581,
+        format!("the renames of service `{service}` loop: {path}"),
+    )
+    .primary(at, "this rename closes the loop")
+    .help("`renamed_from` lists names a service had before, newest first; a service is never renamed from itself or from a service renamed from it")
+}
+
+pub(crate) fn rename_claimed_twice(at: Span, first: Span, old: &str, first_service: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0582,
+        format!("two services are renamed from `{old}` (`{first_service}` is too)"),
+    )
+    .primary(at, "second claim")
+    .secondary(first, "first claimed here")
+    .help(format!(
+        "the state of `{old}` can move to one service only; remove `{old}` from one `renamed_from`"
+    ))
+}
+
+pub(crate) fn need_renamed_from_existing(at: Span, need: &str, old: &str) -> Diagnostic {
+    let message = match need == old {
+        true => format!("need `{need}` is renamed from itself"),
+        false => format!("need `{need}` is renamed from `{old}`, but the service still has a need `{old}`"),
+    };
+    Diagnostic::error(Code::E0583, message)
+        .primary(at, format!("`{old}` is a need of this service"))
+        .help(format!(
+            "a renamed need lists its previous keys in `needs`; remove `needs.{old}` (the rename moves its resources) or remove `{old}` from `renamed_from`"
+        ))
+}
+
+pub(crate) fn need_rename_claimed_twice(at: Span, first: Span, old: &str, first_need: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0584,
+        format!("two needs are renamed from `{old}` (`{first_need}` is too)"),
+    )
+    .primary(at, "second claim")
+    .secondary(first, "first claimed here")
+    .help(format!(
+        "the resources of need `{old}` can move to one need only; remove `{old}` from one `renamed_from`"
+    ))
+}

@@ -19,6 +19,7 @@
 //! - `scope.rs`: the placeholder vocabulary; `placeholder.rs`: parsing `${...}`;
 //!   `expand.rs`: expansion in strings and value trees.
 //! - `needs.rs`: need wiring; `module.rs`: module definitions and evaluation.
+//! - `renames.rs`: `renamed_from` (state names and the checks on renames).
 //! - `fields.rs`: typed service fields with their defaults and checks.
 //! - `slo.rs`: SLO objectives and thresholds; `secrets.rs`: secret wiring.
 //! - `infrastructure.rs`: what Terraform for module needs requires of the platform.
@@ -42,6 +43,7 @@ pub(crate) mod module;
 mod needs;
 mod placeholder;
 mod platform;
+mod renames;
 mod resolved;
 mod scope;
 mod secrets;
@@ -55,6 +57,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub(crate) use ci::{ecr_region, push_repository, registry_host, registry_kind};
 use context::EnvContext;
 pub(crate) use context::environment_view;
+pub(crate) use renames::state_name;
 pub(crate) use resolved::*;
 pub(crate) use secrets::need_secret_name;
 pub(crate) use workload::declared_ports;
@@ -101,6 +104,12 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     diags.extend(module_diags);
     let services = files::check_services(&checked, &platform, sources, &mut diags);
     let broken = broken_services(inputs, &services);
+    let existing: HashSet<&str> = services
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(broken.iter().map(String::as_str))
+        .collect();
+    renames::check_services(&services, &existing, &mut diags);
     let mut resolved = Vec::new();
     for (env, (_, pattern)) in platform.environments.iter().zip(&patterns.0) {
         let ctx = EnvContext {

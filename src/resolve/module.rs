@@ -124,6 +124,8 @@ pub(crate) struct ModuleNeed {
     pub(crate) version: String,
     /// The Terraform module's arguments, in the module's order.
     pub(crate) arguments: IndexMap<String, Argument>,
+    /// The need's previous names, newest first (`renamed_from`).
+    pub(crate) renamed_from: Vec<String>,
     /// The secret-store path the need's secret outputs are written to.
     pub(crate) secret_path: String,
     /// Secret key -> what Terraform writes into it.
@@ -304,6 +306,10 @@ pub(crate) struct NeedContext<'a> {
     pub(crate) env: Value,
     pub(crate) platform: Value,
     pub(crate) need: &'a str,
+    /// The need name its resources were created under (the oldest previous name).
+    pub(crate) state_name: &'a str,
+    /// The need's previous names, newest first.
+    pub(crate) renamed_from: Vec<String>,
     pub(crate) secret_path: String,
     /// The security group pave creates for the need (the module asks, the
     /// environment has a network).
@@ -337,7 +343,9 @@ pub(crate) fn resolve_need(
         env => template_budget::value(&ctx.env),
         platform => template_budget::value(&ctx.platform),
         inputs => template_budget::value(&inputs),
-        need => template_budget::value(json!({ "name": ctx.need, "type": module.kind })),
+        need => template_budget::value(json!({
+            "name": ctx.need, "type": module.kind, "state_name": ctx.state_name,
+        })),
     };
     let mut arguments = IndexMap::new();
     for (name, def, span) in &module.arguments {
@@ -428,6 +436,7 @@ pub(crate) fn resolve_need(
         source: module.source.clone(),
         version: module.version.clone(),
         arguments,
+        renamed_from: ctx.renamed_from,
         secret_path: ctx.secret_path,
         secrets,
         composed,

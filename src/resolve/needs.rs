@@ -10,6 +10,7 @@ use super::aws_names::{self, NameKind};
 use super::context::{EnvContext, environment_view};
 use super::expand::Expander;
 use super::messages;
+use super::renames;
 use super::module::{self, ModuleDef, ModuleNeed, SecurityGroup};
 use super::resolved::Environment;
 use super::resolved::{Platform, ServiceNeed};
@@ -29,6 +30,8 @@ pub(crate) struct Peer<'a> {
 pub(crate) struct NeedCx<'a> {
     pub(crate) ctx: &'a EnvContext<'a>,
     pub(crate) service: &'a str,
+    /// The name the service's state lives under (`renames::state_name`).
+    pub(crate) state_name: &'a str,
     pub(crate) owner: &'a str,
     pub(crate) namespace: &'a str,
     /// Every service of the environment that resolved far enough to be needed.
@@ -56,6 +59,7 @@ pub(crate) fn resolve_needs(
         outputs: BTreeMap::new(),
         services: Vec::new(),
     };
+    renames::check_needs(needs, cx.span_of, diags);
     for (need, spec) in needs {
         let need_ptr = pointer_push("/needs", need);
         let outputs = match (spec.get("service"), spec.get("type")) {
@@ -144,6 +148,8 @@ fn module_need(
         // Evaluating the module on inputs that did not expand would report again.
         return Some(NeedOutputs::Broken);
     }
+    let renamed_from = renames::history(spec.get("renamed_from"));
+    let need = (need, renamed_from.as_slice());
     Some(evaluate(cx, module, need, &inputs, need_ptr, diags))
 }
 
@@ -193,6 +199,8 @@ fn expand_inputs(
         sources: cx.sources,
     };
     let mut inputs = spec.as_object().cloned().unwrap_or_default();
+    // A rename is about the need, not an input of its module.
+    inputs.remove("renamed_from");
     for (key, value) in inputs.iter_mut().filter(|(k, _)| *k != "type") {
         // Inputs cannot read needs, so they hold no secret output to wire.
         expander.tree(value, &pointer_push(need_ptr, key), diags);
@@ -200,23 +208,32 @@ fn expand_inputs(
     inputs
 }
 
+/// Evaluates the module for the need (its name and previous names, newest first).
+/// Templates see `service.state_name` and `need.state_name`, and the secret path is
+/// built from them, so a renamed service or need keeps its resources' names.
 fn evaluate(
     cx: &NeedCx,
     module: &ModuleDef,
-    need: &str,
+    (need, renamed_from): (&str, &[String]),
     inputs: &Map<String, Value>,
     need_ptr: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> NeedOutputs {
     let ctx = cx.ctx;
+    let state_name = renames::state_name(need, renamed_from);
     let need_ctx = module::NeedContext {
-        service: json!({ "name": cx.service, "owner": cx.owner, "namespace": cx.namespace }),
+        service: json!({
+            "name": cx.service, "owner": cx.owner, "namespace": cx.namespace,
+            "state_name": cx.state_name,
+        }),
         env: environment_view(ctx.env),
         platform: ctx.platform_view(),
         need,
+        state_name,
+        renamed_from: renamed_from.to_vec(),
         secret_path: format!(
-            "{}/{}/{}/{need}",
-            ctx.platform.name, ctx.env.name, cx.service
+            "{}/{}/{}/{state_name}",
+            ctx.platform.name, ctx.env.name, cx.state_name
         ),
         security_group: security_group(module, ctx.env),
     };

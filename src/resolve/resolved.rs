@@ -331,6 +331,9 @@ pub(crate) type Provenance = BTreeMap<String, Origin>;
 #[derive(Debug, Clone)]
 pub(crate) struct ResolvedService {
     pub(crate) name: String,
+    /// The service's previous names, newest first (`renamed_from`); the last one is
+    /// the name its state lives under.
+    pub(crate) renamed_from: Vec<String>,
     pub(crate) owner: String,
     pub(crate) description: Option<String>,
     pub(crate) tier: u8,

@@ -20,10 +20,11 @@ use super::needs::{self, NeedCx, Peer};
 use super::resolved::*;
 use super::scope::Scope;
 use super::slo::{self, SloSpans};
-use super::{ServiceInput, fields, is_dns_label, secrets, workload};
+use super::{ServiceInput, fields, is_dns_label, renames, secrets, workload};
 use crate::diag::Diagnostic;
 use crate::load::pointer_push;
-use crate::model::{self, scalar_text, service::ServiceSpec};
+use crate::model::service::{Previous, ServiceSpec};
+use crate::model::{self, scalar_text};
 use crate::source::{SourceMap, Span};
 
 /// One service before placeholders: its layered value and the facts other services need.
@@ -222,9 +223,11 @@ fn wire_and_expand(
 ) -> Wired {
     let span_of = |p: &str| staged.span(p);
     let key_of = |p: &str| staged.input.doc.index.key_span(p);
+    let renamed_from = renames::history(staged.layered.value.get("renamed_from"));
     let need_cx = NeedCx {
         ctx,
         service: &staged.input.name,
+        state_name: renames::state_name(&staged.input.name, &renamed_from),
         owner: staged.owner(),
         namespace: &staged.namespace,
         peers,
@@ -322,10 +325,16 @@ fn build(
         .map(|(k, v)| (k.clone(), scalar_text(v)))
         .collect();
     let wired_env = secrets::wire(env_vars, wired.wiring);
+    let renamed_from = spec
+        .renamed_from
+        .as_ref()
+        .map(Previous::names)
+        .unwrap_or_default();
+    // Renaming an IAM role replaces it, so the role keeps the name state lives under.
     let role = needs::role(
         &platform.name,
         &ctx.env.name,
-        &spec.name,
+        renames::state_name(&spec.name, &renamed_from),
         &wired.module_needs,
     );
     needs::check_role_name(role.as_deref(), staged.input.doc.span("/name"), diags);
@@ -338,6 +347,7 @@ fn build(
         port,
         replicas: spec.replicas.unwrap_or(defaults::REPLICAS),
         name: spec.name,
+        renamed_from,
         owner: spec.owner,
         description: spec.description,
         env: ctx.env.name.clone(),

