@@ -652,15 +652,19 @@ pub(crate) fn rename_claimed_twice(at: Span, first: Span, old: &str, first_servi
 }
 
 pub(crate) fn need_renamed_from_existing(at: Span, need: &str, old: &str) -> Diagnostic {
-    let message = match need == old {
-        true => format!("need `{need}` is renamed from itself"),
-        false => format!("need `{need}` is renamed from `{old}`, but the service still has a need `{old}`"),
+    let (message, help) = match need == old {
+        true => (
+            format!("need `{need}` is renamed from itself"),
+            format!("`renamed_from` lists the keys the need had before; remove `{old}` from it"),
+        ),
+        false => (
+            format!("need `{need}` is renamed from `{old}`, but the service still has a need `{old}`"),
+            format!("remove `needs.{old}` (the rename moves its resources), or remove `{old}` from `renamed_from` if it is another need"),
+        ),
     };
     Diagnostic::error(Code::E0583, message)
         .primary(at, format!("`{old}` is a need of this service"))
-        .help(format!(
-            "a renamed need lists its previous keys in `needs`; remove `needs.{old}` (the rename moves its resources) or remove `{old}` from `renamed_from`"
-        ))
+        .help(help)
 }
 
 pub(crate) fn need_rename_claimed_twice(at: Span, first: Span, old: &str, first_need: &str) -> Diagnostic {
