@@ -13,6 +13,7 @@ mod helm;
 #[cfg(unix)]
 mod inputs;
 mod policies;
+mod renames;
 mod resolve;
 mod template_bounds;
 mod terraform;

@@ -5,14 +5,14 @@
 use super::*;
 
 /// One module's interface at one tag.
-struct Interface {
+pub struct Interface {
     tag: String,
     variables: BTreeMap<String, bool>,
     outputs: Vec<String>,
 }
 
 /// Registry source -> interface, from the vendored files.
-fn interfaces() -> BTreeMap<String, Interface> {
+pub fn interfaces() -> BTreeMap<String, Interface> {
     let dir = project().join("tests/data/aws-modules");
     let mut out = BTreeMap::new();
     for entry in fs::read_dir(dir).unwrap() {
@@ -102,7 +102,7 @@ fn golden_tf_files() -> Vec<PathBuf> {
 }
 
 /// The mistakes in one directory's module calls and output references.
-fn check_dir(files: &[&PathBuf], interfaces: &BTreeMap<String, Interface>) -> Vec<String> {
+pub fn check_dir(files: &[&PathBuf], interfaces: &BTreeMap<String, Interface>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut calls: BTreeMap<String, &Interface> = BTreeMap::new();
     for path in files {
