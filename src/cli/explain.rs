@@ -53,6 +53,12 @@ fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> String {
                 "environment network",
             );
         }
+        if !s.renamed_from.is_empty() || !need.renamed_from.is_empty() {
+            let service = crate::resolve::state_name(&s.name, &s.renamed_from);
+            let name = crate::resolve::state_name(&need.name, &need.renamed_from);
+            let state = quoted(&format!("{service}/{name}"));
+            line("state_name", state, "renamed_from (physical names)");
+        }
         if !need.secrets.is_empty() {
             line("secret", quoted(&need.secret_path), "secret store");
         }

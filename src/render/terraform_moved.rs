@@ -104,9 +104,11 @@ mod tests {
 
     #[test]
     fn a_history_is_one_chain_service_renames_first() {
-        let services = chain("core", &["api".to_string(), "old".to_string()]);
+        let service_history = ["api".to_string(), "old".to_string()];
+        let services = chain("core", &service_history);
         assert_eq!(services, ["old", "api", "core"]);
-        let needs = chain("primary", &["db".to_string()]);
+        let need_history = ["db".to_string()];
+        let needs = chain("primary", &need_history);
         assert_eq!(
             need_chain(&services, &needs),
             [

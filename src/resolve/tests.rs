@@ -217,3 +217,24 @@ fn independent_workload_mistakes_are_all_reported() {
         "{diags:?}"
     );
 }
+
+#[test]
+fn a_renamed_service_and_need_keep_their_state_names() {
+    let text = "name: api\nrenamed_from: [core, legacy]\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nneeds:\n  cache: { type: redis, renamed_from: [sessions] }\n  db: { type: postgres }\n";
+    let (model, diags) = resolve_api(text);
+    assert!(diags.is_empty(), "{diags:?}");
+    let model = model.unwrap();
+    let api = service(&model, "dev", "api");
+    assert_eq!(api.renamed_from, ["core", "legacy"]);
+    let need = |name: &str| api.module_needs.iter().find(|n| n.name == name).unwrap();
+    let arg = |name: &str, key: &str| need(name).arguments[key].as_value().cloned();
+    let platform = &model.platform.name;
+    // The oldest names: the service's last previous name, the need's own or previous.
+    let cache = format!("{platform}-dev-legacy-sessions");
+    assert_eq!(arg("cache", "replication_group_id"), Some(cache.into()));
+    let db = format!("{platform}-dev-legacy-db");
+    assert_eq!(arg("db", "identifier"), Some(db.into()));
+    assert_eq!(need("cache").renamed_from, ["sessions"]);
+    let path = format!("{platform}/dev/legacy/sessions");
+    assert_eq!(need("cache").secret_path, path);
+}

@@ -128,6 +128,14 @@ fn a_renamed_service_and_need_keep_their_state() {
     }
     let check = pave(&["check"], repo.path());
     assert!(check.status.success(), "{}", stderr(&check));
+    let explain = stdout(&pave(&["explain", "orders"], repo.path()));
+    for line in [
+        "renamed_from                     \"checkout\"",
+        "needs.primary.renamed_from       \"db\"",
+        "needs.primary.state_name         \"checkout/db\"",
+    ] {
+        assert!(explain.contains(line), "{explain}");
+    }
 }
 
 #[test]
