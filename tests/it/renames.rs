@@ -1,6 +1,7 @@
 //! Renames that keep state, through the binary: a copy of the shop example is built,
 //! then `checkout` becomes `orders` (its need `db` becoming `primary`) and `catalog`
-//! becomes `products`, each with `renamed_from`, and built again. Terraform moves
+//! becomes `products` (its need `images` becoming `photos`), each with `renamed_from`,
+//! and built again. Terraform moves
 //! every address, the physical names and the secret paths stay, `pave check` is
 //! clean, and the Terraform passes the repository's Terraform checks.
 
@@ -43,6 +44,11 @@ fn renamed_shop() -> tempfile::TempDir {
     });
     rename(repo.path(), "catalog", "products", |text| {
         text.replace("name: catalog\n", "name: products\nrenamed_from: [catalog]\n")
+            .replace(
+                "  images: { type: bucket }",
+                "  photos: { type: bucket, renamed_from: images }",
+            )
+            .replace("needs.images.", "needs.photos.")
     });
     edit(repo.path(), "frontend", "{ service: checkout }", "{ service: orders }");
     edit(repo.path(), "frontend", "{ service: catalog }", "{ service: products }");
@@ -198,7 +204,7 @@ fn moved_blocks_lead_only_to_addresses_the_new_configuration_declares() {
                 }
             }
         }
-        assert_eq!(moves.len(), 15, "{env}: {moves:?}");
+        assert_eq!(moves.len(), 18, "{env}: {moves:?}");
         for (from, to) in &moves {
             assert!(!declared.contains(from), "{env}: {from} is still declared");
             let mut end = to;
@@ -208,4 +214,44 @@ fn moved_blocks_lead_only_to_addresses_the_new_configuration_declares() {
             assert!(declared.contains(end), "{env}: {from} moves to {end}");
         }
     }
+}
+
+/// `products` written in KDL: `renamed_from` as one argument and as a need property.
+const PRODUCTS_KDL: &str = r#"name "products"
+renamed_from "catalog"
+owner "team-catalog"
+description "Product catalog API"
+image "ghcr.io/shop/catalog:1.8.4"
+build context="apps/catalog" dockerfile="build/Dockerfile" test="go test ./..."
+command "/app/catalog"
+args "--listen" ":8080"
+env {
+    CACHE_TTL "5m"
+    SEARCH_ENABLED "on"
+    FILE_MODE "0755"
+    IMAGES_BUCKET "${needs.photos.name}"
+}
+needs {
+    photos type="bucket" renamed_from="images"
+}
+environments {
+    prod {
+        replicas 3
+        size "medium"
+    }
+}
+"#;
+
+#[test]
+fn renames_written_in_kdl_compile_exactly_like_their_yaml() {
+    let yaml = renamed_shop();
+    let kdl = renamed_shop();
+    fs::remove_file(kdl.path().join("services/products.yaml")).unwrap();
+    fs::write(kdl.path().join("services/products.kdl"), PRODUCTS_KDL).unwrap();
+    for repo in [&yaml, &kdl] {
+        let out = pave(&["build"], repo.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let generated = |d: &Path| snapshot(&d.join("generated"));
+    assert_eq!(generated(yaml.path()), generated(kdl.path()));
 }
