@@ -639,7 +639,12 @@ pub(crate) fn rename_loop(at: Span, service: &str, path: &str) -> Diagnostic {
     .help("`renamed_from` lists names a service had before, newest first; a service is never renamed from itself or from a service renamed from it")
 }
 
-pub(crate) fn rename_claimed_twice(at: Span, first: Span, old: &str, first_service: &str) -> Diagnostic {
+pub(crate) fn rename_claimed_twice(
+    at: Span,
+    first: Span,
+    old: &str,
+    first_service: &str,
+) -> Diagnostic {
     Diagnostic::error(
         Code::E0582,
         format!("two services are renamed from `{old}` (`{first_service}` is too)"),
@@ -658,8 +663,12 @@ pub(crate) fn need_renamed_from_existing(at: Span, need: &str, old: &str) -> Dia
             format!("`renamed_from` lists the keys the need had before; remove `{old}` from it"),
         ),
         false => (
-            format!("need `{need}` is renamed from `{old}`, but the service still has a need `{old}`"),
-            format!("remove `needs.{old}` (the rename moves its resources), or remove `{old}` from `renamed_from` if it is another need"),
+            format!(
+                "need `{need}` is renamed from `{old}`, but the service still has a need `{old}`"
+            ),
+            format!(
+                "remove `needs.{old}` (the rename moves its resources), or remove `{old}` from `renamed_from` if it is another need"
+            ),
         ),
     };
     Diagnostic::error(Code::E0583, message)
@@ -667,7 +676,12 @@ pub(crate) fn need_renamed_from_existing(at: Span, need: &str, old: &str) -> Dia
         .help(help)
 }
 
-pub(crate) fn need_rename_claimed_twice(at: Span, first: Span, old: &str, first_need: &str) -> Diagnostic {
+pub(crate) fn need_rename_claimed_twice(
+    at: Span,
+    first: Span,
+    old: &str,
+    first_need: &str,
+) -> Diagnostic {
     Diagnostic::error(
         Code::E0584,
         format!("two needs are renamed from `{old}` (`{first_need}` is too)"),

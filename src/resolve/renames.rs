@@ -138,7 +138,9 @@ pub(crate) fn check_needs(
             if needs.contains_key(old) {
                 diags.push(messages::need_renamed_from_existing(at, need, old));
             } else if let Some((first, first_at)) = claimed.get(old) {
-                diags.push(messages::need_rename_claimed_twice(at, *first_at, old, first));
+                diags.push(messages::need_rename_claimed_twice(
+                    at, *first_at, old, first,
+                ));
             } else {
                 claimed.insert(old, (need, at));
             }
@@ -176,7 +178,10 @@ mod tests {
             rename_loop("a", "b", &three).as_deref(),
             Some("a → b → c → a")
         );
-        assert_eq!(rename_loop("a", "a", &h(&[("a", &["a"])])).as_deref(), Some("a → a"));
+        assert_eq!(
+            rename_loop("a", "a", &h(&[("a", &["a"])])).as_deref(),
+            Some("a → a")
+        );
         let chain = h(&[("a", &["b"]), ("b", &["c"])]);
         assert_eq!(rename_loop("a", "b", &chain), None);
     }

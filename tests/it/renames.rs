@@ -43,16 +43,34 @@ fn renamed_shop() -> tempfile::TempDir {
             .replace("needs.db.", "needs.primary.")
     });
     rename(repo.path(), "catalog", "products", |text| {
-        text.replace("name: catalog\n", "name: products\nrenamed_from: [catalog]\n")
-            .replace(
-                "  images: { type: bucket }",
-                "  photos: { type: bucket, renamed_from: images }",
-            )
-            .replace("needs.images.", "needs.photos.")
+        text.replace(
+            "name: catalog\n",
+            "name: products\nrenamed_from: [catalog]\n",
+        )
+        .replace(
+            "  images: { type: bucket }",
+            "  photos: { type: bucket, renamed_from: images }",
+        )
+        .replace("needs.images.", "needs.photos.")
     });
-    edit(repo.path(), "frontend", "{ service: checkout }", "{ service: orders }");
-    edit(repo.path(), "frontend", "{ service: catalog }", "{ service: products }");
-    edit(repo.path(), "cart", "{ service: catalog }", "{ service: products }");
+    edit(
+        repo.path(),
+        "frontend",
+        "{ service: checkout }",
+        "{ service: orders }",
+    );
+    edit(
+        repo.path(),
+        "frontend",
+        "{ service: catalog }",
+        "{ service: products }",
+    );
+    edit(
+        repo.path(),
+        "cart",
+        "{ service: catalog }",
+        "{ service: products }",
+    );
     repo
 }
 
@@ -112,7 +130,10 @@ fn a_renamed_service_and_need_keep_their_state() {
             ("name", format!("shop-{env}-catalog")),
             ("name", format!("shop/{env}/catalog/images")),
         ] {
-            assert!(sets(&products, key, &name), "{env}: no `{name}` in\n{products}");
+            assert!(
+                sets(&products, key, &name),
+                "{env}: no `{name}` in\n{products}"
+            );
         }
         assert!(
             products.contains(&moved("aws_iam_role.catalog", "aws_iam_role.products")),
