@@ -657,22 +657,24 @@ pub(crate) fn rename_claimed_twice(
 }
 
 pub(crate) fn need_renamed_from_existing(at: Span, need: &str, old: &str) -> Diagnostic {
-    let (message, help) = match need == old {
+    let (message, label, help) = match need == old {
         true => (
             format!("need `{need}` is renamed from itself"),
+            "the need's own key".to_string(),
             format!("`renamed_from` lists the keys the need had before; remove `{old}` from it"),
         ),
         false => (
             format!(
                 "need `{need}` is renamed from `{old}`, but the service still has a need `{old}`"
             ),
+            format!("`{old}` is still a need of this service"),
             format!(
                 "remove `needs.{old}` (the rename moves its resources), or remove `{old}` from `renamed_from` if it is another need"
             ),
         ),
     };
     Diagnostic::error(Code::E0583, message)
-        .primary(at, format!("`{old}` is a need of this service"))
+        .primary(at, label)
         .help(help)
 }
 
