@@ -613,3 +613,16 @@ pub(crate) fn root_user(at: Span) -> Diagnostic {
         .primary(at, "user 0 is root")
         .help("pods run as non-root and Kubernetes refuses to start this one; use the image's numeric non-root user, e.g. `run_as_user: 10001`")
 }
+
+pub(crate) fn allow_destroy_unknown_env(at: Span, env: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0423,
+        format!("`allow_destroy` names environment `{env}`, which the platform does not declare"),
+    )
+    .primary(at, "no such environment")
+    .help(hint(
+        env,
+        known.iter().copied(),
+        "a target is `env/service/need`, with an environment of `environments`".into(),
+    ))
+}
