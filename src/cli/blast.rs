@@ -102,8 +102,9 @@ pub(crate) fn markdown(blast: &BlastRadius, findings: &[Diagnostic]) -> String {
             b.hosts_changing_hands.len()
         );
     }
+    out.push('\n');
     for (env, b) in &blast.environments {
-        let _ = writeln!(out, "\n### {env}\n");
+        let _ = writeln!(out, "### {env}\n");
         let list = |out: &mut String, title: &str, items: Vec<String>| {
             if !items.is_empty() {
                 let _ = writeln!(out, "{title}:\n");
@@ -139,6 +140,10 @@ pub(crate) fn markdown(blast: &BlastRadius, findings: &[Diagnostic]) -> String {
             let _ = writeln!(out, "- **{}** {}: {}", d.severity.as_str(), d.code, d.message);
         }
     }
+    // One newline at the end, whatever section came last.
+    let end = out.trim_end().len();
+    out.truncate(end);
+    out.push('\n');
     out
 }
 
