@@ -120,7 +120,9 @@ impl BlastRadius {
     }
 
     /// Stateful resources removed (not moved), with their environment.
-    pub(crate) fn destroyed(&self) -> impl Iterator<Item = (&str, &EnvBlast, &Located<TerraformResource>)> {
+    pub(crate) fn destroyed(
+        &self,
+    ) -> impl Iterator<Item = (&str, &EnvBlast, &Located<TerraformResource>)> {
         self.environments.iter().flat_map(|(env, b)| {
             b.removed
                 .iter()
@@ -216,11 +218,8 @@ fn only_in<T: Clone>(
 }
 
 fn kubernetes_removed(old: &EnvInventory, new: &EnvInventory) -> Vec<Located<KubernetesObject>> {
-    let after: BTreeSet<&KubernetesObject> = new
-        .services
-        .values()
-        .flat_map(|s| &s.kubernetes)
-        .collect();
+    let after: BTreeSet<&KubernetesObject> =
+        new.services.values().flat_map(|s| &s.kubernetes).collect();
     old.services
         .iter()
         .flat_map(|(service, s)| {
@@ -312,7 +311,10 @@ mod tests {
         )]);
         let renamed = env(vec![(
             "core-api",
-            service(vec![tf("module.core-api_db", "db", "shop-prod-core-api-db")], &[]),
+            service(
+                vec![tf("module.core-api_db", "db", "shop-prod-core-api-db")],
+                &[],
+            ),
         )]);
         let blast = blast_radius(Some(&old), &renamed);
         let prod = &blast.environments["prod"];
@@ -321,7 +323,10 @@ mod tests {
         assert_eq!(blast.destroyed().count(), 1);
         let kept = env(vec![(
             "core-api",
-            service(vec![tf("module.core-api_db", "db", "shop-prod-api-db")], &[]),
+            service(
+                vec![tf("module.core-api_db", "db", "shop-prod-api-db")],
+                &[],
+            ),
         )]);
         let blast = blast_radius(Some(&old), &kept);
         let prod = &blast.environments["prod"];

@@ -36,7 +36,11 @@ pub(crate) fn text(blast: &BlastRadius) -> String {
             let _ = writeln!(out, "    destroys {}", what(r));
         }
         for m in &b.moved {
-            let _ = writeln!(out, "    moves {} to {}", m.from.item.address, m.to.item.address);
+            let _ = writeln!(
+                out,
+                "    moves {} to {}",
+                m.from.item.address, m.to.item.address
+            );
         }
         for h in &b.hosts_changing_hands {
             let _ = writeln!(out, "    host {} moves from {} to {}", h.host, h.from, h.to);
@@ -84,7 +88,9 @@ pub(crate) fn markdown(blast: &BlastRadius, findings: &[Diagnostic]) -> String {
         return out;
     }
     if blast.is_empty() {
-        out.push_str("No infrastructure is added, removed or moved, and no hostname changes hands.\n");
+        out.push_str(
+            "No infrastructure is added, removed or moved, and no hostname changes hands.\n",
+        );
         return out;
     }
     out.push_str("| environment | Terraform added | removed | stateful removed | moved | Kubernetes objects removed | hosts changing hands |\n");
@@ -114,7 +120,11 @@ pub(crate) fn markdown(blast: &BlastRadius, findings: &[Diagnostic]) -> String {
                 out.push('\n');
             }
         };
-        list(&mut out, "**Destroys data**", stateful(b).map(what).collect());
+        list(
+            &mut out,
+            "**Destroys data**",
+            stateful(b).map(what).collect(),
+        );
         let tf = |rs: &[Located<TerraformResource>]| {
             rs.iter()
                 .map(|r| format!("`{}` ({})", r.item.address, r.service))
@@ -126,7 +136,12 @@ pub(crate) fn markdown(blast: &BlastRadius, findings: &[Diagnostic]) -> String {
         let moved = moved.map(|m| format!("`{}` → `{}`", m.from.item.address, m.to.item.address));
         list(&mut out, "Moved (state kept)", moved.collect());
         let objects = b.kubernetes_removed.iter().map(|o| {
-            let ns = o.item.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
+            let ns = o
+                .item
+                .namespace
+                .as_deref()
+                .map(|n| format!("{n}/"))
+                .unwrap_or_default();
             format!("{} `{ns}{}` ({})", o.item.kind, o.item.name, o.service)
         });
         list(&mut out, "Kubernetes objects removed", objects.collect());
@@ -137,7 +152,13 @@ pub(crate) fn markdown(blast: &BlastRadius, findings: &[Diagnostic]) -> String {
     if !findings.is_empty() {
         out.push_str("### Findings\n\n");
         for d in findings {
-            let _ = writeln!(out, "- **{}** {}: {}", d.severity.as_str(), d.code, d.message);
+            let _ = writeln!(
+                out,
+                "- **{}** {}: {}",
+                d.severity.as_str(),
+                d.code,
+                d.message
+            );
         }
     }
     // One newline at the end, whatever section came last.
@@ -170,7 +191,15 @@ fn stateful(b: &EnvBlast) -> impl Iterator<Item = &Located<TerraformResource>> {
 /// `postgres `shop-prod-api-db` of api/db (module.api_db)`.
 fn what(r: &Located<TerraformResource>) -> String {
     let kind = r.item.module.as_deref().unwrap_or("resource");
-    let name = r.item.physical.as_deref().map(|p| format!(" `{p}`")).unwrap_or_default();
+    let name = r
+        .item
+        .physical
+        .as_deref()
+        .map(|p| format!(" `{p}`"))
+        .unwrap_or_default();
     let need = r.item.need.as_deref().unwrap_or("-");
-    format!("{kind}{name} of {}/{need} (`{}`)", r.service, r.item.address)
+    format!(
+        "{kind}{name} of {}/{need} (`{}`)",
+        r.service, r.item.address
+    )
 }

@@ -16,11 +16,11 @@ mod tree;
 
 use std::path::Path;
 
+pub use blast::Report;
 pub use explain::explain;
 pub use graph::graph;
 pub use policies::policies;
 pub use scaffold::{init, new_service};
-pub use blast::Report;
 pub use tree::{Options, build, check, diff};
 // The argument types `main` builds.
 pub use crate::diag::Format;

@@ -30,9 +30,9 @@ pub(crate) fn assess(
     for entry in &platform.allow_destroy {
         match Date::parse(&entry.expires) {
             None => diags.push(messages::allow_destroy_bad_date(entry)),
-            Some(date) if today.days_until(date) < 0 => {
-                diags.push(messages::allow_destroy_expired(entry, -today.days_until(date)))
-            }
+            Some(date) if today.days_until(date) < 0 => diags.push(
+                messages::allow_destroy_expired(entry, -today.days_until(date)),
+            ),
             Some(_) => valid.push(entry),
         }
     }
@@ -48,11 +48,7 @@ pub(crate) fn assess(
                 .find(|e| e.target == target)
                 .map(|e| Allowed::Entry(e)),
         };
-        let file = format!(
-            "{}/{}.tf",
-            plan.layout.terraform_dir(env),
-            removed.service
-        );
+        let file = format!("{}/{}.tf", plan.layout.terraform_dir(env), removed.service);
         diags.push(match (blast.protected, allowed) {
             (true, None) => messages::destroy_refused(&target, &removed.item, &file),
             (protected, allowed) => {

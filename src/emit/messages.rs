@@ -113,9 +113,16 @@ pub(crate) fn outside_roots(path: &str) -> Diagnostic {
 /// service `api`, need `db`".
 fn destroyed_words(target: &str, r: &TerraformResource) -> String {
     let mut parts = target.splitn(3, '/').skip(1);
-    let (service, need) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let (service, need) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
     let kind = r.module.as_deref().unwrap_or("resource");
-    let name = r.physical.as_deref().map(|p| format!(" `{p}`")).unwrap_or_default();
+    let name = r
+        .physical
+        .as_deref()
+        .map(|p| format!(" `{p}`"))
+        .unwrap_or_default();
     format!("the {kind}{name} of service `{service}`, need `{need}`,")
 }
 
@@ -151,12 +158,16 @@ pub(crate) fn destroy_warned(
         ),
     )
     .in_file(file.to_string())
-    .note(format!("Terraform destroys `{}` and its data is lost", r.address));
+    .note(format!(
+        "Terraform destroys `{}` and its data is lost",
+        r.address
+    ));
     match (protected, allowed) {
         (_, Some(Allowed::Flag)) => d.note(format!("allowed by `--allow-destroy {target}`")),
-        (_, Some(Allowed::Entry(e))) => d
-            .primary(e.target_span, "allowed here")
-            .note(format!("allowed by `allow_destroy` until {}: {}", e.expires, e.reason)),
+        (_, Some(Allowed::Entry(e))) => d.primary(e.target_span, "allowed here").note(format!(
+            "allowed by `allow_destroy` until {}: {}",
+            e.expires, e.reason
+        )),
         (false, None) => d.note(format!(
             "`{env}` is not protected, so the resource is pruned; where protected this is an error"
         )),
@@ -181,18 +192,26 @@ pub(crate) fn unknown_allow_destroy(
     known: &std::collections::BTreeSet<String>,
 ) -> Diagnostic {
     let message = match well_formed {
-        true => format!("`--allow-destroy {given}` names no need of the output tree or the sources"),
+        true => {
+            format!("`--allow-destroy {given}` names no need of the output tree or the sources")
+        }
         false => format!("`--allow-destroy {given}` is not `env/service/need`"),
     };
     let fallback = match known.is_empty() {
         true => "no need has Terraform resources, so nothing can be destroyed".to_string(),
         false => format!(
             "a target is `env/service/need`, one of: {}",
-            known.iter().take(8).map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            known
+                .iter()
+                .take(8)
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
-    Diagnostic::error(Code::E0422, message)
-        .help(crate::diag::did_you_mean(given, known.iter().map(String::as_str)).unwrap_or(fallback))
+    Diagnostic::error(Code::E0422, message).help(
+        crate::diag::did_you_mean(given, known.iter().map(String::as_str)).unwrap_or(fallback),
+    )
 }
 
 pub(crate) fn allow_destroy_expired(e: &AllowDestroy, days_ago: i64) -> Diagnostic {
@@ -208,7 +227,10 @@ pub(crate) fn allow_destroy_expired(e: &AllowDestroy, days_ago: i64) -> Diagnost
 pub(crate) fn allow_destroy_bad_date(e: &AllowDestroy) -> Diagnostic {
     Diagnostic::error(
         Code::E0424,
-        format!("`allow_destroy` for `{}` expires on an impossible date", e.target),
+        format!(
+            "`allow_destroy` for `{}` expires on an impossible date",
+            e.target
+        ),
     )
     .primary(e.expires_span, "no such day")
     .help("write a calendar date, YYYY-MM-DD, such as 2027-01-31")

@@ -137,11 +137,14 @@ pub(crate) fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         Some(_) => old.infrastructure.as_ref(),
     };
     let blast = blast_radius(before, &after);
-    let needs = [old.infrastructure.as_ref(), manifest.infrastructure.as_ref()]
-        .into_iter()
-        .flatten()
-        .flat_map(need_targets)
-        .collect();
+    let needs = [
+        old.infrastructure.as_ref(),
+        manifest.infrastructure.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(need_targets)
+    .collect();
     let OutputTree { files, layout, .. } = tree;
     let roots = layout.roots();
     let produced: std::collections::HashSet<String> = files.keys().cloned().collect();
@@ -282,7 +285,8 @@ fn merged_inventory(old: Option<&Inventory>, new: &Inventory, filter: &Filter) -
     };
     let mut merged = new.clone();
     for (env, e) in merged.iter_mut() {
-        e.services.retain(|service, _| filter.matches(&scope(env, service)));
+        e.services
+            .retain(|service, _| filter.matches(&scope(env, service)));
     }
     for (env, e) in old.into_iter().flatten() {
         let entry = merged.entry(env.clone()).or_insert_with(|| EnvInventory {

@@ -14,9 +14,9 @@ use hcl::{Attribute, Block, Body, Object, ObjectKey};
 use serde::Serialize;
 
 use super::{RenderCx, TargetOutput, messages, yaml_file};
-use crate::inventory::Inventory;
 use crate::diag::Diagnostic;
 use crate::hcl_writer::{call, parse_expression, reference, template, to_expression, to_tf};
+use crate::inventory::Inventory;
 use crate::output::{Artifact, Layout, Scope, WriteError};
 use crate::resolve::module::{Argument, ModuleNeed, SecretSource, SecurityGroup};
 use crate::resolve::{Environment, ResolvedService, SecretBackend, TerraformTarget};

@@ -55,7 +55,9 @@ fn flat(text: &str) -> String {
 fn delete_notifications(root: &Path) {
     fs::remove_file(root.join("services/notifications.yaml")).unwrap();
     edit(root, "platform.yaml", |s| {
-        let start = s.find("  exceptions:\n").expect("the shop has an exception");
+        let start = s
+            .find("  exceptions:\n")
+            .expect("the shop has an exception");
         let end = s[start..].find("expires: 2028-03-31\n").unwrap() + start + 20;
         format!("{}{}", &s[..start], &s[end..])
     });
@@ -103,7 +105,11 @@ fn deleting_a_service_in_a_protected_environment_is_refused_and_writes_nothing()
     let out = pave(&["check"], repo.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("error[E0420]"), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("blast radius:\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("blast radius:\n"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -176,7 +182,10 @@ fn an_expired_allow_destroy_entry_allows_nothing() {
     let out = pave(&["build"], repo.path());
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("error[E0424]") && err.contains("error[E0420]"), "{err}");
+    assert!(
+        err.contains("error[E0424]") && err.contains("error[E0420]"),
+        "{err}"
+    );
     assert_eq!(tree_hash(repo.path()), before);
 }
 
@@ -192,7 +201,10 @@ fn a_rename_without_renamed_from_is_refused_in_prod_naming_the_database() {
     )
     .unwrap();
     edit(root, "services/frontend.yaml", |s| {
-        s.replace("checkout: { service: checkout }", "checkout: { service: orders }")
+        s.replace(
+            "checkout: { service: checkout }",
+            "checkout: { service: orders }",
+        )
     });
     let before = tree_hash(root);
     let out = pave(&["build"], root);
@@ -212,7 +224,10 @@ fn an_unknown_allow_destroy_target_is_a_usage_error() {
     let repo = built_shop();
     delete_notifications(repo.path());
     for (given, says) in [
-        ("prod/notifications/archiv", "did you mean `prod/notifications/archive`?"),
+        (
+            "prod/notifications/archiv",
+            "did you mean `prod/notifications/archive`?",
+        ),
         ("prod/notifications", "is not `env/service/need`"),
     ] {
         let out = pave(&["build", "--allow-destroy", given], repo.path());
@@ -241,7 +256,10 @@ fn diff_prints_the_blast_radius_as_json() {
         .collect();
     assert_eq!(
         stateful,
-        ["shop-prod-notifications-archive", "shop-prod-notifications-outbox"]
+        [
+            "shop-prod-notifications-archive",
+            "shop-prod-notifications-outbox"
+        ]
     );
     let codes: Vec<&str> = report["findings"]
         .as_array()
@@ -249,7 +267,10 @@ fn diff_prints_the_blast_radius_as_json() {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert!(codes.contains(&"E0420") && codes.contains(&"E0421"), "{codes:?}");
+    assert!(
+        codes.contains(&"E0420") && codes.contains(&"E0421"),
+        "{codes:?}"
+    );
 }
 
 /// The Markdown report of a scripted change, against a reviewed golden file.
@@ -282,7 +303,11 @@ fn a_manifest_without_an_inventory_is_read_and_the_blast_radius_is_unknown() {
     let mut value: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
     value.as_object_mut().unwrap().remove("infrastructure");
-    fs::write(&manifest, serde_json::to_string_pretty(&value).unwrap() + "\n").unwrap();
+    fs::write(
+        &manifest,
+        serde_json::to_string_pretty(&value).unwrap() + "\n",
+    )
+    .unwrap();
     delete_notifications(repo.path());
     let out = pave(&["diff"], repo.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -294,5 +319,9 @@ fn a_manifest_without_an_inventory_is_read_and_the_blast_radius_is_unknown() {
     // Nothing is known to be destroyed, so nothing is refused; the build records it.
     let out = pave(&["build"], repo.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(fs::read_to_string(&manifest).unwrap().contains("\"infrastructure\""));
+    assert!(
+        fs::read_to_string(&manifest)
+            .unwrap()
+            .contains("\"infrastructure\"")
+    );
 }
