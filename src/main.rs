@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use pave::cli::{self, Date, Format, Options, Output};
+use pave::cli::{self, Date, Format, Options, Output, Report};
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +43,8 @@ enum FormatArg {
     Mermaid,
     /// `graph` only: Graphviz dot.
     Dot,
+    /// `diff` only: the blast-radius report as Markdown, for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -128,6 +130,10 @@ struct TreeArgs {
     /// `build` only: compile and plan, but write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Allow this change to destroy the stateful resources of need ENV/SERVICE/NEED
+    /// in a protected environment (repeatable).
+    #[arg(long = "allow-destroy", value_name = "ENV/SERVICE/NEED")]
+    allow_destroy: Vec<String>,
 }
 
 // pave allocates many small strings while rendering; mimalloc makes a full build of a
@@ -167,7 +173,7 @@ fn main() -> ExitCode {
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Github) => Format::Github,
         Some(FormatArg::Sarif) => Format::Sarif,
-        Some(FormatArg::Mermaid | FormatArg::Dot) => Format::Human,
+        Some(FormatArg::Mermaid | FormatArg::Dot | FormatArg::Markdown) => Format::Human,
         None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => Format::Github,
         None => Format::Human,
     };
@@ -187,8 +193,19 @@ fn main() -> ExitCode {
     if graph_format && !matches!(cli.command, Command::Graph { .. }) {
         return ExitCode::from(cli::graph_format_elsewhere(output).code());
     }
+    let markdown = matches!(cli.format, Some(FormatArg::Markdown));
+    if markdown && !matches!(cli.command, Command::Diff(_)) {
+        return ExitCode::from(cli::markdown_elsewhere(output).code());
+    }
+    let report = match cli.format {
+        Some(FormatArg::Json) => Report::Json,
+        Some(FormatArg::Markdown) => Report::Markdown,
+        _ => Report::Text,
+    };
     let tree_options = |a: TreeArgs| Options {
         dry_run: a.dry_run,
+        allow_destroy: a.allow_destroy,
+        report,
         tree: a.tree.unwrap_or_else(|| a.root.root.clone()),
         root: a.root.root,
         envs: a.envs,

@@ -105,6 +105,8 @@ pub(crate) struct OutputTree {
     pub(crate) files: BTreeMap<String, Artifact>,
     /// Where the files may go.
     pub(crate) layout: Layout,
+    /// What the files make in each environment, recorded in the manifest.
+    pub(crate) inventory: crate::inventory::Inventory,
 }
 
 impl OutputTree {

@@ -220,6 +220,9 @@ fn value_help(pointer: &str) -> Option<&'static str> {
     if let Some(field) = pointer.strip_prefix("/targets/ci/") {
         return ci_value_help(field);
     }
+    if pointer.starts_with("/allow_destroy/") && pointer.ends_with("/target") {
+        return Some("name one need as `env/service/need`, e.g. `prod/api/db`");
+    }
     let last = pointer.rsplit('/').next().unwrap_or_default();
     Some(match last {
         "ref" => "write `<path in the secret store>#<key>`, e.g. `payments/stripe#api_key`",

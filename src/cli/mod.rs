@@ -6,6 +6,7 @@
 //! parses arguments; each command lives in its own module:
 //! `tree` (build, check, diff), `explain`, `graph`, `policies`, `scaffold` (init, new).
 
+mod blast;
 mod explain;
 mod graph;
 mod messages;
@@ -15,6 +16,7 @@ mod tree;
 
 use std::path::Path;
 
+pub use blast::Report;
 pub use explain::explain;
 pub use graph::graph;
 pub use policies::policies;
@@ -67,6 +69,7 @@ impl Exit {
                     | Code::E0119
                     | Code::E0401
                     | Code::E0409
+                    | Code::E0422
             )
         });
         if usage_or_io {
@@ -211,6 +214,11 @@ pub fn schema(kind: &str, output: Output) -> Exit {
 /// `--format mermaid|dot` given to a command other than `graph`.
 pub fn graph_format_elsewhere(output: Output) -> Exit {
     usage(messages::graph_format_elsewhere(), output)
+}
+
+/// `--format markdown` on a command other than `diff`.
+pub fn markdown_elsewhere(output: Output) -> Exit {
+    usage(messages::markdown_elsewhere(), output)
 }
 
 #[cfg(test)]

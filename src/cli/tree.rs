@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use super::blast::{self, Report};
 use super::{Exit, Output, compile_ok, denied_warnings, messages, print_diagnostics, stop};
 use crate::Compilation;
 use crate::diag::{Diagnostic, Format};
@@ -19,6 +20,10 @@ pub struct Options {
     pub services: Vec<String>,
     /// `build` only: compile and plan, write nothing.
     pub dry_run: bool,
+    /// `--allow-destroy env/service/need`: destructions this run allows.
+    pub allow_destroy: Vec<String>,
+    /// `diff`: the file diffs with a summary, or only the blast-radius report.
+    pub report: Report,
 }
 
 /// Checks that `--env` and `--service` name things that exist.
@@ -47,7 +52,11 @@ fn filter(options: &Options, compilation: &Compilation, output: Output) -> Resul
 /// Compiles, takes the tree's lock (exclusive when `writes`), brings the tree to a
 /// known state (a build finishes an interrupted one; `check`, `diff` and `--dry-run`
 /// refuse it) and plans. The lock is held until the returned value is dropped.
-fn planned(options: &Options, output: Output, writes: bool) -> Result<(Plan, emit::Lock), Exit> {
+fn planned(
+    options: &Options,
+    output: Output,
+    writes: bool,
+) -> Result<(Compilation, Plan, emit::Lock), Exit> {
     let (compilation, tree) = compile_ok(&options.root, output)?;
     let filter = filter(options, &compilation, output)?;
     let no_sources = SourceMap::default();
@@ -71,14 +80,42 @@ fn planned(options: &Options, output: Output, writes: bool) -> Result<(Plan, emi
     if adopted.iter().any(Diagnostic::is_error) {
         return Err(Exit::for_failure(&adopted));
     }
-    Ok((plan, lock))
+    Ok((compilation, plan, lock))
+}
+
+/// What the plan destroys or hands over (E0420–E0425), after checking that every
+/// `--allow-destroy` names a need; printed unless `quiet`. An unknown target stops
+/// the command.
+fn findings(
+    options: &Options,
+    compilation: &Compilation,
+    plan: &Plan,
+    output: Output,
+) -> Result<Vec<Diagnostic>, Exit> {
+    let unknown = emit::unknown_flags(plan, &options.allow_destroy);
+    if !unknown.is_empty() {
+        return Err(stop(&unknown, &compilation.sources, output));
+    }
+    let model = super::model(compilation)?;
+    let mut found = emit::assess(plan, &model.platform, &options.allow_destroy, output.today);
+    found.extend(denied_warnings(&found, output));
+    print_diagnostics(&found, &compilation.sources, output);
+    Ok(found)
 }
 
 pub fn build(options: &Options, output: Output) -> Exit {
-    let (plan, _lock) = match planned(options, output, !options.dry_run) {
+    let (compilation, plan, _lock) = match planned(options, output, !options.dry_run) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
+    // Decided before anything is written: a refused destruction writes nothing.
+    match findings(options, &compilation, &plan, output) {
+        Ok(found) if found.iter().any(Diagnostic::is_error) => {
+            return Exit::for_failure(&found);
+        }
+        Ok(_) => {}
+        Err(exit) => return exit,
+    }
     if options.dry_run {
         eprintln!(
             "pave build --dry-run: {} file(s) would change",
@@ -102,21 +139,29 @@ pub fn build(options: &Options, output: Output) -> Exit {
 /// path and diff of each file) on stdout; with `--format json|github|sarif` the drift
 /// is also printed on stderr as diagnostics, one per file.
 pub fn check(options: &Options, output: Output) -> Exit {
-    let (plan, _lock) = match planned(options, output, false) {
+    let (compilation, plan, _lock) = match planned(options, output, false) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
+    let found = match findings(options, &compilation, &plan, output) {
+        Ok(found) => found,
+        Err(exit) => return exit,
+    };
     if plan.is_clean() {
+        if found.iter().any(Diagnostic::is_error) {
+            return Exit::for_failure(&found);
+        }
         eprintln!("pave check: the output tree matches the sources");
         return Exit::Ok;
     }
     let fix = fix_command(options);
-    print!("{}", drift_report(&plan, &fix));
-    let drift = drift_diagnostics(&plan, &fix);
+    print!("{}{}", blast::text(&plan.blast), drift_report(&plan, &fix));
+    let mut drift = drift_diagnostics(&plan, &fix);
     // In human output the report above is the rendering of the drift.
     if output.format != Format::Human {
         print_diagnostics(&drift, &SourceMap::default(), output);
     }
+    drift.extend(found.into_iter().filter(Diagnostic::is_error));
     Exit::for_failure(&drift)
 }
 
@@ -164,11 +209,29 @@ fn drift_report(plan: &Plan, fix: &str) -> String {
     report
 }
 
+/// Shows what `build` would change: the blast-radius summary and the file diffs, or
+/// (`--format json|markdown`) only the blast-radius report. The findings go to
+/// stderr; `diff` shows, it does not fail.
 pub fn diff(options: &Options, output: Output) -> Exit {
-    let (plan, _lock) = match planned(options, output, false) {
+    let (compilation, plan, _lock) = match planned(options, output, false) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
+    let found = match findings(options, &compilation, &plan, output) {
+        Ok(found) => found,
+        Err(exit) => return exit,
+    };
+    match options.report {
+        Report::Json => {
+            print!("{}", blast::json(&plan.blast, &found));
+            return Exit::Ok;
+        }
+        Report::Markdown => {
+            print!("{}", blast::markdown(&plan.blast, &found));
+            return Exit::Ok;
+        }
+        Report::Text => print!("{}", blast::text(&plan.blast)),
+    }
     for change in &plan.changes {
         print!(
             "{}",

@@ -199,6 +199,19 @@ pub(crate) enum Code {
     E0417,
     /// (`check`) A generated file was edited by hand since pave wrote it.
     E0418,
+    /// A change removes a stateful resource in a protected environment, and no
+    /// `--allow-destroy` or `allow_destroy` entry allows it.
+    E0420,
+    /// (warning) A change removes a stateful resource (unprotected, or allowed).
+    E0421,
+    /// `--allow-destroy` is not `env/service/need`, or names no need pave knows.
+    E0422,
+    /// An `allow_destroy` entry names an environment the platform does not declare.
+    E0423,
+    /// An `allow_destroy` entry has expired, or its `expires` is no calendar date.
+    E0424,
+    /// (warning) A hostname moves from one service to another.
+    E0425,
 }
 
 impl Code {
@@ -295,6 +308,12 @@ impl Code {
             Code::E0416 => "E0416",
             Code::E0417 => "E0417",
             Code::E0418 => "E0418",
+            Code::E0420 => "E0420",
+            Code::E0421 => "E0421",
+            Code::E0422 => "E0422",
+            Code::E0423 => "E0423",
+            Code::E0424 => "E0424",
+            Code::E0425 => "E0425",
         }
     }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::inventory::Inventory;
 use crate::output::{OutputTree, Scope};
 
 pub(super) const FILE_NAME: &str = ".pave-manifest.json";
@@ -16,6 +17,10 @@ pub(super) const FILE_NAME: &str = ".pave-manifest.json";
 pub(super) struct Manifest {
     pub(crate) pave: String,
     pub(crate) files: BTreeMap<String, Entry>,
+    /// What the files make per environment; absent in a manifest written before pave
+    /// recorded it, which means "unknown", never an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) infrastructure: Option<Inventory>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -54,6 +59,7 @@ impl Manifest {
         Manifest {
             pave: env!("CARGO_PKG_VERSION").to_string(),
             files,
+            infrastructure: Some(tree.inventory.clone()),
         }
     }
 

@@ -1,13 +1,17 @@
 //! The wording of the diagnostics about the output tree: paths pave will not touch,
-//! files it does not own or takes over, a journal it cannot finish, a busy lock.
+//! files it does not own or takes over, a journal it cannot finish, a busy lock; and
+//! what a change destroys (E0420–E0425).
 //! (The corrupt-manifest and interrupted-build messages are still built inline in
 //! `plan` and `interrupted`, beside the output-roots code.)
 
 use std::path::Path;
 use std::time::Duration;
 
+use super::blast::Allowed;
 use super::safe_fs::Refusal;
 use crate::diag::{Code, Diagnostic};
+use crate::inventory::{HostMove, TerraformResource};
+use crate::resolve::AllowDestroy;
 
 pub(crate) fn bad_journal(path: &str, why: &str) -> Diagnostic {
     Diagnostic::error(
@@ -103,4 +107,131 @@ pub(crate) fn outside_roots(path: &str) -> Diagnostic {
     )
     .in_file(path.to_string())
     .help("this is a bug in pave; please report it")
+}
+
+/// What a removed resource is, for messages: "the postgres `shop-prod-api-db` of
+/// service `api`, need `db`".
+fn destroyed_words(target: &str, r: &TerraformResource) -> String {
+    let mut parts = target.splitn(3, '/').skip(1);
+    let (service, need) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let kind = r.module.as_deref().unwrap_or("resource");
+    let name = r
+        .physical
+        .as_deref()
+        .map(|p| format!(" `{p}`"))
+        .unwrap_or_default();
+    format!("the {kind}{name} of service `{service}`, need `{need}`,")
+}
+
+pub(crate) fn destroy_refused(target: &str, r: &TerraformResource, file: &str) -> Diagnostic {
+    let env = target.split('/').next().unwrap_or_default();
+    Diagnostic::error(
+        Code::E0420,
+        format!(
+            "this change destroys {} in protected environment `{env}`",
+            destroyed_words(target, r)
+        ),
+    )
+    .in_file(file.to_string())
+    .note(format!("Terraform destroys `{}` and its data is lost", r.address))
+    .help(format!(
+        "a rename? add `renamed_from` so the resource keeps its name; intended? run `pave build --allow-destroy {target}` or add an `allow_destroy` entry (target, reason, expires) to the platform file"
+    ))
+}
+
+pub(crate) fn destroy_warned(
+    target: &str,
+    r: &TerraformResource,
+    file: &str,
+    protected: bool,
+    allowed: Option<Allowed>,
+) -> Diagnostic {
+    let env = target.split('/').next().unwrap_or_default();
+    let d = Diagnostic::warning(
+        Code::E0421,
+        format!(
+            "this change destroys {} in environment `{env}`",
+            destroyed_words(target, r)
+        ),
+    )
+    .in_file(file.to_string())
+    .note(format!(
+        "Terraform destroys `{}` and its data is lost",
+        r.address
+    ));
+    match (protected, allowed) {
+        (_, Some(Allowed::Flag)) => d.note(format!("allowed by `--allow-destroy {target}`")),
+        (_, Some(Allowed::Entry(e))) => d.primary(e.target_span, "allowed here").note(format!(
+            "allowed by `allow_destroy` until {}: {}",
+            e.expires, e.reason
+        )),
+        (false, None) => d.note(format!(
+            "`{env}` is not protected, so the resource is pruned; where protected this is an error"
+        )),
+        (true, None) => d,
+    }
+}
+
+pub(crate) fn host_changes_hands(env: &str, moved: &HostMove) -> Diagnostic {
+    Diagnostic::warning(
+        Code::E0425,
+        format!(
+            "hostname `{}` moves from service `{}` to service `{}` in environment `{env}`",
+            moved.host, moved.from, moved.to
+        ),
+    )
+    .help("traffic for this host goes to the new service as soon as the change is applied; make sure that is intended")
+}
+
+pub(crate) fn unknown_allow_destroy(
+    given: &str,
+    well_formed: bool,
+    known: &std::collections::BTreeSet<String>,
+) -> Diagnostic {
+    let message = match well_formed {
+        true => {
+            format!("`--allow-destroy {given}` names no need of the output tree or the sources")
+        }
+        false => format!("`--allow-destroy {given}` is not `env/service/need`"),
+    };
+    let fallback = match known.is_empty() {
+        true => "no need has Terraform resources, so nothing can be destroyed".to_string(),
+        false => format!(
+            "a target is `env/service/need`, one of: {}",
+            known
+                .iter()
+                .take(8)
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Diagnostic::error(Code::E0422, message).help(
+        crate::diag::did_you_mean(given, known.iter().map(String::as_str)).unwrap_or(fallback),
+    )
+}
+
+pub(crate) fn allow_destroy_expired(e: &AllowDestroy, days_ago: i64) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0424,
+        format!("`allow_destroy` for `{}` expired on {} ({days_ago} day(s) ago)", e.target, e.expires),
+    )
+    .primary(e.expires_span, "expired")
+    .secondary(e.target_span, format!("reason given: {}", e.reason))
+    .help("remove the entry if the destruction happened; otherwise renew it with a new date and a review of the reason")
+}
+
+pub(crate) fn allow_destroy_bad_date(e: &AllowDestroy) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0424,
+        format!(
+            "`allow_destroy` for `{}` expires on an impossible date",
+            e.target
+        ),
+    )
+    .primary(e.expires_span, "no such day")
+    .help("write a calendar date, YYYY-MM-DD, such as 2027-01-31")
 }

@@ -6,6 +6,7 @@
 //! one ([`recover`]); `check` and `diff` refuse a tree with a journal. No symlink inside
 //! the output roots is ever followed (`safe_fs`). Nothing here knows what files contain.
 
+mod blast;
 mod fault;
 mod journal;
 mod lock;
@@ -17,6 +18,7 @@ mod safe_fs;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+pub(crate) use blast::{assess, unknown_flags};
 pub(crate) use lock::{Lock, lock};
 pub(crate) use plan::{ChangeKind, Filter, Plan, plan};
 

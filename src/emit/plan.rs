@@ -1,5 +1,6 @@
 //! Comparing the in-memory tree with the tree on disk: what `build` would change.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -9,6 +10,7 @@ use super::messages::{adopted, outside_roots, unowned};
 use super::{refusal, safe_fs};
 use crate::diag::{Code, Diagnostic};
 use crate::digest::sha256_hex;
+use crate::inventory::{BlastRadius, EnvInventory, Inventory, blast_radius};
 use crate::output::{Artifact, Layout, OutputTree, Scope};
 
 /// `--env` / `--service`: which part of the tree a command looks at. Empty means all.
@@ -81,6 +83,12 @@ pub(crate) struct Plan {
     pub(crate) adopted: Vec<Diagnostic>,
     /// Where pave may write: the output folder and the other roots.
     pub(crate) layout: Layout,
+    /// What the change does to each environment's infrastructure, from the inventory
+    /// the old manifest records to the one the new manifest will.
+    pub(crate) blast: BlastRadius,
+    /// Every `env/service/need` with a Terraform resource, before or after the change:
+    /// what `--allow-destroy` may name.
+    pub(crate) needs: BTreeSet<String>,
 }
 
 impl Plan {
@@ -101,6 +109,8 @@ pub(crate) fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         refused: vec![d],
         adopted: Vec::new(),
         layout,
+        blast: BlastRadius::default(),
+        needs: BTreeSet::new(),
     };
     let old_bytes = match safe_fs::read(dir, &manifest_path) {
         Ok(bytes) => bytes,
@@ -119,7 +129,23 @@ pub(crate) fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     }
     let old = parsed.flatten().unwrap_or_default();
     let manifest = merged_manifest(&old, &tree, filter);
-    let OutputTree { files, layout } = tree;
+    let after = manifest.infrastructure.clone().unwrap_or_default();
+    // Without a manifest pave owns nothing, so nothing can be removed: known, empty.
+    let nothing = Inventory::new();
+    let before = match old_bytes {
+        None => Some(&nothing),
+        Some(_) => old.infrastructure.as_ref(),
+    };
+    let blast = blast_radius(before, &after);
+    let needs = [
+        old.infrastructure.as_ref(),
+        manifest.infrastructure.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(need_targets)
+    .collect();
+    let OutputTree { files, layout, .. } = tree;
     let roots = layout.roots();
     let produced: std::collections::HashSet<String> = files.keys().cloned().collect();
     let mut changes = Vec::new();
@@ -171,7 +197,23 @@ pub(crate) fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
         refused,
         adopted,
         layout,
+        blast,
+        needs,
     }
+}
+
+/// `env/service/need` of every need with a Terraform resource in `inventory`.
+fn need_targets(inventory: &Inventory) -> Vec<String> {
+    inventory
+        .iter()
+        .flat_map(|(env, e)| {
+            e.services.iter().flat_map(move |(service, s)| {
+                s.terraform
+                    .iter()
+                    .filter_map(move |r| Some(format!("{env}/{service}/{}", r.need.as_ref()?)))
+            })
+        })
+        .collect()
 }
 
 /// How one generated file differs from disk, if it does.
@@ -226,7 +268,38 @@ fn merged_manifest(old: &Manifest, tree: &OutputTree, filter: &Filter) -> Manife
             manifest.files.insert(path.clone(), entry.clone());
         }
     }
+    manifest.infrastructure = Some(merged_inventory(
+        old.infrastructure.as_ref(),
+        &tree.inventory,
+        filter,
+    ));
     manifest
+}
+
+/// The inventory after a build: services outside the filter keep what the old
+/// manifest recorded for them.
+fn merged_inventory(old: Option<&Inventory>, new: &Inventory, filter: &Filter) -> Inventory {
+    let scope = |env: &str, service: &str| Scope {
+        env: Some(env.to_string()),
+        service: Some(service.to_string()),
+    };
+    let mut merged = new.clone();
+    for (env, e) in merged.iter_mut() {
+        e.services
+            .retain(|service, _| filter.matches(&scope(env, service)));
+    }
+    for (env, e) in old.into_iter().flatten() {
+        let entry = merged.entry(env.clone()).or_insert_with(|| EnvInventory {
+            protected: e.protected,
+            ..EnvInventory::default()
+        });
+        for (service, s) in &e.services {
+            if !filter.matches(&scope(env, service)) {
+                entry.services.insert(service.clone(), s.clone());
+            }
+        }
+    }
+    merged
 }
 
 /// A relative `/`-separated path inside one of the output roots, with no `.` or `..`.

@@ -28,6 +28,10 @@ pub(crate) struct ModuleFile {
     pub(crate) iam: Vec<IamStatementFile>,
     /// Whether the module's resources live in the environment's network.
     pub(crate) network: Option<NetworkFile>,
+    /// Destroying its resources loses data: removing one is reported, and refused in
+    /// a protected environment unless allowed.
+    #[serde(default)]
+    pub(crate) stateful: bool,
 }
 
 /// `network`: `required`, or with a security group pave creates for the module.

@@ -49,6 +49,20 @@ pub(crate) struct PlatformFile {
     /// `/policies` (it points at each entry), so the platform stage skips it.
     #[serde(rename = "policies")]
     pub(crate) _policies: Option<serde::de::IgnoredAny>,
+    /// Governed permissions to destroy a stateful resource in a protected environment.
+    #[serde(default)]
+    pub(crate) allow_destroy: Vec<AllowDestroyFile>,
+}
+
+/// One `allow_destroy` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AllowDestroyFile {
+    /// `env/service/need`.
+    pub(crate) target: String,
+    pub(crate) reason: String,
+    /// `YYYY-MM-DD`; an impossible date is reported where expiry is checked.
+    pub(crate) expires: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -9,6 +9,7 @@
 
 pub(crate) mod ci;
 pub(crate) mod helm;
+pub(crate) mod inventory;
 pub(crate) mod kubernetes;
 pub(crate) mod messages;
 pub(crate) mod prometheus;
@@ -55,6 +56,8 @@ pub(crate) struct TargetOutput {
     pub(crate) artifacts: Vec<Artifact>,
     pub(crate) objects: Vec<RenderedObject>,
     pub(crate) kubernetes: Vec<ServiceObjects>,
+    /// What the target's files make, per environment (Terraform's resources).
+    pub(crate) inventory: crate::inventory::Inventory,
 }
 
 impl TargetOutput {
@@ -96,11 +99,16 @@ pub(crate) fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
                 }
                 rendered.objects.extend(output.objects);
                 rendered.kubernetes.extend(output.kubernetes);
+                for (env, part) in output.inventory {
+                    let entry = rendered.tree.inventory.entry(env).or_default();
+                    entry.services.extend(part.services);
+                }
             }
             Err(d) => diagnostics.push(d),
         }
     }
     rendered.tree.layout = layout;
+    inventory::complete(&mut rendered.tree.inventory, model, &rendered.objects);
     (rendered, diagnostics)
 }
 

@@ -104,7 +104,7 @@ impl Target {
         match self {
             Target::Kubernetes => kubernetes::render(cx),
             Target::Helm => helm::render(cx).map(TargetOutput::files),
-            Target::Terraform => terraform::render(cx).map(TargetOutput::files),
+            Target::Terraform => terraform::render(cx),
             Target::Atlantis => terraform::atlantis(cx).map(|a| TargetOutput::files(vec![a])),
             Target::Prometheus => prometheus::render(cx).map(TargetOutput::files),
             Target::GithubActions => ci::github::render(cx).map(TargetOutput::files),

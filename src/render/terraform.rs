@@ -13,9 +13,10 @@ use hcl::expr::Expression;
 use hcl::{Attribute, Block, Body, Object, ObjectKey};
 use serde::Serialize;
 
-use super::{RenderCx, messages, yaml_file};
+use super::{RenderCx, TargetOutput, messages, yaml_file};
 use crate::diag::Diagnostic;
 use crate::hcl_writer::{call, parse_expression, reference, template, to_expression, to_tf};
+use crate::inventory::Inventory;
 use crate::output::{Artifact, Layout, Scope, WriteError};
 use crate::resolve::module::{Argument, ModuleNeed, SecretSource, SecurityGroup};
 use crate::resolve::{Environment, ResolvedService, SecretBackend, TerraformTarget};
@@ -28,12 +29,13 @@ const VAULT_PROVIDER: &str = "~> 5.0";
 const TERRAFORM_VERSION: &str = ">= 1.11.0";
 
 /// The Terraform folders; enabled only when `targets.terraform` is set.
-pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
+pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
     let model = cx.model;
     let Some(target) = &model.platform.targets.terraform else {
-        return Ok(Vec::new());
+        return Ok(TargetOutput::default());
     };
     let mut out = Vec::new();
+    let mut inventory = Inventory::new();
     for env in &model.platform.environments {
         let services: Vec<&ResolvedService> = model
             .services
@@ -78,11 +80,17 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             let path = format!("{dir}/{}.tf", s.name);
             let body =
                 service(env, s, backend, recovery).map_err(|e| messages::unwritable(&path, &e))?;
+            let services = &mut inventory.entry(env.name.clone()).or_default().services;
+            services.entry(s.name.clone()).or_default().terraform =
+                super::inventory::terraform(s, &body);
             file(&format!("{}.tf", s.name), body, Some(&s.name))?;
         }
         file("outputs.tf", outputs(&services, backend), None)?;
     }
-    Ok(out)
+    Ok(TargetOutput {
+        inventory,
+        ..TargetOutput::files(out)
+    })
 }
 
 fn attr(key: &str, value: impl Into<Expression>) -> Attribute {

@@ -288,6 +288,7 @@ mod tests {
             iam: Vec::new(),
             security_group: None,
             in_network: false,
+            stateful: true,
         };
         scope
             .needs

@@ -694,3 +694,16 @@ pub(crate) fn need_rename_claimed_twice(
         "the resources of need `{old}` can move to one need only; remove `{old}` from one `renamed_from`"
     ))
 }
+
+pub(crate) fn allow_destroy_unknown_env(at: Span, env: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0423,
+        format!("`allow_destroy` names environment `{env}`, which the platform does not declare"),
+    )
+    .primary(at, "no such environment")
+    .help(hint(
+        env,
+        known.iter().copied(),
+        "a target is `env/service/need`, with an environment of `environments`".into(),
+    ))
+}

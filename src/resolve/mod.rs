@@ -27,7 +27,8 @@
 //! - `messages.rs`: every diagnostic wording of resolve.
 //! - `resolved.rs`: the resolved model.
 
-mod aws_names;
+mod allow_destroy;
+pub(crate) mod aws_names;
 mod ci;
 mod ci_jobs;
 mod context;
@@ -92,7 +93,8 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     let (Some(pdoc), Some(pf)) = (inputs.platform.as_ref(), platform_file) else {
         return finish(None, diags);
     };
-    let (platform, patterns) = platform::platform(&pf);
+    let (mut platform, patterns) = platform::platform(&pf);
+    platform.allow_destroy = allow_destroy::entries(&pf, &platform, pdoc, &mut diags);
     diags.extend(ci::check_install(pf.targets.ci.as_ref(), pdoc));
     windows::check_windows(&platform, pdoc, &mut diags);
     windows::check_severity(&platform, pdoc, &mut diags);

@@ -42,6 +42,8 @@ pub(crate) struct ModuleDef {
     /// Whether its resources live in the environment's network, and the security
     /// group pave creates for them.
     pub(crate) network: Option<NetworkFile>,
+    /// `stateful: true`: its resources hold data.
+    pub(crate) stateful: bool,
     /// The span of `type`, for "defined here" labels.
     pub(crate) type_span: Span,
 }
@@ -141,6 +143,8 @@ pub(crate) struct ModuleNeed {
     pub(crate) security_group: Option<SecurityGroup>,
     /// Whether its module lives in the environment's network.
     pub(crate) in_network: bool,
+    /// Its module says `stateful: true`.
+    pub(crate) stateful: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,6 +242,7 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Vec<Diagnostic>> {
             .map(|s| (s.actions, s.resources))
             .collect(),
         network: file.network,
+        stateful: file.stateful,
         type_span: doc.span("/type"),
     })
 }
@@ -444,6 +449,7 @@ pub(crate) fn resolve_need(
         iam: module.iam.clone(),
         security_group: ctx.security_group,
         in_network: module.network.is_some(),
+        stateful: module.stateful,
     })
 }
 

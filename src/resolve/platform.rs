@@ -119,6 +119,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         ingress,
         monitoring,
         observability: observability(file),
+        allow_destroy: Vec::new(),
     };
     (platform, NamespacePatterns(patterns))
 }

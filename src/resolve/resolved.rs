@@ -24,6 +24,20 @@ pub(crate) struct Platform {
     pub(crate) ingress: Ingress,
     pub(crate) monitoring: Monitoring,
     pub(crate) observability: Observability,
+    /// `allow_destroy`: permissions to destroy a stateful resource where protected.
+    pub(crate) allow_destroy: Vec<AllowDestroy>,
+}
+
+/// One `allow_destroy` entry, with where it was written.
+#[derive(Debug, Clone)]
+pub(crate) struct AllowDestroy {
+    /// `env/service/need`.
+    pub(crate) target: String,
+    pub(crate) reason: String,
+    /// As written (`YYYY-MM-DD`); checked against the date where it is used.
+    pub(crate) expires: String,
+    pub(crate) target_span: Span,
+    pub(crate) expires_span: Span,
 }
 
 impl Platform {

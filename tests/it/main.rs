@@ -15,6 +15,7 @@ mod inputs;
 mod policies;
 mod renames;
 mod resolve;
+mod safe_change;
 mod template_bounds;
 mod terraform;
 mod terraform_interface;

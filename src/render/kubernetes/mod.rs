@@ -117,6 +117,7 @@ pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
         artifacts,
         objects,
         kubernetes: services_objects,
+        inventory: Default::default(),
     })
 }
 

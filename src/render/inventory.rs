@@ -1,0 +1,179 @@
+//! The inventory of what the rendered files make (see `crate::inventory`), read from
+//! the typed values the renderers built, never from generated text: Terraform
+//! addresses from the hcl-rs body of each service file, Kubernetes objects from the
+//! rendered objects, hostnames from the resolved routes.
+
+use hcl::Body;
+use serde::Deserialize;
+
+use super::RenderedObject;
+use crate::inventory::{Inventory, KubernetesObject, TerraformResource};
+use crate::resolve::aws_names::module_names;
+use crate::resolve::module::ModuleNeed;
+use crate::resolve::{Model, ResolvedService};
+
+/// The Terraform resources and module calls of one service's `<service>.tf`, in the
+/// order written. A block labelled for one of the service's needs belongs to it.
+pub(crate) fn terraform(s: &ResolvedService, body: &Body) -> Vec<TerraformResource> {
+    body.blocks()
+        .filter_map(|block| {
+            let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+            let (address, label) = match (block.identifier(), labels.as_slice()) {
+                ("module", [name]) => (format!("module.{name}"), *name),
+                ("resource", [kind, name]) => (format!("{kind}.{name}"), *name),
+                _ => return None,
+            };
+            let need = s
+                .module_needs
+                .iter()
+                .find(|n| super::terraform::ident(&[&s.name, &n.name]) == label);
+            Some(resource(address, block.identifier() == "module", need))
+        })
+        .collect()
+}
+
+/// A module call is the need's stateful part, named by the module's physical name;
+/// the need's other resources (security group, secret) are named by its secret path.
+fn resource(address: String, is_call: bool, need: Option<&ModuleNeed>) -> TerraformResource {
+    let Some(need) = need else {
+        return TerraformResource {
+            address,
+            module: None,
+            need: None,
+            stateful: false,
+            physical: None,
+        };
+    };
+    let physical = match is_call {
+        true => module_names(&need.source, &need.arguments)
+            .into_iter()
+            .next()
+            .map(|(_, _, name)| name),
+        false => Some(need.secret_path.clone()).filter(|p| !p.is_empty()),
+    };
+    TerraformResource {
+        address,
+        module: Some(need.kind.clone()),
+        need: Some(need.name.clone()),
+        stateful: is_call && need.stateful,
+        physical,
+    }
+}
+
+/// The part of an object's metadata the inventory records.
+#[derive(Deserialize)]
+struct Meta {
+    metadata: Metadata,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    name: String,
+    namespace: Option<String>,
+}
+
+/// Adds the Kubernetes objects (kind, namespace, name per service) and each service's
+/// hostname to `inventory`, which holds the Terraform part already.
+pub(crate) fn complete(inventory: &mut Inventory, model: &Model, objects: &[RenderedObject]) {
+    for env in &model.platform.environments {
+        inventory.entry(env.name.clone()).or_default().protected = env.protected;
+    }
+    for o in objects {
+        let (Some(env), Some(service)) = (&o.scope.env, &o.scope.service) else {
+            continue;
+        };
+        // The objects are pave's own typed values; one without metadata is skipped.
+        let Ok(meta) = serde_json::to_value(&*o.object).and_then(serde_json::from_value::<Meta>)
+        else {
+            continue;
+        };
+        let entry = inventory.entry(env.clone()).or_default();
+        let s = entry.services.entry(service.clone()).or_default();
+        s.kubernetes.push(KubernetesObject {
+            kind: o.kind.clone(),
+            namespace: meta.metadata.namespace,
+            name: meta.metadata.name,
+        });
+    }
+    for s in &model.services {
+        let Some(route) = &s.route else { continue };
+        let entry = inventory.entry(s.env.clone()).or_default();
+        let hosts = &mut entry.services.entry(s.name.clone()).or_default().hosts;
+        if !hosts.contains(&route.host) {
+            hosts.push(route.host.clone());
+        }
+    }
+    for env in inventory.values_mut() {
+        for s in env.services.values_mut() {
+            s.kubernetes.sort();
+            s.kubernetes.dedup();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::source::SourceMap;
+
+    fn shop() -> crate::resolve::Model {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+        let mut sources = SourceMap::default();
+        let (inputs, _) = crate::load::load(&root, &mut sources);
+        let (model, diags) = crate::resolve::resolve(&inputs, &sources);
+        model.unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    #[test]
+    fn the_shop_inventory_names_its_stateful_resources_and_objects() {
+        let (rendered, diags) = crate::render::render(&shop());
+        assert!(diags.is_empty(), "{diags:?}");
+        let prod = &rendered.tree.inventory["prod"];
+        assert!(prod.protected);
+        assert!(!rendered.tree.inventory["dev"].protected);
+        let stateful: Vec<(&str, &str, &str)> = prod
+            .services
+            .iter()
+            .flat_map(|(name, s)| {
+                s.terraform.iter().filter(|r| r.stateful).map(move |r| {
+                    (
+                        name.as_str(),
+                        r.need.as_deref().unwrap_or(""),
+                        r.physical.as_deref().unwrap_or(""),
+                    )
+                })
+            })
+            .collect();
+        assert!(
+            stateful.contains(&("checkout", "db", "shop-prod-checkout-db")),
+            "{stateful:?}"
+        );
+        let checkout = &prod.services["checkout"];
+        let call = checkout
+            .terraform
+            .iter()
+            .find(|r| r.address == "module.checkout_db")
+            .expect("the module call");
+        assert_eq!(call.module.as_deref(), Some("postgres"));
+        // The need's secret is recorded, not stateful, named by its path.
+        assert!(checkout.terraform.iter().any(|r| {
+            r.address == "aws_secretsmanager_secret.checkout_db"
+                && !r.stateful
+                && r.physical.is_some()
+        }));
+        assert!(
+            checkout
+                .kubernetes
+                .iter()
+                .any(|o| o.kind == "Deployment" && o.name == "checkout"),
+            "{:?}",
+            checkout.kubernetes
+        );
+        assert!(
+            prod.services
+                .values()
+                .any(|s| s.hosts.iter().any(|h| h.ends_with("shop.example.com")))
+        );
+    }
+}
