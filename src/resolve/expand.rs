@@ -287,6 +287,7 @@ mod tests {
             iam: Vec::new(),
             security_group: None,
             in_network: false,
+            generate: Default::default(),
         };
         scope
             .needs

@@ -104,6 +104,10 @@ fn explain_shows_where_a_data_store_lives_and_where_its_secret_is_written() {
             "\"sg-0a1b2c3d4e5f60021\"",
         ),
         ("needs.sessions.secret ", "\"shop/dev/cart/sessions\""),
+        (
+            "needs.sessions.generated.token ",
+            "\"random_password.cart_sessions_token\"",
+        ),
     ] {
         assert!(
             text.lines()
