@@ -14,6 +14,7 @@ mod helm;
 mod inputs;
 mod policies;
 mod resolve;
+mod rollouts;
 mod template_bounds;
 mod terraform;
 mod terraform_interface;

@@ -148,17 +148,24 @@ pub(super) fn deployment(
 }
 
 /// The Secrets whose change should restart the pods (Stakater Reloader's
-/// convention, read from the workload's annotations): the need Secrets that
-/// Terraform can rewrite after the first apply (a rotated password). Their values
-/// are unknown when pave runs, so a checksum annotation could not follow them.
+/// convention, read from the workload's annotations): every synced Secret the
+/// container reads, the service's own `secrets` and its needs' (a password Terraform
+/// replaced, a key rotated in the store). Their values are unknown when pave runs, so
+/// a checksum annotation could not follow them. Only Deployments carry it: each run of
+/// a CronJob starts new pods that read the current Secret, and Reloader would start
+/// an extra, unscheduled Job instead.
 fn reloaded_secrets(platform: &Platform, s: &ResolvedService) -> Option<String> {
     platform.secret_store.as_ref()?;
-    let names: Vec<String> = s
-        .module_needs
-        .iter()
-        .filter(|n| !n.secrets.is_empty())
-        .map(|n| crate::resolve::need_secret_name(&s.name, &n.name))
-        .collect();
+    let own = (!s.secrets.is_empty()).then(|| secret_name(s));
+    let mut names: Vec<String> = Vec::new();
+    for name in own
+        .into_iter()
+        .chain(s.secret_env.iter().map(|e| e.secret.clone()))
+    {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     (!names.is_empty()).then(|| names.join(","))
 }
 
