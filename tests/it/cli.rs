@@ -157,9 +157,10 @@ fn module_outputs_reach_the_pod_through_the_secret_store() {
         es.contains("    template:\n      engineVersion: v2\n      mergePolicy: Merge\n      data:\n        url: postgresql://{{ index . \"username\" | urlquery }}:{{ index . \"password\" | urlquery }}@{{ index . \"host\" | urlquery }}:5432/app\n"),
         "{es}"
     );
-    // Reloader restarts the pods when Terraform rewrites the synced credentials.
+    // Reloader restarts the pods when a synced Secret they read changes: the needs'
+    // (Terraform rewrites them) and the service's own.
     assert!(
-        deployment.contains("  annotations:\n    secret.reloader.stakater.com/reload: checkout-cache,checkout-db,checkout-events,checkout-files\n"),
+        deployment.contains("  annotations:\n    secret.reloader.stakater.com/reload: checkout-cache,checkout-db,checkout-events,checkout-files,checkout-secrets\n"),
         "{deployment}"
     );
 }

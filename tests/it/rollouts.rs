@@ -85,7 +85,7 @@ fn reloader_names_every_synced_secret_a_deployment_reads_and_no_cron_job() {
     let api = object(repo.path(), "kubernetes/prod/api/deployment.yaml");
     // The service's own secrets and the need it reads; the queue's Secret is not read.
     assert_eq!(
-        api["metadata"]["annotations"]["secret.reloader.stakater.com/reload"], "api-secrets,api-db",
+        api["metadata"]["annotations"]["secret.reloader.stakater.com/reload"], "api-db,api-secrets",
         "{api}"
     );
     // Each name is a Secret an ExternalSecret of the service writes.

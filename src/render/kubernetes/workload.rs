@@ -1,7 +1,7 @@
 //! The workload objects of a service: ServiceAccount, ConfigMaps (environment,
 //! files), Deployment or CronJob with the pod's containers, HPA, PDB.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
@@ -157,16 +157,12 @@ pub(super) fn deployment(
 fn reloaded_secrets(platform: &Platform, s: &ResolvedService) -> Option<String> {
     platform.secret_store.as_ref()?;
     let own = (!s.secrets.is_empty()).then(|| secret_name(s));
-    let mut names: Vec<String> = Vec::new();
-    for name in own
+    // Sorted, so reordering `env` does not change the workload.
+    let names: BTreeSet<String> = own
         .into_iter()
         .chain(s.secret_env.iter().map(|e| e.secret.clone()))
-    {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    (!names.is_empty()).then(|| names.join(","))
+        .collect();
+    (!names.is_empty()).then(|| names.into_iter().collect::<Vec<_>>().join(","))
 }
 
 /// A cron service's CronJob; `None` for the other kinds.
