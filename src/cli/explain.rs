@@ -31,8 +31,9 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> E
     })
 }
 
-/// Where each module need's resources live and where its secret outputs are
-/// written: not service fields, so they come from the environment and the module.
+/// Where each module need's resources live, where its secret outputs are written and
+/// which secrets Terraform generates: not service fields, so they come from the
+/// environment and the module.
 fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> String {
     let mut out = String::new();
     for need in &s.module_needs {
@@ -61,6 +62,19 @@ fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> String {
         }
         if !need.secrets.is_empty() {
             line("secret", quoted(&need.secret_path), "secret store");
+        }
+        for name in need.generate.keys() {
+            // The address `terraform apply -replace=...` rotates.
+            let label = crate::render::terraform::generated_label(
+                &crate::render::terraform::ident(&[&s.name, &need.name]),
+                name,
+            );
+            let address = format!("random_password.{label}");
+            line(
+                &format!("generated.{name}"),
+                quoted(&address),
+                "module generate",
+            );
         }
     }
     out

@@ -138,6 +138,9 @@ pub(crate) enum Code {
     /// `targets.terraform.backend.lock_table` is no longer used: state is locked with
     /// the S3 lock file (a warning).
     E0553,
+    /// A module names a generated secret (`{ generated: <name> }` in an argument or
+    /// an output) that its `generate` block does not declare.
+    E0554,
     /// A service sets a field its workload kind does not have (`schedule` on a web
     /// service, `route` on a worker).
     E0560,
@@ -279,6 +282,7 @@ impl Code {
             Code::E0551 => "E0551",
             Code::E0552 => "E0552",
             Code::E0553 => "E0553",
+            Code::E0554 => "E0554",
             Code::E0560 => "E0560",
             Code::E0561 => "E0561",
             Code::E0562 => "E0562",

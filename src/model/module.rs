@@ -32,6 +32,24 @@ pub(crate) struct ModuleFile {
     /// a protected environment unless allowed.
     #[serde(default)]
     pub(crate) stateful: bool,
+    /// Secrets Terraform generates per need (name -> how), in the order written:
+    /// passed to the module as `{ generated: <name> }` and delivered by an output
+    /// `{ secret: <key>, generated: <name> }`.
+    #[serde(default)]
+    pub(crate) generate: IndexMap<String, GenerateFile>,
+}
+
+/// A secret Terraform generates (`random_password`): it lives in the Terraform state
+/// and changes only when the resource is replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GenerateFile {
+    /// Characters in the secret.
+    pub(crate) length: u16,
+    /// The special characters it may hold besides letters and digits (empty: none),
+    /// so a service's forbidden characters are left out.
+    #[serde(default)]
+    pub(crate) special: String,
 }
 
 /// `network`: `required`, or with a security group pave creates for the module.
@@ -74,7 +92,7 @@ pub(crate) struct TerraformModuleFile {
 }
 
 /// One output: a plain value, or a key of the need's secret that Terraform fills.
-/// The schema's `oneOf` admits exactly these three shapes.
+/// The schema's `oneOf` admits exactly these shapes.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum OutputFile {
@@ -94,6 +112,8 @@ pub(crate) enum OutputFile {
     /// `secret` + `compose`: assembled by the ExternalSecret from the need's other
     /// secret keys (`{key}` slots), so no secret value passes through pave.
     SecretCompose { secret: String, compose: String },
+    /// `secret` + `generated`: a secret of the module's `generate` block.
+    SecretGenerated { secret: String, generated: String },
 }
 
 /// An IAM statement the service's workload role needs.

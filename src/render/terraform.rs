@@ -1,7 +1,8 @@
 //! The Terraform target: `<output>/terraform/<env>/` per environment, with
 //! `versions.tf` (required versions, providers and the S3 state backend),
 //! `providers.tf`, one `<service>.tf` per service with module needs (the module calls,
-//! a Secrets Manager secret holding the need's secret outputs, and an IAM role for
+//! the `random_password`s of secrets a module generates, the need's secret outputs
+//! in Secrets Manager or Vault, pave's security groups, and an IAM role for
 //! the service account when a module asks for permissions), `eks.tf` when a role
 //! needs the cluster's OIDC issuer, and `outputs.tf`; plus `atlantis.yaml` at the
 //! repository root when the platform asks for it.
@@ -17,6 +18,7 @@ use super::{RenderCx, TargetOutput, messages, yaml_file};
 use crate::diag::Diagnostic;
 use crate::hcl_writer::{call, parse_expression, reference, template, to_expression, to_tf};
 use crate::inventory::Inventory;
+use crate::model::module::GenerateFile;
 use crate::output::{Artifact, Layout, Scope, WriteError};
 use crate::resolve::module::{Argument, ModuleNeed, SecretSource, SecurityGroup};
 use crate::resolve::{Environment, ResolvedService, SecretBackend, TerraformTarget};
@@ -25,6 +27,9 @@ use crate::resolve::{Environment, ResolvedService, SecretBackend, TerraformTarge
 const AWS_PROVIDER: &str = "~> 5.0";
 /// The Vault provider's constraint: `vault_kv_secret_v2` with `data_json`.
 const VAULT_PROVIDER: &str = "~> 5.0";
+/// The random provider's constraint: `random_password` with `length`, `special` and
+/// `override_special`, all there since 3.0 (the elasticache module needs >= 3.0 too).
+const RANDOM_PROVIDER: &str = "~> 3.0";
 /// `use_lockfile` (S3-native state locking) is GA from Terraform 1.11.
 const TERRAFORM_VERSION: &str = ">= 1.11.0";
 
@@ -62,9 +67,12 @@ pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
             && services
                 .iter()
                 .any(|s| s.module_needs.iter().any(|n| !n.secrets.is_empty()));
+        let random = services
+            .iter()
+            .any(|s| s.module_needs.iter().any(|n| !n.generate.is_empty()));
         file(
             "versions.tf",
-            versions(&model.platform.name, env, target, vault),
+            versions(&model.platform.name, env, target, (vault, random)),
             None,
         )?;
         file(
@@ -134,7 +142,12 @@ fn recovery_window(setting: Option<u8>, env: &Environment) -> u8 {
 /// `terraform` settings: versions, providers and the S3 backend. Every environment's
 /// state lives in the one bucket, in the bucket's region, reached with the backend's
 /// own role (not an environment's), and is locked with an S3 lock file.
-fn versions(platform: &str, env: &Environment, target: &TerraformTarget, vault: bool) -> Body {
+fn versions(
+    platform: &str,
+    env: &Environment,
+    target: &TerraformTarget,
+    (vault, random): (bool, bool),
+) -> Body {
     let provider = |source: &str, version: &str| {
         object(vec![("source", source.into()), ("version", version.into())])
     };
@@ -143,6 +156,12 @@ fn versions(platform: &str, env: &Environment, target: &TerraformTarget, vault: 
     if vault {
         required =
             required.add_attribute(attr("vault", provider("hashicorp/vault", VAULT_PROVIDER)));
+    }
+    if random {
+        required = required.add_attribute(attr(
+            "random",
+            provider("hashicorp/random", RANDOM_PROVIDER),
+        ));
     }
     let mut terraform = Block::builder("terraform")
         .add_attribute(attr("required_version", TERRAFORM_VERSION))
@@ -244,18 +263,20 @@ fn service(
         let mut arguments = need
             .arguments
             .iter()
-            .map(|(name, value)| Ok((name.clone(), argument(value)?)))
+            .map(|(name, value)| Ok((name.clone(), argument(&id, value)?)))
             .collect::<Result<indexmap::IndexMap<String, Expression>, WriteError>>()?;
         if let Some(group) = &need.security_group {
-            // Changing either replaces the group: a rename keeps the state names.
+            // Changing the description replaces the group: a rename keeps the state names.
             let (service, need_name) = state_names(s, need);
-            let name = format!("{service}-{need_name}-{}-", env.name);
             let what = format!("{need_name} of {service}");
-            for block in security_group_blocks(&id, (&name, &what), group, tags()) {
+            for block in security_group_blocks(&id, &what, group, tags()) {
                 body = body.add_block(block);
             }
             let group_id = reference(&format!("aws_security_group.{id}.id"));
             arguments.insert(group.argument.clone(), Expression::Array(vec![group_id]));
+        }
+        for (name, how) in &need.generate {
+            body = body.add_block(random_password(&generated_label(&id, name), how));
         }
         let mut call_block = Block::builder("module")
             .add_label(id.as_str())
@@ -302,7 +323,7 @@ fn state_names<'a>(s: &'a ResolvedService, need: &'a ModuleNeed) -> (&'a str, &'
 /// that replaces the group (another VPC) apply without a name clash.
 fn security_group_blocks(
     id: &str,
-    (name_prefix, what): (&str, &str),
+    what: &str,
     group: &SecurityGroup,
     tags: Expression,
 ) -> Vec<Block> {
@@ -311,7 +332,7 @@ fn security_group_blocks(
         .build();
     let sg = Block::builder("resource")
         .add_labels(["aws_security_group", id])
-        .add_attribute(attr("name_prefix", name_prefix))
+        .add_attribute(attr("name_prefix", group.name_prefix.as_str()))
         .add_attribute(attr(
             "description",
             format!("{what}: clients on port {}", group.port),
@@ -333,6 +354,26 @@ fn security_group_blocks(
         .add_attribute(attr("description", "The cluster's workloads"))
         .build();
     vec![sg, ingress]
+}
+
+/// The label of the `random_password` holding a need's generated secret `name`:
+/// generated names have no `_`, so labels stay injective.
+pub(crate) fn generated_label(id: &str, name: &str) -> String {
+    format!("{id}_{name}")
+}
+
+/// A generated secret: letters, digits and the module's special characters only (no
+/// special characters when it allows none). It lives in the Terraform state, so it
+/// changes only when rotated: `terraform apply -replace=random_password.<label>`.
+fn random_password(label: &str, how: &GenerateFile) -> Block {
+    let mut block = Block::builder("resource")
+        .add_labels(["random_password", label])
+        .add_attribute(attr("length", i64::from(how.length)))
+        .add_attribute(attr("special", !how.special.is_empty()));
+    if !how.special.is_empty() {
+        block = block.add_attribute(attr("override_special", how.special.as_str()));
+    }
+    block.build()
 }
 
 /// The label of the data source reading a managed secret named by a module output.
@@ -409,9 +450,10 @@ fn store_blocks(
 
 /// A module argument: data as an HCL literal (so `${` in a string stays text), a
 /// `{ tf: ... }` expression as the expression it is.
-fn argument(value: &Argument) -> Result<Expression, WriteError> {
+fn argument(id: &str, value: &Argument) -> Result<Expression, WriteError> {
     match value {
         Argument::Value(v) => to_expression(v),
+        Argument::Generated(name) => Ok(generated(id, name)),
         Argument::Expression(text) => parse_expression(text).map_err(|message| WriteError {
             format: "HCL",
             message,
@@ -419,11 +461,20 @@ fn argument(value: &Argument) -> Result<Expression, WriteError> {
     }
 }
 
+/// The value of a need's generated secret.
+fn generated(id: &str, name: &str) -> Expression {
+    reference(&format!(
+        "random_password.{}.result",
+        generated_label(id, name)
+    ))
+}
+
 /// What Terraform writes into one key of a need's secret.
 fn secret_value(id: &str, from: &SecretSource) -> Expression {
     match from {
         SecretSource::Output(output) => reference(&format!("module.{id}.{output}")),
         SecretSource::Format(format) => slots(id, format),
+        SecretSource::Generated(name) => generated(id, name),
         SecretSource::Copy { output, property } => {
             let label = copy_label(id, output);
             let text = reference(&format!(
@@ -682,6 +733,37 @@ mod tests {
             text,
             "jsondecode(data.aws_secretsmanager_secret_version.a_db_db_instance_master_user_secret_arn.secret_string)[\"password\"]"
         );
+    }
+
+    #[test]
+    fn a_generated_secret_is_a_random_password_read_by_argument_and_secret() {
+        let how = GenerateFile {
+            length: 32,
+            special: "!#-".into(),
+        };
+        let body = Body::builder()
+            .add_block(random_password(&generated_label("a_db", "password"), &how))
+            .build();
+        assert_eq!(
+            to_tf(&body).unwrap(),
+            "resource \"random_password\" \"a_db_password\" {\n  length           = 32\n  special          = true\n  override_special = \"!#-\"\n}\n"
+        );
+        let none = GenerateFile {
+            length: 16,
+            special: String::new(),
+        };
+        let text = to_tf(
+            &Body::builder()
+                .add_block(random_password("x", &none))
+                .build(),
+        )
+        .unwrap();
+        assert!(text.contains("special = false") && !text.contains("override_special"));
+        let read = |e: Expression| hcl::format::to_string(&e).unwrap();
+        let argument = argument("a_db", &Argument::Generated("password".into())).unwrap();
+        assert_eq!(read(argument), "random_password.a_db_password.result");
+        let secret = secret_value("a_db", &SecretSource::Generated("password".into()));
+        assert_eq!(read(secret), "random_password.a_db_password.result");
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub(crate) enum NameKind {
     ElastiCacheGroup,
     IamRole,
     Secret,
+    /// The `name_prefix` of an `aws_security_group` (Terraform appends 26 characters).
+    SecurityGroupPrefix,
 }
 
 /// The limits of one kind.
@@ -106,6 +108,17 @@ impl NameKind {
                 first_letter: false,
                 hyphen_rules: false,
             },
+            // EC2 allows 255 characters; the aws provider takes 26 for the unique
+            // suffix it appends to a `name_prefix`.
+            NameKind::SecurityGroupPrefix => Rule {
+                what: "security group name prefix",
+                min: 1,
+                max: 229,
+                allowed: |c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c),
+                charset: "letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`",
+                first_letter: false,
+                hyphen_rules: false,
+            },
         }
     }
 
@@ -182,6 +195,9 @@ fn special(kind: NameKind, name: &str) -> Vec<String> {
             {
                 out.push(format!("must not end with `{s}`"));
             }
+        }
+        NameKind::SecurityGroupPrefix if name.to_ascii_lowercase().starts_with("sg-") => {
+            out.push("must not begin with `sg-`".into());
         }
         // Secrets Manager appends `-` and six characters to a secret's ARN; a name that
         // already ends that way makes the ARN ambiguous.
@@ -271,6 +287,25 @@ mod tests {
         assert!(problems(NameKind::RdsMasterUser, "app_owner").is_empty());
         assert!(problems(NameKind::IamRole, "shop-prod-checkout").is_empty());
         assert!(problems(NameKind::Secret, "shop/prod/checkout/db").is_empty());
+        assert!(problems(NameKind::SecurityGroupPrefix, "shop-prod-checkout-db-").is_empty());
+    }
+
+    #[test]
+    fn a_security_group_prefix_leaves_room_for_the_suffix() {
+        let long = format!("shop-prod-{}-db-", "a".repeat(216));
+        assert_eq!(long.len(), 230);
+        assert_eq!(
+            problems(NameKind::SecurityGroupPrefix, &long),
+            ["230 characters, at most 229 allowed"]
+        );
+        assert_eq!(
+            problems(NameKind::SecurityGroupPrefix, "sg-prod-api-db-"),
+            ["must not begin with `sg-`"]
+        );
+        assert_eq!(
+            problems(NameKind::SecurityGroupPrefix, "shop-prod-api-db-\u{e9}"),
+            ["`\u{e9}` not allowed (only letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`)"]
+        );
     }
 
     #[test]

@@ -42,26 +42,60 @@ impl Expanded {
 /// A placeholder that did not resolve, with its byte range in the string.
 pub(crate) type Unresolvable = Vec<(Range<usize>, Unresolved)>;
 
+/// What a `$` of the text around secret outputs means where the string ends up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dollars {
+    /// Kept as written: in `command` and `args` Kubernetes expands `$(VAR)` whether or
+    /// not pave wires a secret in, so the author's `$(VAR)` means the same either way.
+    AsWritten,
+    /// Literal: an `env` value is plain text in the ConfigMap until it embeds a secret
+    /// output and becomes a dependent variable, where Kubernetes would expand `$(VAR)`
+    /// and reduce `$$` to `$`. Every `$` of the text is then doubled, so the value
+    /// reads the same as it would in the ConfigMap.
+    Literal,
+}
+
 /// Expands a string, or returns every placeholder that did not resolve.
 pub(crate) fn expand(s: &str, scope: &Scope) -> Result<Expanded, Unresolvable> {
+    expand_as(s, scope, Dollars::AsWritten)
+}
+
+/// Expands a string; text around embedded secret outputs is escaped as `dollars`
+/// says. A string with no secret output is final text either way.
+pub(crate) fn expand_as(
+    s: &str,
+    scope: &Scope,
+    dollars: Dollars,
+) -> Result<Expanded, Unresolvable> {
     let pieces = placeholder::parse(s)
         .map_err(|u| vec![(u.0..s.len(), messages::unclosed_placeholder())])?;
     let single = pieces.len() == 1;
     let mut out = String::with_capacity(s.len());
+    // The same text as a dependent variable's value, used only if a secret is embedded.
+    let mut dependent = String::with_capacity(s.len());
+    let literal = |text: &str, out: &mut String, dependent: &mut String| {
+        out.push_str(text);
+        match dollars {
+            Dollars::AsWritten => dependent.push_str(text),
+            Dollars::Literal => dependent.push_str(&text.replace('$', "$$")),
+        }
+    };
     let mut secrets: Vec<SecretEnv> = Vec::new();
     let mut errors = Vec::new();
     for piece in pieces {
         match piece {
-            Piece::Text(t) => out.push_str(t),
+            Piece::Text(t) => literal(t, &mut out, &mut dependent),
             Piece::Placeholder(path, range) => match scope.lookup(path) {
-                Ok(Expansion::Text(v)) => out.push_str(&v),
+                Ok(Expansion::Text(v)) => literal(&v, &mut out, &mut dependent),
                 Ok(Expansion::Secret { need, key }) => {
                     let secret = SecretEnv {
                         name: secret_var(&need, &key),
                         secret: need_secret_name(scope.service_name, &need),
                         key,
                     };
-                    out.push_str(&format!("$({})", secret.name));
+                    let reference = format!("$({})", secret.name);
+                    out.push_str(&reference);
+                    dependent.push_str(&reference);
                     secrets.push(secret);
                 }
                 Err(e) => errors.push((range, e)),
@@ -74,7 +108,10 @@ pub(crate) fn expand(s: &str, scope: &Scope) -> Result<Expanded, Unresolvable> {
     Ok(match (single, secrets.len()) {
         (_, 0) => Expanded::Text(out),
         (true, 1) => Expanded::Secret(secrets.remove(0)),
-        _ => Expanded::Embedded { text: out, secrets },
+        _ => Expanded::Embedded {
+            text: dependent,
+            secrets,
+        },
     })
 }
 
@@ -136,7 +173,11 @@ impl Expander<'_> {
         diags: &mut Vec<Diagnostic>,
         wiring: &mut Wiring,
     ) {
-        match expand(s, self.scope) {
+        let dollars = match pointer.starts_with("/env/") {
+            true => Dollars::Literal,
+            false => Dollars::AsWritten,
+        };
+        match expand_as(s, self.scope, dollars) {
             Ok(Expanded::Text(text)) => *s = text,
             // Kubernetes expands `$(VAR)` only in env values, command and args.
             Ok(expanded) if is_wired(pointer) => {
@@ -289,6 +330,7 @@ mod tests {
             security_group: None,
             in_network: false,
             stateful: true,
+            generate: Default::default(),
         };
         scope
             .needs
@@ -320,6 +362,52 @@ mod tests {
                 text: "postgres://u:$(PAVE_MAIN_DB_PASSWORD)@db.internal".into(),
                 secrets: vec![secret],
             })
+        );
+    }
+
+    #[test]
+    fn a_dollar_around_an_embedded_secret_stays_literal_in_an_env_value() {
+        let env = staging();
+        let scope = with_secret_need(&env);
+        let value = "opts=$(LOG_FORMAT) cost=$$5 url=${needs.main_db.password} $";
+        let Ok(Expanded::Embedded { text, .. }) = expand_as(value, &scope, Dollars::Literal) else {
+            panic!("one embedded secret")
+        };
+        // Kubernetes reduces `$$` to `$` and expands only `$(PAVE_MAIN_DB_PASSWORD)`.
+        assert_eq!(
+            text,
+            "opts=$$(LOG_FORMAT) cost=$$$$5 url=$(PAVE_MAIN_DB_PASSWORD) $$"
+        );
+        // A substituted value is literal text too.
+        let Ok(Expanded::Embedded { text, .. }) = expand_as(
+            "${service.name}$(X):${needs.main_db.password}",
+            &scope,
+            Dollars::Literal,
+        ) else {
+            panic!("one embedded secret")
+        };
+        assert_eq!(text, "api$$(X):$(PAVE_MAIN_DB_PASSWORD)");
+        // In args Kubernetes expands `$(VAR)` anyway: kept as written.
+        let Ok(Expanded::Embedded { text, .. }) = expand_as(value, &scope, Dollars::AsWritten)
+        else {
+            panic!("one embedded secret")
+        };
+        assert_eq!(
+            text,
+            "opts=$(LOG_FORMAT) cost=$$5 url=$(PAVE_MAIN_DB_PASSWORD) $"
+        );
+    }
+
+    #[test]
+    fn a_value_without_a_secret_is_not_escaped() {
+        let env = staging();
+        let scope = with_secret_need(&env);
+        let value = "opts=$(LOG_FORMAT) cost=$$5 host=${needs.main_db.host}";
+        assert_eq!(
+            expand_as(value, &scope, Dollars::Literal),
+            Ok(Expanded::Text(
+                "opts=$(LOG_FORMAT) cost=$$5 host=db.internal".into()
+            ))
         );
     }
 

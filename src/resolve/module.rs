@@ -20,7 +20,7 @@ use crate::diag::Diagnostic;
 use crate::load::{Document, Inputs, pointer_push};
 use crate::model::{
     self,
-    module::{ModuleFile, NetworkFile, OutputFile},
+    module::{GenerateFile, ModuleFile, NetworkFile, OutputFile},
 };
 use crate::schema::{self, Kind};
 use crate::source::Span;
@@ -44,6 +44,8 @@ pub(crate) struct ModuleDef {
     pub(crate) network: Option<NetworkFile>,
     /// `stateful: true`: its resources hold data.
     pub(crate) stateful: bool,
+    /// Secrets Terraform generates per need, by name.
+    generate: IndexMap<String, GenerateFile>,
     /// The span of `type`, for "defined here" labels.
     pub(crate) type_span: Span,
 }
@@ -55,6 +57,8 @@ enum ArgumentDef {
     /// `{ tf: "<expression>" }`: a raw Terraform expression, checked once when the
     /// module is read and never templated, so no service input can reach it.
     Expression(String),
+    /// `{ generated: <name> }`: a secret of the module's `generate` block.
+    Generated(String),
 }
 
 /// A module argument once evaluated for a need.
@@ -64,6 +68,8 @@ pub(crate) enum Argument {
     Value(Value),
     /// A raw Terraform expression, written as is (`data.aws_vpc.main.id`).
     Expression(String),
+    /// The need's generated secret of this name (`random_password.<label>.result`).
+    Generated(String),
 }
 
 impl Argument {
@@ -71,7 +77,7 @@ impl Argument {
     pub(crate) fn as_value(&self) -> Option<&Value> {
         match self {
             Argument::Value(v) => Some(v),
-            Argument::Expression(_) => None,
+            Argument::Expression(_) | Argument::Generated(_) => None,
         }
     }
 }
@@ -101,12 +107,16 @@ pub(crate) enum SecretSource {
     /// One key (`property`) of the AWS Secrets Manager secret whose ARN is the module
     /// output `output`, copied by Terraform at apply time.
     Copy { output: String, property: String },
+    /// The need's generated secret of this name.
+    Generated(String),
 }
 
 /// A security group pave creates in the environment's VPC for a need: it admits
 /// only the client security group, on `port`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SecurityGroup {
+    /// `<platform>-<env>-<service>-<need>-`: Terraform appends a unique suffix.
+    pub(crate) name_prefix: String,
     pub(crate) port: u16,
     /// The module argument its ID is passed in (as a one-item list).
     pub(crate) argument: String,
@@ -145,6 +155,8 @@ pub(crate) struct ModuleNeed {
     pub(crate) in_network: bool,
     /// Its module says `stateful: true`.
     pub(crate) stateful: bool,
+    /// The secrets Terraform generates for the need, by name.
+    pub(crate) generate: IndexMap<String, GenerateFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,24 +221,25 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Vec<Diagnostic>> {
         .into_iter()
         .map(|(k, value)| {
             let pointer = pointer_push("/terraform/inputs", &k);
-            let def = argument_def(doc, &pointer, value).unwrap_or_else(|d| {
+            let def = argument_def(doc, &pointer, value, &file.generate).unwrap_or_else(|d| {
                 errors.push(d);
                 ArgumentDef::Expression(String::new())
             });
             (k, def, doc.span(&pointer))
         })
         .collect();
+    let mut outputs = IndexMap::new();
+    for (name, output) in file.outputs {
+        match output_def(doc, &name, output, &file.generate) {
+            Ok(def) => {
+                outputs.insert(name, def);
+            }
+            Err(d) => errors.push(d),
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let outputs = file
-        .outputs
-        .into_iter()
-        .map(|(name, output)| {
-            let def = output_def(doc, &name, output);
-            (name, def)
-        })
-        .collect();
     Ok(ModuleDef {
         kind: file.kind,
         source: file.terraform.source,
@@ -243,19 +256,26 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Vec<Diagnostic>> {
             .collect(),
         network: file.network,
         stateful: file.stateful,
+        generate: file.generate,
         type_span: doc.span("/type"),
     })
 }
 
 /// An argument as written: a mapping whose only key is `tf` is a raw Terraform
 /// expression (the module schema rejects `tf` beside other keys), checked here to be
-/// exactly one expression; anything else is data with templates.
-fn argument_def(doc: &Document, pointer: &str, value: Value) -> Result<ArgumentDef, Diagnostic> {
-    let Some(Value::String(text)) = value
-        .as_object()
-        .filter(|m| m.len() == 1)
-        .and_then(|m| m.get("tf"))
-    else {
+/// exactly one expression; one whose only key is `generated` names a secret of the
+/// `generate` block; anything else is data with templates.
+fn argument_def(
+    doc: &Document,
+    pointer: &str,
+    value: Value,
+    generate: &IndexMap<String, GenerateFile>,
+) -> Result<ArgumentDef, Diagnostic> {
+    if let Some(Value::String(name)) = only_key(&value, "generated") {
+        let at = doc.span(&pointer_push(pointer, "generated"));
+        return generated_name(at, name, generate).map(ArgumentDef::Generated);
+    }
+    let Some(Value::String(text)) = only_key(&value, "tf") else {
         return Ok(ArgumentDef::Template(value));
     };
     match crate::hcl_writer::parse_expression(text) {
@@ -268,13 +288,39 @@ fn argument_def(doc: &Document, pointer: &str, value: Value) -> Result<ArgumentD
     }
 }
 
-/// One output as the resolver uses it; a value keeps where it was written.
-fn output_def(doc: &Document, name: &str, output: OutputFile) -> OutputDef {
-    match output {
-        OutputFile::Value { value } => {
-            let pointer = pointer_push(&pointer_push("/outputs", name), "value");
-            OutputDef::Value(value, doc.span(&pointer))
+/// The value of a mapping's only key `key`.
+fn only_key<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    value
+        .as_object()
+        .filter(|m| m.len() == 1)
+        .and_then(|m| m.get(key))
+}
+
+/// A name of the `generate` block, or an error at `at` naming the declared ones.
+fn generated_name(
+    at: Span,
+    name: &str,
+    generate: &IndexMap<String, GenerateFile>,
+) -> Result<String, Diagnostic> {
+    match generate.contains_key(name) {
+        true => Ok(name.to_string()),
+        false => {
+            let declared: Vec<String> = generate.keys().cloned().collect();
+            Err(messages::unknown_generated(at, name, &declared))
         }
+    }
+}
+
+/// One output as the resolver uses it; a value keeps where it was written.
+fn output_def(
+    doc: &Document,
+    name: &str,
+    output: OutputFile,
+    generate: &IndexMap<String, GenerateFile>,
+) -> Result<OutputDef, Diagnostic> {
+    let pointer = |key: &str| pointer_push(&pointer_push("/outputs", name), key);
+    Ok(match output {
+        OutputFile::Value { value } => OutputDef::Value(value, doc.span(&pointer("value"))),
         OutputFile::SecretFrom { secret, from } => OutputDef::Secret {
             key: secret,
             from: SecretSource::Output(from),
@@ -283,12 +329,16 @@ fn output_def(doc: &Document, name: &str, output: OutputFile) -> OutputDef {
             key: secret,
             from: SecretSource::Format(format),
         },
-        OutputFile::SecretCompose { secret, compose } => {
-            let pointer = pointer_push(&pointer_push("/outputs", name), "compose");
-            OutputDef::Composed {
+        OutputFile::SecretCompose { secret, compose } => OutputDef::Composed {
+            key: secret,
+            template: compose,
+            span: doc.span(&pointer("compose")),
+        },
+        OutputFile::SecretGenerated { secret, generated } => {
+            let at = doc.span(&pointer("generated"));
+            OutputDef::Secret {
                 key: secret,
-                template: compose,
-                span: doc.span(&pointer),
+                from: SecretSource::Generated(generated_name(at, &generated, generate)?),
             }
         }
         OutputFile::SecretCopy {
@@ -302,7 +352,7 @@ fn output_def(doc: &Document, name: &str, output: OutputFile) -> OutputDef {
                 property,
             },
         },
-    }
+    })
 }
 
 /// The context module templates see.
@@ -358,6 +408,10 @@ pub(crate) fn resolve_need(
             ArgumentDef::Template(value) => value,
             ArgumentDef::Expression(text) => {
                 arguments.insert(name.clone(), Argument::Expression(text.clone()));
+                continue;
+            }
+            ArgumentDef::Generated(secret) => {
+                arguments.insert(name.clone(), Argument::Generated(secret.clone()));
                 continue;
             }
         };
@@ -450,6 +504,7 @@ pub(crate) fn resolve_need(
         security_group: ctx.security_group,
         in_network: module.network.is_some(),
         stateful: module.stateful,
+        generate: module.generate.clone(),
     })
 }
 
@@ -658,6 +713,42 @@ mod tests {
             def.iam,
             [(vec!["cache:Connect".to_string()], vec!["{arn}".to_string()])]
         );
+    }
+
+    fn def_of(text: &str) -> Result<ModuleDef, Vec<Diagnostic>> {
+        let (doc, diags) = crate::load::parse_yaml(crate::source::FileId(0), text);
+        assert!(diags.is_empty());
+        module_def(&doc.unwrap())
+    }
+
+    const GENERATING: &str = "type: cache\nterraform:\n  source: acme/cache/aws\n  version: \"~> 1.0\"\n  inputs:\n    token: { generated: token }\ngenerate:\n  token: { length: 64, special: \"!&#\" }\noutputs:\n  password: { secret: password, generated: token }\n";
+
+    #[test]
+    fn a_generated_secret_reaches_the_argument_and_the_secret() {
+        let Ok(def) = def_of(GENERATING) else {
+            panic!("the module is valid")
+        };
+        assert!(matches!(&def.arguments[0].1, ArgumentDef::Generated(n) if n == "token"));
+        assert!(
+            matches!(&def.outputs["password"], OutputDef::Secret { key, from: SecretSource::Generated(n) } if key == "password" && n == "token")
+        );
+        assert_eq!(def.generate["token"].length, 64);
+        assert_eq!(def.generate["token"].special, "!&#");
+    }
+
+    #[test]
+    fn an_undeclared_generated_secret_is_an_error_at_each_use() {
+        let text = GENERATING
+            .replace("{ generated: token }", "{ generated: tokn }")
+            .replace("generated: token }", "generated: tokn }");
+        let Err(errors) = def_of(&text) else {
+            panic!("`tokn` is not generated")
+        };
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        for e in &errors {
+            assert_eq!(e.code, crate::diag::Code::E0554);
+            assert!(e.message.contains("`tokn`"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -12,7 +12,6 @@ use super::expand::Expander;
 use super::messages;
 use super::module::{self, ModuleDef, ModuleNeed, SecurityGroup};
 use super::renames;
-use super::resolved::Environment;
 use super::resolved::{Platform, ServiceNeed};
 use super::scope::{NeedOutputs, Scope};
 use crate::diag::Diagnostic;
@@ -235,7 +234,7 @@ fn evaluate(
             "{}/{}/{}/{state_name}",
             ctx.platform.name, ctx.env.name, cx.state_name
         ),
-        security_group: security_group(module, ctx.env),
+        security_group: security_group(cx, module, &state_name),
     };
     let at = |p: &str| (cx.span_of)(&format!("{need_ptr}{p}"));
     match module::resolve_need(module, inputs, need_ctx, &at) {
@@ -252,13 +251,17 @@ fn evaluate(
 }
 
 /// The security group pave creates for a need, when its module asks for one and the
-/// environment has a network (a missing network is reported by `check_network`).
-fn security_group(module: &ModuleDef, env: &Environment) -> Option<SecurityGroup> {
+/// environment has a network (a missing network is reported by `check_network`); its
+/// name carries the platform prefix like every physical name.
+/// Named after the state names: changing a group's name replaces it, so a rename keeps it.
+fn security_group(cx: &NeedCx, module: &ModuleDef, need_state: &str) -> Option<SecurityGroup> {
     let Some(NetworkFile::WithSecurityGroup { security_group }) = &module.network else {
         return None;
     };
+    let (platform, env) = (&cx.ctx.platform.name, cx.ctx.env);
     let network = env.network.as_ref()?;
     Some(SecurityGroup {
+        name_prefix: format!("{platform}-{}-{}-{need_state}-", env.name, cx.state_name),
         port: security_group.port,
         argument: security_group.argument.clone(),
         vpc_id: network.vpc_id.clone(),
@@ -280,6 +283,14 @@ fn check_names(need: &ModuleNeed, at: Span, diags: &mut Vec<Diagnostic>) {
                 (kind, name, from)
             })
             .collect();
+    if let Some(group) = &need.security_group {
+        let from = "it is the `name_prefix` of the security group pave creates for this need, `<platform>-<environment>-<service>-<need>-`".to_string();
+        names.push((
+            NameKind::SecurityGroupPrefix,
+            group.name_prefix.clone(),
+            from,
+        ));
+    }
     if !need.secrets.is_empty() {
         let from = "it is `<platform>/<environment>/<service>/<need>`".to_string();
         names.push((NameKind::Secret, need.secret_path.clone(), from));

@@ -104,6 +104,10 @@ fn explain_shows_where_a_data_store_lives_and_where_its_secret_is_written() {
             "\"sg-0a1b2c3d4e5f60021\"",
         ),
         ("needs.sessions.secret ", "\"shop/dev/cart/sessions\""),
+        (
+            "needs.sessions.generated.token ",
+            "\"random_password.cart_sessions_token\"",
+        ),
     ] {
         assert!(
             text.lines()
@@ -153,9 +157,10 @@ fn module_outputs_reach_the_pod_through_the_secret_store() {
         es.contains("    template:\n      engineVersion: v2\n      mergePolicy: Merge\n      data:\n        url: postgresql://{{ index . \"username\" | urlquery }}:{{ index . \"password\" | urlquery }}@{{ index . \"host\" | urlquery }}:5432/app\n"),
         "{es}"
     );
-    // Reloader restarts the pods when Terraform rewrites the synced credentials.
+    // Reloader restarts the pods when a synced Secret they read changes: the needs'
+    // (Terraform rewrites them) and the service's own.
     assert!(
-        deployment.contains("  annotations:\n    secret.reloader.stakater.com/reload: checkout-cache,checkout-db,checkout-events,checkout-files\n"),
+        deployment.contains("  annotations:\n    secret.reloader.stakater.com/reload: checkout-cache,checkout-db,checkout-events,checkout-files,checkout-secrets\n"),
         "{deployment}"
     );
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::*;
 
-fn parse_documents(text: &str) -> Vec<Value> {
+pub fn parse_documents(text: &str) -> Vec<Value> {
     let mut docs = Vec::new();
     let mut current = String::new();
     for line in text.lines().chain(std::iter::once("---")) {
@@ -29,7 +29,7 @@ fn parse_documents(text: &str) -> Vec<Value> {
     docs
 }
 
-fn key(v: &Value) -> String {
+pub fn key(v: &Value) -> String {
     format!(
         "{}/{}",
         v["kind"].as_str().unwrap_or_default(),

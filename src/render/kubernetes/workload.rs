@@ -1,7 +1,7 @@
 //! The workload objects of a service: ServiceAccount, ConfigMaps (environment,
 //! files), Deployment or CronJob with the pod's containers, HPA, PDB.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
@@ -148,18 +148,21 @@ pub(super) fn deployment(
 }
 
 /// The Secrets whose change should restart the pods (Stakater Reloader's
-/// convention, read from the workload's annotations): the need Secrets that
-/// Terraform can rewrite after the first apply (a rotated password). Their values
-/// are unknown when pave runs, so a checksum annotation could not follow them.
+/// convention, read from the workload's annotations): every synced Secret the
+/// container reads, the service's own `secrets` and its needs' (a password Terraform
+/// replaced, a key rotated in the store). Their values are unknown when pave runs, so
+/// a checksum annotation could not follow them. Only Deployments carry it: each run of
+/// a CronJob starts new pods that read the current Secret, and Reloader would start
+/// an extra, unscheduled Job instead.
 fn reloaded_secrets(platform: &Platform, s: &ResolvedService) -> Option<String> {
     platform.secret_store.as_ref()?;
-    let names: Vec<String> = s
-        .module_needs
-        .iter()
-        .filter(|n| !n.secrets.is_empty())
-        .map(|n| crate::resolve::need_secret_name(&s.name, &n.name))
+    let own = (!s.secrets.is_empty()).then(|| secret_name(s));
+    // Sorted, so reordering `env` does not change the workload.
+    let names: BTreeSet<String> = own
+        .into_iter()
+        .chain(s.secret_env.iter().map(|e| e.secret.clone()))
         .collect();
-    (!names.is_empty()).then(|| names.join(","))
+    (!names.is_empty()).then(|| names.into_iter().collect::<Vec<_>>().join(","))
 }
 
 /// A cron service's CronJob; `None` for the other kinds.

@@ -107,6 +107,28 @@ pub(crate) fn invalid_input(
 }
 
 /// A `{ tf: ... }` argument that is not exactly one Terraform expression.
+/// `{ generated: <name> }` names no secret of the module's `generate` block.
+pub(crate) fn unknown_generated(span: Span, name: &str, declared: &[String]) -> Diagnostic {
+    let error = Diagnostic::error(
+        Code::E0554,
+        format!("`{name}` is not a secret of this module's `generate` block"),
+    )
+    .primary(span, "names no generated secret");
+    let help = match declared.is_empty() {
+        true => format!(
+            "declare it: `generate: {{ {name}: {{ length: 32, special: \"!#%*-_=+\" }} }}` (Terraform makes a `random_password` per need)"
+        ),
+        false => {
+            let list = format!("the module generates: {}", declared.join(", "));
+            match did_you_mean(name, declared.iter().map(String::as_str)) {
+                Some(hint) => format!("{hint} ({list})"),
+                None => list,
+            }
+        }
+    };
+    error.help(help)
+}
+
 pub(crate) fn invalid_expression(span: Span, text: &str, why: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0551,

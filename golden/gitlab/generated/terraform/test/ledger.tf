@@ -1,5 +1,5 @@
 resource "aws_security_group" "ledger_db" {
-  name_prefix = "ledger-db-test-"
+  name_prefix = "bank-test-ledger-db-"
   description = "db of ledger: clients on port 5432"
   vpc_id      = "vpc-0b1c2d3e4f5a60001"
   tags = {
@@ -20,6 +20,12 @@ resource "aws_vpc_security_group_ingress_rule" "ledger_db" {
   description                  = "The cluster's workloads"
 }
 
+resource "random_password" "ledger_db_password" {
+  length           = 32
+  special          = true
+  override_special = "!#$%&*()-_=+[]{}<>:?"
+}
+
 module "ledger_db" {
   source                      = "terraform-aws-modules/rds/aws"
   version                     = "~> 6.10"
@@ -32,7 +38,8 @@ module "ledger_db" {
   allocated_storage           = 20
   db_name                     = "app"
   username                    = "app_owner"
-  manage_master_user_password = true
+  manage_master_user_password = false
+  password                    = random_password.ledger_db_password.result
   create_db_subnet_group      = true
   subnet_ids                  = ["subnet-0b1c2d3e4f5a60011", "subnet-0b1c2d3e4f5a60012"]
   storage_encrypted           = true
@@ -46,12 +53,8 @@ module "ledger_db" {
   }
 }
 
-data "aws_secretsmanager_secret_version" "ledger_db_db_instance_master_user_secret_arn" {
-  secret_id = module.ledger_db.db_instance_master_user_secret_arn
-}
-
 resource "vault_kv_secret_v2" "ledger_db" {
   mount     = "kv"
   name      = "bank/test/ledger/db"
-  data_json = jsonencode({ host = module.ledger_db.db_instance_address, username = jsondecode(data.aws_secretsmanager_secret_version.ledger_db_db_instance_master_user_secret_arn.secret_string)["username"], password = jsondecode(data.aws_secretsmanager_secret_version.ledger_db_db_instance_master_user_secret_arn.secret_string)["password"] })
+  data_json = jsonencode({ host = module.ledger_db.db_instance_address, username = module.ledger_db.db_instance_username, password = random_password.ledger_db_password.result })
 }

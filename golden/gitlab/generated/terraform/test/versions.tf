@@ -10,6 +10,10 @@ terraform {
       source  = "hashicorp/vault"
       version = "~> 5.0"
     }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.0"
+    }
   }
 
   backend "s3" {

@@ -1,3 +1,9 @@
+resource "random_password" "cart_sessions_token" {
+  length           = 64
+  special          = true
+  override_special = "!&#$^<>-"
+}
+
 module "cart_sessions" {
   source                     = "terraform-aws-modules/elasticache/aws"
   version                    = "~> 1.4"
@@ -10,6 +16,8 @@ module "cart_sessions" {
   automatic_failover_enabled = false
   at_rest_encryption_enabled = true
   transit_encryption_enabled = true
+  auth_token                 = random_password.cart_sessions_token.result
+  auth_token_update_strategy = "ROTATE"
   subnet_ids                 = ["subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012"]
   vpc_id                     = "vpc-0a1b2c3d4e5f60001"
   security_group_rules = {
@@ -33,5 +41,5 @@ resource "aws_secretsmanager_secret" "cart_sessions" {
 
 resource "aws_secretsmanager_secret_version" "cart_sessions" {
   secret_id     = aws_secretsmanager_secret.cart_sessions.id
-  secret_string = jsonencode({ host = module.cart_sessions.replication_group_primary_endpoint_address, url = "rediss://${module.cart_sessions.replication_group_primary_endpoint_address}:6379" })
+  secret_string = jsonencode({ host = module.cart_sessions.replication_group_primary_endpoint_address, password = random_password.cart_sessions_token.result })
 }

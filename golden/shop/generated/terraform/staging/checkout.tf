@@ -1,5 +1,5 @@
 resource "aws_security_group" "checkout_db" {
-  name_prefix = "checkout-db-staging-"
+  name_prefix = "shop-staging-checkout-db-"
   description = "db of checkout: clients on port 5432"
   vpc_id      = "vpc-0a1b2c3d4e5f60002"
   tags = {
@@ -20,6 +20,12 @@ resource "aws_vpc_security_group_ingress_rule" "checkout_db" {
   description                  = "The cluster's workloads"
 }
 
+resource "random_password" "checkout_db_password" {
+  length           = 32
+  special          = true
+  override_special = "!#$%&*()-_=+[]{}<>:?"
+}
+
 module "checkout_db" {
   source                      = "terraform-aws-modules/rds/aws"
   version                     = "~> 6.10"
@@ -32,7 +38,8 @@ module "checkout_db" {
   allocated_storage           = 20
   db_name                     = "app"
   username                    = "app_owner"
-  manage_master_user_password = true
+  manage_master_user_password = false
+  password                    = random_password.checkout_db_password.result
   create_db_subnet_group      = true
   subnet_ids                  = ["subnet-0a1b2c3d4e5f60031", "subnet-0a1b2c3d4e5f60032"]
   storage_encrypted           = true
@@ -46,10 +53,6 @@ module "checkout_db" {
   }
 }
 
-data "aws_secretsmanager_secret_version" "checkout_db_db_instance_master_user_secret_arn" {
-  secret_id = module.checkout_db.db_instance_master_user_secret_arn
-}
-
 resource "aws_secretsmanager_secret" "checkout_db" {
   name                    = "shop/staging/checkout/db"
   recovery_window_in_days = 0
@@ -60,5 +63,5 @@ resource "aws_secretsmanager_secret" "checkout_db" {
 
 resource "aws_secretsmanager_secret_version" "checkout_db" {
   secret_id     = aws_secretsmanager_secret.checkout_db.id
-  secret_string = jsonencode({ host = module.checkout_db.db_instance_address, username = jsondecode(data.aws_secretsmanager_secret_version.checkout_db_db_instance_master_user_secret_arn.secret_string)["username"], password = jsondecode(data.aws_secretsmanager_secret_version.checkout_db_db_instance_master_user_secret_arn.secret_string)["password"] })
+  secret_string = jsonencode({ host = module.checkout_db.db_instance_address, username = module.checkout_db.db_instance_username, password = random_password.checkout_db_password.result })
 }
