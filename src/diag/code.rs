@@ -156,6 +156,10 @@ pub(crate) enum Code {
     E0566,
     /// `monitoring.severity` names an environment the platform does not declare.
     E0570,
+    /// A service's `owner` is not a team of the platform while alerts are routed.
+    E0571,
+    /// `monitoring.routing` is on, but the targets it needs are off.
+    E0572,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -263,6 +267,8 @@ impl Code {
             Code::E0565 => "E0565",
             Code::E0566 => "E0566",
             Code::E0570 => "E0570",
+            Code::E0571 => "E0571",
+            Code::E0572 => "E0572",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -43,6 +43,7 @@ mod needs;
 mod placeholder;
 mod platform;
 mod resolved;
+mod routing;
 mod scope;
 mod secrets;
 mod service;
@@ -100,6 +101,8 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     } = module::registry(inputs);
     diags.extend(module_diags);
     let services = files::check_services(&checked, &platform, sources, &mut diags);
+    routing::check_targets(&platform, pdoc, &mut diags);
+    routing::check_owners(&platform, &services, &mut diags);
     let broken = broken_services(inputs, &services);
     let mut resolved = Vec::new();
     for (env, (_, pattern)) in platform.environments.iter().zip(&patterns.0) {

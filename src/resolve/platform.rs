@@ -100,6 +100,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             .prometheus_labels
             .clone()
             .unwrap_or_else(|| label("app.kubernetes.io/name", "prometheus")),
+        routing: m.routing.unwrap_or_default(),
     };
     let platform = Platform {
         name: file.platform.clone(),
@@ -119,6 +120,11 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         ingress,
         monitoring,
         observability: observability(file),
+        teams: file
+            .teams
+            .iter()
+            .map(|(name, team)| (name.clone(), team.receivers.clone()))
+            .collect(),
     };
     (platform, NamespacePatterns(patterns))
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::decimal::Decimal;
+pub(crate) use crate::model::platform::{Receiver, Routing, SecretKeyRef, TeamReceivers};
 use crate::source::Span;
 
 /// The platform after defaults are applied.
@@ -24,6 +25,8 @@ pub(crate) struct Platform {
     pub(crate) ingress: Ingress,
     pub(crate) monitoring: Monitoring,
     pub(crate) observability: Observability,
+    /// Team name -> its receivers (`teams`), for routing alerts by `team`.
+    pub(crate) teams: BTreeMap<String, TeamReceivers>,
 }
 
 impl Platform {
@@ -285,6 +288,8 @@ pub(crate) struct Monitoring {
     pub(crate) namespace: String,
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) prometheus_labels: BTreeMap<String, String>,
+    /// Where alerts are routed to their teams (`none` unless written).
+    pub(crate) routing: Routing,
 }
 
 /// Which layer of the SPEC's layering a resolved value came from.
