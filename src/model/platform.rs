@@ -563,7 +563,10 @@ mod tests {
         } }))
         .unwrap();
         let slack = team.receivers.ticket.slack.unwrap();
-        assert_eq!((slack.api_url.secret.as_str(), slack.channel.as_deref()), ("slack", Some("#t")));
+        assert_eq!(
+            (slack.api_url.secret.as_str(), slack.channel.as_deref()),
+            ("slack", Some("#t"))
+        );
         assert!(team.receivers.page.pagerduty.is_some());
         let unknown = json!({ "receivers": { "page": { "pager": {} }, "ticket": {} } });
         assert!(serde_json::from_value::<TeamFile>(unknown).is_err());

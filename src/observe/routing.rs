@@ -86,13 +86,18 @@ impl TeamRoute<'_> {
 
     /// Each urgency, the matcher of its severity and its receiver's name.
     pub(crate) fn by_urgency(&self) -> [(Urgency, Matcher, String); 2] {
-        [Urgency::Page, Urgency::Ticket]
-            .map(|u| (u, Matcher::equal("severity", u.label()), self.receiver_name(u)))
+        [Urgency::Page, Urgency::Ticket].map(|u| {
+            (
+                u,
+                Matcher::equal("severity", u.label()),
+                self.receiver_name(u),
+            )
+        })
     }
 
     /// `<team>-page` or `<team>-ticket`.
     pub(crate) fn receiver_name(&self, u: Urgency) -> String {
-        format!("{}-{}", self.team, urgency_word(u))
+        receiver_name(self.team, u)
     }
 
     pub(crate) fn receiver(&self, u: Urgency) -> &crate::resolve::Receiver {
@@ -101,6 +106,11 @@ impl TeamRoute<'_> {
             Urgency::Ticket => &self.receivers.ticket,
         }
     }
+}
+
+/// The name of a team's receiver of an urgency: `<team>-page` or `<team>-ticket`.
+pub(crate) fn receiver_name(team: &str, u: Urgency) -> String {
+    format!("{team}-{}", urgency_word(u))
 }
 
 fn urgency_word(u: Urgency) -> &'static str {

@@ -54,7 +54,8 @@ impl Switches {
             terraform: targets.terraform.as_ref().map(|t| t.atlantis),
             module_needs: model.services.iter().any(|s| !s.module_needs.is_empty()),
             observability: model.platform.observability.enabled,
-            alertmanager: model.platform.monitoring.routing == crate::resolve::Routing::Alertmanager,
+            alertmanager: model.platform.monitoring.routing
+                == crate::resolve::Routing::Alertmanager,
             ci: targets.ci.provider,
         }
     }
@@ -98,9 +99,7 @@ impl Target {
             | Target::Helm
             | Target::Terraform
             | Target::Prometheus
-            | Target::Alertmanager => {
-                output.to_string()
-            }
+            | Target::Alertmanager => output.to_string(),
             Target::Atlantis => Layout::ATLANTIS.to_string(),
             Target::GithubActions => Layout::GITHUB_WORKFLOWS.to_string(),
             Target::GitlabCi => Layout::GITLAB_CI.to_string(),

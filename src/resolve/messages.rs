@@ -395,7 +395,9 @@ pub(crate) fn owner_without_team<'a>(
 ) -> Diagnostic {
     let names: Vec<&str> = teams.clone().into_iter().collect();
     let fallback = match names.is_empty() {
-        true => format!("add `teams: {{ {owner}: {{ receivers: {{ page: ..., ticket: ... }} }} }}` to the platform file"),
+        true => format!(
+            "add `teams: {{ {owner}: {{ receivers: {{ page: ..., ticket: ... }} }} }}` to the platform file"
+        ),
         false => format!(
             "owners are team names of the platform file: {}; or add `teams.{owner}` there",
             names.join(", ")
@@ -413,7 +415,9 @@ pub(crate) fn owner_without_team<'a>(
 pub(crate) fn routing_without_target(at: Span, routing: &str, target: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0572,
-        format!("`monitoring.routing: {routing}` routes pave's alerts, but `targets.{target}` is off"),
+        format!(
+            "`monitoring.routing: {routing}` routes pave's alerts, but `targets.{target}` is off"
+        ),
     )
     .primary(at, format!("needs `targets.{target}`"))
     .help(format!(

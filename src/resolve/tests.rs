@@ -255,14 +255,16 @@ fn an_owner_without_a_team_is_an_error_only_when_routing_is_on() {
 fn routing_needs_the_prometheus_and_kubernetes_targets() {
     let web_team = TEAMS.replace("team-core", "team-web");
     let both = format!("{TEAMS}{}", &web_team["teams:\n".len()..]);
-    let (model, diags) =
-        resolve_platform(&format!("{both}monitoring: {{ routing: alertmanager-config }}\n"));
+    let (model, diags) = resolve_platform(&format!(
+        "{both}monitoring: {{ routing: alertmanager-config }}\n"
+    ));
     assert!(diags.is_empty(), "{diags:?}");
     let p = model.unwrap().platform;
     assert_eq!(p.monitoring.routing, resolved::Routing::AlertmanagerConfig);
     assert_eq!(p.teams.len(), 2);
     let off = PLATFORM.replace("targets:\n", "targets:\n  prometheus: false\n");
-    let (_, diags) =
-        resolve_platform_text(&format!("{off}{both}monitoring: {{ routing: alertmanager }}\n"));
+    let (_, diags) = resolve_platform_text(&format!(
+        "{off}{both}monitoring: {{ routing: alertmanager }}\n"
+    ));
     assert_eq!(codes(&diags), ["E0572"]);
 }

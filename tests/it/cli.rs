@@ -87,6 +87,42 @@ fn explain_shows_each_value_with_its_layer_and_line() {
 }
 
 #[test]
+fn explain_shows_where_alerts_go_in_each_environment() {
+    let receivers = |env: &str| {
+        let out = pave(
+            &[
+                "explain",
+                "payments",
+                "--env",
+                env,
+                "--root",
+                "examples/shop",
+            ],
+            &project(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let of = |key: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(key))
+                .unwrap_or_else(|| panic!("no {key} in {text}"))
+                .split_whitespace()
+                .nth(1)
+                .unwrap()
+                .to_string()
+        };
+        (of("alerts.page.receiver "), of("alerts.ticket.receiver "))
+    };
+    let ticket = "\"team-payments-ticket\"".to_string();
+    assert_eq!(
+        receivers("prod"),
+        ("\"team-payments-page\"".to_string(), ticket.clone())
+    );
+    // Pages stay pages only in protected environments.
+    assert_eq!(receivers("dev"), (ticket.clone(), ticket));
+}
+
+#[test]
 fn explain_shows_where_a_data_store_lives_and_where_its_secret_is_written() {
     let out = pave(
         &["explain", "cart", "--env", "dev", "--root", "examples/shop"],

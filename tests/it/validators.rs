@@ -254,7 +254,10 @@ fn shop_with_plain_alertmanager() -> tempfile::TempDir {
     copy_dir(&project().join("examples/shop"), repo.path());
     let platform = repo.path().join("platform.yaml");
     let text = fs::read_to_string(&platform).unwrap();
-    assert!(text.contains("routing: alertmanager-config"), "the shop routes alerts");
+    assert!(
+        text.contains("routing: alertmanager-config"),
+        "the shop routes alerts"
+    );
     fs::write(
         &platform,
         text.replace("routing: alertmanager-config", "routing: alertmanager"),
@@ -276,7 +279,10 @@ fn amtool_accepts_the_alertmanager_config_and_routes_to_the_owners() {
     let repo = shop_with_plain_alertmanager();
     let configs: Vec<PathBuf> = ["dev", "staging", "prod"]
         .iter()
-        .map(|env| repo.path().join(format!("generated/alertmanager/{env}/alertmanager.yml")))
+        .map(|env| {
+            repo.path()
+                .join(format!("generated/alertmanager/{env}/alertmanager.yml"))
+        })
         .collect();
     for config in &configs {
         run(
@@ -285,12 +291,25 @@ fn amtool_accepts_the_alertmanager_config_and_routes_to_the_owners() {
         );
         let text = fs::read_to_string(config).unwrap();
         for inline in ["api_url:", "routing_key:", "api_key:", "auth_password:"] {
-            assert!(!text.contains(inline), "{inline} written inline in {}", config.display());
+            assert!(
+                !text.contains(inline),
+                "{inline} written inline in {}",
+                config.display()
+            );
         }
-        assert!(text.contains("routing_key_file: /etc/alertmanager/secrets/alerting-payments/pagerduty-routing-key"));
+        assert!(text.contains(
+            "routing_key_file: /etc/alertmanager/secrets/alerting-payments/pagerduty-routing-key"
+        ));
     }
     // The AlertmanagerConfig form is off: nothing of it is written.
-    assert!(!repo.path().join("generated/kubernetes/prod/alertmanagerconfig-shop-payments.pave-team-payments.yaml").exists());
+    assert!(
+        !repo
+            .path()
+            .join(
+                "generated/kubernetes/prod/alertmanagerconfig-shop-payments.pave-team-payments.yaml"
+            )
+            .exists()
+    );
     let route = |labels: &[&str]| {
         let out = Command::new(&amtool)
             .args(["config", "routes", "test"])
@@ -298,10 +317,19 @@ fn amtool_accepts_the_alertmanager_config_and_routes_to_the_owners() {
             .args(labels)
             .output()
             .unwrap();
-        assert!(out.status.success(), "amtool config routes test: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "amtool config routes test: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
-    let payments = ["team=team-payments", "env=prod", "service=payments", "namespace=shop-payments"];
+    let payments = [
+        "team=team-payments",
+        "env=prod",
+        "service=payments",
+        "namespace=shop-payments",
+    ];
     let with = |severity: &str| {
         let mut labels = payments.to_vec();
         labels.push(severity);
@@ -310,11 +338,21 @@ fn amtool_accepts_the_alertmanager_config_and_routes_to_the_owners() {
     assert_eq!(with("severity=critical"), "team-payments-page");
     assert_eq!(with("severity=warning"), "team-payments-ticket");
     assert_eq!(
-        route(&["team=team-checkout", "severity=critical", "env=prod", "service=checkout"]),
+        route(&[
+            "team=team-checkout",
+            "severity=critical",
+            "env=prod",
+            "service=checkout"
+        ]),
         "team-checkout-page"
     );
     assert_eq!(
-        route(&["team=nobody", "severity=critical", "env=prod", "service=checkout"]),
+        route(&[
+            "team=nobody",
+            "severity=critical",
+            "env=prod",
+            "service=checkout"
+        ]),
         "pave-default"
     );
 }

@@ -138,11 +138,20 @@ fn object(
     team: &TeamRoute,
 ) -> Object<Spec<AlertmanagerConfigSpec>> {
     let mut labels = Labels::from([
-        ("app.kubernetes.io/managed-by".to_string(), "pave".to_string()),
-        ("app.kubernetes.io/part-of".to_string(), platform.name.clone()),
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "pave".to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            platform.name.clone(),
+        ),
         ("pave/environment".to_string(), env.to_string()),
         ("pave/owner".to_string(), team.team.to_string()),
-        ("app.kubernetes.io/name".to_string(), "pave-alert-routing".to_string()),
+        (
+            "app.kubernetes.io/name".to_string(),
+            "pave-alert-routing".to_string(),
+        ),
     ]);
     labels.extend(platform.monitoring.labels.clone());
     Object {
