@@ -200,6 +200,12 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
             "stopped",
         ));
     }
+    // The first ticket pair's stopped burn (one day, sampled every 10 minutes).
+    mutations.push((
+        "1d/2h without its short window".into(),
+        mutate(&rules, &|r| edit_pair(r, "1d/2h", &drop_short_window)),
+        "only the 1d/2h",
+    ));
     mutations.push((
         "every for at 3h".into(),
         mutate(&rules, &|r| r["for"] = "3h".into()),
