@@ -238,7 +238,11 @@ fn stopped_burn(p: &Platform, w: &BurnWindow, t: Decimal, n: Decimal) -> Option<
     if w.long_ms > STOPPED_BURN_MAX_MS {
         return None;
     }
-    let step = if w.long_ms > FINE_MAX_MS { COARSE_STEP } else { 1 };
+    let step = if w.long_ms > FINE_MAX_MS {
+        COARSE_STEP
+    } else {
+        1
+    };
     let (_, for_ms) = pairs_of(p, w.severity);
     let gap = ((w.short_ms + for_ms) / 60_000 + 2).next_multiple_of(step);
     let end = w.long_ms / 60_000;
