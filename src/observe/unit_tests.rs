@@ -246,7 +246,7 @@ fn stopped_burn(p: &Platform, w: &BurnWindow, t: Decimal, n: Decimal) -> Option<
     let (_, for_ms) = pairs_of(p, w.severity);
     let gap = ((w.short_ms + for_ms) / 60_000 + 2).next_multiple_of(step);
     let end = w.long_ms / 60_000;
-    if end % step != 0 {
+    if !end.is_multiple_of(step) {
         return None;
     }
     let burn = end.checked_sub(gap).filter(|b| *b > 0)?;
