@@ -93,6 +93,11 @@ impl Layout {
         format!("{}/{env}", self.prometheus_base())
     }
 
+    /// `<output>/alertmanager/<env>`: the plain Alertmanager configuration.
+    pub(crate) fn alertmanager_dir(&self, env: &str) -> String {
+        format!("{}/{env}", self.in_output("alertmanager"))
+    }
+
     /// `.github/workflows/pave-<name>.yml`.
     pub(crate) fn github_workflow(&self, name: &str) -> String {
         format!("{}/pave-{name}.yml", Self::GITHUB_WORKFLOWS)

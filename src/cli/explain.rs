@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::{Exit, Output, messages};
-use crate::resolve::{Network, ResolvedService};
+use crate::observe::routing::receiver_name;
+use crate::resolve::{Network, Platform, ResolvedService, Routing, Urgency};
 use crate::source::SourceMap;
 
 /// Prints each resolved value of a service with the layer and place it came from.
@@ -26,6 +27,7 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> E
                 "{}",
                 infrastructure(s, env.and_then(|e| e.network.as_ref()))
             );
+            print!("{}", alert_routes(&model.platform, s));
         }
         Exit::Ok
     })
@@ -78,6 +80,26 @@ fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> String {
         }
     }
     out
+}
+
+/// Where the service's pages and tickets go in its environment, when alerts are
+/// routed: the receiver each urgency ends at after `monitoring.severity`.
+fn alert_routes(p: &Platform, s: &ResolvedService) -> String {
+    if p.monitoring.routing == Routing::None {
+        return String::new();
+    }
+    let from = format!("teams.{}, monitoring.severity", s.owner);
+    [(Urgency::Page, "page"), (Urgency::Ticket, "ticket")]
+        .into_iter()
+        .map(|(u, word)| {
+            let value = p.observability.urgency_in(&s.env, u).map_or_else(
+                || "none".to_string(),
+                |to| quoted(&receiver_name(&s.owner, to)),
+            );
+            let key = format!("alerts.{word}.receiver");
+            format!("  {key:<32} {value:<28} {from}\n")
+        })
+        .collect()
 }
 
 fn quoted(s: &str) -> String {

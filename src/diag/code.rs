@@ -170,6 +170,10 @@ pub(crate) enum Code {
     E0583,
     /// Two needs of one service claim the same previous need name.
     E0584,
+    /// A service's `owner` is not a team of the platform while alerts are routed.
+    E0571,
+    /// `monitoring.routing` is on, but the targets it needs are off.
+    E0572,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -296,6 +300,8 @@ impl Code {
             Code::E0582 => "E0582",
             Code::E0583 => "E0583",
             Code::E0584 => "E0584",
+            Code::E0571 => "E0571",
+            Code::E0572 => "E0572",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

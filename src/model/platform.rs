@@ -39,6 +39,9 @@ pub(crate) struct PlatformFile {
     pub(crate) ingress: IngressFile,
     #[serde(default)]
     pub(crate) monitoring: MonitoringFile,
+    /// Team name (a service's `owner`) -> where its alerts go.
+    #[serde(default)]
+    pub(crate) teams: BTreeMap<String, TeamFile>,
     #[serde(default)]
     #[expect(
         dead_code,
@@ -293,6 +296,89 @@ pub(crate) struct MonitoringFile {
     pub(crate) slo: SloFile,
     #[serde(default)]
     pub(crate) dashboards: DashboardsFile,
+    pub(crate) routing: Option<Routing>,
+}
+
+/// `monitoring.routing`: which Alertmanager configuration routes alerts to teams.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Routing {
+    #[default]
+    None,
+    /// Prometheus Operator `AlertmanagerConfig` objects in the Kubernetes tree.
+    AlertmanagerConfig,
+    /// A plain `alertmanager.yml` per environment.
+    Alertmanager,
+}
+
+/// `teams.<team>`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TeamFile {
+    pub(crate) receivers: TeamReceivers,
+}
+
+/// `teams.<team>.receivers`: critical alerts go to `page`, warnings to `ticket`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TeamReceivers {
+    pub(crate) page: Receiver,
+    pub(crate) ticket: Receiver,
+}
+
+/// One receiver: one or more notification kinds (the schema asks for at least one).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Receiver {
+    pub(crate) slack: Option<SlackReceiver>,
+    pub(crate) pagerduty: Option<PagerdutyReceiver>,
+    pub(crate) email: Option<EmailReceiver>,
+    pub(crate) webhook: Option<WebhookReceiver>,
+    pub(crate) opsgenie: Option<OpsgenieReceiver>,
+}
+
+/// A key of a Kubernetes Secret: what a receiver's credential is read from, never
+/// the credential itself.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SecretKeyRef {
+    pub(crate) secret: String,
+    pub(crate) key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SlackReceiver {
+    pub(crate) api_url: SecretKeyRef,
+    pub(crate) channel: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PagerdutyReceiver {
+    pub(crate) routing_key: SecretKeyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EmailReceiver {
+    pub(crate) to: String,
+    pub(crate) from: String,
+    pub(crate) smarthost: String,
+    pub(crate) auth_username: Option<String>,
+    pub(crate) auth_password: Option<SecretKeyRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WebhookReceiver {
+    pub(crate) url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpsgenieReceiver {
+    pub(crate) api_key: SecretKeyRef,
 }
 
 /// `monitoring.alerts`: the contract alerts pave writes for every service.
@@ -478,5 +564,25 @@ mod tests {
         let windows = m.slo.windows.unwrap();
         assert_eq!(windows[0].budget_percent.to_string(), "2.5");
         assert_eq!(m.dashboards.url.as_deref(), Some("https://grafana.example"));
+    }
+
+    #[test]
+    fn teams_and_routing_decode_typed() {
+        let m: MonitoringFile =
+            serde_json::from_value(json!({ "routing": "alertmanager-config" })).unwrap();
+        assert_eq!(m.routing, Some(Routing::AlertmanagerConfig));
+        let team: TeamFile = serde_json::from_value(json!({ "receivers": {
+            "page": { "pagerduty": { "routing_key": { "secret": "pd", "key": "key" } } },
+            "ticket": { "slack": { "api_url": { "secret": "slack", "key": "url" }, "channel": "#t" } },
+        } }))
+        .unwrap();
+        let slack = team.receivers.ticket.slack.unwrap();
+        assert_eq!(
+            (slack.api_url.secret.as_str(), slack.channel.as_deref()),
+            ("slack", Some("#t"))
+        );
+        assert!(team.receivers.page.pagerduty.is_some());
+        let unknown = json!({ "receivers": { "page": { "pager": {} }, "ticket": {} } });
+        assert!(serde_json::from_value::<TeamFile>(unknown).is_err());
     }
 }

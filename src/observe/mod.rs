@@ -9,6 +9,7 @@
 //! `rules` reads only what lives here (the selector, the dashboard's uid).
 
 pub(crate) mod dashboard;
+pub(crate) mod routing;
 mod rules;
 mod unit_tests;
 

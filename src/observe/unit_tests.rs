@@ -3,8 +3,10 @@
 //! For every window pair: traffic just above its threshold (×1.1) and just below it
 //! (×0.9), so a threshold 20% off fails; a burn that stops, so only the long window
 //! is still above the threshold (removing the short-window condition fails); and one
-//! quiet scenario under `min_events`. Traffic otherwise carries at least twice
-//! `min_events` requests a minute, so the low-traffic guard never hides a burn.
+//! quiet scenario under `min_events`. Stopped burns of windows longer than 6h (up to
+//! 1d) are sampled every 10 minutes (still evaluated every minute). Traffic otherwise
+//! carries at least twice `min_events` requests a minute, so the low-traffic guard
+//! never hides a burn.
 //!
 //! What each test expects is simulated here from the model, minute by minute, as
 //! Prometheus evaluates it (window ratios from counters, the first firing pair of an
@@ -38,7 +40,8 @@ pub(crate) struct UnitTestFile {
 #[derive(Debug, Serialize)]
 pub(crate) struct UnitTest {
     pub(crate) name: String,
-    pub(crate) interval: &'static str,
+    /// The input series' sample interval (`1m`, or coarser for days-long tests).
+    pub(crate) interval: String,
     pub(crate) input_series: Vec<InputSeries>,
     pub(crate) alert_rule_test: Vec<AlertRuleTest>,
 }
@@ -65,13 +68,25 @@ pub(crate) struct ExpectedAlert {
 /// Requests per minute in the synthetic traffic, unless `min_events` asks for more.
 const PER_MINUTE: i64 = 1000;
 
-/// The longest long window that gets a stopped-burn test.
-const STOPPED_BURN_MAX_MS: u64 = 6 * 3_600_000;
+/// Long windows above this get their stopped-burn test sampled every
+/// [`COARSE_STEP`] minutes: days of one-minute samples take promtool minutes.
+const FINE_MAX_MS: u64 = 6 * 3_600_000;
 
-/// Synthetic traffic: phases of (minutes, error ratio) at `per_minute` requests.
+/// Minutes between samples of a days-long test.
+const COARSE_STEP: u64 = 10;
+
+/// The longest long window that gets a stopped-burn test. promtool evaluates every
+/// rule each minute whatever the sampling, so cost grows with the window: a 1d test
+/// costs about 6 s of CPU, a 3d test about 18 s per SLO, more than all of a service's
+/// other tests together; the 3d pair keeps its threshold tests only.
+const STOPPED_BURN_MAX_MS: u64 = 86_400_000;
+
+/// Synthetic traffic: phases of (minutes, error ratio) at `per_minute` requests,
+/// sampled every `step` minutes (each phase a multiple of it).
 struct Traffic {
     per_minute: Decimal,
     phases: Vec<(u64, Decimal)>,
+    step: u64,
 }
 
 impl Traffic {
@@ -98,12 +113,14 @@ impl Traffic {
     fn values(&self, pick: impl Fn(Decimal, Decimal) -> Decimal) -> String {
         let mut segments = Vec::new();
         let mut at = Decimal::ZERO;
+        let every = Decimal::from_int(self.step as i64);
         for (i, (minutes, ratio)) in self.phases.iter().enumerate() {
-            let step = pick(self.per_minute.times(*ratio), self.per_minute);
+            let step = pick(self.per_minute.times(*ratio), self.per_minute).times(every);
+            let samples = minutes / self.step;
             // The first segment includes the value at minute 0.
             let (start, count) = match i {
-                0 => (at, *minutes),
-                _ => (at.plus(step), minutes - 1),
+                0 => (at, samples),
+                _ => (at.plus(step), samples - 1),
             };
             segments.push(format!("{start}+{step}x{count}"));
             at = start.plus(step.times(Decimal::from_int(count as i64)));
@@ -140,7 +157,7 @@ pub(crate) fn unit_tests(
             let checks = checks(p, env, s, spec, &urgencies, &scenario.traffic);
             tests.push(UnitTest {
                 name: format!("{} {} SLO: {}", s.name, spec.name, scenario.name),
-                interval: "1m",
+                interval: format!("{}m", scenario.traffic.step),
                 input_series: series(p, s, spec, &scenario.traffic),
                 alert_rule_test: checks,
             });
@@ -179,6 +196,7 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
     let constant = |ratio: Decimal| Traffic {
         per_minute: n,
         phases: vec![(settle, ratio.min(one))],
+        step: 1,
     };
     let mut out = Vec::new();
     for w in &o.windows {
@@ -208,6 +226,7 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
         traffic: Traffic {
             per_minute: quiet,
             phases: vec![(settle, one)],
+            step: 1,
         },
     });
     out
@@ -216,14 +235,20 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
 /// A burn of the pair's long window that stopped long enough ago for its short window
 /// (and the alert's `for`) to pass: the long window is still at twice the threshold.
 fn stopped_burn(p: &Platform, w: &BurnWindow, t: Decimal, n: Decimal) -> Option<Traffic> {
-    // A test of days of one-minute samples takes promtool minutes: pairs with longer
-    // windows keep only the threshold tests.
     if w.long_ms > STOPPED_BURN_MAX_MS {
         return None;
     }
+    let step = if w.long_ms > FINE_MAX_MS {
+        COARSE_STEP
+    } else {
+        1
+    };
     let (_, for_ms) = pairs_of(p, w.severity);
-    let gap = (w.short_ms + for_ms) / 60_000 + 2;
+    let gap = ((w.short_ms + for_ms) / 60_000 + 2).next_multiple_of(step);
     let end = w.long_ms / 60_000;
+    if !end.is_multiple_of(step) {
+        return None;
+    }
     let burn = end.checked_sub(gap).filter(|b| *b > 0)?;
     let ratio = t
         .times(Decimal::from_int(2 * end as i64))
@@ -236,6 +261,7 @@ fn stopped_burn(p: &Platform, w: &BurnWindow, t: Decimal, n: Decimal) -> Option<
     (long_ratio > t).then_some(Traffic {
         per_minute: n,
         phases: vec![(burn, ratio), (gap, Decimal::ZERO)],
+        step,
     })
 }
 
@@ -281,16 +307,18 @@ fn series(p: &Platform, s: &ResolvedService, spec: &SloSpec, t: &Traffic) -> Vec
 }
 
 /// The error ratio and request count over a window ending at `minute`, from the
-/// samples inside it; `None` before two samples exist.
+/// samples inside it (every `step` minutes, both ends included); `None` before two
+/// samples exist.
 fn window(
     counters: &[(Decimal, Decimal)],
     minute: u64,
     window_ms: u64,
+    step: u64,
 ) -> Option<(Decimal, Decimal)> {
     let minutes = window_ms / 60_000;
-    let from = minute.saturating_sub(minutes) as usize;
-    let to = minute as usize;
-    if to == from {
+    let from = (minute.saturating_sub(minutes).div_ceil(step) * step) as usize;
+    let to = (minute / step * step) as usize;
+    if to <= from {
         return None;
     }
     let (b0, n0) = counters[from];
@@ -305,15 +333,15 @@ fn firing_pair<'a>(
     p: &'a Platform,
     spec: &SloSpec,
     u: Urgency,
-    counters: &[(Decimal, Decimal)],
+    (counters, step): (&[(Decimal, Decimal)], u64),
     minute: u64,
 ) -> Option<&'a BurnWindow> {
     let o = &p.observability;
     let min = Decimal::from_int(o.min_events as i64);
     pairs_of(p, u).0.into_iter().find(|w| {
         let t = threshold(w, o.slo_period_ms, spec);
-        let long = window(counters, minute, w.long_ms);
-        let short = window(counters, minute, w.short_ms);
+        let long = window(counters, minute, w.long_ms, step);
+        let short = window(counters, minute, w.short_ms, step);
         matches!((long, short), (Some((l, requests)), Some((s, _))) if l > t && s > t && requests >= min)
     })
 }
@@ -327,7 +355,7 @@ fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Vec<Option
     let mut state: Option<(String, u64)> = None;
     (0..=t.minutes())
         .map(|minute| {
-            let pair = firing_pair(p, spec, u, &counters, minute).map(pair_name);
+            let pair = firing_pair(p, spec, u, (&counters, t.step), minute).map(pair_name);
             state = match (pair, state.take()) {
                 (Some(pair), Some((old, since))) if pair == old => Some((old, since)),
                 (Some(pair), _) => Some((pair, minute)),

@@ -7,6 +7,7 @@
 //! refusing a value (E0411), Helm values without their Kubernetes objects (E0412).
 //! Wording lives in `messages`.
 
+pub(crate) mod alertmanager;
 pub(crate) mod ci;
 pub(crate) mod helm;
 pub(crate) mod inventory;

@@ -3,7 +3,7 @@
 //! same table which checks are worth a job. A new target is one renderer module and
 //! one variant here (with its arm in each `match`, which the compiler enforces).
 
-use super::{RenderCx, TargetOutput, ci, helm, kubernetes, prometheus, terraform};
+use super::{RenderCx, TargetOutput, alertmanager, ci, helm, kubernetes, prometheus, terraform};
 use crate::diag::Diagnostic;
 use crate::output::Layout;
 use crate::resolve::{CiProvider, Model};
@@ -21,6 +21,9 @@ pub(crate) enum Target {
     Atlantis,
     /// `<output>/prometheus/<env>/`: plain rule files and their `promtool` tests.
     Prometheus,
+    /// `<output>/alertmanager/<env>/alertmanager.yml`: routes to teams, for
+    /// Alertmanager without the Prometheus Operator.
+    Alertmanager,
     /// `.github/workflows/pave-*.yml`.
     GithubActions,
     /// `.gitlab-ci.yml`.
@@ -37,6 +40,8 @@ pub(crate) struct Switches {
     /// Whether any service has a module need (Terraform has nothing to say otherwise).
     pub(crate) module_needs: bool,
     pub(crate) observability: bool,
+    /// `monitoring.routing: alertmanager`.
+    pub(crate) alertmanager: bool,
     pub(crate) ci: CiProvider,
 }
 
@@ -49,6 +54,8 @@ impl Switches {
             terraform: targets.terraform.as_ref().map(|t| t.atlantis),
             module_needs: model.services.iter().any(|s| !s.module_needs.is_empty()),
             observability: model.platform.observability.enabled,
+            alertmanager: model.platform.monitoring.routing
+                == crate::resolve::Routing::Alertmanager,
             ci: targets.ci.provider,
         }
     }
@@ -57,12 +64,13 @@ impl Switches {
 impl Target {
     /// Every target, in render order: Helm reads what Kubernetes rendered before it.
     /// The order of their roots is the order of [`Layout::roots`].
-    pub(crate) const ALL: [Target; 7] = [
+    pub(crate) const ALL: [Target; 8] = [
         Target::Kubernetes,
         Target::Helm,
         Target::Terraform,
         Target::Atlantis,
         Target::Prometheus,
+        Target::Alertmanager,
         Target::GithubActions,
         Target::GitlabCi,
     ];
@@ -76,6 +84,8 @@ impl Target {
             Target::Terraform => on.terraform.is_some() && on.module_needs,
             Target::Atlantis => on.terraform == Some(true) && on.module_needs,
             Target::Prometheus => on.observability,
+            // It routes the Prometheus target's alerts.
+            Target::Alertmanager => on.alertmanager && on.observability,
             Target::GithubActions => on.ci == CiProvider::Github,
             Target::GitlabCi => on.ci == CiProvider::Gitlab,
         }
@@ -85,9 +95,11 @@ impl Target {
     /// the target is enabled, so that turning it off prunes what it wrote before.
     pub(crate) fn root(self, output: &str) -> String {
         match self {
-            Target::Kubernetes | Target::Helm | Target::Terraform | Target::Prometheus => {
-                output.to_string()
-            }
+            Target::Kubernetes
+            | Target::Helm
+            | Target::Terraform
+            | Target::Prometheus
+            | Target::Alertmanager => output.to_string(),
             Target::Atlantis => Layout::ATLANTIS.to_string(),
             Target::GithubActions => Layout::GITHUB_WORKFLOWS.to_string(),
             Target::GitlabCi => Layout::GITLAB_CI.to_string(),
@@ -107,6 +119,7 @@ impl Target {
             Target::Terraform => terraform::render(cx),
             Target::Atlantis => terraform::atlantis(cx).map(|a| TargetOutput::files(vec![a])),
             Target::Prometheus => prometheus::render(cx).map(TargetOutput::files),
+            Target::Alertmanager => alertmanager::render(cx).map(TargetOutput::files),
             Target::GithubActions => ci::github::render(cx).map(TargetOutput::files),
             Target::GitlabCi => ci::gitlab::render(cx).map(TargetOutput::files),
         }
@@ -124,6 +137,7 @@ mod tests {
             terraform: None,
             module_needs: false,
             observability: false,
+            alertmanager: false,
             ci: CiProvider::None,
         }
     }
@@ -137,7 +151,7 @@ mod tests {
     fn the_enablement_table() {
         use Target::*;
         let off = everything_off();
-        let rows: [(Switches, &[Target]); 9] = [
+        let rows: [(Switches, &[Target]); 11] = [
             (off, &[]),
             // Helm reads the Kubernetes objects: alone it renders nothing.
             (Switches { helm: true, ..off }, &[]),
@@ -179,6 +193,22 @@ mod tests {
                     ..off
                 },
                 &[Prometheus],
+            ),
+            // Routing without rules has nothing to route.
+            (
+                Switches {
+                    alertmanager: true,
+                    ..off
+                },
+                &[],
+            ),
+            (
+                Switches {
+                    alertmanager: true,
+                    observability: true,
+                    ..off
+                },
+                &[Prometheus, Alertmanager],
             ),
             (
                 Switches {

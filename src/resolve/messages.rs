@@ -387,6 +387,44 @@ pub(crate) fn severity_unknown_environment<'a>(
     .help(hint(env, known, fallback))
 }
 
+/// A service's owner names no team while `monitoring.routing` sends alerts to teams.
+pub(crate) fn owner_without_team<'a>(
+    at: Span,
+    owner: &str,
+    teams: impl IntoIterator<Item = &'a str> + Clone,
+) -> Diagnostic {
+    let names: Vec<&str> = teams.clone().into_iter().collect();
+    let fallback = match names.is_empty() {
+        true => format!(
+            "add `teams: {{ {owner}: {{ receivers: {{ page: ..., ticket: ... }} }} }}` to the platform file"
+        ),
+        false => format!(
+            "owners are team names of the platform file: {}; or add `teams.{owner}` there",
+            names.join(", ")
+        ),
+    };
+    Diagnostic::error(
+        Code::E0571,
+        format!("owner `{owner}` is not a team of the platform, so its alerts reach no one"),
+    )
+    .primary(at, "no `teams` entry")
+    .help(hint(owner, teams, fallback))
+}
+
+/// `monitoring.routing` is on but a target it needs is off.
+pub(crate) fn routing_without_target(at: Span, routing: &str, target: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0572,
+        format!(
+            "`monitoring.routing: {routing}` routes pave's alerts, but `targets.{target}` is off"
+        ),
+    )
+    .primary(at, format!("needs `targets.{target}`"))
+    .help(format!(
+        "turn `targets.{target}` on, or set `monitoring.routing: none`"
+    ))
+}
+
 /// `at` is a need of the first service that needs infrastructure, when known.
 pub(crate) fn no_state_bucket(at: Option<(Span, &str)>) -> Diagnostic {
     let mut d = Diagnostic::error(

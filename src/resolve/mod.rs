@@ -46,6 +46,7 @@ mod placeholder;
 mod platform;
 mod renames;
 mod resolved;
+mod routing;
 mod scope;
 mod secrets;
 mod service;
@@ -105,6 +106,8 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     } = module::registry(inputs);
     diags.extend(module_diags);
     let services = files::check_services(&checked, &platform, sources, &mut diags);
+    routing::check_targets(&platform, pdoc, &mut diags);
+    routing::check_owners(&platform, &services, &mut diags);
     let broken = broken_services(inputs, &services);
     let existing: HashSet<&str> = services
         .iter()

@@ -100,6 +100,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             .prometheus_labels
             .clone()
             .unwrap_or_else(|| label("app.kubernetes.io/name", "prometheus")),
+        routing: m.routing.unwrap_or_default(),
     };
     let platform = Platform {
         name: file.platform.clone(),
@@ -120,6 +121,11 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
         monitoring,
         observability: observability(file),
         allow_destroy: Vec::new(),
+        teams: file
+            .teams
+            .iter()
+            .map(|(name, team)| (name.clone(), team.receivers.clone()))
+            .collect(),
     };
     (platform, NamespacePatterns(patterns))
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::decimal::Decimal;
+pub(crate) use crate::model::platform::{Receiver, Routing, SecretKeyRef, TeamReceivers};
 use crate::source::Span;
 
 /// The platform after defaults are applied.
@@ -26,6 +27,8 @@ pub(crate) struct Platform {
     pub(crate) observability: Observability,
     /// `allow_destroy`: permissions to destroy a stateful resource where protected.
     pub(crate) allow_destroy: Vec<AllowDestroy>,
+    /// Team name -> its receivers (`teams`), for routing alerts by `team`.
+    pub(crate) teams: BTreeMap<String, TeamReceivers>,
 }
 
 /// One `allow_destroy` entry, with where it was written.
@@ -299,6 +302,8 @@ pub(crate) struct Monitoring {
     pub(crate) namespace: String,
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) prometheus_labels: BTreeMap<String, String>,
+    /// Where alerts are routed to their teams (`none` unless written).
+    pub(crate) routing: Routing,
 }
 
 /// Which layer of the SPEC's layering a resolved value came from.

@@ -237,4 +237,53 @@ fn a_renamed_service_and_need_keep_their_state_names() {
     assert_eq!(need("cache").renamed_from, ["sessions"]);
     let path = format!("{platform}/dev/legacy/sessions");
     assert_eq!(need("cache").secret_path, path);
+/// Resolves the base platform with `extra` appended, and `web` and `api`.
+fn resolve_platform(extra: &str) -> (Option<Model>, Vec<Diagnostic>) {
+    resolve_platform_text(&format!("{PLATFORM}{extra}"))
+}
+
+fn resolve_platform_text(platform: &str) -> (Option<Model>, Vec<Diagnostic>) {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "platform.yaml", platform);
+    write(repo.path(), "services/web.yaml", WEB);
+    write(repo.path(), "services/api.yaml", API);
+    let mut sources = SourceMap::default();
+    let (inputs, load_diags) = load::load(repo.path(), &mut sources);
+    assert!(load_diags.is_empty(), "{load_diags:?}");
+    resolve(&inputs, &sources)
+}
+
+const TEAMS: &str = "teams:
+  team-core:
+    receivers:
+      page: { webhook: { url: \"http://pager.example\" } }
+      ticket: { webhook: { url: \"http://tickets.example\" } }
+";
+
+#[test]
+fn an_owner_without_a_team_is_an_error_only_when_routing_is_on() {
+    let (model, diags) = resolve_platform(TEAMS);
+    assert!(diags.is_empty() && model.is_some(), "{diags:?}");
+    let (_, diags) = resolve_platform(&format!("{TEAMS}monitoring: {{ routing: alertmanager }}\n"));
+    // `web` is owned by team-web, which has no entry; `api` by team-core, which has.
+    assert_eq!(codes(&diags), ["E0571"]);
+    assert!(diags[0].message.contains("team-web"), "{diags:?}");
+}
+
+#[test]
+fn routing_needs_the_prometheus_and_kubernetes_targets() {
+    let web_team = TEAMS.replace("team-core", "team-web");
+    let both = format!("{TEAMS}{}", &web_team["teams:\n".len()..]);
+    let (model, diags) = resolve_platform(&format!(
+        "{both}monitoring: {{ routing: alertmanager-config }}\n"
+    ));
+    assert!(diags.is_empty(), "{diags:?}");
+    let p = model.unwrap().platform;
+    assert_eq!(p.monitoring.routing, resolved::Routing::AlertmanagerConfig);
+    assert_eq!(p.teams.len(), 2);
+    let off = PLATFORM.replace("targets:\n", "targets:\n  prometheus: false\n");
+    let (_, diags) = resolve_platform_text(&format!(
+        "{off}{both}monitoring: {{ routing: alertmanager }}\n"
+    ));
+    assert_eq!(codes(&diags), ["E0572"]);
 }

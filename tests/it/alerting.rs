@@ -200,6 +200,12 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
             "stopped",
         ));
     }
+    // The first ticket pair's stopped burn (one day, sampled every 10 minutes).
+    mutations.push((
+        "1d/2h without its short window".into(),
+        mutate(&rules, &|r| edit_pair(r, "1d/2h", &drop_short_window)),
+        "only the 1d/2h",
+    ));
     mutations.push((
         "every for at 3h".into(),
         mutate(&rules, &|r| r["for"] = "3h".into()),
@@ -237,4 +243,50 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
         survivors.is_empty(),
         "mutations the generated tests miss: {survivors:?}"
     );
+}
+
+/// The Prometheus Operator adds `namespace="<its namespace>"` to the route of a
+/// namespaced AlertmanagerConfig, so a team's alerts are routed only if every alert
+/// carries the namespace of the rule's service and an AlertmanagerConfig of its owner
+/// lives in that namespace. Checked on every PrometheusRule of the shop golden tree.
+#[test]
+fn every_alert_reaches_an_alertmanager_config_of_its_owner_in_its_namespace() {
+    let root = project().join("golden/shop/generated/kubernetes");
+    let mut checked = 0;
+    for env in ["dev", "staging", "prod"] {
+        for entry in fs::read_dir(root.join(env)).unwrap() {
+            let rule = entry.unwrap().path().join("prometheusrule.yaml");
+            let Ok(text) = fs::read_to_string(&rule) else {
+                continue;
+            };
+            let field = |prefix: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(prefix))
+                    .unwrap_or_else(|| panic!("no {prefix} in {}", rule.display()))
+                    .to_string()
+            };
+            let ns = field("  namespace: ");
+            let owner = field("    pave/owner: ");
+            let config = root
+                .join(env)
+                .join(format!("alertmanagerconfig-{ns}.pave-{owner}.yaml"));
+            let config_text = fs::read_to_string(&config)
+                .unwrap_or_else(|_| panic!("no AlertmanagerConfig {}", config.display()));
+            assert!(config_text.contains(&format!("  namespace: {ns}\n")));
+            assert!(config_text.contains(&format!("      value: {owner}\n")));
+            // Every alert's labels: the service's namespace and owner.
+            let alerts: Vec<&str> = text
+                .split("\n    - ")
+                .filter(|r| r.starts_with("alert: "))
+                .collect();
+            assert!(alerts.len() >= 4, "{}", rule.display());
+            for alert in alerts {
+                for label in [format!("namespace: {ns}"), format!("team: {owner}")] {
+                    assert!(alert.contains(&format!("\n        {label}\n")), "{alert}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 12, "only {checked} PrometheusRules");
 }

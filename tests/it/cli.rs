@@ -87,6 +87,42 @@ fn explain_shows_each_value_with_its_layer_and_line() {
 }
 
 #[test]
+fn explain_shows_where_alerts_go_in_each_environment() {
+    let receivers = |env: &str| {
+        let out = pave(
+            &[
+                "explain",
+                "payments",
+                "--env",
+                env,
+                "--root",
+                "examples/shop",
+            ],
+            &project(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let of = |key: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(key))
+                .unwrap_or_else(|| panic!("no {key} in {text}"))
+                .split_whitespace()
+                .nth(1)
+                .unwrap()
+                .to_string()
+        };
+        (of("alerts.page.receiver "), of("alerts.ticket.receiver "))
+    };
+    let ticket = "\"team-payments-ticket\"".to_string();
+    assert_eq!(
+        receivers("prod"),
+        ("\"team-payments-page\"".to_string(), ticket.clone())
+    );
+    // Pages stay pages only in protected environments.
+    assert_eq!(receivers("dev"), (ticket.clone(), ticket));
+}
+
+#[test]
 fn explain_shows_where_a_data_store_lives_and_where_its_secret_is_written() {
     let out = pave(
         &["explain", "cart", "--env", "dev", "--root", "examples/shop"],
@@ -528,4 +564,62 @@ fn denied_warnings_are_a_diagnostic_and_exit_1() {
                 .any(|d| d == "E0115 warnings are denied (--deny-warnings)"),
         "{diags:?}"
     );
+}
+
+/// `teams` and `monitoring.routing` read the same from KDL as from YAML: both
+/// platforms write the same Alertmanager configuration.
+#[test]
+fn kdl_teams_route_exactly_like_yaml() {
+    let yaml = base_with_platform_as("yml");
+    let text = fs::read_to_string(yaml.path().join("platform.yml")).unwrap()
+        + "monitoring: { routing: alertmanager }
+teams:
+  team-core:
+    receivers:
+      page: { pagerduty: { routing_key: { secret: alerting, key: pagerduty } } }
+      ticket:
+        slack: { api_url: { secret: alerting, key: slack }, channel: \"#core\" }
+        email: { to: core@acme.io, from: alerts@acme.io, smarthost: \"smtp.acme.io:587\" }
+  team-web:
+    receivers:
+      page: { opsgenie: { api_key: { secret: alerting, key: opsgenie } } }
+      ticket: { webhook: { url: \"https://tickets.acme.io/hook\" } }
+";
+    fs::write(yaml.path().join("platform.yml"), text).unwrap();
+    let kdl = base_with_platform_as("kdl");
+    let text = fs::read_to_string(kdl.path().join("platform.kdl")).unwrap()
+        + r##"monitoring routing="alertmanager"
+teams {
+    team-core {
+        receivers {
+            page {
+                pagerduty { routing_key secret="alerting" key="pagerduty"; }
+            }
+            ticket {
+                slack { api_url secret="alerting" key="slack"; channel "#core"; }
+                email to="core@acme.io" from="alerts@acme.io" smarthost="smtp.acme.io:587"
+            }
+        }
+    }
+    team-web {
+        receivers {
+            page {
+                opsgenie { api_key secret="alerting" key="opsgenie"; }
+            }
+            ticket {
+                webhook url="https://tickets.acme.io/hook"
+            }
+        }
+    }
+}
+"##;
+    fs::write(kdl.path().join("platform.kdl"), text).unwrap();
+    let config = |repo: &Path| {
+        let out = pave(&["build"], repo);
+        assert!(out.status.success(), "{}", stderr(&out));
+        fs::read_to_string(repo.join("generated/alertmanager/prod/alertmanager.yml")).unwrap()
+    };
+    let from_yaml = config(yaml.path());
+    assert!(from_yaml.contains("team-web-page"), "{from_yaml}");
+    assert_eq!(config(kdl.path()), from_yaml);
 }

@@ -87,6 +87,7 @@ fn kubernetes_objects_pass_the_strict_schemas() {
                         | "ServiceMonitor"
                         | "PodMonitor"
                         | "PrometheusRule"
+                        | "AlertmanagerConfig"
                 )
             })
             .flat_map(|(_, files)| files)
@@ -112,6 +113,7 @@ fn custom_resources_pass_the_vendored_crd_schemas() {
         ("ServiceMonitor", "servicemonitor_v1.json"),
         ("PodMonitor", "podmonitor_v1.json"),
         ("PrometheusRule", "prometheusrule_v1.json"),
+        ("AlertmanagerConfig", "alertmanagerconfig_v1alpha1.json"),
     ];
     let mut checked = std::collections::BTreeSet::new();
     for tree in trees {
@@ -257,6 +259,116 @@ fn atlantis_lists_every_environment_with_its_directory() {
 }
 
 /// Every `*.rules.yaml` and `tests/*.test.yaml` under `generated/prometheus`, and the
+/// The shop example with plain Alertmanager routing instead of AlertmanagerConfig
+/// objects, built into a fresh tree.
+fn shop_with_plain_alertmanager() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/shop"), repo.path());
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap();
+    assert!(
+        text.contains("routing: alertmanager-config"),
+        "the shop routes alerts"
+    );
+    fs::write(
+        &platform,
+        text.replace("routing: alertmanager-config", "routing: alertmanager"),
+    )
+    .unwrap();
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "build: {}", stderr(&out));
+    repo
+}
+
+/// Every environment's plain Alertmanager configuration passes `amtool check-config`,
+/// names credentials only as files, and routes a team's alerts by severity (and an
+/// unknown team's to the default receiver), as `amtool config routes test` reads it.
+#[test]
+fn amtool_accepts_the_alertmanager_config_and_routes_to_the_owners() {
+    let Some(amtool) = tool("amtool") else {
+        return;
+    };
+    let repo = shop_with_plain_alertmanager();
+    let configs: Vec<PathBuf> = ["dev", "staging", "prod"]
+        .iter()
+        .map(|env| {
+            repo.path()
+                .join(format!("generated/alertmanager/{env}/alertmanager.yml"))
+        })
+        .collect();
+    for config in &configs {
+        run(
+            Command::new(&amtool).arg("check-config").arg(config),
+            "amtool check-config",
+        );
+        let text = fs::read_to_string(config).unwrap();
+        for inline in ["api_url:", "routing_key:", "api_key:", "auth_password:"] {
+            assert!(
+                !text.contains(inline),
+                "{inline} written inline in {}",
+                config.display()
+            );
+        }
+        assert!(text.contains(
+            "routing_key_file: /etc/alertmanager/secrets/alerting-payments/pagerduty-routing-key"
+        ));
+    }
+    // The AlertmanagerConfig form is off: nothing of it is written.
+    assert!(
+        !repo
+            .path()
+            .join(
+                "generated/kubernetes/prod/alertmanagerconfig-shop-payments.pave-team-payments.yaml"
+            )
+            .exists()
+    );
+    let route = |labels: &[&str]| {
+        let out = Command::new(&amtool)
+            .args(["config", "routes", "test"])
+            .arg(format!("--config.file={}", configs[2].display()))
+            .args(labels)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "amtool config routes test: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let payments = [
+        "team=team-payments",
+        "env=prod",
+        "service=payments",
+        "namespace=shop-payments",
+    ];
+    let with = |severity: &str| {
+        let mut labels = payments.to_vec();
+        labels.push(severity);
+        route(&labels)
+    };
+    assert_eq!(with("severity=critical"), "team-payments-page");
+    assert_eq!(with("severity=warning"), "team-payments-ticket");
+    assert_eq!(
+        route(&[
+            "team=team-checkout",
+            "severity=critical",
+            "env=prod",
+            "service=checkout"
+        ]),
+        "team-checkout-page"
+    );
+    assert_eq!(
+        route(&[
+            "team=nobody",
+            "severity=critical",
+            "env=prod",
+            "service=checkout"
+        ]),
+        "pave-default"
+    );
+}
+
 /// `spec` of every PrometheusRule, through promtool.
 #[test]
 fn promtool_accepts_every_rule_file_and_every_unit_test_passes() {

@@ -3,6 +3,7 @@
 //! `kubectl apply -k <output>/kubernetes/<env>` deploys the environment.
 
 pub(crate) mod objects;
+mod routing;
 mod traffic;
 mod workload;
 
@@ -180,6 +181,7 @@ fn render_env(
         files.extend(service_files);
         of_services.push(objects);
     }
+    files.extend(alerting_routes(platform, env, services)?);
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
@@ -194,6 +196,24 @@ fn render_env(
         object: None,
     });
     Ok((files, of_services))
+}
+
+/// The environment's AlertmanagerConfig objects, when the platform routes alerts with
+/// them; only with the Prometheus target on, like the PrometheusRules they route.
+fn alerting_routes(
+    platform: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Result<Vec<File>, Diagnostic> {
+    let on = platform.observability.enabled
+        && platform.monitoring.routing == crate::resolve::Routing::AlertmanagerConfig;
+    if !on {
+        return Ok(Vec::new());
+    }
+    routing::alertmanager_configs(platform, env, services)
+        .into_iter()
+        .map(|(stem, object)| File::object(format!("{stem}.yaml"), None, &Arc::new(object)))
+        .collect()
 }
 
 /// The objects of one service, in the order a reader expects, and the same objects
