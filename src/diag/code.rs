@@ -156,6 +156,12 @@ pub(crate) enum Code {
     E0566,
     /// `monitoring.severity` names an environment the platform does not declare.
     E0570,
+    /// A module need's catalog entity name (`<service>-<need>`) is longer than the 63
+    /// characters Backstage accepts.
+    E0610,
+    /// `environments.<env>.argocd_cluster` is set but Argo CD does not deliver the tree
+    /// (a warning: it is ignored).
+    E0611,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -263,6 +269,8 @@ impl Code {
             Code::E0565 => "E0565",
             Code::E0566 => "E0566",
             Code::E0570 => "E0570",
+            Code::E0610 => "E0610",
+            Code::E0611 => "E0611",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -7,7 +7,9 @@
 //! refusing a value (E0411), Helm values without their Kubernetes objects (E0412).
 //! Wording lives in `messages`.
 
+pub(crate) mod catalog;
 pub(crate) mod ci;
+pub(crate) mod gitops;
 pub(crate) mod helm;
 pub(crate) mod kubernetes;
 pub(crate) mod messages;

@@ -3,7 +3,7 @@
 //! same table which checks are worth a job. A new target is one renderer module and
 //! one variant here (with its arm in each `match`, which the compiler enforces).
 
-use super::{RenderCx, TargetOutput, ci, helm, kubernetes, prometheus, terraform};
+use super::{RenderCx, TargetOutput, catalog, ci, gitops, helm, kubernetes, prometheus, terraform};
 use crate::diag::Diagnostic;
 use crate::output::Layout;
 use crate::resolve::{CiProvider, Model};
@@ -25,6 +25,11 @@ pub(crate) enum Target {
     GithubActions,
     /// `.gitlab-ci.yml`.
     GitlabCi,
+    /// `<output>/gitops/<env>/`: an Argo CD Application or Flux objects applying
+    /// `kubernetes/<env>/` from git.
+    Gitops,
+    /// `<output>/catalog/`: Backstage entities of the services.
+    Catalog,
 }
 
 /// Everything that decides which targets run, read once from the resolved platform.
@@ -38,6 +43,10 @@ pub(crate) struct Switches {
     pub(crate) module_needs: bool,
     pub(crate) observability: bool,
     pub(crate) ci: CiProvider,
+    /// `targets.gitops` is written.
+    pub(crate) gitops: bool,
+    /// `targets.catalog` is written.
+    pub(crate) catalog: bool,
 }
 
 impl Switches {
@@ -50,6 +59,8 @@ impl Switches {
             module_needs: model.services.iter().any(|s| !s.module_needs.is_empty()),
             observability: model.platform.observability.enabled,
             ci: targets.ci.provider,
+            gitops: targets.gitops.is_some(),
+            catalog: targets.catalog.is_some(),
         }
     }
 }
@@ -57,7 +68,7 @@ impl Switches {
 impl Target {
     /// Every target, in render order: Helm reads what Kubernetes rendered before it.
     /// The order of their roots is the order of [`Layout::roots`].
-    pub(crate) const ALL: [Target; 7] = [
+    pub(crate) const ALL: [Target; 9] = [
         Target::Kubernetes,
         Target::Helm,
         Target::Terraform,
@@ -65,6 +76,8 @@ impl Target {
         Target::Prometheus,
         Target::GithubActions,
         Target::GitlabCi,
+        Target::Gitops,
+        Target::Catalog,
     ];
 
     /// Whether the platform asks for this target's output.
@@ -78,6 +91,9 @@ impl Target {
             Target::Prometheus => on.observability,
             Target::GithubActions => on.ci == CiProvider::Github,
             Target::GitlabCi => on.ci == CiProvider::Gitlab,
+            // It delivers the Kubernetes target's folders.
+            Target::Gitops => on.gitops && on.kubernetes,
+            Target::Catalog => on.catalog,
         }
     }
 
@@ -85,9 +101,12 @@ impl Target {
     /// the target is enabled, so that turning it off prunes what it wrote before.
     pub(crate) fn root(self, output: &str) -> String {
         match self {
-            Target::Kubernetes | Target::Helm | Target::Terraform | Target::Prometheus => {
-                output.to_string()
-            }
+            Target::Kubernetes
+            | Target::Helm
+            | Target::Terraform
+            | Target::Prometheus
+            | Target::Gitops
+            | Target::Catalog => output.to_string(),
             Target::Atlantis => Layout::ATLANTIS.to_string(),
             Target::GithubActions => Layout::GITHUB_WORKFLOWS.to_string(),
             Target::GitlabCi => Layout::GITLAB_CI.to_string(),
@@ -109,6 +128,8 @@ impl Target {
             Target::Prometheus => prometheus::render(cx).map(TargetOutput::files),
             Target::GithubActions => ci::github::render(cx).map(TargetOutput::files),
             Target::GitlabCi => ci::gitlab::render(cx).map(TargetOutput::files),
+            Target::Gitops => gitops::render(cx).map(TargetOutput::files),
+            Target::Catalog => catalog::render(cx).map(TargetOutput::files),
         }
     }
 }
@@ -125,6 +146,8 @@ mod tests {
             module_needs: false,
             observability: false,
             ci: CiProvider::None,
+            gitops: false,
+            catalog: false,
         }
     }
 
@@ -137,7 +160,7 @@ mod tests {
     fn the_enablement_table() {
         use Target::*;
         let off = everything_off();
-        let rows: [(Switches, &[Target]); 9] = [
+        let rows: [(Switches, &[Target]); 12] = [
             (off, &[]),
             // Helm reads the Kubernetes objects: alone it renders nothing.
             (Switches { helm: true, ..off }, &[]),
@@ -193,6 +216,29 @@ mod tests {
                     ..off
                 },
                 &[GitlabCi],
+            ),
+            // GitOps delivers the Kubernetes folders: alone it renders nothing.
+            (
+                Switches {
+                    gitops: true,
+                    ..off
+                },
+                &[],
+            ),
+            (
+                Switches {
+                    gitops: true,
+                    kubernetes: true,
+                    ..off
+                },
+                &[Kubernetes, Gitops],
+            ),
+            (
+                Switches {
+                    catalog: true,
+                    ..off
+                },
+                &[Catalog],
             ),
         ];
         for (on, expected) in rows {

@@ -613,3 +613,36 @@ pub(crate) fn root_user(at: Span) -> Diagnostic {
         .primary(at, "user 0 is root")
         .help("pods run as non-root and Kubernetes refuses to start this one; use the image's numeric non-root user, e.g. `run_as_user: 10001`")
 }
+
+// GitOps and the catalog (E0610, E0611).
+
+/// The Backstage maximum of an entity name.
+pub(crate) const CATALOG_NAME_MAX: usize = 63;
+
+pub(crate) fn catalog_name_too_long(at: Span, service: &str, need: &str, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0610,
+        format!(
+            "the catalog entity of need `{need}` would be named `{name}`, {} characters; Backstage accepts at most {CATALOG_NAME_MAX}",
+            name.len()
+        ),
+    )
+    .primary(at, "this need")
+    .note(format!("`targets.catalog` names the Resource entity of a module need `<service>-<need>` (`{service}-...`)"))
+    .help(format!(
+        "shorten the need's name to at most {} characters",
+        CATALOG_NAME_MAX.saturating_sub(service.len() + 1)
+    ))
+}
+
+pub(crate) fn argocd_cluster_unused(at: Span, engine: Option<&str>) -> Diagnostic {
+    let why = match engine {
+        Some(engine) => format!("`targets.gitops.engine` is `{engine}`"),
+        None => "`targets.gitops` is not written".to_string(),
+    };
+    Diagnostic::warning(Code::E0611, format!("`argocd_cluster` is ignored: {why}"))
+        .primary(at, "ignored")
+        .help(
+            "remove it, or deliver with Argo CD: `targets.gitops: { engine: argocd, repo: <URL> }`",
+        )
+}
