@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{Exit, Output, messages};
-use crate::resolve::{Network, ResolvedService};
+use crate::resolve::{Environment, Gitops, GitopsEngine, Network, Platform, ResolvedService};
 use crate::source::SourceMap;
 
 /// Prints each resolved value of a service with the layer and place it came from.
@@ -26,6 +26,9 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> E
                 "{}",
                 infrastructure(s, env.and_then(|e| e.network.as_ref()))
             );
+            if let Some(env) = env {
+                print!("{}", delivery(&model.platform, env, s));
+            }
         }
         Exit::Ok
     })
@@ -56,6 +59,40 @@ fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> String {
         if !need.secrets.is_empty() {
             line("secret", quoted(&need.secret_path), "secret store");
         }
+    }
+    out
+}
+
+/// How the service reaches its cluster and the developer portal: not service fields,
+/// so they come from the platform's targets.
+fn delivery(platform: &Platform, env: &Environment, s: &ResolvedService) -> String {
+    let mut out = String::new();
+    if let Some(g) = &platform.targets.gitops {
+        let (engine, kind) = match g.engine {
+            GitopsEngine::ArgoCd => ("argocd", "Application"),
+            GitopsEngine::Flux => ("flux", "Kustomization"),
+        };
+        let value = format!(
+            "{engine} {kind} {}",
+            Gitops::object_name(&platform.name, &env.name)
+        );
+        let from = match g.waits_for_person(env) {
+            true => "targets.gitops (protected: deployed by hand)",
+            false => "targets.gitops",
+        };
+        out.push_str(&format!(
+            "  {:<32} {:<28} {from}\n",
+            "delivery.gitops",
+            quoted(&value)
+        ));
+    }
+    if platform.targets.catalog.is_some() {
+        let value = format!("Component {}", s.name);
+        out.push_str(&format!(
+            "  {:<32} {:<28} targets.catalog\n",
+            "delivery.catalog",
+            quoted(&value)
+        ));
     }
     out
 }

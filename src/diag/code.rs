@@ -159,9 +159,11 @@ pub(crate) enum Code {
     /// A module need's catalog entity name (`<service>-<need>`) is longer than the 63
     /// characters Backstage accepts.
     E0610,
-    /// `environments.<env>.argocd_cluster` is set but Argo CD does not deliver the tree
+    /// A `targets.gitops` or environment setting the chosen GitOps engine does not read
     /// (a warning: it is ignored).
     E0611,
+    /// Flux would clone an `ssh://` repository without a Secret holding the key.
+    E0612,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -271,6 +273,7 @@ impl Code {
             Code::E0570 => "E0570",
             Code::E0610 => "E0610",
             Code::E0611 => "E0611",
+            Code::E0612 => "E0612",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -187,6 +187,8 @@ pub(crate) struct GitopsFile {
     pub(crate) repo: String,
     pub(crate) revision: Option<String>,
     pub(crate) path_prefix: Option<String>,
+    /// Flux: the Secret with the git credentials.
+    pub(crate) secret: Option<String>,
     pub(crate) protected: Option<ProtectedSyncName>,
 }
 

@@ -58,11 +58,6 @@ fn scope(env: &Environment) -> Scope {
     }
 }
 
-/// Whether `env` waits for a person before its objects change.
-fn manual(gitops: &Gitops, env: &Environment) -> bool {
-    env.protected && gitops.manual_protected
-}
-
 fn metadata(platform: &Platform, env: &Environment, name: String, namespace: &str) -> Metadata {
     Metadata {
         name,
@@ -155,7 +150,7 @@ fn argocd(
     dir: &str,
     source: &str,
 ) -> Result<Vec<Artifact>, Diagnostic> {
-    let name = format!("{}-{}", platform.name, env.name);
+    let name = Gitops::object_name(&platform.name, &env.name);
     let app = Object {
         api_version: "argoproj.io/v1alpha1",
         kind: "Application",
@@ -170,7 +165,7 @@ fn argocd(
                 },
                 destination: destination(env),
                 sync_policy: SyncPolicy {
-                    automated: (!manual(gitops, env)).then_some(Automated {
+                    automated: (!gitops.waits_for_person(env)).then_some(Automated {
                         prune: true,
                         self_heal: true,
                     }),
@@ -188,11 +183,19 @@ fn argocd(
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct GitRepositorySpec {
     interval: &'static str,
     url: String,
     #[serde(rename = "ref")]
     reference: GitRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_ref: Option<SecretRef>,
+}
+
+#[derive(Serialize)]
+struct SecretRef {
+    name: String,
 }
 
 #[derive(Serialize)]
@@ -236,10 +239,11 @@ fn flux(
                 reference: GitRef {
                     branch: gitops.revision.clone(),
                 },
+                secret_ref: gitops.secret.clone().map(|name| SecretRef { name }),
             },
         },
     };
-    let name = format!("{}-{}", platform.name, env.name);
+    let name = Gitops::object_name(&platform.name, &env.name);
     let sync = Object {
         api_version: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
@@ -254,7 +258,7 @@ fn flux(
                     kind: "GitRepository",
                     name: platform.name.clone(),
                 },
-                suspend: manual(gitops, env),
+                suspend: gitops.waits_for_person(env),
             },
         },
     };
@@ -293,6 +297,7 @@ mod tests {
             repo: "https://git.example/acme/platform.git".into(),
             revision: "main".into(),
             path_prefix: Some("deploy".into()),
+            secret: None,
             manual_protected,
         }
     }
@@ -311,9 +316,9 @@ mod tests {
 
     #[test]
     fn only_protected_environments_wait_unless_the_platform_says_auto() {
-        assert!(manual(&gitops(true), &env(true, None)));
-        assert!(!manual(&gitops(true), &env(false, None)));
-        assert!(!manual(&gitops(false), &env(true, None)));
+        assert!(gitops(true).waits_for_person(&env(true, None)));
+        assert!(!gitops(true).waits_for_person(&env(false, None)));
+        assert!(!gitops(false).waits_for_person(&env(true, None)));
     }
 
     #[test]

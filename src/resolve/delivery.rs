@@ -1,8 +1,8 @@
 //! `targets.gitops` and `targets.catalog`: how the tree reaches the clusters and the
 //! developer portal. The schema checks every field (engine, repository URL, owner);
 //! this module fills in pave's defaults and checks what depends on other files: a
-//! catalog entity name that grows past Backstage's limit (E0610), an Argo CD cluster
-//! nobody reads (E0611).
+//! catalog entity name that grows past Backstage's limit (E0610), a setting the chosen
+//! engine does not read (E0611), an `ssh://` repository Flux has no key for (E0612).
 
 use super::ServiceInput;
 use super::messages;
@@ -32,6 +32,7 @@ pub(super) fn gitops(file: &GitopsFile) -> Gitops {
             .clone()
             .unwrap_or_else(|| DEFAULT_REVISION.into()),
         path_prefix: file.path_prefix.clone(),
+        secret: file.secret.clone(),
         // A protected environment deploys when a person says so, unless told otherwise.
         manual_protected: file.protected != Some(ProtectedSyncName::Auto),
     }
@@ -54,22 +55,48 @@ pub(crate) fn catalog_resource_name(service: &str, need: &str) -> String {
     format!("{service}-{need}")
 }
 
-/// E0611: `environments.<env>.argocd_cluster` where Argo CD does not deliver the tree.
-pub(super) fn check_argocd_clusters(platform: &Platform, pdoc: &Document) -> Vec<Diagnostic> {
-    let engine = platform.targets.gitops.as_ref().map(|g| g.engine);
-    if engine == Some(GitopsEngine::ArgoCd) {
-        return Vec::new();
-    }
-    let engine = engine.map(|_| "flux");
-    platform
-        .environments
-        .iter()
-        .filter(|e| e.argocd_cluster.is_some())
-        .map(|e| {
+/// E0611 for a setting the chosen engine does not read (`argocd_cluster` without Argo
+/// CD, `secret` with it); E0612 for an `ssh://` repository Flux has no key for.
+pub(super) fn check_gitops(platform: &Platform, pdoc: &Document) -> Vec<Diagnostic> {
+    let gitops = platform.targets.gitops.as_ref();
+    let engine = gitops.map(|g| g.engine);
+    let mut diags = Vec::new();
+    if engine != Some(GitopsEngine::ArgoCd) {
+        let engine = engine.map(|_| "flux");
+        for e in platform
+            .environments
+            .iter()
+            .filter(|e| e.argocd_cluster.is_some())
+        {
             let pointer = pointer_push(&pointer_push("/environments", &e.name), "argocd_cluster");
-            messages::argocd_cluster_unused(pdoc.key_span(&pointer), engine)
-        })
-        .collect()
+            let at = pdoc.key_span(&pointer);
+            diags.push(messages::gitops_setting_unused(
+                at,
+                "argocd_cluster",
+                engine,
+            ));
+        }
+    }
+    let Some(gitops) = gitops else {
+        return diags;
+    };
+    match gitops.engine {
+        GitopsEngine::ArgoCd if gitops.secret.is_some() => {
+            let at = pdoc.key_span("/targets/gitops/secret");
+            diags.push(messages::gitops_setting_unused(
+                at,
+                "secret",
+                Some("argocd"),
+            ));
+        }
+        GitopsEngine::Flux if gitops.secret.is_none() && gitops.repo.starts_with("ssh://") => {
+            diags.push(messages::flux_ssh_without_secret(
+                pdoc.span("/targets/gitops/repo"),
+            ));
+        }
+        _ => {}
+    }
+    diags
 }
 
 /// E0610: a module need whose Resource entity name (`<service>-<need>`) Backstage

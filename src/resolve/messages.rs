@@ -614,7 +614,7 @@ pub(crate) fn root_user(at: Span) -> Diagnostic {
         .help("pods run as non-root and Kubernetes refuses to start this one; use the image's numeric non-root user, e.g. `run_as_user: 10001`")
 }
 
-// GitOps and the catalog (E0610, E0611).
+// GitOps and the catalog (E0610-E0612).
 
 /// The Backstage maximum of an entity name.
 pub(crate) const CATALOG_NAME_MAX: usize = 63;
@@ -635,14 +635,30 @@ pub(crate) fn catalog_name_too_long(at: Span, service: &str, need: &str, name: &
     ))
 }
 
-pub(crate) fn argocd_cluster_unused(at: Span, engine: Option<&str>) -> Diagnostic {
+pub(crate) fn gitops_setting_unused(at: Span, field: &str, engine: Option<&str>) -> Diagnostic {
     let why = match engine {
         Some(engine) => format!("`targets.gitops.engine` is `{engine}`"),
         None => "`targets.gitops` is not written".to_string(),
     };
-    Diagnostic::warning(Code::E0611, format!("`argocd_cluster` is ignored: {why}"))
+    let help = match field {
+        "secret" => {
+            "remove it: Argo CD reads repository credentials from its own settings (`argocd repo add`), matched by URL"
+        }
+        _ => {
+            "remove it, or deliver with Argo CD: `targets.gitops: { engine: argocd, repo: <URL> }`"
+        }
+    };
+    Diagnostic::warning(Code::E0611, format!("`{field}` is ignored: {why}"))
         .primary(at, "ignored")
-        .help(
-            "remove it, or deliver with Argo CD: `targets.gitops: { engine: argocd, repo: <URL> }`",
-        )
+        .help(help)
+}
+
+pub(crate) fn flux_ssh_without_secret(at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0612,
+        "Flux cannot clone an `ssh://` repository without a key",
+    )
+    .primary(at, "an SSH URL")
+    .note("Flux's GitRepository authenticates over SSH only with the `identity` and `known_hosts` of the Secret it names")
+    .help("set `targets.gitops.secret` to that Secret's name in `flux-system` (`flux bootstrap` creates `flux-system`; `flux create secret git` makes one), or use an `https://` URL")
 }

@@ -93,7 +93,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     };
     let (platform, patterns) = platform::platform(&pf);
     diags.extend(ci::check_install(pf.targets.ci.as_ref(), pdoc));
-    diags.extend(delivery::check_argocd_clusters(&platform, pdoc));
+    diags.extend(delivery::check_gitops(&platform, pdoc));
     windows::check_windows(&platform, pdoc, &mut diags);
     windows::check_severity(&platform, pdoc, &mut diags);
     let module::Registry {

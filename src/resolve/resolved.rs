@@ -227,11 +227,24 @@ pub(crate) struct Gitops {
     pub(crate) revision: String,
     /// This pave repository's folder inside `repo` (`None`: its root).
     pub(crate) path_prefix: Option<String>,
+    /// Flux: the Secret in `flux-system` with the git credentials.
+    pub(crate) secret: Option<String>,
     /// Whether protected environments wait for a person to deploy.
     pub(crate) manual_protected: bool,
 }
 
 impl Gitops {
+    /// The name of the Application or Flux Kustomization delivering `env`.
+    pub(crate) fn object_name(platform: &str, env: &str) -> String {
+        format!("{platform}-{env}")
+    }
+
+    /// Whether `env` waits for a person before its objects change: protected
+    /// environments do, unless `targets.gitops.protected` is `auto`.
+    pub(crate) fn waits_for_person(&self, env: &Environment) -> bool {
+        env.protected && self.manual_protected
+    }
+
     /// The path inside `repo` of `relative`, a path relative to this pave repository.
     pub(crate) fn repo_path(&self, relative: &str) -> String {
         match &self.path_prefix {

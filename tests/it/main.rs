@@ -6,6 +6,7 @@ mod check;
 mod ci_github;
 mod ci_pipelines;
 mod cli;
+mod delivery;
 mod diagnostics;
 mod fuzz_corpus;
 mod golden;
