@@ -98,6 +98,16 @@ impl Layout {
         format!("{}/{env}", self.in_output("alertmanager"))
     }
 
+    /// `<output>/gitops/<env>`: what makes a GitOps controller apply one environment.
+    pub(crate) fn gitops_dir(&self, env: &str) -> String {
+        self.in_output(&format!("gitops/{env}"))
+    }
+
+    /// `<output>/catalog`: the developer portal's entities.
+    pub(crate) fn catalog_dir(&self) -> String {
+        self.in_output("catalog")
+    }
+
     /// `.github/workflows/pave-<name>.yml`.
     pub(crate) fn github_workflow(&self, name: &str) -> String {
         format!("{}/pave-{name}.yml", Self::GITHUB_WORKFLOWS)
@@ -155,6 +165,8 @@ mod tests {
         assert_eq!(layout.terraform_dir("prod"), "gen/terraform/prod");
         assert_eq!(layout.prometheus_dir("dev"), "gen/prometheus/dev");
         assert_eq!(layout.kubernetes_dir("dev"), "gen/kubernetes/dev");
+        assert_eq!(layout.gitops_dir("prod"), "gen/gitops/prod");
+        assert_eq!(layout.catalog_dir(), "gen/catalog");
         assert_eq!(layout.helm_dir(), "gen/helm");
         assert_eq!(
             layout.github_workflow("check"),

@@ -223,6 +223,9 @@ fn value_help(pointer: &str) -> Option<&'static str> {
     if pointer.starts_with("/allow_destroy/") && pointer.ends_with("/target") {
         return Some("name one need as `env/service/need`, e.g. `prod/api/db`");
     }
+    if let Some(field) = pointer.strip_prefix("/targets/gitops/") {
+        return gitops_value_help(field);
+    }
     let last = pointer.rsplit('/').next().unwrap_or_default();
     Some(match last {
         "ref" => "write `<path in the secret store>#<key>`, e.g. `payments/stripe#api_key`",
@@ -264,6 +267,18 @@ fn ci_value_help(field: &str) -> Option<&'static str> {
         "registry" | "registry/url" => "`<host>/<path>` in lowercase, e.g. `ghcr.io/acme`",
         "registry/kind" => "`ghcr`, `ecr`, `gitlab` or `other` (logs in with named secrets)",
         "aws_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
+        _ => return None,
+    })
+}
+
+/// Help for `targets.gitops` values: a GitOps controller reads them, with its own rules.
+fn gitops_value_help(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "repo" => {
+            "an `https://` or `ssh://` URL, e.g. `https://github.com/acme/platform.git` or `ssh://git@github.com/acme/platform.git` (Flux accepts no `git@host:path` form)"
+        }
+        "revision" => "a branch name, e.g. `main`",
+        "path_prefix" => "a relative folder without `..` or a leading `/`, e.g. `platform`",
         _ => return None,
     })
 }

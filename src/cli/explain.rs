@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::{Exit, Output, messages};
 use crate::observe::routing::receiver_name;
-use crate::resolve::{Network, Platform, ResolvedService, Routing, Urgency};
+use crate::resolve::{
+    Environment, Gitops, GitopsEngine, Network, Platform, ResolvedService, Routing, Urgency,
+};
 use crate::source::SourceMap;
 
 /// Prints each resolved value of a service with the layer and place it came from.
@@ -28,6 +30,9 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> E
                 infrastructure(s, env.and_then(|e| e.network.as_ref()))
             );
             print!("{}", alert_routes(&model.platform, s));
+            if let Some(env) = env {
+                print!("{}", delivery(&model.platform, env, s));
+            }
         }
         Exit::Ok
     })
@@ -100,6 +105,40 @@ fn alert_routes(p: &Platform, s: &ResolvedService) -> String {
             format!("  {key:<32} {value:<28} {from}\n")
         })
         .collect()
+}
+
+/// How the service reaches its cluster and the developer portal: not service fields,
+/// so they come from the platform's targets.
+fn delivery(platform: &Platform, env: &Environment, s: &ResolvedService) -> String {
+    let mut out = String::new();
+    if let Some(g) = &platform.targets.gitops {
+        let (engine, kind) = match g.engine {
+            GitopsEngine::ArgoCd => ("argocd", "Application"),
+            GitopsEngine::Flux => ("flux", "Kustomization"),
+        };
+        let value = format!(
+            "{engine} {kind} {}",
+            Gitops::object_name(&platform.name, &env.name)
+        );
+        let from = match g.waits_for_person(env) {
+            true => "targets.gitops (protected: deployed by hand)",
+            false => "targets.gitops",
+        };
+        out.push_str(&format!(
+            "  {:<32} {:<28} {from}\n",
+            "delivery.gitops",
+            quoted(&value)
+        ));
+    }
+    if platform.targets.catalog.is_some() {
+        let value = format!("Component {}", s.name);
+        out.push_str(&format!(
+            "  {:<32} {:<28} targets.catalog\n",
+            "delivery.catalog",
+            quoted(&value)
+        ));
+    }
+    out
 }
 
 fn quoted(s: &str) -> String {

@@ -174,6 +174,14 @@ pub(crate) enum Code {
     E0571,
     /// `monitoring.routing` is on, but the targets it needs are off.
     E0572,
+    /// A module need's catalog entity name (`<service>-<need>`) is longer than the 63
+    /// characters Backstage accepts.
+    E0610,
+    /// A `targets.gitops` or environment setting the chosen GitOps engine does not read
+    /// (a warning: it is ignored).
+    E0611,
+    /// Flux would clone an `ssh://` repository without a Secret holding the key.
+    E0612,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -302,6 +310,9 @@ impl Code {
             Code::E0584 => "E0584",
             Code::E0571 => "E0571",
             Code::E0572 => "E0572",
+            Code::E0610 => "E0610",
+            Code::E0611 => "E0611",
+            Code::E0612 => "E0612",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -91,6 +91,8 @@ pub(crate) struct EnvironmentFile {
     /// The IAM role CI assumes by OIDC for this environment (Terraform plan/apply).
     pub(crate) ci_role: Option<String>,
     pub(crate) network: Option<NetworkFile>,
+    /// Where Argo CD deploys this environment: a server URL or a registered name.
+    pub(crate) argocd_cluster: Option<String>,
 }
 
 /// `environments.<env>.network`: where data stores live and who may reach them.
@@ -190,6 +192,53 @@ pub(crate) struct TargetsFile {
     pub(crate) terraform: Option<Toggle<TerraformFile>>,
     pub(crate) prometheus: Option<bool>,
     pub(crate) ci: Option<Toggle<CiFile>>,
+    pub(crate) gitops: Option<GitopsFile>,
+    pub(crate) catalog: Option<CatalogFile>,
+}
+
+/// `targets.gitops`: which controller delivers the tree, from which repository.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GitopsFile {
+    pub(crate) engine: GitopsEngineName,
+    pub(crate) repo: String,
+    pub(crate) revision: Option<String>,
+    pub(crate) path_prefix: Option<String>,
+    /// Flux: the Secret with the git credentials.
+    pub(crate) secret: Option<String>,
+    pub(crate) protected: Option<ProtectedSyncName>,
+}
+
+/// `targets.gitops.engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum GitopsEngineName {
+    Argocd,
+    Flux,
+}
+
+/// `targets.gitops.protected`: how protected environments deploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ProtectedSyncName {
+    Manual,
+    Auto,
+}
+
+/// `targets.catalog`: the developer portal's catalog.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CatalogFile {
+    pub(crate) portal: PortalName,
+    pub(crate) owner: String,
+    pub(crate) lifecycle: Option<String>,
+}
+
+/// `targets.catalog.portal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PortalName {
+    Backstage,
 }
 
 /// `targets.terraform` as a mapping.

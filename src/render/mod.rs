@@ -8,7 +8,9 @@
 //! Wording lives in `messages`.
 
 pub(crate) mod alertmanager;
+pub(crate) mod catalog;
 pub(crate) mod ci;
+pub(crate) mod gitops;
 pub(crate) mod helm;
 pub(crate) mod inventory;
 pub(crate) mod kubernetes;

@@ -3,7 +3,10 @@
 //! same table which checks are worth a job. A new target is one renderer module and
 //! one variant here (with its arm in each `match`, which the compiler enforces).
 
-use super::{RenderCx, TargetOutput, alertmanager, ci, helm, kubernetes, prometheus, terraform};
+use super::{
+    RenderCx, TargetOutput, alertmanager, catalog, ci, gitops, helm, kubernetes, prometheus,
+    terraform,
+};
 use crate::diag::Diagnostic;
 use crate::output::Layout;
 use crate::resolve::{CiProvider, Model};
@@ -28,6 +31,11 @@ pub(crate) enum Target {
     GithubActions,
     /// `.gitlab-ci.yml`.
     GitlabCi,
+    /// `<output>/gitops/<env>/`: an Argo CD Application or Flux objects applying
+    /// `kubernetes/<env>/` from git.
+    Gitops,
+    /// `<output>/catalog/`: Backstage entities of the services.
+    Catalog,
 }
 
 /// Everything that decides which targets run, read once from the resolved platform.
@@ -43,6 +51,10 @@ pub(crate) struct Switches {
     /// `monitoring.routing: alertmanager`.
     pub(crate) alertmanager: bool,
     pub(crate) ci: CiProvider,
+    /// `targets.gitops` is written.
+    pub(crate) gitops: bool,
+    /// `targets.catalog` is written.
+    pub(crate) catalog: bool,
 }
 
 impl Switches {
@@ -57,6 +69,8 @@ impl Switches {
             alertmanager: model.platform.monitoring.routing
                 == crate::resolve::Routing::Alertmanager,
             ci: targets.ci.provider,
+            gitops: targets.gitops.is_some(),
+            catalog: targets.catalog.is_some(),
         }
     }
 }
@@ -64,7 +78,7 @@ impl Switches {
 impl Target {
     /// Every target, in render order: Helm reads what Kubernetes rendered before it.
     /// The order of their roots is the order of [`Layout::roots`].
-    pub(crate) const ALL: [Target; 8] = [
+    pub(crate) const ALL: [Target; 10] = [
         Target::Kubernetes,
         Target::Helm,
         Target::Terraform,
@@ -73,6 +87,8 @@ impl Target {
         Target::Alertmanager,
         Target::GithubActions,
         Target::GitlabCi,
+        Target::Gitops,
+        Target::Catalog,
     ];
 
     /// Whether the platform asks for this target's output.
@@ -88,6 +104,9 @@ impl Target {
             Target::Alertmanager => on.alertmanager && on.observability,
             Target::GithubActions => on.ci == CiProvider::Github,
             Target::GitlabCi => on.ci == CiProvider::Gitlab,
+            // It delivers the Kubernetes target's folders.
+            Target::Gitops => on.gitops && on.kubernetes,
+            Target::Catalog => on.catalog,
         }
     }
 
@@ -99,7 +118,9 @@ impl Target {
             | Target::Helm
             | Target::Terraform
             | Target::Prometheus
-            | Target::Alertmanager => output.to_string(),
+            | Target::Alertmanager
+            | Target::Gitops
+            | Target::Catalog => output.to_string(),
             Target::Atlantis => Layout::ATLANTIS.to_string(),
             Target::GithubActions => Layout::GITHUB_WORKFLOWS.to_string(),
             Target::GitlabCi => Layout::GITLAB_CI.to_string(),
@@ -122,6 +143,8 @@ impl Target {
             Target::Alertmanager => alertmanager::render(cx).map(TargetOutput::files),
             Target::GithubActions => ci::github::render(cx).map(TargetOutput::files),
             Target::GitlabCi => ci::gitlab::render(cx).map(TargetOutput::files),
+            Target::Gitops => gitops::render(cx).map(TargetOutput::files),
+            Target::Catalog => catalog::render(cx).map(TargetOutput::files),
         }
     }
 }
@@ -139,6 +162,8 @@ mod tests {
             observability: false,
             alertmanager: false,
             ci: CiProvider::None,
+            gitops: false,
+            catalog: false,
         }
     }
 
@@ -151,7 +176,7 @@ mod tests {
     fn the_enablement_table() {
         use Target::*;
         let off = everything_off();
-        let rows: [(Switches, &[Target]); 11] = [
+        let rows: [(Switches, &[Target]); 13] = [
             (off, &[]),
             // Helm reads the Kubernetes objects: alone it renders nothing.
             (Switches { helm: true, ..off }, &[]),
@@ -223,6 +248,29 @@ mod tests {
                     ..off
                 },
                 &[GitlabCi],
+            ),
+            // GitOps delivers the Kubernetes folders: alone it renders nothing.
+            (
+                Switches {
+                    gitops: true,
+                    ..off
+                },
+                &[],
+            ),
+            (
+                Switches {
+                    gitops: true,
+                    kubernetes: true,
+                    ..off
+                },
+                &[Kubernetes, Gitops],
+            ),
+            (
+                Switches {
+                    catalog: true,
+                    ..off
+                },
+                &[Catalog],
             ),
         ];
         for (on, expected) in rows {

@@ -745,3 +745,52 @@ pub(crate) fn allow_destroy_unknown_env(at: Span, env: &str, known: &[&str]) -> 
         "a target is `env/service/need`, with an environment of `environments`".into(),
     ))
 }
+
+// GitOps and the catalog (E0610-E0612).
+
+/// The Backstage maximum of an entity name.
+pub(crate) const CATALOG_NAME_MAX: usize = 63;
+
+pub(crate) fn catalog_name_too_long(at: Span, service: &str, need: &str, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0610,
+        format!(
+            "the catalog entity of need `{need}` would be named `{name}`, {} characters; Backstage accepts at most {CATALOG_NAME_MAX}",
+            name.len()
+        ),
+    )
+    .primary(at, "this need")
+    .note(format!("`targets.catalog` names the Resource entity of a module need `<service>-<need>` (`{service}-...`)"))
+    .help(format!(
+        "shorten the need's name to at most {} characters",
+        CATALOG_NAME_MAX.saturating_sub(service.len() + 1)
+    ))
+}
+
+pub(crate) fn gitops_setting_unused(at: Span, field: &str, engine: Option<&str>) -> Diagnostic {
+    let why = match engine {
+        Some(engine) => format!("`targets.gitops.engine` is `{engine}`"),
+        None => "`targets.gitops` is not written".to_string(),
+    };
+    let help = match field {
+        "secret" => {
+            "remove it: Argo CD reads repository credentials from its own settings (`argocd repo add`), matched by URL"
+        }
+        _ => {
+            "remove it, or deliver with Argo CD: `targets.gitops: { engine: argocd, repo: <URL> }`"
+        }
+    };
+    Diagnostic::warning(Code::E0611, format!("`{field}` is ignored: {why}"))
+        .primary(at, "ignored")
+        .help(help)
+}
+
+pub(crate) fn flux_ssh_without_secret(at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0612,
+        "Flux cannot clone an `ssh://` repository without a key",
+    )
+    .primary(at, "an SSH URL")
+    .note("Flux's GitRepository authenticates over SSH only with the `identity` and `known_hosts` of the Secret it names")
+    .help("set `targets.gitops.secret` to that Secret's name in `flux-system` (`flux bootstrap` creates `flux-system`; `flux create secret git` makes one), or use an `https://` URL")
+}

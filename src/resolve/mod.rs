@@ -34,6 +34,7 @@ mod ci_jobs;
 mod context;
 mod cron;
 mod defaults;
+mod delivery;
 mod expand;
 mod fields;
 mod files;
@@ -59,6 +60,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub(crate) use ci::{ecr_region, push_repository, registry_host, registry_kind};
 use context::EnvContext;
 pub(crate) use context::environment_view;
+pub(crate) use delivery::catalog_resource_name;
 pub(crate) use renames::state_name;
 pub(crate) use resolved::*;
 pub(crate) use secrets::need_secret_name;
@@ -97,6 +99,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     let (mut platform, patterns) = platform::platform(&pf);
     platform.allow_destroy = allow_destroy::entries(&pf, &platform, pdoc, &mut diags);
     diags.extend(ci::check_install(pf.targets.ci.as_ref(), pdoc));
+    diags.extend(delivery::check_gitops(&platform, pdoc));
     windows::check_windows(&platform, pdoc, &mut diags);
     windows::check_severity(&platform, pdoc, &mut diags);
     let module::Registry {
@@ -108,6 +111,10 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     let services = files::check_services(&checked, &platform, sources, &mut diags);
     routing::check_targets(&platform, pdoc, &mut diags);
     routing::check_owners(&platform, &services, &mut diags);
+    let service_files = services
+        .iter()
+        .map(|s| (s.name.clone(), sources.file(s.doc.file).name.clone()))
+        .collect();
     let broken = broken_services(inputs, &services);
     let existing: HashSet<&str> = services
         .iter()
@@ -130,11 +137,13 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     }
     infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
     ci::check_registries(&platform, pdoc, &resolved, &mut diags);
+    delivery::check_catalog_names(&platform, &services, &resolved, &mut diags);
     ci_jobs::check_ci_jobs(&platform, pdoc, &resolved, &mut diags);
     finish(
         Some(Model {
             platform,
             services: resolved,
+            service_files,
         }),
         diags,
     )

@@ -40,6 +40,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
                 subnet_ids: n.subnet_ids.clone(),
                 client_security_group_id: n.client_security_group_id.clone(),
             }),
+            argocd_cluster: e.argocd_cluster.clone(),
         })
         .collect();
     let patterns = file
@@ -116,6 +117,8 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             helm: file.targets.helm.unwrap_or(true),
             terraform: terraform_target(file.targets.terraform.as_ref()),
             ci: super::ci::ci_target(file.targets.ci.as_ref()),
+            gitops: file.targets.gitops.as_ref().map(super::delivery::gitops),
+            catalog: file.targets.catalog.as_ref().map(super::delivery::catalog),
         },
         ingress,
         monitoring,

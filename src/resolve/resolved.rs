@@ -190,6 +190,8 @@ pub(crate) struct Environment {
     /// The IAM role CI assumes by OIDC for this environment; see [`Platform::ci_role`].
     pub(crate) ci_role: Option<String>,
     pub(crate) network: Option<Network>,
+    /// `environments.<env>.argocd_cluster`: a server URL or a cluster name in Argo CD.
+    pub(crate) argocd_cluster: Option<String>,
 }
 
 /// `environments.<env>.network`: the VPC, the private subnets data stores are
@@ -226,6 +228,62 @@ pub(crate) struct Targets {
     pub(crate) terraform: Option<TerraformTarget>,
     /// The CI configuration pave owns.
     pub(crate) ci: CiTarget,
+    /// GitOps delivery of the Kubernetes output; `None` unless written.
+    pub(crate) gitops: Option<Gitops>,
+    /// The developer-portal catalog; `None` unless written.
+    pub(crate) catalog: Option<Catalog>,
+}
+
+/// `targets.gitops`: the controller that applies `kubernetes/<env>/` from git.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Gitops {
+    pub(crate) engine: GitopsEngine,
+    /// The repository URL the controller clones.
+    pub(crate) repo: String,
+    /// The branch it follows.
+    pub(crate) revision: String,
+    /// This pave repository's folder inside `repo` (`None`: its root).
+    pub(crate) path_prefix: Option<String>,
+    /// Flux: the Secret in `flux-system` with the git credentials.
+    pub(crate) secret: Option<String>,
+    /// Whether protected environments wait for a person to deploy.
+    pub(crate) manual_protected: bool,
+}
+
+impl Gitops {
+    /// The name of the Application or Flux Kustomization delivering `env`.
+    pub(crate) fn object_name(platform: &str, env: &str) -> String {
+        format!("{platform}-{env}")
+    }
+
+    /// Whether `env` waits for a person before its objects change: protected
+    /// environments do, unless `targets.gitops.protected` is `auto`.
+    pub(crate) fn waits_for_person(&self, env: &Environment) -> bool {
+        env.protected && self.manual_protected
+    }
+
+    /// The path inside `repo` of `relative`, a path relative to this pave repository.
+    pub(crate) fn repo_path(&self, relative: &str) -> String {
+        match &self.path_prefix {
+            Some(prefix) => format!("{prefix}/{relative}"),
+            None => relative.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GitopsEngine {
+    ArgoCd,
+    Flux,
+}
+
+/// `targets.catalog` (Backstage, the one portal pave writes for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Catalog {
+    /// The owner of the platform's System entity.
+    pub(crate) owner: String,
+    /// Every component's `spec.lifecycle`.
+    pub(crate) lifecycle: String,
 }
 
 /// `targets.ci`: which CI system's files pave writes, and where images go.
@@ -560,4 +618,6 @@ pub(crate) struct Model {
     pub(crate) platform: Platform,
     /// Ordered by environment (promotion order), then service name.
     pub(crate) services: Vec<ResolvedService>,
+    /// Service name -> its file, relative to the repository root (the catalog links it).
+    pub(crate) service_files: BTreeMap<String, String>,
 }

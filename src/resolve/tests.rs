@@ -237,6 +237,8 @@ fn a_renamed_service_and_need_keep_their_state_names() {
     assert_eq!(need("cache").renamed_from, ["sessions"]);
     let path = format!("{platform}/dev/legacy/sessions");
     assert_eq!(need("cache").secret_path, path);
+}
+
 /// Resolves the base platform with `extra` appended, and `web` and `api`.
 fn resolve_platform(extra: &str) -> (Option<Model>, Vec<Diagnostic>) {
     resolve_platform_text(&format!("{PLATFORM}{extra}"))

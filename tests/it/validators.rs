@@ -585,3 +585,153 @@ fn gitlab_ci_passes_the_gitlab_schema() {
         "the GitLab CI schema",
     );
 }
+
+/// The objects of `<output>/gitops/<env>/`, keyed by `apiVersion` and `kind` (Flux's
+/// Kustomization and kustomize's share a kind).
+fn gitops_files(tree: &Path) -> BTreeMap<(String, String), Vec<PathBuf>> {
+    let mut found: BTreeMap<(String, String), Vec<PathBuf>> = BTreeMap::new();
+    let root = tree.join("generated/gitops");
+    if !root.is_dir() {
+        return found;
+    }
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = fs::read_to_string(entry.path()).unwrap();
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap_or("?")
+                .to_string()
+        };
+        let key = (field("apiVersion: "), field("kind: "));
+        found.entry(key).or_default().push(entry.into_path());
+    }
+    found
+}
+
+/// Argo CD Applications and Flux GitRepositories and Kustomizations against the strict
+/// schemas of the vendored CRDs; both engines appear in some golden tree.
+#[test]
+fn gitops_objects_pass_the_vendored_crd_schemas() {
+    let Some(check) = tool("check-jsonschema") else {
+        return;
+    };
+    let (trees, _keep) = trees();
+    let schemas = [
+        (
+            "argoproj.io/v1alpha1",
+            "Application",
+            "application_v1alpha1.json",
+        ),
+        (
+            "source.toolkit.fluxcd.io/v1",
+            "GitRepository",
+            "gitrepository_v1.json",
+        ),
+        (
+            "kustomize.toolkit.fluxcd.io/v1",
+            "Kustomization",
+            "kustomization_v1.json",
+        ),
+    ];
+    let mut checked = std::collections::BTreeSet::new();
+    for tree in trees {
+        let found = gitops_files(&tree);
+        for (api, kind, schema) in schemas {
+            let Some(files) = found.get(&(api.to_string(), kind.to_string())) else {
+                continue;
+            };
+            checked.insert(kind);
+            run(
+                Command::new(&check)
+                    .arg("--schemafile")
+                    .arg(project().join("tests/data/crds").join(schema))
+                    .args(files),
+                "check-jsonschema",
+            );
+        }
+        let known = ["kustomize.config.k8s.io/v1beta1"];
+        for (api, kind) in found.keys() {
+            assert!(
+                known.contains(&api.as_str()) || schemas.iter().any(|s| (s.0, s.1) == (api, kind)),
+                "{api} {kind} in {} has no schema to check it",
+                tree.display()
+            );
+        }
+    }
+    assert_eq!(
+        checked.len(),
+        schemas.len(),
+        "every GitOps kind is checked somewhere"
+    );
+}
+
+/// `kubectl apply -k <output>/gitops/<env>` is how a cluster is bootstrapped: every
+/// environment's folder builds, with each file's object in it.
+#[test]
+fn kubectl_kustomize_builds_every_gitops_folder() {
+    let Some(kubectl) = tool("kubectl") else {
+        return;
+    };
+    let (trees, _keep) = trees();
+    let mut built = 0;
+    for tree in trees {
+        let Ok(envs) = fs::read_dir(tree.join("generated/gitops")) else {
+            continue;
+        };
+        for env in envs {
+            let env = env.unwrap().path();
+            let out = Command::new(&kubectl)
+                .arg("kustomize")
+                .arg(&env)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "kubectl kustomize {}: {}",
+                env.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let files = fs::read_dir(&env).unwrap().count() - 1;
+            let objects = String::from_utf8_lossy(&out.stdout)
+                .split("\n---\n")
+                .count();
+            assert_eq!(objects, files, "{}", env.display());
+            built += 1;
+        }
+    }
+    assert!(
+        built >= 5,
+        "the shop (3) and gitlab (2) environments: {built}"
+    );
+}
+
+/// Every catalog folder through `tests/tools/backstage_check.py`: the vendored Backstage
+/// entity schemas, Backstage's name and annotation-key rules, and references between
+/// the entities (system, dependsOn, Location targets).
+#[test]
+fn catalog_entities_pass_the_backstage_schemas_and_rules() {
+    let Some(python) = tool("python3") else {
+        return;
+    };
+    let (trees, _keep) = trees();
+    let mut checked = 0;
+    for tree in trees {
+        let catalog = tree.join("generated/catalog");
+        if !catalog.is_dir() {
+            continue;
+        }
+        run(
+            Command::new(&python)
+                .arg(project().join("tests/tools/backstage_check.py"))
+                .arg(project().join("tests/data/backstage"))
+                .arg(&catalog),
+            "backstage_check.py",
+        );
+        checked += 1;
+    }
+    assert!(checked >= 1, "the shop's golden tree has a catalog");
+}
