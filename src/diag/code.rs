@@ -154,6 +154,8 @@ pub(crate) enum Code {
     E0565,
     /// `security.run_as_user` is 0 (root).
     E0566,
+    /// `environments.<env>.labels` or `pod_annotations` uses a key pave writes itself.
+    E0567,
     /// `monitoring.severity` names an environment the platform does not declare.
     E0570,
     /// The output tree could not be written.
@@ -262,6 +264,7 @@ impl Code {
             Code::E0564 => "E0564",
             Code::E0565 => "E0565",
             Code::E0566 => "E0566",
+            Code::E0567 => "E0567",
             Code::E0570 => "E0570",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",

@@ -74,6 +74,42 @@ pub(crate) struct EnvironmentFile {
     /// The IAM role CI assumes by OIDC for this environment (Terraform plan/apply).
     pub(crate) ci_role: Option<String>,
     pub(crate) network: Option<NetworkFile>,
+    #[serde(default)]
+    pub(crate) node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) tolerations: Vec<TolerationFile>,
+    #[serde(default)]
+    pub(crate) image_pull_secrets: Vec<String>,
+    /// On every object and pod template of the environment.
+    #[serde(default)]
+    pub(crate) labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) pod_annotations: BTreeMap<String, String>,
+}
+
+/// One entry of `environments.<env>.tolerations`; the schema checks the combinations
+/// Kubernetes refuses (a value with `Exists`, seconds without `NoExecute`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TolerationFile {
+    pub(crate) key: Option<String>,
+    pub(crate) operator: Option<TolerationOperator>,
+    pub(crate) value: Option<String>,
+    pub(crate) effect: Option<TaintEffect>,
+    pub(crate) toleration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub(crate) enum TolerationOperator {
+    Equal,
+    Exists,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub(crate) enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
 }
 
 /// `environments.<env>.network`: where data stores live and who may reach them.

@@ -66,6 +66,7 @@ mod tests {
                 subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
                 client_security_group_id: "sg-1".into(),
             }),
+            pods: Default::default(),
         };
         assert_eq!(
             environment_view(&env)["network"],
@@ -87,6 +88,7 @@ mod tests {
             protected: true,
             ci_role: None,
             network: None,
+            pods: Default::default(),
         };
         let view = environment_view(&env);
         assert_eq!(

@@ -613,3 +613,12 @@ pub(crate) fn root_user(at: Span) -> Diagnostic {
         .primary(at, "user 0 is root")
         .help("pods run as non-root and Kubernetes refuses to start this one; use the image's numeric non-root user, e.g. `run_as_user: 10001`")
 }
+
+pub(crate) fn reserved_pod_key(at: Span, field: &str, key: &str, prefix: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0567,
+        format!("`{field}` key `{key}` is one pave writes itself"),
+    )
+    .primary(at, format!("keys under `{prefix}` belong to pave"))
+    .help("pave sets these keys on every object it writes (selectors, versions, checksums); choose a key under your own prefix, e.g. `example.com/team`")
+}

@@ -93,6 +93,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     diags.extend(ci::check_install(pf.targets.ci.as_ref(), pdoc));
     windows::check_windows(&platform, pdoc, &mut diags);
     windows::check_severity(&platform, pdoc, &mut diags);
+    platform::check_pod_keys(pdoc, &mut diags);
     let module::Registry {
         modules,
         broken: broken_modules,

@@ -153,6 +153,7 @@ pub(crate) mod tests {
             protected: false,
             ci_role: None,
             network: None,
+            pods: Default::default(),
         }
     }
 
