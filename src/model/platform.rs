@@ -326,6 +326,10 @@ pub(crate) struct AlertsFile {
     pub(crate) replicas_unavailable: Option<AlertFile>,
     pub(crate) hpa_maxed_out: Option<AlertFile>,
     pub(crate) crash_looping: Option<AlertFile>,
+    /// A cron job's latest run failed.
+    pub(crate) cron_failed: Option<AlertFile>,
+    /// A cron job has not succeeded within its schedule's period plus `margin`.
+    pub(crate) cron_late: Option<AlertFile>,
 }
 
 /// What an alert asks of its owner (`monitoring.alerts.*.severity`, window rows).
@@ -378,6 +382,8 @@ pub(crate) struct AlertFile {
     pub(crate) severity: Option<UrgencyName>,
     /// Restarts within 15 minutes; only `crash_looping` takes it (the schema says so).
     pub(crate) restarts: Option<u64>,
+    /// A duration; only `cron_late` takes it (the schema says so).
+    pub(crate) margin: Option<String>,
 }
 
 /// `monitoring.slo`: the SLO period and the burn-rate window table.

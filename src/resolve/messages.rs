@@ -622,3 +622,30 @@ pub(crate) fn reserved_pod_key(at: Span, field: &str, key: &str, prefix: &str) -
     .primary(at, format!("keys under `{prefix}` belong to pave"))
     .help("pave sets these keys on every object it writes (selectors, versions, checksums); choose a key under your own prefix, e.g. `example.com/team`")
 }
+
+pub(crate) fn need_on_serviceless(at: Span, need: &str, target: &str, kind: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0600,
+        format!("need `{need}` names `{target}`, a {kind} with no Service"),
+    )
+    .primary(at, format!("`{target}` is `workload: {kind}`"))
+    .help("only web services have a host and port to connect to; reach a worker through the queue or store it reads, and remove this need")
+}
+
+pub(crate) fn short_deadline(at: Span, seconds: u64) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0568,
+        format!("cron `deadline` of {seconds}s is under 10 seconds"),
+    )
+    .primary(at, "shorter than the CronJob controller's 10-second check")
+    .help("the controller looks for due runs every 10 seconds, so a shorter `startingDeadlineSeconds` can skip runs; use at least `10s`, or leave `deadline` out")
+}
+
+pub(crate) fn sidecar_port_clash(at: Span, name: &str, port: u16, other: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0569,
+        format!("sidecar port `{name}: {port}` is already a port of {other}"),
+    )
+    .primary(at, "containers of one pod share its network")
+    .help("two containers of a pod cannot listen on the same port; give the sidecar another port")
+}

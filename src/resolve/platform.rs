@@ -303,6 +303,10 @@ fn urgency(u: UrgencyName) -> Urgency {
     }
 }
 
+/// How long past its schedule's period a cron job may go without a success: room
+/// for the run itself, which ends after the time it was due.
+const CRON_LATE_MARGIN_MS: u64 = 3_600_000;
+
 /// The contract alerts, each with its defaults filled in.
 fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
     // Name, what the platform wrote, and the defaults: `for`, severity, threshold.
@@ -336,6 +340,14 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
             Urgency::Ticket,
             0,
         ),
+        ("cron_failed", &given.cron_failed, "5m", Urgency::Ticket, 0),
+        (
+            "cron_late",
+            &given.cron_late,
+            "10m",
+            Urgency::Ticket,
+            CRON_LATE_MARGIN_MS,
+        ),
     ];
     table
         .into_iter()
@@ -344,7 +356,10 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
             let setting = AlertSetting {
                 for_ms: ms(written.for_.as_deref(), for_default),
                 severity: written.severity.map_or(severity, urgency),
-                threshold: written.restarts.unwrap_or(threshold),
+                threshold: match &written.margin {
+                    Some(margin) => ms(Some(margin.as_str()), "0s"),
+                    None => written.restarts.unwrap_or(threshold),
+                },
             };
             (name, setting)
         })

@@ -127,7 +127,8 @@ pub(crate) struct EnvSeverity {
 pub(crate) struct AlertSetting {
     pub(crate) for_ms: u64,
     pub(crate) severity: Urgency,
-    /// Alert-specific threshold (restarts in 15 minutes for crash looping).
+    /// Alert-specific threshold: restarts in 15 minutes for crash looping, the
+    /// margin in milliseconds past the schedule's period for `cron_late`.
     pub(crate) threshold: u64,
 }
 
@@ -460,6 +461,8 @@ impl Workload {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Cron {
     pub(crate) schedule: String,
+    /// The longest gap between two runs of `schedule`, in minutes (`cron::period_minutes`).
+    pub(crate) period_minutes: u64,
     /// `Forbid`, `Replace` or `Allow` (the CronJob's spelling).
     pub(crate) concurrency: &'static str,
     pub(crate) deadline_seconds: Option<u64>,
