@@ -226,6 +226,14 @@ fn value_help(pointer: &str) -> Option<&'static str> {
     if let Some(field) = pointer.strip_prefix("/targets/gitops/") {
         return gitops_value_help(field);
     }
+    if pointer.contains("/tolerations/") {
+        return Some(
+            "a toleration is `{ key, operator: Equal|Exists, value, effect, toleration_seconds }`; `Exists` takes no value, `toleration_seconds` needs `effect: NoExecute`",
+        );
+    }
+    if pointer.contains("/image_pull_secrets/") {
+        return Some("a Secret's name: lowercase letters, digits, `-` and `.`");
+    }
     let last = pointer.rsplit('/').next().unwrap_or_default();
     Some(match last {
         "ref" => "write `<path in the secret store>#<key>`, e.g. `payments/stripe#api_key`",

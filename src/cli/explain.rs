@@ -6,7 +6,8 @@ use std::path::Path;
 use super::{Exit, Output, messages};
 use crate::observe::routing::receiver_name;
 use crate::resolve::{
-    Environment, Gitops, GitopsEngine, Network, Platform, ResolvedService, Routing, Urgency,
+    Environment, Gitops, GitopsEngine, Network, Platform, PodSettings, ResolvedService, Routing,
+    Urgency,
 };
 use crate::source::SourceMap;
 
@@ -33,6 +34,7 @@ pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> E
             if let Some(env) = env {
                 print!("{}", delivery(&model.platform, env, s));
             }
+            print!("{}", pod_settings(model.platform.pods(&s.env), &s.env));
         }
         Exit::Ok
     })
@@ -137,6 +139,40 @@ fn delivery(platform: &Platform, env: &Environment, s: &ResolvedService) -> Stri
             "delivery.catalog",
             quoted(&value)
         ));
+    }
+    out
+}
+
+/// What the platform puts on every pod of the environment: not service fields, so
+/// their origin is the environment.
+fn pod_settings(pods: &PodSettings, env: &str) -> String {
+    let from = format!("platform environments.{env}");
+    let mut out = String::new();
+    let mut line = |key: String, value: String| {
+        out.push_str(&format!("  {key:<32} {value:<28} {from}\n"));
+    };
+    for (field, map) in [
+        ("node_selector", &pods.node_selector),
+        ("labels", &pods.labels),
+        ("pod_annotations", &pods.pod_annotations),
+    ] {
+        for (k, v) in map {
+            line(format!("{field}.{k}"), quoted(v));
+        }
+    }
+    for (i, t) in pods.tolerations.iter().enumerate() {
+        let parts = [
+            t.key.as_deref().map(|k| format!("key={k}")),
+            Some(format!("operator={}", t.operator)),
+            t.value.as_deref().map(|v| format!("value={v}")),
+            t.effect.map(|e| format!("effect={e}")),
+            t.toleration_seconds.map(|s| format!("seconds={s}")),
+        ];
+        let text: Vec<String> = parts.into_iter().flatten().collect();
+        line(format!("tolerations.{i}"), quoted(&text.join(" ")));
+    }
+    for (i, name) in pods.image_pull_secrets.iter().enumerate() {
+        line(format!("image_pull_secrets.{i}"), quoted(name));
     }
     out
 }

@@ -157,6 +157,12 @@ pub(crate) enum Code {
     E0565,
     /// `security.run_as_user` is 0 (root).
     E0566,
+    /// `environments.<env>.labels` or `pod_annotations` uses a key pave writes itself.
+    E0567,
+    /// A cron `deadline` is under 10 seconds, which the CronJob controller may miss.
+    E0568,
+    /// A sidecar's port is already a port of the main container or another sidecar.
+    E0569,
     /// `monitoring.severity` names an environment the platform does not declare.
     E0570,
     /// A service's `renamed_from` names a service that still exists.
@@ -182,6 +188,8 @@ pub(crate) enum Code {
     E0611,
     /// Flux would clone an `ssh://` repository without a Secret holding the key.
     E0612,
+    /// A service need names a worker or cron job, which has no Service to connect to.
+    E0600,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -302,6 +310,9 @@ impl Code {
             Code::E0564 => "E0564",
             Code::E0565 => "E0565",
             Code::E0566 => "E0566",
+            Code::E0567 => "E0567",
+            Code::E0568 => "E0568",
+            Code::E0569 => "E0569",
             Code::E0570 => "E0570",
             Code::E0580 => "E0580",
             Code::E0581 => "E0581",
@@ -313,6 +324,7 @@ impl Code {
             Code::E0610 => "E0610",
             Code::E0611 => "E0611",
             Code::E0612 => "E0612",
+            Code::E0600 => "E0600",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

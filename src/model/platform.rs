@@ -93,6 +93,42 @@ pub(crate) struct EnvironmentFile {
     pub(crate) network: Option<NetworkFile>,
     /// Where Argo CD deploys this environment: a server URL or a registered name.
     pub(crate) argocd_cluster: Option<String>,
+    #[serde(default)]
+    pub(crate) node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) tolerations: Vec<TolerationFile>,
+    #[serde(default)]
+    pub(crate) image_pull_secrets: Vec<String>,
+    /// On every object and pod template of the environment.
+    #[serde(default)]
+    pub(crate) labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) pod_annotations: BTreeMap<String, String>,
+}
+
+/// One entry of `environments.<env>.tolerations`; the schema checks the combinations
+/// Kubernetes refuses (a value with `Exists`, seconds without `NoExecute`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TolerationFile {
+    pub(crate) key: Option<String>,
+    pub(crate) operator: Option<TolerationOperator>,
+    pub(crate) value: Option<String>,
+    pub(crate) effect: Option<TaintEffect>,
+    pub(crate) toleration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub(crate) enum TolerationOperator {
+    Equal,
+    Exists,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub(crate) enum TaintEffect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
 }
 
 /// `environments.<env>.network`: where data stores live and who may reach them.
@@ -439,6 +475,10 @@ pub(crate) struct AlertsFile {
     pub(crate) replicas_unavailable: Option<AlertFile>,
     pub(crate) hpa_maxed_out: Option<AlertFile>,
     pub(crate) crash_looping: Option<AlertFile>,
+    /// A cron job's latest run failed.
+    pub(crate) cron_failed: Option<AlertFile>,
+    /// A cron job has not succeeded within its schedule's period plus `margin`.
+    pub(crate) cron_late: Option<AlertFile>,
 }
 
 /// What an alert asks of its owner (`monitoring.alerts.*.severity`, window rows).
@@ -491,6 +531,8 @@ pub(crate) struct AlertFile {
     pub(crate) severity: Option<UrgencyName>,
     /// Restarts within 15 minutes; only `crash_looping` takes it (the schema says so).
     pub(crate) restarts: Option<u64>,
+    /// A duration; only `cron_late` takes it (the schema says so).
+    pub(crate) margin: Option<String>,
 }
 
 /// `monitoring.slo`: the SLO period and the burn-rate window table.

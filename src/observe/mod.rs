@@ -8,6 +8,7 @@
 //! Dependencies run one way: `dashboard` and `unit_tests` read `rules` (the SLOs);
 //! `rules` reads only what lives here (the selector, the dashboard's uid).
 
+mod cron;
 pub(crate) mod dashboard;
 pub(crate) mod routing;
 mod rules;

@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::selector;
 use crate::decimal::Decimal;
 use crate::duration::format_ms;
-use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency};
+use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency, Workload};
 
 /// A rule group, as Prometheus and the PrometheusRule CRD spell it.
 #[derive(Debug, Clone, Serialize)]
@@ -209,8 +209,13 @@ pub(crate) fn pairs_of(p: &Platform, u: Urgency) -> (Vec<&BurnWindow>, u64) {
     (rows, for_ms)
 }
 
-/// Every rule group of a service with metrics; none when metrics are off.
+/// Every rule group of a service with metrics; none when metrics are off. A cron job
+/// gets its run alerts instead, from kube-state-metrics, with or without metrics:
+/// its pods live for one run, so `up` and replica alerts would only misfire.
 pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<RuleGroup> {
+    if let Workload::Cron(cron) = &s.workload {
+        return vec![super::cron::cron_group(p, env, s, cron)];
+    }
     if s.metrics.is_none() {
         return Vec::new();
     }
@@ -282,16 +287,21 @@ fn kebab(name: &str) -> String {
 }
 
 /// An alerting rule of `urgency`, or nothing when the environment drops it.
-struct AlertSpec {
-    name: &'static str,
-    urgency: Urgency,
-    expr: String,
-    for_ms: u64,
-    summary: String,
-    description: String,
+pub(super) struct AlertSpec {
+    pub(super) name: &'static str,
+    pub(super) urgency: Urgency,
+    pub(super) expr: String,
+    pub(super) for_ms: u64,
+    pub(super) summary: String,
+    pub(super) description: String,
 }
 
-fn alert_rule(p: &Platform, env: &str, s: &ResolvedService, a: AlertSpec) -> Option<Rule> {
+pub(super) fn alert_rule(
+    p: &Platform,
+    env: &str,
+    s: &ResolvedService,
+    a: AlertSpec,
+) -> Option<Rule> {
     let urgency = p.observability.urgency_in(env, a.urgency)?;
     let mut labels = base_labels(env, s);
     labels.insert("severity".into(), urgency.label().into());

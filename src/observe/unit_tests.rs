@@ -25,7 +25,7 @@ use super::rules::{
 use super::selector;
 use crate::decimal::Decimal;
 use crate::duration::format_ms;
-use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency};
+use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency, Workload};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct UnitTestFile {
@@ -59,7 +59,7 @@ pub(crate) struct AlertRuleTest {
     pub(crate) exp_alerts: Vec<ExpectedAlert>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct ExpectedAlert {
     pub(crate) exp_labels: BTreeMap<String, String>,
     pub(crate) exp_annotations: BTreeMap<String, String>,
@@ -143,6 +143,15 @@ pub(crate) fn unit_tests(
     s: &ResolvedService,
     rules_file: &str,
 ) -> Option<UnitTestFile> {
+    if let Workload::Cron(cron) = &s.workload {
+        let tests = super::cron::cron_tests(p, env, s, cron);
+        return (!tests.is_empty()).then(|| UnitTestFile {
+            rule_files: vec![rules_file.to_string()],
+            evaluation_interval: "1m",
+            group_eval_order: rule_groups(p, env, s).into_iter().map(|g| g.name).collect(),
+            tests,
+        });
+    }
     let specs = slos(s);
     let urgencies: Vec<Urgency> = [Urgency::Page, Urgency::Ticket]
         .into_iter()

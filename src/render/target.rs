@@ -176,7 +176,7 @@ mod tests {
     fn the_enablement_table() {
         use Target::*;
         let off = everything_off();
-        let rows: [(Switches, &[Target]); 13] = [
+        let rows: [(Switches, &[Target]); 14] = [
             (off, &[]),
             // Helm reads the Kubernetes objects: alone it renders nothing.
             (Switches { helm: true, ..off }, &[]),

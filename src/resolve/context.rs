@@ -67,6 +67,7 @@ mod tests {
                 client_security_group_id: "sg-1".into(),
             }),
             argocd_cluster: None,
+            pods: Default::default(),
         };
         assert_eq!(
             environment_view(&env)["network"],
@@ -89,6 +90,7 @@ mod tests {
             ci_role: None,
             network: None,
             argocd_cluster: None,
+            pods: Default::default(),
         };
         let view = environment_view(&env);
         assert_eq!(

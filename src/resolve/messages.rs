@@ -794,3 +794,39 @@ pub(crate) fn flux_ssh_without_secret(at: Span) -> Diagnostic {
     .note("Flux's GitRepository authenticates over SSH only with the `identity` and `known_hosts` of the Secret it names")
     .help("set `targets.gitops.secret` to that Secret's name in `flux-system` (`flux bootstrap` creates `flux-system`; `flux create secret git` makes one), or use an `https://` URL")
 }
+
+pub(crate) fn reserved_pod_key(at: Span, field: &str, key: &str, prefix: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0567,
+        format!("`{field}` key `{key}` is one pave writes itself"),
+    )
+    .primary(at, format!("keys under `{prefix}` belong to pave"))
+    .help("pave sets these keys on every object it writes (selectors, versions, checksums); choose a key under your own prefix, e.g. `example.com/team`")
+}
+
+pub(crate) fn need_on_serviceless(at: Span, need: &str, target: &str, kind: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0600,
+        format!("need `{need}` names `{target}`, a {kind} with no Service"),
+    )
+    .primary(at, format!("`{target}` is `workload: {kind}`"))
+    .help("only web services have a host and port to connect to; reach a worker through the queue or store it reads, and remove this need")
+}
+
+pub(crate) fn short_deadline(at: Span, seconds: u64) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0568,
+        format!("cron `deadline` of {seconds}s is under 10 seconds"),
+    )
+    .primary(at, "shorter than the CronJob controller's 10-second check")
+    .help("the controller looks for due runs every 10 seconds, so a shorter `startingDeadlineSeconds` can skip runs; use at least `10s`, or leave `deadline` out")
+}
+
+pub(crate) fn sidecar_port_clash(at: Span, name: &str, port: u16, other: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0569,
+        format!("sidecar port `{name}: {port}` is already a port of {other}"),
+    )
+    .primary(at, "containers of one pod share its network")
+    .help("two containers of a pod cannot listen on the same port; give the sidecar another port")
+}

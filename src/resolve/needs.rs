@@ -23,6 +23,8 @@ use crate::source::{SourceMap, Span};
 pub(crate) struct Peer<'a> {
     pub(crate) namespace: &'a str,
     pub(crate) port: u16,
+    /// `worker` or `cron` for a service without a Service to connect to; `None` for web.
+    pub(crate) serviceless: Option<&'a str>,
 }
 
 /// The service whose needs are wired, in one environment.
@@ -92,6 +94,11 @@ fn service_need(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(NeedOutputs, Option<ServiceNeed>)> {
     if let Some(peer) = cx.peers.get(target) {
+        if let Some(kind) = peer.serviceless {
+            let at = (cx.span_of)(&pointer_push(need_ptr, "service"));
+            diags.push(messages::need_on_serviceless(at, need, target, kind));
+            return None;
+        }
         let host = format!("{target}.{}.svc.cluster.local", peer.namespace);
         let wired = ServiceNeed {
             name: need.to_string(),

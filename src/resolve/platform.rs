@@ -2,16 +2,20 @@
 
 use std::collections::BTreeMap;
 
+use super::messages;
 use super::resolved::{
     AlertSetting, BurnWindow, Contract, EnvSeverity, Environment, Ingress, Monitoring, Network,
-    Observability, Platform, SecretBackend, Size, Targets, TerraformTarget, Urgency,
+    Observability, Platform, PodSettings, SecretBackend, Size, Targets, TerraformTarget,
+    Toleration, Urgency,
 };
 use crate::decimal::Decimal;
+use crate::diag::Diagnostic;
+use crate::document::{Document, pointer_push};
 use crate::duration;
 use crate::model::Toggle;
 use crate::model::platform::{
-    AlertsFile, BurnWindowFile, EnvSeverityFile, PlatformFile, SecretProvider, SecretsFile,
-    TerraformFile, UrgencyName, UrgencyTarget,
+    AlertsFile, BurnWindowFile, EnvSeverityFile, EnvironmentFile, PlatformFile, SecretProvider,
+    SecretsFile, TaintEffect, TerraformFile, TolerationOperator, UrgencyName, UrgencyTarget,
 };
 
 /// The KV v2 mount Vault enables by default (`vault server -dev`, `secrets enable kv-v2`).
@@ -41,6 +45,7 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
                 client_security_group_id: n.client_security_group_id.clone(),
             }),
             argocd_cluster: e.argocd_cluster.clone(),
+            pods: pod_settings(e),
         })
         .collect();
     let patterns = file
@@ -131,6 +136,69 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
             .collect(),
     };
     (platform, NamespacePatterns(patterns))
+}
+
+/// `environments.<env>`'s pod settings, with Kubernetes' spelling of the enums.
+fn pod_settings(e: &EnvironmentFile) -> PodSettings {
+    let tolerations = e
+        .tolerations
+        .iter()
+        .map(|t| Toleration {
+            key: t.key.clone(),
+            operator: match t.operator {
+                Some(TolerationOperator::Exists) => "Exists",
+                Some(TolerationOperator::Equal) | None => "Equal",
+            },
+            value: t.value.clone(),
+            effect: t.effect.map(|effect| match effect {
+                TaintEffect::NoSchedule => "NoSchedule",
+                TaintEffect::PreferNoSchedule => "PreferNoSchedule",
+                TaintEffect::NoExecute => "NoExecute",
+            }),
+            toleration_seconds: t.toleration_seconds,
+        })
+        .collect();
+    PodSettings {
+        node_selector: e.node_selector.clone(),
+        tolerations,
+        image_pull_secrets: e.image_pull_secrets.clone(),
+        labels: e.labels.clone(),
+        pod_annotations: e.pod_annotations.clone(),
+    }
+}
+
+/// Label and annotation keys pave writes itself: a platform key there would
+/// overwrite pave's value (or a selector) without a word.
+const RESERVED_LABEL_PREFIXES: [&str; 2] = ["app.kubernetes.io/", "pave/"];
+const RESERVED_ANNOTATION_PREFIXES: [&str; 1] = ["checksum/"];
+
+/// Every `environments.<env>.labels` / `pod_annotations` key is one pave leaves free.
+pub(super) fn check_pod_keys(pdoc: &Document, diags: &mut Vec<Diagnostic>) {
+    let Some(envs) = pdoc
+        .value
+        .pointer("/environments")
+        .and_then(|v| v.as_object())
+    else {
+        return;
+    };
+    for env in envs.keys() {
+        let at = pointer_push("/environments", env);
+        for (field, reserved) in [
+            ("labels", &RESERVED_LABEL_PREFIXES[..]),
+            ("pod_annotations", &RESERVED_ANNOTATION_PREFIXES[..]),
+        ] {
+            let pointer = pointer_push(&at, field);
+            let Some(keys) = pdoc.value.pointer(&pointer).and_then(|v| v.as_object()) else {
+                continue;
+            };
+            for key in keys.keys() {
+                if let Some(prefix) = reserved.iter().find(|p| key.starts_with(**p)) {
+                    let span = pdoc.key_span(&pointer_push(&pointer, key));
+                    diags.push(messages::reserved_pod_key(span, field, key, prefix));
+                }
+            }
+        }
+    }
 }
 
 /// Where Terraform writes need outputs: the backend the store reads.
@@ -245,6 +313,10 @@ fn urgency(u: UrgencyName) -> Urgency {
     }
 }
 
+/// How long past its schedule's period a cron job may go without a success: room
+/// for the run itself, which ends after the time it was due.
+const CRON_LATE_MARGIN_MS: u64 = 3_600_000;
+
 /// The contract alerts, each with its defaults filled in.
 fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
     // Name, what the platform wrote, and the defaults: `for`, severity, threshold.
@@ -278,6 +350,14 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
             Urgency::Ticket,
             0,
         ),
+        ("cron_failed", &given.cron_failed, "5m", Urgency::Ticket, 0),
+        (
+            "cron_late",
+            &given.cron_late,
+            "10m",
+            Urgency::Ticket,
+            CRON_LATE_MARGIN_MS,
+        ),
     ];
     table
         .into_iter()
@@ -286,7 +366,10 @@ fn alerts(given: &AlertsFile) -> BTreeMap<&'static str, AlertSetting> {
             let setting = AlertSetting {
                 for_ms: ms(written.for_.as_deref(), for_default),
                 severity: written.severity.map_or(severity, urgency),
-                threshold: written.restarts.unwrap_or(threshold),
+                threshold: match &written.margin {
+                    Some(margin) => ms(Some(margin.as_str()), "0s"),
+                    None => written.restarts.unwrap_or(threshold),
+                },
             };
             (name, setting)
         })

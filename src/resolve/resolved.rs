@@ -49,6 +49,16 @@ impl Platform {
         self.environments.iter().map(|e| e.name.as_str()).collect()
     }
 
+    /// The pod settings of environment `env` (none for a name the platform lacks).
+    pub(crate) fn pods(&self, env: &str) -> &PodSettings {
+        static NONE: std::sync::LazyLock<PodSettings> =
+            std::sync::LazyLock::new(PodSettings::default);
+        self.environments
+            .iter()
+            .find(|e| e.name == env)
+            .map_or(&*NONE, |e| &e.pods)
+    }
+
     /// The role CI assumes by OIDC for `env`: `environments.<env>.ci_role`, else
     /// `targets.ci.aws_role`.
     pub(crate) fn ci_role<'a>(&'a self, env: &'a Environment) -> Option<&'a str> {
@@ -134,7 +144,8 @@ pub(crate) struct EnvSeverity {
 pub(crate) struct AlertSetting {
     pub(crate) for_ms: u64,
     pub(crate) severity: Urgency,
-    /// Alert-specific threshold (restarts in 15 minutes for crash looping).
+    /// Alert-specific threshold: restarts in 15 minutes for crash looping, the
+    /// margin in milliseconds past the schedule's period for `cron_late`.
     pub(crate) threshold: u64,
 }
 
@@ -192,6 +203,30 @@ pub(crate) struct Environment {
     pub(crate) network: Option<Network>,
     /// `environments.<env>.argocd_cluster`: a server URL or a cluster name in Argo CD.
     pub(crate) argocd_cluster: Option<String>,
+    /// What the platform puts on every pod (and labels on every object) here.
+    pub(crate) pods: PodSettings,
+}
+
+/// `environments.<env>`'s pod settings: placement, registry credentials, and the
+/// labels and annotations the platform (never a service) chooses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PodSettings {
+    pub(crate) node_selector: BTreeMap<String, String>,
+    pub(crate) tolerations: Vec<Toleration>,
+    pub(crate) image_pull_secrets: Vec<String>,
+    /// On every object and pod template.
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) pod_annotations: BTreeMap<String, String>,
+}
+
+/// A toleration as Kubernetes spells its values (`Equal`, `NoExecute`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Toleration {
+    pub(crate) key: Option<String>,
+    pub(crate) operator: &'static str,
+    pub(crate) value: Option<String>,
+    pub(crate) effect: Option<&'static str>,
+    pub(crate) toleration_seconds: Option<i64>,
 }
 
 /// `environments.<env>.network`: the VPC, the private subnets data stores are
@@ -506,6 +541,8 @@ impl Workload {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Cron {
     pub(crate) schedule: String,
+    /// The longest gap between two runs of `schedule`, in minutes (`cron::period_minutes`).
+    pub(crate) period_minutes: u64,
     /// `Forbid`, `Replace` or `Allow` (the CronJob's spelling).
     pub(crate) concurrency: &'static str,
     pub(crate) deadline_seconds: Option<u64>,

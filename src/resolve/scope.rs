@@ -154,6 +154,7 @@ pub(crate) mod tests {
             ci_role: None,
             network: None,
             argocd_cluster: None,
+            pods: Default::default(),
         }
     }
 

@@ -71,6 +71,12 @@ pub(crate) fn resolve_env(
                 Peer {
                     namespace: &s.namespace,
                     port: s.port,
+                    serviceless: s
+                        .layered
+                        .value
+                        .get("workload")
+                        .and_then(Value::as_str)
+                        .filter(|kind| *kind != "web"),
                 },
             )
         })
@@ -316,7 +322,7 @@ fn build(
     let ports = workload::ports(&spec, &kind, port, &at, diags);
     let declared = workload::declared_ports(&kind, port, &ports, metrics.as_ref().map(|m| m.port));
     let probes = workload::probes(ctx, &spec, &kind, &declared, &at, diags);
-    let (sidecars, init) = workload::containers(ctx, &spec, &at, diags);
+    let (sidecars, init) = workload::containers(ctx, &spec, &declared, &at, diags);
     let files = workload::files(&spec, &at, diags);
     let security = workload::security(&spec, &at, diags);
     let env_vars = spec

@@ -95,7 +95,10 @@ fn cron_settings(spec: &ServiceSpec, at: &At, diags: &mut Vec<Diagnostic>) -> Cr
     match &spec.schedule {
         None => diags.push(messages::cron_without_schedule((at.span_of)("/workload"))),
         Some(s) => {
-            if let Err(problem) = cron::check(s) {
+            let never = || "no date matches it, so it never runs".to_string();
+            let checked =
+                cron::check(s).and_then(|()| cron::period_minutes(s).map(|_| ()).ok_or_else(never));
+            if let Err(problem) = checked {
                 diags.push(messages::invalid_schedule(
                     (at.span_of)("/schedule"),
                     s,
@@ -110,15 +113,25 @@ fn cron_settings(spec: &ServiceSpec, at: &At, diags: &mut Vec<Diagnostic>) -> Cr
         Some(Concurrency::Replace) => "Replace",
         Some(Concurrency::Allow) => "Allow",
     };
+    let deadline_seconds = spec.deadline.as_deref().map(seconds);
+    if let Some(short) = deadline_seconds.filter(|s| *s < MIN_DEADLINE_SECONDS) {
+        diags.push(messages::short_deadline((at.span_of)("/deadline"), short));
+    }
     Cron {
+        // An invalid schedule was reported above; 0 only stands in for it.
+        period_minutes: cron::period_minutes(&schedule).unwrap_or(0),
         schedule,
         concurrency,
-        deadline_seconds: spec.deadline.as_deref().map(seconds),
+        deadline_seconds,
         successful_history: spec.history.unwrap_or(defaults::CRON_SUCCESSFUL_HISTORY),
         failed_history: spec.history.unwrap_or(defaults::CRON_FAILED_HISTORY),
         backoff_limit: defaults::CRON_BACKOFF_LIMIT,
     }
 }
+
+/// The CronJob controller looks for due runs every 10 seconds; a shorter
+/// `startingDeadlineSeconds` may skip a run (Kubernetes' CronJob documentation).
+const MIN_DEADLINE_SECONDS: u64 = 10;
 
 /// Whole seconds of a duration the schema checked, rounded up (Kubernetes counts in
 /// seconds, and a probe or deadline shorter than asked would fire early).
@@ -335,10 +348,12 @@ impl ProbeCx<'_> {
     }
 }
 
-/// Sidecars and init containers; a name used twice in the pod is reported.
+/// Sidecars and init containers; a name used twice in the pod, or a sidecar port
+/// another container of the pod already listens on, is reported.
 pub(crate) fn containers(
     ctx: &EnvContext,
     spec: &ServiceSpec,
+    declared: &[NamedPort],
     at: &At,
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<ExtraContainer>, Vec<ExtraContainer>) {
@@ -362,7 +377,49 @@ pub(crate) fn containers(
     };
     let sidecars = read("sidecars", &spec.sidecars);
     let init = read("init", &spec.init);
+    sidecar_ports(&spec.name, declared, &sidecars, at, diags);
     (sidecars, init)
+}
+
+/// Every sidecar port is free: not the main container's, nor an earlier sidecar's.
+/// Init containers run before the others and may reuse any port.
+fn sidecar_ports(
+    main: &str,
+    declared: &[NamedPort],
+    sidecars: &[ExtraContainer],
+    at: &At,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut taken: BTreeMap<u16, String> = declared
+        .iter()
+        .map(|p| {
+            (
+                p.port,
+                format!("the main container `{main}` (`{}`)", p.name),
+            )
+        })
+        .collect();
+    for c in sidecars {
+        for p in &c.ports {
+            match taken.get(&p.port) {
+                Some(other) => {
+                    let pointer = pointer_push(
+                        &pointer_push(&pointer_push("/sidecars", &c.name), "ports"),
+                        &p.name,
+                    );
+                    diags.push(messages::sidecar_port_clash(
+                        (at.span_of)(&pointer),
+                        &p.name,
+                        p.port,
+                        other,
+                    ));
+                }
+                None => {
+                    taken.insert(p.port, format!("sidecar `{}` (`{}`)", c.name, p.name));
+                }
+            }
+        }
+    }
 }
 
 fn extra_container(

@@ -290,3 +290,112 @@ fn every_alert_reaches_an_alertmanager_config_of_its_owner_in_its_namespace() {
     }
     assert!(checked >= 12, "only {checked} PrometheusRules");
 }
+
+/// The cron job's rules with one text edit of the alert named `alert`.
+fn mutate_cron(
+    rules: &serde_json::Value,
+    alert: &str,
+    edit: &dyn Fn(&mut serde_json::Value),
+) -> serde_json::Value {
+    let mut out = rules.clone();
+    for group in out["groups"].as_array_mut().unwrap() {
+        for rule in group["rules"].as_array_mut().unwrap() {
+            if rule["alert"] == alert {
+                edit(rule);
+            }
+        }
+    }
+    out
+}
+
+/// Replaces `from` in a rule's expression; the test fails if it is not there.
+fn replace_in_expr(rule: &mut serde_json::Value, from: &str, to: &str) {
+    let expr = rule["expr"].as_str().unwrap();
+    assert!(expr.contains(from), "`{from}` not in {expr}");
+    rule["expr"] = expr.replace(from, to).into();
+}
+
+#[test]
+fn the_cron_alerts_tests_fail_when_the_margin_for_or_last_run_logic_is_wrong() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let dir = project().join("golden/workloads/generated/prometheus/staging");
+    let rules =
+        pave::testing::parse_yaml(&fs::read_to_string(dir.join("report.rules.yaml")).unwrap())
+            .unwrap();
+    let tests =
+        pave::testing::parse_yaml(&fs::read_to_string(dir.join("tests/report.test.yaml")).unwrap())
+            .unwrap();
+    // staging runs `0 */6 * * *`: a 6h period plus the default 1h margin.
+    let late = "> 25200 ";
+    let success = " > on (namespace) max by (namespace) (kube_cronjob_status_last_successful_time";
+    let mutations: Vec<(&str, serde_json::Value)> = vec![
+        ("none", rules.clone()),
+        (
+            "margin a minute longer",
+            mutate_cron(&rules, "CronJobLate", &|r| {
+                replace_in_expr(r, late, "> 25260 ")
+            }),
+        ),
+        (
+            "margin a minute shorter",
+            mutate_cron(&rules, "CronJobLate", &|r| {
+                replace_in_expr(r, late, "> 25140 ")
+            }),
+        ),
+        (
+            "suspended jobs late too",
+            mutate_cron(&rules, "CronJobLate", &|r| {
+                let expr = r["expr"].as_str().unwrap();
+                let cut = expr.find(" unless ").unwrap();
+                r["expr"] = expr[..cut].to_string().into();
+            }),
+        ),
+        (
+            "late for a minute more",
+            mutate_cron(&rules, "CronJobLate", &|r| r["for"] = "11m".into()),
+        ),
+        (
+            "failed for a minute less",
+            mutate_cron(&rules, "CronJobFailed", &|r| r["for"] = "4m".into()),
+        ),
+        (
+            "failures older than the last success",
+            mutate_cron(&rules, "CronJobFailed", &|r| {
+                replace_in_expr(
+                    r,
+                    success,
+                    " or max by (namespace) (kube_cronjob_status_last_successful_time",
+                );
+                let expr = r["expr"].as_str().unwrap().to_string();
+                // Keep only the failures: `A or B or (A unless B)` becomes `A`.
+                r["expr"] = expr[..expr.find(" or max by").unwrap()].to_string().into();
+            }),
+        ),
+    ];
+    let scratch = tempfile::tempdir().unwrap();
+    let mut survivors = Vec::new();
+    for (i, (name, mutated)) in mutations.iter().enumerate() {
+        let rules_file = scratch.path().join(format!("{i}.rules.yaml"));
+        fs::write(&rules_file, serde_json::to_string(mutated).unwrap()).unwrap();
+        let mut file = tests.clone();
+        file["rule_files"] = serde_json::json!([rules_file.to_str().unwrap()]);
+        let test_file = scratch.path().join(format!("{i}.test.yaml"));
+        fs::write(&test_file, serde_json::to_string(&file).unwrap()).unwrap();
+        let out = promtool_test(&promtool, &test_file);
+        match (i, out.status.success()) {
+            (0, false) => panic!(
+                "the unmutated cron rules fail their tests:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            (0, true) => {}
+            (_, true) => survivors.push(*name),
+            (_, false) => {}
+        }
+    }
+    assert!(
+        survivors.is_empty(),
+        "mutations the generated cron tests miss: {survivors:?}"
+    );
+}

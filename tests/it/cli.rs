@@ -334,6 +334,22 @@ fn explain_and_graph_show_workload_kinds_and_their_fields() {
             "{key}: {pricing}"
         );
     }
+    // The environment's pod settings, with the environment as their origin; staging has none.
+    for (key, value) in [
+        ("node_selector.karpenter.sh/nodepool ", "\"apps\""),
+        ("image_pull_secrets.0 ", "\"ghcr-works\""),
+        (
+            "tolerations.0 ",
+            "key=dedicated operator=Equal value=apps effect=NoSchedule",
+        ),
+    ] {
+        let found = line(&pricing, key);
+        assert!(
+            found.contains(value) && found.ends_with("platform environments.prod"),
+            "{key}: {pricing}"
+        );
+    }
+    assert!(!report.contains("node_selector."), "{report}");
     let out = pave(&["graph", "--root", "examples/workloads"], &project());
     let graph = stdout(&out);
     assert!(

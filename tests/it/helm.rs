@@ -156,6 +156,9 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
         "startupProbe",
         "grpc",
         "exec",
+        "nodeSelector",
+        "tolerations",
+        "imagePullSecrets",
     ];
     let missing: Vec<&str> = wanted
         .into_iter()
@@ -181,6 +184,11 @@ fn coverage(object: &Value) -> Vec<String> {
         .is_some_and(|i| !i.is_empty())
     {
         out.push("initContainers".into());
+    }
+    for placement in ["nodeSelector", "tolerations", "imagePullSecrets"] {
+        if pod.get(placement).is_some() {
+            out.push(placement.into());
+        }
     }
     let volumes = pod["volumes"].as_array().cloned().unwrap_or_default();
     if volumes.iter().any(|v| v.get("configMap").is_some()) {

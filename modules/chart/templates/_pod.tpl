@@ -24,6 +24,15 @@ spec:
     - pod-template-hash
   {{- end }}
   {{- end }}
+  {{- with .Values.nodeSelector }}
+  nodeSelector: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.tolerations }}
+  tolerations: {{- toYaml . | nindent 2 }}
+  {{- end }}
+  {{- with .Values.imagePullSecrets }}
+  imagePullSecrets: {{- toYaml . | nindent 2 }}
+  {{- end }}
   {{- with .Values.initContainers }}
   initContainers: {{- toYaml . | nindent 2 }}
   {{- end }}

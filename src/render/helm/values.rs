@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::render::kubernetes::ServiceObjects;
 use crate::render::kubernetes::objects::{
     ConfigMapBody, Container, ContainerPort, EnvVar, ExternalSecretSpec, IngressSpec, Labels,
-    MonitorEndpoint, NetworkPolicySpec, Object, PodSecurityContext, Probe, Resources, ServicePort,
-    Spec, Volume, VolumeMount,
+    LocalObjectReference, MonitorEndpoint, NetworkPolicySpec, Object, PodSecurityContext, Probe,
+    Resources, ServicePort, Spec, Toleration, Volume, VolumeMount,
 };
 use crate::resolve::ResolvedService;
 
@@ -34,6 +34,14 @@ pub(crate) struct Values<'a> {
     workload: &'a str,
     cron: Option<Cron<'a>>,
     pod_security_context: &'a PodSecurityContext,
+    /// The environment's placement and registry credentials; absent when unset, so
+    /// environments without them keep their values files.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    node_selector: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tolerations: &'a [Toleration],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    image_pull_secrets: &'a [LocalObjectReference],
     /// Stakater Reloader's annotation on the Deployment (need Secrets to watch).
     reload_secrets: Option<&'a String>,
     image: &'a str,
@@ -219,6 +227,9 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
         workload: s.workload.as_str(),
         cron,
         pod_security_context: &pod.spec.security_context,
+        node_selector: &pod.spec.node_selector,
+        tolerations: &pod.spec.tolerations,
+        image_pull_secrets: &pod.spec.image_pull_secrets,
         reload_secrets: o.deployment.as_ref().and_then(|d| {
             d.metadata
                 .annotations

@@ -130,7 +130,8 @@ fn render_env(
     let mut files = Vec::new();
     let namespaces: BTreeSet<&str> = services.iter().map(|s| s.namespace.as_str()).collect();
     for ns in &namespaces {
-        let labels = Labels::from([
+        let mut labels = platform.pods(env).labels.clone();
+        labels.extend([
             (
                 "app.kubernetes.io/managed-by".to_string(),
                 "pave".to_string(),
@@ -327,7 +328,9 @@ fn push_optional<B: Serialize + Send + Sync + 'static>(
 /// Labels every object of a service carries: the recommended `app.kubernetes.io/*`
 /// labels plus owner and environment.
 fn labels(platform: &Platform, s: &ResolvedService) -> Labels {
-    let mut labels = selector(s);
+    // The platform's labels first: pave's own keys are refused there (E0567).
+    let mut labels = platform.pods(&s.env).labels.clone();
+    labels.extend(selector(s));
     labels.insert("app.kubernetes.io/part-of".into(), platform.name.clone());
     labels.insert("app.kubernetes.io/managed-by".into(), "pave".into());
     labels.insert("pave/owner".into(), s.owner.clone());

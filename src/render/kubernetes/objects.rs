@@ -115,10 +115,37 @@ pub(crate) struct PodSpec {
     pub(crate) security_context: PodSecurityContext,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) node_selector: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) tolerations: Vec<Toleration>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) image_pull_secrets: Vec<LocalObjectReference>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) init_containers: Vec<Container>,
     pub(crate) containers: Vec<Container>,
     pub(crate) volumes: Vec<Volume>,
+}
+
+/// A pod's toleration of a node taint.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Toleration {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) key: Option<String>,
+    pub(crate) operator: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) effect: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) toleration_seconds: Option<i64>,
+}
+
+/// `{ name }`: a Secret in the pod's namespace (`imagePullSecrets`).
+#[derive(Serialize, Clone)]
+pub(crate) struct LocalObjectReference {
+    pub(crate) name: String,
 }
 
 #[derive(Serialize)]

@@ -103,19 +103,41 @@ fn pod_template(platform: &Platform, s: &ResolvedService, checksums: Checksums) 
     if let Some(version) = image_version(&s.image) {
         pod_labels.insert("app.kubernetes.io/version".into(), version);
     }
-    let annotations: BTreeMap<String, String> = [
-        ("checksum/config", checksums.config),
-        ("checksum/files", checksums.files),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| Some((k.to_string(), v?)))
-    .collect();
+    let pods = platform.pods(&s.env);
+    // The platform's annotations never use `checksum/` (E0567), so neither hides the other.
+    let mut annotations = pods.pod_annotations.clone();
+    annotations.extend(
+        [
+            ("checksum/config", checksums.config),
+            ("checksum/files", checksums.files),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_string(), v?))),
+    );
+    let mut spec = pod_spec(s);
+    spec.node_selector = pods.node_selector.clone();
+    spec.tolerations = pods
+        .tolerations
+        .iter()
+        .map(|t| Toleration {
+            key: t.key.clone(),
+            operator: t.operator,
+            value: t.value.clone(),
+            effect: t.effect,
+            toleration_seconds: t.toleration_seconds,
+        })
+        .collect();
+    spec.image_pull_secrets = pods
+        .image_pull_secrets
+        .iter()
+        .map(|name| LocalObjectReference { name: name.clone() })
+        .collect();
     PodTemplate {
         metadata: PodMetadata {
             labels: pod_labels,
             annotations,
         },
-        spec: pod_spec(s),
+        spec,
     }
 }
 
@@ -254,6 +276,9 @@ fn pod_spec(s: &ResolvedService) -> PodSpec {
             },
         },
         topology_spread_constraints: spread,
+        node_selector: BTreeMap::new(),
+        tolerations: Vec::new(),
+        image_pull_secrets: Vec::new(),
         init_containers: s.init.iter().map(|c| extra_container(s, c)).collect(),
         containers,
         volumes,
