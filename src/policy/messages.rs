@@ -106,19 +106,37 @@ pub(crate) fn exception_not_waivable(span: Span, policy: &str, declared: Span) -
         .help("fix the services instead; the platform team made this rule mandatory")
 }
 
-/// An exception names a service or environment that does not exist (`what` says which).
-pub(crate) fn exception_for_unknown_name(
+/// An exception names a service that does not exist (any more): it waives nothing for
+/// it, and a deleted service must not need a platform edit, so this only warns.
+pub(crate) fn exception_for_missing_service(
     span: Span,
     policy: &str,
-    what: &str,
+    name: &str,
+    known: &[String],
+) -> Diagnostic {
+    Diagnostic::warning(
+        Code::E0305,
+        format!("exception for `{policy}` names `{name}`, which matches no service"),
+    )
+    .primary(span, "no service has this name")
+    .help(
+        did_you_mean(name, known.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("remove `{name}` from the exception")),
+    )
+}
+
+/// An exception names an environment the platform does not define.
+pub(crate) fn exception_for_unknown_environment(
+    span: Span,
+    policy: &str,
     name: &str,
     known: &[String],
 ) -> Diagnostic {
     let d = Diagnostic::error(
         Code::E0304,
-        format!("exception for `{policy}` names an unknown {what} `{name}`"),
+        format!("exception for `{policy}` names an unknown environment `{name}`"),
     )
-    .primary(span, format!("this exception's {what}s include `{name}`"));
+    .primary(span, "no environment has this name");
     maybe_help(d, did_you_mean(name, known.iter().map(String::as_str)))
 }
 
@@ -171,14 +189,19 @@ pub(crate) fn exception_expired(
     days_ago: i64,
     policy_span: Span,
     reason: &str,
+    blocks: bool,
 ) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0304,
-        format!("exception for `{policy}` expired on {expires}"),
-    )
-    .primary(span, format!("expired {days_ago} day(s) ago"))
-    .secondary(policy_span, format!("reason given: {reason}"))
-    .help("fix what the exception covers, or renew it with a new date and a review of the reason")
+    let message = format!("exception for `{policy}` expired on {expires}");
+    // Where the policy is only a warning, so is the expiry: it must not fail a build.
+    let d = match blocks {
+        true => Diagnostic::error(Code::E0304, message),
+        false => Diagnostic::warning(Code::E0304, message),
+    };
+    d.primary(span, format!("expired {days_ago} day(s) ago"))
+        .secondary(policy_span, format!("reason given: {reason}"))
+        .help(
+            "fix what the exception covers, or renew it with a new date and a review of the reason",
+        )
 }
 
 /// An exception waived no finding in this run.

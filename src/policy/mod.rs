@@ -504,6 +504,7 @@ fn report(
                 -days_left,
                 e.policy_span,
                 &e.reason,
+                expiry_blocks(set, e, model),
             ));
         } else if known && !used {
             diags.push(messages::exception_matches_nothing(
@@ -520,6 +521,26 @@ fn report(
         }
     }
     diags
+}
+
+/// Whether an expired exception fails the build: only when the policy it waived is an
+/// error in one of the environments it covers. Where the policy only warns, what the
+/// exception waived would itself only be a warning, so its expiry is one too.
+fn expiry_blocks(set: &PolicySet, e: &pack::ExceptionDef, model: &Model) -> bool {
+    let Some(policy) = set.policies.iter().find(|p| p.id == e.policy) else {
+        return true;
+    };
+    let envs: Vec<&str> = match e.environments.is_empty() {
+        true => model
+            .platform
+            .environments
+            .iter()
+            .map(|env| env.name.as_str())
+            .collect(),
+        false => e.environments.iter().map(String::as_str).collect(),
+    };
+    envs.iter()
+        .any(|env| set.level(policy, env) == Level::Error)
 }
 
 /// A finding as a diagnostic at the value that caused it.
