@@ -164,7 +164,10 @@ impl Builder<'_> {
             }
             Event::Alias(_) => {
                 // `<<: *base` is one mistake, reported at the merge key.
-                if !self.slot().is_some_and(|s| Some(&s.pointer) == self.merge_at.as_ref()) {
+                if !self
+                    .slot()
+                    .is_some_and(|s| Some(&s.pointer) == self.merge_at.as_ref())
+                {
                     self.diags.push(alias_error(span, "alias"));
                 }
                 self.place(Value::Null, span);
@@ -585,7 +588,8 @@ mod tests {
 
     #[test]
     fn a_merge_key_is_one_error_at_the_key() {
-        let found = errors("base: &b { a: 1 }\nx:\n  <<: *b\ny:\n  <<: { a: 2 }\nz: { \"<<\": 3 }\n");
+        let found =
+            errors("base: &b { a: 1 }\nx:\n  <<: *b\ny:\n  <<: { a: 2 }\nz: { \"<<\": 3 }\n");
         let merges: Vec<_> = found.iter().filter(|(_, at)| at == "<<").collect();
         // Two merge keys; the alias after the first is not reported again, the
         // anchor is; a quoted `"<<"` is a plain key.

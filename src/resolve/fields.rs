@@ -134,6 +134,22 @@ pub(crate) fn metrics(spec: &ServiceSpec, contract: &Contract) -> Option<Metrics
     }
 }
 
+/// An SLO is measured from the service's own request metrics: with `metrics: false`
+/// nothing scrapes them, and the SLO would be dropped without a word.
+pub(crate) fn check_slo_measured(
+    spec: &ServiceSpec,
+    has_metrics: bool,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if spec.slo.is_some() && !has_metrics {
+        diags.push(messages::slo_without_metrics(
+            span_of("/slo"),
+            span_of("/metrics"),
+        ));
+    }
+}
+
 /// `build`, with each path checked: it reaches CI as a path and as shell words.
 pub(crate) fn build(
     spec: &ServiceSpec,

@@ -43,6 +43,7 @@ mod needs;
 mod placeholder;
 mod platform;
 mod resolved;
+mod routes;
 mod scope;
 mod secrets;
 mod service;
@@ -115,6 +116,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }
     infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
+    routes::check_routes(&platform, &resolved, &mut diags);
     ci::check_registries(&platform, pdoc, &resolved, &mut diags);
     ci_jobs::check_ci_jobs(&platform, pdoc, &resolved, &mut diags);
     finish(

@@ -314,6 +314,9 @@ fn build(
     let port = spec.port.unwrap_or(contract.port);
     // A cron job's pods end when the run does: there is nothing to scrape.
     let metrics = fields::metrics(&spec, contract).filter(|_| !matches!(kind, Workload::Cron(_)));
+    if matches!(kind, Workload::Web) {
+        fields::check_slo_measured(&spec, metrics.is_some(), &span_of, diags);
+    }
     let ports = workload::ports(&spec, &kind, port, &at, diags);
     let declared = workload::declared_ports(&kind, port, &ports, metrics.as_ref().map(|m| m.port));
     let probes = workload::probes(ctx, &spec, &kind, &declared, &at, diags);
