@@ -154,6 +154,26 @@ pub(crate) fn invalid_expression(span: Span, id: &str, what: &str, detail: &str)
         .help("expressions are minijinja; names are `service`, `env`, `platform`, and for scope kubernetes `object` and `objects`")
 }
 
+/// An expression reads an attribute its parent (a mapping of the context) lacks.
+pub(crate) fn undefined_attribute(
+    span: Span,
+    id: &str,
+    parent: &str,
+    attr: &str,
+    known: &[String],
+) -> Diagnostic {
+    let help = did_you_mean(attr, known.iter().map(String::as_str)).unwrap_or_else(|| {
+        let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+        format!("`{parent}` has: {}", list.join(", "))
+    });
+    Diagnostic::error(
+        Code::E0302,
+        format!("policy `{id}`: `{parent}` has no attribute `{attr}`"),
+    )
+    .primary(span, "undefined")
+    .help(help)
+}
+
 /// A policy's expression or template stopped at an evaluation bound.
 pub(crate) fn evaluation_stopped(span: Span, id: &str, bound: Exceeded) -> Diagnostic {
     Diagnostic::error(
@@ -171,14 +191,9 @@ pub(crate) fn not_a_boolean(span: Span, id: &str, kind: ValueKind, value: &Value
         format!("policy `{id}`: the expression must evaluate to a boolean, not {kind}"),
     )
     .primary(span, format!("evaluates to `{value}`"))
-    .help(match kind {
-        ValueKind::None => {
-            "`a and b` and `a or b` return an operand, so `none and x` is none: test with `a is not none and b`"
-        }
-        _ => {
-            "compare explicitly, e.g. `service.replicas >= 2`, `x is not none` or `items | length > 0`"
-        }
-    })
+    .help(
+        "compare explicitly, e.g. `service.replicas >= 2`, `x is not none` or `items | length > 0`",
+    )
 }
 
 /// An exception's date has passed.
