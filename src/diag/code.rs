@@ -133,7 +133,7 @@ pub(crate) enum Code {
     /// Two services of one environment route the same host and path.
     E0542,
     /// A route host outside the environment's domain is the same in several
-    /// environments, so their DNS records and ingresses would claim one name.
+    /// environments, so their DNS records and ingresses would claim one name (a warning).
     E0543,
     /// A physical AWS name pave builds breaks its AWS service's naming rules (length,
     /// characters, first or last character, `--`).

@@ -396,7 +396,9 @@ pub(crate) fn host_in_several_environments(
         .map(|e| format!("`{e}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut d = Diagnostic::error(
+    // A warning: whether the environments share one DNS zone and ingress is not
+    // something pave can see, but dev taking production's name is rarely meant.
+    let mut d = Diagnostic::warning(
         Code::E0543,
         format!("route host `{host}` is claimed by environments {list}"),
     )
