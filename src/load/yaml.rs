@@ -164,10 +164,10 @@ impl Builder<'_> {
             }
             Event::Alias(_) => {
                 // `<<: *base` is one mistake, reported at the merge key.
-                if !self
+                let after_merge_key = self
                     .slot()
-                    .is_some_and(|s| Some(&s.pointer) == self.merge_at.as_ref())
-                {
+                    .is_some_and(|s| Some(&s.pointer) == self.merge_at.as_ref());
+                if !after_merge_key {
                     self.diags.push(alias_error(span, "alias"));
                 }
                 self.place(Value::Null, span);
