@@ -151,15 +151,179 @@ fn to_diagnostics(
                     .help(name_help(&pointer)),
             ]
         }
-        kind => {
-            let field = field_name(&pointer);
-            vec![
-                Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
-                    .primary(doc.span(&pointer), describe(kind, error))
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            match closest_form(context, &rel) {
+                Closest::Branch(errors) => errors
+                    .iter()
+                    .flat_map(|e| to_diagnostics(doc, schema, base, e))
+                    .collect(),
+                Closest::Missing(names) => {
+                    let instance = doc.value.pointer(base).cloned().unwrap_or_default();
+                    vec![missing_one_of(
+                        doc, schema, &instance, &rel, &pointer, &names,
+                    )]
+                }
+                Closest::WrongType(expected) => vec![
+                    Diagnostic::error(
+                        Code::E0201,
+                        format!("invalid value for `{}`", field_name(&pointer)),
+                    )
+                    .primary(
+                        doc.span(&pointer),
+                        format!("expected {expected}, found {}", json_type(error.instance())),
+                    )
                     .help_if_any(value_help(&pointer).map(String::from)),
-            ]
+                ],
+                Closest::Unclear => vec![invalid_value(doc, &pointer, error)],
+            }
         }
+        _ => vec![invalid_value(doc, &pointer, error)],
     }
+}
+
+/// The one diagnostic for a value a rule rejects, labelled with the rule.
+fn invalid_value(doc: &Document, pointer: &str, error: &ValidationError) -> Diagnostic {
+    let field = field_name(pointer);
+    Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
+        .primary(doc.span(pointer), describe(error.kind(), error))
+        .help_if_any(
+            value_help(pointer)
+                .map(String::from)
+                .or_else(|| enum_near_miss(error)),
+        )
+}
+
+/// "did you mean" for a string one of an enum's values is close to (`warn`).
+fn enum_near_miss(error: &ValidationError) -> Option<String> {
+    let ValidationErrorKind::Enum { options } = error.kind() else {
+        return None;
+    };
+    let written = error.instance().as_str()?;
+    did_you_mean(
+        written,
+        options.as_array()?.iter().filter_map(Value::as_str),
+    )
+}
+
+/// What to say about a value that matches none of a `oneOf`/`anyOf`'s forms.
+enum Closest<'e> {
+    /// One form is closest: its own errors are the mistake.
+    Branch(&'e [ValidationError<'static>]),
+    /// Several forms are equally close, each missing one field: these.
+    Missing(Vec<String>),
+    /// The value has a type no form takes: the types the forms do take.
+    WrongType(String),
+    /// No form stands out.
+    Unclear,
+}
+
+/// The form the value comes closest to: forms that want another JSON type (or another
+/// constant type) are set aside, then the form with the fewest errors wins.
+fn closest_form<'e>(context: &'e [Vec<ValidationError<'static>>], rel: &str) -> Closest<'e> {
+    let other_type = |e: &ValidationError| {
+        e.instance_path().as_str() == rel
+            && match e.kind() {
+                ValidationErrorKind::Type { .. } => true,
+                ValidationErrorKind::Constant { expected_value } => {
+                    json_type(expected_value) != json_type(e.instance())
+                }
+                _ => false,
+            }
+    };
+    let forms: Vec<&Vec<ValidationError<'static>>> = context
+        .iter()
+        .filter(|errors| !errors.iter().any(other_type))
+        .collect();
+    let Some(fewest) = forms.iter().map(|errors| errors.len()).min() else {
+        let mut types: Vec<String> = context
+            .iter()
+            .flatten()
+            .filter(|e| matches!(e.kind(), ValidationErrorKind::Type { .. }))
+            .map(expected_types)
+            .collect();
+        types.dedup();
+        return match types.is_empty() {
+            true => Closest::Unclear,
+            false => Closest::WrongType(types.join(" or ")),
+        };
+    };
+    let best: Vec<&Vec<ValidationError<'static>>> =
+        forms.into_iter().filter(|e| e.len() == fewest).collect();
+    if let [only] = best.as_slice() {
+        return Closest::Branch(only);
+    }
+    let missing: Option<Vec<String>> = best
+        .iter()
+        .map(|errors| match errors.as_slice() {
+            [e] if e.instance_path().as_str() == rel => match e.kind() {
+                ValidationErrorKind::Required { property } => property.as_str().map(String::from),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    match missing {
+        Some(names) => Closest::Missing(names),
+        None => Closest::Unclear,
+    }
+}
+
+/// A mapping that lacks one of several fields, any of which would complete a form.
+fn missing_one_of(
+    doc: &Document,
+    schema: &Value,
+    instance: &Value,
+    rel: &str,
+    pointer: &str,
+    names: &[String],
+) -> Diagnostic {
+    let described: Vec<String> = names
+        .iter()
+        .map(|n| match field_description(schema, instance, rel, n) {
+            Some(d) => format!("`{n}` ({d})"),
+            None => format!("`{n}`"),
+        })
+        .collect();
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    Diagnostic::error(
+        Code::E0203,
+        format!("missing a field: {}", or_list(&quoted)),
+    )
+    .primary(doc.key_span(pointer), "this mapping matches no form yet")
+    .help(format!("add one: {}", or_list(&described)))
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The schema's description of the field `name` of the mapping at `rel`.
+fn field_description(schema: &Value, instance: &Value, rel: &str, name: &str) -> Option<String> {
+    schema_nodes(schema, instance, rel)
+        .iter()
+        .find_map(|n| n.pointer(&pointer_push("/properties", name)))
+        .and_then(|p| p.get("description"))
+        .and_then(Value::as_str)
+        .map(first_clause)
+}
+
+/// A description's first clause (to `:` or the end of its first sentence), lowercased.
+fn first_clause(description: &str) -> String {
+    let end = [description.find(": "), description.find(". ")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(description.len());
+    let clause = description[..end].trim_end_matches('.');
+    let mut chars = clause.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_lowercase().chain(chars).collect::<String>()
+    })
 }
 
 fn first_line(doc: &Document) -> crate::source::Span {
@@ -177,12 +341,27 @@ fn describe(kind: &ValidationErrorKind, error: &ValidationError) -> String {
                 json_type(error.instance())
             )
         }
-        ValidationErrorKind::Enum { options } => format!("expected one of {options}"),
+        ValidationErrorKind::Enum { options } => match options.as_array() {
+            Some(values) => {
+                let values: Vec<String> =
+                    values.iter().map(|v| format!("`{}`", plain(v))).collect();
+                format!("expected {}", or_list(&values))
+            }
+            None => format!("expected one of {options}"),
+        },
         ValidationErrorKind::Pattern { pattern } => format!("does not match `{pattern}`"),
         ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
             "does not match any allowed form".to_string()
         }
         _ => error.masked().to_string(),
+    }
+}
+
+/// A scalar as the user writes it (a string without quotes).
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -83,6 +83,9 @@ pub(crate) fn environment<'s>() -> Environment<'s> {
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(RECURSION);
     env.add_function("range", bounded_range);
+    // Python's string and dict methods (`.startswith()`, `.lower()`, `.split()`,
+    // `.items()`), as Jinja users expect; each is one bounded call, under the watchdog.
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     env
 }
 

@@ -128,6 +128,13 @@ pub(crate) enum Code {
     /// A need's module lives in a network and its environment declares none
     /// (`environments.<env>.network`).
     E0540,
+    /// A service declares an SLO but turns its metrics off: nothing could measure it.
+    E0541,
+    /// Two services of one environment route the same host and path.
+    E0542,
+    /// A route host outside the environment's domain is the same in several
+    /// environments, so their DNS records and ingresses would claim one name (a warning).
+    E0543,
     /// A physical AWS name pave builds breaks its AWS service's naming rules (length,
     /// characters, first or last character, `--`).
     E0550,
@@ -298,6 +305,9 @@ impl Code {
             Code::E0517 => "E0517",
             Code::E0530 => "E0530",
             Code::E0540 => "E0540",
+            Code::E0541 => "E0541",
+            Code::E0542 => "E0542",
+            Code::E0543 => "E0543",
             Code::E0550 => "E0550",
             Code::E0551 => "E0551",
             Code::E0552 => "E0552",

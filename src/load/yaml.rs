@@ -6,7 +6,8 @@
 //! - nesting is bounded ([`MAX_DEPTH`]): the tree is built on an explicit stack, so
 //!   no input can overflow the call stack, and the first too-deep node is reported;
 //! - anchors and aliases are rejected where they are written (saphyr's loader would
-//!   silently copy the anchored value);
+//!   silently copy the anchored value), and so are YAML 1.1 merge keys (`<<`), once
+//!   at the key;
 //! - duplicate keys are found after key stringification (`true` and `"true"` are
 //!   one key), every one of them;
 //! - numbers that do not survive as an `f64` (`99999999999999999999999`, `1e309`)
@@ -39,6 +40,7 @@ pub(super) fn parse(file: FileId, text: &str) -> (Option<Document>, Vec<Diagnost
         index: PathIndex::default(),
         diags: Vec::new(),
         documents: 0,
+        merge_at: None,
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
@@ -134,6 +136,8 @@ struct Builder<'a> {
     index: PathIndex,
     diags: Vec<Diagnostic>,
     documents: usize,
+    /// The pointer of the last merge key reported: its alias value is not reported again.
+    merge_at: Option<String>,
 }
 
 /// Processing stops at the first diagnostic that makes the rest meaningless.
@@ -152,11 +156,20 @@ impl Builder<'_> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 self.anchor(anchor, span);
+                if style == ScalarStyle::Plain && text == "<<" && self.slot().is_none() {
+                    self.merge_key(span);
+                }
                 let value = self.scalar(text, style, tag.as_ref(), span);
                 self.place(value, span);
             }
             Event::Alias(_) => {
-                self.diags.push(alias_error(span, "alias"));
+                // `<<: *base` is one mistake, reported at the merge key.
+                let after_merge_key = self
+                    .slot()
+                    .is_some_and(|s| Some(&s.pointer) == self.merge_at.as_ref());
+                if !after_merge_key {
+                    self.diags.push(alias_error(span, "alias"));
+                }
                 self.place(Value::Null, span);
             }
             Event::SequenceStart(anchor, tag) => {
@@ -196,6 +209,18 @@ impl Builder<'_> {
         Diagnostic::error(Code::E0103, format!("YAML syntax error: {}", e.info()))
             .primary(Span::new(self.file, at, end), "here")
             .help("check indentation and brackets just before this point; quote values that contain `: `, ` #`, `{`, `[`, or `${` inside `{ ... }`")
+    }
+
+    /// A YAML 1.1 merge key (`<<: ...`): YAML 1.2, which pave reads, has none, so it
+    /// would be a key named `<<`; reported once, its value is not checked further.
+    fn merge_key(&mut self, span: Span) {
+        let parent = self.stack.last().map(|f| f.slot.pointer.as_str());
+        self.merge_at = Some(pointer_push(parent.unwrap_or_default(), "<<"));
+        self.diags.push(
+            Diagnostic::error(Code::E0108, "YAML merge keys (`<<`) are not supported")
+                .primary(span, "merge key")
+                .help("write the keys out; platform `defaults` are the way to share values"),
+        );
     }
 
     fn anchor(&mut self, anchor: usize, span: Span) {
@@ -559,6 +584,17 @@ mod tests {
         let codes: Vec<Code> = found.iter().map(|f| f.0).collect();
         assert_eq!(codes, vec![Code::E0108; 3], "{found:?}");
         assert_eq!(found[1].1, "*x");
+    }
+
+    #[test]
+    fn a_merge_key_is_one_error_at_the_key() {
+        let found =
+            errors("base: &b { a: 1 }\nx:\n  <<: *b\ny:\n  <<: { a: 2 }\nz: { \"<<\": 3 }\n");
+        let merges: Vec<_> = found.iter().filter(|(_, at)| at == "<<").collect();
+        // Two merge keys; the alias after the first is not reported again, the
+        // anchor is; a quoted `"<<"` is a plain key.
+        assert_eq!(merges.len(), 2, "{found:?}");
+        assert_eq!(found.len(), 3, "{found:?}");
     }
 
     #[test]

@@ -106,19 +106,37 @@ pub(crate) fn exception_not_waivable(span: Span, policy: &str, declared: Span) -
         .help("fix the services instead; the platform team made this rule mandatory")
 }
 
-/// An exception names a service or environment that does not exist (`what` says which).
-pub(crate) fn exception_for_unknown_name(
+/// An exception names a service that does not exist (any more): it waives nothing for
+/// it, and a deleted service must not need a platform edit, so this only warns.
+pub(crate) fn exception_for_missing_service(
     span: Span,
     policy: &str,
-    what: &str,
+    name: &str,
+    known: &[String],
+) -> Diagnostic {
+    Diagnostic::warning(
+        Code::E0305,
+        format!("exception for `{policy}` names `{name}`, which matches no service"),
+    )
+    .primary(span, "no service has this name")
+    .help(
+        did_you_mean(name, known.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("remove `{name}` from the exception")),
+    )
+}
+
+/// An exception names an environment the platform does not define.
+pub(crate) fn exception_for_unknown_environment(
+    span: Span,
+    policy: &str,
     name: &str,
     known: &[String],
 ) -> Diagnostic {
     let d = Diagnostic::error(
         Code::E0304,
-        format!("exception for `{policy}` names an unknown {what} `{name}`"),
+        format!("exception for `{policy}` names an unknown environment `{name}`"),
     )
-    .primary(span, format!("this exception's {what}s include `{name}`"));
+    .primary(span, "no environment has this name");
     maybe_help(d, did_you_mean(name, known.iter().map(String::as_str)))
 }
 
@@ -134,6 +152,26 @@ pub(crate) fn invalid_expression(span: Span, id: &str, what: &str, detail: &str)
     Diagnostic::error(Code::E0302, format!("policy `{id}`: {what}: {detail}"))
         .primary(span, "here")
         .help("expressions are minijinja; names are `service`, `env`, `platform`, and for scope kubernetes `object` and `objects`")
+}
+
+/// An expression reads an attribute its parent (a mapping of the context) lacks.
+pub(crate) fn undefined_attribute(
+    span: Span,
+    id: &str,
+    parent: &str,
+    attr: &str,
+    known: &[String],
+) -> Diagnostic {
+    let help = did_you_mean(attr, known.iter().map(String::as_str)).unwrap_or_else(|| {
+        let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+        format!("`{parent}` has: {}", list.join(", "))
+    });
+    Diagnostic::error(
+        Code::E0302,
+        format!("policy `{id}`: `{parent}` has no attribute `{attr}`"),
+    )
+    .primary(span, "undefined")
+    .help(help)
 }
 
 /// A policy's expression or template stopped at an evaluation bound.
@@ -153,14 +191,9 @@ pub(crate) fn not_a_boolean(span: Span, id: &str, kind: ValueKind, value: &Value
         format!("policy `{id}`: the expression must evaluate to a boolean, not {kind}"),
     )
     .primary(span, format!("evaluates to `{value}`"))
-    .help(match kind {
-        ValueKind::None => {
-            "`a and b` and `a or b` return an operand, so `none and x` is none: test with `a is not none and b`"
-        }
-        _ => {
-            "compare explicitly, e.g. `service.replicas >= 2`, `x is not none` or `items | length > 0`"
-        }
-    })
+    .help(
+        "compare explicitly, e.g. `service.replicas >= 2`, `x is not none` or `items | length > 0`",
+    )
 }
 
 /// An exception's date has passed.
@@ -171,14 +204,19 @@ pub(crate) fn exception_expired(
     days_ago: i64,
     policy_span: Span,
     reason: &str,
+    blocks: bool,
 ) -> Diagnostic {
-    Diagnostic::error(
-        Code::E0304,
-        format!("exception for `{policy}` expired on {expires}"),
-    )
-    .primary(span, format!("expired {days_ago} day(s) ago"))
-    .secondary(policy_span, format!("reason given: {reason}"))
-    .help("fix what the exception covers, or renew it with a new date and a review of the reason")
+    let message = format!("exception for `{policy}` expired on {expires}");
+    // Where the policy is only a warning, so is the expiry: it must not fail a build.
+    let d = match blocks {
+        true => Diagnostic::error(Code::E0304, message),
+        false => Diagnostic::warning(Code::E0304, message),
+    };
+    d.primary(span, format!("expired {days_ago} day(s) ago"))
+        .secondary(policy_span, format!("reason given: {reason}"))
+        .help(
+            "fix what the exception covers, or renew it with a new date and a review of the reason",
+        )
 }
 
 /// An exception waived no finding in this run.

@@ -203,6 +203,48 @@ fn failure(p: &pack::PolicyDef, s: &pack::Source, f: Failure, sources: &SourceMa
     }
 }
 
+/// An undefined attribute (`service.replica`) named with what its parent does have:
+/// the parent is looked up in the context the expression saw.
+fn undefined_attribute(
+    p: &pack::PolicyDef,
+    s: &pack::Source,
+    f: &Failure,
+    ctx: &Value,
+    sources: &SourceMap,
+) -> Option<Diagnostic> {
+    let Failure::Error(e) = f else { return None };
+    if e.kind() != minijinja::ErrorKind::UndefinedError {
+        return None;
+    }
+    // minijinja names the undefined path in its detail (`service.replica` is undefined).
+    let path = e
+        .detail()?
+        .strip_prefix('`')?
+        .strip_suffix("` is undefined")?;
+    let (parent, attr) = path.rsplit_once('.')?;
+    let mut value = ctx.clone();
+    for name in parent.split('.') {
+        let is_name = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        value = value.get_attr(name).ok().filter(|_| is_name)?;
+    }
+    if value.kind() != ValueKind::Map {
+        return None;
+    }
+    let known: Vec<String> = value
+        .try_iter()
+        .ok()?
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect();
+    let written = sources.snippet(s.span);
+    let at = match (written.find(path), written.starts_with(['|', '>'])) {
+        (Some(i), false) => Span::new(s.span.file, s.span.start + i, s.span.start + i + path.len()),
+        _ => s.span,
+    };
+    Some(messages::undefined_attribute(
+        at, &p.id, parent, attr, &known,
+    ))
+}
+
 struct Run<'a, 'env, 'src> {
     set: &'a PolicySet,
     compiled: &'a [Option<Compiled<'env, 'src>>],
@@ -342,10 +384,17 @@ impl Run<'_, '_, '_> {
                 span: s.span,
                 owner: Owner::Policy,
             };
-            let value = watchdog::guarded(site, || e.eval(ctx))
-                .map_err(|err| failure(p, s, Failure::from(err), self.sources))?;
+            let value = watchdog::guarded(site, || e.eval(ctx)).map_err(|err| {
+                let failed = Failure::from(err);
+                undefined_attribute(p, s, &failed, ctx, self.sources)
+                    .unwrap_or_else(|| failure(p, s, failed, self.sources))
+            })?;
             match value.kind() {
                 ValueKind::Bool => Ok(value.is_true()),
+                // `a and b` returns an operand, so `x.autoscale and ...` is none when
+                // there is no autoscale: Jinja's `if` treats that as false, and so do
+                // policies. Strings and numbers stay errors (`service.owner` alone).
+                ValueKind::None => Ok(false),
                 kind => Err(messages::not_a_boolean(s.span, &p.id, kind, &value)),
             }
         };
@@ -504,6 +553,7 @@ fn report(
                 -days_left,
                 e.policy_span,
                 &e.reason,
+                expiry_blocks(set, e, model),
             ));
         } else if known && !used {
             diags.push(messages::exception_matches_nothing(
@@ -520,6 +570,26 @@ fn report(
         }
     }
     diags
+}
+
+/// Whether an expired exception fails the build: only when the policy it waived is an
+/// error in one of the environments it covers. Where the policy only warns, what the
+/// exception waived would itself only be a warning, so its expiry is one too.
+fn expiry_blocks(set: &PolicySet, e: &pack::ExceptionDef, model: &Model) -> bool {
+    let Some(policy) = set.policies.iter().find(|p| p.id == e.policy) else {
+        return true;
+    };
+    let envs: Vec<&str> = match e.environments.is_empty() {
+        true => model
+            .platform
+            .environments
+            .iter()
+            .map(|env| env.name.as_str())
+            .collect(),
+        false => e.environments.iter().map(String::as_str).collect(),
+    };
+    envs.iter()
+        .any(|env| set.level(policy, env) == Level::Error)
 }
 
 /// A finding as a diagnostic at the value that caused it.

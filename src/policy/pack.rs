@@ -51,6 +51,9 @@ pub(crate) struct ExceptionDef {
     pub(crate) expires: Option<Date>,
     pub(crate) policy_span: Span,
     pub(crate) expires_span: Span,
+    /// The span of each name in `services`, then in `environments`.
+    pub(crate) service_spans: Vec<Span>,
+    pub(crate) environment_spans: Vec<Span>,
 }
 
 /// The platform's severity for a policy: one level, or one per environment.
@@ -204,7 +207,15 @@ fn exception_defs(doc: &Document, base: &str, list: Vec<ExceptionFile>) -> Vec<E
         .enumerate()
         .map(|(i, e)| {
             let at = format!("{base}/{i}");
+            let spans = |key: &str, count: usize| -> Vec<Span> {
+                let list = pointer_push(&at, key);
+                (0..count)
+                    .map(|j| doc.span(&pointer_push(&list, &j.to_string())))
+                    .collect()
+            };
             ExceptionDef {
+                service_spans: spans("services", e.services.len()),
+                environment_spans: spans("environments", e.environments.len()),
                 expires: Date::parse(&e.expires),
                 policy: e.policy,
                 services: e.services,
@@ -285,8 +296,8 @@ fn refuse_lowering(
     lowered.is_empty()
 }
 
-/// Exceptions naming unknown or non-waivable policies, unknown services or
-/// environments, and impossible dates are errors, whatever the date.
+/// Exceptions naming unknown or non-waivable policies, unknown environments, and
+/// impossible dates are errors, whatever the date; an unknown service is a warning.
 fn check_exceptions(
     set: &PolicySet,
     env_names: &[String],
@@ -308,17 +319,22 @@ fn check_exceptions(
             )),
             Some(_) => {}
         }
-        for (names, known, what) in [
-            (&e.services, service_names, "service"),
-            (&e.environments, env_names, "environment"),
-        ] {
-            for name in names.iter().filter(|n| !known.contains(n)) {
-                diags.push(messages::exception_for_unknown_name(
-                    e.policy_span,
+        // A deleted or renamed service leaves its exceptions behind: deleting a
+        // service must not need a platform edit, so that is a warning.
+        for (name, &span) in e.services.iter().zip(&e.service_spans) {
+            if !service_names.contains(name) {
+                diags.push(messages::exception_for_missing_service(
+                    span,
                     &e.policy,
-                    what,
                     name,
-                    known,
+                    service_names,
+                ));
+            }
+        }
+        for (name, &span) in e.environments.iter().zip(&e.environment_spans) {
+            if !env_names.contains(name) {
+                diags.push(messages::exception_for_unknown_environment(
+                    span, &e.policy, name, env_names,
                 ));
             }
         }

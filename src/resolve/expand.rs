@@ -1,6 +1,7 @@
 //! Expansion of `${...}` placeholders: in one string, and in every string of a value
 //! tree, reporting each placeholder that does not resolve at the placeholder itself.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use serde_json::Value;
@@ -135,9 +136,20 @@ impl Expander<'_> {
         pointer: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> Wiring {
-        let mut wiring = Wiring::new();
-        self.walk(value, pointer, diags, &mut wiring);
-        wiring
+        self.tree_and_failures(value, pointer, diags).0
+    }
+
+    /// [`Self::tree`], plus the pointers of the strings that did not expand (each
+    /// reported): checks of the expanded value skip them, one mistake being one error.
+    pub(crate) fn tree_and_failures(
+        &self,
+        value: &mut Value,
+        pointer: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> (Wiring, BTreeSet<String>) {
+        let mut walked = (Wiring::new(), BTreeSet::new());
+        self.walk(value, pointer, diags, &mut walked);
+        walked
     }
 
     fn walk(
@@ -145,13 +157,13 @@ impl Expander<'_> {
         value: &mut Value,
         pointer: &str,
         diags: &mut Vec<Diagnostic>,
-        wiring: &mut Wiring,
+        walked: &mut (Wiring, BTreeSet<String>),
     ) {
         match value {
-            Value::String(s) => self.string(s, pointer, diags, wiring),
+            Value::String(s) => self.string(s, pointer, diags, walked),
             Value::Array(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    self.walk(item, &pointer_push(pointer, &i.to_string()), diags, wiring);
+                    self.walk(item, &pointer_push(pointer, &i.to_string()), diags, walked);
                 }
             }
             Value::Object(map) => {
@@ -159,7 +171,7 @@ impl Expander<'_> {
                     if pointer.is_empty() && matches!(key.as_str(), "name" | "owner" | "needs") {
                         continue;
                     }
-                    self.walk(item, &pointer_push(pointer, key), diags, wiring);
+                    self.walk(item, &pointer_push(pointer, key), diags, walked);
                 }
             }
             _ => {}
@@ -171,7 +183,7 @@ impl Expander<'_> {
         s: &mut String,
         pointer: &str,
         diags: &mut Vec<Diagnostic>,
-        wiring: &mut Wiring,
+        (wiring, failed): &mut (Wiring, BTreeSet<String>),
     ) {
         let dollars = match pointer.starts_with("/env/") {
             true => Dollars::Literal,
@@ -185,7 +197,10 @@ impl Expander<'_> {
                 wiring.push((pointer.to_string(), expanded));
             }
             Ok(_) => diags.push(messages::secret_output_outside_env((self.span_of)(pointer))),
-            Err(errors) => unresolved(self.sources, (self.span_of)(pointer), s, errors, diags),
+            Err(errors) => {
+                failed.insert(pointer.to_string());
+                unresolved(self.sources, (self.span_of)(pointer), s, errors, diags)
+            }
         }
     }
 }

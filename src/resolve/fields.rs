@@ -95,8 +95,11 @@ pub(crate) fn check_secrets(
     }
 }
 
+/// The route; its host is checked unless a placeholder in it did not resolve (that
+/// error is reported at the placeholder).
 pub(crate) fn route(
     spec: &ServiceSpec,
+    host_unexpanded: bool,
     span_of: &dyn Fn(&str) -> Span,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Route> {
@@ -107,7 +110,8 @@ pub(crate) fn route(
             .clone()
             .unwrap_or_else(|| defaults::ROUTE_PATH.into()),
     });
-    if let Some(r) = route.as_ref().filter(|r| !is_dns_subdomain(&r.host)) {
+    let checked = route.as_ref().filter(|_| !host_unexpanded);
+    if let Some(r) = checked.filter(|r| !is_dns_subdomain(&r.host)) {
         diags.push(messages::invalid_route_host(
             span_of("/route/host"),
             &r.host,
@@ -127,6 +131,22 @@ pub(crate) fn metrics(spec: &ServiceSpec, contract: &Contract) -> Option<Metrics
         Some(MetricsSpec::Enabled(true)) => Some(endpoint(None, None)),
         Some(MetricsSpec::Enabled(false)) => None,
         Some(MetricsSpec::Endpoint { port, path }) => Some(endpoint(*port, path.as_ref())),
+    }
+}
+
+/// An SLO is measured from the service's own request metrics: with `metrics: false`
+/// nothing scrapes them, and the SLO would be dropped without a word.
+pub(crate) fn check_slo_measured(
+    spec: &ServiceSpec,
+    has_metrics: bool,
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if spec.slo.is_some() && !has_metrics {
+        diags.push(messages::slo_without_metrics(
+            span_of("/slo"),
+            span_of("/metrics"),
+        ));
     }
 }
 
@@ -269,7 +289,7 @@ mod tests {
                 cpu: 70
             })
         );
-        let routed = route(&s, &at, &mut diags);
+        let routed = route(&s, false, &at, &mut diags);
         assert_eq!(routed.map(|r| r.path), Some("/".into()));
         assert_eq!(diags.len(), 2);
     }

@@ -344,6 +344,71 @@ pub(crate) fn unusable_objective(at: Span, field: &str, min: i64, max_decimals: 
         ))
 }
 
+/// An objective written as a fraction (`0.999`) where a percentage is expected: an
+/// error, because 0.999 % would alert on nothing anyone means.
+pub(crate) fn objective_is_a_fraction(at: Span, field: &str, percent: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0516,
+        format!("`{field}` is a fraction, not a percentage"),
+    )
+    .primary(at, format!("this is {percent} % written as a fraction"))
+    .help(format!(
+        "write `{percent}`: objectives are percentages (`99.9` means 99.9 %)"
+    ))
+}
+
+/// An SLO on a service whose metrics are off: nothing would measure it.
+pub(crate) fn slo_without_metrics(slo: Span, metrics: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0541, "this SLO cannot be measured: the service's metrics are off")
+        .primary(slo, "no alert or dashboard can be built for this SLO")
+        .secondary(metrics, "metrics turned off here")
+        .help("SLOs are computed from the request metrics pave scrapes: remove `metrics: false`, or remove the SLO")
+}
+
+// Routes across services and environments (E0542, E0543).
+
+/// A second service routes a host and path another service already routes.
+pub(crate) fn route_taken(
+    at: Span,
+    first: Span,
+    host: &str,
+    path: &str,
+    other: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0542,
+        format!("this route's host and path are also routed to `{other}`"),
+    )
+    .primary(at, format!("`{host}{path}` is taken"))
+    .secondary(first, format!("`{other}` routes it here"))
+    .help("an ingress controller sends a host and path to one service only: give one of them another host or `route.path`")
+}
+
+/// A host outside its environments' domains, the same in several environments.
+pub(crate) fn host_in_several_environments(
+    at: Span,
+    others: &[Span],
+    host: &str,
+    envs: &[&str],
+) -> Diagnostic {
+    let list = envs
+        .iter()
+        .map(|e| format!("`{e}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // A warning: whether the environments share one DNS zone and ingress is not
+    // something pave can see, but dev taking production's name is rarely meant.
+    let mut d = Diagnostic::warning(
+        Code::E0543,
+        format!("route host `{host}` is claimed by environments {list}"),
+    )
+    .primary(at, "the same host outside the environment's domain in each");
+    for &other in others {
+        d = d.secondary(other, "also set here");
+    }
+    d.help("each environment's DNS record and ingress would claim this one name: keep it for one environment under `environments.<env>.route`, and use `${env.domain}` for the others")
+}
+
 // The platform.
 
 pub(crate) fn slo_period_too_long(at: Span) -> Diagnostic {

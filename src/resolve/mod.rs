@@ -47,6 +47,7 @@ mod placeholder;
 mod platform;
 mod renames;
 mod resolved;
+mod routes;
 mod routing;
 mod scope;
 mod secrets;
@@ -137,6 +138,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }
     infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
+    routes::check_routes(&platform, &resolved, &mut diags);
     ci::check_registries(&platform, pdoc, &resolved, &mut diags);
     delivery::check_catalog_names(&platform, &services, &resolved, &mut diags);
     ci_jobs::check_ci_jobs(&platform, pdoc, &resolved, &mut diags);

@@ -71,11 +71,11 @@ pub(crate) fn resolve_needs(
                 }),
             (None, None) => {
                 diags.push(messages::incomplete_need((cx.span_of)(&need_ptr), need));
-                None
+                Some(NeedOutputs::Broken)
             }
             (_, Some(Value::String(kind))) => module_need(cx, need, kind, spec, &need_ptr, diags),
             // Other shapes are schema errors, reported before resolution.
-            _ => None,
+            _ => Some(NeedOutputs::Broken),
         };
         if let Some(outputs) = outputs {
             out.outputs.insert(need.clone(), outputs);
@@ -124,7 +124,8 @@ fn service_need(
     let names: Vec<&str> = cx.peers.keys().copied().collect();
     let at = (cx.span_of)(&pointer_push(need_ptr, "service"));
     diags.push(messages::unknown_need_service(at, need, target, &names));
-    None
+    // Reported at `service`: placeholders reading this need resolve to nothing.
+    Some((NeedOutputs::Broken, None))
 }
 
 /// A need served by a module: its inputs expanded, then evaluated by the module.
@@ -145,7 +146,8 @@ fn module_need(
         let known: Vec<&str> = ctx.modules.keys().map(String::as_str).collect();
         let at = (cx.span_of)(&pointer_push(need_ptr, "type"));
         diags.push(messages::unknown_module_type(at, kind, &known));
-        return None;
+        // Reported at `type`: placeholders reading this need resolve to nothing.
+        return Some(NeedOutputs::Broken);
     };
     let before = diags.len();
     check_network(cx, module, need, need_ptr, diags);

@@ -5,7 +5,7 @@
 //! Two passes, because a need reads the namespace and port of the service it names:
 //! `stage` lays every service's layers; `finish` wires needs, expands and builds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -191,6 +191,8 @@ struct Wired {
     wiring: Wiring,
     /// The layered value with placeholders expanded (for `pave explain`).
     fields: Value,
+    /// Pointers of strings whose placeholders did not resolve (each reported).
+    unexpanded: BTreeSet<String>,
 }
 
 /// Wires needs, expands placeholders and builds the service; `None` when the service
@@ -258,7 +260,7 @@ fn wire_and_expand(
         span_of: &span_of,
         sources,
     };
-    let wiring = expander.tree(&mut fields, "", diags);
+    let (wiring, unexpanded) = expander.tree_and_failures(&mut fields, "", diags);
     let written_at = |p: &str| staged.layered.origin(p).and_then(|o| o.span);
     expand::keep_number_text(&mut fields, &written_at, sources);
     let module_needs = needs::module_needs(scope.needs);
@@ -268,6 +270,7 @@ fn wire_and_expand(
         module_needs,
         wiring,
         fields,
+        unexpanded,
     }
 }
 
@@ -287,7 +290,8 @@ fn build(
     let build = fields::build(&spec, &span_of, diags);
     let autoscale = fields::autoscale(&spec, &span_of, diags);
     fields::check_secrets(ctx, &spec, &span_of, diags);
-    let route = fields::route(&spec, &span_of, diags);
+    let host_unexpanded = wired.unexpanded.contains("/route/host");
+    let route = fields::route(&spec, host_unexpanded, &span_of, diags);
     let slo_spans = SloSpans {
         span_of: &span_of,
         buckets: ctx
@@ -319,6 +323,9 @@ fn build(
     let port = spec.port.unwrap_or(contract.port);
     // A cron job's pods end when the run does: there is nothing to scrape.
     let metrics = fields::metrics(&spec, contract).filter(|_| !matches!(kind, Workload::Cron(_)));
+    if matches!(kind, Workload::Web) {
+        fields::check_slo_measured(&spec, metrics.is_some(), &span_of, diags);
+    }
     let ports = workload::ports(&spec, &kind, port, &at, diags);
     let declared = workload::declared_ports(&kind, port, &ports, metrics.as_ref().map(|m| m.port));
     let probes = workload::probes(ctx, &spec, &kind, &declared, &at, diags);

@@ -109,14 +109,29 @@ fn objective(
     let parsed = usable_objective(value);
     if parsed.is_none() {
         let field = pointer.trim_start_matches('/').replace('/', ".");
-        diags.push(messages::unusable_objective(
-            span_of(pointer),
-            &field,
-            MIN_OBJECTIVE,
-            MAX_OBJECTIVE_DECIMALS,
-        ));
+        diags.push(match as_percentage(value) {
+            Some(percent) => messages::objective_is_a_fraction(span_of(pointer), &field, &percent),
+            None => messages::unusable_objective(
+                span_of(pointer),
+                &field,
+                MIN_OBJECTIVE,
+                MAX_OBJECTIVE_DECIMALS,
+            ),
+        });
     }
     parsed
+}
+
+/// `0.999` as the percentage `99.9` its author meant, when the value is a fraction
+/// that makes a usable objective once multiplied by 100.
+fn as_percentage(value: &Number) -> Option<String> {
+    let fraction = value.as_f64().filter(|f| *f > 0.0 && *f < 1.0)?;
+    // Rounded to the objective's precision: 0.999 * 100 is 99.89999999999999 in f64.
+    let scale = 10f64.powi(MAX_OBJECTIVE_DECIMALS as i32);
+    let percent = (fraction * 100.0 * scale).round() / scale;
+    let text = percent.to_string();
+    let number: Number = serde_json::from_str(&text).ok()?;
+    usable_objective(&number).map(|_| text)
 }
 
 /// The objective as a decimal, when pave can alert on it.
@@ -136,6 +151,16 @@ mod tests {
 
     fn number(text: &str) -> Number {
         serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_fraction_is_read_back_as_the_percentage_meant() {
+        assert_eq!(as_percentage(&number("0.999")).as_deref(), Some("99.9"));
+        assert_eq!(as_percentage(&number("0.9995")).as_deref(), Some("99.95"));
+        // Below 50 % as a percentage too, or not a fraction: no suggestion.
+        assert_eq!(as_percentage(&number("0.3")), None);
+        assert_eq!(as_percentage(&number("1")), None);
+        assert_eq!(as_percentage(&number("99.9")), None);
     }
 
     fn observability() -> Observability {
