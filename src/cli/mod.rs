@@ -9,15 +9,18 @@
 mod explain;
 mod graph;
 mod messages;
+mod modules;
 mod policies;
+mod report;
 mod scaffold;
 mod tree;
 
 use std::path::Path;
 
-pub use explain::explain;
-pub use graph::graph;
-pub use policies::policies;
+pub use explain::{Query, explain};
+pub use graph::{GraphFormat, graph};
+pub use modules::modules;
+pub use policies::{Selection, policies};
 pub use scaffold::{init, new_service};
 pub use tree::{Options, build, check, diff};
 // The argument types `main` builds.
@@ -67,6 +70,9 @@ impl Exit {
                     | Code::E0119
                     | Code::E0401
                     | Code::E0409
+                    | Code::E0430
+                    | Code::E0431
+                    | Code::E0432
             )
         });
         if usage_or_io {
@@ -80,7 +86,14 @@ impl Exit {
 /// Settings every command shares: how diagnostics are printed and policy options.
 #[derive(Clone, Copy)]
 pub struct Output {
+    /// The format diagnostics are printed in.
     pub format: Format,
+    /// Diagnostics are one machine-format document, written at the end on stdout or
+    /// to `report_file` (see `report`); otherwise they are printed on stderr as they
+    /// come (human text, and the diagnostics of commands whose stdout is their data).
+    pub collect: bool,
+    /// `--output FILE`: where the collected document goes instead of stdout.
+    pub report_file: Option<&'static Path>,
     pub color: bool,
     /// The date exceptions are checked against (`--today`, else the clock).
     pub today: Date,
@@ -88,8 +101,13 @@ pub struct Output {
     pub deny_warnings: bool,
 }
 
-/// Prints diagnostics on stderr in the chosen format.
+/// Prints diagnostics on stderr in the chosen format, or keeps them for the run's
+/// one machine-format document.
 fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, output: Output) {
+    if output.collect {
+        report::collect(diags, sources);
+        return;
+    }
     if diags.is_empty() {
         return;
     }
@@ -114,6 +132,18 @@ fn usage(d: Diagnostic, output: Output) -> Exit {
 fn denied_warnings(diags: &[Diagnostic], output: Output) -> Option<Diagnostic> {
     let warned = diags.iter().any(|d| !d.is_error());
     (output.deny_warnings && warned).then(messages::warnings_denied)
+}
+
+/// Compiles without printing: for commands that show only some diagnostics (`explain`).
+fn compile_quiet(root: &Path, output: Output) -> Compilation {
+    watch_templates(output);
+    compile(
+        root,
+        policy::Options {
+            today: output.today,
+            expiring_within: None,
+        },
+    )
 }
 
 /// Compiles and prints diagnostics; returns the tree, or the exit to stop with.
@@ -185,6 +215,7 @@ fn watch_templates(output: Output) {
     watchdog::watch(Box::new(move |sources, site, trip| {
         let d = messages::template_bound(site, trip);
         print_diagnostics(&[d], sources, output);
+        finish(Exit::Failed, output);
         std::process::exit(i32::from(Exit::Failed.code()));
     }));
 }
@@ -208,9 +239,37 @@ pub fn schema(kind: &str, output: Output) -> Exit {
     }
 }
 
-/// `--format mermaid|dot` given to a command other than `graph`.
-pub fn graph_format_elsewhere(output: Output) -> Exit {
-    usage(messages::graph_format_elsewhere(), output)
+/// A `--format` the command cannot produce: a usage error, never ignored.
+pub fn format_not_for(command: &str, format: &str, allowed: &[&str], output: Output) -> Exit {
+    usage(messages::format_not_for(command, format, allowed), output)
+}
+
+/// `--output FILE` without a machine format to write into it.
+pub fn output_without_format(output: Output) -> Exit {
+    usage(messages::output_without_format(), output)
+}
+
+/// Ends a command: writes the collected machine-format document (on stdout or to
+/// `--output FILE`) and returns the command's exit; a report file that cannot be
+/// written is an I/O error (exit 2), said on stderr.
+pub fn finish(exit: Exit, output: Output) -> Exit {
+    if !output.collect {
+        return exit;
+    }
+    match report::flush(output.format, output.report_file) {
+        Ok(()) => exit,
+        Err(e) => {
+            let what = output
+                .report_file
+                .map_or_else(|| "stdout".to_string(), |p| format!("`{}`", p.display()));
+            let d = messages::cannot_write(&what, &e);
+            eprint!(
+                "{}",
+                diag::render(&[d], &SourceMap::default(), Format::Human, false)
+            );
+            Exit::Usage
+        }
+    }
 }
 
 #[cfg(test)]

@@ -98,9 +98,10 @@ pub fn build(options: &Options, output: Output) -> Exit {
     Exit::Ok
 }
 
-/// Compares the compiled tree with the one on disk. Prints the drift report (kind,
-/// path and diff of each file) on stdout; with `--format json|github|sarif` the drift
-/// is also printed on stderr as diagnostics, one per file.
+/// Compares the compiled tree with the one on disk. In human output the drift report
+/// (kind, path and diff of each file) is printed on stdout; with
+/// `--format json|github|sarif` the drift is diagnostics, one per file, in the run's
+/// document on stdout (or `--output FILE`), and the report moves to stderr.
 pub fn check(options: &Options, output: Output) -> Exit {
     let (plan, _lock) = match planned(options, output, false) {
         Ok(p) => p,
@@ -111,10 +112,12 @@ pub fn check(options: &Options, output: Output) -> Exit {
         return Exit::Ok;
     }
     let fix = fix_command(options);
-    print!("{}", drift_report(&plan, &fix));
     let drift = drift_diagnostics(&plan, &fix);
-    // In human output the report above is the rendering of the drift.
-    if output.format != Format::Human {
+    // In human output the report is the rendering of the drift.
+    if output.format == Format::Human {
+        print!("{}", drift_report(&plan, &fix));
+    } else {
+        eprint!("{}", drift_report(&plan, &fix));
         print_diagnostics(&drift, &SourceMap::default(), output);
     }
     Exit::for_failure(&drift)

@@ -188,6 +188,12 @@ pub(crate) enum Code {
     E0417,
     /// (`check`) A generated file was edited by hand since pave wrote it.
     E0418,
+    /// `pave new` outside a platform repository: no platform file in the folder or its parents.
+    E0430,
+    /// `pave explain`: no such field, object, or path in the object.
+    E0431,
+    /// `pave modules TYPE`: no such module type.
+    E0432,
 }
 
 impl Code {
@@ -279,6 +285,9 @@ impl Code {
             Code::E0416 => "E0416",
             Code::E0417 => "E0417",
             Code::E0418 => "E0418",
+            Code::E0430 => "E0430",
+            Code::E0431 => "E0431",
+            Code::E0432 => "E0432",
         }
     }
 }
