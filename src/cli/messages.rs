@@ -142,10 +142,10 @@ pub(crate) fn format_not_for(command: &str, format: &str, allowed: &[&str]) -> D
         Code::E0117,
         format!("`pave {command}` cannot print `--format {format}`"),
     )
-    .help(format!(
-        "`pave {command}` prints --format {}",
-        allowed.join("|")
-    ))
+    .help(match allowed.is_empty() {
+        true => format!("`pave {command}` takes no `--format`"),
+        false => format!("`pave {command}` prints --format {}", allowed.join("|")),
+    })
 }
 
 /// `--output FILE` where no machine-format document is written.

@@ -104,6 +104,7 @@ pub struct Output {
 /// Prints diagnostics on stderr in the chosen format, or keeps them for the run's
 /// one machine-format document.
 fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, output: Output) {
+    let diags = &pointing_at_commands(diags, sources);
     if output.collect {
         report::collect(diags, sources);
         return;
@@ -115,6 +116,47 @@ fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, output: Output) 
         "{}",
         diag::render(diags, sources, output.format, output.color)
     );
+}
+
+/// Diagnostics whose secondary labels point into pave's own embedded files (a
+/// built-in module's definition, a built-in policy pack) point at the command that
+/// shows them instead: a user cannot open `<pave>/modules/postgres/module.yaml`, but
+/// can run `pave modules postgres`.
+fn pointing_at_commands(diags: &[Diagnostic], sources: &SourceMap) -> Vec<Diagnostic> {
+    diags
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            let mut notes = Vec::new();
+            d.labels.retain(|l| {
+                let name = &sources.file(l.span.file).name;
+                let command = builtin_command(name);
+                if let (false, Some(command)) = (l.primary, &command)
+                    && !notes.contains(command)
+                {
+                    notes.push(command.clone());
+                }
+                l.primary || command.is_none()
+            });
+            d.notes.extend(notes);
+            d
+        })
+        .collect()
+}
+
+/// The note that replaces a label in an embedded file of pave
+/// (`<pave>/modules/redis/module.yaml`: run `pave modules redis`), if `name` is one.
+fn builtin_command(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("<pave>/")?;
+    match rest.split('/').collect::<Vec<_>>().as_slice() {
+        ["modules", kind, _] => Some(format!(
+            "`{kind}` is a built-in module: `pave modules {kind}` shows its inputs and outputs"
+        )),
+        ["policies", _] => {
+            Some("a built-in policy: `pave policies` lists the policies in force".to_string())
+        }
+        _ => None,
+    }
 }
 
 /// Prints the diagnostics that stop a command and returns its exit.
@@ -291,6 +333,32 @@ mod tests {
         );
         // A failure with nothing to show (cannot happen from a compilation) still fails.
         assert_eq!(Exit::for_failure(&[]), Exit::Failed);
+    }
+
+    #[test]
+    fn labels_in_pave_s_own_files_become_the_command_that_shows_them() {
+        let mut sources = SourceMap::default();
+        let service = sources.add("services/api.yaml".into(), "db: x\n".into());
+        let module = sources.add(
+            "<pave>/modules/postgres/module.yaml".into(),
+            "type: postgres\n".into(),
+        );
+        let d = Diagnostic::error(Code::E0512, "module `postgres` has no input `sise`")
+            .primary(crate::source::Span::new(service, 0, 2), "not an input")
+            .secondary(
+                crate::source::Span::new(module, 6, 14),
+                "the module is defined here",
+            );
+        let shown = pointing_at_commands(&[d], &sources);
+        assert_eq!(shown[0].labels.len(), 1);
+        assert_eq!(
+            shown[0].notes,
+            [
+                "`postgres` is a built-in module: `pave modules postgres` shows its inputs and outputs"
+            ]
+        );
+        assert!(builtin_command("<pave>/policies/baseline.yaml").is_some());
+        assert_eq!(builtin_command("modules/x/module.yaml"), None);
     }
 
     #[test]

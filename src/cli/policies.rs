@@ -116,7 +116,12 @@ impl View<'_> {
     }
 
     fn text(&self) -> String {
-        let mut out = table(self.set, self.policies().collect(), self.envs);
+        let mut out = table(
+            self.set,
+            self.policies().collect(),
+            self.envs,
+            self.service.is_some(),
+        );
         let exceptions = self.exceptions();
         if let Some(service) = self.service {
             out.push_str(&format!("\nexceptions for {service}:"));
@@ -197,7 +202,9 @@ fn scope(p: &PolicyDef) -> &'static str {
     }
 }
 
-fn table(set: &PolicySet, policies: Vec<&PolicyDef>, envs: &[String]) -> String {
+/// The policies as a table; `conditions` adds each policy's `when` below it (with
+/// `--service`: the condition under which it applies to that service).
+fn table(set: &PolicySet, policies: Vec<&PolicyDef>, envs: &[String], conditions: bool) -> String {
     let width = policies
         .iter()
         .map(|p| p.id.len())
@@ -216,6 +223,13 @@ fn table(set: &PolicySet, policies: Vec<&PolicyDef>, envs: &[String]) -> String 
         }
         let waivable = if p.waivable { "yes" } else { "no" };
         out.push_str(&format!("  {waivable:<8}  {}\n", p.description));
+        if let (true, Some(when)) = (conditions, &p.when) {
+            out.push_str(&format!(
+                "{:<width$}  applies when: {}\n",
+                "",
+                when.text.trim()
+            ));
+        }
     }
     out
 }

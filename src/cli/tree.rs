@@ -115,9 +115,10 @@ pub fn check(options: &Options, output: Output) -> Exit {
     let drift = drift_diagnostics(&plan, &fix);
     // In human output the report is the rendering of the drift.
     if output.format == Format::Human {
-        print!("{}", drift_report(&plan, &fix));
+        print!("{}", drift_report(&plan, &fix, true));
     } else {
-        eprint!("{}", drift_report(&plan, &fix));
+        // Beside the document, people get the list; the diffs are `pave diff`'s.
+        eprint!("{}", drift_report(&plan, &fix, false));
         print_diagnostics(&drift, &SourceMap::default(), output);
     }
     Exit::for_failure(&drift)
@@ -139,12 +140,13 @@ fn drift_diagnostics(plan: &Plan, fix: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// The plain-text report of `check`: each file's kind and diff, then a summary line.
-fn drift_report(plan: &Plan, fix: &str) -> String {
+/// The plain-text report of `check`: each file's kind (and its diff, `with_diffs`),
+/// then a summary line.
+fn drift_report(plan: &Plan, fix: &str, with_diffs: bool) -> String {
     let mut report = String::new();
     for change in &plan.changes {
         report.push_str(&format!("{}: {}\n", change.kind.as_str(), change.path));
-        if change.kind != ChangeKind::Stale {
+        if with_diffs && change.kind != ChangeKind::Stale {
             report.push_str(&unified_diff(
                 &change.path,
                 change.old.as_deref(),

@@ -198,9 +198,9 @@ fn github_actions_selects_annotations_automatically() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).starts_with("::error file=services/api.yaml,line=4,col=7,"),
+        stdout(&out).starts_with("::error file=services/api.yaml,line=4,col=7,"),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
 }
 
@@ -422,11 +422,18 @@ fn explain_policies_graph_and_new_read_a_yml_or_kdl_platform_file() {
         }
         let out = pave(&["new", "orders", "--owner", "team-orders"], repo.path());
         assert!(out.status.success(), "{extension}: {}", stderr(&out));
-        let written = fs::read_to_string(repo.path().join("services/orders.yaml")).unwrap();
+        // A KDL platform gets a KDL service, which compiles.
+        let (file, image) = match extension {
+            "kdl" => ("orders.kdl", "image \"ghcr.io/acme/orders:0.1.0\""),
+            _ => ("orders.yaml", "image: ghcr.io/acme/orders:0.1.0"),
+        };
+        let written = fs::read_to_string(repo.path().join("services").join(file)).unwrap();
         assert!(
-            written.contains("image: ghcr.io/acme/orders:0.1.0"),
+            written.contains(image),
             "{extension}: the platform's registry is used:\n{written}"
         );
+        let out = pave(&["lint"], repo.path());
+        assert!(out.status.success(), "{extension}: {}", stderr(&out));
         let out = pave(&["init", "."], repo.path());
         assert_eq!(
             out.status.code(),
@@ -437,10 +444,16 @@ fn explain_policies_graph_and_new_read_a_yml_or_kdl_platform_file() {
     }
 }
 
-/// One `code message` line per diagnostic of a `--format json` report on stderr.
+/// One `code message` line per diagnostic of a `--format json` report.
+/// The diagnostics of a `--format json` run: on stdout, or on stderr for a command
+/// whose stdout is its data (`explain`, `graph`, `policies`, `modules`).
 fn json_diagnostics(out: &std::process::Output) -> Vec<String> {
-    let report: serde_json::Value = serde_json::from_str(&stderr(out))
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stderr(out)));
+    let text = match stdout(out).is_empty() {
+        true => stderr(out),
+        false => stdout(out),
+    };
+    let report: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"));
     report["diagnostics"]
         .as_array()
         .unwrap()
