@@ -537,3 +537,70 @@ fn denied_warnings_are_a_diagnostic_and_exit_1() {
         "{diags:?}"
     );
 }
+
+#[test]
+fn explain_shows_only_the_explained_service_s_diagnostics() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform)
+        .unwrap()
+        .replace("image.digest-in-prod: off", "image.digest-in-prod: warning");
+    fs::write(&platform, text).unwrap();
+    // Both services warn in `lint`...
+    let lint = stderr(&pave(&["lint"], repo.path()));
+    assert!(
+        lint.contains("services/api.yaml") && lint.contains("services/web.yaml"),
+        "{lint}"
+    );
+    // ...but explaining one shows its own warning only.
+    let out = pave(&["explain", "api", "--env", "prod"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("services/api.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("services/web.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).starts_with("api in prod"), "{}", stdout(&out));
+}
+
+#[test]
+fn data_commands_print_json_data_on_stdout() {
+    let shop = ["--root", "examples/shop", "--format", "json"];
+    let run = |args: &[&str]| -> serde_json::Value {
+        let out = pave(&[args, &shop[..]].concat(), &project());
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    };
+    let graph = run(&["graph"]);
+    assert!(
+        graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["from"] == "checkout" && e["to"] == "checkout_db")
+    );
+    let policies = run(&["policies", "--service", "checkout", "--env", "prod"]);
+    assert_eq!(policies["environments"], serde_json::json!(["prod"]));
+    assert!(policies["exceptions"].is_array());
+    let explain = run(&["explain", "checkout", "--env", "prod"]);
+    let values = explain[0]["values"].as_array().unwrap();
+    let replicas = values.iter().find(|v| v["field"] == "replicas").unwrap();
+    assert_eq!(replicas["line"], 37);
+    // A secret-wired variable shows its secretKeyRef, not `$(PAVE_DB_URL)`.
+    let url = values
+        .iter()
+        .find(|v| v["field"] == "env.DATABASE_URL")
+        .unwrap();
+    assert_eq!(url["value"], "secretKeyRef checkout-db/url");
+    let modules = run(&["modules", "postgres"]);
+    assert_eq!(
+        modules[0]["terraform"]["source"],
+        "terraform-aws-modules/rds/aws"
+    );
+}
