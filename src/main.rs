@@ -5,9 +5,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
 
-use pave::cli::{self, Date, Format, Options, Output, Report};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use pave::cli::{self, Date, Exit, Format, GraphFormat, Options, Output, Report};
 
 #[derive(Parser)]
 #[command(
@@ -17,9 +19,14 @@ use pave::cli::{self, Date, Format, Options, Output, Report};
     max_term_width = 100
 )]
 struct Cli {
-    /// How diagnostics are printed (default: github when GITHUB_ACTIONS=true, else human).
+    /// Output format. Diagnostics: human (default; github when GITHUB_ACTIONS=true),
+    /// json, sarif or github, on stdout; `graph`: mermaid (default), dot or json;
+    /// `explain`, `policies`, `modules`: human (default) or json.
     #[arg(long, global = true, value_enum)]
     format: Option<FormatArg>,
+    /// Write the json, sarif or github diagnostics to FILE instead of stdout.
+    #[arg(long, global = true, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Colors in human output.
     #[arg(long, global = true, value_enum, default_value = "auto")]
     color: ColorArg,
@@ -33,7 +40,7 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FormatArg {
     Human,
     Json,
@@ -54,6 +61,13 @@ enum ColorArg {
     Never,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Compile and write the output tree.
@@ -68,6 +82,9 @@ enum Command {
     Explain {
         /// The service's name.
         service: String,
+        /// An object and a field path in it (`deployment spec.replicas`), or a service
+        /// field (`replicas`): show only where that value came from.
+        field: Vec<String>,
         /// Environments to show (repeatable; default: all).
         #[arg(long = "env")]
         envs: Vec<String>,
@@ -76,11 +93,11 @@ enum Command {
     },
     /// Start a platform repository: a platform file and one service.
     Init {
-        /// The folder to create it in.
+        /// The folder to create it in; the platform is named after it.
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
-    /// Write `services/SERVICE.yaml`.
+    /// Write `services/SERVICE.yaml` (or `.kdl` in a KDL platform) in a platform repository.
     New {
         /// The new service's name (a DNS-1123 label).
         service: String,
@@ -93,18 +110,73 @@ enum Command {
         #[command(flatten)]
         root: RootArgs,
     },
-    /// Services, their needs and routes as a graph (`--format mermaid|dot`).
+    /// Services, their needs and routes as a graph (`--format mermaid|dot|json`).
     Graph {
         #[command(flatten)]
         root: RootArgs,
     },
     /// List the policies in force: id, scope, severity per environment, waivable.
-    Policies(RootArgs),
+    Policies {
+        /// Only what applies to this service, with the exceptions in force for it.
+        #[arg(long)]
+        service: Option<String>,
+        /// Only these environments (repeatable).
+        #[arg(long = "env")]
+        envs: Vec<String>,
+        #[command(flatten)]
+        root: RootArgs,
+    },
+    /// List the module types a need can use (built-in and the platform's), or show one.
+    Modules {
+        /// One module type: its inputs, outputs and the Terraform module it calls.
+        #[arg(value_name = "TYPE")]
+        kind: Option<String>,
+        #[command(flatten)]
+        root: RootArgs,
+    },
     /// Print the JSON Schema of an input file.
     Schema {
         #[arg(value_parser = ["platform", "service", "policy", "module"], default_value = "service")]
         kind: String,
     },
+    /// Print a shell completion script (`pave completions bash > /etc/bash_completion.d/pave`).
+    Completions {
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print pave's man page (roff): `pave man > pave.1`.
+    Man,
+}
+
+impl Command {
+    /// The command's name and the `--format`s it can print.
+    fn formats(&self) -> (&'static str, &'static [FormatArg]) {
+        use FormatArg::*;
+        const DIAGNOSTICS: &[FormatArg] = &[Human, Json, Github, Sarif];
+        const DATA: &[FormatArg] = &[Human, Json];
+        match self {
+            Command::Build(_) => ("build", DIAGNOSTICS),
+            Command::Check(_) => ("check", DIAGNOSTICS),
+            // Its data is the diffs, or the blast-radius report as JSON or Markdown.
+            Command::Diff(_) => ("diff", &[Human, Json, Markdown]),
+            Command::Lint(_) => ("lint", DIAGNOSTICS),
+            Command::Init { .. } => ("init", DIAGNOSTICS),
+            Command::New { .. } => ("new", DIAGNOSTICS),
+            Command::Explain { .. } => ("explain", DATA),
+            Command::Policies { .. } => ("policies", DATA),
+            Command::Modules { .. } => ("modules", DATA),
+            Command::Graph { .. } => ("graph", &[Mermaid, Dot, Json]),
+            Command::Schema { .. } => ("schema", &[Json]),
+            Command::Completions { .. } => ("completions", &[]),
+            Command::Man => ("man", &[]),
+        }
+    }
+
+    /// Whether the command's stdout is its data; its diagnostics then go to stderr.
+    fn prints_data(&self) -> bool {
+        let (_, formats) = self.formats();
+        !formats.contains(&FormatArg::Sarif)
+    }
 }
 
 #[derive(Args)]
@@ -165,15 +237,30 @@ fn ignore_file_size_signal() {
     }
 }
 
-fn main() -> ExitCode {
-    ignore_file_size_signal();
-    let cli = Cli::parse();
-    let format = match cli.format {
-        Some(FormatArg::Human) => Format::Human,
+fn format_name(f: FormatArg) -> &'static str {
+    match f {
+        FormatArg::Human => "human",
+        FormatArg::Json => "json",
+        FormatArg::Github => "github",
+        FormatArg::Sarif => "sarif",
+        FormatArg::Mermaid => "mermaid",
+        FormatArg::Dot => "dot",
+        FormatArg::Markdown => "markdown",
+    }
+}
+
+/// How diagnostics are printed: the machine formats are collected into one document
+/// on stdout, except for commands whose stdout is their data (diagnostics then go to
+/// stderr, as JSON with `--format json`).
+fn output_settings(cli: &Cli) -> Output {
+    let diagnostic_format = match cli.format {
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Github) => Format::Github,
         Some(FormatArg::Sarif) => Format::Sarif,
-        Some(FormatArg::Mermaid | FormatArg::Dot | FormatArg::Markdown) => Format::Human,
+        Some(FormatArg::Human | FormatArg::Mermaid | FormatArg::Dot | FormatArg::Markdown) => {
+            Format::Human
+        }
+        None if cli.command.prints_data() => Format::Human,
         None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => Format::Github,
         None => Format::Human,
     };
@@ -182,20 +269,40 @@ fn main() -> ExitCode {
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let today = cli.today.unwrap_or_else(clock_today);
-    let output = Output {
-        format,
+    Output {
+        format: diagnostic_format,
+        collect: diagnostic_format != Format::Human && !cli.command.prints_data(),
+        // The path lives as long as the process; `Output` stays `Copy`.
+        report_file: cli.output.clone().map(|p| &*Box::leak(p.into_boxed_path())),
         color,
-        today,
+        today: cli.today.unwrap_or_else(clock_today),
         deny_warnings: cli.deny_warnings,
-    };
-    let graph_format = matches!(cli.format, Some(FormatArg::Mermaid | FormatArg::Dot));
-    if graph_format && !matches!(cli.command, Command::Graph { .. }) {
-        return ExitCode::from(cli::graph_format_elsewhere(output).code());
     }
-    let markdown = matches!(cli.format, Some(FormatArg::Markdown));
-    if markdown && !matches!(cli.command, Command::Diff(_)) {
-        return ExitCode::from(cli::markdown_elsewhere(output).code());
+}
+
+/// A `--format` or `--output` the command cannot honour, as the exit to stop with.
+fn refused_format(cli: &Cli, output: Output) -> Option<Exit> {
+    let (name, allowed) = cli.command.formats();
+    if let Some(f) = cli.format
+        && !allowed.contains(&f)
+    {
+        let allowed: Vec<&str> = allowed.iter().map(|f| format_name(*f)).collect();
+        let shown = Output {
+            collect: false,
+            format: Format::Human,
+            ..output
+        };
+        return Some(cli::format_not_for(name, format_name(f), &allowed, shown));
+    }
+    (cli.output.is_some() && !output.collect).then(|| cli::output_without_format(output))
+}
+
+fn main() -> ExitCode {
+    ignore_file_size_signal();
+    let cli = Cli::parse();
+    let output = output_settings(&cli);
+    if let Some(exit) = refused_format(&cli, output) {
+        return ExitCode::from(exit.code());
     }
     let report = match cli.format {
         Some(FormatArg::Json) => Report::Json,
@@ -211,6 +318,7 @@ fn main() -> ExitCode {
         envs: a.envs,
         services: a.services,
     };
+    let json = cli.format == Some(FormatArg::Json);
     let exit = match cli.command {
         Command::Build(a) => cli::build(&tree_options(a), output),
         Command::Check(a) => cli::check(&tree_options(a), output),
@@ -218,10 +326,31 @@ fn main() -> ExitCode {
         Command::Lint(a) => cli::lint(&a.root, output),
         Command::Explain {
             service,
+            field,
             envs,
             root,
-        } => cli::explain(&root.root, &service, &envs, output),
-        Command::Policies(a) => cli::policies(&a.root, output),
+        } => {
+            let query = cli::Query {
+                service: &service,
+                envs: &envs,
+                field: &field,
+                json,
+            };
+            cli::explain(&root.root, &query, output)
+        }
+        Command::Policies {
+            service,
+            envs,
+            root,
+        } => {
+            let selection = cli::Selection {
+                service: service.as_deref(),
+                envs: &envs,
+                json,
+            };
+            cli::policies(&root.root, &selection, output)
+        }
+        Command::Modules { kind, root } => cli::modules(&root.root, kind.as_deref(), json, output),
         Command::Init { dir } => cli::init(&dir, output),
         Command::New {
             service,
@@ -229,12 +358,40 @@ fn main() -> ExitCode {
             image,
             root,
         } => cli::new_service(&root.root, &service, &owner, image.as_deref(), output),
-        Command::Graph { root } => cli::graph(
-            &root.root,
-            matches!(cli.format, Some(FormatArg::Dot)),
-            output,
-        ),
+        Command::Graph { root } => {
+            let format = match cli.format {
+                Some(FormatArg::Dot) => GraphFormat::Dot,
+                Some(FormatArg::Json) => GraphFormat::Json,
+                _ => GraphFormat::Mermaid,
+            };
+            cli::graph(&root.root, format, output)
+        }
         Command::Schema { kind } => cli::schema(&kind, output),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     };
-    ExitCode::from(exit.code())
+    ExitCode::from(cli::finish(exit, output).code())
+}
+
+/// `pave completions SHELL`: the completion script clap_complete writes from the
+/// argument definitions above, so it never lags behind them.
+fn completions(shell: ShellArg) -> Exit {
+    use clap_complete::Shell;
+    let shell = match shell {
+        ShellArg::Bash => Shell::Bash,
+        ShellArg::Zsh => Shell::Zsh,
+        ShellArg::Fish => Shell::Fish,
+    };
+    clap_complete::generate(shell, &mut Cli::command(), "pave", &mut std::io::stdout());
+    Exit::Ok
+}
+
+/// `pave man`: the man page clap_mangen writes from the argument definitions above.
+fn man_page() -> Exit {
+    let mut page = Vec::new();
+    let rendered = clap_mangen::Man::new(Cli::command()).render(&mut page);
+    match rendered.and_then(|()| std::io::stdout().write_all(&page)) {
+        Ok(()) => Exit::Ok,
+        Err(_) => Exit::Usage,
+    }
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
-use support::{copy_dir, pave, project, snapshot, stderr};
+use support::{copy_dir, pave, project, snapshot, stderr, stdout};
 
 /// Fewer cases than this means the folder was not found or lost its cases.
 const MIN_CASES: usize = 25;
@@ -56,12 +56,8 @@ fn cases() -> Vec<PathBuf> {
     cases
 }
 
-/// One line per diagnostic, from `--format json`.
-fn summarize(stderr: &str) -> Vec<String> {
-    // A successful build prints a summary line after the JSON document.
-    let json = stderr
-        .find("\n}\n")
-        .map_or(stderr, |end| &stderr[..end + 3]);
+/// One line per diagnostic, from the `--format json` document on stdout.
+fn summarize(json: &str) -> Vec<String> {
     let report: Value =
         serde_json::from_str(json).unwrap_or_else(|e| panic!("not JSON ({e}):\n{json}"));
     report["diagnostics"]
@@ -135,7 +131,8 @@ fn run_case(case: &Path) -> Result<(), String> {
         return Err("the output tree was changed".into());
     }
     let mut actual = vec![format!("exit: {code}")];
-    actual.extend(summarize(&err));
+    // Machine output is stdout's alone: progress and summaries stay on stderr.
+    actual.extend(summarize(&stdout(&out)));
     let actual = actual.join("\n") + "\n";
     let expected_path = case.join("expected.txt");
     if std::env::var("UPDATE_EXPECT").is_ok_and(|v| v == "1") {

@@ -1,76 +1,291 @@
-//! `pave explain SERVICE`: each resolved value of a service with the layer and the
-//! place it came from.
+//! `pave explain SERVICE [--env ENV] [OBJECT PATH | FIELD]`: each resolved value of a
+//! service with the layer and the place it came from, then what reaches its
+//! Kubernetes objects (ports, environment with its real secret wiring, resources,
+//! probes). Given an object and a path (`deployment spec.replicas`), or one service
+//! field (`replicas`), it answers only where that value came from. Only the service's
+//! own diagnostics are shown; `--format json` prints the same as data.
 
 use std::path::Path;
 
-use super::{Exit, Output, messages};
-use crate::observe::routing::receiver_name;
-use crate::resolve::{
-    Environment, Gitops, GitopsEngine, Network, Platform, PodSettings, ResolvedService, Routing,
-    Urgency,
-};
-use crate::source::SourceMap;
+use serde_json::{Value, json};
 
-/// Prints each resolved value of a service with the layer and place it came from.
-pub fn explain(root: &Path, service: &str, envs: &[String], output: Output) -> Exit {
-    super::with_model(root, output, |compilation, model| {
-        let selected: Vec<_> = model
-            .services
-            .iter()
-            .filter(|s| s.name == service && (envs.is_empty() || envs.contains(&s.env)))
-            .collect();
-        if selected.is_empty() {
-            let names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
-            return super::usage(messages::unknown_explained_service(service, &names), output);
-        }
-        for s in selected {
-            print!("{}", explained(s, &compilation.sources));
-            let env = model.platform.environments.iter().find(|e| e.name == s.env);
-            print!(
-                "{}",
-                infrastructure(s, env.and_then(|e| e.network.as_ref()))
-            );
-            print!("{}", alert_routes(&model.platform, s));
-            if let Some(env) = env {
-                print!("{}", delivery(&model.platform, env, s));
-            }
-            print!("{}", pod_settings(model.platform.pods(&s.env), &s.env));
-        }
-        Exit::Ok
-    })
+use super::{Exit, Output, messages};
+use crate::Compilation;
+use crate::diag::Diagnostic;
+use crate::observe::routing::receiver_name;
+use crate::render::RenderedObject;
+use crate::resolve::{
+    Environment, Gitops, GitopsEngine, Layer, Model, Network, Platform, PodSettings,
+    ResolvedService, Routing, Urgency,
+};
+use crate::source::{SourceMap, Span};
+
+/// What `pave explain` was asked for.
+pub struct Query<'a> {
+    pub service: &'a str,
+    /// `--env` (repeatable; default: every environment).
+    pub envs: &'a [String],
+    /// `OBJECT PATH` or `FIELD`; empty for everything.
+    pub field: &'a [String],
+    /// `--format json`.
+    pub json: bool,
 }
 
-/// Where each module need's resources live, where its secret outputs are written and
-/// which secrets Terraform generates: not service fields, so they come from the
-/// environment and the module.
-fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> String {
-    let mut out = String::new();
+/// Explains one service; see the module header.
+pub fn explain(root: &Path, query: &Query, output: Output) -> Exit {
+    if !root.is_dir() {
+        return super::usage(messages::not_a_directory(root), output);
+    }
+    let compilation = super::compile_quiet(root, output);
+    let Some(model) = compilation.model.as_ref() else {
+        return super::stop(&compilation.diagnostics, &compilation.sources, output);
+    };
+    let selected = match select(model, query) {
+        Ok(s) => s,
+        Err(d) => return super::usage(d, output),
+    };
+    let own = own_diagnostics(&compilation, &selected);
+    super::print_diagnostics(&own, &compilation.sources, output);
+    if own.iter().any(Diagnostic::is_error) {
+        return Exit::for_failure(&own);
+    }
+    let (rendered, _) = crate::render::render(model);
+    let views: Vec<View> = selected
+        .iter()
+        .map(|s| View::new(s, model, &rendered.objects, &compilation.sources))
+        .collect();
+    if !query.field.is_empty() {
+        return answer(&views, query, output);
+    }
+    match query.json {
+        true => print!(
+            "{}",
+            pretty(&Value::from(
+                views.iter().map(View::json).collect::<Vec<_>>()
+            ))
+        ),
+        false => views.iter().for_each(|v| print!("{}", v.text())),
+    }
+    Exit::Ok
+}
+
+/// The service in the asked environments, or the usage error that says what exists.
+fn select<'m>(model: &'m Model, query: &Query) -> Result<Vec<&'m ResolvedService>, Diagnostic> {
+    let envs = super::environment_names(model);
+    if let Some(env) = query.envs.iter().find(|e| !envs.contains(&e.as_str())) {
+        return Err(messages::unknown_environment(env, &envs));
+    }
+    let selected: Vec<_> = model
+        .services
+        .iter()
+        .filter(|s| {
+            s.name == query.service && (query.envs.is_empty() || query.envs.contains(&s.env))
+        })
+        .collect();
+    if selected.is_empty() {
+        let mut names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+        names.dedup();
+        return Err(messages::unknown_explained_service(query.service, &names));
+    }
+    Ok(selected)
+}
+
+/// The diagnostics located in the service's own files (its file, or a file named after
+/// it), not every warning of the platform.
+fn own_diagnostics(compilation: &Compilation, services: &[&ResolvedService]) -> Vec<Diagnostic> {
+    let own_files: Vec<_> = services
+        .iter()
+        .flat_map(|s| s.provenance.values())
+        .filter(|o| matches!(o.layer, Layer::Service | Layer::ServiceEnvironment))
+        .filter_map(|o| o.span.map(|span| span.file))
+        .collect();
+    compilation
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.primary_span()
+                .is_some_and(|span| own_files.contains(&span.file))
+        })
+        .cloned()
+        .collect()
+}
+
+/// One resolved value: where it is, what it is, and where it came from.
+struct Line {
+    field: String,
+    value: Value,
+    /// The layer, or what the value is for values that are no service field.
+    from: String,
+    place: Option<Place>,
+}
+
+/// A file position, 1-based.
+struct Place {
+    file: String,
+    line: usize,
+    column: usize,
+}
+
+impl Place {
+    fn of(span: Span, sources: &SourceMap) -> Place {
+        let lc = sources.line_col(span);
+        Place {
+            file: sources.file(span.file).name.clone(),
+            line: lc.line,
+            column: lc.col,
+        }
+    }
+}
+
+/// One Kubernetes object of the service, as data.
+struct Object {
+    kind: String,
+    path: String,
+    value: Value,
+}
+
+/// Everything `explain` shows of one service in one environment.
+struct View<'a> {
+    service: &'a ResolvedService,
+    sources: &'a SourceMap,
+    lines: Vec<Line>,
+    objects: Vec<Object>,
+}
+
+impl<'a> View<'a> {
+    fn new(
+        s: &'a ResolvedService,
+        model: &Model,
+        objects: &[RenderedObject],
+        sources: &'a SourceMap,
+    ) -> View<'a> {
+        let env = model.platform.environments.iter().find(|e| e.name == s.env);
+        let mut lines = values(s, sources);
+        lines.extend(infrastructure(s, env.and_then(|e| e.network.as_ref())));
+        lines.extend(alert_routes(&model.platform, s));
+        if let Some(env) = env {
+            lines.extend(delivery(&model.platform, env, s));
+        }
+        lines.extend(pod_settings(model.platform.pods(&s.env), &s.env));
+        let objects = objects
+            .iter()
+            .filter(|o| {
+                o.scope.env.as_deref() == Some(s.env.as_str())
+                    && o.scope.service.as_deref() == Some(s.name.as_str())
+            })
+            .map(|o| Object {
+                kind: o.kind.clone(),
+                path: o.path.clone(),
+                value: serde_json::to_value(&*o.object).unwrap_or(Value::Null),
+            })
+            .collect();
+        View {
+            service: s,
+            sources,
+            lines,
+            objects,
+        }
+    }
+
+    fn text(&self) -> String {
+        let s = self.service;
+        let mut out = format!("{} in {} (namespace {})\n", s.name, s.env, s.namespace);
+        for l in &self.lines {
+            out.push_str(&line_text(l));
+        }
+        for o in &self.objects {
+            let containers = containers(&o.value);
+            if containers.is_empty() {
+                continue;
+            }
+            out.push_str(&format!("  {} ({})\n", o.kind, o.path));
+            if let Some(replicas) = o.value.pointer("/spec/replicas") {
+                out.push_str(&format!("    {:<30} {replicas}\n", "spec.replicas"));
+            }
+            for c in containers {
+                out.push_str(&container_text(c));
+            }
+        }
+        out
+    }
+
+    fn json(&self) -> Value {
+        let s = self.service;
+        let values: Vec<Value> = self.lines.iter().map(line_json).collect();
+        let objects: Vec<Value> = self
+            .objects
+            .iter()
+            .map(|o| json!({ "kind": o.kind, "path": o.path, "object": o.value }))
+            .collect();
+        json!({
+            "service": s.name,
+            "environment": s.env,
+            "namespace": s.namespace,
+            "values": values,
+            "objects": objects,
+        })
+    }
+}
+
+/// Each scalar service value with its layer and place; an environment variable wired
+/// from a secret shows the `secretKeyRef` the container really gets.
+fn values(s: &ResolvedService, sources: &SourceMap) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for (pointer, origin) in &s.provenance {
+        let Some(value) = s
+            .fields
+            .pointer(pointer)
+            .filter(|v| !v.is_object() && !v.is_array())
+        else {
+            continue;
+        };
+        let wired = pointer
+            .strip_prefix("/env/")
+            .and_then(|name| s.secret_env.iter().find(|e| e.name == name))
+            .map(|e| Value::from(format!("secretKeyRef {}/{}", e.secret, e.key)));
+        lines.push(Line {
+            field: dotted(pointer),
+            value: wired.unwrap_or_else(|| value.clone()),
+            from: origin.layer.as_str().to_string(),
+            place: origin.span.map(|span| Place::of(span, sources)),
+        });
+    }
+    lines
+}
+
+/// Where each module need's resources live and where its secret outputs are
+/// written: not service fields, so they come from the environment and the module.
+fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> Vec<Line> {
+    let mut lines = Vec::new();
     for need in &s.module_needs {
-        let mut line = |key: &str, value: String, from: &str| {
-            let key = format!("needs.{}.{key}", need.name);
-            out.push_str(&format!("  {key:<32} {value:<28} {from}\n"));
+        let mut line = |key: &str, value: Value, from: &str| {
+            lines.push(platform_line(
+                format!("needs.{}.{key}", need.name),
+                value,
+                from,
+            ));
         };
         if let (true, Some(n)) = (need.in_network, network) {
-            line("network.vpc_id", quoted(&n.vpc_id), "environment network");
+            line("network.vpc_id", json!(n.vpc_id), "environment network");
             line(
                 "network.subnet_ids",
-                serde_json::to_string(&n.subnet_ids).unwrap_or_default(),
+                json!(n.subnet_ids),
                 "environment network",
             );
             line(
                 "network.clients",
-                quoted(&n.client_security_group_id),
+                json!(n.client_security_group_id),
                 "environment network",
             );
         }
         if !s.renamed_from.is_empty() || !need.renamed_from.is_empty() {
             let service = crate::resolve::state_name(&s.name, &s.renamed_from);
             let name = crate::resolve::state_name(&need.name, &need.renamed_from);
-            let state = quoted(&format!("{service}/{name}"));
+            let state = json!(format!("{service}/{name}"));
             line("state_name", state, "renamed_from (physical names)");
         }
         if !need.secrets.is_empty() {
-            line("secret", quoted(&need.secret_path), "secret store");
+            line("secret", json!(need.secret_path), "secret store");
         }
         for name in need.generate.keys() {
             // The address `terraform apply -replace=...` rotates.
@@ -81,38 +296,47 @@ fn infrastructure(s: &ResolvedService, network: Option<&Network>) -> String {
             let address = format!("random_password.{label}");
             line(
                 &format!("generated.{name}"),
-                quoted(&address),
+                json!(address),
                 "module generate",
             );
         }
     }
-    out
+    lines
+}
+
+/// A value that is no service field: where it came from is a platform setting.
+fn platform_line(field: String, value: Value, from: &str) -> Line {
+    Line {
+        field,
+        value,
+        from: from.to_string(),
+        place: None,
+    }
 }
 
 /// Where the service's pages and tickets go in its environment, when alerts are
 /// routed: the receiver each urgency ends at after `monitoring.severity`.
-fn alert_routes(p: &Platform, s: &ResolvedService) -> String {
+fn alert_routes(p: &Platform, s: &ResolvedService) -> Vec<Line> {
     if p.monitoring.routing == Routing::None {
-        return String::new();
+        return Vec::new();
     }
     let from = format!("teams.{}, monitoring.severity", s.owner);
     [(Urgency::Page, "page"), (Urgency::Ticket, "ticket")]
         .into_iter()
         .map(|(u, word)| {
-            let value = p.observability.urgency_in(&s.env, u).map_or_else(
-                || "none".to_string(),
-                |to| quoted(&receiver_name(&s.owner, to)),
-            );
-            let key = format!("alerts.{word}.receiver");
-            format!("  {key:<32} {value:<28} {from}\n")
+            let value = p
+                .observability
+                .urgency_in(&s.env, u)
+                .map_or(json!("none"), |to| json!(receiver_name(&s.owner, to)));
+            platform_line(format!("alerts.{word}.receiver"), value, &from)
         })
         .collect()
 }
 
 /// How the service reaches its cluster and the developer portal: not service fields,
 /// so they come from the platform's targets.
-fn delivery(platform: &Platform, env: &Environment, s: &ResolvedService) -> String {
-    let mut out = String::new();
+fn delivery(platform: &Platform, env: &Environment, s: &ResolvedService) -> Vec<Line> {
+    let mut lines = Vec::new();
     if let Some(g) = &platform.targets.gitops {
         let (engine, kind) = match g.engine {
             GitopsEngine::ArgoCd => ("argocd", "Application"),
@@ -126,30 +350,26 @@ fn delivery(platform: &Platform, env: &Environment, s: &ResolvedService) -> Stri
             true => "targets.gitops (protected: deployed by hand)",
             false => "targets.gitops",
         };
-        out.push_str(&format!(
-            "  {:<32} {:<28} {from}\n",
-            "delivery.gitops",
-            quoted(&value)
-        ));
+        lines.push(platform_line("delivery.gitops".into(), json!(value), from));
     }
     if platform.targets.catalog.is_some() {
-        let value = format!("Component {}", s.name);
-        out.push_str(&format!(
-            "  {:<32} {:<28} targets.catalog\n",
-            "delivery.catalog",
-            quoted(&value)
+        let value = json!(format!("Component {}", s.name));
+        lines.push(platform_line(
+            "delivery.catalog".into(),
+            value,
+            "targets.catalog",
         ));
     }
-    out
+    lines
 }
 
 /// What the platform puts on every pod of the environment: not service fields, so
 /// their origin is the environment.
-fn pod_settings(pods: &PodSettings, env: &str) -> String {
+fn pod_settings(pods: &PodSettings, env: &str) -> Vec<Line> {
     let from = format!("platform environments.{env}");
-    let mut out = String::new();
-    let mut line = |key: String, value: String| {
-        out.push_str(&format!("  {key:<32} {value:<28} {from}\n"));
+    let mut lines = Vec::new();
+    let mut line = |key: String, value: &str| {
+        lines.push(platform_line(key, json!(value), &from));
     };
     for (field, map) in [
         ("node_selector", &pods.node_selector),
@@ -157,7 +377,7 @@ fn pod_settings(pods: &PodSettings, env: &str) -> String {
         ("pod_annotations", &pods.pod_annotations),
     ] {
         for (k, v) in map {
-            line(format!("{field}.{k}"), quoted(v));
+            line(format!("{field}.{k}"), v);
         }
     }
     for (i, t) in pods.tolerations.iter().enumerate() {
@@ -169,16 +389,317 @@ fn pod_settings(pods: &PodSettings, env: &str) -> String {
             t.toleration_seconds.map(|s| format!("seconds={s}")),
         ];
         let text: Vec<String> = parts.into_iter().flatten().collect();
-        line(format!("tolerations.{i}"), quoted(&text.join(" ")));
+        line(format!("tolerations.{i}"), &text.join(" "));
     }
     for (i, name) in pods.image_pull_secrets.iter().enumerate() {
-        line(format!("image_pull_secrets.{i}"), quoted(name));
+        line(format!("image_pull_secrets.{i}"), name);
+    }
+    lines
+}
+
+fn line_text(l: &Line) -> String {
+    let place = l.place.as_ref().map_or_else(String::new, |p| {
+        format!(" {}:{}:{}", p.file, p.line, p.column)
+    });
+    format!(
+        "  {:<32} {:<28} {}{}\n",
+        l.field,
+        l.value.to_string(),
+        l.from,
+        place
+    )
+}
+
+fn line_json(l: &Line) -> Value {
+    json!({
+        "field": l.field,
+        "value": l.value,
+        "from": l.from,
+        "file": l.place.as_ref().map(|p| p.file.as_str()),
+        "line": l.place.as_ref().map(|p| p.line),
+        "column": l.place.as_ref().map(|p| p.column),
+    })
+}
+
+/// The containers of a workload object (Deployment or CronJob), init containers first.
+fn containers(object: &Value) -> Vec<&Value> {
+    let pod = object
+        .pointer("/spec/template/spec")
+        .or_else(|| object.pointer("/spec/jobTemplate/spec/template/spec"));
+    let Some(pod) = pod else {
+        return Vec::new();
+    };
+    ["initContainers", "containers"]
+        .iter()
+        .filter_map(|k| pod.get(*k).and_then(Value::as_array))
+        .flatten()
+        .collect()
+}
+
+/// What reaches one container: image, ports, environment (a secret as its
+/// `secretKeyRef`), resources and probes.
+fn container_text(c: &Value) -> String {
+    let name = c["name"].as_str().unwrap_or_default();
+    let mut out = String::new();
+    let mut line = |key: String, value: String| {
+        out.push_str(&format!(
+            "    {:<30} {value}\n",
+            format!("containers.{name}.{key}")
+        ));
+    };
+    line("image".into(), c["image"].to_string());
+    for p in c["ports"].as_array().into_iter().flatten() {
+        line(
+            format!("ports.{}", p["name"].as_str().unwrap_or_default()),
+            p["containerPort"].to_string(),
+        );
+    }
+    for from in c["envFrom"].as_array().into_iter().flatten() {
+        if let Some(cm) = from.pointer("/configMapRef/name") {
+            line(
+                "envFrom".into(),
+                format!("configMapRef {}", cm.as_str().unwrap_or_default()),
+            );
+        }
+    }
+    for e in c["env"].as_array().into_iter().flatten() {
+        let name = e["name"].as_str().unwrap_or_default();
+        line(format!("env.{name}"), env_value(e));
+    }
+    for (key, value) in [
+        "resources",
+        "readinessProbe",
+        "livenessProbe",
+        "startupProbe",
+    ]
+    .iter()
+    .filter_map(|k| c.get(*k).map(|v| (*k, v)))
+    {
+        line(key.to_string(), value.to_string());
     }
     out
 }
 
-fn quoted(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
+/// An environment variable as the container gets it: its value, or where it is read from.
+fn env_value(e: &Value) -> String {
+    if let Some(v) = e.get("value") {
+        return v.to_string();
+    }
+    for kind in ["secretKeyRef", "configMapKeyRef"] {
+        if let Some(r) = e.pointer(&format!("/valueFrom/{kind}")) {
+            let name = r["name"].as_str().unwrap_or_default();
+            let key = r["key"].as_str().unwrap_or_default();
+            return format!("{kind} {name}/{key}");
+        }
+    }
+    e.get("valueFrom")
+        .map_or_else(String::new, Value::to_string)
+}
+
+/// `pave explain S OBJECT PATH` or `pave explain S FIELD`: the value and where it came from.
+fn answer(views: &[View], query: &Query, output: Output) -> Exit {
+    let mut answers = Vec::new();
+    for v in views {
+        match one_answer(v, query.field) {
+            Ok(a) => answers.push(a),
+            Err(d) => return super::usage(d, output),
+        }
+    }
+    match query.json {
+        true => print!("{}", pretty(&Value::from(answers))),
+        false => {
+            for a in &answers {
+                print!("{}", answer_text(a));
+            }
+        }
+    }
+    Exit::Ok
+}
+
+/// The answer for one environment as data: value, and the service field it comes from.
+fn one_answer(v: &View, field: &[String]) -> Result<Value, Diagnostic> {
+    let s = v.service;
+    let (object, path) = match field {
+        [field] => (None, field.as_str()),
+        [kind, path, ..] => (Some(kind.as_str()), path.as_str()),
+        [] => (None, ""),
+    };
+    let (value, pointer, what) = match object {
+        None => {
+            let pointer = pointer_of(path);
+            let value = s.fields.pointer(&pointer).cloned();
+            let value = value.ok_or_else(|| {
+                let fields = s.provenance.keys().map(|p| dotted(p)).collect::<Vec<_>>();
+                messages::unknown_explained_field(path, &s.name, &fields)
+            })?;
+            (value, Some(pointer), path.to_string())
+        }
+        Some(kind) => {
+            let o = v
+                .objects
+                .iter()
+                .find(|o| o.kind.eq_ignore_ascii_case(kind))
+                .ok_or_else(|| {
+                    let kinds: Vec<&str> = v.objects.iter().map(|o| o.kind.as_str()).collect();
+                    messages::unknown_explained_object(kind, &s.name, &s.env, &kinds)
+                })?;
+            let value = object_value(&o.value, path, &o.kind)?;
+            (value, object_source(s, path), format!("{} {path}", o.kind))
+        }
+    };
+    let origin = pointer.as_deref().and_then(|p| nearest(s, p));
+    let from = origin.as_ref().map(|(field, layer, span)| {
+        let place = span.map(|sp| Place::of(sp, v.sources));
+        json!({
+            "field": dotted(field),
+            "layer": layer.as_str(),
+            "file": place.as_ref().map(|p| p.file.clone()),
+            "line": place.as_ref().map(|p| p.line),
+            "column": place.as_ref().map(|p| p.column),
+        })
+    });
+    Ok(json!({
+        "service": s.name,
+        "environment": s.env,
+        "asked": what,
+        "value": value,
+        "from": from,
+    }))
+}
+
+fn answer_text(a: &Value) -> String {
+    let mut out = format!(
+        "{} in {}: {} = {}\n",
+        a["service"].as_str().unwrap_or_default(),
+        a["environment"].as_str().unwrap_or_default(),
+        a["asked"].as_str().unwrap_or_default(),
+        a["value"]
+    );
+    let from = &a["from"];
+    if from.is_null() {
+        out.push_str("  set by pave: no input field sets it; it is how pave renders this object\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "  from `{}`: {}",
+        from["field"].as_str().unwrap_or_default(),
+        from["layer"].as_str().unwrap_or_default()
+    ));
+    if let Some(file) = from["file"].as_str() {
+        out.push_str(&format!(" {file}:{}:{}", from["line"], from["column"]));
+    }
+    out.push('\n');
+    out
+}
+
+/// The value at a dotted path in an object; a list item is named by its index or its
+/// `name` (`spec.template.spec.containers.checkout.env.DATABASE_URL`).
+fn object_value(object: &Value, path: &str, kind: &str) -> Result<Value, Diagnostic> {
+    let mut at = object;
+    let mut walked = Vec::new();
+    for key in path.split('.').filter(|k| !k.is_empty()) {
+        let next = match at {
+            Value::Object(map) => map.get(key),
+            Value::Array(items) => key
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .or_else(|| items.iter().find(|i| i["name"].as_str() == Some(key))),
+            _ => None,
+        };
+        let Some(next) = next else {
+            let keys: Vec<String> = match at {
+                Value::Object(map) => map.keys().cloned().collect(),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|i| i["name"].as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            return Err(messages::unknown_object_path(
+                path,
+                kind,
+                &walked.join("."),
+                key,
+                &keys,
+            ));
+        };
+        walked.push(key);
+        at = next;
+    }
+    Ok(at.clone())
+}
+
+/// The service field an object's value is rendered from, as a JSON pointer.
+fn object_source(s: &ResolvedService, path: &str) -> Option<String> {
+    let keys: Vec<&str> = path.split('.').collect();
+    // Past the pod template, the container (by name or index) and its field.
+    let container = keys
+        .iter()
+        .position(|k| *k == "containers" || *k == "initContainers");
+    if let Some(at) = container {
+        let rest = keys.get(at + 2..).unwrap_or_default();
+        return match rest {
+            ["image", ..] => Some("/image".into()),
+            ["command", ..] => Some("/command".into()),
+            ["args", ..] => Some("/args".into()),
+            ["ports", ..] => Some("/port".into()),
+            ["resources", ..] => Some("/size".into()),
+            [probe, ..] if probe.ends_with("Probe") => Some("/health".into()),
+            ["env", name, ..] => Some(env_source(s, name)),
+            _ => None,
+        };
+    }
+    match keys.as_slice() {
+        ["spec", "replicas"] if s.autoscale.is_some() => Some("/autoscale".into()),
+        ["spec", "replicas"] => Some("/replicas".into()),
+        ["spec", "rules", ..] | ["spec", "tls", ..] => Some("/route".into()),
+        [.., last] => Some(format!("/{last}")).filter(|p| s.provenance.contains_key(p)),
+        [] => None,
+    }
+}
+
+/// The field an environment variable comes from: `env`, `secrets`, or the need whose
+/// output it carries (`PAVE_DB_URL` -> `needs.db`).
+fn env_source(s: &ResolvedService, name: &str) -> String {
+    for field in ["env", "secrets"] {
+        let pointer = format!("/{field}/{name}");
+        if s.provenance.keys().any(|p| p.starts_with(&pointer)) {
+            return pointer;
+        }
+    }
+    let need = s.secret_env.iter().find(|e| e.name == name).and_then(|e| {
+        s.module_needs
+            .iter()
+            .find(|n| e.secret == crate::resolve::need_secret_name(&s.name, &n.name))
+    });
+    match need {
+        Some(n) => format!("/needs/{}", n.name),
+        None => format!("/env/{name}"),
+    }
+}
+
+/// The recorded origin of `pointer`, else of its nearest ancestor, else of the first
+/// field recorded below it (`needs.db` answers from `needs.db.type`).
+fn nearest<'s>(s: &'s ResolvedService, pointer: &str) -> Option<(&'s str, Layer, Option<Span>)> {
+    let below = format!("{pointer}/");
+    crate::document::pointer_and_ancestors(pointer)
+        .filter(|p| !p.is_empty())
+        .find_map(|p| s.provenance.get_key_value(p))
+        .or_else(|| {
+            s.provenance
+                .range(below.clone()..)
+                .next()
+                .filter(|(p, _)| p.starts_with(&below))
+        })
+        .map(|(p, o)| (p.as_str(), o.layer, o.span))
+}
+
+/// A dotted field path as a JSON pointer (`env.LOG_LEVEL` -> `/env/LOG_LEVEL`).
+fn pointer_of(path: &str) -> String {
+    path.split('.')
+        .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+        .collect()
 }
 
 /// A JSON pointer as a dotted path, each key unescaped (`/files/~1etc~1app.yaml`
@@ -192,40 +713,42 @@ fn dotted(pointer: &str) -> String {
         .join(".")
 }
 
-/// One service in one environment: a heading, then one line per scalar value.
-fn explained(s: &ResolvedService, sources: &SourceMap) -> String {
-    let mut out = format!("{} in {} (namespace {})\n", s.name, s.env, s.namespace);
-    for (pointer, origin) in &s.provenance {
-        let Some(value) = s
-            .fields
-            .pointer(pointer)
-            .filter(|v| !v.is_object() && !v.is_array())
-        else {
-            continue;
-        };
-        let place = origin.span.map_or_else(String::new, |span| {
-            let lc = sources.line_col(span);
-            format!(" {}:{}:{}", sources.file(span.file).name, lc.line, lc.col)
-        });
-        out.push_str(&format!(
-            "  {:<32} {:<28} {}{}\n",
-            dotted(pointer),
-            value.to_string(),
-            origin.layer.as_str(),
-            place
-        ));
-    }
-    out
+fn pretty(v: &Value) -> String {
+    // A value built from strings and numbers cannot fail to serialize.
+    format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::dotted;
+    use super::*;
 
     #[test]
     fn pointers_read_as_dotted_paths_with_keys_unescaped() {
         assert_eq!(dotted("/env/LOG_LEVEL"), "env.LOG_LEVEL");
         assert_eq!(dotted("/files/~1etc~1app.yaml"), "files./etc/app.yaml");
         assert_eq!(dotted("/a~0b"), "a~b");
+        assert_eq!(pointer_of("env.LOG_LEVEL"), "/env/LOG_LEVEL");
+    }
+
+    #[test]
+    fn object_paths_name_list_items_by_index_or_name() {
+        let o = json!({ "spec": { "containers": [{ "name": "app", "env": [{ "name": "A", "value": "1" }] }] } });
+        assert_eq!(
+            object_value(&o, "spec.containers.app.env.A.value", "Deployment").unwrap(),
+            json!("1")
+        );
+        assert_eq!(
+            object_value(&o, "spec.containers.0.name", "Deployment").unwrap(),
+            json!("app")
+        );
+        let d = object_value(&o, "spec.containerz", "Deployment").unwrap_err();
+        assert_eq!(d.help.as_deref(), Some("did you mean `containers`?"));
+    }
+
+    #[test]
+    fn secret_environment_variables_show_their_secret_key_ref() {
+        let e = json!({ "name": "DB", "valueFrom": { "secretKeyRef": { "name": "api-db", "key": "url" } } });
+        assert_eq!(env_value(&e), "secretKeyRef api-db/url");
+        assert_eq!(env_value(&json!({ "name": "A", "value": "x" })), "\"x\"");
     }
 }

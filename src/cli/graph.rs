@@ -1,5 +1,5 @@
 //! `pave graph`: services (workers and cron jobs marked), their needs and routes,
-//! as a Mermaid flowchart or Graphviz dot.
+//! as a Mermaid flowchart, Graphviz dot, or JSON data (nodes and edges).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -9,26 +9,62 @@ use crate::resolve::Model;
 
 /// Node id -> label.
 type Nodes = BTreeMap<String, String>;
+/// Node id -> what it is: `service`, `module` or `route`.
+type Kinds = BTreeMap<String, &'static str>;
 /// (from, to, label).
 type Edges = BTreeSet<(String, String, String)>;
 
-/// `pave graph`: services, their needs and routes, as Mermaid or Graphviz dot.
-pub fn graph(root: &Path, dot: bool, output: Output) -> Exit {
+/// What `pave graph` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Json,
+}
+
+/// `pave graph`: services, their needs and routes, as Mermaid, Graphviz dot or JSON.
+pub fn graph(root: &Path, format: GraphFormat, output: Output) -> Exit {
     super::with_model(root, output, |_, model| {
-        let (nodes, edges) = nodes_and_edges(model);
-        let text = if dot {
-            dot_text(&nodes, &edges)
-        } else {
-            mermaid_text(&nodes, &edges)
+        let (nodes, edges, kinds) = nodes_and_edges(model);
+        let text = match format {
+            GraphFormat::Dot => dot_text(&nodes, &edges),
+            GraphFormat::Mermaid => mermaid_text(&nodes, &edges),
+            GraphFormat::Json => json_text(&nodes, &edges, &kinds),
         };
         print!("{text}");
         Exit::Ok
     })
 }
 
-fn nodes_and_edges(model: &Model) -> (Nodes, Edges) {
+/// The graph as data: `{ nodes: [{ id, kind, label }], edges: [{ from, to, label }] }`,
+/// with the ids the Mermaid and dot renderings use.
+fn json_text(nodes: &Nodes, edges: &Edges, kinds: &Kinds) -> String {
+    let nodes: Vec<_> = nodes
+        .iter()
+        .map(|(id, label)| {
+            serde_json::json!({
+                "id": node_id(id),
+                "kind": kinds.get(id).copied().unwrap_or("service"),
+                "label": label,
+            })
+        })
+        .collect();
+    let edges: Vec<_> = edges
+        .iter()
+        .map(|(a, b, label)| serde_json::json!({ "from": node_id(a), "to": node_id(b), "label": label }))
+        .collect();
+    let doc = serde_json::json!({ "nodes": nodes, "edges": edges });
+    // A value built from strings cannot fail to serialize.
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
+fn nodes_and_edges(model: &Model) -> (Nodes, Edges, Kinds) {
     let mut nodes = Nodes::new();
     let mut edges = Edges::new();
+    let mut kinds = Kinds::new();
     for s in &model.services {
         // Workers and cron jobs say so; a web service, the default, stays unmarked.
         let label = match s.is_web() {
@@ -36,12 +72,14 @@ fn nodes_and_edges(model: &Model) -> (Nodes, Edges) {
             false => format!("{} ({}, {})", s.name, s.owner, s.workload.as_str()),
         };
         nodes.insert(s.name.clone(), label);
+        kinds.insert(s.name.clone(), "service");
         for n in &s.service_needs {
             edges.insert((s.name.clone(), n.service.clone(), n.name.clone()));
         }
         for m in &s.module_needs {
             let id = format!("{}_{}", s.name, m.name).replace('-', "_");
             nodes.insert(id.clone(), format!("{} {}", m.kind, m.name));
+            kinds.insert(id.clone(), "module");
             edges.insert((s.name.clone(), id, m.kind.clone()));
         }
         if let Some(route) = &s.route {
@@ -56,10 +94,11 @@ fn nodes_and_edges(model: &Model) -> (Nodes, Edges) {
             // Routes of every environment draw as one node: the domain is a placeholder.
             let host = route.host.replace(&format!(".{domain}"), ".<domain>");
             nodes.insert(id.clone(), format!("https://{host}{}", route.path));
+            kinds.insert(id.clone(), "route");
             edges.insert((id, s.name.clone(), "route".into()));
         }
     }
-    (nodes, edges)
+    (nodes, edges, kinds)
 }
 
 fn node_id(name: &str) -> String {

@@ -1,11 +1,112 @@
 //! The wording of every diagnostic the CLI itself reports: usage problems
-//! (E0114–E0119), drift found by `check` (E0415–E0418) and template bounds.
+//! (E0114–E0119, E0430–E0432), drift found by `check` (E0415–E0418) and template bounds.
 
 use std::path::Path;
 
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::emit::ChangeKind;
 use crate::watchdog::{self, Site, Trip};
+
+/// `--env NAME` naming no environment: says which exist.
+pub(crate) fn unknown_environment(name: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0116,
+        format!(
+            "no environment `{name}`; environments: {}",
+            known.join(", ")
+        ),
+    )
+    .help_if_any(did_you_mean(name, known.iter().copied()))
+}
+
+/// `pave new` run where no platform file is found.
+pub(crate) fn not_in_a_platform(dir: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0430,
+        match dir == Path::new(".") {
+            true => "no platform file found in this folder or its parents; nothing was written"
+                .to_string(),
+            false => format!(
+                "no platform file found in `{}` or its parents; nothing was written",
+                dir.display()
+            ),
+        },
+    )
+    .help("run `pave new` inside a platform repository, pass `--root DIR`, or start one with `pave init`")
+}
+
+/// `pave new` in a KDL platform asked for a service that exists as YAML, or the reverse.
+pub(crate) fn service_file_exists(path: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0118,
+        format!(
+            "the service already has a file, `{}`; nothing was written",
+            path.display()
+        ),
+    )
+    .help("edit that file, or choose another name")
+}
+
+/// `pave explain S FIELD` naming no resolved field of the service.
+pub(crate) fn unknown_explained_field(field: &str, service: &str, known: &[String]) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0431,
+        format!("`{service}` has no resolved field `{field}`"),
+    )
+    .help(
+        did_you_mean(field, known.iter().map(String::as_str)).unwrap_or_else(|| {
+            "run `pave explain` without a field to list them, or name an object: `pave explain SERVICE deployment spec.replicas`".into()
+        }),
+    )
+}
+
+/// `pave explain S OBJECT PATH` naming an object kind the service does not render.
+pub(crate) fn unknown_explained_object(
+    kind: &str,
+    service: &str,
+    env: &str,
+    known: &[&str],
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0431,
+        format!("`{service}` has no `{kind}` object in {env}"),
+    )
+    .help(match known.is_empty() {
+        true => "the service renders no Kubernetes objects (is `targets.kubernetes` off?)".into(),
+        false => format!("its objects: {}", known.join(", ")),
+    })
+}
+
+/// `pave explain S OBJECT PATH` whose path leaves the object at `key`.
+pub(crate) fn unknown_object_path(
+    path: &str,
+    kind: &str,
+    walked: &str,
+    key: &str,
+    known: &[String],
+) -> Diagnostic {
+    let at = if walked.is_empty() {
+        "the top".to_string()
+    } else {
+        format!("`{walked}`")
+    };
+    Diagnostic::error(
+        Code::E0431,
+        format!("the {kind} has no `{path}`: no `{key}` at {at}"),
+    )
+    .help(
+        did_you_mean(key, known.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("keys there: {}", known.join(", "))),
+    )
+}
+
+/// `pave modules TYPE` naming no module type.
+pub(crate) fn unknown_module_type(kind: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(Code::E0432, format!("no module type `{kind}`")).help(
+        did_you_mean(kind, known.iter().copied())
+            .unwrap_or_else(|| format!("module types: {}", known.join(", "))),
+    )
+}
 
 pub(crate) fn not_a_directory(root: &Path) -> Diagnostic {
     Diagnostic::error(
@@ -35,9 +136,25 @@ pub(crate) fn unknown_explained_service(name: &str, known: &[&str]) -> Diagnosti
     .help_if_any(did_you_mean(name, known.iter().copied()))
 }
 
-pub(crate) fn graph_format_elsewhere() -> Diagnostic {
-    Diagnostic::error(Code::E0117, "`--format mermaid|dot` is for `pave graph`")
-        .help("diagnostics are printed as human, json, github or sarif")
+/// `--format F` given to a command that cannot produce it.
+pub(crate) fn format_not_for(command: &str, format: &str, allowed: &[&str]) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0117,
+        format!("`pave {command}` cannot print `--format {format}`"),
+    )
+    .help(match allowed.is_empty() {
+        true => format!("`pave {command}` takes no `--format`"),
+        false => format!("`pave {command}` prints --format {}", allowed.join("|")),
+    })
+}
+
+/// `--output FILE` where no machine-format document is written.
+pub(crate) fn output_without_format() -> Diagnostic {
+    Diagnostic::error(
+        Code::E0117,
+        "`--output` writes the diagnostics of `--format json|sarif|github`",
+    )
+    .help("add `--format json`, `--format sarif` or `--format github`, or drop `--output`")
 }
 
 pub(crate) fn markdown_elsewhere() -> Diagnostic {

@@ -10,16 +10,19 @@ mod blast;
 mod explain;
 mod graph;
 mod messages;
+mod modules;
 mod policies;
+mod report;
 mod scaffold;
 mod tree;
 
 use std::path::Path;
 
 pub use blast::Report;
-pub use explain::explain;
-pub use graph::graph;
-pub use policies::policies;
+pub use explain::{Query, explain};
+pub use graph::{GraphFormat, graph};
+pub use modules::modules;
+pub use policies::{Selection, policies};
 pub use scaffold::{init, new_service};
 pub use tree::{Options, build, check, diff};
 // The argument types `main` builds.
@@ -70,6 +73,9 @@ impl Exit {
                     | Code::E0401
                     | Code::E0409
                     | Code::E0422
+                    | Code::E0430
+                    | Code::E0431
+                    | Code::E0432
             )
         });
         if usage_or_io {
@@ -83,7 +89,14 @@ impl Exit {
 /// Settings every command shares: how diagnostics are printed and policy options.
 #[derive(Clone, Copy)]
 pub struct Output {
+    /// The format diagnostics are printed in.
     pub format: Format,
+    /// Diagnostics are one machine-format document, written at the end on stdout or
+    /// to `report_file` (see `report`); otherwise they are printed on stderr as they
+    /// come (human text, and the diagnostics of commands whose stdout is their data).
+    pub collect: bool,
+    /// `--output FILE`: where the collected document goes instead of stdout.
+    pub report_file: Option<&'static Path>,
     pub color: bool,
     /// The date exceptions are checked against (`--today`, else the clock).
     pub today: Date,
@@ -91,8 +104,14 @@ pub struct Output {
     pub deny_warnings: bool,
 }
 
-/// Prints diagnostics on stderr in the chosen format.
+/// Prints diagnostics on stderr in the chosen format, or keeps them for the run's
+/// one machine-format document.
 fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, output: Output) {
+    let diags = &pointing_at_commands(diags, sources);
+    if output.collect {
+        report::collect(diags, sources);
+        return;
+    }
     if diags.is_empty() {
         return;
     }
@@ -100,6 +119,47 @@ fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap, output: Output) 
         "{}",
         diag::render(diags, sources, output.format, output.color)
     );
+}
+
+/// Diagnostics whose secondary labels point into pave's own embedded files (a
+/// built-in module's definition, a built-in policy pack) point at the command that
+/// shows them instead: a user cannot open `<pave>/modules/postgres/module.yaml`, but
+/// can run `pave modules postgres`.
+fn pointing_at_commands(diags: &[Diagnostic], sources: &SourceMap) -> Vec<Diagnostic> {
+    diags
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            let mut notes = Vec::new();
+            d.labels.retain(|l| {
+                let name = &sources.file(l.span.file).name;
+                let command = builtin_command(name);
+                if let (false, Some(command)) = (l.primary, &command)
+                    && !notes.contains(command)
+                {
+                    notes.push(command.clone());
+                }
+                l.primary || command.is_none()
+            });
+            d.notes.extend(notes);
+            d
+        })
+        .collect()
+}
+
+/// The note that replaces a label in an embedded file of pave
+/// (`<pave>/modules/redis/module.yaml`: run `pave modules redis`), if `name` is one.
+fn builtin_command(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("<pave>/")?;
+    match rest.split('/').collect::<Vec<_>>().as_slice() {
+        ["modules", kind, _] => Some(format!(
+            "`{kind}` is a built-in module: `pave modules {kind}` shows its inputs and outputs"
+        )),
+        ["policies", _] => {
+            Some("a built-in policy: `pave policies` lists the policies in force".to_string())
+        }
+        _ => None,
+    }
 }
 
 /// Prints the diagnostics that stop a command and returns its exit.
@@ -117,6 +177,18 @@ fn usage(d: Diagnostic, output: Output) -> Exit {
 fn denied_warnings(diags: &[Diagnostic], output: Output) -> Option<Diagnostic> {
     let warned = diags.iter().any(|d| !d.is_error());
     (output.deny_warnings && warned).then(messages::warnings_denied)
+}
+
+/// Compiles without printing: for commands that show only some diagnostics (`explain`).
+fn compile_quiet(root: &Path, output: Output) -> Compilation {
+    watch_templates(output);
+    compile(
+        root,
+        policy::Options {
+            today: output.today,
+            expiring_within: None,
+        },
+    )
 }
 
 /// Compiles and prints diagnostics; returns the tree, or the exit to stop with.
@@ -188,6 +260,7 @@ fn watch_templates(output: Output) {
     watchdog::watch(Box::new(move |sources, site, trip| {
         let d = messages::template_bound(site, trip);
         print_diagnostics(&[d], sources, output);
+        finish(Exit::Failed, output);
         std::process::exit(i32::from(Exit::Failed.code()));
     }));
 }
@@ -211,9 +284,37 @@ pub fn schema(kind: &str, output: Output) -> Exit {
     }
 }
 
-/// `--format mermaid|dot` given to a command other than `graph`.
-pub fn graph_format_elsewhere(output: Output) -> Exit {
-    usage(messages::graph_format_elsewhere(), output)
+/// A `--format` the command cannot produce: a usage error, never ignored.
+pub fn format_not_for(command: &str, format: &str, allowed: &[&str], output: Output) -> Exit {
+    usage(messages::format_not_for(command, format, allowed), output)
+}
+
+/// `--output FILE` without a machine format to write into it.
+pub fn output_without_format(output: Output) -> Exit {
+    usage(messages::output_without_format(), output)
+}
+
+/// Ends a command: writes the collected machine-format document (on stdout or to
+/// `--output FILE`) and returns the command's exit; a report file that cannot be
+/// written is an I/O error (exit 2), said on stderr.
+pub fn finish(exit: Exit, output: Output) -> Exit {
+    if !output.collect {
+        return exit;
+    }
+    match report::flush(output.format, output.report_file) {
+        Ok(()) => exit,
+        Err(e) => {
+            let what = output
+                .report_file
+                .map_or_else(|| "stdout".to_string(), |p| format!("`{}`", p.display()));
+            let d = messages::cannot_write(&what, &e);
+            eprint!(
+                "{}",
+                diag::render(&[d], &SourceMap::default(), Format::Human, false)
+            );
+            Exit::Usage
+        }
+    }
 }
 
 /// `--format markdown` on a command other than `diff`.
@@ -240,6 +341,32 @@ mod tests {
         );
         // A failure with nothing to show (cannot happen from a compilation) still fails.
         assert_eq!(Exit::for_failure(&[]), Exit::Failed);
+    }
+
+    #[test]
+    fn labels_in_pave_s_own_files_become_the_command_that_shows_them() {
+        let mut sources = SourceMap::default();
+        let service = sources.add("services/api.yaml".into(), "db: x\n".into());
+        let module = sources.add(
+            "<pave>/modules/postgres/module.yaml".into(),
+            "type: postgres\n".into(),
+        );
+        let d = Diagnostic::error(Code::E0512, "module `postgres` has no input `sise`")
+            .primary(crate::source::Span::new(service, 0, 2), "not an input")
+            .secondary(
+                crate::source::Span::new(module, 6, 14),
+                "the module is defined here",
+            );
+        let shown = pointing_at_commands(&[d], &sources);
+        assert_eq!(shown[0].labels.len(), 1);
+        assert_eq!(
+            shown[0].notes,
+            [
+                "`postgres` is a built-in module: `pave modules postgres` shows its inputs and outputs"
+            ]
+        );
+        assert!(builtin_command("<pave>/policies/baseline.yaml").is_some());
+        assert_eq!(builtin_command("modules/x/module.yaml"), None);
     }
 
     #[test]

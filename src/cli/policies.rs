@@ -1,14 +1,29 @@
-//! `pave policies`: the policies in force, with their severity in each environment.
+//! `pave policies`: the policies in force, with their severity in each environment;
+//! with `--service S`, only what applies to that service and the exceptions in force
+//! for it. `--format json` prints the same table as data.
 
 use std::path::Path;
 
-use super::{Exit, Output, environment_names, stop};
+use serde_json::{Value, json};
+
+use super::{Exit, Output, environment_names, messages, stop, usage};
 use crate::diag::{self, Diagnostic};
-use crate::policy::{self, PolicySet};
+use crate::policy::{self, Date, ExceptionDef, Level, PolicyDef, PolicySet};
 use crate::source::SourceMap;
 
-/// Prints the policies in force: id, scope, severity in each environment, waivable, description.
-pub fn policies(root: &Path, output: Output) -> Exit {
+/// What `pave policies` was asked for.
+pub struct Selection<'a> {
+    /// `--service S`: only the policies that can fire on S, and S's exceptions.
+    pub service: Option<&'a str>,
+    /// `--env E` (repeatable; default: every environment).
+    pub envs: &'a [String],
+    /// `--format json`.
+    pub json: bool,
+}
+
+/// Prints the policies in force: id, scope, severity in each environment, waivable,
+/// description; with a service, the exceptions in force for it.
+pub fn policies(root: &Path, selection: &Selection, output: Output) -> Exit {
     let mut sources = SourceMap::default();
     let (inputs, mut diags) = crate::load::load(root, &mut sources);
     let (model, resolve_diags) = crate::resolve::resolve(&inputs, &sources);
@@ -17,22 +32,180 @@ pub fn policies(root: &Path, output: Output) -> Exit {
         diag::sort(&mut diags, &sources);
         return stop(&diags, &sources, output);
     };
-    let envs: Vec<String> = environment_names(&model)
+    let all_envs: Vec<String> = environment_names(&model)
         .into_iter()
         .map(str::to_string)
         .collect();
-    let services: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
-    let (set, set_diags) = policy::collect(&inputs, &envs, &services);
+    let mut services: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
+    services.dedup();
+    if let Some(d) = unknown_names(selection, &all_envs, &services) {
+        return usage(d, output);
+    }
+    let (set, set_diags) = policy::collect(&inputs, &all_envs, &services);
     if set_diags.iter().any(Diagnostic::is_error) {
         return stop(&set_diags, &sources, output);
     }
-    print!("{}", table(&set, &envs));
+    let envs = match selection.envs.is_empty() {
+        true => all_envs,
+        false => selection.envs.to_vec(),
+    };
+    let view = View {
+        set: &set,
+        envs: &envs,
+        service: selection.service,
+        today: output.today,
+    };
+    match selection.json {
+        true => print!("{}", view.json()),
+        false => print!("{}", view.text()),
+    }
     Exit::Ok
 }
 
-fn table(set: &PolicySet, envs: &[String]) -> String {
-    let width = set
-        .policies
+/// `--env` or `--service` naming nothing the platform has.
+fn unknown_names(
+    selection: &Selection,
+    envs: &[String],
+    services: &[String],
+) -> Option<Diagnostic> {
+    if let Some(env) = selection.envs.iter().find(|e| !envs.contains(e)) {
+        return Some(messages::unknown_environment(env, &as_strs(envs)));
+    }
+    let service = selection.service?;
+    (!services.iter().any(|s| s == service))
+        .then(|| messages::unknown_filter("service", service, &as_strs(services)))
+}
+
+fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// The policies and exceptions one run of `pave policies` shows.
+struct View<'a> {
+    set: &'a PolicySet,
+    envs: &'a [String],
+    service: Option<&'a str>,
+    today: Date,
+}
+
+impl View<'_> {
+    /// The policies shown: with a service, those not off in some selected environment.
+    fn policies(&self) -> impl Iterator<Item = &PolicyDef> {
+        self.set.policies.iter().filter(|p| {
+            self.service.is_none() || self.envs.iter().any(|e| self.set.level(p, e) != Level::Off)
+        })
+    }
+
+    /// With a service, the exceptions naming it (or every service) in a selected environment.
+    fn exceptions(&self) -> Vec<&ExceptionDef> {
+        let Some(service) = self.service else {
+            return Vec::new();
+        };
+        self.set
+            .exceptions
+            .iter()
+            .filter(|e| e.services.is_empty() || e.services.iter().any(|s| s == service))
+            .filter(|e| {
+                e.environments.is_empty() || e.environments.iter().any(|x| self.envs.contains(x))
+            })
+            .collect()
+    }
+
+    fn expired(&self, e: &ExceptionDef) -> bool {
+        e.expires.is_some_and(|d| d < self.today)
+    }
+
+    fn text(&self) -> String {
+        let mut out = table(
+            self.set,
+            self.policies().collect(),
+            self.envs,
+            self.service.is_some(),
+        );
+        let exceptions = self.exceptions();
+        if let Some(service) = self.service {
+            out.push_str(&format!("\nexceptions for {service}:"));
+            if exceptions.is_empty() {
+                out.push_str(" none\n");
+            } else {
+                out.push('\n');
+            }
+        }
+        for e in exceptions {
+            let envs = match e.environments.is_empty() {
+                true => "every environment".to_string(),
+                false => e.environments.join(", "),
+            };
+            let expires = match (e.expires, self.expired(e)) {
+                (Some(d), true) => format!("expired {d}"),
+                (Some(d), false) => format!("until {d}"),
+                (None, _) => "no expiry".into(),
+            };
+            out.push_str(&format!(
+                "  {}  {envs}  {expires}  {}\n",
+                e.policy, e.reason
+            ));
+        }
+        out
+    }
+
+    fn json(&self) -> String {
+        let policies: Vec<Value> = self
+            .policies()
+            .map(|p| {
+                let levels: serde_json::Map<String, Value> = self
+                    .envs
+                    .iter()
+                    .map(|e| (e.clone(), json!(self.set.level(p, e).as_str())))
+                    .collect();
+                json!({
+                    "id": p.id,
+                    "scope": scope(p),
+                    "levels": levels,
+                    "waivable": p.waivable,
+                    "when": p.when.as_ref().map(|w| w.text.as_str()),
+                    "description": p.description,
+                })
+            })
+            .collect();
+        let mut doc = json!({ "environments": self.envs, "policies": policies });
+        if let Some(service) = self.service {
+            let exceptions: Vec<Value> = self
+                .exceptions()
+                .into_iter()
+                .map(|e| {
+                    json!({
+                        "policy": e.policy,
+                        "services": e.services,
+                        "environments": e.environments,
+                        "reason": e.reason,
+                        "expires": e.expires.map(|d| d.to_string()),
+                        "expired": self.expired(e),
+                    })
+                })
+                .collect();
+            doc["service"] = json!(service);
+            doc["exceptions"] = json!(exceptions);
+        }
+        // A value built from strings cannot fail to serialize.
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )
+    }
+}
+
+fn scope(p: &PolicyDef) -> &'static str {
+    match p.scope {
+        policy::Scope::Service => "service",
+        policy::Scope::Kubernetes => "kubernetes",
+    }
+}
+
+/// The policies as a table; `conditions` adds each policy's `when` below it (with
+/// `--service`: the condition under which it applies to that service).
+fn table(set: &PolicySet, policies: Vec<&PolicyDef>, envs: &[String], conditions: bool) -> String {
+    let width = policies
         .iter()
         .map(|p| p.id.len())
         .max()
@@ -43,17 +216,20 @@ fn table(set: &PolicySet, envs: &[String]) -> String {
         out.push_str(&format!("  {env:<8}"));
     }
     out.push_str("  waivable  description\n");
-    for p in &set.policies {
-        let scope = match p.scope {
-            policy::Scope::Service => "service",
-            policy::Scope::Kubernetes => "kubernetes",
-        };
-        out.push_str(&format!("{:<width$}  {scope:<10}", p.id));
+    for p in policies {
+        out.push_str(&format!("{:<width$}  {:<10}", p.id, scope(p)));
         for env in envs {
             out.push_str(&format!("  {:<8}", set.level(p, env).as_str()));
         }
         let waivable = if p.waivable { "yes" } else { "no" };
         out.push_str(&format!("  {waivable:<8}  {}\n", p.description));
+        if let (true, Some(when)) = (conditions, &p.when) {
+            out.push_str(&format!(
+                "{:<width$}  applies when: {}\n",
+                "",
+                when.text.trim()
+            ));
+        }
     }
     out
 }

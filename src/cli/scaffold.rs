@@ -3,28 +3,45 @@
 use std::path::Path;
 
 use super::{Exit, Output, messages, usage};
+use crate::policy::Date;
 use crate::source::SourceMap;
 
-/// `pave init [DIR]`: a platform file and one service, ready to build.
+/// The service `init` writes beside the platform.
+const STARTER_SERVICE: &str = "hello";
+
+/// `pave init [DIR]`: a platform file named after the folder and one service, ready to
+/// build without warnings. Refuses (writing nothing) when the folder already has a
+/// platform file of any kind (`.yaml`, `.yml`, `.kdl`) or the starter service's file.
 pub fn init(dir: &Path, output: Output) -> Exit {
     if crate::load::has_platform_file(dir) {
         return usage(messages::platform_file_exists(dir), output);
     }
+    if let Some(existing) = service_file(dir, STARTER_SERVICE) {
+        return usage(messages::file_exists(&existing), output);
+    }
+    if let Err(e) = std::fs::create_dir_all(dir.join("services")) {
+        return usage(messages::cannot_write("the platform files", &e), output);
+    }
+    // Canonical only once the folder exists: `pave init shop` names the platform `shop`.
     let name = dir
         .canonicalize()
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_string()))
         .map(|n| crate::resolve::label_from(&n))
         .unwrap_or_else(|| "platform".into());
-    let service = new_service_value("hello", "team-platform", "ghcr.io/example/hello:0.1.0");
+    let service = new_service_value(
+        STARTER_SERVICE,
+        "team-platform",
+        &format!("ghcr.io/{name}/{STARTER_SERVICE}:0.1.0"),
+    );
     let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(dir.join("services"))?;
-        std::fs::write(
-            dir.join("platform.yaml"),
-            crate::yaml_writer::to_yaml(&starter_platform(&name)).map_err(std::io::Error::other)?,
+        write_new(
+            &dir.join("platform.yaml"),
+            crate::yaml_writer::to_yaml(&starter_platform(&name, output.today))
+                .map_err(std::io::Error::other)?,
         )?;
-        std::fs::write(
-            dir.join("services/hello.yaml"),
+        write_new(
+            &dir.join(format!("services/{STARTER_SERVICE}.yaml")),
             crate::yaml_writer::to_yaml(&service).map_err(std::io::Error::other)?,
         )
     };
@@ -32,18 +49,52 @@ pub fn init(dir: &Path, output: Output) -> Exit {
         return usage(messages::cannot_write("the platform files", &e), output);
     }
     eprintln!(
-        "pave init: wrote platform.yaml and services/hello.yaml; next: `pave build --root {}`",
+        "pave init: wrote platform.yaml (platform `{name}`) and services/{STARTER_SERVICE}.yaml; next: `pave build --root {}`",
         dir.display()
     );
     Exit::Ok
 }
 
-/// The platform `init` writes: two environments, the contract, sizes, CI off (turning
-/// it on needs `targets.ci.install`, the team's own pinned pave) and the baseline
-/// policies.
-fn starter_platform(name: &str) -> serde_json::Value {
+/// Writes a file that must not exist yet: never overwrites one created meanwhile.
+fn write_new(path: &Path, text: String) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+/// The file a service already has under `root/services`, in any input format.
+fn service_file(root: &Path, name: &str) -> Option<std::path::PathBuf> {
+    ["yaml", "yml", "kdl"]
+        .iter()
+        .map(|ext| root.join("services").join(format!("{name}.{ext}")))
+        .find(|p| p.symlink_metadata().is_ok())
+}
+
+/// The platform repository `start` is in: the nearest folder, `start` or one of its
+/// parents, that holds a platform file.
+fn platform_root(start: &Path) -> Option<std::path::PathBuf> {
+    let start = start.canonicalize().ok()?;
+    start
+        .ancestors()
+        .find(|d| crate::load::has_platform_file(d))
+        .map(Path::to_path_buf)
+}
+
+/// How long the starter's exception for tagged images lasts.
+const STARTER_EXCEPTION_DAYS: i64 = 90;
+
+/// The platform `init` writes: two environments, the contract, sizes, its own
+/// registry, CI off (turning it on needs `targets.ci.install`, the team's own pinned
+/// pave) and the baseline policies. It builds without warnings: the one baseline rule
+/// a new platform cannot meet yet (images pinned by digest in `prod`, which CI does)
+/// is waived by an exception with a reason and an expiry, the template for others.
+fn starter_platform(name: &str, today: Date) -> serde_json::Value {
     serde_json::json!({
         "platform": name,
+        "registries": [format!("ghcr.io/{name}")],
         "environments": {
             "dev": { "domain": format!("dev.{name}.example.com"), "replicas": 1 },
             "prod": { "domain": format!("{name}.example.com"), "protected": true },
@@ -60,7 +111,16 @@ fn starter_platform(name: &str) -> serde_json::Value {
         },
         "defaults": { "size": "small", "replicas": 2 },
         "targets": { "ci": { "provider": "none" } },
-        "policies": { "packs": ["baseline"], "rules": { "image.digest-in-prod": "warning" } },
+        "policies": {
+            "packs": ["baseline"],
+            "rules": { "image.digest-in-prod": "warning" },
+            "exceptions": [{
+                "policy": "image.digest-in-prod",
+                "environments": ["prod"],
+                "reason": "new platform: images are tags until CI pushes them and pins each by @sha256 digest",
+                "expires": today.plus_days(STARTER_EXCEPTION_DAYS).to_string(),
+            }],
+        },
     })
 }
 
@@ -73,7 +133,10 @@ fn new_service_value(name: &str, owner: &str, image: &str) -> serde_json::Value 
     })
 }
 
-/// `pave new SERVICE --owner TEAM [--image IMAGE]`: `services/SERVICE.yaml`.
+/// `pave new SERVICE --owner TEAM [--image IMAGE]`: `services/SERVICE.yaml` in the
+/// platform repository `root` is in (`root` or a parent); `services/SERVICE.kdl` when
+/// the platform file is KDL. Refuses outside a platform repository and when the
+/// service already has a file in any format.
 pub fn new_service(
     root: &Path,
     name: &str,
@@ -85,10 +148,18 @@ pub fn new_service(
         let suggestion = crate::resolve::label_from(name);
         return usage(messages::not_a_dns_label(name, &suggestion), output);
     }
-    let path = root.join("services").join(format!("{name}.yaml"));
-    if path.exists() {
-        return usage(messages::file_exists(&path), output);
+    let Some(repo) = platform_root(root) else {
+        return usage(messages::not_in_a_platform(root), output);
+    };
+    let root = repo.as_path();
+    if let Some(existing) = service_file(root, name) {
+        return usage(messages::service_file_exists(&existing), output);
     }
+    let kdl = crate::load::platform_file_path(root)
+        .is_some_and(|p| p.extension().is_some_and(|e| e == "kdl"));
+    let path = root
+        .join("services")
+        .join(format!("{name}.{}", if kdl { "kdl" } else { "yaml" }));
     let image = image.map_or_else(
         || {
             let registry = first_registry(root);
@@ -98,11 +169,12 @@ pub fn new_service(
     );
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(root.join("services"))?;
-        std::fs::write(
-            &path,
-            crate::yaml_writer::to_yaml(&new_service_value(name, owner, &image))
+        let text = match kdl {
+            true => kdl_service(name, owner, &image),
+            false => crate::yaml_writer::to_yaml(&new_service_value(name, owner, &image))
                 .map_err(std::io::Error::other)?,
-        )
+        };
+        write_new(&path, text)
     };
     if let Err(e) = write() {
         let what = format!("`{}`", path.display());
@@ -110,6 +182,21 @@ pub fn new_service(
     }
     eprintln!("pave new: wrote {}", path.display());
     Exit::Ok
+}
+
+/// The new service in KDL, the same fields as the YAML one.
+fn kdl_service(name: &str, owner: &str, image: &str) -> String {
+    format!(
+        "name {}\nowner {}\nimage {}\nenv {{\n    LOG_LEVEL \"info\"\n}}\n",
+        kdl_string(name),
+        kdl_string(owner),
+        kdl_string(image)
+    )
+}
+
+/// A KDL quoted string: backslashes and quotes escaped.
+fn kdl_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// The platform's first allowed registry, so the new service's image passes the

@@ -135,9 +135,10 @@ pub fn build(options: &Options, output: Output) -> Exit {
     Exit::Ok
 }
 
-/// Compares the compiled tree with the one on disk. Prints the drift report (kind,
-/// path and diff of each file) on stdout; with `--format json|github|sarif` the drift
-/// is also printed on stderr as diagnostics, one per file.
+/// Compares the compiled tree with the one on disk. In human output the drift report
+/// (kind, path and diff of each file) is printed on stdout; with
+/// `--format json|github|sarif` the drift is diagnostics, one per file, in the run's
+/// document on stdout (or `--output FILE`), and the report moves to stderr.
 pub fn check(options: &Options, output: Output) -> Exit {
     let (compilation, plan, _lock) = match planned(options, output, false) {
         Ok(p) => p,
@@ -155,10 +156,14 @@ pub fn check(options: &Options, output: Output) -> Exit {
         return Exit::Ok;
     }
     let fix = fix_command(options);
-    print!("{}{}", blast::text(&plan.blast), drift_report(&plan, &fix));
     let mut drift = drift_diagnostics(&plan, &fix);
-    // In human output the report above is the rendering of the drift.
-    if output.format != Format::Human {
+    let blast = blast::text(&plan.blast);
+    // In human output the report is the rendering of the drift.
+    if output.format == Format::Human {
+        print!("{blast}{}", drift_report(&plan, &fix, true));
+    } else {
+        // Beside the document, people get the list; the diffs are `pave diff`'s.
+        eprint!("{blast}{}", drift_report(&plan, &fix, false));
         print_diagnostics(&drift, &SourceMap::default(), output);
     }
     drift.extend(found.into_iter().filter(Diagnostic::is_error));
@@ -181,12 +186,13 @@ fn drift_diagnostics(plan: &Plan, fix: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// The plain-text report of `check`: each file's kind and diff, then a summary line.
-fn drift_report(plan: &Plan, fix: &str) -> String {
+/// The plain-text report of `check`: each file's kind (and its diff, `with_diffs`),
+/// then a summary line.
+fn drift_report(plan: &Plan, fix: &str, with_diffs: bool) -> String {
     let mut report = String::new();
     for change in &plan.changes {
         report.push_str(&format!("{}: {}\n", change.kind.as_str(), change.path));
-        if change.kind != ChangeKind::Stale {
+        if with_diffs && change.kind != ChangeKind::Stale {
             report.push_str(&unified_diff(
                 &change.path,
                 change.old.as_deref(),

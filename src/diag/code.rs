@@ -242,6 +242,12 @@ pub(crate) enum Code {
     E0424,
     /// (warning) A hostname moves from one service to another.
     E0425,
+    /// `pave new` outside a platform repository: no platform file in the folder or its parents.
+    E0430,
+    /// `pave explain`: no such field, object, or path in the object.
+    E0431,
+    /// `pave modules TYPE`: no such module type.
+    E0432,
 }
 
 impl Code {
@@ -357,6 +363,9 @@ impl Code {
             Code::E0423 => "E0423",
             Code::E0424 => "E0424",
             Code::E0425 => "E0425",
+            Code::E0430 => "E0430",
+            Code::E0431 => "E0431",
+            Code::E0432 => "E0432",
         }
     }
 }

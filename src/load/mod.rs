@@ -79,6 +79,11 @@ pub(crate) fn load_platform(
     (platform, diags)
 }
 
+/// The platform file in `root` (the first accepted name present), even one pave would refuse.
+pub(crate) fn platform_file_path(root: &Path) -> Option<std::path::PathBuf> {
+    inputs::platform_file_names(root).next()
+}
+
 /// Whether `root` holds a platform file of any accepted name, even one pave would refuse.
 pub(crate) fn has_platform_file(root: &Path) -> bool {
     inputs::platform_file_names(root).next().is_some()

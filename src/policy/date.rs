@@ -40,6 +40,11 @@ impl Date {
         Date(days)
     }
 
+    /// The date `days` days later.
+    pub(crate) fn plus_days(self, days: i64) -> Date {
+        Date(self.0 + days)
+    }
+
     pub(crate) fn days_until(self, later: Date) -> i64 {
         later.0 - self.0
     }

@@ -24,7 +24,7 @@ use minijinja::{Environment, Expression, Template};
 use rayon::prelude::*;
 
 pub use date::Date;
-pub(crate) use pack::{Level, PolicyDef, PolicySet, Scope, collect};
+pub(crate) use pack::{ExceptionDef, Level, PolicyDef, PolicySet, Scope, collect};
 
 use crate::diag::{Diagnostic, Severity};
 use crate::load::Inputs;

@@ -217,9 +217,9 @@ fn build_refuses_to_overwrite_files_it_does_not_own() {
     let out = pave(&["build", "--format", "json"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("\"code\": \"E0403\""),
+        stdout(&out).contains("\"code\": \"E0403\""),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
     assert_eq!(before, snapshot(dir.path()));
 }
@@ -339,8 +339,8 @@ fn check_reports_drift_as_diagnostics_in_the_chosen_format() {
     fs::write(&service, "edited\n").unwrap();
     let out = pave(&["check", "--format", "json"], repo.path());
     assert_eq!(out.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_str(&stderr(&out))
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stderr(&out)));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(&out)));
     let drift: Vec<(String, String, String)> = report["diagnostics"]
         .as_array()
         .unwrap()
@@ -367,17 +367,42 @@ fn check_reports_drift_as_diagnostics_in_the_chosen_format() {
         "{}",
         stderr(&out)
     );
-    // The diff report stays plain text on stdout.
-    assert!(stdout(&out).contains(&format!("missing: {CART}\n")));
+    // The diff report is for people: on stderr beside a machine format.
+    assert!(stderr(&out).contains(&format!("missing: {CART}\n")));
 
     let out = pave(&["check", "--format", "github"], repo.path());
     assert!(
-        stderr(&out).contains(&format!(
+        stdout(&out).contains(&format!(
             "::error file={CART},title=pave E0416::`{CART}` is missing from the output tree"
         )),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
+    // SARIF on stdout: one valid log whose results are the drifted files.
+    let out = pave(&["check", "--format", "sarif"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("not SARIF ({e}):\n{}", stdout(&out)));
+    let rules: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["E0416", "E0418"]);
+    // `--output FILE`: the same document, written whole to the file; stdout is empty.
+    let out = pave(
+        &["check", "--format", "sarif", "--output", "pave.sarif"],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    let written = fs::read_to_string(repo.path().join("pave.sarif")).unwrap();
+    let log: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 2);
+    assert!(!repo.path().join(".pave.sarif.pave-tmp").exists());
+    // Human output keeps the report on stdout.
+    assert!(stdout(&pave(&["check"], repo.path())).contains(&format!("missing: {CART}\n")));
     let out = pave(&["check"], repo.path());
     assert!(
         !stderr(&out).contains("E0416"),

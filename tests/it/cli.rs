@@ -239,9 +239,9 @@ fn github_actions_selects_annotations_automatically() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).starts_with("::error file=services/api.yaml,line=4,col=7,"),
+        stdout(&out).starts_with("::error file=services/api.yaml,line=4,col=7,"),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
 }
 
@@ -479,11 +479,18 @@ fn explain_policies_graph_and_new_read_a_yml_or_kdl_platform_file() {
         }
         let out = pave(&["new", "orders", "--owner", "team-orders"], repo.path());
         assert!(out.status.success(), "{extension}: {}", stderr(&out));
-        let written = fs::read_to_string(repo.path().join("services/orders.yaml")).unwrap();
+        // A KDL platform gets a KDL service, which compiles.
+        let (file, image) = match extension {
+            "kdl" => ("orders.kdl", "image \"ghcr.io/acme/orders:0.1.0\""),
+            _ => ("orders.yaml", "image: ghcr.io/acme/orders:0.1.0"),
+        };
+        let written = fs::read_to_string(repo.path().join("services").join(file)).unwrap();
         assert!(
-            written.contains("image: ghcr.io/acme/orders:0.1.0"),
+            written.contains(image),
             "{extension}: the platform's registry is used:\n{written}"
         );
+        let out = pave(&["lint"], repo.path());
+        assert!(out.status.success(), "{extension}: {}", stderr(&out));
         let out = pave(&["init", "."], repo.path());
         assert_eq!(
             out.status.code(),
@@ -494,10 +501,16 @@ fn explain_policies_graph_and_new_read_a_yml_or_kdl_platform_file() {
     }
 }
 
-/// One `code message` line per diagnostic of a `--format json` report on stderr.
+/// One `code message` line per diagnostic of a `--format json` report.
+/// The diagnostics of a `--format json` run: on stdout, or on stderr for a command
+/// whose stdout is its data (`explain`, `graph`, `policies`, `modules`).
 fn json_diagnostics(out: &std::process::Output) -> Vec<String> {
-    let report: serde_json::Value = serde_json::from_str(&stderr(out))
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stderr(out)));
+    let text = match stdout(out).is_empty() {
+        true => stderr(out),
+        false => stdout(out),
+    };
+    let report: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"));
     report["diagnostics"]
         .as_array()
         .unwrap()
@@ -638,4 +651,71 @@ teams {
     let from_yaml = config(yaml.path());
     assert!(from_yaml.contains("team-web-page"), "{from_yaml}");
     assert_eq!(config(kdl.path()), from_yaml);
+}
+
+#[test]
+fn explain_shows_only_the_explained_service_s_diagnostics() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform)
+        .unwrap()
+        .replace("image.digest-in-prod: off", "image.digest-in-prod: warning");
+    fs::write(&platform, text).unwrap();
+    // Both services warn in `lint`...
+    let lint = stderr(&pave(&["lint"], repo.path()));
+    assert!(
+        lint.contains("services/api.yaml") && lint.contains("services/web.yaml"),
+        "{lint}"
+    );
+    // ...but explaining one shows its own warning only.
+    let out = pave(&["explain", "api", "--env", "prod"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("services/api.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("services/web.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).starts_with("api in prod"), "{}", stdout(&out));
+}
+
+#[test]
+fn data_commands_print_json_data_on_stdout() {
+    let shop = ["--root", "examples/shop", "--format", "json"];
+    let run = |args: &[&str]| -> serde_json::Value {
+        let out = pave(&[args, &shop[..]].concat(), &project());
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    };
+    let graph = run(&["graph"]);
+    assert!(
+        graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["from"] == "checkout" && e["to"] == "checkout_db")
+    );
+    let policies = run(&["policies", "--service", "checkout", "--env", "prod"]);
+    assert_eq!(policies["environments"], serde_json::json!(["prod"]));
+    assert!(policies["exceptions"].is_array());
+    let explain = run(&["explain", "checkout", "--env", "prod"]);
+    let values = explain[0]["values"].as_array().unwrap();
+    let replicas = values.iter().find(|v| v["field"] == "replicas").unwrap();
+    assert_eq!(replicas["line"], 37);
+    // A secret-wired variable shows its secretKeyRef, not `$(PAVE_DB_URL)`.
+    let url = values
+        .iter()
+        .find(|v| v["field"] == "env.DATABASE_URL")
+        .unwrap();
+    assert_eq!(url["value"], "secretKeyRef checkout-db/url");
+    let modules = run(&["modules", "postgres"]);
+    assert_eq!(
+        modules[0]["terraform"]["source"],
+        "terraform-aws-modules/rds/aws"
+    );
 }

@@ -21,7 +21,9 @@ fn human_output_points_at_the_line_with_a_help() {
 fn github_format_writes_workflow_annotations() {
     let repo = base_with_case("unknown-field-near-miss");
     let out = pave(&["lint", "--format", "github"], repo.path());
-    let text = stderr(&out);
+    // Machine output is on stdout; stderr stays for people.
+    let text = stdout(&out);
+    assert_eq!(stderr(&out), "");
     assert!(
         text.starts_with("::error file=services/api.yaml,line=4,col=1,endLine=4,endColumn=8,title=pave E0202::unknown field `replica`"),
         "{text}"

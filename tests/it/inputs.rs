@@ -57,7 +57,7 @@ impl Scratch {
         let out = pave(&["build", "--format", "json"], &self.repo());
         assert_eq!(snapshot(&self.repo().join("generated")), generated);
         assert_eq!(snapshot(&self.outside()), outside);
-        let err = stderr(&out);
+        let err = stdout(&out);
         let json = err
             .find("\n}\n")
             .map_or(err.as_str(), |end| &err[..end + 3]);

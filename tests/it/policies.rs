@@ -21,7 +21,7 @@ fn the_spec_platform_with_its_own_pack_and_exception_passes() {
         &project(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let report: Value = serde_json::from_str(&stderr(&out)).unwrap();
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let errors = report["errors"].as_u64().unwrap();
     assert_eq!(errors, 0);
 }
@@ -49,7 +49,7 @@ fn custom_service_and_kubernetes_rules_fire_at_the_right_lines() {
     .unwrap();
     let out = pave(&["lint", "--format", "json"], repo.path());
     assert_eq!(out.status.code(), Some(1));
-    let report: Value = serde_json::from_str(&stderr(&out)).unwrap();
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let found: Vec<(String, String, u64)> = report["diagnostics"]
         .as_array()
         .unwrap()
@@ -88,7 +88,7 @@ fn sarif_output_is_valid_and_stable() {
     let run = || {
         let out = pave(&["lint", "--format", "sarif"], repo.path());
         assert_eq!(out.status.code(), Some(1));
-        stderr(&out)
+        stdout(&out)
     };
     let sarif = run();
     assert_eq!(sarif, run(), "SARIF differs between two runs");
@@ -221,7 +221,7 @@ fn lint_warns_about_exceptions_that_expire_soon_and_build_does_not() {
         .output()
         .unwrap();
     assert_eq!(lint.status.code(), Some(0));
-    let text = stderr(&lint);
+    let text = stdout(&lint);
     assert_eq!(text.matches("\"code\": \"E0306\"").count(), 2, "{text}");
     assert!(
         text.contains("expires in 21 day(s), on 2027-03-31"),
@@ -244,7 +244,7 @@ fn lint_warns_about_exceptions_that_expire_soon_and_build_does_not() {
         .output()
         .unwrap();
     assert_eq!(build.status.code(), Some(0));
-    assert!(!stderr(&build).contains("E0306"));
+    assert!(!stdout(&build).contains("E0306"));
 }
 
 #[test]

@@ -217,14 +217,14 @@ fn a_folder_where_a_file_goes_is_refused_before_anything_is_written() {
     let out = s.run(&["build", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("\"code\": \"E0406\""),
+        stdout(&out).contains("\"code\": \"E0406\""),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
     assert!(
-        stderr(&out).contains(&format!("`{file}` is a folder where pave writes a file")),
+        stdout(&out).contains(&format!("`{file}` is a folder where pave writes a file")),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
     assert_eq!(before, snapshot(&s.repo));
     assert!(leftovers(&s.repo).is_empty(), "{:?}", leftovers(&s.repo));
