@@ -157,11 +157,6 @@ pub(crate) fn output_without_format() -> Diagnostic {
     .help("add `--format json`, `--format sarif` or `--format github`, or drop `--output`")
 }
 
-pub(crate) fn markdown_elsewhere() -> Diagnostic {
-    Diagnostic::error(Code::E0117, "`--format markdown` is for `pave diff`")
-        .help("`pave diff --format markdown` prints the blast-radius report for a pull-request comment; diagnostics are printed as human, json, github or sarif")
-}
-
 pub(crate) fn unknown_schema(kind: &str) -> Diagnostic {
     Diagnostic::error(Code::E0117, format!("no schema named `{kind}`"))
         .help("the schemas are platform, service, policy and module")

@@ -317,11 +317,6 @@ pub fn finish(exit: Exit, output: Output) -> Exit {
     }
 }
 
-/// `--format markdown` on a command other than `diff`.
-pub fn markdown_elsewhere(output: Output) -> Exit {
-    usage(messages::markdown_elsewhere(), output)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
