@@ -378,7 +378,12 @@ fn contract_group(p: &Platform, env: &str, s: &ResolvedService) -> RuleGroup {
     );
     // At min = max the autoscaler always runs at its maximum: nothing to say.
     if s.autoscale.is_some_and(|a| a.min < a.max) {
-        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{name}\"");
+        // KEDA scales a queue-scaled worker through an HPA of its own, `keda-hpa-<name>`.
+        let hpa_name = match s.queue_scaler {
+            Some(_) => format!("keda-hpa-{name}"),
+            None => name.to_string(),
+        };
+        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{hpa_name}\"");
         alert(
             "hpa_maxed_out",
             "ServiceAutoscalerMaxedOut",
