@@ -99,7 +99,10 @@ pub(crate) fn queue_scaler(
         Workload::Web => diags.push(messages::queue_scaler_not_worker(at, "web service")),
     }
     if a.cpu.is_some() {
-        diags.push(messages::queue_scaler_with_cpu(at, span_of("/autoscale/cpu")));
+        diags.push(messages::queue_scaler_with_cpu(
+            at,
+            span_of("/autoscale/cpu"),
+        ));
     }
     let found = needs.iter().find(|n| &n.name == need);
     let queue_name = found.filter(|n| n.kind == "queue").and_then(sqs_queue_name);
@@ -129,7 +132,10 @@ pub(crate) fn queue_scaler(
     let (region, account) = (env.region.clone()?, env.account.clone()?);
     Some(QueueScaler {
         need: need.clone(),
-        url: format!("https://sqs.{region}.amazonaws.com/{account}/{}", queue_name?),
+        url: format!(
+            "https://sqs.{region}.amazonaws.com/{account}/{}",
+            queue_name?
+        ),
         region,
         target,
     })
@@ -138,8 +144,7 @@ pub(crate) fn queue_scaler(
 /// The queue's name as terraform-aws-modules/sqs creates it: its `name` argument, with
 /// `.fifo` appended (once) for a FIFO queue.
 fn sqs_queue_name(need: &ModuleNeed) -> Option<String> {
-    let Some(Argument::Value(serde_json::Value::String(name))) = need.arguments.get("name")
-    else {
+    let Some(Argument::Value(serde_json::Value::String(name))) = need.arguments.get("name") else {
         return None;
     };
     let fifo = matches!(

@@ -248,7 +248,12 @@ pub(crate) fn queue_scaler_not_worker(at: Span, kind: &str) -> Diagnostic {
     .help("remove `queue` and `target`, or make the service `workload: worker`")
 }
 
-pub(crate) fn queue_scaler_not_a_queue(at: Span, name: &str, found: Option<&str>, queues: &[&str]) -> Diagnostic {
+pub(crate) fn queue_scaler_not_a_queue(
+    at: Span,
+    name: &str,
+    found: Option<&str>,
+    queues: &[&str],
+) -> Diagnostic {
     let message = match found {
         Some(kind) => format!("`autoscale.queue` names need `{name}`, a {kind}, not a queue"),
         None => format!("`autoscale.queue` names `{name}`, which is not a need of this service"),
@@ -276,10 +281,14 @@ pub(crate) fn queue_scaler_with_cpu(queue_at: Span, cpu_at: Span) -> Diagnostic 
 pub(crate) fn queue_scaler_no_location(at: Span, env: &str, missing: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0609,
-        format!("`autoscale.queue` needs the queue's URL, and environment `{env}` has no `{missing}`"),
+        format!(
+            "`autoscale.queue` needs the queue's URL, and environment `{env}` has no `{missing}`"
+        ),
     )
     .primary(at, "scales on a queue")
-    .help(format!("set `environments.{env}.{missing}` in the platform file"))
+    .help(format!(
+        "set `environments.{env}.{missing}` in the platform file"
+    ))
 }
 
 pub(crate) fn autoscale_min_above_max(

@@ -117,7 +117,10 @@ fn custom_resources_pass_the_vendored_crd_schemas() {
         ("PrometheusRule", "prometheusrule_v1.json"),
         ("AlertmanagerConfig", "alertmanagerconfig_v1alpha1.json"),
         ("ScaledObject", "scaledobject_v1alpha1.json"),
-        ("TriggerAuthentication", "triggerauthentication_v1alpha1.json"),
+        (
+            "TriggerAuthentication",
+            "triggerauthentication_v1alpha1.json",
+        ),
     ];
     let mut checked = std::collections::BTreeSet::new();
     for tree in trees {
