@@ -148,3 +148,100 @@ fn combine(
     }
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::parse_yaml;
+    use crate::policy::{Date, Options, check, collect};
+
+    const PLATFORM: &str = "platform: t
+environments:
+  dev: {}
+  prod: { protected: true }
+registries: [ghcr.io/t]
+secrets: { store: vault }
+policies:
+  exceptions:
+    - policy: image.digest-in-prod
+      services: [api]
+      environments: [prod]
+      reason: digests come with the next CI
+      expires: 2027-06-01
+";
+
+    // Tier 1 without an SLO, a tag in prod: fails `slo.required-for-tier`, and
+    // `image.digest-in-prod` (waived).
+    const SERVICE: &str = "name: api
+owner: team-a
+tier: 1
+image: ghcr.io/t/api:1.0.0
+replicas: 2
+route: { host: api.example.com }
+";
+
+    /// What applies to `api`, and the ids `check` reports as violated in each env.
+    #[test]
+    fn applicability_agrees_with_the_policy_stage() {
+        let mut sources = SourceMap::default();
+        let mut parse = |name: &str, text: &str| {
+            let id = sources.add(name.to_string(), text.to_string());
+            parse_yaml(id, text).0.unwrap()
+        };
+        let inputs = Inputs {
+            platform: Some(parse("platform.yaml", PLATFORM)),
+            services: vec![parse("services/api.yaml", SERVICE)],
+            builtin_packs: vec![(
+                "baseline".into(),
+                parse("baseline.yaml", include_str!("baseline.yaml")),
+            )],
+            ..Inputs::default()
+        };
+        let (model, diags) = crate::resolve::resolve(&inputs, &sources);
+        let model = model.unwrap_or_else(|| panic!("{diags:?}"));
+        let objects = crate::render::render(&model).0.objects;
+        let envs = vec!["dev".to_string(), "prod".to_string()];
+        let (set, _) = collect(&inputs, &envs, &["api".to_string()]);
+        let (applies, errors) =
+            for_service(&set, &inputs, &model, &objects, &sources, "api", &envs);
+        assert!(errors.is_empty(), "{errors:?}");
+        let outcome = |env: usize, id: &str| {
+            let r = applies[env]
+                .rows
+                .iter()
+                .find(|r| r.policy.id == id)
+                .unwrap();
+            (r.outcome, r.waiver.map(|e| e.reason.as_str()))
+        };
+        assert_eq!(
+            outcome(0, "image.digest-in-prod"),
+            (Outcome::Excluded, None)
+        );
+        assert_eq!(
+            outcome(1, "image.digest-in-prod"),
+            (Outcome::Fail, Some("digests come with the next CI"))
+        );
+        assert_eq!(outcome(1, "slo.required-for-tier"), (Outcome::Fail, None));
+        assert_eq!(outcome(1, "image.tag-pinned"), (Outcome::Pass, None));
+        // Every unwaived failure shown is one the stage reports, and no other.
+        let shown: std::collections::BTreeSet<&str> = applies
+            .iter()
+            .flat_map(|a| &a.rows)
+            .filter(|r| r.outcome == Outcome::Fail && r.waiver.is_none())
+            .map(|r| r.policy.id.as_str())
+            .collect();
+        let options = Options {
+            today: Date::parse("2027-01-01").unwrap(),
+            expiring_within: None,
+        };
+        let reported: std::collections::BTreeSet<String> =
+            check(&inputs, &model, &objects, &sources, options)
+                .iter()
+                .filter(|d| d.code == crate::diag::Code::E0301)
+                .filter_map(|d| d.rule.as_ref().map(|r| r.id.clone()))
+                .collect();
+        let reported: std::collections::BTreeSet<&str> =
+            reported.iter().map(String::as_str).collect();
+        assert_eq!(shown, reported);
+    }
+}

@@ -323,7 +323,10 @@ fn policies_for_a_service_show_the_exception_that_waives_a_failure() {
     assert_eq!(min["waived_by"]["expired"], false);
     // The exception names nightly-report in prod only.
     let checkout = applies_to("checkout", "prod");
-    assert_eq!(row(&checkout, "avail.min-replicas")["waived_by"], Value::Null);
+    assert_eq!(
+        row(&checkout, "avail.min-replicas")["waived_by"],
+        Value::Null
+    );
     // Human text: the waiver beside the failure, the excluded policy with its `when`.
     let out = pave(
         &[
@@ -357,5 +360,8 @@ fn policies_for_a_service_show_the_exception_that_waives_a_failure() {
         "{text}"
     );
     let excluded = text.find("not applied to nightly-report:").unwrap();
-    assert!(text.find("slo.required-for-tier").unwrap() > excluded, "{text}");
+    assert!(
+        text.find("slo.required-for-tier").unwrap() > excluded,
+        "{text}"
+    );
 }
