@@ -123,8 +123,8 @@ pub(crate) fn from_link(at: Span, path: &str, link: &str) -> Diagnostic {
         false => format!("file `{path}` is reached through the symbolic link `{link}`"),
     };
     Diagnostic::error(Code::E0603, what)
-    .primary(at, "pave does not follow symbolic links")
-    .help("a link can point outside the repository; put the file itself at this path")
+        .primary(at, "pave does not follow symbolic links")
+        .help("a link can point outside the repository; put the file itself at this path")
 }
 
 /// A `from` naming a folder or a special file.

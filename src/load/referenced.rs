@@ -127,7 +127,10 @@ fn read_one(root: &Path, path: &str, sources: &mut SourceMap) -> Result<FileId, 
     if let Some(problem) = repo_path_problem(path).or_else(|| empty_part(path)) {
         return Err(Refusal::Path(problem));
     }
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     let mut at = root.to_path_buf();
     for (i, part) in parts.iter().enumerate() {
         at.push(part);
@@ -155,7 +158,8 @@ fn read_one(root: &Path, path: &str, sources: &mut SourceMap) -> Result<FileId, 
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(Refusal::TooLarge(bytes.len() as u64));
     }
-    let text = String::from_utf8(bytes).map_err(|e| Refusal::NotUtf8(e.utf8_error().valid_up_to()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| Refusal::NotUtf8(e.utf8_error().valid_up_to()))?;
     Ok(sources.add(parts.join("/"), text))
 }
 

@@ -17,7 +17,7 @@ use crate::diag::Diagnostic;
 use crate::load::pointer_push;
 use crate::model::scalar_text;
 use crate::model::service::{
-    Concurrency, ContainerSpec, ProbeHandlerSpec, ProbeSpec, FileSpec, ServiceSpec, WorkloadKind,
+    Concurrency, ContainerSpec, FileSpec, ProbeHandlerSpec, ProbeSpec, ServiceSpec, WorkloadKind,
 };
 use crate::source::Span;
 
