@@ -169,3 +169,78 @@ fn empty_part(path: &str) -> Option<&'static str> {
     let empty = parts.iter().any(|p| p.is_empty()) || parts.iter().all(|p| *p == ".");
     empty.then_some("is not a plain path to a file")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Code;
+
+    fn doc(sources: &mut SourceMap, name: &str, text: &str) -> Document {
+        let file = sources.add(name.into(), text.into());
+        super::super::parse_yaml(file, text).0.unwrap()
+    }
+
+    #[test]
+    fn reads_from_services_their_environments_and_platform_defaults_once_each() {
+        let root = tempfile::tempdir().unwrap();
+        fs::create_dir_all(root.path().join("config")).unwrap();
+        for name in ["a", "b", "c"] {
+            fs::write(root.path().join(format!("config/{name}.txt")), name).unwrap();
+        }
+        let mut sources = SourceMap::default();
+        let platform = doc(
+            &mut sources,
+            "platform.yaml",
+            "defaults:\n  files:\n    /etc/a: { from: config/a.txt }\n",
+        );
+        let service = doc(
+            &mut sources,
+            "services/api.yaml",
+            "files:\n  /etc/b: { from: config/b.txt }\n  /etc/x: inline\nenvironments:\n  prod:\n    files:\n      /etc/c: { from: config/c.txt }\n      /etc/a: { from: config/a.txt }\n",
+        );
+        let mut diags = Vec::new();
+        let read = read_referenced(
+            root.path(),
+            Some(&platform),
+            &[service],
+            &mut sources,
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let texts: Vec<(&str, &str)> = read
+            .iter()
+            .map(|(p, f)| (p.as_str(), sources.file(*f).text.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("config/a.txt", "a"),
+                ("config/b.txt", "b"),
+                ("config/c.txt", "c")
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_a_file_over_the_cap_and_reports_each_reference() {
+        let root = tempfile::tempdir().unwrap();
+        let big = vec![b'x'; MAX_FILE_BYTES as usize + 1];
+        fs::write(root.path().join("big.txt"), big).unwrap();
+        fs::write(
+            root.path().join("exact.txt"),
+            vec![b'x'; MAX_FILE_BYTES as usize],
+        )
+        .unwrap();
+        let mut sources = SourceMap::default();
+        let service = doc(
+            &mut sources,
+            "services/api.yaml",
+            "files:\n  /etc/a: { from: big.txt }\n  /etc/b: { from: big.txt }\n  /etc/c: { from: exact.txt }\n  /etc/d: { from: ./ }\n",
+        );
+        let mut diags = Vec::new();
+        let read = read_referenced(root.path(), None, &[service], &mut sources, &mut diags);
+        let codes: Vec<Code> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::E0605, Code::E0605, Code::E0601]);
+        assert_eq!(read.keys().collect::<Vec<_>>(), ["exact.txt"]);
+    }
+}

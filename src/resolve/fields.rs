@@ -213,15 +213,21 @@ mod tests {
 
     #[test]
     fn build_paths_must_stay_inside_the_repository() {
-        assert_eq!(path_problem("services/api"), None);
-        assert_eq!(path_problem("/abs"), Some("is an absolute path"));
-        assert_eq!(path_problem("c:/x"), Some("is an absolute path"));
+        assert_eq!(crate::load::repo_path_problem("services/api"), None);
         assert_eq!(
-            path_problem("a/../b"),
+            crate::load::repo_path_problem("/abs"),
+            Some("is an absolute path")
+        );
+        assert_eq!(
+            crate::load::repo_path_problem("c:/x"),
+            Some("is an absolute path")
+        );
+        assert_eq!(
+            crate::load::repo_path_problem("a/../b"),
             Some("leaves its folder through `..`")
         );
         assert_eq!(
-            path_problem("a b"),
+            crate::load::repo_path_problem("a b"),
             Some("holds characters a CI shell would interpret")
         );
     }
