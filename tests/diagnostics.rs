@@ -112,7 +112,13 @@ fn run_case(case: &Path) -> Result<(), String> {
         }
         let target = repo.path().join(rel);
         fs::create_dir_all(target.parent().unwrap()).unwrap();
-        fs::copy(entry.path(), target).unwrap();
+        if entry.file_type().is_symlink() {
+            // Cases about symbolic links keep them links.
+            let link = fs::read_link(entry.path()).unwrap();
+            std::os::unix::fs::symlink(link, target).unwrap();
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
     }
     if let Ok(list) = fs::read_to_string(case.join("delete.txt")) {
         for line in list.lines().filter(|l| !l.trim().is_empty()) {

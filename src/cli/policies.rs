@@ -1,14 +1,16 @@
 //! `pave policies`: the policies in force, with their severity in each environment;
-//! with `--service S`, only what applies to that service and the exceptions in force
-//! for it. `--format json` prints the same table as data.
+//! with `--service S`, what really applies to that service in each environment (each
+//! policy's `when` evaluated by the policy stage against the service and its objects,
+//! whether it passes, the exception that waives it) and the exceptions in force for it.
+//! `--format json` prints the same as data.
 
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Exit, Output, environment_names, messages, stop, usage};
+use super::{Exit, Output, environment_names, messages, print_diagnostics, stop, usage};
 use crate::diag::{self, Diagnostic};
-use crate::policy::{self, Date, ExceptionDef, Level, PolicyDef, PolicySet};
+use crate::policy::{self, Applies, Date, ExceptionDef, Level, Outcome, PolicyDef, PolicySet};
 use crate::source::SourceMap;
 
 /// What `pave policies` was asked for.
@@ -55,11 +57,38 @@ pub fn policies(root: &Path, selection: &Selection, output: Output) -> Exit {
         service: selection.service,
         today: output.today,
     };
-    match selection.json {
-        true => print!("{}", view.json()),
-        false => print!("{}", view.text()),
+    let Some(service) = selection.service else {
+        match selection.json {
+            true => print!("{}", view.json()),
+            false => print!("{}", view.text()),
+        }
+        return Exit::Ok;
+    };
+    // Evaluating `when` needs the objects the service renders to, from a model
+    // without errors, as `build` has.
+    if diags.iter().any(Diagnostic::is_error) {
+        diag::sort(&mut diags, &sources);
+        return stop(&diags, &sources, output);
     }
-    Exit::Ok
+    let (rendered, _) = crate::render::render(&model);
+    let (applies, errors) = policy::for_service(
+        &set,
+        &inputs,
+        &model,
+        &rendered.objects,
+        &sources,
+        service,
+        &envs,
+    );
+    print_diagnostics(&errors, &sources, output);
+    match selection.json {
+        true => print!("{}", view.service_json(service, &applies)),
+        false => print!("{}", view.service_text(service, &applies)),
+    }
+    match errors.is_empty() {
+        true => Exit::Ok,
+        false => Exit::for_failure(&errors),
+    }
 }
 
 /// `--env` or `--service` naming nothing the platform has.
@@ -116,12 +145,22 @@ impl View<'_> {
     }
 
     fn text(&self) -> String {
-        let mut out = table(
-            self.set,
-            self.policies().collect(),
-            self.envs,
-            self.service.is_some(),
-        );
+        table(self.set, self.policies().collect(), self.envs)
+    }
+
+    /// Per environment, the policies that apply to the service with severity, result
+    /// and waiver, then those whose `when` excludes it; then its exceptions.
+    fn service_text(&self, service: &str, applies: &[Applies]) -> String {
+        let mut out = String::new();
+        for a in applies {
+            out.push_str(&env_text(service, a, self.today));
+        }
+        out.push_str(&self.exceptions_text());
+        out
+    }
+
+    fn exceptions_text(&self) -> String {
+        let mut out = String::new();
         let exceptions = self.exceptions();
         if let Some(service) = self.service {
             out.push_str(&format!("\nexceptions for {service}:"));
@@ -149,6 +188,60 @@ impl View<'_> {
         out
     }
 
+    fn service_json(&self, service: &str, applies: &[Applies]) -> String {
+        let environments: Vec<Value> = applies
+            .iter()
+            .map(|a| {
+                let policies: Vec<Value> = a
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let applies = r.outcome != Outcome::Excluded;
+                        json!({
+                            "id": r.policy.id,
+                            "scope": scope(r.policy),
+                            "severity": r.level.as_str(),
+                            "applies": applies,
+                            "result": applies.then_some(r.outcome.as_str()),
+                            "waived_by": r.waiver.map(|e| self.exception_json(e)),
+                            "waivable": r.policy.waivable,
+                            "when": r.policy.when.as_ref().map(|w| w.text.trim()),
+                            "description": r.policy.description,
+                        })
+                    })
+                    .collect();
+                json!({ "environment": a.env, "policies": policies })
+            })
+            .collect();
+        let exceptions: Vec<Value> = self
+            .exceptions()
+            .into_iter()
+            .map(|e| self.exception_json(e))
+            .collect();
+        let doc = json!({
+            "service": service,
+            "environments": self.envs,
+            "applies": environments,
+            "exceptions": exceptions,
+        });
+        // A value built from strings cannot fail to serialize.
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )
+    }
+
+    fn exception_json(&self, e: &ExceptionDef) -> Value {
+        json!({
+            "policy": e.policy,
+            "services": e.services,
+            "environments": e.environments,
+            "reason": e.reason,
+            "expires": e.expires.map(|d| d.to_string()),
+            "expired": self.expired(e),
+        })
+    }
+
     fn json(&self) -> String {
         let policies: Vec<Value> = self
             .policies()
@@ -168,25 +261,7 @@ impl View<'_> {
                 })
             })
             .collect();
-        let mut doc = json!({ "environments": self.envs, "policies": policies });
-        if let Some(service) = self.service {
-            let exceptions: Vec<Value> = self
-                .exceptions()
-                .into_iter()
-                .map(|e| {
-                    json!({
-                        "policy": e.policy,
-                        "services": e.services,
-                        "environments": e.environments,
-                        "reason": e.reason,
-                        "expires": e.expires.map(|d| d.to_string()),
-                        "expired": self.expired(e),
-                    })
-                })
-                .collect();
-            doc["service"] = json!(service);
-            doc["exceptions"] = json!(exceptions);
-        }
+        let doc = json!({ "environments": self.envs, "policies": policies });
         // A value built from strings cannot fail to serialize.
         format!(
             "{}\n",
@@ -202,9 +277,8 @@ fn scope(p: &PolicyDef) -> &'static str {
     }
 }
 
-/// The policies as a table; `conditions` adds each policy's `when` below it (with
-/// `--service`: the condition under which it applies to that service).
-fn table(set: &PolicySet, policies: Vec<&PolicyDef>, envs: &[String], conditions: bool) -> String {
+/// The policies as a table.
+fn table(set: &PolicySet, policies: Vec<&PolicyDef>, envs: &[String]) -> String {
     let width = policies
         .iter()
         .map(|p| p.id.len())
@@ -223,13 +297,53 @@ fn table(set: &PolicySet, policies: Vec<&PolicyDef>, envs: &[String], conditions
         }
         let waivable = if p.waivable { "yes" } else { "no" };
         out.push_str(&format!("  {waivable:<8}  {}\n", p.description));
-        if let (true, Some(when)) = (conditions, &p.when) {
-            out.push_str(&format!(
-                "{:<width$}  applies when: {}\n",
-                "",
-                when.text.trim()
-            ));
-        }
     }
     out
+}
+
+/// One environment of `--service`: what applies (severity, result, waiver), then
+/// what its `when` (or, for kubernetes scope, the service's objects) leaves out.
+fn env_text(service: &str, a: &Applies, today: Date) -> String {
+    let width = a.rows.iter().map(|r| r.policy.id.len()).max().unwrap_or(2);
+    let mut out = format!("{service} in {}:\n", a.env);
+    out.push_str(&format!(
+        "  {:<width$}  {:<10}  {:<8}  {:<6}  waiver\n",
+        "applies", "scope", "severity", "result"
+    ));
+    let (applied, excluded): (Vec<_>, Vec<_>) =
+        a.rows.iter().partition(|r| r.outcome != Outcome::Excluded);
+    for r in applied {
+        let waiver = match r.waiver {
+            Some(e) => format!("waived {}: {}", until(e, today), e.reason),
+            None => "-".into(),
+        };
+        out.push_str(&format!(
+            "  {:<width$}  {:<10}  {:<8}  {:<6}  {waiver}\n",
+            r.policy.id,
+            scope(r.policy),
+            r.level.as_str(),
+            r.outcome.as_str()
+        ));
+    }
+    if excluded.is_empty() {
+        return out;
+    }
+    out.push_str(&format!("  not applied to {service}:\n"));
+    for r in excluded {
+        let why = match &r.policy.when {
+            Some(w) => format!("when: {}", w.text.trim()),
+            None => "no object of the kinds it checks".into(),
+        };
+        out.push_str(&format!("  {:<width$}  {why}\n", r.policy.id));
+    }
+    out
+}
+
+/// An exception's expiry, as a phrase.
+fn until(e: &ExceptionDef, today: Date) -> String {
+    match e.expires {
+        Some(d) if d < today => format!("(expired {d})"),
+        Some(d) => format!("until {d}"),
+        None => "with no expiry".into(),
+    }
 }

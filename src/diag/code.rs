@@ -206,6 +206,17 @@ pub(crate) enum Code {
     E0612,
     /// A service need names a worker or cron job, which has no Service to connect to.
     E0600,
+    /// A `files.<path>.from` path is not a plain relative path inside the repository.
+    E0601,
+    /// A `files.<path>.from` file does not exist.
+    E0602,
+    /// A `files.<path>.from` file is reached through a symbolic link, or is not a
+    /// regular file.
+    E0603,
+    /// A `files.<path>.from` file is not UTF-8.
+    E0604,
+    /// A `files.<path>.from` file is larger than 1 MiB.
+    E0605,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -354,6 +365,11 @@ impl Code {
             Code::E0611 => "E0611",
             Code::E0612 => "E0612",
             Code::E0600 => "E0600",
+            Code::E0601 => "E0601",
+            Code::E0602 => "E0602",
+            Code::E0603 => "E0603",
+            Code::E0604 => "E0604",
+            Code::E0605 => "E0605",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -101,3 +101,63 @@ pub(crate) fn not_regular(name: String) -> Diagnostic {
     .help("input folders hold only files and folders")
     .in_file(name)
 }
+
+/// A `files.<path>.from` path that is not a plain path inside the repository.
+pub(crate) fn from_path(at: Span, path: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0601, format!("file `{path}` {problem}"))
+        .primary(at, "not a path inside the repository")
+        .help("`from` is relative to the repository root, like `build.context`: write e.g. `config/app.yaml`, without a leading `/` or `~` and without `..`")
+}
+
+/// A `from` naming a file that is not there.
+pub(crate) fn from_missing(at: Span, path: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0602, format!("file `{path}` does not exist"))
+        .primary(at, "no such file in the repository")
+        .help("`from` is relative to the repository root; add the file or fix the path")
+}
+
+/// A symbolic link on the path of a `from` file.
+pub(crate) fn from_link(at: Span, path: &str, link: &str) -> Diagnostic {
+    let what = match link == path {
+        true => format!("file `{path}` is a symbolic link"),
+        false => format!("file `{path}` is reached through the symbolic link `{link}`"),
+    };
+    Diagnostic::error(Code::E0603, what)
+        .primary(at, "pave does not follow symbolic links")
+        .help("a link can point outside the repository; put the file itself at this path")
+}
+
+/// A `from` naming a folder or a special file.
+pub(crate) fn from_not_regular(at: Span, path: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0603, format!("`{path}` is {what}"))
+        .primary(at, "not a regular file")
+        .help("`from` names one regular file, whose content becomes the mounted file")
+}
+
+pub(crate) fn from_unreadable(at: Span, path: &str, error: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0101, format!("cannot read file `{path}`: {error}"))
+        .primary(at, "referred to here")
+}
+
+/// A `from` file that is not UTF-8; `offset` is its first invalid byte.
+pub(crate) fn from_not_utf8(at: Span, path: &str, offset: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0604,
+        format!("file `{path}` is not valid UTF-8 (byte {offset})"),
+    )
+    .primary(at, "mounted files must be text")
+    .help("save the file as UTF-8; a ConfigMap's `data` holds text only")
+}
+
+/// A `from` file over [`super::referenced::MAX_FILE_BYTES`].
+pub(crate) fn from_too_large(at: Span, path: &str, size: u64) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0605,
+        format!(
+            "file `{path}` is {size} bytes, more than {} allowed",
+            super::referenced::MAX_FILE_BYTES
+        ),
+    )
+    .primary(at, "too large for a ConfigMap")
+    .help("a ConfigMap holds at most 1 MiB in all; mount a smaller file, or ship the data in the image")
+}

@@ -8,7 +8,10 @@
 mod inputs;
 mod kdl;
 mod messages;
+mod referenced;
 mod yaml;
+
+pub(crate) use referenced::repo_path_problem;
 
 use std::fs;
 use std::path::Path;
@@ -42,6 +45,9 @@ pub(crate) struct Inputs {
     pub(crate) modules: Vec<Document>,
     /// pave's built-in modules.
     pub(crate) builtin_modules: Vec<Document>,
+    /// Files that `files.<path>: { from: <path> }` refers to, by repository path as
+    /// written; a file that could not be read is absent (and reported).
+    pub(crate) referenced: std::collections::BTreeMap<String, FileId>,
 }
 
 /// The built-in modules' YAML, embedded in the binary.
@@ -137,6 +143,13 @@ pub(crate) fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnos
         diags.append(&mut file_diags);
         inputs.services.extend(doc);
     }
+    inputs.referenced = referenced::read_referenced(
+        root,
+        inputs.platform.as_ref(),
+        &inputs.services,
+        sources,
+        &mut diags,
+    );
     (inputs, diags)
 }
 

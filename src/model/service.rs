@@ -51,10 +51,19 @@ pub(crate) struct ServiceSpec {
     pub(crate) sidecars: IndexMap<String, ContainerSpec>,
     #[serde(default)]
     pub(crate) init: IndexMap<String, ContainerSpec>,
-    /// Absolute path -> content.
+    /// Absolute path -> content, inline or read from a repository file.
     #[serde(default)]
-    pub(crate) files: IndexMap<String, String>,
+    pub(crate) files: IndexMap<String, FileSpec>,
     pub(crate) security: Option<SecuritySpec>,
+}
+
+/// A mounted file's content: the text itself, or `{ from: <repository path> }`
+/// (read by `load`, looked up by `resolve`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum FileSpec {
+    Inline(String),
+    From { from: String },
 }
 
 /// `renamed_from` of a service or a need: one previous name, or several, newest first.

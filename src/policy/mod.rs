@@ -8,6 +8,7 @@
 //! decision per environment; exceptions live only in the platform file or a pack and
 //! always expire.
 
+mod applies;
 mod context;
 pub(crate) mod date;
 mod functions;
@@ -23,6 +24,7 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Expression, Template};
 use rayon::prelude::*;
 
+pub(crate) use applies::{Applies, Outcome, for_service};
 pub use date::Date;
 pub(crate) use pack::{ExceptionDef, Level, PolicyDef, PolicySet, Scope, collect};
 
@@ -66,6 +68,15 @@ struct Finding {
     file: Option<String>,
 }
 
+/// What one policy says about one context (a service, or one object of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Its `when` does not select this context.
+    Excluded,
+    Passed,
+    Failed,
+}
+
 /// Runs every policy in force; returns violations and policy-definition errors.
 pub(crate) fn check(
     inputs: &Inputs,
@@ -84,6 +95,31 @@ pub(crate) fn check(
     service_names.sort();
     service_names.dedup();
     let (set, mut diags) = collect(inputs, &env_names, &service_names);
+    let ((findings, eval_errors), compile_errors) = with_run(&set, inputs, model, sources, |run| {
+        run.evaluate(model, objects)
+    });
+    diags.extend(compile_errors);
+    // A broken expression fails the same way for every service: report it once.
+    let mut seen = std::collections::HashSet::new();
+    diags.extend(
+        eval_errors
+            .into_iter()
+            .filter(|d| seen.insert((d.code, d.primary_span()))),
+    );
+    diags.extend(report(&set, findings, model, inputs, options));
+    diags
+}
+
+/// Compiles the policies of `set` once and hands the run that evaluates them to `f`;
+/// also returns the errors of policies that do not compile (those are skipped).
+fn with_run<R>(
+    set: &PolicySet,
+    inputs: &Inputs,
+    model: &Model,
+    sources: &SourceMap,
+    f: impl FnOnce(&Run) -> R,
+) -> (R, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
     // Strict undefined names, and fuel, recursion and output bounds: a policy pack
     // in `policies/` is input like any other and must not hang `lint`.
     let mut jinja = template_budget::environment();
@@ -112,22 +148,13 @@ pub(crate) fn check(
         .map(|e| (e.name.as_str(), mj(crate::resolve::environment_view(e))))
         .collect();
     let run = Run {
-        set: &set,
+        set,
         compiled: &compiled,
         platform: &platform,
         envs: &envs,
         sources,
     };
-    let (findings, eval_errors) = run.evaluate(model, objects);
-    // A broken expression fails the same way for every service: report it once.
-    let mut seen = std::collections::HashSet::new();
-    diags.extend(
-        eval_errors
-            .into_iter()
-            .filter(|d| seen.insert((d.code, d.primary_span()))),
-    );
-    diags.extend(report(&set, findings, model, inputs, options));
-    diags
+    (f(&run), diags)
 }
 
 fn compile<'env, 'src>(
@@ -309,12 +336,17 @@ impl Run<'_, '_, '_> {
         (findings, errors)
     }
 
-    fn service_scope(&self, s: &ResolvedService) -> (Vec<Finding>, Vec<Diagnostic>) {
-        let ctx = minijinja::context! {
+    /// The names a service-scope policy sees for one service.
+    fn service_context(&self, s: &ResolvedService) -> Value {
+        minijinja::context! {
             service => mj(context::service(s)),
             env => self.envs.get(s.env.as_str()).cloned().unwrap_or_default(),
             platform => self.platform.clone(),
-        };
+        }
+    }
+
+    fn service_scope(&self, s: &ResolvedService) -> (Vec<Finding>, Vec<Diagnostic>) {
+        let ctx = self.service_context(s);
         let mut out = (Vec::new(), Vec::new());
         for (i, p) in self.set.policies.iter().enumerate() {
             if p.scope != Scope::Service {
@@ -331,24 +363,10 @@ impl Run<'_, '_, '_> {
         s: Option<&ResolvedService>,
         objs: &[&RenderedObject],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
-        // Each object is converted once; `objects` shares the converted values.
-        let values: Vec<Value> = objs.iter().map(|o| mj(&*o.object)).collect();
-        let objects = Value::from(values.clone());
-        let service = s.map(|s| mj(context::service(s))).unwrap_or_default();
         let mut out = (Vec::new(), Vec::new());
-        for (o, value) in objs.iter().zip(values) {
-            let kind = o.kind.as_str();
-            let ctx = minijinja::context! {
-                object => value,
-                objects => objects.clone(),
-                service => service.clone(),
-                env => self.envs.get(env).cloned().unwrap_or_default(),
-                platform => self.platform.clone(),
-            };
+        for (o, ctx) in objs.iter().zip(self.object_contexts(env, s, objs)) {
             for (i, p) in self.set.policies.iter().enumerate() {
-                if p.scope == Scope::Kubernetes
-                    && (p.kinds.is_empty() || p.kinds.iter().any(|k| k == kind))
-                {
+                if selects(p, &o.kind) {
                     self.one(
                         i,
                         env,
@@ -361,6 +379,32 @@ impl Run<'_, '_, '_> {
             }
         }
         out
+    }
+
+    /// The names a kubernetes-scope policy sees for each object of one service (or of
+    /// an environment, without a service).
+    fn object_contexts(
+        &self,
+        env: &str,
+        s: Option<&ResolvedService>,
+        objs: &[&RenderedObject],
+    ) -> Vec<Value> {
+        // Each object is converted once; `objects` shares the converted values.
+        let values: Vec<Value> = objs.iter().map(|o| mj(&*o.object)).collect();
+        let objects = Value::from(values.clone());
+        let service = s.map(|s| mj(context::service(s))).unwrap_or_default();
+        values
+            .into_iter()
+            .map(|value| {
+                minijinja::context! {
+                    object => value,
+                    objects => objects.clone(),
+                    service => service.clone(),
+                    env => self.envs.get(env).cloned().unwrap_or_default(),
+                    platform => self.platform.clone(),
+                }
+            })
+            .collect()
     }
 
     /// Evaluates policy `i` in one context.
@@ -379,45 +423,13 @@ impl Run<'_, '_, '_> {
         if level == Level::Off {
             return;
         }
-        let holds = |e: &Expression, s: &pack::Source| -> Result<bool, Diagnostic> {
-            let site = Site {
-                span: s.span,
-                owner: Owner::Policy,
-            };
-            let value = watchdog::guarded(site, || e.eval(ctx)).map_err(|err| {
-                let failed = Failure::from(err);
-                undefined_attribute(p, s, &failed, ctx, self.sources)
-                    .unwrap_or_else(|| failure(p, s, failed, self.sources))
-            })?;
-            match value.kind() {
-                ValueKind::Bool => Ok(value.is_true()),
-                // `a and b` returns an operand, so `x.autoscale and ...` is none when
-                // there is no autoscale: Jinja's `if` treats that as false, and so do
-                // policies. Strings and numbers stay errors (`service.owner` alone).
-                ValueKind::None => Ok(false),
-                kind => Err(messages::not_a_boolean(s.span, &p.id, kind, &value)),
-            }
-        };
-        let applies = match (&c.when, &p.when) {
-            (Some(w), Some(s)) => holds(w, s),
-            _ => Ok(true),
-        };
-        let passed = applies.and_then(|a| {
-            if a {
-                holds(&c.assert, &p.assert)
-            } else {
-                Ok(true)
-            }
-        });
-        let passed = match passed {
-            Ok(b) => b,
-            Err(d) => {
+        match self.verdict(i, ctx) {
+            Some(Ok(Verdict::Failed)) => {}
+            Some(Ok(_)) | None => return,
+            Some(Err(d)) => {
                 out.1.push(d);
                 return;
             }
-        };
-        if passed {
-            return;
         }
         // A field template may name several fields, one per line: each is its own
         // finding (one diagnostic at each value), and the message sees it as `field`.
@@ -451,6 +463,43 @@ impl Run<'_, '_, '_> {
                 file: file.map(str::to_string),
             });
         }
+    }
+
+    /// Whether policy `i`'s `when` selects this context and, if so, whether its
+    /// assertion holds; `None` when the policy did not compile.
+    fn verdict(&self, i: usize, ctx: &Value) -> Option<Result<Verdict, Diagnostic>> {
+        let p = &self.set.policies[i];
+        let c = self.compiled[i].as_ref()?;
+        let holds = |e: &Expression, s: &pack::Source| -> Result<bool, Diagnostic> {
+            let site = Site {
+                span: s.span,
+                owner: Owner::Policy,
+            };
+            let value = watchdog::guarded(site, || e.eval(ctx)).map_err(|err| {
+                let failed = Failure::from(err);
+                undefined_attribute(p, s, &failed, ctx, self.sources)
+                    .unwrap_or_else(|| failure(p, s, failed, self.sources))
+            })?;
+            match value.kind() {
+                ValueKind::Bool => Ok(value.is_true()),
+                // `a and b` returns an operand, so `x.autoscale and ...` is none when
+                // there is no autoscale: Jinja's `if` treats that as false, and so do
+                // policies. Strings and numbers stay errors (`service.owner` alone).
+                ValueKind::None => Ok(false),
+                kind => Err(messages::not_a_boolean(s.span, &p.id, kind, &value)),
+            }
+        };
+        let applies = match (&c.when, &p.when) {
+            (Some(w), Some(s)) => holds(w, s),
+            _ => Ok(true),
+        };
+        Some(applies.and_then(|applies| match applies {
+            false => Ok(Verdict::Excluded),
+            true => holds(&c.assert, &p.assert).map(|passed| match passed {
+                true => Verdict::Passed,
+                false => Verdict::Failed,
+            }),
+        }))
     }
 
     /// Renders a message or field. One that cannot be rendered is an error in the
@@ -496,13 +545,7 @@ fn report(
     let mut envs_of: Vec<Vec<String>> = Vec::new();
     for f in findings {
         let p = &set.policies[f.policy];
-        let waiver = set.exceptions.iter().position(|e| {
-            e.policy == p.id
-                && p.waivable
-                && (e.services.is_empty()
-                    || f.service.as_ref().is_some_and(|s| e.services.contains(s)))
-                && (e.environments.is_empty() || e.environments.contains(&f.env))
-        });
+        let waiver = waiver(set, p, f.service.as_deref(), &f.env);
         if let Some(w) = waiver {
             used[w] = true;
             continue;
@@ -570,6 +613,21 @@ fn report(
         }
     }
     diags
+}
+
+/// Whether kubernetes-scope policy `p` looks at objects of `kind`.
+fn selects(p: &PolicyDef, kind: &str) -> bool {
+    p.scope == Scope::Kubernetes && (p.kinds.is_empty() || p.kinds.iter().any(|k| k == kind))
+}
+
+/// The exception that waives policy `p` for `service` in `env`, if any.
+fn waiver(set: &PolicySet, p: &PolicyDef, service: Option<&str>, env: &str) -> Option<usize> {
+    set.exceptions.iter().position(|e| {
+        e.policy == p.id
+            && p.waivable
+            && (e.services.is_empty() || service.is_some_and(|s| e.services.iter().any(|x| x == s)))
+            && (e.environments.is_empty() || e.environments.iter().any(|x| x == env))
+    })
 }
 
 /// Whether an expired exception fails the build: only when the policy it waived is an

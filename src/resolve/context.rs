@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::module::ModuleDef;
 use super::resolved::{Environment, Platform};
 use crate::load::Document;
+use crate::source::{FileId, SourceMap};
 
 pub(crate) struct EnvContext<'a> {
     pub(crate) platform: &'a Platform,
@@ -19,9 +20,18 @@ pub(crate) struct EnvContext<'a> {
     pub(crate) broken: &'a BTreeSet<String>,
     /// Module types whose module files have errors of their own.
     pub(crate) broken_modules: &'a BTreeSet<String>,
+    /// Files `files.<path>.from` refers to, as `load` read them.
+    pub(crate) referenced: &'a BTreeMap<String, FileId>,
+    pub(crate) sources: &'a SourceMap,
 }
 
 impl EnvContext<'_> {
+    /// The text of a file `from` names, when `load` read it.
+    pub(crate) fn referenced(&self, path: &str) -> Option<&str> {
+        let file = self.referenced.get(path)?;
+        Some(&self.sources.file(*file).text)
+    }
+
     /// The platform file as written, with `name` set to the platform's resolved name
     /// (what module templates see as `platform`).
     pub(crate) fn platform_view(&self) -> Value {

@@ -245,7 +245,7 @@ pub(crate) fn build(
         ("dockerfile", build.dockerfile.as_ref()),
     ];
     for (field, path) in paths {
-        let Some(problem) = path.and_then(|p| path_problem(p)) else {
+        let Some(problem) = path.and_then(|p| crate::load::repo_path_problem(p)) else {
             continue;
         };
         diags.push(messages::build_path(
@@ -263,21 +263,6 @@ pub(crate) fn build(
         test: build.test.clone(),
         image: build.image.clone(),
     })
-}
-
-/// Why a build path is refused, or `None` when it is a plain relative path that
-/// stays inside the repository.
-fn path_problem(path: &str) -> Option<&'static str> {
-    let plain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '@');
-    if path.starts_with('/') || path.starts_with('~') || path.contains(':') {
-        Some("is an absolute path")
-    } else if path.split('/').any(|part| part == "..") {
-        Some("leaves its folder through `..`")
-    } else if !path.chars().all(plain) {
-        Some("holds characters a CI shell would interpret")
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]
@@ -311,15 +296,21 @@ mod tests {
 
     #[test]
     fn build_paths_must_stay_inside_the_repository() {
-        assert_eq!(path_problem("services/api"), None);
-        assert_eq!(path_problem("/abs"), Some("is an absolute path"));
-        assert_eq!(path_problem("c:/x"), Some("is an absolute path"));
+        assert_eq!(crate::load::repo_path_problem("services/api"), None);
         assert_eq!(
-            path_problem("a/../b"),
+            crate::load::repo_path_problem("/abs"),
+            Some("is an absolute path")
+        );
+        assert_eq!(
+            crate::load::repo_path_problem("c:/x"),
+            Some("is an absolute path")
+        );
+        assert_eq!(
+            crate::load::repo_path_problem("a/../b"),
             Some("leaves its folder through `..`")
         );
         assert_eq!(
-            path_problem("a b"),
+            crate::load::repo_path_problem("a b"),
             Some("holds characters a CI shell would interpret")
         );
     }

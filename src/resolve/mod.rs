@@ -134,6 +134,8 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
             modules: &modules,
             broken: &broken,
             broken_modules: &broken_modules,
+            referenced: &inputs.referenced,
+            sources,
         };
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }

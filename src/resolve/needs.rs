@@ -243,7 +243,7 @@ fn evaluate(
             "{}/{}/{}/{state_name}",
             ctx.platform.name, ctx.env.name, cx.state_name
         ),
-        security_group: security_group(cx, module, &state_name),
+        security_group: security_group(cx, module, state_name),
     };
     let at = |p: &str| (cx.span_of)(&format!("{need_ptr}{p}"));
     match module::resolve_need(module, inputs, need_ctx, &at) {

@@ -332,7 +332,7 @@ fn build(
     let declared = workload::declared_ports(&kind, port, &ports, metrics.as_ref().map(|m| m.port));
     let probes = workload::probes(ctx, &spec, &kind, &declared, &at, diags);
     let (sidecars, init) = workload::containers(ctx, &spec, &declared, &at, diags);
-    let files = workload::files(&spec, &at, diags);
+    let files = workload::files(ctx, &spec, &at, diags);
     let security = workload::security(&spec, &at, diags);
     let env_vars = spec
         .env

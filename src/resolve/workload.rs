@@ -17,7 +17,7 @@ use crate::diag::Diagnostic;
 use crate::load::pointer_push;
 use crate::model::scalar_text;
 use crate::model::service::{
-    Concurrency, ContainerSpec, ProbeHandlerSpec, ProbeSpec, ServiceSpec, WorkloadKind,
+    Concurrency, ContainerSpec, FileSpec, ProbeHandlerSpec, ProbeSpec, ServiceSpec, WorkloadKind,
 };
 use crate::source::Span;
 
@@ -461,7 +461,14 @@ fn extra_container(
 
 /// `files`, sorted by path: each path absolute, not below another file or `/tmp`
 /// (the writable scratch folder), with a ConfigMap key of its own.
-pub(crate) fn files(spec: &ServiceSpec, at: &At, diags: &mut Vec<Diagnostic>) -> Vec<MountedFile> {
+/// A `from` file comes from what `load` read; one it could not read was reported
+/// there and is left out here.
+pub(crate) fn files(
+    ctx: &EnvContext,
+    spec: &ServiceSpec,
+    at: &At,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<MountedFile> {
     let mut out: Vec<MountedFile> = Vec::new();
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for (path, content) in &spec.files {
@@ -489,11 +496,18 @@ pub(crate) fn files(spec: &ServiceSpec, at: &At, diags: &mut Vec<Diagnostic>) ->
             diags.push(messages::bad_file_path(span, path, &problem));
             continue;
         }
+        let content = match content {
+            FileSpec::Inline(text) => text.clone(),
+            FileSpec::From { from } => match ctx.referenced(from) {
+                Some(text) => text.to_string(),
+                None => continue,
+            },
+        };
         keys.insert(key.clone(), path.clone());
         out.push(MountedFile {
             path: path.clone(),
             key,
-            content: content.clone(),
+            content,
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));

@@ -326,6 +326,7 @@ fn explain_and_graph_show_workload_kinds_and_their_fields() {
         "sidecars.envoy.image ",
         "init.migrate.image ",
         "files./etc/pricing/config.yaml ",
+        "files./etc/envoy/envoy.yaml.from ",
         "security.run_as_user ",
         "ports.debug ",
     ] {

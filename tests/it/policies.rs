@@ -261,3 +261,107 @@ fn deny_warnings_makes_warnings_fatal_and_writes_nothing() {
     assert_eq!(before, snapshot(repo.path()));
     assert_eq!(pave(&["build"], repo.path()).status.code(), Some(0));
 }
+
+/// `pave policies --service S --env E --format json`: the per-environment rows.
+fn applies_to(service: &str, env: &str) -> Vec<Value> {
+    let out = pave(
+        &[
+            "policies",
+            "--root",
+            "tests/data/spec-platform",
+            "--service",
+            service,
+            "--env",
+            env,
+            "--format",
+            "json",
+        ],
+        &project(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["service"], service);
+    assert_eq!(doc["applies"][0]["environment"], env);
+    doc["applies"][0]["policies"].as_array().unwrap().clone()
+}
+
+fn row<'a>(rows: &'a [Value], id: &str) -> &'a Value {
+    rows.iter().find(|r| r["id"] == id).unwrap()
+}
+
+#[test]
+fn policies_for_a_service_evaluate_when_against_that_service() {
+    // `slo.required-for-tier` applies when `service.tier <= 1`: checkout is tier 1,
+    // nightly-report tier 3.
+    let checkout = applies_to("checkout", "prod");
+    let slo = row(&checkout, "slo.required-for-tier");
+    assert_eq!(slo["applies"], true);
+    assert_eq!(slo["result"], "pass");
+    assert_eq!(slo["severity"], "error");
+    let nightly = applies_to("nightly-report", "prod");
+    let slo = row(&nightly, "slo.required-for-tier");
+    assert_eq!(slo["applies"], false);
+    assert_eq!(slo["result"], Value::Null);
+    assert_eq!(slo["when"], "service.tier <= 1");
+    // `image.digest-in-prod` applies when `env.protected`: in prod, not in dev.
+    assert_eq!(row(&nightly, "image.digest-in-prod")["applies"], true);
+    let dev = applies_to("nightly-report", "dev");
+    assert_eq!(row(&dev, "image.digest-in-prod")["applies"], false);
+}
+
+#[test]
+fn policies_for_a_service_show_the_exception_that_waives_a_failure() {
+    let nightly = applies_to("nightly-report", "prod");
+    let min = row(&nightly, "avail.min-replicas");
+    assert_eq!(min["applies"], true);
+    assert_eq!(min["result"], "fail");
+    assert_eq!(
+        min["waived_by"]["reason"],
+        "singleton batch job; leader election not supported"
+    );
+    assert_eq!(min["waived_by"]["expires"], "2027-03-31");
+    assert_eq!(min["waived_by"]["expired"], false);
+    // The exception names nightly-report in prod only.
+    let checkout = applies_to("checkout", "prod");
+    assert_eq!(
+        row(&checkout, "avail.min-replicas")["waived_by"],
+        Value::Null
+    );
+    // Human text: the waiver beside the failure, the excluded policy with its `when`.
+    let out = pave(
+        &[
+            "policies",
+            "--root",
+            "tests/data/spec-platform",
+            "--service",
+            "nightly-report",
+            "--env",
+            "prod",
+        ],
+        &project(),
+    );
+    let text = stdout(&out);
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(
+        line("avail.min-replicas")
+            .starts_with("avail.min-replicas service error fail waived until 2027-03-31:"),
+        "{text}"
+    );
+    assert_eq!(
+        line("slo.required-for-tier"),
+        "slo.required-for-tier when: service.tier <= 1",
+        "{text}"
+    );
+    let excluded = text.find("not applied to nightly-report:").unwrap();
+    assert!(
+        text.find("slo.required-for-tier").unwrap() > excluded,
+        "{text}"
+    );
+}

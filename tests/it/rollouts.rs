@@ -1,5 +1,5 @@
-//! Rollouts follow their inputs, through the binary: a changed mounted file changes
-//! the pod template's checksum, every synced Secret a Deployment reads is named for
+//! Rollouts follow their inputs, through the binary: a changed mounted file (inline
+//! or read from the repository with `from`) changes the pod template's checksum, every synced Secret a Deployment reads is named for
 //! Reloader (a CronJob's runs read the current Secret on their own), and literal `$`
 //! in an env value that embeds a secret output stays literal in the Kubernetes target
 //! and in the Helm chart alike.
@@ -63,6 +63,47 @@ fn changing_a_mounted_file_changes_the_pod_template_checksum() {
     let config = |d: &Value| pod_annotation(d, "checksum/config");
     assert!(config(&before).is_some());
     assert_eq!(config(&before), config(&after), "the env did not change");
+}
+
+const WITH_FILE_FROM: &str = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nfiles:\n  /etc/api/config.yaml: { from: config/api.yaml }\nenvironments:\n  prod:\n    files:\n      /etc/api/config.yaml: { from: config/api-prod.yaml }\n";
+
+#[test]
+fn changing_a_file_read_with_from_changes_the_config_map_and_the_checksum() {
+    let repo = base();
+    fs::create_dir_all(repo.path().join("config")).unwrap();
+    fs::write(repo.path().join("config/api.yaml"), "rounding: half-even\n").unwrap();
+    fs::write(repo.path().join("config/api-prod.yaml"), "rounding: down\n").unwrap();
+    let out = build(repo.path(), &[("api", WITH_FILE_FROM)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = |repo: &Path, env: &str| {
+        object(repo, &format!("kubernetes/{env}/api/files.yaml"))["data"].clone()
+    };
+    let content = |v: &Value| v.as_object().unwrap().values().next().unwrap().clone();
+    assert_eq!(content(&data(repo.path(), "dev")), "rounding: half-even\n");
+    assert_eq!(
+        content(&data(repo.path(), "prod")),
+        "rounding: down\n",
+        "the environment's own file"
+    );
+    let before = object(repo.path(), "kubernetes/dev/api/deployment.yaml");
+    fs::write(repo.path().join("config/api.yaml"), "rounding: half-up\n").unwrap();
+    let out = pave(&["check"], repo.path());
+    assert!(
+        !out.status.success(),
+        "check sees the edited file: {}",
+        stdout(&out)
+    );
+    let out = build(repo.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(content(&data(repo.path(), "dev")), "rounding: half-up\n");
+    let after = object(repo.path(), "kubernetes/dev/api/deployment.yaml");
+    let files = |d: &Value| pod_annotation(d, "checksum/files");
+    assert!(files(&before).is_some(), "{before}");
+    assert_ne!(
+        files(&before),
+        files(&after),
+        "the new content rolls the pods"
+    );
 }
 
 #[test]
