@@ -203,6 +203,9 @@ pub(crate) struct Environment {
     pub(crate) network: Option<Network>,
     /// `environments.<env>.argocd_cluster`: a server URL or a cluster name in Argo CD.
     pub(crate) argocd_cluster: Option<String>,
+    /// KEDA's operator service account as `<namespace>/<name>` (default `keda/keda-operator`):
+    /// a queue-scaled worker's IAM role trusts it, since KEDA reads the queue as the workload.
+    pub(crate) keda_operator: String,
     /// What the platform puts on every pod (and labels on every object) here.
     pub(crate) pods: PodSettings,
 }
