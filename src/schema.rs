@@ -430,6 +430,7 @@ fn value_help(pointer: &str) -> Option<&'static str> {
         "assume_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
         "eks_cluster" => "an EKS cluster name: letters, digits, `-` and `_`, at most 100",
         "ci_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
+        "keda_operator" => "a service account as `<namespace>/<name>`, e.g. `keda/keda-operator`",
         _ => return None,
     })
 }

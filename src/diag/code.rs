@@ -187,6 +187,15 @@ pub(crate) enum Code {
     E0571,
     /// `monitoring.routing` is on, but the targets it needs are off.
     E0572,
+    /// `autoscale.queue` on a service that is not a worker.
+    E0606,
+    /// `autoscale.queue` names no `queue` module need of the service.
+    E0607,
+    /// `autoscale` sets both `cpu` and `queue`: one scaler drives the replicas.
+    E0608,
+    /// `autoscale.queue` in an environment without `region` or `account`, which the
+    /// queue's URL is made of.
+    E0609,
     /// A module need's catalog entity name (`<service>-<need>`) is longer than the 63
     /// characters Backstage accepts.
     E0610,
@@ -348,6 +357,10 @@ impl Code {
             Code::E0584 => "E0584",
             Code::E0571 => "E0571",
             Code::E0572 => "E0572",
+            Code::E0606 => "E0606",
+            Code::E0607 => "E0607",
+            Code::E0608 => "E0608",
+            Code::E0609 => "E0609",
             Code::E0610 => "E0610",
             Code::E0611 => "E0611",
             Code::E0612 => "E0612",

@@ -216,7 +216,7 @@ pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<R
     if let Workload::Cron(cron) = &s.workload {
         return vec![super::cron::cron_group(p, env, s, cron)];
     }
-    if s.metrics.is_none() {
+    if !has_rules(s) {
         return Vec::new();
     }
     let mut groups = vec![contract_group(p, env, s)];
@@ -224,6 +224,19 @@ pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<R
         groups.extend(slo_groups(p, env, s, &slo));
     }
     groups
+}
+
+/// Whether [`rule_groups`] gives the service any rules: a cron job's run alerts need no
+/// metrics of its own (kube-state-metrics has them); other workloads need the contract's.
+/// CI asks this without building the rules.
+pub(crate) fn has_rules(s: &ResolvedService) -> bool {
+    matches!(s.workload, Workload::Cron(_)) || s.metrics.is_some()
+}
+
+/// Whether the service may get generated unit tests: a cron job's run alerts, or SLO
+/// alerts over its metrics (see `unit_tests`).
+pub(crate) fn may_have_unit_tests(s: &ResolvedService) -> bool {
+    matches!(s.workload, Workload::Cron(_)) || (s.slo.is_some() && s.metrics.is_some())
 }
 
 /// `env`, `namespace`, `service` and `team`: on every alert, so a namespaced
@@ -378,7 +391,12 @@ fn contract_group(p: &Platform, env: &str, s: &ResolvedService) -> RuleGroup {
     );
     // At min = max the autoscaler always runs at its maximum: nothing to say.
     if s.autoscale.is_some_and(|a| a.min < a.max) {
-        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{name}\"");
+        // KEDA scales a queue-scaled worker through an HPA of its own, `keda-hpa-<name>`.
+        let hpa_name = match s.queue_scaler {
+            Some(_) => format!("keda-hpa-{name}"),
+            None => name.to_string(),
+        };
+        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{hpa_name}\"");
         alert(
             "hpa_maxed_out",
             "ServiceAutoscalerMaxedOut",

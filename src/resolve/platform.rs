@@ -24,6 +24,9 @@ const DEFAULT_VAULT_MOUNT: &str = "secret";
 /// The namespace pattern of each environment, in environment order.
 pub(super) struct NamespacePatterns(pub Vec<(String, Option<String>)>);
 
+/// Where KEDA's Helm chart runs its operator when installed as its documentation shows.
+const DEFAULT_KEDA_OPERATOR: &str = "keda/keda-operator";
+
 pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
     let environments = file
         .environments
@@ -45,6 +48,10 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
                 client_security_group_id: n.client_security_group_id.clone(),
             }),
             argocd_cluster: e.argocd_cluster.clone(),
+            keda_operator: e
+                .keda_operator
+                .clone()
+                .unwrap_or_else(|| DEFAULT_KEDA_OPERATOR.into()),
             pods: pod_settings(e),
         })
         .collect();

@@ -88,6 +88,8 @@ fn kubernetes_objects_pass_the_strict_schemas() {
                         | "PodMonitor"
                         | "PrometheusRule"
                         | "AlertmanagerConfig"
+                        | "ScaledObject"
+                        | "TriggerAuthentication"
                 )
             })
             .flat_map(|(_, files)| files)
@@ -114,6 +116,11 @@ fn custom_resources_pass_the_vendored_crd_schemas() {
         ("PodMonitor", "podmonitor_v1.json"),
         ("PrometheusRule", "prometheusrule_v1.json"),
         ("AlertmanagerConfig", "alertmanagerconfig_v1alpha1.json"),
+        ("ScaledObject", "scaledobject_v1alpha1.json"),
+        (
+            "TriggerAuthentication",
+            "triggerauthentication_v1alpha1.json",
+        ),
     ];
     let mut checked = std::collections::BTreeSet::new();
     for tree in trees {

@@ -68,6 +68,10 @@ const CHART: &[(&str, &str)] = &[
         include_str!("../../../modules/chart/templates/ingress.yaml"),
     ),
     (
+        "templates/keda.yaml",
+        include_str!("../../../modules/chart/templates/keda.yaml"),
+    ),
+    (
         "templates/networkpolicy.yaml",
         include_str!("../../../modules/chart/templates/networkpolicy.yaml"),
     ),

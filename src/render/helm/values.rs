@@ -89,6 +89,17 @@ struct Autoscale {
     min: u32,
     max: u32,
     cpu: u8,
+    /// Set when KEDA scales on a queue instead (the chart then renders no HPA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queue: Option<QueueScaler>,
+}
+
+/// The KEDA SQS scaler's inputs (`templates/keda.yaml`).
+#[derive(Serialize)]
+struct QueueScaler {
+    url: String,
+    region: String,
+    target: u32,
 }
 
 /// Probes as the container has them (`null` when absent).
@@ -253,6 +264,11 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
             min: a.min,
             max: a.max,
             cpu: a.cpu,
+            queue: s.queue_scaler.as_ref().map(|q| QueueScaler {
+                url: q.url.clone(),
+                region: q.region.clone(),
+                target: q.target,
+            }),
         }),
         resources: &container.resources,
         probes: Probes {

@@ -255,6 +255,10 @@ fn render_service(
     push_optional(&mut files, s, "service", &service)?;
     let autoscaler = workload::autoscaler(platform, s).map(Arc::new);
     push_optional(&mut files, s, "hpa", &autoscaler)?;
+    let scaled_object = workload::scaled_object(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "scaledobject", &scaled_object)?;
+    let trigger_auth = workload::trigger_authentication(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "triggerauthentication", &trigger_auth)?;
     let disruption_budget = workload::disruption_budget(platform, s).map(Arc::new);
     push_optional(&mut files, s, "pdb", &disruption_budget)?;
     let ingress = traffic::ingress(platform, s).map(Arc::new);
