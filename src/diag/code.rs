@@ -191,7 +191,7 @@ pub(crate) enum Code {
     E0606,
     /// `autoscale.queue` names no `queue` module need of the service.
     E0607,
-    /// `autoscale` sets both `cpu` and `queue`: one scaler drives the replicas.
+    /// The service file sets both `autoscale.cpu` and `autoscale.queue`: one scaler drives the replicas.
     E0608,
     /// `autoscale.queue` in an environment without `region` or `account`, which the
     /// queue's URL is made of.

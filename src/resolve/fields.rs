@@ -98,11 +98,11 @@ pub(crate) fn queue_scaler(
         Workload::Cron(_) => return None,
         Workload::Web => diags.push(messages::queue_scaler_not_worker(at, "web service")),
     }
-    if a.cpu.is_some() {
-        diags.push(messages::queue_scaler_with_cpu(
-            at,
-            span_of("/autoscale/cpu"),
-        ));
+    // A CPU target from the platform's defaults yields to the service's own queue scaler;
+    // both in the service file is a contradiction.
+    let cpu_at = span_of("/autoscale/cpu");
+    if a.cpu.is_some() && cpu_at.file == at.file {
+        diags.push(messages::queue_scaler_with_cpu(at, cpu_at));
     }
     let found = needs.iter().find(|n| &n.name == need);
     let queue_name = found.filter(|n| n.kind == "queue").and_then(sqs_queue_name);

@@ -277,3 +277,26 @@ fn a_queue_scaled_worker_role_trusts_keda_and_reads_the_queue_keda_watches() {
     );
     assert!(!tf.contains("keda-operator"), "{tf}");
 }
+
+/// A CPU target in the platform's defaults yields to a worker's own queue scaler: no
+/// E0608, a ScaledObject and no HPA. Both in the service file stay an error (E0608 case).
+#[test]
+fn a_default_cpu_target_yields_to_a_workers_queue_scaler() {
+    let worker = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nworkload: worker\n\
+                  autoscale: { min: 3, max: 4, queue: jobs, target: 20 }\n\
+                  health: { liveness: { exec: [api, healthcheck] } }\nneeds:\n  jobs: { type: queue }\n";
+    let (repo, out) = build_base_with(&[("api", worker)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap().replace(
+        "defaults:\n",
+        "defaults:\n  autoscale: { min: 3, max: 5, cpu: 60 }\n",
+    );
+    fs::write(&platform, text).unwrap();
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("E0608"), "{}", stderr(&out));
+    let dir = repo.path().join("generated/kubernetes/prod/api");
+    assert!(dir.join("scaledobject.yaml").is_file());
+    assert!(!dir.join("hpa.yaml").exists());
+}
