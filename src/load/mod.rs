@@ -49,6 +49,9 @@ pub(crate) struct Inputs {
     /// Files that `files.<path>: { from: <path> }` refers to, by repository path as
     /// written; a file that could not be read is absent (and reported).
     pub(crate) referenced: std::collections::BTreeMap<String, FileId>,
+    /// Services whose Score file has a mistake: known by name, so that services
+    /// needing them report nothing more.
+    pub(crate) unmapped_services: Vec<String>,
 }
 
 /// The built-in modules' YAML, embedded in the binary.

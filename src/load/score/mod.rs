@@ -68,7 +68,7 @@ pub(crate) fn service_stem(file_name: &str) -> &str {
 }
 
 /// Checks a Score document against the Score schema and maps it onto a pave service
-/// document. `text` is the file's text (placeholder spans are found in it); `folder`
+/// document; `None` when either finds a mistake. `text` is the file's text (placeholder spans are found in it); `folder`
 /// the repository folder the file is in (`source` paths are relative to it).
 pub(crate) fn translate(
     score: &Document,
@@ -89,6 +89,11 @@ pub(crate) fn translate(
         expanded,
         ..
     } = m;
+    // A workload with a mapping error is not passed on: the service checks would
+    // report what is missing from it a second time. It is still known by name.
+    if !diags.is_empty() {
+        return (None, Vec::new(), diags);
+    }
     let mut index = PathIndex::default();
     index.insert(String::new(), node_spans(score, ""));
     for (pave, from) in origins {
