@@ -61,3 +61,31 @@ fn a_score_file_and_its_pave_file_compile_to_identical_objects() {
         "the catalog entity differs beyond its source file"
     );
 }
+
+#[test]
+fn explain_names_the_score_file_as_the_layer_of_its_values() {
+    let args = [
+        "explain",
+        "storefront",
+        "--env",
+        "prod",
+        "--root",
+        "examples/score",
+    ];
+    let out = pave(&args, &project());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = |field: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(field))
+            .unwrap_or_else(|| panic!("no `{field}` in:\n{text}"))
+            .to_string()
+    };
+    // The owner annotation, the resource's params and the per-environment annotation.
+    assert!(line("owner ").ends_with("service services/storefront.score.yaml:6:21"));
+    assert!(line("needs.db.size ").ends_with("services/storefront.score.yaml:38:21"));
+    assert!(
+        line("replicas ")
+            .contains("service environment override services/storefront.score.yaml:10:")
+    );
+}
