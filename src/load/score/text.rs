@@ -36,9 +36,9 @@ impl Mapper<'_> {
         while let Some(i) = rest.find('$') {
             literal.push_str(&rest[..i]);
             let tail = &rest[i..];
-            if tail.starts_with("$$") {
+            if let Some(after) = tail.strip_prefix("$$") {
                 literal.push('$');
-                rest = &tail[2..];
+                rest = after;
             } else if let Some(inner) = tail.strip_prefix("${") {
                 let Some(close) = inner.find('}') else {
                     let at = self.sub_span(pointer, tail);
