@@ -156,6 +156,11 @@ pub(crate) fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnos
         let folder = name.rsplit_once('/').map_or("", |(f, _)| f);
         let text = &sources.file(doc.file).text;
         let (mapped, mut sources_read, mut score_diags) = score::translate(&doc, text, folder, &cx);
+        if mapped.is_none()
+            && let Some(name) = doc.value.pointer("/metadata/name").and_then(|n| n.as_str())
+        {
+            inputs.unmapped_services.push(name.to_string());
+        }
         diags.append(&mut score_diags);
         expanded.append(&mut sources_read);
         inputs.services.extend(mapped);
