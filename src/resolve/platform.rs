@@ -437,22 +437,18 @@ fn text_or(written: &Option<String>, default: &str) -> String {
 
 /// The size classes of SPEC, used when the platform defines none.
 fn builtin_sizes() -> BTreeMap<String, Size> {
-    [
-        ("small", "100m", "128Mi"),
-        ("medium", "250m", "512Mi"),
-        ("large", "1", "2Gi"),
-    ]
-    .into_iter()
-    .map(|(n, cpu, memory)| {
-        (
-            n.to_string(),
-            Size {
-                cpu: cpu.into(),
-                memory: memory.into(),
-            },
-        )
-    })
-    .collect()
+    crate::load::score::BUILTIN_SIZES
+        .iter()
+        .map(|(n, cpu, memory)| {
+            (
+                n.to_string(),
+                Size {
+                    cpu: (*cpu).into(),
+                    memory: (*memory).into(),
+                },
+            )
+        })
+        .collect()
 }
 
 fn label(key: &str, value: &str) -> BTreeMap<String, String> {
