@@ -16,3 +16,9 @@ pub fn parse_yaml(text: &str) -> Result<serde_json::Value, String> {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     crate::digest::sha256_hex(bytes)
 }
+
+/// Path -> SHA-256 of every file the manifest `bytes` owns, in whichever format pave
+/// wrote it; `None` if pave would not read it.
+pub fn manifest_hashes(bytes: &[u8]) -> Option<std::collections::BTreeMap<String, String>> {
+    crate::emit::owned_hashes(bytes)
+}

@@ -566,6 +566,7 @@ pub(crate) struct BurnWindowFile {
 pub(crate) struct DashboardsFile {
     pub(crate) labels: Option<BTreeMap<String, String>>,
     pub(crate) url: Option<String>,
+    pub(crate) per_service: Option<bool>,
 }
 
 #[cfg(test)]

@@ -270,15 +270,8 @@ pub(crate) fn annotations(
             format!("{}/{}", base.trim_end_matches('/'), kebab(alert)),
         );
     }
-    if let Some(url) = &o.dashboard_url {
-        a.insert(
-            "dashboard_url".into(),
-            format!(
-                "{}/d/{}",
-                url.trim_end_matches('/'),
-                super::dashboard_uid(env, s)
-            ),
-        );
+    if let Some(url) = super::dashboard_url(p, env, s) {
+        a.insert("dashboard_url".into(), url);
     }
     a
 }

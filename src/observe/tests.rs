@@ -212,3 +212,90 @@ fn generated_traffic_respects_min_events() {
             .all(|c| c.exp_alerts.is_empty())
     );
 }
+
+/// The dashboard JSON of `board` as a value, through the writer the renderer uses.
+fn board_json(board: &super::dashboard::Dashboard) -> serde_json::Value {
+    serde_json::from_str(&super::dashboard::to_json(board).unwrap()).unwrap()
+}
+
+#[test]
+fn the_environment_dashboard_serves_every_service_through_variables() {
+    let m = model("", API);
+    let services: Vec<&ResolvedService> = m.services.iter().filter(|s| s.env == "prod").collect();
+    let board = board_json(&super::dashboard::environment(
+        &m.platform,
+        "prod",
+        &services,
+    ));
+    let variables = board["templating"]["list"].as_array().unwrap();
+    let names: Vec<&str> = variables
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["datasource", "service", "namespaces", "slo"]);
+    assert_eq!(variables[1]["type"], "custom");
+    assert_eq!(variables[1]["query"], "api");
+    assert_eq!(variables[3]["type"], "query");
+    assert_eq!(variables[3]["includeAll"], true);
+    let panels = board["panels"].as_array().unwrap();
+    let rows: Vec<&serde_json::Value> = panels.iter().filter(|p| p["type"] == "row").collect();
+    assert_eq!(rows[0]["repeat"], "slo");
+    assert!(rows[1].get("repeat").is_none());
+    // Every query reads the chosen service, never a service's name.
+    for panel in panels.iter().filter(|p| p["type"] != "row") {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            assert!(
+                expr.contains("$service") && !expr.contains("\"api\""),
+                "{expr}"
+            );
+        }
+    }
+    // Ids are unique and the SLO panels sit below their row.
+    let mut ids: Vec<u64> = panels.iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), panels.len());
+    let row_y = rows[0]["gridPos"]["y"].as_u64().unwrap();
+    let after = panels
+        .iter()
+        .skip_while(|p| p["type"] != "row")
+        .nth(1)
+        .unwrap();
+    assert_eq!(after["gridPos"]["y"].as_u64().unwrap(), row_y + 1);
+}
+
+#[test]
+fn dashboard_uids_fit_grafanas_limit_and_stay_stable() {
+    let m = model("", API);
+    let uid = super::environment_dashboard_uid(&m.platform, "prod");
+    assert!(uid.starts_with("pave-") && uid.ends_with("-prod"), "{uid}");
+    let mut long = m.platform.clone();
+    long.name = "a-platform-name-that-is-long-enough-to-overflow".into();
+    let clipped = super::environment_dashboard_uid(&long, "production");
+    assert_eq!(clipped.len(), 40, "{clipped}");
+    assert_eq!(
+        clipped,
+        super::environment_dashboard_uid(&long, "production")
+    );
+    assert_ne!(
+        clipped,
+        super::environment_dashboard_uid(&long, "production-2")
+    );
+}
+
+#[test]
+fn links_name_the_environment_dashboard_and_the_service() {
+    let with_url = "monitoring:\n  dashboards: { url: \"https://grafana.example/\" }\n";
+    let m = model(with_url, API);
+    let url = super::dashboard_url(&m.platform, "prod", api(&m, "prod")).unwrap();
+    let uid = super::environment_dashboard_uid(&m.platform, "prod");
+    assert_eq!(
+        url,
+        format!("https://grafana.example/d/{uid}?var-service=api")
+    );
+    let per_service =
+        "monitoring:\n  dashboards: { url: \"https://grafana.example\", per_service: true }\n";
+    let m = model(per_service, API);
+    let url = super::dashboard_url(&m.platform, "prod", api(&m, "prod")).unwrap();
+    assert_eq!(url, "https://grafana.example/d/pave-prod-api");
+}

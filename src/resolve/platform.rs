@@ -260,6 +260,7 @@ fn observability(file: &PlatformFile) -> Observability {
             .labels
             .clone()
             .unwrap_or_else(|| label("grafana_dashboard", "1")),
+        dashboards_per_service: m.dashboards.per_service.unwrap_or(false),
         alerts: alerts(&m.alerts),
         slo_period_ms: ms(m.slo.period.as_deref(), "30d"),
         windows,

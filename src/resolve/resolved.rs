@@ -92,6 +92,9 @@ pub(crate) struct Observability {
     pub(crate) runbooks: Option<String>,
     pub(crate) dashboard_url: Option<String>,
     pub(crate) dashboard_labels: BTreeMap<String, String>,
+    /// `monitoring.dashboards.per_service`: a dashboard per service instead of one
+    /// templated dashboard per environment.
+    pub(crate) dashboards_per_service: bool,
     /// Contract alert name -> settings.
     pub(crate) alerts: BTreeMap<&'static str, AlertSetting>,
     pub(crate) slo_period_ms: u64,

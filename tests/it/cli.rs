@@ -745,3 +745,28 @@ fn data_commands_print_json_data_on_stdout() {
         "terraform-aws-modules/rds/aws"
     );
 }
+
+#[test]
+fn explain_links_the_environment_dashboard_with_the_service_chosen() {
+    let out = pave(
+        &[
+            "explain",
+            "orders",
+            "--env",
+            "prod",
+            "--root",
+            "tests/data/spec-platform",
+        ],
+        &project(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("delivery.dashboard "))
+        .unwrap_or_else(|| panic!("no dashboard in {text}"));
+    assert!(
+        line.contains("\"https://grafana.acme.io/d/pave-acme-prod?var-service=orders\""),
+        "{line}"
+    );
+}

@@ -4,7 +4,10 @@
 //!
 //! The values (`values.rs`) are read off the typed objects the Kubernetes target
 //! renders for the same service, so `helm template` of the chart with them renders those same objects; the
-//! test suite checks that with the real Helm, object by object.
+//! test suite checks that with the real Helm, object by object. Grafana dashboards are
+//! not in the chart: they are Grafana's configuration, applied from the Kubernetes
+//! tree (one per environment, or per service with `monitoring.dashboards.per_service`),
+//! so no values file carries a dashboard's JSON.
 
 mod values;
 
@@ -42,10 +45,6 @@ const CHART: &[(&str, &str)] = &[
     (
         "templates/cronjob.yaml",
         include_str!("../../../modules/chart/templates/cronjob.yaml"),
-    ),
-    (
-        "templates/dashboard.yaml",
-        include_str!("../../../modules/chart/templates/dashboard.yaml"),
     ),
     (
         "templates/deployment.yaml",

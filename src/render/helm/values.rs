@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::render::kubernetes::ServiceObjects;
 use crate::render::kubernetes::objects::{
-    ConfigMapBody, Container, ContainerPort, EnvVar, ExternalSecretSpec, IngressSpec, Labels,
+    Container, ContainerPort, EnvVar, ExternalSecretSpec, IngressSpec, Labels,
     LocalObjectReference, MonitorEndpoint, NetworkPolicySpec, Object, PodSecurityContext, Probe,
     Resources, ServicePort, Spec, Toleration, Volume, VolumeMount,
 };
@@ -75,7 +75,6 @@ pub(crate) struct Values<'a> {
     service_monitor: Option<Monitor<'a>>,
     pod_monitor: Option<Monitor<'a>>,
     prometheus_rule: Option<Rule<'a>>,
-    dashboard: Option<Dashboard<'a>>,
 }
 
 #[derive(Serialize)]
@@ -200,13 +199,6 @@ struct Rule<'a> {
     groups: &'a [crate::observe::RuleGroup],
 }
 
-#[derive(Serialize)]
-struct Dashboard<'a> {
-    labels: &'a Labels,
-    file: &'a str,
-    json: Option<&'a str>,
-}
-
 /// The values that reproduce `o`, the objects of `s`; `None` if there is no workload
 /// or its pod has no container, which the Kubernetes target never writes.
 pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Option<Values<'a>> {
@@ -312,7 +304,6 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
             labels: &r.metadata.labels,
             groups: &r.body.spec.groups,
         }),
-        dashboard: o.dashboard.as_deref().map(dashboard),
     })
 }
 
@@ -394,15 +385,6 @@ fn external_secret(es: &Object<Spec<ExternalSecretSpec>>) -> ExternalSecret<'_> 
                 property: &d.remote_ref.property,
             })
             .collect(),
-    }
-}
-
-fn dashboard(d: &Object<ConfigMapBody>) -> Dashboard<'_> {
-    let first = d.body.data.first();
-    Dashboard {
-        labels: &d.metadata.labels,
-        file: first.map_or("", |(file, _)| file.as_str()),
-        json: first.map(|(_, json)| json.as_str()),
     }
 }
 

@@ -384,12 +384,14 @@ pub(super) fn prometheus_rule(
     ))
 }
 
-/// The service's Grafana dashboard, in a ConfigMap Grafana's sidecar picks up.
+/// The service's own Grafana dashboard (with `monitoring.dashboards.per_service`), in
+/// a ConfigMap Grafana's sidecar picks up.
 pub(super) fn dashboard(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Result<Option<Object<ConfigMapBody>>, Diagnostic> {
-    if !platform.observability.enabled {
+    let o = &platform.observability;
+    if !o.enabled || !o.dashboards_per_service {
         return Ok(None);
     }
     let board = crate::observe::dashboard::dashboard(platform, &s.env, s);
