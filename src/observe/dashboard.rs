@@ -161,7 +161,7 @@ pub(crate) fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboa
                     .map(|w| format_ms(*w))
                     .map(|w| {
                         (
-                            format!("slo:sli_error:ratio_rate{w}{{{id}}} / {}", slo.budget()),
+                            format!("({}) / {}", slo.error_ratio(s, &w), slo.budget()),
                             format!("{w} window"),
                         )
                     })

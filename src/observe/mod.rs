@@ -17,7 +17,7 @@ mod unit_tests;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use rules::{RuleGroup, rule_groups};
+pub(crate) use rules::{RuleGroup, platform_groups, rule_groups};
 pub(crate) use unit_tests::unit_tests;
 
 use crate::resolve::ResolvedService;

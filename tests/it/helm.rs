@@ -49,6 +49,7 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
     let spec = build_spec_platform();
     trees.push(spec.path().to_path_buf());
     let mut compared = 0;
+    let mut outside = 0;
     // What the compared objects covered: kinds, and pod features the chart renders.
     let mut covered = std::collections::BTreeSet::new();
     for tree in &trees {
@@ -57,6 +58,7 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
             continue;
         }
         let chart = helm_dir.join("chart");
+        outside += outside_the_chart(tree);
         for env in fs::read_dir(&helm_dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -145,6 +147,10 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
         }
     }
     assert!(compared >= 30, "only {compared} values files compared");
+    assert!(
+        outside >= 2,
+        "only {outside} platform-wide SLO recordings accounted for"
+    );
     let wanted = [
         "Deployment",
         "CronJob",
@@ -165,6 +171,42 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
         .filter(|w| !covered.contains(*w))
         .collect();
     assert!(missing.is_empty(), "no compared object has {missing:?}");
+}
+
+/// The objects of each environment's Kubernetes folder that no chart release
+/// renders, because they are not a service's: Namespaces, AlertmanagerConfigs, and
+/// the one PrometheusRule of the environment's SLI recordings (`pave-slo-<env>`,
+/// recording rules only, which every service's alerts read). Anything else outside
+/// a service folder fails. Returns how many recording PrometheusRules it saw.
+fn outside_the_chart(tree: &Path) -> usize {
+    let mut recordings = 0;
+    for env in fs::read_dir(tree.join("generated/kubernetes")).unwrap() {
+        let env = env.unwrap().path();
+        let name = env.file_name().unwrap().to_string_lossy().to_string();
+        for file in fs::read_dir(&env).unwrap().map(|e| e.unwrap().path()) {
+            if file.is_dir() || file.ends_with("kustomization.yaml") {
+                continue;
+            }
+            let object = parse_documents(&fs::read_to_string(&file).unwrap()).remove(0);
+            match object["kind"].as_str().unwrap() {
+                "Namespace" | "AlertmanagerConfig" => {}
+                "PrometheusRule" => {
+                    assert_eq!(object["metadata"]["name"], format!("pave-slo-{name}"));
+                    let rules = object["spec"]["groups"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .flat_map(|g| g["rules"].as_array().unwrap());
+                    for rule in rules {
+                        assert!(rule["record"].is_string(), "{}: {rule}", file.display());
+                    }
+                    recordings += 1;
+                }
+                other => panic!("{}: a {other} outside the chart", file.display()),
+            }
+        }
+    }
+    recordings
 }
 
 /// The kind of an object, and the pod features it uses (sidecars, init containers,
