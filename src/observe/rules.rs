@@ -108,6 +108,19 @@ impl SloSpec {
         }
     }
 
+    /// The error ratio a burn alert compares: as [`Self::error_ratio`], but without
+    /// the fallback to 0 when no 5xx series exists (a ratio of 0 burns nothing, so
+    /// an absent one raises the same nothing).
+    fn burn_ratio(&self, s: &ResolvedService, window: &str) -> String {
+        match self.kind {
+            SliKind::Availability => {
+                let sel = selector(s);
+                format!("{ERRORS}{window}{{{sel}}} / {REQUESTS}{window}{{{sel}}}")
+            }
+            SliKind::Latency => self.error_ratio(s, window),
+        }
+    }
+
     /// The requests per second over `window`, from the platform's recorded rates.
     fn requests_rate(&self, s: &ResolvedService, window: &str) -> String {
         let sel = selector(s);
@@ -580,8 +593,8 @@ fn pair_condition(p: &Platform, s: &ResolvedService, slo: &SloSpec, w: &BurnWind
     let (long, short) = (format_ms(w.long_ms), format_ms(w.short_ms));
     format!(
         "label_replace(max without (job) (({}) > {t} and ({}) > {t} and {} * {} >= {min}), \"slo_window\", \"{pair}\", \"\", \"\")",
-        slo.error_ratio(s, &long),
-        slo.error_ratio(s, &short),
+        slo.burn_ratio(s, &long),
+        slo.burn_ratio(s, &short),
         slo.requests_rate(s, &long),
         w.long_ms / 1000,
         min = o.min_events,
