@@ -257,23 +257,27 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
     let n = per_minute(p);
     let settle = settle_minutes(p);
     let one = Decimal::from_int(1);
-    let constant = |ratio: Decimal, step: u64| Traffic {
+    // Long enough for the pair's own urgency to fire (its `for` plus a margin): every
+    // evaluation step costs promtool the whole rule set.
+    let constant = |ratio: Decimal, w: &BurnWindow| Traffic {
         per_minute: n,
-        phases: vec![(settle.next_multiple_of(step), ratio.min(one))],
-        step,
+        phases: vec![(
+            (pairs_of(p, w.severity).1.div_ceil(60_000) + 10).next_multiple_of(step_of(w)),
+            ratio.min(one),
+        )],
+        step: step_of(w),
     };
     let mut out = Vec::new();
     for w in &o.windows {
         let t = threshold(w, o.slo_period_ms, spec);
         let pair = pair_name(w);
-        let step = step_of(w);
         out.push(Scenario {
             name: format!("just above the {pair} threshold"),
-            traffic: constant(t.times(Decimal::parse("1.1").unwrap_or(one)), step),
+            traffic: constant(t.times(Decimal::parse("1.1").unwrap_or(one)), w),
         });
         out.push(Scenario {
             name: format!("just below the {pair} threshold"),
-            traffic: constant(t.times(Decimal::parse("0.9").unwrap_or(one)), step),
+            traffic: constant(t.times(Decimal::parse("0.9").unwrap_or(one)), w),
         });
         if let Some(traffic) = stopped_burn(p, w, t, n) {
             out.push(Scenario {
