@@ -163,11 +163,22 @@ pub(crate) fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboa
     let mut items = Vec::new();
     if s.metrics.is_some() {
         items.extend(traffic(p, &who));
+        // The long windows of the platform's table, each once, shortest first.
+        let mut windows: Vec<u64> = p.observability.windows.iter().map(|w| w.long_ms).collect();
+        windows.sort_unstable();
+        windows.dedup();
         for slo in slos(s) {
             let id = format!("slo_id=\"{}\",env=\"{env}\"", slo.id);
-            let budget = slo.budget().to_string();
+            let burn = windows
+                .iter()
+                .map(|w| format_ms(*w))
+                .map(|w| {
+                    let query = format!("({}) / {}", slo.error_ratio(s, &w), slo.budget());
+                    (query, format!("{w} window"))
+                })
+                .collect();
             let title = |what: &str| format!("{} SLO: {what}", slo.name);
-            items.extend(slo_panels(p, &id, &budget, title));
+            items.extend(slo_panels(&id, burn, title));
         }
     }
     items.extend(resources(&who));
@@ -209,14 +220,16 @@ pub(crate) fn environment(p: &Platform, env: &str, services: &[&ResolvedService]
     }
     if services.iter().any(|s| !slos(s).is_empty()) {
         let id = format!("slo_service=\"$service\",slo_name=\"$slo\",{ENV_LABEL}=\"{env}\"");
-        // Each SLO's budget is recorded beside its ratios; the windows carry one more
-        // label (`slo_window`) than the budget.
-        let budget = format!("ignoring(slo_window) slo:error_budget:ratio{{{id}}}");
+        // Which SLI an SLO reads (and so how its ratio is computed) depends on `$slo`:
+        // each SLO records its burn rate over one window for this panel.
+        let w = super::rules::burn_panel_window(p);
+        let burn = vec![(
+            format!("slo:burn_rate:ratio_rate{w}{{{id}}}"),
+            format!("{w} window"),
+        )];
         variables.push(slo_variable(env));
         items.push(Item::Row("SLO: $slo".into(), Some("slo")));
-        items.extend(slo_panels(p, &id, &budget, |what| {
-            format!("$slo SLO: {what}")
-        }));
+        items.extend(slo_panels(&id, burn, |what| format!("$slo SLO: {what}")));
         items.push(Item::Row("Pods and resources".into(), None));
     }
     items.extend(resources(&who));
@@ -370,13 +383,9 @@ fn traffic(p: &Platform, who: &Who) -> Vec<Item> {
     specs.into_iter().map(Item::Panel).collect()
 }
 
-/// An SLO's remaining budget and its burn rate over each long window of the
-/// platform's table (each once, shortest first). `id` selects the SLO's recorded
-/// series; `budget` is what the ratios are divided by.
-fn slo_panels(p: &Platform, id: &str, budget: &str, title: impl Fn(&str) -> String) -> Vec<Item> {
-    let mut burn_windows: Vec<u64> = p.observability.windows.iter().map(|w| w.long_ms).collect();
-    burn_windows.sort_unstable();
-    burn_windows.dedup();
+/// An SLO's remaining budget (`id` selects its recorded series) and its burn rate,
+/// one query per window: `burn` pairs a query with its legend.
+fn slo_panels(id: &str, burn: Vec<(String, String)>, title: impl Fn(&str) -> String) -> Vec<Item> {
     vec![
         Item::Panel((
             title("error budget remaining"),
@@ -386,20 +395,7 @@ fn slo_panels(p: &Platform, id: &str, budget: &str, title: impl Fn(&str) -> Stri
                 "remaining".into(),
             )],
         )),
-        Item::Panel((
-            title("burn rate"),
-            "none",
-            burn_windows
-                .iter()
-                .map(|w| format_ms(*w))
-                .map(|w| {
-                    (
-                        format!("slo:sli_error:ratio_rate{w}{{{id}}} / {budget}"),
-                        format!("{w} window"),
-                    )
-                })
-                .collect(),
-        )),
+        Item::Panel((title("burn rate"), "none", burn)),
     ]
 }
 

@@ -17,7 +17,7 @@ mod unit_tests;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use rules::{RuleGroup, has_rules, may_have_unit_tests, rule_groups};
+pub(crate) use rules::{RuleGroup, has_rules, may_have_unit_tests, platform_groups, rule_groups};
 pub(crate) use unit_tests::unit_tests;
 
 use crate::resolve::{Platform, ResolvedService};

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use super::rules::{Rule, RuleGroup, rule_groups};
+use super::rules::{Rule, RuleGroup, platform_groups, rule_groups};
 use super::unit_tests;
 use crate::resolve::{Model, ResolvedService};
 use crate::source::SourceMap;
@@ -67,20 +67,21 @@ fn every_selector_matches_and_every_alert_carries_the_environment() {
         for rule in groups.iter().flat_map(|g| &g.rules) {
             let e = &rule.expr;
             // Application series and recorded series both name the environment.
-            for metric in [
-                "http_requests_total{",
-                "_bucket{",
-                "up{",
-                "slo:sli_error:ratio_rate",
-            ] {
+            for metric in ["http_requests_total{", "_bucket{", "up{", ":rate"] {
                 for (at, _) in e.match_indices(metric) {
                     let matchers = &e[at..e[at..].find('}').map_or(e.len(), |i| at + i)];
                     assert!(matchers.contains(&format!("env=\"{env}\"")), "{e}");
                 }
             }
-            if rule.record.is_some() && e.contains("sum") {
-                assert!(e.contains("sum by (env)"), "{e}");
-            }
+        }
+        // The platform's recordings keep `env` (and the labels naming a service).
+        let platform = platform_groups(&m.platform, env, &[s]);
+        for rule in platform.iter().flat_map(|g| &g.rules) {
+            assert!(rule.expr.contains(&format!("{{env=\"{env}\"")), "{rule:?}");
+            assert!(
+                rule.expr.starts_with("sum by (env, namespace, job"),
+                "{rule:?}"
+            );
         }
         for rule in alerts(&groups) {
             for label in ["env", "namespace", "service", "team", "severity"] {
@@ -121,12 +122,47 @@ fn one_page_and_one_ticket_alert_per_slo_with_severity_per_environment() {
     assert_eq!(severity(&dev, "ServiceTargetDown"), ["warning"]);
     let fast = burns[0];
     assert_eq!(
-        fast.expr.matches(" or on(env, slo_id) ").count(),
+        fast.expr.matches(" or on(env, namespace) ").count(),
         1,
         "{}",
         fast.expr
     );
-    assert!(fast.expr.contains("slo:sli_requests:increase1h") && fast.expr.contains(">= 100"));
+    assert!(
+        fast.expr.contains("env_namespace_job:slo_requests:rate1h{")
+            && fast.expr.contains(" * 3600 >= 100"),
+        "{}",
+        fast.expr
+    );
+}
+
+#[test]
+fn recordings_are_per_environment_and_window_not_per_service() {
+    let m = model("", API);
+    let s = api(&m, "prod");
+    let platform = platform_groups(&m.platform, "prod", &[s]);
+    let windows = super::rules::windows(&m.platform).len();
+    let recorded: usize = platform.iter().map(|g| g.rules.len()).sum();
+    // Availability: requests and 5xx rates; latency: bucket rates; per window.
+    assert_eq!(recorded, 3 * windows);
+    // The long windows are evaluated less often, in their own group.
+    assert_eq!(platform[1].interval.as_deref(), Some("2m"));
+    assert!(
+        platform[1]
+            .rules
+            .iter()
+            .all(|r| r.record.as_deref().is_some_and(|n| n.ends_with('d')))
+    );
+    // The service keeps one recording per SLO (its budget) and its alerts.
+    let own = rule_groups(&m.platform, "prod", s);
+    let records = own
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.record.is_some())
+        .count();
+    assert_eq!(records, 2);
+    // Without an SLO in the environment there is nothing to record.
+    let plain = model("", &API.replace("slo: {", "# slo: {"));
+    assert!(platform_groups(&plain.platform, "prod", &[api(&plain, "prod")]).is_empty());
 }
 
 #[test]
@@ -142,7 +178,7 @@ fn an_environment_without_alerts_keeps_its_recordings() {
             .flat_map(|g| &g.rules)
             .any(|r| r.record.is_some())
     );
-    assert!(unit_tests(&m.platform, "dev", api(&m, "dev"), "x").is_none());
+    assert!(unit_tests(&m.platform, "dev", api(&m, "dev"), &[], &[]).is_empty());
     let prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
     let prod_names = names(&prod);
     assert!(prod_names.contains(&"SLOFastBurn") && prod_names.contains(&"ServiceTargetDown"));
@@ -182,26 +218,32 @@ fn contract_alerts_read_what_keeps_firing() {
 #[test]
 fn generated_traffic_respects_min_events() {
     let m = model("monitoring:\n  slo: { min_events: 100000 }\n", API);
-    let tests = unit_tests(&m.platform, "prod", api(&m, "prod"), "x").unwrap();
-    let per_minute = |values: &str| -> f64 {
-        let step = values.split('+').nth(1).unwrap().split('x').next().unwrap();
-        step.parse().unwrap()
+    let files = unit_tests(&m.platform, "prod", api(&m, "prod"), &[], &[]);
+    let tests: Vec<&super::unit_tests::UnitTest> =
+        files.iter().flat_map(|(_, f)| &f.tests).collect();
+    // Requests a minute: a sample's step over the test's sampling interval.
+    let per_minute = |values: &str, interval: &str| -> f64 {
+        let step: f64 = values
+            .split('+')
+            .nth(1)
+            .unwrap()
+            .split('x')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        step / interval.trim_end_matches('m').parse::<f64>().unwrap()
     };
-    for test in tests
-        .tests
-        .iter()
-        .filter(|t| !t.name.contains("min_events"))
-    {
+    for test in tests.iter().filter(|t| !t.name.contains("min_events")) {
         let total: f64 = test
             .input_series
             .iter()
-            .map(|s| per_minute(&s.values))
+            .map(|s| per_minute(&s.values, &test.interval))
             .sum();
         // Latency traffic lists the +Inf bucket (all requests) and a good-request bucket.
         assert!(total >= 200_000.0, "{}: {total}", test.name);
     }
     let quiet = tests
-        .tests
         .iter()
         .find(|t| t.name.contains("min_events"))
         .unwrap();

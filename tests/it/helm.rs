@@ -50,6 +50,7 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
     trees.push(spec.path().to_path_buf());
     let mut compared = 0;
     // Per-service dashboards seen in service folders and left out of the comparison.
+    let mut dashboards = 0;
     let mut outside = 0;
     // What the compared objects covered: kinds, and pod features the chart renders.
     let mut covered = std::collections::BTreeSet::new();
@@ -59,6 +60,7 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
             continue;
         }
         let chart = helm_dir.join("chart");
+        outside += outside_the_chart(tree);
         for env in fs::read_dir(&helm_dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -102,8 +104,8 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
                 let mut expected: Vec<(String, Value)> = Vec::new();
                 for file in fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()) {
                     let doc = parse_documents(&fs::read_to_string(&file).unwrap()).remove(0);
-                    if outside_the_chart(&file, &doc) {
-                        outside += 1;
+                    if dashboard_outside_the_chart(&file, &doc) {
+                        dashboards += 1;
                         continue;
                     }
                     expected.push((key(&doc), doc));
@@ -150,8 +152,12 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
     }
     assert!(compared >= 30, "only {compared} values files compared");
     assert!(
-        outside >= 3,
-        "no per-service dashboard was seen ({outside})"
+        dashboards >= 3,
+        "no per-service dashboard was seen ({dashboards})"
+    );
+    assert!(
+        outside >= 2,
+        "only {outside} platform-wide SLO recordings accounted for"
     );
     let wanted = [
         "Deployment",
@@ -178,10 +184,8 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
 /// Objects the Kubernetes target writes that the chart deliberately does not render:
 /// Grafana dashboards are Grafana's configuration, applied from the Kubernetes tree
 /// (the environment's `dashboard.yaml`, or with `monitoring.dashboards.per_service`
-/// each service's), so no values file carries their JSON. Files beside the service
-/// folders (Namespaces, the environment's dashboard, alert routing, the kustomization)
-/// are never in a service's chart and are not read here.
-fn outside_the_chart(file: &Path, object: &Value) -> bool {
+/// each service's), so no values file carries their JSON.
+fn dashboard_outside_the_chart(file: &Path, object: &Value) -> bool {
     let dashboard = file.ends_with("dashboard.yaml");
     if dashboard {
         assert_eq!(object["kind"], "ConfigMap", "{}", file.display());
@@ -193,6 +197,45 @@ fn outside_the_chart(file: &Path, object: &Value) -> bool {
         );
     }
     dashboard
+}
+
+/// The objects of each environment's Kubernetes folder that no chart release
+/// renders, because they are not a service's: Namespaces, AlertmanagerConfigs, the
+/// environment's Grafana dashboard (a ConfigMap), and the one PrometheusRule of the environment's SLI recordings (`pave-slo-<env>`,
+/// recording rules only, which every service's alerts read). Anything else outside
+/// a service folder fails. Returns how many recording PrometheusRules it saw.
+fn outside_the_chart(tree: &Path) -> usize {
+    let mut recordings = 0;
+    for env in fs::read_dir(tree.join("generated/kubernetes")).unwrap() {
+        let env = env.unwrap().path();
+        let name = env.file_name().unwrap().to_string_lossy().to_string();
+        for file in fs::read_dir(&env).unwrap().map(|e| e.unwrap().path()) {
+            if file.is_dir() || file.ends_with("kustomization.yaml") {
+                continue;
+            }
+            let object = parse_documents(&fs::read_to_string(&file).unwrap()).remove(0);
+            match object["kind"].as_str().unwrap() {
+                "Namespace" | "AlertmanagerConfig" => {}
+                "ConfigMap" => {
+                    assert!(dashboard_outside_the_chart(&file, &object));
+                }
+                "PrometheusRule" => {
+                    assert_eq!(object["metadata"]["name"], format!("pave-slo-{name}"));
+                    let rules = object["spec"]["groups"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .flat_map(|g| g["rules"].as_array().unwrap());
+                    for rule in rules {
+                        assert!(rule["record"].is_string(), "{}: {rule}", file.display());
+                    }
+                    recordings += 1;
+                }
+                other => panic!("{}: a {other} outside the chart", file.display()),
+            }
+        }
+    }
+    recordings
 }
 
 /// The kind of an object, and the pod features it uses (sidecars, init containers,

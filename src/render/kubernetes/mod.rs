@@ -171,6 +171,13 @@ fn render_env(
     }
     files.extend(alerting_routes(platform, env, services)?);
     files.extend(environment_dashboard(platform, env, services)?);
+    if let Some(rule) = traffic::slo_recordings(platform, env, services) {
+        files.push(File::object(
+            "prometheusrule-pave-slo.yaml".into(),
+            None,
+            &Arc::new(rule),
+        )?);
+    }
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
