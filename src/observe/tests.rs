@@ -152,14 +152,23 @@ fn recordings_are_per_environment_and_window_not_per_service() {
             .iter()
             .all(|r| r.record.as_deref().is_some_and(|n| n.ends_with('d')))
     );
-    // The service keeps one recording per SLO (its budget) and its alerts.
+    // The service keeps two recordings per SLO (its budget remaining and the burn rate
+    // the environment dashboard shows) and its alerts: a count independent of windows.
     let own = rule_groups(&m.platform, "prod", s);
-    let records = own
+    let records: Vec<&str> = own
         .iter()
         .flat_map(|g| &g.rules)
-        .filter(|r| r.record.is_some())
-        .count();
-    assert_eq!(records, 2);
+        .filter_map(|r| r.record.as_deref())
+        .collect();
+    assert_eq!(
+        records,
+        [
+            "slo:error_budget_remaining:ratio",
+            "slo:burn_rate:ratio_rate1h",
+            "slo:error_budget_remaining:ratio",
+            "slo:burn_rate:ratio_rate1h"
+        ]
+    );
     // Without an SLO in the environment there is nothing to record.
     let plain = model("", &API.replace("slo: {", "# slo: {"));
     assert!(platform_groups(&plain.platform, "prod", &[api(&plain, "prod")]).is_empty());
