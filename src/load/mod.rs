@@ -259,7 +259,12 @@ pub(crate) fn labelled(text: &str, diags: &[Diagnostic]) -> Vec<(crate::diag::Co
 /// a loaded machine slows both sides alike instead of failing the test; no fixed time
 /// budget is involved.
 #[cfg(test)]
-pub(crate) fn assert_grows_linearly<T: ?Sized>(what: &str, small: &T, large: &T, work: impl Fn(&T)) {
+pub(crate) fn assert_grows_linearly<T: ?Sized>(
+    what: &str,
+    small: &T,
+    large: &T,
+    work: impl Fn(&T),
+) {
     let fastest = |input: &T| {
         (0..3)
             .map(|_| {
