@@ -107,6 +107,9 @@ enum Command {
         /// The image (default: the platform's first allowed registry + the name).
         #[arg(long)]
         image: Option<String>,
+        /// Write a Score workload (`services/SERVICE.score.yaml`) instead of a pave file.
+        #[arg(long)]
+        score: bool,
         #[command(flatten)]
         root: RootArgs,
     },
@@ -356,8 +359,16 @@ fn main() -> ExitCode {
             service,
             owner,
             image,
+            score,
             root,
-        } => cli::new_service(&root.root, &service, &owner, image.as_deref(), output),
+        } => cli::new_service(
+            &root.root,
+            &service,
+            &owner,
+            image.as_deref(),
+            score,
+            output,
+        ),
         Command::Graph { root } => {
             let format = match cli.format {
                 Some(FormatArg::Dot) => GraphFormat::Dot,

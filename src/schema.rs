@@ -17,6 +17,8 @@ pub(crate) const PLATFORM_SCHEMA: &str = include_str!("../schema/platform.schema
 pub(crate) const SERVICE_SCHEMA: &str = include_str!("../schema/service.schema.json");
 pub(crate) const POLICY_SCHEMA: &str = include_str!("../schema/policy.schema.json");
 pub(crate) const MODULE_SCHEMA: &str = include_str!("../schema/module.schema.json");
+/// The Score workload specification's schema (`score.dev/v1b1`), vendored unchanged.
+pub(crate) const SCORE_SCHEMA: &str = include_str!("../tests/data/score/score-v1b1.json");
 
 /// Which input schema a document is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub(crate) enum Kind {
     Policy,
     /// A module.
     Module,
+    /// A Score workload file (`services/<name>.score.yaml`), before it is mapped.
+    Score,
 }
 
 struct Compiled {
@@ -42,11 +46,13 @@ fn compiled(kind: Kind) -> &'static Compiled {
     static DEFAULTS: OnceLock<Compiled> = OnceLock::new();
     static POLICY: OnceLock<Compiled> = OnceLock::new();
     static MODULE: OnceLock<Compiled> = OnceLock::new();
+    static SCORE: OnceLock<Compiled> = OnceLock::new();
     let (cell, schema) = match kind {
         Kind::Platform => (&PLATFORM, parse(PLATFORM_SCHEMA)),
         Kind::Service => (&SERVICE, parse(SERVICE_SCHEMA)),
         Kind::Policy => (&POLICY, parse(POLICY_SCHEMA)),
         Kind::Module => (&MODULE, parse(MODULE_SCHEMA)),
+        Kind::Score => (&SCORE, parse(SCORE_SCHEMA)),
         // The defaults block is the service schema's `$defs/defaults`; wrapping it keeps
         // one source of truth for service fields without a cross-file `$ref`.
         Kind::ServiceDefaults => (&DEFAULTS, {
@@ -430,6 +436,7 @@ fn value_help(pointer: &str) -> Option<&'static str> {
         "assume_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
         "eks_cluster" => "an EKS cluster name: letters, digits, `-` and `_`, at most 100",
         "ci_role" => "an IAM role ARN: `arn:aws:iam::<12-digit account>:role/<name>`",
+        "keda_operator" => "a service account as `<namespace>/<name>`, e.g. `keda/keda-operator`",
         _ => return None,
     })
 }

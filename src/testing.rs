@@ -70,3 +70,9 @@ impl Prepared {
             .sum()
     }
 }
+
+/// Path -> SHA-256 of every file the manifest `bytes` owns, in whichever format pave
+/// wrote it; `None` if pave would not read it.
+pub fn manifest_hashes(bytes: &[u8]) -> Option<std::collections::BTreeMap<String, String>> {
+    crate::emit::owned_hashes(bytes)
+}

@@ -333,8 +333,8 @@ fn alert_routes(p: &Platform, s: &ResolvedService) -> Vec<Line> {
         .collect()
 }
 
-/// How the service reaches its cluster and the developer portal: not service fields,
-/// so they come from the platform's targets.
+/// How the service reaches its cluster, its dashboard and the developer portal: not
+/// service fields, so they come from the platform's targets and monitoring.
 fn delivery(platform: &Platform, env: &Environment, s: &ResolvedService) -> Vec<Line> {
     let mut lines = Vec::new();
     if let Some(g) = &platform.targets.gitops {
@@ -351,6 +351,13 @@ fn delivery(platform: &Platform, env: &Environment, s: &ResolvedService) -> Vec<
             false => "targets.gitops",
         };
         lines.push(platform_line("delivery.gitops".into(), json!(value), from));
+    }
+    if let Some(url) = crate::observe::dashboard_url(platform, &env.name, s) {
+        lines.push(platform_line(
+            "delivery.dashboard".into(),
+            json!(url),
+            "monitoring.dashboards",
+        ));
     }
     if platform.targets.catalog.is_some() {
         let value = json!(format!("Component {}", s.name));

@@ -67,7 +67,7 @@ fn write_new(path: &Path, text: String) -> std::io::Result<()> {
 
 /// The file a service already has under `root/services`, in any input format.
 fn service_file(root: &Path, name: &str) -> Option<std::path::PathBuf> {
-    ["yaml", "yml", "kdl"]
+    ["yaml", "yml", "kdl", "score.yaml", "score.yml"]
         .iter()
         .map(|ext| root.join("services").join(format!("{name}.{ext}")))
         .find(|p| p.symlink_metadata().is_ok())
@@ -133,15 +133,37 @@ fn new_service_value(name: &str, owner: &str, image: &str) -> serde_json::Value 
     })
 }
 
-/// `pave new SERVICE --owner TEAM [--image IMAGE]`: `services/SERVICE.yaml` in the
-/// platform repository `root` is in (`root` or a parent); `services/SERVICE.kdl` when
-/// the platform file is KDL. Refuses outside a platform repository and when the
-/// service already has a file in any format.
+/// The new service as a Score workload: one container, the platform's contract port
+/// published (so it is a web service, like the pave file `new` writes), the owner as
+/// the `pave.dev/owner` annotation.
+fn new_score_value(name: &str, owner: &str, image: &str, port: u64) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "score.dev/v1b1",
+        "metadata": {
+            "name": name,
+            "annotations": { "pave.dev/owner": owner },
+        },
+        "service": { "ports": { "http": { "port": port } } },
+        "containers": {
+            name: {
+                "image": image,
+                "variables": { "LOG_LEVEL": "info" },
+            },
+        },
+    })
+}
+
+/// `pave new SERVICE --owner TEAM [--image IMAGE] [--score]`: `services/SERVICE.yaml`
+/// in the platform repository `root` is in (`root` or a parent); `services/SERVICE.kdl`
+/// when the platform file is KDL; `services/SERVICE.score.yaml` with `--score`.
+/// Refuses outside a platform repository and when the service already has a file in
+/// any format.
 pub fn new_service(
     root: &Path,
     name: &str,
     owner: &str,
     image: Option<&str>,
+    score: bool,
     output: Output,
 ) -> Exit {
     if !crate::resolve::is_dns_label(name) {
@@ -157,9 +179,12 @@ pub fn new_service(
     }
     let kdl = crate::load::platform_file_path(root)
         .is_some_and(|p| p.extension().is_some_and(|e| e == "kdl"));
-    let path = root
-        .join("services")
-        .join(format!("{name}.{}", if kdl { "kdl" } else { "yaml" }));
+    let extension = match (score, kdl) {
+        (true, _) => "score.yaml",
+        (false, true) => "kdl",
+        (false, false) => "yaml",
+    };
+    let path = root.join("services").join(format!("{name}.{extension}"));
     let image = image.map_or_else(
         || {
             let registry = first_registry(root);
@@ -169,10 +194,13 @@ pub fn new_service(
     );
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(root.join("services"))?;
-        let text = match kdl {
+        let value = match score {
+            true => new_score_value(name, owner, &image, contract_port(root)),
+            false => new_service_value(name, owner, &image),
+        };
+        let text = match kdl && !score {
             true => kdl_service(name, owner, &image),
-            false => crate::yaml_writer::to_yaml(&new_service_value(name, owner, &image))
-                .map_err(std::io::Error::other)?,
+            false => crate::yaml_writer::to_yaml(&value).map_err(std::io::Error::other)?,
         };
         write_new(&path, text)
     };
@@ -197,6 +225,15 @@ fn kdl_service(name: &str, owner: &str, image: &str) -> String {
 /// A KDL quoted string: backslashes and quotes escaped.
 fn kdl_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The platform's `contract.port` (8080 when it sets none or cannot be read).
+fn contract_port(root: &Path) -> u64 {
+    let mut sources = SourceMap::default();
+    let (platform, _) = crate::load::load_platform(root, &mut sources);
+    platform
+        .and_then(|doc| doc.value.pointer("/contract/port").and_then(|p| p.as_u64()))
+        .unwrap_or(8080)
 }
 
 /// The platform's first allowed registry, so the new service's image passes the

@@ -187,6 +187,15 @@ pub(crate) enum Code {
     E0571,
     /// `monitoring.routing` is on, but the targets it needs are off.
     E0572,
+    /// `autoscale.queue` on a service that is not a worker.
+    E0606,
+    /// `autoscale.queue` names no `queue` module need of the service.
+    E0607,
+    /// The service file sets both `autoscale.cpu` and `autoscale.queue`: one scaler drives the replicas.
+    E0608,
+    /// `autoscale.queue` in an environment without `region` or `account`, which the
+    /// queue's URL is made of.
+    E0609,
     /// A module need's catalog entity name (`<service>-<need>`) is longer than the 63
     /// characters Backstage accepts.
     E0610,
@@ -208,6 +217,20 @@ pub(crate) enum Code {
     E0604,
     /// A `files.<path>.from` file is larger than 1 MiB.
     E0605,
+    /// A Score file uses a field or value pave cannot honour.
+    E0620,
+    /// A Score resource type has no pave module type or mapping.
+    E0621,
+    /// A Score placeholder names a resource or output pave cannot translate.
+    E0622,
+    /// A Score workload has no `pave.dev/owner` annotation.
+    E0623,
+    /// An unknown `pave.dev/` annotation, or one whose value is not of its kind.
+    E0624,
+    /// A Score container's resource requests and limits match no platform size.
+    E0625,
+    /// A Score file's `source` file holds placeholders or `$$`, which pave would not expand.
+    E0626,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -348,6 +371,10 @@ impl Code {
             Code::E0584 => "E0584",
             Code::E0571 => "E0571",
             Code::E0572 => "E0572",
+            Code::E0606 => "E0606",
+            Code::E0607 => "E0607",
+            Code::E0608 => "E0608",
+            Code::E0609 => "E0609",
             Code::E0610 => "E0610",
             Code::E0611 => "E0611",
             Code::E0612 => "E0612",
@@ -357,6 +384,13 @@ impl Code {
             Code::E0603 => "E0603",
             Code::E0604 => "E0604",
             Code::E0605 => "E0605",
+            Code::E0620 => "E0620",
+            Code::E0621 => "E0621",
+            Code::E0622 => "E0622",
+            Code::E0623 => "E0623",
+            Code::E0624 => "E0624",
+            Code::E0625 => "E0625",
+            Code::E0626 => "E0626",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

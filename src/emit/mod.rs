@@ -20,6 +20,7 @@ use std::path::Path;
 
 pub(crate) use blast::{assess, unknown_flags};
 pub(crate) use lock::{Lock, lock};
+pub(crate) use manifest::owned_hashes;
 pub(crate) use plan::{ChangeKind, Filter, Plan, plan};
 
 use rayon::prelude::*;

@@ -161,3 +161,111 @@ pub(crate) fn from_too_large(at: Span, path: &str, size: u64) -> Diagnostic {
     .primary(at, "too large for a ConfigMap")
     .help("a ConfigMap holds at most 1 MiB in all; mount a smaller file, or ship the data in the image")
 }
+
+// Score workload files (E0620-E0626).
+
+/// A Score field or value pave has no equivalent for, at its key.
+pub(crate) fn score_unsupported(at: Span, field: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0620,
+        format!("pave cannot honour `{field}` in a Score file"),
+    )
+    .primary(at, "no pave equivalent")
+    .help(format!(
+        "{why}; remove it or write the service as a pave service file"
+    ))
+}
+
+/// A Score resource type that maps onto no module type.
+pub(crate) fn score_unknown_resource_type(at: Span, kind: &str, known: &[String]) -> Diagnostic {
+    Diagnostic::error(Code::E0621, format!("unknown Score resource type `{kind}`"))
+        .primary(at, "no module type or mapping for this type")
+        .help(format!("resource types pave maps: {}", known.join(", ")))
+}
+
+/// A placeholder pave cannot translate, at the placeholder.
+pub(crate) fn score_placeholder(at: Span, written: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0622,
+        format!("cannot translate the placeholder `{written}`"),
+    )
+    .primary(at, "unknown placeholder")
+    .help(why.to_string())
+}
+
+/// `${` without its `}`.
+pub(crate) fn score_unclosed_placeholder(at: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0622, "unclosed placeholder")
+        .primary(at, "`${` without `}`")
+        .help("close it with `}`, or write `$$` for a literal `$`")
+}
+
+/// A Score resource without a param its mapping needs.
+pub(crate) fn score_missing_param(at: Span, param: &str, kind: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0620,
+        format!("a `{kind}` resource needs `params.{param}`"),
+    )
+    .primary(at, format!("`params.{param}` is missing"))
+    .help(format!("add `params: {{ {param}: ... }}`"))
+}
+
+/// No `pave.dev/owner` annotation, at `metadata`.
+pub(crate) fn score_no_owner(at: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0623, "the workload has no owner")
+        .primary(at, "no `pave.dev/owner` annotation")
+        .help("add `annotations: { pave.dev/owner: <team> }` under `metadata`")
+}
+
+/// A `pave.dev/` annotation pave does not read.
+pub(crate) fn score_unknown_annotation(at: Span, field: &str, known: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0624,
+        format!("unknown annotation `pave.dev/{field}`"),
+    )
+    .primary(at, "pave reads no such annotation")
+    .help(format!("pave reads {known}"))
+}
+
+/// A `pave.dev/` annotation whose text is not of its kind.
+pub(crate) fn score_annotation_value(at: Span, kind: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0624, format!("this annotation must be {kind}"))
+        .primary(at, format!("not {kind}"))
+        .help("write the value as a quoted string of digits, e.g. \"3\" or \"99.9\"")
+}
+
+/// `pave.dev/main-container` names no container.
+pub(crate) fn score_no_such_container(at: Span, named: &str, names: &[String]) -> Diagnostic {
+    Diagnostic::error(Code::E0624, format!("no container `{named}`"))
+        .primary(at, "names no container of the workload")
+        .help(format!("containers: {}", names.join(", ")))
+}
+
+/// Container resources that are not exactly one of the platform's sizes.
+pub(crate) fn score_no_size(
+    at: Span,
+    sizes: &[(String, String, String)],
+    several: bool,
+) -> Diagnostic {
+    let listed: Vec<String> = sizes
+        .iter()
+        .map(|(n, c, m)| format!("{n} (requests cpu {c}, memory {m}; limits memory {m})"))
+        .collect();
+    let message = match several {
+        true => "these resources match several platform sizes",
+        false => "these resources are not a platform size",
+    };
+    Diagnostic::error(Code::E0625, message)
+        .primary(at, "pave sizes containers by the platform's size classes")
+        .help(format!(
+            "write the requests and limits of one size, or drop `resources` and set `pave.dev/size`; sizes: {}",
+            listed.join(", ")
+        ))
+}
+
+/// A `source` file with placeholders or `$$`, which pave would mount unexpanded.
+pub(crate) fn score_source_expands(at: Span, path: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0626, format!("`{path}` holds placeholders pave would not expand"))
+        .primary(at, "read with `source`, expanded by Score")
+        .help("pave mounts a `source` file as written: set `noExpand: true` if the text is literal, or write it inline as `content`")
+}

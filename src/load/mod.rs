@@ -9,6 +9,7 @@ mod inputs;
 mod kdl;
 mod messages;
 mod referenced;
+pub(crate) mod score;
 mod yaml;
 
 pub(crate) use referenced::repo_path_problem;
@@ -48,6 +49,9 @@ pub(crate) struct Inputs {
     /// Files that `files.<path>: { from: <path> }` refers to, by repository path as
     /// written; a file that could not be read is absent (and reported).
     pub(crate) referenced: std::collections::BTreeMap<String, FileId>,
+    /// Services whose Score file has a mistake: known by name, so that services
+    /// needing them report nothing more.
+    pub(crate) unmapped_services: Vec<String>,
 }
 
 /// The built-in modules' YAML, embedded in the binary.
@@ -139,9 +143,27 @@ pub(crate) fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnos
         .par_iter()
         .map(|&f| parse_text(f, shared, Kind::Service))
         .collect();
+    let cx = score_cx(&inputs, sources);
+    let mut expanded = Vec::new();
     for (doc, mut file_diags) in parsed {
         diags.append(&mut file_diags);
-        inputs.services.extend(doc);
+        let Some(doc) = doc else { continue };
+        let name = &sources.file(doc.file).name;
+        if !score::is_score_file(name) {
+            inputs.services.push(doc);
+            continue;
+        }
+        let folder = name.rsplit_once('/').map_or("", |(f, _)| f);
+        let text = &sources.file(doc.file).text;
+        let (mapped, mut sources_read, mut score_diags) = score::translate(&doc, text, folder, &cx);
+        if mapped.is_none()
+            && let Some(name) = doc.value.pointer("/metadata/name").and_then(|n| n.as_str())
+        {
+            inputs.unmapped_services.push(name.to_string());
+        }
+        diags.append(&mut score_diags);
+        expanded.append(&mut sources_read);
+        inputs.services.extend(mapped);
     }
     inputs.referenced = referenced::read_referenced(
         root,
@@ -150,7 +172,68 @@ pub(crate) fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnos
         sources,
         &mut diags,
     );
+    check_expanded_sources(&inputs, &expanded, sources, &mut diags);
     (inputs, diags)
+}
+
+/// What mapping a Score file needs: the platform's sizes and the module types.
+fn score_cx(inputs: &Inputs, sources: &SourceMap) -> score::ScoreCx {
+    let written = inputs
+        .platform
+        .as_ref()
+        .and_then(|p| p.value.get("sizes"))
+        .and_then(serde_json::Value::as_object);
+    let sizes = match written {
+        Some(sizes) => sizes
+            .iter()
+            .map(|(n, s)| {
+                let text = |k: &str| {
+                    s.get(k)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                (n.clone(), text("cpu"), text("memory"))
+            })
+            .collect(),
+        None => score::BUILTIN_SIZES
+            .iter()
+            .map(|(n, c, m)| (n.to_string(), c.to_string(), m.to_string()))
+            .collect(),
+    };
+    let mut module_types: Vec<String> =
+        BUILTIN_MODULES.iter().map(|(n, _)| n.to_string()).collect();
+    for module in &inputs.modules {
+        let name = &sources.file(module.file).name;
+        if let Some(kind) = name.split('/').nth(1) {
+            module_types.push(kind.to_string());
+        }
+    }
+    module_types.sort();
+    module_types.dedup();
+    score::ScoreCx {
+        sizes,
+        module_types,
+    }
+}
+
+/// E0626 for each `source` file a Score workload wants expanded whose text holds a
+/// placeholder or `$$`: pave would mount it as written, so the two would differ.
+fn check_expanded_sources(
+    inputs: &Inputs,
+    expanded: &[score::ExpandedSource],
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for e in expanded {
+        let Some(file) = inputs.referenced.get(&e.path) else {
+            continue;
+        };
+        let text = &sources.file(*file).text;
+        if text.contains("${") || text.contains("$$") {
+            diags.push(messages::score_source_expands(e.at, &e.path));
+        }
+    }
 }
 
 fn relative_name(root: &Path, path: &Path) -> String {

@@ -93,6 +93,9 @@ pub(crate) struct EnvironmentFile {
     pub(crate) network: Option<NetworkFile>,
     /// Where Argo CD deploys this environment: a server URL or a registered name.
     pub(crate) argocd_cluster: Option<String>,
+    /// KEDA's operator service account (`<namespace>/<name>`), trusted by the roles of
+    /// queue-scaled workers.
+    pub(crate) keda_operator: Option<String>,
     #[serde(default)]
     pub(crate) node_selector: BTreeMap<String, String>,
     #[serde(default)]
@@ -563,6 +566,7 @@ pub(crate) struct BurnWindowFile {
 pub(crate) struct DashboardsFile {
     pub(crate) labels: Option<BTreeMap<String, String>>,
     pub(crate) url: Option<String>,
+    pub(crate) per_service: Option<bool>,
 }
 
 #[cfg(test)]

@@ -137,12 +137,16 @@ pub(crate) struct BuildSpec {
     pub(crate) image: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AutoscaleSpec {
     pub(crate) min: u32,
     pub(crate) max: u32,
     pub(crate) cpu: Option<u8>,
+    /// A `queue` need whose depth drives the replicas (KEDA), instead of CPU.
+    pub(crate) queue: Option<String>,
+    /// Messages waiting per replica the queue scaler aims for.
+    pub(crate) target: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -17,10 +17,10 @@ mod unit_tests;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use rules::{RuleGroup, rule_groups};
+pub(crate) use rules::{RuleGroup, has_rules, may_have_unit_tests, platform_groups, rule_groups};
 pub(crate) use unit_tests::unit_tests;
 
-use crate::resolve::ResolvedService;
+use crate::resolve::{Platform, ResolvedService};
 
 /// The label selector of a service's metrics: the ServiceMonitor's job and namespace,
 /// and the `env` label its relabeling adds (see [`ENV_LABEL`]).
@@ -36,8 +36,44 @@ pub(crate) fn selector(s: &ResolvedService) -> String {
 /// other way must add it too, or the rules select nothing.
 pub(crate) const ENV_LABEL: &str = "env";
 
-/// The Grafana uid of a service's dashboard in an environment. Alerts link to it and
-/// the dashboard carries it, so it lives here rather than in either module.
+/// The Grafana uid of a service's own dashboard in an environment (with
+/// `monitoring.dashboards.per_service`).
 pub(crate) fn dashboard_uid(env: &str, s: &ResolvedService) -> String {
-    format!("pave-{env}-{}", s.name)
+    grafana_uid(format!("pave-{env}-{}", s.name))
+}
+
+/// The Grafana uid of an environment's templated dashboard.
+pub(crate) fn environment_dashboard_uid(p: &Platform, env: &str) -> String {
+    grafana_uid(format!("pave-{}-{env}", p.name))
+}
+
+/// Grafana refuses uids over 40 characters: a longer one keeps its first 31 and ends
+/// with 8 hex digits of its SHA-256, so it stays stable and distinct.
+fn grafana_uid(uid: String) -> String {
+    const MAX: usize = 40;
+    if uid.len() <= MAX {
+        return uid;
+    }
+    let hash = crate::digest::sha256_hex(uid.as_bytes());
+    // Names are ASCII (DNS labels), so any byte offset is a character boundary.
+    format!("{}-{}", &uid[..MAX - 9], &hash[..8])
+}
+
+/// Where a service's dashboard in `env` is, when the platform names Grafana's URL:
+/// its own dashboard, or the environment's with the `service` variable set. Alerts,
+/// the catalog and `explain` all link through here.
+pub(crate) fn dashboard_url(p: &Platform, env: &str, s: &ResolvedService) -> Option<String> {
+    let o = &p.observability;
+    let base = o.dashboard_url.as_deref()?.trim_end_matches('/');
+    if !o.enabled {
+        return None;
+    }
+    Some(match o.dashboards_per_service {
+        true => format!("{base}/d/{}", dashboard_uid(env, s)),
+        false => format!(
+            "{base}/d/{}?var-service={}",
+            environment_dashboard_uid(p, env),
+            s.name
+        ),
+    })
 }

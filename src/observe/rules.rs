@@ -1,24 +1,30 @@
 //! Prometheus rule groups of one service in one environment.
 //!
-//! Contract alerts for every service with metrics; for each SLO, recording rules of
-//! the error ratio per window computed from counters (traffic-weighted, never an
-//! average of ratios) and one burn-rate alert per urgency (`page`, `ticket`) whose
-//! window pairs are joined with `or`, with thresholds as exact decimals.
+//! Contract alerts for every service with metrics; for each SLO, the budget
+//! remaining and one burn-rate alert per urgency (`page`, `ticket`) whose window
+//! pairs are joined with `or`, with thresholds as exact decimals.
+//!
+//! The SLIs' counters are recorded once per environment and window, not per service
+//! ([`platform_groups`]): the request and 5xx rates and the latency histogram's
+//! bucket rates, summed by `env`, `namespace`, `job` (and `le`). A burn alert divides
+//! the recorded numerator by the recorded denominator of the same window, so every
+//! ratio is a ratio of sums (traffic-weighted, never an average of ratios), and
+//! Prometheus' rule count grows with the SLOs, not with SLOs × windows.
 //!
 //! Environment safety: every series pave selects carries `env` (the ServiceMonitor's
-//! relabeling adds it), every selector matches it and every recording rule keeps it
-//! (`sum by (env)`), so rules of several environments can share one Prometheus.
-//! kube-state-metrics series are selected by namespace, which names one environment.
+//! relabeling adds it), every selector matches it and every recording rule keeps it,
+//! so rules of several environments can share one Prometheus. kube-state-metrics
+//! series are selected by namespace, which names one environment.
 //!
-//! Cost: ratios over windows of a day or more read days of raw samples, so they live
+//! Cost: rates over windows of a day or more read days of raw samples, so they live
 //! in a second group evaluated every [`LONG_INTERVAL`] instead of every evaluation
-//! interval (as Pyrra does); the alerts reading them see a ratio at most that old.
+//! interval (as Pyrra does); the alerts reading them see a rate at most that old.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::selector;
+use super::{ENV_LABEL, selector};
 use crate::decimal::Decimal;
 use crate::duration::format_ms;
 use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency, Workload};
@@ -69,10 +75,8 @@ pub(crate) struct SloSpec {
     pub(crate) id: String,
     /// Percent.
     pub(crate) objective: Decimal,
-    /// The error ratio over a window, from counters.
-    pub(crate) error_ratio: fn(&Platform, &ResolvedService, &str) -> String,
-    /// The request count over a window (low-traffic guard).
-    pub(crate) total: fn(&Platform, &ResolvedService, &str) -> String,
+    /// The SLI this SLO reads, and so the platform recordings it needs.
+    pub(crate) kind: SliKind,
     /// The series the SLI reads (no-data alert).
     pub(crate) series: fn(&Platform, &ResolvedService) -> String,
 }
@@ -84,7 +88,66 @@ impl SloSpec {
             .checked_div(Decimal::from_int(100))
             .unwrap_or(Decimal::ZERO)
     }
+
+    /// The error ratio over `window`, from the platform's recorded rates: the
+    /// recorded numerator over the recorded denominator of the same window.
+    pub(crate) fn error_ratio(&self, s: &ResolvedService, window: &str) -> String {
+        let sel = selector(s);
+        match self.kind {
+            // With traffic but no 5xx series yet the ratio is 0, not absent.
+            SliKind::Availability => {
+                let all = format!("{REQUESTS}{window}{{{sel}}}");
+                format!("({ERRORS}{window}{{{sel}}} or 0 * {all}) / {all}")
+            }
+            SliKind::Latency => {
+                let le = le_matcher(latency_threshold(s));
+                format!(
+                    "1 - sum without (le) ({BUCKETS}{window}{{{sel},{le}}}) / sum without (le) ({BUCKETS}{window}{{{sel},le=\"+Inf\"}})"
+                )
+            }
+        }
+    }
+
+    /// The error ratio a burn alert compares: as [`Self::error_ratio`], but without
+    /// the fallback to 0 when no 5xx series exists (a ratio of 0 burns nothing, so
+    /// an absent one raises the same nothing).
+    fn burn_ratio(&self, s: &ResolvedService, window: &str) -> String {
+        match self.kind {
+            SliKind::Availability => {
+                let sel = selector(s);
+                format!("{ERRORS}{window}{{{sel}}} / {REQUESTS}{window}{{{sel}}}")
+            }
+            SliKind::Latency => self.error_ratio(s, window),
+        }
+    }
+
+    /// The requests per second over `window`, from the platform's recorded rates.
+    fn requests_rate(&self, s: &ResolvedService, window: &str) -> String {
+        let sel = selector(s);
+        match self.kind {
+            SliKind::Availability => format!("{REQUESTS}{window}{{{sel}}}"),
+            SliKind::Latency => {
+                format!("sum without (le) ({BUCKETS}{window}{{{sel},le=\"+Inf\"}})")
+            }
+        }
+    }
 }
+
+/// What an SLO measures; each kind has its platform recordings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum SliKind {
+    /// The non-5xx share of the requests counter.
+    Availability,
+    /// The share of the latency histogram under a threshold (a bucket).
+    Latency,
+}
+
+/// The recorded request rate by `env`, `namespace`, `job`; the window follows.
+const REQUESTS: &str = "env_namespace_job:slo_requests:rate";
+/// The recorded 5xx rate by `env`, `namespace`, `job`.
+const ERRORS: &str = "env_namespace_job:slo_requests_errors:rate";
+/// The recorded latency bucket rates by `env`, `namespace`, `job`, `le`.
+const BUCKETS: &str = "env_namespace_job_le:slo_request_duration_buckets:rate";
 
 /// The latency threshold of a service's latency SLO (0 without one).
 pub(crate) fn latency_threshold(s: &ResolvedService) -> Decimal {
@@ -103,43 +166,16 @@ pub(crate) fn slos(s: &ResolvedService) -> Vec<SloSpec> {
             name: "availability",
             id: format!("{}-availability", s.name),
             objective,
-            // With traffic but no 5xx series yet the ratio is 0, not absent.
-            error_ratio: |p, s, w| {
-                let m = &p.observability.requests_metric;
-                let sel = selector(s);
-                let all = format!("sum by (env) (rate({m}{{{sel}}}[{w}]))");
-                format!(
-                    "(sum by (env) (rate({m}{{{sel},code=~\"5..\"}}[{w}])) or 0 * {all}) / {all}"
-                )
-            },
-            total: |p, s, w| {
-                format!(
-                    "sum by (env) (increase({}{{{}}}[{w}]))",
-                    p.observability.requests_metric,
-                    selector(s)
-                )
-            },
+            kind: SliKind::Availability,
             series: |p, s| format!("{}{{{}}}", p.observability.requests_metric, selector(s)),
         });
     }
-    if slo.latency.is_some() {
+    if let Some(latency) = &slo.latency {
         out.push(SloSpec {
             name: "latency",
             id: format!("{}-latency", s.name),
-            objective: slo.latency.as_ref().map_or(Decimal::ZERO, |l| l.target),
-            error_ratio: |p, s, w| {
-                let m = &p.observability.duration_metric;
-                let sel = selector(s);
-                let le = le_matcher(latency_threshold(s));
-                format!("1 - (sum by (env) (rate({m}{{{sel},{le}}}[{w}])) / sum by (env) (rate({m}{{{sel},le=\"+Inf\"}}[{w}])))")
-            },
-            total: |p, s, w| {
-                format!(
-                    "sum by (env) (increase({}{{{},le=\"+Inf\"}}[{w}]))",
-                    p.observability.duration_metric,
-                    selector(s)
-                )
-            },
+            objective: latency.target,
+            kind: SliKind::Latency,
             series: |p, s| {
                 format!(
                     "{}{{{},le=\"+Inf\"}}",
@@ -150,6 +186,86 @@ pub(crate) fn slos(s: &ResolvedService) -> Vec<SloSpec> {
         });
     }
     out
+}
+
+/// The SLI recordings of one environment, written once for every service in it: per
+/// window of the table (and the SLO period), the rates each SLI kind in use divides,
+/// summed by the labels that identify a service's series. Long windows are in their
+/// own group, evaluated every [`LONG_INTERVAL`]. Empty when no service of `env` has
+/// an SLO (a cron job's SLO reads no metrics).
+pub(crate) fn platform_groups(
+    p: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Vec<RuleGroup> {
+    let kinds: std::collections::BTreeSet<SliKind> = services
+        .iter()
+        .filter(|s| s.env == env && s.metrics.is_some() && !matches!(s.workload, Workload::Cron(_)))
+        .flat_map(|s| slos(s).into_iter().map(|slo| slo.kind))
+        .collect();
+    if kinds.is_empty() {
+        return Vec::new();
+    }
+    let o = &p.observability;
+    let by = "sum by (env, namespace, job)";
+    let (mut short, mut long) = (Vec::new(), Vec::new());
+    for w in windows(p) {
+        let window = format_ms(w);
+        let e = format!("{ENV_LABEL}=\"{env}\"");
+        let mut rules = Vec::new();
+        if kinds.contains(&SliKind::Availability) {
+            let m = &o.requests_metric;
+            rules.push(recording(
+                format!("{REQUESTS}{window}"),
+                format!("{by} (rate({m}{{{e}}}[{window}]))"),
+            ));
+            rules.push(recording(
+                format!("{ERRORS}{window}"),
+                format!("{by} (rate({m}{{{e},code=~\"5..\"}}[{window}]))"),
+            ));
+        }
+        if kinds.contains(&SliKind::Latency) {
+            rules.push(recording(
+                format!("{BUCKETS}{window}"),
+                format!(
+                    "sum by (env, namespace, job, le) (rate({}{{{e}}}[{window}]))",
+                    o.duration_metric
+                ),
+            ));
+        }
+        match w >= LONG_WINDOW_MS {
+            true => long.extend(rules),
+            false => short.extend(rules),
+        }
+    }
+    let mut groups = vec![RuleGroup {
+        name: PLATFORM_GROUP.into(),
+        interval: None,
+        rules: short,
+    }];
+    if !long.is_empty() {
+        groups.push(RuleGroup {
+            name: format!("{PLATFORM_GROUP}-long"),
+            interval: Some(LONG_INTERVAL.into()),
+            rules: long,
+        });
+    }
+    groups
+}
+
+/// The name of the platform's SLI recording group (`-long` for the slow one).
+const PLATFORM_GROUP: &str = "pave-slo-sli";
+
+/// A recording rule without labels of its own: it keeps its expression's.
+fn recording(record: String, expr: String) -> Rule {
+    Rule {
+        record: Some(record),
+        alert: None,
+        expr,
+        for_: None,
+        labels: BTreeMap::new(),
+        annotations: BTreeMap::new(),
+    }
 }
 
 /// An `le` matcher that works on Prometheus 2 and 3: Prometheus 3 writes classic
@@ -216,7 +332,7 @@ pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<R
     if let Workload::Cron(cron) = &s.workload {
         return vec![super::cron::cron_group(p, env, s, cron)];
     }
-    if s.metrics.is_none() {
+    if !has_rules(s) {
         return Vec::new();
     }
     let mut groups = vec![contract_group(p, env, s)];
@@ -224,6 +340,19 @@ pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<R
         groups.extend(slo_groups(p, env, s, &slo));
     }
     groups
+}
+
+/// Whether [`rule_groups`] gives the service any rules: a cron job's run alerts need no
+/// metrics of its own (kube-state-metrics has them); other workloads need the contract's.
+/// CI asks this without building the rules.
+pub(crate) fn has_rules(s: &ResolvedService) -> bool {
+    matches!(s.workload, Workload::Cron(_)) || s.metrics.is_some()
+}
+
+/// Whether the service may get generated unit tests: a cron job's run alerts, or SLO
+/// alerts over its metrics (see `unit_tests`).
+pub(crate) fn may_have_unit_tests(s: &ResolvedService) -> bool {
+    matches!(s.workload, Workload::Cron(_)) || (s.slo.is_some() && s.metrics.is_some())
 }
 
 /// `env`, `namespace`, `service` and `team`: on every alert, so a namespaced
@@ -257,15 +386,8 @@ pub(crate) fn annotations(
             format!("{}/{}", base.trim_end_matches('/'), kebab(alert)),
         );
     }
-    if let Some(url) = &o.dashboard_url {
-        a.insert(
-            "dashboard_url".into(),
-            format!(
-                "{}/d/{}",
-                url.trim_end_matches('/'),
-                super::dashboard_uid(env, s)
-            ),
-        );
+    if let Some(url) = super::dashboard_url(p, env, s) {
+        a.insert("dashboard_url".into(), url);
     }
     a
 }
@@ -378,7 +500,12 @@ fn contract_group(p: &Platform, env: &str, s: &ResolvedService) -> RuleGroup {
     );
     // At min = max the autoscaler always runs at its maximum: nothing to say.
     if s.autoscale.is_some_and(|a| a.min < a.max) {
-        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{name}\"");
+        // KEDA scales a queue-scaled worker through an HPA of its own, `keda-hpa-<name>`.
+        let hpa_name = match s.queue_scaler {
+            Some(_) => format!("keda-hpa-{name}"),
+            None => name.to_string(),
+        };
+        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{hpa_name}\"");
         alert(
             "hpa_maxed_out",
             "ServiceAutoscalerMaxedOut",
@@ -416,133 +543,95 @@ pub(crate) fn windows(p: &Platform) -> Vec<u64> {
     all
 }
 
-/// The long windows, whose request counts guard the alerts (`min_events`).
-fn guard_windows(p: &Platform) -> Vec<u64> {
-    let mut all: Vec<u64> = p.observability.windows.iter().map(|w| w.long_ms).collect();
-    all.sort_unstable();
-    all.dedup();
-    all
+/// The window of the recorded burn rate the environment dashboard shows per SLO: the
+/// shortest long window of the platform's table (1h by default), the fastest burn that
+/// pages.
+pub(crate) fn burn_panel_window(p: &Platform) -> String {
+    let shortest = p.observability.windows.iter().map(|w| w.long_ms).min();
+    format_ms(shortest.unwrap_or(3_600_000))
 }
 
-/// The labels of an SLO's recorded series (besides `slo_window`).
-fn identity(env: &str, s: &ResolvedService, slo: &SloSpec) -> BTreeMap<String, String> {
+/// The labels naming an SLO (besides `env`, `namespace`, `service`, `team`): on its
+/// budget recording and its burn alerts.
+fn slo_labels(s: &ResolvedService, slo: &SloSpec) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("env".to_string(), env.to_string()),
-        ("namespace".to_string(), s.namespace.clone()),
         ("slo_id".to_string(), slo.id.clone()),
         ("slo_name".to_string(), slo.name.to_string()),
         ("slo_service".to_string(), s.name.clone()),
-        ("team".to_string(), s.owner.clone()),
     ])
 }
 
-/// The matchers that pick one SLO of one environment from recorded series.
-fn slo_matchers(env: &str, slo: &SloSpec) -> String {
-    format!("slo_id=\"{}\",env=\"{env}\"", slo.id)
-}
-
-/// An SLO's groups: the per-window recordings (long windows in their own, slower
-/// group), the budget, and the alerts.
+/// An SLO's group: the budget remaining over the period and the alerts. The ratios
+/// come from the platform's recordings ([`platform_groups`]).
 fn slo_groups(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Vec<RuleGroup> {
     let o = &p.observability;
-    let id = identity(env, s, slo);
-    let record = |name: String, expr: String, window: Option<&str>| {
-        let mut labels = id.clone();
-        if let Some(w) = window {
-            labels.insert("slo_window".into(), w.to_string());
-        }
+    let budget = slo.budget();
+    let period = format_ms(o.slo_period_ms);
+    let mut labels = slo_labels(s, slo);
+    labels.extend([
+        ("env".to_string(), env.to_string()),
+        ("namespace".to_string(), s.namespace.clone()),
+        ("team".to_string(), s.owner.clone()),
+    ]);
+    let burn_window = burn_panel_window(p);
+    let mut rules = vec![
         Rule {
-            record: Some(name),
+            record: Some("slo:error_budget_remaining:ratio".into()),
             alert: None,
-            expr,
+            expr: format!(
+                "1 - max without (job) ({}) / {budget}",
+                slo.error_ratio(s, &period)
+            ),
+            for_: None,
+            labels: labels.clone(),
+            annotations: BTreeMap::new(),
+        },
+        // The environment dashboard's burn panel: one query serves every SLO of every
+        // service, which only a recorded series per SLO allows (SLIs differ by kind).
+        Rule {
+            record: Some(format!("slo:burn_rate:ratio_rate{burn_window}")),
+            alert: None,
+            expr: format!(
+                "max without (job) ({}) / {budget}",
+                slo.error_ratio(s, &burn_window)
+            ),
             for_: None,
             labels,
             annotations: BTreeMap::new(),
-        }
-    };
-    let (mut short, mut long) = (Vec::new(), Vec::new());
-    for w in windows(p) {
-        let window = format_ms(w);
-        let rule = record(
-            format!("slo:sli_error:ratio_rate{window}"),
-            (slo.error_ratio)(p, s, &window),
-            Some(&window),
-        );
-        match w >= LONG_WINDOW_MS {
-            true => long.push(rule),
-            false => short.push(rule),
-        }
+        },
+    ];
+    for u in [Urgency::Page, Urgency::Ticket] {
+        let burn = burn_alert_spec(p, env, s, slo, u).and_then(|a| alert_rule(p, env, s, a));
+        rules.extend(burn.map(|mut rule| {
+            rule.labels.extend(slo_labels(s, slo));
+            rule
+        }));
     }
-    for w in guard_windows(p) {
-        let window = format_ms(w);
-        let rule = record(
-            format!("slo:sli_requests:increase{window}"),
-            (slo.total)(p, s, &window),
-            Some(&window),
-        );
-        match w >= LONG_WINDOW_MS {
-            true => long.push(rule),
-            false => short.push(rule),
-        }
-    }
-    let budget = slo.budget();
-    let m = slo_matchers(env, slo);
-    let period = format_ms(o.slo_period_ms);
-    let objective = slo
-        .objective
-        .checked_div(Decimal::from_int(100))
-        .unwrap_or(Decimal::ZERO);
-    short.push(record(
-        "slo:objective:ratio".into(),
-        format!("vector({objective})"),
-        None,
-    ));
-    short.push(record(
-        "slo:error_budget:ratio".into(),
-        format!("vector({budget})"),
-        None,
-    ));
-    short.push(record(
-        "slo:error_budget_remaining:ratio".into(),
-        format!(
-            "1 - max without (slo_window) (slo:sli_error:ratio_rate{period}{{{m}}}) / {budget}"
-        ),
-        None,
-    ));
-    let mut alerts: Vec<AlertSpec> = [Urgency::Page, Urgency::Ticket]
-        .into_iter()
-        .filter_map(|u| burn_alert_spec(p, env, s, slo, u))
-        .collect();
-    alerts.extend(absent_alerts(p, env, s, slo));
-    short.extend(alerts.into_iter().filter_map(|a| alert_rule(p, env, s, a)));
-    let name = format!("{}-slo-{}", s.name, slo.name);
-    // The long group first: it reads only raw series, so `promtool` (which evaluates
-    // groups in file order) gives the alerts fresh long-window ratios.
-    let mut groups = Vec::new();
-    if !long.is_empty() {
-        groups.push(RuleGroup {
-            name: format!("{name}-long"),
-            interval: Some(LONG_INTERVAL.into()),
-            rules: long,
-        });
-    }
-    groups.push(RuleGroup {
-        name,
+    rules.extend(
+        absent_alerts(p, env, s, slo)
+            .into_iter()
+            .filter_map(|a| alert_rule(p, env, s, a)),
+    );
+    vec![RuleGroup {
+        name: format!("{}-slo-{}", s.name, slo.name),
         interval: None,
-        rules: short,
-    });
-    groups
+        rules,
+    }]
 }
 
 /// One pair's condition: both windows above the threshold and enough requests in the
-/// long window; `slo_window` names the pair.
-fn pair_condition(p: &Platform, env: &str, slo: &SloSpec, w: &BurnWindow) -> String {
+/// long window (its rate times its length: what `increase` computes); `slo_window`
+/// names the pair. `job` is dropped so the alert carries the labels of every alert.
+fn pair_condition(p: &Platform, s: &ResolvedService, slo: &SloSpec, w: &BurnWindow) -> String {
     let o = &p.observability;
-    let m = slo_matchers(env, slo);
     let t = threshold(w, o.slo_period_ms, slo);
     let (long, short) = (format_ms(w.long_ms), format_ms(w.short_ms));
     format!(
-        "label_replace(slo:sli_error:ratio_rate{long}{{{m}}} > {t} and ignoring(slo_window) slo:sli_error:ratio_rate{short}{{{m}}} > {t} and ignoring(slo_window) slo:sli_requests:increase{long}{{{m}}} >= {min}, \"slo_window\", \"{pair}\", \"\", \"\")",
+        "label_replace(max without (job) (({}) > {t} and ({}) > {t} and {} * {} >= {min}), \"slo_window\", \"{pair}\", \"\", \"\")",
+        slo.burn_ratio(s, &long),
+        slo.burn_ratio(s, &short),
+        slo.requests_rate(s, &long),
+        w.long_ms / 1000,
         min = o.min_events,
         pair = pair_name(w),
     )
@@ -563,9 +652,9 @@ fn burn_alert_spec(
     }
     let expr = rows
         .iter()
-        .map(|w| pair_condition(p, env, slo, w))
+        .map(|w| pair_condition(p, s, slo, w))
         .collect::<Vec<_>>()
-        .join(" or on(env, slo_id) ");
+        .join(" or on(env, namespace) ");
     Some(AlertSpec {
         name: burn_alert(u),
         urgency: u,

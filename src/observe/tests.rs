@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use super::rules::{Rule, RuleGroup, rule_groups};
+use super::rules::{Rule, RuleGroup, platform_groups, rule_groups};
 use super::unit_tests;
 use crate::resolve::{Model, ResolvedService};
 use crate::source::SourceMap;
@@ -67,20 +67,21 @@ fn every_selector_matches_and_every_alert_carries_the_environment() {
         for rule in groups.iter().flat_map(|g| &g.rules) {
             let e = &rule.expr;
             // Application series and recorded series both name the environment.
-            for metric in [
-                "http_requests_total{",
-                "_bucket{",
-                "up{",
-                "slo:sli_error:ratio_rate",
-            ] {
+            for metric in ["http_requests_total{", "_bucket{", "up{", ":rate"] {
                 for (at, _) in e.match_indices(metric) {
                     let matchers = &e[at..e[at..].find('}').map_or(e.len(), |i| at + i)];
                     assert!(matchers.contains(&format!("env=\"{env}\"")), "{e}");
                 }
             }
-            if rule.record.is_some() && e.contains("sum") {
-                assert!(e.contains("sum by (env)"), "{e}");
-            }
+        }
+        // The platform's recordings keep `env` (and the labels naming a service).
+        let platform = platform_groups(&m.platform, env, &[s]);
+        for rule in platform.iter().flat_map(|g| &g.rules) {
+            assert!(rule.expr.contains(&format!("{{env=\"{env}\"")), "{rule:?}");
+            assert!(
+                rule.expr.starts_with("sum by (env, namespace, job"),
+                "{rule:?}"
+            );
         }
         for rule in alerts(&groups) {
             for label in ["env", "namespace", "service", "team", "severity"] {
@@ -121,12 +122,47 @@ fn one_page_and_one_ticket_alert_per_slo_with_severity_per_environment() {
     assert_eq!(severity(&dev, "ServiceTargetDown"), ["warning"]);
     let fast = burns[0];
     assert_eq!(
-        fast.expr.matches(" or on(env, slo_id) ").count(),
+        fast.expr.matches(" or on(env, namespace) ").count(),
         1,
         "{}",
         fast.expr
     );
-    assert!(fast.expr.contains("slo:sli_requests:increase1h") && fast.expr.contains(">= 100"));
+    assert!(
+        fast.expr.contains("env_namespace_job:slo_requests:rate1h{")
+            && fast.expr.contains(" * 3600 >= 100"),
+        "{}",
+        fast.expr
+    );
+}
+
+#[test]
+fn recordings_are_per_environment_and_window_not_per_service() {
+    let m = model("", API);
+    let s = api(&m, "prod");
+    let platform = platform_groups(&m.platform, "prod", &[s]);
+    let windows = super::rules::windows(&m.platform).len();
+    let recorded: usize = platform.iter().map(|g| g.rules.len()).sum();
+    // Availability: requests and 5xx rates; latency: bucket rates; per window.
+    assert_eq!(recorded, 3 * windows);
+    // The long windows are evaluated less often, in their own group.
+    assert_eq!(platform[1].interval.as_deref(), Some("2m"));
+    assert!(
+        platform[1]
+            .rules
+            .iter()
+            .all(|r| r.record.as_deref().is_some_and(|n| n.ends_with('d')))
+    );
+    // The service keeps one recording per SLO (its budget) and its alerts.
+    let own = rule_groups(&m.platform, "prod", s);
+    let records = own
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.record.is_some())
+        .count();
+    assert_eq!(records, 2);
+    // Without an SLO in the environment there is nothing to record.
+    let plain = model("", &API.replace("slo: {", "# slo: {"));
+    assert!(platform_groups(&plain.platform, "prod", &[api(&plain, "prod")]).is_empty());
 }
 
 #[test]
@@ -142,7 +178,7 @@ fn an_environment_without_alerts_keeps_its_recordings() {
             .flat_map(|g| &g.rules)
             .any(|r| r.record.is_some())
     );
-    assert!(unit_tests(&m.platform, "dev", api(&m, "dev"), "x").is_none());
+    assert!(unit_tests(&m.platform, "dev", api(&m, "dev"), &[], &[]).is_empty());
     let prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
     let prod_names = names(&prod);
     assert!(prod_names.contains(&"SLOFastBurn") && prod_names.contains(&"ServiceTargetDown"));
@@ -182,26 +218,32 @@ fn contract_alerts_read_what_keeps_firing() {
 #[test]
 fn generated_traffic_respects_min_events() {
     let m = model("monitoring:\n  slo: { min_events: 100000 }\n", API);
-    let tests = unit_tests(&m.platform, "prod", api(&m, "prod"), "x").unwrap();
-    let per_minute = |values: &str| -> f64 {
-        let step = values.split('+').nth(1).unwrap().split('x').next().unwrap();
-        step.parse().unwrap()
+    let files = unit_tests(&m.platform, "prod", api(&m, "prod"), &[], &[]);
+    let tests: Vec<&super::unit_tests::UnitTest> =
+        files.iter().flat_map(|(_, f)| &f.tests).collect();
+    // Requests a minute: a sample's step over the test's sampling interval.
+    let per_minute = |values: &str, interval: &str| -> f64 {
+        let step: f64 = values
+            .split('+')
+            .nth(1)
+            .unwrap()
+            .split('x')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        step / interval.trim_end_matches('m').parse::<f64>().unwrap()
     };
-    for test in tests
-        .tests
-        .iter()
-        .filter(|t| !t.name.contains("min_events"))
-    {
+    for test in tests.iter().filter(|t| !t.name.contains("min_events")) {
         let total: f64 = test
             .input_series
             .iter()
-            .map(|s| per_minute(&s.values))
+            .map(|s| per_minute(&s.values, &test.interval))
             .sum();
         // Latency traffic lists the +Inf bucket (all requests) and a good-request bucket.
         assert!(total >= 200_000.0, "{}: {total}", test.name);
     }
     let quiet = tests
-        .tests
         .iter()
         .find(|t| t.name.contains("min_events"))
         .unwrap();
@@ -211,4 +253,91 @@ fn generated_traffic_respects_min_events() {
             .iter()
             .all(|c| c.exp_alerts.is_empty())
     );
+}
+
+/// The dashboard JSON of `board` as a value, through the writer the renderer uses.
+fn board_json(board: &super::dashboard::Dashboard) -> serde_json::Value {
+    serde_json::from_str(&super::dashboard::to_json(board).unwrap()).unwrap()
+}
+
+#[test]
+fn the_environment_dashboard_serves_every_service_through_variables() {
+    let m = model("", API);
+    let services: Vec<&ResolvedService> = m.services.iter().filter(|s| s.env == "prod").collect();
+    let board = board_json(&super::dashboard::environment(
+        &m.platform,
+        "prod",
+        &services,
+    ));
+    let variables = board["templating"]["list"].as_array().unwrap();
+    let names: Vec<&str> = variables
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["datasource", "service", "namespaces", "slo"]);
+    assert_eq!(variables[1]["type"], "custom");
+    assert_eq!(variables[1]["query"], "api");
+    assert_eq!(variables[3]["type"], "query");
+    assert_eq!(variables[3]["includeAll"], true);
+    let panels = board["panels"].as_array().unwrap();
+    let rows: Vec<&serde_json::Value> = panels.iter().filter(|p| p["type"] == "row").collect();
+    assert_eq!(rows[0]["repeat"], "slo");
+    assert!(rows[1].get("repeat").is_none());
+    // Every query reads the chosen service, never a service's name.
+    for panel in panels.iter().filter(|p| p["type"] != "row") {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            assert!(
+                expr.contains("$service") && !expr.contains("\"api\""),
+                "{expr}"
+            );
+        }
+    }
+    // Ids are unique and the SLO panels sit below their row.
+    let mut ids: Vec<u64> = panels.iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), panels.len());
+    let row_y = rows[0]["gridPos"]["y"].as_u64().unwrap();
+    let after = panels
+        .iter()
+        .skip_while(|p| p["type"] != "row")
+        .nth(1)
+        .unwrap();
+    assert_eq!(after["gridPos"]["y"].as_u64().unwrap(), row_y + 1);
+}
+
+#[test]
+fn dashboard_uids_fit_grafanas_limit_and_stay_stable() {
+    let m = model("", API);
+    let uid = super::environment_dashboard_uid(&m.platform, "prod");
+    assert!(uid.starts_with("pave-") && uid.ends_with("-prod"), "{uid}");
+    let mut long = m.platform.clone();
+    long.name = "a-platform-name-that-is-long-enough-to-overflow".into();
+    let clipped = super::environment_dashboard_uid(&long, "production");
+    assert_eq!(clipped.len(), 40, "{clipped}");
+    assert_eq!(
+        clipped,
+        super::environment_dashboard_uid(&long, "production")
+    );
+    assert_ne!(
+        clipped,
+        super::environment_dashboard_uid(&long, "production-2")
+    );
+}
+
+#[test]
+fn links_name_the_environment_dashboard_and_the_service() {
+    let with_url = "monitoring:\n  dashboards: { url: \"https://grafana.example/\" }\n";
+    let m = model(with_url, API);
+    let url = super::dashboard_url(&m.platform, "prod", api(&m, "prod")).unwrap();
+    let uid = super::environment_dashboard_uid(&m.platform, "prod");
+    assert_eq!(
+        url,
+        format!("https://grafana.example/d/{uid}?var-service=api")
+    );
+    let per_service =
+        "monitoring:\n  dashboards: { url: \"https://grafana.example\", per_service: true }\n";
+    let m = model(per_service, API);
+    let url = super::dashboard_url(&m.platform, "prod", api(&m, "prod")).unwrap();
+    assert_eq!(url, "https://grafana.example/d/pave-prod-api");
 }

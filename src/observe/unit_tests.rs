@@ -3,24 +3,28 @@
 //! For every window pair: traffic just above its threshold (×1.1) and just below it
 //! (×0.9), so a threshold 20% off fails; a burn that stops, so only the long window
 //! is still above the threshold (removing the short-window condition fails); and one
-//! quiet scenario under `min_events`. Stopped burns of windows longer than 6h (up to
-//! 1d) are sampled every 10 minutes (still evaluated every minute). Traffic otherwise
+//! quiet scenario under `min_events`. The tests of pairs whose long window is longer
+//! than 1h are sampled and evaluated every 10 minutes, in a second test file
+//! (`<service>.long.test.yaml`, `evaluation_interval: 10m`). Traffic otherwise
 //! carries at least twice `min_events` requests a minute, so the low-traffic guard
 //! never hides a burn.
 //!
 //! What each test expects is simulated here from the model, minute by minute, as
 //! Prometheus evaluates it (window ratios from counters, the first firing pair of an
 //! urgency naming the alert, `for` counted from when that pair started): never read
-//! back from the rules. Each alert is checked the minute before it fires and the
-//! minute it fires, which pins `for`.
+//! back from the rules. Each alert is checked the evaluation before it fires and the
+//! one it fires at, which pins `for` (to the minute in the one-minute file).
+//!
+//! The tests load the environment's SLI recordings (the platform file) before the
+//! service's rules, so they prove the two together.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::rules::{
-    SloSpec, annotations, base_labels, burn_alert, burn_description, latency_threshold, le_matcher,
-    pair_name, pairs_of, rule_groups, slos, threshold,
+    RuleGroup, SloSpec, annotations, base_labels, burn_alert, burn_description, latency_threshold,
+    le_matcher, pair_name, pairs_of, rule_groups, slos, threshold,
 };
 use super::selector;
 use crate::decimal::Decimal;
@@ -30,7 +34,7 @@ use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency, Workload};
 #[derive(Debug, Serialize)]
 pub(crate) struct UnitTestFile {
     pub(crate) rule_files: Vec<String>,
-    pub(crate) evaluation_interval: &'static str,
+    pub(crate) evaluation_interval: String,
     /// The rule file's order: long-window recordings before the alerts reading them
     /// (promtool otherwise orders groups by name).
     pub(crate) group_eval_order: Vec<String>,
@@ -68,17 +72,17 @@ pub(crate) struct ExpectedAlert {
 /// Requests per minute in the synthetic traffic, unless `min_events` asks for more.
 const PER_MINUTE: i64 = 1000;
 
-/// Long windows above this get their stopped-burn test sampled every
-/// [`COARSE_STEP`] minutes: days of one-minute samples take promtool minutes.
-const FINE_MAX_MS: u64 = 6 * 3_600_000;
+/// The tests of pairs whose long window is above this are sampled and evaluated
+/// every [`COARSE_STEP`] minutes: promtool evaluates every rule at every step, so
+/// hours of one-minute steps take it tens of seconds per service.
+const FINE_MAX_MS: u64 = 3_600_000;
 
-/// Minutes between samples of a days-long test.
+/// Minutes between samples and evaluations of the coarse tests: a third of the
+/// shortest short window they cover (30m), so every window holds several samples.
 const COARSE_STEP: u64 = 10;
 
-/// The longest long window that gets a stopped-burn test. promtool evaluates every
-/// rule each minute whatever the sampling, so cost grows with the window: a 1d test
-/// costs about 6 s of CPU, a 3d test about 18 s per SLO, more than all of a service's
-/// other tests together; the 3d pair keeps its threshold tests only.
+/// The longest long window that gets a stopped-burn test. Cost grows with the
+/// window: the 3d pair keeps its threshold tests only.
 const STOPPED_BURN_MAX_MS: u64 = 86_400_000;
 
 /// Synthetic traffic: phases of (minutes, error ratio) at `per_minute` requests,
@@ -135,22 +139,40 @@ struct Scenario {
     traffic: Traffic,
 }
 
-/// The unit tests of a service's SLOs, or `None` when it has none or its environment
-/// raises no burn alert. `rules_file` is the rule file's path relative to the test file.
+/// The unit tests of a service: one file evaluated every minute and, for the pairs
+/// of long windows, one evaluated every [`COARSE_STEP`] minutes (promtool
+/// evaluates every rule at every step, so a day at one minute costs seconds of CPU
+/// per test). Empty when it has no SLO or its environment raises no burn alert.
+/// `rule_files` are the rule files' paths relative to the test file, the platform's
+/// SLI recordings (`platform`, evaluated first) before the service's.
 pub(crate) fn unit_tests(
     p: &Platform,
     env: &str,
     s: &ResolvedService,
-    rules_file: &str,
-) -> Option<UnitTestFile> {
+    rule_files: &[String],
+    platform: &[RuleGroup],
+) -> Vec<(TestFileKind, UnitTestFile)> {
+    let order = |groups: Vec<RuleGroup>| -> Vec<String> {
+        platform
+            .iter()
+            .chain(&groups)
+            .map(|g| g.name.clone())
+            .collect()
+    };
     if let Workload::Cron(cron) = &s.workload {
         let tests = super::cron::cron_tests(p, env, s, cron);
-        return (!tests.is_empty()).then(|| UnitTestFile {
-            rule_files: vec![rules_file.to_string()],
-            evaluation_interval: "1m",
-            group_eval_order: rule_groups(p, env, s).into_iter().map(|g| g.name).collect(),
-            tests,
-        });
+        if tests.is_empty() {
+            return Vec::new();
+        }
+        return vec![(
+            TestFileKind::Fine,
+            UnitTestFile {
+                rule_files: rule_files.to_vec(),
+                evaluation_interval: "1m".into(),
+                group_eval_order: order(rule_groups(p, env, s)),
+                tests,
+            },
+        )];
     }
     let specs = slos(s);
     let urgencies: Vec<Urgency> = [Urgency::Page, Urgency::Ticket]
@@ -158,26 +180,59 @@ pub(crate) fn unit_tests(
         .filter(|u| !pairs_of(p, *u).0.is_empty() && p.observability.urgency_in(env, *u).is_some())
         .collect();
     if specs.is_empty() || s.metrics.is_none() || urgencies.is_empty() {
-        return None;
+        return Vec::new();
     }
-    let mut tests = Vec::new();
+    let (mut fine, mut coarse) = (Vec::new(), Vec::new());
     for spec in &specs {
         for scenario in scenarios(p, spec) {
             let checks = checks(p, env, s, spec, &urgencies, &scenario.traffic);
-            tests.push(UnitTest {
+            let test = UnitTest {
                 name: format!("{} {} SLO: {}", s.name, spec.name, scenario.name),
                 interval: format!("{}m", scenario.traffic.step),
                 input_series: series(p, s, spec, &scenario.traffic),
                 alert_rule_test: checks,
-            });
+            };
+            match scenario.traffic.step {
+                1 => fine.push(test),
+                _ => coarse.push(test),
+            }
         }
     }
-    Some(UnitTestFile {
-        rule_files: vec![rules_file.to_string()],
-        evaluation_interval: "1m",
-        group_eval_order: rule_groups(p, env, s).into_iter().map(|g| g.name).collect(),
-        tests,
+    let groups = order(rule_groups(p, env, s));
+    [
+        (TestFileKind::Fine, fine, 1),
+        (TestFileKind::Coarse, coarse, COARSE_STEP),
+    ]
+    .into_iter()
+    .filter(|(_, tests, _)| !tests.is_empty())
+    .map(|(kind, tests, step)| {
+        let file = UnitTestFile {
+            rule_files: rule_files.to_vec(),
+            evaluation_interval: format!("{step}m"),
+            group_eval_order: groups.clone(),
+            tests,
+        };
+        (kind, file)
     })
+    .collect()
+}
+
+/// Which of a service's two test files: evaluated every minute, or every
+/// [`COARSE_STEP`] minutes (the pairs of long windows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TestFileKind {
+    Fine,
+    Coarse,
+}
+
+impl TestFileKind {
+    /// The file name's suffix after the service's name: a service name has no `.`.
+    pub(crate) fn suffix(self) -> &'static str {
+        match self {
+            TestFileKind::Fine => ".test.yaml",
+            TestFileKind::Coarse => ".long.test.yaml",
+        }
+    }
 }
 
 /// Requests a minute: [`PER_MINUTE`], or twice `min_events` when that is more, so the
@@ -202,10 +257,15 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
     let n = per_minute(p);
     let settle = settle_minutes(p);
     let one = Decimal::from_int(1);
-    let constant = |ratio: Decimal| Traffic {
+    // Long enough for the pair's own urgency to fire (its `for` plus a margin): every
+    // evaluation step costs promtool the whole rule set.
+    let constant = |ratio: Decimal, w: &BurnWindow| Traffic {
         per_minute: n,
-        phases: vec![(settle, ratio.min(one))],
-        step: 1,
+        phases: vec![(
+            (pairs_of(p, w.severity).1.div_ceil(60_000) + 10).next_multiple_of(step_of(w)),
+            ratio.min(one),
+        )],
+        step: step_of(w),
     };
     let mut out = Vec::new();
     for w in &o.windows {
@@ -213,11 +273,11 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
         let pair = pair_name(w);
         out.push(Scenario {
             name: format!("just above the {pair} threshold"),
-            traffic: constant(t.times(Decimal::parse("1.1").unwrap_or(one))),
+            traffic: constant(t.times(Decimal::parse("1.1").unwrap_or(one)), w),
         });
         out.push(Scenario {
             name: format!("just below the {pair} threshold"),
-            traffic: constant(t.times(Decimal::parse("0.9").unwrap_or(one))),
+            traffic: constant(t.times(Decimal::parse("0.9").unwrap_or(one)), w),
         });
         if let Some(traffic) = stopped_burn(p, w, t, n) {
             out.push(Scenario {
@@ -241,17 +301,21 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
     out
 }
 
+/// Minutes between the samples and evaluations of a pair's tests.
+fn step_of(w: &BurnWindow) -> u64 {
+    match w.long_ms > FINE_MAX_MS {
+        true => COARSE_STEP,
+        false => 1,
+    }
+}
+
 /// A burn of the pair's long window that stopped long enough ago for its short window
 /// (and the alert's `for`) to pass: the long window is still at twice the threshold.
 fn stopped_burn(p: &Platform, w: &BurnWindow, t: Decimal, n: Decimal) -> Option<Traffic> {
     if w.long_ms > STOPPED_BURN_MAX_MS {
         return None;
     }
-    let step = if w.long_ms > FINE_MAX_MS {
-        COARSE_STEP
-    } else {
-        1
-    };
+    let step = step_of(w);
     let (_, for_ms) = pairs_of(p, w.severity);
     let gap = ((w.short_ms + for_ms) / 60_000 + 2).next_multiple_of(step);
     let end = w.long_ms / 60_000;
@@ -356,30 +420,37 @@ fn firing_pair<'a>(
 }
 
 /// The pair an urgency's alert fires for at each minute (`None`: not firing), with
-/// `for` counted from when that pair became the firing one.
+/// `for` counted from when that pair became the firing one; evaluated every `step`
+/// minutes, as the test file's `evaluation_interval` has promtool do.
 fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Vec<Option<String>> {
     let counters = t.counters();
     let (_, for_ms) = pairs_of(p, u);
     let for_minutes = for_ms.div_ceil(60_000);
     let mut state: Option<(String, u64)> = None;
+    let mut last = None;
     (0..=t.minutes())
         .map(|minute| {
+            // promtool evaluates every `step` minutes: between two, nothing changes.
+            if !minute.is_multiple_of(t.step) {
+                return last.clone();
+            }
             let pair = firing_pair(p, spec, u, (&counters, t.step), minute).map(pair_name);
             state = match (pair, state.take()) {
                 (Some(pair), Some((old, since))) if pair == old => Some((old, since)),
                 (Some(pair), _) => Some((pair, minute)),
                 (None, _) => None,
             };
-            state
+            last = state
                 .as_ref()
                 .filter(|(_, since)| minute - since >= for_minutes)
-                .map(|(pair, _)| pair.clone())
+                .map(|(pair, _)| pair.clone());
+            last.clone()
         })
         .collect()
 }
 
-/// The checks of one scenario: for each urgency, the minute before and the minute its
-/// alert first fires, and the end; what fires then comes from the simulation.
+/// The checks of one scenario: for each urgency, the evaluation before and the one its
+/// alert first fires at, and the end; what fires then comes from the simulation.
 fn checks(
     p: &Platform,
     env: &str,
@@ -395,7 +466,7 @@ fn checks(
     let mut minutes = vec![t.minutes()];
     for (_, line) in &lines {
         if let Some(first) = line.iter().position(Option::is_some) {
-            minutes.extend([(first as u64).saturating_sub(1), first as u64]);
+            minutes.extend([(first as u64).saturating_sub(t.step), first as u64]);
         }
     }
     minutes.sort_unstable();

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::RenderCx;
 use crate::diag::Diagnostic;
-use crate::observe::dashboard_uid;
+use crate::observe::dashboard_url;
 use crate::output::{Artifact, Scope};
 use crate::resolve::{Catalog, Platform, ResolvedService, catalog_resource_name};
 use crate::yaml_writer::to_yaml;
@@ -220,14 +220,7 @@ fn annotations(
 
 /// The Grafana dashboard of `s` in its environment, when dashboards have a base URL.
 fn dashboard(platform: &Platform, s: &ResolvedService) -> Option<String> {
-    let base = platform.observability.dashboard_url.as_deref()?;
-    platform.observability.enabled.then(|| {
-        format!(
-            "{}/d/{}",
-            base.trim_end_matches('/'),
-            dashboard_uid(&s.env, s)
-        )
-    })
+    dashboard_url(platform, &s.env, s)
 }
 
 /// Each environment's dashboard and the runbooks, as links on the entity page.

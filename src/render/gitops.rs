@@ -288,6 +288,7 @@ mod tests {
             ci_role: None,
             network: None,
             argocd_cluster: argocd_cluster.map(String::from),
+            keda_operator: "keda/keda-operator".into(),
             pods: Default::default(),
         }
     }

@@ -1,38 +1,74 @@
 //! The Prometheus target, for Prometheus without the operator:
-//! `<output>/prometheus/<env>/<service>.rules.yaml` (the same groups as the service's
-//! PrometheusRule) and `<output>/prometheus/<env>/tests/<service>.test.yaml`, unit
-//! tests `promtool test rules` runs to prove the SLO alerts fire.
+//! `<output>/prometheus/<env>/_slo.rules.yaml` (the environment's SLI recordings, once
+//! for every service), `<output>/prometheus/<env>/<service>.rules.yaml` (the same
+//! groups as the service's PrometheusRule: its alerts and budget) and
+//! `<output>/prometheus/<env>/tests/<service>.test.yaml` (plus `.long.test.yaml` for
+//! the days-long ones), unit tests `promtool test rules` runs to prove the SLO alerts
+//! fire, loading the platform file with the service's.
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{RenderCx, service_scope, yaml_file};
 use crate::diag::Diagnostic;
-use crate::observe::{RuleGroup, rule_groups, unit_tests};
-use crate::output::Artifact;
+use crate::observe::{RuleGroup, platform_groups, rule_groups, unit_tests};
+use crate::output::{Artifact, Scope};
 use crate::resolve::ResolvedService;
 
+/// The file of an environment's SLI recordings. Its name starts with `_`, which a
+/// service name (a DNS label) never does, so it cannot be a service's rule file.
+pub(crate) const PLATFORM_RULES: &str = "_slo.rules.yaml";
+
 #[derive(Serialize)]
-struct RuleFile {
-    groups: Vec<RuleGroup>,
+struct RuleFile<'a> {
+    groups: &'a [RuleGroup],
 }
 
 pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
+    let p = &cx.model.platform;
+    let mut out = Vec::new();
+    let mut recordings = std::collections::BTreeMap::new();
+    for env in &p.environments {
+        let services: Vec<&ResolvedService> = cx
+            .model
+            .services
+            .iter()
+            .filter(|s| s.env == env.name)
+            .collect();
+        let groups = platform_groups(p, &env.name, &services);
+        if !groups.is_empty() {
+            let scope = Scope {
+                env: Some(env.name.clone()),
+                service: None,
+            };
+            let path = format!("{}/{PLATFORM_RULES}", cx.layout.prometheus_dir(&env.name));
+            out.push(yaml_file(path, scope, &RuleFile { groups: &groups })?);
+        }
+        recordings.insert(env.name.as_str(), groups);
+    }
     // Services are independent; rayon keeps their order in `collect`.
     let per_service: Vec<Result<Vec<Artifact>, Diagnostic>> = cx
         .model
         .services
         .par_iter()
-        .map(|s| service(cx, s))
+        .map(|s| {
+            let platform = recordings
+                .get(s.env.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            service(cx, s, platform)
+        })
         .collect();
-    let mut out = Vec::new();
     for files in per_service {
         out.extend(files?);
     }
     Ok(out)
 }
 
-fn service(cx: &RenderCx, s: &ResolvedService) -> Result<Vec<Artifact>, Diagnostic> {
+fn service(
+    cx: &RenderCx,
+    s: &ResolvedService,
+    platform: &[RuleGroup],
+) -> Result<Vec<Artifact>, Diagnostic> {
     let p = &cx.model.platform;
     let groups = rule_groups(p, &s.env, s);
     if groups.is_empty() {
@@ -44,12 +80,21 @@ fn service(cx: &RenderCx, s: &ResolvedService) -> Result<Vec<Artifact>, Diagnost
     let mut out = vec![yaml_file(
         format!("{dir}/{rules_name}"),
         scope.clone(),
-        &RuleFile { groups },
+        &RuleFile { groups: &groups },
     )?];
-    if let Some(tests) = unit_tests(p, &s.env, s, &format!("../{rules_name}")) {
+    // The platform file only when the service reads it: a cron job's rules do not.
+    let reads_platform = !platform_groups(p, &s.env, &[s]).is_empty();
+    let (files, platform) = match reads_platform && !platform.is_empty() {
+        true => (
+            vec![format!("../{PLATFORM_RULES}"), format!("../{rules_name}")],
+            platform,
+        ),
+        false => (vec![format!("../{rules_name}")], &[][..]),
+    };
+    for (kind, tests) in unit_tests(p, &s.env, s, &files, platform) {
         out.push(yaml_file(
-            format!("{dir}/tests/{}.test.yaml", s.name),
-            scope,
+            format!("{dir}/tests/{}{}", s.name, kind.suffix()),
+            scope.clone(),
             &tests,
         )?);
     }

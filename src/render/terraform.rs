@@ -515,6 +515,37 @@ fn slots(id: &str, format: &str) -> Expression {
     template(&raw)
 }
 
+/// A trust statement: the cluster's OIDC provider may issue this role to `subject`.
+fn web_identity_trust(account: &str, subject: &str) -> Expression {
+    let issuer = |suffix: &str| template(&format!("${{local.oidc_issuer}}{suffix}"));
+    let mut condition = Object::new();
+    condition.insert(
+        ObjectKey::Expression(issuer(":sub")),
+        Expression::from(subject),
+    );
+    condition.insert(
+        ObjectKey::Expression(issuer(":aud")),
+        Expression::from("sts.amazonaws.com"),
+    );
+    object(vec![
+        ("Effect", "Allow".into()),
+        ("Action", "sts:AssumeRoleWithWebIdentity".into()),
+        (
+            "Principal",
+            object(vec![(
+                "Federated",
+                template(&format!(
+                    "arn:${{data.aws_partition.current.partition}}:iam::{account}:oidc-provider/${{local.oidc_issuer}}"
+                )),
+            )]),
+        ),
+        (
+            "Condition",
+            object(vec![("StringEquals", Expression::Object(condition))]),
+        ),
+    ])
+}
+
 /// Literal text inside a quoted template: quotes, backslashes and template markers escaped.
 fn escape_literal(text: &str) -> String {
     text.replace('\\', "\\\\")
@@ -527,38 +558,22 @@ fn escape_literal(text: &str) -> String {
 fn role_blocks(env: &Environment, s: &ResolvedService, role: &str) -> Vec<Block> {
     let id = ident(&[&s.name]);
     let account = env.account.clone().unwrap_or_default();
-    let issuer = |suffix: &str| template(&format!("${{local.oidc_issuer}}{suffix}"));
-    let mut condition = Object::new();
-    condition.insert(
-        ObjectKey::Expression(issuer(":sub")),
-        Expression::from(format!("system:serviceaccount:{}:{}", s.namespace, s.name)),
-    );
-    condition.insert(
-        ObjectKey::Expression(issuer(":aud")),
-        Expression::from("sts.amazonaws.com"),
-    );
+    let mut trusted = vec![web_identity_trust(
+        &account,
+        &format!("system:serviceaccount:{}:{}", s.namespace, s.name),
+    )];
+    // KEDA reads a scaled worker's queue as the workload (`identityOwner: workload`): it
+    // assumes this role with its own service account's web identity.
+    if s.queue_scaler.is_some() {
+        let operator = env.keda_operator.replacen('/', ":", 1);
+        trusted.push(web_identity_trust(
+            &account,
+            &format!("system:serviceaccount:{operator}"),
+        ));
+    }
     let trust = object(vec![
         ("Version", "2012-10-17".into()),
-        (
-            "Statement",
-            Expression::Array(vec![object(vec![
-                ("Effect", "Allow".into()),
-                ("Action", "sts:AssumeRoleWithWebIdentity".into()),
-                (
-                    "Principal",
-                    object(vec![(
-                        "Federated",
-                        template(&format!(
-                            "arn:${{data.aws_partition.current.partition}}:iam::{account}:oidc-provider/${{local.oidc_issuer}}"
-                        )),
-                    )]),
-                ),
-                (
-                    "Condition",
-                    object(vec![("StringEquals", Expression::Object(condition))]),
-                ),
-            ])]),
-        ),
+        ("Statement", Expression::Array(trusted)),
     ]);
     let statements: Vec<Expression> = s
         .module_needs

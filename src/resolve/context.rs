@@ -77,6 +77,7 @@ mod tests {
                 client_security_group_id: "sg-1".into(),
             }),
             argocd_cluster: None,
+            keda_operator: "keda/keda-operator".into(),
             pods: Default::default(),
         };
         assert_eq!(
@@ -100,6 +101,7 @@ mod tests {
             ci_role: None,
             network: None,
             argocd_cluster: None,
+            keda_operator: "keda/keda-operator".into(),
             pods: Default::default(),
         };
         let view = environment_view(&env);

@@ -4,7 +4,10 @@
 
 use super::defaults;
 use super::messages;
-use super::resolved::{Autoscale, Build, Contract, MetricsEndpoint, Route, Size};
+use super::module::{Argument, ModuleNeed};
+use super::resolved::{
+    Autoscale, Build, Contract, MetricsEndpoint, QueueScaler, Route, Size, Workload,
+};
 use super::{EnvContext, is_dns_subdomain};
 use crate::diag::Diagnostic;
 use crate::load::pointer_push;
@@ -59,7 +62,7 @@ pub(crate) fn autoscale(
     span_of: &dyn Fn(&str) -> Span,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Autoscale> {
-    let autoscale = spec.autoscale.map(|a| Autoscale {
+    let autoscale = spec.autoscale.as_ref().map(|a| Autoscale {
         min: a.min,
         max: a.max,
         cpu: a.cpu.unwrap_or(defaults::AUTOSCALE_CPU),
@@ -73,6 +76,86 @@ pub(crate) fn autoscale(
         ));
     }
     autoscale
+}
+
+/// `autoscale.queue`: a worker scaled by KEDA on the depth of one of its queue needs.
+/// Every mistake is reported; the scaler exists only when there is none.
+pub(crate) fn queue_scaler(
+    ctx: &EnvContext,
+    spec: &ServiceSpec,
+    kind: &Workload,
+    needs: &[ModuleNeed],
+    span_of: &dyn Fn(&str) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<QueueScaler> {
+    let a = spec.autoscale.as_ref()?;
+    let (need, target) = (a.queue.as_ref()?, a.target?);
+    let at = span_of("/autoscale/queue");
+    let before = diags.len();
+    match kind {
+        Workload::Worker => {}
+        // A cron job's autoscale is already reported as a field of the wrong kind.
+        Workload::Cron(_) => return None,
+        Workload::Web => diags.push(messages::queue_scaler_not_worker(at, "web service")),
+    }
+    // A CPU target from the platform's defaults yields to the service's own queue scaler;
+    // both in the service file is a contradiction.
+    let cpu_at = span_of("/autoscale/cpu");
+    if a.cpu.is_some() && cpu_at.file == at.file {
+        diags.push(messages::queue_scaler_with_cpu(at, cpu_at));
+    }
+    let found = needs.iter().find(|n| &n.name == need);
+    let queue_name = found.filter(|n| n.kind == "queue").and_then(sqs_queue_name);
+    if found.is_none_or(|n| n.kind != "queue") {
+        let queues: Vec<&str> = needs
+            .iter()
+            .filter(|n| n.kind == "queue")
+            .map(|n| n.name.as_str())
+            .collect();
+        diags.push(messages::queue_scaler_not_a_queue(
+            at,
+            need,
+            found.map(|n| n.kind.as_str()),
+            &queues,
+        ));
+    }
+    let env = ctx.env;
+    let missing = [("region", &env.region), ("account", &env.account)]
+        .into_iter()
+        .find(|(_, v)| v.is_none());
+    if let Some((field, _)) = missing {
+        diags.push(messages::queue_scaler_no_location(at, &env.name, field));
+    }
+    if diags.len() > before {
+        return None;
+    }
+    let (region, account) = (env.region.clone()?, env.account.clone()?);
+    Some(QueueScaler {
+        need: need.clone(),
+        url: format!(
+            "https://sqs.{region}.amazonaws.com/{account}/{}",
+            queue_name?
+        ),
+        region,
+        target,
+    })
+}
+
+/// The queue's name as terraform-aws-modules/sqs creates it: its `name` argument, with
+/// `.fifo` appended (once) for a FIFO queue.
+fn sqs_queue_name(need: &ModuleNeed) -> Option<String> {
+    let Some(Argument::Value(serde_json::Value::String(name))) = need.arguments.get("name") else {
+        return None;
+    };
+    let fifo = matches!(
+        need.arguments.get("fifo_queue"),
+        Some(Argument::Value(serde_json::Value::Bool(true)))
+    );
+    Some(if fifo {
+        format!("{}.fifo", name.trim_end_matches(".fifo"))
+    } else {
+        name.clone()
+    })
 }
 
 /// Secrets are read through the platform's secret store, and a name is either a plain

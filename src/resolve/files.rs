@@ -2,7 +2,6 @@
 //! duplicates, and `environments` blocks that name environments the platform has.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::resolved::Platform;
 use super::{ServiceInput, is_dns_label, messages, suggest_label};
@@ -33,10 +32,7 @@ pub(crate) fn check_services<'a>(
             ));
         }
         let file_name = &sources.file(doc.file).name;
-        let stem = Path::new(file_name)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
+        let stem = crate::load::score::service_stem(file_name);
         if stem != name {
             diags.push(messages::file_stem_mismatch(
                 name_span, &name, file_name, stem,

@@ -239,6 +239,58 @@ pub(crate) fn unknown_size(
     ))
 }
 
+pub(crate) fn queue_scaler_not_worker(at: Span, kind: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0606,
+        format!("`autoscale.queue` is for workers, and this service is a {kind}"),
+    )
+    .primary(at, "scales on a queue")
+    .help("remove `queue` and `target`, or make the service `workload: worker`")
+}
+
+pub(crate) fn queue_scaler_not_a_queue(
+    at: Span,
+    name: &str,
+    found: Option<&str>,
+    queues: &[&str],
+) -> Diagnostic {
+    let message = match found {
+        Some(kind) => format!("`autoscale.queue` names need `{name}`, a {kind}, not a queue"),
+        None => format!("`autoscale.queue` names `{name}`, which is not a need of this service"),
+    };
+    let help = if queues.is_empty() {
+        "add a need `{ type: queue }` and name it here".to_string()
+    } else {
+        format!("queue needs of this service: {}", queues.join(", "))
+    };
+    Diagnostic::error(Code::E0607, message)
+        .primary(at, "not a queue need")
+        .help(help)
+}
+
+pub(crate) fn queue_scaler_with_cpu(queue_at: Span, cpu_at: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0608,
+        "`autoscale` sets both `cpu` and `queue`; one scaler drives the replicas",
+    )
+    .primary(cpu_at, "CPU target")
+    .secondary(queue_at, "queue scaler")
+    .help("remove `cpu` to scale on the queue, or `queue` and `target` to scale on CPU")
+}
+
+pub(crate) fn queue_scaler_no_location(at: Span, env: &str, missing: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0609,
+        format!(
+            "`autoscale.queue` needs the queue's URL, and environment `{env}` has no `{missing}`"
+        ),
+    )
+    .primary(at, "scales on a queue")
+    .help(format!(
+        "set `environments.{env}.{missing}` in the platform file"
+    ))
+}
+
 pub(crate) fn autoscale_min_above_max(
     min_at: Span,
     max_at: Span,

@@ -162,6 +162,7 @@ fn broken_services(inputs: &Inputs, good: &[ServiceInput]) -> BTreeSet<String> {
         .services
         .iter()
         .filter_map(|d| d.value.get("name").and_then(|n| n.as_str()))
+        .chain(inputs.unmapped_services.iter().map(String::as_str))
         .filter(|n| !good.contains(n))
         .map(str::to_string)
         .collect()

@@ -24,6 +24,9 @@ const DEFAULT_VAULT_MOUNT: &str = "secret";
 /// The namespace pattern of each environment, in environment order.
 pub(super) struct NamespacePatterns(pub Vec<(String, Option<String>)>);
 
+/// Where KEDA's Helm chart runs its operator when installed as its documentation shows.
+const DEFAULT_KEDA_OPERATOR: &str = "keda/keda-operator";
+
 pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
     let environments = file
         .environments
@@ -45,6 +48,10 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
                 client_security_group_id: n.client_security_group_id.clone(),
             }),
             argocd_cluster: e.argocd_cluster.clone(),
+            keda_operator: e
+                .keda_operator
+                .clone()
+                .unwrap_or_else(|| DEFAULT_KEDA_OPERATOR.into()),
             pods: pod_settings(e),
         })
         .collect();
@@ -253,6 +260,7 @@ fn observability(file: &PlatformFile) -> Observability {
             .labels
             .clone()
             .unwrap_or_else(|| label("grafana_dashboard", "1")),
+        dashboards_per_service: m.dashboards.per_service.unwrap_or(false),
         alerts: alerts(&m.alerts),
         slo_period_ms: ms(m.slo.period.as_deref(), "30d"),
         windows,
@@ -430,22 +438,18 @@ fn text_or(written: &Option<String>, default: &str) -> String {
 
 /// The size classes of SPEC, used when the platform defines none.
 fn builtin_sizes() -> BTreeMap<String, Size> {
-    [
-        ("small", "100m", "128Mi"),
-        ("medium", "250m", "512Mi"),
-        ("large", "1", "2Gi"),
-    ]
-    .into_iter()
-    .map(|(n, cpu, memory)| {
-        (
-            n.to_string(),
-            Size {
-                cpu: cpu.into(),
-                memory: memory.into(),
-            },
-        )
-    })
-    .collect()
+    crate::load::score::BUILTIN_SIZES
+        .iter()
+        .map(|(n, cpu, memory)| {
+            (
+                n.to_string(),
+                Size {
+                    cpu: (*cpu).into(),
+                    memory: (*memory).into(),
+                },
+            )
+        })
+        .collect()
 }
 
 fn label(key: &str, value: &str) -> BTreeMap<String, String> {

@@ -92,6 +92,9 @@ pub(crate) struct Observability {
     pub(crate) runbooks: Option<String>,
     pub(crate) dashboard_url: Option<String>,
     pub(crate) dashboard_labels: BTreeMap<String, String>,
+    /// `monitoring.dashboards.per_service`: a dashboard per service instead of one
+    /// templated dashboard per environment.
+    pub(crate) dashboards_per_service: bool,
     /// Contract alert name -> settings.
     pub(crate) alerts: BTreeMap<&'static str, AlertSetting>,
     pub(crate) slo_period_ms: u64,
@@ -203,6 +206,9 @@ pub(crate) struct Environment {
     pub(crate) network: Option<Network>,
     /// `environments.<env>.argocd_cluster`: a server URL or a cluster name in Argo CD.
     pub(crate) argocd_cluster: Option<String>,
+    /// KEDA's operator service account as `<namespace>/<name>` (default `keda/keda-operator`):
+    /// a queue-scaled worker's IAM role trusts it, since KEDA reads the queue as the workload.
+    pub(crate) keda_operator: String,
     /// What the platform puts on every pod (and labels on every object) here.
     pub(crate) pods: PodSettings,
 }
@@ -461,6 +467,8 @@ pub(crate) struct ResolvedService {
     /// Replicas when not autoscaled.
     pub(crate) replicas: u32,
     pub(crate) autoscale: Option<Autoscale>,
+    /// The queue whose depth drives the replicas instead of CPU (`autoscale.queue`).
+    pub(crate) queue_scaler: Option<QueueScaler>,
     /// Plain environment variables, in the order written.
     pub(crate) env_vars: Vec<(String, String)>,
     /// Environment variables read from the secret store.
@@ -619,6 +627,18 @@ pub(crate) struct Autoscale {
     pub(crate) min: u32,
     pub(crate) max: u32,
     pub(crate) cpu: u8,
+}
+
+/// A worker scaled on the depth of one of its queue needs (a KEDA ScaledObject).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QueueScaler {
+    /// The need's name in the service file.
+    pub(crate) need: String,
+    /// `https://sqs.<region>.amazonaws.com/<account>/<queue name>`.
+    pub(crate) url: String,
+    pub(crate) region: String,
+    /// Messages waiting per replica.
+    pub(crate) target: u32,
 }
 
 /// `NAME: {ref: path#key}`.

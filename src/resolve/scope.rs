@@ -154,6 +154,7 @@ pub(crate) mod tests {
             ci_role: None,
             network: None,
             argocd_cluster: None,
+            keda_operator: "keda/keda-operator".into(),
             pods: Default::default(),
         }
     }

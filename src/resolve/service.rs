@@ -326,6 +326,8 @@ fn build(
     if matches!(kind, Workload::Web) {
         fields::check_slo_measured(&spec, metrics.is_some(), &span_of, diags);
     }
+    let queue_scaler =
+        fields::queue_scaler(ctx, &spec, &kind, &wired.module_needs, &span_of, diags);
     let ports = workload::ports(&spec, &kind, port, &at, diags);
     let declared = workload::declared_ports(&kind, port, &ports, metrics.as_ref().map(|m| m.port));
     let probes = workload::probes(ctx, &spec, &kind, &declared, &at, diags);
@@ -372,6 +374,7 @@ fn build(
         resources,
         // Defaults may autoscale every service; a cron job has nothing to scale.
         autoscale: autoscale.filter(|_| !matches!(kind, Workload::Cron(_))),
+        queue_scaler,
         env_vars: wired_env.env_vars,
         secret_env: wired_env.secret_env,
         dependent_env: wired_env.dependent_env,

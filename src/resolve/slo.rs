@@ -175,6 +175,7 @@ mod tests {
             runbooks: None,
             dashboard_url: None,
             dashboard_labels: Default::default(),
+            dashboards_per_service: false,
             alerts: Default::default(),
             slo_period_ms: 28 * 86_400_000,
             windows: Vec::new(),

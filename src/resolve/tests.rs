@@ -289,3 +289,36 @@ fn routing_needs_the_prometheus_and_kubernetes_targets() {
     ));
     assert_eq!(codes(&diags), ["E0572"]);
 }
+
+#[test]
+fn a_worker_scaled_on_a_fifo_queue_gets_the_queue_url_with_its_fifo_suffix() {
+    let repo = tempfile::tempdir().unwrap();
+    let platform = PLATFORM.replace(
+        "    region: eu-west-1\n",
+        "    region: eu-west-1\n    account: \"111111111111\"\n    eks_cluster: acme\n",
+    );
+    write(repo.path(), "platform.yaml", &platform);
+    write(repo.path(), "services/web.yaml", WEB);
+    let api = format!(
+        "{API}workload: worker\ncommand: [api]\n\
+         autoscale: {{ min: 1, max: 4, queue: events, target: 20 }}\n\
+         needs:\n  events: {{ type: queue, fifo: true }}\n"
+    );
+    write(repo.path(), "services/api.yaml", &api);
+    let mut sources = SourceMap::default();
+    let (inputs, load_diags) = load::load(repo.path(), &mut sources);
+    assert!(load_diags.is_empty(), "{load_diags:?}");
+    let (model, diags) = resolve(&inputs, &sources);
+    assert!(diags.is_empty(), "{diags:?}");
+    let api = service(model.as_ref().unwrap(), "prod", "api");
+    let q = api.queue_scaler.as_ref().unwrap();
+    assert_eq!(
+        (q.need.as_str(), q.url.as_str(), q.region.as_str(), q.target),
+        (
+            "events",
+            "https://sqs.eu-west-1.amazonaws.com/111111111111/acme-prod-api-events.fifo",
+            "eu-west-1",
+            20
+        )
+    );
+}

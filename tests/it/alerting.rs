@@ -5,7 +5,9 @@
 //!   the ServiceMonitor adds is on every series and every selector);
 //! - the generated unit tests catch broken rules: each mutation (a tier's threshold
 //!   20% up or down, every `for` at 3h, the short-window condition removed) applied
-//!   to a golden service's rules makes `promtool test rules` fail.
+//!   to a golden service's rules makes `promtool test rules` fail, and so do a
+//!   wrong window, alerts reading another environment, and platform recordings
+//!   that lose `namespace`.
 //!
 //! A missing `promtool` skips, unless `PAVE_REQUIRE_VALIDATORS=1`.
 
@@ -76,7 +78,7 @@ fn rules_of_two_environments_on_one_prometheus_never_mix() {
     // 15 errors in 1000 burn a 99.9% budget 15 times too fast; 2 in 1000 do not.
     // Staging is unprotected, so its pages are tickets (severity warning).
     let test = format!(
-        "rule_files: [staging/api.rules.yaml, prod/api.rules.yaml]
+        "rule_files: [staging/_slo.rules.yaml, staging/api.rules.yaml, prod/_slo.rules.yaml, prod/api.rules.yaml]
 evaluation_interval: 1m
 tests:
   - name: staging burning, prod healthy
@@ -131,20 +133,20 @@ fn mutate(rules: &serde_json::Value, edit: &dyn Fn(&mut serde_json::Value)) -> s
 fn edit_pair(rule: &mut serde_json::Value, pair: &str, f: &dyn Fn(&str) -> String) {
     let expr = rule["expr"].as_str().unwrap().to_string();
     let parts: Vec<String> = expr
-        .split(" or on(env, slo_id) ")
+        .split(" or on(env, namespace) ")
         .map(|part| match part.contains(&format!("\"{pair}\"")) {
             true => f(part),
             false => part.to_string(),
         })
         .collect();
-    rule["expr"] = parts.join(" or on(env, slo_id) ").into();
+    rule["expr"] = parts.join(" or on(env, namespace) ").into();
 }
 
 /// Multiplies every `> threshold` of a pair's condition by `factor`.
 fn scale_threshold(part: &str, factor: f64) -> String {
     let mut out = String::new();
     let mut rest = part;
-    while let Some(at) = rest.find("} > ") {
+    while let Some(at) = rest.find(") > ") {
         let (head, tail) = rest.split_at(at + 4);
         out.push_str(head);
         let end = tail.find(' ').unwrap();
@@ -156,12 +158,13 @@ fn scale_threshold(part: &str, factor: f64) -> String {
     out
 }
 
-/// Removes the short-window condition: the second ratio of the pair.
+/// Removes the short-window condition: the second of the pair's three conditions
+/// (long ratio, short ratio, request count), joined by `and`.
 fn drop_short_window(part: &str) -> String {
-    let marker = " and ignoring(slo_window) slo:sli_error:ratio_rate";
+    let marker = " and ";
     let start = part.find(marker).unwrap();
     let after = &part[start + marker.len()..];
-    let end = after.find(" and ").unwrap();
+    let end = after.find(marker).unwrap();
     format!("{}{}", &part[..start], &after[end..])
 }
 
@@ -174,10 +177,15 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
     let rules =
         pave::testing::parse_yaml(&fs::read_to_string(dir.join("checkout.rules.yaml")).unwrap())
             .unwrap();
-    let tests = pave::testing::parse_yaml(
-        &fs::read_to_string(dir.join("tests/checkout.test.yaml")).unwrap(),
-    )
-    .unwrap();
+    // The one-minute tests and the coarse ones of the long windows.
+    let test_files: Vec<serde_json::Value> = ["checkout.test.yaml", "checkout.long.test.yaml"]
+        .iter()
+        .map(|f| {
+            let text = fs::read_to_string(dir.join("tests").join(f)).unwrap();
+            pave::testing::parse_yaml(&text).unwrap()
+        })
+        .collect();
+    let platform = dir.join("_slo.rules.yaml");
     let scratch = tempfile::tempdir().unwrap();
     // The original passes (the tests of one pair; the validators run them all).
     let mut mutations: Vec<(String, serde_json::Value, &str)> =
@@ -211,32 +219,79 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
         mutate(&rules, &|r| r["for"] = "3h".into()),
         "above",
     ));
+    // A wrong window: the fast pair's short window read over 30m instead of 5m.
+    mutations.push((
+        "1h/5m short window at 30m".into(),
+        mutate(&rules, &|r| {
+            edit_pair(r, "1h/5m", &|p| p.replace(":rate5m{", ":rate30m{"))
+        }),
+        "only the 1h/5m",
+    ));
+    // A wrong label: the alerts select another environment's recordings.
+    mutations.push((
+        "alerts reading env=staging".into(),
+        mutate(&rules, &|r| {
+            r["expr"] = r["expr"]
+                .as_str()
+                .unwrap()
+                .replace("env=\"prod\"", "env=\"staging\"")
+                .into()
+        }),
+        "above",
+    ));
+    // A wrong label in the platform's recordings: `namespace` summed away, so no
+    // service's selector matches them.
+    let platform_text = fs::read_to_string(&platform).unwrap();
+    let broken_platform = scratch.path().join("broken-platform.rules.yaml");
+    fs::write(
+        &broken_platform,
+        platform_text.replace("sum by (env, namespace, job", "sum by (env, job"),
+    )
+    .unwrap();
     let mut survivors = Vec::new();
+    let last = mutations.len();
+    mutations.push((
+        "recordings without namespace".into(),
+        rules.clone(),
+        "above",
+    ));
     for (i, (name, mutated, focus)) in mutations.iter().enumerate() {
         let rules_file = scratch.path().join(format!("{i}.rules.yaml"));
         fs::write(&rules_file, serde_json::to_string(mutated).unwrap()).unwrap();
-        // Only the tests aimed at the mutation, to keep promtool's time down.
-        let mut file = tests.clone();
-        file["rule_files"] = serde_json::json!([rules_file.to_str().unwrap()]);
-        file["tests"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|t| t["name"].as_str().unwrap().contains(focus));
-        assert!(
-            !file["tests"].as_array().unwrap().is_empty(),
-            "{name}: no test aimed at it"
-        );
-        let test_file = scratch.path().join(format!("{i}.test.yaml"));
-        fs::write(&test_file, serde_json::to_string(&file).unwrap()).unwrap();
-        let out = promtool_test(&promtool, &test_file);
-        match (i, out.status.success()) {
-            (0, false) => panic!(
-                "the unmutated rules fail their tests:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            (0, true) => {}
-            (_, true) => survivors.push(name.clone()),
-            (_, false) => {}
+        let platform = match i == last {
+            true => &broken_platform,
+            false => &platform,
+        };
+        // Only the tests aimed at the mutation, to keep promtool's time down; the
+        // platform's recordings are loaded first, as the generated files do.
+        let mut failed = false;
+        let mut aimed = 0;
+        for (j, tests) in test_files.iter().enumerate() {
+            let mut file = tests.clone();
+            file["rule_files"] =
+                serde_json::json!([platform.to_str().unwrap(), rules_file.to_str().unwrap()]);
+            file["tests"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|t| t["name"].as_str().unwrap().contains(focus));
+            if file["tests"].as_array().unwrap().is_empty() {
+                continue;
+            }
+            aimed += 1;
+            let test_file = scratch.path().join(format!("{i}-{j}.test.yaml"));
+            fs::write(&test_file, serde_json::to_string(&file).unwrap()).unwrap();
+            let out = promtool_test(&promtool, &test_file);
+            if i == 0 && !out.status.success() {
+                panic!(
+                    "the unmutated rules fail their tests:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            failed |= !out.status.success();
+        }
+        assert!(aimed > 0, "{name}: no test aimed at it");
+        if i > 0 && !failed {
+            survivors.push(name.clone());
         }
     }
     assert!(

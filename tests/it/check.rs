@@ -410,3 +410,71 @@ fn check_reports_drift_as_diagnostics_in_the_chosen_format() {
         stderr(&out)
     );
 }
+
+/// The manifest of `repo` rewritten in the format pave wrote before format 2: one
+/// object per path with its hash and scope.
+fn to_legacy_manifest(repo: &Path) -> serde_json::Value {
+    let path = repo.join("generated/.pave-manifest.json");
+    let current: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    assert_eq!(current["manifest"], 2, "pave writes format 2");
+    let mut files = serde_json::Map::new();
+    for folder in current["folders"].as_array().unwrap() {
+        let dir = folder["path"].as_str().unwrap();
+        for (name, sha) in folder["files"].as_object().unwrap() {
+            let mut entry = serde_json::json!({ "sha256": sha });
+            for scope in ["env", "service"] {
+                if let Some(v) = folder.get(scope) {
+                    entry[scope] = v.clone();
+                }
+            }
+            let full = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
+            files.insert(full, entry);
+        }
+    }
+    serde_json::json!({
+        "pave": current["pave"],
+        "files": files,
+        "infrastructure": current["infrastructure"],
+    })
+}
+
+#[test]
+fn a_tree_with_the_previous_manifest_format_is_checked_pruned_and_upgraded() {
+    let repo = built_shop();
+    let manifest = repo.path().join("generated/.pave-manifest.json");
+    let mut legacy = to_legacy_manifest(repo.path());
+    // A file the old manifest owns that this build no longer writes.
+    let retired = "generated/kubernetes/dev/retired/deployment.yaml";
+    fs::create_dir_all(repo.path().join("generated/kubernetes/dev/retired")).unwrap();
+    fs::write(repo.path().join(retired), "kind: Deployment\n").unwrap();
+    legacy["files"][retired] = serde_json::json!({
+        "sha256": pave::testing::sha256_hex(b"kind: Deployment\n"),
+        "env": "dev",
+        "service": "retired",
+    });
+    fs::write(
+        &manifest,
+        serde_json::to_string_pretty(&legacy).unwrap() + "\n",
+    )
+    .unwrap();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(report.contains(&format!("stale: {retired}\n")), "{report}");
+    assert!(
+        report.contains("1 file(s) differ (0 changed, 0 missing, 1 stale"),
+        "{report}"
+    );
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!repo.path().join(retired).exists());
+    let upgraded: serde_json::Value =
+        serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    assert_eq!(upgraded["manifest"], 2);
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}

@@ -385,3 +385,32 @@ fn a_kdl_platform_configures_ci_through_the_same_schema() {
         stderr(&out)
     );
 }
+
+/// A platform whose only service is a cron job without metrics still writes rules (the
+/// run alerts, from kube-state-metrics) and their unit tests, so CI checks and tests them.
+#[test]
+fn a_cron_job_without_metrics_gets_its_rules_checked_and_tested_in_ci() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/shop"), dir.path());
+    for entry in fs::read_dir(dir.path().join("services")).unwrap() {
+        fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    fs::write(
+        dir.path().join("services/report.yaml"),
+        "name: report\nowner: team-checkout\nimage: ghcr.io/shop/report:1.0.0\nworkload: cron\n\
+         schedule: \"0 3 * * *\"\nmetrics: false\n",
+    )
+    .unwrap();
+    let out = pave(&["build"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tests = dir
+        .path()
+        .join("generated/prometheus/prod/tests/report.test.yaml");
+    assert!(tests.is_file());
+    let all: String = workflows(dir.path())
+        .into_iter()
+        .map(|(_, text, _)| text)
+        .collect();
+    assert!(all.contains("check rules"), "{all}");
+    assert!(all.contains("test rules"), "{all}");
+}

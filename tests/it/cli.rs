@@ -282,8 +282,33 @@ fn init_then_new_makes_a_platform_that_builds_and_checks() {
             .code(),
         Some(2)
     );
+    let out = pave(
+        &["new", "--score", "billing", "--owner", "team-billing"],
+        &repo,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let score = fs::read_to_string(repo.join("services/billing.score.yaml")).unwrap();
+    assert!(score.starts_with("apiVersion: score.dev/v1b1\n"), "{score}");
+    assert!(score.contains("pave.dev/owner: team-billing"), "{score}");
+    assert_eq!(
+        pave(&["new", "billing", "--owner", "x"], &repo)
+            .status
+            .code(),
+        Some(2),
+        "new never overwrites a Score file either"
+    );
+    // The scaffolded Score workload is a web service like the pave file: it builds
+    // without warnings and gets a Service.
+    let out = pave(&["lint", "--deny-warnings"], &repo);
+    assert!(out.status.success(), "{}", stderr(&out));
     let out = pave(&["build"], &repo);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        fs::read_dir(repo.join("generated/kubernetes"))
+            .unwrap()
+            .flatten()
+            .any(|env| env.path().join("billing/service.yaml").is_file())
+    );
     assert_eq!(pave(&["check"], &repo).status.code(), Some(0));
 }
 
@@ -718,5 +743,30 @@ fn data_commands_print_json_data_on_stdout() {
     assert_eq!(
         modules[0]["terraform"]["source"],
         "terraform-aws-modules/rds/aws"
+    );
+}
+
+#[test]
+fn explain_links_the_environment_dashboard_with_the_service_chosen() {
+    let out = pave(
+        &[
+            "explain",
+            "orders",
+            "--env",
+            "prod",
+            "--root",
+            "tests/data/spec-platform",
+        ],
+        &project(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("delivery.dashboard "))
+        .unwrap_or_else(|| panic!("no dashboard in {text}"));
+    assert!(
+        line.contains("\"https://grafana.acme.io/d/pave-acme-prod?var-service=orders\""),
+        "{line}"
     );
 }

@@ -18,6 +18,7 @@ mod renames;
 mod resolve;
 mod rollouts;
 mod safe_change;
+mod score;
 mod template_bounds;
 mod terraform;
 mod terraform_interface;

@@ -224,3 +224,79 @@ fn database_and_cache_credentials_are_generated_by_terraform_and_never_copied() 
     // pave's security group carries the platform prefix.
     assert!(api.contains("name_prefix = \"acme-prod-api-db-\""), "{api}");
 }
+
+/// A worker scaled on its queue: KEDA reads the queue with the worker's role, so that
+/// role trusts KEDA's service account (default or the environment's `keda_operator`),
+/// may read the queue's attributes, and the ScaledObject names the queue Terraform creates.
+#[test]
+fn a_queue_scaled_worker_role_trusts_keda_and_reads_the_queue_keda_watches() {
+    let worker = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nworkload: worker\n\
+                  autoscale: { min: 3, max: 4, queue: jobs, target: 20 }\n\
+                  health: { liveness: { exec: [api, healthcheck] } }\nneeds:\n  jobs: { type: queue }\n";
+    let plain = "name: web\nowner: team-core\nimage: ghcr.io/acme/web:1.0.0\nneeds:\n  jobs: { type: queue }\n";
+    let (repo, out) = build_base_with(&[("api", worker), ("web", plain)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tf = read(&repo, "generated/terraform/dev/api.tf");
+    assert!(
+        tf.contains("\"system:serviceaccount:keda:keda-operator\""),
+        "{tf}"
+    );
+    assert!(tf.contains("\"system:serviceaccount:api:api\""), "{tf}");
+    assert!(tf.contains("sqs:GetQueueAttributes"), "{tf}");
+    let queue = tf
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("name       = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("the queue module's name");
+    let scaled = read(&repo, "generated/kubernetes/dev/api/scaledobject.yaml");
+    assert!(
+        scaled.contains(&format!(
+            "queueURL: https://sqs.eu-west-1.amazonaws.com/111111111111/{queue}\n"
+        )),
+        "{scaled}"
+    );
+    let web = read(&repo, "generated/terraform/dev/web.tf");
+    assert!(
+        !web.contains("keda"),
+        "only scaled workers trust KEDA: {web}"
+    );
+
+    // An environment whose KEDA runs elsewhere names its service account.
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap().replace(
+        "    account: \"111111111111\"\n",
+        "    account: \"111111111111\"\n    keda_operator: autoscaling/keda\n",
+    );
+    fs::write(&platform, text).unwrap();
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tf = read(&repo, "generated/terraform/dev/api.tf");
+    assert!(
+        tf.contains("\"system:serviceaccount:autoscaling:keda\""),
+        "{tf}"
+    );
+    assert!(!tf.contains("keda-operator"), "{tf}");
+}
+
+/// A CPU target in the platform's defaults yields to a worker's own queue scaler: no
+/// E0608, a ScaledObject and no HPA. Both in the service file stay an error (E0608 case).
+#[test]
+fn a_default_cpu_target_yields_to_a_workers_queue_scaler() {
+    let worker = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nworkload: worker\n\
+                  autoscale: { min: 3, max: 4, queue: jobs, target: 20 }\n\
+                  health: { liveness: { exec: [api, healthcheck] } }\nneeds:\n  jobs: { type: queue }\n";
+    let (repo, out) = build_base_with(&[("api", worker)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap().replace(
+        "defaults:\n",
+        "defaults:\n  autoscale: { min: 3, max: 5, cpu: 60 }\n",
+    );
+    fs::write(&platform, text).unwrap();
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("E0608"), "{}", stderr(&out));
+    let dir = repo.path().join("generated/kubernetes/prod/api");
+    assert!(dir.join("scaledobject.yaml").is_file());
+    assert!(!dir.join("hpa.yaml").exists());
+}

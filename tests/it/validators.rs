@@ -88,6 +88,8 @@ fn kubernetes_objects_pass_the_strict_schemas() {
                         | "PodMonitor"
                         | "PrometheusRule"
                         | "AlertmanagerConfig"
+                        | "ScaledObject"
+                        | "TriggerAuthentication"
                 )
             })
             .flat_map(|(_, files)| files)
@@ -114,6 +116,11 @@ fn custom_resources_pass_the_vendored_crd_schemas() {
         ("PodMonitor", "podmonitor_v1.json"),
         ("PrometheusRule", "prometheusrule_v1.json"),
         ("AlertmanagerConfig", "alertmanagerconfig_v1alpha1.json"),
+        ("ScaledObject", "scaledobject_v1alpha1.json"),
+        (
+            "TriggerAuthentication",
+            "triggerauthentication_v1alpha1.json",
+        ),
     ];
     let mut checked = std::collections::BTreeSet::new();
     for tree in trees {
@@ -462,11 +469,22 @@ fn dashboard_queries_parse() {
                 .unwrap()
                 .to_string();
             let board: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let uid = board["uid"].as_str().unwrap();
+            assert!(uid.len() <= 40, "{}: uid {uid} is over 40", file.display());
+            let values = variable_values(&board);
             rules.push_str(&format!("- name: dashboard-{t}-{i}\n  rules:\n"));
-            for panel in board["panels"].as_array().unwrap() {
+            // Rows carry no queries; every other panel does.
+            let panels = board["panels"].as_array().unwrap();
+            for panel in panels.iter().filter(|p| p["type"] != "row") {
                 for target in panel["targets"].as_array().unwrap() {
                     count += 1;
-                    let expr = target["expr"].as_str().unwrap();
+                    let expr = values
+                        .iter()
+                        .fold(target["expr"].as_str().unwrap().to_string(), |e, (k, v)| {
+                            e.replace(k.as_str(), v)
+                        });
+                    assert!(!expr.contains('$'), "a variable is left in {expr}");
+                    let expr = expr.as_str();
                     rules.push_str(&format!(
                         "  - record: dashboard:query_{count}:check\n    expr: {}\n",
                         serde_json::to_string(expr).unwrap()
@@ -482,6 +500,30 @@ fn dashboard_queries_parse() {
         Command::new(&promtool).args(["check", "rules"]).arg(&file),
         "promtool check rules (dashboard queries)",
     );
+}
+
+/// `$name` -> a value Grafana would give each template variable of a dashboard, so
+/// the queries are checked as Prometheus receives them: a custom variable's first
+/// value, a constant's value, an SLO name for the `slo` query variable. Longest names
+/// first, so `$service` is not replaced inside `$services`.
+fn variable_values(board: &serde_json::Value) -> Vec<(String, String)> {
+    let mut values: Vec<(String, String)> = board["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| {
+            let query = v["query"].as_str().unwrap_or_default();
+            let value = match v["type"].as_str()? {
+                "custom" => query.split(',').next()?.to_string(),
+                "constant" => query.to_string(),
+                "query" => "availability".to_string(),
+                _ => return None,
+            };
+            Some((format!("${}", v["name"].as_str()?), value))
+        })
+        .collect();
+    values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    values
 }
 
 /// The trees plus the SPEC platform with Atlantis off, which adds the Terraform workflow.

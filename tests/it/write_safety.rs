@@ -129,7 +129,10 @@ fn a_symlinked_folder_with_a_manifest_entry_is_refused_not_pruned() {
     let manifest_path = s.repo.join("generated/.pave-manifest.json");
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(&manifest_path).unwrap()).unwrap();
-    manifest["files"]["generated/evil/victim.yaml"] = serde_json::json!({ "sha256": "00" });
+    manifest["folders"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({ "path": "generated/evil", "files": { "victim.yaml": "00" } }));
     fs::write(
         &manifest_path,
         serde_json::to_vec_pretty(&manifest).unwrap(),
@@ -336,8 +339,9 @@ fn a_failing_stale_deletion_is_retried_by_the_next_build() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     // The new manifest is committed only after the deletions: the old one still owns
     // the stale files, so they cannot be forgotten.
-    let manifest = fs::read_to_string(s.repo.join("generated/.pave-manifest.json")).unwrap();
-    assert!(manifest.contains("generated/kubernetes/dev/api/deployment.yaml"));
+    let manifest = fs::read(s.repo.join("generated/.pave-manifest.json")).unwrap();
+    let owned = pave::testing::manifest_hashes(&manifest).unwrap();
+    assert!(owned.contains_key("generated/kubernetes/dev/api/deployment.yaml"));
     assert_recovers(&s, &expected);
     assert!(!s.repo.join("generated/kubernetes/dev/api").exists());
 }
@@ -500,22 +504,20 @@ fn build_and_kill(repo: &Path, round: usize, full: Duration, seed: &mut u64) -> 
 /// its recorded hash and every file (but temporary ones) is owned. A mixed tree (some
 /// files renamed, the old manifest still in place) fails this.
 fn matches_its_manifest(repo: &Path) -> bool {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(repo.join("generated/.pave-manifest.json")).unwrap())
-            .unwrap();
-    let owned = manifest["files"].as_object().unwrap();
+    let manifest = fs::read(repo.join("generated/.pave-manifest.json")).unwrap();
+    let owned = pave::testing::manifest_hashes(&manifest).unwrap();
     let files = tree(repo);
     let on_disk = files
         .keys()
         .filter(|p| p.as_str() != "generated/.pave-manifest.json")
         .all(|p| owned.contains_key(p));
     on_disk
-        && owned.iter().all(|(path, entry)| {
+        && owned.iter().all(|(path, sha256)| {
             files
                 .get(path)
                 .map(|b| pave::testing::sha256_hex(b))
-                .as_deref()
-                == entry["sha256"].as_str()
+                .as_ref()
+                == Some(sha256)
         })
 }
 

@@ -47,14 +47,15 @@ fn checks(cx: &RenderCx) -> (bool, bool) {
     let on = &cx.switches;
     let terraform = Target::Terraform.enabled(on) && !Target::Atlantis.enabled(on);
     let prometheus =
-        Target::Prometheus.enabled(on) && cx.model.services.iter().any(|s| s.metrics.is_some());
+        Target::Prometheus.enabled(on) && cx.model.services.iter().any(crate::observe::has_rules);
     (terraform, prometheus)
 }
 
-/// Whether a service has SLO alerts with metrics, so `promtool test rules` has tests.
+/// Whether a service has generated unit tests (SLO or cron alerts), so `promtool test
+/// rules` has tests.
 fn has_slo_tests(model: &Model) -> bool {
     model
         .services
         .iter()
-        .any(|s| s.slo.is_some() && s.metrics.is_some())
+        .any(crate::observe::may_have_unit_tests)
 }

@@ -4,7 +4,10 @@
 //!
 //! The values (`values.rs`) are read off the typed objects the Kubernetes target
 //! renders for the same service, so `helm template` of the chart with them renders those same objects; the
-//! test suite checks that with the real Helm, object by object.
+//! test suite checks that with the real Helm, object by object. Grafana dashboards are
+//! not in the chart: they are Grafana's configuration, applied from the Kubernetes
+//! tree (one per environment, or per service with `monitoring.dashboards.per_service`),
+//! so no values file carries a dashboard's JSON.
 
 mod values;
 
@@ -44,10 +47,6 @@ const CHART: &[(&str, &str)] = &[
         include_str!("../../../modules/chart/templates/cronjob.yaml"),
     ),
     (
-        "templates/dashboard.yaml",
-        include_str!("../../../modules/chart/templates/dashboard.yaml"),
-    ),
-    (
         "templates/deployment.yaml",
         include_str!("../../../modules/chart/templates/deployment.yaml"),
     ),
@@ -66,6 +65,10 @@ const CHART: &[(&str, &str)] = &[
     (
         "templates/ingress.yaml",
         include_str!("../../../modules/chart/templates/ingress.yaml"),
+    ),
+    (
+        "templates/keda.yaml",
+        include_str!("../../../modules/chart/templates/keda.yaml"),
     ),
     (
         "templates/networkpolicy.yaml",

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::render::kubernetes::ServiceObjects;
 use crate::render::kubernetes::objects::{
-    ConfigMapBody, Container, ContainerPort, EnvVar, ExternalSecretSpec, IngressSpec, Labels,
+    Container, ContainerPort, EnvVar, ExternalSecretSpec, IngressSpec, Labels,
     LocalObjectReference, MonitorEndpoint, NetworkPolicySpec, Object, PodSecurityContext, Probe,
     Resources, ServicePort, Spec, Toleration, Volume, VolumeMount,
 };
@@ -75,7 +75,6 @@ pub(crate) struct Values<'a> {
     service_monitor: Option<Monitor<'a>>,
     pod_monitor: Option<Monitor<'a>>,
     prometheus_rule: Option<Rule<'a>>,
-    dashboard: Option<Dashboard<'a>>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +88,17 @@ struct Autoscale {
     min: u32,
     max: u32,
     cpu: u8,
+    /// Set when KEDA scales on a queue instead (the chart then renders no HPA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queue: Option<QueueScaler>,
+}
+
+/// The KEDA SQS scaler's inputs (`templates/keda.yaml`).
+#[derive(Serialize)]
+struct QueueScaler {
+    url: String,
+    region: String,
+    target: u32,
 }
 
 /// Probes as the container has them (`null` when absent).
@@ -189,13 +199,6 @@ struct Rule<'a> {
     groups: &'a [crate::observe::RuleGroup],
 }
 
-#[derive(Serialize)]
-struct Dashboard<'a> {
-    labels: &'a Labels,
-    file: &'a str,
-    json: Option<&'a str>,
-}
-
 /// The values that reproduce `o`, the objects of `s`; `None` if there is no workload
 /// or its pod has no container, which the Kubernetes target never writes.
 pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Option<Values<'a>> {
@@ -253,6 +256,11 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
             min: a.min,
             max: a.max,
             cpu: a.cpu,
+            queue: s.queue_scaler.as_ref().map(|q| QueueScaler {
+                url: q.url.clone(),
+                region: q.region.clone(),
+                target: q.target,
+            }),
         }),
         resources: &container.resources,
         probes: Probes {
@@ -296,7 +304,6 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
             labels: &r.metadata.labels,
             groups: &r.body.spec.groups,
         }),
-        dashboard: o.dashboard.as_deref().map(dashboard),
     })
 }
 
@@ -378,15 +385,6 @@ fn external_secret(es: &Object<Spec<ExternalSecretSpec>>) -> ExternalSecret<'_> 
                 property: &d.remote_ref.property,
             })
             .collect(),
-    }
-}
-
-fn dashboard(d: &Object<ConfigMapBody>) -> Dashboard<'_> {
-    let first = d.body.data.first();
-    Dashboard {
-        labels: &d.metadata.labels,
-        file: first.map_or("", |(file, _)| file.as_str()),
-        json: first.map(|(_, json)| json.as_str()),
     }
 }
 

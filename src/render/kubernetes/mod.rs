@@ -47,7 +47,6 @@ pub(crate) struct ServiceObjects {
     pub(crate) service_monitor: Option<Arc<Object<Spec<ServiceMonitorSpec>>>>,
     pub(crate) pod_monitor: Option<Arc<Object<Spec<PodMonitorSpec>>>>,
     pub(crate) prometheus_rule: Option<Arc<Object<Spec<PrometheusRuleSpec>>>>,
-    pub(crate) dashboard: Option<Arc<Object<ConfigMapBody>>>,
 }
 
 /// One generated manifest: its path below the environment folder, its YAML text and
@@ -130,21 +129,9 @@ fn render_env(
     let mut files = Vec::new();
     let namespaces: BTreeSet<&str> = services.iter().map(|s| s.namespace.as_str()).collect();
     for ns in &namespaces {
-        let mut labels = platform.pods(env).labels.clone();
-        labels.extend([
-            (
-                "app.kubernetes.io/managed-by".to_string(),
-                "pave".to_string(),
-            ),
-            (
-                "app.kubernetes.io/part-of".to_string(),
-                platform.name.clone(),
-            ),
-            ("pave/environment".to_string(), env.to_string()),
-        ]);
         let metadata = Metadata {
             name: ns.to_string(),
-            labels,
+            labels: environment_labels(platform, env),
             ..Metadata::default()
         };
         let object = Object {
@@ -183,6 +170,14 @@ fn render_env(
         of_services.push(objects);
     }
     files.extend(alerting_routes(platform, env, services)?);
+    files.extend(environment_dashboard(platform, env, services)?);
+    if let Some(rule) = traffic::slo_recordings(platform, env, services) {
+        files.push(File::object(
+            "prometheusrule-pave-slo.yaml".into(),
+            None,
+            &Arc::new(rule),
+        )?);
+    }
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
@@ -215,6 +210,45 @@ fn alerting_routes(
         .into_iter()
         .map(|(stem, object)| File::object(format!("{stem}.yaml"), None, &Arc::new(object)))
         .collect()
+}
+
+/// The environment's templated Grafana dashboard, unless the platform asks for one
+/// per service: a ConfigMap in the monitoring namespace, where Grafana's sidecar
+/// looks by default, named after the platform and environment so that several
+/// environments (and platforms) can share one Grafana.
+fn environment_dashboard(
+    platform: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Result<Option<File>, Diagnostic> {
+    let o = &platform.observability;
+    if !o.enabled || o.dashboards_per_service || services.is_empty() {
+        return Ok(None);
+    }
+    let path = "dashboard.yaml".to_string();
+    let board = crate::observe::dashboard::environment(platform, env, services);
+    let json =
+        crate::observe::dashboard::to_json(&board).map_err(|e| messages::unwritable(&path, &e))?;
+    let name = format!("{}-{env}", platform.name);
+    let mut labels = environment_labels(platform, env);
+    // Shared by every service, the dashboard belongs to the platform itself.
+    labels.extend([
+        (
+            "app.kubernetes.io/name".to_string(),
+            "pave-dashboard".to_string(),
+        ),
+        ("pave/owner".to_string(), platform.name.clone()),
+    ]);
+    labels.extend(o.dashboard_labels.clone());
+    let metadata = Metadata {
+        name: format!("{name}-dashboard"),
+        namespace: Some(platform.monitoring.namespace.clone()),
+        labels,
+        annotations: BTreeMap::new(),
+    };
+    let data = [(format!("{name}.json"), json)].into_iter().collect();
+    let object = object("v1", "ConfigMap", metadata, ConfigMapBody { data });
+    File::object(path, None, &Arc::new(object)).map(Some)
 }
 
 /// The objects of one service, in the order a reader expects, and the same objects
@@ -255,6 +289,10 @@ fn render_service(
     push_optional(&mut files, s, "service", &service)?;
     let autoscaler = workload::autoscaler(platform, s).map(Arc::new);
     push_optional(&mut files, s, "hpa", &autoscaler)?;
+    let scaled_object = workload::scaled_object(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "scaledobject", &scaled_object)?;
+    let trigger_auth = workload::trigger_authentication(platform, s).map(Arc::new);
+    push_optional(&mut files, s, "triggerauthentication", &trigger_auth)?;
     let disruption_budget = workload::disruption_budget(platform, s).map(Arc::new);
     push_optional(&mut files, s, "pdb", &disruption_budget)?;
     let ingress = traffic::ingress(platform, s).map(Arc::new);
@@ -276,6 +314,7 @@ fn render_service(
     push_optional(&mut files, s, "podmonitor", &pod_monitor)?;
     let prometheus_rule = traffic::prometheus_rule(platform, s).map(Arc::new);
     push_optional(&mut files, s, "prometheusrule", &prometheus_rule)?;
+    // Outside the Helm chart, so not among the typed objects the chart reads.
     let dashboard = traffic::dashboard(platform, s)?.map(Arc::new);
     push_optional(&mut files, s, "dashboard", &dashboard)?;
     let objects = ServiceObjects {
@@ -294,7 +333,6 @@ fn render_service(
         service_monitor,
         pod_monitor,
         prometheus_rule,
-        dashboard,
     };
     Ok((files, objects))
 }
@@ -323,6 +361,24 @@ fn push_optional<B: Serialize + Send + Sync + 'static>(
         files.push(file(s, stem, object)?);
     }
     Ok(())
+}
+
+/// Labels of the objects an environment has beside its services (Namespaces, the
+/// environment's dashboard): the environment's labels, then pave's.
+fn environment_labels(platform: &Platform, env: &str) -> Labels {
+    let mut labels = platform.pods(env).labels.clone();
+    labels.extend([
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "pave".to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            platform.name.clone(),
+        ),
+        ("pave/environment".to_string(), env.to_string()),
+    ]);
+    labels
 }
 
 /// Labels every object of a service carries: the recommended `app.kubernetes.io/*`

@@ -384,12 +384,63 @@ pub(super) fn prometheus_rule(
     ))
 }
 
-/// The service's Grafana dashboard, in a ConfigMap Grafana's sidecar picks up.
+/// The environment's SLI recordings (once for every service, read by their burn
+/// alerts), in Prometheus' own namespace, which the operator's rule selection covers
+/// by default; `None` without Prometheus or without an SLO in the environment.
+pub(super) fn slo_recordings(
+    platform: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Option<Object<Spec<PrometheusRuleSpec>>> {
+    if !platform.observability.enabled {
+        return None;
+    }
+    let groups = crate::observe::platform_groups(platform, env, services);
+    if groups.is_empty() {
+        return None;
+    }
+    let mut labels = platform.pods(env).labels.clone();
+    labels.extend([
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "pave".to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            platform.name.clone(),
+        ),
+        ("app.kubernetes.io/name".to_string(), "pave-slo".to_string()),
+        ("pave/environment".to_string(), env.to_string()),
+        // Every service's SLOs read it: the platform (team) owns it.
+        ("pave/owner".to_string(), platform.name.clone()),
+    ]);
+    labels.extend(platform.monitoring.labels.clone());
+    let metadata = Metadata {
+        // Environments may share Prometheus' namespace (one cluster, several
+        // environments): the name keeps them apart.
+        name: format!("pave-slo-{env}"),
+        namespace: Some(platform.monitoring.namespace.clone()),
+        labels,
+        ..Metadata::default()
+    };
+    Some(object(
+        "monitoring.coreos.com/v1",
+        "PrometheusRule",
+        metadata,
+        Spec {
+            spec: PrometheusRuleSpec { groups },
+        },
+    ))
+}
+
+/// The service's own Grafana dashboard (with `monitoring.dashboards.per_service`), in
+/// a ConfigMap Grafana's sidecar picks up.
 pub(super) fn dashboard(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Result<Option<Object<ConfigMapBody>>, Diagnostic> {
-    if !platform.observability.enabled {
+    let o = &platform.observability;
+    if !o.enabled || !o.dashboards_per_service {
         return Ok(None);
     }
     let board = crate::observe::dashboard::dashboard(platform, &s.env, s);

@@ -464,6 +464,10 @@ pub(super) fn autoscaler(
     let a = s
         .autoscale
         .filter(|_| !matches!(s.workload, Workload::Cron(_)))?;
+    // KEDA owns the replicas of a queue-scaled worker (it makes its own HPA).
+    if s.queue_scaler.is_some() {
+        return None;
+    }
     let spec = HpaSpec {
         scale_target_ref: CrossVersionRef {
             api_version: "apps/v1",
@@ -486,6 +490,53 @@ pub(super) fn autoscaler(
     Some(object(
         "autoscaling/v2",
         "HorizontalPodAutoscaler",
+        metadata(platform, s, s.name.clone()),
+        Spec { spec },
+    ))
+}
+
+/// KEDA's ScaledObject for a worker scaled on its queue's depth: the SQS scaler keeps
+/// about `target` visible and in-flight messages per replica, between min and max.
+pub(super) fn scaled_object(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<serde_json::Value>>> {
+    let (q, a) = (s.queue_scaler.as_ref()?, s.autoscale?);
+    let spec = serde_json::json!({
+        "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": s.name },
+        "minReplicaCount": a.min,
+        "maxReplicaCount": a.max,
+        "triggers": [{
+            "type": "aws-sqs-queue",
+            "authenticationRef": { "kind": "TriggerAuthentication", "name": s.name },
+            "metadata": {
+                "queueURL": q.url,
+                "queueLength": q.target.to_string(),
+                "awsRegion": q.region,
+            },
+        }],
+    });
+    Some(object(
+        "keda.sh/v1alpha1",
+        "ScaledObject",
+        metadata(platform, s, s.name.clone()),
+        Spec { spec },
+    ))
+}
+
+/// How KEDA reads the queue: with the workload's own IRSA role (the one its service
+/// account assumes, which may read the queue's attributes), not KEDA's.
+pub(super) fn trigger_authentication(
+    platform: &Platform,
+    s: &ResolvedService,
+) -> Option<Object<Spec<serde_json::Value>>> {
+    s.queue_scaler.as_ref()?;
+    let spec = serde_json::json!({
+        "podIdentity": { "provider": "aws", "identityOwner": "workload" },
+    });
+    Some(object(
+        "keda.sh/v1alpha1",
+        "TriggerAuthentication",
         metadata(platform, s, s.name.clone()),
         Spec { spec },
     ))

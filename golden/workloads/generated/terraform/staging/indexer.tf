@@ -29,7 +29,7 @@ resource "aws_secretsmanager_secret_version" "indexer_orders" {
 
 resource "aws_iam_role" "indexer" {
   name               = "works-staging-indexer"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:${data.aws_partition.current.partition}:iam::444444444444:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:indexer:indexer", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:${data.aws_partition.current.partition}:iam::444444444444:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:indexer:indexer", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }, { Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity", Principal = { Federated = "arn:${data.aws_partition.current.partition}:iam::444444444444:oidc-provider/${local.oidc_issuer}" }, Condition = { StringEquals = { "${local.oidc_issuer}:sub" = "system:serviceaccount:keda:keda-operator", "${local.oidc_issuer}:aud" = "sts.amazonaws.com" } } }] })
   tags = {
     service = "indexer"
   }

@@ -1,0 +1,9 @@
+data "aws_partition" "current" {}
+
+data "aws_eks_cluster" "this" {
+  name = "prod-eu1"
+}
+
+locals {
+  oidc_issuer = replace(data.aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")
+}
