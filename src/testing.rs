@@ -17,6 +17,60 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     crate::digest::sha256_hex(bytes)
 }
 
+/// A repository loaded, resolved and rendered once, so the micro-benchmarks
+/// (`benches/hot_paths.rs`) can time one stage at a time.
+pub struct Prepared {
+    inputs: crate::load::Inputs,
+    sources: crate::source::SourceMap,
+    model: crate::resolve::Model,
+    rendered: crate::render::Rendered,
+}
+
+/// Loads, resolves and renders the repository at `root`; `None` when it has errors.
+pub fn prepare(root: &std::path::Path) -> Option<Prepared> {
+    let mut sources = crate::source::SourceMap::default();
+    let (inputs, diags) = crate::load::load(root, &mut sources);
+    let (model, more) = crate::resolve::resolve(&inputs, &sources);
+    let model = model?;
+    let (rendered, render_diags) = crate::render::render(&model);
+    let errors = diags.iter().chain(&more).chain(&render_diags);
+    if errors.clone().any(crate::diag::Diagnostic::is_error) {
+        return None;
+    }
+    Some(Prepared {
+        inputs,
+        sources,
+        model,
+        rendered,
+    })
+}
+
+impl Prepared {
+    /// The number of Kubernetes objects the policies and the YAML writer see.
+    pub fn objects(&self) -> usize {
+        self.rendered.objects.len()
+    }
+
+    /// Runs the policy stage (every pack in force) once; the number of diagnostics.
+    pub fn policies(&self) -> usize {
+        let options = crate::policy::Options {
+            today: crate::policy::Date::from_days(20_000),
+            expiring_within: None,
+        };
+        let objects = &self.rendered.objects;
+        crate::policy::check(&self.inputs, &self.model, objects, &self.sources, options).len()
+    }
+
+    /// Writes every Kubernetes object as YAML once; the number of bytes written.
+    pub fn yaml(&self) -> usize {
+        self.rendered
+            .objects
+            .iter()
+            .map(|o| crate::yaml_writer::to_yaml(&&*o.object).map_or(0, |y| y.len()))
+            .sum()
+    }
+}
+
 /// Path -> SHA-256 of every file the manifest `bytes` owns, in whichever format pave
 /// wrote it; `None` if pave would not read it.
 pub fn manifest_hashes(bytes: &[u8]) -> Option<std::collections::BTreeMap<String, String>> {

@@ -1,46 +1,124 @@
 #!/usr/bin/env bash
-# Benchmark: a synthetic platform of N services x E environments, on tmpfs.
-# Usage: tests/bench.sh [SERVICES] [ENVS] [RUNS]
-# Prints the median wall time and peak memory of `build` (fresh tree), `check`
-# (clean tree), `build --dry-run` (compile and plan, no writes) and the I/O floor:
-# `cp -r` of the same generated tree.
+# Benchmark: a synthetic platform (pave-synth: every target on) of N services x E
+# environments, on tmpfs, with the I/O floors measured in the same run.
+#
+# Usage: tests/bench.sh [SERVICES] [ENVS] [RUNS]        (default 1000 3 7)
+#        tests/bench.sh --curve [ENVS] [RUNS]            (default 3 3)
+#
+# The default run prints, as a Markdown table: `build` of a fresh tree beside the
+# `cp -r` floor, `check` of a clean tree beside the read floor (`cat` of every file),
+# `build` with nothing changed (and how many files it wrote: must be 0),
+# `build --dry-run` into an empty tree (compile and plan, no reads or writes) with and
+# without policy packs (the baseline pack's share of a build), peak memory, the tree's
+# bytes and file count, and its Prometheus rule count.
+# `--curve` builds fresh trees of 1,000, 2,000, 5,000 and 10,000 services
+# (`BENCH_SIZES` overrides) and prints time, peak memory and the ratio to the first.
+# Times are medians of RUNS wall-clock runs; peak memory is the largest RSS seen.
+# The work folder is `${BENCH_DIR:-/dev/shm}/pave-bench` (tmpfs, so the disk does not
+# count); it is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-services="${1:-1000}" envs="${2:-3}" runs="${3:-7}"
+curve=false
+if [ "${1:-}" = "--curve" ]; then
+  curve=true
+  shift
+  services=0 envs="${1:-3}" runs="${2:-3}"
+else
+  services="${1:-1000}" envs="${2:-3}" runs="${3:-7}"
+fi
 base="${BENCH_DIR:-/dev/shm}/pave-bench"
 cargo build --release --quiet --bins
 pave="$PWD/target/release/pave"
+synth="$PWD/target/release/pave-synth"
 rm -rf "$base" && mkdir -p "$base"
-"$PWD/target/release/pave-synth" "$base/repo" --services "$services" --envs "$envs"
+trap 'rm -rf "$base"' EXIT
 
-# Runs a command RUNS times; prints the median seconds and the largest peak RSS in MiB.
+# measure PREPARE CMD...: runs PREPARE then CMD, RUNS times; sets `median` (seconds)
+# and `peak` (MiB, the largest maximum RSS of CMD).
 measure() {
-  local label="$1" prepare="$2"; shift 2
-  local times=() peak=0
+  local prepare="$1"
+  shift
+  local times=() rss start end
+  peak=0
   for _ in $(seq "$runs"); do
     eval "$prepare"
-    local start end rss
     start=$(date +%s.%N)
     /usr/bin/time -f '%M' -o "$base/rss" "$@" >/dev/null 2>&1 || true
-    rss=$(tail -1 "$base/rss")
     end=$(date +%s.%N)
+    rss=$(tail -1 "$base/rss")
     times+=("$(echo "$end - $start" | bc)")
     [ "${rss:-0}" -gt "$peak" ] && peak=$rss
   done
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  printf '%-34s median %6.3f s   peak %5d MiB\n' "$label" "$median" "$((peak / 1024))"
+  peak=$((peak / 1024))
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')
 }
 
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+if $curve; then
+  echo "| services x $envs | files | build (s) | cp -r floor (s) | build / floor | peak MiB | time / first |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  first=""
+  for n in ${BENCH_SIZES:-1000 2000 5000 10000}; do
+    rm -rf "$base/repo" "$base/copy"
+    "$synth" "$base/repo" --services "$n" --envs "$envs"
+    "$pave" build --root "$base/repo" >/dev/null 2>&1
+    files=$(find "$base/repo/generated" -type f | wc -l)
+    measure "rm -rf '$base/copy'; mkdir '$base/copy'" cp -r "$base/repo/generated" "$base/repo/.github" "$base/repo/atlantis.yaml" "$base/copy"
+    floor=$median
+    measure "rm -rf '$base/repo/generated' '$base/repo/.github' '$base/repo/atlantis.yaml'" "$pave" build --root "$base/repo"
+    first=${first:-$median}
+    echo "| $n | $files | $median | $floor | $(ratio "$median" "$floor") | $peak | $(ratio "$median" "$first") |"
+  done
+  exit 0
+fi
+
+"$synth" "$base/repo" --services "$services" --envs "$envs"
 "$pave" build --root "$base/repo" >/dev/null 2>&1
-files=$(find "$base/repo/generated" -type f | wc -l)
-echo "synthetic platform: $services services x $envs environments -> $files files ($(du -sh "$base/repo/generated" | cut -f1))"
-measure "build (fresh tree)" "rm -rf '$base/repo/generated'" "$pave" build --root "$base/repo"
-measure "check (clean tree)" ":" "$pave" check --root "$base/repo"
-measure "build --dry-run (compile only)" ":" "$pave" build --dry-run --root "$base/repo" --tree "$base/empty"
-# The same compile without any policy pack, to show what the baseline pack costs.
+tree="$base/repo/generated"
+# Everything pave writes: the output folder, the CI workflows and atlantis.yaml.
+outputs=("$tree" "$base/repo/.github" "$base/repo/atlantis.yaml")
+files=$(find "${outputs[@]}" -type f | wc -l)
+bytes=$(find "${outputs[@]}" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+rules=$(grep -rhE '^ *- (alert|record): ' "$tree" | wc -l)
+row() { printf '| %s | %s | %s | %s | %s |\n' "$@"; }
+
+echo "synthetic platform: $services services x $envs environments, every target; pave $("$pave" --version | cut -d' ' -f2)"
+echo
+echo "| figure | median (s) | floor (s) | ratio to floor | peak MiB |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+
+# The write floor: copying the same tree.
+measure "rm -rf '$base/copy'; mkdir '$base/copy'" cp -r "${outputs[@]}" "$base/copy"
+copy=$median
+measure "rm -rf '$tree' '$base/repo/.github' '$base/repo/atlantis.yaml'" "$pave" build --root "$base/repo"
+build=$median
+row "build, fresh tree" "$build" "$copy (\`cp -r\`)" "$(ratio "$build" "$copy")" "$peak"
+
+# The read floor: reading every file of the tree once.
+measure ":" find "${outputs[@]}" -type f -exec cat {} +
+read_floor=$median
+measure ":" "$pave" check --root "$base/repo"
+check=$median
+row "check, clean tree" "$check" "$read_floor (\`cat\` every file)" "$(ratio "$check" "$read_floor")" "$peak"
+
+measure ":" "$pave" build --root "$base/repo"
+row "build, nothing changed" "$median" "$check (check)" "$(ratio "$median" "$check")" "$peak"
+# A build with nothing to do must not create, rename, delete or open any file for writing.
+writes=$(strace -f -qq -e trace=openat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat \
+  -o /dev/stdout "$pave" build --root "$base/repo" 2>/dev/null |
+  grep -cE 'O_WRONLY|O_RDWR|O_CREAT|rename|unlink|mkdir' || true)
+
+measure ":" "$pave" build --dry-run --root "$base/repo" --tree "$base/empty"
+dry=$median
+row "build --dry-run (compile only)" "$dry" "" "" "$peak"
+# The same compile without any policy pack: the difference is the baseline pack's cost.
 cp -r "$base/repo" "$base/nopolicy" && rm -rf "$base/nopolicy/generated"
-printf 'policies:\n  packs: []\n' >> "$base/nopolicy/platform.yaml"
-measure "  the same without policy packs" ":" "$pave" build --dry-run --root "$base/nopolicy" --tree "$base/empty"
-measure "cp -r of the tree (I/O floor)" "rm -rf '$base/copy'" cp -r "$base/repo/generated" "$base/copy"
-rm -rf "$base"
+printf 'policies:\n  packs: []\n' >>"$base/nopolicy/platform.yaml"
+measure ":" "$pave" build --dry-run --root "$base/nopolicy" --tree "$base/empty"
+row "  the same without policy packs" "$median" "" "" "$peak"
+policy=$(echo "$dry - $median" | bc)
+echo
+echo "- tree: $files files, $bytes bytes ($((bytes / 1048576)) MiB); Prometheus rules (alert + record): $rules"
+echo "- baseline policy pack: $policy s, $(echo "scale=1; 100 * $policy / $build" | bc)% of a fresh build"
+echo "- files written by a build with nothing changed: $writes"

@@ -2,7 +2,10 @@
 //!
 //! `pave-synth DIR [--services N] [--envs E]` writes `DIR/platform.yaml` and N service
 //! files with a realistic, deterministic mix of fields: routes, autoscaling, service
-//! needs, secrets, environment variables and per-environment overrides.
+//! needs, secrets, environment variables, SLOs, image builds and per-environment
+//! overrides. Every target is on (Kubernetes, Helm, Prometheus with alert routing,
+//! Terraform with Atlantis, GitHub CI, Argo CD, Backstage), so the benchmark measures
+//! the whole product.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -101,16 +104,33 @@ fn platform(envs: usize) -> String {
          defaults:\n  size: small\n  replicas: 2\n  env:\n    LOG_FORMAT: json\n    SERVICE: ${service.name}\n\
          secrets:\n  store: aws-secrets-manager\ningress:\n  cluster_issuer: letsencrypt\n\
          targets:\n  terraform:\n    backend: { bucket: synth-tfstate, region: eu-west-1 }\n    atlantis: true\n\
-         monitoring:\n  labels: { release: kube-prometheus-stack }\n",
+         \x20 ci:\n    provider: github\n    registry: ghcr.io/synth\n    install: { git: https://github.com/synth-example/pave, rev: v0.1.0 }\n\
+         \x20 gitops:\n    engine: argocd\n    repo: https://github.com/synth-example/platform.git\n\
+         \x20 catalog:\n    portal: backstage\n    owner: group:team-platform\n\
+         monitoring:\n  labels: { release: kube-prometheus-stack }\n  routing: alertmanager-config\n\
+         contract:\n  http_metrics:\n    requests: http_requests_total\n    duration: http_request_duration_seconds_bucket\n\
+         \x20   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]\n",
     );
+    // Alert routing needs every owner to be a team with receivers.
+    out.push_str("teams:\n");
+    for t in 0..TEAMS {
+        let _ = write!(
+            out,
+            "  team-{t}:\n    receivers:\n      page: {{ pagerduty: {{ routing_key: {{ secret: alerting-{t}, key: pagerduty-routing-key }} }} }}\n\
+             \x20     ticket: {{ webhook: {{ url: \"https://tickets.synth.example.com/hooks/{t}\" }} }}\n"
+        );
+    }
     out
 }
+
+/// Owners are `team-0` .. `team-39`.
+const TEAMS: usize = 40;
 
 fn service(n: usize, total: usize, envs: usize, rng: &mut Lcg) -> String {
     let me = name(n);
     let mut out = format!(
         "name: {me}\nowner: team-{}\nimage: ghcr.io/synth/{me}:1.{}.{}\n",
-        n % 40,
+        n % TEAMS,
         rng.next(20),
         rng.next(10)
     );
@@ -165,6 +185,11 @@ fn service(n: usize, total: usize, envs: usize, rng: &mut Lcg) -> String {
     }
     if n.is_multiple_of(3) {
         let _ = write!(out, "route:\n  host: {me}.${{env.domain}}\n");
+        // A third of the services: the routed ones, with SLOs.
+        out.push_str("slo:\n  availability: 99.9\n  latency: { threshold: 250ms, target: 99 }\n");
+    }
+    if n.is_multiple_of(10) {
+        let _ = write!(out, "build:\n  context: apps/{me}\n  test: make test\n");
     }
     // Protected environments pin images by digest, as the baseline policy asks.
     let digest: String = (0..64)

@@ -152,10 +152,11 @@ pub(crate) fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     let mut refused = Vec::new();
     let mut adopted = Vec::new();
     // Reading and comparing files is independent per file; rayon keeps path order.
+    let reader = safe_fs::Reader::new(dir);
     let compared: Vec<Result<Option<Change>, Diagnostic>> = files
         .into_par_iter()
         .filter(|(_, a)| filter.matches(&a.scope))
-        .map(|(_, a)| compare(a, dir, roots, &old))
+        .map(|(_, a)| compare(a, &reader, roots, &old))
         .collect();
     for result in compared {
         match result {
@@ -219,14 +220,14 @@ fn need_targets(inventory: &Inventory) -> Vec<String> {
 /// How one generated file differs from disk, if it does.
 fn compare(
     artifact: Artifact,
-    dir: &Path,
+    reader: &safe_fs::Reader,
     roots: &[String],
     old: &Manifest,
 ) -> Result<Option<Change>, Diagnostic> {
     if !is_safe(&artifact.path, roots) {
         return Err(outside_roots(&artifact.path));
     }
-    let disk = safe_fs::read(dir, &artifact.path).map_err(refusal)?;
+    let disk = reader.read(&artifact.path).map_err(refusal)?;
     let Some(disk) = disk else {
         return Ok(Some(Change {
             kind: ChangeKind::Missing,

@@ -335,3 +335,52 @@ pub(crate) fn labelled(text: &str, diags: &[Diagnostic]) -> Vec<(crate::diag::Co
         })
         .collect()
 }
+
+/// Fails when `work(large)` takes more than 24 times as long as `work(small)`, where
+/// `large` is 8 times the size of `small`: linear work takes about 8 times as long,
+/// quadratic work 64 times. Each input runs three times and its fastest run counts, so
+/// a loaded machine slows both sides alike instead of failing the test; no fixed time
+/// budget is involved.
+#[cfg(test)]
+pub(crate) fn assert_grows_linearly<T: ?Sized>(
+    what: &str,
+    small: &T,
+    large: &T,
+    work: impl Fn(&T),
+) {
+    let fastest = |input: &T| {
+        (0..3)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                work(input);
+                started.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    let (small, large) = (fastest(small), fastest(large));
+    let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+    assert!(
+        ratio < 24.0,
+        "{what}: {small:?}, at 8 times the size {large:?} ({ratio:.1}x; linear is about 8x)"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    /// Work that is quadratic in its input's length.
+    fn pairs(items: &[u32]) {
+        let mut equal = 0usize;
+        for a in items {
+            equal += items.iter().filter(|b| *b == a).count();
+        }
+        assert!(equal >= items.len());
+    }
+
+    #[test]
+    #[should_panic(expected = "linear is about 8x")]
+    fn quadratic_work_fails_the_linear_check() {
+        let (small, large): (Vec<u32>, Vec<u32>) = ((0..500).collect(), (0..4_000).collect());
+        super::assert_grows_linearly("pairs", &small[..], &large[..], pairs);
+    }
+}
