@@ -379,9 +379,9 @@ fn series(p: &Platform, s: &ResolvedService, spec: &SloSpec, t: &Traffic) -> Vec
     }
 }
 
-/// The error ratio and request count over a window ending at `minute`, from the
-/// samples inside it (every `step` minutes, both ends included); `None` before two
-/// samples exist.
+/// The bad and total requests over a window ending at `minute`, from the samples
+/// inside it (every `step` minutes, both ends included); `None` before two samples
+/// exist.
 fn window(
     counters: &[(Decimal, Decimal)],
     minute: u64,
@@ -396,26 +396,37 @@ fn window(
     }
     let (b0, n0) = counters[from];
     let (b1, n1) = counters[to];
-    let requests = n1.minus(n0);
-    Some((b1.minus(b0).checked_div(requests)?, requests))
+    Some((b1.minus(b0), n1.minus(n0)))
 }
 
-/// The firing pair of an urgency at `minute`: the first whose windows are above its
-/// threshold with enough requests.
-fn firing_pair<'a>(
-    p: &'a Platform,
-    spec: &SloSpec,
-    u: Urgency,
+/// Whether a window's error ratio is above `threshold`: `bad / requests > threshold`,
+/// compared as `bad > threshold × requests` (no division; no requests, no ratio).
+fn above(window: Option<(Decimal, Decimal)>, threshold: Decimal) -> bool {
+    window
+        .is_some_and(|(bad, requests)| requests > Decimal::ZERO && bad > threshold.times(requests))
+}
+
+/// One window pair of an urgency with its threshold, computed once per scenario
+/// rather than at every simulated minute.
+struct PairCheck<'a> {
+    window: &'a BurnWindow,
+    threshold: Decimal,
+}
+
+/// The firing pair of an urgency at `minute` (its index in `pairs`): the first whose
+/// windows are above its threshold with at least `min` requests in the long window.
+fn firing_pair(
+    pairs: &[PairCheck],
+    min: Decimal,
     (counters, step): (&[(Decimal, Decimal)], u64),
     minute: u64,
-) -> Option<&'a BurnWindow> {
-    let o = &p.observability;
-    let min = Decimal::from_int(o.min_events as i64);
-    pairs_of(p, u).0.into_iter().find(|w| {
-        let t = threshold(w, o.slo_period_ms, spec);
-        let long = window(counters, minute, w.long_ms, step);
-        let short = window(counters, minute, w.short_ms, step);
-        matches!((long, short), (Some((l, requests)), Some((s, _))) if l > t && s > t && requests >= min)
+) -> Option<usize> {
+    pairs.iter().position(|c| {
+        let long = window(counters, minute, c.window.long_ms, step);
+        let short = window(counters, minute, c.window.short_ms, step);
+        long.is_some_and(|(_, requests)| requests >= min)
+            && above(long, c.threshold)
+            && above(short, c.threshold)
     })
 }
 
@@ -424,27 +435,35 @@ fn firing_pair<'a>(
 /// minutes, as the test file's `evaluation_interval` has promtool do.
 fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Vec<Option<String>> {
     let counters = t.counters();
-    let (_, for_ms) = pairs_of(p, u);
+    let o = &p.observability;
+    let (windows, for_ms) = pairs_of(p, u);
+    let pairs: Vec<PairCheck> = windows
+        .iter()
+        .map(|w| PairCheck {
+            window: w,
+            threshold: threshold(w, o.slo_period_ms, spec),
+        })
+        .collect();
+    let names: Vec<String> = windows.iter().map(|w| pair_name(w)).collect();
+    let min = Decimal::from_int(o.min_events as i64);
     let for_minutes = for_ms.div_ceil(60_000);
-    let mut state: Option<(String, u64)> = None;
-    let mut last = None;
+    let mut state: Option<(usize, u64)> = None;
+    let mut last: Option<usize> = None;
     (0..=t.minutes())
         .map(|minute| {
             // promtool evaluates every `step` minutes: between two, nothing changes.
-            if !minute.is_multiple_of(t.step) {
-                return last.clone();
+            if minute.is_multiple_of(t.step) {
+                let pair = firing_pair(&pairs, min, (&counters, t.step), minute);
+                state = match (pair, state.take()) {
+                    (Some(pair), Some((old, since))) if pair == old => Some((old, since)),
+                    (Some(pair), _) => Some((pair, minute)),
+                    (None, _) => None,
+                };
+                last = state
+                    .filter(|(_, since)| minute - since >= for_minutes)
+                    .map(|(pair, _)| pair);
             }
-            let pair = firing_pair(p, spec, u, (&counters, t.step), minute).map(pair_name);
-            state = match (pair, state.take()) {
-                (Some(pair), Some((old, since))) if pair == old => Some((old, since)),
-                (Some(pair), _) => Some((pair, minute)),
-                (None, _) => None,
-            };
-            last = state
-                .as_ref()
-                .filter(|(_, since)| minute - since >= for_minutes)
-                .map(|(pair, _)| pair.clone());
-            last.clone()
+            last.map(|i| names[i].clone())
         })
         .collect()
 }
