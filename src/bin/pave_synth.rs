@@ -39,6 +39,12 @@ fn main() -> ExitCode {
                     .unwrap_or(services)
             }
             "--envs" => envs = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(envs),
+            // An option it does not know (`--help` included) is not a folder name:
+            // print the usage instead of writing a platform into `./--help`.
+            other if other.starts_with('-') => {
+                eprintln!("usage: pave-synth DIR [--services N] [--envs E]");
+                return ExitCode::from(2);
+            }
             other => {
                 dir = Some(PathBuf::from(other));
                 i += 1;
