@@ -79,6 +79,20 @@ pub(crate) fn pointer_and_ancestors(pointer: &str) -> impl Iterator<Item = &str>
 }
 
 /// Appends one reference token to a JSON pointer, escaping `~` and `/`.
+/// The children of a mapping or a list with their pointer tokens (keys, or indexes as
+/// text); none for a scalar.
+pub(crate) fn children(value: &serde_json::Value) -> Vec<(String, &serde_json::Value)> {
+    match value {
+        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 pub(crate) fn pointer_push(pointer: &str, token: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + token.len() + 1);
     out.push_str(pointer);

@@ -127,16 +127,7 @@ fn record_all(
     src: Option<(&Document, &str)>,
 ) {
     record(provenance, out, layer, src);
-    let children: Vec<(String, &Value)> = match value {
-        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i.to_string(), v))
-            .collect(),
-        _ => return,
-    };
-    for (key, child) in children {
+    for (key, child) in crate::document::children(value) {
         let child_src = src.map(|(d, p)| (d, pointer_push(p, &key)));
         record_all(
             provenance,

@@ -219,16 +219,7 @@ impl<'a> Mapper<'a> {
     }
 
     fn copy_origins(&mut self, pave: &str, score: &str, value: &Value) {
-        let children: Vec<(String, &Value)> = match value {
-            Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (i.to_string(), v))
-                .collect(),
-            _ => return,
-        };
-        for (token, child) in children {
+        for (token, child) in crate::document::children(value) {
             let (p, s) = (pointer_push(pave, &token), pointer_push(score, &token));
             self.origin(&p, &s);
             self.copy_origins(&p, &s, child);

@@ -399,18 +399,9 @@ pub(super) fn slo_recordings(
     if groups.is_empty() {
         return None;
     }
-    let mut labels = platform.pods(env).labels.clone();
+    let mut labels = super::environment_labels(platform, env);
     labels.extend([
-        (
-            "app.kubernetes.io/managed-by".to_string(),
-            "pave".to_string(),
-        ),
-        (
-            "app.kubernetes.io/part-of".to_string(),
-            platform.name.clone(),
-        ),
         ("app.kubernetes.io/name".to_string(), "pave-slo".to_string()),
-        ("pave/environment".to_string(), env.to_string()),
         // Every service's SLOs read it: the platform (team) owns it.
         ("pave/owner".to_string(), platform.name.clone()),
     ]);
