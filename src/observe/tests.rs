@@ -350,3 +350,47 @@ fn links_name_the_environment_dashboard_and_the_service() {
     let url = super::dashboard_url(&m.platform, "prod", api(&m, "prod")).unwrap();
     assert_eq!(url, "https://grafana.example/d/pave-prod-api");
 }
+
+/// Every recorded series a dashboard queries (environment and per-service, `slo:*` and
+/// the platform's `env_namespace_job*` recordings) is one the rules record: a renamed
+/// or dropped recording fails here, where a query parser alone would not notice.
+#[test]
+fn dashboards_query_only_series_the_rules_record() {
+    let m = model("", API);
+    let services: Vec<&ResolvedService> = m.services.iter().filter(|s| s.env == "prod").collect();
+    let mut recorded: Vec<String> = platform_groups(&m.platform, "prod", &services)
+        .iter()
+        .chain(&rule_groups(&m.platform, "prod", services[0]))
+        .flat_map(|g| &g.rules)
+        .filter_map(|r| r.record.clone())
+        .collect();
+    recorded.sort();
+    let boards = [
+        super::dashboard::environment(&m.platform, "prod", &services),
+        super::dashboard::dashboard(&m.platform, "prod", services[0]),
+    ];
+    let mut queried = 0;
+    for board in boards.iter().map(board_json) {
+        for panel in board["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                let expr = target["expr"].as_str().unwrap();
+                for name in recorded_names(expr) {
+                    assert!(
+                        recorded.binary_search(&name).is_ok(),
+                        "{name} in `{expr}` is not recorded: {recorded:?}"
+                    );
+                    queried += 1;
+                }
+            }
+        }
+    }
+    assert!(queried >= 4, "only {queried} recorded series queried");
+}
+
+/// The recording-rule names (they contain `:`) an expression reads.
+fn recorded_names(expr: &str) -> Vec<String> {
+    expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|t| t.contains(':') && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        .map(String::from)
+        .collect()
+}
