@@ -98,16 +98,17 @@ impl Traffic {
         self.phases.iter().map(|(m, _)| m).sum()
     }
 
-    /// Cumulative (bad, total) requests at each minute, from 0.
+    /// Cumulative (bad, total) requests at every `step`-th minute, from 0: promtool
+    /// samples and evaluates only then (each phase is a multiple of `step`).
     fn counters(&self) -> Vec<(Decimal, Decimal)> {
+        let every = Decimal::from_int(self.step as i64);
+        let total = self.per_minute.times(every);
         let mut out = vec![(Decimal::ZERO, Decimal::ZERO)];
         for (minutes, ratio) in &self.phases {
-            for _ in 0..*minutes {
+            let bad = self.per_minute.times(*ratio).times(every);
+            for _ in 0..minutes / self.step {
                 let (b, n) = out[out.len() - 1];
-                out.push((
-                    b.plus(self.per_minute.times(*ratio)),
-                    n.plus(self.per_minute),
-                ));
+                out.push((b.plus(bad), n.plus(total)));
             }
         }
         out
@@ -394,8 +395,8 @@ fn window(
     if to <= from {
         return None;
     }
-    let (b0, n0) = counters[from];
-    let (b1, n1) = counters[to];
+    let (b0, n0) = counters[from / step as usize];
+    let (b1, n1) = counters[to / step as usize];
     Some((b1.minus(b0), n1.minus(n0)))
 }
 
@@ -433,7 +434,14 @@ fn firing_pair(
 /// The pair an urgency's alert fires for at each minute (`None`: not firing), with
 /// `for` counted from when that pair became the firing one; evaluated every `step`
 /// minutes, as the test file's `evaluation_interval` has promtool do.
-fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Vec<Option<String>> {
+/// What [`timeline`] returns: the urgency's pair names, and at each minute the index
+/// of the pair firing (indices, so a long scenario does not copy a name per minute).
+struct Timeline {
+    names: Vec<String>,
+    firing: Vec<Option<usize>>,
+}
+
+fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Timeline {
     let counters = t.counters();
     let o = &p.observability;
     let (windows, for_ms) = pairs_of(p, u);
@@ -449,7 +457,7 @@ fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Vec<Option
     let for_minutes = for_ms.div_ceil(60_000);
     let mut state: Option<(usize, u64)> = None;
     let mut last: Option<usize> = None;
-    (0..=t.minutes())
+    let firing = (0..=t.minutes())
         .map(|minute| {
             // promtool evaluates every `step` minutes: between two, nothing changes.
             if minute.is_multiple_of(t.step) {
@@ -463,9 +471,10 @@ fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Vec<Option
                     .filter(|(_, since)| minute - since >= for_minutes)
                     .map(|(pair, _)| pair);
             }
-            last.map(|i| names[i].clone())
+            last
         })
-        .collect()
+        .collect();
+    Timeline { names, firing }
 }
 
 /// The checks of one scenario: for each urgency, the evaluation before and the one its
@@ -478,13 +487,13 @@ fn checks(
     urgencies: &[Urgency],
     t: &Traffic,
 ) -> Vec<AlertRuleTest> {
-    let lines: Vec<(Urgency, Vec<Option<String>>)> = urgencies
+    let lines: Vec<(Urgency, Timeline)> = urgencies
         .iter()
         .map(|u| (*u, timeline(p, spec, *u, t)))
         .collect();
     let mut minutes = vec![t.minutes()];
     for (_, line) in &lines {
-        if let Some(first) = line.iter().position(Option::is_some) {
+        if let Some(first) = line.firing.iter().position(Option::is_some) {
             minutes.extend([(first as u64).saturating_sub(t.step), first as u64]);
         }
     }
@@ -493,9 +502,9 @@ fn checks(
     let mut out = Vec::new();
     for minute in minutes {
         for (u, line) in &lines {
-            let exp_alerts = line[minute as usize]
+            let exp_alerts = line.firing[minute as usize]
                 .iter()
-                .map(|pair| expected(p, env, s, spec, *u, pair))
+                .map(|&pair| expected(p, env, s, spec, *u, &line.names[pair]))
                 .collect();
             out.push(AlertRuleTest {
                 eval_time: format_ms(minute * 60_000),
