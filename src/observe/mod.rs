@@ -18,6 +18,12 @@ mod unit_tests;
 mod tests;
 
 pub(crate) use rules::{RuleGroup, has_rules, may_have_unit_tests, platform_groups, rule_groups};
+// The inputs of the rules, for the Helm chart's templates that build the same rules.
+pub(crate) use cron::late_after_seconds;
+pub(crate) use rules::{
+    burn_alert, burn_panel_window, exhaustion, factor, latency_threshold, le_matcher, pair_name,
+    pairs_of, slos, threshold,
+};
 pub(crate) use unit_tests::unit_tests;
 
 use crate::resolve::{Platform, ResolvedService};

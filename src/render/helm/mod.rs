@@ -9,6 +9,7 @@
 //! tree (one per environment, or per service with `monitoring.dashboards.per_service`),
 //! so no values file carries a dashboard's JSON.
 
+mod rules;
 mod values;
 
 use std::collections::HashMap;
@@ -37,6 +38,10 @@ const CHART: &[(&str, &str)] = &[
     (
         "templates/_pod.tpl",
         include_str!("../../../modules/chart/templates/_pod.tpl"),
+    ),
+    (
+        "templates/_rules.tpl",
+        include_str!("../../../modules/chart/templates/_rules.tpl"),
     ),
     (
         "templates/configmap.yaml",
@@ -125,7 +130,7 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             let path = format!("{base}/{}/{}.values.yaml", s.env, s.name);
             let objects = by_service.get(&(s.env.as_str(), s.name.as_str()));
             let values = objects
-                .and_then(|o| values::values(s, o))
+                .and_then(|o| values::values(&cx.model.platform, s, o))
                 .ok_or_else(|| messages::missing_objects(&path))?;
             yaml_file(path, service_scope(&s.env, &s.name), &values)
         })

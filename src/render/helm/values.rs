@@ -16,7 +16,7 @@ use crate::render::kubernetes::objects::{
     LocalObjectReference, MonitorEndpoint, NetworkPolicySpec, Object, PodSecurityContext, Probe,
     Resources, ServicePort, Spec, Toleration, Volume, VolumeMount,
 };
-use crate::resolve::ResolvedService;
+use crate::resolve::{Platform, ResolvedService};
 
 /// The namespace label every namespace carries, which NetworkPolicy peers select on.
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -74,7 +74,7 @@ pub(crate) struct Values<'a> {
     external_secrets: Vec<ExternalSecret<'a>>,
     service_monitor: Option<Monitor<'a>>,
     pod_monitor: Option<Monitor<'a>>,
-    prometheus_rule: Option<Rule<'a>>,
+    prometheus_rule: Option<super::rules::Rules<'a>>,
 }
 
 #[derive(Serialize)]
@@ -193,15 +193,13 @@ struct Monitor<'a> {
     env: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct Rule<'a> {
-    labels: &'a Labels,
-    groups: &'a [crate::observe::RuleGroup],
-}
-
 /// The values that reproduce `o`, the objects of `s`; `None` if there is no workload
 /// or its pod has no container, which the Kubernetes target never writes.
-pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Option<Values<'a>> {
+pub(crate) fn values<'a>(
+    p: &'a Platform,
+    s: &'a ResolvedService,
+    o: &'a ServiceObjects,
+) -> Option<Values<'a>> {
     let (labels, pod, cron) = match (&o.deployment, &o.cron_job) {
         (Some(d), _) => (&d.metadata.labels, &d.body.spec.template, None),
         (None, Some(c)) => {
@@ -300,10 +298,10 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
             .pod_monitor
             .as_deref()
             .map(|m| monitor(&m.metadata.labels, &m.body.spec.pod_metrics_endpoints)),
-        prometheus_rule: o.prometheus_rule.as_deref().map(|r| Rule {
-            labels: &r.metadata.labels,
-            groups: &r.body.spec.groups,
-        }),
+        prometheus_rule: o
+            .prometheus_rule
+            .as_deref()
+            .map(|r| super::rules::rules(p, s, &r.metadata.labels, &r.body.spec.groups)),
     })
 }
 
