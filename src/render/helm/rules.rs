@@ -254,3 +254,76 @@ fn slo<'a>(
         objectives,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::resolve::Model;
+    use crate::source::SourceMap;
+    use crate::yaml_writer::to_yaml;
+
+    const PLATFORM: &str = include_str!("../../../tests/diagnostics/_base/platform.yaml");
+
+    /// The base platform plus `extra`, with one web service `api` with both SLOs.
+    fn model(extra: &str) -> Model {
+        let repo = tempfile::tempdir().unwrap();
+        fs::create_dir_all(repo.path().join("services")).unwrap();
+        fs::write(
+            repo.path().join("platform.yaml"),
+            format!("{PLATFORM}{extra}"),
+        )
+        .unwrap();
+        let api = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nmetrics: true\nautoscale: { min: 2, max: 4, cpu: 70 }\nslo: { availability: 99.9, latency: { threshold: 1s, target: 99.5 } }\n";
+        fs::write(repo.path().join("services/api.yaml"), api).unwrap();
+        let mut sources = SourceMap::default();
+        let (inputs, diags) = crate::load::load(repo.path(), &mut sources);
+        assert!(diags.is_empty(), "{diags:?}");
+        let (model, diags) = crate::resolve::resolve(&inputs, &sources);
+        assert!(diags.is_empty(), "{diags:?}");
+        model.unwrap()
+    }
+
+    fn values_of(m: &Model, env: &str) -> String {
+        let s = m.services.iter().find(|s| s.env == env).unwrap();
+        let groups = observe::rule_groups(&m.platform, env, s);
+        to_yaml(&rules(&m.platform, s, &Labels::new(), &groups)).unwrap()
+    }
+
+    #[test]
+    fn thresholds_are_exact_decimal_strings() {
+        let prod = values_of(&model(""), "prod");
+        // Budget 0.001: the page pairs' factors 14.4 and 6 give 0.0144 and 0.006.
+        assert!(prod.contains("budget: \"0.001\""), "{prod}");
+        assert!(
+            prod.contains("SLOFastBurn:\n      - \"0.0144\"\n      - \"0.006\"\n"),
+            "{prod}"
+        );
+        assert!(prod.contains("factor: \"14.4\""), "{prod}");
+        assert!(prod.contains("objective: \"99.5\""), "{prod}");
+        assert!(
+            prod.contains("threshold: \"1\"\n    le: le=~\"1(\\\\.0)?\"\n"),
+            "{prod}"
+        );
+        assert!(prod.contains("hpa: api\n"), "{prod}");
+    }
+
+    #[test]
+    fn an_alert_the_environment_drops_has_no_inputs() {
+        let m = model("monitoring:\n  severity:\n    dev: { page: none, ticket: ticket }\n");
+        let dev = values_of(&m, "dev");
+        for dropped in ["SLOFastBurn", "ServiceTargetDown"] {
+            assert!(!dev.contains(dropped), "{dev}");
+        }
+        assert!(
+            dev.contains("SLOSlowBurn:\n    severity: warning\n    for: 1h\n"),
+            "{dev}"
+        );
+        let prod = values_of(&m, "prod");
+        assert!(
+            prod.contains("ServiceTargetDown:\n    severity: critical\n"),
+            "{prod}"
+        );
+    }
+}
