@@ -4,6 +4,8 @@
 //!
 //! Both the Kubernetes target (PrometheusRule, dashboard ConfigMap) and the Prometheus
 //! target (plain rule files and tests) serialize these values; neither builds them.
+//! The Helm chart is the exception: it builds the same rules from their inputs (the
+//! accessors re-exported below), and the test suite checks it renders these ones.
 //!
 //! Dependencies run one way: `dashboard` and `unit_tests` read `rules` (the SLOs);
 //! `rules` reads only what lives here (the selector, the dashboard's uid).

@@ -7,7 +7,9 @@
 //! test suite checks that with the real Helm, object by object. Grafana dashboards are
 //! not in the chart: they are Grafana's configuration, applied from the Kubernetes
 //! tree (one per environment, or per service with `monitoring.dashboards.per_service`),
-//! so no values file carries a dashboard's JSON.
+//! so no values file carries a dashboard's JSON. Nor does one carry alert rules: its
+//! `prometheusRule` holds their inputs (`rules.rs`), and the chart's `_rules.tpl`
+//! builds the rule groups from them.
 
 mod rules;
 mod values;

@@ -1,6 +1,7 @@
 //! The values file of one service: what the shared chart needs to render the same
 //! objects the Kubernetes target writes. Every field is read off those typed objects
-//! (or the resolved service), so the two targets cannot drift apart.
+//! (or the resolved service), so the two targets cannot drift apart; the alert rules'
+//! inputs come from the platform too (`rules.rs`).
 //!
 //! Field order is the order the keys are written; absent optional parts are `null`,
 //! which the chart's templates test for.
