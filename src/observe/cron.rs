@@ -23,7 +23,7 @@ const FAILED: &str = "CronJobFailed";
 const LATE: &str = "CronJobLate";
 
 /// The seconds without a success after which the job is late: period plus margin.
-fn late_after_seconds(p: &Platform, cron: &Cron) -> u64 {
+pub(crate) fn late_after_seconds(p: &Platform, cron: &Cron) -> u64 {
     cron.period_minutes * 60 + p.observability.alerts["cron_late"].threshold / 1000
 }
 

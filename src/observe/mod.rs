@@ -4,6 +4,8 @@
 //!
 //! Both the Kubernetes target (PrometheusRule, dashboard ConfigMap) and the Prometheus
 //! target (plain rule files and tests) serialize these values; neither builds them.
+//! The Helm chart is the exception: it builds the same rules from their inputs (the
+//! accessors re-exported below), and the test suite checks it renders these ones.
 //!
 //! Dependencies run one way: `dashboard` and `unit_tests` read `rules` (the SLOs);
 //! `rules` reads only what lives here (the selector, the dashboard's uid).
@@ -18,6 +20,12 @@ mod unit_tests;
 mod tests;
 
 pub(crate) use rules::{RuleGroup, has_rules, may_have_unit_tests, platform_groups, rule_groups};
+// The inputs of the rules, for the Helm chart's templates that build the same rules.
+pub(crate) use cron::late_after_seconds;
+pub(crate) use rules::{
+    burn_alert, burn_panel_window, exhaustion, factor, latency_threshold, le_matcher, pair_name,
+    pairs_of, slos, threshold,
+};
 pub(crate) use unit_tests::unit_tests;
 
 use crate::resolve::{Platform, ResolvedService};

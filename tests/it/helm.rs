@@ -48,112 +48,24 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
         .collect();
     let spec = build_spec_platform();
     trees.push(spec.path().to_path_buf());
-    let mut compared = 0;
-    // Per-service dashboards seen in service folders and left out of the comparison.
-    let mut dashboards = 0;
+    let mut seen = Compared::default();
+    // Platform-wide SLO recordings seen outside the chart.
     let mut outside = 0;
-    // What the compared objects covered: kinds, and pod features the chart renders.
-    let mut covered = std::collections::BTreeSet::new();
     for tree in &trees {
-        let helm_dir = tree.join("generated/helm");
-        if !helm_dir.is_dir() {
-            continue;
+        if tree.join("generated/helm").is_dir() {
+            outside += outside_the_chart(tree);
         }
-        let chart = helm_dir.join("chart");
-        outside += outside_the_chart(tree);
-        for env in fs::read_dir(&helm_dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| !p.ends_with("chart"))
-        {
-            let mut values: Vec<PathBuf> = fs::read_dir(&env)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
-            values.sort();
-            for file in values {
-                let service = file
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .trim_end_matches(".values.yaml")
-                    .to_string();
-                let out = Command::new(&helm)
-                    .arg("template")
-                    .arg(&service)
-                    .arg(&chart)
-                    .arg("-f")
-                    .arg(&file)
-                    .output()
-                    .unwrap();
-                assert!(
-                    out.status.success(),
-                    "helm template {}: {}",
-                    file.display(),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                let mut rendered: Vec<(String, Value)> =
-                    parse_documents(&String::from_utf8_lossy(&out.stdout))
-                        .into_iter()
-                        .map(|d| (key(&d), d))
-                        .collect();
-                let folder = tree
-                    .join("generated/kubernetes")
-                    .join(env.file_name().unwrap())
-                    .join(&service);
-                let mut expected: Vec<(String, Value)> = Vec::new();
-                for file in fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()) {
-                    let doc = parse_documents(&fs::read_to_string(&file).unwrap()).remove(0);
-                    if dashboard_outside_the_chart(&file, &doc) {
-                        dashboards += 1;
-                        continue;
-                    }
-                    expected.push((key(&doc), doc));
-                }
-                rendered.sort_by(|a, b| a.0.cmp(&b.0));
-                expected.sort_by(|a, b| a.0.cmp(&b.0));
-                let names =
-                    |v: &[(String, Value)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
-                assert_eq!(
-                    names(&rendered),
-                    names(&expected),
-                    "{}: objects differ",
-                    file.display()
-                );
-                for (_, e) in &expected {
-                    covered.extend(coverage(e));
-                }
-                for ((k, r), (_, e)) in rendered.iter().zip(&expected) {
-                    assert_eq!(
-                        r,
-                        e,
-                        "{}: {k} differs from the Kubernetes target",
-                        file.display()
-                    );
-                }
-                compared += 1;
-                let lint = Command::new(&helm)
-                    .arg("lint")
-                    .arg(&chart)
-                    .arg("-f")
-                    .arg(&file)
-                    .output()
-                    .unwrap();
-                let text = String::from_utf8_lossy(&lint.stdout).to_string();
-                assert!(
-                    lint.status.success()
-                        && !text.contains("[WARNING]")
-                        && !text.contains("[ERROR]"),
-                    "helm lint {}:\n{text}",
-                    file.display()
-                );
-            }
-        }
+        compare_with_the_chart(&helm, tree, &mut seen);
     }
-    assert!(compared >= 30, "only {compared} values files compared");
     assert!(
-        dashboards >= 3,
-        "no per-service dashboard was seen ({dashboards})"
+        seen.files >= 30,
+        "only {} values files compared",
+        seen.files
+    );
+    assert!(
+        seen.dashboards >= 3,
+        "no per-service dashboard was seen ({})",
+        seen.dashboards
     );
     assert!(
         outside >= 2,
@@ -164,6 +76,7 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
         "CronJob",
         "PodMonitor",
         "ServiceMonitor",
+        "PrometheusRule",
         "initContainers",
         "sidecars",
         "files",
@@ -176,9 +89,199 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
     ];
     let missing: Vec<&str> = wanted
         .into_iter()
-        .filter(|w| !covered.contains(*w))
+        .filter(|w| !seen.covered.contains(*w))
         .collect();
     assert!(missing.is_empty(), "no compared object has {missing:?}");
+}
+
+/// The chart builds the alert rules from plain values in the shapes the examples do
+/// not have: an environment without alerts (groups with no rule), one without pages,
+/// an integer latency threshold (the `le` matcher that also matches `1.0`), and
+/// `dashboard_url` on every alert.
+#[test]
+fn the_chart_builds_every_rule_shape_the_kubernetes_target_writes() {
+    let Some(helm) = validators::tool("helm") else {
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/shop"), repo.path());
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap().replace(
+        "  routing: alertmanager-config\n",
+        "  routing: alertmanager-config\n  dashboards: { url: https://grafana.shop.example.com/ }\n  severity:\n    dev: none\n    staging: { page: none, ticket: ticket }\n",
+    );
+    fs::write(&platform, text).unwrap();
+    let checkout = repo.path().join("services/checkout.yaml");
+    let text = fs::read_to_string(&checkout)
+        .unwrap()
+        .replace("latency: { threshold: 250ms", "latency: { threshold: 1s");
+    fs::write(&checkout, text).unwrap();
+    let out = pave(
+        &["build", "--root", repo.path().to_str().unwrap()],
+        &project(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The shapes are in the Kubernetes target's rules, so the comparison covers them.
+    let rules = |env: &str| {
+        let path = format!("generated/kubernetes/{env}/checkout/prometheusrule.yaml");
+        fs::read_to_string(repo.path().join(path)).unwrap()
+    };
+    assert!(rules("dev").contains("rules: []"), "{}", rules("dev"));
+    assert!(!rules("staging").contains("severity: critical"));
+    assert!(rules("staging").contains("SLOSlowBurn"));
+    assert!(
+        rules("prod").contains(r#"le=~"1(\\.0)?""#),
+        "{}",
+        rules("prod")
+    );
+    assert!(rules("prod").contains("dashboard_url: "));
+    let mut seen = Compared::default();
+    compare_with_the_chart(&helm, repo.path(), &mut seen);
+    assert_eq!(seen.files, 18);
+}
+
+/// A values file carries the rules' inputs, never a rule: no expression, no PromQL
+/// (function, aggregation or recorded series) in any values file of any example or
+/// of the SPEC platform.
+#[test]
+fn no_values_file_carries_a_rule_expression() {
+    let spec = build_spec_platform();
+    let mut trees: Vec<PathBuf> = examples()
+        .iter()
+        .map(|n| project().join("golden").join(n))
+        .collect();
+    trees.push(spec.path().to_path_buf());
+    let promql = [
+        "expr:",
+        "record:",
+        "rate(",
+        "sum by",
+        "without (",
+        "absent(",
+        "label_replace",
+        "increase(",
+        "max_over_time",
+        "time()",
+        " or on",
+        "kube_",
+        "env_namespace_job",
+        "{job=",
+    ];
+    let mut checked = 0;
+    for tree in &trees {
+        for file in values_files(tree) {
+            let text = fs::read_to_string(&file).unwrap();
+            for word in promql {
+                assert!(!text.contains(word), "{}: {word}", file.display());
+            }
+            checked += usize::from(text.contains("prometheusRule:\n"));
+        }
+    }
+    assert!(checked >= 20, "only {checked} values files with rules");
+}
+
+/// Every `helm/<env>/<service>.values.yaml` of a tree.
+fn values_files(tree: &Path) -> Vec<PathBuf> {
+    let helm_dir = tree.join("generated/helm");
+    if !helm_dir.is_dir() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    for env in fs::read_dir(&helm_dir).unwrap().map(|e| e.unwrap().path()) {
+        if env.ends_with("chart") {
+            continue;
+        }
+        files.extend(fs::read_dir(&env).unwrap().map(|e| e.unwrap().path()));
+    }
+    files.sort();
+    files
+}
+
+/// What the comparisons saw: values files, per-service dashboards left out, and the
+/// kinds and pod features of the compared objects.
+#[derive(Default)]
+struct Compared {
+    files: usize,
+    dashboards: usize,
+    covered: std::collections::BTreeSet<String>,
+}
+
+/// `helm template` of the tree's chart with each values file renders exactly the
+/// objects of that service's Kubernetes folder, and `helm lint` is clean.
+fn compare_with_the_chart(helm: &Path, tree: &Path, seen: &mut Compared) {
+    let chart = tree.join("generated/helm/chart");
+    for file in values_files(tree) {
+        let env = file.parent().unwrap().file_name().unwrap().to_owned();
+        let service = file
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".values.yaml")
+            .to_string();
+        let out = Command::new(helm)
+            .arg("template")
+            .arg(&service)
+            .arg(&chart)
+            .arg("-f")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "helm template {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut rendered: Vec<(String, Value)> =
+            parse_documents(&String::from_utf8_lossy(&out.stdout))
+                .into_iter()
+                .map(|d| (key(&d), d))
+                .collect();
+        let folder = tree.join("generated/kubernetes").join(&env).join(&service);
+        let mut expected: Vec<(String, Value)> = Vec::new();
+        for file in fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()) {
+            let doc = parse_documents(&fs::read_to_string(&file).unwrap()).remove(0);
+            if dashboard_outside_the_chart(&file, &doc) {
+                seen.dashboards += 1;
+                continue;
+            }
+            expected.push((key(&doc), doc));
+        }
+        rendered.sort_by(|a, b| a.0.cmp(&b.0));
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        let names = |v: &[(String, Value)]| v.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&rendered),
+            names(&expected),
+            "{}: objects differ",
+            file.display()
+        );
+        for (_, e) in &expected {
+            seen.covered.extend(coverage(e));
+        }
+        for ((k, r), (_, e)) in rendered.iter().zip(&expected) {
+            assert_eq!(
+                r,
+                e,
+                "{}: {k} differs from the Kubernetes target",
+                file.display()
+            );
+        }
+        seen.files += 1;
+        let lint = Command::new(helm)
+            .arg("lint")
+            .arg(&chart)
+            .arg("-f")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&lint.stdout).to_string();
+        assert!(
+            lint.status.success() && !text.contains("[WARNING]") && !text.contains("[ERROR]"),
+            "helm lint {}:\n{text}",
+            file.display()
+        );
+    }
 }
 
 /// Objects the Kubernetes target writes that the chart deliberately does not render:

@@ -7,8 +7,11 @@
 //! test suite checks that with the real Helm, object by object. Grafana dashboards are
 //! not in the chart: they are Grafana's configuration, applied from the Kubernetes
 //! tree (one per environment, or per service with `monitoring.dashboards.per_service`),
-//! so no values file carries a dashboard's JSON.
+//! so no values file carries a dashboard's JSON. Nor does one carry alert rules: its
+//! `prometheusRule` holds their inputs (`rules.rs`), and the chart's `_rules.tpl`
+//! builds the rule groups from them.
 
+mod rules;
 mod values;
 
 use std::collections::HashMap;
@@ -37,6 +40,10 @@ const CHART: &[(&str, &str)] = &[
     (
         "templates/_pod.tpl",
         include_str!("../../../modules/chart/templates/_pod.tpl"),
+    ),
+    (
+        "templates/_rules.tpl",
+        include_str!("../../../modules/chart/templates/_rules.tpl"),
     ),
     (
         "templates/configmap.yaml",
@@ -125,7 +132,7 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             let path = format!("{base}/{}/{}.values.yaml", s.env, s.name);
             let objects = by_service.get(&(s.env.as_str(), s.name.as_str()));
             let values = objects
-                .and_then(|o| values::values(s, o))
+                .and_then(|o| values::values(&cx.model.platform, s, o))
                 .ok_or_else(|| messages::missing_objects(&path))?;
             yaml_file(path, service_scope(&s.env, &s.name), &values)
         })

@@ -1,6 +1,7 @@
 //! The values file of one service: what the shared chart needs to render the same
 //! objects the Kubernetes target writes. Every field is read off those typed objects
-//! (or the resolved service), so the two targets cannot drift apart.
+//! (or the resolved service), so the two targets cannot drift apart; the alert rules'
+//! inputs come from the platform too (`rules.rs`).
 //!
 //! Field order is the order the keys are written; absent optional parts are `null`,
 //! which the chart's templates test for.
@@ -16,7 +17,7 @@ use crate::render::kubernetes::objects::{
     LocalObjectReference, MonitorEndpoint, NetworkPolicySpec, Object, PodSecurityContext, Probe,
     Resources, ServicePort, Spec, Toleration, Volume, VolumeMount,
 };
-use crate::resolve::ResolvedService;
+use crate::resolve::{Platform, ResolvedService};
 
 /// The namespace label every namespace carries, which NetworkPolicy peers select on.
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -74,7 +75,7 @@ pub(crate) struct Values<'a> {
     external_secrets: Vec<ExternalSecret<'a>>,
     service_monitor: Option<Monitor<'a>>,
     pod_monitor: Option<Monitor<'a>>,
-    prometheus_rule: Option<Rule<'a>>,
+    prometheus_rule: Option<super::rules::Rules<'a>>,
 }
 
 #[derive(Serialize)]
@@ -193,15 +194,13 @@ struct Monitor<'a> {
     env: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct Rule<'a> {
-    labels: &'a Labels,
-    groups: &'a [crate::observe::RuleGroup],
-}
-
 /// The values that reproduce `o`, the objects of `s`; `None` if there is no workload
 /// or its pod has no container, which the Kubernetes target never writes.
-pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Option<Values<'a>> {
+pub(crate) fn values<'a>(
+    p: &'a Platform,
+    s: &'a ResolvedService,
+    o: &'a ServiceObjects,
+) -> Option<Values<'a>> {
     let (labels, pod, cron) = match (&o.deployment, &o.cron_job) {
         (Some(d), _) => (&d.metadata.labels, &d.body.spec.template, None),
         (None, Some(c)) => {
@@ -300,10 +299,10 @@ pub(crate) fn values<'a>(s: &'a ResolvedService, o: &'a ServiceObjects) -> Optio
             .pod_monitor
             .as_deref()
             .map(|m| monitor(&m.metadata.labels, &m.body.spec.pod_metrics_endpoints)),
-        prometheus_rule: o.prometheus_rule.as_deref().map(|r| Rule {
-            labels: &r.metadata.labels,
-            groups: &r.body.spec.groups,
-        }),
+        prometheus_rule: o
+            .prometheus_rule
+            .as_deref()
+            .map(|r| super::rules::rules(p, s, &r.metadata.labels, &r.body.spec.groups)),
     })
 }
 

@@ -1,0 +1,248 @@
+{{- /*
+The service's Prometheus rule groups, built from the plain values under
+`prometheusRule` (see values.schema.json): the contract alerts, or a cron job's run
+alerts, then per SLO its budget and burn-rate recordings and its alerts. pave's
+Kubernetes target writes the same rules (src/observe/rules.rs, cron.rs); the test
+suite renders both and compares them object by object.
+
+Every number comes in as a string (thresholds are exact decimals), so nothing here
+formats a float. Every helper writes YAML at column 0; callers indent it.
+*/ -}}
+
+{{- /* The label matchers of the service's own series. */ -}}
+{{- define "pave.rules.selector" -}}
+{{- printf "job=%q,namespace=%q,env=%q" .Values.name .Values.namespace .Values.prometheusRule.env -}}
+{{- end }}
+
+{{- /*
+One alerting rule, unless the environment drops it (no entry in `alerts`).
+Arguments: root, alert, runbook (its kebab-case name), expr, summary, description,
+and slo (an objective, for its labels) or nothing.
+*/ -}}
+{{- define "pave.rules.alert" -}}
+{{- $v := .root.Values -}}
+{{- $r := $v.prometheusRule -}}
+{{- with index $r.alerts .alert }}
+- alert: {{ $.alert }}
+  expr: {{ $.expr | quote }}
+  for: {{ .for | quote }}
+  labels:
+    env: {{ $r.env | quote }}
+    namespace: {{ $v.namespace | quote }}
+    service: {{ $v.name | quote }}
+    severity: {{ .severity | quote }}
+    {{- with $.slo }}
+    slo_id: {{ .id | quote }}
+    slo_name: {{ .name | quote }}
+    slo_service: {{ $v.name | quote }}
+    {{- end }}
+    team: {{ $r.team | quote }}
+  annotations:
+    summary: {{ $.summary | quote }}
+    description: {{ $.description | quote }}
+    {{- with $r.runbooks }}
+    runbook_url: {{ printf "%s/%s" . $.runbook | quote }}
+    {{- end }}
+    {{- with $r.dashboardUrl }}
+    dashboard_url: {{ . | quote }}
+    {{- end }}
+{{- end }}
+{{- end }}
+
+{{- /* A group: name and the rules' text (empty: no rule). */ -}}
+{{- define "pave.rules.group" -}}
+- name: {{ .name | quote }}
+  rules:
+{{- if trim .rules }}
+{{- trim .rules | nindent 2 }}
+{{- else }} []
+{{- end }}
+{{- end }}
+
+{{- /* Contract alerts of a Deployment with metrics. */ -}}
+{{- define "pave.rules.contract" -}}
+{{- $v := .Values -}}
+{{- $r := $v.prometheusRule -}}
+{{- $c := $r.contract -}}
+{{- $name := $v.name -}}
+{{- $ns := $v.namespace -}}
+{{- $env := $r.env -}}
+{{- $sel := include "pave.rules.selector" . -}}
+{{- $container := printf "namespace=%q,container=%q" $ns $name -}}
+{{- $rules := list -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "ServiceTargetDown" "runbook" "service-target-down"
+  "expr" (printf "up{%s} == 0" $sel)
+  "summary" (printf "%s in %s: a metrics target is down" $name $env)
+  "description" (printf "Prometheus cannot scrape a pod of %s in namespace %s; the pod may be down or its metrics endpoint broken." $name $ns))) -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "ServiceMetricsAbsent" "runbook" "service-metrics-absent"
+  "expr" (printf "absent(up{%s})" $sel)
+  "summary" (printf "%s in %s: no metrics targets" $name $env)
+  "description" (printf "Prometheus has no scrape target for %s in namespace %s: check the ServiceMonitor (and its `env` relabeling) and the pods." $name $ns))) -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "ServiceCrashLooping" "runbook" "service-crash-looping"
+  "expr" (printf "max by (namespace, pod, container) (max_over_time(kube_pod_container_status_waiting_reason{%s,reason=\"CrashLoopBackOff\"}[5m])) >= 1 or max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{%s}[15m])) > %s" $container $container $c.restarts)
+  "summary" (printf "%s in %s: a container is crash looping" $name $env)
+  "description" (printf "A container of %s is waiting in CrashLoopBackOff or restarted more than %s times in 15 minutes." $name $c.restarts))) -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "ServiceReplicasUnavailable" "runbook" "service-replicas-unavailable"
+  "expr" (printf "kube_deployment_status_replicas_unavailable{namespace=%q,deployment=%q} > 0" $ns $name)
+  "summary" (printf "%s in %s: replicas are unavailable" $name $env)
+  "description" (printf "The Deployment %s has unavailable replicas." $name))) -}}
+{{- with $c.hpa }}
+{{- $hpa := printf "namespace=%q,horizontalpodautoscaler=%q" $ns . -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" $ "alert" "ServiceAutoscalerMaxedOut" "runbook" "service-autoscaler-maxed-out"
+  "expr" (printf "kube_horizontalpodautoscaler_status_current_replicas{%s} >= kube_horizontalpodautoscaler_spec_max_replicas{%s}" $hpa $hpa)
+  "summary" (printf "%s in %s: the autoscaler is at its maximum" $name $env)
+  "description" (printf "The autoscaler of %s has run at its maximum replicas for a while; raise `autoscale.max` or find the load." $name))) -}}
+{{- end }}
+{{- include "pave.rules.group" (dict "name" (printf "%s-contract" $name) "rules" (join "" $rules)) }}
+{{- end }}
+
+{{- /* A cron job's run alerts, from kube-state-metrics. */ -}}
+{{- define "pave.rules.cron" -}}
+{{- $v := .Values -}}
+{{- $r := $v.prometheusRule -}}
+{{- $name := $v.name -}}
+{{- $ns := $v.namespace -}}
+{{- $env := $r.env -}}
+{{- $cronjob := printf "namespace=%q,cronjob=%q" $ns $name -}}
+{{- $owned := printf "max by (namespace) (kube_job_status_start_time{namespace=%q} * on (namespace, job_name) group_left () kube_job_owner{namespace=%q,owner_kind=\"CronJob\",owner_name=%q} and on (namespace, job_name) (kube_job_failed{namespace=%q,condition=\"true\"} == 1 or kube_job_status_failed{namespace=%q} > 0))" $ns $ns $name $ns $ns -}}
+{{- $success := printf "max by (namespace) (kube_cronjob_status_last_successful_time{%s})" $cronjob -}}
+{{- $rules := list -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "CronJobFailed" "runbook" "cron-job-failed"
+  "expr" (printf "%s > on (namespace) %s or (%s unless on (namespace) %s)" $owned $success $owned $success)
+  "summary" (printf "%s in %s: the latest run failed" $name $env)
+  "description" (printf "A Job of the CronJob %s in namespace %s failed after its last success; `kubectl -n %s get jobs` lists it." $name $ns $ns))) -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "CronJobLate" "runbook" "cron-job-late"
+  "expr" (printf "time() - max by (namespace) (kube_cronjob_status_last_successful_time{%s} or kube_cronjob_created{%s}) > %s unless on (namespace) (kube_cronjob_spec_suspend{%s} == 1)" $cronjob $cronjob $r.cron.lateAfterSeconds $cronjob)
+  "summary" (printf "%s in %s: no successful run in time" $name $env)
+  "description" (printf "The CronJob %s (schedule `%s`) has not succeeded for over %s: its schedule's longest gap between runs plus the margin." $name $v.cron.schedule $r.cron.lateAfter))) -}}
+{{- include "pave.rules.group" (dict "name" (printf "%s-cron" $name) "rules" (join "" $rules)) }}
+{{- end }}
+
+{{- /*
+An SLO's error ratio over a window, from the environment's recorded rates: the
+recorded numerator over the recorded denominator (`burn`: without an availability
+SLO's fallback to 0 when no 5xx series exists). Arguments: root, slo, window, burn.
+*/ -}}
+{{- define "pave.rules.errorRatio" -}}
+{{- $sel := include "pave.rules.selector" .root -}}
+{{- if eq .slo.name "availability" -}}
+{{- $errors := printf "env_namespace_job:slo_requests_errors:rate%s{%s}" .window $sel -}}
+{{- $all := printf "env_namespace_job:slo_requests:rate%s{%s}" .window $sel -}}
+{{- if .burn -}}
+{{- printf "%s / %s" $errors $all -}}
+{{- else -}}
+{{- printf "(%s or 0 * %s) / %s" $errors $all $all -}}
+{{- end -}}
+{{- else -}}
+{{- $buckets := printf "env_namespace_job_le:slo_request_duration_buckets:rate%s" .window -}}
+{{- printf "1 - sum without (le) (%s{%s,%s}) / sum without (le) (%s{%s,le=\"+Inf\"})" $buckets $sel .slo.le $buckets $sel -}}
+{{- end -}}
+{{- end }}
+
+{{- /* The requests per second over a window. Arguments: root, slo, window. */ -}}
+{{- define "pave.rules.requests" -}}
+{{- $sel := include "pave.rules.selector" .root -}}
+{{- if eq .slo.name "availability" -}}
+{{- printf "env_namespace_job:slo_requests:rate%s{%s}" .window $sel -}}
+{{- else -}}
+{{- printf "sum without (le) (env_namespace_job_le:slo_request_duration_buckets:rate%s{%s,le=\"+Inf\"})" .window $sel -}}
+{{- end -}}
+{{- end }}
+
+{{- /*
+An SLO's burn alert of one urgency: each window pair's condition (both windows above
+the pair's threshold, enough requests in the long window), named by `slo_window`,
+joined with `or`. Arguments: root, slo, alert, runbook.
+*/ -}}
+{{- define "pave.rules.burn" -}}
+{{- $v := .root.Values -}}
+{{- $r := $v.prometheusRule -}}
+{{- $s := $r.slo -}}
+{{- $o := .slo -}}
+{{- $thresholds := index $o.thresholds .alert -}}
+{{- $conditions := list -}}
+{{- $texts := list -}}
+{{- range $i, $p := index $s.pairs .alert -}}
+{{- $t := index $thresholds $i -}}
+{{- $long := include "pave.rules.errorRatio" (dict "root" $.root "slo" $o "window" $p.long "burn" true) -}}
+{{- $short := include "pave.rules.errorRatio" (dict "root" $.root "slo" $o "window" $p.short "burn" true) -}}
+{{- $requests := include "pave.rules.requests" (dict "root" $.root "slo" $o "window" $p.long) -}}
+{{- $conditions = append $conditions (printf "label_replace(max without (job) ((%s) > %s and (%s) > %s and %s * %s >= %s), \"slo_window\", %q, \"\", \"\")" $long $t $short $t $requests $p.longSeconds $s.minEvents $p.window) -}}
+{{- $texts = append $texts (printf "%s above %sx (budget gone in %s)" $p.window $p.factor $p.exhaustion) -}}
+{{- end -}}
+{{- include "pave.rules.alert" (dict "root" .root "alert" .alert "runbook" .runbook "slo" $o
+  "expr" (join " or on(env, namespace) " $conditions)
+  "summary" (printf "%s in %s: %s SLO error budget burning too fast" $v.name $r.env $o.name)
+  "description" (printf "The %s SLO of %s (%s%% over %s) burns its error budget too fast over the {{ $labels.slo_window }} windows. Pairs: %s." $o.name $v.name $o.objective $s.period (join "; " $texts))) -}}
+{{- end }}
+
+{{- /* A recording of an SLO, labelled with it. Arguments: root, slo, record, expr. */ -}}
+{{- define "pave.rules.recording" -}}
+{{- $v := .root.Values -}}
+{{- $r := $v.prometheusRule }}
+- record: {{ .record | quote }}
+  expr: {{ .expr | quote }}
+  labels:
+    env: {{ $r.env | quote }}
+    namespace: {{ $v.namespace | quote }}
+    slo_id: {{ .slo.id | quote }}
+    slo_name: {{ .slo.name | quote }}
+    slo_service: {{ $v.name | quote }}
+    team: {{ $r.team | quote }}
+{{- end }}
+
+{{- /*
+An SLO's group: the budget remaining over the period, the burn rate the environment
+dashboard shows, the burn alerts, and the alerts for missing series.
+Arguments: root, slo.
+*/ -}}
+{{- define "pave.rules.slo" -}}
+{{- $v := .root.Values -}}
+{{- $r := $v.prometheusRule -}}
+{{- $s := $r.slo -}}
+{{- $o := .slo -}}
+{{- $name := $v.name -}}
+{{- $env := $r.env -}}
+{{- $sel := include "pave.rules.selector" .root -}}
+{{- $rules := list -}}
+{{- $ratio := include "pave.rules.errorRatio" (dict "root" .root "slo" $o "window" $s.period) -}}
+{{- $rules = append $rules (include "pave.rules.recording" (dict "root" .root "slo" $o
+  "record" "slo:error_budget_remaining:ratio"
+  "expr" (printf "1 - max without (job) (%s) / %s" $ratio $o.budget))) -}}
+{{- $ratio = include "pave.rules.errorRatio" (dict "root" .root "slo" $o "window" $s.burnWindow) -}}
+{{- $rules = append $rules (include "pave.rules.recording" (dict "root" .root "slo" $o
+  "record" (printf "slo:burn_rate:ratio_rate%s" $s.burnWindow)
+  "expr" (printf "max without (job) (%s) / %s" $ratio $o.budget))) -}}
+{{- $rules = append $rules (include "pave.rules.burn" (dict "root" .root "slo" $o "alert" "SLOFastBurn" "runbook" "slo-fast-burn")) -}}
+{{- $rules = append $rules (include "pave.rules.burn" (dict "root" .root "slo" $o "alert" "SLOSlowBurn" "runbook" "slo-slow-burn")) -}}
+{{- $series := printf "%s{%s}" $o.metric $sel -}}
+{{- if ne $o.name "availability" -}}
+{{- $series = printf "%s{%s,le=\"+Inf\"}" $o.metric $sel -}}
+{{- end -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" .root "alert" "SLOMetricsAbsent" "runbook" "slo-metrics-absent"
+  "expr" (printf "absent(%s)" $series)
+  "summary" (printf "%s in %s: no data for the %s SLO" $name $env $o.name)
+  "description" (printf "The series the %s SLO of %s is computed from are absent, so its burn-rate alerts cannot fire." $o.name $name))) -}}
+{{- if eq $o.name "latency" -}}
+{{- $rules = append $rules (include "pave.rules.alert" (dict "root" .root "alert" "SLOLatencyBucketAbsent" "runbook" "slo-latency-bucket-absent"
+  "expr" (printf "absent(%s{%s,%s}) unless on() absent(%s)" $o.metric $sel $o.le $series)
+  "summary" (printf "%s in %s: no histogram bucket at the latency SLO's %ss" $name $env $o.threshold)
+  "description" (printf "%s exposes its latency histogram without a bucket at le=%s, the latency SLO's threshold, so the SLO cannot be computed: add the bucket to the application's histogram." $name $o.threshold))) -}}
+{{- end -}}
+{{- include "pave.rules.group" (dict "name" (printf "%s-slo-%s" $name $o.name) "rules" (join "" $rules)) }}
+{{- end }}
+
+{{- /* Every group, in the Kubernetes target's order. */ -}}
+{{- define "pave.rules.groups" -}}
+{{- $r := .Values.prometheusRule -}}
+{{- if $r.cron }}
+{{ include "pave.rules.cron" . }}
+{{- else }}
+{{ include "pave.rules.contract" . }}
+{{- end }}
+{{- with $r.slo }}
+{{- range .objectives }}
+{{ include "pave.rules.slo" (dict "root" $ "slo" .) }}
+{{- end }}
+{{- end }}
+{{- end }}
