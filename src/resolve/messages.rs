@@ -767,7 +767,9 @@ pub(crate) fn bad_file_path(at: Span, path: &str, problem: &str) -> Diagnostic {
 
 pub(crate) fn unknown_volume(at: Span, volume: &str, declared: &[&str]) -> Diagnostic {
     let help = match declared.is_empty() {
-        true => format!("declare it: `volumes: {{ {volume}: {{}} }}` (an emptyDir; `size` and `memory: true` are optional)"),
+        true => format!(
+            "declare it: `volumes: {{ {volume}: {{}} }}` (an emptyDir; `size` and `memory: true` are optional)"
+        ),
         false => format!(
             "the service declares {}; declare `{volume}` under `volumes:` or mount one of those",
             declared

@@ -18,7 +18,11 @@ use crate::model::service::{MountSpec, ServiceSpec};
 const RESERVED: &[&str] = &["tmp", "files"];
 
 /// `volumes`, sorted by name; a name pave uses itself is reported.
-pub(crate) fn declared(spec: &ServiceSpec, at: &At, diags: &mut Vec<Diagnostic>) -> Vec<ScratchVolume> {
+pub(crate) fn declared(
+    spec: &ServiceSpec,
+    at: &At,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ScratchVolume> {
     let mut out: Vec<ScratchVolume> = spec
         .volumes
         .iter()
@@ -49,11 +53,7 @@ pub(crate) fn mounts(
     at: &At,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Mount> {
-    let cx = Cx {
-        volumes,
-        files,
-        at,
-    };
+    let cx = Cx { volumes, files, at };
     let mut used = BTreeSet::new();
     let main = cx.container("", &spec.mounts, &mut used, diags);
     for (field, extra, specs) in [
@@ -61,7 +61,9 @@ pub(crate) fn mounts(
         ("/init", init, &spec.init),
     ] {
         for c in extra.iter_mut() {
-            let Some(s) = specs.get(&c.name) else { continue };
+            let Some(s) = specs.get(&c.name) else {
+                continue;
+            };
             let base = pointer_push(field, &c.name);
             c.mounts = cx.container(&base, &s.mounts, &mut used, diags);
         }
@@ -102,7 +104,11 @@ impl Cx<'_> {
             let mount = self.mount(path, m, &pointer, diags);
             used.insert(mount.volume.clone());
             if let Some(problem) = self.path_clash(path, &out) {
-                diags.push(messages::bad_mount_path((self.at.key_of)(&pointer), path, &problem));
+                diags.push(messages::bad_mount_path(
+                    (self.at.key_of)(&pointer),
+                    path,
+                    &problem,
+                ));
             }
             out.push(mount);
         }
@@ -110,7 +116,13 @@ impl Cx<'_> {
         out
     }
 
-    fn mount(&self, path: &str, m: &MountSpec, pointer: &str, diags: &mut Vec<Diagnostic>) -> Mount {
+    fn mount(
+        &self,
+        path: &str,
+        m: &MountSpec,
+        pointer: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Mount {
         let (volume, sub_path, read_only, volume_at) = match m {
             MountSpec::Volume(v) => (v, None, false, pointer.to_string()),
             MountSpec::Full {
@@ -131,7 +143,11 @@ impl Cx<'_> {
         }
         if let Some(problem) = sub_path.as_deref().and_then(sub_path_problem) {
             let span = (self.at.span_of)(&format!("{pointer}/sub_path"));
-            diags.push(messages::bad_sub_path(span, sub_path.as_deref().unwrap_or_default(), &problem));
+            diags.push(messages::bad_sub_path(
+                span,
+                sub_path.as_deref().unwrap_or_default(),
+                &problem,
+            ));
         }
         Mount {
             path: path.to_string(),
@@ -150,7 +166,10 @@ impl Cx<'_> {
         }
         let overlap = |a: &str, b: &str| a == b || inside(a, b) || inside(b, a);
         if let Some(f) = self.files.iter().find(|f| overlap(&f.path, path)) {
-            return Some(format!("it and the file `{}` lie inside one another", f.path));
+            return Some(format!(
+                "it and the file `{}` lie inside one another",
+                f.path
+            ));
         }
         earlier
             .iter()

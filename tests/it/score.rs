@@ -49,7 +49,8 @@ fn a_score_file_and_its_pave_file_compile_to_identical_objects() {
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     assert!(a.keys().any(|k| k.contains("storefront/deployment.yaml")));
     // The Score volume reached both containers of the docs pod.
-    let docs = String::from_utf8(a["generated/kubernetes/prod/docs/deployment.yaml"].clone()).unwrap();
+    let docs =
+        String::from_utf8(a["generated/kubernetes/prod/docs/deployment.yaml"].clone()).unwrap();
     assert_eq!(docs.matches("- name: cache\n").count(), 3, "{docs}");
     for (path, bytes) in &a {
         if NAMING_THE_SOURCE.contains(&path.as_str()) {

@@ -82,12 +82,7 @@ impl Mapper<'_> {
         }
         self.mounts(at, &base);
         let why = "pave mounts files and runs probes on the main container only (the first, or `pave.dev/main-container`)";
-        for field in [
-            "files",
-            "livenessProbe",
-            "readinessProbe",
-            "before",
-        ] {
+        for field in ["files", "livenessProbe", "readinessProbe", "before"] {
             let f = pointer_push(at, field);
             if self.get(&f).is_some() {
                 self.refuse(&f, why);
