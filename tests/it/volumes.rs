@@ -150,4 +150,16 @@ fn explain_shows_each_volume_and_mount_with_its_layer() {
             .ends_with("cache (subPath pages, read-only)")
     );
     assert!(line("containers.seed.volumeMounts./seed ").ends_with("cache (subPath pages)"));
+    // A volume with no settings is a value of its own too.
+    fs::write(repo.path().join("services/nightly.yaml"), NIGHTLY).unwrap();
+    let out = pave(&["explain", "nightly", "--env", "dev"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let scratch = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("volumes.scratch "));
+    assert!(
+        scratch.is_some_and(|l| l.contains("{}") && l.ends_with("services/nightly.yaml:7:21")),
+        "{text}"
+    );
 }
