@@ -202,6 +202,10 @@ impl<'a> View<'a> {
             if let Some(replicas) = o.value.pointer("/spec/replicas") {
                 out.push_str(&format!("    {:<30} {replicas}\n", "spec.replicas"));
             }
+            for v in service_volumes(&o.value) {
+                let name = format!("volumes.{}", v["name"].as_str().unwrap_or_default());
+                out.push_str(&format!("    {name:<30} emptyDir {}\n", v["emptyDir"]));
+            }
             for c in containers {
                 out.push_str(&container_text(c));
             }
@@ -232,10 +236,11 @@ impl<'a> View<'a> {
 fn values(s: &ResolvedService, sources: &SourceMap) -> Vec<Line> {
     let mut lines = Vec::new();
     for (pointer, origin) in &s.provenance {
+        // An empty mapping is a value of its own (`volumes: { cache: {} }`).
         let Some(value) = s
             .fields
             .pointer(pointer)
-            .filter(|v| !v.is_object() && !v.is_array())
+            .filter(|v| v.as_object().is_none_or(|o| o.is_empty()) && !v.is_array())
         else {
             continue;
         };
@@ -443,8 +448,39 @@ fn containers(object: &Value) -> Vec<&Value> {
         .collect()
 }
 
+/// The names of the volumes pave gives every pod itself, whatever the service says.
+const OWN_VOLUMES: &[&str] = &["tmp", "files"];
+
+/// The volumes of a workload object's pod that the service declares (`volumes`).
+fn service_volumes(object: &Value) -> Vec<&Value> {
+    let pod = object
+        .pointer("/spec/template/spec")
+        .or_else(|| object.pointer("/spec/jobTemplate/spec/template/spec"));
+    pod.and_then(|p| p["volumes"].as_array())
+        .into_iter()
+        .flatten()
+        .filter(|v| !OWN_VOLUMES.contains(&v["name"].as_str().unwrap_or_default()))
+        .collect()
+}
+
+/// One mount of a service volume as the container gets it: `rates (subPath current, read-only)`.
+fn mount_text(m: &Value) -> String {
+    let mut text = m["name"].as_str().unwrap_or_default().to_string();
+    let mut notes = Vec::new();
+    if let Some(sub) = m["subPath"].as_str() {
+        notes.push(format!("subPath {sub}"));
+    }
+    if m["readOnly"].as_bool() == Some(true) {
+        notes.push("read-only".to_string());
+    }
+    if !notes.is_empty() {
+        text.push_str(&format!(" ({})", notes.join(", ")));
+    }
+    text
+}
+
 /// What reaches one container: image, ports, environment (a secret as its
-/// `secretKeyRef`), resources and probes.
+/// `secretKeyRef`), resources, probes and its mounts of the service's volumes.
 fn container_text(c: &Value) -> String {
     let name = c["name"].as_str().unwrap_or_default();
     let mut out = String::new();
@@ -483,6 +519,13 @@ fn container_text(c: &Value) -> String {
     .filter_map(|k| c.get(*k).map(|v| (*k, v)))
     {
         line(key.to_string(), value.to_string());
+    }
+    for m in c["volumeMounts"].as_array().into_iter().flatten() {
+        if OWN_VOLUMES.contains(&m["name"].as_str().unwrap_or_default()) {
+            continue;
+        }
+        let path = m["mountPath"].as_str().unwrap_or_default();
+        line(format!("volumeMounts.{path}"), mount_text(m));
     }
     out
 }

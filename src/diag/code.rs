@@ -231,6 +231,15 @@ pub(crate) enum Code {
     E0625,
     /// A Score file's `source` file holds placeholders or `$$`, which pave would not expand.
     E0626,
+    /// A mount names a volume the service does not declare (or a Score volume `source`
+    /// that is not a `volume` resource).
+    E0627,
+    /// A mount's path or `sub_path` cannot be mounted: not absolute (or not relative),
+    /// an empty/`.`/`..` part, in `/tmp`, or overlapping a file or another mount of the
+    /// same container.
+    E0628,
+    /// A volume named like one of pave's own (`tmp`, `files`), or one no container mounts.
+    E0629,
     /// The output tree could not be written.
     E0401,
     /// An output path would leave the output roots.
@@ -391,6 +400,9 @@ impl Code {
             Code::E0624 => "E0624",
             Code::E0625 => "E0625",
             Code::E0626 => "E0626",
+            Code::E0627 => "E0627",
+            Code::E0628 => "E0628",
+            Code::E0629 => "E0629",
             Code::E0401 => "E0401",
             Code::E0402 => "E0402",
             Code::E0403 => "E0403",

@@ -162,7 +162,7 @@ pub(crate) fn from_too_large(at: Span, path: &str, size: u64) -> Diagnostic {
     .help("a ConfigMap holds at most 1 MiB in all; mount a smaller file, or ship the data in the image")
 }
 
-// Score workload files (E0620-E0626).
+// Score workload files (E0620-E0627).
 
 /// A Score field or value pave has no equivalent for, at its key.
 pub(crate) fn score_unsupported(at: Span, field: &str, why: &str) -> Diagnostic {
@@ -261,6 +261,20 @@ pub(crate) fn score_no_size(
             "write the requests and limits of one size, or drop `resources` and set `pave.dev/size`; sizes: {}",
             listed.join(", ")
         ))
+}
+
+/// A container volume whose `source` is not `${resources.<name>}` of a `volume` resource.
+pub(crate) fn score_volume_source(at: Span, problem: &str, volumes: &[String]) -> Diagnostic {
+    let help = match volumes.is_empty() {
+        true => "declare one: `resources: { cache: { type: volume } }`, then `source: ${resources.cache}`".to_string(),
+        false => format!(
+            "write `source: ${{resources.<name>}}` with one of the workload's volume resources: {}",
+            volumes.join(", ")
+        ),
+    };
+    Diagnostic::error(Code::E0627, format!("the volume's `source` {problem}"))
+        .primary(at, "not a volume resource")
+        .help(help)
 }
 
 /// A `source` file with placeholders or `$$`, which pave would mount unexpanded.

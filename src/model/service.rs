@@ -6,6 +6,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::Quantity;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServiceSpec {
@@ -55,6 +57,32 @@ pub(crate) struct ServiceSpec {
     #[serde(default)]
     pub(crate) files: IndexMap<String, FileSpec>,
     pub(crate) security: Option<SecuritySpec>,
+    /// Scratch volumes of the pod, by name.
+    #[serde(default)]
+    pub(crate) volumes: IndexMap<String, VolumeSpec>,
+    /// The main container's mounts: absolute path -> volume.
+    #[serde(default)]
+    pub(crate) mounts: IndexMap<String, MountSpec>,
+}
+
+/// A scratch volume (`emptyDir`): its size limit and whether memory backs it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VolumeSpec {
+    pub(crate) size: Option<Quantity>,
+    pub(crate) memory: Option<bool>,
+}
+
+/// A mount: the volume's name, or `{ volume, sub_path, read_only }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum MountSpec {
+    Volume(String),
+    Full {
+        volume: String,
+        sub_path: Option<String>,
+        read_only: Option<bool>,
+    },
 }
 
 /// A mounted file's content: the text itself, or `{ from: <repository path> }`
@@ -116,6 +144,9 @@ pub(crate) struct ContainerSpec {
     pub(crate) size: Option<String>,
     #[serde(default)]
     pub(crate) ports: IndexMap<String, u16>,
+    /// This container's mounts: absolute path -> volume.
+    #[serde(default)]
+    pub(crate) mounts: IndexMap<String, MountSpec>,
 }
 
 /// `security`: numeric identities of the pod's processes.

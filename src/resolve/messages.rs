@@ -763,6 +763,69 @@ pub(crate) fn bad_file_path(at: Span, path: &str, problem: &str) -> Diagnostic {
     .help("files are absolute paths such as `/etc/app/config.yaml`, each outside `/tmp` and not inside another file's path")
 }
 
+// Volumes and mounts (E0627–E0629).
+
+pub(crate) fn unknown_volume(at: Span, volume: &str, declared: &[&str]) -> Diagnostic {
+    let help = match declared.is_empty() {
+        true => format!(
+            "declare it: `volumes: {{ {volume}: {{}} }}` (an emptyDir; `size` and `memory: true` are optional)"
+        ),
+        false => format!(
+            "the service declares {}; declare `{volume}` under `volumes:` or mount one of those",
+            declared
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Diagnostic::error(
+        Code::E0627,
+        format!("the mount names volume `{volume}`, which the service does not declare"),
+    )
+    .primary(at, "no such volume")
+    .help(help)
+}
+
+pub(crate) fn bad_mount_path(at: Span, path: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0628,
+        format!("a volume cannot be mounted at `{path}`: {problem}"),
+    )
+    .primary(at, "this path")
+    .help("mounts are absolute paths such as `/var/cache/app`, outside `/tmp` (already a scratch folder), not inside or around a file of `files` or another mount of the same container")
+}
+
+pub(crate) fn bad_sub_path(at: Span, sub_path: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0628,
+        format!("`sub_path` `{sub_path}` cannot be mounted: {problem}"),
+    )
+    .primary(at, "this sub_path")
+    .help("`sub_path` is a folder or file inside the volume, relative to it (`rates`, `cache/v2`)")
+}
+
+pub(crate) fn reserved_volume(at: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0629,
+        format!("volume `{name}` is named like one of pave's own volumes"),
+    )
+    .primary(at, "a reserved name")
+    .note("every pod has pave's `tmp` (the scratch folder at /tmp) and, with `files`, its `files` volume")
+    .help("give the volume another name, e.g. `cache` or `scratch`")
+}
+
+pub(crate) fn unused_volume(at: Span, name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::E0629,
+        format!("volume `{name}` is mounted by no container"),
+    )
+    .primary(at, "declared here")
+    .help(format!(
+        "mount it (`mounts: {{ /var/cache/app: {name} }}` on the service, a sidecar or an init container) or remove it"
+    ))
+}
+
 pub(crate) fn root_user(at: Span) -> Diagnostic {
     Diagnostic::error(Code::E0566, "`security.run_as_user: 0` runs the pod as root")
         .primary(at, "user 0 is root")

@@ -53,6 +53,7 @@ mod scope;
 mod secrets;
 mod service;
 mod slo;
+mod volumes;
 mod windows;
 mod workload;
 

@@ -487,6 +487,10 @@ pub(crate) struct ResolvedService {
     pub(crate) init: Vec<ExtraContainer>,
     /// Files mounted read-only, sorted by path.
     pub(crate) files: Vec<MountedFile>,
+    /// Scratch volumes of the pod, sorted by name.
+    pub(crate) volumes: Vec<ScratchVolume>,
+    /// The main container's volume mounts, sorted by path.
+    pub(crate) mounts: Vec<Mount>,
     pub(crate) security: Security,
     pub(crate) provenance: Provenance,
     /// The layered, expanded field values, keyed like `provenance` (for `pave explain`).
@@ -604,6 +608,29 @@ pub(crate) struct ExtraContainer {
     pub(crate) size: String,
     pub(crate) resources: Size,
     pub(crate) ports: Vec<NamedPort>,
+    /// Its volume mounts, sorted by path.
+    pub(crate) mounts: Vec<Mount>,
+}
+
+/// A scratch volume of the pod: an `emptyDir`, on the node's disk or in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScratchVolume {
+    pub(crate) name: String,
+    /// The most it may hold (`sizeLimit`), a Kubernetes quantity.
+    pub(crate) size: Option<String>,
+    /// Backed by memory (`medium: Memory`).
+    pub(crate) memory: bool,
+}
+
+/// One container's mount of a scratch volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mount {
+    /// Where the container sees it (absolute).
+    pub(crate) path: String,
+    pub(crate) volume: String,
+    /// A folder or file inside the volume (`subPath`), relative to it.
+    pub(crate) sub_path: Option<String>,
+    pub(crate) read_only: bool,
 }
 
 /// A file mounted from the service's files ConfigMap under `key`.

@@ -20,7 +20,7 @@ use super::needs::{self, NeedCx, Peer};
 use super::resolved::*;
 use super::scope::Scope;
 use super::slo::{self, SloSpans};
-use super::{ServiceInput, fields, is_dns_label, renames, secrets, workload};
+use super::{ServiceInput, fields, is_dns_label, renames, secrets, volumes, workload};
 use crate::diag::Diagnostic;
 use crate::load::pointer_push;
 use crate::model::service::{Previous, ServiceSpec};
@@ -331,8 +331,17 @@ fn build(
     let ports = workload::ports(&spec, &kind, port, &at, diags);
     let declared = workload::declared_ports(&kind, port, &ports, metrics.as_ref().map(|m| m.port));
     let probes = workload::probes(ctx, &spec, &kind, &declared, &at, diags);
-    let (sidecars, init) = workload::containers(ctx, &spec, &declared, &at, diags);
+    let (mut sidecars, mut init) = workload::containers(ctx, &spec, &declared, &at, diags);
     let files = workload::files(ctx, &spec, &at, diags);
+    let volumes = volumes::declared(&spec, &at, diags);
+    let mounts = volumes::mounts(
+        &spec,
+        &volumes,
+        &files,
+        (&mut sidecars, &mut init),
+        &at,
+        diags,
+    );
     let security = workload::security(&spec, &at, diags);
     let env_vars = spec
         .env
@@ -387,6 +396,8 @@ fn build(
         sidecars,
         init,
         files,
+        volumes,
+        mounts,
         security,
         fields: wired.fields,
         slo,

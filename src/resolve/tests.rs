@@ -322,3 +322,30 @@ fn a_worker_scaled_on_a_fifo_queue_gets_the_queue_url_with_its_fifo_suffix() {
         )
     );
 }
+
+#[test]
+fn a_volume_from_the_platform_defaults_may_go_unmounted_but_not_one_the_service_declares() {
+    let repo = tempfile::tempdir().unwrap();
+    let platform = PLATFORM.replace(
+        "defaults:\n",
+        "defaults:\n  volumes: { scratch: { size: 1Gi } }\n",
+    );
+    write(repo.path(), "platform.yaml", &platform);
+    write(repo.path(), "services/web.yaml", WEB);
+    let api = format!("{API}volumes:\n  spare: {{}}\nmounts:\n  /var/scratch: scratch\n");
+    write(repo.path(), "services/api.yaml", &api);
+    let mut sources = SourceMap::default();
+    let (inputs, _) = load::load(repo.path(), &mut sources);
+    let (model, diags) = resolve(&inputs, &sources);
+    // `web` leaves the default's volume unmounted: no finding. `api` declares `spare`
+    // itself and mounts it nowhere: one warning, at api's file.
+    assert_eq!(codes(&diags), ["E0629"], "{diags:?}");
+    assert_eq!(diags[0].severity, crate::diag::Severity::Warning);
+    let model = model.unwrap();
+    let api = service(&model, "dev", "api");
+    let names: Vec<&str> = api.volumes.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["scratch", "spare"]);
+    assert_eq!(api.volumes[0].size.as_deref(), Some("1Gi"));
+    assert_eq!(api.mounts[0].volume, "scratch");
+    assert_eq!(service(&model, "dev", "web").volumes.len(), 1);
+}

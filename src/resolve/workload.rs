@@ -456,6 +456,8 @@ fn extra_container(
                 port: *port,
             })
             .collect(),
+        // Set once every container is known (`volumes::mounts`).
+        mounts: Vec::new(),
     }
 }
 
@@ -514,8 +516,8 @@ pub(crate) fn files(
     out
 }
 
-/// Why a file path cannot be mounted, or `None`.
-fn path_problem(path: &str) -> Option<String> {
+/// Why a file path (or a volume's mount path) cannot be mounted, or `None`.
+pub(super) fn path_problem(path: &str) -> Option<String> {
     let parts: Vec<&str> = path.split('/').skip(1).collect();
     if !path.starts_with('/') {
         Some("is not an absolute path".into())

@@ -23,6 +23,7 @@ mod template_bounds;
 mod terraform;
 mod terraform_interface;
 mod validators;
+mod volumes;
 mod write_safety;
 
 use std::collections::BTreeMap;

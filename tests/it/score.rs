@@ -1,12 +1,17 @@
-//! Score workload files compile to the same objects as the pave service file they
-//! stand for: the example's storefront written both ways, every output compared.
+//! Score workload files compile to the same objects as the pave service files they
+//! stand for: the example's storefront (needs, route, probes, SLO) and docs (files,
+//! a sidecar, a volume both mount) written both ways, every output compared.
 
 use super::*;
 
-/// The files that name the service's source file, and so differ by it: the catalog
-/// entity's `pave.dev/service-file` annotation and the manifest's hash of that entity.
+/// The services written both ways (`tests/data/score/<name>.yaml`).
+const BOTH_WAYS: &[&str] = &["storefront", "docs"];
+
+/// The files that name a service's source file, and so differ by it: the catalog
+/// entities' `pave.dev/service-file` annotation and the manifest's hash of them.
 const NAMING_THE_SOURCE: &[&str] = &[
     "generated/catalog/storefront.yaml",
+    "generated/catalog/docs.yaml",
     "generated/.pave-manifest.json",
 ];
 
@@ -32,15 +37,21 @@ fn a_score_file_and_its_pave_file_compile_to_identical_objects() {
     copy_dir(&project().join("examples/score"), score.path());
     let pave_form = tempfile::tempdir().unwrap();
     copy_dir(&project().join("examples/score"), pave_form.path());
-    fs::remove_file(pave_form.path().join("services/storefront.score.yaml")).unwrap();
-    fs::copy(
-        project().join("tests/data/score/storefront.yaml"),
-        pave_form.path().join("services/storefront.yaml"),
-    )
-    .unwrap();
+    for name in BOTH_WAYS {
+        fs::remove_file(pave_form.path().join(format!("services/{name}.score.yaml"))).unwrap();
+        fs::copy(
+            project().join(format!("tests/data/score/{name}.yaml")),
+            pave_form.path().join(format!("services/{name}.yaml")),
+        )
+        .unwrap();
+    }
     let (a, b) = (build(score.path()), build(pave_form.path()));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     assert!(a.keys().any(|k| k.contains("storefront/deployment.yaml")));
+    // The Score volume reached both containers of the docs pod.
+    let docs =
+        String::from_utf8(a["generated/kubernetes/prod/docs/deployment.yaml"].clone()).unwrap();
+    assert_eq!(docs.matches("- name: cache\n").count(), 3, "{docs}");
     for (path, bytes) in &a {
         if NAMING_THE_SOURCE.contains(&path.as_str()) {
             continue;
@@ -50,16 +61,19 @@ fn a_score_file_and_its_pave_file_compile_to_identical_objects() {
             "{path} differs between the Score and the pave file"
         );
     }
-    let entity = |tree: &BTreeMap<String, Vec<u8>>| {
-        String::from_utf8(tree[NAMING_THE_SOURCE[0]].clone())
-            .unwrap()
-            .replace("services/storefront.score.yaml", "services/storefront.yaml")
-    };
-    assert_eq!(
-        entity(&a),
-        entity(&b),
-        "the catalog entity differs beyond its source file"
-    );
+    for (name, path) in BOTH_WAYS.iter().zip(NAMING_THE_SOURCE) {
+        let entity = |tree: &BTreeMap<String, Vec<u8>>| {
+            String::from_utf8(tree[*path].clone()).unwrap().replace(
+                &format!("services/{name}.score.yaml"),
+                &format!("services/{name}.yaml"),
+            )
+        };
+        assert_eq!(
+            entity(&a),
+            entity(&b),
+            "the catalog entity of {name} differs beyond its source file"
+        );
+    }
 }
 
 #[test]

@@ -3,12 +3,13 @@
 //! The main container is the first in the file, or the one the
 //! `pave.dev/main-container` annotation names; the others become `sidecars`. pave
 //! mounts files and runs probes on the main container only, and sizes come from the
-//! platform's size classes, so requests and limits must be exactly one size.
+//! platform's size classes, so requests and limits must be exactly one size. Every
+//! container mounts `volume` resources with `volumes`.
 
 use serde_json::Value;
 
 use super::metadata::MAIN_CONTAINER;
-use super::{ANNOTATION_PREFIX, ExpandedSource, Mapper};
+use super::{ANNOTATION_PREFIX, ExpandedSource, Mapped, Mapper};
 use crate::document::pointer_push;
 use crate::load::messages;
 
@@ -48,11 +49,7 @@ impl Mapper<'_> {
             self.set("/size", Value::String(size), &pointer_push(at, "resources"));
         }
         self.files(at);
-        let volumes = pointer_push(at, "volumes");
-        if self.get(&volumes).is_some() {
-            let why = "pave mounts no volumes; mount configuration with `files`, keep state in a need (postgres, bucket, …)";
-            self.refuse(&volumes, why);
-        }
+        self.mounts(at, "");
         let before = pointer_push(at, "before");
         if self.get(&before).is_some() {
             self.refuse(
@@ -83,14 +80,9 @@ impl Mapper<'_> {
                 &pointer_push(at, "resources"),
             );
         }
+        self.mounts(at, &base);
         let why = "pave mounts files and runs probes on the main container only (the first, or `pave.dev/main-container`)";
-        for field in [
-            "files",
-            "volumes",
-            "livenessProbe",
-            "readinessProbe",
-            "before",
-        ] {
+        for field in ["files", "livenessProbe", "readinessProbe", "before"] {
             let f = pointer_push(at, field);
             if self.get(&f).is_some() {
                 self.refuse(&f, why);
@@ -142,26 +134,88 @@ impl Mapper<'_> {
     /// `{ from: <repository path> }`.
     fn files(&mut self, at: &str) {
         let files = pointer_push(at, "files");
-        let entries: Vec<(String, String)> = match self.get(&files) {
-            Some(Value::Object(o)) => o
-                .keys()
-                .map(|k| (k.clone(), pointer_push(&files, k)))
-                .collect(),
-            Some(Value::Array(a)) => (0..a.len())
-                .map(|i| pointer_push(&files, &i.to_string()))
-                .map(|p| {
-                    let target = self
-                        .get(&pointer_push(&p, "target"))
-                        .and_then(Value::as_str);
-                    (target.unwrap_or_default().to_string(), p)
-                })
-                .collect(),
-            _ => return,
+        let Some(entries) = self.targets(&files) else {
+            return;
         };
         self.origin("/files", &files);
         for (target, from) in entries {
             self.file(&target, &from);
         }
+    }
+
+    /// The entries of a container's `files` or `volumes`: a map of target paths, or
+    /// the deprecated list whose items name theirs in `target`. (target, Score pointer).
+    fn targets(&self, pointer: &str) -> Option<Vec<(String, String)>> {
+        match self.get(pointer)? {
+            Value::Object(o) => Some(
+                o.keys()
+                    .map(|k| (k.clone(), pointer_push(pointer, k)))
+                    .collect(),
+            ),
+            Value::Array(a) => Some(
+                (0..a.len())
+                    .map(|i| pointer_push(pointer, &i.to_string()))
+                    .map(|p| {
+                        let target = self
+                            .get(&pointer_push(&p, "target"))
+                            .and_then(Value::as_str);
+                        (target.unwrap_or_default().to_string(), p)
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// `volumes` → `mounts` under `base` (`""` for the main container): `source:
+    /// ${resources.<volume>}` → `volume`, `path` → `sub_path`, `readOnly` → `read_only`.
+    fn mounts(&mut self, at: &str, base: &str) {
+        let volumes = pointer_push(at, "volumes");
+        let Some(entries) = self.targets(&volumes) else {
+            return;
+        };
+        let mounts = format!("{base}/mounts");
+        self.origin(&mounts, &volumes);
+        for (target, from) in entries {
+            let source = pointer_push(&from, "source");
+            let Some(volume) = self.volume_source(&source) else {
+                continue;
+            };
+            let to = pointer_push(&mounts, &target);
+            self.set(&pointer_push(&to, "volume"), Value::String(volume), &source);
+            self.origin(&to, &from);
+            for (score, pave) in [("path", "sub_path"), ("readOnly", "read_only")] {
+                let field = pointer_push(&from, score);
+                if self.get(&field).is_some() {
+                    self.copy(&pointer_push(&to, pave), &field);
+                }
+            }
+        }
+    }
+
+    /// The volume resource a mount's `source` names (`${resources.<name>}`); anything
+    /// else is reported at the `source`.
+    fn volume_source(&mut self, source: &str) -> Option<String> {
+        let written = self.get(source).and_then(Value::as_str).unwrap_or_default();
+        let named = written
+            .strip_prefix("${resources.")
+            .and_then(|r| r.strip_suffix('}'))
+            .filter(|n| !n.contains(['.', '$', '{', '}']));
+        let problem = match named.map(|n| (n, self.resources.get(n))) {
+            Some((n, Some(Mapped::Volume))) => return Some(n.to_string()),
+            Some((n, Some(_))) => format!("names `{n}`, a resource that is not a `volume`"),
+            Some((n, None)) => format!("names `{n}`, which is not a resource of the workload"),
+            None => format!("`{written}` is not `${{resources.<name>}}`"),
+        };
+        let volumes: Vec<String> = self
+            .resources
+            .iter()
+            .filter(|(_, m)| **m == Mapped::Volume)
+            .map(|(n, _)| format!("`{n}`"))
+            .collect();
+        let d = messages::score_volume_source(self.span(source), &problem, &volumes);
+        self.diags.push(d);
+        None
     }
 
     fn file(&mut self, target: &str, from: &str) {

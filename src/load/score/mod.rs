@@ -126,6 +126,8 @@ pub(super) enum Mapped {
     Dns,
     /// The service's route (`route`): no outputs.
     Route,
+    /// A scratch volume of the pod (`volume`): mounted, no outputs.
+    Volume,
 }
 
 /// The state of one mapping: the pave value being built and where each node came from.

@@ -4,7 +4,7 @@
 //! `bucket`, `amqp`/`sqs` → `queue`, or any module type by its own name); `params`
 //! become the need's module inputs, checked by the module later. `service-port` is a
 //! need on another service, `route` the service's route, `dns` the environment's
-//! domain. Anything else is an error at its line.
+//! domain, `volume` a scratch volume of the pod. Anything else is an error at its line.
 
 use serde_json::Value;
 
@@ -16,7 +16,7 @@ use crate::load::messages;
 const ALIASES: &[(&str, &str)] = &[("s3", "bucket"), ("amqp", "queue"), ("sqs", "queue")];
 
 /// Score resource types pave maps to something other than a module.
-const SPECIAL: &[&str] = &["dns", "route", "service-port"];
+const SPECIAL: &[&str] = &["dns", "route", "service-port", "volume"];
 
 /// The module type a Score resource type stands for, if any.
 fn module_type_for<'t>(score_type: &'t str, module_types: &'t [String]) -> Option<&'t str> {
@@ -52,6 +52,7 @@ impl Mapper<'_> {
                 "dns" => self.dns(&at),
                 "route" => self.route(&at),
                 "service-port" => self.service_port(&name, &at),
+                "volume" => self.volume(&name, &at),
                 other => self.module_need(&name, &at, other),
             };
             if let Some(m) = mapped {
@@ -89,6 +90,24 @@ impl Mapper<'_> {
             }
         }
         Some(Mapped::Module(module))
+    }
+
+    /// A `volume` resource: a scratch volume of the pod (an emptyDir), whose params
+    /// are pave's volume fields `size` and `memory` (score-k8s's default provisioner
+    /// also makes an emptyDir, and takes none).
+    fn volume(&mut self, name: &str, at: &str) -> Option<Mapped> {
+        let params = pointer_push(at, "params");
+        let why = "a `volume` resource is an emptyDir; it takes `size` (its sizeLimit) and `memory: true` (a tmpfs)";
+        self.refuse_others(&params, &["size", "memory"], why);
+        let to = pointer_push("/volumes", name);
+        self.set(&to, Value::Object(serde_json::Map::new()), at);
+        for key in ["size", "memory"] {
+            let from = pointer_push(&params, key);
+            if self.get(&from).is_some() {
+                self.copy(&pointer_push(&to, key), &from);
+            }
+        }
+        Some(Mapped::Volume)
     }
 
     fn dns(&mut self, at: &str) -> Option<Mapped> {

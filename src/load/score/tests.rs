@@ -105,7 +105,7 @@ metadata: { name: wk, annotations: { pave.dev/owner: t, pave.dev/ownr: x } }
 containers:
   main:
     image: a:1
-    volumes: { /data: { source: vol } }
+    before: { side: { ready: started } }
     files: { /etc/a: { binaryContent: AAAA } }
     readinessProbe: { httpGet: { port: 80, path: /, httpHeaders: [{ name: X, value: y }] } }
     resources: { limits: { memory: 3Gi } }
@@ -122,7 +122,7 @@ resources:
             (Code::E0620, "class".into()),
             (Code::E0625, "resources".into()),
             (Code::E0620, "binaryContent".into()),
-            (Code::E0620, "volumes".into()),
+            (Code::E0620, "before".into()),
             (Code::E0620, "httpHeaders".into()),
         ]
     );
@@ -184,4 +184,53 @@ fn file_stems_drop_score() {
     assert_eq!(service_stem("services/web.score.yaml"), "web");
     assert_eq!(service_stem("services/web.yaml"), "web");
     assert_eq!(service_stem("services/web.score.kdl"), "web.score");
+}
+
+const VOLUMES: &str = r#"apiVersion: score.dev/v1b1
+metadata:
+  name: site
+  annotations: { pave.dev/owner: team-a }
+containers:
+  main:
+    image: nginx:1.27
+    volumes:
+      /srv/cache: { source: "${resources.cache}", path: pages, readOnly: true }
+  side:
+    image: envoy:1
+    volumes:
+      - { source: "${resources.cache}", target: /var/cache/envoy }
+      - { source: "${resources.ram}", target: /var/run/envoy, readOnly: false }
+resources:
+  cache: { type: volume, params: { size: 256Mi } }
+  ram: { type: volume, params: { memory: true } }
+"#;
+
+#[test]
+fn volume_resources_become_volumes_and_container_volumes_mounts() {
+    let (doc, diags) = map(VOLUMES);
+    assert!(diags.is_empty(), "{diags:?}");
+    let doc = doc.unwrap();
+    assert_eq!(
+        doc.value["volumes"],
+        json!({ "cache": { "size": "256Mi" }, "ram": { "memory": true } })
+    );
+    assert_eq!(
+        doc.value["mounts"],
+        json!({ "/srv/cache": { "volume": "cache", "sub_path": "pages", "read_only": true } })
+    );
+    // The deprecated list form names its path in `target`.
+    assert_eq!(
+        doc.value["sidecars"]["side"]["mounts"],
+        json!({
+            "/var/cache/envoy": { "volume": "cache" },
+            "/var/run/envoy": { "volume": "ram", "read_only": false },
+        })
+    );
+    let at = |p: &str| {
+        let s = doc.span(p);
+        VOLUMES[s.start..s.end].to_string()
+    };
+    assert_eq!(at("/mounts/~1srv~1cache/volume"), "\"${resources.cache}\"");
+    assert_eq!(at("/mounts/~1srv~1cache/sub_path"), "pages");
+    assert_eq!(at("/volumes/cache/size"), "256Mi");
 }

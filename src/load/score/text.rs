@@ -129,6 +129,9 @@ impl Mapper<'_> {
                 "a `dns` resource has the output `host`, not `{output}`"
             )),
             Mapped::Route => Err("a `route` resource has no outputs".to_string()),
+            Mapped::Volume => Err(format!(
+                "a `volume` resource has no outputs; a container mounts it with `volumes: {{ <path>: {{ source: ${{resources.{name}}} }} }}`"
+            )),
         }
     }
 

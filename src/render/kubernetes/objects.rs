@@ -316,7 +316,7 @@ pub(crate) struct Capabilities {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct VolumeMount {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
     pub(crate) mount_path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) sub_path: Option<String>,
@@ -327,7 +327,7 @@ pub(crate) struct VolumeMount {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Volume {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) empty_dir: Option<EmptyDir>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -374,7 +374,11 @@ pub(crate) struct JobSpec {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EmptyDir {
-    pub(crate) size_limit: &'static str,
+    /// `Memory` for a tmpfs; absent for the node's disk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) medium: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) size_limit: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::objects::*;
 use super::{labels, metadata, object, selector};
 use crate::resolve::{
-    ExtraContainer, NamedPort, Platform, ProbeCheck, ResolvedService, Size, Workload,
+    ExtraContainer, Mount, NamedPort, Platform, ProbeCheck, ResolvedService, Size, Workload,
 };
 
 pub(super) fn service_account(
@@ -237,15 +237,16 @@ fn pod_spec(s: &ResolvedService) -> PodSpec {
         false => Vec::new(),
     };
     let mut volumes = vec![Volume {
-        name: "tmp",
+        name: "tmp".into(),
         empty_dir: Some(EmptyDir {
-            size_limit: "256Mi",
+            medium: None,
+            size_limit: Some("256Mi".into()),
         }),
         config_map: None,
     }];
     if !s.files.is_empty() {
         volumes.push(Volume {
-            name: "files",
+            name: "files".into(),
             empty_dir: None,
             config_map: Some(ConfigMapVolume {
                 name: files_config_map_name(s),
@@ -260,6 +261,14 @@ fn pod_spec(s: &ResolvedService) -> PodSpec {
             }),
         });
     }
+    volumes.extend(s.volumes.iter().map(|v| Volume {
+        name: v.name.clone(),
+        empty_dir: Some(EmptyDir {
+            medium: v.memory.then_some("Memory"),
+            size_limit: v.size.clone(),
+        }),
+        config_map: None,
+    }));
     let mut containers = vec![container(s)];
     containers.extend(s.sidecars.iter().map(|c| extra_container(s, c)));
     PodSpec {
@@ -345,8 +354,8 @@ fn container(s: &ResolvedService) -> Container {
         s.name.clone(),
         s.image.clone(),
         (s.command.clone(), s.args.clone()),
-        &s.resources,
-        &main_ports(s),
+        (&s.resources, &main_ports(s)),
+        &s.mounts,
     );
     c.env_from = env_from;
     c.env = env;
@@ -363,8 +372,8 @@ fn extra_container(s: &ResolvedService, x: &ExtraContainer) -> Container {
         x.name.clone(),
         x.image.clone(),
         (x.command.clone(), x.args.clone()),
-        &x.resources,
-        &x.ports,
+        (&x.resources, &x.ports),
+        &x.mounts,
     );
     c.env = x
         .env
@@ -378,26 +387,33 @@ fn extra_container(s: &ResolvedService, x: &ExtraContainer) -> Container {
     c
 }
 
-/// A container with pave's hardening, resources by size, `/tmp` and the files mounted.
+/// A container with pave's hardening, resources by size, `/tmp`, the files and its
+/// own volume mounts.
 fn hardened(
     s: &ResolvedService,
     name: String,
     image: String,
     (command, args): (Vec<String>, Vec<String>),
-    size: &Size,
-    ports: &[NamedPort],
+    (size, ports): (&Size, &[NamedPort]),
+    mounts: &[Mount],
 ) -> Container {
     let mut volume_mounts = vec![VolumeMount {
-        name: "tmp",
+        name: "tmp".into(),
         mount_path: "/tmp".into(),
         sub_path: None,
         read_only: false,
     }];
     volume_mounts.extend(s.files.iter().map(|f| VolumeMount {
-        name: "files",
+        name: "files".into(),
         mount_path: f.path.clone(),
         sub_path: Some(f.key.clone()),
         read_only: true,
+    }));
+    volume_mounts.extend(mounts.iter().map(|m| VolumeMount {
+        name: m.volume.clone(),
+        mount_path: m.path.clone(),
+        sub_path: m.sub_path.clone(),
+        read_only: m.read_only,
     }));
     Container {
         name,
