@@ -4,7 +4,6 @@
 //! rendered objects, hostnames from the resolved routes.
 
 use hcl::Body;
-use serde::Deserialize;
 
 use super::RenderedObject;
 use crate::inventory::{Inventory, KubernetesObject, TerraformResource};
@@ -60,18 +59,6 @@ fn resource(address: String, is_call: bool, need: Option<&ModuleNeed>) -> Terraf
     }
 }
 
-/// The part of an object's metadata the inventory records.
-#[derive(Deserialize)]
-struct Meta {
-    metadata: Metadata,
-}
-
-#[derive(Deserialize)]
-struct Metadata {
-    name: String,
-    namespace: Option<String>,
-}
-
 /// Adds the Kubernetes objects (kind, namespace, name per service) and each service's
 /// hostname to `inventory`, which holds the Terraform part already.
 pub(crate) fn complete(inventory: &mut Inventory, model: &Model, objects: &[RenderedObject]) {
@@ -82,17 +69,12 @@ pub(crate) fn complete(inventory: &mut Inventory, model: &Model, objects: &[Rend
         let (Some(env), Some(service)) = (&o.scope.env, &o.scope.service) else {
             continue;
         };
-        // The objects are pave's own typed values; one without metadata is skipped.
-        let Ok(meta) = serde_json::to_value(&*o.object).and_then(serde_json::from_value::<Meta>)
-        else {
-            continue;
-        };
         let entry = inventory.entry(env.clone()).or_default();
         let s = entry.services.entry(service.clone()).or_default();
         s.kubernetes.push(KubernetesObject {
             kind: o.kind.clone(),
-            namespace: meta.metadata.namespace,
-            name: meta.metadata.name,
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
         });
     }
     for s in &model.services {

@@ -40,6 +40,10 @@ pub(crate) struct RenderedObject {
     pub(crate) scope: Scope,
     /// The object's `kind`, to pick the policies that look at it.
     pub(crate) kind: String,
+    /// `metadata.name` and `metadata.namespace`, for the manifest's inventory (read
+    /// off the typed value, so nothing converts the object to find them).
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
     pub(crate) object: Arc<dyn erased_serde::Serialize + Send + Sync>,
 }
 

@@ -55,7 +55,16 @@ struct File {
     path: String,
     service: Option<String>,
     yaml: String,
-    object: Option<(&'static str, Arc<dyn erased_serde::Serialize + Send + Sync>)>,
+    object: Option<TypedObject>,
+}
+
+/// A manifest's object as policies and the inventory see it: its kind, name and
+/// namespace read off the typed value, and the value itself, erased.
+struct TypedObject {
+    kind: &'static str,
+    name: String,
+    namespace: Option<String>,
+    value: Arc<dyn erased_serde::Serialize + Send + Sync>,
 }
 
 impl File {
@@ -65,13 +74,16 @@ impl File {
         object: &Arc<Object<B>>,
     ) -> Result<File, Diagnostic> {
         let yaml = to_yaml(&**object).map_err(|e| messages::unwritable(&path, &e))?;
-        let kind = object.kind;
-        let shared: Arc<dyn erased_serde::Serialize + Send + Sync> = object.clone();
         Ok(File {
             path,
             service,
             yaml,
-            object: Some((kind, shared)),
+            object: Some(TypedObject {
+                kind: object.kind,
+                name: object.metadata.name.clone(),
+                namespace: object.metadata.namespace.clone(),
+                value: object.clone(),
+            }),
         })
     }
 }
@@ -97,13 +109,14 @@ pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
                 env: Some(env.name.clone()),
                 service: file.service,
             };
-            if let Some((kind, object)) = file.object {
-                let kind = kind.to_string();
+            if let Some(typed) = file.object {
                 objects.push(RenderedObject {
                     path: path.clone(),
                     scope: scope.clone(),
-                    kind,
-                    object,
+                    kind: typed.kind.to_string(),
+                    name: typed.name,
+                    namespace: typed.namespace,
+                    object: typed.value,
                 });
             }
             artifacts.push(Artifact {
