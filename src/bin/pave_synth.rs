@@ -11,7 +11,7 @@
 //! benchmark (`tests/bench.sh --wide`): `--wide-env N` environment variables (plain,
 //! `${...}` references, need URLs), `--wide-secrets N` secret references,
 //! `--wide-needs N` module needs (queues and buckets), `--wide-service-needs N` needs
-//! on N other services (the platform gets at least N services), `--wide-ports N`
+//! on N other small services (`peer-00000`, ...), `--wide-ports N`
 //! named ports and `--wide-files N` mounted files. `--wide-routes N` adds N small
 //! services routed on one host, each on its own path (a service has one route, so
 //! many routes means many services sharing a host).
@@ -108,8 +108,6 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    // The wide service's service needs each name another service.
-    let services = services.max(wide.service_needs);
     fs::create_dir_all(dir.join("services")).expect("create the output folder");
     fs::write(dir.join("platform.yaml"), platform(envs)).expect("write platform.yaml");
     let mut rng = Lcg(42);
@@ -124,10 +122,21 @@ fn main() -> ExitCode {
         fs::write(dir.join("services/wide.yaml"), wide_service(&wide, envs))
             .expect("write the wide service");
     }
+    for p in 0..wide.service_needs {
+        fs::write(
+            dir.join(format!("services/{}.yaml", peer_name(p))),
+            small_service(&peer_name(p), "", envs),
+        )
+        .expect("write a needed service");
+    }
     for r in 0..wide.routes {
         fs::write(
             dir.join(format!("services/{}.yaml", route_name(r))),
-            routed_service(r, envs),
+            small_service(
+                &route_name(r),
+                &format!("route:\n  host: routes.${{env.domain}}\n  path: /r{r}\n"),
+                envs,
+            ),
         )
         .expect("write a routed service");
     }
@@ -286,10 +295,18 @@ fn wide_service(wide: &Wide, envs: usize) -> String {
         let _ = match v % 10 {
             3 => writeln!(out, "  WIDE_{v}: ${{env.name}}-{v}"),
             7 if wide.needs > 0 => {
-                writeln!(out, "  WIDE_{v}: ${{needs.{}.arn}}", need_key(v % wide.needs))
+                writeln!(
+                    out,
+                    "  WIDE_{v}: ${{needs.{}.arn}}",
+                    need_key(v % wide.needs)
+                )
             }
             7 if wide.service_needs > 0 => {
-                writeln!(out, "  WIDE_{v}: ${{needs.dep{}.url}}", v % wide.service_needs)
+                writeln!(
+                    out,
+                    "  WIDE_{v}: ${{needs.{}.url}}",
+                    peer_name(v % wide.service_needs)
+                )
             }
             _ => writeln!(out, "  WIDE_{v}: value-{v}"),
         };
@@ -307,8 +324,9 @@ fn wide_service(wide: &Wide, envs: usize) -> String {
         let kind = if k % 2 == 0 { "queue" } else { "bucket" };
         let _ = writeln!(out, "  {}: {{ type: {kind} }}", need_key(k));
     }
-    for d in 0..wide.service_needs {
-        let _ = writeln!(out, "  dep{d}: {{ service: {} }}", name(d));
+    for p in 0..wide.service_needs {
+        let peer = peer_name(p);
+        let _ = writeln!(out, "  {peer}: {{ service: {peer} }}");
     }
     if wide.ports > 0 {
         out.push_str("ports:\n");
@@ -340,14 +358,16 @@ fn route_name(r: usize) -> String {
     format!("route-{r:05}")
 }
 
-/// A small service routed on the shared host `routes.<domain>` at its own path.
-fn routed_service(r: usize, envs: usize) -> String {
-    let me = route_name(r);
+fn peer_name(p: usize) -> String {
+    format!("peer-{p:05}")
+}
+
+/// A small web service with `extra` fields (a route): a service the wide one needs,
+/// or one of many routed on one host.
+fn small_service(me: &str, extra: &str, envs: usize) -> String {
     format!(
-        "name: {me}\nowner: team-{}\nimage: ghcr.io/synth/{me}:1.0.0\nsize: small\n\
-         route:\n  host: routes.${{env.domain}}\n  path: /r{r}\n\
+        "name: {me}\nowner: team-0\nimage: ghcr.io/synth/{me}:1.0.0\nsize: small\n{extra}\
          environments:\n  {}:\n    image: ghcr.io/synth/{me}@sha256:{}\n",
-        r % TEAMS,
         env_name(envs - 1),
         "cd".repeat(32)
     )
