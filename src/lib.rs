@@ -28,6 +28,8 @@ pub(crate) mod schema;
 pub(crate) mod source;
 pub(crate) mod template_budget;
 pub(crate) mod watchdog;
+#[cfg(test)]
+mod wide_tests;
 pub(crate) mod yaml_writer;
 // Entry points for the fuzz targets and their corpus replay; not part of the API.
 #[doc(hidden)]

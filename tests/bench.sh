@@ -4,6 +4,7 @@
 #
 # Usage: tests/bench.sh [SERVICES] [ENVS] [RUNS]        (default 1000 3 7)
 #        tests/bench.sh --curve [ENVS] [RUNS]            (default 3 3)
+#        tests/bench.sh --wide [ENVS] [RUNS]             (default 3 3)
 #
 # The default run prints, as a Markdown table: `build` of a fresh tree beside the
 # `cp -r` floor, `check` of a clean tree beside the read floor (`cat` of every file),
@@ -13,14 +14,21 @@
 # bytes and file count, and its Prometheus rule count.
 # `--curve` builds fresh trees of 1,000, 2,000, 5,000 and 10,000 services
 # (`BENCH_SIZES` overrides) and prints time, peak memory and the ratio to the first.
+# `--wide` measures one wide service (pave-synth's `--wide-*` options) at n and 8n per
+# dimension: env keys, secrets, module needs, service needs, ports, files, and routes
+# (services routed on one host). For `build` of a fresh tree, `check` and
+# `explain wide` it prints both times and their ratio: about 8 is linear, 64
+# quadratic. `BENCH_WIDE` overrides the dimensions and their n
+# (default `env:2500 secrets:2500 needs:250 service-needs:250 ports:250 files:250
+# routes:250`).
 # Times are medians of RUNS wall-clock runs; peak memory is the largest RSS seen.
 # The work folder is `${BENCH_DIR:-/dev/shm}/pave-bench` (tmpfs, so the disk does not
 # count); it is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-curve=false
-if [ "${1:-}" = "--curve" ]; then
-  curve=true
+curve=false wide=false
+if [ "${1:-}" = "--curve" ] || [ "${1:-}" = "--wide" ]; then
+  [ "$1" = "--curve" ] && curve=true || wide=true
   shift
   services=0 envs="${1:-3}" runs="${2:-3}"
 else
@@ -54,6 +62,7 @@ measure() {
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
+declare -A times
 
 if $curve; then
   echo "| services x $envs | files | build (s) | cp -r floor (s) | build / floor | peak MiB | time / first |"
@@ -69,6 +78,37 @@ if $curve; then
     measure "rm -rf '$base/repo/generated' '$base/repo/.github' '$base/repo/atlantis.yaml'" "$pave" build --root "$base/repo"
     first=${first:-$median}
     echo "| $n | $files | $median | $floor | $(ratio "$median" "$floor") | $peak | $(ratio "$median" "$first") |"
+  done
+  exit 0
+fi
+
+if $wide; then
+  echo "one wide service beside 2 ordinary ones, $envs environments, every target; pave $("$pave" --version | cut -d' ' -f2)"
+  echo
+  echo "| dimension | command | n | time n (s) | 8n | time 8n (s) | ratio (linear 8, quadratic 64) |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+  for spec in ${BENCH_WIDE:-env:2500 secrets:2500 needs:250 service-needs:250 ports:250 files:250 routes:250}; do
+    dim=${spec%%:*} n=${spec#*:}
+    for size in "$n" "$((8 * n))"; do
+      repo="$base/wide-$size"
+      rm -rf "$repo"
+      "$synth" "$repo" --services 2 --envs "$envs" "--wide-$dim" "$size"
+      fresh="rm -rf '$repo/generated' '$repo/.github' '$repo/atlantis.yaml'"
+      measure "$fresh" "$pave" build --root "$repo"
+      times[$size.build]=$median
+      measure ":" "$pave" check --root "$repo"
+      times[$size.check]=$median
+      # Routes add services, not width: explain the first routed one then.
+      subject=wide
+      [ "$dim" = routes ] && subject=route-00000
+      measure ":" "$pave" explain "$subject" --root "$repo"
+      times[$size.explain]=$median
+      rm -rf "$repo"
+    done
+    for cmd in build check explain; do
+      small=${times[$n.$cmd]} large=${times[$((8 * n)).$cmd]}
+      echo "| $dim | $cmd | $n | $small | $((8 * n)) | $large | $(ratio "$large" "$small") |"
+    done
   done
   exit 0
 fi

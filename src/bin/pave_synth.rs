@@ -6,6 +6,15 @@
 //! overrides. Every target is on (Kubernetes, Helm, Prometheus with alert routing,
 //! Terraform with Atlantis, GitHub CI, Argo CD, Backstage), so the benchmark measures
 //! the whole product.
+//!
+//! The `--wide-*` options add one wide service, `wide`, for the per-service size
+//! benchmark (`tests/bench.sh --wide`): `--wide-env N` environment variables (plain,
+//! `${...}` references, need URLs), `--wide-secrets N` secret references,
+//! `--wide-needs N` module needs (queues and buckets), `--wide-service-needs N` needs
+//! on N other small services (`peer-00000`, ...), `--wide-ports N`
+//! named ports and `--wide-files N` mounted files. `--wide-routes N` adds N small
+//! services routed on one host, each on its own path (a service has one route, so
+//! many routes means many services sharing a host).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -25,24 +34,66 @@ impl Lcg {
     }
 }
 
+const USAGE: &str = "usage: pave-synth DIR [--services N] [--envs E] [--wide-env N] \
+[--wide-secrets N] [--wide-needs N] [--wide-service-needs N] [--wide-ports N] \
+[--wide-files N] [--wide-routes N]";
+
+/// How wide the one wide service is; all zero means no wide service.
+#[derive(Default)]
+struct Wide {
+    env: usize,
+    secrets: usize,
+    needs: usize,
+    service_needs: usize,
+    ports: usize,
+    files: usize,
+    routes: usize,
+}
+
+impl Wide {
+    fn any(&self) -> bool {
+        self.env + self.secrets + self.needs + self.service_needs + self.ports + self.files > 0
+    }
+
+    /// The counter an option sets, or `None` for an option that is not a width.
+    fn option(&mut self, name: &str) -> Option<&mut usize> {
+        Some(match name {
+            "--wide-env" => &mut self.env,
+            "--wide-secrets" => &mut self.secrets,
+            "--wide-needs" => &mut self.needs,
+            "--wide-service-needs" => &mut self.service_needs,
+            "--wide-ports" => &mut self.ports,
+            "--wide-files" => &mut self.files,
+            "--wide-routes" => &mut self.routes,
+            _ => return None,
+        })
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut dir = None;
     let (mut services, mut envs) = (1000usize, 3usize);
+    let mut wide = Wide::default();
     let mut i = 0;
     while i < args.len() {
+        let value = args.get(i + 1).and_then(|v| v.parse::<usize>().ok());
         match args[i].as_str() {
-            "--services" => {
-                services = args
-                    .get(i + 1)
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(services)
+            "--services" => services = value.unwrap_or(services),
+            "--envs" => envs = value.unwrap_or(envs),
+            other if wide.option(other).is_some() => {
+                let Some(value) = value else {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                };
+                if let Some(width) = wide.option(other) {
+                    *width = value;
+                }
             }
-            "--envs" => envs = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(envs),
             // An option it does not know (`--help` included) is not a folder name:
             // print the usage instead of writing a platform into `./--help`.
             other if other.starts_with('-') => {
-                eprintln!("usage: pave-synth DIR [--services N] [--envs E]");
+                eprintln!("{USAGE}");
                 return ExitCode::from(2);
             }
             other => {
@@ -54,7 +105,7 @@ fn main() -> ExitCode {
         i += 2;
     }
     let Some(dir) = dir else {
-        eprintln!("usage: pave-synth DIR [--services N] [--envs E]");
+        eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
     fs::create_dir_all(dir.join("services")).expect("create the output folder");
@@ -66,6 +117,28 @@ fn main() -> ExitCode {
             service(n, services, envs, &mut rng),
         )
         .expect("write a service file");
+    }
+    if wide.any() {
+        fs::write(dir.join("services/wide.yaml"), wide_service(&wide, envs))
+            .expect("write the wide service");
+    }
+    for p in 0..wide.service_needs {
+        fs::write(
+            dir.join(format!("services/{}.yaml", peer_name(p))),
+            small_service(&peer_name(p), "", envs),
+        )
+        .expect("write a needed service");
+    }
+    for r in 0..wide.routes {
+        fs::write(
+            dir.join(format!("services/{}.yaml", route_name(r))),
+            small_service(
+                &route_name(r),
+                &format!("route:\n  host: routes.${{env.domain}}\n  path: /r{r}\n"),
+                envs,
+            ),
+        )
+        .expect("write a routed service");
     }
     ExitCode::SUCCESS
 }
@@ -207,4 +280,95 @@ fn service(n: usize, total: usize, envs: usize, rng: &mut Lcg) -> String {
         env_name(envs - 1)
     );
     out
+}
+
+/// The wide service: every list a service may hold many of, `wide` entries long.
+fn wide_service(wide: &Wide, envs: usize) -> String {
+    let mut out = String::from(
+        "name: wide\nowner: team-0\nimage: ghcr.io/synth/wide:1.0.0\nsize: medium\n\
+         route:\n  host: wide.${env.domain}\n\
+         slo:\n  availability: 99.9\n  latency: { threshold: 250ms, target: 99 }\n",
+    );
+    out.push_str("env:\n  MODE: \"on\"\n");
+    for v in 0..wide.env {
+        // Mostly plain values; every tenth reads the environment, every tenth a need.
+        let _ = match v % 10 {
+            3 => writeln!(out, "  WIDE_{v}: ${{env.name}}-{v}"),
+            7 if wide.needs > 0 => {
+                writeln!(
+                    out,
+                    "  WIDE_{v}: ${{needs.{}.arn}}",
+                    need_key(v % wide.needs)
+                )
+            }
+            7 if wide.service_needs > 0 => {
+                writeln!(
+                    out,
+                    "  WIDE_{v}: ${{needs.{}.url}}",
+                    peer_name(v % wide.service_needs)
+                )
+            }
+            _ => writeln!(out, "  WIDE_{v}: value-{v}"),
+        };
+    }
+    if wide.secrets > 0 {
+        out.push_str("secrets:\n");
+        for s in 0..wide.secrets {
+            let _ = writeln!(out, "  WIDE_SECRET_{s}: {{ ref: synth/wide#key-{s} }}");
+        }
+    }
+    if wide.needs + wide.service_needs > 0 {
+        out.push_str("needs:\n");
+    }
+    for k in 0..wide.needs {
+        let kind = if k % 2 == 0 { "queue" } else { "bucket" };
+        let _ = writeln!(out, "  {}: {{ type: {kind} }}", need_key(k));
+    }
+    for p in 0..wide.service_needs {
+        let peer = peer_name(p);
+        let _ = writeln!(out, "  {peer}: {{ service: {peer} }}");
+    }
+    if wide.ports > 0 {
+        out.push_str("ports:\n");
+        for p in 0..wide.ports {
+            let _ = writeln!(out, "  p{p}: {}", 20000 + p);
+        }
+    }
+    if wide.files > 0 {
+        out.push_str("files:\n");
+        for f in 0..wide.files {
+            let _ = writeln!(out, "  /etc/wide/f{f}.conf: \"key = {f}\\n\"");
+        }
+    }
+    let _ = write!(
+        out,
+        "environments:\n  {}:\n    image: ghcr.io/synth/wide@sha256:{}\n",
+        env_name(envs - 1),
+        "ab".repeat(32)
+    );
+    out
+}
+
+/// Need keys `q0000`, `q0001`, ... (queues and buckets alternate).
+fn need_key(k: usize) -> String {
+    format!("q{k:04}")
+}
+
+fn route_name(r: usize) -> String {
+    format!("route-{r:05}")
+}
+
+fn peer_name(p: usize) -> String {
+    format!("peer-{p:05}")
+}
+
+/// A small web service with `extra` fields (a route): a service the wide one needs,
+/// or one of many routed on one host.
+fn small_service(me: &str, extra: &str, envs: usize) -> String {
+    format!(
+        "name: {me}\nowner: team-0\nimage: ghcr.io/synth/{me}:1.0.0\nsize: small\n{extra}\
+         environments:\n  {}:\n    image: ghcr.io/synth/{me}@sha256:{}\n",
+        env_name(envs - 1),
+        "cd".repeat(32)
+    )
 }

@@ -235,6 +235,11 @@ impl<'a> View<'a> {
 /// from a secret shows the `secretKeyRef` the container really gets.
 fn values(s: &ResolvedService, sources: &SourceMap) -> Vec<Line> {
     let mut lines = Vec::new();
+    // By name, so a service with many variables is not a pass over them per variable.
+    let mut secret_env = std::collections::HashMap::with_capacity(s.secret_env.len());
+    for e in &s.secret_env {
+        secret_env.entry(e.name.as_str()).or_insert(e);
+    }
     for (pointer, origin) in &s.provenance {
         // An empty mapping is a value of its own (`volumes: { cache: {} }`).
         let Some(value) = s
@@ -246,7 +251,7 @@ fn values(s: &ResolvedService, sources: &SourceMap) -> Vec<Line> {
         };
         let wired = pointer
             .strip_prefix("/env/")
-            .and_then(|name| s.secret_env.iter().find(|e| e.name == name))
+            .and_then(|name| secret_env.get(name))
             .map(|e| Value::from(format!("secretKeyRef {}/{}", e.secret, e.key)));
         lines.push(Line {
             field: dotted(pointer),

@@ -14,6 +14,7 @@ use crate::resolve::{Model, ResolvedService};
 /// The Terraform resources and module calls of one service's `<service>.tf`, in the
 /// order written. A block labelled for one of the service's needs belongs to it.
 pub(crate) fn terraform(s: &ResolvedService, body: &Body) -> Vec<TerraformResource> {
+    let needs = super::terraform::need_labels(s);
     body.blocks()
         .filter_map(|block| {
             let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
@@ -22,10 +23,7 @@ pub(crate) fn terraform(s: &ResolvedService, body: &Body) -> Vec<TerraformResour
                 ("resource", [kind, name]) => (format!("{kind}.{name}"), *name),
                 _ => return None,
             };
-            let need = s
-                .module_needs
-                .iter()
-                .find(|n| super::terraform::ident(&[&s.name, &n.name]) == label);
+            let need = needs.get(label).map(|&i| &s.module_needs[i]);
             Some(resource(address, block.identifier() == "module", need))
         })
         .collect()

@@ -10,6 +10,8 @@
 //! Everything is built as hcl-rs values and formatted by `hcl_writer`, never from
 //! string templates.
 
+use std::collections::HashMap;
+
 use hcl::expr::Expression;
 use hcl::{Attribute, Block, Body, Object, ObjectKey};
 use serde::Serialize;
@@ -130,6 +132,17 @@ pub(crate) fn ident(parts: &[&str]) -> String {
         true => format!("_{label}"),
         false => label,
     }
+}
+
+/// Each module need's label (`ident` of service and need) and the need's index in
+/// `module_needs`, the first need for a label: finding a block's need is then one
+/// lookup per block instead of a pass over every need.
+pub(crate) fn need_labels(s: &ResolvedService) -> HashMap<String, usize> {
+    let mut labels = HashMap::with_capacity(s.module_needs.len());
+    for (i, need) in s.module_needs.iter().enumerate() {
+        labels.entry(ident(&[&s.name, &need.name])).or_insert(i);
+    }
+    labels
 }
 
 /// Days Secrets Manager keeps a deleted secret: the platform's setting, else none in

@@ -16,7 +16,9 @@
 
 use hcl::{Block, Body};
 
-use super::terraform::ident;
+use std::collections::HashMap;
+
+use super::terraform::{ident, need_labels};
 use crate::hcl_writer::reference;
 use crate::resolve::ResolvedService;
 
@@ -24,15 +26,15 @@ use crate::resolve::ResolvedService;
 pub(crate) fn blocks(s: &ResolvedService, body: &Body) -> Vec<Block> {
     let mut out = Vec::new();
     let services = chain(&s.name, &s.renamed_from);
+    let needs = need_labels(s);
+    let service = ident(&[&s.name]);
     for block in body.blocks() {
         let Some((kind, label)) = address(block) else {
             continue;
         };
-        let owner = s
-            .module_needs
-            .iter()
-            .find_map(|n| suffix(&label, &ident(&[&s.name, &n.name])).map(|rest| (Some(n), rest)))
-            .or_else(|| suffix(&label, &ident(&[&s.name])).map(|rest| (None, rest)));
+        let owner = need_of(&label, &needs)
+            .map(|(i, rest)| (Some(&s.module_needs[i]), rest))
+            .or_else(|| suffix(&label, &service).map(|rest| (None, rest)));
         let Some((need, rest)) = owner else { continue };
         let labels: Vec<String> = match need {
             Some(n) => need_chain(&services, &chain(&n.name, &n.renamed_from))
@@ -49,6 +51,23 @@ pub(crate) fn blocks(s: &ResolvedService, body: &Body) -> Vec<Block> {
         }
     }
     out
+}
+
+/// The first need (by index) whose label `label` is or begins with, and the rest:
+/// the labels a need's blocks may have are `label` cut at a joint, so each cut is
+/// looked up instead of trying every need (which made a service with many needs
+/// quadratic).
+fn need_of<'a>(label: &'a str, needs: &HashMap<String, usize>) -> Option<(usize, &'a str)> {
+    let cuts = label
+        .char_indices()
+        .filter(|&(_, c)| c == '_')
+        .map(|(at, _)| at)
+        .chain([label.len()]);
+    cuts.filter_map(|at| {
+        let rest = suffix(label, &label[..at])?;
+        needs.get(&label[..at]).map(|&i| (i, rest))
+    })
+    .min_by_key(|&(i, _)| i)
 }
 
 /// The names along a history, oldest first, ending with the current name.

@@ -3,7 +3,7 @@
 //! read with its built-in default (`defaults`) and checked; a mistake is reported and
 //! the field gets a placeholder value, so every other field is still checked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::cron;
 use super::defaults;
@@ -472,6 +472,7 @@ pub(crate) fn files(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<MountedFile> {
     let mut out: Vec<MountedFile> = Vec::new();
+    let mut mounted = Mounted::default();
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     for (path, content) in &spec.files {
         let pointer = pointer_push("/files", path);
@@ -480,12 +481,8 @@ pub(crate) fn files(
             diags.push(messages::bad_file_path(span, path, &problem));
             continue;
         }
-        let inside = |a: &str, b: &str| b.starts_with(a) && b[a.len()..].starts_with('/');
         // Each clash is reported once, at the later of the two paths.
-        let overlap = out
-            .iter()
-            .map(|f| &f.path)
-            .find(|other| inside(other, path) || inside(path, other));
+        let overlap = mounted.overlap(path).map(|i| &out[i].path);
         let key = file_key(path);
         let problem = match (overlap, keys.get(&key)) {
             (Some(other), _) => Some(format!("it and `{other}` lie inside one another")),
@@ -506,6 +503,7 @@ pub(crate) fn files(
             },
         };
         keys.insert(key.clone(), path.clone());
+        mounted.add(path, out.len());
         out.push(MountedFile {
             path: path.clone(),
             key,
@@ -514,6 +512,39 @@ pub(crate) fn files(
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// The paths mounted so far, to find a path lying inside another (or another inside
+/// it) with one lookup per folder of the path instead of a pass over every path.
+#[derive(Default)]
+struct Mounted {
+    /// Each path and its index among the mounted files.
+    paths: HashMap<String, usize>,
+    /// Each folder some path lies inside, with the index of the first such path.
+    folders: HashMap<String, usize>,
+}
+
+impl Mounted {
+    /// The folders `path` lies inside (`/etc/a/b` lies inside `/etc/a` and `/etc`).
+    fn folders(path: &str) -> impl Iterator<Item = &str> {
+        path.match_indices('/')
+            .filter(|&(at, _)| at > 0)
+            .map(|(at, _)| &path[..at])
+    }
+
+    fn add(&mut self, path: &str, index: usize) {
+        self.paths.insert(path.to_string(), index);
+        for folder in Self::folders(path) {
+            self.folders.entry(folder.to_string()).or_insert(index);
+        }
+    }
+
+    /// The first mounted path (by index) that lies inside `path` or that `path`
+    /// lies inside.
+    fn overlap(&self, path: &str) -> Option<usize> {
+        let outer = Self::folders(path).filter_map(|folder| self.paths.get(folder));
+        outer.chain(self.folders.get(path)).min().copied()
+    }
 }
 
 /// Why a file path (or a volume's mount path) cannot be mounted, or `None`.
@@ -576,6 +607,21 @@ mod tests {
         assert!(path_problem("/tmp/x").is_some());
         assert_eq!(file_key("/etc/app/config.yaml"), "etc_app_config.yaml");
         assert_eq!(file_key("/etc/a b"), "etc_a-b");
+    }
+
+    #[test]
+    fn a_path_inside_another_is_found_either_way_first_path_first() {
+        let mut mounted = Mounted::default();
+        mounted.add("/etc/a/b.conf", 0);
+        mounted.add("/etc/a/c.conf", 1);
+        mounted.add("/srv/x", 2);
+        assert_eq!(mounted.overlap("/etc/a"), Some(0));
+        assert_eq!(mounted.overlap("/etc"), Some(0));
+        assert_eq!(mounted.overlap("/srv/x/y"), Some(2));
+        assert_eq!(mounted.overlap("/etc/a/b.conf/z"), Some(0));
+        assert_eq!(mounted.overlap("/etc/ab"), None);
+        assert_eq!(mounted.overlap("/srv"), Some(2));
+        assert_eq!(mounted.overlap("/etc/a/d.conf"), None);
     }
 
     #[test]
