@@ -17,7 +17,7 @@ mod rules;
 mod unit_tests;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub(crate) use rules::{RuleGroup, has_rules, may_have_unit_tests, platform_groups, rule_groups};
 // The inputs of the rules, for the Helm chart's templates that build the same rules.

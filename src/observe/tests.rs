@@ -19,7 +19,7 @@ slo: { availability: 99.9, latency: { threshold: 250ms, target: 99 } }
 ";
 
 /// The model of the base platform plus `extra` (platform YAML appended) with `api`.
-fn model(extra: &str, api: &str) -> Model {
+pub(crate) fn model(extra: &str, api: &str) -> Model {
     let repo = tempfile::tempdir().unwrap();
     fs::create_dir_all(repo.path().join("services")).unwrap();
     fs::write(

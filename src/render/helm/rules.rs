@@ -257,32 +257,14 @@ fn slo<'a>(
 
 #[cfg(test)]
 mod tests {
-    use std::fs;
-
     use super::*;
     use crate::resolve::Model;
-    use crate::source::SourceMap;
     use crate::yaml_writer::to_yaml;
-
-    const PLATFORM: &str = include_str!("../../../tests/diagnostics/_base/platform.yaml");
 
     /// The base platform plus `extra`, with one web service `api` with both SLOs.
     fn model(extra: &str) -> Model {
-        let repo = tempfile::tempdir().unwrap();
-        fs::create_dir_all(repo.path().join("services")).unwrap();
-        fs::write(
-            repo.path().join("platform.yaml"),
-            format!("{PLATFORM}{extra}"),
-        )
-        .unwrap();
         let api = "name: api\nowner: team-core\nimage: ghcr.io/acme/api:1.0.0\nmetrics: true\nautoscale: { min: 2, max: 4, cpu: 70 }\nslo: { availability: 99.9, latency: { threshold: 1s, target: 99.5 } }\n";
-        fs::write(repo.path().join("services/api.yaml"), api).unwrap();
-        let mut sources = SourceMap::default();
-        let (inputs, diags) = crate::load::load(repo.path(), &mut sources);
-        assert!(diags.is_empty(), "{diags:?}");
-        let (model, diags) = crate::resolve::resolve(&inputs, &sources);
-        assert!(diags.is_empty(), "{diags:?}");
-        model.unwrap()
+        crate::observe::tests::model(extra, api)
     }
 
     fn values_of(m: &Model, env: &str) -> String {
