@@ -111,15 +111,20 @@ fn tripped(w: &Watch) -> Option<(Site, Trip)> {
         return Some((*site, Trip::Time));
     }
     let resident = resident_bytes();
-    let mut baseline = lock(&w.baseline);
-    let since = match *baseline {
-        Some((start, rss)) if start == *started => rss,
+    let grew = grown(&mut lock(&w.baseline), *started, resident);
+    (grew > MEMORY_LIMIT).then_some((*site, Trip::Memory))
+}
+
+/// How much resident memory grew since the evaluation that started at `started` was
+/// first seen; a new oldest evaluation starts from `resident`.
+fn grown(baseline: &mut Option<(Instant, u64)>, started: Instant, resident: u64) -> u64 {
+    match *baseline {
+        Some((start, since)) if start == started => resident.saturating_sub(since),
         _ => {
-            *baseline = Some((*started, resident));
-            resident
+            *baseline = Some((started, resident));
+            0
         }
-    };
-    (resident.saturating_sub(since) > MEMORY_LIMIT).then_some((*site, Trip::Memory))
+    }
 }
 
 /// Tells the watchdog which sources spans point into (`None` when compilation ends).
@@ -173,6 +178,18 @@ mod tests {
     #[test]
     fn resident_memory_is_read() {
         assert!(resident_bytes() > 0);
+    }
+
+    #[test]
+    fn memory_is_measured_from_when_the_oldest_evaluation_was_first_seen() {
+        let (first, second) = (Instant::now(), Instant::now() + Duration::from_millis(1));
+        let mut baseline = None;
+        // A large process is no template's doing: only growth counts.
+        assert_eq!(grown(&mut baseline, first, 5 << 30), 0);
+        assert_eq!(grown(&mut baseline, first, (5 << 30) + 7), 7);
+        // Another oldest evaluation starts from the memory it is first seen at.
+        assert_eq!(grown(&mut baseline, second, 6 << 30), 0);
+        assert_eq!(grown(&mut baseline, second, 5 << 30), 0);
     }
 
     #[test]
