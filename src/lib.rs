@@ -65,6 +65,22 @@ impl Compilation {
 /// Loads, checks, resolves, renders and runs the policies of the repository at `root`.
 /// Writes nothing; the tree is returned only when there is no error.
 pub fn compile(root: &Path, options: policy::Options) -> Compilation {
+    compile_against(root, options, &mut |_| Ok(None))
+}
+
+/// Opens the tree on disk once the layout is known, before rendering: `None` keeps
+/// every file's bytes in the returned tree; a [`emit::Comparer`] settles each target's
+/// files as it finishes (`build`, `check`, `diff`).
+pub(crate) type OpenTree<'a> =
+    dyn FnMut(&output::Layout) -> Result<Option<Arc<emit::Comparer>>, Diagnostic> + 'a;
+
+/// [`compile`], comparing the files with the tree `open_tree` opens as they are
+/// rendered. A tree that cannot be opened is an error diagnostic and nothing renders.
+pub(crate) fn compile_against(
+    root: &Path,
+    options: policy::Options,
+    open_tree: &mut OpenTree<'_>,
+) -> Compilation {
     let mut sources = SourceMap::default();
     let (inputs, mut diagnostics) = load::load(root, &mut sources);
     // Shared with the watchdog while templates run, so it can point at them.
@@ -75,17 +91,25 @@ pub fn compile(root: &Path, options: policy::Options) -> Compilation {
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let tree = match (&model, has_errors) {
         (Some(model), false) => {
-            let (rendered, render_diags) = render::render(model);
-            diagnostics.extend(render_diags);
-            diagnostics.extend(policy::check(
-                &inputs,
-                model,
-                &rendered.objects,
-                &sources,
-                options,
-            ));
-            let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-            (!has_errors).then_some(rendered.tree)
+            match open_tree(&render::target::Target::layout(&model.platform.output)) {
+                Err(d) => {
+                    diagnostics.push(d);
+                    None
+                }
+                Ok(comparer) => {
+                    let (rendered, render_diags) = render::render(model, comparer);
+                    diagnostics.extend(render_diags);
+                    diagnostics.extend(policy::check(
+                        &inputs,
+                        model,
+                        &rendered.objects,
+                        &sources,
+                        options,
+                    ));
+                    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+                    (!has_errors).then_some(rendered.tree)
+                }
+            }
         }
         _ => None,
     };

@@ -193,13 +193,23 @@ fn compile_quiet(root: &Path, output: Output) -> Compilation {
 
 /// Compiles and prints diagnostics; returns the tree, or the exit to stop with.
 fn compile_ok(root: &Path, output: Output) -> Result<(Compilation, OutputTree), Exit> {
-    compile_with(root, output, None)
+    compile_with(root, output, None, &mut |_| Ok(None))
+}
+
+/// [`compile_ok`], comparing the files with the tree `open_tree` opens as they render.
+fn compile_against(
+    root: &Path,
+    output: Output,
+    open_tree: &mut crate::OpenTree<'_>,
+) -> Result<(Compilation, OutputTree), Exit> {
+    compile_with(root, output, None, open_tree)
 }
 
 fn compile_with(
     root: &Path,
     output: Output,
     expiring_within: Option<i64>,
+    open_tree: &mut crate::OpenTree<'_>,
 ) -> Result<(Compilation, OutputTree), Exit> {
     if !root.is_dir() {
         return Err(usage(messages::not_a_directory(root), output));
@@ -209,7 +219,7 @@ fn compile_with(
         expiring_within,
     };
     watch_templates(output);
-    let mut compilation = compile(root, options);
+    let mut compilation = crate::compile_against(root, options, open_tree);
     let denied = denied_warnings(&compilation.diagnostics, output);
     compilation.diagnostics.extend(denied);
     print_diagnostics(&compilation.diagnostics, &compilation.sources, output);
@@ -267,7 +277,7 @@ fn watch_templates(output: Output) {
 
 /// Schemas, references and policies; also warns about exceptions expiring within 30 days.
 pub fn lint(root: &Path, output: Output) -> Exit {
-    match compile_with(root, output, Some(30)) {
+    match compile_with(root, output, Some(30), &mut |_| Ok(None)) {
         Ok(_) => Exit::Ok,
         Err(exit) => exit,
     }

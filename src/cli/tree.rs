@@ -3,12 +3,14 @@
 //! (E0415–E0418) beside its plain-text report of diffs.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::blast::{self, Report};
-use super::{Exit, Output, compile_ok, denied_warnings, messages, print_diagnostics, stop};
+use super::{Exit, Output, compile_against, denied_warnings, messages, print_diagnostics, stop};
 use crate::Compilation;
 use crate::diag::{Diagnostic, Format};
-use crate::emit::{self, ChangeKind, Filter, Plan};
+use crate::emit::{self, ChangeKind, Comparer, Filter, Plan, Use};
+use crate::output::Layout;
 use crate::source::SourceMap;
 
 /// The arguments of `build`, `check` and `diff`.
@@ -27,7 +29,7 @@ pub struct Options {
 }
 
 /// Checks that `--env` and `--service` name things that exist.
-fn filter(options: &Options, compilation: &Compilation, output: Output) -> Result<Filter, Exit> {
+fn filter(options: &Options, compilation: &Compilation, output: Output) -> Result<(), Exit> {
     let model = super::model(compilation)?;
     let envs = super::environment_names(model);
     let mut services: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
@@ -43,34 +45,37 @@ fn filter(options: &Options, compilation: &Compilation, output: Output) -> Resul
             ));
         }
     }
-    Ok(Filter {
-        envs: options.envs.clone(),
-        services: options.services.clone(),
-    })
+    Ok(())
 }
 
-/// Compiles, takes the tree's lock (exclusive when `writes`), brings the tree to a
-/// known state (a build finishes an interrupted one; `check`, `diff` and `--dry-run`
-/// refuse it) and plans. The lock is held until the returned value is dropped.
+/// Takes the tree's lock (exclusive when the command writes), compiles, and plans. The
+/// tree is opened once the layout is known, before rendering (a writing build first
+/// finishes an interrupted one; `check`, `diff` and `--dry-run` refuse it), so each
+/// target's files are compared with it as they are rendered. The lock is held until
+/// the returned value is dropped.
 fn planned(
     options: &Options,
     output: Output,
-    writes: bool,
+    use_of_changes: Use,
 ) -> Result<(Compilation, Plan, emit::Lock), Exit> {
-    let (compilation, tree) = compile_ok(&options.root, output)?;
-    let filter = filter(options, &compilation, output)?;
     let no_sources = SourceMap::default();
+    let writes = use_of_changes == Use::Stage;
     let lock = emit::lock(&options.tree, writes).map_err(|d| stop(&[d], &no_sources, output))?;
-    if writes {
-        let recovery = emit::recover(&options.tree, &tree.layout)
-            .map_err(|d| stop(&[d], &no_sources, output))?;
-        if recovery.finished {
-            eprintln!("pave build: finished an interrupted build from its journal");
-        }
-    } else if let Some(d) = emit::interrupted(&options.tree, &tree.layout) {
-        return Err(stop(&[d], &no_sources, output));
-    }
-    let plan = emit::plan(tree, &options.tree, &filter);
+    // Checked against the model after compiling; files outside it are not compared.
+    let given = Filter {
+        envs: options.envs.clone(),
+        services: options.services.clone(),
+    };
+    let open = |layout: &Layout| open_tree(options, layout, &given, use_of_changes);
+    let (compilation, mut tree) =
+        compile_against(&options.root, output, &mut |l| open(l).map(Some))?;
+    filter(options, &compilation, output)?;
+    // Always opened during the compilation; opened here only if that ever changes.
+    let comparer = match tree.comparer.take() {
+        Some(c) => c,
+        None => open(&tree.layout).map_err(|d| stop(&[d], &no_sources, output))?,
+    };
+    let plan = emit::plan(tree, comparer);
     if !plan.refused.is_empty() {
         return Err(stop(&plan.refused, &compilation.sources, output));
     }
@@ -81,6 +86,23 @@ fn planned(
         return Err(Exit::for_failure(&adopted));
     }
     Ok((compilation, plan, lock))
+}
+
+/// Brings the tree under `--tree` to a known state and opens it for comparing.
+fn open_tree(
+    options: &Options,
+    layout: &Layout,
+    filter: &Filter,
+    use_of_changes: Use,
+) -> Result<Arc<Comparer>, Diagnostic> {
+    if use_of_changes == Use::Stage {
+        if emit::recover(&options.tree, layout)?.finished {
+            eprintln!("pave build: finished an interrupted build from its journal");
+        }
+    } else if let Some(d) = emit::interrupted(&options.tree, layout) {
+        return Err(d);
+    }
+    Comparer::open(&options.tree, layout, filter.clone(), use_of_changes).map(Arc::new)
 }
 
 /// What the plan destroys or hands over (E0420–E0425), after checking that every
@@ -104,7 +126,15 @@ fn findings(
 }
 
 pub fn build(options: &Options, output: Output) -> Exit {
-    let (compilation, plan, _lock) = match planned(options, output, !options.dry_run) {
+    let (compilation, plan, _lock) = match planned(
+        options,
+        output,
+        if options.dry_run {
+            Use::Count
+        } else {
+            Use::Stage
+        },
+    ) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
@@ -140,7 +170,7 @@ pub fn build(options: &Options, output: Output) -> Exit {
 /// `--format json|github|sarif` the drift is diagnostics, one per file, in the run's
 /// document on stdout (or `--output FILE`), and the report moves to stderr.
 pub fn check(options: &Options, output: Output) -> Exit {
-    let (compilation, plan, _lock) = match planned(options, output, false) {
+    let (compilation, plan, _lock) = match planned(options, output, Use::Diff) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
@@ -219,7 +249,7 @@ fn drift_report(plan: &Plan, fix: &str, with_diffs: bool) -> String {
 /// (`--format json|markdown`) only the blast-radius report. The findings go to
 /// stderr; `diff` shows, it does not fail.
 pub fn diff(options: &Options, output: Output) -> Exit {
-    let (compilation, plan, _lock) = match planned(options, output, false) {
+    let (compilation, plan, _lock) = match planned(options, output, Use::Diff) {
         Ok(p) => p,
         Err(exit) => return exit,
     };

@@ -11,12 +11,12 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::compare::Settled;
 use crate::inventory::Inventory;
-use crate::output::{OutputTree, Scope};
+use crate::output::Scope;
 
 pub(super) const FILE_NAME: &str = ".pave-manifest.json";
 
@@ -79,23 +79,23 @@ impl Entry {
 
 impl Manifest {
     /// The manifest describing `tree`.
-    pub(super) fn of(tree: &OutputTree) -> Manifest {
-        let files = tree
-            .files
-            .par_iter()
-            .map(|(_, a)| {
+    /// The manifest of the files settled against the tree, with their hashes.
+    pub(super) fn of(settled: &BTreeMap<String, Settled>, inventory: &Inventory) -> Manifest {
+        let files = settled
+            .iter()
+            .map(|(path, s)| {
                 let entry = Entry {
-                    sha256: crate::digest::sha256_hex(&a.bytes),
-                    env: a.scope.env.clone(),
-                    service: a.scope.service.clone(),
+                    sha256: s.sha256.clone(),
+                    env: s.scope.env.clone(),
+                    service: s.scope.service.clone(),
                 };
-                (a.path.clone(), entry)
+                (path.clone(), entry)
             })
             .collect();
         Manifest {
             pave: env!("CARGO_PKG_VERSION").to_string(),
             files,
-            infrastructure: Some(tree.inventory.clone()),
+            infrastructure: Some(inventory.clone()),
         }
     }
 

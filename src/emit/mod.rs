@@ -7,6 +7,7 @@
 //! the output roots is ever followed (`safe_fs`). Nothing here knows what files contain.
 
 mod blast;
+mod compare;
 mod fault;
 mod journal;
 mod lock;
@@ -19,6 +20,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 pub(crate) use blast::{assess, unknown_flags};
+pub(crate) use compare::{Comparer, Settled, Use};
 pub(crate) use lock::{Lock, lock};
 pub(crate) use manifest::owned_hashes;
 pub(crate) use plan::{ChangeKind, Filter, Plan, plan};
@@ -43,7 +45,7 @@ pub(crate) fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
         writes: plan
             .changes
             .iter()
-            .filter(|c| c.new.is_some())
+            .filter(|c| c.writes())
             .map(|c| c.path.clone())
             .collect(),
         stale: plan
@@ -55,7 +57,12 @@ pub(crate) fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
         manifest: plan.manifest_path.clone(),
         manifest_bytes: String::from_utf8_lossy(&plan.manifest_bytes).into_owned(),
     };
-    let mut created = Vec::new();
+    let mut created = plan
+        .comparer
+        .staging
+        .as_ref()
+        .map(|s| s.created())
+        .unwrap_or_default();
     if let Err(r) = prepare(dir, plan, &journal, &mut created) {
         for path in &journal.writes {
             safe_fs::unstage(dir, path);
@@ -64,10 +71,15 @@ pub(crate) fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
         safe_fs::remove_created(dir, &created);
         return Err(refusal(r));
     }
+    // The journal is written: the next build finishes the switch from here.
+    if let Some(staging) = &plan.comparer.staging {
+        staging.keep();
+    }
     switch(dir, &journal, &plan.layout).map_err(interrupted_by)
 }
 
-/// Creates folders, stages every file and commits the journal.
+/// Creates folders, stages every file not staged while rendering and commits the
+/// journal.
 fn prepare(
     dir: &Path,
     plan: &Plan,
@@ -75,9 +87,9 @@ fn prepare(
     created: &mut Vec<String>,
 ) -> Result<(), Refusal> {
     let journal_path = journal::path(&plan.layout);
-    let folders: BTreeSet<&str> = journal
-        .writes
-        .iter()
+    let unstaged = plan.changes.iter().filter(|c| c.new.is_some());
+    let folders: BTreeSet<&str> = unstaged
+        .map(|c| &c.path)
         .chain([&journal_path])
         .filter_map(|p| p.rsplit_once('/').map(|(folder, _)| folder))
         .collect();

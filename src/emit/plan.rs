@@ -1,17 +1,14 @@
 //! Comparing the in-memory tree with the tree on disk: what `build` would change.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::sync::Arc;
 
-use rayon::prelude::*;
-
-use super::manifest::{self, Manifest};
-use super::messages::{adopted, outside_roots, unowned};
+use super::compare::{Change, Comparer};
+use super::manifest::Manifest;
 use super::{refusal, safe_fs};
-use crate::diag::{Code, Diagnostic};
-use crate::digest::sha256_hex;
+use crate::diag::Diagnostic;
 use crate::inventory::{BlastRadius, EnvInventory, Inventory, blast_radius};
-use crate::output::{Artifact, Layout, OutputTree, Scope};
+use crate::output::{Layout, OutputTree, Scope};
 
 /// `--env` / `--service`: which part of the tree a command looks at. Empty means all.
 #[derive(Debug, Clone, Default)]
@@ -56,16 +53,6 @@ impl ChangeKind {
     }
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct Change {
-    pub(crate) path: String,
-    pub(crate) kind: ChangeKind,
-    /// The bytes on disk, when the file exists.
-    pub(crate) old: Option<Vec<u8>>,
-    /// The bytes the sources produce, unless stale.
-    pub(crate) new: Option<Vec<u8>>,
-}
-
 /// Everything `build` would do to the tree on disk.
 #[derive(Debug)]
 pub(crate) struct Plan {
@@ -83,6 +70,8 @@ pub(crate) struct Plan {
     pub(crate) adopted: Vec<Diagnostic>,
     /// Where pave may write: the output folder and the other roots.
     pub(crate) layout: Layout,
+    /// The tree the plan was made against, and what a writing `build` staged in it.
+    pub(crate) comparer: Arc<Comparer>,
     /// What the change does to each environment's infrastructure, from the inventory
     /// the old manifest records to the one the new manifest will.
     pub(crate) blast: BlastRadius,
@@ -97,42 +86,17 @@ impl Plan {
     }
 }
 
-/// Compares `tree` with the files under `dir`, within `filter`. The tree is consumed:
-/// its bytes move into the changes instead of being copied.
-pub(crate) fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
-    let manifest_path = tree.layout.in_output(manifest::FILE_NAME);
-    let refused_plan = |d: Diagnostic, manifest_path: String, layout: Layout| Plan {
-        changes: Vec::new(),
-        manifest_path,
-        manifest_bytes: Vec::new(),
-        manifest_changed: false,
-        refused: vec![d],
-        adopted: Vec::new(),
-        layout,
-        blast: BlastRadius::default(),
-        needs: BTreeSet::new(),
-    };
-    let old_bytes = match safe_fs::read(dir, &manifest_path) {
-        Ok(bytes) => bytes,
-        Err(r) => return refused_plan(refusal(r), manifest_path, tree.layout),
-    };
-    let parsed = old_bytes.as_deref().map(Manifest::parse);
-    if let Some(None) = parsed {
-        // Without a readable manifest pave cannot tell its files from anyone else's.
-        let corrupt = Diagnostic::error(
-            Code::E0404,
-            format!("`{manifest_path}` cannot be read as a pave manifest"),
-        )
-        .in_file(manifest_path.clone())
-        .help("restore it from version control, or delete the output folder and build again");
-        return refused_plan(corrupt, manifest_path, tree.layout);
-    }
-    let old = parsed.flatten().unwrap_or_default();
-    let manifest = merged_manifest(&old, &tree, filter);
+/// Compares `tree` with the tree `comparer` opened. Files rendered before the tree was
+/// opened (none, when `build`, `check` and `diff` render) are compared here.
+pub(crate) fn plan(mut tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
+    let unsettled = std::mem::take(&mut tree.files).into_values().collect();
+    comparer.settle_all(unsettled, &mut tree.settled, &mut tree.filtered_out);
+    let old = &comparer.old;
+    let manifest = merged_manifest(old, &tree, &comparer.filter);
     let after = manifest.infrastructure.clone().unwrap_or_default();
     // Without a manifest pave owns nothing, so nothing can be removed: known, empty.
     let nothing = Inventory::new();
-    let before = match old_bytes {
+    let before = match comparer.old_bytes {
         None => Some(&nothing),
         Some(_) => old.infrastructure.as_ref(),
     };
@@ -145,62 +109,73 @@ pub(crate) fn plan(tree: OutputTree, dir: &Path, filter: &Filter) -> Plan {
     .flatten()
     .flat_map(need_targets)
     .collect();
-    let OutputTree { files, layout, .. } = tree;
-    let roots = layout.roots();
-    let produced: std::collections::HashSet<String> = files.keys().cloned().collect();
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     let mut adopted = Vec::new();
-    // Reading and comparing files is independent per file; rayon keeps path order.
-    let reader = safe_fs::Reader::new(dir);
-    let compared: Vec<Result<Option<Change>, Diagnostic>> = files
-        .into_par_iter()
-        .filter(|(_, a)| filter.matches(&a.scope))
-        .map(|(_, a)| compare(a, &reader, roots, &old))
-        .collect();
-    for result in compared {
-        match result {
+    for settled in std::mem::take(&mut tree.settled).into_values() {
+        match settled.outcome {
             Ok(change) => changes.extend(change),
             Err(d) if d.is_error() => refused.push(d),
             Err(d) => adopted.push(d),
         }
     }
-    for (path, entry) in &old.files {
-        if produced.contains(path) || !filter.matches(&entry.scope()) {
+    changes.extend(stale(
+        &comparer,
+        &manifest,
+        &tree.filtered_out,
+        &mut refused,
+    ));
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    // A symlinked folder blocks every file under it: say so once.
+    let mut seen = std::collections::HashSet::new();
+    refused.retain(|d| seen.insert((d.code, d.message.clone())));
+    let manifest_bytes = manifest.to_bytes();
+    let manifest_changed = comparer.old_bytes.as_deref() != Some(manifest_bytes.as_slice());
+    Plan {
+        changes,
+        manifest_path: comparer.manifest_path.clone(),
+        manifest_bytes,
+        manifest_changed,
+        refused,
+        adopted,
+        layout: comparer.layout.clone(),
+        blast,
+        needs,
+        comparer,
+    }
+}
+
+/// The files the old manifest lists, within the filter, that the sources no longer
+/// produce and that are still on disk.
+fn stale(
+    comparer: &Comparer,
+    new: &Manifest,
+    filtered_out: &BTreeSet<String>,
+    refused: &mut Vec<Diagnostic>,
+) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for (path, entry) in &comparer.old.files {
+        let produced = new.files.contains_key(path) || filtered_out.contains(path);
+        if produced || !comparer.filter.matches(&entry.scope()) {
             continue;
         }
-        if !is_safe(path, roots) {
+        if !is_safe(path, comparer.layout.roots()) {
             continue;
         }
-        match safe_fs::read(dir, path) {
+        match safe_fs::read(comparer.dir(), path) {
             Ok(Some(disk)) => changes.push(Change {
                 path: path.clone(),
                 kind: ChangeKind::Stale,
-                old: Some(disk),
+                old: comparer.keeps_old().then_some(disk),
                 new: None,
+                staged: false,
             }),
             // A file where a folder of the stale path was: the stale file is gone already.
             Ok(None) | Err(safe_fs::Refusal::InTheWay(_, false)) => {}
             Err(r) => refused.push(refusal(r)),
         }
     }
-    changes.sort_by(|a, b| a.path.cmp(&b.path));
-    // A symlinked folder blocks every file under it: say so once.
-    let mut seen = std::collections::HashSet::new();
-    refused.retain(|d| seen.insert((d.code, d.message.clone())));
-    let manifest_bytes = manifest.to_bytes();
-    let manifest_changed = old_bytes.as_deref() != Some(manifest_bytes.as_slice());
-    Plan {
-        changes,
-        manifest_path,
-        manifest_bytes,
-        manifest_changed,
-        refused,
-        adopted,
-        layout,
-        blast,
-        needs,
-    }
+    changes
 }
 
 /// `env/service/need` of every need with a Terraform resource in `inventory`.
@@ -217,50 +192,9 @@ fn need_targets(inventory: &Inventory) -> Vec<String> {
         .collect()
 }
 
-/// How one generated file differs from disk, if it does.
-fn compare(
-    artifact: Artifact,
-    reader: &safe_fs::Reader,
-    roots: &[String],
-    old: &Manifest,
-) -> Result<Option<Change>, Diagnostic> {
-    if !is_safe(&artifact.path, roots) {
-        return Err(outside_roots(&artifact.path));
-    }
-    let disk = reader.read(&artifact.path).map_err(refusal)?;
-    let Some(disk) = disk else {
-        return Ok(Some(Change {
-            kind: ChangeKind::Missing,
-            old: None,
-            new: Some(artifact.bytes),
-            path: artifact.path,
-        }));
-    };
-    let Some(entry) = old.files.get(&artifact.path) else {
-        return Err(match disk == artifact.bytes {
-            true => adopted(&artifact.path),
-            false => unowned(&artifact.path),
-        });
-    };
-    if disk == artifact.bytes {
-        return Ok(None);
-    }
-    let kind = if entry.sha256 != sha256_hex(&disk) {
-        ChangeKind::HandEdited
-    } else {
-        ChangeKind::Changed
-    };
-    Ok(Some(Change {
-        kind,
-        old: Some(disk),
-        new: Some(artifact.bytes),
-        path: artifact.path,
-    }))
-}
-
 /// The manifest after a build: entries outside the filter are kept as they were.
 fn merged_manifest(old: &Manifest, tree: &OutputTree, filter: &Filter) -> Manifest {
-    let mut manifest = Manifest::of(tree);
+    let mut manifest = Manifest::of(&tree.settled, &tree.inventory);
     manifest
         .files
         .retain(|_, entry| filter.matches(&entry.scope()));

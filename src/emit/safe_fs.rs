@@ -100,16 +100,16 @@ pub(super) fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
 /// one `lstat` per component. Anything but a regular file opened that way (missing,
 /// a symlink, a folder, `openat2` unavailable) goes through [`read`], which walks the
 /// path and says what is in the way.
-pub(super) struct Reader<'a> {
-    dir: &'a Path,
+pub(super) struct Reader {
+    dir: PathBuf,
     #[cfg(target_os = "linux")]
     handle: Option<File>,
 }
 
-impl<'a> Reader<'a> {
-    pub(super) fn new(dir: &'a Path) -> Reader<'a> {
+impl Reader {
+    pub(super) fn new(dir: &Path) -> Reader {
         Reader {
-            dir,
+            dir: dir.to_path_buf(),
             #[cfg(target_os = "linux")]
             handle: File::open(dir).ok(),
         }
@@ -121,7 +121,7 @@ impl<'a> Reader<'a> {
         if let Some(bytes) = self.handle.as_ref().and_then(|h| read_beneath(h, rel)) {
             return Ok(Some(bytes));
         }
-        read(self.dir, rel)
+        read(&self.dir, rel)
     }
 }
 

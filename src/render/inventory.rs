@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn the_shop_inventory_names_its_stateful_resources_and_objects() {
-        let (rendered, diags) = crate::render::render(&shop());
+        let (rendered, diags) = crate::render::render(&shop(), None);
         assert!(diags.is_empty(), "{diags:?}");
         let prod = &rendered.tree.inventory["prod"];
         assert!(prod.protected);

@@ -85,12 +85,19 @@ pub(crate) struct RenderCx<'a> {
     pub(crate) kubernetes: &'a [ServiceObjects],
 }
 
-/// Renders every enabled target into one output tree. A target that fails is reported
-/// and left out; the others still render.
-pub(crate) fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
+/// Renders every enabled target into one output tree, compared target by target with
+/// the tree on disk when `comparer` has opened it. A target that fails is reported and
+/// left out; the others still render.
+pub(crate) fn render(
+    model: &Model,
+    comparer: Option<Arc<crate::emit::Comparer>>,
+) -> (Rendered, Vec<Diagnostic>) {
     let layout = Target::layout(&model.platform.output);
     let switches = Switches::of(model);
-    let mut rendered = Rendered::default();
+    let mut rendered = Rendered {
+        tree: OutputTree::compared_with(comparer),
+        ..Rendered::default()
+    };
     let mut diagnostics = Vec::new();
     for target in Target::ALL.into_iter().filter(|t| t.enabled(&switches)) {
         let cx = RenderCx {
@@ -101,9 +108,7 @@ pub(crate) fn render(model: &Model) -> (Rendered, Vec<Diagnostic>) {
         };
         match target.render(&cx) {
             Ok(output) => {
-                for artifact in output.artifacts {
-                    rendered.tree.insert(artifact);
-                }
+                rendered.tree.extend(output.artifacts);
                 rendered.objects.extend(output.objects);
                 rendered.kubernetes.extend(output.kubernetes);
                 for (env, part) in output.inventory {
@@ -162,7 +167,7 @@ mod tests {
 
     #[test]
     fn every_file_lies_under_a_root_of_the_layout() {
-        let (rendered, diags) = render(&shop());
+        let (rendered, diags) = render(&shop(), None);
         assert!(diags.is_empty(), "{diags:?}");
         let layout = &rendered.tree.layout;
         assert_eq!(layout.output, "generated");
@@ -179,7 +184,7 @@ mod tests {
     fn a_disabled_target_writes_nothing_but_keeps_its_root() {
         let mut model = shop();
         model.platform.targets.kubernetes = false;
-        let (rendered, diags) = render(&model);
+        let (rendered, diags) = render(&model, None);
         assert!(diags.is_empty(), "{diags:?}");
         let paths: Vec<&String> = rendered.tree.files.keys().collect();
         // Helm reads the Kubernetes objects, so it goes with them.

@@ -585,3 +585,48 @@ fn kill_nine_at_random_points_then_the_next_build_recovers() {
         "seed {first_seed}: no kill landed in the switch"
     );
 }
+
+/// Every path under `dir`, folders and hidden files included.
+fn entries(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// A build stages each changed file as soon as its target renders, before it knows
+/// the whole plan. When the plan is then refused (here a file pave does not own, found
+/// after other targets' files were staged in folders the build created), the staged
+/// files and the new folders go: the repository is exactly as it was.
+#[test]
+fn a_build_refused_after_staging_leaves_no_staged_file_or_new_folder() {
+    let s = Scratch::new();
+    let theirs = s.repo.join("generated/prometheus/dev");
+    fs::create_dir_all(&theirs).unwrap();
+    fs::write(theirs.join("api.rules.yaml"), "hand-written\n").unwrap();
+    let before = entries(&s.repo);
+    let out = s.run(&["build", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\"code\": \"E0403\""),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(before, entries(&s.repo));
+    assert_eq!(
+        fs::read_to_string(theirs.join("api.rules.yaml")).unwrap(),
+        "hand-written\n"
+    );
+    // Without the stranger's file the same build goes through.
+    fs::remove_file(theirs.join("api.rules.yaml")).unwrap();
+    s.build_ok();
+    s.check_clean();
+}

@@ -1,0 +1,377 @@
+//! Comparing each generated file with the tree on disk as soon as it is rendered.
+//!
+//! `build`, `check` and `diff` open a [`Comparer`] on the tree before rendering starts
+//! (after the lock is taken and an interrupted build is finished). Each target's files
+//! are settled as the target finishes: an unchanged file keeps only its hash, so the
+//! bytes of a large tree are never all in memory at once. A `build` that writes also
+//! stages each changed file at once, beside its destination (a hidden temporary file,
+//! the same one [`super::write`] would create); nothing in the tree changes until the
+//! journal is written, and a build that stops before that removes what it staged
+//! ([`Staging`]'s `Drop`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use super::manifest::{self, Manifest};
+use super::messages::{adopted, outside_roots, unowned};
+use super::plan::{ChangeKind, Filter, is_safe};
+use super::{refusal, safe_fs};
+use crate::diag::{Code, Diagnostic};
+use crate::digest::sha256_hex;
+use crate::output::{Artifact, Layout, Scope};
+
+/// How one generated file differs from disk, if it does.
+#[derive(Debug, Clone)]
+pub(crate) struct Change {
+    pub(crate) path: String,
+    pub(crate) kind: ChangeKind,
+    /// The bytes on disk, when the file exists and the command shows diffs.
+    pub(crate) old: Option<Vec<u8>>,
+    /// The bytes the sources produce, unless stale or already staged.
+    pub(crate) new: Option<Vec<u8>>,
+    /// The new bytes are already in the file's temporary file (a writing `build`).
+    pub(crate) staged: bool,
+}
+
+impl Change {
+    /// The change writes the file (anything but removing a stale one).
+    pub(crate) fn writes(&self) -> bool {
+        self.kind != ChangeKind::Stale
+    }
+}
+
+/// What a command does with the files that differ from disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// `build`: write them (each is staged as soon as it is compared).
+    Stage,
+    /// `check` and `diff`: show them (both sides are kept for the diff).
+    Diff,
+    /// `build --dry-run`: count them.
+    Count,
+}
+
+/// What is kept of one generated file once it is compared.
+#[derive(Debug)]
+pub(crate) struct Settled {
+    pub(crate) scope: Scope,
+    pub(crate) sha256: String,
+    /// `Ok(None)`: the file on disk is already right. `Err`: a refusal (error) or an
+    /// adoption (warning).
+    pub(crate) outcome: Result<Option<Change>, Diagnostic>,
+}
+
+/// The tree on disk, opened for comparing: where it is, the manifest it holds, which
+/// part of it the command looks at, and (for a writing `build`) where staged files are
+/// recorded.
+pub(crate) struct Comparer {
+    dir: PathBuf,
+    reader: safe_fs::Reader,
+    pub(super) layout: Layout,
+    pub(super) filter: Filter,
+    pub(super) manifest_path: String,
+    /// The manifest's bytes on disk, if there is one.
+    pub(super) old_bytes: Option<Vec<u8>>,
+    pub(super) old: Manifest,
+    use_of_changes: Use,
+    pub(crate) staging: Option<Staging>,
+}
+
+impl std::fmt::Debug for Comparer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Comparer")
+            .field("dir", &self.dir)
+            .field("use_of_changes", &self.use_of_changes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Comparer {
+    /// Opens the tree under `dir` laid out as `layout`, for `use_of_changes`. Fails on
+    /// a manifest pave cannot read or may not open.
+    pub(crate) fn open(
+        dir: &Path,
+        layout: &Layout,
+        filter: Filter,
+        use_of_changes: Use,
+    ) -> Result<Comparer, Diagnostic> {
+        let manifest_path = layout.in_output(manifest::FILE_NAME);
+        let old_bytes = safe_fs::read(dir, &manifest_path).map_err(refusal)?;
+        let old = match old_bytes.as_deref().map(Manifest::parse) {
+            // Without a readable manifest pave cannot tell its files from anyone else's.
+            Some(None) => return Err(corrupt_manifest(&manifest_path)),
+            Some(Some(m)) => m,
+            None => Manifest::default(),
+        };
+        Ok(Comparer {
+            dir: dir.to_path_buf(),
+            reader: safe_fs::Reader::new(dir),
+            layout: layout.clone(),
+            filter,
+            manifest_path,
+            old_bytes,
+            old,
+            use_of_changes,
+            staging: (use_of_changes == Use::Stage).then(|| Staging::new(dir)),
+        })
+    }
+
+    /// Settles a batch of files in parallel (reading the tree is independent per
+    /// file); of the files outside the command's filter only the path is kept.
+    pub(crate) fn settle_all(
+        &self,
+        artifacts: Vec<Artifact>,
+        into: &mut BTreeMap<String, Settled>,
+        filtered_out: &mut BTreeSet<String>,
+    ) {
+        let (inside, outside): (Vec<Artifact>, Vec<Artifact>) = artifacts
+            .into_iter()
+            .partition(|a| self.filter.matches(&a.scope));
+        filtered_out.extend(outside.into_iter().map(|a| a.path));
+        let settled: Vec<(String, Settled)> = inside
+            .into_par_iter()
+            .map(|a| (a.path.clone(), self.settle(a)))
+            .collect();
+        into.extend(settled);
+    }
+
+    /// `diff` shows a stale file's removal, so its bytes are read and kept.
+    pub(crate) fn keeps_old(&self) -> bool {
+        self.use_of_changes == Use::Diff
+    }
+
+    fn settle(&self, artifact: Artifact) -> Settled {
+        let sha256 = sha256_hex(&artifact.bytes);
+        let scope = artifact.scope.clone();
+        let outcome = self.compare(artifact).and_then(|change| match change {
+            Some(change) => self.stage(change).map(Some),
+            None => Ok(None),
+        });
+        Settled {
+            scope,
+            sha256,
+            outcome,
+        }
+    }
+
+    fn compare(&self, artifact: Artifact) -> Result<Option<Change>, Diagnostic> {
+        if !is_safe(&artifact.path, self.layout.roots()) {
+            return Err(outside_roots(&artifact.path));
+        }
+        let disk = self.reader.read(&artifact.path).map_err(refusal)?;
+        let Some(disk) = disk else {
+            return Ok(Some(Change {
+                kind: ChangeKind::Missing,
+                old: None,
+                new: Some(artifact.bytes),
+                path: artifact.path,
+                staged: false,
+            }));
+        };
+        let Some(entry) = self.old.files.get(&artifact.path) else {
+            return Err(match disk == artifact.bytes {
+                true => adopted(&artifact.path),
+                false => unowned(&artifact.path),
+            });
+        };
+        if disk == artifact.bytes {
+            return Ok(None);
+        }
+        let kind = if entry.sha256 != sha256_hex(&disk) {
+            ChangeKind::HandEdited
+        } else {
+            ChangeKind::Changed
+        };
+        Ok(Some(Change {
+            kind,
+            old: Some(disk),
+            new: Some(artifact.bytes),
+            path: artifact.path,
+            staged: false,
+        }))
+    }
+
+    /// What the command keeps of a change: a writing `build` stages the new bytes
+    /// now, `check` and `diff` keep both sides for the diffs, `--dry-run` only counts.
+    fn stage(&self, mut change: Change) -> Result<Change, Diagnostic> {
+        match self.use_of_changes {
+            Use::Diff => {}
+            Use::Count => (change.old, change.new) = (None, None),
+            Use::Stage => {
+                if let (Some(staging), Some(bytes)) = (&self.staging, change.new.take()) {
+                    staging.stage(&change.path, &bytes).map_err(refusal)?;
+                    change.staged = true;
+                }
+                change.old = None;
+            }
+        }
+        Ok(change)
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+fn corrupt_manifest(manifest_path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0404,
+        format!("`{manifest_path}` cannot be read as a pave manifest"),
+    )
+    .in_file(manifest_path.to_string())
+    .help("restore it from version control, or delete the output folder and build again")
+}
+
+/// The files a writing `build` staged before its journal, and the folders it created
+/// for them. Until [`Staging::keep`] (the journal is written) dropping it removes both,
+/// so a build refused after rendering (a policy, a destroy check, a file pave does not
+/// own) leaves the tree as it found it.
+pub(crate) struct Staging {
+    dir: PathBuf,
+    staged: Mutex<Vec<String>>,
+    created: Mutex<Vec<String>>,
+    kept: AtomicBool,
+}
+
+impl Staging {
+    fn new(dir: &Path) -> Staging {
+        Staging {
+            dir: dir.to_path_buf(),
+            staged: Mutex::default(),
+            created: Mutex::default(),
+            kept: AtomicBool::new(false),
+        }
+    }
+
+    fn stage(&self, path: &str, bytes: &[u8]) -> Result<(), safe_fs::Refusal> {
+        if let Some((folder, _)) = path.rsplit_once('/') {
+            // One at a time: two files of a new folder must not both try to create it.
+            let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+            safe_fs::create_folders(&self.dir, folder, &mut created)?;
+        }
+        // Recorded first: a temporary file half written is removed too.
+        self.staged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.to_string());
+        safe_fs::stage(&self.dir, path, bytes)
+    }
+
+    /// The folders created so far, for the journal's own folder check.
+    pub(crate) fn created(&self) -> Vec<String> {
+        self.created
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The journal is written: from here on the next build finishes the switch, so
+    /// the staged files must stay.
+    pub(crate) fn keep(&self) {
+        self.kept.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.kept.load(Ordering::SeqCst) {
+            return;
+        }
+        let staged = self.staged.get_mut().unwrap_or_else(|e| e.into_inner());
+        for path in staged.iter() {
+            safe_fs::unstage(&self.dir, path);
+        }
+        let created = self.created.get_mut().unwrap_or_else(|e| e.into_inner());
+        safe_fs::remove_created(&self.dir, created);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artifact(path: &str, text: &str) -> Artifact {
+        Artifact {
+            path: path.to_string(),
+            bytes: text.as_bytes().to_vec(),
+            scope: Scope::default(),
+        }
+    }
+
+    fn settle(comparer: &Comparer, artifacts: Vec<Artifact>) -> BTreeMap<String, Settled> {
+        let mut settled = BTreeMap::new();
+        comparer.settle_all(artifacts, &mut settled, &mut BTreeSet::new());
+        settled
+    }
+
+    fn change(settled: &BTreeMap<String, Settled>, path: &str) -> Change {
+        match &settled[path].outcome {
+            Ok(Some(change)) => change.clone(),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_build_stages_each_file_as_it_comes_and_keeps_only_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new("out", []);
+        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
+        let settled = settle(&comparer, vec![artifact("out/a/b/x.yaml", "x: 1\n")]);
+        let staged = change(&settled, "out/a/b/x.yaml");
+        assert_eq!(staged.kind, ChangeKind::Missing);
+        assert!(staged.staged && staged.new.is_none() && staged.old.is_none());
+        assert_eq!(settled["out/a/b/x.yaml"].sha256, sha256_hex(b"x: 1\n"));
+        let temp = dir.path().join("out/a/b/.x.yaml.pave-tmp");
+        assert_eq!(std::fs::read(&temp).unwrap(), b"x: 1\n");
+        // Never kept: dropping the comparer removes the file and the folders it made.
+        drop(comparer);
+        assert!(!temp.exists());
+        assert!(!dir.path().join("out").exists());
+    }
+
+    #[test]
+    fn kept_staged_files_survive_the_comparer() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new("out", []);
+        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
+        settle(&comparer, vec![artifact("out/x.yaml", "x: 1\n")]);
+        comparer.staging.as_ref().unwrap().keep();
+        drop(comparer);
+        assert!(dir.path().join("out/.x.yaml.pave-tmp").exists());
+    }
+
+    #[test]
+    fn check_keeps_both_sides_of_a_change_and_nothing_of_an_unchanged_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new("out", []);
+        std::fs::create_dir_all(dir.path().join("out")).unwrap();
+        std::fs::write(dir.path().join("out/same.yaml"), "s: 1\n").unwrap();
+        std::fs::write(dir.path().join("out/diff.yaml"), "d: 1\n").unwrap();
+        let manifest = format!(
+            r#"{{"pave":"0","manifest":2,"folders":[{{"path":"out","files":{{"same.yaml":"{}","diff.yaml":"{}"}}}}]}}"#,
+            sha256_hex(b"s: 1\n"),
+            sha256_hex(b"d: 1\n")
+        );
+        std::fs::write(dir.path().join("out/.pave-manifest.json"), manifest).unwrap();
+        let files = || {
+            vec![
+                artifact("out/same.yaml", "s: 1\n"),
+                artifact("out/diff.yaml", "d: 2\n"),
+            ]
+        };
+        let check = Comparer::open(dir.path(), &layout, Filter::default(), Use::Diff).unwrap();
+        let settled = settle(&check, files());
+        assert!(matches!(settled["out/same.yaml"].outcome, Ok(None)));
+        let changed = change(&settled, "out/diff.yaml");
+        assert_eq!(changed.kind, ChangeKind::Changed);
+        assert_eq!(changed.old.as_deref(), Some(&b"d: 1\n"[..]));
+        assert_eq!(changed.new.as_deref(), Some(&b"d: 2\n"[..]));
+        let dry_run = Comparer::open(dir.path(), &layout, Filter::default(), Use::Count).unwrap();
+        let counted = change(&settle(&dry_run, files()), "out/diff.yaml");
+        assert!(counted.old.is_none() && counted.new.is_none() && !counted.staged);
+    }
+}
