@@ -1,11 +1,11 @@
 //! The in-memory output tree: what renderers produce and the emitter writes, and the
 //! [`Layout`] that says where in the repository pave may write.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::emit::{Comparer, Settled};
+use crate::emit::Comparer;
 
 /// Which (environment, service) a generated file belongs to; used by `--env`/`--service`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -118,15 +118,11 @@ impl Layout {
 }
 
 /// Every generated file, keyed and ordered by path: whole in `files`, or, when the
-/// tree on disk was opened before rendering (`build`, `check`, `diff`), compared as
-/// each target finishes and kept in `settled` as a hash and what differs.
+/// tree on disk was opened before rendering (`build`, `check`, `diff`), handed to the
+/// `comparer` as they come, which keeps a hash and what differs.
 #[derive(Debug, Default)]
 pub(crate) struct OutputTree {
     pub(crate) files: BTreeMap<String, Artifact>,
-    pub(crate) settled: BTreeMap<String, Settled>,
-    /// Generated files outside the command's `--env`/`--service` filter: not compared,
-    /// but not stale either.
-    pub(crate) filtered_out: BTreeSet<String>,
     /// Where the files may go.
     pub(crate) layout: Layout,
     /// What the files make in each environment, recorded in the manifest.
@@ -152,7 +148,7 @@ impl OutputTree {
     /// their bytes are dropped before the next target renders; kept whole otherwise.
     pub(crate) fn extend(&mut self, artifacts: Vec<Artifact>) {
         match &self.comparer {
-            Some(c) => c.settle_all(artifacts, &mut self.settled, &mut self.filtered_out),
+            Some(c) => c.settle_all(artifacts),
             None => artifacts.into_iter().for_each(|a| self.insert(a)),
         }
     }

@@ -74,11 +74,17 @@ pub(crate) struct Comparer {
     pub(super) layout: Layout,
     pub(super) filter: Filter,
     pub(super) manifest_path: String,
-    /// The manifest's bytes on disk, if there is one.
-    pub(super) old_bytes: Option<Vec<u8>>,
+    /// The SHA-256 of the manifest on disk, if there is one (to tell whether the new
+    /// one differs without keeping the old bytes).
+    pub(super) old_digest: Option<String>,
     pub(super) old: Manifest,
     use_of_changes: Use,
     pub(crate) staging: Option<Staging>,
+    /// The files compared so far, by path; rendering threads add to it.
+    settled: Mutex<BTreeMap<String, Settled>>,
+    /// Generated files outside the command's `--env`/`--service` filter: not compared,
+    /// but not stale either.
+    filtered_out: Mutex<BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Comparer {
@@ -113,30 +119,39 @@ impl Comparer {
             layout: layout.clone(),
             filter,
             manifest_path,
-            old_bytes,
+            old_digest: old_bytes.as_deref().map(sha256_hex),
             old,
             use_of_changes,
             staging: (use_of_changes == Use::Stage).then(|| Staging::new(dir)),
+            settled: Mutex::default(),
+            filtered_out: Mutex::default(),
         })
     }
 
     /// Settles a batch of files in parallel (reading the tree is independent per
-    /// file); of the files outside the command's filter only the path is kept.
-    pub(crate) fn settle_all(
-        &self,
-        artifacts: Vec<Artifact>,
-        into: &mut BTreeMap<String, Settled>,
-        filtered_out: &mut BTreeSet<String>,
-    ) {
+    /// file); of the files outside the command's filter only the path is kept. Safe
+    /// to call from several rendering threads at once.
+    pub(crate) fn settle_all(&self, artifacts: Vec<Artifact>) {
         let (inside, outside): (Vec<Artifact>, Vec<Artifact>) = artifacts
             .into_iter()
             .partition(|a| self.filter.matches(&a.scope));
-        filtered_out.extend(outside.into_iter().map(|a| a.path));
+        if !outside.is_empty() {
+            lock(&self.filtered_out).extend(outside.into_iter().map(|a| a.path));
+        }
         let settled: Vec<(String, Settled)> = inside
             .into_par_iter()
             .map(|a| (a.path.clone(), self.settle(a)))
             .collect();
-        into.extend(settled);
+        lock(&self.settled).extend(settled);
+    }
+
+    /// Everything settled so far, and the paths outside the filter; the comparer is
+    /// empty afterwards.
+    pub(crate) fn take_settled(&self) -> (BTreeMap<String, Settled>, BTreeSet<String>) {
+        (
+            std::mem::take(&mut *lock(&self.settled)),
+            std::mem::take(&mut *lock(&self.filtered_out)),
+        )
     }
 
     /// `diff` shows a stale file's removal, so its bytes are read and kept.
@@ -217,6 +232,11 @@ impl Comparer {
     }
 }
 
+/// A poisoned lock still holds consistent data here (every update is one `extend`).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn corrupt_manifest(manifest_path: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0404,
@@ -250,23 +270,17 @@ impl Staging {
     fn stage(&self, path: &str, bytes: &[u8]) -> Result<(), safe_fs::Refusal> {
         if let Some((folder, _)) = path.rsplit_once('/') {
             // One at a time: two files of a new folder must not both try to create it.
-            let mut created = self.created.lock().unwrap_or_else(|e| e.into_inner());
+            let mut created = lock(&self.created);
             safe_fs::create_folders(&self.dir, folder, &mut created)?;
         }
         // Recorded first: a temporary file half written is removed too.
-        self.staged
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(path.to_string());
+        lock(&self.staged).push(path.to_string());
         safe_fs::stage(&self.dir, path, bytes)
     }
 
     /// The folders created so far, for the journal's own folder check.
     pub(crate) fn created(&self) -> Vec<String> {
-        self.created
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.created).clone()
     }
 
     /// The journal is written: from here on the next build finishes the switch, so
@@ -303,9 +317,8 @@ mod tests {
     }
 
     fn settle(comparer: &Comparer, artifacts: Vec<Artifact>) -> BTreeMap<String, Settled> {
-        let mut settled = BTreeMap::new();
-        comparer.settle_all(artifacts, &mut settled, &mut BTreeSet::new());
-        settled
+        comparer.settle_all(artifacts);
+        comparer.take_settled().0
     }
 
     fn change(settled: &BTreeMap<String, Settled>, path: &str) -> Change {

@@ -1,12 +1,13 @@
 //! Comparing the in-memory tree with the tree on disk: what `build` would change.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::compare::{Change, Comparer};
+use super::compare::{Change, Comparer, Settled};
 use super::manifest::Manifest;
 use super::{refusal, safe_fs};
 use crate::diag::Diagnostic;
+use crate::digest::sha256_hex;
 use crate::inventory::{BlastRadius, EnvInventory, Inventory, blast_radius};
 use crate::output::{Layout, OutputTree, Scope};
 
@@ -88,15 +89,15 @@ impl Plan {
 
 /// Compares `tree` with the tree `comparer` opened. Files rendered before the tree was
 /// opened (none, when `build`, `check` and `diff` render) are compared here.
-pub(crate) fn plan(mut tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
-    let unsettled = std::mem::take(&mut tree.files).into_values().collect();
-    comparer.settle_all(unsettled, &mut tree.settled, &mut tree.filtered_out);
+pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
+    comparer.settle_all(tree.files.into_values().collect());
+    let (settled, filtered_out) = comparer.take_settled();
     let old = &comparer.old;
-    let manifest = merged_manifest(old, &tree, &comparer.filter);
+    let manifest = merged_manifest(old, &settled, &tree.inventory, &comparer.filter);
     let after = manifest.infrastructure.clone().unwrap_or_default();
     // Without a manifest pave owns nothing, so nothing can be removed: known, empty.
     let nothing = Inventory::new();
-    let before = match comparer.old_bytes {
+    let before = match comparer.old_digest {
         None => Some(&nothing),
         Some(_) => old.infrastructure.as_ref(),
     };
@@ -112,25 +113,20 @@ pub(crate) fn plan(mut tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     let mut adopted = Vec::new();
-    for settled in std::mem::take(&mut tree.settled).into_values() {
+    for settled in settled.into_values() {
         match settled.outcome {
             Ok(change) => changes.extend(change),
             Err(d) if d.is_error() => refused.push(d),
             Err(d) => adopted.push(d),
         }
     }
-    changes.extend(stale(
-        &comparer,
-        &manifest,
-        &tree.filtered_out,
-        &mut refused,
-    ));
+    changes.extend(stale(&comparer, &manifest, &filtered_out, &mut refused));
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     // A symlinked folder blocks every file under it: say so once.
     let mut seen = std::collections::HashSet::new();
     refused.retain(|d| seen.insert((d.code, d.message.clone())));
     let manifest_bytes = manifest.to_bytes();
-    let manifest_changed = comparer.old_bytes.as_deref() != Some(manifest_bytes.as_slice());
+    let manifest_changed = comparer.old_digest.as_deref() != Some(&sha256_hex(&manifest_bytes));
     Plan {
         changes,
         manifest_path: comparer.manifest_path.clone(),
@@ -193,8 +189,13 @@ fn need_targets(inventory: &Inventory) -> Vec<String> {
 }
 
 /// The manifest after a build: entries outside the filter are kept as they were.
-fn merged_manifest(old: &Manifest, tree: &OutputTree, filter: &Filter) -> Manifest {
-    let mut manifest = Manifest::of(&tree.settled, &tree.inventory);
+fn merged_manifest(
+    old: &Manifest,
+    settled: &BTreeMap<String, Settled>,
+    inventory: &Inventory,
+    filter: &Filter,
+) -> Manifest {
+    let mut manifest = Manifest::of(settled, inventory);
     manifest
         .files
         .retain(|_, entry| filter.matches(&entry.scope()));
@@ -205,7 +206,7 @@ fn merged_manifest(old: &Manifest, tree: &OutputTree, filter: &Filter) -> Manife
     }
     manifest.infrastructure = Some(merged_inventory(
         old.infrastructure.as_ref(),
-        &tree.inventory,
+        inventory,
         filter,
     ));
     manifest

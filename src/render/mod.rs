@@ -83,6 +83,23 @@ pub(crate) struct RenderCx<'a> {
     pub(crate) layout: &'a Layout,
     pub(crate) switches: Switches,
     pub(crate) kubernetes: &'a [ServiceObjects],
+    /// The tree on disk, when the command compares with it while rendering.
+    comparer: Option<&'a crate::emit::Comparer>,
+}
+
+impl RenderCx<'_> {
+    /// Hands a part of a target's files (one environment's, one service's) to the
+    /// comparer as soon as it is rendered, so a large target never holds all its bytes;
+    /// returns them unchanged when nothing compares (they go into the tree whole).
+    pub(crate) fn keep(&self, files: Vec<Artifact>) -> Vec<Artifact> {
+        match self.comparer {
+            Some(c) => {
+                c.settle_all(files);
+                Vec::new()
+            }
+            None => files,
+        }
+    }
 }
 
 /// Renders every enabled target into one output tree, compared target by target with
@@ -99,12 +116,14 @@ pub(crate) fn render(
         ..Rendered::default()
     };
     let mut diagnostics = Vec::new();
+    let comparer = rendered.tree.comparer.clone();
     for target in Target::ALL.into_iter().filter(|t| t.enabled(&switches)) {
         let cx = RenderCx {
             model,
             layout: &layout,
             switches,
             kubernetes: &rendered.kubernetes,
+            comparer: comparer.as_deref(),
         };
         match target.render(&cx) {
             Ok(output) => {

@@ -46,7 +46,8 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         }
         recordings.insert(env.name.as_str(), groups);
     }
-    // Services are independent; rayon keeps their order in `collect`.
+    // Services are independent; rayon keeps their order in `collect`. Each service's
+    // rules and tests go to the comparer as soon as they are written.
     let per_service: Vec<Result<Vec<Artifact>, Diagnostic>> = cx
         .model
         .services
@@ -55,7 +56,7 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             let platform = recordings
                 .get(s.env.as_str())
                 .map_or(&[][..], Vec::as_slice);
-            service(cx, s, platform)
+            service(cx, s, platform).map(|files| cx.keep(files))
         })
         .collect();
     for files in per_service {

@@ -123,8 +123,9 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         .iter()
         .map(|o| ((o.env.as_str(), o.name.as_str()), o))
         .collect();
-    // Services are independent; rayon keeps their order in `collect`.
-    let values: Vec<Result<Artifact, Diagnostic>> = cx
+    // Services are independent; rayon keeps their order in `collect`. Each values
+    // file goes to the comparer as soon as it is written (`RenderCx::keep`).
+    let values: Vec<Result<Vec<Artifact>, Diagnostic>> = cx
         .model
         .services
         .par_iter()
@@ -134,11 +135,12 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             let values = objects
                 .and_then(|o| values::values(&cx.model.platform, s, o))
                 .ok_or_else(|| messages::missing_objects(&path))?;
-            yaml_file(path, service_scope(&s.env, &s.name), &values)
+            let file = yaml_file(path, service_scope(&s.env, &s.name), &values)?;
+            Ok(cx.keep(vec![file]))
         })
         .collect();
-    for artifact in values {
-        out.push(artifact?);
+    for files in values {
+        out.extend(files?);
     }
     Ok(out)
 }

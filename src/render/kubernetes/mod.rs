@@ -103,6 +103,7 @@ pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
         let dir = cx.layout.kubernetes_dir(&env.name);
         let (files, of_services) = render_env(&model.platform, &env.name, &services)?;
         services_objects.extend(of_services);
+        let mut env_artifacts = Vec::with_capacity(files.len());
         for file in files {
             let path = format!("{dir}/{}", file.path);
             let scope = Scope {
@@ -119,12 +120,14 @@ pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
                     object: typed.value,
                 });
             }
-            artifacts.push(Artifact {
+            env_artifacts.push(Artifact {
                 path,
                 bytes: file.yaml.into_bytes(),
                 scope,
             });
         }
+        // One environment's files go to the comparer before the next renders.
+        artifacts.extend(cx.keep(env_artifacts));
     }
     Ok(TargetOutput {
         artifacts,
