@@ -97,17 +97,8 @@ pub(crate) fn compile_against(
                     None
                 }
                 Ok(comparer) => {
-                    let (rendered, render_diags) = render::render(model, comparer);
-                    diagnostics.extend(render_diags);
-                    diagnostics.extend(policy::check(
-                        &inputs,
-                        model,
-                        &rendered.objects,
-                        &sources,
-                        options,
-                    ));
-                    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-                    (!has_errors).then_some(rendered.tree)
+                    let checked = (&inputs, model, &*sources, options);
+                    render_and_check(checked, comparer, &mut diagnostics)
                 }
             }
         }
@@ -122,4 +113,26 @@ pub(crate) fn compile_against(
         model,
         tree,
     }
+}
+
+/// Renders and runs the policies; the tree only when neither reported an error. The
+/// policies see the typed Kubernetes objects as soon as the targets that read them
+/// are done, so the objects are dropped before the other targets render.
+fn render_and_check(
+    (inputs, model, sources, options): (
+        &load::Inputs,
+        &resolve::Model,
+        &SourceMap,
+        policy::Options,
+    ),
+    comparer: Option<Arc<emit::Comparer>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<OutputTree> {
+    let mut run_policies = |objects: &[render::RenderedObject]| {
+        policy::check(inputs, model, objects, sources, options)
+    };
+    let (rendered, render_diags) = render::render(model, comparer, Some(&mut run_policies));
+    diagnostics.extend(render_diags);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    (!has_errors).then_some(rendered.tree)
 }

@@ -32,7 +32,7 @@ pub fn prepare(root: &std::path::Path) -> Option<Prepared> {
     let (inputs, diags) = crate::load::load(root, &mut sources);
     let (model, more) = crate::resolve::resolve(&inputs, &sources);
     let model = model?;
-    let (rendered, render_diags) = crate::render::render(&model, None);
+    let (rendered, render_diags) = crate::render::render(&model, None, None);
     let errors = diags.iter().chain(&more).chain(&render_diags);
     if errors.clone().any(crate::diag::Diagnostic::is_error) {
         return None;

@@ -87,7 +87,7 @@ fn loaded(fields: &str, others: &[(String, String)]) -> (Inputs, SourceMap) {
 fn stages((inputs, sources): &(Inputs, SourceMap)) {
     let (model, mut diags) = crate::resolve::resolve(inputs, sources);
     let model = model.unwrap_or_else(|| panic!("{:?}", diags.first()));
-    let (rendered, render_diags) = crate::render::render(&model, None);
+    let (rendered, render_diags) = crate::render::render(&model, None, None);
     diags.extend(render_diags);
     let options = crate::policy::Options {
         today: crate::policy::Date::from_days(20_000),
@@ -170,7 +170,7 @@ fn module_needs_render() {
         model.unwrap_or_else(|| panic!("{:?}", diags.first()))
     };
     assert_grows_linearly("rendering module needs", &model(150), &model(1_200), |m| {
-        let (_, diags) = crate::render::render(m, None);
+        let (_, diags) = crate::render::render(m, None, None);
         assert!(diags.is_empty(), "{:?}", diags.first());
     });
 }

@@ -49,7 +49,7 @@ pub fn explain(root: &Path, query: &Query, output: Output) -> Exit {
     if own.iter().any(Diagnostic::is_error) {
         return Exit::for_failure(&own);
     }
-    let (rendered, _) = crate::render::render(model, None);
+    let (rendered, _) = crate::render::render(model, None, None);
     let views: Vec<View> = selected
         .iter()
         .map(|s| View::new(s, model, &rendered.objects, &compilation.sources))

@@ -70,7 +70,7 @@ pub fn policies(root: &Path, selection: &Selection, output: Output) -> Exit {
         diag::sort(&mut diags, &sources);
         return stop(&diags, &sources, output);
     }
-    let (rendered, _) = crate::render::render(&model, None);
+    let (rendered, _) = crate::render::render(&model, None, None);
     let (applies, errors) = policy::for_service(
         &set,
         &inputs,

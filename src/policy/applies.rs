@@ -199,7 +199,7 @@ route: { host: api.example.com }
         };
         let (model, diags) = crate::resolve::resolve(&inputs, &sources);
         let model = model.unwrap_or_else(|| panic!("{diags:?}"));
-        let objects = crate::render::render(&model, None).0.objects;
+        let objects = crate::render::render(&model, None, None).0.objects;
         let envs = vec!["dev".to_string(), "prod".to_string()];
         let (set, _) = collect(&inputs, &envs, &["api".to_string()]);
         let (applies, errors) =

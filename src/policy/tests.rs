@@ -52,7 +52,7 @@ fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> V
     };
     let (model, diags) = crate::resolve::resolve(&inputs, &sources);
     let model = model.unwrap_or_else(|| panic!("{diags:?}"));
-    let mut objects = crate::render::render(&model, None).0.objects;
+    let mut objects = crate::render::render(&model, None, None).0.objects;
     objects.retain(|o| o.scope.env.as_deref() == Some("prod"));
     let mut values: Vec<Json> = objects
         .iter()

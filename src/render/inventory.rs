@@ -57,23 +57,42 @@ fn resource(address: String, is_call: bool, need: Option<&ModuleNeed>) -> Terraf
     }
 }
 
+/// One rendered Kubernetes object as the inventory records it: its environment, its
+/// service and what it is. Taken before the typed objects are dropped.
+pub(crate) type Recorded = (String, String, KubernetesObject);
+
+/// The inventory's record of each rendered object that belongs to a service.
+pub(crate) fn record(objects: &[RenderedObject]) -> Vec<Recorded> {
+    objects
+        .iter()
+        .filter_map(|o| {
+            let (Some(env), Some(service)) = (&o.scope.env, &o.scope.service) else {
+                return None;
+            };
+            let object = KubernetesObject {
+                kind: o.kind.clone(),
+                namespace: o.namespace.clone(),
+                name: o.name.clone(),
+            };
+            Some((env.clone(), service.clone(), object))
+        })
+        .collect()
+}
+
 /// Adds the Kubernetes objects (kind, namespace, name per service) and each service's
 /// hostname to `inventory`, which holds the Terraform part already.
-pub(crate) fn complete(inventory: &mut Inventory, model: &Model, objects: &[RenderedObject]) {
+pub(crate) fn complete(inventory: &mut Inventory, model: &Model, objects: Vec<Recorded>) {
     for env in &model.platform.environments {
         inventory.entry(env.name.clone()).or_default().protected = env.protected;
     }
-    for o in objects {
-        let (Some(env), Some(service)) = (&o.scope.env, &o.scope.service) else {
-            continue;
-        };
-        let entry = inventory.entry(env.clone()).or_default();
-        let s = entry.services.entry(service.clone()).or_default();
-        s.kubernetes.push(KubernetesObject {
-            kind: o.kind.clone(),
-            namespace: o.namespace.clone(),
-            name: o.name.clone(),
-        });
+    for (env, service, object) in objects {
+        let entry = inventory.entry(env).or_default();
+        entry
+            .services
+            .entry(service)
+            .or_default()
+            .kubernetes
+            .push(object);
     }
     for s in &model.services {
         let Some(route) = &s.route else { continue };
@@ -107,7 +126,7 @@ mod tests {
 
     #[test]
     fn the_shop_inventory_names_its_stateful_resources_and_objects() {
-        let (rendered, diags) = crate::render::render(&shop(), None);
+        let (rendered, diags) = crate::render::render(&shop(), None, None);
         assert!(diags.is_empty(), "{diags:?}");
         let prod = &rendered.tree.inventory["prod"];
         assert!(prod.protected);

@@ -102,12 +102,20 @@ impl RenderCx<'_> {
     }
 }
 
+/// What the policy stage does with the rendered Kubernetes objects, called once they
+/// are all rendered and read (after Kubernetes and Helm); the diagnostics it returns
+/// join the render's.
+pub(crate) type ObjectCheck<'a> = dyn FnMut(&[RenderedObject]) -> Vec<Diagnostic> + 'a;
+
 /// Renders every enabled target into one output tree, compared target by target with
 /// the tree on disk when `comparer` has opened it. A target that fails is reported and
-/// left out; the others still render.
+/// left out; the others still render. With `check_objects`, the typed Kubernetes
+/// objects are handed to it as soon as no later target reads them and then dropped,
+/// so they are not held while the other targets render; without it they are returned.
 pub(crate) fn render(
     model: &Model,
     comparer: Option<Arc<crate::emit::Comparer>>,
+    mut check_objects: Option<&mut ObjectCheck<'_>>,
 ) -> (Rendered, Vec<Diagnostic>) {
     let layout = Target::layout(&model.platform.output);
     let switches = Switches::of(model);
@@ -116,8 +124,16 @@ pub(crate) fn render(
         ..Rendered::default()
     };
     let mut diagnostics = Vec::new();
+    let mut recorded: Option<Vec<inventory::Recorded>> = None;
     let comparer = rendered.tree.comparer.clone();
     for target in Target::ALL.into_iter().filter(|t| t.enabled(&switches)) {
+        if !target.reads_objects() && recorded.is_none() {
+            recorded = Some(release_objects(
+                &mut rendered,
+                &mut check_objects,
+                &mut diagnostics,
+            ));
+        }
         let cx = RenderCx {
             model,
             layout: &layout,
@@ -138,9 +154,27 @@ pub(crate) fn render(
             Err(d) => diagnostics.push(d),
         }
     }
+    let recorded = recorded
+        .unwrap_or_else(|| release_objects(&mut rendered, &mut check_objects, &mut diagnostics));
     rendered.tree.layout = layout;
-    inventory::complete(&mut rendered.tree.inventory, model, &rendered.objects);
+    inventory::complete(&mut rendered.tree.inventory, model, recorded);
     (rendered, diagnostics)
+}
+
+/// Records the objects for the inventory and, when there is a check, runs it and
+/// drops the objects.
+fn release_objects(
+    rendered: &mut Rendered,
+    check_objects: &mut Option<&mut ObjectCheck<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<inventory::Recorded> {
+    let recorded = inventory::record(&rendered.objects);
+    if let Some(check) = check_objects {
+        diagnostics.extend(check(&rendered.objects));
+        rendered.objects = Vec::new();
+        rendered.kubernetes = Vec::new();
+    }
+    recorded
 }
 
 /// A generated YAML file.
@@ -186,7 +220,7 @@ mod tests {
 
     #[test]
     fn every_file_lies_under_a_root_of_the_layout() {
-        let (rendered, diags) = render(&shop(), None);
+        let (rendered, diags) = render(&shop(), None, None);
         assert!(diags.is_empty(), "{diags:?}");
         let layout = &rendered.tree.layout;
         assert_eq!(layout.output, "generated");
@@ -203,7 +237,7 @@ mod tests {
     fn a_disabled_target_writes_nothing_but_keeps_its_root() {
         let mut model = shop();
         model.platform.targets.kubernetes = false;
-        let (rendered, diags) = render(&model, None);
+        let (rendered, diags) = render(&model, None, None);
         assert!(diags.is_empty(), "{diags:?}");
         let paths: Vec<&String> = rendered.tree.files.keys().collect();
         // Helm reads the Kubernetes objects, so it goes with them.

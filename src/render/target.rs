@@ -91,6 +91,12 @@ impl Target {
         Target::Catalog,
     ];
 
+    /// Whether the target makes or reads the typed Kubernetes objects; they are kept
+    /// until the last such target has rendered (the table lists them first).
+    pub(crate) fn reads_objects(self) -> bool {
+        matches!(self, Target::Kubernetes | Target::Helm)
+    }
+
     /// Whether the platform asks for this target's output.
     pub(crate) fn enabled(self, on: &Switches) -> bool {
         match self {
