@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use super::messages::busy;
 use crate::diag::Diagnostic;
 
-/// How long a second run waits for the first before it gives up.
-const WAIT: Duration = Duration::from_secs(5);
+/// How long a second run waits for the first before it gives up. A build holds the
+/// lock while it renders (it stages files as they come), so the wait covers a whole
+/// build of a large platform, not only its switch.
+const WAIT: Duration = Duration::from_secs(60);
 
 /// Held for as long as the value lives; the kernel drops it when the process ends.
 pub(crate) struct Lock {
