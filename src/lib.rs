@@ -116,8 +116,8 @@ pub(crate) fn compile_against(
 }
 
 /// Renders and runs the policies; the tree only when neither reported an error. The
-/// policies see the typed Kubernetes objects as soon as the targets that read them
-/// are done, so the objects are dropped before the other targets render.
+/// policies see each environment's typed Kubernetes objects as soon as Kubernetes and
+/// Helm have rendered it, so only one environment's objects are ever held.
 fn render_and_check(
     (inputs, model, sources, options): (
         &load::Inputs,
@@ -128,10 +128,10 @@ fn render_and_check(
     comparer: Option<Arc<emit::Comparer>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<OutputTree> {
-    let mut run_policies = |objects: &[render::RenderedObject]| {
-        policy::check(inputs, model, objects, sources, options)
-    };
-    let (rendered, render_diags) = render::render(model, comparer, Some(&mut run_policies));
+    let mut policies = policy::Check::new(inputs, model, sources, options);
+    let mut check_objects = |objects: &[render::RenderedObject]| policies.objects(objects);
+    let (rendered, render_diags) = render::render(model, comparer, Some(&mut check_objects));
+    diagnostics.extend(policies.finish());
     diagnostics.extend(render_diags);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     (!has_errors).then_some(rendered.tree)

@@ -85,29 +85,108 @@ pub(crate) fn check(
     sources: &SourceMap,
     options: Options,
 ) -> Vec<Diagnostic> {
-    let env_names: Vec<String> = model
-        .platform
-        .environments
-        .iter()
-        .map(|e| e.name.clone())
-        .collect();
-    let mut service_names: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
-    service_names.sort();
-    service_names.dedup();
-    let (set, mut diags) = collect(inputs, &env_names, &service_names);
-    let ((findings, eval_errors), compile_errors) = with_run(&set, inputs, model, sources, |run| {
-        run.evaluate(model, objects)
-    });
-    diags.extend(compile_errors);
-    // A broken expression fails the same way for every service: report it once.
-    let mut seen = std::collections::HashSet::new();
-    diags.extend(
-        eval_errors
-            .into_iter()
-            .filter(|d| seen.insert((d.code, d.primary_span()))),
-    );
-    diags.extend(report(&set, findings, model, inputs, options));
-    diags
+    let mut check = Check::new(inputs, model, sources, options);
+    check.objects(objects);
+    check.finish()
+}
+
+/// The policy stage run in parts, so a build need not hold every rendered object at
+/// once: [`Check::objects`] evaluates the kubernetes-scope policies on one batch of
+/// objects (one environment's) as soon as it is rendered, and [`Check::finish`] runs
+/// the service-scope policies and reports everything once, as [`check`] does.
+pub(crate) struct Check<'a> {
+    inputs: &'a Inputs,
+    model: &'a Model,
+    sources: &'a SourceMap,
+    options: Options,
+    set: PolicySet,
+    diags: Vec<Diagnostic>,
+    object_findings: Vec<Finding>,
+    eval_errors: Vec<Diagnostic>,
+}
+
+impl<'a> Check<'a> {
+    pub(crate) fn new(
+        inputs: &'a Inputs,
+        model: &'a Model,
+        sources: &'a SourceMap,
+        options: Options,
+    ) -> Check<'a> {
+        let env_names: Vec<String> = model
+            .platform
+            .environments
+            .iter()
+            .map(|e| e.name.clone())
+            .collect();
+        let mut service_names: Vec<String> =
+            model.services.iter().map(|s| s.name.clone()).collect();
+        service_names.sort();
+        service_names.dedup();
+        let (set, diags) = collect(inputs, &env_names, &service_names);
+        Check {
+            inputs,
+            model,
+            sources,
+            options,
+            set,
+            diags,
+            object_findings: Vec::new(),
+            eval_errors: Vec::new(),
+        }
+    }
+
+    /// Evaluates the kubernetes-scope policies on `objects`. A policy that does not
+    /// compile is reported by [`Check::finish`], once.
+    pub(crate) fn objects(&mut self, objects: &[RenderedObject]) {
+        let looks = self
+            .set
+            .policies
+            .iter()
+            .any(|p| p.scope == Scope::Kubernetes);
+        if objects.is_empty() || !looks {
+            return;
+        }
+        let (model, set) = (self.model, &self.set);
+        let ((findings, errors), _) = with_run(set, self.inputs, model, self.sources, |run| {
+            run.evaluate(model, false, objects)
+        });
+        self.object_findings.extend(findings);
+        self.eval_errors.extend(errors);
+    }
+
+    /// Runs the service-scope policies and reports every finding and error.
+    pub(crate) fn finish(self) -> Vec<Diagnostic> {
+        let Check {
+            inputs,
+            model,
+            sources,
+            options,
+            set,
+            mut diags,
+            object_findings,
+            eval_errors,
+        } = self;
+        let ((mut findings, service_errors), compile_errors) =
+            with_run(&set, inputs, model, sources, |run| {
+                run.evaluate(model, true, &[])
+            });
+        diags.extend(compile_errors);
+        // Object findings in (environment, service) order, whatever order the batches
+        // came in, as one evaluation of every object would give them.
+        let mut object_findings = object_findings;
+        object_findings.sort_by(|a, b| (&a.env, &a.service).cmp(&(&b.env, &b.service)));
+        findings.extend(object_findings);
+        // A broken expression fails the same way for every service: report it once.
+        let mut seen = std::collections::HashSet::new();
+        diags.extend(
+            service_errors
+                .into_iter()
+                .chain(eval_errors)
+                .filter(|d| seen.insert((d.code, d.primary_span()))),
+        );
+        diags.extend(report(&set, findings, model, inputs, options));
+        diags
+    }
 }
 
 /// Compiles the policies of `set` once and hands the run that evaluates them to `f`;
@@ -281,14 +360,17 @@ struct Run<'a, 'env, 'src> {
 }
 
 impl Run<'_, '_, '_> {
+    /// Evaluates the service-scope policies (`with_services`) and the kubernetes-scope
+    /// ones on `objects`.
     fn evaluate(
         &self,
         model: &Model,
+        with_services: bool,
         objects: &[RenderedObject],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         // Contexts are built only for scopes some policy looks at.
         let scoped = |scope| self.set.policies.iter().any(|p| p.scope == scope);
-        let services = if scoped(Scope::Service) {
+        let services = if with_services && scoped(Scope::Service) {
             &model.services[..]
         } else {
             &[]

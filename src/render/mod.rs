@@ -85,9 +85,25 @@ pub(crate) struct RenderCx<'a> {
     pub(crate) kubernetes: &'a [ServiceObjects],
     /// The tree on disk, when the command compares with it while rendering.
     comparer: Option<&'a crate::emit::Comparer>,
+    /// Render only this environment's files (Kubernetes and Helm, one environment at
+    /// a time); `None`: every environment.
+    only_env: Option<&'a str>,
 }
 
 impl RenderCx<'_> {
+    /// Whether this pass renders the files of environment `env`.
+    pub(crate) fn includes(&self, env: &str) -> bool {
+        self.only_env.is_none_or(|only| only == env)
+    }
+
+    /// Whether this pass renders the files that belong to no environment: the only
+    /// pass, or the first environment's.
+    pub(crate) fn includes_shared(&self) -> bool {
+        let first = self.model.platform.environments.first();
+        self.only_env
+            .is_none_or(|only| first.is_some_and(|e| e.name == only))
+    }
+
     /// Hands a part of a target's files (one environment's, one service's) to the
     /// comparer as soon as it is rendered, so a large target never holds all its bytes;
     /// returns them unchanged when nothing compares (they go into the tree whole).
@@ -102,20 +118,20 @@ impl RenderCx<'_> {
     }
 }
 
-/// What the policy stage does with the rendered Kubernetes objects, called once they
-/// are all rendered and read (after Kubernetes and Helm); the diagnostics it returns
-/// join the render's.
-pub(crate) type ObjectCheck<'a> = dyn FnMut(&[RenderedObject]) -> Vec<Diagnostic> + 'a;
+/// What the policy stage does with the rendered Kubernetes objects: called once per
+/// environment, as soon as that environment's objects are rendered and read.
+pub(crate) type ObjectCheck<'a> = dyn FnMut(&[RenderedObject]) + 'a;
 
 /// Renders every enabled target into one output tree, compared target by target with
 /// the tree on disk when `comparer` has opened it. A target that fails is reported and
-/// left out; the others still render. With `check_objects`, the typed Kubernetes
-/// objects are handed to it as soon as no later target reads them and then dropped,
-/// so they are not held while the other targets render; without it they are returned.
+/// left out; the others still render. With `check_objects`, the targets that make or
+/// read the typed Kubernetes objects (Kubernetes, Helm) render one environment at a
+/// time, and each environment's objects go to `check_objects` and are dropped before
+/// the next one renders; without it every object is returned in `Rendered`.
 pub(crate) fn render(
     model: &Model,
     comparer: Option<Arc<crate::emit::Comparer>>,
-    mut check_objects: Option<&mut ObjectCheck<'_>>,
+    check_objects: Option<&mut ObjectCheck<'_>>,
 ) -> (Rendered, Vec<Diagnostic>) {
     let layout = Target::layout(&model.platform.output);
     let switches = Switches::of(model);
@@ -124,22 +140,68 @@ pub(crate) fn render(
         ..Rendered::default()
     };
     let mut diagnostics = Vec::new();
-    let mut recorded: Option<Vec<inventory::Recorded>> = None;
-    let comparer = rendered.tree.comparer.clone();
-    for target in Target::ALL.into_iter().filter(|t| t.enabled(&switches)) {
-        if !target.reads_objects() && recorded.is_none() {
-            recorded = Some(release_objects(
-                &mut rendered,
-                &mut check_objects,
-                &mut diagnostics,
-            ));
+    let (object_targets, other_targets): (Vec<Target>, Vec<Target>) = Target::ALL
+        .into_iter()
+        .filter(|t| t.enabled(&switches))
+        .partition(|t| t.reads_objects());
+    let pass = Pass {
+        model,
+        layout: &layout,
+        switches,
+    };
+    let recorded = match check_objects {
+        Some(check) => {
+            let mut recorded = Vec::new();
+            for env in &model.platform.environments {
+                for &target in &object_targets {
+                    pass.run(target, Some(&env.name), &mut rendered, &mut diagnostics);
+                }
+                recorded.extend(inventory::record(&rendered.objects));
+                check(&rendered.objects);
+                rendered.objects = Vec::new();
+                rendered.kubernetes = Vec::new();
+            }
+            recorded
         }
+        None => {
+            for &target in &object_targets {
+                pass.run(target, None, &mut rendered, &mut diagnostics);
+            }
+            inventory::record(&rendered.objects)
+        }
+    };
+    for &target in &other_targets {
+        pass.run(target, None, &mut rendered, &mut diagnostics);
+    }
+    rendered.tree.layout = layout;
+    inventory::complete(&mut rendered.tree.inventory, model, recorded);
+    (rendered, diagnostics)
+}
+
+/// What every target of one `render` shares.
+struct Pass<'a> {
+    model: &'a Model,
+    layout: &'a Layout,
+    switches: Switches,
+}
+
+impl Pass<'_> {
+    /// Renders `target` (for one environment, or all) and adds what it made.
+    fn run(
+        &self,
+        target: Target,
+        only_env: Option<&str>,
+        rendered: &mut Rendered,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let comparer = rendered.tree.comparer.clone();
         let cx = RenderCx {
-            model,
-            layout: &layout,
-            switches,
+            model: self.model,
+            layout: self.layout,
+            switches: self.switches,
             kubernetes: &rendered.kubernetes,
             comparer: comparer.as_deref(),
+            only_env,
         };
         match target.render(&cx) {
             Ok(output) => {
@@ -154,27 +216,6 @@ pub(crate) fn render(
             Err(d) => diagnostics.push(d),
         }
     }
-    let recorded = recorded
-        .unwrap_or_else(|| release_objects(&mut rendered, &mut check_objects, &mut diagnostics));
-    rendered.tree.layout = layout;
-    inventory::complete(&mut rendered.tree.inventory, model, recorded);
-    (rendered, diagnostics)
-}
-
-/// Records the objects for the inventory and, when there is a check, runs it and
-/// drops the objects.
-fn release_objects(
-    rendered: &mut Rendered,
-    check_objects: &mut Option<&mut ObjectCheck<'_>>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<inventory::Recorded> {
-    let recorded = inventory::record(&rendered.objects);
-    if let Some(check) = check_objects {
-        diagnostics.extend(check(&rendered.objects));
-        rendered.objects = Vec::new();
-        rendered.kubernetes = Vec::new();
-    }
-    recorded
 }
 
 /// A generated YAML file.

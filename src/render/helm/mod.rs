@@ -110,7 +110,8 @@ const CHART: &[(&str, &str)] = &[
 /// The chart and one values file per service, read off the typed Kubernetes objects.
 pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
     let base = cx.layout.helm_dir();
-    let mut out: Vec<Artifact> = CHART
+    let chart = if cx.includes_shared() { CHART } else { &[] };
+    let mut out: Vec<Artifact> = chart
         .iter()
         .map(|(path, text)| Artifact {
             path: format!("{base}/chart/{path}"),
@@ -129,6 +130,7 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
         .model
         .services
         .par_iter()
+        .filter(|s| cx.includes(&s.env))
         .map(|s| {
             let path = format!("{base}/{}/{}.values.yaml", s.env, s.name);
             let objects = by_service.get(&(s.env.as_str(), s.name.as_str()));

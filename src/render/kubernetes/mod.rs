@@ -94,7 +94,12 @@ pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
     let mut artifacts = Vec::new();
     let mut objects = Vec::new();
     let mut services_objects = Vec::new();
-    for env in &model.platform.environments {
+    for env in model
+        .platform
+        .environments
+        .iter()
+        .filter(|e| cx.includes(&e.name))
+    {
         let services: Vec<&ResolvedService> = model
             .services
             .iter()
