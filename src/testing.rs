@@ -103,7 +103,9 @@ pub fn compiles(root: &std::path::Path) -> bool {
 }
 
 /// Writes `value` with pave's YAML writer and with serde-saphyr (the reference).
-pub fn yaml_both<T: serde::Serialize + ?Sized>(value: &T) -> (Result<String, String>, Result<String, String>) {
+pub fn yaml_both<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> (Result<String, String>, Result<String, String>) {
     (
         crate::yaml_writer::to_yaml(value).map_err(|e| e.message),
         crate::yaml_writer::to_yaml_reference(value).map_err(|e| e.message),

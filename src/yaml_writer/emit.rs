@@ -66,6 +66,10 @@ pub(crate) struct Emitter<'a> {
     pos: Pos,
     /// A comment for the next scalar (`value # comment`); dropped by collections.
     comment: Option<String>,
+    /// A non-empty list or map ended and no key, dash or scalar has been written
+    /// since. Only the fields of a struct variant can start a value then (they are
+    /// not map keys); an empty list or map there goes on the next line.
+    after_block: bool,
 }
 
 impl<'a> Emitter<'a> {
@@ -74,6 +78,7 @@ impl<'a> Emitter<'a> {
             out,
             pos: Pos::Root,
             comment: None,
+            after_block: false,
         }
     }
 
@@ -83,6 +88,7 @@ impl<'a> Emitter<'a> {
 
     /// Writes what goes between the position and a scalar's text.
     fn scalar_prefix(&mut self) {
+        self.after_block = false;
         if let Pos::Value { .. } = self.pos {
             self.out.push(' ');
         }
@@ -178,7 +184,10 @@ impl<'a> Emitter<'a> {
             Pos::Root => (0, SeqStart::LineStart),
             Pos::Value { col, compact, .. } => {
                 let dash = if compact { col } else { col + 2 };
-                (dash, SeqStart::AfterColon)
+                (
+                    dash,
+                    self.value_start(SeqStart::AfterColon, SeqStart::LineStart),
+                )
             }
             Pos::Item { col } => (col + 2, SeqStart::Inline),
         };
@@ -200,6 +209,10 @@ impl<'a> Emitter<'a> {
                 explicit: true,
                 ..
             } => (col + 2, MapStart::AfterExplicitColon),
+            Pos::Value { col, .. } if self.after_block => (
+                col + 2,
+                self.value_start(MapStart::AfterColon, MapStart::LineStart),
+            ),
             Pos::Value { col, .. } => {
                 if matches!(len, Some(n) if n > 0) {
                     // Known not to be empty: the entries start on the next line now.
@@ -219,6 +232,16 @@ impl<'a> Emitter<'a> {
             explicit_key: false,
             simple_keys: false,
         }
+    }
+
+    /// How a collection after `key:` starts: `usual`, or on the next line after a
+    /// block sibling (see `after_block`).
+    fn value_start<S>(&mut self, usual: S, broken: S) -> S {
+        if !std::mem::take(&mut self.after_block) {
+            return usual;
+        }
+        self.out.push('\n');
+        broken
     }
 
     /// Writes `Variant:` as a mapping key for an enum variant's payload and returns
@@ -280,12 +303,14 @@ impl SeqEmitter<'_, '_> {
             SeqStart::LineStart => self.em.indent(self.col),
         }
         self.em.out.push_str("- ");
+        self.em.after_block = false;
         self.empty = false;
         self.em.with_pos(Pos::Item { col: self.col }, value)
     }
 
     fn finish(self) -> Result {
         if !self.empty {
+            self.em.after_block = true;
             return Ok(());
         }
         match self.state {
@@ -340,6 +365,9 @@ impl MapEmitter<'_, '_> {
         let mut text = String::new();
         push_key(&mut text, key)?;
         self.start_entry();
+        if !self.simple_keys {
+            self.em.after_block = false;
+        }
         let simple = self.simple_keys
             || text.len() <= SIMPLE_KEY_MAX
             || text.chars().count() <= SIMPLE_KEY_MAX;
@@ -372,6 +400,8 @@ impl MapEmitter<'_, '_> {
 
     fn finish(self) -> Result {
         if self.entries > 0 {
+            // A struct variant's end leaves the flag as its last field set it.
+            self.em.after_block |= !self.simple_keys;
             return Ok(());
         }
         match self.state {

@@ -18,6 +18,8 @@ use crate::output::WriteError;
 #[cfg(debug_assertions)]
 pub(crate) mod differential;
 mod emit;
+#[cfg(test)]
+mod property_tests;
 mod scalar;
 
 /// Serializes a value as one YAML document: two-space indentation, lists not indented
@@ -68,10 +70,11 @@ pub fn to_yaml_reference<T: ?Sized + Serialize>(value: &T) -> Result<String, Wri
     // Long single-line strings stay on one line; only multi-line strings use `|`.
     options.folded_wrap_chars = usize::MAX / 2;
     options.min_fold_chars = usize::MAX / 2;
-    let mut out = serde_saphyr::to_string_with_options(&value, options).map_err(|e| WriteError {
-        format: "YAML",
-        message: e.to_string(),
-    })?;
+    let mut out =
+        serde_saphyr::to_string_with_options(&value, options).map_err(|e| WriteError {
+            format: "YAML",
+            message: e.to_string(),
+        })?;
     if !out.ends_with('\n') {
         out.push('\n');
     }

@@ -50,7 +50,11 @@ static CLASSES: [Class; 128] = classes();
 /// A character a plain or single-quoted scalar cannot carry: C0/C1 controls, DEL,
 /// the byte-order mark, the line/paragraph separators and the two non-characters.
 pub(crate) fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}'
+        )
 }
 
 /// Whether `s` can be written as a plain scalar in value position.
@@ -193,7 +197,10 @@ fn strip_sign(s: &str) -> &str {
 /// YAML 1.1 readers also take base 60 (`1:20`), `_` anywhere in the digits and
 /// an empty integer part or extra dots in the fraction.
 fn is_numeric(s: &str, yaml_12: bool) -> bool {
-    if !matches!(s.bytes().next(), Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'_')) {
+    if !matches!(
+        s.bytes().next(),
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'_')
+    ) {
         return false;
     }
     let unsigned = strip_sign(s);
@@ -494,9 +501,30 @@ mod tests {
     #[test]
     fn trap_words_and_numbers_are_not_plain() {
         for s in [
-            "yes", "No", "ON", "off", "y", "n", "true", "null", "~", "0755", "1e3", ".inf",
-            "-.NaN", "0x1F", "1_000", "1:20", "2024-01-02", "<<", "=", "", "+1", "0o7",
-            "1.10", "._5",
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "n",
+            "true",
+            "null",
+            "~",
+            "0755",
+            "1e3",
+            ".inf",
+            "-.NaN",
+            "0x1F",
+            "1_000",
+            "1:20",
+            "2024-01-02",
+            "<<",
+            "=",
+            "",
+            "+1",
+            "0o7",
+            "1.10",
+            "._5",
         ] {
             assert!(!plain_value(s), "{s:?} must be quoted");
         }
@@ -504,14 +532,23 @@ mod tests {
 
     #[test]
     fn ordinary_strings_are_plain() {
-        for s in ["nginx:1.27", "a b", "http://x/y#frag", "-v", "?q", "été", "yes!", "1.2.3a"] {
+        for s in [
+            "nginx:1.27",
+            "a b",
+            "http://x/y#frag",
+            "-v",
+            "?q",
+            "été",
+            "yes!",
+            "1.2.3a",
+        ] {
             assert!(plain_value(s), "{s:?} should be plain");
         }
     }
 
     #[test]
     fn keys_refuse_colons_and_flow_indicators_values_do_not() {
-        for s in ["a:b", "a,b", "a[0]", "{x}"] {
+        for s in ["a:b", "a,b", "a[0]", "x{y}"] {
             assert!(plain_value(s), "{s:?} as a value");
             assert!(!plain_key(s), "{s:?} as a key");
         }

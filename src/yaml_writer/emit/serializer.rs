@@ -288,7 +288,10 @@ impl ser::SerializeTupleStruct for TupleStruct<'_, '_> {
                 }
                 Some(text) => {
                     // The comment goes after the value's scalar; a collection drops it.
-                    em.comment = (!text.is_empty()).then_some(text);
+                    // An empty one leaves an enclosing comment in place.
+                    if !text.is_empty() {
+                        em.comment = Some(text);
+                    }
                     let result = value.serialize(&mut **em);
                     em.comment = None;
                     result
