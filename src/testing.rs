@@ -123,3 +123,13 @@ impl Prepared {
             .sum()
     }
 }
+
+/// Writes one value as YAML with pave's writer, or with serde-saphyr when
+/// `reference` (the benchmark's baseline); the number of bytes written.
+pub fn yaml_value(value: &serde_json::Value, reference: bool) -> usize {
+    let written = match reference {
+        true => crate::yaml_writer::to_yaml_reference(value),
+        false => crate::yaml_writer::to_yaml(value),
+    };
+    written.map_or(0, |y| y.len())
+}

@@ -83,7 +83,11 @@ impl<'a> Emitter<'a> {
     }
 
     fn indent(&mut self, col: usize) {
-        self.out.extend(std::iter::repeat_n(' ', col));
+        const SPACES: &str = "                                                                ";
+        match SPACES.get(..col) {
+            Some(spaces) => self.out.push_str(spaces),
+            None => self.out.extend(std::iter::repeat_n(' ', col)),
+        }
     }
 
     /// Writes what goes between the position and a scalar's text.
@@ -362,19 +366,21 @@ impl MapEmitter<'_, '_> {
     }
 
     fn key<K: ?Sized + Serialize>(&mut self, key: &K) -> Result {
-        let mut text = String::new();
-        push_key(&mut text, key)?;
         self.start_entry();
         if !self.simple_keys {
             self.em.after_block = false;
         }
+        // Written in place; the rare over-long key is then moved behind `? `.
+        let start = self.em.out.len();
+        push_key(self.em.out, key)?;
+        let text = &self.em.out[start..];
         let simple = self.simple_keys
             || text.len() <= SIMPLE_KEY_MAX
             || text.chars().count() <= SIMPLE_KEY_MAX;
         if simple {
-            self.em.out.push_str(&text);
             self.em.out.push(':');
         } else {
+            let text = self.em.out.split_off(start);
             self.em.out.push_str("? ");
             self.em.out.push_str(&text);
             self.em.out.push('\n');

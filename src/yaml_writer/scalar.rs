@@ -159,9 +159,15 @@ fn body_is_plain(s: &str, key: bool) -> bool {
 }
 
 /// Whether `is_ambiguous` can hold: numbers and timestamps start with a digit, a sign,
-/// `.` or `_`; every trap word is at most five bytes.
+/// `.` or `_`; every trap word is at most five bytes and starts with one of a few
+/// letters (`null`, `true`, `false`, `nan`, `inf`, `yes`, `no`, `on`, `off`, ...).
 fn may_be_ambiguous(first: u8, len: usize) -> bool {
-    len <= 5 || matches!(first, b'0'..=b'9' | b'+' | b'-' | b'.' | b'_')
+    let word = len <= 5
+        && matches!(
+            first.to_ascii_lowercase(),
+            b'n' | b't' | b'f' | b'i' | b'y' | b'o' | b'~' | b'<' | b'='
+        );
+    word || matches!(first, b'0'..=b'9' | b'+' | b'-' | b'.' | b'_')
 }
 
 fn starts_with_document_marker(bytes: &[u8]) -> bool {
