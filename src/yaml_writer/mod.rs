@@ -99,6 +99,19 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_list_as_a_map_key_is_an_error_not_a_panic() {
+        let err = to_yaml(&BTreeMap::from([(vec!["a"], 1)])).unwrap_err();
+        assert_eq!(err.format, "YAML");
+        assert!(err.message.contains("map key"), "{err}");
+    }
+
+    #[test]
+    fn a_comment_follows_its_scalar_and_is_one_line() {
+        let value = BTreeMap::from([("uses", Commented("a@1", "v1\nx".to_string()))]);
+        assert_eq!(to_yaml(&value).unwrap(), "uses: a@1 # v1 x\n");
+    }
+
     /// A value whose serialization fails, as a bug in an output type would.
     struct Refuses;
 

@@ -162,6 +162,10 @@ enum Key {
     Str(String),
     Int(i64),
     Bool(bool),
+    Float(f64),
+    Char(char),
+    Null,
+    UnitVariant(&'static str),
 }
 
 /// Field names for structs (serde wants them `'static`).
@@ -224,9 +228,13 @@ impl Rng {
     }
 
     fn key(&mut self) -> Key {
-        match self.below(12) {
+        match self.below(16) {
             0 => Key::Int(self.below(100) as i64 - 50),
             1 => Key::Bool(self.below(2) == 0),
+            12 => Key::Float(f64::from_bits(self.0 >> 1)),
+            13 => Key::Char(self.string().chars().next().unwrap_or(':')),
+            14 => Key::Null,
+            15 => Key::UnitVariant(self.name()),
             // Long keys are written as explicit `? key` entries.
             2 => Key::Str("k".repeat(1020 + self.below(10))),
             _ => Key::Str(self.string()),
@@ -249,6 +257,10 @@ impl Serialize for Key {
             Key::Str(v) => s.serialize_str(v),
             Key::Int(v) => s.serialize_i64(*v),
             Key::Bool(v) => s.serialize_bool(*v),
+            Key::Float(v) => s.serialize_f64(*v),
+            Key::Char(v) => s.serialize_char(*v),
+            Key::Null => s.serialize_none(),
+            Key::UnitVariant(v) => s.serialize_unit_variant("K", 0, v),
         }
     }
 }
