@@ -9,43 +9,26 @@
 
 use std::fmt::Write as _;
 
-/// How an ASCII byte matters to a plain scalar.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Class {
-    /// Never changes the decision (letters, digits, most punctuation).
-    Inert,
-    /// A control character: forces double quotes.
-    Control,
-    /// A space: `#` after it would start a comment.
-    Space,
-    /// `#`: a comment after white space.
-    Hash,
-    /// `:`: a mapping indicator before a space (and anywhere in a key).
-    Colon,
-    /// `,[]{}`: flow indicators, harmless in block values but not in keys.
-    Flow,
-}
-
-const fn classes() -> [Class; 128] {
-    let mut table = [Class::Inert; 128];
+/// Bytes that can change a plain scalar's decision: controls, `#`, `:`, the flow
+/// indicators `,[]{}` (keys only) and every non-ASCII byte. Letters, digits, space
+/// and the rest of ASCII punctuation are decided by the first and last byte alone.
+const fn special_bytes() -> [bool; 256] {
+    let mut table = [false; 256];
     let mut b = 0;
-    while b < 0x20 {
-        table[b] = Class::Control;
+    while b < 256 {
+        table[b] = b < 0x20 || b >= 0x7F;
         b += 1;
     }
-    table[0x7F] = Class::Control;
-    table[b' ' as usize] = Class::Space;
-    table[b'#' as usize] = Class::Hash;
-    table[b':' as usize] = Class::Colon;
-    table[b',' as usize] = Class::Flow;
-    table[b'[' as usize] = Class::Flow;
-    table[b']' as usize] = Class::Flow;
-    table[b'{' as usize] = Class::Flow;
-    table[b'}' as usize] = Class::Flow;
+    let mut i = 0;
+    let marks = b"#:,[]{}";
+    while i < marks.len() {
+        table[marks[i] as usize] = true;
+        i += 1;
+    }
     table
 }
 
-static CLASSES: [Class; 128] = classes();
+static SPECIAL: [bool; 256] = special_bytes();
 
 /// A character a plain or single-quoted scalar cannot carry: C0/C1 controls, DEL,
 /// the byte-order mark, the line/paragraph separators and the two non-characters.
@@ -65,7 +48,10 @@ pub(crate) fn plain_value(s: &str) -> bool {
 /// Whether `s` can be written as a plain mapping key: stricter than a value (no `:`
 /// at all, no flow indicators) and checked against YAML 1.2's numbers as well.
 pub(crate) fn plain_key(s: &str) -> bool {
-    plain(s, true) && !is_ambiguous(s, true)
+    // `plain` already ruled out YAML 1.1's readings; YAML 1.2 adds no word, only
+    // number spellings, and those start with a digit, a sign, `.` or `_`.
+    let number_like = s.starts_with(|c: char| c.is_ascii_digit() || "+-._".contains(c));
+    plain(s, true) && !(number_like && is_ambiguous(s, true))
 }
 
 fn plain(s: &str, key: bool) -> bool {
@@ -113,49 +99,44 @@ fn bad_start(bytes: &[u8]) -> bool {
     }
 }
 
-/// The one pass: controls, `: `, ` #`, a trailing `:` (white space of any kind
-/// ignored), and for keys any `:` or flow indicator.
+/// The one pass: controls, `: `, ` #` and, for keys, any `:` or flow indicator;
+/// then a trailing `:`. Non-ASCII text takes a second, per-character pass (its
+/// separators, and Unicode white space before `#` or after a final `:`).
 fn body_is_plain(s: &str, key: bool) -> bool {
     let bytes = s.as_bytes();
-    let mut prev_space = false;
-    // Whether the last non-white character seen so far is a colon.
-    let mut ends_colon = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            let class = CLASSES[usize::from(b)];
-            match class {
-                Class::Inert => {}
-                Class::Control => return false,
-                Class::Space => {}
-                Class::Hash if prev_space => return false,
-                Class::Hash => {}
-                Class::Colon if key || bytes.get(i + 1) == Some(&b' ') => return false,
-                Class::Colon => {}
-                Class::Flow if key => return false,
-                Class::Flow => {}
+    let mut ascii = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !SPECIAL[usize::from(b)] {
+            continue;
+        }
+        let plain = match b {
+            b'#' => i == 0 || bytes[i - 1] != b' ',
+            b':' => !key && bytes.get(i + 1) != Some(&b' '),
+            b',' | b'[' | b']' | b'{' | b'}' => !key,
+            0x80.. => {
+                ascii = false;
+                true
             }
-            prev_space = class == Class::Space;
-            if class != Class::Space {
-                ends_colon = class == Class::Colon;
-            }
-            i += 1;
-        } else {
-            let Some(c) = s[i..].chars().next() else {
-                return false;
-            };
-            if needs_escape(c) {
-                return false;
-            }
-            prev_space = c.is_whitespace();
-            if !prev_space {
-                ends_colon = false;
-            }
-            i += c.len_utf8();
+            _ => false,
+        };
+        if !plain {
+            return false;
         }
     }
-    !ends_colon
+    if ascii {
+        return bytes.last() != Some(&b':');
+    }
+    non_ascii_is_plain(s)
+}
+
+fn non_ascii_is_plain(s: &str) -> bool {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if needs_escape(c) || (c.is_whitespace() && chars.peek() == Some(&'#')) {
+            return false;
+        }
+    }
+    !s.trim_end().ends_with(':')
 }
 
 /// Whether `is_ambiguous` can hold: numbers and timestamps start with a digit, a sign,
@@ -382,6 +363,10 @@ fn is_timestamp(mut s: &str) -> bool {
 /// Whether a multi-line string can be a `|` block: tab and line feed aside, only
 /// printable characters, and none that readers mishandle (CR, NEL, LS, PS, BOM).
 pub(crate) fn block_safe(s: &str) -> bool {
+    let printable = |b: &u8| matches!(b, b'\n' | b'\t' | 0x20..=0x7E);
+    if s.bytes().all(|b| printable(&b)) {
+        return true;
+    }
     s.chars().all(|c| match c {
         '\n' | '\t' => true,
         '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' => false,
