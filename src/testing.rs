@@ -76,3 +76,60 @@ impl Prepared {
 pub fn manifest_hashes(bytes: &[u8]) -> Option<std::collections::BTreeMap<String, String>> {
     crate::emit::owned_hashes(bytes)
 }
+
+/// Makes every YAML document pave writes from now on also be written by
+/// serde-saphyr and compared (debug builds only); see [`yaml_differential_finish`].
+#[cfg(debug_assertions)]
+pub fn yaml_differential_start() {
+    crate::yaml_writer::differential::start();
+}
+
+/// Stops the comparison: the number of documents compared and, for each that
+/// differed, the first differing line of both.
+#[cfg(debug_assertions)]
+pub fn yaml_differential_finish() -> (usize, Vec<String>) {
+    let record = crate::yaml_writer::differential::finish();
+    (record.compared, record.mismatches)
+}
+
+/// Compiles the repository at `root` in memory (every stage, nothing written);
+/// whether it compiled without errors.
+pub fn compiles(root: &std::path::Path) -> bool {
+    let options = crate::policy::Options {
+        today: crate::policy::Date::from_days(20_000),
+        expiring_within: None,
+    };
+    !crate::compile(root, options).has_errors()
+}
+
+/// Writes `value` with pave's YAML writer and with serde-saphyr (the reference).
+pub fn yaml_both<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> (Result<String, String>, Result<String, String>) {
+    (
+        crate::yaml_writer::to_yaml(value).map_err(|e| e.message),
+        crate::yaml_writer::to_yaml_reference(value).map_err(|e| e.message),
+    )
+}
+
+/// Writes every Kubernetes object of a prepared repository with serde-saphyr, the
+/// writer pave used before its own (the benchmark's baseline).
+impl Prepared {
+    pub fn yaml_reference(&self) -> usize {
+        self.rendered
+            .objects
+            .iter()
+            .map(|o| crate::yaml_writer::to_yaml_reference(&&*o.object).map_or(0, |y| y.len()))
+            .sum()
+    }
+}
+
+/// Writes one value as YAML with pave's writer, or with serde-saphyr when
+/// `reference` (the benchmark's baseline); the number of bytes written.
+pub fn yaml_value(value: &serde_json::Value, reference: bool) -> usize {
+    let written = match reference {
+        true => crate::yaml_writer::to_yaml_reference(value),
+        false => crate::yaml_writer::to_yaml(value),
+    };
+    written.map_or(0, |y| y.len())
+}

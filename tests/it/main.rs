@@ -25,6 +25,7 @@ mod terraform_interface;
 mod validators;
 mod volumes;
 mod write_safety;
+mod yaml_writer;
 
 use std::collections::BTreeMap;
 use std::fs;

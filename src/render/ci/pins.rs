@@ -23,7 +23,7 @@ impl Serialize for Action {
     /// comment keeps the version readable (and lets Dependabot/Renovate bump it).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let reference = format!("{}@{}", self.repo, self.sha);
-        serde_saphyr::Commented(reference, self.version.to_string()).serialize(s)
+        crate::yaml_writer::Commented(reference, self.version.to_string()).serialize(s)
     }
 }
 
