@@ -9,7 +9,7 @@
 //! journal is written, and a build that stops before that removes what it staged
 //! ([`Staging`]'s `Drop`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -253,8 +253,19 @@ fn corrupt_manifest(manifest_path: &str) -> Diagnostic {
 pub(crate) struct Staging {
     dir: PathBuf,
     staged: Mutex<Vec<String>>,
-    created: Mutex<Vec<String>>,
+    folders: Mutex<Folders>,
     kept: AtomicBool,
+}
+
+/// The folders staging has made sure of: each file's folder is walked (`lstat` per
+/// component) once per build, not once per file.
+#[derive(Default)]
+struct Folders {
+    /// Folders known to be real folders (created now, or found with no symlink on the
+    /// way).
+    checked: HashSet<String>,
+    /// The ones this build created, to remove if it is refused.
+    created: Vec<String>,
 }
 
 impl Staging {
@@ -262,7 +273,7 @@ impl Staging {
         Staging {
             dir: dir.to_path_buf(),
             staged: Mutex::default(),
-            created: Mutex::default(),
+            folders: Mutex::default(),
             kept: AtomicBool::new(false),
         }
     }
@@ -270,8 +281,11 @@ impl Staging {
     fn stage(&self, path: &str, bytes: &[u8]) -> Result<(), safe_fs::Refusal> {
         if let Some((folder, _)) = path.rsplit_once('/') {
             // One at a time: two files of a new folder must not both try to create it.
-            let mut created = lock(&self.created);
-            safe_fs::create_folders(&self.dir, folder, &mut created)?;
+            let mut folders = lock(&self.folders);
+            if !folders.checked.contains(folder) {
+                safe_fs::create_folders(&self.dir, folder, &mut folders.created)?;
+                folders.checked.insert(folder.to_string());
+            }
         }
         // Recorded first: a temporary file half written is removed too.
         lock(&self.staged).push(path.to_string());
@@ -280,7 +294,7 @@ impl Staging {
 
     /// The folders created so far, for the journal's own folder check.
     pub(crate) fn created(&self) -> Vec<String> {
-        lock(&self.created).clone()
+        lock(&self.folders).created.clone()
     }
 
     /// The journal is written: from here on the next build finishes the switch, so
@@ -299,8 +313,8 @@ impl Drop for Staging {
         for path in staged.iter() {
             safe_fs::unstage(&self.dir, path);
         }
-        let created = self.created.get_mut().unwrap_or_else(|e| e.into_inner());
-        safe_fs::remove_created(&self.dir, created);
+        let folders = self.folders.get_mut().unwrap_or_else(|e| e.into_inner());
+        safe_fs::remove_created(&self.dir, &folders.created);
     }
 }
 

@@ -114,13 +114,7 @@ fn prepare(
 /// Renames, deletes stale files, writes the manifest, removes the journal. Idempotent,
 /// so it also finishes an interrupted build.
 fn switch(dir: &Path, journal: &Journal, layout: &Layout) -> Result<(), Refusal> {
-    journal
-        .writes
-        .par_iter()
-        .map(|path| safe_fs::commit(dir, path).map(drop))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect::<Result<Vec<()>, Refusal>>()?;
+    safe_fs::commit_all(dir, &journal.writes)?;
     for path in &journal.stale {
         let root = layout
             .roots()

@@ -6,10 +6,13 @@
 //! `O_NOFOLLOW`, so a symlink is reported instead of followed. Staged files are created
 //! with create-new, so a planted temporary file is never written through.
 
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use super::fault;
 
@@ -118,19 +121,53 @@ impl Reader {
     /// What [`read`] returns for `rel`.
     pub(super) fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
         #[cfg(target_os = "linux")]
-        if let Some(bytes) = self.handle.as_ref().and_then(|h| read_beneath(h, rel)) {
-            return Ok(Some(bytes));
+        match self.handle.as_ref().map(|h| read_beneath(h, rel)) {
+            Some(Beneath::File(bytes)) => return Ok(Some(bytes)),
+            Some(Beneath::Missing) => return Ok(None),
+            Some(Beneath::Other) | None => {}
         }
         read(&self.dir, rel)
     }
 }
 
-/// The bytes of the regular file `rel` below the folder `handle`, opened without
-/// following any symlink; `None` for anything else or any error.
+/// What one `openat2` found below the tree folder.
 #[cfg(target_os = "linux")]
-fn read_beneath(handle: &File, rel: &str) -> Option<Vec<u8>> {
+enum Beneath {
+    File(Vec<u8>),
+    /// `ENOENT`: a component is missing. The kernel resolves the path one component
+    /// at a time and, with `RESOLVE_NO_SYMLINKS`, stops at a symlink with `ELOOP`, so no
+    /// symlink comes before the missing component: the path is missing, as [`probe`]
+    /// would say, without walking it again (a fresh tree is all missing files).
+    Missing,
+    /// Anything else (a symlink, a folder, `openat2` unavailable): [`read`] says what.
+    Other,
+}
+
+/// The bytes of the regular file `rel` below the folder `handle`, opened without
+/// following any symlink.
+#[cfg(target_os = "linux")]
+fn read_beneath(handle: &File, rel: &str) -> Beneath {
+    match open_beneath(handle, rel) {
+        Ok(file) => read_opened(&file).map_or(Beneath::Other, Beneath::File),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Beneath::Missing,
+        Err(_) => Beneath::Other,
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn read_opened(file: &File) -> Option<Vec<u8>> {
+    let meta = file.metadata().ok().filter(fs::Metadata::is_file)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()? + 1);
+    // Through `take`, so `read_to_end` does not ask for the size a second time.
+    Read::take(file, u64::MAX).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Opens `rel` below the folder `handle` read-only, refusing a symlink in any component.
+#[cfg(target_os = "linux")]
+fn open_beneath(handle: &File, rel: &str) -> io::Result<File> {
     use std::os::fd::{AsRawFd, FromRawFd};
-    let path = std::ffi::CString::new(rel).ok()?;
+    let path = std::ffi::CString::new(rel).map_err(io::Error::other)?;
     // SAFETY: `open_how` is plain data; zeroed is a valid value for every field.
     let mut how: libc::open_how = unsafe { std::mem::zeroed() };
     how.flags = (libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC) as u64;
@@ -146,14 +183,12 @@ fn read_beneath(handle: &File, rel: &str) -> Option<Vec<u8>> {
             std::mem::size_of::<libc::open_how>(),
         )
     };
-    let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0)?;
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let fd = i32::try_from(fd).map_err(io::Error::other)?;
     // SAFETY: the kernel returned a new descriptor that nothing else owns.
-    let file = unsafe { File::from_raw_fd(fd) };
-    let meta = file.metadata().ok().filter(fs::Metadata::is_file)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()? + 1);
-    // Through `take`, so `read_to_end` does not ask for the size a second time.
-    Read::take(&file, u64::MAX).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    Ok(unsafe { File::from_raw_fd(fd) })
 }
 
 /// Creates the folders of `rel` (below `dir`) that are missing, recording each one it
@@ -268,6 +303,73 @@ pub(super) fn commit(dir: &Path, rel: &str) -> Result<bool, Refusal> {
     Ok(true)
 }
 
+/// [`commit`] for many files, as a build's switch does: each folder is walked once,
+/// then each file needs one `lstat` of its staged file and one of its destination
+/// (instead of a walk of both paths per file). Errors come in the order of `paths`.
+pub(super) fn commit_all(dir: &Path, paths: &[String]) -> Result<(), Refusal> {
+    let folders: BTreeSet<&str> = paths.iter().filter_map(|p| folder_of(p)).collect();
+    let present: HashMap<&str, bool> = folders
+        .into_par_iter()
+        .map(|folder| {
+            let io_err = |e| Refusal::Io(folder.to_string(), e);
+            match probe(dir, folder).map_err(io_err)? {
+                Probe::Folder => Ok((folder, true)),
+                // No folder, so no staged file in it: already renamed, as `commit` says.
+                Probe::Missing => Ok((folder, false)),
+                Probe::Symlink(link) => Err(Refusal::Symlink(link)),
+                Probe::File => Err(Refusal::InTheWay(folder.to_string(), false)),
+                Probe::NotFolder(file) => Err(Refusal::InTheWay(file, false)),
+            }
+        })
+        .collect::<Result<_, Refusal>>()?;
+    paths
+        .par_iter()
+        .map(|path| match folder_of(path) {
+            Some(folder) if !present.get(folder).copied().unwrap_or(false) => Ok(()),
+            _ => commit_in_checked_folder(dir, path),
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The folder part of `rel`, `None` for a file at the top of the tree folder.
+fn folder_of(rel: &str) -> Option<&str> {
+    rel.rsplit_once('/').map(|(folder, _)| folder)
+}
+
+/// [`commit`] of a file whose folder was just walked.
+fn commit_in_checked_folder(dir: &Path, rel: &str) -> Result<(), Refusal> {
+    let temp = temp_of(rel);
+    let io_err = |e| Refusal::Io(rel.to_string(), e);
+    match leaf(dir, &temp).map_err(io_err)? {
+        Probe::Missing => return Ok(()),
+        Probe::File => {}
+        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
+        Probe::Folder => return Err(Refusal::InTheWay(temp, true)),
+        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
+    }
+    match leaf(dir, rel).map_err(io_err)? {
+        Probe::Missing | Probe::File => {}
+        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
+        Probe::Folder => return Err(Refusal::InTheWay(rel.to_string(), true)),
+        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
+    }
+    fault::check("rename", rel).map_err(io_err)?;
+    fs::rename(dir.join(&temp), dir.join(rel)).map_err(io_err)
+}
+
+/// What is at `rel` itself (its folders already walked), without following it.
+fn leaf(dir: &Path, rel: &str) -> io::Result<Probe> {
+    match fs::symlink_metadata(dir.join(rel)) {
+        Ok(m) if m.file_type().is_symlink() => Ok(Probe::Symlink(rel.to_string())),
+        Ok(m) if m.is_dir() => Ok(Probe::Folder),
+        Ok(_) => Ok(Probe::File),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Probe::Missing),
+        Err(e) => Err(e),
+    }
+}
+
 /// Deletes the regular file at `rel` (never through a symlink), then the folders it
 /// leaves empty up to the output root `root`. A missing file is not an error.
 pub(super) fn delete(dir: &Path, rel: &str, root: &str) -> Result<(), Refusal> {
@@ -368,5 +470,56 @@ mod tests {
         stage(dir.path(), "f", b"new").unwrap();
         assert_eq!(fs::read(dir.path().join("victim")).unwrap(), b"keep");
         assert_eq!(fs::read(dir.path().join(".f.pave-tmp")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_missing_file_is_missing_but_a_symlink_before_it_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("out/real")).unwrap();
+        std::os::unix::fs::symlink("real", dir.path().join("out/link")).unwrap();
+        std::os::unix::fs::symlink("nowhere", dir.path().join("out/dangling")).unwrap();
+        let reader = Reader::new(dir.path());
+        assert!(matches!(reader.read("out/real/none"), Ok(None)));
+        assert!(matches!(reader.read("out/none/deeper/f"), Ok(None)));
+        for path in ["out/link/none", "out/dangling/none"] {
+            match reader.read(path) {
+                Err(Refusal::Symlink(link)) => assert_eq!(link, path.rsplit_once('/').unwrap().0),
+                other => panic!("{path}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn committing_many_files_walks_each_folder_and_still_refuses_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("out/a")).unwrap();
+        fs::create_dir_all(dir.path().join("out/b")).unwrap();
+        for rel in ["out/a/1", "out/a/2", "out/b/1", "top"] {
+            stage(dir.path(), rel, rel.as_bytes()).unwrap();
+        }
+        let paths: Vec<String> = ["out/a/1", "out/a/2", "out/b/1", "top", "out/gone/1"]
+            .map(String::from)
+            .to_vec();
+        commit_all(dir.path(), &paths).unwrap();
+        for rel in ["out/a/1", "out/a/2", "out/b/1", "top"] {
+            assert_eq!(fs::read(dir.path().join(rel)).unwrap(), rel.as_bytes());
+            assert!(!dir.path().join(temp_of(rel)).exists());
+        }
+        // A folder swapped for a symlink after staging is refused, not written through.
+        stage(dir.path(), "out/b/2", b"new").unwrap();
+        fs::rename(dir.path().join("out/b"), dir.path().join("out/moved")).unwrap();
+        std::os::unix::fs::symlink("moved", dir.path().join("out/b")).unwrap();
+        match commit_all(dir.path(), &["out/b/2".to_string()]) {
+            Err(Refusal::Symlink(link)) => assert_eq!(link, "out/b"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!dir.path().join("out/moved/2").exists());
+        // A folder where the file goes is in the way.
+        fs::write(dir.path().join(temp_of("out/a/4")), "x").unwrap();
+        fs::create_dir_all(dir.path().join("out/a/4")).unwrap();
+        match commit_all(dir.path(), &["out/a/4".to_string()]) {
+            Err(Refusal::InTheWay(path, true)) => assert_eq!(path, "out/a/4"),
+            other => panic!("{other:?}"),
+        }
     }
 }
