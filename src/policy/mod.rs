@@ -12,6 +12,7 @@ mod applies;
 mod context;
 pub(crate) mod date;
 mod functions;
+mod lazy;
 mod messages;
 mod objects;
 mod pack;
@@ -19,6 +20,7 @@ mod references;
 mod secrets;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Expression, Template};
@@ -53,6 +55,29 @@ struct Compiled<'env, 'src> {
     assert: Expression<'env, 'src>,
     message: Option<Template<'env, 'src>>,
     field: Option<Template<'env, 'src>>,
+}
+
+/// The names every object of one service sees, but `object`.
+struct ObjectsContext {
+    list: Arc<lazy::ObjectList>,
+    objects: Value,
+    service: Value,
+    env: Value,
+    platform: Value,
+}
+
+impl ObjectsContext {
+    /// The context of object `at`: the object is the list's own converted value, shared
+    /// with `objects`.
+    fn context(&self, at: usize) -> Value {
+        minijinja::context! {
+            object => self.list.value(at),
+            objects => self.objects.clone(),
+            service => self.service.clone(),
+            env => self.env.clone(),
+            platform => self.platform.clone(),
+        }
+    }
 }
 
 /// One failed assertion, before exceptions and locations.
@@ -446,18 +471,24 @@ impl Run<'_, '_, '_> {
         objs: &[&RenderedObject],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let mut out = (Vec::new(), Vec::new());
-        for (o, ctx) in objs.iter().zip(self.object_contexts(env, s, objs)) {
-            for (i, p) in self.set.policies.iter().enumerate() {
-                if selects(p, &o.kind) {
-                    self.one(
-                        i,
-                        env,
-                        s.map(|s| s.name.as_str()),
-                        Some(&o.path),
-                        &ctx,
-                        &mut out,
-                    );
-                }
+        let shared = self.shared_context(env, s, objs);
+        for (at, o) in objs.iter().enumerate() {
+            let policies = self.set.policies.iter().enumerate();
+            let mut selected = policies.filter(|(_, p)| selects(p, &o.kind)).peekable();
+            // An object no policy selects is not converted for itself.
+            if selected.peek().is_none() {
+                continue;
+            }
+            let ctx = shared.context(at);
+            for (i, _) in selected {
+                self.one(
+                    i,
+                    env,
+                    s.map(|s| s.name.as_str()),
+                    Some(&o.path),
+                    &ctx,
+                    &mut out,
+                );
             }
         }
         out
@@ -471,22 +502,26 @@ impl Run<'_, '_, '_> {
         s: Option<&ResolvedService>,
         objs: &[&RenderedObject],
     ) -> Vec<Value> {
-        // Each object is converted once; `objects` shares the converted values.
-        let values: Vec<Value> = objs.iter().map(|o| mj(&*o.object)).collect();
-        let objects = Value::from(values.clone());
-        let service = s.map(|s| mj(context::service(s))).unwrap_or_default();
-        values
-            .into_iter()
-            .map(|value| {
-                minijinja::context! {
-                    object => value,
-                    objects => objects.clone(),
-                    service => service.clone(),
-                    env => self.envs.get(env).cloned().unwrap_or_default(),
-                    platform => self.platform.clone(),
-                }
-            })
-            .collect()
+        let shared = self.shared_context(env, s, objs);
+        (0..objs.len()).map(|at| shared.context(at)).collect()
+    }
+
+    /// What the contexts of the objects of one service share: `objects` (converted
+    /// lazily, see [`lazy`]), the service, the environment and the platform.
+    fn shared_context(
+        &self,
+        env: &str,
+        s: Option<&ResolvedService>,
+        objs: &[&RenderedObject],
+    ) -> ObjectsContext {
+        let list = Arc::new(lazy::ObjectList::new(objs));
+        ObjectsContext {
+            objects: Value::from_dyn_object(list.clone()),
+            list,
+            service: s.map(|s| mj(context::service(s))).unwrap_or_default(),
+            env: self.envs.get(env).cloned().unwrap_or_default(),
+            platform: self.platform.clone(),
+        }
     }
 
     /// Evaluates policy `i` in one context.

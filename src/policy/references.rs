@@ -3,6 +3,7 @@
 
 use minijinja::value::Value;
 
+use super::lazy::{named, of_kind};
 use super::objects::{
     containers, dig, get, is_missing, items, match_labels, pod, pod_labels, selector_matches,
 };
@@ -18,28 +19,16 @@ fn name(o: &Value) -> String {
         .to_string()
 }
 
-fn find(objects: &[Value], kind_name: &str, object_name: &str) -> Option<Value> {
-    objects
-        .iter()
-        .find(|o| kind(o) == kind_name && name(o) == object_name)
-        .cloned()
-}
-
-fn workloads(objects: &[Value]) -> Vec<Value> {
-    objects
-        .iter()
-        .filter(|o| {
-            matches!(
-                kind(o).as_str(),
-                "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob"
-            )
-        })
-        .cloned()
+/// The workloads among `objects` (the kinds whose pods a selector can match).
+fn workloads(objects: &Value) -> Vec<Value> {
+    ["Deployment", "StatefulSet", "DaemonSet", "CronJob"]
+        .into_iter()
+        .flat_map(|k| of_kind(objects, k))
         .collect()
 }
 
 /// Named and numbered container ports of the workloads a selector matches.
-fn selected_ports(selector: &Value, objects: &[Value]) -> Option<Vec<Value>> {
+fn selected_ports(selector: &Value, objects: &Value) -> Option<Vec<Value>> {
     let matched: Vec<Value> = workloads(objects)
         .into_iter()
         .filter(|w| selector_matches(selector, &pod_labels(w)))
@@ -61,12 +50,11 @@ fn selected_ports(selector: &Value, objects: &[Value]) -> Option<Vec<Value>> {
 
 /// What does not resolve, in words; empty when everything does.
 pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
-    let objects = items(objects);
     let mut out = Vec::new();
     match kind(object).as_str() {
         "Service" => {
             let selector = dig(object, "spec.selector");
-            match selected_ports(&selector, &objects) {
+            match selected_ports(&selector, objects) {
                 None => out.push("the Service selects no pods of this service".to_string()),
                 Some(ports) => {
                     for p in items(&dig(object, "spec.ports")) {
@@ -91,7 +79,7 @@ pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
                         .as_str()
                         .unwrap_or_default()
                         .to_string();
-                    match find(&objects, "Service", &service_name) {
+                    match named(objects, "Service", &service_name) {
                         None => out.push(format!(
                             "the Ingress routes to Service `{service_name}`, which does not exist"
                         )),
@@ -119,7 +107,7 @@ pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
                 get(&target, "kind").to_string(),
                 get(&target, "name").to_string(),
             );
-            if find(&objects, &k, &n).is_none() {
+            if named(objects, &k, &n).is_none() {
                 out.push(format!(
                     "the autoscaler targets {k} `{n}`, which does not exist"
                 ));
@@ -127,12 +115,9 @@ pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
         }
         "ServiceMonitor" => {
             let selector = match_labels(&dig(object, "spec.selector"));
-            let services: Vec<Value> = objects
-                .iter()
-                .filter(|o| {
-                    kind(o) == "Service" && selector_matches(&selector, &dig(o, "metadata.labels"))
-                })
-                .cloned()
+            let services: Vec<Value> = of_kind(objects, "Service")
+                .into_iter()
+                .filter(|o| selector_matches(&selector, &dig(o, "metadata.labels")))
                 .collect();
             if services.is_empty() {
                 out.push("the ServiceMonitor selects no Service".to_string());
@@ -154,16 +139,16 @@ pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
                 "NetworkPolicy" => match_labels(&dig(object, "spec.podSelector")),
                 _ => match_labels(&dig(object, "spec.selector")),
             };
-            if selected_ports(&selector, &objects).is_none() {
+            if selected_ports(&selector, objects).is_none() {
                 out.push(format!(
                     "the {} selects no pods of this service",
                     kind(object)
                 ));
             }
         }
-        "PodMonitor" => out.extend(pod_monitor_problems(object, &objects)),
+        "PodMonitor" => out.extend(pod_monitor_problems(object, objects)),
         "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" => {
-            out.extend(workload_problems(object, &objects))
+            out.extend(workload_problems(object, objects))
         }
         _ => {}
     }
@@ -171,7 +156,7 @@ pub(super) fn problems(object: &Value, objects: &Value) -> Vec<String> {
 }
 
 /// A PodMonitor selects pods of the service and scrapes a port they declare.
-fn pod_monitor_problems(object: &Value, objects: &[Value]) -> Vec<String> {
+fn pod_monitor_problems(object: &Value, objects: &Value) -> Vec<String> {
     let selector = match_labels(&dig(object, "spec.selector"));
     let Some(ports) = selected_ports(&selector, objects) else {
         return vec!["the PodMonitor selects no pods of this service".to_string()];
@@ -186,7 +171,7 @@ fn pod_monitor_problems(object: &Value, objects: &[Value]) -> Vec<String> {
         .collect()
 }
 
-fn workload_problems(object: &Value, objects: &[Value]) -> Vec<String> {
+fn workload_problems(object: &Value, objects: &Value) -> Vec<String> {
     let mut out = Vec::new();
     // A CronJob has no selector: its Jobs own their pods.
     if kind(object) != "CronJob"
@@ -201,15 +186,14 @@ fn workload_problems(object: &Value, objects: &[Value]) -> Vec<String> {
     let account = get(&pod, "serviceAccountName");
     let missing_account = account
         .as_str()
-        .filter(|a| *a != "default" && find(objects, "ServiceAccount", a).is_none());
+        .filter(|a| *a != "default" && named(objects, "ServiceAccount", a).is_none());
     if let Some(account) = missing_account {
         out.push(format!("ServiceAccount `{account}` does not exist"));
     }
-    let secrets_made: Vec<String> = objects
+    let secrets_made: Vec<String> = of_kind(objects, "ExternalSecret")
         .iter()
-        .filter(|o| kind(o) == "ExternalSecret")
         .map(|o| dig(o, "spec.target.name").to_string())
-        .chain(objects.iter().filter(|o| kind(o) == "Secret").map(name))
+        .chain(of_kind(objects, "Secret").iter().map(name))
         .collect();
     for c in containers(object) {
         let ports = items(&get(&c, "ports"));
@@ -231,7 +215,7 @@ fn workload_problems(object: &Value, objects: &[Value]) -> Vec<String> {
             let cm = dig(&source, "configMapRef.name");
             if let Some(cm) = cm
                 .as_str()
-                .filter(|cm| find(objects, "ConfigMap", cm).is_none())
+                .filter(|cm| named(objects, "ConfigMap", cm).is_none())
             {
                 out.push(format!("ConfigMap `{cm}` does not exist"));
             }

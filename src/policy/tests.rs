@@ -61,6 +61,11 @@ fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> V
     edit(&mut values);
     for (o, v) in objects.iter_mut().zip(values) {
         o.kind = v["kind"].as_str().unwrap_or_default().to_string();
+        // `ref.integrity` finds objects by the kind and name rendered beside them.
+        o.name = v["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         o.object = std::sync::Arc::new(v);
     }
     let options = Options {
