@@ -106,33 +106,13 @@ pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
             .filter(|s| s.env == env.name)
             .collect();
         let dir = cx.layout.kubernetes_dir(&env.name);
-        let (files, of_services) = render_env(&model.platform, &env.name, &services)?;
+        // Each service's files go to the comparer as soon as they are rendered, so an
+        // environment's bytes are never all held at once.
+        let settle = |files: Vec<File>| settle(cx, &dir, &env.name, files);
+        let (part, of_services) = render_env(&model.platform, &env.name, &services, &settle)?;
         services_objects.extend(of_services);
-        let mut env_artifacts = Vec::with_capacity(files.len());
-        for file in files {
-            let path = format!("{dir}/{}", file.path);
-            let scope = Scope {
-                env: Some(env.name.clone()),
-                service: file.service,
-            };
-            if let Some(typed) = file.object {
-                objects.push(RenderedObject {
-                    path: path.clone(),
-                    scope: scope.clone(),
-                    kind: typed.kind.to_string(),
-                    name: typed.name,
-                    namespace: typed.namespace,
-                    object: typed.value,
-                });
-            }
-            env_artifacts.push(Artifact {
-                path,
-                bytes: file.yaml.into_bytes(),
-                scope,
-            });
-        }
-        // One environment's files go to the comparer before the next renders.
-        artifacts.extend(cx.keep(env_artifacts));
+        objects.extend(part.objects);
+        artifacts.extend(part.artifacts);
     }
     Ok(TargetOutput {
         artifacts,
@@ -142,11 +122,65 @@ pub(crate) fn render(cx: &RenderCx) -> Result<TargetOutput, Diagnostic> {
     })
 }
 
+/// Some of an environment's files, settled: their names in the environment's folder
+/// (for the kustomization), their typed objects, and the artifacts the comparer did
+/// not take (all of them when nothing compares).
+#[derive(Default)]
+struct Part {
+    names: Vec<String>,
+    objects: Vec<RenderedObject>,
+    artifacts: Vec<Artifact>,
+}
+
+impl Part {
+    fn extend(&mut self, other: Part) {
+        self.names.extend(other.names);
+        self.objects.extend(other.objects);
+        self.artifacts.extend(other.artifacts);
+    }
+}
+
+/// Turns files of environment `env` (folder `dir`) into artifacts and typed objects,
+/// and hands the artifacts to the comparer.
+fn settle(cx: &RenderCx, dir: &str, env: &str, files: Vec<File>) -> Part {
+    let mut part = Part::default();
+    let mut artifacts = Vec::with_capacity(files.len());
+    for file in files {
+        let path = format!("{dir}/{}", file.path);
+        let scope = Scope {
+            env: Some(env.to_string()),
+            service: file.service,
+        };
+        if let Some(typed) = file.object {
+            part.objects.push(RenderedObject {
+                path: path.clone(),
+                scope: scope.clone(),
+                kind: typed.kind.to_string(),
+                name: typed.name,
+                namespace: typed.namespace,
+                object: typed.value,
+            });
+        }
+        part.names.push(file.path);
+        artifacts.push(Artifact {
+            path,
+            bytes: file.yaml.into_bytes(),
+            scope,
+        });
+    }
+    part.artifacts = cx.keep(artifacts);
+    part
+}
+
+/// What `render_env` does with the files it renders (see [`settle`]).
+type Settle<'a> = dyn Fn(Vec<File>) -> Part + Sync + 'a;
+
 fn render_env(
     platform: &Platform,
     env: &str,
     services: &[&ResolvedService],
-) -> Result<(Vec<File>, Vec<ServiceObjects>), Diagnostic> {
+    settle: &Settle<'_>,
+) -> Result<(Part, Vec<ServiceObjects>), Diagnostic> {
     let mut files = Vec::new();
     let namespaces: BTreeSet<&str> = services.iter().map(|s| s.namespace.as_str()).collect();
     for ns in &namespaces {
@@ -167,6 +201,7 @@ fn render_env(
             &Arc::new(object),
         )?);
     }
+    let mut part = settle(files);
     // Who declares each service in `needs`: the peers its NetworkPolicy admits.
     let mut consumers: HashMap<&str, Vec<&ResolvedService>> = HashMap::new();
     for s in services {
@@ -175,22 +210,23 @@ fn render_env(
         }
     }
     // Services render independently; rayon keeps the input order in `collect`.
-    let rendered: Vec<Result<(Vec<File>, ServiceObjects), Diagnostic>> = services
+    let rendered: Vec<Result<(Part, ServiceObjects), Diagnostic>> = services
         .par_iter()
         .map(|service| {
             let of_this = consumers
                 .get(service.name.as_str())
                 .map_or(&[][..], Vec::as_slice);
-            render_service(platform, service, of_this)
+            let (files, objects) = render_service(platform, service, of_this)?;
+            Ok((settle(files), objects))
         })
         .collect();
     let mut of_services = Vec::with_capacity(rendered.len());
     for service in rendered {
-        let (service_files, objects) = service?;
-        files.extend(service_files);
+        let (service_part, objects) = service?;
+        part.extend(service_part);
         of_services.push(objects);
     }
-    files.extend(alerting_routes(platform, env, services)?);
+    let mut files = alerting_routes(platform, env, services)?;
     files.extend(environment_dashboard(platform, env, services)?);
     if let Some(rule) = traffic::slo_recordings(platform, env, services) {
         files.push(File::object(
@@ -199,20 +235,21 @@ fn render_env(
             &Arc::new(rule),
         )?);
     }
+    part.extend(settle(files));
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
-        resources: files.iter().map(|f| f.path.clone()).collect(),
+        resources: part.names.clone(),
     };
     let path = "kustomization.yaml".to_string();
     let yaml = to_yaml(&kustomization).map_err(|e| messages::unwritable(&path, &e))?;
-    files.push(File {
+    part.extend(settle(vec![File {
         path,
         service: None,
         yaml,
         object: None,
-    });
-    Ok((files, of_services))
+    }]));
+    Ok((part, of_services))
 }
 
 /// The environment's AlertmanagerConfig objects, when the platform routes alerts with
