@@ -7,6 +7,7 @@
 use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
+use super::lazy::of_kind;
 use super::objects::{
     containers, dig, get, is_missing, items, match_labels, pod, pod_labels, selector_matches,
 };
@@ -315,9 +316,8 @@ fn host_namespace_problems(object: &Value) -> Vec<String> {
 
 fn selected_by(object: &Value, objects: &Value, kind: &str) -> Vec<String> {
     let labels = pod_labels(object);
-    items(objects)
+    of_kind(objects, kind)
         .iter()
-        .filter(|o| get(o, "kind").as_str() == Some(kind))
         .filter(|o| {
             let selector = match kind {
                 "NetworkPolicy" => dig(o, "spec.podSelector"),
@@ -329,12 +329,22 @@ fn selected_by(object: &Value, objects: &Value, kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// The kinds whose objects make or are pods, which a PodDisruptionBudget can select.
+const POD_KINDS: [&str; 7] = [
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
+
 fn min_replicas(object: &Value, objects: &Value) -> i64 {
     let own_name = dig(object, "metadata.name");
-    let hpa = items(objects).into_iter().find(|o| {
-        get(o, "kind").as_str() == Some("HorizontalPodAutoscaler")
-            && dig(o, "spec.scaleTargetRef.name") == own_name
-    });
+    let hpa = of_kind(objects, "HorizontalPodAutoscaler")
+        .into_iter()
+        .find(|o| dig(o, "spec.scaleTargetRef.name") == own_name);
     let count = match hpa {
         Some(h) => dig(&h, "spec.minReplicas"),
         None => dig(object, "spec.replicas"),
@@ -351,7 +361,10 @@ fn pdb_problems(pdb: &Value, objects: &Value) -> Vec<String> {
     let min_available = dig(pdb, "spec.minAvailable");
     if let Ok(min) = i64::try_from(min_available.clone()) {
         let selector = match_labels(&dig(pdb, "spec.selector"));
-        for workload in items(objects)
+        // Only objects with pods have pod labels to select (and only they are read).
+        let with_pods = POD_KINDS.iter().flat_map(|k| of_kind(objects, k));
+        for workload in with_pods
+            .collect::<Vec<_>>()
             .iter()
             .filter(|o| selector_matches(&selector, &pod_labels(o)))
         {
@@ -443,6 +456,34 @@ pub(super) fn registry_allowed(image: &str, registries: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_is_checked_against_the_autoscaler_minimum_of_what_it_selects() {
+        let objects = crate::template_budget::value(serde_json::json!([
+            { "kind": "Deployment", "metadata": { "name": "api" }, "spec": { "replicas": 2,
+              "template": { "metadata": { "labels": { "app": "api" } } } } },
+            { "kind": "HorizontalPodAutoscaler", "metadata": { "name": "api" },
+              "spec": { "minReplicas": 3, "scaleTargetRef": { "name": "api" } } },
+            { "kind": "ConfigMap", "metadata": { "name": "api" } },
+        ]));
+        let deployment = objects.get_item(&Value::from(0)).unwrap();
+        assert_eq!(min_replicas(&deployment, &objects), 3);
+        let pdb = |min: i64, selector: serde_json::Value| {
+            crate::template_budget::value(serde_json::json!({ "kind": "PodDisruptionBudget",
+                "spec": { "minAvailable": min, "selector": selector,
+                    "unhealthyPodEvictionPolicy": "AlwaysAllow" } }))
+        };
+        let api = serde_json::json!({ "matchLabels": { "app": "api" } });
+        assert_eq!(
+            pdb_problems(&pdb(2, api.clone()), &objects),
+            Vec::<String>::new()
+        );
+        let problems = pdb_problems(&pdb(3, api), &objects);
+        assert_eq!(
+            problems,
+            ["minAvailable 3 is not below the 3 replica(s) of `api`"]
+        );
+    }
 
     #[test]
     fn image_references_split_into_name_tag_and_digest() {
