@@ -283,16 +283,26 @@ pub(super) fn unstage(dir: &Path, rel: &str) {
 /// Renames the staged file of `rel` over `rel`, after checking that no symlink or
 /// folder is on the way. Returns `false` when there is no staged file (already renamed).
 pub(super) fn commit(dir: &Path, rel: &str) -> Result<bool, Refusal> {
+    rename_staged(dir, rel, probe)
+}
+
+/// Renames the staged file of `rel` over `rel`, looking at both paths with `look`
+/// (the whole walk, or only the last component when the folder was just walked).
+fn rename_staged(
+    dir: &Path,
+    rel: &str,
+    look: fn(&Path, &str) -> io::Result<Probe>,
+) -> Result<bool, Refusal> {
     let temp = temp_of(rel);
     let io_err = |e| Refusal::Io(rel.to_string(), e);
-    match probe(dir, &temp).map_err(io_err)? {
+    match look(dir, &temp).map_err(io_err)? {
         Probe::Missing => return Ok(false),
         Probe::File => {}
         Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
         Probe::Folder => return Err(Refusal::InTheWay(temp, true)),
         Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
     }
-    match probe(dir, rel).map_err(io_err)? {
+    match look(dir, rel).map_err(io_err)? {
         Probe::Missing | Probe::File => {}
         Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
         Probe::Folder => return Err(Refusal::InTheWay(rel.to_string(), true)),
@@ -340,23 +350,7 @@ fn folder_of(rel: &str) -> Option<&str> {
 
 /// [`commit`] of a file whose folder was just walked.
 fn commit_in_checked_folder(dir: &Path, rel: &str) -> Result<(), Refusal> {
-    let temp = temp_of(rel);
-    let io_err = |e| Refusal::Io(rel.to_string(), e);
-    match leaf(dir, &temp).map_err(io_err)? {
-        Probe::Missing => return Ok(()),
-        Probe::File => {}
-        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::Folder => return Err(Refusal::InTheWay(temp, true)),
-        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
-    }
-    match leaf(dir, rel).map_err(io_err)? {
-        Probe::Missing | Probe::File => {}
-        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::Folder => return Err(Refusal::InTheWay(rel.to_string(), true)),
-        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
-    }
-    fault::check("rename", rel).map_err(io_err)?;
-    fs::rename(dir.join(&temp), dir.join(rel)).map_err(io_err)
+    rename_staged(dir, rel, leaf).map(drop)
 }
 
 /// What is at `rel` itself (its folders already walked), without following it.
