@@ -26,7 +26,7 @@ pub(crate) use rules::{
     burn_alert, burn_panel_window, exhaustion, factor, latency_threshold, le_matcher, pair_name,
     pairs_of, slos, threshold,
 };
-pub(crate) use unit_tests::unit_tests;
+pub(crate) use unit_tests::{shared_thresholds, unit_tests};
 
 use crate::resolve::{Platform, ResolvedService};
 

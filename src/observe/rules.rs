@@ -619,6 +619,26 @@ fn slo_groups(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Ve
     }]
 }
 
+/// What an SLO's rules are apart from whose they are: its group for a stand-in
+/// service with the same SLO, environment and platform, but a fixed name, namespace,
+/// team and latency bucket. Two SLOs of an environment with the same shape get the
+/// same thresholds, windows, guards and `for` from the same code, so the unit tests
+/// of one prove the thresholds of both; each still tests that its own series and
+/// labels reach the alert. Built from the rules themselves, so any new input of the
+/// rules that differs between services splits the shapes.
+pub(crate) fn slo_shape(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> String {
+    let mut stand_in = s.clone();
+    stand_in.name = "shape".into();
+    stand_in.namespace = "shape".into();
+    stand_in.owner = "shape".into();
+    if let Some(latency) = stand_in.slo.as_mut().and_then(|x| x.latency.as_mut()) {
+        latency.threshold = Decimal::from_int(1);
+    }
+    let spec = slos(&stand_in).into_iter().find(|x| x.name == slo.name);
+    let groups = spec.map(|spec| slo_groups(p, env, &stand_in, &spec));
+    format!("{}:{groups:?}", slo.name)
+}
+
 /// One pair's condition: both windows above the threshold and enough requests in the
 /// long window (its rate times its length: what `increase` computes); `slo_window`
 /// names the pair. `job` is dropped so the alert carries the labels of every alert.

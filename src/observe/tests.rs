@@ -187,7 +187,17 @@ fn an_environment_without_alerts_keeps_its_recordings() {
             .flat_map(|g| &g.rules)
             .any(|r| r.record.is_some())
     );
-    assert!(unit_tests(&m.platform, "dev", api(&m, "dev"), &[], &[]).is_empty());
+    assert!(
+        unit_tests(
+            &m.platform,
+            "dev",
+            api(&m, "dev"),
+            &[],
+            &[],
+            &Default::default()
+        )
+        .is_empty()
+    );
     let prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
     let prod_names = names(&prod);
     assert!(prod_names.contains(&"SLOFastBurn") && prod_names.contains(&"ServiceTargetDown"));
@@ -227,7 +237,14 @@ fn contract_alerts_read_what_keeps_firing() {
 #[test]
 fn generated_traffic_respects_min_events() {
     let m = model("monitoring:\n  slo: { min_events: 100000 }\n", API);
-    let files = unit_tests(&m.platform, "prod", api(&m, "prod"), &[], &[]);
+    let files = unit_tests(
+        &m.platform,
+        "prod",
+        api(&m, "prod"),
+        &[],
+        &[],
+        &Default::default(),
+    );
     let tests: Vec<&super::unit_tests::UnitTest> =
         files.iter().flat_map(|(_, f)| &f.tests).collect();
     // Requests a minute: a sample's step over the test's sampling interval.
@@ -393,4 +410,56 @@ fn recorded_names(expr: &str) -> Vec<String> {
         .filter(|t| t.contains(':') && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
         .map(String::from)
         .collect()
+}
+
+#[test]
+fn slos_of_one_shape_share_their_threshold_tests_and_each_keeps_its_wiring() {
+    let m = model("", API);
+    let first = api(&m, "prod");
+    let mut second = first.clone();
+    second.name = "web".into();
+    second.namespace = "web".into();
+    second.owner = "team-web".into();
+    // Another bucket is wiring (its series), not a threshold.
+    if let Some(latency) = second.slo.as_mut().and_then(|x| x.latency.as_mut()) {
+        latency.threshold = crate::decimal::Decimal::parse("0.5").unwrap();
+    }
+    let shared = super::shared_thresholds(&m.platform, "prod", &[first, &second]);
+    let expected = [("web-availability", "api"), ("web-latency", "api")];
+    let expected = expected.map(|(a, b)| (a.to_string(), b.to_string()));
+    assert_eq!(shared, expected.into_iter().collect());
+
+    let tests = |s: &ResolvedService| -> Vec<super::unit_tests::UnitTest> {
+        unit_tests(&m.platform, "prod", s, &[], &[], &shared)
+            .into_iter()
+            .flat_map(|(_, f)| f.tests)
+            .collect()
+    };
+    let full = tests(first);
+    let wiring = tests(&second);
+    assert!(full.len() > 2 * wiring.len(), "{} {}", full.len(), wiring.len());
+    // Per SLO, the first pair of each urgency, traffic just above its threshold.
+    assert_eq!(wiring.len(), 4);
+    for t in &wiring {
+        assert!(t.name.contains("just above the"), "{}", t.name);
+        assert!(t.name.contains("tested with api's SLO"), "{}", t.name);
+        assert!(t.input_series.iter().all(|s| s.series.contains("job=\"web\"")));
+        let fired: Vec<_> = t.alert_rule_test.iter().flat_map(|c| &c.exp_alerts).collect();
+        assert!(!fired.is_empty(), "{}", t.name);
+        assert!(fired.iter().all(|a| a.exp_labels["service"] == "web"));
+    }
+    assert!(t_has_bucket(&wiring, "le=\"0.5\""));
+
+    // Another objective is another threshold: both get every test.
+    let mut third = second.clone();
+    third.slo.as_mut().unwrap().availability = crate::decimal::Decimal::parse("99.5");
+    let shared = super::shared_thresholds(&m.platform, "prod", &[first, &third]);
+    assert_eq!(shared.keys().collect::<Vec<_>>(), ["web-latency"]);
+}
+
+fn t_has_bucket(tests: &[super::unit_tests::UnitTest], le: &str) -> bool {
+    tests
+        .iter()
+        .flat_map(|t| &t.input_series)
+        .any(|s| s.series.contains(le))
 }

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::rules::{
     RuleGroup, SloSpec, annotations, base_labels, burn_alert, burn_description, latency_threshold,
-    le_matcher, pair_name, pairs_of, rule_groups, slos, threshold,
+    le_matcher, pair_name, pairs_of, rule_groups, slo_shape, slos, threshold,
 };
 use super::selector;
 use crate::decimal::Decimal;
@@ -138,6 +138,40 @@ impl Traffic {
 struct Scenario {
     name: String,
     traffic: Traffic,
+    /// Traffic just above the threshold of its urgency's first pair: what an SLO whose
+    /// thresholds another SLO's tests prove is still tested with, so its own series,
+    /// selectors and labels are shown to reach the alert.
+    wiring: bool,
+}
+
+/// The SLOs of an environment whose thresholds another SLO's tests prove: SLO id ->
+/// the name of the service whose SLO of the same shape ([`slo_shape`]) comes first
+/// in `services` and gets every threshold test. An SLO absent here gets them all.
+/// Without this, 1,000 services with the same objective would each carry the same
+/// threshold matrix, about 40 KB of tests per service and environment.
+pub(crate) fn shared_thresholds(
+    p: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> BTreeMap<String, String> {
+    let mut first: BTreeMap<String, &str> = BTreeMap::new();
+    let mut covered = BTreeMap::new();
+    for s in services {
+        if matches!(s.workload, Workload::Cron(_)) || s.metrics.is_none() {
+            continue;
+        }
+        for spec in slos(s) {
+            match first.entry(slo_shape(p, env, s, &spec)) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(&s.name);
+                }
+                std::collections::btree_map::Entry::Occupied(o) => {
+                    covered.insert(spec.id, o.get().to_string());
+                }
+            }
+        }
+    }
+    covered
 }
 
 /// The unit tests of a service: one file evaluated every minute and, for the pairs
@@ -145,13 +179,15 @@ struct Scenario {
 /// evaluates every rule at every step, so a day at one minute costs seconds of CPU
 /// per test). Empty when it has no SLO or its environment raises no burn alert.
 /// `rule_files` are the rule files' paths relative to the test file, the platform's
-/// SLI recordings (`platform`, evaluated first) before the service's.
+/// SLI recordings (`platform`, evaluated first) before the service's. An SLO named in
+/// `shared` (see [`shared_thresholds`]) gets only its wiring scenarios.
 pub(crate) fn unit_tests(
     p: &Platform,
     env: &str,
     s: &ResolvedService,
     rule_files: &[String],
     platform: &[RuleGroup],
+    shared: &BTreeMap<String, String>,
 ) -> Vec<(TestFileKind, UnitTestFile)> {
     let order = |groups: Vec<RuleGroup>| -> Vec<String> {
         platform
@@ -185,10 +221,21 @@ pub(crate) fn unit_tests(
     }
     let (mut fine, mut coarse) = (Vec::new(), Vec::new());
     for spec in &specs {
+        let proven_by = shared.get(&spec.id);
         for scenario in scenarios(p, spec) {
+            if proven_by.is_some() && !scenario.wiring {
+                continue;
+            }
             let checks = checks(p, env, s, spec, &urgencies, &scenario.traffic);
+            let name = match proven_by {
+                None => format!("{} {} SLO: {}", s.name, spec.name, scenario.name),
+                Some(other) => format!(
+                    "{} {} SLO: {} (the other thresholds are tested with {other}'s SLO of the same shape)",
+                    s.name, spec.name, scenario.name
+                ),
+            };
             let test = UnitTest {
-                name: format!("{} {} SLO: {}", s.name, spec.name, scenario.name),
+                name,
                 interval: format!("{}m", scenario.traffic.step),
                 input_series: series(p, s, spec, &scenario.traffic),
                 alert_rule_test: checks,
@@ -272,18 +319,25 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
     for w in &o.windows {
         let t = threshold(w, o.slo_period_ms, spec);
         let pair = pair_name(w);
+        let first_of_urgency = pairs_of(p, w.severity)
+            .0
+            .first()
+            .is_some_and(|f| std::ptr::eq(*f, w));
         out.push(Scenario {
             name: format!("just above the {pair} threshold"),
             traffic: constant(t.times(Decimal::parse("1.1").unwrap_or(one)), w),
+            wiring: first_of_urgency,
         });
         out.push(Scenario {
             name: format!("just below the {pair} threshold"),
             traffic: constant(t.times(Decimal::parse("0.9").unwrap_or(one)), w),
+            wiring: false,
         });
         if let Some(traffic) = stopped_burn(p, w, t, n) {
             out.push(Scenario {
                 name: format!("a burn that stopped, only the {pair} long window above"),
                 traffic,
+                wiring: false,
             });
         }
     }
@@ -298,6 +352,7 @@ fn scenarios(p: &Platform, spec: &SloSpec) -> Vec<Scenario> {
             phases: vec![(settle, one)],
             step: 1,
         },
+        wiring: false,
     });
     out
 }

@@ -6,12 +6,14 @@
 //! the days-long ones), unit tests `promtool test rules` runs to prove the SLO alerts
 //! fire, loading the platform file with the service's.
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{RenderCx, service_scope, yaml_file};
 use crate::diag::Diagnostic;
-use crate::observe::{RuleGroup, platform_groups, rule_groups, unit_tests};
+use crate::observe::{RuleGroup, platform_groups, rule_groups, shared_thresholds, unit_tests};
 use crate::output::{Artifact, Scope};
 use crate::resolve::ResolvedService;
 
@@ -27,7 +29,8 @@ struct RuleFile<'a> {
 pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
     let p = &cx.model.platform;
     let mut out = Vec::new();
-    let mut recordings = std::collections::BTreeMap::new();
+    let mut recordings = BTreeMap::new();
+    let mut shared = BTreeMap::new();
     for env in &p.environments {
         let services: Vec<&ResolvedService> = cx
             .model
@@ -45,7 +48,12 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             out.push(yaml_file(path, scope, &RuleFile { groups: &groups })?);
         }
         recordings.insert(env.name.as_str(), groups);
+        shared.insert(
+            env.name.as_str(),
+            shared_thresholds(p, &env.name, &services),
+        );
     }
+    let none = BTreeMap::new();
     // Services are independent; rayon keeps their order in `collect`. Each service's
     // rules and tests go to the comparer as soon as they are written.
     let per_service: Vec<Result<Vec<Artifact>, Diagnostic>> = cx
@@ -56,7 +64,8 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             let platform = recordings
                 .get(s.env.as_str())
                 .map_or(&[][..], Vec::as_slice);
-            service(cx, s, platform).map(|files| cx.keep(files))
+            let shared = shared.get(s.env.as_str()).unwrap_or(&none);
+            service(cx, s, platform, shared).map(|files| cx.keep(files))
         })
         .collect();
     for files in per_service {
@@ -69,6 +78,7 @@ fn service(
     cx: &RenderCx,
     s: &ResolvedService,
     platform: &[RuleGroup],
+    shared: &BTreeMap<String, String>,
 ) -> Result<Vec<Artifact>, Diagnostic> {
     let p = &cx.model.platform;
     let groups = rule_groups(p, &s.env, s);
@@ -92,7 +102,7 @@ fn service(
         ),
         false => (vec![format!("../{rules_name}")], &[][..]),
     };
-    for (kind, tests) in unit_tests(p, &s.env, s, &files, platform) {
+    for (kind, tests) in unit_tests(p, &s.env, s, &files, platform, shared) {
         out.push(yaml_file(
             format!("{dir}/tests/{}{}", s.name, kind.suffix()),
             scope.clone(),
