@@ -47,15 +47,16 @@ fn compiled(kind: Kind) -> &'static Compiled {
     static POLICY: OnceLock<Compiled> = OnceLock::new();
     static MODULE: OnceLock<Compiled> = OnceLock::new();
     static SCORE: OnceLock<Compiled> = OnceLock::new();
-    let (cell, schema) = match kind {
-        Kind::Platform => (&PLATFORM, parse(PLATFORM_SCHEMA)),
-        Kind::Service => (&SERVICE, parse(SERVICE_SCHEMA)),
-        Kind::Policy => (&POLICY, parse(POLICY_SCHEMA)),
-        Kind::Module => (&MODULE, parse(MODULE_SCHEMA)),
-        Kind::Score => (&SCORE, parse(SCORE_SCHEMA)),
+    // The schema text is parsed inside `get_or_init`: once per kind, not per document.
+    let (cell, schema): (_, fn() -> Value) = match kind {
+        Kind::Platform => (&PLATFORM, || parse(PLATFORM_SCHEMA)),
+        Kind::Service => (&SERVICE, || parse(SERVICE_SCHEMA)),
+        Kind::Policy => (&POLICY, || parse(POLICY_SCHEMA)),
+        Kind::Module => (&MODULE, || parse(MODULE_SCHEMA)),
+        Kind::Score => (&SCORE, || parse(SCORE_SCHEMA)),
         // The defaults block is the service schema's `$defs/defaults`; wrapping it keeps
         // one source of truth for service fields without a cross-file `$ref`.
-        Kind::ServiceDefaults => (&DEFAULTS, {
+        Kind::ServiceDefaults => (&DEFAULTS, || {
             let service = parse(SERVICE_SCHEMA);
             serde_json::json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -65,6 +66,7 @@ fn compiled(kind: Kind) -> &'static Compiled {
         }),
     };
     cell.get_or_init(|| {
+        let schema = schema();
         let validator = jsonschema::draft202012::options()
             .build(&schema)
             .expect("embedded schemas are valid (tested)");

@@ -111,13 +111,32 @@ impl Manifest {
 
     /// Format 2 as indented JSON with a final newline; deterministic (sorted folders
     /// and names). A list item holding only plain values (an inventory entry) takes
-    /// one line, as a file does.
+    /// one line, as a file does. The folders, one line per file, are written
+    /// directly (tens of thousands of lines: building a JSON value of them first cost
+    /// more than hashing the tree); the inventory goes through [`write_json`].
     pub(super) fn to_bytes(&self) -> Vec<u8> {
-        let value = serde_json::to_value(self.on_disk()).unwrap_or_default();
-        let mut text = String::with_capacity(self.files.len() * 100);
-        write_json(&mut text, &value, 0, false);
-        text.push('\n');
-        text.into_bytes()
+        let disk = self.on_disk();
+        let mut out = String::with_capacity(self.files.len() * 100);
+        out.push_str("{\n  \"pave\": ");
+        push_str(&mut out, &disk.pave);
+        out.push_str(&format!(",\n  \"manifest\": {}", disk.manifest));
+        out.push_str(",\n  \"folders\": [");
+        for (i, folder) in disk.folders.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            write_folder(&mut out, folder);
+        }
+        out.push_str(if disk.folders.is_empty() {
+            "]"
+        } else {
+            "\n  ]"
+        });
+        if let Some(inventory) = &disk.infrastructure {
+            let value = serde_json::to_value(inventory).unwrap_or_default();
+            out.push_str(",\n  \"infrastructure\": ");
+            write_json(&mut out, &value, 1, false);
+        }
+        out.push_str("\n}\n");
+        out.into_bytes()
     }
 
     fn on_disk(&self) -> OnDisk {
@@ -170,6 +189,43 @@ impl OnDisk {
             files,
             infrastructure: self.infrastructure,
         }
+    }
+}
+
+/// One folder of format 2, as [`write_json`] writes it at depth 2.
+fn write_folder(out: &mut String, folder: &Folder) {
+    out.push_str("    {\n      \"path\": ");
+    push_str(out, &folder.path);
+    for (key, value) in [("env", &folder.env), ("service", &folder.service)] {
+        if let Some(value) = value {
+            out.push_str(&format!(",\n      \"{key}\": "));
+            push_str(out, value);
+        }
+    }
+    out.push_str(",\n      \"files\": {");
+    for (i, (name, sha256)) in folder.files.iter().enumerate() {
+        out.push_str(if i == 0 { "\n        " } else { ",\n        " });
+        push_str(out, name);
+        out.push_str(": ");
+        push_str(out, sha256);
+    }
+    out.push_str(if folder.files.is_empty() {
+        "}"
+    } else {
+        "\n      }"
+    });
+    out.push_str("\n    }");
+}
+
+/// `text` as a JSON string: as it is between quotes when nothing in it needs an
+/// escape (every generated path and hash), else as serde_json escapes it.
+fn push_str(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&Value::from(text).to_string());
     }
 }
 
@@ -277,6 +333,22 @@ mod tests {
         assert!(text.contains("\"deployment.yaml\": \"d4\""), "{text}");
         assert_eq!(text.matches("out/helm/dev\"").count(), 2, "{text}");
         assert_eq!(m.to_bytes(), bytes, "deterministic");
+    }
+
+    #[test]
+    fn the_direct_writer_writes_what_the_generic_one_does() {
+        let mut m = sample();
+        let odd = entry("f6", Some("d\"ev"), Some("a\\pi\u{1}"));
+        m.files.insert("out/x\"y/z.yaml".into(), odd);
+        m.infrastructure = Some(Inventory::default());
+        for m in [sample(), m, Manifest::default()] {
+            let value = serde_json::to_value(m.on_disk()).unwrap();
+            let mut generic = String::new();
+            write_json(&mut generic, &value, 0, false);
+            generic.push('\n');
+            assert_eq!(String::from_utf8(m.to_bytes()).unwrap(), generic);
+            assert_eq!(Manifest::parse(&m.to_bytes()), Some(m));
+        }
     }
 
     #[test]

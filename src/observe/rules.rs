@@ -624,8 +624,8 @@ fn slo_groups(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Ve
 /// team and latency bucket. Two SLOs of an environment with the same shape get the
 /// same thresholds, windows, guards and `for` from the same code, so the unit tests
 /// of one prove the thresholds of both; each still tests that its own series and
-/// labels reach the alert. Built from the rules themselves, so any new input of the
-/// rules that differs between services splits the shapes.
+/// labels reach the alert. Debug builds check the cheap key of
+/// `unit_tests::shared_thresholds` against it.
 pub(crate) fn slo_shape(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> String {
     let mut stand_in = s.clone();
     stand_in.name = "shape".into();

@@ -437,14 +437,27 @@ fn slos_of_one_shape_share_their_threshold_tests_and_each_keeps_its_wiring() {
     };
     let full = tests(first);
     let wiring = tests(&second);
-    assert!(full.len() > 2 * wiring.len(), "{} {}", full.len(), wiring.len());
+    assert!(
+        full.len() > 2 * wiring.len(),
+        "{} {}",
+        full.len(),
+        wiring.len()
+    );
     // Per SLO, the first pair of each urgency, traffic just above its threshold.
     assert_eq!(wiring.len(), 4);
     for t in &wiring {
         assert!(t.name.contains("just above the"), "{}", t.name);
         assert!(t.name.contains("tested with api's SLO"), "{}", t.name);
-        assert!(t.input_series.iter().all(|s| s.series.contains("job=\"web\"")));
-        let fired: Vec<_> = t.alert_rule_test.iter().flat_map(|c| &c.exp_alerts).collect();
+        assert!(
+            t.input_series
+                .iter()
+                .all(|s| s.series.contains("job=\"web\""))
+        );
+        let fired: Vec<_> = t
+            .alert_rule_test
+            .iter()
+            .flat_map(|c| &c.exp_alerts)
+            .collect();
         assert!(!fired.is_empty(), "{}", t.name);
         assert!(fired.iter().all(|a| a.exp_labels["service"] == "web"));
     }

@@ -145,28 +145,42 @@ struct Scenario {
 }
 
 /// The SLOs of an environment whose thresholds another SLO's tests prove: SLO id ->
-/// the name of the service whose SLO of the same shape ([`slo_shape`]) comes first
-/// in `services` and gets every threshold test. An SLO absent here gets them all.
-/// Without this, 1,000 services with the same objective would each carry the same
-/// threshold matrix, about 40 KB of tests per service and environment.
+/// the name of the service whose SLO of the same shape comes first in `services` and
+/// gets every threshold test. An SLO absent here gets them all. Without this, 1,000
+/// services with the same objective would each carry the same threshold matrix,
+/// about 40 KB of tests per service and environment.
+///
+/// The shape is the SLO's kind and objective: with the platform and environment
+/// fixed, nothing else of a service reaches its rules but who it is (name,
+/// namespace, team, the latency bucket), which its own wiring tests prove. Debug
+/// builds (every test) check that claim on the rules themselves ([`slo_shape`]), so
+/// a new per-service input of the rules fails the tests until it joins the key.
 pub(crate) fn shared_thresholds(
     p: &Platform,
     env: &str,
     services: &[&ResolvedService],
 ) -> BTreeMap<String, String> {
-    let mut first: BTreeMap<String, &str> = BTreeMap::new();
+    type Shape = (&'static str, Decimal);
+    let mut first: BTreeMap<Shape, (&ResolvedService, SloSpec)> = BTreeMap::new();
     let mut covered = BTreeMap::new();
     for s in services {
         if matches!(s.workload, Workload::Cron(_)) || s.metrics.is_none() {
             continue;
         }
         for spec in slos(s) {
-            match first.entry(slo_shape(p, env, s, &spec)) {
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert(&s.name);
+            match first.get(&(spec.name, spec.objective)) {
+                None => {
+                    first.insert((spec.name, spec.objective), (s, spec));
                 }
-                std::collections::btree_map::Entry::Occupied(o) => {
-                    covered.insert(spec.id, o.get().to_string());
+                Some((rep, rep_spec)) => {
+                    debug_assert_eq!(
+                        slo_shape(p, env, s, &spec),
+                        slo_shape(p, env, rep, rep_spec),
+                        "{} and {} share a shape key but not their rules",
+                        spec.id,
+                        rep_spec.id
+                    );
+                    covered.insert(spec.id, rep.name.clone());
                 }
             }
         }

@@ -6,7 +6,8 @@
 //! every object it checks. Most references name a kind and a name, which the rendered
 //! object carries beside its value, so `ref.integrity` looks objects up by those and
 //! never converts, say, a PrometheusRule or a dashboard ConfigMap. A template that
-//! iterates `objects` converts each object the first time it reads it, once.
+//! iterates `objects` converts each object the first time it reads it, once, and
+//! then only the top-level fields it reads ([`super::fields`]).
 
 use std::sync::{Arc, OnceLock};
 
@@ -14,7 +15,6 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
 use super::objects::{dig, get, items};
 use crate::render::RenderedObject;
-use crate::template_budget::value as mj;
 
 /// A sequence of objects, converted one by one on first read.
 pub(crate) struct ObjectList {
@@ -52,7 +52,9 @@ impl ObjectList {
     /// The `i`th object as a template value (converted now if it was not yet).
     pub(crate) fn value(&self, i: usize) -> Value {
         let o = &self.objects[i];
-        o.value.get_or_init(|| mj(&*o.source)).clone()
+        o.value
+            .get_or_init(|| super::fields::Fields::value(o.source.clone()))
+            .clone()
     }
 
     fn of_kind(&self, kind: &str) -> Vec<Value> {
@@ -107,6 +109,7 @@ pub(crate) fn named(objects: &Value, kind: &str, name: &str) -> Option<Value> {
 mod tests {
     use super::*;
     use crate::output::Scope;
+    use crate::template_budget::value as mj;
     use serde_json::json;
 
     fn rendered(kind: &str, name: &str) -> RenderedObject {
