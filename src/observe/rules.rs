@@ -89,35 +89,17 @@ impl SloSpec {
             .unwrap_or(Decimal::ZERO)
     }
 
-    /// The error ratio over `window`, from the platform's recorded rates: the
-    /// recorded numerator over the recorded denominator of the same window.
+    /// The error ratio over `window`: the platform's recorded ratio of the service's
+    /// series (for latency, one minus the share of requests within the threshold's
+    /// bucket; `max` keeps one of the bucket's two spellings, see [`le_matcher`]).
     pub(crate) fn error_ratio(&self, s: &ResolvedService, window: &str) -> String {
         let sel = selector(s);
         match self.kind {
-            // With traffic but no 5xx series yet the ratio is 0, not absent.
-            SliKind::Availability => {
-                let all = format!("{REQUESTS}{window}{{{sel}}}");
-                format!("({ERRORS}{window}{{{sel}}} or 0 * {all}) / {all}")
-            }
+            SliKind::Availability => format!("{ERROR_RATIO}{window}{{{sel}}}"),
             SliKind::Latency => {
                 let le = le_matcher(latency_threshold(s));
-                format!(
-                    "1 - sum without (le) ({BUCKETS}{window}{{{sel},{le}}}) / sum without (le) ({BUCKETS}{window}{{{sel},le=\"+Inf\"}})"
-                )
+                format!("1 - max without (le) ({WITHIN_RATIO}{window}{{{sel},{le}}})")
             }
-        }
-    }
-
-    /// The error ratio a burn alert compares: as [`Self::error_ratio`], but without
-    /// the fallback to 0 when no 5xx series exists (a ratio of 0 burns nothing, so
-    /// an absent one raises the same nothing).
-    fn burn_ratio(&self, s: &ResolvedService, window: &str) -> String {
-        match self.kind {
-            SliKind::Availability => {
-                let sel = selector(s);
-                format!("{ERRORS}{window}{{{sel}}} / {REQUESTS}{window}{{{sel}}}")
-            }
-            SliKind::Latency => self.error_ratio(s, window),
         }
     }
 
@@ -148,6 +130,12 @@ const REQUESTS: &str = "env_namespace_job:slo_requests:rate";
 const ERRORS: &str = "env_namespace_job:slo_requests_errors:rate";
 /// The recorded latency bucket rates by `env`, `namespace`, `job`, `le`.
 const BUCKETS: &str = "env_namespace_job_le:slo_request_duration_buckets:rate";
+/// The recorded share of 5xx requests by `env`, `namespace`, `job` (0 with traffic
+/// but no 5xx series yet, not absent).
+const ERROR_RATIO: &str = "env_namespace_job:slo_requests_errors:ratio_rate";
+/// The recorded share of requests within each bucket by `env`, `namespace`, `job`,
+/// `le`: each bucket's rate over the `+Inf` bucket's.
+const WITHIN_RATIO: &str = "env_namespace_job_le:slo_requests_within_le:ratio_rate";
 
 /// The latency threshold of a service's latency SLO (0 without one).
 pub(crate) fn latency_threshold(s: &ResolvedService) -> Decimal {
@@ -190,7 +178,8 @@ pub(crate) fn slos(s: &ResolvedService) -> Vec<SloSpec> {
 
 /// The SLI recordings of one environment, written once for every service in it: per
 /// window of the table (and the SLO period), the rates each SLI kind in use divides,
-/// summed by the labels that identify a service's series. Long windows are in their
+/// summed by the labels that identify a service's series, and their ratios (so each
+/// alert reads one recorded series per window instead of dividing two). Long windows are in their
 /// own group, evaluated every [`LONG_INTERVAL`]. Empty when no service of `env` has
 /// an SLO (a cron job's SLO reads no metrics).
 pub(crate) fn platform_groups(
@@ -223,6 +212,12 @@ pub(crate) fn platform_groups(
                 format!("{ERRORS}{window}"),
                 format!("{by} (rate({m}{{{e},code=~\"5..\"}}[{window}]))"),
             ));
+            // Rules of a group run in order: the ratio reads this evaluation's rates.
+            let all = format!("{REQUESTS}{window}{{{e}}}");
+            rules.push(recording(
+                format!("{ERROR_RATIO}{window}"),
+                format!("({ERRORS}{window}{{{e}}} or 0 * {all}) / {all}"),
+            ));
         }
         if kinds.contains(&SliKind::Latency) {
             rules.push(recording(
@@ -230,6 +225,12 @@ pub(crate) fn platform_groups(
                 format!(
                     "sum by (env, namespace, job, le) (rate({}{{{e}}}[{window}]))",
                     o.duration_metric
+                ),
+            ));
+            rules.push(recording(
+                format!("{WITHIN_RATIO}{window}"),
+                format!(
+                    "{BUCKETS}{window}{{{e}}} / ignoring (le) group_left () {BUCKETS}{window}{{{e},le=\"+Inf\"}}"
                 ),
             ));
         }
@@ -648,8 +649,8 @@ fn pair_condition(p: &Platform, s: &ResolvedService, slo: &SloSpec, w: &BurnWind
     let (long, short) = (format_ms(w.long_ms), format_ms(w.short_ms));
     format!(
         "label_replace(max without (job) (({}) > {t} and ({}) > {t} and {} * {} >= {min}), \"slo_window\", \"{pair}\", \"\", \"\")",
-        slo.burn_ratio(s, &long),
-        slo.burn_ratio(s, &short),
+        slo.error_ratio(s, &long),
+        slo.error_ratio(s, &short),
         slo.requests_rate(s, &long),
         w.long_ms / 1000,
         min = o.min_events,

@@ -67,7 +67,13 @@ fn every_selector_matches_and_every_alert_carries_the_environment() {
         for rule in groups.iter().flat_map(|g| &g.rules) {
             let e = &rule.expr;
             // Application series and recorded series both name the environment.
-            for metric in ["http_requests_total{", "_bucket{", "up{", ":rate"] {
+            for metric in [
+                "http_requests_total{",
+                "_bucket{",
+                "up{",
+                ":rate",
+                ":ratio_rate",
+            ] {
                 for (at, _) in e.match_indices(metric) {
                     let matchers = &e[at..e[at..].find('}').map_or(e.len(), |i| at + i)];
                     assert!(matchers.contains(&format!("env=\"{env}\"")), "{e}");
@@ -77,9 +83,16 @@ fn every_selector_matches_and_every_alert_carries_the_environment() {
         // The platform's recordings keep `env` (and the labels naming a service).
         let platform = platform_groups(&m.platform, env, &[s]);
         for rule in platform.iter().flat_map(|g| &g.rules) {
-            assert!(rule.expr.contains(&format!("{{env=\"{env}\"")), "{rule:?}");
+            // Every selector of a recording, rates and ratios alike.
+            let selectors = rule.expr.match_indices('{').count();
+            let of_env = rule.expr.matches(&format!("{{env=\"{env}\"")).count();
+            assert!(selectors > 0 && of_env == selectors, "{rule:?}");
+            let ratio = rule
+                .record
+                .as_deref()
+                .is_some_and(|r| r.contains(":ratio_rate"));
             assert!(
-                rule.expr.starts_with("sum by (env, namespace, job"),
+                ratio || rule.expr.starts_with("sum by (env, namespace, job"),
                 "{rule:?}"
             );
         }
@@ -142,8 +155,9 @@ fn recordings_are_per_environment_and_window_not_per_service() {
     let platform = platform_groups(&m.platform, "prod", &[s]);
     let windows = super::rules::windows(&m.platform).len();
     let recorded: usize = platform.iter().map(|g| g.rules.len()).sum();
-    // Availability: requests and 5xx rates; latency: bucket rates; per window.
-    assert_eq!(recorded, 3 * windows);
+    // Availability: requests and 5xx rates and their ratio; latency: bucket rates and
+    // each bucket's share; per window.
+    assert_eq!(recorded, 5 * windows);
     // The long windows are evaluated less often, in their own group.
     assert_eq!(platform[1].interval.as_deref(), Some("2m"));
     assert!(

@@ -223,7 +223,7 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
     mutations.push((
         "1h/5m short window at 30m".into(),
         mutate(&rules, &|r| {
-            edit_pair(r, "1h/5m", &|p| p.replace(":rate5m{", ":rate30m{"))
+            edit_pair(r, "1h/5m", &|p| p.replace("_rate5m{", "_rate30m{"))
         }),
         "only the 1h/5m",
     ));

@@ -119,23 +119,16 @@ and slo (an objective, for its labels) or nothing.
 {{- end }}
 
 {{- /*
-An SLO's error ratio over a window, from the environment's recorded rates: the
-recorded numerator over the recorded denominator (`burn`: without an availability
-SLO's fallback to 0 when no 5xx series exists). Arguments: root, slo, window, burn.
+An SLO's error ratio over a window: the environment's recorded ratio of the service's
+series (for latency, one minus the share of requests within the threshold's bucket).
+Arguments: root, slo, window.
 */ -}}
 {{- define "pave.rules.errorRatio" -}}
 {{- $sel := include "pave.rules.selector" .root -}}
 {{- if eq .slo.name "availability" -}}
-{{- $errors := printf "env_namespace_job:slo_requests_errors:rate%s{%s}" .window $sel -}}
-{{- $all := printf "env_namespace_job:slo_requests:rate%s{%s}" .window $sel -}}
-{{- if .burn -}}
-{{- printf "%s / %s" $errors $all -}}
+{{- printf "env_namespace_job:slo_requests_errors:ratio_rate%s{%s}" .window $sel -}}
 {{- else -}}
-{{- printf "(%s or 0 * %s) / %s" $errors $all $all -}}
-{{- end -}}
-{{- else -}}
-{{- $buckets := printf "env_namespace_job_le:slo_request_duration_buckets:rate%s" .window -}}
-{{- printf "1 - sum without (le) (%s{%s,%s}) / sum without (le) (%s{%s,le=\"+Inf\"})" $buckets $sel .slo.le $buckets $sel -}}
+{{- printf "1 - max without (le) (env_namespace_job_le:slo_requests_within_le:ratio_rate%s{%s,%s})" .window $sel .slo.le -}}
 {{- end -}}
 {{- end }}
 
@@ -164,8 +157,8 @@ joined with `or`. Arguments: root, slo, alert, runbook.
 {{- $texts := list -}}
 {{- range $i, $p := index $s.pairs .alert -}}
 {{- $t := index $thresholds $i -}}
-{{- $long := include "pave.rules.errorRatio" (dict "root" $.root "slo" $o "window" $p.long "burn" true) -}}
-{{- $short := include "pave.rules.errorRatio" (dict "root" $.root "slo" $o "window" $p.short "burn" true) -}}
+{{- $long := include "pave.rules.errorRatio" (dict "root" $.root "slo" $o "window" $p.long) -}}
+{{- $short := include "pave.rules.errorRatio" (dict "root" $.root "slo" $o "window" $p.short) -}}
 {{- $requests := include "pave.rules.requests" (dict "root" $.root "slo" $o "window" $p.long) -}}
 {{- $conditions = append $conditions (printf "label_replace(max without (job) ((%s) > %s and (%s) > %s and %s * %s >= %s), \"slo_window\", %q, \"\", \"\")" $long $t $short $t $requests $p.longSeconds $s.minEvents $p.window) -}}
 {{- $texts = append $texts (printf "%s above %sx (budget gone in %s)" $p.window $p.factor $p.exhaustion) -}}
