@@ -154,7 +154,8 @@ struct Scenario {
 /// fixed, nothing else of a service reaches its rules but who it is (name,
 /// namespace, team, the latency bucket), which its own wiring tests prove. Debug
 /// builds (every test) check that claim on the rules themselves ([`slo_shape`]), so
-/// a new per-service input of the rules fails the tests until it joins the key.
+/// once a new per-service input reaches the rules, any test with two SLOs of one key
+/// that differ in it fails until the input joins the key.
 pub(crate) fn shared_thresholds(
     p: &Platform,
     env: &str,

@@ -10,8 +10,8 @@
 
 mod applies;
 mod context;
-pub(crate) mod date;
 mod fields;
+pub(crate) mod date;
 mod functions;
 mod lazy;
 mod messages;
@@ -101,11 +101,6 @@ enum Verdict {
     Excluded,
     Passed,
     Failed,
-}
-
-/// A resolved service as the policies' `service`.
-fn service_value(s: &ResolvedService) -> Value {
-    mj(context::service(s))
 }
 
 /// Runs every policy in force; returns violations and policy-definition errors.
@@ -413,23 +408,8 @@ impl Run<'_, '_, '_> {
         };
         // Every service-scope check of one service, and every kubernetes-scope check of
         // one object, is independent; rayon keeps the order in `collect`.
-        // Each service is converted for the policies once, for both scopes.
-        let values: HashMap<(&str, &str), Value> = match services.is_empty() && objects.is_empty() {
-            true => HashMap::new(),
-            false => model
-                .services
-                .par_iter()
-                .map(|s| ((s.env.as_str(), s.name.as_str()), service_value(s)))
-                .collect(),
-        };
-        let value_of = |s: &ResolvedService| {
-            let key = (s.env.as_str(), s.name.as_str());
-            values.get(&key).cloned().unwrap_or_default()
-        };
-        let per_service: Vec<(Vec<Finding>, Vec<Diagnostic>)> = services
-            .par_iter()
-            .map(|s| self.service_scope(s, value_of(s)))
-            .collect();
+        let per_service: Vec<(Vec<Finding>, Vec<Diagnostic>)> =
+            services.par_iter().map(|s| self.service_scope(s)).collect();
         let mut groups: BTreeMap<(String, Option<String>), Vec<&RenderedObject>> = BTreeMap::new();
         for o in objects {
             groups
@@ -452,8 +432,7 @@ impl Run<'_, '_, '_> {
                 let resolved = service
                     .as_deref()
                     .and_then(|s| services.get(&(env.as_str(), s)).copied());
-                let value = resolved.map(value_of).unwrap_or_default();
-                self.kubernetes_scope(env, resolved, value, objs)
+                self.kubernetes_scope(env, resolved, objs)
             })
             .collect();
         let mut findings = Vec::new();
@@ -467,20 +446,15 @@ impl Run<'_, '_, '_> {
 
     /// The names a service-scope policy sees for one service.
     fn service_context(&self, s: &ResolvedService) -> Value {
-        self.service_context_with(s, service_value(s))
-    }
-
-    /// [`Self::service_context`] with the service already converted.
-    fn service_context_with(&self, s: &ResolvedService, service: Value) -> Value {
         minijinja::context! {
-            service => service,
+            service => mj(context::service(s)),
             env => self.envs.get(s.env.as_str()).cloned().unwrap_or_default(),
             platform => self.platform.clone(),
         }
     }
 
-    fn service_scope(&self, s: &ResolvedService, value: Value) -> (Vec<Finding>, Vec<Diagnostic>) {
-        let ctx = self.service_context_with(s, value);
+    fn service_scope(&self, s: &ResolvedService) -> (Vec<Finding>, Vec<Diagnostic>) {
+        let ctx = self.service_context(s);
         let mut out = (Vec::new(), Vec::new());
         for (i, p) in self.set.policies.iter().enumerate() {
             if p.scope != Scope::Service {
@@ -495,11 +469,10 @@ impl Run<'_, '_, '_> {
         &self,
         env: &str,
         s: Option<&ResolvedService>,
-        service: Value,
         objs: &[&RenderedObject],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let mut out = (Vec::new(), Vec::new());
-        let shared = self.shared_context(env, service, objs);
+        let shared = self.shared_context(env, s, objs);
         for (at, o) in objs.iter().enumerate() {
             let policies = self.set.policies.iter().enumerate();
             let mut selected = policies.filter(|(_, p)| selects(p, &o.kind)).peekable();
@@ -530,8 +503,7 @@ impl Run<'_, '_, '_> {
         s: Option<&ResolvedService>,
         objs: &[&RenderedObject],
     ) -> Vec<Value> {
-        let service = s.map(service_value).unwrap_or_default();
-        let shared = self.shared_context(env, service, objs);
+        let shared = self.shared_context(env, s, objs);
         (0..objs.len()).map(|at| shared.context(at)).collect()
     }
 
@@ -540,14 +512,14 @@ impl Run<'_, '_, '_> {
     fn shared_context(
         &self,
         env: &str,
-        service: Value,
+        s: Option<&ResolvedService>,
         objs: &[&RenderedObject],
     ) -> ObjectsContext {
         let list = Arc::new(lazy::ObjectList::new(objs));
         ObjectsContext {
             objects: Value::from_dyn_object(list.clone()),
             list,
-            service,
+            service: s.map(|s| mj(context::service(s))).unwrap_or_default(),
             env: self.envs.get(env).cloned().unwrap_or_default(),
             platform: self.platform.clone(),
         }
