@@ -10,8 +10,8 @@
 
 mod applies;
 mod context;
-mod fields;
 pub(crate) mod date;
+mod fields;
 mod functions;
 mod lazy;
 mod messages;
