@@ -71,8 +71,13 @@ impl Prepared {
     }
 }
 
-/// Path -> SHA-256 of every file the manifest `bytes` owns, in whichever format pave
-/// wrote it; `None` if pave would not read it.
+/// The hash a manifest pave writes now records for a file with these bytes.
+pub fn manifest_hash(bytes: &[u8]) -> String {
+    crate::emit::short_hash(&crate::digest::sha256_hex(bytes)).to_string()
+}
+
+/// Path -> hash of every file the manifest `bytes` owns, in whichever format pave
+/// wrote it (see [`manifest_hash`]); `None` if pave would not read it.
 pub fn manifest_hashes(bytes: &[u8]) -> Option<std::collections::BTreeMap<String, String>> {
     crate::emit::owned_hashes(bytes)
 }

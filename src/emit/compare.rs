@@ -196,7 +196,7 @@ impl Comparer {
         if disk == artifact.bytes {
             return Ok(None);
         }
-        let kind = if entry.sha256 != sha256_hex(&disk) {
+        let kind = if !entry.records(&sha256_hex(&disk)) {
             ChangeKind::HandEdited
         } else {
             ChangeKind::Changed

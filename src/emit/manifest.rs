@@ -3,11 +3,14 @@
 //! Only files listed here are ever deleted, and a file whose hash on disk differs
 //! from the one recorded here was edited by hand.
 //!
-//! On disk (format 2) the files are grouped by folder and scope, one line per file
-//! (`"name": "sha256"`), so a large tree's manifest stays small and a change shows as
-//! one changed line. The format before it (one object per path) is still read, so a
-//! tree written by an earlier pave is checked and pruned as it was; the next `build`
-//! rewrites its manifest in format 2.
+//! On disk (format 3) the files are grouped by folder and scope, one line per file
+//! (`"name": "hash"`, the hash being the first 128 bits of the SHA-256 of its bytes,
+//! in hex), so a large tree's manifest stays small and a change shows as one changed
+//! line; the inventory follows, one line per Terraform resource and per Kubernetes
+//! object (`"Kind/name"`, grouped by namespace). The formats before it (2: the same
+//! folders with whole SHA-256s and the inventory as objects; 1: one object per path)
+//! are still read, so a tree written by an earlier pave is checked and pruned as it
+//! was; the next `build` rewrites its manifest in format 3.
 
 use std::collections::BTreeMap;
 
@@ -15,16 +18,22 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::compare::Settled;
-use crate::inventory::Inventory;
+use crate::inventory::{
+    EnvInventory, Inventory, KubernetesObject, ServiceInventory, TerraformResource,
+};
 use crate::output::Scope;
 
 pub(super) const FILE_NAME: &str = ".pave-manifest.json";
 
 /// The on-disk format written; a manifest naming a later one is not read.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
+
+/// Hex digits of a file's SHA-256 recorded (128 bits): enough to tell pave's last
+/// bytes from any edit, at half the manifest's size of the whole hash.
+const HASH_HEX: usize = 32;
 
 /// What pave owns, in memory: one entry per path, whatever the format on disk.
-/// Its serde form is the format before 2, kept for reading older trees.
+/// Its serde form is format 1, kept for reading older trees.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub(super) struct Manifest {
     pub(crate) pave: String,
@@ -37,6 +46,7 @@ pub(super) struct Manifest {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(super) struct Entry {
+    /// The file's SHA-256 in hex, or (format 3) its first [`HASH_HEX`] digits.
     pub(crate) sha256: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) env: Option<String>,
@@ -44,28 +54,54 @@ pub(super) struct Entry {
     pub(crate) service: Option<String>,
 }
 
-/// Format 2 as written: folders, each with its scope and its files' hashes.
-#[derive(Debug, Serialize, Deserialize)]
+/// Formats 2 and 3 as read: folders, each with its scope and its files' hashes, and
+/// the inventory in the format's own shape.
+#[derive(Debug, Deserialize)]
 struct OnDisk {
     pave: String,
     manifest: u32,
     folders: Vec<Folder>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Format 2's inventory (objects as written by serde).
+    #[serde(default)]
     infrastructure: Option<Inventory>,
+    /// Format 3's inventory (see [`EnvOnDisk`]).
+    #[serde(default)]
+    inventory: Option<BTreeMap<String, EnvOnDisk>>,
 }
 
 /// The files of one folder with one scope; a folder holding files of several
 /// services (Helm values) appears once per service. `path` is empty for files at the
 /// repository root.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct Folder {
     path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     env: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     service: Option<String>,
-    /// File name -> SHA-256 of its bytes.
+    /// File name -> hash of its bytes.
     files: BTreeMap<String, String>,
+}
+
+/// One environment's inventory in format 3.
+#[derive(Debug, Deserialize)]
+struct EnvOnDisk {
+    #[serde(default)]
+    protected: bool,
+    #[serde(default)]
+    services: BTreeMap<String, ServiceOnDisk>,
+}
+
+/// One service's inventory in format 3: Kubernetes objects as `Kind/name` per
+/// namespace (`""`: cluster-scoped).
+#[derive(Debug, Deserialize)]
+struct ServiceOnDisk {
+    #[serde(default)]
+    terraform: Vec<TerraformResource>,
+    #[serde(default)]
+    kubernetes: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    hosts: Vec<String>,
 }
 
 impl Entry {
@@ -75,17 +111,26 @@ impl Entry {
             service: self.service.clone(),
         }
     }
+
+    /// Whether `sha256` (the whole hex SHA-256 of a file's bytes) is the hash recorded.
+    pub(super) fn records(&self, sha256: &str) -> bool {
+        self.sha256.len() >= HASH_HEX && sha256.starts_with(&self.sha256)
+    }
+}
+
+/// The hash format 3 records for a file whose SHA-256 is `sha256` (hex).
+pub(crate) fn short_hash(sha256: &str) -> &str {
+    sha256.get(..HASH_HEX).unwrap_or(sha256)
 }
 
 impl Manifest {
-    /// The manifest describing `tree`.
     /// The manifest of the files settled against the tree, with their hashes.
     pub(super) fn of(settled: &BTreeMap<String, Settled>, inventory: &Inventory) -> Manifest {
         let files = settled
             .iter()
             .map(|(path, s)| {
                 let entry = Entry {
-                    sha256: s.sha256.clone(),
+                    sha256: short_hash(&s.sha256).to_string(),
                     env: s.scope.env.clone(),
                     service: s.scope.service.clone(),
                 };
@@ -99,71 +144,35 @@ impl Manifest {
         }
     }
 
-    /// Reads format 2, or the format before it; `None` for anything else.
+    /// Reads format 3, 2 or 1; `None` for anything else.
     pub(super) fn parse(bytes: &[u8]) -> Option<Manifest> {
         match serde_json::from_slice::<OnDisk>(bytes) {
-            Ok(disk) if disk.manifest == FORMAT => Some(disk.into_manifest()),
+            Ok(disk) if disk.manifest == 2 || disk.manifest == FORMAT => Some(disk.into_manifest()),
             // A later format: its meaning is unknown, so nothing in it is trusted.
             Ok(_) => None,
             Err(_) => serde_json::from_slice(bytes).ok(),
         }
     }
 
-    /// Format 2 as indented JSON with a final newline; deterministic (sorted folders
-    /// and names). A list item holding only plain values (an inventory entry) takes
-    /// one line, as a file does. The folders, one line per file, are written
-    /// directly (tens of thousands of lines: building a JSON value of them first cost
-    /// more than hashing the tree); the inventory goes through [`write_json`].
+    /// Format 3 as JSON with a final newline; deterministic (sorted folders, names,
+    /// environments and services). Every file, Terraform resource and Kubernetes
+    /// object takes one line of its own, unindented; written directly (tens of
+    /// thousands of lines: building a JSON value of them first cost more than
+    /// hashing the tree).
     pub(super) fn to_bytes(&self) -> Vec<u8> {
-        let disk = self.on_disk();
-        let mut out = String::with_capacity(self.files.len() * 100);
-        out.push_str("{\n  \"pave\": ");
-        push_str(&mut out, &disk.pave);
-        out.push_str(&format!(",\n  \"manifest\": {}", disk.manifest));
-        out.push_str(",\n  \"folders\": [");
-        for (i, folder) in disk.folders.iter().enumerate() {
-            out.push_str(if i == 0 { "\n" } else { ",\n" });
-            write_folder(&mut out, folder);
-        }
-        out.push_str(if disk.folders.is_empty() {
-            "]"
-        } else {
-            "\n  ]"
-        });
-        if let Some(inventory) = &disk.infrastructure {
-            let value = serde_json::to_value(inventory).unwrap_or_default();
-            out.push_str(",\n  \"infrastructure\": ");
-            write_json(&mut out, &value, 1, false);
+        let mut out = String::with_capacity(self.files.len() * 64);
+        out.push_str("{\n\"pave\": ");
+        push_str(&mut out, &self.pave);
+        out.push_str(&format!(",\n\"manifest\": {FORMAT},\n\"folders\": ["));
+        write_folders(&mut out, &self.files);
+        out.push(']');
+        if let Some(inventory) = &self.infrastructure {
+            out.push_str(",\n\"inventory\": {");
+            write_inventory(&mut out, inventory);
+            out.push('}');
         }
         out.push_str("\n}\n");
         out.into_bytes()
-    }
-
-    fn on_disk(&self) -> OnDisk {
-        type Key<'a> = (&'a str, &'a Option<String>, &'a Option<String>);
-        let mut groups: BTreeMap<Key, BTreeMap<String, String>> = BTreeMap::new();
-        for (path, entry) in &self.files {
-            let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
-            groups
-                .entry((folder, &entry.env, &entry.service))
-                .or_default()
-                .insert(name.to_string(), entry.sha256.clone());
-        }
-        let folders = groups
-            .into_iter()
-            .map(|((path, env, service), files)| Folder {
-                path: path.to_string(),
-                env: env.clone(),
-                service: service.clone(),
-                files,
-            })
-            .collect();
-        OnDisk {
-            pave: self.pave.clone(),
-            manifest: FORMAT,
-            folders,
-            infrastructure: self.infrastructure.clone(),
-        }
     }
 }
 
@@ -184,37 +193,153 @@ impl OnDisk {
                 files.insert(path, entry);
             }
         }
+        let infrastructure = match self.inventory {
+            Some(envs) => inventory_of(envs),
+            None => self.infrastructure,
+        };
         Manifest {
             pave: self.pave,
             files,
-            infrastructure: self.infrastructure,
+            infrastructure,
         }
     }
 }
 
-/// One folder of format 2, as [`write_json`] writes it at depth 2.
-fn write_folder(out: &mut String, folder: &Folder) {
-    out.push_str("    {\n      \"path\": ");
-    push_str(out, &folder.path);
-    for (key, value) in [("env", &folder.env), ("service", &folder.service)] {
-        if let Some(value) = value {
-            out.push_str(&format!(",\n      \"{key}\": "));
-            push_str(out, value);
+/// Format 3's inventory in memory; `None` (unknown) if an object is not `Kind/name`.
+fn inventory_of(envs: BTreeMap<String, EnvOnDisk>) -> Option<Inventory> {
+    let mut inventory = Inventory::new();
+    for (env, e) in envs {
+        let mut services = BTreeMap::new();
+        for (name, s) in e.services {
+            let mut kubernetes = Vec::new();
+            for (namespace, objects) in s.kubernetes {
+                for object in objects {
+                    let (kind, name) = object.split_once('/')?;
+                    kubernetes.push(KubernetesObject {
+                        kind: kind.to_string(),
+                        namespace: (!namespace.is_empty()).then(|| namespace.clone()),
+                        name: name.to_string(),
+                    });
+                }
+            }
+            kubernetes.sort();
+            let service = ServiceInventory {
+                terraform: s.terraform,
+                kubernetes,
+                hosts: s.hosts,
+            };
+            services.insert(name, service);
         }
+        let protected = e.protected;
+        inventory.insert(
+            env,
+            EnvInventory {
+                protected,
+                services,
+            },
+        );
     }
-    out.push_str(",\n      \"files\": {");
-    for (i, (name, sha256)) in folder.files.iter().enumerate() {
-        out.push_str(if i == 0 { "\n        " } else { ",\n        " });
-        push_str(out, name);
-        out.push_str(": ");
-        push_str(out, sha256);
+    Some(inventory)
+}
+
+/// Every file, grouped by folder and scope: a folder line, then one line per file.
+fn write_folders(out: &mut String, files: &BTreeMap<String, Entry>) {
+    type Key<'a> = (&'a str, &'a Option<String>, &'a Option<String>);
+    let mut groups: BTreeMap<Key, Vec<(&str, &str)>> = BTreeMap::new();
+    for (path, entry) in files {
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let key = (folder, &entry.env, &entry.service);
+        groups.entry(key).or_default().push((name, &entry.sha256));
     }
-    out.push_str(if folder.files.is_empty() {
-        "}"
-    } else {
-        "\n      }"
-    });
-    out.push_str("\n    }");
+    for (i, ((path, env, service), mut names)) in groups.into_iter().enumerate() {
+        names.sort_unstable();
+        out.push_str(if i == 0 {
+            "\n{\"path\": "
+        } else {
+            ",\n{\"path\": "
+        });
+        push_str(out, path);
+        for (key, value) in [("env", env), ("service", service)] {
+            if let Some(value) = value {
+                out.push_str(&format!(", \"{key}\": "));
+                push_str(out, value);
+            }
+        }
+        out.push_str(", \"files\": {");
+        for (j, (name, hash)) in names.into_iter().enumerate() {
+            out.push_str(if j == 0 { "\n" } else { ",\n" });
+            push_str(out, name);
+            out.push_str(": ");
+            push_str(out, hash);
+        }
+        out.push_str("}}");
+    }
+}
+
+/// Every environment's inventory: a line per environment and per service, then one
+/// line per Terraform resource, namespace (of Kubernetes objects), object and host.
+fn write_inventory(out: &mut String, inventory: &Inventory) {
+    for (i, (env, e)) in inventory.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        push_str(out, env);
+        out.push_str(&format!(
+            ": {{\"protected\": {}, \"services\": {{",
+            e.protected
+        ));
+        for (j, (name, s)) in e.services.iter().enumerate() {
+            out.push_str(if j == 0 { "\n" } else { ",\n" });
+            push_str(out, name);
+            out.push_str(": {");
+            write_service(out, s);
+            out.push('}');
+        }
+        out.push_str("}}");
+    }
+}
+
+fn write_service(out: &mut String, s: &ServiceInventory) {
+    let mut sections = Vec::new();
+    if !s.terraform.is_empty() {
+        let lines = s.terraform.iter().map(|t| {
+            // A resource is a flat object of strings and a bool: serde_json cannot fail.
+            serde_json::to_string(t).unwrap_or_default()
+        });
+        sections.push(format!(
+            "\"terraform\": [\n{}]",
+            lines.collect::<Vec<_>>().join(",\n")
+        ));
+    }
+    if !s.kubernetes.is_empty() {
+        let mut by_namespace: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for o in &s.kubernetes {
+            let namespace = o.namespace.as_deref().unwrap_or_default();
+            by_namespace
+                .entry(namespace)
+                .or_default()
+                .push(json_str(&format!("{}/{}", o.kind, o.name)));
+        }
+        let namespaces = by_namespace.into_iter().map(|(namespace, objects)| {
+            format!("\n{}: [\n{}]", json_str(namespace), objects.join(",\n"))
+        });
+        sections.push(format!(
+            "\"kubernetes\": {{{}}}",
+            namespaces.collect::<Vec<_>>().join(",")
+        ));
+    }
+    if !s.hosts.is_empty() {
+        let hosts: Vec<String> = s.hosts.iter().map(|h| json_str(h)).collect();
+        sections.push(format!("\"hosts\": [\n{}]", hosts.join(",\n")));
+    }
+    for (i, section) in sections.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        out.push_str(section);
+    }
+}
+
+fn json_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    push_str(&mut out, text);
+    out
 }
 
 /// `text` as a JSON string: as it is between quotes when nothing in it needs an
@@ -229,47 +354,7 @@ fn push_str(out: &mut String, text: &str) {
     }
 }
 
-/// Writes `value` indented by two spaces per level, except a list item whose own
-/// items are all plain values, which is written compactly on one line.
-fn write_json(out: &mut String, value: &Value, depth: usize, in_list: bool) {
-    let plain = |v: &Value| !matches!(v, Value::Array(_) | Value::Object(_));
-    let flat = match value {
-        Value::Object(m) => m.is_empty() || (in_list && m.values().all(plain)),
-        Value::Array(a) => a.is_empty() || (in_list && a.iter().all(plain)),
-        _ => true,
-    };
-    if flat {
-        out.push_str(&value.to_string());
-        return;
-    }
-    let pad = "  ".repeat(depth + 1);
-    let (open, close) = match value {
-        Value::Object(_) => ('{', '}'),
-        _ => ('[', ']'),
-    };
-    out.push(open);
-    let mut first = true;
-    let mut item = |out: &mut String, key: Option<&str>, v: &Value| {
-        out.push_str(if first { "\n" } else { ",\n" });
-        first = false;
-        out.push_str(&pad);
-        if let Some(key) = key {
-            out.push_str(&Value::from(key).to_string());
-            out.push_str(": ");
-        }
-        write_json(out, v, depth + 1, key.is_none());
-    };
-    match value {
-        Value::Object(m) => m.iter().for_each(|(k, v)| item(out, Some(k), v)),
-        Value::Array(a) => a.iter().for_each(|v| item(out, None, v)),
-        _ => {}
-    }
-    out.push('\n');
-    out.push_str(&"  ".repeat(depth));
-    out.push(close);
-}
-
-/// Path -> SHA-256 of every file a manifest (either format) owns, for the tests.
+/// Path -> hash of every file a manifest (any format) owns, for the tests.
 pub(crate) fn owned_hashes(bytes: &[u8]) -> Option<BTreeMap<String, String>> {
     let manifest = Manifest::parse(bytes)?;
     Some(
@@ -285,6 +370,8 @@ pub(crate) fn owned_hashes(bytes: &[u8]) -> Option<BTreeMap<String, String>> {
 mod tests {
     use super::*;
 
+    const A: &str = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+
     fn entry(sha: &str, env: Option<&str>, service: Option<&str>) -> Entry {
         Entry {
             sha256: sha.into(),
@@ -295,7 +382,7 @@ mod tests {
 
     fn sample() -> Manifest {
         let files = [
-            ("atlantis.yaml", entry("a1", None, None)),
+            ("atlantis.yaml", entry(A, None, None)),
             (
                 "out/helm/dev/api.values.yaml",
                 entry("b2", Some("dev"), Some("api")),
@@ -323,47 +410,135 @@ mod tests {
         }
     }
 
-    #[test]
-    fn format_2_round_trips_every_path_scope_and_hash() {
-        let m = sample();
-        let bytes = m.to_bytes();
-        assert_eq!(Manifest::parse(&bytes), Some(m.clone()));
-        let text = String::from_utf8(bytes.clone()).unwrap();
-        // One line per file, and no path written twice.
-        assert!(text.contains("\"deployment.yaml\": \"d4\""), "{text}");
-        assert_eq!(text.matches("out/helm/dev\"").count(), 2, "{text}");
-        assert_eq!(m.to_bytes(), bytes, "deterministic");
+    fn inventory() -> Inventory {
+        let object = |kind: &str, namespace: Option<&str>, name: &str| KubernetesObject {
+            kind: kind.into(),
+            namespace: namespace.map(str::to_string),
+            name: name.into(),
+        };
+        let api = ServiceInventory {
+            terraform: vec![TerraformResource {
+                address: "module.api_db".into(),
+                module: Some("postgres".into()),
+                need: Some("db".into()),
+                stateful: true,
+                physical: Some("shop-dev-api-db".into()),
+            }],
+            kubernetes: vec![
+                object("ClusterRole", None, "api"),
+                object("Deployment", Some("shop-api"), "api"),
+                object("PrometheusRule", Some("monitoring"), "api"),
+                object("Service", Some("shop-api"), "api"),
+            ],
+            hosts: vec!["api.dev.example.com".into()],
+        };
+        let dev = EnvInventory {
+            protected: false,
+            services: [
+                ("api".to_string(), api),
+                ("web".into(), ServiceInventory::default()),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        [
+            ("dev".to_string(), dev),
+            ("prod".into(), EnvInventory::default()),
+        ]
+        .into_iter()
+        .collect()
     }
 
     #[test]
-    fn the_direct_writer_writes_what_the_generic_one_does() {
+    fn format_3_round_trips_every_path_scope_hash_and_inventory_entry() {
+        let mut m = sample();
+        m.infrastructure = Some(inventory());
+        let bytes = m.to_bytes();
+        assert_eq!(Manifest::parse(&bytes), Some(m.clone()));
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        // One line per file and per inventory entry, and no folder written twice.
+        for line in [
+            "\"deployment.yaml\": \"d4\"}}],",
+            "\"Deployment/api\",",
+            "\"ClusterRole/api\"],",
+            "\"Service/api\"]},",
+            "{\"address\":\"module.api_db\",\"module\":\"postgres\",\"need\":\"db\",\"stateful\":true,\"physical\":\"shop-dev-api-db\"}],",
+            "\"api.dev.example.com\"]},",
+        ] {
+            assert!(text.lines().any(|l| l.ends_with(line)), "{line} in {text}");
+        }
+        assert_eq!(text.matches("out/helm/dev\"").count(), 2, "{text}");
+        assert_eq!(m.to_bytes(), bytes, "deterministic");
+        let value: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(value["manifest"], 3);
+    }
+
+    #[test]
+    fn odd_names_are_escaped_and_an_empty_manifest_is_json() {
         let mut m = sample();
         let odd = entry("f6", Some("d\"ev"), Some("a\\pi\u{1}"));
         m.files.insert("out/x\"y/z.yaml".into(), odd);
         m.infrastructure = Some(Inventory::default());
         for m in [sample(), m, Manifest::default()] {
-            let value = serde_json::to_value(m.on_disk()).unwrap();
-            let mut generic = String::new();
-            write_json(&mut generic, &value, 0, false);
-            generic.push('\n');
-            assert_eq!(String::from_utf8(m.to_bytes()).unwrap(), generic);
-            assert_eq!(Manifest::parse(&m.to_bytes()), Some(m));
+            let bytes = m.to_bytes();
+            serde_json::from_slice::<Value>(&bytes).unwrap();
+            assert_eq!(Manifest::parse(&bytes), Some(m));
         }
     }
 
     #[test]
-    fn list_items_of_plain_values_take_one_line() {
-        let value = serde_json::json!({
-            "a": [{ "address": "module.x", "stateful": true }, ["p", 1]],
-            "b": { "c": "d" },
-            "e": [],
-        });
-        let mut text = String::new();
-        write_json(&mut text, &value, 0, false);
-        let expected = "{\n  \"a\": [\n    {\"address\":\"module.x\",\"stateful\":true},\n    [\"p\",1]\n  ],\n  \"b\": {\n    \"c\": \"d\"\n  },\n  \"e\": []\n}";
-        assert_eq!(text, expected);
-        let back: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, value);
+    fn the_recorded_hash_is_the_first_128_bits_and_whole_hashes_still_match() {
+        let whole = crate::digest::sha256_hex(b"x: 1\n");
+        let recorded = entry(short_hash(&whole), None, None);
+        assert_eq!(recorded.sha256.len(), 32);
+        assert!(recorded.records(&whole));
+        assert!(entry(&whole, None, None).records(&whole), "format 2 and 1");
+        let other = crate::digest::sha256_hex(b"x: 2\n");
+        assert!(!recorded.records(&other));
+        assert!(
+            !entry("", None, None).records(&whole),
+            "no prefix but a whole one"
+        );
+        assert!(!entry(&whole[..8], None, None).records(&whole));
+    }
+
+    #[test]
+    fn format_2_is_still_read() {
+        let format_2 = r#"{
+  "pave": "0.1.0",
+  "manifest": 2,
+  "folders": [
+    {
+      "path": "out/kubernetes/dev/api",
+      "env": "dev",
+      "service": "api",
+      "files": {
+        "deployment.yaml": "d4"
+      }
+    }
+  ],
+  "infrastructure": {
+    "dev": {
+      "protected": true,
+      "services": {
+        "api": {
+          "kubernetes": [
+            {"kind":"Deployment","namespace":"shop-api","name":"api"}
+          ]
+        }
+      }
+    }
+  }
+}
+"#;
+        let m = Manifest::parse(format_2.as_bytes()).unwrap();
+        assert_eq!(
+            m.files["out/kubernetes/dev/api/deployment.yaml"].sha256,
+            "d4"
+        );
+        let dev = &m.infrastructure.unwrap()["dev"];
+        assert!(dev.protected);
+        assert_eq!(dev.services["api"].kubernetes[0].name, "api");
     }
 
     #[test]
@@ -376,9 +551,17 @@ mod tests {
 
     #[test]
     fn a_later_format_or_garbage_is_not_read() {
-        let later = br#"{"pave":"9.0.0","manifest":3,"folders":[]}"#;
+        let later = br#"{"pave":"9.0.0","manifest":4,"folders":[]}"#;
         assert_eq!(Manifest::parse(later), None);
         assert_eq!(Manifest::parse(b"{ not json"), None);
         assert_eq!(Manifest::parse(br#"{"pave":"x"}"#), None);
+    }
+
+    #[test]
+    fn an_object_that_is_not_kind_slash_name_makes_the_inventory_unknown() {
+        let text = r#"{"pave": "0.1.0", "manifest": 3, "folders": [],
+"inventory": {"dev": {"protected": false, "services": {"api": {"kubernetes": {"ns": ["Deployment"]}}}}}}"#;
+        let m = Manifest::parse(text.as_bytes()).unwrap();
+        assert_eq!(m.infrastructure, None);
     }
 }

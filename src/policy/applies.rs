@@ -5,7 +5,7 @@
 
 use super::{
     Diagnostic, Inputs, Level, Model, PolicyDef, PolicySet, RenderedObject, ResolvedService, Scope,
-    SourceMap, Verdict, selects, waiver, with_run,
+    ServiceValues, SourceMap, Verdict, selects, waiver, with_run,
 };
 use crate::policy::ExceptionDef;
 
@@ -59,31 +59,33 @@ pub(crate) fn for_service<'a>(
     service: &str,
     envs: &[String],
 ) -> (Vec<Applies<'a>>, Vec<Diagnostic>) {
-    let ((applies, mut errors), compile_errors) = with_run(set, inputs, model, sources, |run| {
-        let mut errors = Vec::new();
-        let applies = envs
-            .iter()
-            .filter_map(|env| {
-                let s = model
-                    .services
-                    .iter()
-                    .find(|s| &s.env == env && s.name == service)?;
-                let own: Vec<&RenderedObject> = objects
-                    .iter()
-                    .filter(|o| {
-                        o.scope.env.as_deref() == Some(env.as_str())
-                            && o.scope.service.as_deref() == Some(service)
+    let values = ServiceValues::new(model);
+    let ((applies, mut errors), compile_errors) =
+        with_run(set, inputs, model, &values, sources, |run| {
+            let mut errors = Vec::new();
+            let applies = envs
+                .iter()
+                .filter_map(|env| {
+                    let s = model
+                        .services
+                        .iter()
+                        .find(|s| &s.env == env && s.name == service)?;
+                    let own: Vec<&RenderedObject> = objects
+                        .iter()
+                        .filter(|o| {
+                            o.scope.env.as_deref() == Some(env.as_str())
+                                && o.scope.service.as_deref() == Some(service)
+                        })
+                        .collect();
+                    let rows = rows(run, set, s, &own, &mut errors);
+                    Some(Applies {
+                        env: env.clone(),
+                        rows,
                     })
-                    .collect();
-                let rows = rows(run, set, s, &own, &mut errors);
-                Some(Applies {
-                    env: env.clone(),
-                    rows,
                 })
-            })
-            .collect::<Vec<_>>();
-        (applies, errors)
-    });
+                .collect::<Vec<_>>();
+            (applies, errors)
+        });
     errors.extend(compile_errors);
     // A broken expression fails the same way in every environment: report it once.
     let mut seen = std::collections::HashSet::new();

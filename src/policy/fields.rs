@@ -27,6 +27,9 @@ pub(crate) struct Fields {
     /// Fields converted so far (undefined: the object has no such field).
     converted: Mutex<Vec<(String, Value)>>,
     whole: OnceLock<Value>,
+    /// Values derived from the object and read by many policies (its pod spec, its
+    /// containers), kept by name; see [`memo`].
+    derived: Mutex<Vec<(&'static str, Value)>>,
 }
 
 impl fmt::Debug for Fields {
@@ -44,6 +47,7 @@ impl Fields {
             names: OnceLock::new(),
             converted: Mutex::new(Vec::new()),
             whole: OnceLock::new(),
+            derived: Mutex::new(Vec::new()),
         };
         match fields.names().is_some() {
             true => Value::from_object(fields),
@@ -76,6 +80,28 @@ impl Fields {
         converted.push((key.to_string(), value.clone()));
         value
     }
+}
+
+/// `derive(object)`, computed once per rendered object: a dozen baseline policies
+/// each ask for a workload's pod spec and containers, and digging them out of the
+/// object again for each cost more than the checks. Any other value (a map a policy
+/// built) is derived from each time.
+pub(crate) fn memo(object: &Value, name: &'static str, derive: impl Fn(&Value) -> Value) -> Value {
+    let Some(fields) = object.downcast_object_ref::<Fields>() else {
+        return derive(object);
+    };
+    let known = |d: &Mutex<Vec<(&'static str, Value)>>| {
+        let d = d.lock().unwrap_or_else(|e| e.into_inner());
+        d.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+    };
+    if let Some(value) = known(&fields.derived) {
+        return value;
+    }
+    // Derived outside the lock: deriving may read another memo of the same object.
+    let value = derive(object);
+    let mut derived = fields.derived.lock().unwrap_or_else(|e| e.into_inner());
+    derived.push((name, value.clone()));
+    value
 }
 
 impl Object for Fields {

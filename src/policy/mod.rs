@@ -21,7 +21,7 @@ mod references;
 mod secrets;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Expression, Template};
@@ -103,6 +103,34 @@ enum Verdict {
     Failed,
 }
 
+/// Each resolved service as policies see it, converted to a template value the first
+/// time a policy context needs it and then shared: the kubernetes-scope runs of each
+/// environment's batch and the service-scope run of [`Check::finish`] read the same
+/// value (converting it twice cost about as much as the policies reading it).
+struct ServiceValues<'m> {
+    by_service: HashMap<(&'m str, &'m str), OnceLock<Value>>,
+}
+
+impl<'m> ServiceValues<'m> {
+    fn new(model: &'m Model) -> ServiceValues<'m> {
+        let keys = model
+            .services
+            .iter()
+            .map(|s| (s.env.as_str(), s.name.as_str()));
+        ServiceValues {
+            by_service: keys.map(|k| (k, OnceLock::new())).collect(),
+        }
+    }
+
+    fn get(&self, s: &ResolvedService) -> Value {
+        let convert = || mj(context::service(s));
+        match self.by_service.get(&(s.env.as_str(), s.name.as_str())) {
+            Some(slot) => slot.get_or_init(convert).clone(),
+            None => convert(),
+        }
+    }
+}
+
 /// Runs every policy in force; returns violations and policy-definition errors.
 pub(crate) fn check(
     inputs: &Inputs,
@@ -129,6 +157,7 @@ pub(crate) struct Check<'a> {
     diags: Vec<Diagnostic>,
     object_findings: Vec<Finding>,
     eval_errors: Vec<Diagnostic>,
+    service_values: ServiceValues<'a>,
 }
 
 impl<'a> Check<'a> {
@@ -158,6 +187,7 @@ impl<'a> Check<'a> {
             diags,
             object_findings: Vec::new(),
             eval_errors: Vec::new(),
+            service_values: ServiceValues::new(model),
         }
     }
 
@@ -172,10 +202,11 @@ impl<'a> Check<'a> {
         if objects.is_empty() || !looks {
             return;
         }
-        let (model, set) = (self.model, &self.set);
-        let ((findings, errors), _) = with_run(set, self.inputs, model, self.sources, |run| {
-            run.evaluate(model, false, objects)
-        });
+        let (model, set, values) = (self.model, &self.set, &self.service_values);
+        let ((findings, errors), _) =
+            with_run(set, self.inputs, model, values, self.sources, |run| {
+                run.evaluate(model, false, objects)
+            });
         self.object_findings.extend(findings);
         self.eval_errors.extend(errors);
     }
@@ -191,9 +222,10 @@ impl<'a> Check<'a> {
             mut diags,
             object_findings,
             eval_errors,
+            service_values,
         } = self;
         let ((mut findings, service_errors), compile_errors) =
-            with_run(&set, inputs, model, sources, |run| {
+            with_run(&set, inputs, model, &service_values, sources, |run| {
                 run.evaluate(model, true, &[])
             });
         diags.extend(compile_errors);
@@ -221,6 +253,7 @@ fn with_run<R>(
     set: &PolicySet,
     inputs: &Inputs,
     model: &Model,
+    service_values: &ServiceValues,
     sources: &SourceMap,
     f: impl FnOnce(&Run) -> R,
 ) -> (R, Vec<Diagnostic>) {
@@ -257,6 +290,7 @@ fn with_run<R>(
         compiled: &compiled,
         platform: &platform,
         envs: &envs,
+        service_values,
         sources,
     };
     (f(&run), diags)
@@ -382,6 +416,7 @@ struct Run<'a, 'env, 'src> {
     compiled: &'a [Option<Compiled<'env, 'src>>],
     platform: &'a Value,
     envs: &'a HashMap<&'a str, Value>,
+    service_values: &'a ServiceValues<'a>,
     sources: &'a SourceMap,
 }
 
@@ -447,7 +482,7 @@ impl Run<'_, '_, '_> {
     /// The names a service-scope policy sees for one service.
     fn service_context(&self, s: &ResolvedService) -> Value {
         minijinja::context! {
-            service => mj(context::service(s)),
+            service => self.service_values.get(s),
             env => self.envs.get(s.env.as_str()).cloned().unwrap_or_default(),
             platform => self.platform.clone(),
         }
@@ -519,7 +554,7 @@ impl Run<'_, '_, '_> {
         ObjectsContext {
             objects: Value::from_dyn_object(list.clone()),
             list,
-            service: s.map(|s| mj(context::service(s))).unwrap_or_default(),
+            service: s.map(|s| self.service_values.get(s)).unwrap_or_default(),
             env: self.envs.get(env).cloned().unwrap_or_default(),
             platform: self.platform.clone(),
         }

@@ -4,6 +4,8 @@
 
 use minijinja::value::{Value, ValueKind};
 
+use super::fields::memo;
+
 /// The value at a `.`-separated path, or undefined.
 pub(crate) fn dig(v: &Value, path: &str) -> Value {
     path.split('.').fold(v.clone(), |v, part| get(&v, part))
@@ -35,20 +37,25 @@ pub(crate) fn items(v: &Value) -> Vec<Value> {
 
 /// The pod spec of a workload object, or of a Pod.
 pub(crate) fn pod(object: &Value) -> Value {
-    let kind = get(object, "kind");
-    match kind.as_str().unwrap_or_default() {
-        "Pod" => get(object, "spec"),
-        "CronJob" => dig(object, "spec.jobTemplate.spec.template.spec"),
-        _ => dig(object, "spec.template.spec"),
-    }
+    memo(object, "pod", |object| {
+        let kind = get(object, "kind");
+        match kind.as_str().unwrap_or_default() {
+            "Pod" => get(object, "spec"),
+            "CronJob" => dig(object, "spec.jobTemplate.spec.template.spec"),
+            _ => dig(object, "spec.template.spec"),
+        }
+    })
 }
 
 /// Init and regular containers of a workload.
 pub(crate) fn containers(object: &Value) -> Vec<Value> {
-    let pod = pod(object);
-    let mut all = items(&get(&pod, "initContainers"));
-    all.extend(items(&get(&pod, "containers")));
-    all
+    let all = memo(object, "containers", |object| {
+        let pod = pod(object);
+        let mut all = items(&get(&pod, "initContainers"));
+        all.extend(items(&get(&pod, "containers")));
+        Value::from(all)
+    });
+    items(&all)
 }
 
 /// The pod template's labels.

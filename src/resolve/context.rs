@@ -2,6 +2,7 @@
 //! the environment, module definitions, and which inputs already failed on their own.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
@@ -23,6 +24,10 @@ pub(crate) struct EnvContext<'a> {
     /// Files `files.<path>.from` refers to, as `load` read them.
     pub(crate) referenced: &'a BTreeMap<String, FileId>,
     pub(crate) sources: &'a SourceMap,
+    /// [`EnvContext::platform_view`] as a template value, converted by the first need
+    /// that reads it and shared by every other (of every environment): converting the
+    /// whole platform file for each need cost more than evaluating its module.
+    pub(crate) platform_template: &'a OnceLock<minijinja::Value>,
 }
 
 impl EnvContext<'_> {
@@ -38,6 +43,12 @@ impl EnvContext<'_> {
         let mut map = self.pdoc.value.as_object().cloned().unwrap_or_default();
         map.insert("name".into(), Value::from(self.platform.name.clone()));
         Value::Object(map)
+    }
+
+    /// [`EnvContext::platform_view`] as a template value, converted once.
+    pub(crate) fn platform_template(&self) -> minijinja::Value {
+        let convert = || crate::template_budget::value(self.platform_view());
+        self.platform_template.get_or_init(convert).clone()
     }
 }
 

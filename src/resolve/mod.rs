@@ -126,6 +126,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         .collect();
     renames::check_services(&services, &existing, &mut diags);
     let mut resolved = Vec::new();
+    let platform_template = std::sync::OnceLock::new();
     for (env, (_, pattern)) in platform.environments.iter().zip(&patterns.0) {
         let ctx = EnvContext {
             platform: &platform,
@@ -137,6 +138,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
             broken_modules: &broken_modules,
             referenced: &inputs.referenced,
             sources,
+            platform_template: &platform_template,
         };
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }

@@ -359,7 +359,8 @@ fn output_def(
 pub(crate) struct NeedContext<'a> {
     pub(crate) service: Value,
     pub(crate) env: Value,
-    pub(crate) platform: Value,
+    /// The platform as a template value (converted once per compilation).
+    pub(crate) platform: minijinja::Value,
     pub(crate) need: &'a str,
     /// The need name its resources were created under (the oldest previous name).
     pub(crate) state_name: &'a str,
@@ -396,7 +397,7 @@ pub(crate) fn resolve_need(
     let context = minijinja::context! {
         service => template_budget::value(&ctx.service),
         env => template_budget::value(&ctx.env),
-        platform => template_budget::value(&ctx.platform),
+        platform => ctx.platform.clone(),
         inputs => template_budget::value(&inputs),
         need => template_budget::value(json!({
             "name": ctx.need, "type": module.kind, "state_name": ctx.state_name,

@@ -235,7 +235,7 @@ fn evaluate(
             "state_name": cx.state_name,
         }),
         env: environment_view(ctx.env),
-        platform: ctx.platform_view(),
+        platform: ctx.platform_template(),
         need,
         state_name,
         renamed_from: renamed_from.to_vec(),

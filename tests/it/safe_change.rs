@@ -302,7 +302,7 @@ fn a_manifest_without_an_inventory_is_read_and_the_blast_radius_is_unknown() {
     let manifest = repo.path().join("generated/.pave-manifest.json");
     let mut value: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
-    value.as_object_mut().unwrap().remove("infrastructure");
+    value.as_object_mut().unwrap().remove("inventory");
     fs::write(
         &manifest,
         serde_json::to_string_pretty(&value).unwrap() + "\n",
@@ -322,6 +322,6 @@ fn a_manifest_without_an_inventory_is_read_and_the_blast_radius_is_unknown() {
     assert!(
         fs::read_to_string(&manifest)
             .unwrap()
-            .contains("\"infrastructure\"")
+            .contains("\n\"inventory\": {")
     );
 }

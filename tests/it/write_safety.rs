@@ -515,7 +515,7 @@ fn matches_its_manifest(repo: &Path) -> bool {
         && owned.iter().all(|(path, sha256)| {
             files
                 .get(path)
-                .map(|b| pave::testing::sha256_hex(b))
+                .map(|b| pave::testing::manifest_hash(b))
                 .as_ref()
                 == Some(sha256)
         })
