@@ -1,5 +1,7 @@
 //! Durations as users and Prometheus write them: `300ms`, `5m`, `1h30m`, `3d`.
 
+use std::fmt::Write as _;
+
 /// Milliseconds of a duration string, or `None` when it is not one.
 pub(crate) fn parse_ms(text: &str) -> Option<u64> {
     let mut total: u64 = 0;
@@ -38,7 +40,7 @@ pub(crate) fn format_ms(mut ms: u64) -> String {
     if ms == 0 {
         return "0s".into();
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(8);
     for (unit, size) in [
         ("d", 86_400_000),
         ("h", 3_600_000),
@@ -47,7 +49,8 @@ pub(crate) fn format_ms(mut ms: u64) -> String {
         ("ms", 1),
     ] {
         if ms >= size {
-            out.push_str(&format!("{}{unit}", ms / size));
+            // Written in place: rule and test generation format tens of thousands.
+            let _ = write!(out, "{}{unit}", ms / size);
             ms %= size;
         }
     }

@@ -207,7 +207,7 @@ fn an_environment_without_alerts_keeps_its_recordings() {
             "dev",
             api(&m, "dev"),
             &[],
-            &[],
+            (&[], &dev),
             &Default::default()
         )
         .is_empty()
@@ -251,12 +251,13 @@ fn contract_alerts_read_what_keeps_firing() {
 #[test]
 fn generated_traffic_respects_min_events() {
     let m = model("monitoring:\n  slo: { min_events: 100000 }\n", API);
+    let own = rule_groups(&m.platform, "prod", api(&m, "prod"));
     let files = unit_tests(
         &m.platform,
         "prod",
         api(&m, "prod"),
         &[],
-        &[],
+        (&[], &own),
         &Default::default(),
     );
     let tests: Vec<&super::unit_tests::UnitTest> =
@@ -444,7 +445,8 @@ fn slos_of_one_shape_share_their_threshold_tests_and_each_keeps_its_wiring() {
     assert_eq!(shared, expected.into_iter().collect());
 
     let tests = |s: &ResolvedService| -> Vec<super::unit_tests::UnitTest> {
-        unit_tests(&m.platform, "prod", s, &[], &[], &shared)
+        let own = rule_groups(&m.platform, "prod", s);
+        unit_tests(&m.platform, "prod", s, &[], (&[], &own), &shared)
             .into_iter()
             .flat_map(|(_, f)| f.tests)
             .collect()

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::rules::{
     RuleGroup, SloSpec, annotations, base_labels, burn_alert, burn_description, latency_threshold,
-    le_matcher, pair_name, pairs_of, rule_groups, slo_shape, slos, threshold,
+    le_matcher, pair_name, pairs_of, slo_shape, slos, threshold,
 };
 use super::selector;
 use crate::decimal::Decimal;
@@ -201,16 +201,12 @@ pub(crate) fn unit_tests(
     env: &str,
     s: &ResolvedService,
     rule_files: &[String],
-    platform: &[RuleGroup],
+    (platform, own): (&[RuleGroup], &[RuleGroup]),
     shared: &BTreeMap<String, String>,
 ) -> Vec<(TestFileKind, UnitTestFile)> {
-    let order = |groups: Vec<RuleGroup>| -> Vec<String> {
-        platform
-            .iter()
-            .chain(&groups)
-            .map(|g| g.name.clone())
-            .collect()
-    };
+    // The groups the tests evaluate, in order: the platform's, then the service's own
+    // (`rule_groups(p, env, s)`, which the caller has written already).
+    let order = || -> Vec<String> { platform.iter().chain(own).map(|g| g.name.clone()).collect() };
     if let Workload::Cron(cron) = &s.workload {
         let tests = super::cron::cron_tests(p, env, s, cron);
         if tests.is_empty() {
@@ -221,7 +217,7 @@ pub(crate) fn unit_tests(
             UnitTestFile {
                 rule_files: rule_files.to_vec(),
                 evaluation_interval: "1m".into(),
-                group_eval_order: order(rule_groups(p, env, s)),
+                group_eval_order: order(),
                 tests,
             },
         )];
@@ -261,7 +257,7 @@ pub(crate) fn unit_tests(
             }
         }
     }
-    let groups = order(rule_groups(p, env, s));
+    let groups = order();
     [
         (TestFileKind::Fine, fine, 1),
         (TestFileKind::Coarse, coarse, COARSE_STEP),

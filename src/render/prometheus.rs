@@ -102,7 +102,7 @@ fn service(
         ),
         false => (vec![format!("../{rules_name}")], &[][..]),
     };
-    for (kind, tests) in unit_tests(p, &s.env, s, &files, platform, shared) {
+    for (kind, tests) in unit_tests(p, &s.env, s, &files, (platform, &groups), shared) {
         out.push(yaml_file(
             format!("{dir}/tests/{}{}", s.name, kind.suffix()),
             scope.clone(),
