@@ -109,12 +109,12 @@ fn rows<'a>(
         .filter(|(_, p)| set.level(p, &s.env) != Level::Off)
         .map(|(i, p)| {
             let verdicts: Vec<_> = match p.scope {
-                Scope::Service => vec![run.verdict(i, &service_ctx)],
+                Scope::Service => vec![run.verdict(i, &service_ctx, None)],
                 Scope::Kubernetes => objects
                     .iter()
                     .zip(&object_ctxs)
                     .filter(|(o, _)| selects(p, &o.kind))
-                    .map(|(_, ctx)| run.verdict(i, ctx))
+                    .map(|(_, ctx)| run.verdict(i, ctx, None))
                     .collect(),
             };
             Row {

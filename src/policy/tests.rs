@@ -31,6 +31,21 @@ environments:
 /// The ids of the policies that fail (E0301) for a platform, one service and an edit
 /// of the rendered `prod` objects.
 fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> Vec<String> {
+    let mut ids: Vec<String> = findings(platform_extra, service, edit)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Every finding in prod as (policy id, message).
+fn findings(
+    platform_extra: &str,
+    service: &str,
+    edit: impl Fn(&mut [Json]),
+) -> Vec<(String, String)> {
     let mut sources = SourceMap::default();
     let mut parse = |name: &str, text: String| {
         let id = sources.add(name.to_string(), text.clone());
@@ -77,13 +92,10 @@ fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> V
         !diags.iter().any(|d| d.code == Code::E0302),
         "policy error: {diags:?}"
     );
-    let mut ids: Vec<String> = diags
+    diags
         .iter()
-        .filter_map(|d| d.rule.as_ref().map(|r| r.id.clone()))
-        .collect();
-    ids.sort();
-    ids.dedup();
-    ids
+        .filter_map(|d| Some((d.rule.as_ref()?.id.clone(), d.message.clone())))
+        .collect()
 }
 
 fn kind<'a>(objects: &'a mut [Json], kind: &str) -> &'a mut Json {
@@ -428,4 +440,70 @@ fn pod_policies_cover_cron_jobs_sidecars_and_init_containers() {
         failing("", &worker, bad_monitor),
         vec!["ref.integrity".to_string()]
     );
+}
+
+#[test]
+fn a_when_that_reads_only_the_kind_is_decided_per_kind() {
+    // `meta.*` select every object but a Namespace (`when: object.kind != "Namespace"`),
+    // decided once per kind: of two unlabelled objects of one service, the one turned
+    // into a Namespace is exempt and the Service is reported, whichever comes first.
+    let edit = |o: &mut [Json]| {
+        let cm = kind(o, "ConfigMap");
+        cm["kind"] = json!("Namespace");
+        cm["metadata"].as_object_mut().unwrap().remove("labels");
+        let service = kind(o, "Service");
+        service["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("labels");
+    };
+    let ownership: Vec<String> = findings("", SERVICE, edit)
+        .into_iter()
+        .filter(|(id, _)| id == "meta.ownership")
+        .map(|(_, message)| message)
+        .collect();
+    assert_eq!(ownership.len(), 1, "{ownership:?}");
+    assert!(
+        ownership[0].contains("`Service` `api` lacks"),
+        "{ownership:?}"
+    );
+}
+
+#[test]
+fn whens_are_classified_by_what_they_read_of_the_object() {
+    use super::WhenReads;
+    let env = minijinja::Environment::new();
+    let reads = |when: &str| {
+        let expr = env.compile_expression(when).unwrap();
+        WhenReads::of(&expr.undeclared_variables(true))
+    };
+    let kind_only = Some(WhenReads {
+        kind: true,
+        service: false,
+    });
+    assert_eq!(reads(r#"object.kind != "Namespace""#), kind_only);
+    assert_eq!(
+        reads(r#"env.protected and object.kind in ["Deployment"] and service.tier < 2"#),
+        Some(WhenReads {
+            kind: true,
+            service: true
+        })
+    );
+    assert_eq!(
+        reads("env.protected"),
+        Some(WhenReads {
+            kind: false,
+            service: false
+        })
+    );
+    for per_object in [
+        "object.metadata.name == 'x'",
+        "object.kind == 'Service' and object.spec.type == 'NodePort'",
+        "label(object, 'a') != ''",
+        "object['kind'] == 'Service'",
+        "objects | length > 1",
+        "debug() != ''",
+    ] {
+        assert_eq!(reads(per_object), None, "{per_object}");
+    }
 }
