@@ -19,8 +19,11 @@
 //! Cost: rates over windows of a day or more read days of raw samples, so they live
 //! in a second group evaluated every [`LONG_INTERVAL`] instead of every evaluation
 //! interval (as Pyrra does); the alerts reading them see a rate at most that old.
+//! The SLO period's rates (30d, read only by the budget remaining) are averaged from
+//! the recorded hourly rates instead of read raw ([`derived_recordings`]): a month
+//! of one series per service rather than of every raw series.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -126,7 +129,8 @@ pub(crate) enum SliKind {
 
 /// The recorded request rate by `env`, `namespace`, `job`; the window follows.
 const REQUESTS: &str = "env_namespace_job:slo_requests:rate";
-/// The recorded 5xx rate by `env`, `namespace`, `job`.
+/// The recorded 5xx rate by `env`, `namespace`, `job` (0, not absent, while a
+/// service has traffic but no 5xx series).
 const ERRORS: &str = "env_namespace_job:slo_requests_errors:rate";
 /// The recorded latency bucket rates by `env`, `namespace`, `job`, `le`.
 const BUCKETS: &str = "env_namespace_job_le:slo_request_duration_buckets:rate";
@@ -180,14 +184,15 @@ pub(crate) fn slos(s: &ResolvedService) -> Vec<SloSpec> {
 /// window of the table (and the SLO period), the rates each SLI kind in use divides,
 /// summed by the labels that identify a service's series, and their ratios (so each
 /// alert reads one recorded series per window instead of dividing two). Long windows are in their
-/// own group, evaluated every [`LONG_INTERVAL`]. Empty when no service of `env` has
+/// own group, evaluated every [`LONG_INTERVAL`]; the period's rates are averaged from
+/// a shorter window's ([`period_base`]). Empty when no service of `env` has
 /// an SLO (a cron job's SLO reads no metrics).
 pub(crate) fn platform_groups(
     p: &Platform,
     env: &str,
     services: &[&ResolvedService],
 ) -> Vec<RuleGroup> {
-    let kinds: std::collections::BTreeSet<SliKind> = services
+    let kinds: BTreeSet<SliKind> = services
         .iter()
         .filter(|s| s.env == env && s.metrics.is_some() && !matches!(s.workload, Workload::Cron(_)))
         .flat_map(|s| slos(s).into_iter().map(|slo| slo.kind))
@@ -196,44 +201,13 @@ pub(crate) fn platform_groups(
         return Vec::new();
     }
     let o = &p.observability;
-    let by = "sum by (env, namespace, job)";
+    let base = period_base(p);
     let (mut short, mut long) = (Vec::new(), Vec::new());
     for w in windows(p) {
-        let window = format_ms(w);
-        let e = format!("{ENV_LABEL}=\"{env}\"");
-        let mut rules = Vec::new();
-        if kinds.contains(&SliKind::Availability) {
-            let m = &o.requests_metric;
-            rules.push(recording(
-                format!("{REQUESTS}{window}"),
-                format!("{by} (rate({m}{{{e}}}[{window}]))"),
-            ));
-            rules.push(recording(
-                format!("{ERRORS}{window}"),
-                format!("{by} (rate({m}{{{e},code=~\"5..\"}}[{window}]))"),
-            ));
-            // Rules of a group run in order: the ratio reads this evaluation's rates.
-            let all = format!("{REQUESTS}{window}{{{e}}}");
-            rules.push(recording(
-                format!("{ERROR_RATIO}{window}"),
-                format!("({ERRORS}{window}{{{e}}} or 0 * {all}) / {all}"),
-            ));
-        }
-        if kinds.contains(&SliKind::Latency) {
-            rules.push(recording(
-                format!("{BUCKETS}{window}"),
-                format!(
-                    "sum by (env, namespace, job, le) (rate({}{{{e}}}[{window}]))",
-                    o.duration_metric
-                ),
-            ));
-            rules.push(recording(
-                format!("{WITHIN_RATIO}{window}"),
-                format!(
-                    "{BUCKETS}{window}{{{e}}} / ignoring (le) group_left () {BUCKETS}{window}{{{e},le=\"+Inf\"}}"
-                ),
-            ));
-        }
+        let rules = match base.filter(|_| w == o.slo_period_ms) {
+            Some(base) => derived_recordings(&kinds, env, w, base),
+            None => window_recordings(p, &kinds, env, w),
+        };
         match w >= LONG_WINDOW_MS {
             true => long.extend(rules),
             false => short.extend(rules),
@@ -252,6 +226,106 @@ pub(crate) fn platform_groups(
         });
     }
     groups
+}
+
+/// The recordings of one window, from the raw series: the request and 5xx rates
+/// and their ratio, the bucket rates and each bucket's share.
+fn window_recordings(p: &Platform, kinds: &BTreeSet<SliKind>, env: &str, w: u64) -> Vec<Rule> {
+    let o = &p.observability;
+    let by = "sum by (env, namespace, job)";
+    let window = format_ms(w);
+    let e = format!("{ENV_LABEL}=\"{env}\"");
+    let mut rules = Vec::new();
+    if kinds.contains(&SliKind::Availability) {
+        let m = &o.requests_metric;
+        rules.push(recording(
+            format!("{REQUESTS}{window}"),
+            format!("{by} (rate({m}{{{e}}}[{window}]))"),
+        ));
+        // Rules of a group run in order: this reads this evaluation's request rate.
+        // 0 rather than absent while a service has no 5xx series, so an average
+        // over time of this recording counts those hours as error-free.
+        rules.push(recording(
+            format!("{ERRORS}{window}"),
+            format!(
+                "{by} (rate({m}{{{e},code=~\"5..\"}}[{window}])) or 0 * {REQUESTS}{window}{{{e}}}"
+            ),
+        ));
+        rules.push(error_ratio(&window, &e));
+    }
+    if kinds.contains(&SliKind::Latency) {
+        rules.push(recording(
+            format!("{BUCKETS}{window}"),
+            format!(
+                "sum by (env, namespace, job, le) (rate({}{{{e}}}[{window}]))",
+                o.duration_metric
+            ),
+        ));
+        rules.push(within_ratio(&window, &e));
+    }
+    rules
+}
+
+/// The SLO period's recordings, from the `base` window's: each rate is the average
+/// of the base window's recorded rate over the period, so Prometheus reads a month of
+/// one recorded series per service (and bucket) instead of a month of every raw
+/// series (every code, instance and path). Numerator and denominator are averaged
+/// alike, so the ratio stays traffic-weighted. The oldest and newest `base` of the
+/// period weigh less (a request counts in every base window that holds it), an
+/// error of base / period in the budget remaining (1h of 30d: 0.14%).
+fn derived_recordings(kinds: &BTreeSet<SliKind>, env: &str, w: u64, base: u64) -> Vec<Rule> {
+    let (window, from) = (format_ms(w), format_ms(base));
+    let e = format!("{ENV_LABEL}=\"{env}\"");
+    let average = |name: &str| {
+        recording(
+            format!("{name}{window}"),
+            format!("avg_over_time({name}{from}{{{e}}}[{window}])"),
+        )
+    };
+    let mut rules = Vec::new();
+    if kinds.contains(&SliKind::Availability) {
+        rules.extend([average(REQUESTS), average(ERRORS), error_ratio(&window, &e)]);
+    }
+    if kinds.contains(&SliKind::Latency) {
+        rules.extend([average(BUCKETS), within_ratio(&window, &e)]);
+    }
+    rules
+}
+
+/// The window the SLO period's rates are averaged from: the shortest long window of
+/// the table (1h by default: short enough to blur little, recorded every evaluation
+/// anyway, and holding several samples at the unit tests' coarsest step). `None`
+/// when the period is itself a pair's long window, whose low-traffic guard needs the
+/// raw count of events (an average of rates overstates it for a service younger than
+/// the window), or when no long window is shorter than a day.
+fn period_base(p: &Platform) -> Option<u64> {
+    let o = &p.observability;
+    if o.windows.iter().any(|w| w.long_ms == o.slo_period_ms) {
+        return None;
+    }
+    o.windows
+        .iter()
+        .map(|w| w.long_ms)
+        .min()
+        .filter(|base| *base < LONG_WINDOW_MS && *base < o.slo_period_ms)
+}
+
+/// The 5xx share of one window: the recorded 5xx rate over the recorded request rate.
+fn error_ratio(window: &str, e: &str) -> Rule {
+    recording(
+        format!("{ERROR_RATIO}{window}"),
+        format!("{ERRORS}{window}{{{e}}} / {REQUESTS}{window}{{{e}}}"),
+    )
+}
+
+/// Each bucket's share of one window: its recorded rate over the `+Inf` bucket's.
+fn within_ratio(window: &str, e: &str) -> Rule {
+    recording(
+        format!("{WITHIN_RATIO}{window}"),
+        format!(
+            "{BUCKETS}{window}{{{e}}} / ignoring (le) group_left () {BUCKETS}{window}{{{e},le=\"+Inf\"}}"
+        ),
+    )
 }
 
 /// The name of the platform's SLI recording group (`-long` for the slow one).

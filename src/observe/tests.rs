@@ -91,10 +91,11 @@ fn every_selector_matches_and_every_alert_carries_the_environment() {
                 .record
                 .as_deref()
                 .is_some_and(|r| r.contains(":ratio_rate"));
-            assert!(
-                ratio || rule.expr.starts_with("sum by (env, namespace, job"),
-                "{rule:?}"
-            );
+            // A rate sums by the labels naming a service, or averages a recording
+            // that did (the period's).
+            let keeps_labels = rule.expr.starts_with("sum by (env, namespace, job")
+                || rule.expr.starts_with("avg_over_time(env_namespace_job");
+            assert!(ratio || keeps_labels, "{rule:?}");
         }
         for rule in alerts(&groups) {
             for label in ["env", "namespace", "service", "team", "severity"] {
@@ -166,6 +167,22 @@ fn recordings_are_per_environment_and_window_not_per_service() {
             .iter()
             .all(|r| r.record.as_deref().is_some_and(|n| n.ends_with('d')))
     );
+    // The period's rates are averaged from the shortest long window's recordings
+    // (1h): none of them reads a raw series.
+    let period: Vec<&Rule> = platform[1]
+        .rules
+        .iter()
+        .filter(|r| r.record.as_deref().is_some_and(|n| n.ends_with("30d")))
+        .collect();
+    assert_eq!(period.len(), 5);
+    for r in &period {
+        assert!(
+            !r.expr.contains("_total") && !r.expr.contains("_bucket{"),
+            "{}",
+            r.expr
+        );
+    }
+    assert!(period[0].expr.starts_with("avg_over_time(") && period[0].expr.contains("rate1h"));
     // The service keeps two recordings per SLO (its budget remaining and the burn rate
     // the environment dashboard shows) and its alerts: a count independent of windows.
     let own = rule_groups(&m.platform, "prod", s);
@@ -186,6 +203,26 @@ fn recordings_are_per_environment_and_window_not_per_service() {
     // Without an SLO in the environment there is nothing to record.
     let plain = model("", &API.replace("slo: {", "# slo: {"));
     assert!(platform_groups(&plain.platform, "prod", &[api(&plain, "prod")]).is_empty());
+}
+
+/// A period that is also a pair's long window is read raw: the pair's low-traffic
+/// guard needs the window's count of requests, which an average of hourly rates
+/// overstates for a service younger than the window.
+#[test]
+fn a_period_that_a_pair_alerts_on_is_recorded_from_raw_series() {
+    let m = model("monitoring:\n  slo: { period: 3d }\n", API);
+    let platform = platform_groups(&m.platform, "prod", &[api(&m, "prod")]);
+    let rules: Vec<&Rule> = platform.iter().flat_map(|g| &g.rules).collect();
+    let requests = rules
+        .iter()
+        .find(|r| r.record.as_deref() == Some("env_namespace_job:slo_requests:rate3d"))
+        .unwrap();
+    assert!(
+        requests.expr.contains("rate(http_requests_total{"),
+        "{}",
+        requests.expr
+    );
+    assert!(!rules.iter().any(|r| r.expr.contains("avg_over_time")));
 }
 
 #[test]

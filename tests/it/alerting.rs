@@ -115,6 +115,62 @@ tests:
     );
 }
 
+/// The SLO period's ratio is averaged from the hourly recordings, and still weighs
+/// each request once: 15 days at 1,000 requests a minute without a single 5xx
+/// series, then 15 days at 10 a minute, half failing. The traffic-weighted ratio is
+/// 0.495%; averaging the ratios gives 25%, and averaging a 5xx rate that is absent
+/// (not 0) for the first half gives 0.99%. The period's recordings read no raw series.
+#[test]
+fn the_period_ratio_is_traffic_weighted_from_the_hourly_recordings() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    fs::create_dir_all(repo.path().join("services")).unwrap();
+    fs::write(repo.path().join("platform.yaml"), PLATFORM).unwrap();
+    fs::write(repo.path().join("services/api.yaml"), SERVICE).unwrap();
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = repo.path().join("generated/prometheus");
+    let rules = fs::read_to_string(dir.join("prod/_slo.rules.yaml")).unwrap();
+    let period: Vec<&str> = rules
+        .lines()
+        .skip_while(|l| !l.contains("record: env_namespace_job:slo_requests:rate30d"))
+        .collect();
+    assert!(!period.is_empty() && !period.iter().any(|l| l.contains("http_requests_total")));
+    let sel = "job=\"api\",namespace=\"api\",env=\"prod\"";
+    let ratio = "env_namespace_job:slo_requests_errors:ratio_rate30d";
+    // Samples every 30 minutes: 721 in the first half (from 0), 720 in the second.
+    let test = format!(
+        "rule_files: [prod/_slo.rules.yaml]
+evaluation_interval: 30m
+tests:
+  - name: a busy healthy half, then a quiet failing half
+    interval: 30m
+    input_series:
+      - series: 'http_requests_total{{{sel},code=\"200\"}}'
+        values: '0+30000x720 21600150+150x719'
+      - series: 'http_requests_total{{{sel},code=\"500\"}}'
+        values: '_x721 150+150x719'
+    promql_expr_test:
+      - eval_time: 30d
+        expr: ({ratio} > bool 0.0045) * ({ratio} < bool 0.0055)
+        exp_samples:
+          - labels: '{{{sel}}}'
+            value: 1
+"
+    );
+    let file = dir.join("period.test.yaml");
+    fs::write(&file, test).unwrap();
+    let out = promtool_test(&promtool, &file);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A rule file's groups with `edit` applied to every burn alert.
 fn mutate(rules: &serde_json::Value, edit: &dyn Fn(&mut serde_json::Value)) -> serde_json::Value {
     let mut out = rules.clone();
