@@ -15,14 +15,14 @@ use serde::Serialize;
 
 use crate::duration::format_ms;
 use crate::observe::{self, RuleGroup};
-use crate::render::kubernetes::objects::Labels;
 use crate::resolve::{Platform, ResolvedService, Urgency, Workload};
 
 /// What `templates/prometheusrule.yaml` needs; see `values.schema.json`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Rules<'a> {
-    labels: &'a Labels,
+    #[serde(flatten)]
+    labels: super::values::ObjectLabels<'a>,
     env: &'a str,
     team: &'a str,
     /// The base of `runbook_url` (the alert's name in kebab case follows).
@@ -119,7 +119,7 @@ struct Objective<'a> {
 pub(super) fn rules<'a>(
     p: &'a Platform,
     s: &'a ResolvedService,
-    labels: &'a Labels,
+    labels: super::values::ObjectLabels<'a>,
     groups: &'a [RuleGroup],
 ) -> Rules<'a> {
     let alerts = alerts(groups);
@@ -258,6 +258,7 @@ fn slo<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::kubernetes::objects::Labels;
     use crate::resolve::Model;
     use crate::yaml_writer::to_yaml;
 
@@ -270,7 +271,9 @@ mod tests {
     fn values_of(m: &Model, env: &str) -> String {
         let s = m.services.iter().find(|s| s.env == env).unwrap();
         let groups = observe::rule_groups(&m.platform, env, s);
-        to_yaml(&rules(&m.platform, s, &Labels::new(), &groups)).unwrap()
+        let none = Labels::new();
+        let labels = super::super::values::ObjectLabels::of(&none, &none);
+        to_yaml(&rules(&m.platform, s, labels, &groups)).unwrap()
     }
 
     #[test]

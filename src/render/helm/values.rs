@@ -29,7 +29,10 @@ pub(crate) struct Values<'a> {
     namespace: &'a str,
     labels: &'a Labels,
     selector: &'a Labels,
-    pod_labels: &'a Labels,
+    /// The pod template's labels; absent when they are `labels` (the chart then
+    /// uses those), so a values file carries each label set once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pod_labels: Option<&'a Labels>,
     pod_annotations: &'a BTreeMap<String, String>,
     /// `web`, `worker` or `cron`.
     workload: &'a str,
@@ -187,11 +190,45 @@ struct SecretData<'a> {
 
 #[derive(Serialize)]
 struct Monitor<'a> {
-    labels: &'a Labels,
+    #[serde(flatten)]
+    labels: ObjectLabels<'a>,
     port: Option<&'a str>,
     path: Option<&'a str>,
     /// The `env` label the endpoint's relabeling adds.
     env: Option<&'a str>,
+}
+
+/// The labels of a monitoring object (ServiceMonitor, PodMonitor, PrometheusRule):
+/// the service's `labels` plus `extraLabels` (the platform's `monitoring.labels`,
+/// e.g. `release`), which the chart merges; or, when they do not contain every
+/// service label, the whole set as `labels`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ObjectLabels<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<&'a Labels>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extra_labels: Option<BTreeMap<&'a str, &'a str>>,
+}
+
+impl<'a> ObjectLabels<'a> {
+    pub(super) fn of(common: &'a Labels, own: &'a Labels) -> Self {
+        match common.keys().all(|k| own.contains_key(k)) {
+            true => ObjectLabels {
+                labels: None,
+                extra_labels: Some(
+                    own.iter()
+                        .filter(|(k, v)| common.get(*k) != Some(*v))
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect(),
+                ),
+            },
+            false => ObjectLabels {
+                labels: Some(own),
+                extra_labels: None,
+            },
+        }
+    }
 }
 
 /// The values that reproduce `o`, the objects of `s`; `None` if there is no workload
@@ -224,7 +261,7 @@ pub(crate) fn values<'a>(
         namespace: &s.namespace,
         labels,
         selector: &o.network_policy.body.spec.pod_selector.match_labels,
-        pod_labels: &pod.metadata.labels,
+        pod_labels: Some(&pod.metadata.labels).filter(|l| *l != labels),
         pod_annotations: &pod.metadata.annotations,
         workload: s.workload.as_str(),
         cron,
@@ -294,22 +331,29 @@ pub(crate) fn values<'a>(
         service_monitor: o
             .service_monitor
             .as_deref()
-            .map(|m| monitor(&m.metadata.labels, &m.body.spec.endpoints)),
-        pod_monitor: o
-            .pod_monitor
-            .as_deref()
-            .map(|m| monitor(&m.metadata.labels, &m.body.spec.pod_metrics_endpoints)),
-        prometheus_rule: o
-            .prometheus_rule
-            .as_deref()
-            .map(|r| super::rules::rules(p, s, &r.metadata.labels, &r.body.spec.groups)),
+            .map(|m| monitor(labels, &m.metadata.labels, &m.body.spec.endpoints)),
+        pod_monitor: o.pod_monitor.as_deref().map(|m| {
+            monitor(
+                labels,
+                &m.metadata.labels,
+                &m.body.spec.pod_metrics_endpoints,
+            )
+        }),
+        prometheus_rule: o.prometheus_rule.as_deref().map(|r| {
+            let own = ObjectLabels::of(labels, &r.metadata.labels);
+            super::rules::rules(p, s, own, &r.body.spec.groups)
+        }),
     })
 }
 
-fn monitor<'a>(labels: &'a Labels, endpoints: &'a [MonitorEndpoint]) -> Monitor<'a> {
+fn monitor<'a>(
+    common: &'a Labels,
+    labels: &'a Labels,
+    endpoints: &'a [MonitorEndpoint],
+) -> Monitor<'a> {
     let endpoint = endpoints.first();
     Monitor {
-        labels,
+        labels: ObjectLabels::of(common, labels),
         port: endpoint.map(|e| e.port.as_str()),
         path: endpoint.map(|e| e.path.as_str()),
         env: endpoint
@@ -401,6 +445,22 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// A monitoring object's labels are written as what they add to the service's
+    /// (the chart merges them over `labels`, the added value winning), or whole when
+    /// they lack one of the service's labels, which a merge could not express.
+    #[test]
+    fn monitoring_labels_carry_only_what_they_add() {
+        let common = labels(&[("app", "cart"), ("team", "checkout")]);
+        let added = labels(&[("app", "cart"), ("release", "kps"), ("team", "ops")]);
+        let yaml = to_yaml(&ObjectLabels::of(&common, &added)).unwrap();
+        assert_eq!(yaml, "extraLabels:\n  release: kps\n  team: ops\n");
+        let fewer = labels(&[("app", "cart"), ("release", "kps")]);
+        let yaml = to_yaml(&ObjectLabels::of(&common, &fewer)).unwrap();
+        assert_eq!(yaml, "labels:\n  app: cart\n  release: kps\n");
+        let same = to_yaml(&ObjectLabels::of(&common, &common)).unwrap();
+        assert_eq!(same, "extraLabels: {}\n");
     }
 
     #[test]

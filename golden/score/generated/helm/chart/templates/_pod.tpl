@@ -1,7 +1,7 @@
 {{- /* The pod template every workload kind shares: Deployment and CronJob. */ -}}
 {{- define "pave.podTemplate" -}}
 metadata:
-  labels: {{- toYaml .Values.podLabels | nindent 4 }}
+  labels: {{- toYaml (.Values.podLabels | default .Values.labels) | nindent 4 }}
   {{- with .Values.podAnnotations }}
   annotations: {{- toYaml . | nindent 4 }}
   {{- end }}
