@@ -19,7 +19,9 @@ mod unit_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub(crate) use rules::{RuleGroup, has_rules, may_have_unit_tests, platform_groups, rule_groups};
+pub(crate) use rules::{
+    RuleGroup, contract_groups, has_rules, may_have_unit_tests, platform_groups, rule_groups,
+};
 // The inputs of the rules, for the Helm chart's templates that build the same rules.
 pub(crate) use cron::late_after_seconds;
 pub(crate) use rules::{

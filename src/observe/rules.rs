@@ -407,19 +407,20 @@ pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<R
     if let Workload::Cron(cron) = &s.workload {
         return vec![super::cron::cron_group(p, env, s, cron)];
     }
-    if !has_rules(s) {
+    if s.metrics.is_none() {
         return Vec::new();
     }
-    let mut groups = vec![contract_group(p, env, s)];
+    let mut groups = Vec::new();
     for slo in slos(s) {
         groups.extend(slo_groups(p, env, s, &slo));
     }
     groups
 }
 
-/// Whether [`rule_groups`] gives the service any rules: a cron job's run alerts need no
-/// metrics of its own (kube-state-metrics has them); other workloads need the contract's.
-/// CI asks this without building the rules.
+/// Whether the service has any rules, its own ([`rule_groups`]: a cron job's run
+/// alerts, which need no metrics of its own, or its SLOs) or in its environment's
+/// contract file ([`contract_groups`]: a service with metrics). CI asks this without
+/// building the rules.
 pub(crate) fn has_rules(s: &ResolvedService) -> bool {
     matches!(s.workload, Workload::Cron(_)) || s.metrics.is_some()
 }
@@ -512,11 +513,123 @@ pub(super) fn alert_rule(
     })
 }
 
-fn contract_group(p: &Platform, env: &str, s: &ResolvedService) -> RuleGroup {
+/// The services of `env` the contract alerts watch: those with metrics that run a
+/// Deployment (a cron job has its own run alerts).
+fn watched<'s>(env: &str, services: &[&'s ResolvedService]) -> Vec<&'s ResolvedService> {
+    services
+        .iter()
+        .copied()
+        .filter(|s| s.env == env && s.metrics.is_some() && !matches!(s.workload, Workload::Cron(_)))
+        .collect()
+}
+
+/// The recorded series naming each watched service: value 1, labelled with what
+/// joins it to its series (`namespace`, `job`) and what its alerts carry (`service`,
+/// `team`). One per service, in the environment's contract file.
+const SERVICE_INFO: &str = "pave:service_info";
+/// The same for each service whose autoscaler can max out, by the HPA's name.
+const AUTOSCALER_INFO: &str = "pave:service_autoscaler_info";
+
+/// The environment's contract alerts, once for every service instead of once per
+/// service: each alert joins the series it watches to [`SERVICE_INFO`] (by `namespace`
+/// and `job`, or the main container's or Deployment's name, which is the service's),
+/// which gives the alert its `service` and `team`. A platform-wide change to a
+/// contract alert is one rule per environment, and Prometheus evaluates a handful of
+/// rules instead of five per service. Empty when no service of `env` is watched.
+///
+/// Two groups: the info recordings, then the alerts (rules of a group run in order;
+/// across groups the alerts read the previous evaluation's info, which never changes).
+pub(crate) fn contract_groups(
+    p: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Vec<RuleGroup> {
+    let watched = watched(env, services);
+    if watched.is_empty() || !p.observability.enabled {
+        return Vec::new();
+    }
+    let info = watched.iter().flat_map(|s| service_info(p, s)).collect();
+    let autoscaled = watched.iter().any(|s| autoscaler_name(s).is_some());
+    vec![
+        RuleGroup {
+            name: format!("{CONTRACT_GROUP}-services"),
+            interval: None,
+            rules: info,
+        },
+        RuleGroup {
+            name: CONTRACT_GROUP.into(),
+            interval: None,
+            rules: contract_specs(p, env, autoscaled)
+                .into_iter()
+                .filter_map(|a| platform_alert(p, env, a))
+                .collect(),
+        },
+    ]
+}
+
+/// The name of the environment's contract groups (`-services` for the info one).
+const CONTRACT_GROUP: &str = "pave-contract";
+
+/// The HPA of a service whose autoscaler can max out: at min = max it always runs at
+/// its maximum, with nothing to say. KEDA scales a queue-scaled worker through an
+/// HPA of its own, `keda-hpa-<name>`.
+fn autoscaler_name(s: &ResolvedService) -> Option<String> {
+    s.autoscale.filter(|a| a.min < a.max)?;
+    Some(match s.queue_scaler {
+        Some(_) => format!("keda-hpa-{}", s.name),
+        None => s.name.clone(),
+    })
+}
+
+/// A service's info recordings: [`SERVICE_INFO`], and [`AUTOSCALER_INFO`] when its
+/// autoscaler can max out. With per-service dashboards, the dashboard's URL rides on
+/// the info (its uid is not always the service's name), for the alerts' links.
+fn service_info(p: &Platform, s: &ResolvedService) -> Vec<Rule> {
+    let mut labels = base_labels(&s.env, s);
+    labels.insert("job".into(), s.name.clone());
+    if p.observability.dashboards_per_service
+        && let Some(url) = super::dashboard_url(p, &s.env, s)
+    {
+        labels.insert(DASHBOARD_LABEL.into(), url);
+    }
+    let mut out = vec![info_rule(SERVICE_INFO, labels.clone())];
+    if let Some(hpa) = autoscaler_name(s) {
+        labels.remove("job");
+        labels.insert("horizontalpodautoscaler".into(), hpa);
+        out.push(info_rule(AUTOSCALER_INFO, labels));
+    }
+    out
+}
+
+/// The info label carrying a service's own dashboard URL (per-service dashboards).
+const DASHBOARD_LABEL: &str = "dashboard_url";
+
+fn info_rule(record: &str, labels: BTreeMap<String, String>) -> Rule {
+    Rule {
+        record: Some(record.into()),
+        alert: None,
+        expr: "vector(1)".into(),
+        for_: None,
+        labels,
+        annotations: BTreeMap::new(),
+    }
+}
+
+/// The contract alerts of an environment, as platform-wide rules; `autoscaled` when a
+/// watched service's autoscaler can max out.
+fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
     let o = &p.observability;
-    let sel = selector(s);
-    let ns = &s.namespace;
-    let name = &s.name;
+    let e = format!("{ENV_LABEL}=\"{env}\"");
+    // What every alert takes from the info: with per-service dashboards, the link too.
+    let carried = match o.dashboards_per_service && o.dashboard_url.is_some() {
+        true => format!("env, service, team, {DASHBOARD_LABEL}"),
+        false => "env, service, team".to_string(),
+    };
+    // The info with the service's name under another label, to join on it.
+    let info_as = |label: &str| {
+        format!("label_replace({SERVICE_INFO}{{{e}}}, \"{label}\", \"$1\", \"job\", \"(.+)\")")
+    };
+    let (svc, ns) = ("{{ $labels.service }}", "{{ $labels.namespace }}");
     let mut specs = Vec::new();
     let mut alert =
         |key: &str, alert: &'static str, expr: String, summary: String, description: String| {
@@ -533,74 +646,106 @@ fn contract_group(p: &Platform, env: &str, s: &ResolvedService) -> RuleGroup {
     alert(
         "target_down",
         "ServiceTargetDown",
-        format!("up{{{sel}}} == 0"),
-        format!("{name} in {env}: a metrics target is down"),
         format!(
-            "Prometheus cannot scrape a pod of {name} in namespace {ns}; the pod may be down or its metrics endpoint broken."
+            "up{{{e}}} * on (namespace, job) group_left ({carried}) {SERVICE_INFO}{{{e}}} == 0"
+        ),
+        format!("{svc} in {env}: a metrics target is down"),
+        format!(
+            "Prometheus cannot scrape a pod of {svc} in namespace {ns}; the pod may be down or its metrics endpoint broken."
         ),
     );
     alert(
         "metrics_absent",
         "ServiceMetricsAbsent",
-        format!("absent(up{{{sel}}})"),
-        format!("{name} in {env}: no metrics targets"),
+        format!("{SERVICE_INFO}{{{e}}} unless on (namespace, job) up{{{e}}}"),
+        format!("{svc} in {env}: no metrics targets"),
         format!(
-            "Prometheus has no scrape target for {name} in namespace {ns}: check the ServiceMonitor (and its `env` relabeling) and the pods."
+            "Prometheus has no scrape target for {svc} in namespace {ns}: check the ServiceMonitor (and its `env` relabeling) and the pods."
         ),
     );
     // A container in back-off is waiting most of the time, and its restart count
     // settles under the 5-minute back-off cap: the waiting reason (as the
     // kubernetes-mixin reads it) catches that; the restart count catches fast loops.
+    // kube-state-metrics series carry no `env`: the namespace (and the main
+    // container's name, the service's) say whose they are.
     let restarts = o.alerts["crash_looping"].threshold;
-    let container = format!("namespace=\"{ns}\",container=\"{name}\"");
     alert(
         "crash_looping",
         "ServiceCrashLooping",
         format!(
-            "max by (namespace, pod, container) (max_over_time(kube_pod_container_status_waiting_reason{{{container},reason=\"CrashLoopBackOff\"}}[5m])) >= 1 or max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{{{container}}}[15m])) > {restarts}"
+            "(max by (namespace, pod, container) (max_over_time(kube_pod_container_status_waiting_reason{{reason=\"CrashLoopBackOff\"}}[5m])) >= 1 or max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total[15m])) > {restarts}) * on (namespace, container) group_left ({carried}) {}",
+            info_as("container")
         ),
-        format!("{name} in {env}: a container is crash looping"),
+        format!("{svc} in {env}: a container is crash looping"),
         format!(
-            "A container of {name} is waiting in CrashLoopBackOff or restarted more than {restarts} times in 15 minutes."
+            "A container of {svc} is waiting in CrashLoopBackOff or restarted more than {restarts} times in 15 minutes."
         ),
     );
     alert(
         "replicas_unavailable",
         "ServiceReplicasUnavailable",
         format!(
-            "kube_deployment_status_replicas_unavailable{{namespace=\"{ns}\",deployment=\"{name}\"}} > 0"
+            "(kube_deployment_status_replicas_unavailable > 0) * on (namespace, deployment) group_left ({carried}) {}",
+            info_as("deployment")
         ),
-        format!("{name} in {env}: replicas are unavailable"),
-        format!("The Deployment {name} has unavailable replicas."),
+        format!("{svc} in {env}: replicas are unavailable"),
+        "The Deployment {{ $labels.deployment }} has unavailable replicas.".into(),
     );
-    // At min = max the autoscaler always runs at its maximum: nothing to say.
-    if s.autoscale.is_some_and(|a| a.min < a.max) {
-        // KEDA scales a queue-scaled worker through an HPA of its own, `keda-hpa-<name>`.
-        let hpa_name = match s.queue_scaler {
-            Some(_) => format!("keda-hpa-{name}"),
-            None => name.to_string(),
-        };
-        let hpa = format!("namespace=\"{ns}\",horizontalpodautoscaler=\"{hpa_name}\"");
+    if autoscaled {
         alert(
             "hpa_maxed_out",
             "ServiceAutoscalerMaxedOut",
             format!(
-                "kube_horizontalpodautoscaler_status_current_replicas{{{hpa}}} >= kube_horizontalpodautoscaler_spec_max_replicas{{{hpa}}}"
+                "(kube_horizontalpodautoscaler_status_current_replicas >= on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas) * on (namespace, horizontalpodautoscaler) group_left ({carried}) {AUTOSCALER_INFO}{{{e}}}"
             ),
-            format!("{name} in {env}: the autoscaler is at its maximum"),
+            format!("{svc} in {env}: the autoscaler is at its maximum"),
             format!(
-                "The autoscaler of {name} has run at its maximum replicas for a while; raise `autoscale.max` or find the load."
+                "The autoscaler of {svc} has run at its maximum replicas for a while; raise `autoscale.max` or find the load."
             ),
         );
     }
-    RuleGroup {
-        name: format!("{name}-contract"),
-        interval: None,
-        rules: specs
-            .into_iter()
-            .filter_map(|a| alert_rule(p, env, s, a))
-            .collect(),
+    specs
+}
+
+/// A platform-wide contract alert: its series give `namespace`, `service` and `team`;
+/// the rule adds `env` and the environment's severity, and links the runbook and the
+/// service's dashboard through templates.
+fn platform_alert(p: &Platform, env: &str, a: AlertSpec) -> Option<Rule> {
+    let o = &p.observability;
+    let urgency = o.urgency_in(env, a.urgency)?;
+    let labels = BTreeMap::from([
+        ("env".to_string(), env.to_string()),
+        ("severity".to_string(), urgency.label().to_string()),
+    ]);
+    let mut annotations = BTreeMap::from([
+        ("summary".to_string(), a.summary),
+        ("description".to_string(), a.description),
+    ]);
+    if let Some(base) = &o.runbooks {
+        annotations.insert(
+            "runbook_url".into(),
+            format!("{}/{}", base.trim_end_matches('/'), kebab(a.name)),
+        );
     }
+    if let Some(base) = o.dashboard_url.as_deref().filter(|_| o.enabled) {
+        let url = match o.dashboards_per_service {
+            true => format!("{{{{ $labels.{DASHBOARD_LABEL} }}}}"),
+            false => format!(
+                "{}/d/{}?var-service={{{{ $labels.service }}}}",
+                base.trim_end_matches('/'),
+                super::environment_dashboard_uid(p, env)
+            ),
+        };
+        annotations.insert("dashboard_url".into(), url);
+    }
+    Some(Rule {
+        record: None,
+        alert: Some(a.name.to_string()),
+        expr: a.expr,
+        for_: Some(format_ms(a.for_ms)),
+        labels,
+        annotations,
+    })
 }
 
 /// Every window the table uses, long and short, and the period, shortest first.

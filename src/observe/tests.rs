@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use super::rules::{Rule, RuleGroup, platform_groups, rule_groups};
+use super::rules::{Rule, RuleGroup, contract_groups, platform_groups, rule_groups};
 use super::unit_tests;
 use crate::resolve::{Model, ResolvedService};
 use crate::source::SourceMap;
@@ -129,11 +129,15 @@ fn one_page_and_one_ticket_alert_per_slo_with_severity_per_environment() {
     };
     assert_eq!(severity(&prod, "SLOFastBurn"), ["critical", "critical"]);
     assert_eq!(severity(&prod, "SLOSlowBurn"), ["warning", "warning"]);
-    assert_eq!(severity(&prod, "ServiceTargetDown"), ["critical"]);
+    let contract = |env: &str| contract_groups(&m.platform, env, &[api(&m, env)]);
+    assert_eq!(
+        severity(&contract("prod"), "ServiceTargetDown"),
+        ["critical"]
+    );
     // dev is unprotected: pages become tickets.
     let dev = rule_groups(&m.platform, "dev", api(&m, "dev"));
     assert_eq!(severity(&dev, "SLOFastBurn"), ["warning", "warning"]);
-    assert_eq!(severity(&dev, "ServiceTargetDown"), ["warning"]);
+    assert_eq!(severity(&contract("dev"), "ServiceTargetDown"), ["warning"]);
     let fast = burns[0];
     assert_eq!(
         fast.expr.matches(" or on(env, namespace) ").count(),
@@ -249,7 +253,9 @@ fn an_environment_without_alerts_keeps_its_recordings() {
         )
         .is_empty()
     );
-    let prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    assert!(alerts(&contract_groups(&m.platform, "dev", &[api(&m, "dev")])).is_empty());
+    let mut prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    prod.extend(contract_groups(&m.platform, "prod", &[api(&m, "prod")]));
     let prod_names = names(&prod);
     assert!(prod_names.contains(&"SLOFastBurn") && prod_names.contains(&"ServiceTargetDown"));
     assert!(!prod_names.contains(&"SLOSlowBurn") && !prod_names.contains(&"ServiceCrashLooping"));
@@ -258,7 +264,8 @@ fn an_environment_without_alerts_keeps_its_recordings() {
 #[test]
 fn contract_alerts_read_what_keeps_firing() {
     let m = model("", API);
-    let groups = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    let mut groups = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    groups.extend(contract_groups(&m.platform, "prod", &[api(&m, "prod")]));
     let by_name = |n: &str| {
         alerts(&groups)
             .into_iter()
@@ -281,8 +288,88 @@ fn contract_alerts_read_what_keeps_firing() {
     );
     assert!(bucket.expr.contains("le=\"0.25\"") && bucket.expr.contains("unless on() absent("));
     let scaling = model("", &API.replace("min: 3", "min: 2"));
-    let groups = rule_groups(&scaling.platform, "prod", api(&scaling, "prod"));
+    let groups = contract_groups(&scaling.platform, "prod", &[api(&scaling, "prod")]);
     assert!(names(&groups).contains(&"ServiceAutoscalerMaxedOut"));
+}
+
+/// A contract alert links the dashboard of the service it names: the environment
+/// dashboard with the service chosen by template, or with per-service dashboards (whose
+/// uid is not always the name) the URL the service's info carries.
+#[test]
+fn contract_alerts_link_the_dashboard_of_the_service_they_name() {
+    let url = "monitoring:\n  dashboards: { url: https://grafana.example.com/ }\n";
+    let m = model(url, API);
+    let groups = contract_groups(&m.platform, "prod", &[api(&m, "prod")]);
+    let down = alerts(&groups)[0];
+    let link = &down.annotations["dashboard_url"];
+    assert!(
+        link.ends_with("?var-service={{ $labels.service }}"),
+        "{link}"
+    );
+    assert!(!groups[0].rules[0].labels.contains_key("dashboard_url"));
+    let own =
+        "monitoring:\n  dashboards: { url: https://grafana.example.com/, per_service: true }\n";
+    let m = model(own, API);
+    let s = api(&m, "prod");
+    let groups = contract_groups(&m.platform, "prod", &[s]);
+    assert_eq!(
+        groups[0].rules[0].labels.get("dashboard_url"),
+        super::dashboard_url(&m.platform, "prod", s).as_ref()
+    );
+    for alert in alerts(&groups) {
+        // Every alert carries the info's labels: joined, or the info itself (absent).
+        let joined = alert
+            .expr
+            .contains("group_left (env, service, team, dashboard_url)");
+        assert!(
+            joined || alert.expr.starts_with("pave:service_info"),
+            "{}",
+            alert.expr
+        );
+        assert_eq!(
+            alert.annotations["dashboard_url"],
+            "{{ $labels.dashboard_url }}"
+        );
+    }
+}
+
+/// The contract alerts are the environment's, once for every service: a service's own
+/// rules hold none, and each service with metrics adds one info recording (and one
+/// for an autoscaler that can max out) that the alerts join to give them `service`
+/// and `team`. Every alert selects its environment's info only, so two environments'
+/// rules on one Prometheus never join each other's services.
+#[test]
+fn contract_alerts_are_per_environment_and_join_each_service_info() {
+    let m = model("", &API.replace("min: 3", "min: 2"));
+    let s = api(&m, "prod");
+    assert!(!names(&rule_groups(&m.platform, "prod", s)).contains(&"ServiceTargetDown"));
+    let groups = contract_groups(&m.platform, "prod", &[s, api(&m, "dev")]);
+    let info: Vec<&Rule> = groups[0].rules.iter().collect();
+    assert_eq!(info.len(), 2, "{info:?}");
+    assert_eq!(info[0].record.as_deref(), Some("pave:service_info"));
+    assert_eq!(info[0].labels["service"], "api");
+    assert_eq!(info[0].labels["job"], "api");
+    assert_eq!(info[0].labels["team"], "team-core");
+    assert_eq!(info[0].labels["env"], "prod");
+    assert_eq!(info[1].labels["horizontalpodautoscaler"], "api");
+    for rule in alerts(&groups) {
+        assert!(rule.expr.contains("pave:service"), "{}", rule.expr);
+        assert!(!rule.expr.contains("env=\"dev\""), "{}", rule.expr);
+        for info in rule.expr.match_indices("pave:service") {
+            let rest = &rule.expr[info.0..];
+            let selector = &rest[..rest.find('}').unwrap()];
+            assert!(selector.contains("{env=\"prod\""), "{}", rule.expr);
+        }
+        assert_eq!(rule.labels["env"], "prod");
+        assert!(rule.annotations["summary"].starts_with("{{ $labels.service }} in prod"));
+    }
+    // Without a service with metrics, no contract.
+    let plain = model(
+        "",
+        &API.replace("metrics: true", "metrics: false")
+            .replace("slo: {", "# slo: {"),
+    );
+    assert!(contract_groups(&plain.platform, "prod", &[api(&plain, "prod")]).is_empty());
 }
 
 #[test]

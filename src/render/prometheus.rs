@@ -13,13 +13,19 @@ use serde::Serialize;
 
 use super::{RenderCx, service_scope, yaml_file};
 use crate::diag::Diagnostic;
-use crate::observe::{RuleGroup, platform_groups, rule_groups, shared_thresholds, unit_tests};
+use crate::observe::{
+    RuleGroup, contract_groups, platform_groups, rule_groups, shared_thresholds, unit_tests,
+};
 use crate::output::{Artifact, Scope};
 use crate::resolve::ResolvedService;
 
 /// The file of an environment's SLI recordings. Its name starts with `_`, which a
 /// service name (a DNS label) never does, so it cannot be a service's rule file.
 pub(crate) const PLATFORM_RULES: &str = "_slo.rules.yaml";
+
+/// The file of an environment's contract alerts and the info of the services they
+/// watch (see `observe::contract_groups`); `_` for the same reason.
+pub(crate) const CONTRACT_RULES: &str = "_contract.rules.yaml";
 
 #[derive(Serialize)]
 struct RuleFile<'a> {
@@ -38,13 +44,20 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             .iter()
             .filter(|s| s.env == env.name)
             .collect();
+        let scope = Scope {
+            env: Some(env.name.clone()),
+            service: None,
+        };
+        let dir = cx.layout.prometheus_dir(&env.name);
+        let contract = contract_groups(p, &env.name, &services);
+        if !contract.is_empty() {
+            let path = format!("{dir}/{CONTRACT_RULES}");
+            let file = RuleFile { groups: &contract };
+            out.push(yaml_file(path, scope.clone(), &file)?);
+        }
         let groups = platform_groups(p, &env.name, &services);
         if !groups.is_empty() {
-            let scope = Scope {
-                env: Some(env.name.clone()),
-                service: None,
-            };
-            let path = format!("{}/{PLATFORM_RULES}", cx.layout.prometheus_dir(&env.name));
+            let path = format!("{dir}/{PLATFORM_RULES}");
             out.push(yaml_file(path, scope, &RuleFile { groups: &groups })?);
         }
         recordings.insert(env.name.as_str(), groups);

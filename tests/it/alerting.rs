@@ -115,6 +115,114 @@ tests:
     );
 }
 
+/// The contract alerts are one rule each per environment, joined to each service's
+/// info recording. On one Prometheus with staging and prod (namespaces `stg-<name>`
+/// and `<name>`): prod's `api` is down, crash looping (its sidecar restarting too)
+/// and at its autoscaler's maximum, prod's `web` has unavailable replicas, and
+/// staging's `web` has no scrape target. Each raises exactly its own alert, with the
+/// service, team, environment and severity of that service, and nothing else fires.
+#[test]
+fn contract_alerts_name_the_service_and_team_they_join() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    fs::create_dir_all(repo.path().join("services")).unwrap();
+    let platform = PLATFORM.replace(
+        "staging: { domain: staging.two.io, namespace: \"${service.name}\" }",
+        "staging: { domain: staging.two.io, namespace: \"stg-${service.name}\" }",
+    );
+    fs::write(repo.path().join("platform.yaml"), platform).unwrap();
+    fs::write(
+        repo.path().join("services/api.yaml"),
+        "name: api\nowner: team-api\nimage: registry.two.io/api:1.0.0\nmetrics: true\nautoscale: { min: 2, max: 4, cpu: 70 }\n",
+    )
+    .unwrap();
+    fs::write(
+        repo.path().join("services/web.yaml"),
+        "name: web\nowner: team-web\nimage: registry.two.io/web:1.0.0\nmetrics: true\n",
+    )
+    .unwrap();
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = repo.path().join("generated/prometheus");
+    let ksm = "job=\"kube-state-metrics\"";
+    let test = format!(
+        "rule_files: [staging/_contract.rules.yaml, prod/_contract.rules.yaml]
+evaluation_interval: 1m
+tests:
+  - name: each service's trouble raises its own alert
+    interval: 1m
+    input_series:
+      - series: 'up{{job=\"api\",namespace=\"api\",env=\"prod\",instance=\"a\"}}'
+        values: '0x45'
+      - series: 'up{{job=\"web\",namespace=\"web\",env=\"prod\",instance=\"b\"}}'
+        values: '1x45'
+      - series: 'up{{job=\"api\",namespace=\"stg-api\",env=\"staging\",instance=\"c\"}}'
+        values: '1x45'
+      - series: 'kube_pod_container_status_restarts_total{{{ksm},namespace=\"api\",pod=\"api-1\",container=\"api\"}}'
+        values: '0+1x45'
+      - series: 'kube_pod_container_status_restarts_total{{{ksm},namespace=\"api\",pod=\"api-1\",container=\"proxy\"}}'
+        values: '0+1x45'
+      - series: 'kube_pod_container_status_restarts_total{{{ksm},namespace=\"web\",pod=\"web-1\",container=\"web\"}}'
+        values: '0x45'
+      - series: 'kube_deployment_status_replicas_unavailable{{{ksm},namespace=\"web\",deployment=\"web\"}}'
+        values: '1x45'
+      - series: 'kube_deployment_status_replicas_unavailable{{{ksm},namespace=\"api\",deployment=\"api\"}}'
+        values: '0x45'
+      - series: 'kube_horizontalpodautoscaler_status_current_replicas{{{ksm},namespace=\"api\",horizontalpodautoscaler=\"api\"}}'
+        values: '4x45'
+      - series: 'kube_horizontalpodautoscaler_spec_max_replicas{{{ksm},namespace=\"api\",horizontalpodautoscaler=\"api\"}}'
+        values: '4x45'
+    alert_rule_test:
+      - eval_time: 40m
+        alertname: ServiceTargetDown
+        exp_alerts:
+          - exp_labels: {{ env: prod, instance: a, job: api, namespace: api, service: api, team: team-api, severity: critical }}
+            exp_annotations:
+              summary: 'api in prod: a metrics target is down'
+              description: 'Prometheus cannot scrape a pod of api in namespace api; the pod may be down or its metrics endpoint broken.'
+      - eval_time: 40m
+        alertname: ServiceMetricsAbsent
+        exp_alerts:
+          - exp_labels: {{ env: staging, job: web, namespace: stg-web, service: web, team: team-web, severity: warning }}
+            exp_annotations:
+              summary: 'web in staging: no metrics targets'
+              description: 'Prometheus has no scrape target for web in namespace stg-web: check the ServiceMonitor (and its `env` relabeling) and the pods.'
+      - eval_time: 40m
+        alertname: ServiceCrashLooping
+        exp_alerts:
+          - exp_labels: {{ env: prod, namespace: api, pod: api-1, container: api, service: api, team: team-api, severity: warning }}
+            exp_annotations:
+              summary: 'api in prod: a container is crash looping'
+              description: 'A container of api is waiting in CrashLoopBackOff or restarted more than 3 times in 15 minutes.'
+      - eval_time: 40m
+        alertname: ServiceReplicasUnavailable
+        exp_alerts:
+          - exp_labels: {{ env: prod, job: kube-state-metrics, namespace: web, deployment: web, service: web, team: team-web, severity: warning }}
+            exp_annotations:
+              summary: 'web in prod: replicas are unavailable'
+              description: 'The Deployment web has unavailable replicas.'
+      - eval_time: 40m
+        alertname: ServiceAutoscalerMaxedOut
+        exp_alerts:
+          - exp_labels: {{ env: prod, namespace: api, horizontalpodautoscaler: api, service: api, team: team-api, severity: warning }}
+            exp_annotations:
+              summary: 'api in prod: the autoscaler is at its maximum'
+              description: 'The autoscaler of api has run at its maximum replicas for a while; raise `autoscale.max` or find the load.'
+"
+    );
+    let file = dir.join("contract.test.yaml");
+    fs::write(&file, test).unwrap();
+    let out = promtool_test(&promtool, &file);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The SLO period's ratio is averaged from the hourly recordings, and still weighs
 /// each request once: 15 days at 1,000 requests a minute without a single 5xx
 /// series, then 15 days at 10 a minute, half failing. The traffic-weighted ratio is
@@ -359,12 +467,23 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
 /// The Prometheus Operator adds `namespace="<its namespace>"` to the route of a
 /// namespaced AlertmanagerConfig, so a team's alerts are routed only if every alert
 /// carries the namespace of the rule's service and an AlertmanagerConfig of its owner
-/// lives in that namespace. Checked on every PrometheusRule of the shop golden tree.
+/// lives in that namespace. Checked on every PrometheusRule of the shop golden tree:
+/// a service's own alerts carry them as labels; the environment's contract alerts
+/// take them from the service's info recording, which needs the same config.
 #[test]
 fn every_alert_reaches_an_alertmanager_config_of_its_owner_in_its_namespace() {
     let root = project().join("golden/shop/generated/kubernetes");
-    let mut checked = 0;
+    let (mut own, mut contract) = (0, 0);
     for env in ["dev", "staging", "prod"] {
+        let config_of = |ns: &str, owner: &str| {
+            let config = root
+                .join(env)
+                .join(format!("alertmanagerconfig-{ns}.pave-{owner}.yaml"));
+            let text = fs::read_to_string(&config)
+                .unwrap_or_else(|_| panic!("no AlertmanagerConfig {}", config.display()));
+            assert!(text.contains(&format!("  namespace: {ns}\n")));
+            assert!(text.contains(&format!("      value: {owner}\n")));
+        };
         for entry in fs::read_dir(root.join(env)).unwrap() {
             let rule = entry.unwrap().path().join("prometheusrule.yaml");
             let Ok(text) = fs::read_to_string(&rule) else {
@@ -378,28 +497,39 @@ fn every_alert_reaches_an_alertmanager_config_of_its_owner_in_its_namespace() {
             };
             let ns = field("  namespace: ");
             let owner = field("    pave/owner: ");
-            let config = root
-                .join(env)
-                .join(format!("alertmanagerconfig-{ns}.pave-{owner}.yaml"));
-            let config_text = fs::read_to_string(&config)
-                .unwrap_or_else(|_| panic!("no AlertmanagerConfig {}", config.display()));
-            assert!(config_text.contains(&format!("  namespace: {ns}\n")));
-            assert!(config_text.contains(&format!("      value: {owner}\n")));
+            config_of(&ns, &owner);
             // Every alert's labels: the service's namespace and owner.
             let alerts: Vec<&str> = text
                 .split("\n    - ")
                 .filter(|r| r.starts_with("alert: "))
                 .collect();
-            assert!(alerts.len() >= 4, "{}", rule.display());
             for alert in alerts {
                 for label in [format!("namespace: {ns}"), format!("team: {owner}")] {
                     assert!(alert.contains(&format!("\n        {label}\n")), "{alert}");
                 }
+                own += 1;
             }
-            checked += 1;
+        }
+        let text =
+            fs::read_to_string(root.join(env).join("prometheusrule-pave-contract.yaml")).unwrap();
+        for info in text
+            .split("\n    - ")
+            .filter(|r| r.starts_with("record: pave:service_info"))
+        {
+            let label = |name: &str| {
+                info.lines()
+                    .find_map(|l| l.trim().strip_prefix(&format!("{name}: ")))
+                    .unwrap()
+                    .to_string()
+            };
+            config_of(&label("namespace"), &label("team"));
+            contract += 1;
         }
     }
-    assert!(checked >= 12, "only {checked} PrometheusRules");
+    assert!(
+        own >= 12 && contract >= 12,
+        "only {own} alerts and {contract} infos"
+    );
 }
 
 /// The cron job's rules with one text edit of the alert named `alert`.

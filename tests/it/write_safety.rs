@@ -611,7 +611,7 @@ fn a_build_refused_after_staging_leaves_no_staged_file_or_new_folder() {
     let s = Scratch::new();
     let theirs = s.repo.join("generated/prometheus/dev");
     fs::create_dir_all(&theirs).unwrap();
-    fs::write(theirs.join("api.rules.yaml"), "hand-written\n").unwrap();
+    fs::write(theirs.join("_contract.rules.yaml"), "hand-written\n").unwrap();
     let before = entries(&s.repo);
     let out = s.run(&["build", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -622,11 +622,11 @@ fn a_build_refused_after_staging_leaves_no_staged_file_or_new_folder() {
     );
     assert_eq!(before, entries(&s.repo));
     assert_eq!(
-        fs::read_to_string(theirs.join("api.rules.yaml")).unwrap(),
+        fs::read_to_string(theirs.join("_contract.rules.yaml")).unwrap(),
         "hand-written\n"
     );
     // Without the stranger's file the same build goes through.
-    fs::remove_file(theirs.join("api.rules.yaml")).unwrap();
+    fs::remove_file(theirs.join("_contract.rules.yaml")).unwrap();
     s.build_ok();
     s.check_clean();
 }

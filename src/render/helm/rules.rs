@@ -33,8 +33,6 @@ pub(super) struct Rules<'a> {
     /// Every alert the environment keeps, by name; an absent one is not rendered.
     alerts: BTreeMap<&'a str, Alert<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    contract: Option<Contract>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cron: Option<CronRules>,
     #[serde(skip_serializing_if = "Option::is_none")]
     slo: Option<Slo<'a>>,
@@ -45,17 +43,6 @@ struct Alert<'a> {
     severity: &'a str,
     #[serde(rename = "for")]
     for_: &'a str,
-}
-
-/// The contract alerts' own inputs.
-#[derive(Serialize)]
-struct Contract {
-    /// Restarts in 15 minutes that count as crash looping.
-    restarts: String,
-    /// The HPA the maxed-out alert watches (KEDA's own for a queue-scaled worker);
-    /// only when the autoscaler can scale (min < max).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hpa: Option<String>,
 }
 
 /// A cron job's run alerts' inputs (the schedule is `cron.schedule`).
@@ -124,16 +111,16 @@ pub(super) fn rules<'a>(
 ) -> Rules<'a> {
     let alerts = alerts(groups);
     let o = &p.observability;
-    let (contract, cron, slo) = match &s.workload {
+    let (cron, slo) = match &s.workload {
         Workload::Cron(c) => {
             let late = observe::late_after_seconds(p, c);
             let cron = CronRules {
                 late_after_seconds: late.to_string(),
                 late_after: format_ms(late * 1000),
             };
-            (None, Some(cron), None)
+            (Some(cron), None)
         }
-        _ => (Some(contract(p, s)), None, slo(p, s, &alerts)),
+        _ => (None, slo(p, s, &alerts)),
     };
     Rules {
         labels,
@@ -142,7 +129,6 @@ pub(super) fn rules<'a>(
         runbooks: o.runbooks.as_deref().map(|r| r.trim_end_matches('/')),
         dashboard_url: observe::dashboard_url(p, &s.env, s),
         alerts,
-        contract,
         cron,
         slo,
     }
@@ -162,22 +148,6 @@ fn alerts(groups: &[RuleGroup]) -> BTreeMap<&str, Alert<'_>> {
             Some((r.alert.as_deref()?, alert))
         })
         .collect()
-}
-
-fn contract(p: &Platform, s: &ResolvedService) -> Contract {
-    let hpa = s
-        .autoscale
-        .filter(|a| a.min < a.max)
-        .map(|_| match s.queue_scaler {
-            Some(_) => format!("keda-hpa-{}", s.name),
-            None => s.name.clone(),
-        });
-    Contract {
-        restarts: p.observability.alerts["crash_looping"]
-            .threshold
-            .to_string(),
-        hpa,
-    }
 }
 
 /// The SLO inputs, when the service has an SLO; pairs only for the burn alerts the
@@ -291,23 +261,25 @@ mod tests {
             prod.contains("threshold: \"1\"\n    le: le=~\"1(\\\\.0)?\"\n"),
             "{prod}"
         );
-        assert!(prod.contains("hpa: api\n"), "{prod}");
+        // The contract alerts are the environment's, not the chart's.
+        assert!(
+            !prod.contains("contract") && !prod.contains("ServiceTargetDown"),
+            "{prod}"
+        );
     }
 
     #[test]
     fn an_alert_the_environment_drops_has_no_inputs() {
         let m = model("monitoring:\n  severity:\n    dev: { page: none, ticket: ticket }\n");
         let dev = values_of(&m, "dev");
-        for dropped in ["SLOFastBurn", "ServiceTargetDown"] {
-            assert!(!dev.contains(dropped), "{dev}");
-        }
+        assert!(!dev.contains("SLOFastBurn"), "{dev}");
         assert!(
             dev.contains("SLOSlowBurn:\n    severity: warning\n    for: 1h\n"),
             "{dev}"
         );
         let prod = values_of(&m, "prod");
         assert!(
-            prod.contains("ServiceTargetDown:\n    severity: critical\n"),
+            prod.contains("SLOFastBurn:\n    severity: critical\n"),
             "{prod}"
         );
     }

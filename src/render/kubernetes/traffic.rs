@@ -396,20 +396,45 @@ pub(super) fn slo_recordings(
         return None;
     }
     let groups = crate::observe::platform_groups(platform, env, services);
+    platform_rule(platform, env, "pave-slo", groups)
+}
+
+/// The environment's contract alerts and the info of the services they watch, beside
+/// the SLI recordings; `None` without Prometheus or without a service with metrics.
+pub(super) fn contract_rules(
+    platform: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Option<Object<Spec<PrometheusRuleSpec>>> {
+    if !platform.observability.enabled {
+        return None;
+    }
+    let groups = crate::observe::contract_groups(platform, env, services);
+    platform_rule(platform, env, "pave-contract", groups)
+}
+
+/// A PrometheusRule of the environment's platform rules (`<name>-<env>`), owned by the
+/// platform; `None` when it has no group.
+fn platform_rule(
+    platform: &Platform,
+    env: &str,
+    name: &str,
+    groups: Vec<crate::observe::RuleGroup>,
+) -> Option<Object<Spec<PrometheusRuleSpec>>> {
     if groups.is_empty() {
         return None;
     }
     let mut labels = super::environment_labels(platform, env);
     labels.extend([
-        ("app.kubernetes.io/name".to_string(), "pave-slo".to_string()),
-        // Every service's SLOs read it: the platform (team) owns it.
+        ("app.kubernetes.io/name".to_string(), name.to_string()),
+        // Every service's alerts read it: the platform (team) owns it.
         ("pave/owner".to_string(), platform.name.clone()),
     ]);
     labels.extend(platform.monitoring.labels.clone());
     let metadata = Metadata {
         // Environments may share Prometheus' namespace (one cluster, several
         // environments): the name keeps them apart.
-        name: format!("pave-slo-{env}"),
+        name: format!("{name}-{env}"),
         namespace: Some(platform.monitoring.namespace.clone()),
         labels,
         ..Metadata::default()

@@ -1,7 +1,9 @@
 {{- /*
 The service's Prometheus rule groups, built from the plain values under
-`prometheusRule` (see values.schema.json): the contract alerts, or a cron job's run
-alerts, then per SLO its budget and burn-rate recordings and its alerts. pave's
+`prometheusRule` (see values.schema.json): a cron job's run alerts, or per SLO its
+budget and burn-rate recordings and its alerts. The contract alerts are the
+environment's, not a service's: pave writes them once per environment
+(`pave-contract-<env>` in the Kubernetes tree). pave's
 Kubernetes target writes the same rules (src/observe/rules.rs, cron.rs); the test
 suite renders both and compares them object by object.
 
@@ -57,43 +59,6 @@ and slo (an objective, for its labels) or nothing.
 {{- trim .rules | nindent 2 }}
 {{- else }} []
 {{- end }}
-{{- end }}
-
-{{- /* Contract alerts of a Deployment with metrics. */ -}}
-{{- define "pave.rules.contract" -}}
-{{- $v := .Values -}}
-{{- $r := $v.prometheusRule -}}
-{{- $c := $r.contract -}}
-{{- $name := $v.name -}}
-{{- $ns := $v.namespace -}}
-{{- $env := $r.env -}}
-{{- $sel := include "pave.rules.selector" . -}}
-{{- $container := printf "namespace=%q,container=%q" $ns $name -}}
-{{- $rules := list -}}
-{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "ServiceTargetDown" "runbook" "service-target-down"
-  "expr" (printf "up{%s} == 0" $sel)
-  "summary" (printf "%s in %s: a metrics target is down" $name $env)
-  "description" (printf "Prometheus cannot scrape a pod of %s in namespace %s; the pod may be down or its metrics endpoint broken." $name $ns))) -}}
-{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "ServiceMetricsAbsent" "runbook" "service-metrics-absent"
-  "expr" (printf "absent(up{%s})" $sel)
-  "summary" (printf "%s in %s: no metrics targets" $name $env)
-  "description" (printf "Prometheus has no scrape target for %s in namespace %s: check the ServiceMonitor (and its `env` relabeling) and the pods." $name $ns))) -}}
-{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "ServiceCrashLooping" "runbook" "service-crash-looping"
-  "expr" (printf "max by (namespace, pod, container) (max_over_time(kube_pod_container_status_waiting_reason{%s,reason=\"CrashLoopBackOff\"}[5m])) >= 1 or max by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{%s}[15m])) > %s" $container $container $c.restarts)
-  "summary" (printf "%s in %s: a container is crash looping" $name $env)
-  "description" (printf "A container of %s is waiting in CrashLoopBackOff or restarted more than %s times in 15 minutes." $name $c.restarts))) -}}
-{{- $rules = append $rules (include "pave.rules.alert" (dict "root" . "alert" "ServiceReplicasUnavailable" "runbook" "service-replicas-unavailable"
-  "expr" (printf "kube_deployment_status_replicas_unavailable{namespace=%q,deployment=%q} > 0" $ns $name)
-  "summary" (printf "%s in %s: replicas are unavailable" $name $env)
-  "description" (printf "The Deployment %s has unavailable replicas." $name))) -}}
-{{- with $c.hpa }}
-{{- $hpa := printf "namespace=%q,horizontalpodautoscaler=%q" $ns . -}}
-{{- $rules = append $rules (include "pave.rules.alert" (dict "root" $ "alert" "ServiceAutoscalerMaxedOut" "runbook" "service-autoscaler-maxed-out"
-  "expr" (printf "kube_horizontalpodautoscaler_status_current_replicas{%s} >= kube_horizontalpodautoscaler_spec_max_replicas{%s}" $hpa $hpa)
-  "summary" (printf "%s in %s: the autoscaler is at its maximum" $name $env)
-  "description" (printf "The autoscaler of %s has run at its maximum replicas for a while; raise `autoscale.max` or find the load." $name))) -}}
-{{- end }}
-{{- include "pave.rules.group" (dict "name" (printf "%s-contract" $name) "rules" (join "" $rules)) }}
 {{- end }}
 
 {{- /* A cron job's run alerts, from kube-state-metrics. */ -}}
@@ -230,8 +195,6 @@ Arguments: root, slo.
 {{- $r := .Values.prometheusRule -}}
 {{- if $r.cron }}
 {{ include "pave.rules.cron" . }}
-{{- else }}
-{{ include "pave.rules.contract" . }}
 {{- end }}
 {{- with $r.slo }}
 {{- range .objectives }}
