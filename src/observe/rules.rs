@@ -451,18 +451,30 @@ pub(crate) fn annotations(
     summary: String,
     description: String,
 ) -> BTreeMap<String, String> {
-    let o = &p.observability;
+    let dashboard = super::dashboard_url(p, env, s);
+    links(p, alert, summary, description, dashboard)
+}
+
+/// An alert's annotations: its summary and description, the runbook (the alert's
+/// name in kebab case under `monitoring.runbooks`) and the dashboard.
+fn links(
+    p: &Platform,
+    alert: &str,
+    summary: String,
+    description: String,
+    dashboard: Option<String>,
+) -> BTreeMap<String, String> {
     let mut a = BTreeMap::from([
         ("summary".to_string(), summary),
         ("description".to_string(), description),
     ]);
-    if let Some(base) = &o.runbooks {
+    if let Some(base) = &p.observability.runbooks {
         a.insert(
             "runbook_url".into(),
             format!("{}/{}", base.trim_end_matches('/'), kebab(alert)),
         );
     }
-    if let Some(url) = super::dashboard_url(p, env, s) {
+    if let Some(url) = dashboard {
         a.insert("dashboard_url".into(), url);
     }
     a
@@ -494,6 +506,26 @@ pub(super) struct AlertSpec {
     pub(super) description: String,
 }
 
+impl AlertSpec {
+    /// The alerting rule, with `labels` and a link to `dashboard`.
+    fn into_rule(
+        self,
+        p: &Platform,
+        labels: BTreeMap<String, String>,
+        dashboard: Option<String>,
+    ) -> Rule {
+        let annotations = links(p, self.name, self.summary, self.description, dashboard);
+        Rule {
+            record: None,
+            alert: Some(self.name.to_string()),
+            expr: self.expr,
+            for_: Some(format_ms(self.for_ms)),
+            labels,
+            annotations,
+        }
+    }
+}
+
 pub(super) fn alert_rule(
     p: &Platform,
     env: &str,
@@ -503,14 +535,8 @@ pub(super) fn alert_rule(
     let urgency = p.observability.urgency_in(env, a.urgency)?;
     let mut labels = base_labels(env, s);
     labels.insert("severity".into(), urgency.label().into());
-    Some(Rule {
-        record: None,
-        alert: Some(a.name.to_string()),
-        expr: a.expr,
-        for_: Some(format_ms(a.for_ms)),
-        labels,
-        annotations: annotations(p, env, s, a.name, a.summary, a.description),
-    })
+    let dashboard = super::dashboard_url(p, env, s);
+    Some(a.into_rule(p, labels, dashboard))
 }
 
 /// The services of `env` the contract alerts watch: those with metrics that run a
@@ -717,35 +743,19 @@ fn platform_alert(p: &Platform, env: &str, a: AlertSpec) -> Option<Rule> {
         ("env".to_string(), env.to_string()),
         ("severity".to_string(), urgency.label().to_string()),
     ]);
-    let mut annotations = BTreeMap::from([
-        ("summary".to_string(), a.summary),
-        ("description".to_string(), a.description),
-    ]);
-    if let Some(base) = &o.runbooks {
-        annotations.insert(
-            "runbook_url".into(),
-            format!("{}/{}", base.trim_end_matches('/'), kebab(a.name)),
-        );
-    }
-    if let Some(base) = o.dashboard_url.as_deref().filter(|_| o.enabled) {
-        let url = match o.dashboards_per_service {
+    let dashboard = o
+        .dashboard_url
+        .as_deref()
+        .filter(|_| o.enabled)
+        .map(|base| match o.dashboards_per_service {
             true => format!("{{{{ $labels.{DASHBOARD_LABEL} }}}}"),
             false => format!(
                 "{}/d/{}?var-service={{{{ $labels.service }}}}",
                 base.trim_end_matches('/'),
                 super::environment_dashboard_uid(p, env)
             ),
-        };
-        annotations.insert("dashboard_url".into(), url);
-    }
-    Some(Rule {
-        record: None,
-        alert: Some(a.name.to_string()),
-        expr: a.expr,
-        for_: Some(format_ms(a.for_ms)),
-        labels,
-        annotations,
-    })
+        });
+    Some(a.into_rule(p, labels, dashboard))
 }
 
 /// Every window the table uses, long and short, and the period, shortest first.

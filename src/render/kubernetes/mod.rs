@@ -228,19 +228,8 @@ fn render_env(
     }
     let mut files = alerting_routes(platform, env, services)?;
     files.extend(environment_dashboard(platform, env, services)?);
-    if let Some(rule) = traffic::contract_rules(platform, env, services) {
-        files.push(File::object(
-            "prometheusrule-pave-contract.yaml".into(),
-            None,
-            &Arc::new(rule),
-        )?);
-    }
-    if let Some(rule) = traffic::slo_recordings(platform, env, services) {
-        files.push(File::object(
-            "prometheusrule-pave-slo.yaml".into(),
-            None,
-            &Arc::new(rule),
-        )?);
+    for (name, rule) in traffic::platform_rules(platform, env, services) {
+        files.push(File::object(name, None, &Arc::new(rule))?);
     }
     part.extend(settle(files));
     let kustomization = Kustomization {

@@ -384,33 +384,35 @@ pub(super) fn prometheus_rule(
     ))
 }
 
-/// The environment's SLI recordings (once for every service, read by their burn
-/// alerts), in Prometheus' own namespace, which the operator's rule selection covers
-/// by default; `None` without Prometheus or without an SLO in the environment.
-pub(super) fn slo_recordings(
+/// The environment's platform PrometheusRules, in Prometheus' own namespace, which the
+/// operator's rule selection covers by default, each with its file name: its contract
+/// alerts with the info of the services they watch (`pave-contract-<env>`, when a
+/// service has metrics), and its SLI recordings, which every service's burn alerts
+/// read (`pave-slo-<env>`, when a service has an SLO). None without Prometheus.
+pub(super) fn platform_rules(
     platform: &Platform,
     env: &str,
     services: &[&ResolvedService],
-) -> Option<Object<Spec<PrometheusRuleSpec>>> {
+) -> Vec<(String, Object<Spec<PrometheusRuleSpec>>)> {
     if !platform.observability.enabled {
-        return None;
+        return Vec::new();
     }
-    let groups = crate::observe::platform_groups(platform, env, services);
-    platform_rule(platform, env, "pave-slo", groups)
-}
-
-/// The environment's contract alerts and the info of the services they watch, beside
-/// the SLI recordings; `None` without Prometheus or without a service with metrics.
-pub(super) fn contract_rules(
-    platform: &Platform,
-    env: &str,
-    services: &[&ResolvedService],
-) -> Option<Object<Spec<PrometheusRuleSpec>>> {
-    if !platform.observability.enabled {
-        return None;
-    }
-    let groups = crate::observe::contract_groups(platform, env, services);
-    platform_rule(platform, env, "pave-contract", groups)
+    [
+        (
+            "pave-contract",
+            crate::observe::contract_groups(platform, env, services),
+        ),
+        (
+            "pave-slo",
+            crate::observe::platform_groups(platform, env, services),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, groups)| {
+        let rule = platform_rule(platform, env, name, groups)?;
+        Some((format!("prometheusrule-{name}.yaml"), rule))
+    })
+    .collect()
 }
 
 /// A PrometheusRule of the environment's platform rules (`<name>-<env>`), owned by the
