@@ -718,11 +718,14 @@ fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
         "The Deployment {{ $labels.deployment }} has unavailable replicas.".into(),
     );
     if autoscaled {
+        // The two series compare on all their labels, not `on (namespace, hpa)`:
+        // several kube-state-metrics replicas each export both, and matching them
+        // across replicas would be many-to-many, an error that silences the alert.
         alert(
             "hpa_maxed_out",
             "ServiceAutoscalerMaxedOut",
             format!(
-                "(kube_horizontalpodautoscaler_status_current_replicas >= on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas) * on (namespace, horizontalpodautoscaler) group_left ({carried}) {AUTOSCALER_INFO}{{{e}}}"
+                "(kube_horizontalpodautoscaler_status_current_replicas >= kube_horizontalpodautoscaler_spec_max_replicas) * on (namespace, horizontalpodautoscaler) group_left ({carried}) {AUTOSCALER_INFO}{{{e}}}"
             ),
             format!("{svc} in {env}: the autoscaler is at its maximum"),
             format!(

@@ -121,6 +121,8 @@ tests:
 /// and at its autoscaler's maximum, prod's `web` has unavailable replicas, and
 /// staging's `web` has no scrape target. Each raises exactly its own alert, with the
 /// service, team, environment and severity of that service, and nothing else fires.
+/// Two kube-state-metrics replicas export the autoscaler's series: each raises its
+/// alert, as before, rather than a many-to-many error that would silence both.
 #[test]
 fn contract_alerts_name_the_service_and_team_they_join() {
     let Some(promtool) = tool("promtool") else {
@@ -170,9 +172,13 @@ tests:
         values: '1x45'
       - series: 'kube_deployment_status_replicas_unavailable{{{ksm},namespace=\"api\",deployment=\"api\"}}'
         values: '0x45'
-      - series: 'kube_horizontalpodautoscaler_status_current_replicas{{{ksm},namespace=\"api\",horizontalpodautoscaler=\"api\"}}'
+      - series: 'kube_horizontalpodautoscaler_status_current_replicas{{{ksm},instance=\"ksm-1\",namespace=\"api\",horizontalpodautoscaler=\"api\"}}'
         values: '4x45'
-      - series: 'kube_horizontalpodautoscaler_spec_max_replicas{{{ksm},namespace=\"api\",horizontalpodautoscaler=\"api\"}}'
+      - series: 'kube_horizontalpodautoscaler_spec_max_replicas{{{ksm},instance=\"ksm-1\",namespace=\"api\",horizontalpodautoscaler=\"api\"}}'
+        values: '4x45'
+      - series: 'kube_horizontalpodautoscaler_status_current_replicas{{{ksm},instance=\"ksm-2\",namespace=\"api\",horizontalpodautoscaler=\"api\"}}'
+        values: '4x45'
+      - series: 'kube_horizontalpodautoscaler_spec_max_replicas{{{ksm},instance=\"ksm-2\",namespace=\"api\",horizontalpodautoscaler=\"api\"}}'
         values: '4x45'
     alert_rule_test:
       - eval_time: 40m
@@ -206,7 +212,11 @@ tests:
       - eval_time: 40m
         alertname: ServiceAutoscalerMaxedOut
         exp_alerts:
-          - exp_labels: {{ env: prod, namespace: api, horizontalpodautoscaler: api, service: api, team: team-api, severity: warning }}
+          - exp_labels: {{ env: prod, job: kube-state-metrics, instance: ksm-1, namespace: api, horizontalpodautoscaler: api, service: api, team: team-api, severity: warning }}
+            exp_annotations:
+              summary: 'api in prod: the autoscaler is at its maximum'
+              description: 'The autoscaler of api has run at its maximum replicas for a while; raise `autoscale.max` or find the load.'
+          - exp_labels: {{ env: prod, job: kube-state-metrics, instance: ksm-2, namespace: api, horizontalpodautoscaler: api, service: api, team: team-api, severity: warning }}
             exp_annotations:
               summary: 'api in prod: the autoscaler is at its maximum'
               description: 'The autoscaler of api has run at its maximum replicas for a while; raise `autoscale.max` or find the load.'
