@@ -613,6 +613,7 @@ fn autoscaler_name(s: &ResolvedService) -> Option<String> {
 fn service_info(p: &Platform, s: &ResolvedService) -> Vec<Rule> {
     let mut labels = base_labels(&s.env, s);
     labels.insert("job".into(), s.name.clone());
+    labels.insert(PLATFORM_LABEL.into(), p.name.clone());
     if p.observability.dashboards_per_service
         && let Some(url) = super::dashboard_url(p, &s.env, s)
     {
@@ -626,6 +627,10 @@ fn service_info(p: &Platform, s: &ResolvedService) -> Vec<Rule> {
     }
     out
 }
+
+/// The info label naming the platform, which the alerts select on: two pave platforms
+/// may share a Prometheus and an environment's name.
+const PLATFORM_LABEL: &str = "pave_platform";
 
 /// The info label carrying a service's own dashboard URL (per-service dashboards).
 const DASHBOARD_LABEL: &str = "dashboard_url";
@@ -646,14 +651,24 @@ fn info_rule(record: &str, labels: BTreeMap<String, String>) -> Rule {
 fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
     let o = &p.observability;
     let e = format!("{ENV_LABEL}=\"{env}\"");
+    // This platform's info of this environment: another pave platform may share the
+    // Prometheus and the environment's name.
+    let own = format!("{e},{PLATFORM_LABEL}=\"{}\"", p.name);
     // What every alert takes from the info: with per-service dashboards, the link too.
     let carried = match o.dashboards_per_service && o.dashboard_url.is_some() {
         true => format!("env, service, team, {DASHBOARD_LABEL}"),
         false => "env, service, team".to_string(),
     };
+    // One info per service even while an old one lingers (a team changed and
+    // Prometheus restarted before marking the old series stale): two would make every
+    // join of the environment many-to-many, an error that silences all its alerts.
+    let info = |metric: &str, by: &str| format!("topk by (namespace, {by}) (1, {metric}{{{own}}})");
     // The info with the service's name under another label, to join on it.
     let info_as = |label: &str| {
-        format!("label_replace({SERVICE_INFO}{{{e}}}, \"{label}\", \"$1\", \"job\", \"(.+)\")")
+        format!(
+            "label_replace({}, \"{label}\", \"$1\", \"job\", \"(.+)\")",
+            info(SERVICE_INFO, "job")
+        )
     };
     let (svc, ns) = ("{{ $labels.service }}", "{{ $labels.namespace }}");
     let mut specs = Vec::new();
@@ -673,7 +688,8 @@ fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
         "target_down",
         "ServiceTargetDown",
         format!(
-            "up{{{e}}} * on (namespace, job) group_left ({carried}) {SERVICE_INFO}{{{e}}} == 0"
+            "up{{{e}}} * on (namespace, job) group_left ({carried}) {} == 0",
+            info(SERVICE_INFO, "job")
         ),
         format!("{svc} in {env}: a metrics target is down"),
         format!(
@@ -683,7 +699,7 @@ fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
     alert(
         "metrics_absent",
         "ServiceMetricsAbsent",
-        format!("{SERVICE_INFO}{{{e}}} unless on (namespace, job) up{{{e}}}"),
+        format!("{SERVICE_INFO}{{{own}}} unless on (namespace, job) up{{{e}}}"),
         format!("{svc} in {env}: no metrics targets"),
         format!(
             "Prometheus has no scrape target for {svc} in namespace {ns}: check the ServiceMonitor (and its `env` relabeling) and the pods."
@@ -711,21 +727,24 @@ fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
         "replicas_unavailable",
         "ServiceReplicasUnavailable",
         format!(
-            "(kube_deployment_status_replicas_unavailable > 0) * on (namespace, deployment) group_left ({carried}) {}",
+            "(max by (namespace, deployment) (kube_deployment_status_replicas_unavailable) > 0) * on (namespace, deployment) group_left ({carried}) {}",
             info_as("deployment")
         ),
         format!("{svc} in {env}: replicas are unavailable"),
         "The Deployment {{ $labels.deployment }} has unavailable replicas.".into(),
     );
     if autoscaled {
-        // The two series compare on all their labels, not `on (namespace, hpa)`:
-        // several kube-state-metrics replicas each export both, and matching them
-        // across replicas would be many-to-many, an error that silences the alert.
+        // Several kube-state-metrics replicas each export both series: `max by`
+        // keeps one per autoscaler (matching them across replicas would be
+        // many-to-many, an error that silences the alert), and one alert per
+        // autoscaler rather than per replica, whose labels change when it restarts.
+        let hpa = "max by (namespace, horizontalpodautoscaler)";
         alert(
             "hpa_maxed_out",
             "ServiceAutoscalerMaxedOut",
             format!(
-                "(kube_horizontalpodautoscaler_status_current_replicas >= kube_horizontalpodautoscaler_spec_max_replicas) * on (namespace, horizontalpodautoscaler) group_left ({carried}) {AUTOSCALER_INFO}{{{e}}}"
+                "({hpa} (kube_horizontalpodautoscaler_status_current_replicas) >= {hpa} (kube_horizontalpodautoscaler_spec_max_replicas)) * on (namespace, horizontalpodautoscaler) group_left ({carried}) {}",
+                info(AUTOSCALER_INFO, "horizontalpodautoscaler")
             ),
             format!("{svc} in {env}: the autoscaler is at its maximum"),
             format!(

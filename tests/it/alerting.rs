@@ -121,8 +121,11 @@ tests:
 /// and at its autoscaler's maximum, prod's `web` has unavailable replicas, and
 /// staging's `web` has no scrape target. Each raises exactly its own alert, with the
 /// service, team, environment and severity of that service, and nothing else fires.
-/// Two kube-state-metrics replicas export the autoscaler's series: each raises its
-/// alert, as before, rather than a many-to-many error that would silence both.
+/// Two kube-state-metrics replicas export the Deployment's and the autoscaler's series:
+/// each trouble still raises one alert, not one per replica nor a many-to-many error
+/// that would silence it. The services' info carries the platform's name, which the
+/// alerts select, so another pave platform's info on the same Prometheus is ignored
+/// (here a copy of prod's `web` info under another platform and team).
 #[test]
 fn contract_alerts_name_the_service_and_team_they_join() {
     let Some(promtool) = tool("promtool") else {
@@ -162,13 +165,19 @@ tests:
         values: '1x45'
       - series: 'up{{job=\"api\",namespace=\"stg-api\",env=\"staging\",instance=\"c\"}}'
         values: '1x45'
+      - series: 'pave:service_info{{env=\"prod\",namespace=\"web\",job=\"web\",service=\"web\",team=\"team-other\",pave_platform=\"other\"}}'
+        values: '1x45'
+      - series: 'pave:service_info{{env=\"prod\",namespace=\"ghost\",job=\"ghost\",service=\"ghost\",team=\"team-other\",pave_platform=\"other\"}}'
+        values: '1x45'
       - series: 'kube_pod_container_status_restarts_total{{{ksm},namespace=\"api\",pod=\"api-1\",container=\"api\"}}'
         values: '0+1x45'
       - series: 'kube_pod_container_status_restarts_total{{{ksm},namespace=\"api\",pod=\"api-1\",container=\"proxy\"}}'
         values: '0+1x45'
       - series: 'kube_pod_container_status_restarts_total{{{ksm},namespace=\"web\",pod=\"web-1\",container=\"web\"}}'
         values: '0x45'
-      - series: 'kube_deployment_status_replicas_unavailable{{{ksm},namespace=\"web\",deployment=\"web\"}}'
+      - series: 'kube_deployment_status_replicas_unavailable{{{ksm},instance=\"ksm-1\",namespace=\"web\",deployment=\"web\"}}'
+        values: '1x45'
+      - series: 'kube_deployment_status_replicas_unavailable{{{ksm},instance=\"ksm-2\",namespace=\"web\",deployment=\"web\"}}'
         values: '1x45'
       - series: 'kube_deployment_status_replicas_unavailable{{{ksm},namespace=\"api\",deployment=\"api\"}}'
         values: '0x45'
@@ -191,7 +200,7 @@ tests:
       - eval_time: 40m
         alertname: ServiceMetricsAbsent
         exp_alerts:
-          - exp_labels: {{ env: staging, job: web, namespace: stg-web, service: web, team: team-web, severity: warning }}
+          - exp_labels: {{ env: staging, job: web, namespace: stg-web, service: web, team: team-web, pave_platform: two, severity: warning }}
             exp_annotations:
               summary: 'web in staging: no metrics targets'
               description: 'Prometheus has no scrape target for web in namespace stg-web: check the ServiceMonitor (and its `env` relabeling) and the pods.'
@@ -205,18 +214,14 @@ tests:
       - eval_time: 40m
         alertname: ServiceReplicasUnavailable
         exp_alerts:
-          - exp_labels: {{ env: prod, job: kube-state-metrics, namespace: web, deployment: web, service: web, team: team-web, severity: warning }}
+          - exp_labels: {{ env: prod, namespace: web, deployment: web, service: web, team: team-web, severity: warning }}
             exp_annotations:
               summary: 'web in prod: replicas are unavailable'
               description: 'The Deployment web has unavailable replicas.'
       - eval_time: 40m
         alertname: ServiceAutoscalerMaxedOut
         exp_alerts:
-          - exp_labels: {{ env: prod, job: kube-state-metrics, instance: ksm-1, namespace: api, horizontalpodautoscaler: api, service: api, team: team-api, severity: warning }}
-            exp_annotations:
-              summary: 'api in prod: the autoscaler is at its maximum'
-              description: 'The autoscaler of api has run at its maximum replicas for a while; raise `autoscale.max` or find the load.'
-          - exp_labels: {{ env: prod, job: kube-state-metrics, instance: ksm-2, namespace: api, horizontalpodautoscaler: api, service: api, team: team-api, severity: warning }}
+          - exp_labels: {{ env: prod, namespace: api, horizontalpodautoscaler: api, service: api, team: team-api, severity: warning }}
             exp_annotations:
               summary: 'api in prod: the autoscaler is at its maximum'
               description: 'The autoscaler of api has run at its maximum replicas for a while; raise `autoscale.max` or find the load.'
