@@ -63,18 +63,40 @@ fn promtool_test(promtool: &Path, file: &Path) -> Output {
         .unwrap()
 }
 
+/// A repository of `platform` and `services` (name, file text), built; its
+/// Prometheus folder.
+fn built(platform: &str, services: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let repo = tempfile::tempdir().unwrap();
+    fs::create_dir_all(repo.path().join("services")).unwrap();
+    fs::write(repo.path().join("platform.yaml"), platform).unwrap();
+    for (name, text) in services {
+        fs::write(repo.path().join(format!("services/{name}.yaml")), text).unwrap();
+    }
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = repo.path().join("generated/prometheus");
+    (repo, dir)
+}
+
+/// Writes `test` as `dir/name` and asserts that `promtool test rules` passes it.
+fn assert_promtool_passes(promtool: &Path, dir: &Path, name: &str, test: &str) {
+    let file = dir.join(name);
+    fs::write(&file, test).unwrap();
+    let out = promtool_test(promtool, &file);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn rules_of_two_environments_on_one_prometheus_never_mix() {
     let Some(promtool) = tool("promtool") else {
         return;
     };
-    let repo = tempfile::tempdir().unwrap();
-    fs::create_dir_all(repo.path().join("services")).unwrap();
-    fs::write(repo.path().join("platform.yaml"), PLATFORM).unwrap();
-    fs::write(repo.path().join("services/api.yaml"), SERVICE).unwrap();
-    let out = pave(&["build"], repo.path());
-    assert!(out.status.success(), "{}", stderr(&out));
-    let dir = repo.path().join("generated/prometheus");
+    let (_repo, dir) = built(PLATFORM, &[("api", SERVICE)]);
     // 15 errors in 1000 burn a 99.9% budget 15 times too fast; 2 in 1000 do not.
     // Staging is unprotected, so its pages are tickets (severity warning).
     let test = format!(
@@ -104,15 +126,7 @@ tests:
         fast_burn("staging", "warning"),
         fast_burn("prod", "critical"),
     );
-    let file = dir.join("cross-environment.test.yaml");
-    fs::write(&file, test).unwrap();
-    let out = promtool_test(&promtool, &file);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_promtool_passes(&promtool, &dir, "cross-environment.test.yaml", &test);
 }
 
 /// The contract alerts are one rule each per environment, joined to each service's
@@ -131,26 +145,13 @@ fn contract_alerts_name_the_service_and_team_they_join() {
     let Some(promtool) = tool("promtool") else {
         return;
     };
-    let repo = tempfile::tempdir().unwrap();
-    fs::create_dir_all(repo.path().join("services")).unwrap();
     let platform = PLATFORM.replace(
         "staging: { domain: staging.two.io, namespace: \"${service.name}\" }",
         "staging: { domain: staging.two.io, namespace: \"stg-${service.name}\" }",
     );
-    fs::write(repo.path().join("platform.yaml"), platform).unwrap();
-    fs::write(
-        repo.path().join("services/api.yaml"),
-        "name: api\nowner: team-api\nimage: registry.two.io/api:1.0.0\nmetrics: true\nautoscale: { min: 2, max: 4, cpu: 70 }\n",
-    )
-    .unwrap();
-    fs::write(
-        repo.path().join("services/web.yaml"),
-        "name: web\nowner: team-web\nimage: registry.two.io/web:1.0.0\nmetrics: true\n",
-    )
-    .unwrap();
-    let out = pave(&["build"], repo.path());
-    assert!(out.status.success(), "{}", stderr(&out));
-    let dir = repo.path().join("generated/prometheus");
+    let api = "name: api\nowner: team-api\nimage: registry.two.io/api:1.0.0\nmetrics: true\nautoscale: { min: 2, max: 4, cpu: 70 }\n";
+    let web = "name: web\nowner: team-web\nimage: registry.two.io/web:1.0.0\nmetrics: true\n";
+    let (_repo, dir) = built(&platform, &[("api", api), ("web", web)]);
     let ksm = "job=\"kube-state-metrics\"";
     let test = format!(
         "rule_files: [staging/_contract.rules.yaml, prod/_contract.rules.yaml]
@@ -227,15 +228,7 @@ tests:
               description: 'The autoscaler of api has run at its maximum replicas for a while; raise `autoscale.max` or find the load.'
 "
     );
-    let file = dir.join("contract.test.yaml");
-    fs::write(&file, test).unwrap();
-    let out = promtool_test(&promtool, &file);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_promtool_passes(&promtool, &dir, "contract.test.yaml", &test);
 }
 
 /// The SLO period's ratio is averaged from the hourly recordings, and still weighs
@@ -248,13 +241,7 @@ fn the_period_ratio_is_traffic_weighted_from_the_hourly_recordings() {
     let Some(promtool) = tool("promtool") else {
         return;
     };
-    let repo = tempfile::tempdir().unwrap();
-    fs::create_dir_all(repo.path().join("services")).unwrap();
-    fs::write(repo.path().join("platform.yaml"), PLATFORM).unwrap();
-    fs::write(repo.path().join("services/api.yaml"), SERVICE).unwrap();
-    let out = pave(&["build"], repo.path());
-    assert!(out.status.success(), "{}", stderr(&out));
-    let dir = repo.path().join("generated/prometheus");
+    let (_repo, dir) = built(PLATFORM, &[("api", SERVICE)]);
     let rules = fs::read_to_string(dir.join("prod/_slo.rules.yaml")).unwrap();
     let period: Vec<&str> = rules
         .lines()
@@ -283,15 +270,7 @@ tests:
             value: 1
 "
     );
-    let file = dir.join("period.test.yaml");
-    fs::write(&file, test).unwrap();
-    let out = promtool_test(&promtool, &file);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_promtool_passes(&promtool, &dir, "period.test.yaml", &test);
 }
 
 /// A rule file's groups with `edit` applied to every burn alert.
