@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::rules::slos;
+use super::rules::{BUDGET_REMAINING, BURN_RATE, slos};
 use super::{ENV_LABEL, dashboard_uid, environment_dashboard_uid, selector};
 use crate::duration::format_ms;
 use crate::output::WriteError;
@@ -163,22 +163,10 @@ pub(crate) fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboa
     let mut items = Vec::new();
     if s.metrics.is_some() {
         items.extend(traffic(p, &who));
-        // The long windows of the platform's table, each once, shortest first.
-        let mut windows: Vec<u64> = p.observability.windows.iter().map(|w| w.long_ms).collect();
-        windows.sort_unstable();
-        windows.dedup();
         for slo in slos(s) {
             let id = format!("slo_id=\"{}\",env=\"{env}\"", slo.id);
-            let burn = windows
-                .iter()
-                .map(|w| format_ms(*w))
-                .map(|w| {
-                    let query = format!("({}) / {}", slo.error_ratio(s, &w), slo.budget());
-                    (query, format!("{w} window"))
-                })
-                .collect();
             let title = |what: &str| format!("{} SLO: {what}", slo.name);
-            items.extend(slo_panels(&id, burn, title));
+            items.extend(slo_panels(&id, burn_rates(p, &id), title));
         }
     }
     items.extend(resources(&who));
@@ -220,13 +208,7 @@ pub(crate) fn environment(p: &Platform, env: &str, services: &[&ResolvedService]
     }
     if services.iter().any(|s| !slos(s).is_empty()) {
         let id = format!("slo_service=\"$service\",slo_name=\"$slo\",{ENV_LABEL}=\"{env}\"");
-        // Which SLI an SLO reads (and so how its ratio is computed) depends on `$slo`:
-        // each SLO records its burn rate over one window for this panel.
-        let w = super::rules::burn_panel_window(p);
-        let burn = vec![(
-            format!("slo:burn_rate:ratio_rate{w}{{{id}}}"),
-            format!("{w} window"),
-        )];
+        let burn = burn_rates(p, &id);
         variables.push(slo_variable(env));
         items.push(Item::Row("SLO: $slo".into(), Some("slo")));
         items.extend(slo_panels(&id, burn, |what| format!("$slo SLO: {what}")));
@@ -320,7 +302,7 @@ fn slo_variable(env: &str) -> Variable {
         label: "SLO",
         kind: "query",
         query: format!(
-            "label_values(slo:error_budget_remaining:ratio{{slo_service=\"$service\",{ENV_LABEL}=\"{env}\"}}, slo_name)"
+            "label_values({BUDGET_REMAINING}{{slo_service=\"$service\",{ENV_LABEL}=\"{env}\"}}, slo_name)"
         ),
         datasource: Some(prometheus()),
         current: Some(Current {
@@ -385,15 +367,27 @@ fn traffic(p: &Platform, who: &Who) -> Vec<Item> {
 
 /// An SLO's remaining budget (`id` selects its recorded series) and its burn rate,
 /// one query per window: `burn` pairs a query with its legend.
+/// The recorded burn rates of the SLOs `id` selects over the long windows of the
+/// platform's table, each once, shortest first: queries and legends.
+fn burn_rates(p: &Platform, id: &str) -> Vec<(String, String)> {
+    let mut windows: Vec<u64> = p.observability.windows.iter().map(|w| w.long_ms).collect();
+    windows.sort_unstable();
+    windows.dedup();
+    windows
+        .into_iter()
+        .map(|w| {
+            let w = format_ms(w);
+            (format!("{BURN_RATE}{w}{{{id}}}"), format!("{w} window"))
+        })
+        .collect()
+}
+
 fn slo_panels(id: &str, burn: Vec<(String, String)>, title: impl Fn(&str) -> String) -> Vec<Item> {
     vec![
         Item::Panel((
             title("error budget remaining"),
             "percentunit",
-            vec![(
-                format!("slo:error_budget_remaining:ratio{{{id}}}"),
-                "remaining".into(),
-            )],
+            vec![(format!("{BUDGET_REMAINING}{{{id}}}"), "remaining".into())],
         )),
         Item::Panel((title("burn rate"), "none", burn)),
     ]

@@ -24,10 +24,7 @@ pub(crate) use rules::{
 };
 // The inputs of the rules, for the Helm chart's templates that build the same rules.
 pub(crate) use cron::late_after_seconds;
-pub(crate) use rules::{
-    burn_alert, burn_panel_window, exhaustion, factor, latency_threshold, le_matcher, pair_name,
-    pairs_of, slos, threshold,
-};
+pub(crate) use rules::{latency_threshold, slos};
 pub(crate) use unit_tests::{shared_thresholds, unit_tests};
 
 use crate::resolve::{Platform, ResolvedService};

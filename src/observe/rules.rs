@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{ENV_LABEL, selector};
+use super::ENV_LABEL;
 use crate::decimal::Decimal;
 use crate::duration::format_ms;
 use crate::resolve::{BurnWindow, Platform, ResolvedService, Urgency, Workload};
@@ -80,8 +80,6 @@ pub(crate) struct SloSpec {
     pub(crate) objective: Decimal,
     /// The SLI this SLO reads, and so the platform recordings it needs.
     pub(crate) kind: SliKind,
-    /// The series the SLI reads (no-data alert).
-    pub(crate) series: fn(&Platform, &ResolvedService) -> String,
 }
 
 impl SloSpec {
@@ -90,31 +88,6 @@ impl SloSpec {
             .minus(self.objective)
             .checked_div(Decimal::from_int(100))
             .unwrap_or(Decimal::ZERO)
-    }
-
-    /// The error ratio over `window`: the platform's recorded ratio of the service's
-    /// series (for latency, one minus the share of requests within the threshold's
-    /// bucket; `max` keeps one of the bucket's two spellings, see [`le_matcher`]).
-    pub(crate) fn error_ratio(&self, s: &ResolvedService, window: &str) -> String {
-        let sel = selector(s);
-        match self.kind {
-            SliKind::Availability => format!("{ERROR_RATIO}{window}{{{sel}}}"),
-            SliKind::Latency => {
-                let le = le_matcher(latency_threshold(s));
-                format!("1 - max without (le) ({WITHIN_RATIO}{window}{{{sel},{le}}})")
-            }
-        }
-    }
-
-    /// The requests per second over `window`, from the platform's recorded rates.
-    fn requests_rate(&self, s: &ResolvedService, window: &str) -> String {
-        let sel = selector(s);
-        match self.kind {
-            SliKind::Availability => format!("{REQUESTS}{window}{{{sel}}}"),
-            SliKind::Latency => {
-                format!("sum without (le) ({BUCKETS}{window}{{{sel},le=\"+Inf\"}})")
-            }
-        }
     }
 }
 
@@ -125,6 +98,16 @@ pub(crate) enum SliKind {
     Availability,
     /// The share of the latency histogram under a threshold (a bucket).
     Latency,
+}
+
+impl SliKind {
+    /// The SLO's name, its `slo_name` label: one SLO of each kind per service.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            SliKind::Availability => "availability",
+            SliKind::Latency => "latency",
+        }
+    }
 }
 
 /// The recorded request rate by `env`, `namespace`, `job`; the window follows.
@@ -140,6 +123,19 @@ const ERROR_RATIO: &str = "env_namespace_job:slo_requests_errors:ratio_rate";
 /// The recorded share of requests within each bucket by `env`, `namespace`, `job`,
 /// `le`: each bucket's rate over the `+Inf` bucket's.
 const WITHIN_RATIO: &str = "env_namespace_job_le:slo_requests_within_le:ratio_rate";
+
+/// The recorded error budget of each SLO (1 − objective, e.g. `vector(0.001)`): one
+/// series per SLO in its service's rules, labelled with who it is (`env`, `namespace`,
+/// `job`, `service`, `team`, `pave_platform`), which SLO (`slo_id`, `slo_name`,
+/// `slo_service`) and for latency its bucket (`le`). The environment's rules join it
+/// to the SLI ratios, so every SLO's burn rate and alerts come from rules written once
+/// per environment.
+pub(crate) const SLO_BUDGET: &str = "pave:slo_error_budget:ratio";
+/// Each SLO's burn rate over a window (its error ratio over its budget), labelled as
+/// its budget without `le`; the window follows.
+pub(crate) const BURN_RATE: &str = "slo:burn_rate:ratio_rate";
+/// Each SLO's budget left over the SLO period (1 − the period's burn rate).
+pub(crate) const BUDGET_REMAINING: &str = "slo:error_budget_remaining:ratio";
 
 /// The latency threshold of a service's latency SLO (0 without one).
 pub(crate) fn latency_threshold(s: &ResolvedService) -> Decimal {
@@ -159,7 +155,6 @@ pub(crate) fn slos(s: &ResolvedService) -> Vec<SloSpec> {
             id: format!("{}-availability", s.name),
             objective,
             kind: SliKind::Availability,
-            series: |p, s| format!("{}{{{}}}", p.observability.requests_metric, selector(s)),
         });
     }
     if let Some(latency) = &slo.latency {
@@ -168,13 +163,6 @@ pub(crate) fn slos(s: &ResolvedService) -> Vec<SloSpec> {
             id: format!("{}-latency", s.name),
             objective: latency.target,
             kind: SliKind::Latency,
-            series: |p, s| {
-                format!(
-                    "{}{{{},le=\"+Inf\"}}",
-                    p.observability.duration_metric,
-                    selector(s)
-                )
-            },
         });
     }
     out
@@ -202,12 +190,26 @@ pub(crate) fn platform_groups(
     }
     let o = &p.observability;
     let base = period_base(p);
+    let table: BTreeSet<u64> = o
+        .windows
+        .iter()
+        .flat_map(|w| [w.short_ms, w.long_ms])
+        .collect();
     let (mut short, mut long) = (Vec::new(), Vec::new());
     for w in windows(p) {
-        let rules = match base.filter(|_| w == o.slo_period_ms) {
+        let mut rules = match base.filter(|_| w == o.slo_period_ms) {
             Some(base) => derived_recordings(&kinds, env, w, base),
             None => window_recordings(p, &kinds, env, w),
         };
+        // Rules of a group run in order: these read this evaluation's ratios.
+        if table.contains(&w) {
+            let record = format!("{BURN_RATE}{}", format_ms(w));
+            rules.push(recording(record, slo_burn(p, &kinds, env, w)));
+        }
+        if w == o.slo_period_ms {
+            let expr = format!("1 - ({})", slo_burn(p, &kinds, env, w));
+            rules.push(recording(BUDGET_REMAINING.into(), expr));
+        }
         match w >= LONG_WINDOW_MS {
             true => long.extend(rules),
             false => short.extend(rules),
@@ -225,7 +227,104 @@ pub(crate) fn platform_groups(
             rules: long,
         });
     }
+    let alerts = slo_alerts(p, env, &kinds);
+    if !alerts.is_empty() {
+        groups.push(RuleGroup {
+            name: SLO_ALERT_GROUP.into(),
+            interval: None,
+            rules: alerts,
+        });
+    }
     groups
+}
+
+/// The name of the environment's SLO alert group.
+const SLO_ALERT_GROUP: &str = "pave-slo-alerts";
+
+/// This platform's series of this environment: another pave platform may share the
+/// Prometheus and the environment's name.
+fn own(p: &Platform, env: &str) -> String {
+    format!("{ENV_LABEL}=\"{env}\",{PLATFORM_LABEL}=\"{}\"", p.name)
+}
+
+/// The budget recordings of one SLO kind, one per service even while an old one
+/// lingers (its team changed and Prometheus restarted before marking the old series
+/// stale): two would make the joins of the environment many-to-many, an error that
+/// silences every SLO of it.
+fn budgets(p: &Platform, env: &str, kind: SliKind) -> String {
+    format!(
+        "topk by (namespace, job) (1, {SLO_BUDGET}{{{},slo_name=\"{}\"}})",
+        own(p, env),
+        kind.name()
+    )
+}
+
+/// What the burn rates take from the budget recordings: who the SLO is.
+fn slo_carried(p: &Platform) -> String {
+    let o = &p.observability;
+    match o.dashboards_per_service && o.dashboard_url.is_some() {
+        true => format!(
+            "{PLATFORM_LABEL}, service, slo_id, slo_name, slo_service, team, {DASHBOARD_LABEL}"
+        ),
+        false => format!("{PLATFORM_LABEL}, service, slo_id, slo_name, slo_service, team"),
+    }
+}
+
+/// `le` as Prometheus 2 writes it: Prometheus 3 writes classic bucket boundaries as
+/// floats (`1` becomes `1.0`), so a latency SLO's bucket is found under either.
+fn plain_le(expr: &str) -> String {
+    format!("label_replace({expr}, \"le\", \"$1\", \"le\", \"(.+)\\\\.0\")")
+}
+
+/// Every SLO's burn rate over `w`: its service's recorded error ratio (for latency,
+/// one minus the share within the SLO's bucket, matched on `le`) over its budget,
+/// labelled by joining the budget recording. `job` stays, for the alerts' guard.
+fn slo_burn(p: &Platform, kinds: &BTreeSet<SliKind>, env: &str, w: u64) -> String {
+    let window = format_ms(w);
+    let e = format!("{ENV_LABEL}=\"{env}\"");
+    let carried = slo_carried(p);
+    let mut parts = Vec::new();
+    if kinds.contains(&SliKind::Availability) {
+        parts.push(format!(
+            "{ERROR_RATIO}{window}{{{e}}} / on (env, namespace, job) group_left ({carried}) {}",
+            budgets(p, env, SliKind::Availability)
+        ));
+    }
+    if kinds.contains(&SliKind::Latency) {
+        let within = plain_le(&format!("{WITHIN_RATIO}{window}{{{e}}}"));
+        parts.push(format!(
+            "max without (le) ((1 - max by (env, namespace, job, le) ({within})) / on (env, namespace, job, le) group_left ({carried}) {})",
+            budgets(p, env, SliKind::Latency)
+        ));
+    }
+    parts.join(" or ")
+}
+
+/// The requests of each SLO kind's SLI over `window`, per second, labelled with the
+/// kind (`slo_name`): the requests counter for availability, the histogram's `+Inf`
+/// bucket for latency.
+fn events(kinds: &BTreeSet<SliKind>, env: &str, window: &str) -> String {
+    let e = format!("{ENV_LABEL}=\"{env}\"");
+    let named = |expr: String, kind: SliKind| {
+        format!(
+            "label_replace({expr}, \"slo_name\", \"{}\", \"\", \"\")",
+            kind.name()
+        )
+    };
+    let mut parts = Vec::new();
+    if kinds.contains(&SliKind::Availability) {
+        parts.push(named(
+            format!("{REQUESTS}{window}{{{e}}}"),
+            SliKind::Availability,
+        ));
+    }
+    if kinds.contains(&SliKind::Latency) {
+        parts.push(named(
+            format!("sum without (le) ({BUCKETS}{window}{{{e},le=\"+Inf\"}})"),
+            SliKind::Latency,
+        ));
+    }
+    parts.join(" or ")
 }
 
 /// The recordings of one window, from the raw series: the request and 5xx rates
@@ -343,16 +442,6 @@ fn recording(record: String, expr: String) -> Rule {
     }
 }
 
-/// An `le` matcher that works on Prometheus 2 and 3: Prometheus 3 writes classic
-/// bucket boundaries as floats (`1` becomes `1.0`).
-pub(crate) fn le_matcher(threshold: Decimal) -> String {
-    let text = threshold.to_string();
-    match text.contains('.') {
-        true => format!("le=\"{text}\""),
-        false => format!("le=~\"{text}(\\\\.0)?\""),
-    }
-}
-
 /// The burn factor of a window pair: budget% × period / long window.
 pub(crate) fn factor(w: &BurnWindow, period_ms: u64) -> Decimal {
     let period = Decimal::from_int(period_ms as i64);
@@ -410,11 +499,11 @@ pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<R
     if s.metrics.is_none() {
         return Vec::new();
     }
-    let mut groups = Vec::new();
-    for slo in slos(s) {
-        groups.extend(slo_groups(p, env, s, &slo));
+    let specs = slos(s);
+    match specs.is_empty() {
+        true => Vec::new(),
+        false => vec![budget_group(p, s, &specs)],
     }
-    groups
 }
 
 /// Whether the service has any rules, its own ([`rule_groups`]: a cron job's run
@@ -611,6 +700,21 @@ fn autoscaler_name(s: &ResolvedService) -> Option<String> {
 /// autoscaler can max out. With per-service dashboards, the dashboard's URL rides on
 /// the info (its uid is not always the service's name), for the alerts' links.
 fn service_info(p: &Platform, s: &ResolvedService) -> Vec<Rule> {
+    let mut labels = info_labels(p, s);
+    let mut out = vec![info_rule(SERVICE_INFO, labels.clone())];
+    if let Some(hpa) = autoscaler_name(s) {
+        labels.remove("job");
+        labels.insert("horizontalpodautoscaler".into(), hpa);
+        out.push(info_rule(AUTOSCALER_INFO, labels));
+    }
+    out
+}
+
+/// The labels of a service's info and of its SLOs' budgets: what joins them to its
+/// series (`namespace`, `job`), what its alerts carry (`env`, `service`, `team`,
+/// and with per-service dashboards `dashboard_url`) and whose they are
+/// (`pave_platform`).
+pub(super) fn info_labels(p: &Platform, s: &ResolvedService) -> BTreeMap<String, String> {
     let mut labels = base_labels(&s.env, s);
     labels.insert("job".into(), s.name.clone());
     labels.insert(PLATFORM_LABEL.into(), p.name.clone());
@@ -619,13 +723,7 @@ fn service_info(p: &Platform, s: &ResolvedService) -> Vec<Rule> {
     {
         labels.insert(DASHBOARD_LABEL.into(), url);
     }
-    let mut out = vec![info_rule(SERVICE_INFO, labels.clone())];
-    if let Some(hpa) = autoscaler_name(s) {
-        labels.remove("job");
-        labels.insert("horizontalpodautoscaler".into(), hpa);
-        out.push(info_rule(AUTOSCALER_INFO, labels));
-    }
-    out
+    labels
 }
 
 /// The info label naming the platform, which the alerts select on: two pave platforms
@@ -651,9 +749,7 @@ fn info_rule(record: &str, labels: BTreeMap<String, String>) -> Rule {
 fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
     let o = &p.observability;
     let e = format!("{ENV_LABEL}=\"{env}\"");
-    // This platform's info of this environment: another pave platform may share the
-    // Prometheus and the environment's name.
-    let own = format!("{e},{PLATFORM_LABEL}=\"{}\"", p.name);
+    let own = own(p, env);
     // What every alert takes from the info: with per-service dashboards, the link too.
     let carried = match o.dashboards_per_service && o.dashboard_url.is_some() {
         true => format!("env, service, team, {DASHBOARD_LABEL}"),
@@ -795,90 +891,42 @@ pub(crate) fn windows(p: &Platform) -> Vec<u64> {
     all
 }
 
-/// The window of the recorded burn rate the environment dashboard shows per SLO: the
-/// shortest long window of the platform's table (1h by default), the fastest burn that
-/// pages.
-pub(crate) fn burn_panel_window(p: &Platform) -> String {
-    let shortest = p.observability.windows.iter().map(|w| w.long_ms).min();
-    format_ms(shortest.unwrap_or(3_600_000))
+/// A service's SLO budgets: one [`SLO_BUDGET`] recording per SLO, which the
+/// environment's rules ([`platform_groups`]) join for its burn rates and alerts.
+fn budget_group(p: &Platform, s: &ResolvedService, specs: &[SloSpec]) -> RuleGroup {
+    RuleGroup {
+        name: format!("{}-slo", s.name),
+        interval: None,
+        rules: specs.iter().map(|slo| budget_rule(p, s, slo)).collect(),
+    }
 }
 
-/// The labels naming an SLO (besides `env`, `namespace`, `service`, `team`): on its
-/// budget recording and its burn alerts.
-fn slo_labels(s: &ResolvedService, slo: &SloSpec) -> BTreeMap<String, String> {
-    BTreeMap::from([
+/// One SLO's budget recording: its budget as the value, who it is as labels (those of
+/// the service's info, the SLO's, and for latency its bucket as Prometheus 2 writes
+/// it).
+fn budget_rule(p: &Platform, s: &ResolvedService, slo: &SloSpec) -> Rule {
+    let mut labels = info_labels(p, s);
+    labels.extend([
         ("slo_id".to_string(), slo.id.clone()),
         ("slo_name".to_string(), slo.name.to_string()),
         ("slo_service".to_string(), s.name.clone()),
-    ])
-}
-
-/// An SLO's group: the budget remaining over the period and the alerts. The ratios
-/// come from the platform's recordings ([`platform_groups`]).
-fn slo_groups(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Vec<RuleGroup> {
-    let o = &p.observability;
-    let budget = slo.budget();
-    let period = format_ms(o.slo_period_ms);
-    let mut labels = slo_labels(s, slo);
-    labels.extend([
-        ("env".to_string(), env.to_string()),
-        ("namespace".to_string(), s.namespace.clone()),
-        ("team".to_string(), s.owner.clone()),
     ]);
-    let burn_window = burn_panel_window(p);
-    let mut rules = vec![
-        Rule {
-            record: Some("slo:error_budget_remaining:ratio".into()),
-            alert: None,
-            expr: format!(
-                "1 - max without (job) ({}) / {budget}",
-                slo.error_ratio(s, &period)
-            ),
-            for_: None,
-            labels: labels.clone(),
-            annotations: BTreeMap::new(),
-        },
-        // The environment dashboard's burn panel: one query serves every SLO of every
-        // service, which only a recorded series per SLO allows (SLIs differ by kind).
-        Rule {
-            record: Some(format!("slo:burn_rate:ratio_rate{burn_window}")),
-            alert: None,
-            expr: format!(
-                "max without (job) ({}) / {budget}",
-                slo.error_ratio(s, &burn_window)
-            ),
-            for_: None,
-            labels,
-            annotations: BTreeMap::new(),
-        },
-    ];
-    for u in [Urgency::Page, Urgency::Ticket] {
-        let burn = burn_alert_spec(p, env, s, slo, u).and_then(|a| alert_rule(p, env, s, a));
-        rules.extend(burn.map(|mut rule| {
-            rule.labels.extend(slo_labels(s, slo));
-            rule
-        }));
+    if slo.kind == SliKind::Latency {
+        labels.insert("le".into(), latency_threshold(s).to_string());
     }
-    rules.extend(
-        absent_alerts(p, env, s, slo)
-            .into_iter()
-            .filter_map(|a| alert_rule(p, env, s, a)),
-    );
-    vec![RuleGroup {
-        name: format!("{}-slo-{}", s.name, slo.name),
-        interval: None,
-        rules,
-    }]
+    let mut rule = info_rule(SLO_BUDGET, labels);
+    rule.expr = format!("vector({})", slo.budget());
+    rule
 }
 
-/// What an SLO's rules are apart from whose they are: its group for a stand-in
-/// service with the same SLO, environment and platform, but a fixed name, namespace,
-/// team and latency bucket. Two SLOs of an environment with the same shape get the
-/// same thresholds, windows, guards and `for` from the same code, so the unit tests
-/// of one prove the thresholds of both; each still tests that its own series and
-/// labels reach the alert. Debug builds check the cheap key of
-/// `unit_tests::shared_thresholds` against it.
-pub(crate) fn slo_shape(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> String {
+/// What an SLO's rules are apart from whose they are: its budget recording for a
+/// stand-in service with the same SLO and platform, but a fixed name, namespace, team
+/// and latency bucket (every other rule is the environment's). Two SLOs of an
+/// environment with the same shape are alerted on by the same rules with the same
+/// budget, so the unit tests of one prove the thresholds of both; each still tests
+/// that its own series and labels reach the alert. Debug builds check the cheap key
+/// of `unit_tests::shared_thresholds` against it.
+pub(crate) fn slo_shape(p: &Platform, s: &ResolvedService, slo: &SloSpec) -> String {
     let mut stand_in = s.clone();
     stand_in.name = "shape".into();
     stand_in.namespace = "shape".into();
@@ -887,35 +935,49 @@ pub(crate) fn slo_shape(p: &Platform, env: &str, s: &ResolvedService, slo: &SloS
         latency.threshold = Decimal::from_int(1);
     }
     let spec = slos(&stand_in).into_iter().find(|x| x.name == slo.name);
-    let groups = spec.map(|spec| slo_groups(p, env, &stand_in, &spec));
-    format!("{}:{groups:?}", slo.name)
+    let rule = spec.map(|spec| budget_rule(p, &stand_in, &spec));
+    format!("{}:{rule:?}", slo.name)
 }
 
-/// One pair's condition: both windows above the threshold and enough requests in the
-/// long window (its rate times its length: what `increase` computes); `slo_window`
-/// names the pair. `job` is dropped so the alert carries the labels of every alert.
-fn pair_condition(p: &Platform, s: &ResolvedService, slo: &SloSpec, w: &BurnWindow) -> String {
+/// The environment's SLO alerts, each once for every SLO of the environment: the burn
+/// alerts of each urgency over the recorded burn rates, and the alerts for series an
+/// SLI cannot do without. Each carries the SLO's labels (its burn rates' or budget's).
+fn slo_alerts(p: &Platform, env: &str, kinds: &BTreeSet<SliKind>) -> Vec<Rule> {
+    let mut specs: Vec<AlertSpec> = [Urgency::Page, Urgency::Ticket]
+        .into_iter()
+        .filter_map(|u| burn_alert_spec(p, env, kinds, u))
+        .collect();
+    specs.extend(absent_alerts(p, env, kinds));
+    specs
+        .into_iter()
+        .filter_map(|a| platform_alert(p, env, a))
+        .collect()
+}
+
+/// One pair's condition: both windows' burn rates above the pair's factor and enough
+/// requests in the long window (its rate times its length: what `increase` computes);
+/// `slo_window` names the pair. `job` is dropped so the alert carries the labels of
+/// every alert.
+fn pair_condition(p: &Platform, env: &str, kinds: &BTreeSet<SliKind>, w: &BurnWindow) -> String {
     let o = &p.observability;
-    let t = threshold(w, o.slo_period_ms, slo);
+    let f = factor(w, o.slo_period_ms);
     let (long, short) = (format_ms(w.long_ms), format_ms(w.short_ms));
+    let own = own(p, env);
     format!(
-        "label_replace(max without (job) (({}) > {t} and ({}) > {t} and {} * {} >= {min}), \"slo_window\", \"{pair}\", \"\", \"\")",
-        slo.error_ratio(s, &long),
-        slo.error_ratio(s, &short),
-        slo.requests_rate(s, &long),
+        "label_replace(max without (job) ({BURN_RATE}{long}{{{own}}} > {f} and on (slo_id) {BURN_RATE}{short}{{{own}}} > {f} and on (namespace, job, slo_name) ({}) * {} >= {min}), \"slo_window\", \"{pair}\", \"\", \"\")",
+        events(kinds, env, &long),
         w.long_ms / 1000,
         min = o.min_events,
         pair = pair_name(w),
     )
 }
 
-/// The burn alert of one urgency: its pairs joined with `or`, the first (fastest)
-/// firing pair winning, so one burn raises one alert per urgency.
+/// The burn alert of one urgency: its pairs joined with `or` on the SLO, the first
+/// (fastest) firing pair winning, so one burn raises one alert per SLO and urgency.
 fn burn_alert_spec(
     p: &Platform,
     env: &str,
-    s: &ResolvedService,
-    slo: &SloSpec,
+    kinds: &BTreeSet<SliKind>,
     u: Urgency,
 ) -> Option<AlertSpec> {
     let (rows, for_ms) = pairs_of(p, u);
@@ -924,29 +986,31 @@ fn burn_alert_spec(
     }
     let expr = rows
         .iter()
-        .map(|w| pair_condition(p, s, slo, w))
+        .map(|w| pair_condition(p, env, kinds, w))
         .collect::<Vec<_>>()
-        .join(" or on(env, namespace) ");
+        .join(" or on (slo_id) ");
+    let (svc, slo) = ("{{ $labels.service }}", "{{ $labels.slo_name }}");
     Some(AlertSpec {
         name: burn_alert(u),
         urgency: u,
         expr,
         for_ms,
-        summary: format!(
-            "{} in {env}: {} SLO error budget burning too fast",
-            s.name, slo.name
-        ),
-        description: burn_description(p, s, slo, u, "{{ $labels.slo_window }}"),
+        summary: burn_summary(env, svc, slo),
+        description: burn_description(p, u, (svc, slo), "{{ $labels.slo_window }}"),
     })
 }
 
-/// The burn alert's description; `firing` is the pair (a template in the rule, the
-/// expected pair in the unit tests).
+/// The burn alert's summary, for `service` and `slo` (templates in the rule).
+pub(crate) fn burn_summary(env: &str, service: &str, slo: &str) -> String {
+    format!("{service} in {env}: {slo} SLO error budget burning too fast")
+}
+
+/// The burn alert's description; `(service, slo)` and `firing` (the pair) are
+/// templates in the rule and the expected values in the unit tests.
 pub(crate) fn burn_description(
     p: &Platform,
-    s: &ResolvedService,
-    slo: &SloSpec,
     u: Urgency,
+    (service, slo): (&str, &str),
     firing: &str,
 ) -> String {
     let o = &p.observability;
@@ -963,51 +1027,52 @@ pub(crate) fn burn_description(
         })
         .collect();
     format!(
-        "The {} SLO of {} ({}% over {}) burns its error budget too fast over the {firing} windows. Pairs: {}.",
-        slo.name,
-        s.name,
-        slo.objective,
+        "The {slo} SLO of {service} burns its {} error budget too fast over the {firing} windows. Pairs: {}.",
         format_ms(o.slo_period_ms),
         pairs.join("; ")
     )
 }
 
-/// No data for the SLO, and for a latency SLO no bucket at its threshold (the ratio
-/// would be empty and no burn alert could fire).
-fn absent_alerts(p: &Platform, env: &str, s: &ResolvedService, slo: &SloSpec) -> Vec<AlertSpec> {
-    let fastest = p
-        .observability
-        .windows
-        .iter()
-        .map(|w| w.short_ms)
-        .min()
-        .unwrap_or(300_000);
-    let for_ms = fastest.max(600_000);
-    let series = (slo.series)(p, s);
+/// No data for an SLO (its SLI's requests over the table's shortest window are not
+/// recorded), and for a latency SLO no bucket at its threshold while the histogram
+/// exists (the ratio would be empty and no burn alert could fire).
+fn absent_alerts(p: &Platform, env: &str, kinds: &BTreeSet<SliKind>) -> Vec<AlertSpec> {
+    let shortest = windows(p).first().copied().unwrap_or(300_000);
+    let for_ms = shortest.max(600_000);
+    let window = format_ms(shortest);
+    let (svc, slo) = ("{{ $labels.service }}", "{{ $labels.slo_name }}");
+    let budgets_of_every_kind = format!(
+        "topk by (namespace, job, slo_name) (1, {SLO_BUDGET}{{{}}})",
+        own(p, env)
+    );
     let mut out = vec![AlertSpec {
         name: "SLOMetricsAbsent",
         urgency: Urgency::Ticket,
-        expr: format!("absent({series})"),
+        expr: format!(
+            "max without (job, le) ({budgets_of_every_kind} unless on (namespace, job, slo_name) ({}))",
+            events(kinds, env, &window)
+        ),
         for_ms,
-        summary: format!("{} in {env}: no data for the {} SLO", s.name, slo.name),
+        summary: format!("{svc} in {env}: no data for the {slo} SLO"),
         description: format!(
-            "The series the {} SLO of {} is computed from are absent, so its burn-rate alerts cannot fire.",
-            slo.name, s.name
+            "The series the {slo} SLO of {svc} is computed from are absent, so its burn-rate alerts cannot fire."
         ),
     }];
-    if slo.name == "latency" {
-        let t = latency_threshold(s);
-        let m = &p.observability.duration_metric;
-        let bucket = format!("{m}{{{},{}}}", selector(s), le_matcher(t));
+    if kinds.contains(&SliKind::Latency) {
+        let e = format!("{ENV_LABEL}=\"{env}\"");
+        let le = "{{ $labels.le }}";
         out.push(AlertSpec {
             name: "SLOLatencyBucketAbsent",
             urgency: Urgency::Ticket,
-            expr: format!("absent({bucket}) unless on() absent({series})"),
+            expr: format!(
+                "max without (job) ({} unless on (namespace, job, le) {} and on (namespace, job) {BUCKETS}{window}{{{e},le=\"+Inf\"}})",
+                budgets(p, env, SliKind::Latency),
+                plain_le(&format!("{BUCKETS}{window}{{{e}}}"))
+            ),
             for_ms,
-            summary: format!("{} in {env}: no histogram bucket at the latency SLO's {t}s", s.name),
+            summary: format!("{svc} in {env}: no histogram bucket at the latency SLO's {le}s"),
             description: format!(
-                "{} exposes its latency histogram without a bucket at le={t}, the latency SLO's threshold, so the SLO cannot be computed: add the bucket to the application's histogram.",
-                s.name
+                "{svc} exposes its latency histogram without a bucket at le={le}, the latency SLO's threshold, so the SLO cannot be computed: add the bucket to the application's histogram."
             ),
         });
     }
@@ -1022,11 +1087,6 @@ mod tests {
     fn names_and_matchers() {
         assert_eq!(kebab("SLOFastBurn"), "slo-fast-burn");
         assert_eq!(kebab("ServiceTargetDown"), "service-target-down");
-        assert_eq!(le_matcher(Decimal::parse("0.25").unwrap()), "le=\"0.25\"");
-        assert_eq!(
-            le_matcher(Decimal::parse("1").unwrap()),
-            "le=~\"1(\\\\.0)?\""
-        );
     }
 
     #[test]

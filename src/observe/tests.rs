@@ -63,53 +63,44 @@ fn every_selector_matches_and_every_alert_carries_the_environment() {
     let m = model("", API);
     for env in ["dev", "prod"] {
         let s = api(&m, env);
+        // A service's own rules are its SLOs' budgets: they select nothing.
         let groups = rule_groups(&m.platform, env, s);
         for rule in groups.iter().flat_map(|g| &g.rules) {
-            let e = &rule.expr;
-            // Application series and recorded series both name the environment.
-            for metric in [
-                "http_requests_total{",
-                "_bucket{",
-                "up{",
-                ":rate",
-                ":ratio_rate",
-            ] {
-                for (at, _) in e.match_indices(metric) {
-                    let matchers = &e[at..e[at..].find('}').map_or(e.len(), |i| at + i)];
-                    assert!(matchers.contains(&format!("env=\"{env}\"")), "{e}");
-                }
-            }
+            assert!(rule.expr.starts_with("vector(0.0"), "{rule:?}");
+            assert_eq!(rule.labels["env"], env);
+            assert_eq!(rule.labels["pave_platform"], m.platform.name);
         }
-        // The platform's recordings keep `env` (and the labels naming a service).
+        // The platform's rules keep `env` (and the labels naming a service).
         let platform = platform_groups(&m.platform, env, &[s]);
+        let own = format!("{{env=\"{env}\",pave_platform=\"{}\"", m.platform.name);
         for rule in platform.iter().flat_map(|g| &g.rules) {
-            // Every selector of a recording, rates and ratios alike.
+            // Every selector of a rule, rates, ratios and budgets alike.
             let selectors = rule.expr.match_indices('{').count();
             let of_env = rule.expr.matches(&format!("{{env=\"{env}\"")).count();
             assert!(selectors > 0 && of_env == selectors, "{rule:?}");
-            let ratio = rule
-                .record
-                .as_deref()
-                .is_some_and(|r| r.contains(":ratio_rate"));
+            let record = rule.record.as_deref().unwrap_or("");
             // A rate sums by the labels naming a service, or averages a recording
-            // that did (the period's).
+            // that did (the period's); an SLO's series join its budget for its labels.
             let keeps_labels = rule.expr.starts_with("sum by (env, namespace, job")
-                || rule.expr.starts_with("avg_over_time(env_namespace_job");
-            assert!(ratio || keeps_labels, "{rule:?}");
-        }
-        for rule in alerts(&groups) {
-            for label in ["env", "namespace", "service", "team", "severity"] {
-                assert!(rule.labels.contains_key(label), "{rule:?}");
+                || rule.expr.starts_with("avg_over_time(env_namespace_job")
+                || record.starts_with("env_namespace_job") && record.contains(":ratio_rate");
+            let per_slo = record.starts_with("slo:")
+                && rule.expr.contains(&format!("group_left (pave_platform, service, slo_id, slo_name, slo_service, team) topk by (namespace, job) (1, pave:slo_error_budget:ratio{own}"));
+            // An alert reads only this platform's SLOs of this environment.
+            let alert = rule.alert.is_some() && rule.expr.contains(&own);
+            assert!(keeps_labels || per_slo || alert, "{rule:?}");
+            if rule.alert.is_some() {
+                assert_eq!(rule.labels["env"], env);
+                assert!(rule.labels.contains_key("severity"), "{rule:?}");
             }
-            assert_eq!(rule.labels["env"], env);
         }
     }
 }
 
 #[test]
-fn one_page_and_one_ticket_alert_per_slo_with_severity_per_environment() {
+fn one_page_and_one_ticket_alert_per_environment_with_severity_per_environment() {
     let m = model("", API);
-    let prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    let prod = platform_groups(&m.platform, "prod", &[api(&m, "prod")]);
     let burns: Vec<&Rule> = alerts(&prod)
         .into_iter()
         .filter(|r| {
@@ -118,8 +109,8 @@ fn one_page_and_one_ticket_alert_per_slo_with_severity_per_environment() {
                 .is_some_and(|a| a.starts_with("SLO") && a.ends_with("Burn"))
         })
         .collect();
-    // Two SLOs, each one fast (page) and one slow (ticket) alert.
-    assert_eq!(burns.len(), 4);
+    // One fast (page) and one slow (ticket) alert for every SLO of the environment.
+    assert_eq!(burns.len(), 2);
     let severity = |rules: &[RuleGroup], alert: &str| -> Vec<String> {
         alerts(rules)
             .iter()
@@ -127,26 +118,32 @@ fn one_page_and_one_ticket_alert_per_slo_with_severity_per_environment() {
             .map(|r| r.labels["severity"].clone())
             .collect()
     };
-    assert_eq!(severity(&prod, "SLOFastBurn"), ["critical", "critical"]);
-    assert_eq!(severity(&prod, "SLOSlowBurn"), ["warning", "warning"]);
+    assert_eq!(severity(&prod, "SLOFastBurn"), ["critical"]);
+    assert_eq!(severity(&prod, "SLOSlowBurn"), ["warning"]);
     let contract = |env: &str| contract_groups(&m.platform, env, &[api(&m, env)]);
     assert_eq!(
         severity(&contract("prod"), "ServiceTargetDown"),
         ["critical"]
     );
     // dev is unprotected: pages become tickets.
-    let dev = rule_groups(&m.platform, "dev", api(&m, "dev"));
-    assert_eq!(severity(&dev, "SLOFastBurn"), ["warning", "warning"]);
+    let dev = platform_groups(&m.platform, "dev", &[api(&m, "dev")]);
+    assert_eq!(severity(&dev, "SLOFastBurn"), ["warning"]);
     assert_eq!(severity(&contract("dev"), "ServiceTargetDown"), ["warning"]);
     let fast = burns[0];
+    // Two pairs, joined on the SLO: one SLO's firing pair never hides another's.
     assert_eq!(
-        fast.expr.matches(" or on(env, namespace) ").count(),
+        fast.expr.matches(" or on (slo_id) ").count(),
         1,
         "{}",
         fast.expr
     );
     assert!(
-        fast.expr.contains("env_namespace_job:slo_requests:rate1h{")
+        fast.expr
+            .contains("slo:burn_rate:ratio_rate1h{env=\"prod\"")
+            && fast
+                .expr
+                .contains(" > 14.4 and on (slo_id) slo:burn_rate:ratio_rate5m{")
+            && fast.expr.contains("env_namespace_job:slo_requests:rate1h{")
             && fast.expr.contains(" * 3600 >= 100"),
         "{}",
         fast.expr
@@ -159,18 +156,23 @@ fn recordings_are_per_environment_and_window_not_per_service() {
     let s = api(&m, "prod");
     let platform = platform_groups(&m.platform, "prod", &[s]);
     let windows = super::rules::windows(&m.platform).len();
-    let recorded: usize = platform.iter().map(|g| g.rules.len()).sum();
+    let recorded: usize = platform
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.record.is_some())
+        .count();
     // Availability: requests and 5xx rates and their ratio; latency: bucket rates and
-    // each bucket's share; per window.
-    assert_eq!(recorded, 5 * windows);
+    // each bucket's share; per window. Every SLO's burn rate per window of the table
+    // (not the period), and its budget left over the period.
+    assert_eq!(recorded, 5 * windows + (windows - 1) + 1);
     // The long windows are evaluated less often, in their own group.
     assert_eq!(platform[1].interval.as_deref(), Some("2m"));
-    assert!(
-        platform[1]
-            .rules
-            .iter()
-            .all(|r| r.record.as_deref().is_some_and(|n| n.ends_with('d')))
-    );
+    assert!(platform[1].rules.iter().all(|r| {
+        r.record
+            .as_deref()
+            .is_some_and(|n| n.ends_with('d') || n == "slo:error_budget_remaining:ratio")
+    }));
+    assert_eq!(platform[2].name, "pave-slo-alerts");
     // The period's rates are averaged from the shortest long window's recordings
     // (1h): none of them reads a raw series.
     let period: Vec<&Rule> = platform[1]
@@ -187,8 +189,8 @@ fn recordings_are_per_environment_and_window_not_per_service() {
         );
     }
     assert!(period[0].expr.starts_with("avg_over_time(") && period[0].expr.contains("rate1h"));
-    // The service keeps two recordings per SLO (its budget remaining and the burn rate
-    // the environment dashboard shows) and its alerts: a count independent of windows.
+    // The service keeps one recording per SLO, its budget: a count independent of
+    // windows, and no alert of its own.
     let own = rule_groups(&m.platform, "prod", s);
     let records: Vec<&str> = own
         .iter()
@@ -197,13 +199,9 @@ fn recordings_are_per_environment_and_window_not_per_service() {
         .collect();
     assert_eq!(
         records,
-        [
-            "slo:error_budget_remaining:ratio",
-            "slo:burn_rate:ratio_rate1h",
-            "slo:error_budget_remaining:ratio",
-            "slo:burn_rate:ratio_rate1h"
-        ]
+        ["pave:slo_error_budget:ratio", "pave:slo_error_budget:ratio"]
     );
+    assert!(alerts(&own).is_empty());
     // Without an SLO in the environment there is nothing to record.
     let plain = model("", &API.replace("slo: {", "# slo: {"));
     assert!(platform_groups(&plain.platform, "prod", &[api(&plain, "prod")]).is_empty());
@@ -237,6 +235,7 @@ fn an_environment_without_alerts_keeps_its_recordings() {
     );
     let dev = rule_groups(&m.platform, "dev", api(&m, "dev"));
     assert!(alerts(&dev).is_empty());
+    assert!(alerts(&platform_groups(&m.platform, "dev", &[api(&m, "dev")])).is_empty());
     assert!(
         dev.iter()
             .flat_map(|g| &g.rules)
@@ -254,7 +253,7 @@ fn an_environment_without_alerts_keeps_its_recordings() {
         .is_empty()
     );
     assert!(alerts(&contract_groups(&m.platform, "dev", &[api(&m, "dev")])).is_empty());
-    let mut prod = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    let mut prod = platform_groups(&m.platform, "prod", &[api(&m, "prod")]);
     prod.extend(contract_groups(&m.platform, "prod", &[api(&m, "prod")]));
     let prod_names = names(&prod);
     assert!(prod_names.contains(&"SLOFastBurn") && prod_names.contains(&"ServiceTargetDown"));
@@ -264,7 +263,7 @@ fn an_environment_without_alerts_keeps_its_recordings() {
 #[test]
 fn contract_alerts_read_what_keeps_firing() {
     let m = model("", API);
-    let mut groups = rule_groups(&m.platform, "prod", api(&m, "prod"));
+    let mut groups = platform_groups(&m.platform, "prod", &[api(&m, "prod")]);
     groups.extend(contract_groups(&m.platform, "prod", &[api(&m, "prod")]));
     let by_name = |n: &str| {
         alerts(&groups)
@@ -281,12 +280,13 @@ fn contract_alerts_read_what_keeps_firing() {
     // min = max: the autoscaler is always at its maximum.
     assert!(by_name("ServiceAutoscalerMaxedOut").is_none());
     let bucket = by_name("SLOLatencyBucketAbsent").unwrap();
+    // The SLO's bucket (`le` as Prometheus 2 writes it) is missing while the
+    // histogram's `+Inf` bucket is recorded.
     assert!(
-        bucket
-            .expr
-            .starts_with("absent(http_request_duration_seconds_bucket{")
+        bucket.expr.contains("slo_name=\"latency\"}) unless on (namespace, job, le) label_replace(env_namespace_job_le:slo_request_duration_buckets:rate5m{env=\"prod\"}, \"le\", \"$1\", \"le\", \"(.+)\\\\.0\") and on (namespace, job) env_namespace_job_le:slo_request_duration_buckets:rate5m{env=\"prod\",le=\"+Inf\"}"),
+        "{}",
+        bucket.expr
     );
-    assert!(bucket.expr.contains("le=\"0.25\"") && bucket.expr.contains("unless on() absent("));
     let scaling = model("", &API.replace("min: 3", "min: 2"));
     let groups = contract_groups(&scaling.platform, "prod", &[api(&scaling, "prod")]);
     assert!(names(&groups).contains(&"ServiceAutoscalerMaxedOut"));
@@ -563,7 +563,7 @@ fn slos_of_one_shape_share_their_threshold_tests_and_each_keeps_its_wiring() {
     if let Some(latency) = second.slo.as_mut().and_then(|x| x.latency.as_mut()) {
         latency.threshold = crate::decimal::Decimal::parse("0.5").unwrap();
     }
-    let shared = super::shared_thresholds(&m.platform, "prod", &[first, &second]);
+    let shared = super::shared_thresholds(&m.platform, &[first, &second]);
     let expected = [("web-availability", "api"), ("web-latency", "api")];
     let expected = expected.map(|(a, b)| (a.to_string(), b.to_string()));
     assert_eq!(shared, expected.into_iter().collect());
@@ -606,7 +606,7 @@ fn slos_of_one_shape_share_their_threshold_tests_and_each_keeps_its_wiring() {
     // Another objective is another threshold: both get every test.
     let mut third = second.clone();
     third.slo.as_mut().unwrap().availability = crate::decimal::Decimal::parse("99.5");
-    let shared = super::shared_thresholds(&m.platform, "prod", &[first, &third]);
+    let shared = super::shared_thresholds(&m.platform, &[first, &third]);
     assert_eq!(shared.keys().collect::<Vec<_>>(), ["web-latency"]);
 }
 

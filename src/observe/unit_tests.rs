@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::rules::{
-    RuleGroup, SloSpec, annotations, base_labels, burn_alert, burn_description, latency_threshold,
-    le_matcher, pair_name, pairs_of, slo_shape, slos, threshold,
+    RuleGroup, SloSpec, annotations, burn_alert, burn_description, burn_summary, info_labels,
+    latency_threshold, pair_name, pairs_of, slo_shape, slos, threshold,
 };
 use super::selector;
 use crate::decimal::Decimal;
@@ -158,7 +158,6 @@ struct Scenario {
 /// that differ in it fails until the input joins the key.
 pub(crate) fn shared_thresholds(
     p: &Platform,
-    env: &str,
     services: &[&ResolvedService],
 ) -> BTreeMap<String, String> {
     type Shape = (&'static str, Decimal);
@@ -175,8 +174,8 @@ pub(crate) fn shared_thresholds(
                 }
                 Some((rep, rep_spec)) => {
                     debug_assert_eq!(
-                        slo_shape(p, env, s, &spec),
-                        slo_shape(p, env, rep, rep_spec),
+                        slo_shape(p, s, &spec),
+                        slo_shape(p, rep, rep_spec),
                         "{} and {} share a shape key but not their rules",
                         spec.id,
                         rep_spec.id
@@ -206,7 +205,9 @@ pub(crate) fn unit_tests(
 ) -> Vec<(TestFileKind, UnitTestFile)> {
     // The groups the tests evaluate, in order: the platform's, then the service's own
     // (`rule_groups(p, env, s)`, which the caller has written already).
-    let order = || -> Vec<String> { platform.iter().chain(own).map(|g| g.name.clone()).collect() };
+    // The service's budgets first, so the environment's rules join them from the first
+    // evaluation on.
+    let order = || -> Vec<String> { own.iter().chain(platform).map(|g| g.name.clone()).collect() };
     if let Workload::Cron(cron) = &s.workload {
         let tests = super::cron::cron_tests(p, env, s, cron);
         if tests.is_empty() {
@@ -428,10 +429,13 @@ fn series(p: &Platform, s: &ResolvedService, spec: &SloSpec, t: &Traffic) -> Vec
         }
         _ => {
             let m = &p.observability.duration_metric;
-            // The series' `le` is written as Prometheus 2 writes it; the rules match both spellings.
-            let le = le_matcher(latency_threshold(s))
-                .replace("=~", "=")
-                .replace("(\\\\.0)?", "");
+            // The series' `le` is written as Prometheus 3 writes it (`1.0` for 1); the
+            // rules read it as Prometheus 2 writes it too (`1`).
+            let threshold = latency_threshold(s).to_string();
+            let le = match threshold.contains('.') {
+                true => format!("le=\"{threshold}\""),
+                false => format!("le=\"{threshold}.0\""),
+            };
             vec![
                 InputSeries {
                     series: format!("{m}{{{sel},{le}}}"),
@@ -592,7 +596,9 @@ fn expected(
     u: Urgency,
     pair: &str,
 ) -> ExpectedAlert {
-    let mut labels = base_labels(env, s);
+    // The budget recording's labels without `job` and `le`, as the burn rates carry them.
+    let mut labels = info_labels(p, s);
+    labels.remove("job");
     labels.extend([
         ("slo_id".to_string(), spec.id.clone()),
         ("slo_name".to_string(), spec.name.to_string()),
@@ -602,10 +608,6 @@ fn expected(
     let severity = p.observability.urgency_in(env, u).unwrap_or(u);
     labels.insert("severity".into(), severity.label().into());
     let alert = burn_alert(u);
-    let summary = format!(
-        "{} in {env}: {} SLO error budget burning too fast",
-        s.name, spec.name
-    );
     ExpectedAlert {
         exp_labels: labels,
         exp_annotations: annotations(
@@ -613,8 +615,8 @@ fn expected(
             env,
             s,
             alert,
-            summary,
-            burn_description(p, s, spec, u, pair),
+            burn_summary(env, &s.name, spec.name),
+            burn_description(p, u, (&s.name, spec.name), pair),
         ),
     }
 }

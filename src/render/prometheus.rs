@@ -61,10 +61,7 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             out.push(yaml_file(path, scope, &RuleFile { groups: &groups })?);
         }
         recordings.insert(env.name.as_str(), groups);
-        shared.insert(
-            env.name.as_str(),
-            shared_thresholds(p, &env.name, &services),
-        );
+        shared.insert(env.name.as_str(), shared_thresholds(p, &services));
     }
     let none = BTreeMap::new();
     // Services are independent; rayon keeps their order in `collect`. Each service's

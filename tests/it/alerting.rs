@@ -5,9 +5,9 @@
 //!   the ServiceMonitor adds is on every series and every selector);
 //! - the generated unit tests catch broken rules: each mutation (a tier's threshold
 //!   20% up or down, every `for` at 3h, the short-window condition removed) applied
-//!   to a golden service's rules makes `promtool test rules` fail, and so do a
-//!   wrong window, alerts reading another environment, and platform recordings
-//!   that lose `namespace`.
+//!   to the environment's SLO alerts makes a golden service's `promtool test rules`
+//!   fail, and so do a wrong window, alerts reading another environment, platform
+//!   recordings that lose `namespace`, and a service's budget 20% off.
 //!
 //! A missing `promtool` skips, unless `PAVE_REQUIRE_VALIDATORS=1`.
 
@@ -47,10 +47,10 @@ fn traffic(env: &str, bad: u32) -> String {
 /// The fast-burn alert of one environment, as the platform's severities make it.
 fn fast_burn(env: &str, severity: &str) -> String {
     format!(
-        "          - exp_labels: {{ env: {env}, namespace: api, service: api, team: team-api, severity: {severity}, slo_id: api-availability, slo_name: availability, slo_service: api, slo_window: 1h/5m }}
+        "          - exp_labels: {{ env: {env}, namespace: api, service: api, team: team-api, severity: {severity}, slo_id: api-availability, slo_name: availability, slo_service: api, slo_window: 1h/5m, pave_platform: two }}
             exp_annotations:
               summary: 'api in {env}: availability SLO error budget burning too fast'
-              description: 'The availability SLO of api (99.9% over 30d) burns its error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
+              description: 'The availability SLO of api burns its 30d error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
 "
     )
 }
@@ -287,24 +287,27 @@ fn mutate(rules: &serde_json::Value, edit: &dyn Fn(&mut serde_json::Value)) -> s
     out
 }
 
+/// The separator of a burn alert's window pairs.
+const PAIRS: &str = " or on (slo_id) ";
+
 /// Applies `f` to the window-pair condition of `pair` in a burn alert's expression.
 fn edit_pair(rule: &mut serde_json::Value, pair: &str, f: &dyn Fn(&str) -> String) {
     let expr = rule["expr"].as_str().unwrap().to_string();
     let parts: Vec<String> = expr
-        .split(" or on(env, namespace) ")
+        .split(PAIRS)
         .map(|part| match part.contains(&format!("\"{pair}\"")) {
             true => f(part),
             false => part.to_string(),
         })
         .collect();
-    rule["expr"] = parts.join(" or on(env, namespace) ").into();
+    rule["expr"] = parts.join(PAIRS).into();
 }
 
-/// Multiplies every `> threshold` of a pair's condition by `factor`.
+/// Multiplies every `> factor` of a pair's burn-rate conditions by `factor`.
 fn scale_threshold(part: &str, factor: f64) -> String {
     let mut out = String::new();
     let mut rest = part;
-    while let Some(at) = rest.find(") > ") {
+    while let Some(at) = rest.find("} > ") {
         let (head, tail) = rest.split_at(at + 4);
         out.push_str(head);
         let end = tail.find(' ').unwrap();
@@ -317,7 +320,7 @@ fn scale_threshold(part: &str, factor: f64) -> String {
 }
 
 /// Removes the short-window condition: the second of the pair's three conditions
-/// (long ratio, short ratio, request count), joined by `and`.
+/// (long burn rate, short burn rate, request count), joined by `and`.
 fn drop_short_window(part: &str) -> String {
     let marker = " and ";
     let start = part.find(marker).unwrap();
@@ -326,31 +329,41 @@ fn drop_short_window(part: &str) -> String {
     format!("{}{}", &part[..start], &after[end..])
 }
 
+/// One mutation: its name, the environment's SLO rules and the service's budgets it
+/// loads, and the tests aimed at it (a part of their names).
+struct Mutation {
+    name: String,
+    platform: serde_json::Value,
+    service: serde_json::Value,
+    focus: &'static str,
+}
+
 #[test]
 fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
     let Some(promtool) = tool("promtool") else {
         return;
     };
     let dir = project().join("golden/shop/generated/prometheus/prod");
-    let rules =
-        pave::testing::parse_yaml(&fs::read_to_string(dir.join("checkout.rules.yaml")).unwrap())
-            .unwrap();
+    let read =
+        |path: PathBuf| pave::testing::parse_yaml(&fs::read_to_string(path).unwrap()).unwrap();
+    let rules = read(dir.join("_slo.rules.yaml"));
+    let budgets = read(dir.join("checkout.rules.yaml"));
     // The one-minute tests and the coarse ones of the long windows.
     let test_files: Vec<serde_json::Value> = ["checkout.test.yaml", "checkout.long.test.yaml"]
         .iter()
-        .map(|f| {
-            let text = fs::read_to_string(dir.join("tests").join(f)).unwrap();
-            pave::testing::parse_yaml(&text).unwrap()
-        })
+        .map(|f| read(dir.join("tests").join(f)))
         .collect();
-    let platform = dir.join("_slo.rules.yaml");
-    let scratch = tempfile::tempdir().unwrap();
+    let alerts = |name: String, platform: serde_json::Value, focus: &'static str| Mutation {
+        name,
+        platform,
+        service: budgets.clone(),
+        focus,
+    };
     // The original passes (the tests of one pair; the validators run them all).
-    let mut mutations: Vec<(String, serde_json::Value, &str)> =
-        vec![("none".into(), rules.clone(), "1h/5m")];
+    let mut mutations = vec![alerts("none".into(), rules.clone(), "1h/5m")];
     for pair in ["1h/5m", "6h/30m", "1d/2h", "3d/6h"] {
         for factor in [1.2, 0.8] {
-            mutations.push((
+            mutations.push(alerts(
                 format!("{pair} threshold x{factor}"),
                 mutate(&rules, &|r| {
                     edit_pair(r, pair, &|p| scale_threshold(p, factor))
@@ -360,25 +373,25 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
         }
     }
     for pair in ["1h/5m", "6h/30m"] {
-        mutations.push((
+        mutations.push(alerts(
             format!("{pair} without its short window"),
             mutate(&rules, &|r| edit_pair(r, pair, &drop_short_window)),
             "stopped",
         ));
     }
     // The first ticket pair's stopped burn (one day, sampled every 10 minutes).
-    mutations.push((
+    mutations.push(alerts(
         "1d/2h without its short window".into(),
         mutate(&rules, &|r| edit_pair(r, "1d/2h", &drop_short_window)),
         "only the 1d/2h",
     ));
-    mutations.push((
+    mutations.push(alerts(
         "every for at 3h".into(),
         mutate(&rules, &|r| r["for"] = "3h".into()),
         "above",
     ));
     // A wrong window: the fast pair's short window read over 30m instead of 5m.
-    mutations.push((
+    mutations.push(alerts(
         "1h/5m short window at 30m".into(),
         mutate(&rules, &|r| {
             edit_pair(r, "1h/5m", &|p| p.replace("_rate5m{", "_rate30m{"))
@@ -386,7 +399,7 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
         "only the 1h/5m",
     ));
     // A wrong label: the alerts select another environment's recordings.
-    mutations.push((
+    mutations.push(alerts(
         "alerts reading env=staging".into(),
         mutate(&rules, &|r| {
             r["expr"] = r["expr"]
@@ -398,40 +411,44 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
         "above",
     ));
     // A wrong label in the platform's recordings: `namespace` summed away, so no
-    // service's selector matches them.
-    let platform_text = fs::read_to_string(&platform).unwrap();
-    let broken_platform = scratch.path().join("broken-platform.rules.yaml");
-    fs::write(
-        &broken_platform,
-        platform_text.replace("sum by (env, namespace, job", "sum by (env, job"),
-    )
-    .unwrap();
-    let mut survivors = Vec::new();
-    let last = mutations.len();
-    mutations.push((
+    // service's budget joins them.
+    let text = serde_json::to_string(&rules).unwrap();
+    mutations.push(alerts(
         "recordings without namespace".into(),
-        rules.clone(),
+        serde_json::from_str(&text.replace("sum by (env, namespace, job", "sum by (env, job"))
+            .unwrap(),
         "above",
     ));
-    for (i, (name, mutated, focus)) in mutations.iter().enumerate() {
-        let rules_file = scratch.path().join(format!("{i}.rules.yaml"));
-        fs::write(&rules_file, serde_json::to_string(mutated).unwrap()).unwrap();
-        let platform = match i == last {
-            true => &broken_platform,
-            false => &platform,
-        };
+    // A service's budget 20% off: its availability SLO's thresholds move with it.
+    let text = serde_json::to_string(&budgets).unwrap();
+    assert!(text.contains("vector(0.0005)"), "{text}");
+    mutations.push(Mutation {
+        name: "the availability budget x1.2".into(),
+        platform: rules.clone(),
+        service: serde_json::from_str(&text.replace("vector(0.0005)", "vector(0.0006)")).unwrap(),
+        focus: "availability SLO: just",
+    });
+    let scratch = tempfile::tempdir().unwrap();
+    let mut survivors = Vec::new();
+    for (i, m) in mutations.iter().enumerate() {
+        let platform_file = scratch.path().join(format!("{i}-slo.rules.yaml"));
+        fs::write(&platform_file, serde_json::to_string(&m.platform).unwrap()).unwrap();
+        let service_file = scratch.path().join(format!("{i}.rules.yaml"));
+        fs::write(&service_file, serde_json::to_string(&m.service).unwrap()).unwrap();
         // Only the tests aimed at the mutation, to keep promtool's time down; the
-        // platform's recordings are loaded first, as the generated files do.
+        // files are loaded as the generated tests load them.
         let mut failed = false;
         let mut aimed = 0;
         for (j, tests) in test_files.iter().enumerate() {
             let mut file = tests.clone();
-            file["rule_files"] =
-                serde_json::json!([platform.to_str().unwrap(), rules_file.to_str().unwrap()]);
+            file["rule_files"] = serde_json::json!([
+                platform_file.to_str().unwrap(),
+                service_file.to_str().unwrap()
+            ]);
             file["tests"]
                 .as_array_mut()
                 .unwrap()
-                .retain(|t| t["name"].as_str().unwrap().contains(focus));
+                .retain(|t| t["name"].as_str().unwrap().contains(m.focus));
             if file["tests"].as_array().unwrap().is_empty() {
                 continue;
             }
@@ -447,9 +464,9 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
             }
             failed |= !out.status.success();
         }
-        assert!(aimed > 0, "{name}: no test aimed at it");
+        assert!(aimed > 0, "{}: no test aimed at it", m.name);
         if i > 0 && !failed {
-            survivors.push(name.clone());
+            survivors.push(m.name.clone());
         }
     }
     assert!(
@@ -462,8 +479,9 @@ fn the_generated_unit_tests_fail_on_every_mutation_of_the_rules() {
 /// namespaced AlertmanagerConfig, so a team's alerts are routed only if every alert
 /// carries the namespace of the rule's service and an AlertmanagerConfig of its owner
 /// lives in that namespace. Checked on every PrometheusRule of the shop golden tree:
-/// a service's own alerts carry them as labels; the environment's contract alerts
-/// take them from the service's info recording, which needs the same config.
+/// a service's own alerts carry them as labels; the environment's contract and SLO
+/// alerts take them from the service's info and SLO budget recordings, which need
+/// the same config.
 #[test]
 fn every_alert_reaches_an_alertmanager_config_of_its_owner_in_its_namespace() {
     let root = project().join("golden/shop/generated/kubernetes");
@@ -492,14 +510,19 @@ fn every_alert_reaches_an_alertmanager_config_of_its_owner_in_its_namespace() {
             let ns = field("  namespace: ");
             let owner = field("    pave/owner: ");
             config_of(&ns, &owner);
-            // Every alert's labels: the service's namespace and owner.
+            // Every alert's labels, and every SLO budget's (which the environment's SLO
+            // alerts carry): the service's namespace and owner.
             let alerts: Vec<&str> = text
                 .split("\n    - ")
-                .filter(|r| r.starts_with("alert: "))
+                .filter(|r| {
+                    r.starts_with("alert: ") || r.starts_with("record: pave:slo_error_budget")
+                })
                 .collect();
             for alert in alerts {
                 for label in [format!("namespace: {ns}"), format!("team: {owner}")] {
-                    assert!(alert.contains(&format!("\n        {label}\n")), "{alert}");
+                    // (A budget's last label ends the chunk: the split took its newline.)
+                    let chunk = format!("{alert}\n");
+                    assert!(chunk.contains(&format!("\n        {label}\n")), "{alert}");
                 }
                 own += 1;
             }

@@ -94,10 +94,10 @@ fn helm_template_renders_the_kubernetes_targets_objects_and_lint_is_clean() {
     assert!(missing.is_empty(), "no compared object has {missing:?}");
 }
 
-/// The chart builds the alert rules from plain values in the shapes the examples do
-/// not have: an environment without alerts (groups with no rule), one without pages,
-/// an integer latency threshold (the `le` matcher that also matches `1.0`), and
-/// `dashboard_url` on every alert.
+/// The chart builds the SLO budgets from plain values in the shapes the examples do
+/// not have: environments without alerts or without pages (the budgets stay: the
+/// environment's rules drop the alerts), an integer latency threshold (the bucket
+/// `le: "1"`), and per-service dashboards (the budgets' `dashboard_url` label).
 #[test]
 fn the_chart_builds_every_rule_shape_the_kubernetes_target_writes() {
     let Some(helm) = validators::tool("helm") else {
@@ -108,7 +108,7 @@ fn the_chart_builds_every_rule_shape_the_kubernetes_target_writes() {
     let platform = repo.path().join("platform.yaml");
     let text = fs::read_to_string(&platform).unwrap().replace(
         "  routing: alertmanager-config\n",
-        "  routing: alertmanager-config\n  dashboards: { url: https://grafana.shop.example.com/ }\n  severity:\n    dev: none\n    staging: { page: none, ticket: ticket }\n",
+        "  routing: alertmanager-config\n  dashboards: { url: https://grafana.shop.example.com/, per_service: true }\n  severity:\n    dev: none\n    staging: { page: none, ticket: ticket }\n",
     );
     fs::write(&platform, text).unwrap();
     let checkout = repo.path().join("services/checkout.yaml");
@@ -126,14 +126,18 @@ fn the_chart_builds_every_rule_shape_the_kubernetes_target_writes() {
         let path = format!("generated/kubernetes/{env}/checkout/prometheusrule.yaml");
         fs::read_to_string(repo.path().join(path)).unwrap()
     };
-    assert!(!rules("dev").contains("alert:"), "{}", rules("dev"));
-    assert!(!rules("staging").contains("severity: critical"));
-    assert!(rules("staging").contains("SLOSlowBurn"));
-    assert!(
-        rules("prod").contains(r#"le=~"1(\\.0)?""#),
-        "{}",
-        rules("prod")
-    );
+    for env in ["dev", "staging", "prod"] {
+        assert!(!rules(env).contains("alert:"), "{}", rules(env));
+        assert!(rules(env).contains("vector(0.01)"), "{}", rules(env));
+    }
+    let environment = |env: &str| {
+        let path = format!("generated/kubernetes/{env}/prometheusrule-pave-slo.yaml");
+        fs::read_to_string(repo.path().join(path)).unwrap()
+    };
+    assert!(!environment("dev").contains("alert:"));
+    assert!(!environment("staging").contains("severity: critical"));
+    assert!(environment("staging").contains("SLOSlowBurn"));
+    assert!(rules("prod").contains("le: \"1\"\n"), "{}", rules("prod"));
     assert!(rules("prod").contains("dashboard_url: "));
     let mut seen = Compared::default();
     compare_with_the_chart(&helm, repo.path(), &mut seen);
@@ -334,11 +338,10 @@ fn outside_the_chart(tree: &Path) -> usize {
                         .iter()
                         .flat_map(|g| g["rules"].as_array().unwrap());
                     for rule in rules {
-                        // A contract alert is the environment's: its labels name
-                        // no service (its series do).
-                        let platform_alert = contract
-                            && rule["alert"].is_string()
-                            && rule["labels"].get("service").is_none();
+                        // A contract or SLO alert is the environment's: its labels
+                        // name no service (its series do).
+                        let platform_alert =
+                            rule["alert"].is_string() && rule["labels"].get("service").is_none();
                         assert!(
                             rule["record"].is_string() || platform_alert,
                             "{}: {rule}",

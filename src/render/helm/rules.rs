@@ -4,10 +4,12 @@
 //! file stays short.
 //!
 //! What is awkward or unsafe in Go templates is computed here and passed as strings:
-//! thresholds, factors and objectives as exact decimals (a float would reformat
-//! them), window lengths as duration strings and in seconds, the `le` matcher. Which
-//! alerts exist in the environment, with their `severity` and `for`, is read off the
-//! rules the Kubernetes target renders, so the two targets cannot disagree on them.
+//! SLO budgets as exact decimals (a float would reformat them), a cron job's lateness
+//! as a duration and in seconds. Which alerts exist in the environment, with their
+//! `severity` and `for`, is read off the rules the Kubernetes target renders, so the
+//! two targets cannot disagree on them. A service's SLOs are only its budget
+//! recordings here: their burn rates and alerts are the environment's
+//! (`pave-slo-<env>`, outside the chart).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +17,7 @@ use serde::Serialize;
 
 use crate::duration::format_ms;
 use crate::observe::{self, RuleGroup};
-use crate::resolve::{Platform, ResolvedService, Urgency, Workload};
+use crate::resolve::{Platform, ResolvedService, Workload};
 
 /// What `templates/prometheusrule.yaml` needs; see `values.schema.json`.
 #[derive(Serialize)]
@@ -25,13 +27,18 @@ pub(super) struct Rules<'a> {
     labels: super::values::ObjectLabels<'a>,
     env: &'a str,
     team: &'a str,
-    /// The base of `runbook_url` (the alert's name in kebab case follows).
+    /// The base of `runbook_url` (the alert's name in kebab case follows); only
+    /// with alerts of the service's own (a cron job's).
     #[serde(skip_serializing_if = "Option::is_none")]
     runbooks: Option<&'a str>,
+    /// The alerts' dashboard link, and the SLO budgets' label with per-service
+    /// dashboards.
     #[serde(skip_serializing_if = "Option::is_none")]
     dashboard_url: Option<String>,
-    /// Every alert the environment keeps, by name; an absent one is not rendered.
-    alerts: BTreeMap<&'a str, Alert<'a>>,
+    /// Every alert of the service's own (a cron job's) the environment keeps, by
+    /// name; an absent one is not rendered. None without alerts of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alerts: Option<BTreeMap<&'a str, Alert<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cron: Option<CronRules>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,48 +62,28 @@ struct CronRules {
     late_after: String,
 }
 
-/// The SLOs' inputs: the platform's windows and one entry per SLO.
+/// The SLOs' inputs: one budget recording per SLO, labelled as the Kubernetes
+/// target labels it; the environment's rules (outside the chart) do the rest.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Slo<'a> {
-    period: String,
-    /// The window of the recorded burn rate the environment dashboard shows.
-    burn_window: String,
-    /// Requests the long window needs before a burn alert fires.
-    min_events: String,
-    /// By burn alert: its window pairs, fastest first.
-    pairs: BTreeMap<&'static str, Vec<Pair>>,
-    objectives: Vec<Objective<'a>>,
+    /// The `pave_platform` label.
+    platform: &'a str,
+    /// Whether the budgets carry `dashboardUrl` as a label (per-service dashboards,
+    /// whose uid is not always the service's name).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dashboard_label: bool,
+    objectives: Vec<Objective>,
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Pair {
-    /// `long/short`, the `slo_window` label.
-    window: String,
-    long: String,
-    short: String,
-    long_seconds: String,
-    factor: String,
-    /// How long the budget lasts at this burn rate.
-    exhaustion: String,
-}
-
-#[derive(Serialize)]
-struct Objective<'a> {
+struct Objective {
     /// `availability` or `latency`: what the SLI reads.
     name: &'static str,
     id: String,
-    /// Percent.
-    objective: String,
+    /// 1 − the objective, as a ratio.
     budget: String,
-    /// The metric the SLI is computed from (its absence alerts).
-    metric: &'a str,
-    /// By burn alert, one error-ratio threshold per pair of `pairs`.
-    thresholds: BTreeMap<&'static str, Vec<String>>,
-    /// A latency SLO's threshold in seconds, and the `le` matcher of its bucket.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    threshold: Option<String>,
+    /// A latency SLO's bucket (its threshold in seconds, as Prometheus 2 writes it).
     #[serde(skip_serializing_if = "Option::is_none")]
     le: Option<String>,
 }
@@ -109,7 +96,6 @@ pub(super) fn rules<'a>(
     labels: super::values::ObjectLabels<'a>,
     groups: &'a [RuleGroup],
 ) -> Rules<'a> {
-    let alerts = alerts(groups);
     let o = &p.observability;
     let (cron, slo) = match &s.workload {
         Workload::Cron(c) => {
@@ -120,15 +106,22 @@ pub(super) fn rules<'a>(
             };
             (Some(cron), None)
         }
-        _ => (None, slo(p, s, &alerts)),
+        _ => (None, slo(p, s)),
     };
+    // Only a cron job's rules are alerts; an SLO's budgets are recordings.
+    let alerting = cron.is_some();
+    let dashboard_label = slo.as_ref().is_some_and(|x| x.dashboard_label);
     Rules {
         labels,
         env: &s.env,
         team: &s.owner,
-        runbooks: o.runbooks.as_deref().map(|r| r.trim_end_matches('/')),
-        dashboard_url: observe::dashboard_url(p, &s.env, s),
-        alerts,
+        runbooks: o
+            .runbooks
+            .as_deref()
+            .filter(|_| alerting)
+            .map(|r| r.trim_end_matches('/')),
+        dashboard_url: observe::dashboard_url(p, &s.env, s).filter(|_| alerting || dashboard_label),
+        alerts: alerting.then(|| alerts(groups)),
         cron,
         slo,
     }
@@ -150,77 +143,25 @@ fn alerts(groups: &[RuleGroup]) -> BTreeMap<&str, Alert<'_>> {
         .collect()
 }
 
-/// The SLO inputs, when the service has an SLO; pairs only for the burn alerts the
-/// environment keeps.
-fn slo<'a>(
-    p: &'a Platform,
-    s: &ResolvedService,
-    alerts: &BTreeMap<&str, Alert>,
-) -> Option<Slo<'a>> {
+/// The SLO inputs, when the service has an SLO.
+fn slo<'a>(p: &'a Platform, s: &ResolvedService) -> Option<Slo<'a>> {
     let specs = observe::slos(s);
     if specs.is_empty() {
         return None;
     }
     let o = &p.observability;
-    let period = o.slo_period_ms;
-    let urgencies: Vec<(Urgency, &'static str)> = [Urgency::Page, Urgency::Ticket]
-        .into_iter()
-        .map(|u| (u, observe::burn_alert(u)))
-        .filter(|(_, name)| alerts.contains_key(name))
-        .collect();
-    let pairs = urgencies
-        .iter()
-        .map(|&(u, name)| {
-            let rows = observe::pairs_of(p, u).0;
-            let pairs = rows
-                .into_iter()
-                .map(|w| Pair {
-                    window: observe::pair_name(w),
-                    long: format_ms(w.long_ms),
-                    short: format_ms(w.short_ms),
-                    long_seconds: (w.long_ms / 1000).to_string(),
-                    factor: observe::factor(w, period).to_string(),
-                    exhaustion: observe::exhaustion(w, period),
-                })
-                .collect();
-            (name, pairs)
-        })
-        .collect();
     let objectives = specs
         .iter()
-        .map(|spec| {
-            let thresholds = urgencies
-                .iter()
-                .map(|&(u, name)| {
-                    let rows = observe::pairs_of(p, u).0;
-                    let t = rows
-                        .into_iter()
-                        .map(|w| observe::threshold(w, period, spec).to_string());
-                    (name, t.collect())
-                })
-                .collect();
-            let latency = spec.name == "latency";
-            let le = observe::latency_threshold(s);
-            Objective {
-                name: spec.name,
-                id: spec.id.clone(),
-                objective: spec.objective.to_string(),
-                budget: spec.budget().to_string(),
-                metric: match latency {
-                    true => &o.duration_metric,
-                    false => &o.requests_metric,
-                },
-                thresholds,
-                threshold: latency.then(|| le.to_string()),
-                le: latency.then(|| observe::le_matcher(le)),
-            }
+        .map(|spec| Objective {
+            name: spec.name,
+            id: spec.id.clone(),
+            budget: spec.budget().to_string(),
+            le: (spec.name == "latency").then(|| observe::latency_threshold(s).to_string()),
         })
         .collect();
     Some(Slo {
-        period: format_ms(period),
-        burn_window: observe::burn_panel_window(p),
-        min_events: o.min_events.to_string(),
-        pairs,
+        platform: &p.name,
+        dashboard_label: o.dashboards_per_service && observe::dashboard_url(p, &s.env, s).is_some(),
         objectives,
     })
 }
@@ -247,40 +188,25 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_are_exact_decimal_strings() {
+    fn budgets_are_exact_decimal_strings_and_alerts_the_environments() {
         let prod = values_of(&model(""), "prod");
-        // Budget 0.001: the page pairs' factors 14.4 and 6 give 0.0144 and 0.006.
+        // Objectives 99.9 and 99.5: budgets 0.001 and 0.005, the bucket as Prometheus 2
+        // writes it.
         assert!(prod.contains("budget: \"0.001\""), "{prod}");
         assert!(
-            prod.contains("SLOFastBurn:\n      - \"0.0144\"\n      - \"0.006\"\n"),
+            prod.contains("budget: \"0.005\"\n    le: \"1\"\n"),
             "{prod}"
         );
-        assert!(prod.contains("factor: \"14.4\""), "{prod}");
-        assert!(prod.contains("objective: \"99.5\""), "{prod}");
-        assert!(
-            prod.contains("threshold: \"1\"\n    le: le=~\"1(\\\\.0)?\"\n"),
-            "{prod}"
-        );
-        // The contract alerts are the environment's, not the chart's.
-        assert!(
-            !prod.contains("contract") && !prod.contains("ServiceTargetDown"),
-            "{prod}"
-        );
-    }
-
-    #[test]
-    fn an_alert_the_environment_drops_has_no_inputs() {
-        let m = model("monitoring:\n  severity:\n    dev: { page: none, ticket: ticket }\n");
-        let dev = values_of(&m, "dev");
-        assert!(!dev.contains("SLOFastBurn"), "{dev}");
-        assert!(
-            dev.contains("SLOSlowBurn:\n    severity: warning\n    for: 1h\n"),
-            "{dev}"
-        );
-        let prod = values_of(&m, "prod");
-        assert!(
-            prod.contains("SLOFastBurn:\n    severity: critical\n"),
-            "{prod}"
-        );
+        assert!(prod.contains("platform: "), "{prod}");
+        // The contract and SLO alerts are the environment's, not the chart's.
+        for absent in [
+            "contract",
+            "ServiceTargetDown",
+            "SLOFastBurn",
+            "factor",
+            "pairs",
+        ] {
+            assert!(!prod.contains(absent), "{absent} in {prod}");
+        }
     }
 }
