@@ -164,7 +164,10 @@ pub(crate) fn dashboard(p: &Platform, env: &str, s: &ResolvedService) -> Dashboa
     if s.metrics.is_some() {
         items.extend(traffic(p, &who));
         for slo in slos(s) {
-            let id = format!("slo_id=\"{}\",env=\"{env}\"", slo.id);
+            let id = format!(
+                "slo_id=\"{}\",env=\"{env}\",pave_platform=\"{}\"",
+                slo.id, p.name
+            );
             let title = |what: &str| format!("{} SLO: {what}", slo.name);
             items.extend(slo_panels(&id, burn_rates(p, &id), title));
         }
@@ -207,9 +210,12 @@ pub(crate) fn environment(p: &Platform, env: &str, services: &[&ResolvedService]
         items.extend(traffic(p, &who));
     }
     if services.iter().any(|s| !slos(s).is_empty()) {
-        let id = format!("slo_service=\"$service\",slo_name=\"$slo\",{ENV_LABEL}=\"{env}\"");
+        let id = format!(
+            "slo_service=\"$service\",slo_name=\"$slo\",{ENV_LABEL}=\"{env}\",pave_platform=\"{}\"",
+            p.name
+        );
         let burn = burn_rates(p, &id);
-        variables.push(slo_variable(env));
+        variables.push(slo_variable(p, env));
         items.push(Item::Row("SLO: $slo".into(), Some("slo")));
         items.extend(slo_panels(&id, burn, |what| format!("$slo SLO: {what}")));
         items.push(Item::Row("Pods and resources".into(), None));
@@ -295,14 +301,15 @@ fn service_variable(services: &[&ResolvedService]) -> Variable {
 }
 
 /// The SLOs the chosen service records in `env`, all selected, so the row repeats for
-/// each.
-fn slo_variable(env: &str) -> Variable {
+/// each. The platform's own: another may share the Prometheus and the names.
+fn slo_variable(p: &Platform, env: &str) -> Variable {
     Variable {
         name: "slo",
         label: "SLO",
         kind: "query",
         query: format!(
-            "label_values({BUDGET_REMAINING}{{slo_service=\"$service\",{ENV_LABEL}=\"{env}\"}}, slo_name)"
+            "label_values({BUDGET_REMAINING}{{slo_service=\"$service\",{ENV_LABEL}=\"{env}\",pave_platform=\"{}\"}}, slo_name)",
+            p.name
         ),
         datasource: Some(prometheus()),
         current: Some(Current {

@@ -252,11 +252,19 @@ fn own(p: &Platform, env: &str) -> String {
 /// stale): two would make the joins of the environment many-to-many, an error that
 /// silences every SLO of it.
 fn budgets(p: &Platform, env: &str, kind: SliKind) -> String {
-    format!(
-        "topk by (namespace, job) (1, {SLO_BUDGET}{{{},slo_name=\"{}\"}})",
+    let budget = format!(
+        "{SLO_BUDGET}{{{},slo_name=\"{}\"}}",
         own(p, env),
         kind.name()
-    )
+    );
+    freshest(&budget, "namespace, job")
+}
+
+/// One series of `series` per group of `by`, the most recently written: a lingering
+/// old series (labels changed, Prometheus restarted before marking it stale) is not
+/// written any more, so the current one wins, with its labels and value.
+fn freshest(series: &str, by: &str) -> String {
+    format!("({series} and topk by ({by}) (1, timestamp({series})))")
 }
 
 /// What the burn rates take from the budget recordings: who the SLO is.
@@ -270,10 +278,16 @@ fn slo_carried(p: &Platform) -> String {
     }
 }
 
-/// `le` as Prometheus 2 writes it: Prometheus 3 writes classic bucket boundaries as
-/// floats (`1` becomes `1.0`), so a latency SLO's bucket is found under either.
+/// `expr` with `le` as Prometheus 2 writes it: Prometheus 3 writes classic bucket
+/// boundaries as floats (`1` becomes `1.0`), so a latency SLO's bucket is found under
+/// either. A series that changes spelling is first marked with `pave_le_spelling`,
+/// so one with both spellings (for a window after an upgrade) stays two distinct
+/// series, which the caller's sum adds, instead of an error that would stop every
+/// recording reading them.
 fn plain_le(expr: &str) -> String {
-    format!("label_replace({expr}, \"le\", \"$1\", \"le\", \"(.+)\\\\.0\")")
+    format!(
+        "label_replace(label_replace({expr}, \"pave_le_spelling\", \"$1\", \"le\", \"(.+\\\\.0)\"), \"le\", \"$1\", \"le\", \"(.+)\\\\.0\")"
+    )
 }
 
 /// Every SLO's burn rate over `w`: its service's recorded error ratio (for latency,
@@ -291,9 +305,8 @@ fn slo_burn(p: &Platform, kinds: &BTreeSet<SliKind>, env: &str, w: u64) -> Strin
         ));
     }
     if kinds.contains(&SliKind::Latency) {
-        let within = plain_le(&format!("{WITHIN_RATIO}{window}{{{e}}}"));
         parts.push(format!(
-            "max without (le) ((1 - max by (env, namespace, job, le) ({within})) / on (env, namespace, job, le) group_left ({carried}) {})",
+            "max without (le) ((1 - {WITHIN_RATIO}{window}{{{e}}}) / on (env, namespace, job, le) group_left ({carried}) {})",
             budgets(p, env, SliKind::Latency)
         ));
     }
@@ -356,8 +369,8 @@ fn window_recordings(p: &Platform, kinds: &BTreeSet<SliKind>, env: &str, w: u64)
         rules.push(recording(
             format!("{BUCKETS}{window}"),
             format!(
-                "sum by (env, namespace, job, le) (rate({}{{{e}}}[{window}]))",
-                o.duration_metric
+                "sum by (env, namespace, job, le) ({})",
+                plain_le(&format!("rate({}{{{e}}}[{window}])", o.duration_metric))
             ),
         ));
         rules.push(within_ratio(&window, &e));
@@ -758,7 +771,9 @@ fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
     // One info per service even while an old one lingers (a team changed and
     // Prometheus restarted before marking the old series stale): two would make every
     // join of the environment many-to-many, an error that silences all its alerts.
-    let info = |metric: &str, by: &str| format!("topk by (namespace, {by}) (1, {metric}{{{own}}})");
+    let info = |metric: &str, by: &str| {
+        freshest(&format!("{metric}{{{own}}}"), &format!("namespace, {by}"))
+    };
     // The info with the service's name under another label, to join on it.
     let info_as = |label: &str| {
         format!(
@@ -964,7 +979,7 @@ fn pair_condition(p: &Platform, env: &str, kinds: &BTreeSet<SliKind>, w: &BurnWi
     let (long, short) = (format_ms(w.long_ms), format_ms(w.short_ms));
     let own = own(p, env);
     format!(
-        "label_replace(max without (job) ({BURN_RATE}{long}{{{own}}} > {f} and on (slo_id) {BURN_RATE}{short}{{{own}}} > {f} and on (namespace, job, slo_name) ({}) * {} >= {min}), \"slo_window\", \"{pair}\", \"\", \"\")",
+        "label_replace(max without (job) ({BURN_RATE}{long}{{{own}}} > {f} and on (namespace, job, slo_id) {BURN_RATE}{short}{{{own}}} > {f} and on (namespace, job, slo_name) ({}) * {} >= {min}), \"slo_window\", \"{pair}\", \"\", \"\")",
         events(kinds, env, &long),
         w.long_ms / 1000,
         min = o.min_events,
@@ -988,7 +1003,7 @@ fn burn_alert_spec(
         .iter()
         .map(|w| pair_condition(p, env, kinds, w))
         .collect::<Vec<_>>()
-        .join(" or on (slo_id) ");
+        .join(" or on (namespace, slo_id) ");
     let (svc, slo) = ("{{ $labels.service }}", "{{ $labels.slo_name }}");
     Some(AlertSpec {
         name: burn_alert(u),
@@ -1041,9 +1056,9 @@ fn absent_alerts(p: &Platform, env: &str, kinds: &BTreeSet<SliKind>) -> Vec<Aler
     let for_ms = shortest.max(600_000);
     let window = format_ms(shortest);
     let (svc, slo) = ("{{ $labels.service }}", "{{ $labels.slo_name }}");
-    let budgets_of_every_kind = format!(
-        "topk by (namespace, job, slo_name) (1, {SLO_BUDGET}{{{}}})",
-        own(p, env)
+    let budgets_of_every_kind = freshest(
+        &format!("{SLO_BUDGET}{{{}}}", own(p, env)),
+        "namespace, job, slo_name",
     );
     let mut out = vec![AlertSpec {
         name: "SLOMetricsAbsent",
@@ -1067,7 +1082,7 @@ fn absent_alerts(p: &Platform, env: &str, kinds: &BTreeSet<SliKind>) -> Vec<Aler
             expr: format!(
                 "max without (job) ({} unless on (namespace, job, le) {} and on (namespace, job) {BUCKETS}{window}{{{e},le=\"+Inf\"}})",
                 budgets(p, env, SliKind::Latency),
-                plain_le(&format!("{BUCKETS}{window}{{{e}}}"))
+                format!("{BUCKETS}{window}{{{e}}}")
             ),
             for_ms,
             summary: format!("{svc} in {env}: no histogram bucket at the latency SLO's {le}s"),

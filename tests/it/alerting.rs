@@ -231,6 +231,100 @@ tests:
     assert_promtool_passes(&promtool, &dir, "contract.test.yaml", &test);
 }
 
+/// The SLO alerts are one rule each per environment, joined to each SLO's budget
+/// recording. On one prod ruler (1,000 requests a minute):
+/// - `api` exposes its latency bucket in both spellings at once (`le="1"` and
+///   `le="1.0"`, as for a window after a Prometheus 2 to 3 upgrade) with half its
+///   requests slower, while `web` burns its availability: both alert, and the two
+///   spellings neither silence the environment's recordings (a duplicate series is an
+///   error for the whole expression) nor count twice;
+/// - `web`'s old budget (a looser objective and another team, from before a change)
+///   lingers after a restart: the current one names the team and sets the threshold;
+/// - `api`'s availability budget also exists in an old namespace: that namespace's
+///   long window burning never pairs with the current namespace's short window.
+#[test]
+fn slo_alerts_name_each_slo_they_join_and_survive_what_lingers() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let api = "name: api\nowner: team-api\nimage: registry.two.io/api:1.0.0\nmetrics: true\nslo: { availability: 99.9, latency: { threshold: 1s, target: 99 } }\n";
+    let web = "name: web\nowner: team-web\nimage: registry.two.io/web:1.0.0\nmetrics: true\nslo: { availability: 99.9 }\n";
+    let (_repo, dir) = built(PLATFORM, &[("api", api), ("web", web)]);
+    let sel = |job: &str, ns: &str| format!("job=\"{job}\",namespace=\"{ns}\",env=\"prod\"");
+    let (api_sel, web_sel, old_sel) = (sel("api", "api"), sel("web", "web"), sel("api", "api-old"));
+    let budget = |ns: &str, service: &str, team: &str, value: &str| {
+        format!(
+            "      - series: 'pave:slo_error_budget:ratio{{env=\"prod\",namespace=\"{ns}\",job=\"{service}\",service=\"{service}\",team=\"{team}\",pave_platform=\"two\",slo_id=\"{service}-availability\",slo_name=\"availability\",slo_service=\"{service}\"}}'\n        values: '{value}'\n"
+        )
+    };
+    let alert = |service: &str, slo: &str| {
+        format!(
+            "          - exp_labels: {{ env: prod, namespace: {service}, service: {service}, team: team-{service}, severity: critical, slo_id: {service}-{slo}, slo_name: {slo}, slo_service: {service}, slo_window: 1h/5m, pave_platform: two }}
+            exp_annotations:
+              summary: '{service} in prod: {slo} SLO error budget burning too fast'
+              description: 'The {slo} SLO of {service} burns its 30d error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
+"
+        )
+    };
+    let test = format!(
+        "rule_files: [prod/_slo.rules.yaml, prod/api.rules.yaml, prod/web.rules.yaml]
+evaluation_interval: 1m
+tests:
+  - name: a bucket in both spellings, and another service burning
+    interval: 1m
+    input_series:
+      - series: 'http_requests_total{{{api_sel},code=\"200\"}}'
+        values: '0+1000x40'
+      - series: 'http_request_duration_seconds_bucket{{{api_sel},le=\"1\"}}'
+        values: '0+250x40'
+      - series: 'http_request_duration_seconds_bucket{{{api_sel},le=\"1.0\"}}'
+        values: '0+250x40'
+      - series: 'http_request_duration_seconds_bucket{{{api_sel},le=\"+Inf\"}}'
+        values: '0+1000x40'
+      - series: 'http_requests_total{{{web_sel},code=\"500\"}}'
+        values: '0+15x40'
+      - series: 'http_requests_total{{{web_sel},code=\"200\"}}'
+        values: '0+985x40'
+    alert_rule_test:
+      - eval_time: 30m
+        alertname: SLOFastBurn
+        exp_alerts:
+{}{}  - name: an old budget lingering with another team and a looser objective
+    interval: 1m
+    input_series:
+{}      - series: 'http_requests_total{{{web_sel},code=\"500\"}}'
+        values: '0+15x20'
+      - series: 'http_requests_total{{{web_sel},code=\"200\"}}'
+        values: '0+985x20'
+    alert_rule_test:
+      - eval_time: 7m
+        alertname: SLOFastBurn
+        exp_alerts:
+{}  - name: one SLO in two namespaces, the old one's long window and the current one's short window
+    interval: 1m
+    input_series:
+{}      - series: 'http_requests_total{{{old_sel},code=\"500\"}}'
+        values: '0+500x20 10000x40'
+      - series: 'http_requests_total{{{old_sel},code=\"200\"}}'
+        values: '0+500x20 10000+1000x40'
+      - series: 'http_requests_total{{{api_sel},code=\"500\"}}'
+        values: '0x55 20+20x4'
+      - series: 'http_requests_total{{{api_sel},code=\"200\"}}'
+        values: '0+1000x55 55980+980x4'
+    alert_rule_test:
+      - eval_time: 60m
+        alertname: SLOFastBurn
+        exp_alerts: []
+",
+        alert("api", "latency"),
+        alert("web", "availability"),
+        budget("web", "web", "team-old", "0.002x3"),
+        alert("web", "availability"),
+        budget("api-old", "api", "team-api", "0.001x60"),
+    );
+    assert_promtool_passes(&promtool, &dir, "slo.test.yaml", &test);
+}
+
 /// The SLO period's ratio is averaged from the hourly recordings, and still weighs
 /// each request once: 15 days at 1,000 requests a minute without a single 5xx
 /// series, then 15 days at 10 a minute, half failing. The traffic-weighted ratio is
