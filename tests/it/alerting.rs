@@ -308,9 +308,9 @@ tests:
       - series: 'http_requests_total{{{old_sel},code=\"200\"}}'
         values: '0+500x20 10000+1000x40'
       - series: 'http_requests_total{{{api_sel},code=\"500\"}}'
-        values: '0x55 20+20x4'
+        values: '0x50 20+20x9'
       - series: 'http_requests_total{{{api_sel},code=\"200\"}}'
-        values: '0+1000x55 55980+980x4'
+        values: '0+1000x50 50980+980x9'
     alert_rule_test:
       - eval_time: 60m
         alertname: SLOFastBurn
