@@ -382,11 +382,12 @@ fn mutate(rules: &serde_json::Value, edit: &dyn Fn(&mut serde_json::Value)) -> s
 }
 
 /// The separator of a burn alert's window pairs.
-const PAIRS: &str = " or on (slo_id) ";
+const PAIRS: &str = " or on (namespace, slo_id) ";
 
 /// Applies `f` to the window-pair condition of `pair` in a burn alert's expression.
 fn edit_pair(rule: &mut serde_json::Value, pair: &str, f: &dyn Fn(&str) -> String) {
     let expr = rule["expr"].as_str().unwrap().to_string();
+    assert!(expr.contains(PAIRS), "{expr}");
     let parts: Vec<String> = expr
         .split(PAIRS)
         .map(|part| match part.contains(&format!("\"{pair}\"")) {
