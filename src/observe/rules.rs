@@ -1080,9 +1080,8 @@ fn absent_alerts(p: &Platform, env: &str, kinds: &BTreeSet<SliKind>) -> Vec<Aler
             name: "SLOLatencyBucketAbsent",
             urgency: Urgency::Ticket,
             expr: format!(
-                "max without (job) ({} unless on (namespace, job, le) {} and on (namespace, job) {BUCKETS}{window}{{{e},le=\"+Inf\"}})",
+                "max without (job) ({} unless on (namespace, job, le) {BUCKETS}{window}{{{e}}} and on (namespace, job) {BUCKETS}{window}{{{e},le=\"+Inf\"}})",
                 budgets(p, env, SliKind::Latency),
-                format!("{BUCKETS}{window}{{{e}}}")
             ),
             for_ms,
             summary: format!("{svc} in {env}: no histogram bucket at the latency SLO's {le}s"),
