@@ -120,6 +120,7 @@ mod tests {
             name: name.to_string(),
             namespace: None,
             object: Arc::new(json!({ "kind": kind, "metadata": { "name": name } })),
+            typed: None,
         }
     }
 

@@ -15,6 +15,7 @@ mod fields;
 mod functions;
 mod lazy;
 mod messages;
+mod native;
 mod objects;
 mod pack;
 mod references;
@@ -329,9 +330,12 @@ fn with_run<R>(
         .iter()
         .map(|e| (e.name.as_str(), mj(crate::resolve::environment_view(e))))
         .collect();
+    let native: Vec<Option<native::NoFinding>> =
+        set.policies.iter().map(native::check_for).collect();
     let run = Run {
         set,
         compiled: &compiled,
+        native: &native,
         platform: &platform,
         envs: &envs,
         service_values,
@@ -463,6 +467,8 @@ fn undefined_attribute(
 struct Run<'a, 'env, 'src> {
     set: &'a PolicySet,
     compiled: &'a [Option<Compiled<'env, 'src>>],
+    /// Per policy, its native check (see [`native`]), which may skip the template.
+    native: &'a [Option<native::NoFinding>],
     platform: &'a Value,
     envs: &'a HashMap<&'a str, Value>,
     service_values: &'a ServiceValues<'a>,
@@ -564,7 +570,11 @@ impl Run<'_, '_, '_> {
         let shared = self.shared_context(env, s, objs);
         for (at, o) in objs.iter().enumerate() {
             let policies = self.set.policies.iter().enumerate();
-            let mut selected = policies.filter(|(_, p)| selects(p, &o.kind)).peekable();
+            // A policy decided natively to find nothing needs no template.
+            let natively_clean = |i: usize| self.native[i].is_some_and(|check| check(o));
+            let mut selected = policies
+                .filter(|(i, p)| selects(p, &o.kind) && !natively_clean(*i))
+                .peekable();
             // An object no policy selects is not converted for itself.
             if selected.peek().is_none() {
                 continue;

@@ -46,6 +46,16 @@ fn findings(
     service: &str,
     edit: impl Fn(&mut [Json]),
 ) -> Vec<(String, String)> {
+    findings_with(platform_extra, service, edit, |_| {})
+}
+
+/// [`findings`], with `add` run on the rendered objects before the policies.
+fn findings_with(
+    platform_extra: &str,
+    service: &str,
+    edit: impl Fn(&mut [Json]),
+    add: impl Fn(&mut Vec<crate::render::RenderedObject>),
+) -> Vec<(String, String)> {
     let mut sources = SourceMap::default();
     let mut parse = |name: &str, text: String| {
         let id = sources.add(name.to_string(), text.clone());
@@ -82,7 +92,10 @@ fn findings(
             .unwrap_or_default()
             .to_string();
         o.object = std::sync::Arc::new(v);
+        // The typed value no longer says what the edited one does.
+        o.typed = None;
     }
+    add(&mut objects);
     let options = Options {
         today: Date::parse("2026-11-22").unwrap(),
         expiring_within: None,
@@ -506,4 +519,105 @@ fn whens_are_classified_by_what_they_read_of_the_object() {
     ] {
         assert_eq!(reads(per_object), None, "{per_object}");
     }
+}
+
+/// The policies decided without a template (`native`) find exactly what their
+/// templates find, on typed objects that pass and objects that fail them: each
+/// object is checked once as pave renders it (typed, so the native check runs) and
+/// once without its typed value (the template alone).
+#[test]
+fn native_checks_find_what_their_templates_find() {
+    use crate::render::RenderedObject;
+    use crate::render::kubernetes::objects::{Empty, Metadata, Object};
+    use std::sync::Arc;
+    let labels = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let owned = [("pave/owner", "team-a"), ("app.kubernetes.io/name", "api")];
+    let variants: Vec<(&'static str, Option<&str>, Vec<(&str, &str)>)> = vec![
+        ("ConfigMap", Some("api"), owned.to_vec()),
+        ("ConfigMap", Some("api"), vec![owned[0]]),
+        ("ConfigMap", Some("api"), vec![owned[1]]),
+        ("ConfigMap", Some("api"), vec![("pave/owner", ""), owned[1]]),
+        ("ConfigMap", Some("api"), vec![]),
+        ("ConfigMap", None, owned.to_vec()),
+        ("ConfigMap", Some("default"), owned.to_vec()),
+        ("ConfigMap", Some(""), owned.to_vec()),
+        ("Namespace", None, vec![]),
+        ("Namespace", Some("default"), vec![]),
+    ];
+    let mut natively_clean = 0;
+    for (kind, ns, pairs) in variants {
+        let object = Arc::new(Object {
+            api_version: "v1",
+            kind,
+            metadata: Metadata {
+                name: "extra".into(),
+                namespace: ns.map(str::to_string),
+                labels: labels(&pairs),
+                annotations: Default::default(),
+            },
+            body: Empty {},
+        });
+        let rendered = |typed: bool| {
+            let object = object.clone();
+            move |objects: &mut Vec<RenderedObject>| {
+                let scope = objects[0].scope.clone();
+                objects.push(RenderedObject {
+                    path: "extra.yaml".into(),
+                    scope,
+                    kind: kind.to_string(),
+                    name: "extra".into(),
+                    namespace: object.metadata.namespace.clone(),
+                    object: object.clone(),
+                    typed: typed.then(|| object.clone() as _),
+                });
+            }
+        };
+        let mut native = findings_with("", SERVICE, unchanged, rendered(true));
+        let mut template = findings_with("", SERVICE, unchanged, rendered(false));
+        native.sort();
+        template.sort();
+        assert_eq!(native, template, "{kind} {ns:?} {pairs:?}");
+        let meta =
+            |f: &[(String, String)]| f.iter().filter(|(id, _)| id.starts_with("meta.")).count();
+        if meta(&template) == 0 {
+            natively_clean += 1;
+        }
+    }
+    // Both outcomes were compared: objects that pass (one labelled in `api`, one in
+    // the namespace `""`, two Namespaces) and six that fail.
+    assert_eq!(natively_clean, 4);
+}
+
+/// Each native check stands for its built-in policy as the baseline pack writes it:
+/// a change to the pack's text would otherwise quietly send the policy back to its
+/// template.
+#[test]
+fn native_checks_stand_for_the_baseline_policies() {
+    let mut sources = SourceMap::default();
+    let mut parse = |name: &str, text: String| {
+        let id = sources.add(name.to_string(), text.clone());
+        parse_yaml(id, &text).0.unwrap()
+    };
+    let inputs = Inputs {
+        platform: Some(parse("platform.yaml", PLATFORM.to_string())),
+        builtin_packs: vec![(
+            "baseline".into(),
+            parse("baseline.yaml", include_str!("baseline.yaml").into()),
+        )],
+        ..Inputs::default()
+    };
+    let (set, diags) = super::pack::collect(&inputs, &["prod".to_string()], &[]);
+    assert!(diags.is_empty(), "{diags:?}");
+    let native: Vec<&str> = set
+        .policies
+        .iter()
+        .filter(|p| super::native::check_for(p).is_some())
+        .map(|p| p.id.as_str())
+        .collect();
+    assert_eq!(native, ["meta.ownership", "meta.namespace"]);
 }

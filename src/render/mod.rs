@@ -45,6 +45,10 @@ pub(crate) struct RenderedObject {
     pub(crate) name: String,
     pub(crate) namespace: Option<String>,
     pub(crate) object: Arc<dyn erased_serde::Serialize + Send + Sync>,
+    /// The same object, typed, for the policies decided without a template
+    /// (`policy::native`); `None` when `object` is not pave's typed value (a test's
+    /// hand-edited one), which leaves every policy to its template.
+    pub(crate) typed: Option<Arc<dyn kubernetes::objects::Typed>>,
 }
 
 /// What rendering produces: the files, and the Kubernetes objects inside them.

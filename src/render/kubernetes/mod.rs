@@ -65,6 +65,7 @@ struct TypedObject {
     name: String,
     namespace: Option<String>,
     value: Arc<dyn erased_serde::Serialize + Send + Sync>,
+    typed: Arc<dyn objects::Typed>,
 }
 
 impl File {
@@ -83,6 +84,7 @@ impl File {
                 name: object.metadata.name.clone(),
                 namespace: object.metadata.namespace.clone(),
                 value: object.clone(),
+                typed: object.clone(),
             }),
         })
     }
@@ -159,6 +161,7 @@ fn settle(cx: &RenderCx, dir: &str, env: &str, files: Vec<File>) -> Part {
                 name: typed.name,
                 namespace: typed.namespace,
                 object: typed.value,
+                typed: Some(typed.typed),
             });
         }
         part.names.push(file.path);

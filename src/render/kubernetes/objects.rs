@@ -20,6 +20,17 @@ pub(crate) struct Object<B: Serialize> {
     pub(crate) body: B,
 }
 
+/// What the policies decided without a template read of a rendered object.
+pub(crate) trait Typed: Send + Sync {
+    fn metadata(&self) -> &Metadata;
+}
+
+impl<B: Serialize + Send + Sync> Typed for Object<B> {
+    fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+}
+
 #[derive(Serialize, Clone, Default)]
 pub(crate) struct Metadata {
     pub(crate) name: String,
