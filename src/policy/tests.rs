@@ -537,7 +537,9 @@ fn native_checks_find_what_their_templates_find() {
             .collect()
     };
     let owned = [("pave/owner", "team-a"), ("app.kubernetes.io/name", "api")];
-    let variants: Vec<(&'static str, Option<&str>, Vec<(&str, &str)>)> = vec![
+    // Kind, namespace and labels.
+    type Variant<'a> = (&'static str, Option<&'a str>, Vec<(&'a str, &'a str)>);
+    let variants: Vec<Variant> = vec![
         ("ConfigMap", Some("api"), owned.to_vec()),
         ("ConfigMap", Some("api"), vec![owned[0]]),
         ("ConfigMap", Some("api"), vec![owned[1]]),
