@@ -1,8 +1,13 @@
 //! Built-in policies decided without a template where the typed object says it
 //! plainly: the `meta.*` policies select every rendered object (about a dozen per
-//! service and environment) and read only its kind, labels and namespace, which
-//! converting the object's metadata to a template value and running the expression
-//! cost far more than reading.
+//! service and environment) and read only its kind, labels and namespace; the
+//! workload policies read a few fields of each container. Converting the object to a
+//! template value and running the expression cost far more than reading them.
+//!
+//! Where a policy looks for a field pave's typed objects cannot hold (a privileged
+//! container, a host namespace, a hostPath volume), the check destructures the type
+//! without `..`: a field added to it later stops the build here until the check
+//! reads it.
 //!
 //! A native check only ever skips work: it answers "no finding" (the `when` excludes
 //! the object, or the assertion holds) or leaves the object to the template, which
@@ -13,6 +18,10 @@
 
 use super::pack::PolicyDef;
 use crate::render::RenderedObject;
+use crate::render::kubernetes::objects::{
+    Capabilities, Container, ContainerPort, ContainerSecurityContext, PodSecurityContext, PodSpec,
+    SeccompProfile, Volume,
+};
 
 /// `true` when the policy certainly finds nothing on the object.
 pub(super) type NoFinding = fn(&RenderedObject) -> bool;
@@ -36,6 +45,84 @@ const NATIVE: &[Native] = &[
         when: Some(r#"object.kind != "Namespace""#),
         assert: r#"dig(object, "metadata.namespace", "default") != "default""#,
         check: namespace,
+    },
+    Native {
+        id: "resources.requests",
+        when: None,
+        assert: r#"containers_missing(object, "resources.requests.cpu", "resources.requests.memory") == []"#,
+        check: requests,
+    },
+    Native {
+        id: "resources.memory-limit",
+        when: None,
+        assert: r#"containers_missing(object, "resources.limits.memory") == [] and limit_below_request(object, "memory") == []"#,
+        check: memory_limit,
+    },
+    Native {
+        id: "probe.readiness",
+        when: Some(r#"service.workload == "web""#),
+        assert: r#"main_container_missing(object, "readinessProbe") == []"#,
+        check: readiness,
+    },
+    Native {
+        id: "probe.liveness",
+        when: None,
+        assert: r#"main_container_missing(object, "livenessProbe|startupProbe") == []"#,
+        check: liveness,
+    },
+    Native {
+        id: "sec.run-as-non-root",
+        when: None,
+        assert: r#"(dig(pod(object), "securityContext.runAsNonRoot", false) and containers_where(object, "securityContext.runAsNonRoot", false) == []) or containers_not(object, "securityContext.runAsNonRoot", true) == []"#,
+        check: |o| every_container(o, |c| c.security_context.run_as_non_root),
+    },
+    Native {
+        id: "sec.read-only-root-fs",
+        when: None,
+        assert: r#"containers_not(object, "securityContext.readOnlyRootFilesystem", true) == []"#,
+        check: |o| every_container(o, |c| c.security_context.read_only_root_filesystem),
+    },
+    Native {
+        id: "sec.no-privilege-escalation",
+        when: None,
+        assert: r#"containers_not(object, "securityContext.allowPrivilegeEscalation", false) == []"#,
+        check: |o| every_container(o, |c| !c.security_context.allow_privilege_escalation),
+    },
+    Native {
+        id: "sec.not-privileged",
+        when: None,
+        assert: r#"containers_where(object, "securityContext.privileged", true) == [] and not dig(pod(object), "securityContext.windowsOptions.hostProcess", false)"#,
+        check: not_privileged,
+    },
+    Native {
+        id: "sec.capabilities",
+        when: None,
+        assert: r#"capability_problems(object, ["NET_BIND_SERVICE"]) == []"#,
+        check: capabilities,
+    },
+    Native {
+        id: "sec.no-host-namespaces",
+        when: None,
+        assert: "host_namespace_problems(object) == []",
+        check: no_host_namespaces,
+    },
+    Native {
+        id: "sec.no-hostpath",
+        when: None,
+        assert: r#"volumes_with(object, "hostPath") == []"#,
+        check: no_host_path,
+    },
+    Native {
+        id: "sec.seccomp",
+        when: None,
+        assert: r#"dig(pod(object), "securityContext.seccompProfile.type", "") in ["RuntimeDefault", "Localhost"] or containers_missing(object, "securityContext.seccompProfile.type") == []"#,
+        check: seccomp,
+    },
+    Native {
+        id: "sec.sa-token",
+        when: None,
+        assert: r#"dig(pod(object), "serviceAccountName", "default") != "default" and dig(pod(object), "automountServiceAccountToken", true) == false"#,
+        check: sa_token,
     },
 ];
 
@@ -75,4 +162,145 @@ fn namespace(o: &RenderedObject) -> bool {
         .namespace
         .as_deref()
         .is_some_and(|ns| ns != "default")
+}
+
+/// The pod spec of a typed Deployment or CronJob.
+fn pod(o: &RenderedObject) -> Option<&PodSpec> {
+    o.typed.as_deref()?.pod_spec()
+}
+
+/// Init and regular containers, as the template's `containers` reads them.
+fn containers(pod: &PodSpec) -> impl Iterator<Item = &Container> {
+    pod.init_containers.iter().chain(&pod.containers)
+}
+
+/// Whether every container of a typed workload has `holds`.
+fn every_container(o: &RenderedObject, holds: impl Fn(&Container) -> bool) -> bool {
+    pod(o).is_some_and(|pod| containers(pod).all(holds))
+}
+
+/// The main container (the first; probes are required of it only).
+fn main_container(o: &RenderedObject) -> Option<&Container> {
+    pod(o)?.containers.first()
+}
+
+fn requests(o: &RenderedObject) -> bool {
+    every_container(o, |c| {
+        c.resources.requests.contains_key("cpu") && c.resources.requests.contains_key("memory")
+    })
+}
+
+/// A memory limit, and not below the request: written alike (a limit written
+/// otherwise is compared as a quantity by the template).
+fn memory_limit(o: &RenderedObject) -> bool {
+    every_container(o, |c| match c.resources.limits.get("memory") {
+        None => false,
+        Some(limit) => c
+            .resources
+            .requests
+            .get("memory")
+            .is_none_or(|request| request == limit),
+    })
+}
+
+fn readiness(o: &RenderedObject) -> bool {
+    main_container(o).is_some_and(|c| c.readiness_probe.is_some())
+}
+
+fn liveness(o: &RenderedObject) -> bool {
+    main_container(o).is_some_and(|c| c.liveness_probe.is_some() || c.startup_probe.is_some())
+}
+
+/// A typed container has no `privileged` and a typed pod no `windowsOptions`.
+fn not_privileged(o: &RenderedObject) -> bool {
+    let Some(pod) = pod(o) else { return false };
+    let PodSecurityContext {
+        run_as_non_root: _,
+        run_as_user: _,
+        run_as_group: _,
+        fs_group: _,
+        seccomp_profile: _,
+    } = &pod.security_context;
+    containers(pod).all(|c| {
+        let ContainerSecurityContext {
+            allow_privilege_escalation: _,
+            read_only_root_filesystem: _,
+            run_as_non_root: _,
+            capabilities: _,
+            seccomp_profile: _,
+        } = &c.security_context;
+        true
+    })
+}
+
+/// Every container drops `ALL`; a typed container adds no capability.
+fn capabilities(o: &RenderedObject) -> bool {
+    every_container(o, |c| {
+        let Capabilities { drop } = &c.security_context.capabilities;
+        drop.contains(&"ALL")
+    })
+}
+
+/// A typed pod has no `hostNetwork`, `hostPID` or `hostIPC`, a typed port no
+/// `hostPort`.
+fn no_host_namespaces(o: &RenderedObject) -> bool {
+    let Some(pod) = pod(o) else { return false };
+    let PodSpec {
+        service_account_name: _,
+        automount_service_account_token: _,
+        restart_policy: _,
+        security_context: _,
+        topology_spread_constraints: _,
+        node_selector: _,
+        tolerations: _,
+        image_pull_secrets: _,
+        init_containers: _,
+        containers: _,
+        volumes: _,
+    } = pod;
+    containers(pod).all(|c| {
+        c.ports.iter().all(|port| {
+            let ContainerPort {
+                name: _,
+                container_port: _,
+                protocol: _,
+            } = port;
+            true
+        })
+    })
+}
+
+/// A typed volume is an `emptyDir` or a `configMap`, never a `hostPath`.
+fn no_host_path(o: &RenderedObject) -> bool {
+    pod(o).is_some_and(|pod| {
+        pod.volumes.iter().all(|v| {
+            let Volume {
+                name: _,
+                empty_dir: _,
+                config_map: _,
+            } = v;
+            true
+        })
+    })
+}
+
+/// The pod's profile, or every container's: a typed container always has one.
+fn seccomp(o: &RenderedObject) -> bool {
+    pod(o).is_some_and(|pod| {
+        let pod_wide = matches!(
+            pod.security_context.seccomp_profile.kind,
+            "RuntimeDefault" | "Localhost"
+        );
+        pod_wide
+            || containers(pod).all(|c| {
+                let SeccompProfile { kind: _ } = &c.security_context.seccomp_profile;
+                true
+            })
+    })
+}
+
+fn sa_token(o: &RenderedObject) -> bool {
+    pod(o).is_some_and(|pod| {
+        pod.service_account_name != "default" && !pod.automount_service_account_token
+    })
 }

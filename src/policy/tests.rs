@@ -83,8 +83,13 @@ fn findings_with(
         .iter()
         .map(|o| serde_json::to_value(&*o.object).unwrap())
         .collect();
+    let rendered = values.clone();
     edit(&mut values);
-    for (o, v) in objects.iter_mut().zip(values) {
+    for ((o, v), before) in objects.iter_mut().zip(values).zip(rendered) {
+        // An object the edit left alone stays typed, so its native checks run.
+        if v == before {
+            continue;
+        }
         o.kind = v["kind"].as_str().unwrap_or_default().to_string();
         // `ref.integrity` finds objects by the kind and name rendered beside them.
         o.name = v["metadata"]["name"]
@@ -621,5 +626,118 @@ fn native_checks_stand_for_the_baseline_policies() {
         .filter(|p| super::native::check_for(p).is_some())
         .map(|p| p.id.as_str())
         .collect();
-    assert_eq!(native, ["meta.ownership", "meta.namespace"]);
+    assert_eq!(
+        native,
+        [
+            "resources.requests",
+            "resources.memory-limit",
+            "probe.readiness",
+            "probe.liveness",
+            "sec.run-as-non-root",
+            "sec.read-only-root-fs",
+            "sec.no-privilege-escalation",
+            "sec.not-privileged",
+            "sec.capabilities",
+            "sec.no-host-namespaces",
+            "sec.no-hostpath",
+            "sec.seccomp",
+            "sec.sa-token",
+            "meta.ownership",
+            "meta.namespace"
+        ]
+    );
+}
+
+/// The workload policies decided natively find exactly what their templates find on
+/// typed Deployments that pass and fail them (each variant checked typed, so the
+/// native checks run, and without its typed value, the template alone).
+#[test]
+fn native_workload_checks_find_what_their_templates_find() {
+    use crate::render::RenderedObject;
+    use crate::render::kubernetes::objects::{DeploymentSpec, Object, PodSpec, Spec};
+    use std::sync::Arc;
+    type Deployment = Object<Spec<DeploymentSpec>>;
+    type Mutation = fn(&mut PodSpec);
+    let variants: Vec<(&str, Mutation)> = vec![
+        ("as rendered", |_| {}),
+        ("root", |p| {
+            p.containers[0].security_context.run_as_non_root = false
+        }),
+        ("pod may run as root, containers not", |p| {
+            p.security_context.run_as_non_root = false
+        }),
+        ("writable root", |p| {
+            p.containers[0].security_context.read_only_root_filesystem = false
+        }),
+        ("escalation", |p| {
+            p.containers[0].security_context.allow_privilege_escalation = true
+        }),
+        ("init escalation", |p| {
+            let mut init = p.containers[0].clone();
+            init.name = "init".into();
+            init.security_context.allow_privilege_escalation = true;
+            p.init_containers.push(init);
+        }),
+        ("keeps capabilities", |p| {
+            p.containers[0].security_context.capabilities.drop.clear()
+        }),
+        ("no cpu request", |p| {
+            p.containers[0].resources.requests.remove("cpu");
+        }),
+        ("no memory limit", |p| {
+            p.containers[0].resources.limits.remove("memory");
+        }),
+        ("memory limit below the request", |p| {
+            p.containers[0]
+                .resources
+                .limits
+                .insert("memory", "1Mi".into());
+        }),
+        ("memory limit above the request", |p| {
+            p.containers[0]
+                .resources
+                .limits
+                .insert("memory", "64Gi".into());
+        }),
+        ("no readiness", |p| p.containers[0].readiness_probe = None),
+        ("no liveness", |p| {
+            p.containers[0].liveness_probe = None;
+            p.containers[0].startup_probe = None;
+        }),
+        ("unconfined", |p| {
+            p.security_context.seccomp_profile.kind = "Unconfined"
+        }),
+        ("default account", |p| {
+            p.service_account_name = "default".into()
+        }),
+        ("token mounted", |p| {
+            p.automount_service_account_token = true
+        }),
+    ];
+    let mut failing = 0;
+    for (name, mutate) in variants {
+        let with = |typed: bool| {
+            move |objects: &mut Vec<RenderedObject>| {
+                let o = objects.iter_mut().find(|o| o.kind == "Deployment").unwrap();
+                let rendered = o.typed.as_ref().expect("a typed Deployment");
+                let any = rendered.as_any();
+                let mut d: Deployment = any.downcast_ref::<Deployment>().unwrap().clone();
+                mutate(&mut d.body.spec.template.spec);
+                let d = Arc::new(d);
+                o.object = d.clone();
+                o.typed = typed.then(|| d as _);
+            }
+        };
+        let mut native = findings_with("", SERVICE, unchanged, with(true));
+        let mut template = findings_with("", SERVICE, unchanged, with(false));
+        native.sort();
+        template.sort();
+        assert_eq!(native, template, "{name}");
+        if !template.is_empty() {
+            failing += 1;
+        }
+    }
+    // Every variant fails a policy but the rendered one, the pod-level runAsNonRoot
+    // and the unconfined pod (each container says it), and the higher limit.
+    assert_eq!(failing, 12);
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 pub(crate) type Labels = BTreeMap<String, String>;
 
 /// Any object: the type header, metadata and a kind-specific body.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Object<B: Serialize> {
     pub(crate) api_version: &'static str,
@@ -23,11 +23,28 @@ pub(crate) struct Object<B: Serialize> {
 /// What the policies decided without a template read of a rendered object.
 pub(crate) trait Typed: Send + Sync {
     fn metadata(&self) -> &Metadata;
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
-impl<B: Serialize + Send + Sync> Typed for Object<B> {
+impl<B: Serialize + Send + Sync + 'static> Typed for Object<B> {
     fn metadata(&self) -> &Metadata {
         &self.metadata
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl dyn Typed {
+    /// The pod spec of a Deployment or a CronJob.
+    pub(crate) fn pod_spec(&self) -> Option<&PodSpec> {
+        let any = self.as_any();
+        if let Some(d) = any.downcast_ref::<Object<Spec<DeploymentSpec>>>() {
+            return Some(&d.body.spec.template.spec);
+        }
+        any.downcast_ref::<Object<Spec<CronJobSpec>>>()
+            .map(|c| &c.body.spec.job_template.spec.template.spec)
     }
 }
 
@@ -43,22 +60,22 @@ pub(crate) struct Metadata {
 }
 
 /// A body with only a `spec`.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct Spec<S: Serialize> {
     pub(crate) spec: S,
 }
 
 /// A body with nothing but metadata (Namespace).
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct Empty {}
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServiceAccountBody {
     pub(crate) automount_service_account_token: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct ConfigMapBody {
     pub(crate) data: IndexMap<String, String>,
 }
@@ -76,7 +93,7 @@ pub(crate) enum IntOrString {
     String(String),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DeploymentSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,7 +104,7 @@ pub(crate) struct DeploymentSpec {
     pub(crate) template: PodTemplate,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DeploymentStrategy {
     #[serde(rename = "type")]
@@ -95,27 +112,27 @@ pub(crate) struct DeploymentStrategy {
     pub(crate) rolling_update: RollingUpdate,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RollingUpdate {
     pub(crate) max_surge: IntOrString,
     pub(crate) max_unavailable: IntOrString,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct PodTemplate {
     pub(crate) metadata: PodMetadata,
     pub(crate) spec: PodSpec,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct PodMetadata {
     pub(crate) labels: Labels,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) annotations: BTreeMap<String, String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PodSpec {
     pub(crate) service_account_name: String,
@@ -159,7 +176,7 @@ pub(crate) struct LocalObjectReference {
     pub(crate) name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PodSecurityContext {
     pub(crate) run_as_non_root: bool,
@@ -178,7 +195,7 @@ pub(crate) struct SeccompProfile {
     pub(crate) kind: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TopologySpreadConstraint {
     pub(crate) max_skew: u32,
@@ -188,7 +205,7 @@ pub(crate) struct TopologySpreadConstraint {
     pub(crate) match_label_keys: Vec<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Container {
     pub(crate) name: String,
@@ -214,7 +231,7 @@ pub(crate) struct Container {
     pub(crate) volume_mounts: Vec<VolumeMount>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ContainerPort {
     pub(crate) name: String,
@@ -222,18 +239,18 @@ pub(crate) struct ContainerPort {
     pub(crate) protocol: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EnvFromSource {
     pub(crate) config_map_ref: NameRef,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct NameRef {
     pub(crate) name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EnvVar {
     pub(crate) name: String,
@@ -243,25 +260,25 @@ pub(crate) struct EnvVar {
     pub(crate) value_from: Option<EnvVarSource>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EnvVarSource {
     pub(crate) secret_key_ref: KeyRef,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct KeyRef {
     pub(crate) name: String,
     pub(crate) key: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct Resources {
     pub(crate) requests: BTreeMap<&'static str, String>,
     pub(crate) limits: BTreeMap<&'static str, String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Probe {
     #[serde(flatten)]
@@ -278,7 +295,7 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// Exactly one handler per probe.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum ProbeHandler {
     HttpGet(HttpGet),
@@ -287,29 +304,29 @@ pub(crate) enum ProbeHandler {
     Exec(ExecAction),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct HttpGet {
     pub(crate) path: String,
     pub(crate) port: String,
 }
 
 /// Kubernetes accepts a gRPC probe's port only as a number.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct GrpcAction {
     pub(crate) port: u16,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct TcpSocket {
     pub(crate) port: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct ExecAction {
     pub(crate) command: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ContainerSecurityContext {
     pub(crate) allow_privilege_escalation: bool,
@@ -319,12 +336,12 @@ pub(crate) struct ContainerSecurityContext {
     pub(crate) seccomp_profile: SeccompProfile,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct Capabilities {
     pub(crate) drop: Vec<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct VolumeMount {
     pub(crate) name: String,
@@ -335,7 +352,7 @@ pub(crate) struct VolumeMount {
     pub(crate) read_only: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Volume {
     pub(crate) name: String,
@@ -345,20 +362,20 @@ pub(crate) struct Volume {
     pub(crate) config_map: Option<ConfigMapVolume>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ConfigMapVolume {
     pub(crate) name: String,
     pub(crate) items: Vec<KeyToPath>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct KeyToPath {
     pub(crate) key: String,
     pub(crate) path: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CronJobSpec {
     pub(crate) schedule: String,
@@ -370,19 +387,19 @@ pub(crate) struct CronJobSpec {
     pub(crate) job_template: JobTemplate,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct JobTemplate {
     pub(crate) spec: JobSpec,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct JobSpec {
     pub(crate) backoff_limit: u32,
     pub(crate) template: PodTemplate,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EmptyDir {
     /// `Memory` for a tmpfs; absent for the node's disk.
@@ -392,7 +409,7 @@ pub(crate) struct EmptyDir {
     pub(crate) size_limit: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServiceSpec {
     #[serde(rename = "type")]
@@ -401,7 +418,7 @@ pub(crate) struct ServiceSpec {
     pub(crate) ports: Vec<ServicePort>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServicePort {
     pub(crate) name: String,
@@ -412,7 +429,7 @@ pub(crate) struct ServicePort {
     pub(crate) app_protocol: Option<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct HpaSpec {
     pub(crate) scale_target_ref: CrossVersionRef,
@@ -421,7 +438,7 @@ pub(crate) struct HpaSpec {
     pub(crate) metrics: Vec<HpaMetric>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CrossVersionRef {
     pub(crate) api_version: &'static str,
@@ -429,20 +446,20 @@ pub(crate) struct CrossVersionRef {
     pub(crate) name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct HpaMetric {
     #[serde(rename = "type")]
     pub(crate) kind: &'static str,
     pub(crate) resource: HpaResource,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct HpaResource {
     pub(crate) name: &'static str,
     pub(crate) target: HpaTarget,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct HpaTarget {
     #[serde(rename = "type")]
@@ -450,7 +467,7 @@ pub(crate) struct HpaTarget {
     pub(crate) average_utilization: u8,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PdbSpec {
     pub(crate) max_unavailable: u32,
@@ -458,7 +475,7 @@ pub(crate) struct PdbSpec {
     pub(crate) unhealthy_pod_eviction_policy: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct IngressSpec {
     pub(crate) ingress_class_name: String,
@@ -466,25 +483,25 @@ pub(crate) struct IngressSpec {
     pub(crate) rules: Vec<IngressRule>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct IngressTls {
     pub(crate) hosts: Vec<String>,
     pub(crate) secret_name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct IngressRule {
     pub(crate) host: String,
     pub(crate) http: IngressHttp,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct IngressHttp {
     pub(crate) paths: Vec<IngressPath>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct IngressPath {
     pub(crate) path: String,
@@ -492,23 +509,23 @@ pub(crate) struct IngressPath {
     pub(crate) backend: IngressBackend,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct IngressBackend {
     pub(crate) service: IngressServiceBackend,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct IngressServiceBackend {
     pub(crate) name: String,
     pub(crate) port: PortName,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct PortName {
     pub(crate) name: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct NetworkPolicySpec {
     pub(crate) pod_selector: LabelSelector,
@@ -516,26 +533,26 @@ pub(crate) struct NetworkPolicySpec {
     pub(crate) ingress: Vec<NetworkPolicyIngressRule>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct NetworkPolicyIngressRule {
     pub(crate) from: Vec<NetworkPolicyPeer>,
     pub(crate) ports: Vec<NetworkPolicyPort>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct NetworkPolicyPeer {
     pub(crate) namespace_selector: LabelSelector,
     pub(crate) pod_selector: LabelSelector,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct NetworkPolicyPort {
     pub(crate) protocol: &'static str,
     pub(crate) port: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ExternalSecretSpec {
     pub(crate) refresh_interval: &'static str,
@@ -544,13 +561,13 @@ pub(crate) struct ExternalSecretSpec {
     pub(crate) data: Vec<ExternalSecretData>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct StoreRef {
     pub(crate) kind: &'static str,
     pub(crate) name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ExternalSecretTarget {
     pub(crate) name: String,
@@ -561,7 +578,7 @@ pub(crate) struct ExternalSecretTarget {
 
 /// `spec.target.template`: keys assembled in the cluster from the synced ones
 /// (`Merge` keeps the synced keys beside them).
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SecretTemplate {
     pub(crate) engine_version: &'static str,
@@ -569,27 +586,27 @@ pub(crate) struct SecretTemplate {
     pub(crate) data: BTreeMap<String, String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ExternalSecretData {
     pub(crate) secret_key: String,
     pub(crate) remote_ref: RemoteRef,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct RemoteRef {
     pub(crate) key: String,
     pub(crate) property: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServiceMonitorSpec {
     pub(crate) selector: LabelSelector,
     pub(crate) endpoints: Vec<MonitorEndpoint>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct MonitorEndpoint {
     pub(crate) port: String,
     pub(crate) path: String,
@@ -597,7 +614,7 @@ pub(crate) struct MonitorEndpoint {
 }
 
 /// A target relabeling (Prometheus `relabel_config`, operator spelling).
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Relabeling {
     pub(crate) action: &'static str,
@@ -605,7 +622,7 @@ pub(crate) struct Relabeling {
     pub(crate) replacement: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PodMonitorSpec {
     /// The pod label whose value becomes the `job` label, so alerts select
@@ -615,7 +632,7 @@ pub(crate) struct PodMonitorSpec {
     pub(crate) pod_metrics_endpoints: Vec<MonitorEndpoint>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct Kustomization {
     #[serde(rename = "apiVersion")]
     pub(crate) api_version: &'static str,
@@ -623,7 +640,7 @@ pub(crate) struct Kustomization {
     pub(crate) resources: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub(crate) struct PrometheusRuleSpec {
     pub(crate) groups: Vec<crate::observe::RuleGroup>,
 }
