@@ -725,7 +725,7 @@ fn native_workload_checks_find_what_their_templates_find() {
                 mutate(&mut d.body.spec.template.spec);
                 let d = Arc::new(d);
                 o.object = d.clone();
-                o.typed = typed.then(|| d as _);
+                o.typed = typed.then_some(d as _);
             }
         };
         let mut native = findings_with("", SERVICE, unchanged, with(true));
