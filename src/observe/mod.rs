@@ -20,7 +20,8 @@ mod unit_tests;
 pub(crate) mod tests;
 
 pub(crate) use rules::{
-    RuleGroup, contract_groups, has_rules, may_have_unit_tests, platform_groups, rule_groups,
+    RuleGroup, contract_groups, has_rules, has_slo_rules, may_have_unit_tests, platform_groups,
+    rule_groups,
 };
 // The inputs of the rules, for the Helm chart's templates that build the same rules.
 pub(crate) use cron::late_after_seconds;

@@ -182,7 +182,7 @@ pub(crate) fn platform_groups(
 ) -> Vec<RuleGroup> {
     let kinds: BTreeSet<SliKind> = services
         .iter()
-        .filter(|s| s.env == env && s.metrics.is_some() && !matches!(s.workload, Workload::Cron(_)))
+        .filter(|s| s.env == env && has_slo_rules(s))
         .flat_map(|s| slos(s).into_iter().map(|slo| slo.kind))
         .collect();
     if kinds.is_empty() {
@@ -525,6 +525,12 @@ pub(crate) fn rule_groups(p: &Platform, env: &str, s: &ResolvedService) -> Vec<R
 /// building the rules.
 pub(crate) fn has_rules(s: &ResolvedService) -> bool {
     matches!(s.workload, Workload::Cron(_)) || s.metrics.is_some()
+}
+
+/// Whether the service's SLOs are alerted on by its environment's SLO rules
+/// ([`platform_groups`]): a service with metrics, not a cron job, with an SLO.
+pub(crate) fn has_slo_rules(s: &ResolvedService) -> bool {
+    s.metrics.is_some() && !matches!(s.workload, Workload::Cron(_)) && !slos(s).is_empty()
 }
 
 /// Whether the service may get generated unit tests: a cron job's run alerts, or SLO

@@ -14,7 +14,8 @@ use serde::Serialize;
 use super::{RenderCx, service_scope, yaml_file};
 use crate::diag::Diagnostic;
 use crate::observe::{
-    RuleGroup, contract_groups, platform_groups, rule_groups, shared_thresholds, unit_tests,
+    RuleGroup, contract_groups, has_slo_rules, platform_groups, rule_groups, shared_thresholds,
+    unit_tests,
 };
 use crate::output::{Artifact, Scope};
 use crate::resolve::ResolvedService;
@@ -103,8 +104,9 @@ fn service(
         scope.clone(),
         &RuleFile { groups: &groups },
     )?];
-    // The platform file only when the service reads it: a cron job's rules do not.
-    let reads_platform = !platform_groups(p, &s.env, &[s]).is_empty();
+    // The platform file only when its rules alert on the service's SLOs: a cron job's
+    // rules stand alone.
+    let reads_platform = has_slo_rules(s);
     let (files, platform) = match reads_platform && !platform.is_empty() {
         true => (
             vec![format!("../{PLATFORM_RULES}"), format!("../{rules_name}")],
