@@ -309,8 +309,8 @@ fn dashboard_outside_the_chart(file: &Path, object: &Value) -> bool {
 /// The objects of each environment's Kubernetes folder that no chart release
 /// renders, because they are not a service's: Namespaces, AlertmanagerConfigs, the
 /// environment's Grafana dashboard (a ConfigMap), the PrometheusRule of the
-/// environment's SLI recordings (`pave-slo-<env>`, recording rules only, which every
-/// service's alerts read) and the one of its contract alerts (`pave-contract-<env>`:
+/// environment's SLI recordings and SLO alerts (`pave-slo-<platform>-<env>`) and the one
+/// of its contract alerts (`pave-contract-<platform>-<env>`:
 /// the services' info recordings and alerts that name no service). Anything else
 /// outside a service folder fails. Returns how many platform PrometheusRules it saw.
 fn outside_the_chart(tree: &Path) -> usize {
@@ -330,8 +330,10 @@ fn outside_the_chart(tree: &Path) -> usize {
                 }
                 "PrometheusRule" => {
                     let rule_name = object["metadata"]["name"].as_str().unwrap();
-                    let contract = rule_name == format!("pave-contract-{name}");
-                    assert!(contract || rule_name == format!("pave-slo-{name}"));
+                    // The platform owns them, and names them with the environment.
+                    let platform = object["metadata"]["labels"]["pave/owner"].as_str().unwrap();
+                    let named = |kind: &str| rule_name == format!("pave-{kind}-{platform}-{name}");
+                    assert!(named("contract") || named("slo"), "{rule_name}");
                     let rules = object["spec"]["groups"]
                         .as_array()
                         .unwrap()

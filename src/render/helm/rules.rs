@@ -9,7 +9,7 @@
 //! `severity` and `for`, is read off the rules the Kubernetes target renders, so the
 //! two targets cannot disagree on them. A service's SLOs are only its budget
 //! recordings here: their burn rates and alerts are the environment's
-//! (`pave-slo-<env>`, outside the chart).
+//! (`pave-slo-<platform>-<env>`, outside the chart).
 
 use std::collections::BTreeMap;
 

@@ -386,9 +386,9 @@ pub(super) fn prometheus_rule(
 
 /// The environment's platform PrometheusRules, in Prometheus' own namespace, which the
 /// operator's rule selection covers by default, each with its file name: its contract
-/// alerts with the info of the services they watch (`pave-contract-<env>`, when a
-/// service has metrics), and its SLI recordings, which every service's burn alerts
-/// read (`pave-slo-<env>`, when a service has an SLO). None without Prometheus.
+/// alerts with the info of the services they watch (`pave-contract-<platform>-<env>`,
+/// when a service has metrics), and its SLI recordings, SLO burn rates and SLO alerts
+/// (`pave-slo-<platform>-<env>`, when a service has an SLO). None without Prometheus.
 pub(super) fn platform_rules(
     platform: &Platform,
     env: &str,
@@ -415,8 +415,8 @@ pub(super) fn platform_rules(
     .collect()
 }
 
-/// A PrometheusRule of the environment's platform rules (`<name>-<env>`), owned by the
-/// platform; `None` when it has no group.
+/// A PrometheusRule of the environment's platform rules (`<name>-<platform>-<env>`),
+/// owned by the platform; `None` when it has no group.
 fn platform_rule(
     platform: &Platform,
     env: &str,
@@ -434,9 +434,10 @@ fn platform_rule(
     ]);
     labels.extend(platform.monitoring.labels.clone());
     let metadata = Metadata {
-        // Environments may share Prometheus' namespace (one cluster, several
-        // environments): the name keeps them apart.
-        name: format!("{name}-{env}"),
+        // Environments, and pave platforms, may share Prometheus' namespace (one
+        // cluster, several environments or platforms): the name keeps them apart, as
+        // the rules' `env` and `pave_platform` selectors keep their series apart.
+        name: format!("{name}-{}-{env}", platform.name),
         namespace: Some(platform.monitoring.namespace.clone()),
         labels,
         ..Metadata::default()

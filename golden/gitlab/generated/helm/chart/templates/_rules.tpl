@@ -3,7 +3,7 @@ The service's Prometheus rule groups, built from the plain values under
 `prometheusRule` (see values.schema.json): a cron job's run alerts, or one error
 budget recording per SLO. The contract alerts and the SLOs' burn rates and alerts
 are the environment's, not a service's: pave writes them once per environment
-(`pave-contract-<env>` and `pave-slo-<env>` in the Kubernetes tree), and they join
+(`pave-contract-<platform>-<env>` and `pave-slo-<platform>-<env>` in the Kubernetes tree), and they join
 these budgets for each SLO's labels and budget. pave's
 Kubernetes target writes the same rules (src/observe/rules.rs, cron.rs); the test
 suite renders both and compares them object by object.
