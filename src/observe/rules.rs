@@ -127,7 +127,7 @@ const WITHIN_RATIO: &str = "env_namespace_job_le:slo_requests_within_le:ratio_ra
 /// The recorded error budget of each SLO (1 − objective, e.g. `vector(0.001)`): one
 /// series per SLO in its service's rules, labelled with who it is (`env`, `namespace`,
 /// `job`, `service`, `team`, `pave_platform`), which SLO (`slo_id`, `slo_name`,
-/// `slo_service`) and for latency its bucket (`le`). The environment's rules join it
+/// `slo_objective` in percent, `slo_service`) and for latency its bucket (`le`). The environment's rules join it
 /// to the SLI ratios, so every SLO's burn rate and alerts come from rules written once
 /// per environment.
 pub(crate) const SLO_BUDGET: &str = "pave:slo_error_budget:ratio";
@@ -272,9 +272,11 @@ fn slo_carried(p: &Platform) -> String {
     let o = &p.observability;
     match o.dashboards_per_service && o.dashboard_url.is_some() {
         true => format!(
-            "{PLATFORM_LABEL}, service, slo_id, slo_name, slo_service, team, {DASHBOARD_LABEL}"
+            "{PLATFORM_LABEL}, service, slo_id, slo_name, slo_objective, slo_service, team, {DASHBOARD_LABEL}"
         ),
-        false => format!("{PLATFORM_LABEL}, service, slo_id, slo_name, slo_service, team"),
+        false => {
+            format!("{PLATFORM_LABEL}, service, slo_id, slo_name, slo_objective, slo_service, team")
+        }
     }
 }
 
@@ -930,6 +932,7 @@ fn budget_rule(p: &Platform, s: &ResolvedService, slo: &SloSpec) -> Rule {
     labels.extend([
         ("slo_id".to_string(), slo.id.clone()),
         ("slo_name".to_string(), slo.name.to_string()),
+        ("slo_objective".to_string(), slo.objective.to_string()),
         ("slo_service".to_string(), s.name.clone()),
     ]);
     if slo.kind == SliKind::Latency {
@@ -1017,7 +1020,12 @@ fn burn_alert_spec(
         expr,
         for_ms,
         summary: burn_summary(env, svc, slo),
-        description: burn_description(p, u, (svc, slo), "{{ $labels.slo_window }}"),
+        description: burn_description(
+            p,
+            u,
+            (svc, slo, "{{ $labels.slo_objective }}"),
+            "{{ $labels.slo_window }}",
+        ),
     })
 }
 
@@ -1026,12 +1034,12 @@ pub(crate) fn burn_summary(env: &str, service: &str, slo: &str) -> String {
     format!("{service} in {env}: {slo} SLO error budget burning too fast")
 }
 
-/// The burn alert's description; `(service, slo)` and `firing` (the pair) are
-/// templates in the rule and the expected values in the unit tests.
+/// The burn alert's description; `(service, slo, objective)` and `firing` (the pair)
+/// are templates in the rule and the expected values in the unit tests.
 pub(crate) fn burn_description(
     p: &Platform,
     u: Urgency,
-    (service, slo): (&str, &str),
+    (service, slo, objective): (&str, &str, &str),
     firing: &str,
 ) -> String {
     let o = &p.observability;
@@ -1048,7 +1056,7 @@ pub(crate) fn burn_description(
         })
         .collect();
     format!(
-        "The {slo} SLO of {service} burns its {} error budget too fast over the {firing} windows. Pairs: {}.",
+        "The {slo} SLO of {service} ({objective}% over {}) burns its error budget too fast over the {firing} windows. Pairs: {}.",
         format_ms(o.slo_period_ms),
         pairs.join("; ")
     )

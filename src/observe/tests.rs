@@ -85,7 +85,7 @@ fn every_selector_matches_and_every_alert_carries_the_environment() {
                 || rule.expr.starts_with("avg_over_time(env_namespace_job")
                 || record.starts_with("env_namespace_job") && record.contains(":ratio_rate");
             let per_slo = record.starts_with("slo:")
-                && rule.expr.contains(&format!("group_left (pave_platform, service, slo_id, slo_name, slo_service, team) (pave:slo_error_budget:ratio{own}"));
+                && rule.expr.contains(&format!("group_left (pave_platform, service, slo_id, slo_name, slo_objective, slo_service, team) (pave:slo_error_budget:ratio{own}"));
             // An alert reads only this platform's SLOs of this environment.
             let alert = rule.alert.is_some() && rule.expr.contains(&own);
             assert!(keeps_labels || per_slo || alert, "{rule:?}");

@@ -602,6 +602,7 @@ fn expected(
     labels.extend([
         ("slo_id".to_string(), spec.id.clone()),
         ("slo_name".to_string(), spec.name.to_string()),
+        ("slo_objective".to_string(), spec.objective.to_string()),
         ("slo_service".to_string(), s.name.clone()),
         ("slo_window".to_string(), pair.to_string()),
     ]);
@@ -616,7 +617,12 @@ fn expected(
             s,
             alert,
             burn_summary(env, &s.name, spec.name),
-            burn_description(p, u, (&s.name, spec.name), pair),
+            burn_description(
+                p,
+                u,
+                (&s.name, spec.name, &spec.objective.to_string()),
+                pair,
+            ),
         ),
     }
 }

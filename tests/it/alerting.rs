@@ -47,10 +47,10 @@ fn traffic(env: &str, bad: u32) -> String {
 /// The fast-burn alert of one environment, as the platform's severities make it.
 fn fast_burn(env: &str, severity: &str) -> String {
     format!(
-        "          - exp_labels: {{ env: {env}, namespace: api, service: api, team: team-api, severity: {severity}, slo_id: api-availability, slo_name: availability, slo_service: api, slo_window: 1h/5m, pave_platform: two }}
+        "          - exp_labels: {{ env: {env}, namespace: api, service: api, team: team-api, severity: {severity}, slo_id: api-availability, slo_name: availability, slo_objective: '99.9', slo_service: api, slo_window: 1h/5m, pave_platform: two }}
             exp_annotations:
               summary: 'api in {env}: availability SLO error budget burning too fast'
-              description: 'The availability SLO of api burns its 30d error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
+              description: 'The availability SLO of api (99.9% over 30d) burns its error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
 "
     )
 }
@@ -252,17 +252,17 @@ fn slo_alerts_name_each_slo_they_join_and_survive_what_lingers() {
     let (_repo, dir) = built(PLATFORM, &[("api", api), ("web", web)]);
     let sel = |job: &str, ns: &str| format!("job=\"{job}\",namespace=\"{ns}\",env=\"prod\"");
     let (api_sel, web_sel, old_sel) = (sel("api", "api"), sel("web", "web"), sel("api", "api-old"));
-    let budget = |ns: &str, service: &str, team: &str, value: &str| {
+    let budget = |ns: &str, service: &str, team: &str, objective: &str, value: &str| {
         format!(
-            "      - series: 'pave:slo_error_budget:ratio{{env=\"prod\",namespace=\"{ns}\",job=\"{service}\",service=\"{service}\",team=\"{team}\",pave_platform=\"two\",slo_id=\"{service}-availability\",slo_name=\"availability\",slo_service=\"{service}\"}}'\n        values: '{value}'\n"
+            "      - series: 'pave:slo_error_budget:ratio{{env=\"prod\",namespace=\"{ns}\",job=\"{service}\",service=\"{service}\",team=\"{team}\",pave_platform=\"two\",slo_id=\"{service}-availability\",slo_name=\"availability\",slo_objective=\"{objective}\",slo_service=\"{service}\"}}'\n        values: '{value}'\n"
         )
     };
-    let alert = |service: &str, slo: &str| {
+    let alert = |service: &str, slo: &str, objective: &str| {
         format!(
-            "          - exp_labels: {{ env: prod, namespace: {service}, service: {service}, team: team-{service}, severity: critical, slo_id: {service}-{slo}, slo_name: {slo}, slo_service: {service}, slo_window: 1h/5m, pave_platform: two }}
+            "          - exp_labels: {{ env: prod, namespace: {service}, service: {service}, team: team-{service}, severity: critical, slo_id: {service}-{slo}, slo_name: {slo}, slo_objective: '{objective}', slo_service: {service}, slo_window: 1h/5m, pave_platform: two }}
             exp_annotations:
               summary: '{service} in prod: {slo} SLO error budget burning too fast'
-              description: 'The {slo} SLO of {service} burns its 30d error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
+              description: 'The {slo} SLO of {service} ({objective}% over 30d) burns its error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
 "
         )
     };
@@ -316,11 +316,11 @@ tests:
         alertname: SLOFastBurn
         exp_alerts: []
 ",
-        alert("api", "latency"),
-        alert("web", "availability"),
-        budget("web", "web", "team-old", "0.002x3"),
-        alert("web", "availability"),
-        budget("api-old", "api", "team-api", "0.001x60"),
+        alert("api", "latency", "99"),
+        alert("web", "availability", "99.9"),
+        budget("web", "web", "team-old", "99.8", "0.002x3"),
+        alert("web", "availability", "99.9"),
+        budget("api-old", "api", "team-api", "99.9", "0.001x60"),
     );
     assert_promtool_passes(&promtool, &dir, "slo.test.yaml", &test);
 }

@@ -81,6 +81,8 @@ struct Objective {
     /// `availability` or `latency`: what the SLI reads.
     name: &'static str,
     id: String,
+    /// Percent: the `slo_objective` label, which the alerts' descriptions show.
+    objective: String,
     /// 1 − the objective, as a ratio.
     budget: String,
     /// A latency SLO's bucket (its threshold in seconds, as Prometheus 2 writes it).
@@ -155,6 +157,7 @@ fn slo<'a>(p: &'a Platform, s: &ResolvedService) -> Option<Slo<'a>> {
         .map(|spec| Objective {
             name: spec.name,
             id: spec.id.clone(),
+            objective: spec.objective.to_string(),
             budget: spec.budget().to_string(),
             le: (spec.name == "latency").then(|| observe::latency_threshold(s).to_string()),
         })

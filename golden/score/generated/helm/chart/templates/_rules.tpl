@@ -97,6 +97,7 @@ the environment's rules join on and carry to the alerts. Arguments: root, slo.
     service: {{ $v.name | quote }}
     slo_id: {{ .slo.id | quote }}
     slo_name: {{ .slo.name | quote }}
+    slo_objective: {{ .slo.objective | quote }}
     slo_service: {{ $v.name | quote }}
     team: {{ $r.team | quote }}
 {{- end }}
