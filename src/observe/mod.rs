@@ -1,5 +1,5 @@
 //! What the application–platform contract promises to observe, as data: Prometheus
-//! rule groups (contract alerts, SLO recording rules and burn-rate alerts), their
+//! rule groups (contract alerts, SLO budgets, recordings and burn-rate alerts), their
 //! `promtool` unit tests, and Grafana dashboards.
 //!
 //! Both the Kubernetes target (PrometheusRule, dashboard ConfigMap) and the Prometheus

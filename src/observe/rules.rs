@@ -1,15 +1,17 @@
-//! Prometheus rule groups of one service in one environment.
+//! Prometheus rule groups: a service's own (its SLOs' error budgets, or a cron job's
+//! run alerts) and its environment's, written once for every service.
 //!
-//! Contract alerts for every service with metrics; for each SLO, the budget
-//! remaining and one burn-rate alert per urgency (`page`, `ticket`) whose window
-//! pairs are joined with `or`, with thresholds as exact decimals.
+//! The environment's SLO rules ([`platform_groups`]): the SLIs' counters recorded
+//! per window, summed by `env`, `namespace`, `job` (and `le`), and their ratios; then
+//! every SLO's burn rate per window, the ratio over its budget, joined to the SLO's
+//! budget recording ([`SLO_BUDGET`], in its service's rules) for who it is; then the
+//! SLO alerts, one rule each (a burn alert per urgency, `page` and `ticket`, whose
+//! window pairs are joined with `or`, with factors as exact decimals). Every ratio is
+//! a ratio of sums (traffic-weighted, never an average of ratios), and Prometheus'
+//! rule count grows with the SLOs (one budget each), not with SLOs × windows.
 //!
-//! The SLIs' counters are recorded once per environment and window, not per service
-//! ([`platform_groups`]): the request and 5xx rates and the latency histogram's
-//! bucket rates, summed by `env`, `namespace`, `job` (and `le`). A burn alert divides
-//! the recorded numerator by the recorded denominator of the same window, so every
-//! ratio is a ratio of sums (traffic-weighted, never an average of ratios), and
-//! Prometheus' rule count grows with the SLOs, not with SLOs × windows.
+//! The environment's contract alerts ([`contract_groups`]) join the series they
+//! watch to one info recording per service the same way.
 //!
 //! Environment safety: every series pave selects carries `env` (the ServiceMonitor's
 //! relabeling adds it), every selector matches it and every recording rule keeps it,

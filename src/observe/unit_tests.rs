@@ -15,8 +15,9 @@
 //! back from the rules. Each alert is checked the evaluation before it fires and the
 //! one it fires at, which pins `for` (to the minute in the one-minute file).
 //!
-//! The tests load the environment's SLI recordings (the platform file) before the
-//! service's rules, so they prove the two together.
+//! The tests load the environment's SLO rules (the platform file: recordings, burn
+//! rates and alerts) with the service's budgets, evaluated first, so they prove the
+//! two together.
 
 use std::collections::BTreeMap;
 
