@@ -153,33 +153,92 @@ pub(crate) fn render(
         layout: &layout,
         switches,
     };
-    let recorded = match check_objects {
-        Some(check) => {
-            let mut recorded = Vec::new();
-            for env in &model.platform.environments {
-                for &target in &object_targets {
-                    pass.run(target, Some(&env.name), &mut rendered, &mut diagnostics);
-                }
-                recorded.extend(inventory::record(&rendered.objects));
-                check(&rendered.objects);
-                rendered.objects = Vec::new();
-                rendered.kubernetes = Vec::new();
-            }
-            recorded
-        }
-        None => {
-            for &target in &object_targets {
-                pass.run(target, None, &mut rendered, &mut diagnostics);
-            }
-            inventory::record(&rendered.objects)
-        }
-    };
-    for &target in &other_targets {
-        pass.run(target, None, &mut rendered, &mut diagnostics);
-    }
+    // The other targets read neither the objects nor each other, so they render on a
+    // thread of their own while the object targets go environment by environment:
+    // the serial stretches of either side (an environment's shared files, Terraform's
+    // module calls) overlap the other's parallel work.
+    let (recorded, others) = std::thread::scope(|scope| {
+        let comparer = rendered.tree.comparer.clone();
+        let others = scope.spawn(|| render_each(&pass, &other_targets, comparer));
+        let recorded = render_objects(
+            (&pass, &object_targets),
+            check_objects,
+            &mut rendered,
+            &mut diagnostics,
+        );
+        let others = others
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (recorded, others)
+    });
+    let (other_rendered, other_diagnostics) = others;
+    rendered.merge(other_rendered);
+    diagnostics.extend(other_diagnostics);
     rendered.tree.layout = layout;
     inventory::complete(&mut rendered.tree.inventory, model, recorded);
     (rendered, diagnostics)
+}
+
+/// Renders the targets that make or read the typed Kubernetes objects. With
+/// `check_objects`, one environment at a time: each environment's objects go to
+/// `check_objects` and are dropped before the next renders. Returns what the manifest
+/// records of the objects.
+fn render_objects(
+    (pass, targets): (&Pass<'_>, &[Target]),
+    check_objects: Option<&mut ObjectCheck<'_>>,
+    rendered: &mut Rendered,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<inventory::Recorded> {
+    let Some(check) = check_objects else {
+        for &target in targets {
+            pass.run(target, None, rendered, diagnostics);
+        }
+        return inventory::record(&rendered.objects);
+    };
+    let mut recorded = Vec::new();
+    for env in &pass.model.platform.environments {
+        for &target in targets {
+            pass.run(target, Some(&env.name), rendered, diagnostics);
+        }
+        recorded.extend(inventory::record(&rendered.objects));
+        check(&rendered.objects);
+        rendered.objects = Vec::new();
+        rendered.kubernetes = Vec::new();
+    }
+    recorded
+}
+
+/// Renders `targets`, every environment at once, into a tree of their own (compared
+/// with the tree on disk through the same `comparer`).
+fn render_each(
+    pass: &Pass<'_>,
+    targets: &[Target],
+    comparer: Option<Arc<crate::emit::Comparer>>,
+) -> (Rendered, Vec<Diagnostic>) {
+    let mut rendered = Rendered {
+        tree: OutputTree::compared_with(comparer),
+        ..Rendered::default()
+    };
+    let mut diagnostics = Vec::new();
+    for &target in targets {
+        pass.run(target, None, &mut rendered, &mut diagnostics);
+    }
+    (rendered, diagnostics)
+}
+
+impl Rendered {
+    /// Adds the files and inventory of `other`, rendered beside this.
+    fn merge(&mut self, other: Rendered) {
+        for (_, artifact) in other.tree.files {
+            self.tree.insert(artifact);
+        }
+        for (env, part) in other.tree.inventory {
+            let entry = self.tree.inventory.entry(env).or_default();
+            entry.services.extend(part.services);
+        }
+        self.objects.extend(other.objects);
+        self.kubernetes.extend(other.kubernetes);
+    }
 }
 
 /// What every target of one `render` shares.
