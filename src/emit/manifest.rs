@@ -21,7 +21,6 @@ use super::compare::Settled;
 use crate::inventory::{
     EnvInventory, Inventory, KubernetesObject, ServiceInventory, TerraformResource,
 };
-use crate::output::Scope;
 
 pub(super) const FILE_NAME: &str = ".pave-manifest.json";
 
@@ -105,11 +104,9 @@ struct ServiceOnDisk {
 }
 
 impl Entry {
-    pub(super) fn scope(&self) -> Scope {
-        Scope {
-            env: self.env.clone(),
-            service: self.service.clone(),
-        }
+    /// Whether the entry's scope is within `filter`.
+    pub(super) fn within(&self, filter: &super::plan::Filter) -> bool {
+        filter.admits(self.env.as_deref(), self.service.as_deref())
     }
 
     /// Whether `sha256` (the whole hex SHA-256 of a file's bytes) is the hash recorded.
@@ -124,8 +121,9 @@ pub(crate) fn short_hash(sha256: &str) -> &str {
 }
 
 impl Manifest {
-    /// The manifest of the files settled against the tree, with their hashes.
-    pub(super) fn of(settled: &BTreeMap<String, Settled>, inventory: &Inventory) -> Manifest {
+    /// The manifest of the files settled against the tree, with their hashes; the
+    /// inventory is the caller's to add (it merges the old one in).
+    pub(super) fn of(settled: &BTreeMap<String, Settled>) -> Manifest {
         let files = settled
             .iter()
             .map(|(path, s)| {
@@ -140,7 +138,7 @@ impl Manifest {
         Manifest {
             pave: env!("CARGO_PKG_VERSION").to_string(),
             files,
-            infrastructure: Some(inventory.clone()),
+            infrastructure: None,
         }
     }
 
@@ -298,48 +296,51 @@ fn write_inventory(out: &mut String, inventory: &Inventory) {
 }
 
 fn write_service(out: &mut String, s: &ServiceInventory) {
-    let mut sections = Vec::new();
+    // Sections are separated by ",\n" and each starts on a line of its own.
+    let section = |out: &mut String, name: &str| {
+        out.push_str(if out.ends_with('{') { "\n\"" } else { ",\n\"" });
+        out.push_str(name);
+        out.push_str("\": ");
+    };
     if !s.terraform.is_empty() {
-        let lines = s.terraform.iter().map(|t| {
+        section(out, "terraform");
+        out.push('[');
+        for (i, t) in s.terraform.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
             // A resource is a flat object of strings and a bool: serde_json cannot fail.
-            serde_json::to_string(t).unwrap_or_default()
-        });
-        sections.push(format!(
-            "\"terraform\": [\n{}]",
-            lines.collect::<Vec<_>>().join(",\n")
-        ));
+            out.push_str(&serde_json::to_string(t).unwrap_or_default());
+        }
+        out.push(']');
     }
     if !s.kubernetes.is_empty() {
-        let mut by_namespace: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut by_namespace: BTreeMap<&str, Vec<&KubernetesObject>> = BTreeMap::new();
         for o in &s.kubernetes {
             let namespace = o.namespace.as_deref().unwrap_or_default();
-            by_namespace
-                .entry(namespace)
-                .or_default()
-                .push(json_str(&format!("{}/{}", o.kind, o.name)));
+            by_namespace.entry(namespace).or_default().push(o);
         }
-        let namespaces = by_namespace.into_iter().map(|(namespace, objects)| {
-            format!("\n{}: [\n{}]", json_str(namespace), objects.join(",\n"))
-        });
-        sections.push(format!(
-            "\"kubernetes\": {{{}}}",
-            namespaces.collect::<Vec<_>>().join(",")
-        ));
+        section(out, "kubernetes");
+        out.push('{');
+        for (i, (namespace, objects)) in by_namespace.into_iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            push_str(out, namespace);
+            out.push_str(": [");
+            for (j, o) in objects.into_iter().enumerate() {
+                out.push_str(if j == 0 { "\n" } else { ",\n" });
+                push_str(out, &format!("{}/{}", o.kind, o.name));
+            }
+            out.push(']');
+        }
+        out.push('}');
     }
     if !s.hosts.is_empty() {
-        let hosts: Vec<String> = s.hosts.iter().map(|h| json_str(h)).collect();
-        sections.push(format!("\"hosts\": [\n{}]", hosts.join(",\n")));
+        section(out, "hosts");
+        out.push('[');
+        for (i, host) in s.hosts.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            push_str(out, host);
+        }
+        out.push(']');
     }
-    for (i, section) in sections.iter().enumerate() {
-        out.push_str(if i == 0 { "\n" } else { ",\n" });
-        out.push_str(section);
-    }
-}
-
-fn json_str(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    push_str(&mut out, text);
-    out
 }
 
 /// `text` as a JSON string: as it is between quotes when nothing in it needs an

@@ -20,14 +20,16 @@ pub(crate) struct Filter {
 
 impl Filter {
     pub(crate) fn matches(&self, scope: &Scope) -> bool {
-        let env_ok =
-            self.envs.is_empty() || scope.env.as_ref().is_some_and(|e| self.envs.contains(e));
-        let service_ok = self.services.is_empty()
-            || scope
-                .service
-                .as_ref()
-                .is_some_and(|s| self.services.contains(s));
-        env_ok && service_ok
+        self.admits(scope.env.as_deref(), scope.service.as_deref())
+    }
+
+    /// [`Filter::matches`] on a scope's parts, so the tens of thousands of manifest
+    /// entries a plan looks at are not copied to ask.
+    pub(crate) fn admits(&self, env: Option<&str>, service: Option<&str>) -> bool {
+        let listed = |names: &[String], name: Option<&str>| {
+            names.is_empty() || name.is_some_and(|n| names.iter().any(|x| x == n))
+        };
+        listed(&self.envs, env) && listed(&self.services, service)
     }
 }
 
@@ -94,14 +96,14 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
     let (settled, filtered_out) = comparer.take_settled();
     let old = &comparer.old;
     let manifest = merged_manifest(old, &settled, &tree.inventory, &comparer.filter);
-    let after = manifest.infrastructure.clone().unwrap_or_default();
-    // Without a manifest pave owns nothing, so nothing can be removed: known, empty.
     let nothing = Inventory::new();
+    let after = manifest.infrastructure.as_ref().unwrap_or(&nothing);
+    // Without a manifest pave owns nothing, so nothing can be removed: known, empty.
     let before = match comparer.old_digest {
         None => Some(&nothing),
         Some(_) => old.infrastructure.as_ref(),
     };
-    let blast = blast_radius(before, &after);
+    let blast = blast_radius(before, after);
     let needs = [
         old.infrastructure.as_ref(),
         manifest.infrastructure.as_ref(),
@@ -152,7 +154,7 @@ fn stale(
     let mut changes = Vec::new();
     for (path, entry) in &comparer.old.files {
         let produced = new.files.contains_key(path) || filtered_out.contains(path);
-        if produced || !comparer.filter.matches(&entry.scope()) {
+        if produced || !entry.within(&comparer.filter) {
             continue;
         }
         if !is_safe(path, comparer.layout.roots()) {
@@ -195,12 +197,10 @@ fn merged_manifest(
     inventory: &Inventory,
     filter: &Filter,
 ) -> Manifest {
-    let mut manifest = Manifest::of(settled, inventory);
-    manifest
-        .files
-        .retain(|_, entry| filter.matches(&entry.scope()));
+    let mut manifest = Manifest::of(settled);
+    manifest.files.retain(|_, entry| entry.within(filter));
     for (path, entry) in &old.files {
-        if !filter.matches(&entry.scope()) {
+        if !entry.within(filter) {
             manifest.files.insert(path.clone(), entry.clone());
         }
     }
@@ -215,14 +215,10 @@ fn merged_manifest(
 /// The inventory after a build: services outside the filter keep what the old
 /// manifest recorded for them.
 fn merged_inventory(old: Option<&Inventory>, new: &Inventory, filter: &Filter) -> Inventory {
-    let scope = |env: &str, service: &str| Scope {
-        env: Some(env.to_string()),
-        service: Some(service.to_string()),
-    };
+    let scope = |env: &str, service: &str| filter.admits(Some(env), Some(service));
     let mut merged = new.clone();
     for (env, e) in merged.iter_mut() {
-        e.services
-            .retain(|service, _| filter.matches(&scope(env, service)));
+        e.services.retain(|service, _| scope(env, service));
     }
     for (env, e) in old.into_iter().flatten() {
         let entry = merged.entry(env.clone()).or_insert_with(|| EnvInventory {
@@ -230,7 +226,7 @@ fn merged_inventory(old: Option<&Inventory>, new: &Inventory, filter: &Filter) -
             ..EnvInventory::default()
         });
         for (service, s) in &e.services {
-            if !filter.matches(&scope(env, service)) {
+            if !scope(env, service) {
                 entry.services.insert(service.clone(), s.clone());
             }
         }
