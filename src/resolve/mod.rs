@@ -59,6 +59,8 @@ mod workload;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use rayon::prelude::*;
+
 pub(crate) use ci::{ecr_region, push_repository, registry_host, registry_kind};
 use context::EnvContext;
 pub(crate) use context::environment_view;
@@ -88,8 +90,13 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         .as_ref()
         .and_then(|doc| platform_file(doc, &mut diags));
     let mut checked = Vec::new();
-    for doc in &inputs.services {
-        let errors = schema::validate(doc, Kind::Service, "");
+    // Validated in parallel, reported in the files' order.
+    let validated: Vec<Vec<Diagnostic>> = inputs
+        .services
+        .par_iter()
+        .map(|doc| schema::validate(doc, Kind::Service, ""))
+        .collect();
+    for (doc, errors) in inputs.services.iter().zip(validated) {
         match errors.is_empty() {
             true => checked.push(doc),
             false => diags.extend(errors),
