@@ -212,29 +212,31 @@ fn render_env(
             consumers.entry(need.service.as_str()).or_default().push(s);
         }
     }
-    // Services render independently; rayon keeps the input order in `collect`.
-    let rendered: Vec<Result<(Part, ServiceObjects), Diagnostic>> = services
-        .par_iter()
-        .map(|service| {
-            let of_this = consumers
-                .get(service.name.as_str())
-                .map_or(&[][..], Vec::as_slice);
-            let (files, objects) = render_service(platform, service, of_this)?;
-            Ok((settle(files), objects))
-        })
-        .collect();
+    // Services render independently; rayon keeps the input order in `collect`. The
+    // environment's own files (alert routes, dashboard, SLO and contract rules: each
+    // one file over every service) render beside them rather than after.
+    let (rendered, shared): (Vec<Result<(Part, ServiceObjects), Diagnostic>>, _) = rayon::join(
+        || {
+            services
+                .par_iter()
+                .map(|service| {
+                    let of_this = consumers
+                        .get(service.name.as_str())
+                        .map_or(&[][..], Vec::as_slice);
+                    let (files, objects) = render_service(platform, service, of_this)?;
+                    Ok((settle(files), objects))
+                })
+                .collect()
+        },
+        || environment_files(platform, env, services).map(settle),
+    );
     let mut of_services = Vec::with_capacity(rendered.len());
     for service in rendered {
         let (service_part, objects) = service?;
         part.extend(service_part);
         of_services.push(objects);
     }
-    let mut files = alerting_routes(platform, env, services)?;
-    files.extend(environment_dashboard(platform, env, services)?);
-    for (name, rule) in traffic::platform_rules(platform, env, services) {
-        files.push(File::object(name, None, &Arc::new(rule))?);
-    }
-    part.extend(settle(files));
+    part.extend(shared?);
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
@@ -249,6 +251,20 @@ fn render_env(
         object: None,
     }]));
     Ok((part, of_services))
+}
+
+/// The files of an environment that each cover all of its services.
+fn environment_files(
+    platform: &Platform,
+    env: &str,
+    services: &[&ResolvedService],
+) -> Result<Vec<File>, Diagnostic> {
+    let mut files = alerting_routes(platform, env, services)?;
+    files.extend(environment_dashboard(platform, env, services)?);
+    for (name, rule) in traffic::platform_rules(platform, env, services) {
+        files.push(File::object(name, None, &Arc::new(rule))?);
+    }
+    Ok(files)
 }
 
 /// The environment's AlertmanagerConfig objects, when the platform routes alerts with
