@@ -571,7 +571,7 @@ impl Run<'_, '_, '_> {
         for (at, o) in objs.iter().enumerate() {
             let policies = self.set.policies.iter().enumerate();
             // A policy decided natively to find nothing needs no template.
-            let natively_clean = |i: usize| self.native[i].is_some_and(|check| check(o));
+            let natively_clean = |i: usize| self.native[i].is_some_and(|check| check(o, objs));
             let mut selected = policies
                 .filter(|(i, p)| selects(p, &o.kind) && !natively_clean(*i))
                 .peekable();

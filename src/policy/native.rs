@@ -17,14 +17,16 @@
 //! pass and objects that fail.
 
 use super::pack::PolicyDef;
+use super::references;
 use crate::render::RenderedObject;
 use crate::render::kubernetes::objects::{
     Capabilities, Container, ContainerPort, ContainerSecurityContext, PodSecurityContext, PodSpec,
     SeccompProfile, Volume,
 };
 
-/// `true` when the policy certainly finds nothing on the object.
-pub(super) type NoFinding = fn(&RenderedObject) -> bool;
+/// `true` when the policy certainly finds nothing on the object, given the objects of
+/// its service and environment (the template's `objects`).
+pub(super) type NoFinding = fn(&RenderedObject, &[&RenderedObject]) -> bool;
 
 struct Native {
     id: &'static str,
@@ -38,91 +40,97 @@ const NATIVE: &[Native] = &[
         id: "meta.ownership",
         when: Some(r#"object.kind != "Namespace""#),
         assert: r#"label(object, "pave/owner") != "" and label(object, "app.kubernetes.io/name") != """#,
-        check: ownership,
+        check: |o, _| ownership(o),
     },
     Native {
         id: "meta.namespace",
         when: Some(r#"object.kind != "Namespace""#),
         assert: r#"dig(object, "metadata.namespace", "default") != "default""#,
-        check: namespace,
+        check: |o, _| namespace(o),
     },
     Native {
         id: "resources.requests",
         when: None,
         assert: r#"containers_missing(object, "resources.requests.cpu", "resources.requests.memory") == []"#,
-        check: requests,
+        check: |o, _| requests(o),
     },
     Native {
         id: "resources.memory-limit",
         when: None,
         assert: r#"containers_missing(object, "resources.limits.memory") == [] and limit_below_request(object, "memory") == []"#,
-        check: memory_limit,
+        check: |o, _| memory_limit(o),
     },
     Native {
         id: "probe.readiness",
         when: Some(r#"service.workload == "web""#),
         assert: r#"main_container_missing(object, "readinessProbe") == []"#,
-        check: readiness,
+        check: |o, _| readiness(o),
     },
     Native {
         id: "probe.liveness",
         when: None,
         assert: r#"main_container_missing(object, "livenessProbe|startupProbe") == []"#,
-        check: liveness,
+        check: |o, _| liveness(o),
     },
     Native {
         id: "sec.run-as-non-root",
         when: None,
         assert: r#"(dig(pod(object), "securityContext.runAsNonRoot", false) and containers_where(object, "securityContext.runAsNonRoot", false) == []) or containers_not(object, "securityContext.runAsNonRoot", true) == []"#,
-        check: |o| every_container(o, |c| c.security_context.run_as_non_root),
+        check: |o, _| every_container(o, |c| c.security_context.run_as_non_root),
     },
     Native {
         id: "sec.read-only-root-fs",
         when: None,
         assert: r#"containers_not(object, "securityContext.readOnlyRootFilesystem", true) == []"#,
-        check: |o| every_container(o, |c| c.security_context.read_only_root_filesystem),
+        check: |o, _| every_container(o, |c| c.security_context.read_only_root_filesystem),
     },
     Native {
         id: "sec.no-privilege-escalation",
         when: None,
         assert: r#"containers_not(object, "securityContext.allowPrivilegeEscalation", false) == []"#,
-        check: |o| every_container(o, |c| !c.security_context.allow_privilege_escalation),
+        check: |o, _| every_container(o, |c| !c.security_context.allow_privilege_escalation),
     },
     Native {
         id: "sec.not-privileged",
         when: None,
         assert: r#"containers_where(object, "securityContext.privileged", true) == [] and not dig(pod(object), "securityContext.windowsOptions.hostProcess", false)"#,
-        check: not_privileged,
+        check: |o, _| not_privileged(o),
     },
     Native {
         id: "sec.capabilities",
         when: None,
         assert: r#"capability_problems(object, ["NET_BIND_SERVICE"]) == []"#,
-        check: capabilities,
+        check: |o, _| capabilities(o),
     },
     Native {
         id: "sec.no-host-namespaces",
         when: None,
         assert: "host_namespace_problems(object) == []",
-        check: no_host_namespaces,
+        check: |o, _| no_host_namespaces(o),
     },
     Native {
         id: "sec.no-hostpath",
         when: None,
         assert: r#"volumes_with(object, "hostPath") == []"#,
-        check: no_host_path,
+        check: |o, _| no_host_path(o),
     },
     Native {
         id: "sec.seccomp",
         when: None,
         assert: r#"dig(pod(object), "securityContext.seccompProfile.type", "") in ["RuntimeDefault", "Localhost"] or containers_missing(object, "securityContext.seccompProfile.type") == []"#,
-        check: seccomp,
+        check: |o, _| seccomp(o),
     },
     Native {
         id: "sec.sa-token",
         when: None,
         assert: r#"dig(pod(object), "serviceAccountName", "default") != "default" and dig(pod(object), "automountServiceAccountToken", true) == false"#,
-        check: sa_token,
+        check: |o, _| sa_token(o),
+    },
+    Native {
+        id: "ref.integrity",
+        when: None,
+        assert: "ref_problems(object, objects) == []",
+        check: references::resolve,
     },
 ];
 

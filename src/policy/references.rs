@@ -1,11 +1,18 @@
 //! `ref.integrity`: every reference from one object to another resolves among the
-//! objects of the same service and environment.
+//! objects of the same service and environment. [`problems`] is the template
+//! function (`ref_problems`); [`resolve`] decides natively, on the typed objects,
+//! that there is nothing to find (see `native`).
 
 use minijinja::value::Value;
 
 use super::lazy::{named, of_kind};
 use super::objects::{
     containers, dig, get, is_missing, items, match_labels, pod, pod_labels, selector_matches,
+};
+use crate::render::RenderedObject;
+use crate::render::kubernetes::objects::{
+    Container, ContainerPort, CronJobSpec, DeploymentSpec, ExternalSecretSpec, HpaSpec, Labels,
+    Object, PdbSpec, PodSpec, ProbeHandler, ServiceSpec, Spec,
 };
 
 fn kind(o: &Value) -> String {
@@ -234,4 +241,142 @@ fn workload_problems(object: &Value, objects: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+/// `ref.integrity` decided on the typed objects: `true` only when [`problems`] would
+/// certainly find nothing; anything it cannot read typed (an untyped object, a kind
+/// pave does not render typed, among the siblings too) goes to the template, which
+/// decides and writes every finding. It compares as the template does: a port named
+/// in a probe, Service or Ingress matches a container port's name, a numbered one its
+/// number.
+pub(super) fn resolve(o: &RenderedObject, siblings: &[&RenderedObject]) -> bool {
+    let Some(typed) = o.typed.as_deref() else {
+        return false;
+    };
+    let any = typed.as_any();
+    let of = Siblings(siblings);
+    if let Some(d) = any.downcast_ref::<Object<Spec<DeploymentSpec>>>() {
+        let spec = &d.body.spec;
+        return selects(&spec.selector.match_labels, &spec.template.metadata.labels)
+            && of.pod_resolves(&spec.template.spec);
+    }
+    if let Some(c) = any.downcast_ref::<Object<Spec<CronJobSpec>>>() {
+        return of.pod_resolves(&c.body.spec.job_template.spec.template.spec);
+    }
+    if let Some(s) = any.downcast_ref::<Object<Spec<ServiceSpec>>>() {
+        let spec = &s.body.spec;
+        return of.container_ports(&spec.selector).is_some_and(|ports| {
+            spec.ports
+                .iter()
+                .all(|p| ports.iter().any(|c| c.name == p.target_port))
+        });
+    }
+    if let Some(p) = any.downcast_ref::<Object<Spec<PdbSpec>>>() {
+        return of
+            .container_ports(&p.body.spec.selector.match_labels)
+            .is_some();
+    }
+    if let Some(h) = any.downcast_ref::<Object<Spec<HpaSpec>>>() {
+        let target = &h.body.spec.scale_target_ref;
+        return of.named(target.kind, &target.name).is_some();
+    }
+    false
+}
+
+/// The objects of one service and environment, typed.
+struct Siblings<'a>(&'a [&'a RenderedObject]);
+
+impl<'a> Siblings<'a> {
+    fn named(&self, kind: &str, name: &str) -> Option<&'a RenderedObject> {
+        self.0
+            .iter()
+            .copied()
+            .find(|o| o.kind == kind && o.name == name)
+    }
+
+    /// The container ports of the workloads whose pods `selector` selects; `None`
+    /// when it selects none, or when a workload is not pave's typed one.
+    fn container_ports(&self, selector: &Labels) -> Option<Vec<&'a ContainerPort>> {
+        let mut matched = false;
+        let mut ports = Vec::new();
+        for o in self.0 {
+            if !["Deployment", "StatefulSet", "DaemonSet", "CronJob"].contains(&o.kind.as_str()) {
+                continue;
+            }
+            let (labels, pod) = workload_pod(o)?;
+            if selects(selector, labels) {
+                matched = true;
+                let containers = pod.init_containers.iter().chain(&pod.containers);
+                ports.extend(containers.flat_map(|c| &c.ports));
+            }
+        }
+        matched.then_some(ports)
+    }
+
+    /// The pod's account, ConfigMaps, Secrets and probe ports all resolve.
+    fn pod_resolves(&self, pod: &PodSpec) -> bool {
+        let account = &pod.service_account_name;
+        let account_ok = account == "default" || self.named("ServiceAccount", account).is_some();
+        account_ok
+            && pod
+                .init_containers
+                .iter()
+                .chain(&pod.containers)
+                .all(|c| self.container_resolves(c))
+    }
+
+    fn container_resolves(&self, c: &Container) -> bool {
+        let probes = [&c.readiness_probe, &c.liveness_probe, &c.startup_probe];
+        let declared = |handler: &ProbeHandler| match handler {
+            ProbeHandler::HttpGet(h) => c.ports.iter().any(|p| p.name == h.port),
+            ProbeHandler::TcpSocket(t) => c.ports.iter().any(|p| p.name == t.port),
+            ProbeHandler::Grpc(g) => c.ports.iter().any(|p| p.container_port == g.port),
+            ProbeHandler::Exec(_) => true,
+        };
+        let probes_ok = probes.into_iter().flatten().all(|p| declared(&p.handler));
+        let config_maps_ok = c.env_from.iter().all(|source| {
+            self.named("ConfigMap", &source.config_map_ref.name)
+                .is_some()
+        });
+        let secrets_ok = c.env.iter().all(|var| {
+            var.value_from
+                .as_ref()
+                .is_none_or(|from| self.makes_secret(&from.secret_key_ref.name))
+        });
+        probes_ok && config_maps_ok && secrets_ok
+    }
+
+    /// An ExternalSecret targets `name`, or a Secret is named `name`.
+    fn makes_secret(&self, name: &str) -> bool {
+        self.0.iter().any(|o| match o.kind.as_str() {
+            "Secret" => o.name == name,
+            "ExternalSecret" => o
+                .typed
+                .as_deref()
+                .and_then(|t| {
+                    t.as_any()
+                        .downcast_ref::<Object<Spec<ExternalSecretSpec>>>()
+                })
+                .is_some_and(|e| e.body.spec.target.name == name),
+            _ => false,
+        })
+    }
+}
+
+/// A typed workload's pod labels and pod spec; `None` for any other object.
+fn workload_pod(o: &RenderedObject) -> Option<(&Labels, &PodSpec)> {
+    let any = o.typed.as_deref()?.as_any();
+    if let Some(d) = any.downcast_ref::<Object<Spec<DeploymentSpec>>>() {
+        let template = &d.body.spec.template;
+        return Some((&template.metadata.labels, &template.spec));
+    }
+    let c = any.downcast_ref::<Object<Spec<CronJobSpec>>>()?;
+    let template = &c.body.spec.job_template.spec.template;
+    Some((&template.metadata.labels, &template.spec))
+}
+
+/// [`selector_matches`] on typed labels: a selector with at least one label, each
+/// among `labels` with its value.
+fn selects(selector: &Labels, labels: &Labels) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }

@@ -643,7 +643,8 @@ fn native_checks_stand_for_the_baseline_policies() {
             "sec.seccomp",
             "sec.sa-token",
             "meta.ownership",
-            "meta.namespace"
+            "meta.namespace",
+            "ref.integrity"
         ]
     );
 }
@@ -740,4 +741,168 @@ fn native_workload_checks_find_what_their_templates_find() {
     // Every variant fails a policy but the rendered one, the pod-level runAsNonRoot
     // and the unconfined pod (each container says it), and the higher limit.
     assert_eq!(failing, 12);
+}
+
+/// `ref.integrity` decided natively finds exactly what its template finds on typed
+/// objects whose references resolve and on objects each broken in one reference
+/// (each variant checked typed, so the native check runs, and untyped, the template
+/// alone); and the rendered objects are decided natively.
+#[test]
+fn native_reference_checks_find_what_their_templates_find() {
+    use crate::render::RenderedObject;
+    use crate::render::kubernetes::objects::{
+        DeploymentSpec, EnvVar, EnvVarSource, GrpcAction, HpaSpec, HttpGet, KeyRef, NameRef,
+        Object, PdbSpec, ProbeHandler, ServiceSpec, Spec,
+    };
+    use std::sync::Arc;
+    const WIDE: &str = "name: api
+owner: team-a
+tier: 2
+image: ghcr.io/t/api:1.0.0
+autoscale: { min: 2, max: 5, cpu: 70 }
+route: { host: api.example.com }
+env:
+  MODE: fast
+secrets:
+  TOKEN: { ref: api/app#token }
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+    /// Replaces the typed object of `kind` by a copy `edit` changed.
+    fn edit<B>(objects: &mut [RenderedObject], kind: &str, typed: bool, edit: impl Fn(&mut B))
+    where
+        B: serde::Serialize + Clone + Send + Sync + 'static,
+    {
+        let o = objects.iter_mut().find(|o| o.kind == kind).unwrap();
+        let any = o.typed.as_ref().expect("typed").as_any();
+        let mut copy: Object<Spec<B>> = any.downcast_ref::<Object<Spec<B>>>().unwrap().clone();
+        edit(&mut copy.body.spec);
+        let copy = Arc::new(copy);
+        o.object = copy.clone();
+        o.typed = typed.then_some(copy as _);
+    }
+    type Variant = fn(&mut [RenderedObject], bool);
+    let variants: Vec<(&str, Variant)> = vec![
+        ("as rendered", |_, _| {}),
+        ("a Service port targets an undeclared port", |o, t| {
+            edit::<ServiceSpec>(o, "Service", t, |s| s.ports[0].target_port = "nope".into())
+        }),
+        ("a Service selects no pods", |o, t| {
+            edit::<ServiceSpec>(o, "Service", t, |s| {
+                s.selector.insert("extra".into(), "x".into());
+            })
+        }),
+        ("a PDB selects no pods", |o, t| {
+            edit::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
+                s.selector.match_labels.insert("extra".into(), "x".into());
+            })
+        }),
+        ("the autoscaler targets a missing Deployment", |o, t| {
+            edit::<HpaSpec>(o, "HorizontalPodAutoscaler", t, |s| {
+                s.scale_target_ref.name = "gone".into()
+            })
+        }),
+        ("the selector misses the pod labels", |o, t| {
+            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+                s.selector.match_labels.insert("extra".into(), "x".into());
+            })
+        }),
+        ("a missing ServiceAccount", |o, t| {
+            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+                s.template.spec.service_account_name = "ghost".into()
+            })
+        }),
+        ("an HTTP probe on an undeclared port", |o, t| {
+            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+                let probe = s.template.spec.containers[0]
+                    .readiness_probe
+                    .as_mut()
+                    .unwrap();
+                probe.handler = ProbeHandler::HttpGet(HttpGet {
+                    path: "/".into(),
+                    port: "nope".into(),
+                });
+            })
+        }),
+        ("a gRPC probe on an undeclared port", |o, t| {
+            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+                let probe = s.template.spec.containers[0]
+                    .liveness_probe
+                    .as_mut()
+                    .unwrap();
+                probe.handler = ProbeHandler::Grpc(GrpcAction { port: 1 });
+            })
+        }),
+        ("a missing ConfigMap", |o, t| {
+            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+                let c = &mut s.template.spec.containers[0];
+                c.env_from
+                    .push(crate::render::kubernetes::objects::EnvFromSource {
+                        config_map_ref: NameRef {
+                            name: "ghost".into(),
+                        },
+                    });
+            })
+        }),
+        ("a Secret nothing makes", |o, t| {
+            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+                s.template.spec.containers[0].env.push(EnvVar {
+                    name: "LEAK".into(),
+                    value: None,
+                    value_from: Some(EnvVarSource {
+                        secret_key_ref: KeyRef {
+                            name: "ghost".into(),
+                            key: "k".into(),
+                        },
+                    }),
+                });
+            })
+        }),
+    ];
+    let mut failing = 0;
+    for (name, variant) in variants {
+        let ids = |typed: bool| {
+            let mut found = findings_with("", WIDE, unchanged, move |o| variant(o, typed));
+            found.retain(|(id, _)| id == "ref.integrity");
+            found.sort();
+            found
+        };
+        let (native, template) = (ids(true), ids(false));
+        assert_eq!(native, template, "{name}");
+        if !template.is_empty() {
+            failing += 1;
+        }
+    }
+    assert_eq!(failing, 10);
+    // The rendered objects (Deployment, Service, PDB, HPA, with a ConfigMap and an
+    // ExternalSecret beside them) are decided without the template.
+    let decided = std::cell::RefCell::new(Vec::new());
+    findings_with("", WIDE, unchanged, |objects| {
+        let of_api: Vec<&RenderedObject> = objects
+            .iter()
+            .filter(|o| o.scope.service.as_deref() == Some("api"))
+            .collect();
+        for o in &of_api {
+            let kinds = [
+                "Deployment",
+                "Service",
+                "PodDisruptionBudget",
+                "HorizontalPodAutoscaler",
+            ];
+            if kinds.contains(&o.kind.as_str()) {
+                let native = super::references::resolve(o, &of_api);
+                decided.borrow_mut().push((o.kind.clone(), native));
+            }
+        }
+    });
+    let mut decided = decided.into_inner();
+    decided.sort();
+    let all_native = [
+        ("Deployment".to_string(), true),
+        ("HorizontalPodAutoscaler".to_string(), true),
+        ("PodDisruptionBudget".to_string(), true),
+        ("Service".to_string(), true),
+    ];
+    assert_eq!(decided, all_native);
 }
