@@ -11,8 +11,9 @@ use super::objects::{
 };
 use crate::render::RenderedObject;
 use crate::render::kubernetes::objects::{
-    Container, ContainerPort, CronJobSpec, DeploymentSpec, ExternalSecretSpec, HpaSpec, Labels,
-    Object, PdbSpec, PodSpec, ProbeHandler, ServiceSpec, Spec,
+    Container, ContainerPort, CronJobSpec, DeploymentSpec, ExternalSecretSpec, HpaSpec,
+    IngressSpec, Labels, NetworkPolicySpec, Object, PdbSpec, PodMonitorSpec, PodSpec, ProbeHandler,
+    ServiceMonitorSpec, ServiceSpec, Spec,
 };
 
 fn kind(o: &Value) -> String {
@@ -276,9 +277,42 @@ pub(super) fn resolve(o: &RenderedObject, siblings: &[&RenderedObject]) -> bool 
             .container_ports(&p.body.spec.selector.match_labels)
             .is_some();
     }
+    if let Some(i) = any.downcast_ref::<Object<Spec<IngressSpec>>>() {
+        let mut paths = i.body.spec.rules.iter().flat_map(|r| &r.http.paths);
+        return paths.all(|path| {
+            let backend = &path.backend.service;
+            of.service(&backend.name)
+                .is_some_and(|s| s.ports.iter().any(|p| p.name == backend.port.name))
+        });
+    }
+    if let Some(n) = any.downcast_ref::<Object<Spec<NetworkPolicySpec>>>() {
+        return of
+            .container_ports(&n.body.spec.pod_selector.match_labels)
+            .is_some();
+    }
     if let Some(h) = any.downcast_ref::<Object<Spec<HpaSpec>>>() {
         let target = &h.body.spec.scale_target_ref;
         return of.named(target.kind, &target.name).is_some();
+    }
+    if let Some(m) = any.downcast_ref::<Object<Spec<ServiceMonitorSpec>>>() {
+        let spec = &m.body.spec;
+        return of
+            .service_ports(&spec.selector.match_labels)
+            .is_some_and(|names| {
+                spec.endpoints
+                    .iter()
+                    .all(|e| names.iter().any(|n| **n == e.port))
+            });
+    }
+    if let Some(m) = any.downcast_ref::<Object<Spec<PodMonitorSpec>>>() {
+        let spec = &m.body.spec;
+        return of
+            .container_ports(&spec.selector.match_labels)
+            .is_some_and(|ports| {
+                spec.pod_metrics_endpoints
+                    .iter()
+                    .all(|e| ports.iter().any(|p| p.name == e.port))
+            });
     }
     false
 }
@@ -292,6 +326,13 @@ impl<'a> Siblings<'a> {
             .iter()
             .copied()
             .find(|o| o.kind == kind && o.name == name)
+    }
+
+    /// The typed Service named `name`.
+    fn service(&self, name: &str) -> Option<&'a ServiceSpec> {
+        let typed = self.named("Service", name)?.typed.as_deref()?;
+        let service = typed.as_any().downcast_ref::<Object<Spec<ServiceSpec>>>()?;
+        Some(&service.body.spec)
     }
 
     /// The container ports of the workloads whose pods `selector` selects; `None`
@@ -311,6 +352,22 @@ impl<'a> Siblings<'a> {
             }
         }
         matched.then_some(ports)
+    }
+
+    /// The port names of the Services whose labels `selector` selects; `None` when it
+    /// selects none, or when a Service is not pave's typed one.
+    fn service_ports(&self, selector: &Labels) -> Option<Vec<&'a String>> {
+        let mut names = Vec::new();
+        let mut matched = false;
+        for o in self.0.iter().filter(|o| o.kind == "Service") {
+            let typed = o.typed.as_deref()?;
+            let service = typed.as_any().downcast_ref::<Object<Spec<ServiceSpec>>>()?;
+            if selects(selector, &typed.metadata().labels) {
+                matched = true;
+                names.extend(service.body.spec.ports.iter().map(|p| &p.name));
+            }
+        }
+        matched.then_some(names)
     }
 
     /// The pod's account, ConfigMaps, Secrets and probe ports all resolve.

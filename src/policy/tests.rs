@@ -751,8 +751,9 @@ fn native_workload_checks_find_what_their_templates_find() {
 fn native_reference_checks_find_what_their_templates_find() {
     use crate::render::RenderedObject;
     use crate::render::kubernetes::objects::{
-        DeploymentSpec, EnvVar, EnvVarSource, GrpcAction, HpaSpec, HttpGet, KeyRef, NameRef,
-        Object, PdbSpec, ProbeHandler, ServiceSpec, Spec,
+        DeploymentSpec, EnvVar, EnvVarSource, GrpcAction, HpaSpec, HttpGet, IngressSpec, KeyRef,
+        NameRef, NetworkPolicySpec, Object, PdbSpec, PodMonitorSpec, ProbeHandler,
+        ServiceMonitorSpec, ServiceSpec, Spec,
     };
     use std::sync::Arc;
     const WIDE: &str = "name: api
@@ -834,6 +835,36 @@ environments:
                 probe.handler = ProbeHandler::Grpc(GrpcAction { port: 1 });
             })
         }),
+        ("an Ingress routes to a missing Service", |o, t| {
+            edit::<IngressSpec>(o, "Ingress", t, |s| {
+                s.rules[0].http.paths[0].backend.service.name = "gone".into()
+            })
+        }),
+        ("an Ingress uses a port the Service lacks", |o, t| {
+            edit::<IngressSpec>(o, "Ingress", t, |s| {
+                s.rules[0].http.paths[0].backend.service.port.name = "nope"
+            })
+        }),
+        ("a NetworkPolicy selects no pods", |o, t| {
+            edit::<NetworkPolicySpec>(o, "NetworkPolicy", t, |s| {
+                s.pod_selector
+                    .match_labels
+                    .insert("extra".into(), "x".into());
+            })
+        }),
+        ("a ServiceMonitor selects no Service", |o, t| {
+            edit::<ServiceMonitorSpec>(o, "ServiceMonitor", t, |s| {
+                s.selector.match_labels.insert("extra".into(), "x".into());
+            })
+        }),
+        (
+            "a ServiceMonitor scrapes a port the Service lacks",
+            |o, t| {
+                edit::<ServiceMonitorSpec>(o, "ServiceMonitor", t, |s| {
+                    s.endpoints[0].port = "nope".into()
+                })
+            },
+        ),
         ("a missing ConfigMap", |o, t| {
             edit::<DeploymentSpec>(o, "Deployment", t, |s| {
                 let c = &mut s.template.spec.containers[0];
@@ -860,10 +891,37 @@ environments:
             })
         }),
     ];
+    const WORKER: &str = "name: api
+owner: team-a
+tier: 2
+workload: worker
+image: ghcr.io/t/api:1.0.0
+metrics: { port: 9090 }
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+    let worker_variants: Vec<(&str, Variant)> = vec![
+        ("a worker as rendered", |_, _| {}),
+        ("a PodMonitor selects no pods", |o, t| {
+            edit::<PodMonitorSpec>(o, "PodMonitor", t, |s| {
+                s.selector.match_labels.insert("extra".into(), "x".into());
+            })
+        }),
+        ("a PodMonitor scrapes an undeclared port", |o, t| {
+            edit::<PodMonitorSpec>(o, "PodMonitor", t, |s| {
+                s.pod_metrics_endpoints[0].port = "nope".into()
+            })
+        }),
+    ];
+    let cases = variants
+        .into_iter()
+        .map(|v| (WIDE, v))
+        .chain(worker_variants.into_iter().map(|v| (WORKER, v)));
     let mut failing = 0;
-    for (name, variant) in variants {
+    for (service, (name, variant)) in cases {
         let ids = |typed: bool| {
-            let mut found = findings_with("", WIDE, unchanged, move |o| variant(o, typed));
+            let mut found = findings_with("", service, unchanged, move |o| variant(o, typed));
             found.retain(|(id, _)| id == "ref.integrity");
             found.sort();
             found
@@ -874,35 +932,51 @@ environments:
             failing += 1;
         }
     }
-    assert_eq!(failing, 10);
-    // The rendered objects (Deployment, Service, PDB, HPA, with a ConfigMap and an
-    // ExternalSecret beside them) are decided without the template.
-    let decided = std::cell::RefCell::new(Vec::new());
-    findings_with("", WIDE, unchanged, |objects| {
-        let of_api: Vec<&RenderedObject> = objects
-            .iter()
-            .filter(|o| o.scope.service.as_deref() == Some("api"))
-            .collect();
-        for o in &of_api {
-            let kinds = [
-                "Deployment",
-                "Service",
-                "PodDisruptionBudget",
-                "HorizontalPodAutoscaler",
-            ];
-            if kinds.contains(&o.kind.as_str()) {
-                let native = super::references::resolve(o, &of_api);
-                decided.borrow_mut().push((o.kind.clone(), native));
+    assert_eq!(failing, 17);
+    // The rendered objects (a web service with a ConfigMap and an ExternalSecret
+    // beside its workload, a worker with a PodMonitor) are decided without the template.
+    let decided = |service: &str| {
+        let decided = std::cell::RefCell::new(Vec::new());
+        findings_with("", service, unchanged, |objects| {
+            let of_api: Vec<&RenderedObject> = objects
+                .iter()
+                .filter(|o| o.scope.service.as_deref() == Some("api"))
+                .collect();
+            for o in &of_api {
+                let kinds = [
+                    "Deployment",
+                    "Service",
+                    "PodDisruptionBudget",
+                    "HorizontalPodAutoscaler",
+                    "Ingress",
+                    "NetworkPolicy",
+                    "ServiceMonitor",
+                    "PodMonitor",
+                ];
+                if kinds.contains(&o.kind.as_str()) {
+                    let native = super::references::resolve(o, &of_api);
+                    decided.borrow_mut().push(format!("{} {native}", o.kind));
+                }
             }
-        }
-    });
-    let mut decided = decided.into_inner();
-    decided.sort();
-    let all_native = [
-        ("Deployment".to_string(), true),
-        ("HorizontalPodAutoscaler".to_string(), true),
-        ("PodDisruptionBudget".to_string(), true),
-        ("Service".to_string(), true),
-    ];
-    assert_eq!(decided, all_native);
+        });
+        let mut decided = decided.into_inner();
+        decided.sort();
+        decided
+    };
+    assert_eq!(
+        decided(WIDE),
+        [
+            "Deployment true",
+            "HorizontalPodAutoscaler true",
+            "Ingress true",
+            "NetworkPolicy true",
+            "PodDisruptionBudget true",
+            "Service true",
+            "ServiceMonitor true"
+        ]
+    );
+    assert_eq!(
+        decided(WORKER),
+        ["Deployment true", "NetworkPolicy true", "PodMonitor true"]
+    );
 }
