@@ -12,8 +12,8 @@ use super::objects::{
 use crate::render::RenderedObject;
 use crate::render::kubernetes::objects::{
     Container, ContainerPort, CronJobSpec, DeploymentSpec, ExternalSecretSpec, HpaSpec,
-    IngressSpec, Labels, NetworkPolicySpec, Object, PdbSpec, PodMonitorSpec, PodSpec, ProbeHandler,
-    ServiceMonitorSpec, ServiceSpec, Spec,
+    IngressSpec, Labels, MonitorEndpoint, NetworkPolicySpec, Object, PdbSpec, PodMonitorSpec,
+    PodSpec, ProbeHandler, ServiceMonitorSpec, ServiceSpec, Spec,
 };
 
 fn kind(o: &Value) -> String {
@@ -296,23 +296,14 @@ pub(super) fn resolve(o: &RenderedObject, siblings: &[&RenderedObject]) -> bool 
     }
     if let Some(m) = any.downcast_ref::<Object<Spec<ServiceMonitorSpec>>>() {
         let spec = &m.body.spec;
-        return of
-            .service_ports(&spec.selector.match_labels)
-            .is_some_and(|names| {
-                spec.endpoints
-                    .iter()
-                    .all(|e| names.iter().any(|n| **n == e.port))
-            });
+        let names = of.service_ports(&spec.selector.match_labels);
+        return scrapes_named_ports(names, &spec.endpoints);
     }
     if let Some(m) = any.downcast_ref::<Object<Spec<PodMonitorSpec>>>() {
         let spec = &m.body.spec;
-        return of
-            .container_ports(&spec.selector.match_labels)
-            .is_some_and(|ports| {
-                spec.pod_metrics_endpoints
-                    .iter()
-                    .all(|e| ports.iter().any(|p| p.name == e.port))
-            });
+        let ports = of.container_ports(&spec.selector.match_labels);
+        let names = ports.map(|ports| ports.into_iter().map(|p| &p.name).collect());
+        return scrapes_named_ports(names, &spec.pod_metrics_endpoints);
     }
     false
 }
@@ -418,6 +409,12 @@ impl<'a> Siblings<'a> {
             _ => false,
         })
     }
+}
+
+/// A monitor selects something (`names` is the port names it selected) and every
+/// endpoint scrapes one of those ports by name.
+fn scrapes_named_ports(names: Option<Vec<&String>>, endpoints: &[MonitorEndpoint]) -> bool {
+    names.is_some_and(|names| endpoints.iter().all(|e| names.contains(&&e.port)))
 }
 
 /// A typed workload's pod labels and pod spec; `None` for any other object.
