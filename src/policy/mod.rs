@@ -9,6 +9,7 @@
 //! always expire.
 
 mod applies;
+mod availability;
 mod context;
 pub(crate) mod date;
 mod fields;
@@ -16,6 +17,7 @@ mod functions;
 mod lazy;
 mod messages;
 mod native;
+mod native_service;
 mod objects;
 mod pack;
 mod references;
@@ -317,13 +319,14 @@ fn with_run<R>(
             }
         }
     }
+    let raw_platform = inputs.platform.as_ref().map(|d| &d.value);
     let platform = mj(context::platform(
-        &inputs
-            .platform
-            .as_ref()
-            .map(|d| d.value.clone())
-            .unwrap_or_default(),
+        &raw_platform.cloned().unwrap_or_default(),
     ));
+    let registries = raw_platform.and_then(registries_written);
+    let protected: HashMap<&str, bool> = (model.platform.environments.iter())
+        .map(|e| (e.name.as_str(), e.protected))
+        .collect();
     let envs: HashMap<&str, Value> = model
         .platform
         .environments
@@ -332,10 +335,15 @@ fn with_run<R>(
         .collect();
     let native: Vec<Option<native::NoFinding>> =
         set.policies.iter().map(native::check_for).collect();
+    let native_service: Vec<Option<native_service::NoFinding>> =
+        set.policies.iter().map(native_service::check_for).collect();
     let run = Run {
         set,
         compiled: &compiled,
         native: &native,
+        native_service: &native_service,
+        registries: registries.as_deref(),
+        protected: &protected,
         platform: &platform,
         envs: &envs,
         service_values,
@@ -343,6 +351,19 @@ fn with_run<R>(
         whens: Mutex::new(HashMap::new()),
     };
     (f(&run), diags)
+}
+
+/// `platform.registries` as policies see it (none written is an empty list); `None`
+/// when it is not a list of strings, which only templates read.
+fn registries_written(platform: &serde_json::Value) -> Option<Vec<String>> {
+    match platform.get("registries") {
+        None => Some(Vec::new()),
+        Some(serde_json::Value::Array(list)) => list
+            .iter()
+            .map(|r| r.as_str().map(str::to_string))
+            .collect(),
+        Some(_) => None,
+    }
 }
 
 fn compile<'env, 'src>(
@@ -469,6 +490,11 @@ struct Run<'a, 'env, 'src> {
     compiled: &'a [Option<Compiled<'env, 'src>>],
     /// Per policy, its native check (see [`native`]), which may skip the template.
     native: &'a [Option<native::NoFinding>],
+    /// Per policy, its native service-scope check (see [`native_service`]).
+    native_service: &'a [Option<native_service::NoFinding>],
+    /// What the native service-scope checks read of the platform and environments.
+    registries: Option<&'a [String]>,
+    protected: &'a HashMap<&'a str, bool>,
     platform: &'a Value,
     envs: &'a HashMap<&'a str, Value>,
     service_values: &'a ServiceValues<'a>,
@@ -549,13 +575,28 @@ impl Run<'_, '_, '_> {
     }
 
     fn service_scope(&self, s: &ResolvedService) -> (Vec<Finding>, Vec<Diagnostic>) {
-        let ctx = self.service_context(s);
+        // Converted when the first policy needs its template (see `native_service`).
+        let ctx = std::cell::OnceCell::new();
+        // A service of an environment the platform does not have is left to the
+        // templates (their `env` is undefined there).
+        let seen =
+            (self.protected.get(s.env.as_str())).map(|&protected| native_service::ServiceSeen {
+                service: s,
+                protected,
+                registries: self.registries,
+            });
         let mut out = (Vec::new(), Vec::new());
         for (i, p) in self.set.policies.iter().enumerate() {
-            if p.scope != Scope::Service {
+            let off = self.set.level(p, &s.env) == Level::Off;
+            if p.scope != Scope::Service || off {
                 continue;
             }
-            self.one(i, &s.env, Some(&s.name), None, &ctx, &mut out);
+            let native = self.native_service[i].zip(seen.as_ref());
+            if native.is_some_and(|(check, seen)| check(seen)) {
+                continue;
+            }
+            let ctx = ctx.get_or_init(|| self.service_context(s));
+            self.one(i, &s.env, Some(&s.name), None, ctx, &mut out);
         }
         out
     }
@@ -567,18 +608,30 @@ impl Run<'_, '_, '_> {
         objs: &[&RenderedObject],
     ) -> (Vec<Finding>, Vec<Diagnostic>) {
         let mut out = (Vec::new(), Vec::new());
-        let shared = self.shared_context(env, s, objs);
+        // Built when the first object needs a template: pave's own objects are
+        // usually all decided natively, and then the service is never converted.
+        let shared = std::cell::OnceCell::new();
+        // A policy turned off here (`resources.cpu-limit` by default) selects nothing.
+        let on: Vec<bool> = (self.set.policies.iter())
+            .map(|p| self.set.level(p, env) != Level::Off)
+            .collect();
         for (at, o) in objs.iter().enumerate() {
             let policies = self.set.policies.iter().enumerate();
             // A policy decided natively to find nothing needs no template.
-            let natively_clean = |i: usize| self.native[i].is_some_and(|check| check(o, objs));
+            let seen = native::Seen {
+                object: o,
+                objects: objs,
+                service: s,
+            };
+            let natively_clean = |i: usize| self.native[i].is_some_and(|check| check(&seen));
             let mut selected = policies
-                .filter(|(i, p)| selects(p, &o.kind) && !natively_clean(*i))
+                .filter(|(i, p)| on[*i] && selects(p, &o.kind) && !natively_clean(*i))
                 .peekable();
             // An object no policy selects is not converted for itself.
             if selected.peek().is_none() {
                 continue;
             }
+            let shared = shared.get_or_init(|| self.shared_context(env, s, objs));
             let ctx = shared.context(at);
             for (i, _) in selected {
                 self.one(i, env, s.map(|s| s.name.as_str()), Some(o), &ctx, &mut out);

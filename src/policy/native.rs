@@ -17,16 +17,25 @@
 //! pass and objects that fail.
 
 use super::pack::PolicyDef;
-use super::references;
+use super::{availability, references};
 use crate::render::RenderedObject;
 use crate::render::kubernetes::objects::{
-    Capabilities, Container, ContainerPort, ContainerSecurityContext, PodSecurityContext, PodSpec,
-    SeccompProfile, Volume,
+    Capabilities, Container, ContainerPort, ContainerSecurityContext, IngressRule, IngressSpec,
+    Object, PodSecurityContext, PodSpec, SeccompProfile, ServiceSpec, Spec, Volume,
 };
+use crate::resolve::ResolvedService;
 
-/// `true` when the policy certainly finds nothing on the object, given the objects of
-/// its service and environment (the template's `objects`).
-pub(super) type NoFinding = fn(&RenderedObject, &[&RenderedObject]) -> bool;
+/// `true` when the policy certainly finds nothing on the object.
+pub(super) type NoFinding = fn(&Seen) -> bool;
+
+/// What a native check sees of one object: the object, the objects of its service
+/// and environment (the template's `objects`), and the service they belong to (none
+/// for an environment's shared objects).
+pub(super) struct Seen<'a> {
+    pub(super) object: &'a RenderedObject,
+    pub(super) objects: &'a [&'a RenderedObject],
+    pub(super) service: Option<&'a ResolvedService>,
+}
 
 struct Native {
     id: &'static str,
@@ -40,97 +49,139 @@ const NATIVE: &[Native] = &[
         id: "meta.ownership",
         when: Some(r#"object.kind != "Namespace""#),
         assert: r#"label(object, "pave/owner") != "" and label(object, "app.kubernetes.io/name") != """#,
-        check: |o, _| ownership(o),
+        check: |s| ownership(s.object),
     },
     Native {
         id: "meta.namespace",
         when: Some(r#"object.kind != "Namespace""#),
         assert: r#"dig(object, "metadata.namespace", "default") != "default""#,
-        check: |o, _| namespace(o),
+        check: |s| namespace(s.object),
     },
     Native {
         id: "resources.requests",
         when: None,
         assert: r#"containers_missing(object, "resources.requests.cpu", "resources.requests.memory") == []"#,
-        check: |o, _| requests(o),
+        check: |s| requests(s.object),
     },
     Native {
         id: "resources.memory-limit",
         when: None,
         assert: r#"containers_missing(object, "resources.limits.memory") == [] and limit_below_request(object, "memory") == []"#,
-        check: |o, _| memory_limit(o),
+        check: |s| memory_limit(s.object),
+    },
+    Native {
+        id: "resources.cpu-limit",
+        when: None,
+        assert: r#"containers_missing(object, "resources.limits.cpu") == []"#,
+        check: |s| every_container(s.object, |c| c.resources.limits.contains_key("cpu")),
     },
     Native {
         id: "probe.readiness",
         when: Some(r#"service.workload == "web""#),
         assert: r#"main_container_missing(object, "readinessProbe") == []"#,
-        check: |o, _| readiness(o),
+        check: readiness,
     },
     Native {
         id: "probe.liveness",
         when: None,
         assert: r#"main_container_missing(object, "livenessProbe|startupProbe") == []"#,
-        check: |o, _| liveness(o),
+        check: |s| liveness(s.object),
+    },
+    Native {
+        id: "probe.sane",
+        when: None,
+        assert: "probe_problems(object) == []",
+        check: |s| probes_sane(s.object),
     },
     Native {
         id: "sec.run-as-non-root",
         when: None,
         assert: r#"(dig(pod(object), "securityContext.runAsNonRoot", false) and containers_where(object, "securityContext.runAsNonRoot", false) == []) or containers_not(object, "securityContext.runAsNonRoot", true) == []"#,
-        check: |o, _| every_container(o, |c| c.security_context.run_as_non_root),
+        check: |s| every_container(s.object, |c| c.security_context.run_as_non_root),
     },
     Native {
         id: "sec.read-only-root-fs",
         when: None,
         assert: r#"containers_not(object, "securityContext.readOnlyRootFilesystem", true) == []"#,
-        check: |o, _| every_container(o, |c| c.security_context.read_only_root_filesystem),
+        check: |s| every_container(s.object, |c| c.security_context.read_only_root_filesystem),
     },
     Native {
         id: "sec.no-privilege-escalation",
         when: None,
         assert: r#"containers_not(object, "securityContext.allowPrivilegeEscalation", false) == []"#,
-        check: |o, _| every_container(o, |c| !c.security_context.allow_privilege_escalation),
+        check: |s| every_container(s.object, |c| !c.security_context.allow_privilege_escalation),
     },
     Native {
         id: "sec.not-privileged",
         when: None,
         assert: r#"containers_where(object, "securityContext.privileged", true) == [] and not dig(pod(object), "securityContext.windowsOptions.hostProcess", false)"#,
-        check: |o, _| not_privileged(o),
+        check: |s| not_privileged(s.object),
     },
     Native {
         id: "sec.capabilities",
         when: None,
         assert: r#"capability_problems(object, ["NET_BIND_SERVICE"]) == []"#,
-        check: |o, _| capabilities(o),
+        check: |s| capabilities(s.object),
     },
     Native {
         id: "sec.no-host-namespaces",
         when: None,
         assert: "host_namespace_problems(object) == []",
-        check: |o, _| no_host_namespaces(o),
+        check: |s| no_host_namespaces(s.object),
     },
     Native {
         id: "sec.no-hostpath",
         when: None,
         assert: r#"volumes_with(object, "hostPath") == []"#,
-        check: |o, _| no_host_path(o),
+        check: |s| no_host_path(s.object),
     },
     Native {
         id: "sec.seccomp",
         when: None,
         assert: r#"dig(pod(object), "securityContext.seccompProfile.type", "") in ["RuntimeDefault", "Localhost"] or containers_missing(object, "securityContext.seccompProfile.type") == []"#,
-        check: |o, _| seccomp(o),
+        check: |s| seccomp(s.object),
     },
     Native {
         id: "sec.sa-token",
         when: None,
         assert: r#"dig(pod(object), "serviceAccountName", "default") != "default" and dig(pod(object), "automountServiceAccountToken", true) == false"#,
-        check: |o, _| sa_token(o),
+        check: |s| sa_token(s.object),
+    },
+    Native {
+        id: "avail.pdb-required",
+        when: Some("env.protected"),
+        assert: r#"min_replicas(object, objects) < 2 or selected_by(object, objects, "PodDisruptionBudget") != []"#,
+        check: |s| availability::pdb_required(s.object, s.objects),
+    },
+    Native {
+        id: "avail.pdb-allows-disruption",
+        when: None,
+        assert: "pdb_problems(object, objects) == []",
+        check: |s| availability::pdb_allows_disruption(s.object),
+    },
+    Native {
+        id: "avail.spread",
+        when: None,
+        assert: "min_replicas(object, objects) < 2 or spread_ok(object)",
+        check: |s| availability::spread(s.object, s.objects),
+    },
+    Native {
+        id: "net.networkpolicy",
+        when: None,
+        assert: r#"selected_by(object, objects, "NetworkPolicy") != []"#,
+        check: |s| availability::network_policy(s.object, s.objects),
+    },
+    Native {
+        id: "net.exposure",
+        when: None,
+        assert: "exposure_problems(object) == []",
+        check: |s| not_exposed(s.object),
     },
     Native {
         id: "ref.integrity",
         when: None,
         assert: "ref_problems(object, objects) == []",
-        check: references::resolve,
+        check: |s| references::resolve(s.object, s.objects),
     },
 ];
 
@@ -211,12 +262,52 @@ fn memory_limit(o: &RenderedObject) -> bool {
     })
 }
 
-fn readiness(o: &RenderedObject) -> bool {
-    main_container(o).is_some_and(|c| c.readiness_probe.is_some())
+/// The `when` reads the service's workload as the template's `service` shows it.
+fn readiness(s: &Seen) -> bool {
+    let not_web = s.service.is_some_and(|svc| svc.workload.as_str() != "web");
+    not_web || main_container(s.object).is_some_and(|c| c.readiness_probe.is_some())
 }
 
 fn liveness(o: &RenderedObject) -> bool {
     main_container(o).is_some_and(|c| c.liveness_probe.is_some() || c.startup_probe.is_some())
+}
+
+/// `probe.sane`: a typed probe always has exactly one handler, so only a liveness
+/// probe identical to the readiness probe is a finding.
+fn probes_sane(o: &RenderedObject) -> bool {
+    pod(o).is_some_and(|pod| {
+        containers(pod).all(|c| c.liveness_probe.is_none() || c.liveness_probe != c.readiness_probe)
+    })
+}
+
+/// `net.exposure`: a typed Service has a type and no external IPs; every rule of a
+/// typed Ingress has a host (an empty one is still written, as the template reads
+/// it) and there is no default backend.
+fn not_exposed(o: &RenderedObject) -> bool {
+    let Some(typed) = o.typed.as_deref() else {
+        return false;
+    };
+    let any = typed.as_any();
+    if let Some(s) = any.downcast_ref::<Object<Spec<ServiceSpec>>>() {
+        let ServiceSpec {
+            kind,
+            selector: _,
+            ports: _,
+        } = &s.body.spec;
+        return !matches!(*kind, "NodePort" | "LoadBalancer");
+    }
+    if let Some(i) = any.downcast_ref::<Object<Spec<IngressSpec>>>() {
+        let IngressSpec {
+            ingress_class_name: _,
+            tls: _,
+            rules,
+        } = &i.body.spec;
+        return rules.iter().all(|rule| {
+            let IngressRule { host: _, http: _ } = rule;
+            true
+        });
+    }
+    false
 }
 
 /// A typed container has no `privileged` and a typed pod no `windowsOptions`.

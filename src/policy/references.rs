@@ -309,7 +309,7 @@ pub(super) fn resolve(o: &RenderedObject, siblings: &[&RenderedObject]) -> bool 
 }
 
 /// The objects of one service and environment, typed.
-struct Siblings<'a>(&'a [&'a RenderedObject]);
+pub(super) struct Siblings<'a>(pub(super) &'a [&'a RenderedObject]);
 
 impl<'a> Siblings<'a> {
     fn named(&self, kind: &str, name: &str) -> Option<&'a RenderedObject> {
@@ -418,7 +418,7 @@ fn scrapes_named_ports(names: Option<Vec<&String>>, endpoints: &[MonitorEndpoint
 }
 
 /// A typed workload's pod labels and pod spec; `None` for any other object.
-fn workload_pod(o: &RenderedObject) -> Option<(&Labels, &PodSpec)> {
+pub(super) fn workload_pod(o: &RenderedObject) -> Option<(&Labels, &PodSpec)> {
     let any = o.typed.as_deref()?.as_any();
     if let Some(d) = any.downcast_ref::<Object<Spec<DeploymentSpec>>>() {
         let template = &d.body.spec.template;
@@ -431,6 +431,6 @@ fn workload_pod(o: &RenderedObject) -> Option<(&Labels, &PodSpec)> {
 
 /// [`selector_matches`] on typed labels: a selector with at least one label, each
 /// among `labels` with its value.
-fn selects(selector: &Labels, labels: &Labels) -> bool {
+pub(super) fn selects(selector: &Labels, labels: &Labels) -> bool {
     !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }

@@ -49,6 +49,52 @@ fn findings(
     findings_with(platform_extra, service, edit, |_| {})
 }
 
+/// A platform (PLATFORM and `platform_extra`) and one service: their inputs and
+/// sources, the resolved model, and the objects rendered for `prod`.
+fn rendered_prod(
+    platform_extra: &str,
+    service: &str,
+) -> (
+    Inputs,
+    SourceMap,
+    crate::resolve::Model,
+    Vec<crate::render::RenderedObject>,
+) {
+    let platform = format!("{PLATFORM}{platform_extra}");
+    rendered_with(&platform, service, include_str!("baseline.yaml"))
+}
+
+/// [`rendered_prod`] for any platform file and policy pack.
+fn rendered_with(
+    platform: &str,
+    service: &str,
+    pack: &str,
+) -> (
+    Inputs,
+    SourceMap,
+    crate::resolve::Model,
+    Vec<crate::render::RenderedObject>,
+) {
+    let mut sources = SourceMap::default();
+    let mut parse = |name: &str, text: &str| {
+        let id = sources.add(name.to_string(), text.to_string());
+        let (doc, diags) = parse_yaml(id, text);
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        doc.unwrap()
+    };
+    let inputs = Inputs {
+        platform: Some(parse("platform.yaml", platform)),
+        services: vec![parse("services/api.yaml", service)],
+        builtin_packs: vec![("baseline".into(), parse("baseline.yaml", pack))],
+        ..Inputs::default()
+    };
+    let (model, diags) = crate::resolve::resolve(&inputs, &sources);
+    let model = model.unwrap_or_else(|| panic!("{diags:?}"));
+    let mut objects = crate::render::render(&model, None, None).0.objects;
+    objects.retain(|o| o.scope.env.as_deref() == Some("prod"));
+    (inputs, sources, model, objects)
+}
+
 /// [`findings`], with `add` run on the rendered objects before the policies.
 fn findings_with(
     platform_extra: &str,
@@ -56,29 +102,7 @@ fn findings_with(
     edit: impl Fn(&mut [Json]),
     add: impl Fn(&mut Vec<crate::render::RenderedObject>),
 ) -> Vec<(String, String)> {
-    let mut sources = SourceMap::default();
-    let mut parse = |name: &str, text: String| {
-        let id = sources.add(name.to_string(), text.clone());
-        let (doc, diags) = parse_yaml(id, &text);
-        assert!(diags.is_empty(), "{name}: {diags:?}");
-        doc.unwrap()
-    };
-    let inputs = Inputs {
-        platform: Some(parse(
-            "platform.yaml",
-            format!("{PLATFORM}{platform_extra}"),
-        )),
-        services: vec![parse("services/api.yaml", service.to_string())],
-        builtin_packs: vec![(
-            "baseline".into(),
-            parse("baseline.yaml", include_str!("baseline.yaml").into()),
-        )],
-        ..Inputs::default()
-    };
-    let (model, diags) = crate::resolve::resolve(&inputs, &sources);
-    let model = model.unwrap_or_else(|| panic!("{diags:?}"));
-    let mut objects = crate::render::render(&model, None, None).0.objects;
-    objects.retain(|o| o.scope.env.as_deref() == Some("prod"));
+    let (inputs, sources, model, mut objects) = rendered_prod(platform_extra, service);
     let mut values: Vec<Json> = objects
         .iter()
         .map(|o| serde_json::to_value(&*o.object).unwrap())
@@ -626,13 +650,38 @@ fn native_checks_stand_for_the_baseline_policies() {
         .filter(|p| super::native::check_for(p).is_some())
         .map(|p| p.id.as_str())
         .collect();
+    let service_native: Vec<&str> = (set.policies.iter())
+        .filter(|p| super::native_service::check_for(p).is_some())
+        .map(|p| p.id.as_str())
+        .collect();
+    // Every baseline policy has a native check of its scope.
+    let mut all = [native.clone(), service_native.clone()].concat();
+    all.sort();
+    let mut ids: Vec<&str> = set.policies.iter().map(|p| p.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(all, ids);
+    assert_eq!(
+        service_native,
+        [
+            "image.tag-pinned",
+            "image.digest-in-prod",
+            "image.containers-pinned",
+            "image.registry-allowlist",
+            "image.containers-registry-allowlist",
+            "sec.no-plaintext-secrets",
+            "avail.min-replicas",
+            "slo.required-for-tier"
+        ]
+    );
     assert_eq!(
         native,
         [
             "resources.requests",
             "resources.memory-limit",
+            "resources.cpu-limit",
             "probe.readiness",
             "probe.liveness",
+            "probe.sane",
             "sec.run-as-non-root",
             "sec.read-only-root-fs",
             "sec.no-privilege-escalation",
@@ -642,6 +691,11 @@ fn native_checks_stand_for_the_baseline_policies() {
             "sec.no-hostpath",
             "sec.seccomp",
             "sec.sa-token",
+            "avail.pdb-required",
+            "avail.pdb-allows-disruption",
+            "avail.spread",
+            "net.networkpolicy",
+            "net.exposure",
             "meta.ownership",
             "meta.namespace",
             "ref.integrity"
@@ -979,4 +1033,430 @@ environments:
         decided(WORKER),
         ["Deployment true", "NetworkPolicy true", "PodMonitor true"]
     );
+}
+
+/// Replaces the typed object of `kind` among `objects` by a copy `edit` changed,
+/// typed (so native checks read it) or not (the template alone).
+fn edit_typed<B>(
+    objects: &mut [crate::render::RenderedObject],
+    kind: &str,
+    typed: bool,
+    edit: impl Fn(&mut B),
+) where
+    B: serde::Serialize + Clone + Send + Sync + 'static,
+{
+    use crate::render::kubernetes::objects::{Object, Spec};
+    let o = objects.iter_mut().find(|o| o.kind == kind).unwrap();
+    let any = o.typed.as_ref().expect("typed").as_any();
+    let mut copy: Object<Spec<B>> = any.downcast_ref::<Object<Spec<B>>>().unwrap().clone();
+    edit(&mut copy.body.spec);
+    let copy = std::sync::Arc::new(copy);
+    o.object = copy.clone();
+    o.typed = typed.then_some(copy as _);
+}
+
+/// The availability, probe and network policies decided natively find exactly what
+/// their templates find (every policy's findings compared) on objects that pass and
+/// objects that fail them, each variant checked typed and untyped.
+#[test]
+fn native_availability_checks_find_what_their_templates_find() {
+    use crate::render::RenderedObject;
+    use crate::render::kubernetes::objects::{
+        DeploymentSpec, HpaSpec, IngressSpec, NetworkPolicySpec, PdbSpec, ServiceSpec,
+    };
+    const AUTOSCALED: &str = "name: api
+owner: team-a
+tier: 2
+image: ghcr.io/t/api:1.0.0
+autoscale: { min: 2, max: 5, cpu: 70 }
+route: { host: api.example.com }
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+    type Variant = fn(&mut [RenderedObject], bool);
+    let no_pdb_selects: Variant = |o, t| {
+        edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
+            s.selector.match_labels.insert("extra".into(), "x".into());
+        })
+    };
+    let autoscaled: Vec<(&str, Variant)> = vec![
+        ("as rendered", |_, _| {}),
+        ("liveness identical to readiness", |o, t| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
+                let c = &mut s.template.spec.containers[0];
+                c.liveness_probe = c.readiness_probe.clone();
+            })
+        }),
+        ("no budget selects the pods", no_pdb_selects),
+        ("no budget, an autoscaler minimum of 1", |o, t| {
+            edit_typed::<HpaSpec>(o, "HorizontalPodAutoscaler", t, |s| s.min_replicas = 1);
+            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
+                s.selector.match_labels.insert("extra".into(), "x".into());
+            })
+        }),
+        ("no budget, the autoscaler scales another", |o, t| {
+            edit_typed::<HpaSpec>(o, "HorizontalPodAutoscaler", t, |s| {
+                s.scale_target_ref.name = "other".into()
+            });
+            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
+                s.selector.match_labels.insert("extra".into(), "x".into());
+            })
+        }),
+        ("a budget that allows no disruption", |o, t| {
+            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| s.max_unavailable = 0)
+        }),
+        ("no topology spread", |o, t| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
+                s.template.spec.topology_spread_constraints.clear()
+            })
+        }),
+        ("spread over zones only", |o, t| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
+                let spread = &mut s.template.spec.topology_spread_constraints;
+                spread.retain(|c| c.topology_key == "topology.kubernetes.io/zone")
+            })
+        }),
+        ("no NetworkPolicy selects the pods", |o, t| {
+            edit_typed::<NetworkPolicySpec>(o, "NetworkPolicy", t, |s| {
+                s.pod_selector
+                    .match_labels
+                    .insert("extra".into(), "x".into());
+            })
+        }),
+        ("a NodePort Service", |o, t| {
+            edit_typed::<ServiceSpec>(o, "Service", t, |s| s.kind = "NodePort")
+        }),
+        ("a LoadBalancer Service", |o, t| {
+            edit_typed::<ServiceSpec>(o, "Service", t, |s| s.kind = "LoadBalancer")
+        }),
+        ("an Ingress rule with an empty host", |o, t| {
+            edit_typed::<IngressSpec>(o, "Ingress", t, |s| s.rules[0].host = String::new())
+        }),
+    ];
+    // Two replicas without an autoscaler; and one.
+    let replicas: Vec<(&str, Variant)> = vec![
+        ("two replicas, no budget selects the pods", no_pdb_selects),
+        ("one replica, neither spread nor a budget", |o, t| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
+                s.replicas = Some(1);
+                s.template.spec.topology_spread_constraints.clear();
+            });
+            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
+                s.selector.match_labels.insert("extra".into(), "x".into());
+            })
+        }),
+        ("replicas unset, neither spread nor a budget", |o, t| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
+                s.replicas = None;
+                s.template.spec.topology_spread_constraints.clear();
+            });
+            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
+                s.selector.match_labels.insert("extra".into(), "x".into());
+            })
+        }),
+    ];
+    // A worker without probes: readiness is not asked of it, liveness is.
+    const WORKER: &str = "name: api
+owner: team-a
+tier: 2
+workload: worker
+image: ghcr.io/t/api:1.0.0
+replicas: 2
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+    let worker: Vec<(&str, Variant)> = vec![("a worker without probes", |_, _| {})];
+    let cases = (autoscaled.into_iter().map(|v| (AUTOSCALED, v)))
+        .chain(replicas.into_iter().map(|v| (SERVICE, v)))
+        .chain(worker.into_iter().map(|v| (WORKER, v)));
+    let mut failing = Vec::new();
+    for (service, (name, variant)) in cases {
+        let found = |typed: bool| {
+            let mut found = findings_with("", service, unchanged, move |o| variant(o, typed));
+            found.sort();
+            found
+        };
+        let (native, template) = (found(true), found(false));
+        assert_eq!(native, template, "{name}");
+        let mut ids: Vec<String> = template.into_iter().map(|(id, _)| id).collect();
+        ids.retain(|id| id != "ref.integrity");
+        ids.dedup();
+        failing.push(format!("{name}: {}", ids.join(" ")));
+    }
+    assert_eq!(
+        failing,
+        [
+            "as rendered: ",
+            "liveness identical to readiness: probe.sane",
+            "no budget selects the pods: avail.pdb-required",
+            "no budget, an autoscaler minimum of 1: ",
+            "no budget, the autoscaler scales another: ",
+            "a budget that allows no disruption: avail.pdb-allows-disruption",
+            "no topology spread: avail.spread",
+            "spread over zones only: avail.spread",
+            "no NetworkPolicy selects the pods: net.networkpolicy",
+            "a NodePort Service: net.exposure",
+            "a LoadBalancer Service: net.exposure",
+            "an Ingress rule with an empty host: ",
+            "two replicas, no budget selects the pods: avail.pdb-required",
+            "one replica, neither spread nor a budget: ",
+            "replicas unset, neither spread nor a budget: ",
+            "a worker without probes: probe.liveness",
+        ]
+    );
+}
+
+/// pave's own objects need no template: for a web service, a worker and a cron job
+/// in a protected environment, every kubernetes-scope policy of the baseline that is
+/// on and selects an object has a native check, and it answers "no finding" (so no
+/// object is converted to a template value).
+#[test]
+fn every_baseline_policy_decides_pave_objects_natively() {
+    const WORKER: &str = "name: api
+owner: team-a
+tier: 2
+workload: worker
+image: ghcr.io/t/api:1.0.0
+replicas: 2
+metrics: { port: 9090 }
+health:
+  liveness: { exec: [api, healthcheck] }
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+    const CRON: &str = "name: api
+owner: team-a
+tier: 2
+workload: cron
+schedule: \"30 2 * * *\"
+image: ghcr.io/t/api:1.0.0
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+    for service in [SERVICE, WORKER, CRON] {
+        let (inputs, sources, model, objects) = rendered_prod("", service);
+        let (set, diags) = super::pack::collect(&inputs, &["prod".to_string()], &[]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let api = model.services.iter().find(|s| s.env == "prod").unwrap();
+        let all: Vec<&crate::render::RenderedObject> = objects.iter().collect();
+        let mut decided = Vec::new();
+        for o in &all {
+            let objects: Vec<_> = (all.iter().copied())
+                .filter(|s| s.scope.service == o.scope.service)
+                .collect();
+            let seen = super::native::Seen {
+                object: o,
+                objects: &objects,
+                service: o.scope.service.as_ref().map(|_| api),
+            };
+            for p in &set.policies {
+                if !super::selects(p, &o.kind) || set.level(p, "prod") == super::Level::Off {
+                    continue;
+                }
+                let native = super::native::check_for(p).map(|check| check(&seen));
+                decided.push((o.kind.clone(), p.id.clone(), native));
+            }
+        }
+        let kinds: std::collections::BTreeSet<&str> =
+            decided.iter().map(|(k, _, _)| k.as_str()).collect();
+        let undecided: Vec<_> = decided.iter().filter(|d| d.2 != Some(true)).collect();
+        assert!(undecided.is_empty(), "{kinds:?}: {undecided:?}");
+        assert!(kinds.contains("Deployment") || kinds.contains("CronJob"));
+        drop(sources);
+    }
+}
+
+/// Every finding in `prod` for a platform and a service, with the baseline as written
+/// (native checks apply) or with each assertion rewritten to an equivalent text that
+/// no native check stands for (`(A) and true`: the template alone).
+fn baseline_findings(platform: &str, service: &str, templates_only: bool) -> Vec<(String, String)> {
+    let mut pack = include_str!("baseline.yaml").to_string();
+    if templates_only {
+        let lines = pack
+            .lines()
+            .map(|line| match line.strip_prefix("    assert: ") {
+                Some(assert) => format!("    assert: ({assert}) and true"),
+                None => line.to_string(),
+            });
+        pack = lines.collect::<Vec<_>>().join("\n");
+    }
+    let (inputs, sources, model, objects) = rendered_with(platform, service, &pack);
+    if templates_only {
+        let (set, _) = super::pack::collect(&inputs, &["prod".to_string()], &[]);
+        let native = |p: &&super::pack::PolicyDef| {
+            super::native::check_for(p).is_some() || super::native_service::check_for(p).is_some()
+        };
+        assert_eq!(set.policies.iter().filter(native).count(), 0);
+    }
+    let options = Options {
+        today: Date::parse("2026-11-22").unwrap(),
+        expiring_within: None,
+    };
+    let diags = check(&inputs, &model, &objects, &sources, options);
+    assert!(!diags.iter().any(|d| d.code == Code::E0302), "{diags:?}");
+    let mut found: Vec<(String, String)> = (diags.iter())
+        .filter_map(|d| Some((d.rule.as_ref()?.id.clone(), d.message.clone())))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The service-scope policies decided natively find exactly what their templates
+/// find, on services that pass and services that fail each of them.
+#[test]
+fn native_service_checks_find_what_their_templates_find() {
+    let without_registries = PLATFORM.replace("registries: [ghcr.io/t]\n", "");
+    let unprotected = PLATFORM.replace("prod: { protected: true }", "prod: {}");
+    let no_digest = SERVICE.replace(
+        "    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+        "    replicas: 2\n",
+    );
+    let cases: Vec<(&str, &str, String)> = vec![
+        ("as written", PLATFORM, SERVICE.to_string()),
+        (
+            "latest",
+            PLATFORM,
+            SERVICE.replace("api:1.0.0", "api:latest"),
+        ),
+        ("no tag", PLATFORM, SERVICE.replace("api:1.0.0", "api")),
+        ("no digest in prod", PLATFORM, no_digest.clone()),
+        ("no digest, unprotected", &unprotected, no_digest.clone()),
+        (
+            "another registry",
+            PLATFORM,
+            SERVICE.replace("ghcr.io/t/", "ghcr.io/t-evil/"),
+        ),
+        (
+            "any registry allowed",
+            &without_registries,
+            SERVICE.replace("ghcr.io/t/", "ghcr.io/t-evil/"),
+        ),
+        (
+            "a secret in env",
+            PLATFORM,
+            format!("{SERVICE}env:\n  DB_PASSWORD: hunter2\n"),
+        ),
+        (
+            "a secret in args",
+            PLATFORM,
+            format!("{SERVICE}args: [--token=hunter2hunter2]\n"),
+        ),
+        (
+            "a secret after a flag",
+            PLATFORM,
+            format!("{SERVICE}command: [api, --password, hunter2]\n"),
+        ),
+        (
+            "harmless env",
+            PLATFORM,
+            format!("{SERVICE}env:\n  MODE: fast\n"),
+        ),
+        (
+            "one replica",
+            PLATFORM,
+            SERVICE.replace("replicas: 2\n", "replicas: 1\n"),
+        ),
+        (
+            "tier 1 without an SLO",
+            PLATFORM,
+            SERVICE.replace("tier: 2", "tier: 1"),
+        ),
+        (
+            "tier 1 with an SLO",
+            PLATFORM,
+            SERVICE.replace("tier: 2", "tier: 1").replace(
+                "replicas: 2\n",
+                "replicas: 2\nslo: { availability: 99.9 }\n",
+            ),
+        ),
+        (
+            "an unpinned sidecar",
+            PLATFORM,
+            format!("{SERVICE}sidecars:\n  proxy: {{ image: ghcr.io/t/proxy:latest }}\n"),
+        ),
+        (
+            "a pinned sidecar",
+            PLATFORM,
+            format!("{SERVICE}sidecars:\n  proxy: {{ image: ghcr.io/t/proxy:1.2 }}\n"),
+        ),
+        (
+            "an init image from elsewhere",
+            PLATFORM,
+            format!("{SERVICE}init:\n  migrate: {{ image: docker.io/t/migrate:1.0.0 }}\n"),
+        ),
+        (
+            "a cron job of one pod",
+            PLATFORM,
+            SERVICE
+                .replace("replicas: 2\n", "workload: cron\nschedule: \"0 1 * * *\"\n")
+                .replace("route: { host: api.example.com }\n", ""),
+        ),
+    ];
+    let mut failing = Vec::new();
+    for (name, platform, service) in &cases {
+        let native = baseline_findings(platform, service, false);
+        let template = baseline_findings(platform, service, true);
+        assert_eq!(native, template, "{name}");
+        let mut ids: Vec<&str> = template.iter().map(|(id, _)| id.as_str()).collect();
+        ids.dedup();
+        failing.push(format!("{name}: {}", ids.join(" ")));
+    }
+    assert_eq!(
+        failing,
+        [
+            "as written: ",
+            "latest: image.tag-pinned",
+            "no tag: image.tag-pinned",
+            "no digest in prod: image.digest-in-prod",
+            "no digest, unprotected: ",
+            "another registry: image.registry-allowlist",
+            "any registry allowed: ",
+            "a secret in env: sec.no-plaintext-secrets",
+            "a secret in args: sec.no-plaintext-secrets",
+            "a secret after a flag: sec.no-plaintext-secrets",
+            "harmless env: ",
+            "one replica: avail.min-replicas",
+            "tier 1 without an SLO: slo.required-for-tier",
+            "tier 1 with an SLO: ",
+            "an unpinned sidecar: image.containers-pinned",
+            "a pinned sidecar: ",
+            "an init image from elsewhere: image.containers-registry-allowlist",
+            "a cron job of one pod: ",
+        ]
+    );
+}
+
+/// `resources.cpu-limit` (off in the baseline) turned on: natively and by template,
+/// pave's Deployment fails it and one given a CPU limit passes.
+#[test]
+fn native_cpu_limit_check_finds_what_its_template_finds() {
+    use crate::render::RenderedObject;
+    use crate::render::kubernetes::objects::DeploymentSpec;
+    const ON: &str = "policies:\n  rules:\n    resources.cpu-limit: error\n";
+    type Variant = fn(&mut [RenderedObject], bool);
+    let variants: Vec<(&str, Variant)> = vec![
+        ("as rendered", |_, _| {}),
+        ("a CPU limit", |o, t| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
+                let limits = &mut s.template.spec.containers[0].resources.limits;
+                limits.insert("cpu", "1".into());
+            })
+        }),
+    ];
+    let mut failing = Vec::new();
+    for (name, variant) in variants {
+        let found = |typed: bool| {
+            let mut found = findings_with(ON, SERVICE, unchanged, move |o| variant(o, typed));
+            found.sort();
+            found
+        };
+        let (native, template) = (found(true), found(false));
+        assert_eq!(native, template, "{name}");
+        failing.push(template.len());
+    }
+    assert_eq!(failing, [1, 0]);
 }

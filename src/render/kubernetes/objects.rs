@@ -278,7 +278,7 @@ pub(crate) struct Resources {
     pub(crate) limits: BTreeMap<&'static str, String>,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Probe {
     #[serde(flatten)]
@@ -295,7 +295,7 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// Exactly one handler per probe.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum ProbeHandler {
     HttpGet(HttpGet),
@@ -304,24 +304,24 @@ pub(crate) enum ProbeHandler {
     Exec(ExecAction),
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 pub(crate) struct HttpGet {
     pub(crate) path: String,
     pub(crate) port: String,
 }
 
 /// Kubernetes accepts a gRPC probe's port only as a number.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 pub(crate) struct GrpcAction {
     pub(crate) port: u16,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 pub(crate) struct TcpSocket {
     pub(crate) port: String,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq)]
 pub(crate) struct ExecAction {
     pub(crate) command: Vec<String>,
 }
