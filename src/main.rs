@@ -220,14 +220,25 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `libmimalloc-sys` crate builds by default); its bindings name no constant for it.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// mimalloc 3 keeps freed memory for a second before returning it to the system; a
-/// build frees each environment's objects and files as it goes, so with that delay
-/// the peak RSS held the garbage of several stages (about 250 MiB at 1,000 × 3
-/// against about 210 MiB with 10 ms, mimalloc 2's default, at no measured cost in
-/// time; see README, Benchmark).
-fn return_freed_memory_soon() {
+/// Memory that follows the live heap. mimalloc 3 keeps freed memory for a second
+/// before returning it to the system; a build frees each environment's objects and
+/// files as it goes, so with that delay the peak RSS held the garbage of several
+/// stages (about 250 MiB at 1,000 × 3 against about 210 MiB with 10 ms, mimalloc 2's
+/// default, at no measured cost in time; see README, Benchmark).
+fn tune_memory() {
     // SAFETY: setting an option is a plain store mimalloc allows at any time.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
+    // Without transparent huge pages: mimalloc asks for them on its arenas, and each
+    // first touch after a purge then zeroes a whole 2 MiB page (about a tenth of a
+    // build's CPU time in `clear_page`; see README, Benchmark). mimalloc's own option
+    // is read when it starts, before `main`; this process-wide switch applies to
+    // later faults on every mapping.
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag of this
+    // process; a kernel without it returns an error, which changes nothing.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
@@ -315,7 +326,7 @@ fn refused_format(cli: &Cli, output: Output) -> Option<Exit> {
 }
 
 fn main() -> ExitCode {
-    return_freed_memory_soon();
+    tune_memory();
     ignore_file_size_signal();
     let cli = Cli::parse();
     let output = output_settings(&cli);
@@ -431,5 +442,14 @@ mod tests {
         // SAFETY: reading an option is a plain load.
         let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
         assert_eq!(delay, 1000);
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn tuning_turns_transparent_huge_pages_off_for_the_process() {
+        super::tune_memory();
+        // SAFETY: PR_GET_THP_DISABLE reads a flag of this process.
+        let disabled = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        assert_eq!(disabled, 1);
     }
 }
