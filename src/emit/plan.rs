@@ -95,7 +95,50 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
     comparer.settle_all(tree.files.into_values().collect());
     let (settled, filtered_out) = comparer.take_settled();
     let old = &comparer.old;
-    let manifest = merged_manifest(old, &settled, &tree.inventory, &comparer.filter);
+    let manifest = merged_manifest(old, &settled, tree.inventory, &comparer.filter);
+    // The manifest's bytes (tens of thousands of lines) are written beside the rest
+    // of the plan, which reads the manifest but not its bytes.
+    let ((manifest_bytes, manifest_changed), rest) = rayon::join(
+        || {
+            let bytes = manifest.to_bytes();
+            let changed = comparer.old_digest.as_deref() != Some(&sha256_hex(&bytes));
+            (bytes, changed)
+        },
+        || changes_of(&comparer, &manifest, settled, &filtered_out),
+    );
+    let (changes, refused, adopted, blast, needs) = rest;
+    Plan {
+        changes,
+        manifest_path: comparer.manifest_path.clone(),
+        manifest_bytes,
+        manifest_changed,
+        refused,
+        adopted,
+        layout: comparer.layout.clone(),
+        blast,
+        needs,
+        comparer,
+    }
+}
+
+/// What [`plan`] finds besides the manifest's bytes.
+type PlanParts = (
+    Vec<Change>,
+    Vec<Diagnostic>,
+    Vec<Diagnostic>,
+    BlastRadius,
+    BTreeSet<String>,
+);
+
+/// The changes (sorted by path), refusals and adoptions of the settled files and the
+/// stale ones, the blast radius, and the needs the inventories name.
+fn changes_of(
+    comparer: &Comparer,
+    manifest: &Manifest,
+    settled: BTreeMap<String, Settled>,
+    filtered_out: &BTreeSet<String>,
+) -> PlanParts {
+    let old = &comparer.old;
     let nothing = Inventory::new();
     let after = manifest.infrastructure.as_ref().unwrap_or(&nothing);
     // Without a manifest pave owns nothing, so nothing can be removed: known, empty.
@@ -122,25 +165,12 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
             Err(d) => adopted.push(d),
         }
     }
-    changes.extend(stale(&comparer, &manifest, &filtered_out, &mut refused));
+    changes.extend(stale(comparer, manifest, filtered_out, &mut refused));
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     // A symlinked folder blocks every file under it: say so once.
     let mut seen = std::collections::HashSet::new();
     refused.retain(|d| seen.insert((d.code, d.message.clone())));
-    let manifest_bytes = manifest.to_bytes();
-    let manifest_changed = comparer.old_digest.as_deref() != Some(&sha256_hex(&manifest_bytes));
-    Plan {
-        changes,
-        manifest_path: comparer.manifest_path.clone(),
-        manifest_bytes,
-        manifest_changed,
-        refused,
-        adopted,
-        layout: comparer.layout.clone(),
-        blast,
-        needs,
-        comparer,
-    }
+    (changes, refused, adopted, blast, needs)
 }
 
 /// The files the old manifest lists, within the filter, that the sources no longer
@@ -194,29 +224,29 @@ fn need_targets(inventory: &Inventory) -> Vec<String> {
 fn merged_manifest(
     old: &Manifest,
     settled: &BTreeMap<String, Settled>,
-    inventory: &Inventory,
+    inventory: Inventory,
     filter: &Filter,
 ) -> Manifest {
-    let mut manifest = Manifest::of(settled);
+    let old_inventory = old.infrastructure.as_ref();
+    let (mut manifest, inventory) = rayon::join(
+        || Manifest::of(settled),
+        || merged_inventory(old_inventory, inventory, filter),
+    );
     manifest.files.retain(|_, entry| entry.within(filter));
     for (path, entry) in &old.files {
         if !entry.within(filter) {
             manifest.files.insert(path.clone(), entry.clone());
         }
     }
-    manifest.infrastructure = Some(merged_inventory(
-        old.infrastructure.as_ref(),
-        inventory,
-        filter,
-    ));
+    manifest.infrastructure = Some(inventory);
     manifest
 }
 
 /// The inventory after a build: services outside the filter keep what the old
 /// manifest recorded for them.
-fn merged_inventory(old: Option<&Inventory>, new: &Inventory, filter: &Filter) -> Inventory {
+fn merged_inventory(old: Option<&Inventory>, new: Inventory, filter: &Filter) -> Inventory {
     let scope = |env: &str, service: &str| filter.admits(Some(env), Some(service));
-    let mut merged = new.clone();
+    let mut merged = new;
     for (env, e) in merged.iter_mut() {
         e.services.retain(|service, _| scope(env, service));
     }
