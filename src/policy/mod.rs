@@ -623,7 +623,11 @@ impl Run<'_, '_, '_> {
                 objects: objs,
                 service: s,
             };
-            let natively_clean = |i: usize| self.native[i].is_some_and(|check| check(&seen));
+            // In an environment the platform does not have, the templates' `env` is
+            // undefined, and what they make of it is theirs to say.
+            let known_env = self.envs.contains_key(env);
+            let natively_clean =
+                |i: usize| known_env && self.native[i].is_some_and(|check| check(&seen));
             let mut selected = policies
                 .filter(|(i, p)| on[*i] && selects(p, &o.kind) && !natively_clean(*i))
                 .peekable();

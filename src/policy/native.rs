@@ -262,9 +262,13 @@ fn memory_limit(o: &RenderedObject) -> bool {
     })
 }
 
-/// The `when` reads the service's workload as the template's `service` shows it.
+/// The `when` reads the service's workload as the template's `service` shows it; an
+/// object of no service is left to the template (whose `service` is undefined then).
 fn readiness(s: &Seen) -> bool {
-    let not_web = s.service.is_some_and(|svc| svc.workload.as_str() != "web");
+    let Some(service) = s.service else {
+        return false;
+    };
+    let not_web = service.workload.as_str() != "web";
     not_web || main_container(s.object).is_some_and(|c| c.readiness_probe.is_some())
 }
 

@@ -1460,3 +1460,46 @@ fn native_cpu_limit_check_finds_what_its_template_finds() {
     }
     assert_eq!(failing, [1, 0]);
 }
+
+/// An object outside every service (its scope names none) is the templates' to
+/// judge where a policy reads `service`: natively and by template alike, the same
+/// diagnostics, here the error of `probe.readiness`'s `when` on an undefined service.
+#[test]
+fn native_checks_leave_objects_of_no_service_to_the_templates() {
+    let run = |templates_only: bool| {
+        let mut pack = include_str!("baseline.yaml").to_string();
+        if templates_only {
+            let lines = pack
+                .lines()
+                .map(|line| match line.strip_prefix("    assert: ") {
+                    Some(assert) => format!("    assert: ({assert}) and true"),
+                    None => line.to_string(),
+                });
+            pack = lines.collect::<Vec<_>>().join("\n");
+        }
+        let (inputs, sources, model, mut objects) = rendered_with(PLATFORM, SERVICE, &pack);
+        for o in objects.iter_mut().filter(|o| o.kind == "Deployment") {
+            o.scope.service = None;
+        }
+        let options = Options {
+            today: Date::parse("2026-11-22").unwrap(),
+            expiring_within: None,
+        };
+        let diags = check(&inputs, &model, &objects, &sources, options);
+        let mut found: Vec<String> = (diags.iter())
+            .map(|d| {
+                format!(
+                    "{:?} {:?} {}",
+                    d.code,
+                    d.rule.as_ref().map(|r| &r.id),
+                    d.message
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let native = run(false);
+    assert_eq!(native, run(true));
+    assert!(native.iter().any(|d| d.starts_with("E0302")), "{native:?}");
+}
