@@ -37,14 +37,16 @@ pub(super) struct Seen<'a> {
     pub(super) service: Option<&'a ResolvedService>,
 }
 
-struct Native {
-    id: &'static str,
-    when: Option<&'static str>,
-    assert: &'static str,
-    check: NoFinding,
+/// A native check and the policy text it implements (`C`: an object's check here,
+/// a service's in `native_service`).
+pub(super) struct Native<C> {
+    pub(super) id: &'static str,
+    pub(super) when: Option<&'static str>,
+    pub(super) assert: &'static str,
+    pub(super) check: C,
 }
 
-const NATIVE: &[Native] = &[
+const NATIVE: &[Native<NoFinding>] = &[
     Native {
         id: "meta.ownership",
         when: Some(r#"object.kind != "Namespace""#),
@@ -187,7 +189,12 @@ const NATIVE: &[Native] = &[
 
 /// The native check of `p`, when its `when` and `assert` are the text one implements.
 pub(super) fn check_for(p: &PolicyDef) -> Option<NoFinding> {
-    NATIVE
+    implementing(NATIVE, p)
+}
+
+/// The check of `table` that implements `p`: the same id, `when` and `assert`.
+pub(super) fn implementing<C: Copy>(table: &[Native<C>], p: &PolicyDef) -> Option<C> {
+    table
         .iter()
         .find(|n| {
             n.id == p.id

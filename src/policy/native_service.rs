@@ -11,6 +11,7 @@
 //! `service`, `env` and `platform` are made of (`context`).
 
 use super::functions::{image_parts, registry_allowed};
+use super::native::Native;
 use super::pack::PolicyDef;
 use super::secrets;
 use crate::resolve::ResolvedService;
@@ -28,14 +29,7 @@ pub(super) struct ServiceSeen<'a> {
 /// `true` when the policy certainly finds nothing on the service.
 pub(super) type NoFinding = fn(&ServiceSeen) -> bool;
 
-struct Native {
-    id: &'static str,
-    when: Option<&'static str>,
-    assert: &'static str,
-    check: NoFinding,
-}
-
-const NATIVE: &[Native] = &[
+const NATIVE: &[Native<NoFinding>] = &[
     Native {
         id: "image.tag-pinned",
         when: None,
@@ -91,14 +85,7 @@ const NATIVE: &[Native] = &[
 
 /// The native check of `p`, when its `when` and `assert` are the text one implements.
 pub(super) fn check_for(p: &PolicyDef) -> Option<NoFinding> {
-    NATIVE
-        .iter()
-        .find(|n| {
-            n.id == p.id
-                && p.when.as_ref().map(|w| w.text.as_str()) == n.when
-                && p.assert.text == n.assert
-        })
-        .map(|n| n.check)
+    super::native::implementing(NATIVE, p)
 }
 
 /// A digest, or a tag other than `latest`.
