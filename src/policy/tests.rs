@@ -806,10 +806,9 @@ fn native_reference_checks_find_what_their_templates_find() {
     use crate::render::RenderedObject;
     use crate::render::kubernetes::objects::{
         DeploymentSpec, EnvVar, EnvVarSource, GrpcAction, HpaSpec, HttpGet, IngressSpec, KeyRef,
-        NameRef, NetworkPolicySpec, Object, PdbSpec, PodMonitorSpec, ProbeHandler,
-        ServiceMonitorSpec, ServiceSpec, Spec,
+        NameRef, NetworkPolicySpec, PdbSpec, PodMonitorSpec, ProbeHandler, ServiceMonitorSpec,
+        ServiceSpec,
     };
-    use std::sync::Arc;
     const WIDE: &str = "name: api
 owner: team-a
 tier: 2
@@ -824,52 +823,39 @@ environments:
   prod:
     image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 ";
-    /// Replaces the typed object of `kind` by a copy `edit` changed.
-    fn edit<B>(objects: &mut [RenderedObject], kind: &str, typed: bool, edit: impl Fn(&mut B))
-    where
-        B: serde::Serialize + Clone + Send + Sync + 'static,
-    {
-        let o = objects.iter_mut().find(|o| o.kind == kind).unwrap();
-        let any = o.typed.as_ref().expect("typed").as_any();
-        let mut copy: Object<Spec<B>> = any.downcast_ref::<Object<Spec<B>>>().unwrap().clone();
-        edit(&mut copy.body.spec);
-        let copy = Arc::new(copy);
-        o.object = copy.clone();
-        o.typed = typed.then_some(copy as _);
-    }
     type Variant = fn(&mut [RenderedObject], bool);
     let variants: Vec<(&str, Variant)> = vec![
         ("as rendered", |_, _| {}),
         ("a Service port targets an undeclared port", |o, t| {
-            edit::<ServiceSpec>(o, "Service", t, |s| s.ports[0].target_port = "nope".into())
+            edit_typed::<ServiceSpec>(o, "Service", t, |s| s.ports[0].target_port = "nope".into())
         }),
         ("a Service selects no pods", |o, t| {
-            edit::<ServiceSpec>(o, "Service", t, |s| {
+            edit_typed::<ServiceSpec>(o, "Service", t, |s| {
                 s.selector.insert("extra".into(), "x".into());
             })
         }),
         ("a PDB selects no pods", |o, t| {
-            edit::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
+            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
                 s.selector.match_labels.insert("extra".into(), "x".into());
             })
         }),
         ("the autoscaler targets a missing Deployment", |o, t| {
-            edit::<HpaSpec>(o, "HorizontalPodAutoscaler", t, |s| {
+            edit_typed::<HpaSpec>(o, "HorizontalPodAutoscaler", t, |s| {
                 s.scale_target_ref.name = "gone".into()
             })
         }),
         ("the selector misses the pod labels", |o, t| {
-            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
                 s.selector.match_labels.insert("extra".into(), "x".into());
             })
         }),
         ("a missing ServiceAccount", |o, t| {
-            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
                 s.template.spec.service_account_name = "ghost".into()
             })
         }),
         ("an HTTP probe on an undeclared port", |o, t| {
-            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
                 let probe = s.template.spec.containers[0]
                     .readiness_probe
                     .as_mut()
@@ -881,7 +867,7 @@ environments:
             })
         }),
         ("a gRPC probe on an undeclared port", |o, t| {
-            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
                 let probe = s.template.spec.containers[0]
                     .liveness_probe
                     .as_mut()
@@ -890,37 +876,37 @@ environments:
             })
         }),
         ("an Ingress routes to a missing Service", |o, t| {
-            edit::<IngressSpec>(o, "Ingress", t, |s| {
+            edit_typed::<IngressSpec>(o, "Ingress", t, |s| {
                 s.rules[0].http.paths[0].backend.service.name = "gone".into()
             })
         }),
         ("an Ingress uses a port the Service lacks", |o, t| {
-            edit::<IngressSpec>(o, "Ingress", t, |s| {
+            edit_typed::<IngressSpec>(o, "Ingress", t, |s| {
                 s.rules[0].http.paths[0].backend.service.port.name = "nope"
             })
         }),
         ("a NetworkPolicy selects no pods", |o, t| {
-            edit::<NetworkPolicySpec>(o, "NetworkPolicy", t, |s| {
+            edit_typed::<NetworkPolicySpec>(o, "NetworkPolicy", t, |s| {
                 s.pod_selector
                     .match_labels
                     .insert("extra".into(), "x".into());
             })
         }),
         ("a ServiceMonitor selects no Service", |o, t| {
-            edit::<ServiceMonitorSpec>(o, "ServiceMonitor", t, |s| {
+            edit_typed::<ServiceMonitorSpec>(o, "ServiceMonitor", t, |s| {
                 s.selector.match_labels.insert("extra".into(), "x".into());
             })
         }),
         (
             "a ServiceMonitor scrapes a port the Service lacks",
             |o, t| {
-                edit::<ServiceMonitorSpec>(o, "ServiceMonitor", t, |s| {
+                edit_typed::<ServiceMonitorSpec>(o, "ServiceMonitor", t, |s| {
                     s.endpoints[0].port = "nope".into()
                 })
             },
         ),
         ("a missing ConfigMap", |o, t| {
-            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
                 let c = &mut s.template.spec.containers[0];
                 c.env_from
                     .push(crate::render::kubernetes::objects::EnvFromSource {
@@ -931,7 +917,7 @@ environments:
             })
         }),
         ("a Secret nothing makes", |o, t| {
-            edit::<DeploymentSpec>(o, "Deployment", t, |s| {
+            edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
                 s.template.spec.containers[0].env.push(EnvVar {
                     name: "LEAK".into(),
                     value: None,
@@ -958,12 +944,12 @@ environments:
     let worker_variants: Vec<(&str, Variant)> = vec![
         ("a worker as rendered", |_, _| {}),
         ("a PodMonitor selects no pods", |o, t| {
-            edit::<PodMonitorSpec>(o, "PodMonitor", t, |s| {
+            edit_typed::<PodMonitorSpec>(o, "PodMonitor", t, |s| {
                 s.selector.match_labels.insert("extra".into(), "x".into());
             })
         }),
         ("a PodMonitor scrapes an undeclared port", |o, t| {
-            edit::<PodMonitorSpec>(o, "PodMonitor", t, |s| {
+            edit_typed::<PodMonitorSpec>(o, "PodMonitor", t, |s| {
                 s.pod_metrics_endpoints[0].port = "nope".into()
             })
         }),
