@@ -139,7 +139,12 @@ pub fn build(options: &Options, output: Output) -> Exit {
         Err(exit) => return exit,
     };
     let exit = build_planned(options, output, &compilation, &plan);
-    free_in_background((compilation, plan));
+    match exit {
+        Exit::Ok => free_in_background((compilation, plan)),
+        // A build that stopped before its switch removes the files it staged when the
+        // plan is dropped, which must be done before the process exits.
+        _ => drop((compilation, plan)),
+    }
     exit
 }
 
