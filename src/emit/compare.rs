@@ -115,7 +115,7 @@ impl Comparer {
         };
         Ok(Comparer {
             dir: dir.to_path_buf(),
-            reader: safe_fs::Reader::new(dir),
+            reader: safe_fs::Reader::new(dir, layout.roots()),
             layout: layout.clone(),
             filter,
             manifest_path,

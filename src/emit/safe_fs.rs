@@ -103,23 +103,39 @@ pub(super) fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
 /// one `lstat` per component. Anything but a regular file opened that way (missing,
 /// a symlink, a folder, `openat2` unavailable) goes through [`read`], which walks the
 /// path and says what is in the way.
+///
+/// An output root that is missing when the reader opens (a fresh tree's output folder)
+/// has nothing below it until the build's switch renames files in, after every read
+/// (the tree is locked meanwhile), so its files are known missing without a syscall
+/// each.
 pub(super) struct Reader {
     dir: PathBuf,
     #[cfg(target_os = "linux")]
     handle: Option<File>,
+    /// The roots (`Layout::roots`) that were missing, each with a final `/`.
+    missing_roots: Vec<String>,
 }
 
 impl Reader {
-    pub(super) fn new(dir: &Path) -> Reader {
+    pub(super) fn new(dir: &Path, roots: &[String]) -> Reader {
+        let missing = |root: &&String| matches!(probe(dir, root), Ok(Probe::Missing));
         Reader {
             dir: dir.to_path_buf(),
             #[cfg(target_os = "linux")]
             handle: File::open(dir).ok(),
+            missing_roots: roots
+                .iter()
+                .filter(missing)
+                .map(|r| format!("{r}/"))
+                .collect(),
         }
     }
 
     /// What [`read`] returns for `rel`.
     pub(super) fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
+        if self.missing_roots.iter().any(|root| rel.starts_with(root)) {
+            return Ok(None);
+        }
         #[cfg(target_os = "linux")]
         match self.handle.as_ref().map(|h| read_beneath(h, rel)) {
             Some(Beneath::File(bytes)) => return Ok(Some(bytes)),
@@ -467,12 +483,26 @@ mod tests {
     }
 
     #[test]
+    fn a_root_missing_when_the_reader_opens_holds_no_file_and_others_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("out")).unwrap();
+        fs::write(dir.path().join("out/f"), "old").unwrap();
+        std::os::unix::fs::symlink("out", dir.path().join("linked")).unwrap();
+        let roots = ["out", "fresh", "linked"].map(String::from);
+        let reader = Reader::new(dir.path(), &roots);
+        assert_eq!(reader.missing_roots, ["fresh/"]);
+        assert_eq!(reader.read("out/f").unwrap().as_deref(), Some(&b"old"[..]));
+        assert!(matches!(reader.read("fresh/a/b"), Ok(None)));
+        assert!(matches!(reader.read("linked/f"), Err(Refusal::Symlink(_))));
+    }
+
+    #[test]
     fn a_missing_file_is_missing_but_a_symlink_before_it_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("out/real")).unwrap();
         std::os::unix::fs::symlink("real", dir.path().join("out/link")).unwrap();
         std::os::unix::fs::symlink("nowhere", dir.path().join("out/dangling")).unwrap();
-        let reader = Reader::new(dir.path());
+        let reader = Reader::new(dir.path(), &["out".to_string()]);
         assert!(matches!(reader.read("out/real/none"), Ok(None)));
         assert!(matches!(reader.read("out/none/deeper/f"), Ok(None)));
         for path in ["out/link/none", "out/dangling/none"] {
