@@ -28,6 +28,23 @@ environments:
     image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 ";
 
+/// A web service with an autoscaler, a route, an env value and a secret, pinned by
+/// digest in prod.
+const AUTOSCALED_WEB: &str = "name: api
+owner: team-a
+tier: 2
+image: ghcr.io/t/api:1.0.0
+autoscale: { min: 2, max: 5, cpu: 70 }
+route: { host: api.example.com }
+env:
+  MODE: fast
+secrets:
+  TOKEN: { ref: api/app#token }
+environments:
+  prod:
+    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+";
+
 /// The ids of the policies that fail (E0301) for a platform, one service and an edit
 /// of the rendered `prod` objects.
 fn failing(platform_extra: &str, service: &str, edit: impl Fn(&mut [Json])) -> Vec<String> {
@@ -806,23 +823,8 @@ fn native_reference_checks_find_what_their_templates_find() {
     use crate::render::RenderedObject;
     use crate::render::kubernetes::objects::{
         DeploymentSpec, EnvVar, EnvVarSource, GrpcAction, HpaSpec, HttpGet, IngressSpec, KeyRef,
-        NameRef, NetworkPolicySpec, PdbSpec, PodMonitorSpec, ProbeHandler, ServiceMonitorSpec,
-        ServiceSpec,
+        NameRef, PodMonitorSpec, ProbeHandler, ServiceMonitorSpec, ServiceSpec,
     };
-    const WIDE: &str = "name: api
-owner: team-a
-tier: 2
-image: ghcr.io/t/api:1.0.0
-autoscale: { min: 2, max: 5, cpu: 70 }
-route: { host: api.example.com }
-env:
-  MODE: fast
-secrets:
-  TOKEN: { ref: api/app#token }
-environments:
-  prod:
-    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-";
     type Variant = fn(&mut [RenderedObject], bool);
     let variants: Vec<(&str, Variant)> = vec![
         ("as rendered", |_, _| {}),
@@ -834,11 +836,7 @@ environments:
                 s.selector.insert("extra".into(), "x".into());
             })
         }),
-        ("a PDB selects no pods", |o, t| {
-            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
-                s.selector.match_labels.insert("extra".into(), "x".into());
-            })
-        }),
+        ("a PDB selects no pods", pdb_selects_nothing),
         ("the autoscaler targets a missing Deployment", |o, t| {
             edit_typed::<HpaSpec>(o, "HorizontalPodAutoscaler", t, |s| {
                 s.scale_target_ref.name = "gone".into()
@@ -885,13 +883,10 @@ environments:
                 s.rules[0].http.paths[0].backend.service.port.name = "nope"
             })
         }),
-        ("a NetworkPolicy selects no pods", |o, t| {
-            edit_typed::<NetworkPolicySpec>(o, "NetworkPolicy", t, |s| {
-                s.pod_selector
-                    .match_labels
-                    .insert("extra".into(), "x".into());
-            })
-        }),
+        (
+            "a NetworkPolicy selects no pods",
+            network_policy_selects_nothing,
+        ),
         ("a ServiceMonitor selects no Service", |o, t| {
             edit_typed::<ServiceMonitorSpec>(o, "ServiceMonitor", t, |s| {
                 s.selector.match_labels.insert("extra".into(), "x".into());
@@ -956,7 +951,7 @@ environments:
     ];
     let cases = variants
         .into_iter()
-        .map(|v| (WIDE, v))
+        .map(|v| (AUTOSCALED_WEB, v))
         .chain(worker_variants.into_iter().map(|v| (WORKER, v)));
     let mut failing = 0;
     for (service, (name, variant)) in cases {
@@ -1004,7 +999,7 @@ environments:
         decided
     };
     assert_eq!(
-        decided(WIDE),
+        decided(AUTOSCALED_WEB),
         [
             "Deployment true",
             "HorizontalPodAutoscaler true",
@@ -1041,6 +1036,24 @@ fn edit_typed<B>(
     o.typed = typed.then_some(copy as _);
 }
 
+/// Gives the typed PodDisruptionBudget among `objects` a selector no pod matches.
+fn pdb_selects_nothing(objects: &mut [crate::render::RenderedObject], typed: bool) {
+    use crate::render::kubernetes::objects::PdbSpec;
+    edit_typed::<PdbSpec>(objects, "PodDisruptionBudget", typed, |s| {
+        s.selector.match_labels.insert("extra".into(), "x".into());
+    })
+}
+
+/// Gives the typed NetworkPolicy among `objects` a pod selector no pod matches.
+fn network_policy_selects_nothing(objects: &mut [crate::render::RenderedObject], typed: bool) {
+    use crate::render::kubernetes::objects::NetworkPolicySpec;
+    edit_typed::<NetworkPolicySpec>(objects, "NetworkPolicy", typed, |s| {
+        s.pod_selector
+            .match_labels
+            .insert("extra".into(), "x".into());
+    })
+}
+
 /// The availability, probe and network policies decided natively find exactly what
 /// their templates find (every policy's findings compared) on objects that pass and
 /// objects that fail them, each variant checked typed and untyped.
@@ -1048,24 +1061,9 @@ fn edit_typed<B>(
 fn native_availability_checks_find_what_their_templates_find() {
     use crate::render::RenderedObject;
     use crate::render::kubernetes::objects::{
-        DeploymentSpec, HpaSpec, IngressSpec, NetworkPolicySpec, PdbSpec, ServiceSpec,
+        DeploymentSpec, HpaSpec, IngressSpec, PdbSpec, ServiceSpec,
     };
-    const AUTOSCALED: &str = "name: api
-owner: team-a
-tier: 2
-image: ghcr.io/t/api:1.0.0
-autoscale: { min: 2, max: 5, cpu: 70 }
-route: { host: api.example.com }
-environments:
-  prod:
-    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-";
     type Variant = fn(&mut [RenderedObject], bool);
-    let no_pdb_selects: Variant = |o, t| {
-        edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
-            s.selector.match_labels.insert("extra".into(), "x".into());
-        })
-    };
     let autoscaled: Vec<(&str, Variant)> = vec![
         ("as rendered", |_, _| {}),
         ("liveness identical to readiness", |o, t| {
@@ -1074,20 +1072,16 @@ environments:
                 c.liveness_probe = c.readiness_probe.clone();
             })
         }),
-        ("no budget selects the pods", no_pdb_selects),
+        ("no budget selects the pods", pdb_selects_nothing),
         ("no budget, an autoscaler minimum of 1", |o, t| {
             edit_typed::<HpaSpec>(o, "HorizontalPodAutoscaler", t, |s| s.min_replicas = 1);
-            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
-                s.selector.match_labels.insert("extra".into(), "x".into());
-            })
+            pdb_selects_nothing(o, t)
         }),
         ("no budget, the autoscaler scales another", |o, t| {
             edit_typed::<HpaSpec>(o, "HorizontalPodAutoscaler", t, |s| {
                 s.scale_target_ref.name = "other".into()
             });
-            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
-                s.selector.match_labels.insert("extra".into(), "x".into());
-            })
+            pdb_selects_nothing(o, t)
         }),
         ("a budget that allows no disruption", |o, t| {
             edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| s.max_unavailable = 0)
@@ -1103,13 +1097,10 @@ environments:
                 spread.retain(|c| c.topology_key == "topology.kubernetes.io/zone")
             })
         }),
-        ("no NetworkPolicy selects the pods", |o, t| {
-            edit_typed::<NetworkPolicySpec>(o, "NetworkPolicy", t, |s| {
-                s.pod_selector
-                    .match_labels
-                    .insert("extra".into(), "x".into());
-            })
-        }),
+        (
+            "no NetworkPolicy selects the pods",
+            network_policy_selects_nothing,
+        ),
         ("a NodePort Service", |o, t| {
             edit_typed::<ServiceSpec>(o, "Service", t, |s| s.kind = "NodePort")
         }),
@@ -1122,24 +1113,23 @@ environments:
     ];
     // Two replicas without an autoscaler; and one.
     let replicas: Vec<(&str, Variant)> = vec![
-        ("two replicas, no budget selects the pods", no_pdb_selects),
+        (
+            "two replicas, no budget selects the pods",
+            pdb_selects_nothing,
+        ),
         ("one replica, neither spread nor a budget", |o, t| {
             edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
                 s.replicas = Some(1);
                 s.template.spec.topology_spread_constraints.clear();
             });
-            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
-                s.selector.match_labels.insert("extra".into(), "x".into());
-            })
+            pdb_selects_nothing(o, t)
         }),
         ("replicas unset, neither spread nor a budget", |o, t| {
             edit_typed::<DeploymentSpec>(o, "Deployment", t, |s| {
                 s.replicas = None;
                 s.template.spec.topology_spread_constraints.clear();
             });
-            edit_typed::<PdbSpec>(o, "PodDisruptionBudget", t, |s| {
-                s.selector.match_labels.insert("extra".into(), "x".into());
-            })
+            pdb_selects_nothing(o, t)
         }),
     ];
     // A worker without probes: readiness is not asked of it, liveness is.
@@ -1154,7 +1144,7 @@ environments:
     image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 ";
     let worker: Vec<(&str, Variant)> = vec![("a worker without probes", |_, _| {})];
-    let cases = (autoscaled.into_iter().map(|v| (AUTOSCALED, v)))
+    let cases = (autoscaled.into_iter().map(|v| (AUTOSCALED_WEB, v)))
         .chain(replicas.into_iter().map(|v| (SERVICE, v)))
         .chain(worker.into_iter().map(|v| (WORKER, v)));
     let mut failing = Vec::new();
@@ -1200,30 +1190,9 @@ environments:
 /// object is converted to a template value).
 #[test]
 fn every_baseline_policy_decides_pave_objects_natively() {
-    const WORKER: &str = "name: api
-owner: team-a
-tier: 2
-workload: worker
-image: ghcr.io/t/api:1.0.0
-replicas: 2
-metrics: { port: 9090 }
-health:
-  liveness: { exec: [api, healthcheck] }
-environments:
-  prod:
-    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-";
-    const CRON: &str = "name: api
-owner: team-a
-tier: 2
-workload: cron
-schedule: \"30 2 * * *\"
-image: ghcr.io/t/api:1.0.0
-environments:
-  prod:
-    image: ghcr.io/t/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-";
-    for service in [SERVICE, WORKER, CRON] {
+    // The module's worker and cron job; the worker with a PodMonitor too.
+    let worker = format!("{WORKER}metrics: {{ port: 9090 }}\n");
+    for service in [SERVICE, &worker, CRON] {
         let (inputs, sources, model, objects) = rendered_prod("", service);
         let (set, diags) = super::pack::collect(&inputs, &["prod".to_string()], &[]);
         assert!(diags.is_empty(), "{diags:?}");
