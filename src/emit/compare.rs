@@ -113,16 +113,18 @@ impl Comparer {
             Some(Some(m)) => m,
             None => Manifest::default(),
         };
+        let reader = safe_fs::Reader::new(dir, layout.roots());
+        let fresh = fresh_roots(reader.missing_roots(), layout.roots());
         Ok(Comparer {
             dir: dir.to_path_buf(),
-            reader: safe_fs::Reader::new(dir, layout.roots()),
+            reader,
             layout: layout.clone(),
             filter,
             manifest_path,
             old_digest: old_bytes.as_deref().map(sha256_hex),
             old,
             use_of_changes,
-            staging: (use_of_changes == Use::Stage).then(|| Staging::new(dir)),
+            staging: (use_of_changes == Use::Stage).then(|| Staging::new(dir, fresh)),
             settled: Mutex::default(),
             filtered_out: Mutex::default(),
         })
@@ -232,6 +234,20 @@ impl Comparer {
     }
 }
 
+/// The missing roots a build stages whole (see [`Staging`]): those not inside another
+/// root, whose shadow would be inside that root.
+fn fresh_roots<'a>(missing: impl Iterator<Item = &'a str>, roots: &[String]) -> Vec<String> {
+    let inside_another = |root: &str| {
+        roots
+            .iter()
+            .any(|other| root.starts_with(other.as_str()) && root[other.len()..].starts_with('/'))
+    };
+    missing
+        .filter(|root| !inside_another(root))
+        .map(str::to_string)
+        .collect()
+}
+
 /// A poisoned lock still holds consistent data here (every update is one `extend`).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
@@ -250,8 +266,18 @@ fn corrupt_manifest(manifest_path: &str) -> Diagnostic {
 /// for them. Until [`Staging::keep`] (the journal is written) dropping it removes both,
 /// so a build refused after rendering (a policy, a destroy check, a file pave does not
 /// own) leaves the tree as it found it.
+///
+/// A file of an output root that was missing when the tree was opened (a fresh tree)
+/// is staged under the root's shadow, `.<root>.pave-tmp` beside it, with its own name;
+/// the switch renames the shadow to the root once ([`safe_fs::commit_root`]) instead of
+/// renaming every file. Any other file is staged as `.<name>.pave-tmp` beside its
+/// destination and renamed over it.
 pub(crate) struct Staging {
     dir: PathBuf,
+    /// The roots staged whole, in layout order.
+    fresh: Vec<String>,
+    /// The fresh roots something was staged in, in layout order.
+    shadowed: Mutex<BTreeSet<usize>>,
     staged: Mutex<Vec<String>>,
     folders: Mutex<Folders>,
     kept: AtomicBool,
@@ -269,9 +295,11 @@ struct Folders {
 }
 
 impl Staging {
-    fn new(dir: &Path) -> Staging {
+    fn new(dir: &Path, fresh: Vec<String>) -> Staging {
         Staging {
             dir: dir.to_path_buf(),
+            fresh,
+            shadowed: Mutex::default(),
             staged: Mutex::default(),
             folders: Mutex::default(),
             kept: AtomicBool::new(false),
@@ -279,7 +307,18 @@ impl Staging {
     }
 
     fn stage(&self, path: &str, bytes: &[u8]) -> Result<(), safe_fs::Refusal> {
-        if let Some((folder, _)) = path.rsplit_once('/') {
+        // Recorded first: a file half written, or a folder half made, is removed too.
+        let at = match self.in_shadow(path) {
+            Some((root, at)) => {
+                lock(&self.shadowed).insert(root);
+                at
+            }
+            None => {
+                lock(&self.staged).push(path.to_string());
+                safe_fs::temp_of(path)
+            }
+        };
+        if let Some((folder, _)) = at.rsplit_once('/') {
             // One at a time: two files of a new folder must not both try to create it.
             let mut folders = lock(&self.folders);
             if !folders.checked.contains(folder) {
@@ -287,9 +326,28 @@ impl Staging {
                 folders.checked.insert(folder.to_string());
             }
         }
-        // Recorded first: a temporary file half written is removed too.
-        lock(&self.staged).push(path.to_string());
-        safe_fs::stage(&self.dir, path, bytes)
+        safe_fs::write_new(&self.dir, &at, path, bytes)
+    }
+
+    /// The index of the fresh root `path` is in, and where in its shadow it is staged.
+    fn in_shadow(&self, path: &str) -> Option<(usize, String)> {
+        self.fresh.iter().enumerate().find_map(|(i, root)| {
+            let rest = path.strip_prefix(root.as_str())?.strip_prefix('/')?;
+            Some((i, format!("{}/{rest}", safe_fs::temp_of(root))))
+        })
+    }
+
+    /// Whether `path` is staged in a shadow, not as a temporary file of its own.
+    pub(crate) fn is_shadowed(&self, path: &str) -> bool {
+        self.in_shadow(path).is_some()
+    }
+
+    /// The roots staged whole, which the switch renames into place.
+    pub(crate) fn shadowed_roots(&self) -> Vec<String> {
+        lock(&self.shadowed)
+            .iter()
+            .map(|&i| self.fresh[i].clone())
+            .collect()
     }
 
     /// The folders created so far, for the journal's own folder check.
@@ -312,6 +370,10 @@ impl Drop for Staging {
         let staged = self.staged.get_mut().unwrap_or_else(|e| e.into_inner());
         for path in staged.iter() {
             safe_fs::unstage(&self.dir, path);
+        }
+        let shadowed = self.shadowed.get_mut().unwrap_or_else(|e| e.into_inner());
+        for &i in shadowed.iter() {
+            safe_fs::remove_shadow(&self.dir, &self.fresh[i]);
         }
         let folders = self.folders.get_mut().unwrap_or_else(|e| e.into_inner());
         safe_fs::remove_created(&self.dir, &folders.created);
@@ -345,6 +407,7 @@ mod tests {
     #[test]
     fn a_build_stages_each_file_as_it_comes_and_keeps_only_its_hash() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
         let layout = Layout::new("out", []);
         let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
         let settled = settle(&comparer, vec![artifact("out/a/b/x.yaml", "x: 1\n")]);
@@ -354,21 +417,78 @@ mod tests {
         assert_eq!(settled["out/a/b/x.yaml"].sha256, sha256_hex(b"x: 1\n"));
         let temp = dir.path().join("out/a/b/.x.yaml.pave-tmp");
         assert_eq!(std::fs::read(&temp).unwrap(), b"x: 1\n");
+        assert!(
+            !comparer
+                .staging
+                .as_ref()
+                .unwrap()
+                .is_shadowed("out/a/b/x.yaml")
+        );
         // Never kept: dropping the comparer removes the file and the folders it made.
         drop(comparer);
         assert!(!temp.exists());
-        assert!(!dir.path().join("out").exists());
+        assert!(!dir.path().join("out/a").exists());
+        assert!(dir.path().join("out").is_dir());
+    }
+
+    #[test]
+    fn a_root_missing_at_open_is_staged_whole_in_its_shadow() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("ci")).unwrap();
+        let layout = Layout::new("out/gen", ["ci".to_string(), "top.yaml".to_string()]);
+        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
+        settle(
+            &comparer,
+            vec![
+                artifact("out/gen/a/x.yaml", "x: 1\n"),
+                artifact("ci/y.yaml", "y: 1\n"),
+                artifact("top.yaml", "t: 1\n"),
+            ],
+        );
+        let staging = comparer.staging.as_ref().unwrap();
+        // Its own name inside the shadow, beside the root, whose folders are made.
+        let shadowed = dir.path().join("out/.gen.pave-tmp/a/x.yaml");
+        assert_eq!(std::fs::read(&shadowed).unwrap(), b"x: 1\n");
+        assert!(!dir.path().join("out/gen").exists());
+        assert_eq!(staging.shadowed_roots(), ["out/gen"]);
+        assert!(staging.is_shadowed("out/gen/a/x.yaml"));
+        // An existing root, and a file root, stage beside the destination.
+        assert!(dir.path().join("ci/.y.yaml.pave-tmp").is_file());
+        assert!(dir.path().join(".top.yaml.pave-tmp").is_file());
+        assert!(!staging.is_shadowed("ci/y.yaml") && !staging.is_shadowed("top.yaml"));
+        drop(comparer);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(std::fs::read_dir(dir.path().join("ci")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_missing_root_inside_another_root_is_not_staged_whole() {
+        let roots = ["out".to_string(), "out/ci".to_string(), "outer".to_string()];
+        let missing = ["out", "out/ci", "outer"];
+        assert_eq!(fresh_roots(missing.into_iter(), &roots), ["out", "outer"]);
+        assert_eq!(
+            fresh_roots(["out/ci"].into_iter(), &roots),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn kept_staged_files_survive_the_comparer() {
         let dir = tempfile::tempdir().unwrap();
-        let layout = Layout::new("out", []);
+        std::fs::create_dir(dir.path().join("old")).unwrap();
+        let layout = Layout::new("new", ["old".to_string()]);
         let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
-        settle(&comparer, vec![artifact("out/x.yaml", "x: 1\n")]);
+        settle(
+            &comparer,
+            vec![
+                artifact("new/x.yaml", "x: 1\n"),
+                artifact("old/x.yaml", "x: 1\n"),
+            ],
+        );
         comparer.staging.as_ref().unwrap().keep();
         drop(comparer);
-        assert!(dir.path().join("out/.x.yaml.pave-tmp").exists());
+        assert!(dir.path().join("old/.x.yaml.pave-tmp").exists());
+        assert!(dir.path().join(".new.pave-tmp/x.yaml").exists());
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! finished by the next one.
 //!
 //! The journal is written (staged, then renamed, so it is whole or absent) after every
-//! file is staged and before the first rename. It lists the files to rename into
-//! place, the stale files to delete and the new manifest's bytes. Replaying it is
-//! idempotent: a file already renamed has no staged copy, a deleted file is missing.
+//! file is staged and before the first rename. It lists the roots staged whole and the
+//! files to rename into place, the stale files to delete and the new manifest's bytes.
+//! Replaying it is idempotent: a root or file already renamed has no staged copy, a
+//! deleted file is missing. In a fresh tree the journal is written into the output
+//! folder's shadow, and renaming the shadow is the commit.
 
 use std::path::Path;
 
@@ -19,6 +21,11 @@ pub(super) const FILE_NAME: &str = ".pave-journal";
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct Journal {
     pub(crate) pave: String,
+    /// Output roots staged whole in their shadow (`.<root>.pave-tmp`), renamed into
+    /// place first. When the output folder is one of them, the journal itself is in its
+    /// shadow, and renaming that shadow commits the journal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) roots: Vec<String>,
     /// Files staged as `.<name>.pave-tmp`, renamed over `<name>` by the switch.
     pub(crate) writes: Vec<String>,
     /// Files the old manifest owns and the new one drops, deleted before the manifest.
@@ -56,9 +63,11 @@ impl Journal {
             _ => Manifest::default(),
         };
         let outside = |p: &&String| !super::plan::is_safe(p, layout.roots());
-        self.writes
+        let not_a_root = |r: &&String| !layout.roots().contains(r);
+        self.roots
             .iter()
-            .find(outside)
+            .find(not_a_root)
+            .or_else(|| self.writes.iter().find(outside))
             .or_else(|| self.stale.iter().find(outside))
             .or_else(|| self.stale.iter().find(|p| !owned.files.contains_key(*p)))
             .cloned()

@@ -34,18 +34,22 @@ use messages::{bad_journal, interrupted_by, refusal};
 use safe_fs::Refusal;
 
 /// Writes the planned changes under `dir`. A failure before the journal is written
-/// changes nothing (temporary files and the folders created for them are removed); a
-/// failure after it leaves the journal, and the next `build` finishes the switch.
+/// changes nothing (temporary files, shadows and the folders created for them are
+/// removed); a failure after it leaves the journal, and the next `build` finishes the
+/// switch.
 pub(crate) fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
     if plan.is_clean() {
         return Ok(());
     }
+    let staging = plan.comparer.staging.as_ref();
+    let shadowed = |path: &str| staging.is_some_and(|s| s.is_shadowed(path));
     let journal = Journal {
         pave: env!("CARGO_PKG_VERSION").to_string(),
+        roots: staging.map(|s| s.shadowed_roots()).unwrap_or_default(),
         writes: plan
             .changes
             .iter()
-            .filter(|c| c.writes())
+            .filter(|c| c.writes() && !shadowed(&c.path))
             .map(|c| c.path.clone())
             .collect(),
         stale: plan
@@ -57,29 +61,26 @@ pub(crate) fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
         manifest: plan.manifest_path.clone(),
         manifest_bytes: String::from_utf8_lossy(&plan.manifest_bytes).into_owned(),
     };
-    let mut created = plan
-        .comparer
-        .staging
-        .as_ref()
-        .map(|s| s.created())
-        .unwrap_or_default();
+    let mut created = staging.map(|s| s.created()).unwrap_or_default();
     if let Err(r) = prepare(dir, plan, &journal, &mut created) {
         for path in &journal.writes {
             safe_fs::unstage(dir, path);
         }
         safe_fs::unstage(dir, &journal::path(&plan.layout));
+        // The shadows (with a journal written into one) go with the staging.
         safe_fs::remove_created(dir, &created);
         return Err(refusal(r));
     }
     // The journal is written: the next build finishes the switch from here.
-    if let Some(staging) = &plan.comparer.staging {
+    if let Some(staging) = staging {
         staging.keep();
     }
     switch(dir, &journal, &plan.layout).map_err(interrupted_by)
 }
 
 /// Creates folders, stages every file not staged while rendering and commits the
-/// journal.
+/// journal: renamed into place, or, when the output folder is staged whole, written
+/// into its shadow, which is then renamed into place.
 fn prepare(
     dir: &Path,
     plan: &Plan,
@@ -87,10 +88,12 @@ fn prepare(
     created: &mut Vec<String>,
 ) -> Result<(), Refusal> {
     let journal_path = journal::path(&plan.layout);
+    let output = &plan.layout.output;
+    let journal_in_shadow = journal.roots.contains(output);
     let unstaged = plan.changes.iter().filter(|c| c.new.is_some());
     let folders: BTreeSet<&str> = unstaged
         .map(|c| &c.path)
-        .chain([&journal_path])
+        .chain((!journal_in_shadow).then_some(&journal_path))
         .filter_map(|p| p.rsplit_once('/').map(|(folder, _)| folder))
         .collect();
     for folder in folders {
@@ -107,13 +110,22 @@ fn prepare(
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<Vec<()>, Refusal>>()?;
+    if journal_in_shadow {
+        let in_shadow = format!("{}/{}", safe_fs::temp_of(output), journal::FILE_NAME);
+        safe_fs::write_new(dir, &in_shadow, &journal_path, &journal.to_bytes())?;
+        return safe_fs::commit_root(dir, output).map(drop);
+    }
     safe_fs::stage(dir, &journal_path, &journal.to_bytes())?;
     safe_fs::commit(dir, &journal_path).map(drop)
 }
 
-/// Renames, deletes stale files, writes the manifest, removes the journal. Idempotent,
-/// so it also finishes an interrupted build.
+/// Renames the roots staged whole and the staged files, deletes stale files, writes
+/// the manifest, removes the journal. Idempotent, so it also finishes an interrupted
+/// build.
 fn switch(dir: &Path, journal: &Journal, layout: &Layout) -> Result<(), Refusal> {
+    for root in &journal.roots {
+        safe_fs::commit_root(dir, root)?;
+    }
     safe_fs::commit_all(dir, &journal.writes)?;
     for path in &journal.stale {
         let root = layout

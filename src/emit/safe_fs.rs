@@ -131,6 +131,13 @@ impl Reader {
         }
     }
 
+    /// The roots that were missing when the reader opened.
+    pub(super) fn missing_roots(&self) -> impl Iterator<Item = &str> {
+        self.missing_roots
+            .iter()
+            .map(|root| root.strip_suffix('/').unwrap_or(root))
+    }
+
     /// What [`read`] returns for `rel`.
     pub(super) fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
         if self.missing_roots.iter().any(|root| rel.starts_with(root)) {
@@ -259,7 +266,13 @@ pub(super) fn is_temp(name: &str) -> bool {
 /// Writes `bytes` to the temporary file of `rel` with create-new and no-follow. A
 /// leftover from a crashed build is removed first (a symlink is unlinked, never followed).
 pub(super) fn stage(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
-    let temp = temp_of(rel);
+    write_new(dir, &temp_of(rel), rel, bytes)
+}
+
+/// Writes `bytes` to `at` (a temporary file, or a file in a fresh root's shadow; see
+/// [`commit_root`]) with create-new and no-follow; `rel` is the file it will become.
+pub(super) fn write_new(dir: &Path, at: &str, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
+    let temp = at.to_string();
     let path = dir.join(&temp);
     let io_err = |e| Refusal::Io(temp.clone(), e);
     let mut file = match create_new(&path) {
@@ -327,6 +340,45 @@ fn rename_staged(
     fault::check("rename", rel).map_err(io_err)?;
     fs::rename(dir.join(&temp), dir.join(rel)).map_err(io_err)?;
     Ok(true)
+}
+
+/// Renames the shadow of the output root `root` (`.<name>.pave-tmp` beside it, where
+/// a build stages every file of a root that was missing when it opened the tree) to
+/// `root`: one rename instead of one per file. `root` must still be missing (the tree
+/// is locked, so nothing else puts it there). Returns `false` when there is no shadow
+/// (already renamed).
+pub(super) fn commit_root(dir: &Path, root: &str) -> Result<bool, Refusal> {
+    let shadow = temp_of(root);
+    let io_err = |e| Refusal::Io(root.to_string(), e);
+    match probe(dir, &shadow).map_err(io_err)? {
+        Probe::Missing => return Ok(false),
+        Probe::Folder => {}
+        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
+        Probe::File => return Err(Refusal::InTheWay(shadow, false)),
+        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
+    }
+    match probe(dir, root).map_err(io_err)? {
+        Probe::Missing => {}
+        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
+        Probe::Folder => return Err(Refusal::InTheWay(root.to_string(), true)),
+        Probe::File => return Err(Refusal::InTheWay(root.to_string(), false)),
+        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
+    }
+    fault::check("rename", root).map_err(io_err)?;
+    fs::rename(dir.join(&shadow), dir.join(root)).map_err(io_err)?;
+    Ok(true)
+}
+
+/// Removes the shadow of `root` and everything in it, if there is one. `remove_dir_all`
+/// never follows a symlink: a symlink in its place is only unlinked.
+pub(super) fn remove_shadow(dir: &Path, root: &str) -> Option<PathBuf> {
+    let shadow = temp_of(root);
+    let removed = match probe(dir, &shadow) {
+        Ok(Probe::Folder) => fs::remove_dir_all(dir.join(&shadow)).is_ok(),
+        Ok(Probe::File | Probe::Symlink(_)) => fs::remove_file(dir.join(&shadow)).is_ok(),
+        _ => false,
+    };
+    removed.then(|| dir.join(shadow))
 }
 
 /// [`commit`] for many files, as a build's switch does: each folder is walked once,
@@ -406,23 +458,16 @@ pub(super) fn delete(dir: &Path, rel: &str, root: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Removes every leftover `.<name>.pave-tmp` under the output roots, without following
-/// symlinks (a root behind a symlink is left to the plan, which refuses it).
+/// Removes every leftover `.<name>.pave-tmp` under the output roots, and a root's
+/// leftover shadow beside it, without following symlinks (a root behind a symlink is
+/// left to the plan, which refuses it).
 pub(super) fn sweep_temps(dir: &Path, roots: &[String]) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for root in roots {
-        match probe(dir, root) {
-            Ok(Probe::Folder) => {}
-            Ok(Probe::File | Probe::Missing) => {
-                let temp = temp_of(root);
-                if matches!(probe(dir, &temp), Ok(Probe::File | Probe::Symlink(_)))
-                    && fs::remove_file(dir.join(&temp)).is_ok()
-                {
-                    removed.push(dir.join(temp));
-                }
-                continue;
-            }
-            _ => continue,
+        // A root's own temporary file, or its shadow (a fresh root staged whole).
+        removed.extend(remove_shadow(dir, root));
+        if probe(dir, root).ok() != Some(Probe::Folder) {
+            continue;
         }
         let walk = walkdir::WalkDir::new(dir.join(root)).follow_links(false);
         for entry in walk.into_iter().filter_map(Result::ok) {

@@ -4,6 +4,7 @@
 //! never a silent mix. Every test checks that nothing outside the scratch repository
 //! changed and that no temporary file or journal survives the next build.
 
+use std::collections::BTreeSet;
 use std::os::unix::fs::symlink;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -629,4 +630,144 @@ fn a_build_refused_after_staging_leaves_no_staged_file_or_new_folder() {
     fs::remove_file(theirs.join("_contract.rules.yaml")).unwrap();
     s.build_ok();
     s.check_clean();
+}
+
+/// A fresh copy of the shop example (three output roots: `generated`,
+/// `.github/workflows` and `atlantis.yaml`), never built.
+fn fresh_shop() -> Scratch {
+    let s = Scratch::new();
+    fs::remove_dir_all(&s.repo).unwrap();
+    copy_dir(&project().join("examples/shop"), &s.repo);
+    for root in ["generated", ".github", "atlantis.yaml"] {
+        assert!(!s.repo.join(root).exists(), "{root}");
+    }
+    s
+}
+
+/// The tree a plain build of a copy of `s` (not built yet) writes.
+fn built_copy(s: &Scratch) -> BTreeMap<String, Vec<u8>> {
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(&s.repo, copy.path());
+    let out = pave(&["build"], copy.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    tree(copy.path())
+}
+
+/// Paths whose bytes differ between two trees (or that one lacks): short messages.
+fn differences(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    a.keys()
+        .chain(b.keys())
+        .filter(|p| a.get(*p) != b.get(*p))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// A fresh tree's folder roots are staged whole, each in a shadow beside it, and
+/// renamed into place once: the shop's fresh build renames the output folder's shadow
+/// (which commits the journal), the workflows folder's shadow, `atlantis.yaml` and the
+/// manifest, four renames for a tree of many files.
+#[test]
+fn a_fresh_tree_is_staged_whole_and_renamed_root_by_root() {
+    if !cfg!(debug_assertions) {
+        return; // the fault hook exists only in debug builds
+    }
+    let s = fresh_shop();
+    let expected = built_copy(&s);
+    let before = entries(&s.repo);
+    // The first rename (the output folder's) fails: nothing was committed, and the
+    // repository is as it was, without a shadow or a folder made for one.
+    let out = build_with_fault(&s, "rename");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("injected fault"), "{}", stderr(&out));
+    assert_eq!(before, entries(&s.repo));
+    // Four renames are all a fresh build makes.
+    let out = build_with_fault(&s, "rename:4");
+    assert!(out.status.success(), "{}", stderr(&out));
+    s.check_clean();
+    assert_eq!(differences(&tree(&s.repo), &expected), Vec::<String>::new());
+}
+
+/// The output folder's shadow is renamed (the journal with it), then the workflows
+/// folder's rename fails: the tree is part new, `check` says so, and the next build
+/// finishes it from the journal.
+#[test]
+fn a_fresh_tree_interrupted_after_its_output_folder_is_finished_by_the_next_build() {
+    if !cfg!(debug_assertions) {
+        return; // the fault hook exists only in debug builds
+    }
+    let s = fresh_shop();
+    let expected = built_copy(&s);
+    let out = build_with_fault(&s, "rename:1");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("next `pave build` finishes"));
+    assert!(s.repo.join(".github/.workflows.pave-tmp").is_dir());
+    assert!(!s.repo.join(".github/workflows").exists());
+    assert_recovers(&s, &expected);
+}
+
+/// SIGKILL at random points of fresh builds: before the output folder's shadow is
+/// renamed the repository holds no output at all (a shadow at most, which the next
+/// build sweeps); after it, a journal or the whole tree. Never a tree without a journal
+/// that does not match its manifest.
+#[test]
+fn kill_nine_during_a_fresh_build_leaves_no_tree_or_a_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let synth = Command::new(env!("CARGO_BIN_EXE_pave-synth"))
+        .arg(&repo)
+        .args(["--services", "200", "--envs", "1"])
+        .output()
+        .unwrap();
+    assert!(synth.status.success(), "{}", stderr(&synth));
+    let start = Instant::now();
+    let out = pave(&["build"], &repo);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let full = start.elapsed();
+    let expected = tree(&repo);
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64);
+    let first_seed = seed;
+    let mut killed_before_the_commit = 0;
+    for _ in 0..4 {
+        fs::remove_dir_all(repo.join("generated")).unwrap();
+        // Round 0 of build_and_kill: a random point in the second half of the build.
+        let point = build_and_kill(&repo, 0, full, &mut seed);
+        if !repo.join("generated").exists() {
+            killed_before_the_commit += 1;
+        } else if journal_id(&repo).is_none() {
+            assert!(
+                matches_its_manifest(&repo),
+                "seed {first_seed}: killed {point}, a mixed tree without a journal"
+            );
+        }
+        let out = pave(&["build"], &repo);
+        assert!(out.status.success(), "seed {first_seed}: {}", stderr(&out));
+        assert!(leftovers(&repo).is_empty(), "{:?}", leftovers(&repo));
+        let wrong = differences(&tree(&repo), &expected);
+        assert!(
+            wrong.is_empty(),
+            "seed {first_seed}: killed {point}: {wrong:?}"
+        );
+    }
+    eprintln!("{killed_before_the_commit} of 4 kills came before the output folder's rename");
+}
+
+/// A fresh build refused after staging (here `atlantis.yaml` is someone else's file)
+/// removes the shadows it staged into and the folders it made for them.
+#[test]
+fn a_fresh_build_refused_after_staging_leaves_no_shadow() {
+    let s = fresh_shop();
+    fs::write(s.repo.join("atlantis.yaml"), "version: 3\n").unwrap();
+    let before = entries(&s.repo);
+    let out = s.run(&["build", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\"code\": \"E0403\""),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(before, entries(&s.repo));
 }
