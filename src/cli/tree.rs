@@ -126,6 +126,8 @@ fn findings(
 }
 
 pub fn build(options: &Options, output: Output) -> Exit {
+    // Dropped last: a build that wrote nothing into the folder it made removes it.
+    let _made = (!options.dry_run).then(|| TreeFolder::make(&options.tree));
     let (compilation, plan, _lock) = match planned(
         options,
         output,
@@ -146,6 +148,27 @@ pub fn build(options: &Options, output: Output) -> Exit {
         _ => drop((compilation, plan)),
     }
     exit
+}
+
+/// A `--tree DIR` that `build` created because it did not exist (its parent must): the
+/// folder is locked and written into like any other. Removed again when the build
+/// leaves it empty (it failed, or was refused), so a failed build leaves nothing.
+struct TreeFolder(Option<PathBuf>);
+
+impl TreeFolder {
+    fn make(tree: &std::path::Path) -> TreeFolder {
+        let made = !tree.exists() && std::fs::create_dir(tree).is_ok();
+        TreeFolder(made.then(|| tree.to_path_buf()))
+    }
+}
+
+impl Drop for TreeFolder {
+    fn drop(&mut self) {
+        if let Some(folder) = &self.0 {
+            // Fails, leaving it, unless it is empty.
+            let _ = std::fs::remove_dir(folder);
+        }
+    }
 }
 
 /// Frees `value` on a thread of its own. A compilation and its plan hold every

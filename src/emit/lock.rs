@@ -24,7 +24,8 @@ pub(crate) struct Lock {
 /// Takes the lock on `dir`: exclusive for `build`, shared for `check` and `diff`.
 pub(crate) fn lock(dir: &Path, exclusive: bool) -> Result<Lock, Diagnostic> {
     let Ok(folder) = File::open(dir) else {
-        // A tree folder that does not exist yet has nothing to protect; build creates it.
+        // A tree folder that does not exist has nothing to protect (a writing build
+        // makes it before it locks; see `cli::tree::build`).
         return Ok(Lock { _folder: None });
     };
     let start = Instant::now();

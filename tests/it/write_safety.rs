@@ -771,3 +771,25 @@ fn a_fresh_build_refused_after_staging_leaves_no_shadow() {
     );
     assert_eq!(before, entries(&s.repo));
 }
+
+/// `build --tree DIR` makes `DIR` when it does not exist yet, and removes it again when
+/// a build writes nothing there (here a platform with an error).
+#[test]
+fn build_makes_a_missing_tree_folder_and_a_failed_build_leaves_none() {
+    let s = Scratch::new();
+    let tree = s.repo.parent().unwrap().join("tree");
+    let tree_arg = tree.to_str().unwrap();
+    let platform = s.repo.join("platform.yaml");
+    let good = fs::read_to_string(&platform).unwrap();
+    fs::write(&platform, format!("{good}\nunknown_key: 1\n")).unwrap();
+    let out = s.run(&["build", "--tree", tree_arg]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!tree.exists());
+    fs::write(&platform, good).unwrap();
+    let out = s.run(&["build", "--tree", tree_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(tree.join("generated/.pave-manifest.json").is_file());
+    let out = s.run(&["check", "--tree", tree_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(leftovers(&tree).is_empty(), "{:?}", leftovers(&tree));
+}
