@@ -327,15 +327,11 @@ fn rename_staged(
     match look(dir, &temp).map_err(io_err)? {
         Probe::Missing => return Ok(false),
         Probe::File => {}
-        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::Folder => return Err(Refusal::InTheWay(temp, true)),
-        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
+        other => return Err(in_the_way(other, &temp)),
     }
     match look(dir, rel).map_err(io_err)? {
         Probe::Missing | Probe::File => {}
-        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::Folder => return Err(Refusal::InTheWay(rel.to_string(), true)),
-        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
+        other => return Err(in_the_way(other, rel)),
     }
     fault::check("rename", rel).map_err(io_err)?;
     fs::rename(dir.join(&temp), dir.join(rel)).map_err(io_err)?;
@@ -353,16 +349,11 @@ pub(super) fn commit_root(dir: &Path, root: &str) -> Result<bool, Refusal> {
     match probe(dir, &shadow).map_err(io_err)? {
         Probe::Missing => return Ok(false),
         Probe::Folder => {}
-        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::File => return Err(Refusal::InTheWay(shadow, false)),
-        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
+        other => return Err(in_the_way(other, &shadow)),
     }
     match probe(dir, root).map_err(io_err)? {
         Probe::Missing => {}
-        Probe::Symlink(link) => return Err(Refusal::Symlink(link)),
-        Probe::Folder => return Err(Refusal::InTheWay(root.to_string(), true)),
-        Probe::File => return Err(Refusal::InTheWay(root.to_string(), false)),
-        Probe::NotFolder(file) => return Err(Refusal::InTheWay(file, false)),
+        other => return Err(in_the_way(other, root)),
     }
     fault::check("rename", root).map_err(io_err)?;
     fs::rename(dir.join(&shadow), dir.join(root)).map_err(io_err)?;
@@ -379,6 +370,18 @@ pub(super) fn remove_shadow(dir: &Path, root: &str) -> Option<PathBuf> {
         _ => false,
     };
     removed.then(|| dir.join(shadow))
+}
+
+/// The refusal for finding `found` at `path` where something else must be: a symlink
+/// is named, a folder or file in the way too (`Missing` is never in the way, and is
+/// not passed here).
+fn in_the_way(found: Probe, path: &str) -> Refusal {
+    match found {
+        Probe::Symlink(link) => Refusal::Symlink(link),
+        Probe::Folder => Refusal::InTheWay(path.to_string(), true),
+        Probe::Missing | Probe::File => Refusal::InTheWay(path.to_string(), false),
+        Probe::NotFolder(file) => Refusal::InTheWay(file, false),
+    }
 }
 
 /// [`commit`] for many files, as a build's switch does: each folder is walked once,
