@@ -61,6 +61,18 @@ impl Layout {
         &self.roots
     }
 
+    /// Whether a build may stage `root` whole, in a shadow beside it, when it is
+    /// missing: a root that is a folder (not `atlantis.yaml` or `.gitlab-ci.yml`) and
+    /// not inside another root (whose shadow would be inside that root).
+    pub(crate) fn stages_whole(&self, root: &str) -> bool {
+        let file = root != self.output && [Self::ATLANTIS, Self::GITLAB_CI].contains(&root);
+        let inside_another = self
+            .roots
+            .iter()
+            .any(|other| root.starts_with(other.as_str()) && root[other.len()..].starts_with('/'));
+        self.roots.iter().any(|r| r == root) && !file && !inside_another
+    }
+
     /// A path inside the output folder.
     pub(crate) fn in_output(&self, relative: &str) -> String {
         format!("{}/{relative}", self.output)
@@ -174,6 +186,31 @@ impl std::error::Error for WriteError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_folder_roots_outside_other_roots_are_staged_whole() {
+        let roots = [
+            ".github/workflows",
+            "atlantis.yaml",
+            ".gitlab-ci.yml",
+            "out/ci",
+        ];
+        let layout = Layout::new("out", roots.map(String::from));
+        assert!(layout.stages_whole("out") && layout.stages_whole(".github/workflows"));
+        // Files, a root inside another, and paths that are no root.
+        for no in [
+            "atlantis.yaml",
+            ".gitlab-ci.yml",
+            "out/ci",
+            "outer",
+            "..",
+            ".github",
+        ] {
+            assert!(!layout.stages_whole(no), "{no}");
+        }
+        // An output folder with a file root's name is still the output folder.
+        assert!(Layout::new("atlantis.yaml", []).stages_whole("atlantis.yaml"));
+    }
 
     #[test]
     fn the_output_folder_is_the_first_root_and_roots_do_not_repeat() {

@@ -114,7 +114,11 @@ impl Comparer {
             None => Manifest::default(),
         };
         let reader = safe_fs::Reader::new(dir, layout.roots());
-        let fresh = fresh_roots(reader.missing_roots(), layout.roots());
+        let fresh = reader
+            .missing_roots()
+            .filter(|root| layout.stages_whole(root))
+            .map(str::to_string)
+            .collect();
         Ok(Comparer {
             dir: dir.to_path_buf(),
             reader,
@@ -234,20 +238,6 @@ impl Comparer {
     }
 }
 
-/// The missing roots a build stages whole (see [`Staging`]): those not inside another
-/// root, whose shadow would be inside that root.
-fn fresh_roots<'a>(missing: impl Iterator<Item = &'a str>, roots: &[String]) -> Vec<String> {
-    let inside_another = |root: &str| {
-        roots
-            .iter()
-            .any(|other| root.starts_with(other.as_str()) && root[other.len()..].starts_with('/'))
-    };
-    missing
-        .filter(|root| !inside_another(root))
-        .map(str::to_string)
-        .collect()
-}
-
 /// A poisoned lock still holds consistent data here (every update is one `extend`).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
@@ -308,19 +298,28 @@ impl Staging {
 
     fn stage(&self, path: &str, bytes: &[u8]) -> Result<(), safe_fs::Refusal> {
         // Recorded first: a file half written, or a folder half made, is removed too.
-        let at = match self.in_shadow(path) {
+        let (at, root) = match self.in_shadow(path) {
             Some((root, at)) => {
                 lock(&self.shadowed).insert(root);
-                at
+                (at, Some(&self.fresh[root]))
             }
             None => {
                 lock(&self.staged).push(path.to_string());
-                safe_fs::temp_of(path)
+                (safe_fs::temp_of(path), None)
             }
         };
         if let Some((folder, _)) = at.rsplit_once('/') {
             // One at a time: two files of a new folder must not both try to create it.
             let mut folders = lock(&self.folders);
+            let folders = &mut *folders;
+            // A shadow is made whole by its first file, and must be new.
+            if let Some(root) = root {
+                let shadow = safe_fs::temp_of(root);
+                if !folders.checked.contains(&shadow) {
+                    safe_fs::make_shadow(&self.dir, root, &mut folders.created)?;
+                    folders.checked.insert(shadow);
+                }
+            }
             if !folders.checked.contains(folder) {
                 safe_fs::create_folders(&self.dir, folder, &mut folders.created)?;
                 folders.checked.insert(folder.to_string());
@@ -462,14 +461,16 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_root_inside_another_root_is_not_staged_whole() {
-        let roots = ["out".to_string(), "out/ci".to_string(), "outer".to_string()];
-        let missing = ["out", "out/ci", "outer"];
-        assert_eq!(fresh_roots(missing.into_iter(), &roots), ["out", "outer"]);
-        assert_eq!(
-            fresh_roots(["out/ci"].into_iter(), &roots),
-            Vec::<String>::new()
-        );
+    fn a_shadow_already_there_is_refused_not_written_into() {
+        // The sweep before planning removes leftovers; one it could not remove (made
+        // here after the tree was opened) must not be reused with what it holds.
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new("out", []);
+        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
+        std::fs::create_dir_all(dir.path().join(".out.pave-tmp/extra")).unwrap();
+        let settled = settle(&comparer, vec![artifact("out/x.yaml", "x: 1\n")]);
+        assert!(settled["out/x.yaml"].outcome.is_err());
+        assert!(!dir.path().join(".out.pave-tmp/x.yaml").exists());
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl Journal {
             _ => Manifest::default(),
         };
         let outside = |p: &&String| !super::plan::is_safe(p, layout.roots());
-        let not_a_root = |r: &&String| !layout.roots().contains(r);
+        let not_a_root = |r: &&String| !layout.stages_whole(r);
         self.roots
             .iter()
             .find(not_a_root)

@@ -353,6 +353,11 @@ pub(super) fn commit_root(dir: &Path, root: &str) -> Result<bool, Refusal> {
     }
     match probe(dir, root).map_err(io_err)? {
         Probe::Missing => {}
+        Probe::Folder => {
+            let both =
+                format!("`{root}` and its staged copy `{shadow}` both exist; remove `{shadow}`");
+            return Err(io_err(io::Error::other(both)));
+        }
         other => return Err(in_the_way(other, root)),
     }
     fault::check("rename", root).map_err(io_err)?;
@@ -361,15 +366,34 @@ pub(super) fn commit_root(dir: &Path, root: &str) -> Result<bool, Refusal> {
 }
 
 /// Removes the shadow of `root` and everything in it, if there is one. `remove_dir_all`
-/// never follows a symlink: a symlink in its place is only unlinked.
+/// never follows a symlink: a symlink in its place is only unlinked. Nothing is removed
+/// through a symlinked folder on the way (the probe names that folder, not the shadow).
 pub(super) fn remove_shadow(dir: &Path, root: &str) -> Option<PathBuf> {
     let shadow = temp_of(root);
     let removed = match probe(dir, &shadow) {
         Ok(Probe::Folder) => fs::remove_dir_all(dir.join(&shadow)).is_ok(),
-        Ok(Probe::File | Probe::Symlink(_)) => fs::remove_file(dir.join(&shadow)).is_ok(),
+        Ok(Probe::File) => fs::remove_file(dir.join(&shadow)).is_ok(),
+        Ok(Probe::Symlink(link)) if link == shadow => fs::remove_file(dir.join(&shadow)).is_ok(),
         _ => false,
     };
     removed.then(|| dir.join(shadow))
+}
+
+/// Creates the shadow of `root` (its folders first), which must not exist: the sweep
+/// before planning removed any leftover, so one still there is refused rather than
+/// written into.
+pub(super) fn make_shadow(
+    dir: &Path,
+    root: &str,
+    created: &mut Vec<String>,
+) -> Result<(), Refusal> {
+    let shadow = temp_of(root);
+    if let Some((folder, _)) = shadow.rsplit_once('/') {
+        create_folders(dir, folder, created)?;
+    }
+    fs::create_dir(dir.join(&shadow)).map_err(|e| Refusal::Io(shadow.clone(), e))?;
+    created.push(shadow);
+    Ok(())
 }
 
 /// The refusal for finding `found` at `path` where something else must be: a symlink

@@ -258,6 +258,21 @@ fn a_journal_naming_files_pave_may_not_touch_is_refused() {
             "generated/unowned.yaml",
         ),
     ];
+    // Roots to rename whole: only folder roots of the layout, never a file root, a
+    // folder inside a root, or a path outside them.
+    let roots = [
+        "atlantis.yaml",
+        "generated/helm",
+        "..",
+        "services",
+        ".github",
+    ];
+    let cases = cases.into_iter().chain(roots.map(|root| {
+        let mut case = journal("generated/helm/dev/api.values.yaml", "generated/x.yaml");
+        case["stale"] = serde_json::json!([]);
+        case["roots"] = serde_json::json!([root]);
+        case
+    }));
     fs::write(s.repo.join("generated/unowned.yaml"), "theirs\n").unwrap();
     for case in cases {
         let path = s.repo.join("generated/.pave-journal");
@@ -792,4 +807,51 @@ fn build_makes_a_missing_tree_folder_and_a_failed_build_leaves_none() {
     let out = s.run(&["check", "--tree", tree_arg]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(leftovers(&tree).is_empty(), "{:?}", leftovers(&tree));
+}
+
+/// A symlinked folder above a root's shadow is never gone through: the sweep before a
+/// build leaves a file of that name outside the repository alone (minimal: CI off, so
+/// `.github/workflows` is a root nothing is written to; shop: a refused build).
+#[test]
+fn a_symlinked_folder_above_a_shadow_is_not_swept_through() {
+    for example in ["minimal", "shop"] {
+        let s = Scratch::new();
+        fs::remove_dir_all(&s.repo).unwrap();
+        copy_dir(&project().join("examples").join(example), &s.repo);
+        fs::write(s.outside.join(".workflows.pave-tmp"), "precious\n").unwrap();
+        symlink(&s.outside, s.repo.join(".github")).unwrap();
+        let before = snapshot(&s.outside);
+        let out = s.run(&["build"]);
+        assert_eq!(before, snapshot(&s.outside), "{example}: {}", stderr(&out));
+        if example == "shop" {
+            assert!(stderr(&out).contains("E0405"), "{}", stderr(&out));
+        }
+    }
+}
+
+/// A journal whose output folder's shadow is still there beside the folder says both
+/// exist and which to remove, and changes nothing.
+#[test]
+fn a_shadow_beside_its_existing_root_is_named() {
+    let s = Scratch::built();
+    fs::create_dir(s.repo.join(".generated.pave-tmp")).unwrap();
+    let journal = serde_json::json!({
+        "pave": "0.1.0",
+        "roots": ["generated"],
+        "writes": [],
+        "stale": [],
+        "manifest": "generated/.pave-manifest.json",
+        "manifest_bytes": "{}",
+    });
+    let path = s.repo.join("generated/.pave-journal");
+    fs::write(&path, serde_json::to_vec(&journal).unwrap()).unwrap();
+    let repo = snapshot(&s.repo);
+    let out = s.run(&["build", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("both exist; remove `.generated.pave-tmp`"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(repo, snapshot(&s.repo));
 }
