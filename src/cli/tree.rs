@@ -127,7 +127,16 @@ fn findings(
 
 pub fn build(options: &Options, output: Output) -> Exit {
     // Dropped last: a build that wrote nothing into the folder it made removes it.
-    let _made = (!options.dry_run).then(|| TreeFolder::make(&options.tree));
+    let _made = match options.dry_run {
+        true => None,
+        false => match TreeFolder::make(&options.tree) {
+            Ok(made) => Some(made),
+            Err(e) => {
+                let made = emit::tree_folder_not_made(&options.tree, &e);
+                return stop(&[made], &SourceMap::default(), output);
+            }
+        },
+    };
     let (compilation, plan, _lock) = match planned(
         options,
         output,
@@ -156,9 +165,13 @@ pub fn build(options: &Options, output: Output) -> Exit {
 struct TreeFolder(Option<PathBuf>);
 
 impl TreeFolder {
-    fn make(tree: &std::path::Path) -> TreeFolder {
-        let made = !tree.exists() && std::fs::create_dir(tree).is_ok();
-        TreeFolder(made.then(|| tree.to_path_buf()))
+    /// Makes `tree` if nothing is there (a dangling symlink is something: it fails).
+    fn make(tree: &std::path::Path) -> std::io::Result<TreeFolder> {
+        if tree.exists() {
+            return Ok(TreeFolder(None));
+        }
+        std::fs::create_dir(tree)?;
+        Ok(TreeFolder(Some(tree.to_path_buf())))
     }
 }
 

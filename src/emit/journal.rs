@@ -74,9 +74,16 @@ impl Journal {
     }
 }
 
-/// Whether a journal (or anything in its place) is in the tree.
+/// Whether a journal (or anything in its place) is in the tree. A symlink or a file
+/// above it (the output folder itself, say) is not a journal: the command refuses that
+/// path when it reads the tree (E0405, E0406).
 pub(super) fn exists(dir: &Path, layout: &Layout) -> bool {
-    !matches!(probe(dir, layout), Probe::Missing)
+    let journal = path(layout);
+    match probe(dir, layout) {
+        Probe::Missing | Probe::NotFolder(_) => false,
+        Probe::Symlink(link) => link == journal,
+        Probe::File | Probe::Folder => true,
+    }
 }
 
 fn probe(dir: &Path, layout: &Layout) -> Probe {

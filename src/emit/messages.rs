@@ -62,6 +62,15 @@ pub(crate) fn refusal(r: Refusal) -> Diagnostic {
     }
 }
 
+/// `build --tree DIR` could not make the missing `DIR`.
+pub(crate) fn tree_folder_not_made(dir: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0401,
+        format!("cannot make the tree folder `{}`: {e}", dir.display()),
+    )
+    .help("create the folder (or its parent), or pass another `--tree`, then build again")
+}
+
 /// Another run holds the tree's lock after `waited`.
 pub(crate) fn busy(dir: &Path, waited: Duration) -> Diagnostic {
     Diagnostic::error(

@@ -23,6 +23,7 @@ pub(crate) use blast::{assess, unknown_flags};
 pub(crate) use compare::{Comparer, Use};
 pub(crate) use lock::{Lock, lock};
 pub(crate) use manifest::{owned_hashes, short_hash};
+pub(crate) use messages::tree_folder_not_made;
 pub(crate) use plan::{ChangeKind, Filter, Plan, plan};
 
 use rayon::prelude::*;

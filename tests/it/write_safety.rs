@@ -163,6 +163,13 @@ fn a_symlinked_output_folder_receives_nothing() {
         // One diagnostic for the link, not one per file under it.
         assert_eq!(count(&stderr(&out), "error[E0405]"), 1, "{}", stderr(&out));
         assert!(stderr(&out).contains(&format!("`{link}` is a symlink")));
+        // `check` and `diff` say the same, not that a build was interrupted.
+        for command in ["check", "diff"] {
+            let out = s.run(&[command]);
+            assert_eq!(out.status.code(), Some(1), "{command}: {}", stderr(&out));
+            assert!(stderr(&out).contains("error[E0405]"), "{}", stderr(&out));
+            assert!(!stderr(&out).contains("E0407"), "{}", stderr(&out));
+        }
         assert_eq!(outside, snapshot(&s.outside), "{link}");
         assert_eq!(repo, snapshot(&s.repo), "{link}");
     }
@@ -807,6 +814,16 @@ fn build_makes_a_missing_tree_folder_and_a_failed_build_leaves_none() {
     let out = s.run(&["check", "--tree", tree_arg]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(leftovers(&tree).is_empty(), "{:?}", leftovers(&tree));
+    // Only the folder itself is made: a missing parent is named.
+    let deeper = tree.join("missing/out");
+    let out = s.run(&["build", "--tree", deeper.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot make the tree folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!tree.join("missing").exists());
 }
 
 /// A symlinked folder above a root's shadow is never gone through: the sweep before a
