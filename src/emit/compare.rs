@@ -5,9 +5,9 @@
 //! are settled as the target finishes: an unchanged file keeps only its hash, so the
 //! bytes of a large tree are never all in memory at once. A `build` that writes also
 //! stages each changed file at once, beside its destination (a hidden temporary file,
-//! the same one [`super::write`] would create); nothing in the tree changes until the
-//! journal is written, and a build that stops before that removes what it staged
-//! ([`Staging`]'s `Drop`).
+//! the same one [`super::write`] would create), or in the shadow of a root the tree
+//! lacks (see [`Staging`]); nothing in the tree changes until the journal is written,
+//! and a build that stops before that removes what it staged ([`Staging`]'s `Drop`).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
