@@ -544,10 +544,10 @@ fn matches_its_manifest(repo: &Path) -> bool {
         })
 }
 
-#[test]
-fn kill_nine_at_random_points_then_the_next_build_recovers() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("repo");
+/// A synthetic repository of 200 services in one environment under `dir`, built once,
+/// and how long that build took (the kill tests pick their kill points from it).
+fn built_synthetic_repo(dir: &Path) -> (PathBuf, Duration) {
+    let repo = dir.join("repo");
     let synth = Command::new(env!("CARGO_BIN_EXE_pave-synth"))
         .arg(&repo)
         .args(["--services", "200", "--envs", "1"])
@@ -557,15 +557,26 @@ fn kill_nine_at_random_points_then_the_next_build_recovers() {
     let start = Instant::now();
     let out = pave(&["build"], &repo);
     assert!(out.status.success(), "{}", stderr(&out));
-    let full = start.elapsed();
+    (repo, start.elapsed())
+}
+
+/// A seed for the kill points that differs between runs; tests print it on failure.
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64)
+}
+
+#[test]
+fn kill_nine_at_random_points_then_the_next_build_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (repo, full) = built_synthetic_repo(dir.path());
     let outside_dir = dir.path().join("outside");
     fs::create_dir_all(&outside_dir).unwrap();
     fs::write(outside_dir.join("secret.env"), format!("TOKEN={SECRET}\n")).unwrap();
     let outside = snapshot(&outside_dir);
     let platform = repo.join("platform.yaml");
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(7, |d| d.as_nanos() as u64);
+    let mut seed = clock_seed();
     let first_seed = seed;
     let mut states = Vec::new();
     let mut format = "json".to_string();
@@ -736,21 +747,9 @@ fn a_fresh_tree_interrupted_after_its_output_folder_is_finished_by_the_next_buil
 #[test]
 fn kill_nine_during_a_fresh_build_leaves_no_tree_or_a_journal() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("repo");
-    let synth = Command::new(env!("CARGO_BIN_EXE_pave-synth"))
-        .arg(&repo)
-        .args(["--services", "200", "--envs", "1"])
-        .output()
-        .unwrap();
-    assert!(synth.status.success(), "{}", stderr(&synth));
-    let start = Instant::now();
-    let out = pave(&["build"], &repo);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let full = start.elapsed();
+    let (repo, full) = built_synthetic_repo(dir.path());
     let expected = tree(&repo);
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(7, |d| d.as_nanos() as u64);
+    let mut seed = clock_seed();
     let first_seed = seed;
     let mut killed_before_the_commit = 0;
     for _ in 0..4 {
