@@ -636,6 +636,20 @@ fn entries(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `build` is refused for a file pave does not own (E0403), and every path in the
+/// repository, folders and hidden files included, is as it was.
+fn assert_refused_unowned_leaving_all_as_it_was(s: &Scratch) {
+    let before = entries(&s.repo);
+    let out = s.run(&["build", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\"code\": \"E0403\""),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(before, entries(&s.repo));
+}
+
 /// A build stages each changed file as soon as its target renders, before it knows
 /// the whole plan. When the plan is then refused (here a file pave does not own, found
 /// after other targets' files were staged in folders the build created), the staged
@@ -646,15 +660,7 @@ fn a_build_refused_after_staging_leaves_no_staged_file_or_new_folder() {
     let theirs = s.repo.join("generated/prometheus/dev");
     fs::create_dir_all(&theirs).unwrap();
     fs::write(theirs.join("_contract.rules.yaml"), "hand-written\n").unwrap();
-    let before = entries(&s.repo);
-    let out = s.run(&["build", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("\"code\": \"E0403\""),
-        "{}",
-        stdout(&out)
-    );
-    assert_eq!(before, entries(&s.repo));
+    assert_refused_unowned_leaving_all_as_it_was(&s);
     assert_eq!(
         fs::read_to_string(theirs.join("_contract.rules.yaml")).unwrap(),
         "hand-written\n"
@@ -782,15 +788,7 @@ fn kill_nine_during_a_fresh_build_leaves_no_tree_or_a_journal() {
 fn a_fresh_build_refused_after_staging_leaves_no_shadow() {
     let s = fresh_shop();
     fs::write(s.repo.join("atlantis.yaml"), "version: 3\n").unwrap();
-    let before = entries(&s.repo);
-    let out = s.run(&["build", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("\"code\": \"E0403\""),
-        "{}",
-        stdout(&out)
-    );
-    assert_eq!(before, entries(&s.repo));
+    assert_refused_unowned_leaving_all_as_it_was(&s);
 }
 
 /// `build --tree DIR` makes `DIR` when it does not exist yet, and removes it again when
