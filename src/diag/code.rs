@@ -67,6 +67,9 @@ pub(crate) enum Code {
     E0225,
     /// CI plans and applies Terraform, and an environment has no IAM role for it.
     E0226,
+    /// The platform's `output` folder is an input (`services/`, `policies/`, `modules/`, a
+    /// platform file) or a file another target writes (`atlantis.yaml`).
+    E0227,
     /// A policy violation.
     E0301,
     /// A policy's expression or template is invalid or does not evaluate to a boolean.
@@ -325,6 +328,7 @@ impl Code {
             Code::E0224 => "E0224",
             Code::E0225 => "E0225",
             Code::E0226 => "E0226",
+            Code::E0227 => "E0227",
             Code::E0301 => "E0301",
             Code::E0302 => "E0302",
             Code::E0303 => "E0303",

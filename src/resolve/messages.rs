@@ -362,6 +362,18 @@ pub(crate) fn terraform_without_role(at: Span, env: &str) -> Diagnostic {
     .help(format!("set `environments.{env}.ci_role` (or `targets.ci.aws_role` for every environment) to the ARN of a role that trusts the CI provider's OIDC tokens"))
 }
 
+/// E0227: the output folder would be written among the inputs or over another
+/// target's file.
+pub(crate) fn output_overlaps(at: Span, output: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0227,
+        format!("the output folder `{output}` is {what}"),
+    )
+    .primary(at, "the output folder")
+    .note("pave owns the output folder: it writes, replaces and removes files there")
+    .help("name a folder of its own, e.g. `output: generated`")
+}
+
 // SLOs.
 
 /// `nearest` is the nearest bucket already written as a duration (`250ms`).

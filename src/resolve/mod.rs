@@ -112,6 +112,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
     windows::check_windows(&platform, pdoc, &mut diags);
     windows::check_severity(&platform, pdoc, &mut diags);
     platform::check_pod_keys(pdoc, &mut diags);
+    platform::check_output(&platform, pdoc, &mut diags);
     let module::Registry {
         modules,
         broken: broken_modules,

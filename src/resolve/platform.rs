@@ -17,6 +17,7 @@ use crate::model::platform::{
     AlertsFile, BurnWindowFile, EnvSeverityFile, EnvironmentFile, PlatformFile, SecretProvider,
     SecretsFile, TaintEffect, TerraformFile, TolerationOperator, UrgencyName, UrgencyTarget,
 };
+use crate::output::Layout;
 
 /// The KV v2 mount Vault enables by default (`vault server -dev`, `secrets enable kv-v2`).
 const DEFAULT_VAULT_MOUNT: &str = "secret";
@@ -206,6 +207,43 @@ pub(super) fn check_pod_keys(pdoc: &Document, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// What the output folder may not be, nor be inside: the inputs pave reads and the
+/// file another target writes at the repository root.
+const NOT_OUTPUT: [(&str, &str); 7] = [
+    ("services", "the input folder `services/`"),
+    ("policies", "the input folder `policies/`"),
+    ("modules", "the input folder `modules/`"),
+    ("platform.yaml", "the platform file `platform.yaml`"),
+    ("platform.yml", "the platform file `platform.yml`"),
+    ("platform.kdl", "the platform file `platform.kdl`"),
+    (
+        Layout::ATLANTIS,
+        "the Atlantis target's file `atlantis.yaml`",
+    ),
+];
+
+/// E0227 when `output` is an input or another target's file, or inside one. Compared
+/// without case: on a case-insensitive file system `Services` is `services`.
+pub(super) fn check_output(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnostic>) {
+    let output = platform.output.as_str();
+    let first = output.split('/').next().unwrap_or(output);
+    let Some((_, what)) = NOT_OUTPUT
+        .iter()
+        .find(|(name, _)| first.eq_ignore_ascii_case(name))
+    else {
+        return;
+    };
+    let what = match output.len() == first.len() {
+        true => what.to_string(),
+        false => format!("inside {what}"),
+    };
+    diags.push(messages::output_overlaps(
+        pdoc.span("/output"),
+        output,
+        &what,
+    ));
 }
 
 /// Where Terraform writes need outputs: the backend the store reads.
