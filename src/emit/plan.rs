@@ -12,6 +12,13 @@ use crate::inventory::{BlastRadius, EnvInventory, Inventory, blast_radius};
 use crate::output::{Layout, OutputTree, Scope};
 
 /// `--env` / `--service`: which part of the tree a command looks at. Empty means all.
+///
+/// A file in no environment (the chart, the CI workflows, `atlantis.yaml`) is part of
+/// every environment, and a file of no single service (an environment's
+/// kustomization, Alertmanager routes, contract rules, Terraform root) part of every
+/// service: those files are rendered from every service at once, so a narrowed
+/// build writes them (a kustomization never misses the narrowed service's new
+/// object) and a narrowed check fails when they are stale.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Filter {
     pub(crate) envs: Vec<String>,
@@ -27,7 +34,7 @@ impl Filter {
     /// entries a plan looks at are not copied to ask.
     pub(crate) fn admits(&self, env: Option<&str>, service: Option<&str>) -> bool {
         let listed = |names: &[String], name: Option<&str>| {
-            names.is_empty() || name.is_some_and(|n| names.iter().any(|x| x == n))
+            names.is_empty() || name.is_none_or(|n| names.iter().any(|x| x == n))
         };
         listed(&self.envs, env) && listed(&self.services, service)
     }

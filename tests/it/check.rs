@@ -159,6 +159,71 @@ fn env_and_service_narrow_check() {
     );
 }
 
+/// A narrowed check or build covers the files the narrowed part shares with the rest
+/// (an environment's kustomization) and the service's own CI workflow: a narrowed
+/// check passed while they were stale, and a narrowed build left a new object out of
+/// the kustomization (found by an independent review).
+#[test]
+fn a_narrowed_check_and_build_cover_shared_files_and_the_services_workflow() {
+    let repo = built_shop();
+    let service = |name: &str| repo.path().join(format!("services/{name}.yaml"));
+    let cart = fs::read_to_string(service("cart")).unwrap();
+    fs::write(service("cart"), format!("{cart}replicas: 3\n")).unwrap();
+    let checkout = fs::read_to_string(service("checkout")).unwrap();
+    fs::write(
+        service("checkout"),
+        checkout.replace("test: make test", "test: make check"),
+    )
+    .unwrap();
+
+    let out = pave(&["check", "--service", "cart"], repo.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    for stale in [
+        "generated/kubernetes/dev/kustomization.yaml",
+        "generated/kubernetes/dev/cart/pdb.yaml",
+    ] {
+        assert!(stdout(&out).contains(stale), "{stale}: {}", stdout(&out));
+    }
+    // The other service's workflow is not cart's.
+    assert!(
+        !stdout(&out).contains("pave-build-checkout.yml"),
+        "{}",
+        stdout(&out)
+    );
+    let out = pave(&["check", "--service", "checkout"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("changed: .github/workflows/pave-build-checkout.yml"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = pave(&["build", "--service", "cart"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kustomization = fs::read_to_string(
+        repo.path()
+            .join("generated/kubernetes/dev/kustomization.yaml"),
+    )
+    .unwrap();
+    assert!(kustomization.contains("cart/pdb.yaml"), "{kustomization}");
+    let out = pave(&["check", "--service", "cart"], repo.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // Only checkout's workflow is left.
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("changed: .github/workflows/pave-build-checkout.yml"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        pave(&["build", "--service", "checkout"], repo.path())
+            .status
+            .success()
+    );
+    assert_eq!(pave(&["check"], repo.path()).status.code(), Some(0));
+}
+
 #[test]
 fn narrowed_build_writes_only_its_part_and_keeps_the_manifest_whole() {
     let repo = built_shop();

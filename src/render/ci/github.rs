@@ -15,7 +15,7 @@ use super::pins::{
 use super::workflow::{
     Access, Concurrency, Job, PathFilter, Permissions, Step, Triggers, Workflow,
 };
-use super::{built_services, checks, ci_file, image_repository};
+use super::{built_services, checks, ci_file, image_repository, service_ci_file};
 use crate::diag::Diagnostic;
 use crate::digest::sha256_hex;
 use crate::output::Artifact;
@@ -46,18 +46,26 @@ pub(crate) fn render(cx: &RenderCx) -> Result<Vec<Artifact>, Diagnostic> {
             ".github/workflows",
         ));
     };
-    let mut workflows = vec![("check".to_string(), check(install))];
+    // (file name, the service a workflow builds, the workflow)
+    let mut workflows = vec![("check".to_string(), None, check(install))];
     for s in built_services(cx.model) {
         let Some(build) = &s.build else { continue };
-        workflows.push((format!("build-{}", s.name), build_workflow(cx, s, build)));
+        let workflow = build_workflow(cx, s, build);
+        workflows.push((format!("build-{}", s.name), Some(&s.name), workflow));
     }
     let (terraform, prometheus) = checks(cx);
     if prometheus {
-        workflows.push(("prometheus".into(), prometheus_workflow(cx)));
+        workflows.push(("prometheus".into(), None, prometheus_workflow(cx)));
     }
     let mut files: Vec<Artifact> = workflows
         .into_iter()
-        .map(|(name, workflow)| ci_file(cx.layout.github_workflow(&name), &workflow))
+        .map(|(name, service, workflow)| {
+            let path = cx.layout.github_workflow(&name);
+            match service {
+                Some(service) => service_ci_file(path, service, &workflow),
+                None => ci_file(path, &workflow),
+            }
+        })
         .collect::<Result<_, _>>()?;
     if terraform {
         let workflow = super::github_terraform::workflow(cx);

@@ -19,9 +19,24 @@ use crate::diag::Diagnostic;
 use crate::output::{Artifact, Scope};
 use crate::resolve::{Model, ResolvedService};
 
-/// CI files belong to no environment or service: `--env`/`--service` keep them all.
+/// A CI file of the whole repository: in no environment and no service, so part of
+/// every `--env`/`--service` narrowing.
 fn ci_file<T: serde::Serialize>(path: String, value: &T) -> Result<Artifact, Diagnostic> {
     yaml_file(path, Scope::default(), value)
+}
+
+/// The CI file that builds one service (`pave-build-<service>.yml`): in no
+/// environment, and in that service's part of the tree.
+fn service_ci_file<T: serde::Serialize>(
+    path: String,
+    service: &str,
+    value: &T,
+) -> Result<Artifact, Diagnostic> {
+    let scope = Scope {
+        env: None,
+        service: Some(service.to_string()),
+    };
+    yaml_file(path, scope, value)
 }
 
 /// One service per name with its build settings (services are resolved per environment).
