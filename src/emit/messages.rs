@@ -51,6 +51,12 @@ pub(crate) fn refusal(r: Refusal) -> Diagnostic {
                 .in_file(path)
                 .help("move or delete it, then build again")
         }
+        Refusal::NotRegular(path) => Diagnostic::error(
+            Code::E0406,
+            format!("`{path}` is a FIFO, socket or device where pave writes a file"),
+        )
+        .in_file(path)
+        .help("move or delete it, then build again"),
         Refusal::Io(path, e) => Diagnostic::error(
             Code::E0401,
             format!("cannot read or write `{path}`: {e}"),

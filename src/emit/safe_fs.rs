@@ -23,6 +23,9 @@ pub(super) enum Refusal {
     Symlink(String),
     /// A folder is where a file should be (`true`), or a file where a folder should be.
     InTheWay(String, bool),
+    /// A FIFO, socket or device is where a generated file is: reading it could block
+    /// for ever or never end.
+    NotRegular(String),
     /// The operating system refused.
     Io(String, io::Error),
 }
@@ -80,15 +83,20 @@ pub(super) fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
         Probe::Folder => Err(Refusal::InTheWay(rel.to_string(), true)),
         Probe::NotFolder(file) => Err(Refusal::InTheWay(file, false)),
         Probe::File => {
-            // O_NOFOLLOW closes the window between the probe and the open.
+            // O_NOFOLLOW closes the window between the probe and the open; O_NONBLOCK
+            // keeps the open of a FIFO from waiting for a writer (it changes nothing
+            // for a regular file), and the type is checked on the open file.
             let mut file = OpenOptions::new()
                 .read(true)
-                .custom_flags(libc::O_NOFOLLOW)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
                 .open(dir.join(rel))
                 .map_err(|e| match e.raw_os_error() {
                     Some(libc::ELOOP) => Refusal::Symlink(rel.to_string()),
                     _ => io_err(e),
                 })?;
+            if !file.metadata().map_err(io_err)?.is_file() {
+                return Err(Refusal::NotRegular(rel.to_string()));
+            }
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes).map_err(io_err)?;
             Ok(Some(bytes))
@@ -193,7 +201,8 @@ fn open_beneath(handle: &File, rel: &str) -> io::Result<File> {
     let path = std::ffi::CString::new(rel).map_err(io::Error::other)?;
     // SAFETY: `open_how` is plain data; zeroed is a valid value for every field.
     let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = (libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC) as u64;
+    // O_NONBLOCK: a FIFO's open does not wait for a writer (see [`read`]).
+    how.flags = (libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC) as u64;
     how.resolve = libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_BENEATH;
     // SAFETY: the folder handle is open, `path` is NUL-terminated and `how` lives
     // across the call with its size passed beside it.

@@ -869,3 +869,71 @@ fn a_shadow_beside_its_existing_root_is_named() {
     );
     assert_eq!(repo, snapshot(&s.repo));
 }
+
+/// Runs pave in the scratch repository, killing it (and failing) after 20 s.
+fn run_or_hang(repo: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pave"))
+        .args(args)
+        .args(["--today", TODAY])
+        .current_dir(repo)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("`pave {}` hung", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A FIFO where pave reads a generated file, the manifest or the journal: opening it
+/// waited for a writer for ever, in build, check, diff and a dry run (found by an
+/// independent attack). It is refused, named, and left where it is.
+#[test]
+fn a_fifo_in_the_output_tree_is_refused_never_waited_on() {
+    for planted in [
+        "generated/.pave-manifest.json",
+        "generated/kubernetes/dev/api/deployment.yaml",
+        "generated/.pave-journal",
+    ] {
+        let s = Scratch::built();
+        let at = s.repo.join(planted);
+        let _ = fs::remove_file(&at);
+        let c_path = std::ffi::CString::new(at.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path and a plain mode.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+        for args in [
+            &["build"][..],
+            &["check"],
+            &["diff"],
+            &["build", "--dry-run"],
+        ] {
+            let out = run_or_hang(&s.repo, args);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{planted} {args:?}: {}",
+                stderr(&out)
+            );
+            // A journal's place taken is an interrupted build to `check` (E0407).
+            let refused = stderr(&out).contains("error[E0406]")
+                || (planted.ends_with("journal") && stderr(&out).contains("error[E0407]"));
+            assert!(
+                refused && stderr(&out).contains(planted),
+                "{planted} {args:?}: {}",
+                stderr(&out)
+            );
+        }
+        let kind = fs::symlink_metadata(&at).unwrap().file_type();
+        assert!(
+            std::os::unix::fs::FileTypeExt::is_fifo(&kind),
+            "{planted} left as it was"
+        );
+        assert!(leftovers(&s.repo).iter().all(|n| n == ".pave-journal"));
+    }
+}
