@@ -177,6 +177,16 @@ pub(crate) fn not_a_dns_label(name: &str, suggestion: &str) -> Diagnostic {
         .help(format!("try `{suggestion}`"))
 }
 
+pub(crate) fn not_an_owner(owner: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0118, format!("`{owner}` is not a team name pave accepts"))
+        .help("an owner is a label value: 1 to 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit, e.g. `team-payments`")
+}
+
+pub(crate) fn not_an_image(image: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0118, format!("`{image}` is not an image reference"))
+        .help("an image reference has no spaces, e.g. `ghcr.io/acme/api:1.2.3`")
+}
+
 pub(crate) fn file_exists(path: &Path) -> Diagnostic {
     Diagnostic::error(
         Code::E0118,

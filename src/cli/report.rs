@@ -58,14 +58,20 @@ pub(super) fn flush(format: Format, file: Option<&Path>) -> std::io::Result<()> 
 }
 
 /// Writes `bytes` to `path` so a reader sees the old file or the new one, never half:
-/// a temporary file beside it, synced, then renamed over it.
+/// a temporary file beside it, synced, then renamed over it. A FIFO, socket or device
+/// (`/dev/stdout`, a pipe) is written into instead: renaming over it would replace the
+/// node, not feed its reader.
 fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+        return f.write_all(bytes).and_then(|()| f.flush());
+    }
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other("the path names no file"))?;
     let temp = path.with_file_name(format!(".{}.pave-tmp", name.to_string_lossy()));
     let written = (|| {
-        let mut f = std::fs::File::create(&temp)?;
+        let mut f = create_new(&temp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&temp, path)
@@ -74,6 +80,26 @@ fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// Creates the temporary file new and without following a symlink; a leftover (or a
+/// planted symlink) is unlinked first, never written through.
+fn create_new(temp: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(temp)
+    };
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(temp)?;
+            open()
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -90,5 +116,43 @@ mod tests {
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1);
         assert!(write_whole(&dir.path().join("no/such/folder/x"), b"x").is_err());
+    }
+
+    /// A symlink planted at the temporary file's name pointed the report at a file
+    /// outside the folder, which it overwrote (found by an independent attack).
+    #[test]
+    fn a_planted_temporary_symlink_is_unlinked_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep").unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join("out/.report.json.pave-tmp")).unwrap();
+        write_whole(&dir.path().join("out/report.json"), b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        let report = dir.path().join("out/report.json");
+        assert!(std::fs::symlink_metadata(&report).unwrap().is_file());
+        assert_eq!(std::fs::read_to_string(&report).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("out")).unwrap().count(),
+            1
+        );
+    }
+
+    /// A FIFO named by `--output` is fed the report, not replaced by a file.
+    #[test]
+    fn a_fifo_is_written_into_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path and a plain mode.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_whole(&fifo, b"report").unwrap();
+        assert_eq!(reader.join().unwrap(), b"report");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(std::os::unix::fs::FileTypeExt::is_fifo(&kind));
     }
 }

@@ -19,7 +19,7 @@ pub fn init(dir: &Path, output: Output) -> Exit {
     if let Some(existing) = service_file(dir, STARTER_SERVICE) {
         return usage(messages::file_exists(&existing), output);
     }
-    if let Err(e) = std::fs::create_dir_all(dir.join("services")) {
+    if let Err(e) = services_folder(dir) {
         return usage(messages::cannot_write("the platform files", &e), output);
     }
     // Canonical only once the folder exists: `pave init shop` names the platform `shop`.
@@ -53,6 +53,32 @@ pub fn init(dir: &Path, output: Output) -> Exit {
         dir.display()
     );
     Exit::Ok
+}
+
+/// The owner rule of the service schema: a Kubernetes label value (1–63 letters,
+/// digits, `-`, `_`, `.`, starting and ending with a letter or digit).
+fn is_label_value(s: &str) -> bool {
+    let inner = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    let bytes = s.as_bytes();
+    (1..=63).contains(&bytes.len())
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.iter().all(|&b| inner(b))
+}
+
+/// Makes `root/services` when it is missing. A symlink there is refused, as every
+/// input link is (E0111): writing through it would put the file outside the
+/// repository.
+fn services_folder(root: &Path) -> std::io::Result<()> {
+    let folder = root.join("services");
+    match std::fs::symlink_metadata(&folder) {
+        Ok(m) if m.file_type().is_symlink() => Err(std::io::Error::other(
+            "`services` is a symbolic link, which pave never follows in a repository",
+        )),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(&folder),
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes a file that must not exist yet: never overwrites one created meanwhile.
@@ -170,6 +196,13 @@ pub fn new_service(
         let suggestion = crate::resolve::label_from(name);
         return usage(messages::not_a_dns_label(name, &suggestion), output);
     }
+    // The service file's schema would refuse these at the next build.
+    if !is_label_value(owner) {
+        return usage(messages::not_an_owner(owner), output);
+    }
+    if let Some(image) = image.filter(|i| i.is_empty() || i.contains(char::is_whitespace)) {
+        return usage(messages::not_an_image(image), output);
+    }
     let Some(repo) = platform_root(root) else {
         return usage(messages::not_in_a_platform(root), output);
     };
@@ -193,7 +226,7 @@ pub fn new_service(
         str::to_string,
     );
     let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(root.join("services"))?;
+        services_folder(root)?;
         let value = match score {
             true => new_score_value(name, owner, &image, contract_port(root)),
             false => new_service_value(name, owner, &image),

@@ -42,7 +42,8 @@ pub(crate) enum Code {
     E0116,
     /// An option is not valid for this command (e.g. `--format dot` outside `pave graph`).
     E0117,
-    /// `pave init` or `pave new` would overwrite a file, or the new service's name is not a DNS-1123 label.
+    /// `pave init` or `pave new` would overwrite a file, or the new service's name is not a
+    /// DNS-1123 label, or its owner or image would not pass the service schema.
     E0118,
     /// `pave init` or `pave new` could not write its files.
     E0119,

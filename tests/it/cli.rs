@@ -245,6 +245,50 @@ fn github_actions_selects_annotations_automatically() {
     );
 }
 
+/// `new` wrote a service whose owner or image the next build refused, and `init` and
+/// `new` wrote through a symlinked `services` folder to outside the repository (both
+/// found by independent reviews).
+#[test]
+fn new_refuses_an_owner_or_image_the_build_would_and_a_symlinked_services_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("acme");
+    assert!(
+        pave(&["init", repo.to_str().unwrap()], dir.path())
+            .status
+            .success()
+    );
+    for args in [
+        &["new", "api", "--owner", "bad owner"][..],
+        &["new", "api", "--owner=-team"],
+        &["new", "api", "--owner", &"t".repeat(64)],
+        &["new", "api", "--owner", "team", "--image", "ghcr.io/a b:1"],
+        &["new", "api", "--owner", "team", "--image", ""],
+    ] {
+        let out = pave(args, &repo);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("error[E0118]"), "{}", stderr(&out));
+    }
+    assert!(!repo.join("services/api.yaml").exists());
+    let out = pave(&["new", "api", "--owner", "team.api_1"], &repo);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(pave(&["build"], &repo).status.success());
+
+    let outside = dir.path().join("outside");
+    fs::create_dir(&outside).unwrap();
+    fs::rename(repo.join("services"), outside.join("services")).unwrap();
+    std::os::unix::fs::symlink(outside.join("services"), repo.join("services")).unwrap();
+    let out = pave(&["new", "web", "--owner", "team"], &repo);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("error[E0119]"), "{}", stderr(&out));
+    let fresh = dir.path().join("fresh");
+    fs::create_dir(&fresh).unwrap();
+    std::os::unix::fs::symlink(&outside, fresh.join("services")).unwrap();
+    let out = pave(&["init", fresh.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!outside.join("web.yaml").exists() && !outside.join("hello.yaml").exists());
+    assert!(!outside.join("services/web.yaml").exists());
+}
+
 #[test]
 fn init_then_new_makes_a_platform_that_builds_and_checks() {
     let dir = tempfile::tempdir().unwrap();
