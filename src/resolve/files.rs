@@ -10,6 +10,10 @@ use crate::load::Document;
 use crate::source::SourceMap;
 
 /// File-level checks: names, file stems, duplicates, environment blocks.
+/// Names a service may not have: a service's Terraform file is
+/// `terraform/<env>/<service>.tf`, beside pave's own files of these names.
+const RESERVED_NAMES: [&str; 4] = ["eks", "outputs", "providers", "versions"];
+
 pub(crate) fn check_services<'a>(
     docs: &[&'a Document],
     platform: &Platform,
@@ -30,6 +34,10 @@ pub(crate) fn check_services<'a>(
                 &name,
                 &suggest_label(&name),
             ));
+        }
+        if RESERVED_NAMES.contains(&name.as_str()) {
+            ok = false;
+            diags.push(messages::reserved_service_name(name_span, &name));
         }
         let file_name = &sources.file(doc.file).name;
         let stem = crate::load::score::service_stem(file_name);

@@ -113,6 +113,15 @@ pub(crate) fn service_name_not_label(at: Span, name: &str, suggestion: &str) -> 
     ))
 }
 
+pub(crate) fn reserved_service_name(at: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0506, format!("service name `{name}` is reserved"))
+        .primary(at, "a name pave reserves")
+        .note(format!(
+            "a service's Terraform file `terraform/<env>/{name}.tf` would be pave's own `{name}.tf`"
+        ))
+        .help("choose another name; `eks`, `outputs`, `providers` and `versions` are reserved")
+}
+
 pub(crate) fn file_stem_mismatch(at: Span, name: &str, file_name: &str, stem: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0504,
