@@ -334,14 +334,20 @@ pub fn diff(options: &Options, output: Output) -> Exit {
         Ok(found) => found,
         Err(exit) => return exit,
     };
+    // The diff is shown whatever it finds; a refused destruction (E0420) fails the
+    // command as it fails `check` and `build`.
+    let exit = match found.iter().any(Diagnostic::is_error) {
+        true => Exit::for_failure(&found),
+        false => Exit::Ok,
+    };
     match options.report {
         Report::Json => {
             print!("{}", blast::json(&plan.blast, &found));
-            return Exit::Ok;
+            return exit;
         }
         Report::Markdown => {
             print!("{}", blast::markdown(&plan.blast, &found));
-            return Exit::Ok;
+            return exit;
         }
         Report::Text => print!("{}", blast::text(&plan.blast)),
     }
@@ -351,7 +357,7 @@ pub fn diff(options: &Options, output: Output) -> Exit {
             unified_diff(&change.path, change.old.as_deref(), change.new.as_deref())
         );
     }
-    Exit::Ok
+    exit
 }
 
 fn unified_diff(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> String {

@@ -242,7 +242,9 @@ fn diff_prints_the_blast_radius_as_json() {
     let repo = built_shop();
     delete_notifications(repo.path());
     let out = pave(&["diff", "--format", "json"], repo.path());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The report is printed whole, and the refused destruction (E0420) fails the
+    // command as it fails `check` and `build` (it exited 0: found by a review).
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["known"], true);
     let prod = &report["environments"]["prod"];
@@ -279,7 +281,7 @@ fn diff_prints_the_blast_radius_as_markdown() {
     let repo = built_shop();
     delete_notifications(repo.path());
     let out = pave(&["diff", "--format", "markdown"], repo.path());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let golden = project().join("tests/data/blast/notifications-deleted.md");
     if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
         fs::create_dir_all(golden.parent().unwrap()).unwrap();
