@@ -109,6 +109,14 @@ pub(crate) fn from_path(at: Span, path: &str, problem: &str) -> Diagnostic {
         .help("`from` is relative to the repository root, like `build.context`: write e.g. `config/app.yaml`, without a leading `/` or `~` and without `..`")
 }
 
+/// A `from` naming a file pave itself writes.
+pub(crate) fn from_output(at: Span, path: &str) -> Diagnostic {
+    Diagnostic::error(Code::E0601, format!("file `{path}` is in pave's own output"))
+        .primary(at, "a file pave writes")
+        .note("a build rewrites it, and the file that embeds it would then change with every build, so the tree would never match its sources")
+        .help("keep the file's source outside the output folder, `.github`, `atlantis.yaml` and `.gitlab-ci.yml`, e.g. in `config/`")
+}
+
 /// A `from` naming a file that is not there.
 pub(crate) fn from_missing(at: Span, path: &str) -> Diagnostic {
     Diagnostic::error(Code::E0602, format!("file `{path}` does not exist"))

@@ -83,11 +83,18 @@ pub(crate) fn read_referenced(
     let refs: Vec<(String, Span)> = docs
         .flat_map(|(d, p)| references(d, &prefixes(d, p)))
         .collect();
+    let output = platform
+        .and_then(|d| d.value.get("output"))
+        .and_then(Value::as_str)
+        .unwrap_or("generated");
     let mut read: BTreeMap<String, Result<FileId, Refusal>> = BTreeMap::new();
     for (path, span) in refs {
         let outcome = read
             .entry(path.clone())
-            .or_insert_with(|| read_one(root, &path, sources));
+            .or_insert_with(|| match in_output(&path, output) {
+                true => Err(Refusal::InOutput),
+                false => read_one(root, &path, sources),
+            });
         if let Err(refusal) = outcome {
             diags.push(refusal.at(span, &path));
         }
@@ -97,10 +104,31 @@ pub(crate) fn read_referenced(
         .collect()
 }
 
+/// Whether `path` is in what pave writes: the output folder, `.github`,
+/// `atlantis.yaml` or `.gitlab-ci.yml`. A file read from there would change with
+/// every build that embeds it, so the tree would never match its sources. Compared
+/// without case, as a case-insensitive file system would.
+fn in_output(path: &str, output: &str) -> bool {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let written = [output, ".github", "atlantis.yaml", ".gitlab-ci.yml"];
+    written.iter().any(|root| {
+        let root: Vec<&str> = root.split('/').collect();
+        parts.len() >= root.len()
+            && parts
+                .iter()
+                .zip(&root)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+    })
+}
+
 /// Why a referenced file was not read.
 #[derive(Debug, Clone)]
 enum Refusal {
     Path(&'static str),
+    InOutput,
     Missing,
     Link(String),
     NotRegular(String),
@@ -113,6 +141,7 @@ impl Refusal {
     fn at(&self, span: Span, path: &str) -> Diagnostic {
         match self {
             Refusal::Path(problem) => messages::from_path(span, path, problem),
+            Refusal::InOutput => messages::from_output(span, path),
             Refusal::Missing => messages::from_missing(span, path),
             Refusal::Link(link) => messages::from_link(span, path, link),
             Refusal::NotRegular(what) => messages::from_not_regular(span, path, what),
