@@ -29,7 +29,7 @@ pub fn modules(root: &Path, kind: Option<&str>, json: bool, output: Output) -> E
     }
     let mut sources = SourceMap::default();
     let (inputs, _) = crate::load::load(root, &mut sources);
-    let registry = crate::resolve::module::registry(&inputs);
+    let registry = crate::resolve::module::registry(&inputs, &sources);
     if registry.diags.iter().any(Diagnostic::is_error) {
         return stop(&registry.diags, &sources, output);
     }

@@ -126,6 +126,8 @@ pub(crate) enum Code {
     E0516,
     /// A `build` path is absolute, leaves the repository, or holds shell characters.
     E0517,
+    /// A repository module's folder is not its `type`.
+    E0518,
     /// A module template exceeded an evaluation bound (fuel, recursion, output length,
     /// range size).
     E0530,
@@ -357,6 +359,7 @@ impl Code {
             Code::E0515 => "E0515",
             Code::E0516 => "E0516",
             Code::E0517 => "E0517",
+            Code::E0518 => "E0518",
             Code::E0530 => "E0530",
             Code::E0540 => "E0540",
             Code::E0541 => "E0541",

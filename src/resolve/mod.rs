@@ -117,7 +117,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         modules,
         broken: broken_modules,
         diags: module_diags,
-    } = module::registry(inputs);
+    } = module::registry(inputs, sources);
     diags.extend(module_diags);
     let services = files::check_services(&checked, &platform, sources, &mut diags);
     routing::check_targets(&platform, pdoc, &mut diags);

@@ -23,7 +23,7 @@ use crate::model::{
     module::{GenerateFile, ModuleFile, NetworkFile, OutputFile},
 };
 use crate::schema::{self, Kind};
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 use crate::template_budget::{self, Exceeded, Failure};
 use crate::watchdog::{self, Owner, Site};
 
@@ -165,11 +165,17 @@ pub(crate) enum NeedOutput {
     Secret(String),
 }
 
-/// The modules in force: built-ins, overridden by the repository's own.
-pub(crate) fn registry(inputs: &Inputs) -> Registry {
+/// The modules in force: built-ins, overridden by the repository's own. A repository
+/// module's folder is its type (`modules/<type>/module.yaml`), so no two can share
+/// one (E0518).
+pub(crate) fn registry(inputs: &Inputs, sources: &SourceMap) -> Registry {
     let mut registry = Registry::default();
-    for doc in inputs.builtin_modules.iter().chain(&inputs.modules) {
-        let errors = schema::validate(doc, Kind::Module, "");
+    let builtin = inputs.builtin_modules.iter().map(|d| (d, true));
+    for (doc, is_builtin) in builtin.chain(inputs.modules.iter().map(|d| (d, false))) {
+        let mut errors = schema::validate(doc, Kind::Module, "");
+        if !is_builtin && errors.is_empty() {
+            errors.extend(folder_is_not_type(doc, sources));
+        }
         let def = match errors.is_empty() {
             true => module_def(doc),
             false => Err(errors),
@@ -187,6 +193,14 @@ pub(crate) fn registry(inputs: &Inputs) -> Registry {
         }
     }
     registry
+}
+
+/// E0518 when the folder of a repository module is not its `type`.
+fn folder_is_not_type(doc: &Document, sources: &SourceMap) -> Option<Diagnostic> {
+    let kind = doc.value.get("type").and_then(Value::as_str)?;
+    let file = &sources.file(doc.file).name;
+    let folder = file.rsplit('/').nth(1)?;
+    (folder != kind).then(|| messages::module_folder_not_type(doc.span("/type"), folder, kind))
 }
 
 /// The module types a repository can use, and what went wrong reading the others.

@@ -137,3 +137,14 @@ pub(crate) fn invalid_expression(span: Span, text: &str, why: &str) -> Diagnosti
     .primary(span, "this expression")
     .help("`{ tf: \"...\" }` is written into the module call as is: one expression such as `data.aws_vpc.main.id`, with no templates")
 }
+
+/// E0518: `modules/<folder>/module.yaml` declares another type than its folder.
+pub(crate) fn module_folder_not_type(at: Span, folder: &str, kind: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0518,
+        format!("the module in `modules/{folder}/` declares type `{kind}`"),
+    )
+    .primary(at, "not the folder's name")
+    .note("a module's folder is its type, so that no two modules can declare one type and a need's `type` names one folder")
+    .help(format!("move the file to `modules/{kind}/`, or set `type: {folder}`"))
+}
