@@ -60,6 +60,23 @@ impl LineIndex {
         }
     }
 
+    /// The byte range of the lines holding offsets `lo` to `hi`, with up to `context`
+    /// whole lines before and after: what a snippet of those offsets can show.
+    pub(crate) fn lines_around(
+        &self,
+        text_len: usize,
+        lo: usize,
+        hi: usize,
+        context: usize,
+    ) -> std::ops::Range<usize> {
+        let line_of = |offset: usize| self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let first = line_of(lo.min(text_len)).saturating_sub(context);
+        let last = line_of(hi.min(text_len)) + context + 1;
+        let start = self.line_starts[first];
+        let end = self.line_starts.get(last).copied().unwrap_or(text_len);
+        start..end.max(start)
+    }
+
     /// The byte offset of a 1-based line and a 0-based character column.
     pub(crate) fn offset(&self, text: &str, line: usize, char_col: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {

@@ -191,7 +191,7 @@ fn named<'a>(sources: &'a SourceMap, id: FileId, points: &[usize]) -> Named<'a> 
     let file = sources.file(id);
     Named {
         file,
-        excerpt: Excerpt::new(&file.text, points),
+        excerpt: Excerpt::around(&file.text, &file.lines, points),
     }
 }
 

@@ -16,14 +16,41 @@ const MARGIN: usize = 40;
 /// What replaces the text cut from a line.
 const CUT: &str = "…";
 
+/// Whole lines kept before and after the labels' lines: more than miette shows.
+const CONTEXT_LINES: usize = 3;
+
 /// A file's text with its long lines cut, and the map between old and new offsets.
 pub(super) struct Excerpt<'a> {
     pub(crate) text: Cow<'a, str>,
     /// Kept pieces in order: the old byte range and where it starts in `text`.
     pieces: Vec<(Range<usize>, usize)>,
+    /// Where `text` starts in the file: the excerpt holds only the lines around the
+    /// labels, so rendering one diagnostic costs the size of its snippet, not of the
+    /// file (miette finds a snippet's lines by scanning from the start of its text).
+    base: usize,
 }
 
 impl<'a> Excerpt<'a> {
+    /// [`Excerpt::new`] of the lines around the `points` only (see `base`).
+    pub(super) fn around(
+        text: &'a str,
+        lines: &crate::source::LineIndex,
+        points: &[usize],
+    ) -> Excerpt<'a> {
+        let lo = points.iter().copied().min().unwrap_or(0);
+        let hi = points.iter().copied().max().unwrap_or(0);
+        let range = lines.lines_around(text.len(), lo, hi, CONTEXT_LINES);
+        let (start, end) = (boundary(text, range.start), boundary(text, range.end));
+        let shifted: Vec<usize> = points
+            .iter()
+            .map(|&p| p.clamp(start, end) - start)
+            .collect();
+        Excerpt {
+            base: start,
+            ..Excerpt::new(&text[start..end], &shifted)
+        }
+    }
+
     /// Cuts every long line of `text` to a window around the `points` (label starts
     /// and ends, as byte offsets) that fall on it.
     pub(super) fn new(text: &'a str, points: &[usize]) -> Excerpt<'a> {
@@ -34,6 +61,7 @@ impl<'a> Excerpt<'a> {
             return Excerpt {
                 text: Cow::Borrowed(text),
                 pieces: vec![(0..text.len(), 0)],
+                base: 0,
             };
         }
         let mut out = String::with_capacity(text.len().min(1 << 20));
@@ -50,12 +78,14 @@ impl<'a> Excerpt<'a> {
         Excerpt {
             text: Cow::Owned(out),
             pieces,
+            base: 0,
         }
     }
 
     /// The offset in the excerpt of an original offset; a cut-away offset moves to
     /// the end of the piece before the cut.
     pub(super) fn to_new(&self, old: usize) -> usize {
+        let old = old.saturating_sub(self.base);
         let i = self
             .pieces
             .partition_point(|(r, _)| r.start <= old)
@@ -71,7 +101,7 @@ impl<'a> Excerpt<'a> {
             .partition_point(|(_, n)| *n <= new)
             .saturating_sub(1);
         let (range, start) = &self.pieces[i];
-        range.start + (new.saturating_sub(*start)).min(range.len())
+        self.base + range.start + (new.saturating_sub(*start)).min(range.len())
     }
 }
 
@@ -125,6 +155,32 @@ fn window(text: &str, line: Range<usize>, first_point: Option<usize>) -> Range<u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rendering one diagnostic scanned its whole file twice (cutting long lines, and
+    /// miette finding the snippet's lines), so thousands of errors in a large file took
+    /// quadratic time (found by an independent attack): the excerpt is the labels'
+    /// lines and a few around them, with offsets still those of the file.
+    #[test]
+    fn an_excerpt_holds_only_the_lines_around_its_labels() {
+        let text: String = (0..100_000).map(|i| format!("key{i}: value\n")).collect();
+        let lines = crate::source::LineIndex::new(&text);
+        let at = text.find("key50000:").unwrap();
+        let e = Excerpt::around(&text, &lines, &[at, at + 8]);
+        assert!(
+            e.text.lines().count() <= 2 * CONTEXT_LINES + 1,
+            "{}",
+            e.text
+        );
+        assert!(e.text.contains("key50000: value"));
+        let new = e.to_new(at);
+        assert_eq!(&e.text[new..new + 8], "key50000");
+        assert_eq!(e.to_old(new), at);
+        // Labels far apart: everything between them, and no more.
+        let end = text.find("key50010:").unwrap();
+        let e = Excerpt::around(&text, &lines, &[at, end]);
+        assert_eq!(e.text.lines().count(), 11 + 2 * CONTEXT_LINES);
+        assert_eq!(e.to_old(e.to_new(end)), end);
+    }
 
     #[test]
     fn short_lines_are_kept_as_they_are() {
