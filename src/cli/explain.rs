@@ -44,7 +44,8 @@ pub fn explain(root: &Path, query: &Query, output: Output) -> Exit {
         Ok(s) => s,
         Err(d) => return super::usage(d, output),
     };
-    let own = own_diagnostics(&compilation, &selected);
+    let mut own = own_diagnostics(&compilation, &selected);
+    own.extend(super::denied_warnings(&own, output));
     super::print_diagnostics(&own, &compilation.sources, output);
     if own.iter().any(Diagnostic::is_error) {
         return Exit::for_failure(&own);

@@ -163,3 +163,24 @@ fn explain_shows_each_volume_and_mount_with_its_layer() {
         "{text}"
     );
 }
+
+/// `explain --deny-warnings` shows the service's warning and fails, as every other
+/// command does (it exited 0: found by an independent review).
+#[test]
+fn explain_denies_the_services_own_warnings() {
+    let repo = base_with_case("_base");
+    let spare = API.replace(
+        "  ram: { memory: true }\n",
+        "  ram: { memory: true }\n  spare: {}\n",
+    );
+    fs::write(repo.path().join("services/api.yaml"), spare).unwrap();
+    let out = pave(&["explain", "api"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning[E0629]"), "{}", stderr(&out));
+    let out = pave(&["explain", "api", "--deny-warnings"], repo.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("error[E0115]"), "{}", stderr(&out));
+    // Another service's warnings are not the explained one's.
+    let out = pave(&["explain", "web", "--deny-warnings"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+}
