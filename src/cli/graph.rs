@@ -7,10 +7,13 @@ use std::path::Path;
 use super::{Exit, Output};
 use crate::resolve::Model;
 
-/// Node id -> label.
+/// Node key -> label. A key is unique by construction: a service's name, a need's
+/// `<service>/<need>`, a route's `route:<service>` (names hold neither `/` nor `:`).
 type Nodes = BTreeMap<String, String>;
-/// Node id -> what it is: `service`, `module` or `route`.
+/// Node key -> what it is: `service`, `module` or `route`.
 type Kinds = BTreeMap<String, &'static str>;
+/// Node key -> the id the renderings use.
+type Ids = BTreeMap<String, String>;
 /// (from, to, label).
 type Edges = BTreeSet<(String, String, String)>;
 
@@ -26,10 +29,11 @@ pub enum GraphFormat {
 pub fn graph(root: &Path, format: GraphFormat, output: Output) -> Exit {
     super::with_model(root, output, |_, model| {
         let (nodes, edges, kinds) = nodes_and_edges(model);
+        let ids = node_ids(&nodes);
         let text = match format {
-            GraphFormat::Dot => dot_text(&nodes, &edges),
-            GraphFormat::Mermaid => mermaid_text(&nodes, &edges),
-            GraphFormat::Json => json_text(&nodes, &edges, &kinds),
+            GraphFormat::Dot => dot_text(&nodes, &edges, &ids),
+            GraphFormat::Mermaid => mermaid_text(&nodes, &edges, &ids),
+            GraphFormat::Json => json_text(&nodes, &edges, &kinds, &ids),
         };
         print!("{text}");
         Exit::Ok
@@ -38,20 +42,20 @@ pub fn graph(root: &Path, format: GraphFormat, output: Output) -> Exit {
 
 /// The graph as data: `{ nodes: [{ id, kind, label }], edges: [{ from, to, label }] }`,
 /// with the ids the Mermaid and dot renderings use.
-fn json_text(nodes: &Nodes, edges: &Edges, kinds: &Kinds) -> String {
+fn json_text(nodes: &Nodes, edges: &Edges, kinds: &Kinds, ids: &Ids) -> String {
     let nodes: Vec<_> = nodes
         .iter()
-        .map(|(id, label)| {
+        .map(|(key, label)| {
             serde_json::json!({
-                "id": node_id(id),
-                "kind": kinds.get(id).copied().unwrap_or("service"),
+                "id": ids[key],
+                "kind": kinds.get(key).copied().unwrap_or("service"),
                 "label": label,
             })
         })
         .collect();
     let edges: Vec<_> = edges
         .iter()
-        .map(|(a, b, label)| serde_json::json!({ "from": node_id(a), "to": node_id(b), "label": label }))
+        .map(|(a, b, label)| serde_json::json!({ "from": id_of(ids, a), "to": id_of(ids, b), "label": label }))
         .collect();
     let doc = serde_json::json!({ "nodes": nodes, "edges": edges });
     // A value built from strings cannot fail to serialize.
@@ -77,13 +81,13 @@ fn nodes_and_edges(model: &Model) -> (Nodes, Edges, Kinds) {
             edges.insert((s.name.clone(), n.service.clone(), n.name.clone()));
         }
         for m in &s.module_needs {
-            let id = format!("{}_{}", s.name, m.name).replace('-', "_");
+            let id = format!("{}/{}", s.name, m.name);
             nodes.insert(id.clone(), format!("{} {}", m.kind, m.name));
             kinds.insert(id.clone(), "module");
             edges.insert((s.name.clone(), id, m.kind.clone()));
         }
         if let Some(route) = &s.route {
-            let id = format!("route_{}", s.name).replace('-', "_");
+            let id = format!("route:{}", s.name);
             let domain = model
                 .platform
                 .environments
@@ -101,41 +105,65 @@ fn nodes_and_edges(model: &Model) -> (Nodes, Edges, Kinds) {
     (nodes, edges, kinds)
 }
 
-fn node_id(name: &str) -> String {
-    name.replace('-', "_")
+/// The id of each node: its key with `-`, `/` and `:` as `_` (`cart_sessions`,
+/// `route_frontend`), and `_2`, `_3`... after an id another node already has (a
+/// service `cart-sessions` beside cart's need `sessions` had one id, so the two drew
+/// as one node: found by an independent review). Keys in order, so ids are stable.
+fn node_ids(nodes: &Nodes) -> Ids {
+    let mut used = BTreeSet::new();
+    let mut ids = Ids::new();
+    for key in nodes.keys() {
+        let base = key.replace(['-', '/', ':'], "_");
+        let mut id = base.clone();
+        let mut n = 2;
+        while !used.insert(id.clone()) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        ids.insert(key.clone(), id);
+    }
+    ids
 }
 
-fn dot_text(nodes: &Nodes, edges: &Edges) -> String {
+/// The id of an edge's end: a node's, or (a service need naming a service that is no
+/// node, which resolve does not allow) its key spelled as an id.
+fn id_of(ids: &Ids, key: &str) -> String {
+    ids.get(key)
+        .cloned()
+        .unwrap_or_else(|| key.replace(['-', '/', ':'], "_"))
+}
+
+fn dot_text(nodes: &Nodes, edges: &Edges, ids: &Ids) -> String {
     let mut out = String::from("digraph platform {\n  rankdir=LR;\n");
     for (n, label) in nodes {
         out.push_str(&format!(
             "  {} [label=\"{}\"];\n",
-            node_id(n),
+            ids[n],
             label.replace('"', "'")
         ));
     }
     for (a, b, label) in edges {
         out.push_str(&format!(
             "  {} -> {} [label=\"{label}\"];\n",
-            node_id(a),
-            node_id(b)
+            id_of(ids, a),
+            id_of(ids, b)
         ));
     }
     out.push_str("}\n");
     out
 }
 
-fn mermaid_text(nodes: &Nodes, edges: &Edges) -> String {
+fn mermaid_text(nodes: &Nodes, edges: &Edges, ids: &Ids) -> String {
     let mut out = String::from("flowchart LR\n");
     for (n, label) in nodes {
-        out.push_str(&format!(
-            "  {}[\"{}\"]\n",
-            node_id(n),
-            label.replace('"', "'")
-        ));
+        out.push_str(&format!("  {}[\"{}\"]\n", ids[n], label.replace('"', "'")));
     }
     for (a, b, label) in edges {
-        out.push_str(&format!("  {} -->|{label}| {}\n", node_id(a), node_id(b)));
+        out.push_str(&format!(
+            "  {} -->|{label}| {}\n",
+            id_of(ids, a),
+            id_of(ids, b)
+        ));
     }
     out
 }

@@ -436,6 +436,50 @@ fn explain_and_graph_show_workload_kinds_and_their_fields() {
     );
 }
 
+/// A service named like another service's need (`cart-sessions`, cart's need
+/// `sessions`) or route (`route-frontend`) had the same node id, so the two drew as
+/// one node (found by an independent review): every node has an id of its own.
+#[test]
+fn graph_gives_every_node_an_id_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/shop"), dir.path());
+    for name in ["cart-sessions", "route-frontend"] {
+        let service = format!(
+            "name: {name}\nowner: team-checkout\nimage: ghcr.io/shop/{name}:1.0.0\nhealth: {{ liveness: /livez, readiness: /ready }}\n"
+        );
+        fs::write(dir.path().join(format!("services/{name}.yaml")), service).unwrap();
+    }
+    let out = pave(&["graph", "--format", "json"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let graph: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ids: Vec<&str> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    let edge = |from: &str, to: &str| {
+        graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["from"] == from && e["to"] == to)
+    };
+    assert!(edge("cart", "cart_sessions_2"), "cart's need: {graph}");
+    assert!(
+        edge("route_frontend_2", "frontend"),
+        "frontend's route: {graph}"
+    );
+    assert!(!edge("route_frontend", "frontend"), "{graph}");
+    let mermaid = stdout(&pave(&["graph"], dir.path()));
+    assert!(
+        mermaid.contains("  cart_sessions[\"cart-sessions (team-checkout)\"]\n"),
+        "{mermaid}"
+    );
+}
+
 #[test]
 fn graph_draws_services_needs_and_routes() {
     let out = pave(&["graph", "--root", "examples/shop"], &project());
