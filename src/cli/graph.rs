@@ -176,12 +176,13 @@ mod tests {
     fn both_formats_draw_the_same_nodes_and_edges() {
         let nodes: Nodes = [("api-x".to_string(), "api-x (team)".to_string())].into();
         let edges: Edges = [("api-x".into(), "db".into(), "postgres".into())].into();
+        let ids = node_ids(&nodes);
         assert_eq!(
-            mermaid_text(&nodes, &edges),
+            mermaid_text(&nodes, &edges, &ids),
             "flowchart LR\n  api_x[\"api-x (team)\"]\n  api_x -->|postgres| db\n"
         );
         assert_eq!(
-            dot_text(&nodes, &edges),
+            dot_text(&nodes, &edges, &ids),
             "digraph platform {\n  rankdir=LR;\n  api_x [label=\"api-x (team)\"];\n  api_x -> db [label=\"postgres\"];\n}\n"
         );
     }
