@@ -200,7 +200,36 @@ pub(crate) fn route(
             &r.host,
         ));
     }
+    if let Some(problem) = route.as_ref().and_then(|r| route_path_problem(&r.path)) {
+        let path = route.as_ref().map_or("", |r| r.path.as_str());
+        diags.push(messages::invalid_route_path(
+            span_of("/route/path"),
+            path,
+            problem,
+        ));
+    }
     route
+}
+
+/// Why the Kubernetes API server refuses `path` in an Ingress of `pathType: Prefix`
+/// (its Ingress validation: `//`, `/./`, `/../`, `%2f` anywhere, a final `/.` or
+/// `/..`), or why no request path can match it (white space, controls, `?`, `#`).
+fn route_path_problem(path: &str) -> Option<&'static str> {
+    const SEQUENCES: [&str; 5] = ["//", "/./", "/../", "%2f", "%2F"];
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("holds white space or a control character")
+    } else if path.contains(['?', '#']) {
+        Some("holds `?` or `#`, which end a URL's path")
+    } else if SEQUENCES.iter().any(|s| path.contains(s))
+        || path.ends_with("/.")
+        || path.ends_with("/..")
+    {
+        Some(
+            "holds `//`, `/./`, `/../` or `%2F`, or ends in `/.` or `/..`, which Kubernetes refuses in an Ingress path",
+        )
+    } else {
+        None
+    }
 }
 
 /// The metrics endpoint: the contract's unless the service turns it off or moves it.

@@ -343,6 +343,15 @@ pub(crate) fn invalid_route_host(at: Span, host: &str) -> Diagnostic {
     .help("a host is lowercase DNS labels joined by `.`, e.g. `shop.${env.domain}`")
 }
 
+pub(crate) fn invalid_route_path(at: Span, path: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0510,
+        format!("route path `{}` {problem}", path.escape_debug()),
+    )
+    .primary(at, "invalid path")
+    .help("a route path is the prefix of the URLs the service answers, e.g. `/` or `/api/v1`")
+}
+
 pub(crate) fn build_path(at: Span, field: &str, problem: &str) -> Diagnostic {
     Diagnostic::error(Code::E0517, format!("`build.{field}` {problem}"))
         .primary(at, "not a path inside the repository")
