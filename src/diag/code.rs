@@ -128,6 +128,8 @@ pub(crate) enum Code {
     E0517,
     /// A repository module's folder is not its `type`.
     E0518,
+    /// A module's `terraform.source` is not a Terraform registry address.
+    E0519,
     /// A module template exceeded an evaluation bound (fuel, recursion, output length,
     /// range size).
     E0530,
@@ -360,6 +362,7 @@ impl Code {
             Code::E0516 => "E0516",
             Code::E0517 => "E0517",
             Code::E0518 => "E0518",
+            Code::E0519 => "E0519",
             Code::E0530 => "E0530",
             Code::E0540 => "E0540",
             Code::E0541 => "E0541",

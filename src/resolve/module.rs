@@ -213,6 +213,33 @@ pub(crate) struct Registry {
     pub(crate) diags: Vec<Diagnostic>,
 }
 
+/// Whether `source` is a Terraform registry address, `[<host>/]<namespace>/<name>/<provider>`:
+/// the only sources Terraform accepts a `version` for, which every module has. A
+/// local path (`./x`, `../x`, `/x`) would also resolve from the generated folder, not
+/// the module's, and a `git::` or URL source takes no `version`.
+fn is_registry_source(source: &str) -> bool {
+    let parts: Vec<&str> = source.split('/').collect();
+    let word = |p: &&str| {
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    let host = |p: &&str| {
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'))
+    };
+    match parts.as_slice() {
+        [namespace, name, provider] => [namespace, name, provider].iter().all(|p| word(p)),
+        [hostname, namespace, name, provider] => {
+            host(hostname) && [namespace, name, provider].iter().all(|p| word(p))
+        }
+        _ => false,
+    }
+}
+
 fn module_def(doc: &Document) -> Result<ModuleDef, Vec<Diagnostic>> {
     let file: ModuleFile = model::decode(doc, "", &doc.value).map_err(|d| vec![d])?;
     let input_schema = json!({
@@ -229,6 +256,10 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Vec<Diagnostic>> {
         .filter_map(|(k, s)| s.get("default").map(|d| (k.clone(), d.clone())))
         .collect();
     let mut errors = Vec::new();
+    if !is_registry_source(&file.terraform.source) {
+        let at = doc.span("/terraform/source");
+        errors.push(messages::source_not_registry(at, &file.terraform.source));
+    }
     let arguments = file
         .terraform
         .inputs

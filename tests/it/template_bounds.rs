@@ -21,7 +21,7 @@ fn a_policy_message_repeating_large_strings_stops_after_the_time_limit() {
     // memory at a time, but thousands of iterations fit in the fuel budget: minutes of work.
     let repo = repo_with(
         "modules/cache/module.yaml",
-        "type: cache\nterraform:\n  source: ./modules/cache\n  version: \"1.0\"\noutputs:\n  host: { value: h }\n",
+        "type: cache\nterraform:\n  source: acme/cache/aws\n  version: \"1.0\"\noutputs:\n  host: { value: h }\n",
     );
     fs::create_dir_all(repo.path().join("policies")).unwrap();
     fs::write(
@@ -46,7 +46,7 @@ fn a_module_template_doubling_a_string_is_stopped_not_aborted() {
     // 2^37 bytes if nothing stopped it: the allocation would fail and abort.
     let repo = repo_with(
         "modules/cache/module.yaml",
-        "type: cache\nterraform:\n  source: ./modules/cache\n  version: \"1.0\"\n  inputs:\n    blob: \"{% set ns = namespace(x='xx') %}{% for i in range(36) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ ns.x|length }}\"\noutputs:\n  host: { value: h }\n",
+        "type: cache\nterraform:\n  source: acme/cache/aws\n  version: \"1.0\"\n  inputs:\n    blob: \"{% set ns = namespace(x='xx') %}{% for i in range(36) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ ns.x|length }}\"\noutputs:\n  host: { value: h }\n",
     );
     fs::remove_dir_all(repo.path().join("policies")).ok();
     let out = pave(&["build"], repo.path());

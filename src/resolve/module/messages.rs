@@ -148,3 +148,14 @@ pub(crate) fn module_folder_not_type(at: Span, folder: &str, kind: &str) -> Diag
     .note("a module's folder is its type, so that no two modules can declare one type and a need's `type` names one folder")
     .help(format!("move the file to `modules/{kind}/`, or set `type: {folder}`"))
 }
+
+/// E0519: `terraform.source` is not a registry address, so `version` cannot pin it.
+pub(crate) fn source_not_registry(at: Span, source: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0519,
+        format!("`{source}` is not a Terraform registry address"),
+    )
+    .primary(at, "the Terraform module to call")
+    .note("Terraform takes a module's `version` only from a registry, and a local path would be read relative to the generated folder")
+    .help("name a registry module, `<namespace>/<name>/<provider>` or `<host>/<namespace>/<name>/<provider>`, e.g. `terraform-aws-modules/rds/aws`, and publish your own modules to a private registry")
+}
