@@ -114,6 +114,15 @@ impl SourceMap {
         id
     }
 
+    /// The name of the platform file among the loaded files, if one was loaded.
+    pub(crate) fn platform_file_name(&self) -> Option<String> {
+        self.files
+            .iter()
+            .map(|f| &f.name)
+            .find(|n| ["platform.yaml", "platform.yml", "platform.kdl"].contains(&n.as_str()))
+            .cloned()
+    }
+
     pub(crate) fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -86,10 +86,17 @@ fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &So
             }
         }
     }
+    // A result about a whole file (drift, a refused destruction) is at its first line,
+    // and one about no file (`--deny-warnings`, an unknown `--env`) at the platform
+    // file's: GitHub code scanning refuses a result without a location or a line.
+    let whole_file = d.file.clone().or_else(|| sources.platform_file_name());
     if locations.is_empty()
-        && let Some(file) = &d.file
+        && let Some(file) = whole_file
     {
-        locations.push(json!({ "physicalLocation": { "artifactLocation": { "uri": file } } }));
+        locations.push(json!({ "physicalLocation": {
+            "artifactLocation": { "uri": file },
+            "region": { "startLine": 1, "startColumn": 1 },
+        } }));
     }
     let anchor = d.primary_span().map_or_else(String::new, |s| {
         format!("{}\0{}", sources.file(s.file).name, sources.snippet(s))

@@ -82,6 +82,52 @@ fn custom_service_and_kubernetes_rules_fire_at_the_right_lines() {
     }
 }
 
+/// Every SARIF result has a location with a line: drift (a whole file) at its first
+/// line, and a result about no file (`--deny-warnings`) at the platform file's, since
+/// GitHub code scanning refuses the log otherwise (found by an independent review).
+#[test]
+fn every_sarif_result_has_a_location_with_a_line() {
+    let repo = base_with_case("_base");
+    assert!(pave(&["build"], repo.path()).status.success());
+    fs::write(
+        repo.path()
+            .join("generated/kubernetes/dev/api/service.yaml"),
+        "x: 1\n",
+    )
+    .unwrap();
+    let spare = fs::read_to_string(repo.path().join("services/api.yaml")).unwrap()
+        + "volumes: { spare: {} }\n";
+    fs::write(repo.path().join("services/api.yaml"), spare).unwrap();
+    let sarif = |args: &[&str], expected: &str| {
+        let out = pave(args, repo.path());
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap().clone();
+        assert!(
+            results.iter().any(|r| r["ruleId"] == expected),
+            "{results:?}"
+        );
+        for r in &results {
+            let place = &r["locations"][0]["physicalLocation"];
+            assert!(place["artifactLocation"]["uri"].is_string(), "{r}");
+            assert!(
+                place["region"]["startLine"]
+                    .as_u64()
+                    .is_some_and(|l| l >= 1),
+                "{r}"
+            );
+        }
+        results
+    };
+    sarif(&["check", "--format", "sarif"], "E0418");
+    let results = sarif(&["check", "--format", "sarif", "--deny-warnings"], "E0115");
+    let denied = results.iter().find(|r| r["ruleId"] == "E0115").unwrap();
+    assert_eq!(
+        denied["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "platform.yaml"
+    );
+}
+
 #[test]
 fn sarif_output_is_valid_and_stable() {
     let repo = base_with_case("policy-violation-at-service-line");
