@@ -322,7 +322,9 @@ fn refused_format(cli: &Cli, output: Output) -> Option<Exit> {
         };
         return Some(cli::format_not_for(name, format_name(f), &allowed, shown));
     }
-    (cli.output.is_some() && !output.collect).then(|| cli::output_without_format(output))
+    let data = cli.format.is_some() && cli.command.prints_data();
+    (cli.output.is_some() && !output.collect)
+        .then(|| cli::output_without_format(data.then_some(name), output))
 }
 
 fn main() -> ExitCode {
@@ -350,6 +352,10 @@ fn main() -> ExitCode {
     let json = cli.format == Some(FormatArg::Json);
     let exit = match cli.command {
         Command::Build(a) => cli::build(&tree_options(a), output),
+        // `check` and `diff` never write: `--dry-run` would promise what they always do.
+        Command::Check(ref a) | Command::Diff(ref a) if a.dry_run => {
+            cli::dry_run_not_for(cli.command.formats().0, output)
+        }
         Command::Check(a) => cli::check(&tree_options(a), output),
         Command::Diff(a) => cli::diff(&tree_options(a), output),
         Command::Lint(a) => cli::lint(&a.root, output),

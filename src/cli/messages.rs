@@ -157,6 +157,24 @@ pub(crate) fn output_without_format() -> Diagnostic {
     .help("add `--format json`, `--format sarif` or `--format github`, or drop `--output`")
 }
 
+/// `--dry-run` given to a command that never writes.
+pub(crate) fn dry_run_not_for(command: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0117,
+        format!("`pave {command}` never writes, so it takes no `--dry-run`"),
+    )
+    .help("`--dry-run` is for `pave build`: it compiles and plans, and writes nothing")
+}
+
+/// `--output FILE` on a command whose `--format` output is its data, not diagnostics.
+pub(crate) fn output_for_data(command: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0117,
+        format!("`pave {command}` prints its data on stdout; `--output` writes the diagnostics document of `build`, `check`, `lint`, `init` and `new`"),
+    )
+    .help(format!("redirect stdout instead: `pave {command} ... > FILE`"))
+}
+
 pub(crate) fn unknown_schema(kind: &str) -> Diagnostic {
     Diagnostic::error(Code::E0117, format!("no schema named `{kind}`"))
         .help("the schemas are platform, service, policy and module")

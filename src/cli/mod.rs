@@ -299,9 +299,19 @@ pub fn format_not_for(command: &str, format: &str, allowed: &[&str], output: Out
     usage(messages::format_not_for(command, format, allowed), output)
 }
 
-/// `--output FILE` without a machine format to write into it.
-pub fn output_without_format(output: Output) -> Exit {
-    usage(messages::output_without_format(), output)
+/// `--output FILE` without a machine format to write into it; `data_command` when the
+/// command prints its data in the format asked for (`graph --format json`).
+pub fn output_without_format(data_command: Option<&str>, output: Output) -> Exit {
+    let d = match data_command {
+        Some(command) => messages::output_for_data(command),
+        None => messages::output_without_format(),
+    };
+    usage(d, output)
+}
+
+/// `--dry-run` on `check` or `diff`, which never write.
+pub fn dry_run_not_for(command: &str, output: Output) -> Exit {
+    usage(messages::dry_run_not_for(command), output)
 }
 
 /// Ends a command: writes the collected machine-format document (on stdout or to

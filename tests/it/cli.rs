@@ -858,3 +858,34 @@ fn explain_links_the_environment_dashboard_with_the_service_chosen() {
         "{line}"
     );
 }
+
+/// `--dry-run` on `check` or `diff` was accepted silently, and `--output` on a data
+/// command told a user who had given `--format json` to add it (both found by an
+/// independent review): each is E0117 saying what to do instead.
+#[test]
+fn options_a_command_cannot_honour_say_what_to_do_instead() {
+    for (args, says) in [
+        (&["check", "--dry-run"][..], "`pave check` never writes"),
+        (&["diff", "--dry-run"], "`pave diff` never writes"),
+        (
+            &["graph", "--format", "json", "--output", "g.json"],
+            "`pave graph` prints its data on stdout",
+        ),
+        (
+            &["diff", "--format", "json", "--output", "d.json"],
+            "`pave diff` prints its data on stdout",
+        ),
+    ] {
+        let mut full = args.to_vec();
+        full.extend(["--root", "examples/shop"]);
+        let out = pave(&full, &project());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        // With `--format json` the usage error is that format's document.
+        let said = stdout(&out) + &stderr(&out);
+        assert!(
+            said.contains("E0117") && said.contains(says),
+            "{args:?}: {said}"
+        );
+    }
+    assert!(!project().join("g.json").exists() && !project().join("d.json").exists());
+}
