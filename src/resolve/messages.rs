@@ -793,6 +793,15 @@ pub(crate) fn bad_file_path(at: Span, path: &str, problem: &str) -> Diagnostic {
     .help("files are absolute paths such as `/etc/app/config.yaml`, each outside `/tmp` and not inside another file's path")
 }
 
+pub(crate) fn files_too_large(at: Span, bytes: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0565,
+        format!("the files hold {bytes} bytes together, more than the 1,048,576 of one ConfigMap"),
+    )
+    .primary(at, "mounted from one ConfigMap")
+    .help("mount fewer or smaller files, or ship the data in the image")
+}
+
 // Volumes and mounts (E0627–E0629).
 
 pub(crate) fn unknown_volume(at: Span, volume: &str, declared: &[&str]) -> Diagnostic {

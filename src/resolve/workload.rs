@@ -510,9 +510,17 @@ pub(crate) fn files(
             content,
         });
     }
+    let bytes: usize = out.iter().map(|f| f.key.len() + f.content.len()).sum();
+    if bytes > CONFIG_MAP_MAX_BYTES {
+        diags.push(messages::files_too_large((at.key_of)("/files"), bytes));
+    }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
+
+/// The most a ConfigMap's keys and values may hold together: the API server refuses
+/// a larger one (its validation's limit, shared with Secrets: 1 MiB).
+const CONFIG_MAP_MAX_BYTES: usize = 1024 * 1024;
 
 /// The paths mounted so far, to find a path lying inside another (or another inside
 /// it) with one lookup per folder of the path instead of a pass over every path.
