@@ -350,6 +350,12 @@ fn main() -> ExitCode {
         services: a.services,
     };
     let json = cli.format == Some(FormatArg::Json);
+    if let Command::Build(a) | Command::Check(a) | Command::Diff(a) = &cli.command
+        && let Some(tree) = &a.tree
+        && let Some(exit) = cli::tree_among_inputs(&a.root.root, tree, output)
+    {
+        return ExitCode::from(cli::finish(exit, output).code());
+    }
     let exit = match cli.command {
         Command::Build(a) => cli::build(&tree_options(a), output),
         // `check` and `diff` never write: `--dry-run` would promise what they always do.

@@ -157,6 +157,16 @@ pub(crate) fn output_without_format() -> Diagnostic {
     .help("add `--format json`, `--format sarif` or `--format github`, or drop `--output`")
 }
 
+/// `--tree` inside an input folder.
+pub(crate) fn tree_among_inputs(folder: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0117,
+        format!("`--tree` is inside the input folder `{folder}/`"),
+    )
+    .note("the next build would read the tree's files as inputs")
+    .help("give `--tree` a folder outside `services/`, `policies/` and `modules/`, or leave it out to build into the repository")
+}
+
 /// `--dry-run` given to a command that never writes.
 pub(crate) fn dry_run_not_for(command: &str) -> Diagnostic {
     Diagnostic::error(

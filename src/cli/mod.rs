@@ -309,6 +309,32 @@ pub fn output_without_format(data_command: Option<&str>, output: Output) -> Exit
     usage(d, output)
 }
 
+/// `--tree DIR` inside the repository's inputs (`services/`, `policies/`, `modules/`):
+/// the build would write its tree where the next one reads inputs. The stop, if so.
+pub fn tree_among_inputs(root: &Path, tree: &Path, output: Output) -> Option<Exit> {
+    let normal = |p: &Path| -> Vec<std::ffi::OsString> {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut parts: Vec<std::ffi::OsString> = Vec::new();
+        for c in absolute.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    parts.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => parts.push(other.as_os_str().to_os_string()),
+            }
+        }
+        parts
+    };
+    let (root, tree) = (normal(root), normal(tree));
+    let below = tree.strip_prefix(root.as_slice())?;
+    let folder = below.first()?.to_str()?;
+    ["services", "policies", "modules"]
+        .iter()
+        .find(|f| f.eq_ignore_ascii_case(folder))
+        .map(|f| usage(messages::tree_among_inputs(f), output))
+}
+
 /// `--dry-run` on `check` or `diff`, which never write.
 pub fn dry_run_not_for(command: &str, output: Output) -> Exit {
     usage(messages::dry_run_not_for(command), output)

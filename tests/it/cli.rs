@@ -859,9 +859,10 @@ fn explain_links_the_environment_dashboard_with_the_service_chosen() {
     );
 }
 
-/// `--dry-run` on `check` or `diff` was accepted silently, and `--output` on a data
-/// command told a user who had given `--format json` to add it (both found by an
-/// independent review): each is E0117 saying what to do instead.
+/// `--dry-run` on `check` or `diff` was accepted silently, `--output` on a data
+/// command told a user who had given `--format json` to add it, and `--tree` inside an
+/// input folder built a tree the next build read as inputs (found by independent
+/// reviews): each is E0117 saying what to do instead.
 #[test]
 fn options_a_command_cannot_honour_say_what_to_do_instead() {
     for (args, says) in [
@@ -874,6 +875,15 @@ fn options_a_command_cannot_honour_say_what_to_do_instead() {
         (
             &["diff", "--format", "json", "--output", "d.json"],
             "`pave diff` prints its data on stdout",
+        ),
+        // The tree would be read as inputs by the next build (found by an attack).
+        (
+            &["build", "--tree", "examples/shop/services/x"],
+            "`--tree` is inside the input folder `services/`",
+        ),
+        (
+            &["check", "--tree", "examples/shop/x/../Modules"],
+            "`--tree` is inside the input folder `modules/`",
         ),
     ] {
         let mut full = args.to_vec();
@@ -888,4 +898,5 @@ fn options_a_command_cannot_honour_say_what_to_do_instead() {
         );
     }
     assert!(!project().join("g.json").exists() && !project().join("d.json").exists());
+    assert!(!project().join("examples/shop/services/x").exists());
 }
