@@ -55,3 +55,41 @@ pub(crate) fn check_infrastructure(
         }
     }
 }
+
+/// E0510 when two needs name their resources alike: modules name a need's resources
+/// `<platform>-<env>-<service>-<need>` (state names), so service `catalog`'s need
+/// `q-a` and service `catalog-q`'s need `a` would both make `shop-dev-catalog-q-a`,
+/// the second apply failing on (or worse, adopting) the first's resource. Once per
+/// clash, at the later need; environments share service and need names, so the
+/// first environment's clashes are all of them.
+pub(crate) fn check_resource_names(services: &[ResolvedService], diags: &mut Vec<Diagnostic>) {
+    let Some(env) = services.first().map(|s| s.env.as_str()) else {
+        return;
+    };
+    let mut named: std::collections::BTreeMap<String, (&str, &str)> = Default::default();
+    for s in services.iter().filter(|s| s.env == env) {
+        let service = crate::resolve::state_name(&s.name, &s.renamed_from);
+        for n in &s.module_needs {
+            let need = crate::resolve::state_name(&n.name, &n.renamed_from);
+            let joined = format!("{service}-{need}");
+            match named.get(&joined) {
+                Some(&(first_service, first_need)) if first_service != s.name => {
+                    let at = s
+                        .provenance
+                        .get(&crate::load::pointer_push("/needs", &n.name))
+                        .and_then(|o| o.span);
+                    diags.push(messages::resource_names_clash(
+                        at,
+                        (&s.name, &n.name),
+                        (first_service, first_need),
+                        &joined,
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    named.insert(joined, (&s.name, &n.name));
+                }
+            }
+        }
+    }
+}

@@ -343,6 +343,26 @@ pub(crate) fn invalid_route_host(at: Span, host: &str) -> Diagnostic {
     .help("a host is lowercase DNS labels joined by `.`, e.g. `shop.${env.domain}`")
 }
 
+pub(crate) fn resource_names_clash(
+    at: Option<Span>,
+    (service, need): (&str, &str),
+    (first_service, first_need): (&str, &str),
+    joined: &str,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        Code::E0510,
+        format!(
+            "need `{need}` of `{service}` and need `{first_need}` of `{first_service}` would both name their resources `<platform>-<env>-{joined}`"
+        ),
+    );
+    let d = match at {
+        Some(at) => d.primary(at, "this need"),
+        None => d,
+    };
+    d.note("a module names a need's cloud resources after its service and need joined by `-`, so the second would fail to create (or take over) the first's")
+    .help(format!("give the newer of the two needs (or services) another name, so that `<service>-<need>` differs, e.g. `{need}` to `{need}-store`"))
+}
+
 pub(crate) fn invalid_route_path(at: Span, path: &str, problem: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0510,

@@ -151,6 +151,7 @@ pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, V
         resolved.extend(service::resolve_env(&ctx, &services, sources, &mut diags));
     }
     infrastructure::check_infrastructure(&platform, pdoc, &resolved, &mut diags);
+    infrastructure::check_resource_names(&resolved, &mut diags);
     routes::check_routes(&platform, &resolved, &mut diags);
     ci::check_registries(&platform, pdoc, &resolved, &mut diags);
     delivery::check_catalog_names(&platform, &services, &resolved, &mut diags);

@@ -34,8 +34,12 @@ fn read(repo: &tempfile::TempDir, path: &str) -> String {
     fs::read_to_string(repo.path().join(path)).unwrap()
 }
 
+/// Service `api`'s need `jobs-queue` and service `api-jobs`'s need `queue` got distinct
+/// Terraform labels, but every module names the resources `<platform>-<env>-<service>-
+/// <need>`: both queues were `acme-dev-api-jobs-queue`, and the second apply would fail
+/// on the first's queue (found by an independent attack). The pair is refused.
 #[test]
-fn a_service_and_need_pair_that_joined_the_same_way_get_distinct_labels() {
+fn a_service_and_need_pair_that_joined_the_same_way_is_refused() {
     let (repo, out) = build_base_with(&[
         (
             "api",
@@ -46,24 +50,19 @@ fn a_service_and_need_pair_that_joined_the_same_way_get_distinct_labels() {
             "name: api-jobs\nowner: team-core\nimage: ghcr.io/acme/api-jobs:1.0.0\nneeds:\n  queue: { type: queue }\n",
         ),
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let api = read(&repo, "generated/terraform/dev/api.tf");
-    let jobs = read(&repo, "generated/terraform/dev/api-jobs.tf");
-    assert!(api.contains("module \"api_jobs-queue\" {"), "{api}");
-    assert!(jobs.contains("module \"api-jobs_queue\" {"), "{jobs}");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
     assert!(
-        api.contains("module.api_jobs-queue.queue_arn"),
-        "references use the same label: {api}"
+        err.contains("error[E0510]") && err.contains("services/api-jobs.yaml:5:10"),
+        "{err}"
     );
-    let outputs = read(&repo, "generated/terraform/dev/outputs.tf");
-    assert!(
-        outputs.contains("output \"api_jobs-queue_secret_arn\""),
-        "{outputs}"
+    assert!(err.contains("`<platform>-<env>-api-jobs-queue`"), "{err}");
+    assert_eq!(
+        err.matches("error[E0510]").count(),
+        1,
+        "once, not per environment: {err}"
     );
-    assert!(
-        outputs.contains("output \"api-jobs_queue_secret_arn\""),
-        "{outputs}"
-    );
+    assert!(!repo.path().join("generated/terraform").exists());
 }
 
 #[test]
