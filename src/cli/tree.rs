@@ -39,10 +39,12 @@ fn filter(options: &Options, compilation: &Compilation, output: Output) -> Resul
         (&options.services, &services, "service"),
     ] {
         if let Some(name) = given.iter().find(|n| !known.contains(&n.as_str())) {
-            return Err(super::usage(
-                messages::unknown_filter(what, name, known),
-                output,
-            ));
+            // An unknown environment lists the platform's few; services can be hundreds.
+            let d = match what {
+                "environment" => messages::unknown_environment(name, known),
+                _ => messages::unknown_filter(what, name, known),
+            };
+            return Err(super::usage(d, output));
         }
     }
     Ok(())

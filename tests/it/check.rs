@@ -153,7 +153,8 @@ fn env_and_service_narrow_check() {
     let out = pave(&["check", "--env", "prdo"], repo.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("did you mean `prod`?"),
+        stderr(&out).contains("did you mean `prod`?")
+            && stderr(&out).contains("environments: dev, staging, prod"),
         "{}",
         stderr(&out)
     );

@@ -649,7 +649,7 @@ fn usage_errors_are_diagnostics_in_the_chosen_format() {
         ),
         (
             &["build", "--env", "prdo"],
-            "E0116 no environment named `prdo`",
+            "E0116 no environment `prdo`; environments: dev, prod",
         ),
         (
             &["explain", "nope"],
