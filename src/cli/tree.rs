@@ -216,7 +216,7 @@ fn build_planned(
     if options.dry_run {
         eprintln!(
             "pave build --dry-run: {} file(s) would change",
-            plan.changes.len()
+            plan.changes.len() + only_manifest(plan)
         );
         return Exit::Ok;
     }
@@ -224,7 +224,7 @@ fn build_planned(
         return stop(&[d], &SourceMap::default(), output);
     }
     let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
-    let written = plan.changes.len() - count(ChangeKind::Stale);
+    let written = plan.changes.len() - count(ChangeKind::Stale) + only_manifest(plan);
     eprintln!(
         "pave build: {written} file(s) written, {} stale file(s) removed",
         count(ChangeKind::Stale)
@@ -279,12 +279,27 @@ fn check_planned(
     Exit::for_failure(&drift)
 }
 
+/// 1 when the manifest is the only file a build writes (check counts it then), else 0:
+/// with other changes the manifest is rewritten too and not counted.
+fn only_manifest(plan: &Plan) -> usize {
+    usize::from(plan.changes.is_empty() && plan.manifest_changed)
+}
+
+/// How the manifest differs when it is all that does: missing, or changed (an entry of
+/// a file whose bytes are right).
+fn manifest_change(plan: &Plan) -> ChangeKind {
+    match plan.manifest_missing {
+        true => ChangeKind::Missing,
+        false => ChangeKind::Changed,
+    }
+}
+
 /// One diagnostic per drifted file; a plan that changes only the manifest (an entry of
 /// a file whose bytes are right) reports the manifest as changed.
 fn drift_diagnostics(plan: &Plan, fix: &str) -> Vec<Diagnostic> {
     if plan.changes.is_empty() {
         return vec![messages::drift(
-            ChangeKind::Changed,
+            manifest_change(plan),
             &plan.manifest_path,
             fix,
         )];
@@ -309,14 +324,17 @@ fn drift_report(plan: &Plan, fix: &str, with_diffs: bool) -> String {
             ));
         }
     }
-    if plan.changes.is_empty() {
-        report.push_str(&format!("changed: {}\n", plan.manifest_path));
+    let only_manifest = plan.changes.is_empty().then(|| manifest_change(plan));
+    if let Some(kind) = only_manifest {
+        report.push_str(&format!("{}: {}\n", kind.as_str(), plan.manifest_path));
     }
-    let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
+    let count = |k: ChangeKind| {
+        plan.changes.iter().filter(|c| c.kind == k).count() + usize::from(only_manifest == Some(k))
+    };
     let total = plan.changes.len().max(1);
     report.push_str(&format!(
         "pave check: {total} file(s) differ ({} changed, {} missing, {} stale, {} edited by hand); run `{fix}` to update them\n",
-        count(ChangeKind::Changed).max(usize::from(plan.changes.is_empty())),
+        count(ChangeKind::Changed),
         count(ChangeKind::Missing),
         count(ChangeKind::Stale),
         count(ChangeKind::HandEdited),
@@ -352,6 +370,14 @@ pub fn diff(options: &Options, output: Output) -> Exit {
             return exit;
         }
         Report::Text => print!("{}", blast::text(&plan.blast)),
+    }
+    if only_manifest(&plan) == 1 {
+        // Its diff is thousands of hash lines; the kind is what a reader needs.
+        let kind = manifest_change(&plan).as_str();
+        eprintln!(
+            "pave diff: {kind}: {} (build rewrites it)",
+            plan.manifest_path
+        );
     }
     for change in &plan.changes {
         print!(

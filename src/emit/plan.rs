@@ -71,6 +71,8 @@ pub(crate) struct Plan {
     pub(crate) manifest_path: String,
     pub(crate) manifest_bytes: Vec<u8>,
     pub(crate) manifest_changed: bool,
+    /// No manifest was there (deleted, or a tree never built).
+    pub(crate) manifest_missing: bool,
     /// Paths pave will not write: outside the output roots, not owned by pave, behind a
     /// symlink or blocked by a folder. One diagnostic per offending path.
     pub(crate) refused: Vec<Diagnostic>,
@@ -119,6 +121,7 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
         manifest_path: comparer.manifest_path.clone(),
         manifest_bytes,
         manifest_changed,
+        manifest_missing: comparer.old_digest.is_none(),
         refused,
         adopted,
         layout: comparer.layout.clone(),

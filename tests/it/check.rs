@@ -543,3 +543,28 @@ fn a_tree_with_the_previous_manifest_format_is_checked_pruned_and_upgraded() {
     let out = pave(&["check"], repo.path());
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+/// A deleted manifest is missing, not changed, and the build that writes it back says
+/// it wrote one file (it said "changed" and "0 file(s) written": found by a review).
+#[test]
+fn a_deleted_manifest_is_reported_missing_and_counted_when_written_back() {
+    let repo = built_shop();
+    fs::remove_file(repo.path().join("generated/.pave-manifest.json")).unwrap();
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("missing: generated/.pave-manifest.json\n")
+            && stdout(&out).contains("(0 changed, 1 missing, 0 stale, 0 edited by hand)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = pave(&["diff"], repo.path());
+    assert!(stderr(&out).contains("pave diff: missing: generated/.pave-manifest.json"));
+    let out = pave(&["build"], repo.path());
+    assert!(
+        stderr(&out).contains("pave build: 1 file(s) written"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(pave(&["check"], repo.path()).status.code(), Some(0));
+}
