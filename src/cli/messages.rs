@@ -116,6 +116,14 @@ pub(crate) fn not_a_directory(root: &Path) -> Diagnostic {
     .help("pass `--root DIR` with the folder that holds the platform file")
 }
 
+pub(crate) fn tree_not_a_directory(tree: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0114,
+        format!("`--tree {}` is not a directory", tree.display()),
+    )
+    .help("pass `--tree DIR` with the folder the output tree goes into (build makes a missing one)")
+}
+
 pub(crate) fn warnings_denied() -> Diagnostic {
     Diagnostic::error(Code::E0115, "warnings are denied (--deny-warnings)")
         .help("fix the warnings above, or run without `--deny-warnings`")

@@ -309,9 +309,15 @@ pub fn output_without_format(data_command: Option<&str>, output: Output) -> Exit
     usage(d, output)
 }
 
-/// `--tree DIR` inside the repository's inputs (`services/`, `policies/`, `modules/`):
-/// the build would write its tree where the next one reads inputs. The stop, if so.
+/// `--tree DIR` that is not a folder, or inside the repository's inputs (`services/`,
+/// `policies/`, `modules/`), where the build would write its tree where the next one
+/// reads inputs. The stop, if so.
 pub fn tree_among_inputs(root: &Path, tree: &Path, output: Output) -> Option<Exit> {
+    // A file (or anything but a folder) there: `check` read it as an interrupted
+    // build's journal (found by an independent review).
+    if std::fs::metadata(tree).is_ok_and(|m| !m.is_dir()) {
+        return Some(usage(messages::tree_not_a_directory(tree), output));
+    }
     let normal = |p: &Path| -> Vec<std::ffi::OsString> {
         let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
         let mut parts: Vec<std::ffi::OsString> = Vec::new();
