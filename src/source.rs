@@ -40,9 +40,17 @@ pub(crate) struct LineIndex {
 }
 
 impl LineIndex {
+    /// Lines end at `\n`, `\r\n` or a lone `\r`: YAML's line breaks (a file saved
+    /// with old Mac line endings parses, and its positions must be right too).
     pub(crate) fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        for (i, &b) in bytes.iter().enumerate() {
+            let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+            if b == b'\n' || lone_cr {
+                line_starts.push(i + 1);
+            }
+        }
         LineIndex { line_starts }
     }
 
@@ -156,5 +164,18 @@ mod tests {
         assert_eq!(&text[off..off + 1], "x");
         assert_eq!(idx.line_col(text, off), LineCol { line: 2, col: 5 });
         assert_eq!(idx.line_col(text, 0), LineCol { line: 1, col: 1 });
+    }
+
+    /// A lone `\r` ends a line as YAML says; positions in a file saved with old Mac
+    /// line endings were all on line 1 (found by an independent attack).
+    #[test]
+    fn every_yaml_line_break_ends_a_line() {
+        let text = "a: 1\rb: 2\r\nc: 3\nd: 4";
+        let idx = LineIndex::new(text);
+        for (needle, line) in [("a", 1), ("b", 2), ("c", 3), ("d", 4)] {
+            let at = text.find(needle).unwrap();
+            assert_eq!(idx.line_col(text, at), LineCol { line, col: 1 }, "{needle}");
+            assert_eq!(idx.offset(text, line, 0), at);
+        }
     }
 }

@@ -86,12 +86,11 @@ impl<'a> Offsets<'a> {
             (self.line, self.col, self.byte) = (line, col, byte);
             return byte;
         }
-        while self.line < line {
-            match self.text[self.byte..].find('\n') {
-                Some(i) => self.byte += i + 1,
-                None => self.byte = self.text.len(),
-            }
-            (self.line, self.col) = (self.line + 1, 0);
+        if self.line < line {
+            // The line's start from the index, whose line breaks are the parser's
+            // (`\n`, `\r\n` and a lone `\r`).
+            self.byte = self.lines.offset(self.text, line, 0);
+            (self.line, self.col) = (line, 0);
         }
         let rest = &self.text[self.byte..];
         let step = rest

@@ -45,9 +45,15 @@ impl<'a> Excerpt<'a> {
             .iter()
             .map(|&p| p.clamp(start, end) - start)
             .collect();
+        let mut excerpt = Excerpt::new(&text[start..end], &shifted);
+        // miette ends lines at `\n` only; a lone `\r` (a YAML line break) becomes one,
+        // byte for byte, so offsets stay the same.
+        if excerpt.text.contains('\r') {
+            excerpt.text = Cow::Owned(lone_carriage_returns_as_newlines(&excerpt.text));
+        }
         Excerpt {
             base: start,
-            ..Excerpt::new(&text[start..end], &shifted)
+            ..excerpt
         }
     }
 
@@ -103,6 +109,18 @@ impl<'a> Excerpt<'a> {
         let (range, start) = &self.pieces[i];
         self.base + range.start + (new.saturating_sub(*start)).min(range.len())
     }
+}
+
+fn lone_carriage_returns_as_newlines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c == '\r' && chars.peek() != Some(&'\n') {
+            true => out.push('\n'),
+            false => out.push(c),
+        }
+    }
+    out
 }
 
 /// The nearest char boundary at or before `p`, inside the text.
