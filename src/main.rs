@@ -327,10 +327,88 @@ fn refused_format(cli: &Cli, output: Output) -> Option<Exit> {
         .then(|| cli::output_without_format(data.then_some(name), output))
 }
 
+/// The command line, parsed. A usage error clap finds (an unknown flag, a bad
+/// `--today`) is, for a command that reports diagnostics in a machine format
+/// (`build`, `check`, `lint`, `init`, `new` with `--format json|sarif|github`), an E0117
+/// diagnostic in that format, on stdout or in `--output FILE`: so
+/// `pave check --format sarif > pave.sarif` is a valid log even then. Otherwise, and
+/// for `--help` and `--version`, clap prints and exits as usual.
+fn parse_command_line() -> Result<Cli, ExitCode> {
+    let error = match Cli::try_parse() {
+        Ok(cli) => return Ok(cli),
+        Err(error) => error,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let diagnostics_command = args
+        .iter()
+        .find(|a| {
+            [
+                "build",
+                "check",
+                "lint",
+                "init",
+                "new",
+                "diff",
+                "explain",
+                "graph",
+                "policies",
+                "modules",
+                "schema",
+                "completions",
+                "man",
+            ]
+            .contains(&a.as_str())
+        })
+        .is_some_and(|c| ["build", "check", "lint", "init", "new"].contains(&c.as_str()));
+    let format = match flag_value(&args, "--format").as_deref() {
+        Some("json") => Format::Json,
+        Some("sarif") => Format::Sarif,
+        Some("github") => Format::Github,
+        _ => error.exit(),
+    };
+    // Help and version text go to stdout: not errors.
+    if !diagnostics_command || !error.use_stderr() {
+        error.exit();
+    }
+    let output = Output {
+        format,
+        collect: true,
+        // The path lives as long as the process; `Output` stays `Copy`.
+        report_file: flag_value(&args, "--output")
+            .map(|p| &*Box::leak(PathBuf::from(p).into_boxed_path())),
+        color: false,
+        today: clock_today(),
+        deny_warnings: false,
+    };
+    let text = error.render().to_string();
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let message = lines.next().unwrap_or_default();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    let help: Vec<&str> = lines.map(str::trim).collect();
+    let exit = cli::command_line_error(message, &help.join("; "), output);
+    Err(ExitCode::from(cli::finish(exit, output).code()))
+}
+
+/// The value of `--flag VALUE` or `--flag=VALUE` in `args`, the last one given.
+fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    let mut found = None;
+    for (i, a) in args.iter().enumerate() {
+        if a == flag {
+            found = args.get(i + 1).cloned();
+        } else if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            found = Some(v.to_string());
+        }
+    }
+    found
+}
+
 fn main() -> ExitCode {
     tune_memory();
     ignore_file_size_signal();
-    let cli = Cli::parse();
+    let cli = match parse_command_line() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let output = output_settings(&cli);
     if let Some(exit) = refused_format(&cli, output) {
         return ExitCode::from(exit.code());

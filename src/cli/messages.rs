@@ -165,6 +165,15 @@ pub(crate) fn output_without_format() -> Diagnostic {
     .help("add `--format json`, `--format sarif` or `--format github`, or drop `--output`")
 }
 
+/// What the command-line parser refused (an unknown flag, a bad value).
+pub(crate) fn command_line_error(message: &str, help: &str) -> Diagnostic {
+    let d = Diagnostic::error(Code::E0117, message.to_string());
+    match help.is_empty() {
+        true => d,
+        false => d.help(help.to_string()),
+    }
+}
+
 /// `--tree` inside an input folder.
 pub(crate) fn tree_among_inputs(folder: &str) -> Diagnostic {
     Diagnostic::error(

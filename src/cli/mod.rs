@@ -341,6 +341,11 @@ pub fn tree_among_inputs(root: &Path, tree: &Path, output: Output) -> Option<Exi
         .map(|f| usage(messages::tree_among_inputs(f), output))
 }
 
+/// A usage error found while parsing the command line, as a diagnostic.
+pub fn command_line_error(message: &str, help: &str, output: Output) -> Exit {
+    usage(messages::command_line_error(message, help), output)
+}
+
 /// `--dry-run` on `check` or `diff`, which never write.
 pub fn dry_run_not_for(command: &str, output: Output) -> Exit {
     usage(messages::dry_run_not_for(command), output)

@@ -902,3 +902,60 @@ fn options_a_command_cannot_honour_say_what_to_do_instead() {
     assert!(!project().join("g.json").exists() && !project().join("d.json").exists());
     assert!(!project().join("examples/shop/services/x").exists());
 }
+
+/// A usage error the command-line parser finds (a bad `--today`, an unknown flag) is
+/// a diagnostic in the machine format asked for, on stdout or in `--output FILE`, so a
+/// SARIF upload never gets an empty file (it was clap's plain text: found by a review).
+#[test]
+fn command_line_errors_are_diagnostics_in_the_chosen_format() {
+    let out = pave(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--today",
+            "2025-13-45",
+            "--root",
+            "examples/shop",
+        ],
+        &project(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "E0117");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = pave(
+        &[
+            "lint",
+            "--format=json",
+            "--bogus",
+            "--output",
+            report.to_str().unwrap(),
+        ],
+        &project(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(doc["diagnostics"][0]["code"], "E0117");
+    assert!(
+        doc["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--bogus")
+    );
+    // Human output and help stay clap's own.
+    let out = pave(&["check", "--bogus"], &project());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: unexpected argument '--bogus'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pave(&["check", "--format", "sarif", "--help"], &project());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Usage: pave check"));
+}
