@@ -515,12 +515,40 @@ fn completions(shell: ShellArg) -> Exit {
 
 /// `pave man`: the man page clap_mangen writes from the argument definitions above.
 fn man_page() -> Exit {
-    let mut page = Vec::new();
-    let rendered = clap_mangen::Man::new(Cli::command()).render(&mut page);
-    match rendered.and_then(|()| std::io::stdout().write_all(&page)) {
+    match render_man_page().and_then(|page| std::io::stdout().write_all(&page)) {
         Ok(()) => Exit::Ok,
         Err(_) => Exit::Usage,
     }
+}
+
+/// One page for the whole program: its global options, then a section per command
+/// with that command's synopsis, description and options (clap_mangen's own page
+/// lists the commands as `pave-build(1)` and so on, pages nothing installs).
+fn render_man_page() -> std::io::Result<Vec<u8>> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let top = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    top.render_title(&mut page)?;
+    top.render_name_section(&mut page)?;
+    top.render_synopsis_section(&mut page)?;
+    top.render_description_section(&mut page)?;
+    top.render_options_section(&mut page)?;
+    let shown = |s: &&clap::Command| !s.is_hide_set() && s.get_name() != "help";
+    for sub in cmd.get_subcommands().filter(shown) {
+        let name = format!("pave {}", sub.get_name());
+        let man = clap_mangen::Man::new(sub.clone().bin_name(name.clone()));
+        writeln!(page, ".SH \"{}\"", name.to_uppercase())?;
+        let mut sections = Vec::new();
+        man.render_synopsis_section(&mut sections)?;
+        man.render_description_section(&mut sections)?;
+        man.render_options_section(&mut sections)?;
+        // The command's parts are subsections of its section.
+        let text = String::from_utf8_lossy(&sections).replace("\n.SH ", "\n.SS ");
+        page.extend_from_slice(text.as_bytes());
+    }
+    top.render_version_section(&mut page)?;
+    Ok(page)
 }
 
 #[cfg(test)]
