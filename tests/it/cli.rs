@@ -245,11 +245,8 @@ fn github_actions_selects_annotations_automatically() {
     );
 }
 
-/// `new` wrote a service whose owner or image the next build refused, and `init` and
-/// `new` wrote through a symlinked `services` folder to outside the repository (both
-/// found by independent reviews).
-#[test]
-fn new_refuses_an_owner_or_image_the_build_would_and_a_symlinked_services_folder() {
+/// A scratch folder with `pave init acme` run in it: the folder and the repository.
+fn initialized() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("acme");
     assert!(
@@ -257,6 +254,15 @@ fn new_refuses_an_owner_or_image_the_build_would_and_a_symlinked_services_folder
             .status
             .success()
     );
+    (dir, repo)
+}
+
+/// `new` wrote a service whose owner or image the next build refused, and `init` and
+/// `new` wrote through a symlinked `services` folder to outside the repository (both
+/// found by independent reviews).
+#[test]
+fn new_refuses_an_owner_or_image_the_build_would_and_a_symlinked_services_folder() {
+    let (dir, repo) = initialized();
     for args in [
         &["new", "api", "--owner", "bad owner"][..],
         &["new", "api", "--owner=-team"],
@@ -291,13 +297,7 @@ fn new_refuses_an_owner_or_image_the_build_would_and_a_symlinked_services_folder
 
 #[test]
 fn init_then_new_makes_a_platform_that_builds_and_checks() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("acme");
-    assert!(
-        pave(&["init", repo.to_str().unwrap()], dir.path())
-            .status
-            .success()
-    );
+    let (dir, repo) = initialized();
     assert!(repo.join("platform.yaml").is_file() && repo.join("services/hello.yaml").is_file());
     assert_eq!(
         pave(&["init", repo.to_str().unwrap()], dir.path())
