@@ -250,6 +250,21 @@ impl Builder<'_> {
                     Value::Null
                 }
             },
+            // `0x10`, `0o17`, `+5`: read as 16, 15, 5, then written back in decimal
+            // wherever the value is text (an `env` value became "16").
+            Some(Scalar::Integer(i)) if i.to_string() != *written => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::E0110,
+                        format!("number `{written}` would be read as `{i}`"),
+                    )
+                    .primary(span, format!("this would become `{i}`"))
+                    .help(format!(
+                        "write `{i}`, or quote it if it is text (`\"{written}\"`)"
+                    )),
+                );
+                Value::Null
+            }
             Some(scalar) => scalar_value(scalar),
             None => {
                 self.diags.push(
