@@ -53,6 +53,22 @@ pub(crate) fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     out
 }
 
+/// A repository path as a SARIF `uri`, a relative URI reference: every byte but the
+/// unreserved characters and `/` is percent-encoded (`my file.yaml` would otherwise
+/// be an invalid URI, and `a#b.yaml` would name `a` with a fragment).
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(byte))
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &SourceMap) -> Value {
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
@@ -63,7 +79,7 @@ fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &So
         let end = sources.end_line_col(span);
         json!({
             "physicalLocation": {
-                "artifactLocation": { "uri": sources.file(span.file).name },
+                "artifactLocation": { "uri": uri(&sources.file(span.file).name) },
                 "region": {
                     "startLine": start.line,
                     "startColumn": start.col,
@@ -94,7 +110,7 @@ fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &So
         && let Some(file) = whole_file
     {
         locations.push(json!({ "physicalLocation": {
-            "artifactLocation": { "uri": file },
+            "artifactLocation": { "uri": uri(&file) },
             "region": { "startLine": 1, "startColumn": 1 },
         } }));
     }
@@ -115,4 +131,17 @@ fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &So
         result["relatedLocations"] = Value::Array(related);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn uris_are_percent_encoded_but_keep_their_folders() {
+        assert_eq!(uri("services/api.yaml"), "services/api.yaml");
+        assert_eq!(uri("services/my api#1.yaml"), "services/my%20api%231.yaml");
+        assert_eq!(uri("services/café.yaml"), "services/caf%C3%A9.yaml");
+        assert_eq!(uri("100%.yaml"), "100%25.yaml");
+    }
 }

@@ -308,9 +308,18 @@ impl Lower {
                 self.index
                     .insert(pointer.clone(), NodeSpans { key, value: span });
                 let mut map = Map::new();
+                let mut written: HashMap<String, Span> = HashMap::new();
                 for p in &props {
                     let k = p.name().map(|n| n.value().to_string()).unwrap_or_default();
                     let s = self.span(p.span());
+                    // KDL keeps the last of two equal properties; pave, as with YAML's
+                    // duplicate keys, says so instead of dropping one silently.
+                    if let Some(&first) = written.get(&k) {
+                        self.diags
+                            .push(duplicate_key(name_span(s, &k), name_span(first, &k)));
+                        continue;
+                    }
+                    written.insert(k.clone(), s);
                     self.index.insert(
                         pointer_push(&pointer, &k),
                         NodeSpans {
@@ -321,6 +330,9 @@ impl Lower {
                     let value = self.scalar(p.value(), s);
                     map.insert(k, value);
                 }
+                if let Some(children) = node.children() {
+                    self.check_children_against_properties(children, &written);
+                }
                 match node.children() {
                     Some(children) => match self.document(children, &pointer) {
                         Value::Object(child) => {
@@ -328,7 +340,12 @@ impl Lower {
                             Value::Object(map)
                         }
                         list if map.is_empty() => list,
-                        _ => Value::Object(map),
+                        // `- ` children are a list: properties beside them have no key
+                        // to live under, and one of the two would be dropped.
+                        _ => {
+                            self.diags.push(mixed_node(name, span));
+                            Value::Null
+                        }
                     },
                     None => Value::Object(map),
                 }
@@ -354,11 +371,7 @@ impl Lower {
                 )
             }
             _ => {
-                self.diags.push(
-                    Diagnostic::error(Code::E0108, format!("node `{name}` mixes arguments with properties or children"))
-                        .primary(span, "ambiguous node")
-                        .help("write a value as one argument (`replicas 2`), a mapping as properties or children (`autoscale min=2 max=6`)"),
-                );
+                self.diags.push(mixed_node(name, span));
                 Value::Null
             }
         }
@@ -366,6 +379,22 @@ impl Lower {
 }
 
 impl Lower {
+    /// A child node named like one of its parent's properties (`route host="a" { host
+    /// "b" }`) is one key written twice: the child would silently replace the property.
+    fn check_children_against_properties(
+        &mut self,
+        children: &KdlDocument,
+        properties: &HashMap<String, Span>,
+    ) {
+        for child in children.nodes() {
+            let key = child.name().value();
+            if let Some(&first) = properties.get(key) {
+                let at = name_span(self.span(child.span()), key);
+                self.diags.push(duplicate_key(at, name_span(first, key)));
+            }
+        }
+    }
+
     /// A KDL value as JSON; a number JSON cannot hold (beyond 64 bits, `#inf`,
     /// `#nan`) is an error rather than a silently changed value.
     fn scalar(&mut self, v: &KdlValue, span: Span) -> Value {
@@ -386,6 +415,22 @@ impl Lower {
         );
         Value::Null
     }
+}
+
+fn mixed_node(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0108,
+        format!("node `{name}` mixes arguments with properties or children"),
+    )
+    .primary(span, "ambiguous node")
+    .help("write a value as one argument (`replicas 2`), a mapping as properties or children (`autoscale min=2 max=6`), a list as `-` children")
+}
+
+fn duplicate_key(at: Span, first: Span) -> Diagnostic {
+    Diagnostic::error(Code::E0104, "duplicate key in mapping")
+        .primary(at, "this key appears earlier in the same mapping")
+        .secondary(first, "first written here")
+        .help("remove one of the two entries")
 }
 
 fn name_span(node: Span, name: &str) -> Span {

@@ -272,6 +272,15 @@ pub(crate) fn score_no_size(
 }
 
 /// A container volume whose `source` is not `${resources.<name>}` of a `volume` resource.
+pub(crate) fn score_file_source_is_folder(at: Span, written: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0601,
+        format!("file `source` `{written}` names the repository root, not a file"),
+    )
+    .primary(at, "a folder")
+    .help("`source` is a file path relative to the Score file, such as `config/app.yaml`")
+}
+
 pub(crate) fn score_volume_source(at: Span, problem: &str, volumes: &[String]) -> Diagnostic {
     let help = match volumes.is_empty() {
         true => "declare one: `resources: { cache: { type: volume } }`, then `source: ${resources.cache}`".to_string(),

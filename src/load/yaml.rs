@@ -242,6 +242,12 @@ impl Builder<'_> {
             return Value::Null;
         }
         let written = text.clone();
+        // A core-schema tag decides the type whatever the quoting (`!!int "3"` is the
+        // integer 3 in YAML 1.2); the parser would read any quoted scalar as a string.
+        let style = match tag {
+            Some(t) if t.suffix != "str" => ScalarStyle::Plain,
+            _ => style,
+        };
         match Scalar::parse_from_cow_and_metadata(text, style, tag) {
             Some(Scalar::FloatingPoint(f)) => match exact_float(&written, f.0, span) {
                 Ok(n) => Value::Number(n),
@@ -691,5 +697,24 @@ mod tests {
         crate::load::assert_grows_linearly("YAML keys", &small, &large, |t| {
             assert!(parse(FileId(0), t).0.is_some());
         });
+    }
+
+    #[test]
+    fn a_core_schema_tag_decides_the_type_of_a_quoted_scalar() {
+        check(
+            "replicas: !!int \"3\"\n",
+            "/replicas",
+            Value::from(3),
+            "!!int \"3\"",
+        );
+        check(
+            "on: !!bool \"true\"\n",
+            "/on",
+            Value::from(true),
+            "!!bool \"true\"",
+        );
+        check("a: !!str 3\n", "/a", Value::from("3"), "!!str 3");
+        let found = errors("replicas: !!int \"three\"\n");
+        assert_eq!(found, vec![(Code::E0103, "!!int \"three\"".into())]);
     }
 }

@@ -34,9 +34,42 @@ pub(crate) fn decode<T: DeserializeOwned>(
         let pointer = e.path().iter().fold(base.to_string(), |at, seg| {
             pointer_push(&at, &seg.to_string())
         });
-        Diagnostic::error(Code::E0201, format!("invalid value: {}", e.inner()))
-            .primary(doc.span(&pointer), "here")
+        let (message, help) = serde_message(&e.inner().to_string());
+        // Named as the schema's messages name a field: its path, dot-separated.
+        let field: Vec<String> = e.path().iter().map(|s| s.to_string()).collect();
+        let message = match field.join(".") {
+            f if f.is_empty() || f == "?" => format!("invalid value: {message}"),
+            f => format!("invalid value for `{f}`: {message}"),
+        };
+        let diag = Diagnostic::error(Code::E0201, message).primary(doc.span(&pointer), "here");
+        match help {
+            Some(help) => diag.help(help),
+            None => diag,
+        }
     })
+}
+
+/// serde's message in the words of the file: `invalid type: floating point `2.0`,
+/// expected u32` names Rust types; the schema lets `2.0` through as an integer (JSON
+/// Schema counts it as one), so this is where a decimal point in a count is caught.
+fn serde_message(inner: &str) -> (String, Option<String>) {
+    const WHOLE: [&str; 10] = [
+        "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize",
+    ];
+    let mut text = inner.replace("invalid type: ", "found ");
+    let mut whole = false;
+    for ty in WHOLE {
+        let rust = format!("expected {ty}");
+        if text.ends_with(&rust) {
+            text.truncate(text.len() - rust.len());
+            text.push_str("expected a whole number");
+            whole = true;
+        }
+    }
+    let text = text.replace("floating point", "the decimal number");
+    let help = (whole && inner.contains("floating point"))
+        .then(|| "write the number without a decimal point (`2`, not `2.0`)".to_string());
+    (text, help)
 }
 
 /// Renders a scalar the way a user wrote it, for fields that are strings in the output

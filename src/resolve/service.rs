@@ -349,6 +349,7 @@ fn build(
         .map(|(k, v)| (k.clone(), scalar_text(v)))
         .collect();
     let wired_env = secrets::wire(env_vars, wired.wiring);
+    workload::check_env_size(&wired_env.env_vars, &at, diags);
     let renamed_from = spec
         .renamed_from
         .as_ref()

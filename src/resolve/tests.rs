@@ -349,3 +349,25 @@ fn a_volume_from_the_platform_defaults_may_go_unmounted_but_not_one_the_service_
     assert_eq!(api.mounts[0].volume, "scratch");
     assert_eq!(service(&model, "dev", "web").volumes.len(), 1);
 }
+
+#[test]
+fn plain_env_values_past_one_config_map_are_refused_at_env() {
+    let value = "x".repeat(600_000);
+    let text = format!("{API}env:\n  A: {value}\n  B: {value}\n");
+    let (_, diags) = resolve_api(&text);
+    let found: Vec<_> = diags.iter().filter(|d| d.code == Code::E0565).collect();
+    // Every environment writes the ConfigMap, but the mistake is one: one diagnostic.
+    assert_eq!(found.len(), 1, "{diags:?}");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        found[0].message.contains("1200002 bytes"),
+        "{}",
+        found[0].message
+    );
+    // Just under the limit passes.
+    let value = "x".repeat(524_000);
+    let text = format!("{API}env:\n  A: {value}\n  B: {value}\n");
+    let (model, diags) = resolve_api(&text);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert!(model.is_some());
+}

@@ -518,6 +518,16 @@ pub(crate) fn files(
     out
 }
 
+/// The plain variables are the service's `<name>-env` ConfigMap: past the API
+/// server's limit the apply fails, so say so at `env` (secret-reading variables live
+/// in the pod spec and are not counted).
+pub(crate) fn check_env_size(env_vars: &[(String, String)], at: &At, diags: &mut Vec<Diagnostic>) {
+    let bytes: usize = env_vars.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if bytes > CONFIG_MAP_MAX_BYTES {
+        diags.push(messages::env_too_large((at.key_of)("/env"), bytes));
+    }
+}
+
 /// The most a ConfigMap's keys and values may hold together: the API server refuses
 /// a larger one (its validation's limit, shared with Secrets: 1 MiB).
 const CONFIG_MAP_MAX_BYTES: usize = 1024 * 1024;

@@ -249,6 +249,11 @@ impl Mapper<'_> {
             return;
         };
         let repo_path = repository_path(self.folder, path);
+        if repo_path.is_empty() {
+            let d = messages::score_file_source_is_folder(self.span(&source), path);
+            self.diags.push(d);
+            return;
+        }
         self.set(
             &pointer_push(&to, "from"),
             Value::String(repo_path.clone()),

@@ -80,7 +80,15 @@ impl Mapper<'_> {
             .map(|(_, pave, form)| (pave.to_string(), *form))
             .or_else(|| environment_field(field));
         match target {
-            Some((pave, form)) => self.annotation_value(&pave, form, at),
+            Some((pave, form)) => {
+                // The environment's own node (where an unknown environment is reported)
+                // stands for its first annotation, not for the top of the file.
+                if let Some((env, _)) = pave.rsplit_once('/') {
+                    self.origin_once(env, at);
+                    self.origin_once("/environments", at);
+                }
+                self.annotation_value(&pave, form, at)
+            }
             None => {
                 let d = messages::score_unknown_annotation(self.key_span(at), field, &known());
                 self.diags.push(d);

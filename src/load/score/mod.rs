@@ -139,6 +139,8 @@ pub(super) struct Mapper<'a> {
     pub(super) out: Value,
     /// (pave pointer, Score pointer) for every node set.
     origins: Vec<(String, String)>,
+    /// The pave pointers given an origin by `origin_once`.
+    anchored: std::collections::HashSet<String>,
     pub(super) diags: Vec<Diagnostic>,
     pub(super) expanded: Vec<ExpandedSource>,
     /// The workload's name (`metadata.name`).
@@ -162,6 +164,7 @@ impl<'a> Mapper<'a> {
             cx,
             out: Value::Object(Map::new()),
             origins: Vec::new(),
+            anchored: std::collections::HashSet::new(),
             diags: Vec::new(),
             expanded: Vec::new(),
             name,
@@ -209,6 +212,13 @@ impl<'a> Mapper<'a> {
     /// Records that the pave node at `pave` (set, or created by a child) stands for `score`.
     pub(super) fn origin(&mut self, pave: &str, score: &str) {
         self.origins.push((pave.to_string(), score.to_string()));
+    }
+
+    /// Records `score` as the origin of `pave` unless it has one already.
+    pub(super) fn origin_once(&mut self, pave: &str, score: &str) {
+        if self.anchored.insert(pave.to_string()) {
+            self.origin(pave, score);
+        }
     }
 
     /// Copies a Score value unchanged, with the origin of every node inside it.
