@@ -52,6 +52,9 @@ pub struct Compilation {
     /// Sorted by file, offset and code.
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) model: Option<Model>,
+    /// When resolve found errors: what it resolved anyway, for `explain` of a service
+    /// that is not among them. Never rendered into a tree.
+    pub(crate) partial_model: Option<Model>,
     /// Present only when there is no error.
     pub(crate) tree: Option<OutputTree>,
 }
@@ -86,8 +89,13 @@ pub(crate) fn compile_against(
     // Shared with the watchdog while templates run, so it can point at them.
     let sources = Arc::new(sources);
     watchdog::publish_sources(Some(Arc::clone(&sources)));
-    let (model, resolve_diags) = resolve::resolve(&inputs, &sources);
+    let (resolved, resolve_diags) = resolve::resolve_with_errors(&inputs, &sources);
+    let resolved_cleanly = !resolve_diags.iter().any(Diagnostic::is_error);
     diagnostics.extend(resolve_diags);
+    let (model, partial_model) = match resolved_cleanly {
+        true => (resolved, None),
+        false => (None, resolved),
+    };
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let tree = match (&model, has_errors) {
         (Some(model), false) => {
@@ -111,6 +119,7 @@ pub(crate) fn compile_against(
         sources,
         diagnostics,
         model,
+        partial_model,
         tree,
     }
 }

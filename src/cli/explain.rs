@@ -37,7 +37,7 @@ pub fn explain(root: &Path, query: &Query, output: Output) -> Exit {
         return super::usage(messages::not_a_directory(root), output);
     }
     let compilation = super::compile_quiet(root, output);
-    let Some(model) = compilation.model.as_ref() else {
+    let Some((model, partial)) = explainable(&compilation, query.service) else {
         return super::stop(&compilation.diagnostics, &compilation.sources, output);
     };
     let selected = match select(model, query) {
@@ -50,6 +50,31 @@ pub fn explain(root: &Path, query: &Query, output: Output) -> Exit {
     if own.iter().any(Diagnostic::is_error) {
         return Exit::for_failure(&own);
     }
+    if partial {
+        let others = compilation
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .count();
+        eprintln!(
+            "note: other services have {others} error(s) (`pave check` lists them); `{}` has none",
+            query.service
+        );
+    }
+    // Of a model with errors elsewhere only the explained service is rendered: the
+    // others may be half resolved.
+    let only_selected;
+    let model = match partial {
+        false => model,
+        true => {
+            only_selected = Model {
+                platform: model.platform.clone(),
+                services: selected.iter().map(|s| (*s).clone()).collect(),
+                service_files: model.service_files.clone(),
+            };
+            &only_selected
+        }
+    };
     let (rendered, _) = crate::render::render(model, None, None);
     let views: Vec<View> = selected
         .iter()
@@ -68,6 +93,28 @@ pub fn explain(root: &Path, query: &Query, output: Output) -> Exit {
         false => views.iter().for_each(|v| print!("{}", v.text())),
     }
     Exit::Ok
+}
+
+/// The model to explain from, and whether it is partial: the compilation's, or, when
+/// resolve found errors, what it resolved anyway if every error lies in another
+/// service's file (a broken platform, module or policy could change any value).
+fn explainable<'c>(compilation: &'c Compilation, service: &str) -> Option<(&'c Model, bool)> {
+    if let Some(model) = compilation.model.as_ref() {
+        return Some((model, false));
+    }
+    let model = compilation.partial_model.as_ref()?;
+    let own_file = model.service_files.get(service)?;
+    let elsewhere = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .all(|d| {
+            d.primary_span().is_some_and(|span| {
+                let file = &compilation.sources.file(span.file).name;
+                file.starts_with("services/") && file != own_file
+            })
+        });
+    elsewhere.then_some((model, true))
 }
 
 /// The service in the asked environments, or the usage error that says what exists.
@@ -141,6 +188,8 @@ impl Place {
 /// One Kubernetes object of the service, as data.
 struct Object {
     kind: String,
+    /// `metadata.name`.
+    name: String,
     path: String,
     value: Value,
 }
@@ -176,6 +225,7 @@ impl<'a> View<'a> {
             })
             .map(|o| Object {
                 kind: o.kind.clone(),
+                name: o.name.clone(),
                 path: o.path.clone(),
                 value: serde_json::to_value(&*o.object).unwrap_or(Value::Null),
             })
@@ -591,16 +641,9 @@ fn one_answer(v: &View, field: &[String]) -> Result<Value, Diagnostic> {
             (value, Some(pointer), path.to_string())
         }
         Some(kind) => {
-            let o = v
-                .objects
-                .iter()
-                .find(|o| o.kind.eq_ignore_ascii_case(kind))
-                .ok_or_else(|| {
-                    let kinds: Vec<&str> = v.objects.iter().map(|o| o.kind.as_str()).collect();
-                    messages::unknown_explained_object(kind, &s.name, &s.env, &kinds)
-                })?;
-            let value = object_value(&o.value, path, &o.kind)?;
-            (value, object_source(s, path), format!("{} {path}", o.kind))
+            let (o, value) = find_object(v, kind, path)?;
+            let source = object_source(s, o, path);
+            (value, source, format!("{} {path}", o.kind))
         }
     };
     let origin = pointer.as_deref().and_then(|p| nearest(s, p));
@@ -648,19 +691,71 @@ fn answer_text(a: &Value) -> String {
     out
 }
 
+/// The object `kind` (or `kind/name`, as kubectl writes it) names and the value at
+/// `path` in it. A service may have two objects of a kind (its `-env` and `-files`
+/// ConfigMaps): the first that has the path answers.
+fn find_object<'v>(v: &'v View, kind: &str, path: &str) -> Result<(&'v Object, Value), Diagnostic> {
+    let (kind, name) = match kind.split_once('/') {
+        Some((kind, name)) => (kind, Some(name)),
+        None => (kind, None),
+    };
+    let mut first_error = None;
+    let candidates = v
+        .objects
+        .iter()
+        .filter(|o| o.kind.eq_ignore_ascii_case(kind) && name.is_none_or(|n| o.name == n));
+    for o in candidates {
+        match object_value(&o.value, path, &o.kind) {
+            Ok(value) => return Ok((o, value)),
+            Err(d) => {
+                first_error.get_or_insert(d);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| {
+        let known: Vec<String> = v
+            .objects
+            .iter()
+            .map(|o| format!("{}/{}", o.kind, o.name))
+            .collect();
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        let asked = name.map_or(kind.to_string(), |n| format!("{kind}/{n}"));
+        messages::unknown_explained_object(&asked, &v.service.name, &v.service.env, &known)
+    }))
+}
+
 /// The value at a dotted path in an object; a list item is named by its index or its
 /// `name` (`spec.template.spec.containers.checkout.env.DATABASE_URL`).
 fn object_value(object: &Value, path: &str, kind: &str) -> Result<Value, Diagnostic> {
     let mut at = object;
     let mut walked = Vec::new();
-    for key in path.split('.').filter(|k| !k.is_empty()) {
+    let parts: Vec<&str> = path.split('.').filter(|k| !k.is_empty()).collect();
+    let mut i = 0;
+    while i < parts.len() {
+        let mut key = parts[i].to_string();
+        // A key may hold dots itself (`data.etc_app_config.yaml`,
+        // `metadata.labels.app.kubernetes.io/name`): the shortest run of parts that
+        // names a key is the key.
+        if let Value::Object(map) = at {
+            let mut end = i;
+            while !map.contains_key(&key) && end + 1 < parts.len() {
+                end += 1;
+                key = format!("{key}.{}", parts[end]);
+            }
+            if map.contains_key(&key) {
+                i = end;
+            } else {
+                key = parts[i].to_string();
+            }
+        }
+        i += 1;
         let next = match at {
-            Value::Object(map) => map.get(key),
+            Value::Object(map) => map.get(&key),
             Value::Array(items) => key
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| items.get(i))
-                .or_else(|| items.iter().find(|i| i["name"].as_str() == Some(key))),
+                .or_else(|| items.iter().find(|i| i["name"].as_str() == Some(&key))),
             _ => None,
         };
         let Some(next) = next else {
@@ -676,7 +771,7 @@ fn object_value(object: &Value, path: &str, kind: &str) -> Result<Value, Diagnos
                 path,
                 kind,
                 &walked.join("."),
-                key,
+                &key,
                 &keys,
             ));
         };
@@ -687,8 +782,30 @@ fn object_value(object: &Value, path: &str, kind: &str) -> Result<Value, Diagnos
 }
 
 /// The service field an object's value is rendered from, as a JSON pointer.
-fn object_source(s: &ResolvedService, path: &str) -> Option<String> {
+fn object_source(s: &ResolvedService, o: &Object, path: &str) -> Option<String> {
     let keys: Vec<&str> = path.split('.').collect();
+    // A ConfigMap's data is the service's plain `env` (from the service, its defaults
+    // or the platform's) or its `files`, each under the key resolve gave it.
+    if o.kind == "ConfigMap" {
+        let file = |key: &str| s.files.iter().find(|f| f.key == key);
+        match keys.as_slice() {
+            ["data", key @ ..] if !key.is_empty() => {
+                let key = key.join(".");
+                return match file(&key) {
+                    Some(f) => Some(crate::document::pointer_push("/files", &f.path)),
+                    None => Some(env_source(s, &key)),
+                };
+            }
+            ["data"] => {
+                let holds_files = s
+                    .files
+                    .iter()
+                    .any(|f| o.value["data"].get(&f.key).is_some());
+                return Some(if holds_files { "/files" } else { "/env" }.to_string());
+            }
+            _ => {}
+        }
+    }
     // Past the pod template, the container (by name or index) and its field.
     let container = keys
         .iter()

@@ -272,6 +272,8 @@ pub(crate) enum Code {
     E0411,
     /// Helm values could not be read off the Kubernetes objects: a bug in pave.
     E0412,
+    /// Two generated files at one path: one would silently replace the other.
+    E0413,
     /// (`check`) A generated file differs from what the sources compile to.
     E0415,
     /// (`check`) A generated file is missing from the output tree.
@@ -426,6 +428,7 @@ impl Code {
             Code::E0410 => "E0410",
             Code::E0411 => "E0411",
             Code::E0412 => "E0412",
+            Code::E0413 => "E0413",
             Code::E0415 => "E0415",
             Code::E0416 => "E0416",
             Code::E0417 => "E0417",

@@ -9,6 +9,7 @@
 //! lacks (see [`Staging`]); nothing in the tree changes until the journal is written,
 //! and a build that stops before that removes what it staged ([`Staging`]'s `Drop`).
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -148,7 +149,19 @@ impl Comparer {
             .into_par_iter()
             .map(|a| (a.path.clone(), self.settle(a)))
             .collect();
-        lock(&self.settled).extend(settled);
+        let mut all = lock(&self.settled);
+        for (path, settled) in settled {
+            match all.entry(path) {
+                Entry::Vacant(slot) => {
+                    slot.insert(settled);
+                }
+                // Both were staged at one place; refusing the build removes them.
+                Entry::Occupied(mut slot) => {
+                    let refused = super::messages::two_files_at_one_path(slot.key());
+                    slot.get_mut().outcome = Err(refused);
+                }
+            }
+        }
     }
 
     /// Everything settled so far, and the paths outside the filter; the comparer is
@@ -521,5 +534,27 @@ mod tests {
         let dry_run = Comparer::open(dir.path(), &layout, Filter::default(), Use::Count).unwrap();
         let counted = change(&settle(&dry_run, files()), "out/diff.yaml");
         assert!(counted.old.is_none() && counted.new.is_none() && !counted.staged);
+    }
+
+    #[test]
+    fn two_files_at_one_path_are_refused_never_one_silently_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        let layout = Layout::new("out", []);
+        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Count).unwrap();
+        // In one batch, and across two batches (two targets, two environments).
+        comparer.settle_all(vec![
+            artifact("out/a.yaml", "a: 1\n"),
+            artifact("out/a.yaml", "a: 2\n"),
+        ]);
+        comparer.settle_all(vec![artifact("out/b.yaml", "b: 1\n")]);
+        comparer.settle_all(vec![artifact("out/b.yaml", "b: 1\n")]);
+        let settled = comparer.take_settled().0;
+        for path in ["out/a.yaml", "out/b.yaml"] {
+            match &settled[path].outcome {
+                Err(d) => assert_eq!(d.code, Code::E0413, "{path}"),
+                other => panic!("{path}: {other:?}"),
+            }
+        }
     }
 }

@@ -13,6 +13,15 @@ use crate::diag::{Code, Diagnostic};
 use crate::inventory::{HostMove, TerraformResource};
 use crate::resolve::AllowDestroy;
 
+pub(crate) fn two_files_at_one_path(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0413,
+        format!("two generated files have the path `{path}`; one would replace the other"),
+    )
+    .in_file(path.to_string())
+    .help("two sources render to the same file: rename one of them (a service named like a file pave writes for the environment, for example)")
+}
+
 pub(crate) fn bad_journal(path: &str, why: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0408,

@@ -84,6 +84,18 @@ pub(crate) struct ServiceInput<'a> {
 
 /// Resolves the whole repository. The model is returned only when there is no error.
 pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diagnostic>) {
+    let (model, diags) = resolve_with_errors(inputs, sources);
+    let ok = !diags.iter().any(Diagnostic::is_error);
+    (model.filter(|_| ok), diags)
+}
+
+/// [`resolve`], keeping the model even when it found errors: the services that did
+/// resolve, so `explain` can show one service while another is broken. Nothing may
+/// render a tree from it.
+pub(crate) fn resolve_with_errors(
+    inputs: &Inputs,
+    sources: &SourceMap,
+) -> (Option<Model>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let platform_file = inputs
         .platform
@@ -181,9 +193,7 @@ fn broken_services(inputs: &Inputs, good: &[ServiceInput]) -> BTreeSet<String> {
 }
 
 fn finish(model: Option<Model>, diags: Vec<Diagnostic>) -> (Option<Model>, Vec<Diagnostic>) {
-    let diags = merge_repeats(diags);
-    let ok = !diags.iter().any(Diagnostic::is_error);
-    (model.filter(|_| ok), diags)
+    (model, merge_repeats(diags))
 }
 
 /// One root cause, one diagnostic: a value in a service file is resolved once per

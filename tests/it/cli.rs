@@ -799,6 +799,87 @@ fn explain_shows_only_the_explained_service_s_diagnostics() {
 }
 
 #[test]
+fn explain_shows_a_service_while_another_service_is_broken() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/shop"), repo.path());
+    let cart = repo.path().join("services/cart.yaml");
+    let text = fs::read_to_string(&cart).unwrap();
+    fs::write(&cart, format!("{text}size: huge\n")).unwrap();
+    assert!(!pave(&["check"], repo.path()).status.success());
+    // Another service's error does not hide this one's values...
+    let out = pave(&["explain", "checkout", "--env", "dev"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("checkout in dev"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("other services have 1 error(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pave(
+        &[
+            "explain",
+            "checkout",
+            "--env",
+            "dev",
+            "configmap",
+            "data.LOG_FORMAT",
+        ],
+        repo.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("from `env.LOG_FORMAT`: platform defaults platform.yaml:"),
+        "{}",
+        stdout(&out)
+    );
+    // ...but the broken service itself, or a broken platform, still stops explain.
+    let out = pave(&["explain", "cart", "--env", "dev"], repo.path());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("E0502"), "{}", stderr(&out));
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap();
+    fs::write(&platform, text.replace("size: small", "size: tiny")).unwrap();
+    let out = pave(&["explain", "checkout", "--env", "dev"], repo.path());
+    assert!(!out.status.success(), "{}", stdout(&out));
+}
+
+#[test]
+fn explain_names_where_a_config_map_value_comes_from() {
+    let run = |args: &[&str]| {
+        let out = pave(
+            &[
+                &[
+                    "explain",
+                    "pricing",
+                    "--root",
+                    "examples/workloads",
+                    "--env",
+                    "staging",
+                ],
+                args,
+            ]
+            .concat(),
+            &project(),
+        );
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    // A file, by its key with dots in it, from its `files` entry.
+    let file = run(&["configmap/pricing-files", "data.etc_pricing_config.yaml"]);
+    assert!(
+        file.contains("from `files./etc/pricing/config.yaml`: service services/pricing.yaml:"),
+        "{file}"
+    );
+    // A label key with dots and a slash.
+    let label = run(&["deployment", "metadata.labels.app.kubernetes.io/name"]);
+    assert!(label.contains("= \"pricing\""), "{label}");
+}
+
+#[test]
 fn data_commands_print_json_data_on_stdout() {
     let shop = ["--root", "examples/shop", "--format", "json"];
     let run = |args: &[&str]| -> serde_json::Value {
