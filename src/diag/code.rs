@@ -274,6 +274,8 @@ pub(crate) enum Code {
     E0412,
     /// Two generated files at one path: one would silently replace the other.
     E0413,
+    /// A narrowed build would write a shared file naming files it does not write.
+    E0414,
     /// (`check`) A generated file differs from what the sources compile to.
     E0415,
     /// (`check`) A generated file is missing from the output tree.
@@ -429,6 +431,7 @@ impl Code {
             Code::E0411 => "E0411",
             Code::E0412 => "E0412",
             Code::E0413 => "E0413",
+            Code::E0414 => "E0414",
             Code::E0415 => "E0415",
             Code::E0416 => "E0416",
             Code::E0417 => "E0417",

@@ -173,6 +173,11 @@ impl Comparer {
         )
     }
 
+    /// `build` (writing or a dry run), as against `check` and `diff`, which only show.
+    pub(crate) fn is_build(&self) -> bool {
+        self.use_of_changes != Use::Diff
+    }
+
     /// `diff` shows a stale file's removal, so its bytes are read and kept.
     pub(crate) fn keeps_old(&self) -> bool {
         self.use_of_changes == Use::Diff

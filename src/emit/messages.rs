@@ -13,6 +13,23 @@ use crate::diag::{Code, Diagnostic};
 use crate::inventory::{HostMove, TerraformResource};
 use crate::resolve::AllowDestroy;
 
+pub(crate) fn shared_file_names_unwritten(
+    shared: &str,
+    unwritten: &str,
+    more: usize,
+) -> Diagnostic {
+    let others = match more {
+        1 => String::new(),
+        _ => " and more".to_string(),
+    };
+    Diagnostic::error(
+        Code::E0414,
+        format!("this narrowed build would rewrite `{shared}`, a file shared beyond `--service`/`--env`, while new files outside them are not written yet (`{unwritten}`{others}), which it may name; nothing is written"),
+    )
+    .in_file(shared.to_string())
+    .help("build those services and environments too (more `--service`/`--env`), or run `pave build` without them")
+}
+
 pub(crate) fn two_files_at_one_path(path: &str) -> Diagnostic {
     Diagnostic::error(
         Code::E0413,

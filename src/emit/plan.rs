@@ -168,6 +168,11 @@ fn changes_of(
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     let mut adopted = Vec::new();
+    if comparer.is_build()
+        && let Some(d) = shared_file_ahead_of_its_parts(comparer, &settled, filtered_out)
+    {
+        refused.push(d);
+    }
     for settled in settled.into_values() {
         match settled.outcome {
             Ok(change) => changes.extend(change),
@@ -181,6 +186,37 @@ fn changes_of(
     let mut seen = std::collections::HashSet::new();
     refused.retain(|d| seen.insert((d.code, d.message.clone())));
     (changes, refused, adopted, blast, needs)
+}
+
+/// A narrowed build writes the files every part shares (a kustomization, a
+/// Terraform root, `atlantis.yaml`) as the sources render them now: from every
+/// service and environment. When one of them changes while files outside the filter
+/// are new (not in the old manifest, so not on disk), it would name files this build
+/// does not write (kustomize and Terraform then fail): a mixed tree. Refused.
+fn shared_file_ahead_of_its_parts(
+    comparer: &Comparer,
+    settled: &BTreeMap<String, Settled>,
+    filtered_out: &BTreeSet<String>,
+) -> Option<Diagnostic> {
+    let filter = &comparer.filter;
+    let wider = |scope: &Scope| {
+        (!filter.services.is_empty() && scope.service.is_none())
+            || (!filter.envs.is_empty() && scope.env.is_none())
+    };
+    let shared = settled.iter().find(|(_, s)| {
+        wider(&s.scope) && matches!(&s.outcome, Ok(Some(c)) if c.kind != ChangeKind::HandEdited)
+    })?;
+    let unwritten: Vec<&String> = filtered_out
+        .iter()
+        .filter(|p| !comparer.old.files.contains_key(*p))
+        .take(3)
+        .collect();
+    let first = unwritten.first()?;
+    Some(super::messages::shared_file_names_unwritten(
+        shared.0,
+        first,
+        unwritten.len(),
+    ))
 }
 
 /// The files the old manifest lists, within the filter, that the sources no longer

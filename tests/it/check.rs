@@ -226,6 +226,68 @@ fn a_narrowed_check_and_build_cover_shared_files_and_the_services_workflow() {
 }
 
 #[test]
+fn a_narrowed_build_never_writes_a_shared_file_naming_files_it_does_not_write() {
+    let repo = built_shop();
+    let service = |name: &str| repo.path().join(format!("services/{name}.yaml"));
+    let cart = fs::read_to_string(service("cart")).unwrap();
+    fs::write(
+        service("basket"),
+        cart.replace("name: cart", "name: basket"),
+    )
+    .unwrap();
+    fs::write(service("cart"), format!("{cart}replicas: 3\n")).unwrap();
+    let kustomization = repo
+        .path()
+        .join("generated/kubernetes/dev/kustomization.yaml");
+    let before = fs::read(&kustomization).unwrap();
+    let manifest = repo.path().join("generated/.pave-manifest.json");
+    let manifest_before = fs::read(&manifest).unwrap();
+    // The kustomization would list basket's files, which `--service cart` leaves out.
+    for args in [
+        &["build", "--service", "cart"][..],
+        &["build", "--service", "cart", "--dry-run"],
+    ] {
+        let out = pave(args, repo.path());
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("E0414"), "{}", stderr(&out));
+        assert!(stderr(&out).contains("basket"), "{}", stderr(&out));
+    }
+    assert_eq!(
+        fs::read(&kustomization).unwrap(),
+        before,
+        "nothing is written"
+    );
+    assert_eq!(fs::read(&manifest).unwrap(), manifest_before);
+    assert!(!repo.path().join("generated/kubernetes/dev/basket").exists());
+    // `check` only reports: a narrowed check still lists what differs.
+    let out = pave(&["check", "--service", "cart"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stderr(&out).contains("E0414"), "{}", stderr(&out));
+    // With the new service in the part, the build goes through and the kustomization
+    // names only files that exist.
+    let out = pave(
+        &["build", "--service", "cart", "--service", "basket"],
+        repo.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = fs::read_to_string(&kustomization).unwrap();
+    assert!(listed.contains("basket/deployment.yaml"), "{listed}");
+    assert!(
+        repo.path()
+            .join("generated/kubernetes/dev/basket/deployment.yaml")
+            .is_file()
+    );
+    assert!(pave(&["build"], repo.path()).status.success());
+    assert_eq!(pave(&["check"], repo.path()).status.code(), Some(0));
+    // A fresh tree cannot be built one part at a time.
+    fs::remove_dir_all(repo.path().join("generated")).unwrap();
+    let out = pave(&["build", "--env", "dev"], repo.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("E0414"), "{}", stderr(&out));
+    assert!(!repo.path().join("generated").exists());
+}
+
+#[test]
 fn narrowed_build_writes_only_its_part_and_keeps_the_manifest_whole() {
     let repo = built_shop();
     fs::write(
