@@ -157,6 +157,14 @@ pub(crate) fn blast_radius(old: Option<&Inventory>, new: &Inventory) -> BlastRad
 }
 
 fn env_blast(old: &EnvInventory, new: &EnvInventory, protected: bool) -> EnvBlast {
+    // The common case (`check`, a build that changes no service's resources): nothing
+    // moves, so the indexes below need not be built.
+    if old.services == new.services {
+        return EnvBlast {
+            protected,
+            ..EnvBlast::default()
+        };
+    }
     let before = terraform_by_address(old);
     let after = terraform_by_address(new);
     let mut removed: Vec<_> = only_in(&before, &after);

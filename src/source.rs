@@ -131,6 +131,11 @@ impl SourceMap {
             .cloned()
     }
 
+    /// Every loaded file, in the order loaded.
+    pub(crate) fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     pub(crate) fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

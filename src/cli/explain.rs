@@ -95,26 +95,58 @@ pub fn explain(root: &Path, query: &Query, output: Output) -> Exit {
     Exit::Ok
 }
 
-/// The model to explain from, and whether it is partial: the compilation's, or, when
-/// resolve found errors, what it resolved anyway if every error lies in another
-/// service's file (a broken platform, module or policy could change any value).
+/// The model to explain from, and whether other services have errors: the
+/// compilation's model, or what resolve resolved despite errors, but only when every
+/// error lies in another service's file and no such service is tied to this one by a
+/// need (either way round). A broken platform, module or policy could change any
+/// value, and a broken neighbour the values that name it (a need's URL, an ingress
+/// rule): then explain stops, as it always did.
 fn explainable<'c>(compilation: &'c Compilation, service: &str) -> Option<(&'c Model, bool)> {
-    if let Some(model) = compilation.model.as_ref() {
-        return Some((model, false));
-    }
-    let model = compilation.partial_model.as_ref()?;
-    let own_file = model.service_files.get(service)?;
-    let elsewhere = compilation
+    let model = compilation
+        .model
+        .as_ref()
+        .or(compilation.partial_model.as_ref())?;
+    let errors: Vec<&Diagnostic> = compilation
         .diagnostics
         .iter()
         .filter(|d| d.is_error())
-        .all(|d| {
-            d.primary_span().is_some_and(|span| {
-                let file = &compilation.sources.file(span.file).name;
-                file.starts_with("services/") && file != own_file
-            })
-        });
-    elsewhere.then_some((model, true))
+        .collect();
+    if errors.is_empty() {
+        return Some((model, false));
+    }
+    let own_file = model.service_files.get(service)?;
+    let mut broken = std::collections::BTreeSet::new();
+    for d in errors {
+        let file = compilation.sources.file(d.primary_span()?.file);
+        let name = service_of_file(&file.name)?;
+        if file.name == *own_file || name == service {
+            return None;
+        }
+        // A broken file may need this service: its text naming it is enough to stop.
+        if file.text.contains(service) {
+            return None;
+        }
+        broken.insert(name);
+    }
+    // Nor may this service need a broken one: resolve drops a need of a broken
+    // service, so its own file naming one is what tells.
+    let own_text = &compilation
+        .sources
+        .files()
+        .find(|f| f.name == *own_file)?
+        .text;
+    let needs_broken = broken.iter().any(|name| own_text.contains(name));
+    (!needs_broken).then_some((model, true))
+}
+
+/// The service a file under `services/` describes: its stem (`services/api.yaml`,
+/// `services/api.score.yaml` → `api`); `None` for any other file.
+fn service_of_file(path: &str) -> Option<&str> {
+    let file = path.strip_prefix("services/")?;
+    let stem = [".score.yaml", ".score.yml", ".yaml", ".yml", ".kdl"]
+        .iter()
+        .find_map(|ext| file.strip_suffix(ext))?;
+    (!stem.contains('/')).then_some(stem)
 }
 
 /// The service in the asked environments, or the usage error that says what exists.
@@ -633,7 +665,11 @@ fn one_answer(v: &View, field: &[String]) -> Result<Value, Diagnostic> {
     let (value, pointer, what) = match object {
         None => {
             let pointer = pointer_of(path);
-            let value = s.fields.pointer(&pointer).cloned();
+            let value = s
+                .fields
+                .pointer(&pointer)
+                .cloned()
+                .or_else(|| built_in_value(s, &pointer));
             let value = value.ok_or_else(|| {
                 let fields = s.provenance.keys().map(|p| dotted(p)).collect::<Vec<_>>();
                 messages::unknown_explained_field(path, &s.name, &fields)
@@ -664,6 +700,18 @@ fn one_answer(v: &View, field: &[String]) -> Result<Value, Diagnostic> {
         "value": value,
         "from": from,
     }))
+}
+
+/// A field no file sets but a built-in default or the contract fills (the port of a
+/// web service that names none): the resolved value.
+fn built_in_value(s: &ResolvedService, pointer: &str) -> Option<Value> {
+    match pointer {
+        "/port" => Some(Value::from(s.port)),
+        "/replicas" => Some(Value::from(s.replicas)),
+        "/tier" => Some(Value::from(s.tier)),
+        "/size" => Some(Value::from(s.size.clone())),
+        _ => None,
+    }
 }
 
 fn answer_text(a: &Value) -> String {
@@ -704,13 +752,26 @@ fn find_object<'v>(v: &'v View, kind: &str, path: &str) -> Result<(&'v Object, V
         .objects
         .iter()
         .filter(|o| o.kind.eq_ignore_ascii_case(kind) && name.is_none_or(|n| o.name == n));
+    let mut found = Vec::new();
     for o in candidates {
         match object_value(&o.value, path, &o.kind) {
-            Ok(value) => return Ok((o, value)),
+            Ok(value) => found.push((o, value)),
             Err(d) => {
                 first_error.get_or_insert(d);
             }
         }
+    }
+    match found.len() {
+        1 => return Ok(found.remove(0)),
+        // Two objects of the kind have the path: say which there are, pick none.
+        n if n > 1 => {
+            let named: Vec<String> = found
+                .iter()
+                .map(|(o, _)| format!("{}/{}", o.kind, o.name))
+                .collect();
+            return Err(messages::ambiguous_explained_object(kind, path, &named));
+        }
+        _ => {}
     }
     Err(first_error.unwrap_or_else(|| {
         let known: Vec<String> = v

@@ -61,6 +61,17 @@ pub(crate) fn unknown_explained_field(field: &str, service: &str, known: &[Strin
 }
 
 /// `pave explain S OBJECT PATH` naming an object kind the service does not render.
+pub(crate) fn ambiguous_explained_object(kind: &str, path: &str, named: &[String]) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0431,
+        format!("{} {kind} objects have `{path}`", named.len()),
+    )
+    .help(format!(
+        "name one as kubectl does: {}",
+        named.join(", ").to_lowercase()
+    ))
+}
+
 pub(crate) fn unknown_explained_object(
     kind: &str,
     service: &str,

@@ -802,9 +802,13 @@ fn explain_shows_only_the_explained_service_s_diagnostics() {
 fn explain_shows_a_service_while_another_service_is_broken() {
     let repo = tempfile::tempdir().unwrap();
     copy_dir(&project().join("examples/shop"), repo.path());
-    let cart = repo.path().join("services/cart.yaml");
-    let text = fs::read_to_string(&cart).unwrap();
-    fs::write(&cart, format!("{text}size: huge\n")).unwrap();
+    let append = |service: &str, text: &str| {
+        let path = repo.path().join(format!("services/{service}.yaml"));
+        let old = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("{old}{text}")).unwrap();
+    };
+    // `notifications` neither needs `checkout` nor is needed by it.
+    append("notifications", "size: huge\n");
     assert!(!pave(&["check"], repo.path()).status.success());
     // Another service's error does not hide this one's values...
     let out = pave(&["explain", "checkout", "--env", "dev"], repo.path());
@@ -836,15 +840,36 @@ fn explain_shows_a_service_while_another_service_is_broken() {
         "{}",
         stdout(&out)
     );
-    // ...but the broken service itself, or a broken platform, still stops explain.
-    let out = pave(&["explain", "cart", "--env", "dev"], repo.path());
+    // ...but the broken service itself stops explain, and so does a broken service
+    // checkout needs (its URL would be wrong) or one that needs checkout (the ingress
+    // rule letting it in would be missing).
+    let out = pave(&["explain", "notifications", "--env", "dev"], repo.path());
     assert!(!out.status.success());
     assert!(stderr(&out).contains("E0502"), "{}", stderr(&out));
-    let platform = repo.path().join("platform.yaml");
-    let text = fs::read_to_string(&platform).unwrap();
-    fs::write(&platform, text.replace("size: small", "size: tiny")).unwrap();
-    let out = pave(&["explain", "checkout", "--env", "dev"], repo.path());
-    assert!(!out.status.success(), "{}", stdout(&out));
+    let stops = |broken: &str| {
+        let path = repo.path().join(format!("services/{broken}.yaml"));
+        let old = fs::read_to_string(&path).unwrap();
+        fs::write(&path, format!("{old}replicas: x\n")).unwrap();
+        let out = pave(&["explain", "checkout", "--env", "dev"], repo.path());
+        fs::write(&path, old).unwrap();
+        assert!(!out.status.success(), "{broken}: {}", stdout(&out));
+        assert!(stderr(&out).contains("E0201"), "{}", stderr(&out));
+    };
+    stops("payments");
+    stops("frontend");
+    // A broken platform file or policy stops it too.
+    for (file, text) in [
+        ("platform.yaml", "bad: [\n"),
+        ("policies/broken.yaml", "assert: [\n"),
+    ] {
+        let path = repo.path().join(file);
+        let old = fs::read_to_string(&path).unwrap_or_default();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, format!("{old}{text}")).unwrap();
+        let out = pave(&["explain", "checkout", "--env", "dev"], repo.path());
+        assert!(!out.status.success(), "{file}: {}", stdout(&out));
+        fs::write(&path, old).unwrap();
+    }
 }
 
 #[test]
@@ -873,6 +898,45 @@ fn explain_names_where_a_config_map_value_comes_from() {
     assert!(
         file.contains("from `files./etc/pricing/config.yaml`: service services/pricing.yaml:"),
         "{file}"
+    );
+    // Two ConfigMaps have `data`: explain names them rather than pick one.
+    let out = pave(
+        &[
+            "explain",
+            "pricing",
+            "--root",
+            "examples/workloads",
+            "--env",
+            "staging",
+            "configmap",
+            "data",
+        ],
+        &project(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("configmap/pricing-files, configmap/pricing-dashboard"),
+        "{}",
+        stderr(&out)
+    );
+    // A field a default fills, which no file writes.
+    let port = pave(
+        &[
+            "explain",
+            "web",
+            "--root",
+            "tests/diagnostics/_base",
+            "--env",
+            "dev",
+            "port",
+        ],
+        &project(),
+    );
+    assert!(
+        stdout(&port).contains("web in dev: port = 8080"),
+        "{}{}",
+        stdout(&port),
+        stderr(&port)
     );
     // A label key with dots and a slash.
     let label = run(&["deployment", "metadata.labels.app.kubernetes.io/name"]);
