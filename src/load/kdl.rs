@@ -268,7 +268,7 @@ impl Lower {
                 self.index.insert(
                     pointer_push(pointer, &name),
                     NodeSpans {
-                        key: Some(name_span(span, &name)),
+                        key: Some(self.span(node.name().span())),
                         value: span,
                     },
                 );
@@ -293,7 +293,8 @@ impl Lower {
             .iter()
             .filter(|e| e.name().is_some())
             .collect();
-        let key = (name != "-").then(|| name_span(span, name));
+        // The name as written (quoted, escaped or raw), not as long as its value.
+        let key = (name != "-").then(|| self.span(node.name().span()));
         match (
             args.as_slice(),
             props.is_empty() && node.children().is_none(),
@@ -312,18 +313,18 @@ impl Lower {
                 for p in &props {
                     let k = p.name().map(|n| n.value().to_string()).unwrap_or_default();
                     let s = self.span(p.span());
+                    let key_at = p.name().map_or(s, |n| self.span(n.span()));
                     // KDL keeps the last of two equal properties; pave, as with YAML's
                     // duplicate keys, says so instead of dropping one silently.
                     if let Some(&first) = written.get(&k) {
-                        self.diags
-                            .push(duplicate_key(name_span(s, &k), name_span(first, &k)));
+                        self.diags.push(duplicate_key(key_at, first));
                         continue;
                     }
-                    written.insert(k.clone(), s);
+                    written.insert(k.clone(), key_at);
                     self.index.insert(
                         pointer_push(&pointer, &k),
                         NodeSpans {
-                            key: Some(name_span(s, &k)),
+                            key: Some(key_at),
                             value: s,
                         },
                     );
@@ -389,8 +390,8 @@ impl Lower {
         for child in children.nodes() {
             let key = child.name().value();
             if let Some(&first) = properties.get(key) {
-                let at = name_span(self.span(child.span()), key);
-                self.diags.push(duplicate_key(at, name_span(first, key)));
+                let at = self.span(child.name().span());
+                self.diags.push(duplicate_key(at, first));
             }
         }
     }
@@ -431,10 +432,6 @@ fn duplicate_key(at: Span, first: Span) -> Diagnostic {
         .primary(at, "this key appears earlier in the same mapping")
         .secondary(first, "first written here")
         .help("remove one of the two entries")
-}
-
-fn name_span(node: Span, name: &str) -> Span {
-    Span::new(node.file, node.start, node.start + name.len())
 }
 
 /// A scalar where the schema expects a list becomes a one-item list.

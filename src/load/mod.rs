@@ -49,8 +49,8 @@ pub(crate) struct Inputs {
     /// Files that `files.<path>: { from: <path> }` refers to, by repository path as
     /// written; a file that could not be read is absent (and reported).
     pub(crate) referenced: std::collections::BTreeMap<String, FileId>,
-    /// Services whose Score file has a mistake: known by name, so that services
-    /// needing them report nothing more.
+    /// Services whose file does not parse, or whose Score file has a mistake: known
+    /// by name, so that services needing them report nothing more.
     pub(crate) unmapped_services: Vec<String>,
 }
 
@@ -145,9 +145,16 @@ pub(crate) fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnos
         .collect();
     let cx = score_cx(&inputs, sources);
     let mut expanded = Vec::new();
-    for (doc, mut file_diags) in parsed {
+    for (&file, (doc, mut file_diags)) in files.iter().zip(parsed) {
         diags.append(&mut file_diags);
-        let Some(doc) = doc else { continue };
+        let Some(doc) = doc else {
+            // A file that does not parse still names its service (its stem, E0504),
+            // so services needing it report nothing more than this file's error.
+            inputs
+                .unmapped_services
+                .extend(service_stem(&sources.file(file).name).map(str::to_string));
+            continue;
+        };
         let name = &sources.file(doc.file).name;
         if !score::is_score_file(name) {
             inputs.services.push(doc);
@@ -366,6 +373,15 @@ pub(crate) fn assert_grows_linearly<T: ?Sized>(
         ratio < 24.0,
         "{what}: {small:?}, at 8 times the size {large:?} ({ratio:.1}x; linear is about 8x)"
     );
+}
+
+/// The service a file of `services/` is named for: its stem without the extension
+/// (`services/api.score.yaml` → `api`).
+fn service_stem(path: &str) -> Option<&str> {
+    let file = path.rsplit('/').next()?;
+    [".score.yaml", ".score.yml", ".yaml", ".yml", ".kdl"]
+        .iter()
+        .find_map(|ext| file.strip_suffix(ext))
 }
 
 #[cfg(test)]

@@ -248,7 +248,20 @@ impl Builder<'_> {
             Some(t) if t.suffix != "str" => ScalarStyle::Plain,
             _ => style,
         };
+        let tagged = tag.is_some();
         match Scalar::parse_from_cow_and_metadata(text, style, tag) {
+            // pave keeps an untagged number's text as written (`1e3` stays `1e3` in an
+            // env value); a tagged one has no such text, so it must already be written
+            // the way it would be read back.
+            Some(Scalar::FloatingPoint(f))
+                if tagged && Number::from_f64(f.0).is_some_and(|n| n.to_string() != *written) =>
+            {
+                let read = Number::from_f64(f.0)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
+                self.diags.push(respelled(&written, &read, span));
+                Value::Null
+            }
             Some(Scalar::FloatingPoint(f)) => match exact_float(&written, f.0, span) {
                 Ok(n) => Value::Number(n),
                 Err(diag) => {
@@ -259,16 +272,7 @@ impl Builder<'_> {
             // `0x10`, `0o17`, `+5`: read as 16, 15, 5, then written back in decimal
             // wherever the value is text (an `env` value became "16").
             Some(Scalar::Integer(i)) if i.to_string() != *written => {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::E0110,
-                        format!("number `{written}` would be read as `{i}`"),
-                    )
-                    .primary(span, format!("this would become `{i}`"))
-                    .help(format!(
-                        "write `{i}`, or quote it if it is text (`\"{written}\"`)"
-                    )),
-                );
+                self.diags.push(respelled(&written, &i.to_string(), span));
                 Value::Null
             }
             Some(scalar) => scalar_value(scalar),
@@ -449,6 +453,19 @@ fn tag_error(tag: &Tag, span: Span) -> Diagnostic {
     )
     .primary(span, "tagged value")
     .help("remove the tag; quote the value if it must stay a string")
+}
+
+/// A number that would be read as another spelling of itself (`0x10` as `16`,
+/// `!!float "1e3"` as `1000.0`): wherever the value is text it would change.
+fn respelled(written: &str, read: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0110,
+        format!("number `{written}` would be read as `{read}`"),
+    )
+    .primary(span, format!("this would become `{read}`"))
+    .help(format!(
+        "write `{read}`, or quote it if it is text (`\"{written}\"`)"
+    ))
 }
 
 fn scalar_value(scalar: Scalar<'_>) -> Value {
@@ -716,5 +733,22 @@ mod tests {
         check("a: !!str 3\n", "/a", Value::from("3"), "!!str 3");
         let found = errors("replicas: !!int \"three\"\n");
         assert_eq!(found, vec![(Code::E0103, "!!int \"three\"".into())]);
+        check(
+            "a: !!float \"1.5\"\n",
+            "/a",
+            Value::from(1.5),
+            "!!float \"1.5\"",
+        );
+        // A tagged number has no text of its own to keep: it must read back as written.
+        for text in [
+            "!!float \"1e3\"",
+            "!!float 1e3",
+            "!!float \"1\"",
+            "!!float \".5\"",
+            "!!int \"007\"",
+        ] {
+            let found = errors(&format!("env:\n  A: {text}\n"));
+            assert_eq!(found, vec![(Code::E0110, text.to_string())], "{text}");
+        }
     }
 }

@@ -109,6 +109,13 @@ impl TeamRoute<'_> {
 }
 
 /// The name of a team's receiver of an urgency: `<team>-page` or `<team>-ticket`.
+/// The name of a team's AlertmanagerConfig objects: a Kubernetes name has no
+/// capitals or `_`, so `Team_Web` is `pave-team-web` (two teams that read the same
+/// are refused, `resolve::routing::check_team_names`).
+pub(crate) fn team_object_name(team: &str) -> String {
+    format!("pave-{}", team.to_ascii_lowercase().replace('_', "-"))
+}
+
 pub(crate) fn receiver_name(team: &str, u: Urgency) -> String {
     format!("{team}-{}", urgency_word(u))
 }

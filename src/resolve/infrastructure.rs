@@ -68,8 +68,31 @@ pub(crate) fn check_resource_names(services: &[ResolvedService], diags: &mut Vec
     };
     let mut named: std::collections::BTreeMap<String, (&str, &str)> = Default::default();
     for s in services.iter().filter(|s| s.env == env) {
+        // A need's Kubernetes objects (its ExternalSecret and Secret) are named
+        // `<service>-<need>` with `_` as `-`: `d-b` and `d_b` would be one object.
+        let mut objects: std::collections::BTreeMap<String, &str> = Default::default();
         let service = crate::resolve::state_name(&s.name, &s.renamed_from);
         for n in &s.module_needs {
+            let object = crate::resolve::need_secret_name(&s.name, &n.name);
+            match objects.get(&object) {
+                Some(&first) if first != n.name => {
+                    let at = s
+                        .provenance
+                        .get(&crate::load::pointer_push("/needs", &n.name))
+                        .and_then(|o| o.span);
+                    diags.push(messages::need_objects_clash(
+                        at,
+                        &s.name,
+                        (&n.name, first),
+                        &object,
+                    ));
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    objects.insert(object, &n.name);
+                }
+            }
             let need = crate::resolve::state_name(&n.name, &n.renamed_from);
             let joined = format!("{service}-{need}");
             match named.get(&joined) {

@@ -343,6 +343,34 @@ pub(crate) fn invalid_route_host(at: Span, host: &str) -> Diagnostic {
     .help("a host is lowercase DNS labels joined by `.`, e.g. `shop.${env.domain}`")
 }
 
+pub(crate) fn team_names_clash(at: Span, team: &str, first: &str, object: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::E0510,
+        format!("teams `{first}` and `{team}` would both name their AlertmanagerConfig `{object}`"),
+    )
+    .primary(at, "this team")
+    .help("a Kubernetes name has no capitals or `_`: give the teams names that differ in more than that")
+}
+
+pub(crate) fn need_objects_clash(
+    at: Option<Span>,
+    service: &str,
+    (need, first_need): (&str, &str),
+    object: &str,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        Code::E0510,
+        format!(
+            "needs `{first_need}` and `{need}` of `{service}` would both write the Kubernetes Secret `{object}`"
+        ),
+    );
+    let d = match at {
+        Some(at) => d.primary(at, "this need"),
+        None => d,
+    };
+    d.help("a Kubernetes name has no `_`, so pave writes it as `-`: rename one of the two needs")
+}
+
 pub(crate) fn resource_names_clash(
     at: Option<Span>,
     (service, need): (&str, &str),

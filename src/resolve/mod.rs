@@ -133,6 +133,7 @@ pub(crate) fn resolve_with_errors(
     diags.extend(module_diags);
     let services = files::check_services(&checked, &platform, sources, &mut diags);
     routing::check_targets(&platform, pdoc, &mut diags);
+    routing::check_team_names(&platform, pdoc, &mut diags);
     routing::check_owners(&platform, &services, &mut diags);
     let service_files = services
         .iter()

@@ -6,6 +6,7 @@ use super::messages;
 use super::resolved::{Platform, Routing};
 use crate::diag::Diagnostic;
 use crate::load::Document;
+use crate::source::Span;
 
 /// With routing on, a service whose owner has no `teams` entry would page no one:
 /// reported at its `owner`, once per service file.
@@ -28,6 +29,38 @@ pub(crate) fn check_owners(
                 owner,
                 teams.clone(),
             ));
+        }
+    }
+}
+
+/// Two teams whose AlertmanagerConfig objects would have one name (`Team-Web` and
+/// `team_web`): the second would replace the first's in every namespace both own.
+pub(crate) fn check_team_names(platform: &Platform, pdoc: &Document, diags: &mut Vec<Diagnostic>) {
+    if platform.monitoring.routing != Routing::AlertmanagerConfig {
+        return;
+    }
+    // In the order written, so the later of two is the one reported.
+    let mut teams: Vec<(Span, &str)> = platform
+        .teams
+        .keys()
+        .map(|t| {
+            (
+                pdoc.key_span(&crate::document::pointer_push("/teams", t)),
+                t.as_str(),
+            )
+        })
+        .collect();
+    teams.sort_by_key(|(at, _)| at.start);
+    let mut seen: std::collections::HashMap<String, &str> = Default::default();
+    for (at, team) in teams {
+        let object = crate::observe::routing::team_object_name(team);
+        match seen.get(&object) {
+            Some(first) => {
+                diags.push(messages::team_names_clash(at, team, first, &object));
+            }
+            None => {
+                seen.insert(object, team);
+            }
         }
     }
 }

@@ -128,7 +128,7 @@ pub(super) fn alertmanager_configs(
 /// `pave-<team>`, lowercased with `_` as `-`: an object name is a DNS subdomain,
 /// a team name may not be.
 fn object_name(team: &str) -> String {
-    format!("pave-{}", team.to_ascii_lowercase().replace('_', "-"))
+    crate::observe::routing::team_object_name(team)
 }
 
 fn object(
