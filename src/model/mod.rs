@@ -29,6 +29,16 @@ pub(crate) fn decode<T: DeserializeOwned>(
     base: &str,
     value: &Value,
 ) -> Result<T, Diagnostic> {
+    decode_with(value, base, |pointer| doc.span(pointer))
+}
+
+/// [`decode`] of a value merged from several places (a service and its environment
+/// override): `span_of` says where the value at a pointer was written.
+pub(crate) fn decode_with<T: DeserializeOwned>(
+    value: &Value,
+    base: &str,
+    span_of: impl Fn(&str) -> crate::source::Span,
+) -> Result<T, Diagnostic> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         // Escaped like any pointer: a key may hold `/` (`app.kubernetes.io/name`).
         let pointer = e.path().iter().fold(base.to_string(), |at, seg| {
@@ -41,7 +51,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
             f if f.is_empty() || f == "?" => format!("invalid value: {message}"),
             f => format!("invalid value for `{f}`: {message}"),
         };
-        let diag = Diagnostic::error(Code::E0201, message).primary(doc.span(&pointer), "here");
+        let diag = Diagnostic::error(Code::E0201, message).primary(span_of(&pointer), "here");
         match help {
             Some(help) => diag.help(help),
             None => diag,
@@ -67,8 +77,22 @@ fn serde_message(inner: &str) -> (String, Option<String>) {
         }
     }
     let text = text.replace("floating point", "the decimal number");
-    let help = (whole && inner.contains("floating point"))
-        .then(|| "write the number without a decimal point (`2`, not `2.0`)".to_string());
+    // An untagged enum (a probe: a path, `false` or a handler) names its Rust type.
+    let text = match text.starts_with("data did not match any variant of untagged enum") {
+        true => "it is none of the forms this field takes (a number written with a decimal point, such as `8080.0`, is not a port or a count)".to_string(),
+        false => text,
+    };
+    let written = inner.split('`').nth(1).unwrap_or("2.0");
+    let whole_number = written.split('.').next().unwrap_or(written);
+    let zero_fraction = written
+        .split_once('.')
+        .is_some_and(|(_, f)| f.bytes().all(|b| b == b'0'));
+    let help = (whole && inner.contains("floating point")).then(|| match zero_fraction {
+        true => {
+            format!("write the number without a decimal point (`{whole_number}`, not `{written}`)")
+        }
+        false => "this field counts whole things: write a whole number".to_string(),
+    });
     (text, help)
 }
 

@@ -206,7 +206,14 @@ fn finish(
 ) -> Option<ResolvedService> {
     let errors_before = count_errors(diags);
     let wired = wire_and_expand(ctx, staged, peers, sources, diags);
-    let spec: ServiceSpec = match model::decode(staged.input.doc, "", &wired.fields) {
+    // Where each value was written: a field an environment overrides is reported at
+    // the override, not at the service's own line.
+    let span_of = |pointer: &str| {
+        crate::document::pointer_and_ancestors(pointer)
+            .find_map(|p| staged.layered.origin(p).and_then(|o| o.span))
+            .unwrap_or_else(|| staged.input.doc.span(pointer))
+    };
+    let spec: ServiceSpec = match model::decode_with(&wired.fields, "", span_of) {
         Ok(spec) => spec,
         Err(d) => {
             // A decode error after the schema passed leaves nothing typed to check.
