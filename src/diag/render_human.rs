@@ -60,6 +60,14 @@ fn shorten(text: &str) -> String {
     format!("{head}…{tail}")
 }
 
+/// [`shorten`] for help lines and notes, which may be lists of what pave accepts.
+fn shorten_help(text: &str) -> String {
+    match text.chars().nth(2_000) {
+        Some(_) => shorten(text),
+        None => text.to_string(),
+    }
+}
+
 fn summary(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {
@@ -124,8 +132,10 @@ impl<'a> Report<'a> {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         };
-        let mut help: Vec<String> = d.help.iter().map(|h| shorten(h)).collect();
-        help.extend(d.notes.iter().map(|n| format!("note: {}", shorten(n))));
+        // A help line is pave's own advice, often a list to choose from: cut only
+        // what would be pages long (it may quote a long value).
+        let mut help: Vec<String> = d.help.iter().map(|h| shorten_help(h)).collect();
+        help.extend(d.notes.iter().map(|n| format!("note: {}", shorten_help(n))));
         // rustc's header, `error[E0502]: message`, so the code is greppable and in one line.
         let mut message = format!(
             "{}[{}]: {}",
@@ -247,7 +257,18 @@ impl miette::Diagnostic for Report<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::shorten;
+    use super::{shorten, shorten_help};
+
+    #[test]
+    fn a_help_line_listing_choices_is_kept_whole() {
+        let list = (0..40)
+            .map(|i| format!("`choice-{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert!(list.len() > 400);
+        assert_eq!(shorten_help(&list), list);
+        assert!(shorten_help(&"x".repeat(70_000)).contains('…'));
+    }
 
     #[test]
     fn long_messages_keep_their_start_and_end() {
