@@ -15,7 +15,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{Document, messages, pointer_push};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
 
 /// The largest file `from` may name: a ConfigMap's whole data is limited to 1 MiB.
@@ -96,12 +96,38 @@ pub(crate) fn read_referenced(
                 false => read_one(root, &path, sources),
             });
         if let Err(refusal) = outcome {
-            diags.push(refusal.at(span, &path));
+            let refused = refusal.at(span, &path);
+            let score = super::score::is_score_file(&sources.file(span.file).name);
+            diags.push(match score {
+                true => in_score_terms(refused),
+                false => refused,
+            });
         }
     }
     read.into_iter()
         .filter_map(|(p, r)| r.ok().map(|f| (p, f)))
         .collect()
+}
+
+/// A Score file names the file as `source`, relative to the Score file: the help says
+/// so (the path in the message is where that leads, from the repository root).
+fn in_score_terms(mut d: Diagnostic) -> Diagnostic {
+    let help = match d.code {
+        Code::E0601 => {
+            "a Score `source` is relative to the Score file and stays inside the repository, e.g. `../config/app.yaml` from `services/`, without `~` or a path past the repository root"
+        }
+        Code::E0602 => {
+            "a Score `source` is relative to the Score file (its folder, `services/`); add the file or fix the path"
+        }
+        Code::E0603 => {
+            "a Score `source` names one regular file, whose content becomes the mounted file"
+        }
+        _ => return d,
+    };
+    d.help = Some(help.to_string());
+    d.notes
+        .push("the path above is the `source` read from the repository root".to_string());
+    d
 }
 
 /// Whether `path` is in what pave writes: the output folder, `.github`,
@@ -202,7 +228,6 @@ fn empty_part(path: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Code;
 
     fn doc(sources: &mut SourceMap, name: &str, text: &str) -> Document {
         let file = sources.add(name.into(), text.into());

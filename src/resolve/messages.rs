@@ -850,10 +850,10 @@ pub(crate) fn files_too_large(at: Span, bytes: usize) -> Diagnostic {
     .help("mount fewer or smaller files, or ship the data in the image")
 }
 
-pub(crate) fn env_too_large(at: Span, bytes: usize) -> Diagnostic {
+pub(crate) fn env_too_large(at: Span, (service, env): (&str, &str), bytes: usize) -> Diagnostic {
     Diagnostic::error(
         Code::E0565,
-        format!("the plain `env` values hold {bytes} bytes together, more than the 1,048,576 of one ConfigMap"),
+        format!("the plain `env` values of `{service}` in {env} hold {bytes} bytes together, more than the 1,048,576 of one ConfigMap"),
     )
     .primary(at, "written to one ConfigMap")
     .help("move large values into `files` or the image, or read them from the secret store")

@@ -356,7 +356,8 @@ fn build(
         .map(|(k, v)| (k.clone(), scalar_text(v)))
         .collect();
     let wired_env = secrets::wire(env_vars, wired.wiring);
-    workload::check_env_size(&wired_env.env_vars, &at, diags);
+    let who = (spec.name.as_str(), ctx.env.name.as_str());
+    workload::check_env_size(&wired_env.env_vars, who, &at, diags);
     let renamed_from = spec
         .renamed_from
         .as_ref()

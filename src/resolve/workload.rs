@@ -521,10 +521,19 @@ pub(crate) fn files(
 /// The plain variables are the service's `<name>-env` ConfigMap: past the API
 /// server's limit the apply fails, so say so at `env` (secret-reading variables live
 /// in the pod spec and are not counted).
-pub(crate) fn check_env_size(env_vars: &[(String, String)], at: &At, diags: &mut Vec<Diagnostic>) {
+pub(crate) fn check_env_size(
+    env_vars: &[(String, String)],
+    (service, env): (&str, &str),
+    at: &At,
+    diags: &mut Vec<Diagnostic>,
+) {
     let bytes: usize = env_vars.iter().map(|(k, v)| k.len() + v.len()).sum();
     if bytes > CONFIG_MAP_MAX_BYTES {
-        diags.push(messages::env_too_large((at.key_of)("/env"), bytes));
+        diags.push(messages::env_too_large(
+            (at.key_of)("/env"),
+            (service, env),
+            bytes,
+        ));
     }
 }
 
