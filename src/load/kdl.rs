@@ -6,7 +6,7 @@
 //! a list item, and a repeated name is a list. A single argument where the schema
 //! expects a list (`command "/app/server"`) becomes a one-item list.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use serde_json::{Map, Value};
@@ -208,6 +208,7 @@ fn parse_prepared(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Ve
         file,
         index: PathIndex::default(),
         diags: Vec::new(),
+        repeated: HashMap::new(),
     };
     let mut value = lower.document(&doc, "");
     lower.index.insert(
@@ -218,6 +219,7 @@ fn parse_prepared(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Ve
         },
     );
     wrap_lists(&mut value, "", kind, &mut lower.index);
+    lower.check_repeated(&value, kind);
     let Lower { index, diags, .. } = lower;
     let doc = diags.is_empty().then_some(Document { file, value, index });
     (doc, diags)
@@ -227,6 +229,9 @@ struct Lower {
     file: FileId,
     index: PathIndex,
     diags: Vec<Diagnostic>,
+    /// Nodes written more than once in one block, which become a list: the list's
+    /// pointer, and the names of its first and second node.
+    repeated: HashMap<String, (Span, Span)>,
 }
 
 impl Lower {
@@ -256,6 +261,19 @@ impl Lower {
             let name = node.name().value().to_string();
             if counts.get(name.as_str()).is_some_and(|&c| c > 1) {
                 let position = map.get(&name).and_then(Value::as_array).map_or(0, Vec::len);
+                let list = pointer_push(pointer, &name);
+                let name_at = self.span(node.name().span());
+                match position {
+                    0 => {
+                        self.repeated.insert(list, (name_at, name_at));
+                    }
+                    1 => {
+                        if let Some(first) = self.repeated.get_mut(&list) {
+                            first.1 = name_at;
+                        }
+                    }
+                    _ => {}
+                }
                 let child = pointer_push(&pointer_push(pointer, &name), &position.to_string());
                 let value = self.node(node, child);
                 let list = map
@@ -380,6 +398,37 @@ impl Lower {
 }
 
 impl Lower {
+    /// A node written twice where the schema wants one value (`name`, an `env` key)
+    /// is one key written twice, as in YAML: E0104, not a list the schema then refuses.
+    fn check_repeated(&mut self, value: &Value, kind: Kind) {
+        // By block: the schema is asked once per block, however many names repeat.
+        let mut by_parent: BTreeMap<&str, Vec<(String, Span, Span)>> = BTreeMap::new();
+        for (pointer, &(first, second)) in &self.repeated {
+            let (parent, token) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+            by_parent
+                .entry(parent)
+                .or_default()
+                .push((decode_token(token), first, second));
+        }
+        let mut found = Vec::new();
+        for (parent, names) in by_parent {
+            let Some(Value::Object(siblings)) = value.pointer(parent) else {
+                continue;
+            };
+            let wants = schema::children_expect_arrays(kind, value, parent);
+            let position: HashMap<&String, usize> =
+                siblings.keys().enumerate().map(|(i, k)| (k, i)).collect();
+            for (name, first, second) in names {
+                let scalar = position.get(&name).and_then(|&i| wants.get(i)) == Some(&false);
+                if scalar {
+                    found.push(duplicate_key(second, first));
+                }
+            }
+        }
+        found.sort_by_key(|d| d.primary_span().map(|s| s.start));
+        self.diags.extend(found);
+    }
+
     /// A child node named like one of its parent's properties (`route host="a" { host
     /// "b" }`) is one key written twice: the child would silently replace the property.
     fn check_children_against_properties(
@@ -425,6 +474,11 @@ fn mixed_node(name: &str, span: Span) -> Diagnostic {
     )
     .primary(span, "ambiguous node")
     .help("write a value as one argument (`replicas 2`), a mapping as properties or children (`autoscale min=2 max=6`), a list as `-` children")
+}
+
+/// A JSON pointer token unescaped (`~1` is `/`, `~0` is `~`).
+fn decode_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
 }
 
 fn duplicate_key(at: Span, first: Span) -> Diagnostic {
@@ -546,14 +600,14 @@ mod tests {
 
     #[test]
     fn many_keys_and_repeated_names_load_in_linear_time() {
-        // `keys` env entries and `keys / 30` repeated `ports` nodes.
+        // `keys` env entries and `keys / 30` repeated `args` nodes (a list).
         let text = |keys: usize| {
             let mut text = String::from("name \"a\"\nenv {\n");
             for i in 0..keys {
                 text.push_str(&format!("  KEY_{i} \"value-{i}\"\n"));
             }
             text.push_str("}\n");
-            text.push_str(&"ports { - 80 }\n".repeat(keys / 30));
+            text.push_str(&"args \"--x\"\n".repeat(keys / 30));
             text
         };
         let (small, large) = (text(2_000), text(16_000));
@@ -561,7 +615,7 @@ mod tests {
         assert!(diags.is_empty(), "{:?}", diags.first());
         let doc = doc.unwrap();
         assert_eq!(doc.value["env"].as_object().unwrap().len(), 16_000);
-        assert_eq!(doc.value["ports"].as_array().unwrap().len(), 533);
+        assert_eq!(doc.value["args"].as_array().unwrap().len(), 533);
         crate::load::assert_grows_linearly("KDL keys and names", &small, &large, |t| {
             assert!(parse(FileId(0), t, Kind::Service).0.is_some());
         });
