@@ -417,9 +417,17 @@ fn build(
 /// The layered provenance, plus the contract for the port and health paths the
 /// service leaves to it.
 fn provenance(ctx: &EnvContext, staged: &Staged, spec: &ServiceSpec) -> Provenance {
-    let contract_origin = |p: &str| Origin {
-        layer: Layer::Contract,
-        span: ctx.pdoc.index.get(p).map(|n| n.value),
+    // The contract when the platform file writes the value; pave's own default of
+    // it otherwise.
+    let contract_origin = |p: &str| match ctx.pdoc.index.get(p) {
+        Some(n) => Origin {
+            layer: Layer::Contract,
+            span: Some(n.value),
+        },
+        None => Origin {
+            layer: Layer::Builtin,
+            span: None,
+        },
     };
     let mut provenance = staged.layered.provenance.clone();
     if spec.port.is_none() {

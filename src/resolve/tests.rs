@@ -70,7 +70,8 @@ fn built_in_platform_and_contract_defaults_fill_what_the_service_leaves_out() {
     assert_eq!(api.namespace, "api");
     assert_eq!(api.provenance["/tier"].layer, Layer::Builtin);
     assert_eq!(api.provenance["/replicas"].layer, Layer::PlatformDefaults);
-    assert_eq!(api.provenance["/port"].layer, Layer::Contract);
+    // The base platform writes no contract: the port is pave's own default of it.
+    assert_eq!(api.provenance["/port"].layer, Layer::Builtin);
     assert!(api.slo.is_none() && api.role.is_none() && api.build.is_none());
 }
 
