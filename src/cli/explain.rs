@@ -51,30 +51,19 @@ pub fn explain(root: &Path, query: &Query, output: Output) -> Exit {
         return Exit::for_failure(&own);
     }
     if partial {
-        let others = compilation
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .count();
+        let broken = broken_files(&compilation);
         eprintln!(
-            "note: other services have {others} error(s) (`pave check` lists them); `{}` has none",
-            query.service
+            "note: {} {} errors (`pave check` lists them); `{}` is explained as if {} not there",
+            broken.join(", "),
+            if broken.len() == 1 { "has" } else { "have" },
+            query.service,
+            if broken.len() == 1 {
+                "it were"
+            } else {
+                "they were"
+            },
         );
     }
-    // Of a model with errors elsewhere only the explained service is rendered: the
-    // others may be half resolved.
-    let only_selected;
-    let model = match partial {
-        false => model,
-        true => {
-            only_selected = Model {
-                platform: model.platform.clone(),
-                services: selected.iter().map(|s| (*s).clone()).collect(),
-                service_files: model.service_files.clone(),
-            };
-            &only_selected
-        }
-    };
     let (rendered, _) = crate::render::render(model, None, None);
     let views: Vec<View> = selected
         .iter()
@@ -137,6 +126,19 @@ fn explainable<'c>(compilation: &'c Compilation, service: &str) -> Option<(&'c M
         .text;
     let needs_broken = broken.iter().any(|name| own_text.contains(name));
     (!needs_broken).then_some((model, true))
+}
+
+/// The files with errors, in order, each once.
+fn broken_files(compilation: &Compilation) -> Vec<String> {
+    let mut files: Vec<String> = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| d.primary_span())
+        .map(|span| compilation.sources.file(span.file).name.clone())
+        .collect();
+    files.dedup();
+    files
 }
 
 /// The service a file under `services/` describes: its stem (`services/api.yaml`,

@@ -86,6 +86,10 @@ pub(crate) struct Comparer {
     /// Generated files outside the command's `--env`/`--service` filter: not compared,
     /// but not stale either.
     filtered_out: Mutex<BTreeSet<String>>,
+    /// Of those, a narrowed build's files whose bytes differ from what the old
+    /// manifest records (or that it does not record): parts of the tree this build
+    /// leaves behind the sources.
+    pending_outside: Mutex<BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Comparer {
@@ -132,6 +136,7 @@ impl Comparer {
             staging: (use_of_changes == Use::Stage).then(|| Staging::new(dir, fresh)),
             settled: Mutex::default(),
             filtered_out: Mutex::default(),
+            pending_outside: Mutex::default(),
         })
     }
 
@@ -143,6 +148,16 @@ impl Comparer {
             .into_iter()
             .partition(|a| self.filter.matches(&a.scope));
         if !outside.is_empty() {
+            // Only a build writes shared files, so only a build asks what else is
+            // behind; the hash says it without reading the file.
+            if self.is_build() {
+                let pending: Vec<String> = outside
+                    .par_iter()
+                    .filter(|a| !self.recorded_as(&a.path, &a.bytes))
+                    .map(|a| a.path.clone())
+                    .collect();
+                lock(&self.pending_outside).extend(pending);
+            }
             lock(&self.filtered_out).extend(outside.into_iter().map(|a| a.path));
         }
         let settled: Vec<(String, Settled)> = inside
@@ -162,6 +177,21 @@ impl Comparer {
                 }
             }
         }
+    }
+
+    /// Whether the old manifest records exactly these bytes at `path`.
+    fn recorded_as(&self, path: &str, bytes: &[u8]) -> bool {
+        self.old.files.get(path).is_some_and(|entry| {
+            let hash = sha256_hex(bytes);
+            let recorded = &entry.sha256;
+            !recorded.is_empty() && hash.starts_with(recorded.as_str())
+        })
+    }
+
+    /// A narrowed build's files outside its filter that the tree does not yet hold as
+    /// the sources render them ([`Comparer::settle_all`]).
+    pub(crate) fn pending_outside(&self) -> BTreeSet<String> {
+        std::mem::take(&mut *lock(&self.pending_outside))
     }
 
     /// Everything settled so far, and the paths outside the filter; the comparer is

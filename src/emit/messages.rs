@@ -13,21 +13,19 @@ use crate::diag::{Code, Diagnostic};
 use crate::inventory::{HostMove, TerraformResource};
 use crate::resolve::AllowDestroy;
 
-pub(crate) fn shared_file_names_unwritten(
-    shared: &str,
-    unwritten: &str,
-    more: usize,
-) -> Diagnostic {
+pub(crate) fn shared_file_ahead(shared: &str, behind: &str, more: usize) -> Diagnostic {
     let others = match more {
-        1 => String::new(),
-        _ => " and more".to_string(),
+        0 => String::new(),
+        n => format!(" and {n} more"),
     };
     Diagnostic::error(
         Code::E0414,
-        format!("this narrowed build would rewrite `{shared}`, a file shared beyond `--service`/`--env`, while new files outside them are not written yet (`{unwritten}`{others}), which it may name; nothing is written"),
+        "a narrowed build would leave the files every part shares out of step with the rest of the tree; nothing is written",
     )
     .in_file(shared.to_string())
-    .help("build those services and environments too (more `--service`/`--env`), or run `pave build` without them")
+    .note(format!("`{shared}` is shared beyond `--service`/`--env` and would change with every service's sources"))
+    .note(format!("`{behind}`{others} outside them would change too, and this build does not write it; the shared file may name it or what it declares"))
+    .help("build those parts too (more `--service`/`--env`), or run `pave build` without them")
 }
 
 pub(crate) fn two_files_at_one_path(path: &str) -> Diagnostic {

@@ -190,32 +190,76 @@ fn changes_of(
 
 /// A narrowed build writes the files every part shares (a kustomization, a
 /// Terraform root, `atlantis.yaml`) as the sources render them now: from every
-/// service and environment. When one of them changes while files outside the filter
-/// are new (not in the old manifest, so not on disk), it would name files this build
-/// does not write (kustomize and Terraform then fail): a mixed tree. Refused.
+/// service and environment. When one of them changes while a file outside the filter
+/// in its folder is behind the sources too (new, changed or no longer produced), the
+/// shared file could name what is not on disk, or stop declaring what the file left
+/// behind still uses (an `eks.tf` local, a need's Secret): a mixed tree. Refused.
+/// Files elsewhere (another service's CI workflow beside a kustomization) may stay
+/// behind: nothing in the folder names them.
 fn shared_file_ahead_of_its_parts(
     comparer: &Comparer,
     settled: &BTreeMap<String, Settled>,
     filtered_out: &BTreeSet<String>,
 ) -> Option<Diagnostic> {
     let filter = &comparer.filter;
-    let wider = |scope: &Scope| {
-        (!filter.services.is_empty() && scope.service.is_none())
-            || (!filter.envs.is_empty() && scope.env.is_none())
+    let wider = |env: Option<&str>, service: Option<&str>| {
+        (!filter.services.is_empty() && service.is_none())
+            || (!filter.envs.is_empty() && env.is_none())
     };
-    let shared = settled.iter().find(|(_, s)| {
-        wider(&s.scope) && matches!(&s.outcome, Ok(Some(c)) if c.kind != ChangeKind::HandEdited)
-    })?;
-    let unwritten: Vec<&String> = filtered_out
+    let mut shared: Vec<&String> = settled
         .iter()
-        .filter(|p| !comparer.old.files.contains_key(*p))
-        .take(3)
+        .filter(|(_, s)| {
+            wider(s.scope.env.as_deref(), s.scope.service.as_deref())
+                && matches!(&s.outcome, Ok(Some(c)) if c.kind != ChangeKind::HandEdited)
+        })
+        .map(|(path, _)| path)
         .collect();
-    let first = unwritten.first()?;
-    Some(super::messages::shared_file_names_unwritten(
-        shared.0,
-        first,
-        unwritten.len(),
+    // A shared file the sources no longer produce is deleted by this build too.
+    shared.extend(
+        comparer
+            .old
+            .files
+            .iter()
+            .filter(|(path, entry)| {
+                wider(entry.env.as_deref(), entry.service.as_deref())
+                    && entry.within(filter)
+                    && !settled.contains_key(*path)
+                    && !filtered_out.contains(*path)
+            })
+            .map(|(path, _)| path),
+    );
+    if shared.is_empty() {
+        return None;
+    }
+    let mut behind = comparer.pending_outside();
+    // Files outside the filter the sources no longer produce stay until a build
+    // covers them: behind as well.
+    behind.extend(
+        comparer
+            .old
+            .files
+            .iter()
+            .filter(|(path, entry)| {
+                !entry.within(filter)
+                    && !filtered_out.contains(*path)
+                    && !settled.contains_key(*path)
+            })
+            .map(|(path, _)| path.clone()),
+    );
+    let folder = |path: &str| path.rsplit_once('/').map_or("", |(f, _)| f).to_string();
+    let shared: Vec<(String, &String)> = shared.into_iter().map(|p| (folder(p), p)).collect();
+    let mut clashes = behind.iter().filter_map(|b| {
+        shared
+            .iter()
+            .find(|(f, _)| f.is_empty() || b.starts_with(&format!("{f}/")))
+            .map(|(_, s)| (*s, b))
+    });
+    let (first_shared, first_behind) = clashes.next()?;
+    let more = clashes.count();
+    Some(super::messages::shared_file_ahead(
+        first_shared,
+        first_behind,
+        more,
     ))
 }
 

@@ -411,7 +411,14 @@ impl Lower {
                 .push((decode_token(token), first, second));
         }
         let mut found = Vec::new();
+        // Inside a block that is itself a refused repeat (`proxy { ... }` twice), the
+        // schema has no answer for the list it became: its inner repeats are not
+        // reported again. Parents come in path order, so an outer one is seen first.
+        let mut refused: Vec<String> = Vec::new();
         for (parent, names) in by_parent {
+            if refused.iter().any(|r| parent.starts_with(&format!("{r}/"))) {
+                continue;
+            }
             let Some(Value::Object(siblings)) = value.pointer(parent) else {
                 continue;
             };
@@ -422,6 +429,7 @@ impl Lower {
                 let scalar = position.get(&name).and_then(|&i| wants.get(i)) == Some(&false);
                 if scalar {
                     found.push(duplicate_key(second, first));
+                    refused.push(pointer_push(parent, &name));
                 }
             }
         }
@@ -534,6 +542,16 @@ mod tests {
     fn errors(text: &str) -> Vec<(Code, String)> {
         let (_, diags) = on_small_stack(|| parse(FileId(0), text, Kind::Service));
         labelled(text, &diags)
+    }
+
+    #[test]
+    fn a_repeated_block_is_one_duplicate_and_its_inner_lists_are_not_more() {
+        let text = "name \"a\"\nsidecars {\n    proxy {\n        args \"x\"\n        args \"y\"\n    }\n    proxy {\n        image \"c/d:1\"\n    }\n}\nname \"b\"\nargs \"p\"\nargs \"q\"\n";
+        let found = errors(text);
+        assert_eq!(
+            found,
+            vec![(Code::E0104, "proxy".into()), (Code::E0104, "name".into())]
+        );
     }
 
     fn nested(depth: usize) -> String {

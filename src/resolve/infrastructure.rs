@@ -62,6 +62,9 @@ pub(crate) fn check_infrastructure(
 /// the second apply failing on (or worse, adopting) the first's resource. Once per
 /// clash, at the later need; environments share service and need names, so the
 /// first environment's clashes are all of them.
+/// Stands for the service's own `secrets` among the names of its needs' Secrets.
+const OWN_SECRETS: &str = "";
+
 pub(crate) fn check_resource_names(services: &[ResolvedService], diags: &mut Vec<Diagnostic>) {
     let Some(env) = services.first().map(|s| s.env.as_str()) else {
         return;
@@ -71,6 +74,12 @@ pub(crate) fn check_resource_names(services: &[ResolvedService], diags: &mut Vec
         // A need's Kubernetes objects (its ExternalSecret and Secret) are named
         // `<service>-<need>` with `_` as `-`: `d-b` and `d_b` would be one object.
         let mut objects: std::collections::BTreeMap<String, &str> = Default::default();
+        // The service's own secrets are synced into `<service>-secrets`: a need named
+        // `secrets` would write the same Secret.
+        let own_secret = format!("{}-secrets", s.name);
+        if !s.secrets.is_empty() {
+            objects.insert(own_secret.clone(), OWN_SECRETS);
+        }
         let service = crate::resolve::state_name(&s.name, &s.renamed_from);
         for n in &s.module_needs {
             let object = crate::resolve::need_secret_name(&s.name, &n.name);
@@ -80,12 +89,12 @@ pub(crate) fn check_resource_names(services: &[ResolvedService], diags: &mut Vec
                         .provenance
                         .get(&crate::load::pointer_push("/needs", &n.name))
                         .and_then(|o| o.span);
-                    diags.push(messages::need_objects_clash(
-                        at,
-                        &s.name,
-                        (&n.name, first),
-                        &object,
-                    ));
+                    diags.push(match first == OWN_SECRETS {
+                        true => messages::need_named_like_own_secrets(at, &s.name, &object),
+                        false => {
+                            messages::need_objects_clash(at, &s.name, (&n.name, first), &object)
+                        }
+                    });
                     continue;
                 }
                 Some(_) => {}

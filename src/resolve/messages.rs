@@ -352,6 +352,24 @@ pub(crate) fn team_names_clash(at: Span, team: &str, first: &str, object: &str) 
     .help("a Kubernetes name has no capitals or `_`: give the teams names that differ in more than that")
 }
 
+pub(crate) fn need_named_like_own_secrets(
+    at: Option<Span>,
+    service: &str,
+    object: &str,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        Code::E0510,
+        format!(
+            "need `secrets` of `{service}` would write the Kubernetes Secret `{object}`, where the service's own `secrets` are synced"
+        ),
+    );
+    let d = match at {
+        Some(at) => d.primary(at, "this need"),
+        None => d,
+    };
+    d.help("rename the need, e.g. to `secrets-store`")
+}
+
 pub(crate) fn need_objects_clash(
     at: Option<Span>,
     service: &str,

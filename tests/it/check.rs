@@ -263,10 +263,30 @@ fn a_narrowed_build_never_writes_a_shared_file_naming_files_it_does_not_write() 
     let out = pave(&["check", "--service", "cart"], repo.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(!stderr(&out).contains("E0414"), "{}", stderr(&out));
-    // With the new service in the part, the build goes through and the kustomization
-    // names only files that exist.
+    // With the new service in the part, catalog (which basket needs: its
+    // NetworkPolicy lets basket in) is still behind in the same folder: refused too.
     let out = pave(
         &["build", "--service", "cart", "--service", "basket"],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("generated/kubernetes/dev/catalog/networkpolicy.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    // With catalog as well, the build goes through and the kustomization names only
+    // files that exist.
+    let out = pave(
+        &[
+            "build",
+            "--service",
+            "cart",
+            "--service",
+            "basket",
+            "--service",
+            "catalog",
+        ],
         repo.path(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -279,12 +299,56 @@ fn a_narrowed_build_never_writes_a_shared_file_naming_files_it_does_not_write() 
     );
     assert!(pave(&["build"], repo.path()).status.success());
     assert_eq!(pave(&["check"], repo.path()).status.code(), Some(0));
-    // A fresh tree cannot be built one part at a time.
+    // A fresh tree cannot be built one part at a time: `atlantis.yaml` would name
+    // the other environments' Terraform folders.
     fs::remove_dir_all(repo.path().join("generated")).unwrap();
+    fs::remove_dir_all(repo.path().join(".github")).unwrap();
+    let _ = fs::remove_file(repo.path().join("atlantis.yaml"));
     let out = pave(&["build", "--env", "dev"], repo.path());
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("E0414"), "{}", stderr(&out));
     assert!(!repo.path().join("generated").exists());
+}
+
+#[test]
+fn a_narrowed_build_never_leaves_terraform_using_what_it_stops_declaring() {
+    // catalog drops its bucket while `--service checkout` is built: the environment's
+    // Terraform root (`outputs.tf`, `eks.tf`) would change with catalog's sources,
+    // and catalog's own `.tf`, left behind, would still use what it no longer declares.
+    let repo = built_shop();
+    let service = |name: &str| repo.path().join(format!("services/{name}.yaml"));
+    let catalog = fs::read_to_string(service("catalog")).unwrap();
+    let catalog = catalog
+        .replace("  IMAGES_BUCKET: ${needs.images.name}\n", "")
+        .replace("needs:\n  images: { type: bucket }\n", "");
+    fs::write(service("catalog"), catalog).unwrap();
+    let checkout = fs::read_to_string(service("checkout")).unwrap();
+    fs::write(
+        service("checkout"),
+        checkout.replace("description: Checkout API", "description: Checkout"),
+    )
+    .unwrap();
+    let before = snapshot(repo.path());
+    let out = pave(&["build", "--service", "checkout"], repo.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("E0414"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("catalog"), "{}", stderr(&out));
+    assert!(snapshot(repo.path()) == before, "nothing is written");
+    // Both parts together are whole again.
+    let out = pave(
+        &[
+            "build",
+            "--service",
+            "checkout",
+            "--service",
+            "catalog",
+            "--allow-destroy",
+            "prod/catalog/images",
+        ],
+        repo.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(pave(&["check"], repo.path()).status.code(), Some(0));
 }
 
 #[test]
