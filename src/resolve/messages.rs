@@ -352,6 +352,14 @@ pub(crate) fn team_names_clash(at: Span, team: &str, first: &str, object: &str) 
     .help("a Kubernetes name has no capitals or `_`: give the teams names that differ in more than that")
 }
 
+/// Labels the need a diagnostic is about, when its place is known.
+fn at_need(d: Diagnostic, at: Option<Span>) -> Diagnostic {
+    match at {
+        Some(at) => d.primary(at, "this need"),
+        None => d,
+    }
+}
+
 pub(crate) fn need_named_like_own_secrets(
     at: Option<Span>,
     service: &str,
@@ -363,10 +371,7 @@ pub(crate) fn need_named_like_own_secrets(
             "need `secrets` of `{service}` would write the Kubernetes Secret `{object}`, where the service's own `secrets` are synced"
         ),
     );
-    let d = match at {
-        Some(at) => d.primary(at, "this need"),
-        None => d,
-    };
+    let d = at_need(d, at);
     d.help("rename the need, e.g. to `secrets-store`")
 }
 
@@ -382,10 +387,7 @@ pub(crate) fn need_objects_clash(
             "needs `{first_need}` and `{need}` of `{service}` would both write the Kubernetes Secret `{object}`"
         ),
     );
-    let d = match at {
-        Some(at) => d.primary(at, "this need"),
-        None => d,
-    };
+    let d = at_need(d, at);
     d.help("a Kubernetes name has no `_`, so pave writes it as `-`: rename one of the two needs")
 }
 
@@ -401,10 +403,7 @@ pub(crate) fn resource_names_clash(
             "need `{need}` of `{service}` and need `{first_need}` of `{first_service}` would both name their resources `<platform>-<env>-{joined}`"
         ),
     );
-    let d = match at {
-        Some(at) => d.primary(at, "this need"),
-        None => d,
-    };
+    let d = at_need(d, at);
     d.note("a module names a need's cloud resources after its service and need joined by `-`, so the second would fail to create (or take over) the first's")
     .help(format!("give the newer of the two needs (or services) another name, so that `<service>-<need>` differs, e.g. `{need}` to `{need}-store`"))
 }
