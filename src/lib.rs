@@ -68,14 +68,14 @@ impl Compilation {
 /// Loads, checks, resolves, renders and runs the policies of the repository at `root`.
 /// Writes nothing; the tree is returned only when there is no error.
 pub fn compile(root: &Path, options: policy::Options) -> Compilation {
-    compile_against(root, options, &mut |_| Ok(None))
+    compile_against(root, options, &mut |_, _| Ok(None))
 }
 
 /// Opens the tree on disk once the layout is known, before rendering: `None` keeps
 /// every file's bytes in the returned tree; a [`emit::Comparer`] settles each target's
 /// files as it finishes (`build`, `check`, `diff`).
-pub(crate) type OpenTree<'a> =
-    dyn FnMut(&output::Layout) -> Result<Option<Arc<emit::Comparer>>, Diagnostic> + 'a;
+pub(crate) type OpenTree<'a> = dyn FnMut(&output::Layout, &resolve::Model) -> Result<Option<Arc<emit::Comparer>>, Diagnostic>
+    + 'a;
 
 /// [`compile`], comparing the files with the tree `open_tree` opens as they are
 /// rendered. A tree that cannot be opened is an error diagnostic and nothing renders.
@@ -99,7 +99,10 @@ pub(crate) fn compile_against(
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let tree = match (&model, has_errors) {
         (Some(model), false) => {
-            match open_tree(&render::target::Target::layout(&model.platform.output)) {
+            match open_tree(
+                &render::target::Target::layout(&model.platform.output),
+                model,
+            ) {
                 Err(d) => {
                     diagnostics.push(d);
                     None

@@ -111,21 +111,32 @@ fn explainable<'c>(compilation: &'c Compilation, service: &str) -> Option<(&'c M
         if file.name == *own_file || name == service {
             return None;
         }
-        // A broken file may need this service: its text naming it is enough to stop.
-        if file.text.contains(service) {
+        // A broken file may need this service: naming it is enough to stop, in its
+        // text or in its values as read (an escape such as `"\x63art"` is `cart`).
+        if names(compilation, d.primary_span()?.file, service) {
             return None;
         }
         broken.insert(name);
     }
     // Nor may this service need a broken one: resolve drops a need of a broken
     // service, so its own file naming one is what tells.
-    let own_text = &compilation
+    let own = compilation
         .sources
         .files()
-        .find(|f| f.name == *own_file)?
-        .text;
-    let needs_broken = broken.iter().any(|name| own_text.contains(name));
+        .position(|f| f.name == *own_file)
+        .map(|i| crate::source::FileId(i as u32))?;
+    let needs_broken = broken.iter().any(|name| names(compilation, own, name));
     (!needs_broken).then_some((model, true))
+}
+
+/// Whether a file's text, or its values as parsed (when it parses), hold `name`.
+fn names(compilation: &Compilation, file: crate::source::FileId, name: &str) -> bool {
+    if compilation.sources.file(file).text.contains(name) {
+        return true;
+    }
+    let kind = crate::schema::Kind::Service;
+    let (doc, _) = crate::load::parse_text(file, &compilation.sources, kind);
+    doc.is_some_and(|d| d.value.to_string().contains(name))
 }
 
 /// The files with errors, in order, each once.

@@ -193,7 +193,7 @@ fn compile_quiet(root: &Path, output: Output) -> Compilation {
 
 /// Compiles and prints diagnostics; returns the tree, or the exit to stop with.
 fn compile_ok(root: &Path, output: Output) -> Result<(Compilation, OutputTree), Exit> {
-    compile_with(root, output, None, &mut |_| Ok(None))
+    compile_with(root, output, None, &mut |_, _| Ok(None))
 }
 
 /// [`compile_ok`], comparing the files with the tree `open_tree` opens as they render.
@@ -277,7 +277,7 @@ fn watch_templates(output: Output) {
 
 /// Schemas, references and policies; also warns about exceptions expiring within 30 days.
 pub fn lint(root: &Path, output: Output) -> Exit {
-    match compile_with(root, output, Some(30), &mut |_| Ok(None)) {
+    match compile_with(root, output, Some(30), &mut |_, _| Ok(None)) {
         Ok(_) => Exit::Ok,
         Err(exit) => exit,
     }

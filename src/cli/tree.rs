@@ -68,14 +68,19 @@ fn planned(
         envs: options.envs.clone(),
         services: options.services.clone(),
     };
-    let open = |layout: &Layout| open_tree(options, layout, &given, use_of_changes);
-    let (compilation, mut tree) =
-        compile_against(&options.root, output, &mut |l| open(l).map(Some))?;
+    let open = |layout: &Layout, model: Option<&crate::resolve::Model>| {
+        let filter = with_renames(&given, model);
+        open_tree(options, layout, &filter, use_of_changes)
+    };
+    let (compilation, mut tree) = compile_against(&options.root, output, &mut |l, m| {
+        open(l, Some(m)).map(Some)
+    })?;
     filter(options, &compilation, output)?;
     // Always opened during the compilation; opened here only if that ever changes.
     let comparer = match tree.comparer.take() {
         Some(c) => c,
-        None => open(&tree.layout).map_err(|d| stop(&[d], &no_sources, output))?,
+        None => open(&tree.layout, compilation.model.as_ref())
+            .map_err(|d| stop(&[d], &no_sources, output))?,
     };
     let plan = emit::plan(tree, comparer);
     if !plan.refused.is_empty() {
@@ -88,6 +93,26 @@ fn planned(
         return Err(Exit::for_failure(&adopted));
     }
     Ok((compilation, plan, lock))
+}
+
+/// `--service NEW` of a renamed service covers its old names' files too: the build
+/// that renames must remove them (and move what they declared), or no filter could.
+fn with_renames(given: &Filter, model: Option<&crate::resolve::Model>) -> Filter {
+    let mut filter = given.clone();
+    let Some(model) = model else {
+        return filter;
+    };
+    let old_names = model
+        .services
+        .iter()
+        .filter(|s| given.services.contains(&s.name))
+        .flat_map(|s| s.renamed_from.iter().cloned());
+    for name in old_names {
+        if !filter.services.contains(&name) {
+            filter.services.push(name);
+        }
+    }
+    filter
 }
 
 /// Brings the tree under `--tree` to a known state and opens it for comparing.

@@ -14,17 +14,20 @@ use crate::inventory::{HostMove, TerraformResource};
 use crate::resolve::AllowDestroy;
 
 pub(crate) fn shared_file_ahead(shared: &str, behind: &str, more: usize) -> Diagnostic {
-    let others = match more {
-        0 => String::new(),
-        n => format!(" and {n} more"),
+    let (others, which) = match more {
+        0 => (String::new(), "it; the shared file may name it or what it declares"),
+        n => (
+            format!(" and {n} more"),
+            "them; the shared file may name them or what they declare",
+        ),
     };
     Diagnostic::error(
         Code::E0414,
         "a narrowed build would leave the files every part shares out of step with the rest of the tree; nothing is written",
     )
     .in_file(shared.to_string())
-    .note(format!("`{shared}` is shared beyond `--service`/`--env` and would change with every service's sources"))
-    .note(format!("`{behind}`{others} outside them would change too, and this build does not write it; the shared file may name it or what it declares"))
+    .note(format!("`{shared}` is shared beyond `--service`/`--env`: it is rendered from every part's sources, and would change"))
+    .note(format!("`{behind}`{others} outside them would change too, and this build does not write {which}"))
     .help("build those parts too (more `--service`/`--env`), or run `pave build` without them")
 }
 

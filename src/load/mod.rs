@@ -291,7 +291,7 @@ fn parse_file(
 }
 
 /// YAML or KDL by the file's extension; `kind` tells KDL where the schema wants lists.
-fn parse_text(
+pub(crate) fn parse_text(
     file: FileId,
     sources: &SourceMap,
     kind: Kind,

@@ -352,6 +352,42 @@ fn a_narrowed_build_never_leaves_terraform_using_what_it_stops_declaring() {
 }
 
 #[test]
+fn a_renamed_service_is_built_by_its_new_name_alone() {
+    // `--service notifier` covers the files of its old name, which it removes.
+    let repo = built_shop();
+    let services = repo.path().join("services");
+    let old = fs::read_to_string(services.join("notifications.yaml")).unwrap();
+    fs::remove_file(services.join("notifications.yaml")).unwrap();
+    let renamed = old.replace(
+        "name: notifications\n",
+        "name: notifier\nrenamed_from: notifications\n",
+    );
+    fs::write(services.join("notifier.yaml"), renamed).unwrap();
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap();
+    fs::write(
+        &platform,
+        text.replace("services: [notifications]", "services: [notifier]"),
+    )
+    .unwrap();
+    let out = pave(&["build", "--service", "notifier"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !repo
+            .path()
+            .join("generated/kubernetes/dev/notifications")
+            .exists()
+    );
+    assert!(
+        repo.path()
+            .join("generated/kubernetes/dev/notifier")
+            .is_dir()
+    );
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
 fn narrowed_build_writes_only_its_part_and_keeps_the_manifest_whole() {
     let repo = built_shop();
     fs::write(

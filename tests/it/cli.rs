@@ -873,6 +873,16 @@ fn explain_shows_a_service_while_another_service_is_broken() {
     };
     stops("payments");
     stops("frontend");
+    // Named through an escape, as parsed: still a file that needs checkout.
+    let zed = repo.path().join("services/zed.yaml");
+    fs::write(
+        &zed,
+        "name: zed\nowner: team-web\nimage: ghcr.io/shop/zed:1\nreplicas: x\nneeds:\n  c: { service: \"\\x63heckout\" }\n",
+    )
+    .unwrap();
+    let out = pave(&["explain", "checkout", "--env", "dev"], repo.path());
+    assert!(!out.status.success(), "{}", stdout(&out));
+    fs::remove_file(&zed).unwrap();
     // A broken platform file or policy stops it too.
     for (file, text) in [
         ("platform.yaml", "bad: [\n"),
