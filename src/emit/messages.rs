@@ -15,7 +15,10 @@ use crate::resolve::AllowDestroy;
 
 pub(crate) fn shared_file_ahead(shared: &str, behind: &str, more: usize) -> Diagnostic {
     let (others, which) = match more {
-        0 => (String::new(), "it; the shared file may name it or what it declares"),
+        0 => (
+            String::new(),
+            "it; the shared file may name it or what it declares",
+        ),
         n => (
             format!(" and {n} more"),
             "them; the shared file may name them or what they declare",

@@ -246,7 +246,14 @@ fn shared_file_ahead_of_its_parts(
             })
             .map(|(path, _)| path.clone()),
     );
-    let folder = |path: &str| path.rsplit_once('/').map_or("", |(f, _)| f).to_string();
+    // A shared file outside the output folder (a CI workflow, `atlantis.yaml`) reads
+    // the whole tree: every file behind clashes with it (the Prometheus workflow
+    // deleted while other environments' rules remain would leave them unchecked).
+    let output = format!("{}/", comparer.layout.output);
+    let folder = |path: &str| match path.starts_with(&output) {
+        true => path.rsplit_once('/').map_or("", |(f, _)| f).to_string(),
+        false => String::new(),
+    };
     let shared: Vec<(String, &String)> = shared.into_iter().map(|p| (folder(p), p)).collect();
     let mut clashes = behind.iter().filter_map(|b| {
         shared
