@@ -276,6 +276,12 @@ impl Builder<'_> {
                 Value::Null
             }
             Some(scalar) => scalar_value(scalar),
+            // `!!int 0x1F`: an integer of the core schema the tagged reading refuses;
+            // as untagged `0x1F` is, it would be respelled (E0110), so say that.
+            None if let Some(i) = untagged_integer(&written, tag) => {
+                self.diags.push(respelled(&written, &i.to_string(), span));
+                Value::Null
+            }
             None => {
                 self.diags.push(
                     Diagnostic::error(Code::E0103, "value cannot be read as its tagged type")
@@ -453,6 +459,15 @@ fn tag_error(tag: &Tag, span: Span) -> Diagnostic {
     )
     .primary(span, "tagged value")
     .help("remove the tag; quote the value if it must stay a string")
+}
+
+/// The integer an `!!int`-tagged text is when read without the tag (`0x1F` is 31).
+fn untagged_integer(written: &str, tag: Option<&Cow<'_, Tag>>) -> Option<i64> {
+    let int_tag = tag.is_some_and(|t| t.suffix == "int");
+    match Scalar::parse_from_cow(Cow::Borrowed(written)) {
+        Scalar::Integer(i) if int_tag => Some(i),
+        _ => None,
+    }
 }
 
 /// A number that would be read as another spelling of itself (`0x10` as `16`,
@@ -685,6 +700,10 @@ mod tests {
     fn deep_flow_and_compact_nesting_are_errors_too() {
         let flow = format!("a: {}{}\n", "[".repeat(5000), "]".repeat(5000));
         let compact = format!("a:\n  {}x\n", "- ".repeat(5000));
+        assert_eq!(
+            errors("a: !!int 0x1F\n"),
+            vec![(Code::E0110, "!!int 0x1F".into())]
+        );
         for text in [flow, compact] {
             let found = on_small_stack(|| errors(&text));
             assert_eq!(found.len(), 1);
