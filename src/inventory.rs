@@ -34,6 +34,11 @@ pub(crate) struct ServiceInventory {
     /// The hostnames the service's route answers on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) hosts: Vec<String>,
+    /// The services it needs (`needs.<n>.service`), sorted: their files and its own
+    /// read each other (its URLs, their NetworkPolicies), so a narrowed build asks
+    /// for both when either is behind, before or after the change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) calls: Vec<String>,
 }
 
 /// One Terraform module call or resource pave writes for a service.
@@ -300,6 +305,7 @@ mod tests {
                 name: "x".into(),
             }],
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            calls: Vec::new(),
         }
     }
 

@@ -66,12 +66,70 @@ fn compiled(kind: Kind) -> &'static Compiled {
         }),
     };
     cell.get_or_init(|| {
-        let schema = schema();
+        let mut schema = schema();
+        mark_whole_numbers(&mut schema);
         let validator = jsonschema::draft202012::options()
+            .with_keyword(WHOLE_NUMBER, |_, _, _| Ok(Box::new(WholeNumber)))
             .build(&schema)
             .expect("embedded schemas are valid (tested)");
         Compiled { schema, validator }
     })
+}
+
+/// The keyword pave adds, in memory, beside every `"type": "integer"` of its schemas.
+/// JSON Schema counts `2.0` as an integer, but a count, a port or a size written
+/// `2.0` cannot be one in the output; catching it here, with the schema's other
+/// errors, reports every such number of a file at once (serde would stop at the
+/// first).
+const WHOLE_NUMBER: &str = "x-pave-whole-number";
+
+fn mark_whole_numbers(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            let integer = match map.get("type") {
+                Some(Value::String(t)) => t == "integer",
+                Some(Value::Array(types)) => types.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            if integer {
+                map.insert(WHOLE_NUMBER.to_string(), Value::Bool(true));
+            }
+            map.values_mut().for_each(mark_whole_numbers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(mark_whole_numbers),
+        _ => {}
+    }
+}
+
+/// Refuses a number written with a decimal point where a whole number belongs; any
+/// other value is the `type` keyword's to judge.
+struct WholeNumber;
+
+impl WholeNumber {
+    fn decimal(instance: &Value) -> Option<&serde_json::Number> {
+        match instance {
+            // `2.5` is the `type` keyword's error; this one is `2.0`'s alone.
+            Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+                Some(n)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl<'i> jsonschema::Keyword<'i> for WholeNumber {
+    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
+        match Self::decimal(instance) {
+            Some(n) => Err(ValidationError::custom(format!(
+                "found the decimal number `{n}`, expected a whole number"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        Self::decimal(instance).is_none()
+    }
 }
 
 fn parse(text: &str) -> Value {
@@ -195,10 +253,22 @@ fn invalid_value(doc: &Document, pointer: &str, error: &ValidationError) -> Diag
     Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
         .primary(doc.span(pointer), describe(error.kind(), error))
         .help_if_any(
-            value_help(pointer)
-                .map(String::from)
+            whole_number_help(error)
+                .or_else(|| value_help(pointer).map(String::from))
                 .or_else(|| enum_near_miss(error)),
         )
+}
+
+/// For `2.0` where a whole number belongs: the number to write instead.
+fn whole_number_help(error: &ValidationError) -> Option<String> {
+    let ValidationErrorKind::Custom { .. } = error.kind() else {
+        return None;
+    };
+    let written = WholeNumber::decimal(error.instance())?;
+    let whole = written.as_f64()?;
+    // A whole f64 prints without a fraction under `{}` only in range; keep it short.
+    (whole.abs() < 1e15)
+        .then(|| format!("write the number without a decimal point (`{whole}`, not `{written}`)"))
 }
 
 /// "did you mean" for a string one of an enum's values is close to (`warn`).
@@ -342,6 +412,15 @@ fn first_line(doc: &Document) -> crate::source::Span {
 /// A short label text for a schema error.
 fn describe(kind: &ValidationErrorKind, error: &ValidationError) -> String {
     match kind {
+        // `3.5` where a whole number belongs: in the words of `2.0`'s message.
+        ValidationErrorKind::Type { .. }
+            if error.instance().is_f64() && expected_types(error) == "integer" =>
+        {
+            format!(
+                "found the decimal number `{}`, expected a whole number",
+                error.instance()
+            )
+        }
         ValidationErrorKind::Type { .. } => {
             format!(
                 "expected {}, found {}",
@@ -358,6 +437,7 @@ fn describe(kind: &ValidationErrorKind, error: &ValidationError) -> String {
             None => format!("expected one of {options}"),
         },
         ValidationErrorKind::Pattern { pattern } => format!("does not match `{pattern}`"),
+        ValidationErrorKind::Custom { message, .. } => message.clone(),
         ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
             "does not match any allowed form".to_string()
         }

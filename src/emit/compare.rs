@@ -89,7 +89,7 @@ pub(crate) struct Comparer {
     /// Of those, a narrowed build's files whose bytes differ from what the old
     /// manifest records (or that it does not record): parts of the tree this build
     /// leaves behind the sources.
-    pending_outside: Mutex<BTreeSet<String>>,
+    pending_outside: Mutex<BTreeMap<String, Scope>>,
 }
 
 impl std::fmt::Debug for Comparer {
@@ -151,10 +151,10 @@ impl Comparer {
             // Only a build writes shared files, so only a build asks what else is
             // behind; the hash says it without reading the file.
             if self.is_build() {
-                let pending: Vec<String> = outside
+                let pending: Vec<(String, Scope)> = outside
                     .par_iter()
                     .filter(|a| !self.recorded_as(&a.path, &a.bytes))
-                    .map(|a| a.path.clone())
+                    .map(|a| (a.path.clone(), a.scope.clone()))
                     .collect();
                 lock(&self.pending_outside).extend(pending);
             }
@@ -189,8 +189,8 @@ impl Comparer {
     }
 
     /// A narrowed build's files outside its filter that the tree does not yet hold as
-    /// the sources render them ([`Comparer::settle_all`]).
-    pub(crate) fn pending_outside(&self) -> BTreeSet<String> {
+    /// the sources render them ([`Comparer::settle_all`]), with the part each is of.
+    pub(crate) fn pending_outside(&self) -> BTreeMap<String, Scope> {
         std::mem::take(&mut *lock(&self.pending_outside))
     }
 

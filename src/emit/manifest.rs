@@ -101,9 +101,19 @@ struct ServiceOnDisk {
     kubernetes: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     hosts: Vec<String>,
+    #[serde(default)]
+    calls: Vec<String>,
 }
 
 impl Entry {
+    /// The part of the tree the file belongs to.
+    pub(super) fn scope(&self) -> crate::output::Scope {
+        crate::output::Scope {
+            env: self.env.clone(),
+            service: self.service.clone(),
+        }
+    }
+
     /// Whether the entry's scope is within `filter`.
     pub(super) fn within(&self, filter: &super::plan::Filter) -> bool {
         filter.admits(self.env.as_deref(), self.service.as_deref())
@@ -225,6 +235,7 @@ fn inventory_of(envs: BTreeMap<String, EnvOnDisk>) -> Option<Inventory> {
                 terraform: s.terraform,
                 kubernetes,
                 hosts: s.hosts,
+                calls: s.calls,
             };
             services.insert(name, service);
         }
@@ -332,12 +343,15 @@ fn write_service(out: &mut String, s: &ServiceInventory) {
         }
         out.push('}');
     }
-    if !s.hosts.is_empty() {
-        section(out, "hosts");
+    for (name, list) in [("hosts", &s.hosts), ("calls", &s.calls)] {
+        if list.is_empty() {
+            continue;
+        }
+        section(out, name);
         out.push('[');
-        for (i, host) in s.hosts.iter().enumerate() {
+        for (i, item) in list.iter().enumerate() {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
-            push_str(out, host);
+            push_str(out, item);
         }
         out.push(']');
     }
@@ -432,6 +446,7 @@ mod tests {
                 object("Service", Some("shop-api"), "api"),
             ],
             hosts: vec!["api.dev.example.com".into()],
+            calls: vec!["web".into()],
         };
         let dev = EnvInventory {
             protected: false,
@@ -464,7 +479,9 @@ mod tests {
             "\"ClusterRole/api\"],",
             "\"Service/api\"]},",
             "{\"address\":\"module.api_db\",\"module\":\"postgres\",\"need\":\"db\",\"stateful\":true,\"physical\":\"shop-dev-api-db\"}],",
-            "\"api.dev.example.com\"]},",
+            "\"api.dev.example.com\"],",
+            "\"calls\": [",
+            "\"web\"]},",
         ] {
             assert!(text.lines().any(|l| l.ends_with(line)), "{line} in {text}");
         }

@@ -13,7 +13,11 @@ use crate::diag::{Code, Diagnostic};
 use crate::inventory::{HostMove, TerraformResource};
 use crate::resolve::AllowDestroy;
 
-pub(crate) fn shared_file_ahead(shared: &str, behind: &str, more: usize) -> Diagnostic {
+pub(crate) fn shared_file_ahead(
+    (shared, scope): (&str, &crate::output::Scope),
+    (behind, nameable): (&str, bool),
+    more: usize,
+) -> Diagnostic {
     let (others, which) = match more {
         0 => (
             String::new(),
@@ -24,14 +28,73 @@ pub(crate) fn shared_file_ahead(shared: &str, behind: &str, more: usize) -> Diag
             "them; the shared file may name them or what they declare",
         ),
     };
+    let shared_by = match (&scope.env, &scope.service) {
+        (Some(env), None) => format!("it is rendered from the sources of every service in `{env}`"),
+        (None, Some(service)) => format!("it is `{service}`'s file for every environment"),
+        _ => "it is rendered from the sources of every service and environment".to_string(),
+    };
+    let help = match nameable {
+        true => {
+            "build those parts too (more `--service`/`--env`), or run `pave build` without them"
+                .to_string()
+        }
+        // A removed environment's or service's files: no filter can name them.
+        false => format!(
+            "`{behind}` is of an environment or service no longer in the sources, so no `--service`/`--env` can name it: run `pave build` without them"
+        ),
+    };
     Diagnostic::error(
         Code::E0414,
         "a narrowed build would leave the files every part shares out of step with the rest of the tree; nothing is written",
     )
     .in_file(shared.to_string())
-    .note(format!("`{shared}` is shared beyond `--service`/`--env`: it is rendered from every part's sources, and would change"))
+    .note(format!("`{shared}` is shared beyond `--service`/`--env`: {shared_by}, and would change"))
     .note(format!("`{behind}`{others} outside them would change too, and this build does not write {which}"))
-    .help("build those parts too (more `--service`/`--env`), or run `pave build` without them")
+    .help(help)
+}
+
+/// A narrowed build would write `service`'s files while those of a service it needs,
+/// or that needs it (`now`: after the change; else only before it), stay behind.
+pub(crate) fn peer_behind(
+    written: &str,
+    service: &str,
+    peer_file: &str,
+    peer: &str,
+    (how, now): (super::plan::Peer, bool),
+    peer_still_there: bool,
+) -> Diagnostic {
+    let (caller, callee) = match how {
+        super::plan::Peer::Needs => (service, peer),
+        super::plan::Peer::NeededBy => (peer, service),
+    };
+    let relation = match now {
+        true => format!("`{caller}` needs `{callee}`"),
+        false => format!("`{caller}` needed `{callee}` before this change"),
+    };
+    let reads = match how {
+        super::plan::Peer::Needs => {
+            "a service's URLs carry the address and port of each service it needs"
+        }
+        super::plan::Peer::NeededBy => {
+            "a service's NetworkPolicy lets in each service that needs it"
+        }
+    };
+    let help = match peer_still_there {
+        true => {
+            format!("add `--service {peer}` to build both, or run `pave build` without filters")
+        }
+        false => format!(
+            "`{peer}` is no longer a service there, so no filter can name it: run `pave build` without `--service`"
+        ),
+    };
+    Diagnostic::error(
+        Code::E0414,
+        format!("a narrowed build would write `{service}` without `{peer}`, whose files are behind the sources, and {relation}; nothing is written"),
+    )
+    .in_file(written.to_string())
+    .note(format!("`{written}` would change; {reads}"))
+    .note(format!("`{peer_file}` would change too, and this build does not write it"))
+    .help(help)
 }
 
 pub(crate) fn two_files_at_one_path(path: &str) -> Diagnostic {

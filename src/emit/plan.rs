@@ -30,6 +30,11 @@ impl Filter {
         self.admits(scope.env.as_deref(), scope.service.as_deref())
     }
 
+    /// Whether the command looks at the whole tree.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.envs.is_empty() && self.services.is_empty()
+    }
+
     /// [`Filter::matches`] on a scope's parts, so the tens of thousands of manifest
     /// entries a plan looks at are not copied to ask.
     pub(crate) fn admits(&self, env: Option<&str>, service: Option<&str>) -> bool {
@@ -104,6 +109,12 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
     comparer.settle_all(tree.files.into_values().collect());
     let (settled, filtered_out) = comparer.take_settled();
     let old = &comparer.old;
+    // Who needs whom as the sources say now: the merged manifest keeps what the old
+    // one said for services outside the filter.
+    let rendered_calls = match comparer.filter.is_empty() {
+        true => Calls::new(),
+        false => calls_of(Some(&tree.inventory)),
+    };
     let manifest = merged_manifest(old, &settled, tree.inventory, &comparer.filter);
     // The manifest's bytes (tens of thousands of lines) are written beside the rest
     // of the plan, which reads the manifest but not its bytes.
@@ -113,7 +124,15 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
             let changed = comparer.old_digest.as_deref() != Some(&sha256_hex(&bytes));
             (bytes, changed)
         },
-        || changes_of(&comparer, &manifest, settled, &filtered_out),
+        || {
+            changes_of(
+                &comparer,
+                &manifest,
+                settled,
+                &filtered_out,
+                &rendered_calls,
+            )
+        },
     );
     let (changes, refused, adopted, blast, needs) = rest;
     Plan {
@@ -147,6 +166,7 @@ fn changes_of(
     manifest: &Manifest,
     settled: BTreeMap<String, Settled>,
     filtered_out: &BTreeSet<String>,
+    rendered_calls: &Calls,
 ) -> PlanParts {
     let old = &comparer.old;
     let nothing = Inventory::new();
@@ -168,10 +188,22 @@ fn changes_of(
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     let mut adopted = Vec::new();
-    if comparer.is_build()
-        && let Some(d) = shared_file_ahead_of_its_parts(comparer, &settled, filtered_out)
-    {
-        refused.push(d);
+    if comparer.is_build() {
+        let behind = behind_outside(comparer, &settled, filtered_out);
+        let calls = [
+            calls_of(old.infrastructure.as_ref()),
+            rendered_calls.clone(),
+        ];
+        refused.extend(
+            shared_file_ahead_of_its_parts(
+                comparer,
+                &settled,
+                filtered_out,
+                &behind,
+                rendered_calls,
+            )
+            .or_else(|| peers_out_of_step(comparer, &settled, filtered_out, &behind, &calls)),
+        );
     }
     for settled in settled.into_values() {
         match settled.outcome {
@@ -200,19 +232,21 @@ fn shared_file_ahead_of_its_parts(
     comparer: &Comparer,
     settled: &BTreeMap<String, Settled>,
     filtered_out: &BTreeSet<String>,
+    behind: &BTreeMap<String, Scope>,
+    rendered_calls: &Calls,
 ) -> Option<Diagnostic> {
     let filter = &comparer.filter;
     let wider = |env: Option<&str>, service: Option<&str>| {
         (!filter.services.is_empty() && service.is_none())
             || (!filter.envs.is_empty() && env.is_none())
     };
-    let mut shared: Vec<&String> = settled
+    let mut shared: Vec<(&String, Scope)> = settled
         .iter()
         .filter(|(_, s)| {
             wider(s.scope.env.as_deref(), s.scope.service.as_deref())
                 && matches!(&s.outcome, Ok(Some(c)) if c.kind != ChangeKind::HandEdited)
         })
-        .map(|(path, _)| path)
+        .map(|(path, s)| (path, s.scope.clone()))
         .collect();
     // A shared file the sources no longer produce is deleted by this build too.
     shared.extend(
@@ -226,48 +260,182 @@ fn shared_file_ahead_of_its_parts(
                     && !settled.contains_key(*path)
                     && !filtered_out.contains(*path)
             })
-            .map(|(path, _)| path),
+            .map(|(path, entry)| (path, entry.scope())),
     );
     if shared.is_empty() {
         return None;
     }
+    // What each shared file can name: the files of its folder; outside the output
+    // folder, a file of no service (a CI workflow, `atlantis.yaml`) reads the whole
+    // tree, so every file behind clashes with it (the Prometheus workflow deleted
+    // while other environments' rules remain would leave them unchecked), and a
+    // service's own workflow reads only its service file: nothing in the tree.
+    let output = format!("{}/", comparer.layout.output);
+    let reads = |path: &str, scope: &Scope| match path.starts_with(&output) {
+        true => Some(path.rsplit_once('/').map_or("", |(f, _)| f).to_string()),
+        false => scope.service.is_none().then(String::new),
+    };
+    let shared: Vec<(String, &String, Scope)> = shared
+        .into_iter()
+        .filter_map(|(p, scope)| Some((reads(p, &scope)?, p, scope)))
+        .collect();
+    let mut clashes = behind.iter().filter_map(|(b, b_scope)| {
+        shared
+            .iter()
+            .find(|(f, _, _)| f.is_empty() || b.starts_with(&format!("{f}/")))
+            .map(|(_, s, scope)| ((s.as_str(), scope), (b.as_str(), b_scope)))
+    });
+    let (first_shared, first_behind) = clashes.next()?;
+    let more = clashes.count();
+    let nameable = first_behind.1.env.as_ref().is_none_or(|env| {
+        rendered_calls.get(env).is_some_and(|services| {
+            (first_behind.1.service.as_ref()).is_none_or(|s| services.contains_key(s))
+        })
+    });
+    Some(super::messages::shared_file_ahead(
+        (first_shared.0, first_shared.1),
+        (first_behind.0, nameable),
+        more,
+    ))
+}
+
+/// A narrowed build's files outside its filter that stay behind the sources, with
+/// the part each is of: new or changed ones (the comparer's, read off the old
+/// manifest's hashes) and those the sources no longer produce, which stay until a
+/// build covers them.
+fn behind_outside(
+    comparer: &Comparer,
+    settled: &BTreeMap<String, Settled>,
+    filtered_out: &BTreeSet<String>,
+) -> BTreeMap<String, Scope> {
     let mut behind = comparer.pending_outside();
-    // Files outside the filter the sources no longer produce stay until a build
-    // covers them: behind as well.
     behind.extend(
         comparer
             .old
             .files
             .iter()
             .filter(|(path, entry)| {
-                !entry.within(filter)
+                !entry.within(&comparer.filter)
                     && !filtered_out.contains(*path)
                     && !settled.contains_key(*path)
             })
-            .map(|(path, _)| path.clone()),
+            .map(|(path, entry)| (path.clone(), entry.scope())),
     );
-    // A shared file outside the output folder (a CI workflow, `atlantis.yaml`) reads
-    // the whole tree: every file behind clashes with it (the Prometheus workflow
-    // deleted while other environments' rules remain would leave them unchecked).
-    let output = format!("{}/", comparer.layout.output);
-    let folder = |path: &str| match path.starts_with(&output) {
-        true => path.rsplit_once('/').map_or("", |(f, _)| f).to_string(),
-        false => String::new(),
-    };
-    let shared: Vec<(String, &String)> = shared.into_iter().map(|p| (folder(p), p)).collect();
-    let mut clashes = behind.iter().filter_map(|b| {
-        shared
-            .iter()
-            .find(|(f, _)| f.is_empty() || b.starts_with(&format!("{f}/")))
-            .map(|(_, s)| (*s, b))
+    behind
+}
+
+/// How two services of an environment read each other's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Peer {
+    /// The written service needs the one behind (its URLs carry that one's port).
+    Needs,
+    /// The one behind needs the written service (its NetworkPolicy lets that one in).
+    NeededBy,
+}
+
+/// A service's files read the services it needs and those that need it: a URL
+/// carries the callee's port and namespace, a NetworkPolicy names the callers. A
+/// narrowed build that writes one service's files while a peer's are behind the
+/// sources (before or after the change: a need just removed counts) would leave
+/// the two out of step: a caller blocked by the new NetworkPolicy, or calling the
+/// old port. Refused, naming the peer to add.
+fn peers_out_of_step(
+    comparer: &Comparer,
+    settled: &BTreeMap<String, Settled>,
+    filtered_out: &BTreeSet<String>,
+    behind: &BTreeMap<String, Scope>,
+    calls: &[Calls; 2],
+) -> Option<Diagnostic> {
+    let mut behind_parts: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for (path, scope) in behind {
+        if let (Some(env), Some(service)) = (&scope.env, &scope.service) {
+            behind_parts.entry((env, service)).or_insert(path);
+        }
+    }
+    if behind_parts.is_empty() {
+        return None;
+    }
+    let changed = settled.iter().filter_map(|(path, s)| match &s.outcome {
+        Ok(Some(c)) if c.kind != ChangeKind::HandEdited => Some((path, s.scope.clone())),
+        _ => None,
     });
-    let (first_shared, first_behind) = clashes.next()?;
-    let more = clashes.count();
-    Some(super::messages::shared_file_ahead(
-        first_shared,
-        first_behind,
-        more,
-    ))
+    let removed = comparer
+        .old
+        .files
+        .iter()
+        .filter(|(path, entry)| {
+            entry.within(&comparer.filter)
+                && !settled.contains_key(*path)
+                && !filtered_out.contains(*path)
+        })
+        .map(|(path, entry)| (path, entry.scope()));
+    for (path, scope) in changed.chain(removed) {
+        let Some(service) = &scope.service else {
+            continue;
+        };
+        // A service's file of no one environment (its CI workflow, its catalog
+        // entity) is of each environment the build covers.
+        let envs: BTreeSet<&String> = match &scope.env {
+            Some(env) => BTreeSet::from([env]),
+            None => calls
+                .iter()
+                .flat_map(|c| c.keys())
+                .filter(|env| comparer.filter.admits(Some(env), None))
+                .collect(),
+        };
+        for env in envs {
+            for (peer, how) in peers(calls, env, service) {
+                let Some(peer_file) = behind_parts.get(&(env.as_str(), peer)) else {
+                    continue;
+                };
+                let still_there = calls[1].get(env).is_some_and(|e| e.contains_key(peer));
+                return Some(super::messages::peer_behind(
+                    path,
+                    service,
+                    peer_file,
+                    peer,
+                    how,
+                    still_there,
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Environment -> service -> the services it needs (every service, needing or not).
+type Calls = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+fn calls_of(inventory: Option<&Inventory>) -> Calls {
+    let envs = inventory.into_iter().flatten();
+    envs.map(|(env, e)| {
+        let services = e.services.iter();
+        let calls = services.map(|(name, s)| (name.clone(), s.calls.clone()));
+        (env.clone(), calls.collect())
+    })
+    .collect()
+}
+
+/// The services `service` needs or is needed by in `env`, before or after the
+/// change, and whether it is so after (else the need was just removed).
+fn peers<'c>(calls: &'c [Calls; 2], env: &str, service: &str) -> BTreeMap<&'c str, (Peer, bool)> {
+    let mut peers = BTreeMap::new();
+    // After the change last, so its word stands.
+    for (i, c) in calls.iter().enumerate() {
+        let Some(services) = c.get(env) else {
+            continue;
+        };
+        let now = i == 1;
+        for (name, needs) in services {
+            if name == service {
+                peers.extend(needs.iter().map(|c| (c.as_str(), (Peer::Needs, now))));
+            } else if needs.iter().any(|c| c == service) {
+                peers.insert(name.as_str(), (Peer::NeededBy, now));
+            }
+        }
+    }
+    peers.remove(service);
+    peers
 }
 
 /// The files the old manifest lists, within the filter, that the sources no longer

@@ -102,6 +102,17 @@ pub(crate) fn complete(inventory: &mut Inventory, model: &Model, objects: Vec<Re
             hosts.push(route.host.clone());
         }
     }
+    for s in model
+        .services
+        .iter()
+        .filter(|s| !s.service_needs.is_empty())
+    {
+        let entry = inventory.entry(s.env.clone()).or_default();
+        let calls = &mut entry.services.entry(s.name.clone()).or_default().calls;
+        calls.extend(s.service_needs.iter().map(|n| n.service.clone()));
+        calls.sort();
+        calls.dedup();
+    }
     for env in inventory.values_mut() {
         for s in env.services.values_mut() {
             s.kubernetes.sort();

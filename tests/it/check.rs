@@ -310,6 +310,134 @@ fn a_narrowed_build_never_writes_a_shared_file_naming_files_it_does_not_write() 
     assert!(!repo.path().join("generated").exists());
 }
 
+/// A service's files read the services it needs (their address and port in its
+/// URLs) and those that need it (its NetworkPolicy lets them in): a narrowed build
+/// never writes one while the other is behind the sources, before or after the
+/// change. Found by a review: `--service catalog` used to block a frontend still
+/// calling it, and `--service checkout` to move its port under frontend's URL.
+#[test]
+fn a_narrowed_build_never_writes_a_service_out_of_step_with_its_peers() {
+    type Edit = fn(String) -> String;
+    let cases: [(&str, Edit, &str, &str, &str); 3] = [
+        (
+            "frontend",
+            |text| {
+                let text = text.replace("  CATALOG_URL: ${needs.catalog.url}\n", "");
+                text.replace("  catalog: { service: catalog }\n", "")
+            },
+            "catalog",
+            "frontend",
+            "`frontend` needed `catalog` before this change",
+        ),
+        (
+            "checkout",
+            |text| text.replace("port: 8081", "port: 8082"),
+            "checkout",
+            "frontend",
+            "`frontend` needs `checkout`",
+        ),
+        (
+            "payments",
+            |text| format!("{text}needs:\n  catalog: {{ service: catalog }}\n"),
+            "payments",
+            "catalog",
+            "`payments` needs `catalog`",
+        ),
+    ];
+    for (edited, edit, built, peer, relation) in cases {
+        let repo = built_shop();
+        let file = repo.path().join(format!("services/{edited}.yaml"));
+        let text = fs::read_to_string(&file).unwrap();
+        let changed = edit(text.clone());
+        assert_ne!(changed, text, "the edit of {edited} changed nothing");
+        fs::write(&file, changed).unwrap();
+        let before = snapshot(&repo.path().join("generated"));
+        let out = pave(&["build", "--service", built, "--env", "dev"], repo.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{edited}: {err}");
+        assert!(err.contains("E0414"), "{err}");
+        assert!(
+            err.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(relation),
+            "{err}"
+        );
+        assert!(err.contains(&format!("--service {peer}")), "{err}");
+        assert!(
+            before == snapshot(&repo.path().join("generated")),
+            "{edited}: nothing is written"
+        );
+        // With the peer, the build goes through and the environment is whole.
+        let both = [
+            "build",
+            "--service",
+            built,
+            "--service",
+            peer,
+            "--env",
+            "dev",
+        ];
+        let out = pave(&both, repo.path());
+        assert!(out.status.success(), "{edited}: {}", stderr(&out));
+        let out = pave(&["check", "--env", "dev"], repo.path());
+        assert!(out.status.success(), "{edited}: {}", stderr(&out));
+    }
+}
+
+/// A service's own CI workflow reads only its service file, so a new service with an
+/// image build can be built one environment at a time (its workflow used to clash
+/// with its other environments' files).
+#[test]
+fn a_new_service_with_an_image_build_is_built_one_environment_at_a_time() {
+    let repo = built_shop();
+    fs::write(
+        repo.path().join("services/lonely.yaml"),
+        "name: lonely\nowner: team-web\nimage: ghcr.io/shop/lonely:1.0.0\nbuild: { context: lonely }\n",
+    )
+    .unwrap();
+    for env in ["dev", "staging", "prod"] {
+        let out = pave(&["build", "--service", "lonely", "--env", env], repo.path());
+        assert!(out.status.success(), "{env}: {}", stderr(&out));
+    }
+    assert!(
+        repo.path()
+            .join(".github/workflows/pave-build-lonely.yml")
+            .exists()
+    );
+    let out = pave(&["check"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// The files of a removed environment can only go with an unfiltered build: the
+/// refusal says so instead of asking for an `--env` that no longer exists.
+#[test]
+fn a_removed_environment_asks_for_an_unfiltered_build() {
+    let repo = built_shop();
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap();
+    let (start, end) = (
+        text.find("  staging:\n").unwrap(),
+        text.find("  prod:\n").unwrap(),
+    );
+    let text = format!("{}{}", &text[..start], &text[end..]).replace(" staging: warning,", "");
+    fs::write(&platform, text).unwrap();
+    let out = pave(&["build", "--env", "dev"], repo.path());
+    let err = stderr(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("E0414"), "{err}");
+    assert!(
+        err.contains("no longer in the sources, so no `--service`/`--env` can name it"),
+        "{err}"
+    );
+    let out = pave(&["build"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!repo.path().join("generated/kubernetes/staging").exists());
+}
+
 #[test]
 fn a_narrowed_build_never_leaves_terraform_using_what_it_stops_declaring() {
     // catalog drops its bucket while `--service checkout` is built: the environment's
