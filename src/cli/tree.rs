@@ -254,6 +254,13 @@ fn build_planned(
         "pave build: {written} file(s) written, {} stale file(s) removed",
         count(ChangeKind::Stale)
     );
+    if plan.behind_outside > 0 {
+        // Not an error (they name nothing this build wrote), but `check` fails on them.
+        eprintln!(
+            "note: {} file(s) outside `--service`/`--env` are behind the sources; `pave build` without them writes them",
+            plan.behind_outside
+        );
+    }
     Exit::Ok
 }
 

@@ -95,6 +95,9 @@ pub(crate) struct Plan {
     /// Every `env/service/need` with a Terraform resource, before or after the change:
     /// what `--allow-destroy` may name.
     pub(crate) needs: BTreeSet<String>,
+    /// A narrowed build's files outside its filter that stay behind the sources (a
+    /// platform-wide edit built for one service leaves the others behind).
+    pub(crate) behind_outside: usize,
 }
 
 impl Plan {
@@ -134,7 +137,7 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
             )
         },
     );
-    let (changes, refused, adopted, blast, needs) = rest;
+    let (changes, refused, adopted, blast, needs, behind_outside) = rest;
     Plan {
         changes,
         manifest_path: comparer.manifest_path.clone(),
@@ -146,6 +149,7 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
         layout: comparer.layout.clone(),
         blast,
         needs,
+        behind_outside,
         comparer,
     }
 }
@@ -157,6 +161,7 @@ type PlanParts = (
     Vec<Diagnostic>,
     BlastRadius,
     BTreeSet<String>,
+    usize,
 );
 
 /// The changes (sorted by path), refusals and adoptions of the settled files and the
@@ -188,8 +193,10 @@ fn changes_of(
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     let mut adopted = Vec::new();
+    let mut behind_count = 0;
     if comparer.is_build() {
         let behind = behind_outside(comparer, &settled, filtered_out);
+        behind_count = behind.len();
         let calls = [
             calls_of(old.infrastructure.as_ref()),
             rendered_calls.clone(),
@@ -217,7 +224,7 @@ fn changes_of(
     // A symlinked folder blocks every file under it: say so once.
     let mut seen = std::collections::HashSet::new();
     refused.retain(|d| seen.insert((d.code, d.message.clone())));
-    (changes, refused, adopted, blast, needs)
+    (changes, refused, adopted, blast, needs, behind_count)
 }
 
 /// A narrowed build writes the files every part shares (a kustomization, a

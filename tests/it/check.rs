@@ -438,6 +438,43 @@ fn a_removed_environment_asks_for_an_unfiltered_build() {
     assert!(!repo.path().join("generated/kubernetes/staging").exists());
 }
 
+/// A platform-wide edit built for one service leaves the others behind; the build
+/// says how many files, and `check` fails on them until a build covers them.
+#[test]
+fn a_narrowed_build_says_how_many_files_it_leaves_behind() {
+    let repo = built_shop();
+    let out = pave(&["build", "--service", "notifications"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("behind"), "{}", stderr(&out));
+    let platform = repo.path().join("platform.yaml");
+    let text = fs::read_to_string(&platform).unwrap();
+    fs::write(
+        &platform,
+        text.replace("LOG_FORMAT: json", "LOG_FORMAT: logfmt"),
+    )
+    .unwrap();
+    let out = pave(
+        &["build", "--service", "notifications", "--env", "dev"],
+        repo.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let note = stderr(&out);
+    let behind: usize = note
+        .split("note: ")
+        .nth(1)
+        .and_then(|n| n.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {note}"));
+    assert!(behind > 10, "{note}");
+    let out = pave(&["check"], repo.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(
+        report.contains(&format!("pave check: {behind} file(s) differ")),
+        "{report}"
+    );
+}
+
 #[test]
 fn a_narrowed_build_never_leaves_terraform_using_what_it_stops_declaring() {
     // catalog drops its bucket while `--service checkout` is built: the environment's
