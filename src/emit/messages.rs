@@ -15,8 +15,9 @@ use crate::resolve::AllowDestroy;
 
 pub(crate) fn shared_file_ahead(
     (shared, scope): (&str, &crate::output::Scope),
-    (behind, nameable): (&str, bool),
+    behind: &str,
     more: usize,
+    to_add: Option<Vec<String>>,
 ) -> Diagnostic {
     let (others, which) = match more {
         0 => (
@@ -33,15 +34,14 @@ pub(crate) fn shared_file_ahead(
         (None, Some(service)) => format!("it is `{service}`'s file for every environment"),
         _ => "it is rendered from the sources of every service and environment".to_string(),
     };
-    let help = match nameable {
-        true => {
-            "build those parts too (more `--service`/`--env`), or run `pave build` without them"
-                .to_string()
-        }
-        // A removed environment's or service's files: no filter can name them.
-        false => format!(
-            "`{behind}` is of an environment or service no longer in the sources, so no `--service`/`--env` can name it: run `pave build` without them"
+    let help = match to_add {
+        Some(args) if !args.is_empty() => format!(
+            "add `{}` to build those parts too, or run `pave build` without `--service`/`--env`",
+            args.join(" ")
         ),
+        Some(_) => "run `pave build` without `--service`/`--env`".to_string(),
+        // A removed environment's or service's files: no filter can name them.
+        None => "files of an environment or service no longer in the sources are among them, and no `--service`/`--env` can name those: run `pave build` without them".to_string(),
     };
     Diagnostic::error(
         Code::E0414,
@@ -49,7 +49,7 @@ pub(crate) fn shared_file_ahead(
     )
     .in_file(shared.to_string())
     .note(format!("`{shared}` is shared beyond `--service`/`--env`: {shared_by}, and would change"))
-    .note(format!("`{behind}`{others} outside them would change too, and this build does not write {which}"))
+    .note(format!("`{behind}`{others} outside them would change or be removed too, and this build does not write {which}"))
     .help(help)
 }
 
@@ -71,14 +71,6 @@ pub(crate) fn peer_behind(
         true => format!("`{caller}` needs `{callee}`"),
         false => format!("`{caller}` needed `{callee}` before this change"),
     };
-    let reads = match how {
-        super::plan::Peer::Needs => {
-            "a service's URLs carry the address and port of each service it needs"
-        }
-        super::plan::Peer::NeededBy => {
-            "a service's NetworkPolicy lets in each service that needs it"
-        }
-    };
     let help = match peer_still_there {
         true => {
             format!("add `--service {peer}` to build both, or run `pave build` without filters")
@@ -92,8 +84,8 @@ pub(crate) fn peer_behind(
         format!("a narrowed build would write `{service}` without `{peer}`, whose files are behind the sources, and {relation}; nothing is written"),
     )
     .in_file(written.to_string())
-    .note(format!("`{written}` would change; {reads}"))
-    .note(format!("`{peer_file}` would change too, and this build does not write it"))
+    .note(format!("`{written}` would change; a service's objects read its peers' sources: its URLs carry the address and port of each service it needs, and its NetworkPolicy lets in each service that needs it"))
+    .note(format!("`{peer_file}` would change or be removed too, and this build does not write it"))
     .help(help)
 }
 

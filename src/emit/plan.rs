@@ -286,24 +286,58 @@ fn shared_file_ahead_of_its_parts(
         .into_iter()
         .filter_map(|(p, scope)| Some((reads(p, &scope)?, p, scope)))
         .collect();
-    let mut clashes = behind.iter().filter_map(|(b, b_scope)| {
-        shared
-            .iter()
-            .find(|(f, _, _)| f.is_empty() || b.starts_with(&format!("{f}/")))
-            .map(|(_, s, scope)| ((s.as_str(), scope), (b.as_str(), b_scope)))
-    });
-    let (first_shared, first_behind) = clashes.next()?;
-    let more = clashes.count();
-    let nameable = first_behind.1.env.as_ref().is_none_or(|env| {
-        rendered_calls.get(env).is_some_and(|services| {
-            (first_behind.1.service.as_ref()).is_none_or(|s| services.contains_key(s))
+    let clashes: Vec<_> = behind
+        .iter()
+        .filter_map(|(b, b_scope)| {
+            shared
+                .iter()
+                .find(|(f, _, _)| f.is_empty() || b.starts_with(&format!("{f}/")))
+                .map(|(_, s, scope)| ((s.as_str(), scope), (b.as_str(), b_scope)))
         })
-    });
+        .collect();
+    let (first_shared, first_behind) = *clashes.first()?;
+    // What to add: each part a file behind is of, if the sources still have it (a
+    // removed environment's or service's files go only with an unfiltered build).
+    let exists = |scope: &Scope| {
+        scope.env.as_ref().is_none_or(|env| {
+            rendered_calls.get(env).is_some_and(|services| {
+                (scope.service.as_ref()).is_none_or(|s| services.contains_key(s))
+            })
+        })
+    };
+    let to_add = match clashes.iter().all(|(_, (_, scope))| exists(scope)) {
+        true => Some(parts_to_add(filter, clashes.iter().map(|(_, (_, s))| *s))),
+        false => None,
+    };
     Some(super::messages::shared_file_ahead(
-        (first_shared.0, first_shared.1),
-        (first_behind.0, nameable),
-        more,
+        first_shared,
+        first_behind.0,
+        clashes.len() - 1,
+        to_add,
     ))
+}
+
+/// The `--service`/`--env` arguments that bring these parts into `filter`.
+fn parts_to_add<'s>(filter: &Filter, parts: impl Iterator<Item = &'s Scope>) -> Vec<String> {
+    let mut args = BTreeSet::new();
+    for scope in parts {
+        let missing = |names: &[String], name: &Option<String>| {
+            !names.is_empty() && name.as_ref().is_some_and(|n| !names.contains(n))
+        };
+        if missing(&filter.services, &scope.service) {
+            args.insert(format!(
+                "--service {}",
+                scope.service.as_deref().unwrap_or_default()
+            ));
+        }
+        if missing(&filter.envs, &scope.env) {
+            args.insert(format!(
+                "--env {}",
+                scope.env.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    args.into_iter().collect()
 }
 
 /// A narrowed build's files outside its filter that stay behind the sources, with
@@ -353,17 +387,26 @@ fn peers_out_of_step(
     behind: &BTreeMap<String, Scope>,
     calls: &[Calls; 2],
 ) -> Option<Diagnostic> {
-    let mut behind_parts: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    // What runs: the Kubernetes objects and the Helm values that carry them. A
+    // peer's promtool tests or catalog entity out of step breaks nothing.
+    let output = &comparer.layout.output;
+    let runtime = [format!("{output}/kubernetes/"), format!("{output}/helm/")];
+    let runs = |path: &str| runtime.iter().any(|r| path.starts_with(r.as_str()));
+    let part = |path: &String, scope: &Scope| match (&scope.env, &scope.service) {
+        (Some(env), Some(service)) if runs(path) => Some((env.clone(), service.clone())),
+        _ => None,
+    };
+    let mut behind_parts: BTreeMap<(String, String), &str> = BTreeMap::new();
     for (path, scope) in behind {
-        if let (Some(env), Some(service)) = (&scope.env, &scope.service) {
-            behind_parts.entry((env, service)).or_insert(path);
+        if let Some(part) = part(path, scope) {
+            behind_parts.entry(part).or_insert(path);
         }
     }
     if behind_parts.is_empty() {
         return None;
     }
     let changed = settled.iter().filter_map(|(path, s)| match &s.outcome {
-        Ok(Some(c)) if c.kind != ChangeKind::HandEdited => Some((path, s.scope.clone())),
+        Ok(Some(c)) if c.kind != ChangeKind::HandEdited => Some((path, part(path, &s.scope)?)),
         _ => None,
     });
     let removed = comparer
@@ -375,36 +418,21 @@ fn peers_out_of_step(
                 && !settled.contains_key(*path)
                 && !filtered_out.contains(*path)
         })
-        .map(|(path, entry)| (path, entry.scope()));
-    for (path, scope) in changed.chain(removed) {
-        let Some(service) = &scope.service else {
-            continue;
-        };
-        // A service's file of no one environment (its CI workflow, its catalog
-        // entity) is of each environment the build covers.
-        let envs: BTreeSet<&String> = match &scope.env {
-            Some(env) => BTreeSet::from([env]),
-            None => calls
-                .iter()
-                .flat_map(|c| c.keys())
-                .filter(|env| comparer.filter.admits(Some(env), None))
-                .collect(),
-        };
-        for env in envs {
-            for (peer, how) in peers(calls, env, service) {
-                let Some(peer_file) = behind_parts.get(&(env.as_str(), peer)) else {
-                    continue;
-                };
-                let still_there = calls[1].get(env).is_some_and(|e| e.contains_key(peer));
-                return Some(super::messages::peer_behind(
-                    path,
-                    service,
-                    peer_file,
-                    peer,
-                    how,
-                    still_there,
-                ));
-            }
+        .filter_map(|(path, entry)| Some((path, part(path, &entry.scope())?)));
+    for (path, (env, service)) in changed.chain(removed) {
+        for (peer, how) in peers(calls, &env, &service) {
+            let Some(peer_file) = behind_parts.get(&(env.clone(), peer.to_string())) else {
+                continue;
+            };
+            let still_there = calls[1].get(&env).is_some_and(|e| e.contains_key(peer));
+            return Some(super::messages::peer_behind(
+                path,
+                &service,
+                peer_file,
+                peer,
+                how,
+                still_there,
+            ));
         }
     }
     None

@@ -251,6 +251,8 @@ fn a_narrowed_build_never_writes_a_shared_file_naming_files_it_does_not_write() 
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains("E0414"), "{}", stderr(&out));
         assert!(stderr(&out).contains("basket"), "{}", stderr(&out));
+        // The help names the part to add.
+        assert!(stderr(&out).contains("add `--service basket --service catalog`"), "{}", stderr(&out));
     }
     assert_eq!(
         fs::read(&kustomization).unwrap(),
@@ -338,7 +340,10 @@ fn a_narrowed_build_never_writes_a_service_out_of_step_with_its_peers() {
         ),
         (
             "payments",
-            |text| format!("{text}needs:\n  catalog: {{ service: catalog }}\n"),
+            |text| {
+                let text = text.replace("env:\n", "env:\n  CATALOG_URL: ${needs.catalog.url}\n");
+                format!("{text}needs:\n  catalog: {{ service: catalog }}\n")
+            },
             "payments",
             "catalog",
             "`payments` needs `catalog`",
@@ -430,7 +435,9 @@ fn a_removed_environment_asks_for_an_unfiltered_build() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("E0414"), "{err}");
     assert!(
-        err.contains("no longer in the sources, so no `--service`/`--env` can name it"),
+        err.contains(
+            "no longer in the sources are among them, and no `--service`/`--env` can name those"
+        ),
         "{err}"
     );
     let out = pave(&["build"], repo.path());
