@@ -132,6 +132,18 @@ impl<'i> jsonschema::Keyword<'i> for WholeNumber {
     }
 }
 
+/// A validator for a schema pave does not own (a module's `inputs`) that, like its
+/// own, refuses `2.0` where the schema says `integer`.
+pub(crate) fn whole_number_validator(
+    schema: &Value,
+) -> Result<Validator, ValidationError<'static>> {
+    let mut schema = schema.clone();
+    mark_whole_numbers(&mut schema);
+    jsonschema::draft202012::options()
+        .with_keyword(WHOLE_NUMBER, |_, _, _| Ok(Box::new(WholeNumber)))
+        .build(&schema)
+}
+
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).expect("embedded schemas are JSON (tested)")
 }
@@ -261,9 +273,16 @@ fn invalid_value(doc: &Document, pointer: &str, error: &ValidationError) -> Diag
 
 /// For `2.0` where a whole number belongs: the number to write instead.
 fn whole_number_help(error: &ValidationError) -> Option<String> {
-    let ValidationErrorKind::Custom { .. } = error.kind() else {
-        return None;
-    };
+    match error.kind() {
+        ValidationErrorKind::Custom { .. } => {}
+        // `3.5`: no whole number is meant, so none is suggested.
+        ValidationErrorKind::Type { .. }
+            if error.instance().is_f64() && expected_types(error) == "integer" =>
+        {
+            return Some("this field counts whole things: write a whole number".to_string());
+        }
+        _ => return None,
+    }
     let written = WholeNumber::decimal(error.instance())?;
     let whole = written.as_f64()?;
     // A whole f64 prints without a fraction under `{}` only in range; keep it short.

@@ -247,8 +247,7 @@ fn module_def(doc: &Document) -> Result<ModuleDef, Vec<Diagnostic>> {
         "properties": Value::Object(file.inputs.clone()),
         "additionalProperties": false,
     });
-    let validator = jsonschema::draft202012::options()
-        .build(&input_schema)
+    let validator = crate::schema::whole_number_validator(&input_schema)
         .map_err(|e| vec![messages::invalid_input_schema(doc.span("/inputs"), e)])?;
     let defaults = file
         .inputs

@@ -252,7 +252,11 @@ fn a_narrowed_build_never_writes_a_shared_file_naming_files_it_does_not_write() 
         assert!(stderr(&out).contains("E0414"), "{}", stderr(&out));
         assert!(stderr(&out).contains("basket"), "{}", stderr(&out));
         // The help names the part to add.
-        assert!(stderr(&out).contains("add `--service basket --service catalog`"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("add `--service basket --service catalog`"),
+            "{}",
+            stderr(&out)
+        );
     }
     assert_eq!(
         fs::read(&kustomization).unwrap(),
