@@ -236,10 +236,37 @@ pub(crate) fn score_unknown_annotation(at: Span, field: &str, known: &str) -> Di
 }
 
 /// A `pave.dev/` annotation whose text is not of its kind.
-pub(crate) fn score_annotation_value(at: Span, kind: &str) -> Diagnostic {
+pub(crate) fn score_annotation_value(at: Span, kind: &str, written: &str) -> Diagnostic {
+    let whole = written
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|f| f.fract() == 0.0 && f.abs() < 1e15);
+    let help = match (kind, whole) {
+        ("an integer", Some(whole)) => {
+            format!("write the number without a decimal point (`\"{whole}\"`, not `\"{written}\"`)")
+        }
+        ("an integer", None) => {
+            "write the value as a quoted string of digits, e.g. \"3\"".to_string()
+        }
+        _ => "write the value as a quoted decimal number, e.g. \"99.9\"".to_string(),
+    };
     Diagnostic::error(Code::E0624, format!("this annotation must be {kind}"))
         .primary(at, format!("not {kind}"))
-        .help("write the value as a quoted string of digits, e.g. \"3\" or \"99.9\"")
+        .help(help)
+}
+
+/// A number written with a decimal point where Score's mapping needs a whole one (a
+/// route's `params.port`), in the schema's words.
+pub(crate) fn score_decimal(at: Span, field: &str, written: &str, whole: f64) -> Diagnostic {
+    Diagnostic::error(Code::E0201, format!("invalid value for `{field}`"))
+        .primary(
+            at,
+            format!("found the decimal number `{written}`, expected a whole number"),
+        )
+        .help(format!(
+            "write the number without a decimal point (`{whole}`, not `{written}`)"
+        ))
 }
 
 /// `pave.dev/main-container` names no container.

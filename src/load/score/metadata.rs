@@ -112,7 +112,7 @@ impl Mapper<'_> {
                     Form::Integer => "an integer",
                     _ => "a number",
                 };
-                let d = messages::score_annotation_value(self.span(at), kind);
+                let d = messages::score_annotation_value(self.span(at), kind, text);
                 self.diags.push(d);
             }
         }

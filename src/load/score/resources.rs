@@ -157,10 +157,21 @@ impl Mapper<'_> {
         self.set("/route/host", Value::String(host_text), &host);
         self.origin("/route", at);
         let port = pointer_push(&params, "port");
-        if let Some(p) = self.get(&port)
-            && (p.as_u64().is_none() || p.as_u64() != self.main_port)
-        {
-            self.refuse(&port, "pave's Ingress sends a route's traffic to the main port, the first of `service.ports`");
+        let whole_decimal = |p: &Value| match p {
+            Value::Number(n) if n.is_f64() => n.as_f64().filter(|f| f.fract() == 0.0),
+            _ => None,
+        };
+        match self.get(&port) {
+            Some(p) if let Some(whole) = whole_decimal(p) => {
+                let field = port.trim_start_matches('/').replace('/', ".");
+                let written = p.to_string();
+                let d = messages::score_decimal(self.span(&port), &field, &written, whole);
+                self.diags.push(d);
+            }
+            Some(p) if p.as_u64().is_none() || p.as_u64() != self.main_port => {
+                self.refuse(&port, "pave's Ingress sends a route's traffic to the main port, the first of `service.ports`");
+            }
+            _ => {}
         }
         let path = pointer_push(&params, "path");
         if self.get(&path).is_some() {
