@@ -160,17 +160,24 @@ pub(crate) fn unknown_need_service(
     need: &str,
     target: &str,
     services: &[&str],
+    renamed_to: Option<&str>,
 ) -> Diagnostic {
+    let help = match renamed_to {
+        Some(new) => format!(
+            "`{target}` was renamed to `{new}` (its `renamed_from`): write `service: {new}`"
+        ),
+        None => hint(
+            target,
+            services.iter().copied(),
+            format!("add `services/{target}.yaml` or fix the name"),
+        ),
+    };
     Diagnostic::error(
         Code::E0503,
         format!("need `{need}` names an unknown service `{target}`"),
     )
     .primary(at, "no service has this name")
-    .help(hint(
-        target,
-        services.iter().copied(),
-        format!("add `services/{target}.yaml` or fix the name"),
-    ))
+    .help(help)
 }
 
 pub(crate) fn incomplete_need(at: Span, need: &str) -> Diagnostic {

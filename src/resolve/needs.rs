@@ -25,6 +25,8 @@ pub(crate) struct Peer<'a> {
     pub(crate) port: u16,
     /// `worker` or `cron` for a service without a Service to connect to; `None` for web.
     pub(crate) serviceless: Option<&'a str>,
+    /// Its `renamed_from` as written, read only to help a need still naming an old name.
+    pub(crate) renamed_from: Option<&'a Value>,
 }
 
 /// The service whose needs are wired, in one environment.
@@ -123,7 +125,13 @@ fn service_need(
     }
     let names: Vec<&str> = cx.peers.keys().copied().collect();
     let at = (cx.span_of)(&pointer_push(need_ptr, "service"));
-    diags.push(messages::unknown_need_service(at, need, target, &names));
+    let renamed_to = cx.peers.iter().find_map(|(name, peer)| {
+        let history = super::renames::history(peer.renamed_from);
+        history.iter().any(|old| old == target).then_some(*name)
+    });
+    diags.push(messages::unknown_need_service(
+        at, need, target, &names, renamed_to,
+    ));
     // Reported at `service`: placeholders reading this need resolve to nothing.
     Some((NeedOutputs::Broken, None))
 }

@@ -77,6 +77,7 @@ pub(crate) fn resolve_env(
                         .get("workload")
                         .and_then(Value::as_str)
                         .filter(|kind| *kind != "web"),
+                    renamed_from: s.input.doc.value.get("renamed_from"),
                 },
             )
         })
