@@ -84,8 +84,18 @@ impl Mapper<'_> {
                     .to_string(),
             ),
         };
+        // A declared resource that did not map has its own error (an unknown type):
+        // a placeholder reading it says nothing more.
+        let unmapped = match parts.as_slice() {
+            ["resources", name, ..] => {
+                !self.resources.contains_key(*name)
+                    && self.score.value["resources"].get(*name).is_some()
+            }
+            _ => false,
+        };
         match found {
             Ok(piece) => Some(piece),
+            Err(_) if unmapped => None,
             Err(why) => {
                 let at = self.sub_span(pointer, whole);
                 let d = messages::score_placeholder(at, whole, &why);
@@ -97,7 +107,13 @@ impl Mapper<'_> {
 
     fn resource_output(&self, name: &str, output: &[&str]) -> Result<Piece, String> {
         let Some(mapped) = self.resources.get(name) else {
-            let names: Vec<String> = self.resources.keys().map(|n| format!("`{n}`")).collect();
+            // Every declared resource, mapped or not (one of an unknown type too).
+            let declared = self.score.value["resources"].as_object();
+            let names: Vec<String> = declared
+                .into_iter()
+                .flat_map(|r| r.keys())
+                .map(|n| format!("`{n}`"))
+                .collect();
             return Err(match names.is_empty() {
                 true => format!("the workload declares no resource `{name}` (it has none)"),
                 false => format!(
