@@ -276,6 +276,9 @@ impl Builder<'_> {
                 Value::Null
             }
             Some(scalar) => scalar_value(scalar),
+            // `!!bool "True"`, `!!null ""`: the core schema's other spellings, which
+            // the tagged reading refuses although an untagged plain scalar has them.
+            None if let Some(value) = core_bool_or_null(&written, tag) => value,
             // `!!int 0x1F`: an integer of the core schema the tagged reading refuses;
             // as untagged `0x1F` is, it would be respelled (E0110), so say that.
             None if let Some(i) = untagged_integer(&written, tag) => {
@@ -459,6 +462,17 @@ fn tag_error(tag: &Tag, span: Span) -> Diagnostic {
     )
     .primary(span, "tagged value")
     .help("remove the tag; quote the value if it must stay a string")
+}
+
+/// What an `!!bool`- or `!!null`-tagged text is in YAML 1.2's core schema
+/// (`True`, `FALSE`, `Null`, `~`, the empty text).
+fn core_bool_or_null(written: &str, tag: Option<&Cow<'_, Tag>>) -> Option<Value> {
+    match (tag.map(|t| t.suffix.as_str()), written) {
+        (Some("bool"), "true" | "True" | "TRUE") => Some(Value::Bool(true)),
+        (Some("bool"), "false" | "False" | "FALSE") => Some(Value::Bool(false)),
+        (Some("null"), "" | "~" | "null" | "Null" | "NULL") => Some(Value::Null),
+        _ => None,
+    }
 }
 
 /// The integer an `!!int`-tagged text is when read without the tag (`0x1F` is 31).
@@ -750,6 +764,25 @@ mod tests {
             "!!bool \"true\"",
         );
         check("a: !!str 3\n", "/a", Value::from("3"), "!!str 3");
+        // YAML 1.2's other core spellings, quoted or plain.
+        check(
+            "on: !!bool \"True\"\n",
+            "/on",
+            Value::from(true),
+            "!!bool \"True\"",
+        );
+        check(
+            "on: !!bool FALSE\n",
+            "/on",
+            Value::from(false),
+            "!!bool FALSE",
+        );
+        check("a: !!null \"\"\n", "/a", Value::Null, "!!null \"\"");
+        check("a: !!null Null\n", "/a", Value::Null, "!!null Null");
+        assert_eq!(
+            errors("on: !!bool \"yes\"\n"),
+            vec![(Code::E0103, "!!bool \"yes\"".into())]
+        );
         let found = errors("replicas: !!int \"three\"\n");
         assert_eq!(found, vec![(Code::E0103, "!!int \"three\"".into())]);
         check(
