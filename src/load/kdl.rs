@@ -206,6 +206,7 @@ fn parse_prepared(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Ve
     }
     let mut lower = Lower {
         file,
+        text,
         index: PathIndex::default(),
         diags: Vec::new(),
         repeated: HashMap::new(),
@@ -225,8 +226,10 @@ fn parse_prepared(file: FileId, text: &str, kind: Kind) -> (Option<Document>, Ve
     (doc, diags)
 }
 
-struct Lower {
+struct Lower<'t> {
     file: FileId,
+    /// The file's text, to find a property's value inside its entry.
+    text: &'t str,
     index: PathIndex,
     diags: Vec<Diagnostic>,
     /// Nodes written more than once in one block, which become a list: the list's
@@ -234,9 +237,27 @@ struct Lower {
     repeated: HashMap<String, (Span, Span)>,
 }
 
-impl Lower {
+impl Lower<'_> {
     fn span(&self, s: miette::SourceSpan) -> Span {
         Span::new(self.file, s.offset(), s.offset() + s.len())
+    }
+
+    /// The value of a `key=value` entry: after the `=` and any space, to the entry's
+    /// end without trailing space (the entry's span starts at the key).
+    fn property_value(&self, entry: Span, key: Span) -> Span {
+        let Some(written) = self.text.get(key.end..entry.end) else {
+            return entry;
+        };
+        let Some(eq) = written.find('=') else {
+            return entry;
+        };
+        let after = &written[eq + 1..];
+        let start = key.end + eq + 1 + (after.len() - after.trim_start().len());
+        let end = entry.end - (written.len() - written.trim_end().len());
+        match start < end {
+            true => Span::new(self.file, start, end),
+            false => entry,
+        }
     }
 
     /// Nodes as a mapping; `-` nodes as a list.
@@ -339,14 +360,18 @@ impl Lower {
                         continue;
                     }
                     written.insert(k.clone(), key_at);
+                    let value_at = match p.name() {
+                        Some(_) => self.property_value(s, key_at),
+                        None => s,
+                    };
                     self.index.insert(
                         pointer_push(&pointer, &k),
                         NodeSpans {
                             key: Some(key_at),
-                            value: s,
+                            value: value_at,
                         },
                     );
-                    let value = self.scalar(p.value(), s);
+                    let value = self.scalar(p.value(), value_at);
                     map.insert(k, value);
                 }
                 if let Some(children) = node.children() {
@@ -397,7 +422,7 @@ impl Lower {
     }
 }
 
-impl Lower {
+impl Lower<'_> {
     /// A node written twice where the schema wants one value (`name`, an `env` key)
     /// is one key written twice, as in YAML: E0104, not a list the schema then refuses.
     fn check_repeated(&mut self, value: &Value, kind: Kind) {
