@@ -220,14 +220,19 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `libmimalloc-sys` crate builds by default); its bindings name no constant for it.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Memory that follows the live heap. mimalloc 3 keeps freed memory for a second
-/// before returning it to the system; a build frees each environment's objects and
-/// files as it goes, so with that delay the peak RSS held the garbage of several
-/// stages (about 250 MiB at 1,000 × 3 against about 210 MiB with 10 ms, mimalloc 2's
-/// default, at no measured cost in time; see README, Benchmark).
+/// How long mimalloc keeps freed memory before returning it to the system. A
+/// build frees each environment's objects and files as it goes; returned at once
+/// (10 ms), the same memory was faulted in again by the next stage: about 81,000
+/// page faults in a fresh build at 1,000 × 3, against about 50,000 with one second
+/// (mimalloc 3's default), which saves about 0.1 s of kernel time in `build` and
+/// `check` for a peak of about 205 MiB instead of 175 MiB (1.51 GiB against 1.48 GiB
+/// at 10,000 × 3; see README, Benchmark). Set here so a new mimalloc default does
+/// not change it unnoticed.
+const PURGE_DELAY_MS: std::ffi::c_long = 1000;
+
 fn tune_memory() {
     // SAFETY: setting an option is a plain store mimalloc allows at any time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     // Without transparent huge pages: mimalloc asks for them on its arenas, and each
     // first touch after a purge then zeroes a whole 2 MiB page (about a tenth of a
     // build's CPU time in `clear_page`; see README, Benchmark). mimalloc's own option
