@@ -563,14 +563,15 @@ mod tests {
     #[test]
     fn tuning_sets_mimallocs_purge_delay_and_turns_huge_pages_off() {
         // Only mimalloc 3's purge delay defaults to 1000 (ms): had the enum moved, the
-        // index would name another option, with another default.
+        // index would name another option, with another default. pave sets the same
+        // value on purpose, so a new default would fail here rather than pass unseen.
         // SAFETY: reading an option is a plain load.
         let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
         assert_eq!(delay, 1000);
         super::tune_memory();
         // SAFETY: as above.
         let tuned = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
-        assert_eq!(tuned, 10);
+        assert_eq!(tuned, super::PURGE_DELAY_MS);
         #[cfg(target_os = "linux")]
         {
             // SAFETY: PR_GET_THP_DISABLE reads a flag of this process.
