@@ -226,6 +226,21 @@ fn finish(
     (count_errors(diags) == errors_before).then_some(service)
 }
 
+/// Where a service's `env` is written: its own `env:` key, else its environment's
+/// override, else the platform's `defaults.env` (the only other layer with plain
+/// variables).
+fn env_key(ctx: &EnvContext, staged: &Staged) -> Span {
+    let key = |doc: &crate::load::Document, pointer: &str| {
+        doc.index.get(pointer).map(|n| n.key.unwrap_or(n.value))
+    };
+    let own = staged.input.doc;
+    let override_env = format!("/environments/{}/env", ctx.env.name);
+    key(own, "/env")
+        .or_else(|| key(own, &override_env))
+        .or_else(|| key(ctx.pdoc, "/defaults/env"))
+        .unwrap_or_else(|| staged.span("/env"))
+}
+
 fn count_errors(diags: &[Diagnostic]) -> usize {
     diags.iter().filter(|d| d.is_error()).count()
 }
@@ -358,7 +373,7 @@ fn build(
         .collect();
     let wired_env = secrets::wire(env_vars, wired.wiring);
     let who = (spec.name.as_str(), ctx.env.name.as_str());
-    workload::check_env_size(&wired_env.env_vars, who, &at, diags);
+    workload::check_env_size(&wired_env.env_vars, who, env_key(ctx, staged), diags);
     let renamed_from = spec
         .renamed_from
         .as_ref()

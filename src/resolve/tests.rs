@@ -351,6 +351,32 @@ fn a_volume_from_the_platform_defaults_may_go_unmounted_but_not_one_the_service_
     assert_eq!(service(&model, "dev", "web").volumes.len(), 1);
 }
 
+/// Values from the platform's `defaults.env` fill a service's ConfigMap too: the
+/// finding points at that `env` key, where the values are written, not at the
+/// service's first line or the defaults' first entry.
+#[test]
+fn plain_env_values_from_the_platform_defaults_are_refused_at_their_env() {
+    let value = "x".repeat(600_000);
+    let platform = PLATFORM.replace(
+        "defaults:\n",
+        &format!("defaults:\n  env:\n    A: {value}\n    B: {value}\n"),
+    );
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "platform.yaml", &platform);
+    write(repo.path(), "services/web.yaml", WEB);
+    write(repo.path(), "services/api.yaml", API);
+    let mut sources = SourceMap::default();
+    let (inputs, _) = load::load(repo.path(), &mut sources);
+    let (_, diags) = resolve(&inputs, &sources);
+    let found: Vec<_> = diags.iter().filter(|d| d.code == Code::E0565).collect();
+    assert!(!found.is_empty(), "{diags:?}");
+    for d in found {
+        let span = d.primary_span().unwrap();
+        assert_eq!(sources.file(span.file).name, "platform.yaml");
+        assert_eq!(sources.snippet(span), "env", "{d:?}");
+    }
+}
+
 #[test]
 fn plain_env_values_past_one_config_map_are_refused_at_env() {
     let value = "x".repeat(600_000);

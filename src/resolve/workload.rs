@@ -524,16 +524,12 @@ pub(crate) fn files(
 pub(crate) fn check_env_size(
     env_vars: &[(String, String)],
     (service, env): (&str, &str),
-    at: &At,
+    env_at: Span,
     diags: &mut Vec<Diagnostic>,
 ) {
     let bytes: usize = env_vars.iter().map(|(k, v)| k.len() + v.len()).sum();
     if bytes > CONFIG_MAP_MAX_BYTES {
-        diags.push(messages::env_too_large(
-            (at.key_of)("/env"),
-            (service, env),
-            bytes,
-        ));
+        diags.push(messages::env_too_large(env_at, (service, env), bytes));
     }
 }
 
