@@ -68,7 +68,7 @@ impl Compilation {
 /// Loads, checks, resolves, renders and runs the policies of the repository at `root`.
 /// Writes nothing; the tree is returned only when there is no error.
 pub fn compile(root: &Path, options: policy::Options) -> Compilation {
-    compile_against(root, options, &mut |_, _| Ok(None))
+    compile_against(root, options, None, &mut |_, _| Ok(None))
 }
 
 /// Opens the tree on disk once the layout is known, before rendering: `None` keeps
@@ -77,11 +77,16 @@ pub fn compile(root: &Path, options: policy::Options) -> Compilation {
 pub(crate) type OpenTree<'a> = dyn FnMut(&output::Layout, &resolve::Model) -> Result<Option<Arc<emit::Comparer>>, Diagnostic>
     + 'a;
 
+/// What a command reads of the tree before it is opened: called with the layout the
+/// platform file names, on another thread while the sources resolve.
+pub(crate) type ReadAhead<'a> = dyn Fn(&output::Layout) + Sync + 'a;
+
 /// [`compile`], comparing the files with the tree `open_tree` opens as they are
 /// rendered. A tree that cannot be opened is an error diagnostic and nothing renders.
 pub(crate) fn compile_against(
     root: &Path,
     options: policy::Options,
+    read_ahead: Option<&ReadAhead<'_>>,
     open_tree: &mut OpenTree<'_>,
 ) -> Compilation {
     let mut sources = SourceMap::default();
@@ -89,7 +94,14 @@ pub(crate) fn compile_against(
     // Shared with the watchdog while templates run, so it can point at them.
     let sources = Arc::new(sources);
     watchdog::publish_sources(Some(Arc::clone(&sources)));
-    let (resolved, resolve_diags) = resolve::resolve_with_errors(&inputs, &sources);
+    let ((resolved, resolve_diags), ()) = rayon::join(
+        || resolve::resolve_with_errors(&inputs, &sources),
+        || {
+            if let (Some(read_ahead), Some(output)) = (read_ahead, named_output(&inputs)) {
+                read_ahead(&render::target::Target::layout(output));
+            }
+        },
+    );
     let resolved_cleanly = !resolve_diags.iter().any(Diagnostic::is_error);
     diagnostics.extend(resolve_diags);
     let (model, partial_model) = match resolved_cleanly {
@@ -124,6 +136,16 @@ pub(crate) fn compile_against(
         model,
         partial_model,
         tree,
+    }
+}
+
+/// The output folder the platform file names, read before it is resolved (a guess the
+/// tree's opening checks: a wrong one only costs the read ahead).
+fn named_output(inputs: &load::Inputs) -> Option<&str> {
+    let platform = &inputs.platform.as_ref()?.value;
+    match platform.get("output") {
+        None => Some(resolve::DEFAULT_OUTPUT),
+        Some(output) => output.as_str(),
     }
 }
 

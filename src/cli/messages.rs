@@ -141,9 +141,23 @@ pub(crate) fn warnings_denied() -> Diagnostic {
 }
 
 /// `--env NAME` or `--service NAME` names nothing the platform has.
+/// The help names a close match, or else the names there are (the first few: a
+/// platform can have hundreds of services).
 pub(crate) fn unknown_filter(what: &str, name: &str, known: &[&str]) -> Diagnostic {
-    Diagnostic::error(Code::E0116, format!("no {what} named `{name}`"))
-        .help_if_any(did_you_mean(name, known.iter().copied()))
+    const SHOWN: usize = 8;
+    let help = did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
+        let names: Vec<String> = known.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+        match known.len() {
+            0 => format!("the platform has no {what} yet"),
+            n if n <= SHOWN => format!("the {what} names are {}", names.join(", ")),
+            n => format!(
+                "the {what} names include {} and {} more",
+                names.join(", "),
+                n - SHOWN
+            ),
+        }
+    });
+    Diagnostic::error(Code::E0116, format!("no {what} named `{name}`")).help(help)
 }
 
 /// `explain SERVICE` names no service in the selected environments.
@@ -320,6 +334,13 @@ mod tests {
         assert_eq!(d.code, Code::E0116);
         assert_eq!(d.message, "no environment named `prd`");
         assert_eq!(d.help.as_deref(), Some("did you mean `prod`?"));
-        assert_eq!(unknown_filter("service", "zzz", &["api"]).help, None);
+        let help = |known: &[&str]| unknown_filter("service", "zzz", known).help.unwrap();
+        assert_eq!(help(&["api"]), "the service names are `api`");
+        assert_eq!(help(&[]), "the platform has no service yet");
+        let many = ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "b1"];
+        assert_eq!(
+            help(&many),
+            "the service names include `a1`, `a2`, `a3`, `a4`, `a5`, `a6`, `a7`, `a8` and 2 more"
+        );
     }
 }

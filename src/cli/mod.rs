@@ -193,23 +193,25 @@ fn compile_quiet(root: &Path, output: Output) -> Compilation {
 
 /// Compiles and prints diagnostics; returns the tree, or the exit to stop with.
 fn compile_ok(root: &Path, output: Output) -> Result<(Compilation, OutputTree), Exit> {
-    compile_with(root, output, None, &mut |_, _| Ok(None))
+    compile_with(root, output, None, (None, &mut |_, _| Ok(None)))
 }
 
-/// [`compile_ok`], comparing the files with the tree `open_tree` opens as they render.
+/// [`compile_ok`], comparing the files with the tree `open_tree` opens as they render
+/// (after `read_ahead` read what it can of it while the sources resolve).
 fn compile_against(
     root: &Path,
     output: Output,
+    read_ahead: &crate::ReadAhead<'_>,
     open_tree: &mut crate::OpenTree<'_>,
 ) -> Result<(Compilation, OutputTree), Exit> {
-    compile_with(root, output, None, open_tree)
+    compile_with(root, output, None, (Some(read_ahead), open_tree))
 }
 
 fn compile_with(
     root: &Path,
     output: Output,
     expiring_within: Option<i64>,
-    open_tree: &mut crate::OpenTree<'_>,
+    (read_ahead, open_tree): (Option<&crate::ReadAhead<'_>>, &mut crate::OpenTree<'_>),
 ) -> Result<(Compilation, OutputTree), Exit> {
     if !root.is_dir() {
         return Err(usage(messages::not_a_directory(root), output));
@@ -219,7 +221,7 @@ fn compile_with(
         expiring_within,
     };
     watch_templates(output);
-    let mut compilation = crate::compile_against(root, options, open_tree);
+    let mut compilation = crate::compile_against(root, options, read_ahead, open_tree);
     let denied = denied_warnings(&compilation.diagnostics, output);
     compilation.diagnostics.extend(denied);
     print_diagnostics(&compilation.diagnostics, &compilation.sources, output);
@@ -277,7 +279,7 @@ fn watch_templates(output: Output) {
 
 /// Schemas, references and policies; also warns about exceptions expiring within 30 days.
 pub fn lint(root: &Path, output: Output) -> Exit {
-    match compile_with(root, output, Some(30), &mut |_, _| Ok(None)) {
+    match compile_with(root, output, Some(30), (None, &mut |_, _| Ok(None))) {
         Ok(_) => Exit::Ok,
         Err(exit) => exit,
     }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Exit, Output, environment_names, messages, print_diagnostics, stop, usage};
+use super::{Exit, Output, environment_names, messages, print_diagnostics, stop};
 use crate::diag::{self, Diagnostic};
 use crate::policy::{self, Applies, Date, ExceptionDef, Level, Outcome, PolicyDef, PolicySet};
 use crate::source::SourceMap;
@@ -41,7 +41,8 @@ pub fn policies(root: &Path, selection: &Selection, output: Output) -> Exit {
     let mut services: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
     services.dedup();
     if let Some(d) = unknown_names(selection, &all_envs, &services) {
-        return usage(d, output);
+        // With the platform's sources, so SARIF can anchor it at the platform file.
+        return stop(&[d], &sources, output);
     }
     let (set, set_diags) = policy::collect(&inputs, &all_envs, &services);
     if set_diags.iter().any(Diagnostic::is_error) {
@@ -101,8 +102,12 @@ fn unknown_names(
         return Some(messages::unknown_environment(env, &as_strs(envs)));
     }
     let service = selection.service?;
-    (!services.iter().any(|s| s == service))
-        .then(|| messages::unknown_filter("service", service, &as_strs(services)))
+    // The model holds each service once per environment: each name once, in order.
+    let known: std::collections::BTreeSet<&str> = services.iter().map(String::as_str).collect();
+    (!known.contains(service)).then(|| {
+        let known: Vec<&str> = known.into_iter().collect();
+        messages::unknown_filter("service", service, &known)
+    })
 }
 
 fn as_strs(v: &[String]) -> Vec<&str> {

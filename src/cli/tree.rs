@@ -3,13 +3,13 @@
 //! (E0415–E0418) beside its plain-text report of diffs.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::blast::{self, Report};
 use super::{Exit, Output, compile_against, denied_warnings, messages, print_diagnostics, stop};
 use crate::Compilation;
 use crate::diag::{Diagnostic, Format};
-use crate::emit::{self, ChangeKind, Comparer, Filter, Plan, Use};
+use crate::emit::{self, ChangeKind, Comparer, Filter, Plan, ReadAhead, Use};
 use crate::output::Layout;
 use crate::source::SourceMap;
 
@@ -32,7 +32,9 @@ pub struct Options {
 fn filter(options: &Options, compilation: &Compilation, output: Output) -> Result<(), Exit> {
     let model = super::model(compilation)?;
     let envs = super::environment_names(model);
+    // One per environment in the model: each name once, in order.
     let mut services: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+    services.sort_unstable();
     services.dedup();
     for (given, known, what) in [
         (&options.envs, &envs, "environment"),
@@ -44,7 +46,8 @@ fn filter(options: &Options, compilation: &Compilation, output: Output) -> Resul
                 "environment" => messages::unknown_environment(name, known),
                 _ => messages::unknown_filter(what, name, known),
             };
-            return Err(super::usage(d, output));
+            // With the platform's sources, so SARIF can anchor it at the platform file.
+            return Err(super::stop(&[d], &compilation.sources, output));
         }
     }
     Ok(())
@@ -68,13 +71,20 @@ fn planned(
         envs: options.envs.clone(),
         services: options.services.clone(),
     };
+    let ahead: Mutex<Option<ReadAhead>> = Mutex::default();
+    let read_ahead = |layout: &Layout| {
+        let read = ReadAhead::read(&options.tree, layout);
+        *ahead.lock().unwrap_or_else(|e| e.into_inner()) = Some(read);
+    };
     let open = |layout: &Layout, model: Option<&crate::resolve::Model>| {
         let filter = with_renames(&given, model);
-        open_tree(options, layout, &filter, use_of_changes)
+        let read = ahead.lock().unwrap_or_else(|e| e.into_inner()).take();
+        open_tree(options, layout, &filter, use_of_changes, read)
     };
-    let (compilation, mut tree) = compile_against(&options.root, output, &mut |l, m| {
-        open(l, Some(m)).map(Some)
-    })?;
+    let (compilation, mut tree) =
+        compile_against(&options.root, output, &read_ahead, &mut |l, m| {
+            open(l, Some(m)).map(Some)
+        })?;
     filter(options, &compilation, output)?;
     // Always opened during the compilation; opened here only if that ever changes.
     let comparer = match tree.comparer.take() {
@@ -116,20 +126,24 @@ fn with_renames(given: &Filter, model: Option<&crate::resolve::Model>) -> Filter
 }
 
 /// Brings the tree under `--tree` to a known state and opens it for comparing.
+/// `ahead`: the manifest as read while the sources resolved.
 fn open_tree(
     options: &Options,
     layout: &Layout,
     filter: &Filter,
     use_of_changes: Use,
+    mut ahead: Option<ReadAhead>,
 ) -> Result<Arc<Comparer>, Diagnostic> {
     if use_of_changes == Use::Stage {
         if emit::recover(&options.tree, layout)?.finished {
             eprintln!("pave build: finished an interrupted build from its journal");
+            // Finishing it wrote the manifest the journal carried.
+            ahead = None;
         }
     } else if let Some(d) = emit::interrupted(&options.tree, layout) {
         return Err(d);
     }
-    Comparer::open(&options.tree, layout, filter.clone(), use_of_changes).map(Arc::new)
+    Comparer::open(&options.tree, layout, filter.clone(), use_of_changes, ahead).map(Arc::new)
 }
 
 /// What the plan destroys or hands over (E0420–E0425), after checking that every

@@ -104,11 +104,14 @@ fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &So
     }
     // A result about a whole file (drift, a refused destruction) is at its first line,
     // and one about no file (`--deny-warnings`, an unknown `--env`) at the platform
-    // file's: GitHub code scanning refuses a result without a location or a line.
-    let whole_file = d.file.clone().or_else(|| sources.platform_file_name());
-    if locations.is_empty()
-        && let Some(file) = whole_file
-    {
+    // file's, or where it belongs when none was read (`--root` names no folder):
+    // GitHub code scanning refuses the whole upload for one result without a location.
+    if locations.is_empty() {
+        let file = d
+            .file
+            .clone()
+            .or_else(|| sources.platform_file_name())
+            .unwrap_or_else(|| "platform.yaml".to_string());
         locations.push(json!({ "physicalLocation": {
             "artifactLocation": { "uri": uri(&file) },
             "region": { "startLine": 1, "startColumn": 1 },
@@ -135,7 +138,27 @@ fn result(d: &Diagnostic, rule_id: &str, index: usize, level: &str, sources: &So
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::{render, uri};
+    use crate::diag::{Code, Diagnostic};
+    use crate::source::SourceMap;
+
+    #[test]
+    fn every_result_has_a_location_even_about_no_file() {
+        let at = |sources: &SourceMap| {
+            let d = Diagnostic::error(Code::E0116, "no service named `x`");
+            let log: serde_json::Value = serde_json::from_str(&render(&[d], sources)).unwrap();
+            let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+            assert_eq!(location["region"]["startLine"], 1);
+            location["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(at(&SourceMap::default()), "platform.yaml");
+        let mut sources = SourceMap::default();
+        sources.add("platform.kdl".into(), "name \"p\"\n".into());
+        assert_eq!(at(&sources), "platform.kdl");
+    }
 
     #[test]
     fn uris_are_percent_encoded_but_keep_their_folders() {

@@ -104,19 +104,23 @@ impl std::fmt::Debug for Comparer {
 impl Comparer {
     /// Opens the tree under `dir` laid out as `layout`, for `use_of_changes`. Fails on
     /// a manifest pave cannot read or may not open.
+    /// The manifest is `ahead`'s when it was read for this folder and layout.
     pub(crate) fn open(
         dir: &Path,
         layout: &Layout,
         filter: Filter,
         use_of_changes: Use,
+        ahead: Option<ReadAhead>,
     ) -> Result<Comparer, Diagnostic> {
         let manifest_path = layout.in_output(manifest::FILE_NAME);
-        let old_bytes = safe_fs::read(dir, &manifest_path).map_err(refusal)?;
-        let old = match old_bytes.as_deref().map(Manifest::parse) {
+        let ahead = ahead
+            .filter(|a| a.dir == dir && a.manifest_path == manifest_path)
+            .unwrap_or_else(|| ReadAhead::read(dir, layout));
+        let (old_digest, old) = match ahead.found.map_err(refusal)? {
+            None => (None, Manifest::default()),
             // Without a readable manifest pave cannot tell its files from anyone else's.
-            Some(None) => return Err(corrupt_manifest(&manifest_path)),
-            Some(Some(m)) => m,
-            None => Manifest::default(),
+            Some((_, None)) => return Err(corrupt_manifest(&manifest_path)),
+            Some((digest, Some(m))) => (Some(digest), m),
         };
         let reader = safe_fs::Reader::new(dir, layout.roots());
         let fresh = reader
@@ -130,7 +134,7 @@ impl Comparer {
             layout: layout.clone(),
             filter,
             manifest_path,
-            old_digest: old_bytes.as_deref().map(sha256_hex),
+            old_digest,
             old,
             use_of_changes,
             staging: (use_of_changes == Use::Stage).then(|| Staging::new(dir, fresh)),
@@ -283,6 +287,33 @@ impl Comparer {
 
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// The tree's manifest, read and parsed before [`Comparer::open`] needs it: a
+/// command reads it on another thread while the sources resolve (tens of thousands
+/// of lines take tens of milliseconds that would otherwise keep a core idle). It is
+/// read under the command's lock, so nothing changes it meanwhile, except finishing an
+/// interrupted build, after which it is read again.
+pub(crate) struct ReadAhead {
+    dir: PathBuf,
+    manifest_path: String,
+    /// `None`: no manifest. Otherwise its bytes' SHA-256 and what they parse to
+    /// (`None`: not a manifest pave can read).
+    found: Result<Option<(String, Option<Manifest>)>, safe_fs::Refusal>,
+}
+
+impl ReadAhead {
+    /// Reads and parses the manifest of the tree under `dir` laid out as `layout`.
+    pub(crate) fn read(dir: &Path, layout: &Layout) -> ReadAhead {
+        let manifest_path = layout.in_output(manifest::FILE_NAME);
+        let found = safe_fs::read(dir, &manifest_path)
+            .map(|bytes| bytes.map(|bytes| (sha256_hex(&bytes), Manifest::parse(&bytes))));
+        ReadAhead {
+            dir: dir.to_path_buf(),
+            manifest_path,
+            found,
+        }
     }
 }
 
@@ -456,7 +487,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("out")).unwrap();
         let layout = Layout::new("out", []);
-        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
+        let comparer =
+            Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage, None).unwrap();
         let settled = settle(&comparer, vec![artifact("out/a/b/x.yaml", "x: 1\n")]);
         let staged = change(&settled, "out/a/b/x.yaml");
         assert_eq!(staged.kind, ChangeKind::Missing);
@@ -483,7 +515,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("ci")).unwrap();
         let layout = Layout::new("out/gen", ["ci".to_string(), "top.yaml".to_string()]);
-        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
+        let comparer =
+            Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage, None).unwrap();
         settle(
             &comparer,
             vec![
@@ -514,7 +547,8 @@ mod tests {
         // here after the tree was opened) must not be reused with what it holds.
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::new("out", []);
-        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
+        let comparer =
+            Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage, None).unwrap();
         std::fs::create_dir_all(dir.path().join(".out.pave-tmp/extra")).unwrap();
         let settled = settle(&comparer, vec![artifact("out/x.yaml", "x: 1\n")]);
         assert!(settled["out/x.yaml"].outcome.is_err());
@@ -526,7 +560,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("old")).unwrap();
         let layout = Layout::new("new", ["old".to_string()]);
-        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage).unwrap();
+        let comparer =
+            Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage, None).unwrap();
         settle(
             &comparer,
             vec![
@@ -559,14 +594,16 @@ mod tests {
                 artifact("out/diff.yaml", "d: 2\n"),
             ]
         };
-        let check = Comparer::open(dir.path(), &layout, Filter::default(), Use::Diff).unwrap();
+        let check =
+            Comparer::open(dir.path(), &layout, Filter::default(), Use::Diff, None).unwrap();
         let settled = settle(&check, files());
         assert!(matches!(settled["out/same.yaml"].outcome, Ok(None)));
         let changed = change(&settled, "out/diff.yaml");
         assert_eq!(changed.kind, ChangeKind::Changed);
         assert_eq!(changed.old.as_deref(), Some(&b"d: 1\n"[..]));
         assert_eq!(changed.new.as_deref(), Some(&b"d: 2\n"[..]));
-        let dry_run = Comparer::open(dir.path(), &layout, Filter::default(), Use::Count).unwrap();
+        let dry_run =
+            Comparer::open(dir.path(), &layout, Filter::default(), Use::Count, None).unwrap();
         let counted = change(&settle(&dry_run, files()), "out/diff.yaml");
         assert!(counted.old.is_none() && counted.new.is_none() && !counted.staged);
     }
@@ -576,7 +613,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("out")).unwrap();
         let layout = Layout::new("out", []);
-        let comparer = Comparer::open(dir.path(), &layout, Filter::default(), Use::Count).unwrap();
+        let comparer =
+            Comparer::open(dir.path(), &layout, Filter::default(), Use::Count, None).unwrap();
         // In one batch, and across two batches (two targets, two environments).
         comparer.settle_all(vec![
             artifact("out/a.yaml", "a: 1\n"),

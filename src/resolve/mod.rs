@@ -82,6 +82,9 @@ pub(crate) struct ServiceInput<'a> {
     pub(crate) name: String,
 }
 
+/// The output folder when the platform file names none.
+pub(crate) const DEFAULT_OUTPUT: &str = "generated";
+
 /// Resolves the whole repository. The model is returned only when there is no error.
 pub(crate) fn resolve(inputs: &Inputs, sources: &SourceMap) -> (Option<Model>, Vec<Diagnostic>) {
     let (model, diags) = resolve_with_errors(inputs, sources);

@@ -118,7 +118,10 @@ pub(super) fn platform(file: &PlatformFile) -> (Platform, NamespacePatterns) {
     };
     let platform = Platform {
         name: file.platform.clone(),
-        output: file.output.clone().unwrap_or_else(|| "generated".into()),
+        output: file
+            .output
+            .clone()
+            .unwrap_or_else(|| super::DEFAULT_OUTPUT.into()),
         environments,
         contract,
         sizes,

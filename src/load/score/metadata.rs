@@ -87,7 +87,11 @@ impl Mapper<'_> {
                     self.origin_once(env, at);
                     self.origin_once("/environments", at);
                 }
-                self.annotation_value(&pave, form, at)
+                // A value that is not text is the Score schema's error (reported when
+                // the schema refused the file).
+                if self.get(at).is_some_and(Value::is_string) {
+                    self.annotation_value(&pave, form, at)
+                }
             }
             None => {
                 let d = messages::score_unknown_annotation(self.key_span(at), field, &known());

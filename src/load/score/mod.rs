@@ -76,8 +76,17 @@ pub(crate) fn translate(
     folder: &str,
     cx: &ScoreCx,
 ) -> (Option<Document>, Vec<ExpandedSource>, Vec<Diagnostic>) {
-    let errors = schema::validate(score, Kind::Score, "");
+    let mut errors = schema::validate(score, Kind::Score, "");
     if !errors.is_empty() {
+        // The pave-only annotations are read anyway, so a misspelt or malformed one
+        // is reported with the schema's errors, not on the run after they are fixed.
+        // Only `metadata` is mapped: the rest of a file the schema refuses could
+        // report one mistake twice.
+        let mut m = Mapper::new(score, text, folder, cx);
+        if m.get("/metadata").is_some_and(Value::is_object) {
+            m.map_metadata();
+        }
+        errors.extend(m.diags);
         return (None, Vec::new(), errors);
     }
     let mut m = Mapper::new(score, text, folder, cx);

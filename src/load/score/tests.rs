@@ -158,11 +158,27 @@ fn missing_owner_is_reported_at_metadata() {
 }
 
 #[test]
-fn the_score_schema_runs_first() {
+fn the_score_schema_runs_first_and_the_metadata_is_still_read() {
+    // The missing owner is a mistake of its own: it is reported in the same run as
+    // the schema's error, not once the schema passes.
     let text = "apiVersion: score.dev/v1b1\nmetadata: { name: wk }\ncontainers: { main: { image: a:1, ports: [80] } }\n";
     let (doc, diags) = map(text);
     assert!(doc.is_none());
-    assert_eq!(diags, vec![(Code::E0202, "ports".into())]);
+    assert_eq!(
+        diags,
+        vec![
+            (Code::E0202, "ports".into()),
+            (Code::E0623, "metadata".into())
+        ]
+    );
+    // Without a `metadata` object only the schema speaks.
+    let text = "apiVersion: score.dev/v1b1\nmetadata: 3\ncontainers: { main: { image: a:1 } }\n";
+    let (doc, diags) = map(text);
+    assert!(doc.is_none());
+    assert!(
+        diags.iter().all(|(code, _)| *code != Code::E0623),
+        "{diags:?}"
+    );
 }
 
 #[test]
