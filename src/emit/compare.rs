@@ -609,6 +609,46 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_read_ahead_is_used_only_for_the_folder_and_layout_it_was_read_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let owned = |dir: &Path, output: &str| {
+            let manifest = format!(
+                r#"{{"pave":"0","manifest":2,"folders":[{{"path":"{output}","files":{{"a.yaml":"{}"}}}}]}}"#,
+                sha256_hex(b"a: 1\n")
+            );
+            std::fs::create_dir_all(dir.join(output)).unwrap();
+            std::fs::write(dir.join(output).join(".pave-manifest.json"), manifest).unwrap();
+        };
+        owned(dir.path(), "out");
+        owned(dir.path(), "other");
+        let (out, other) = (Layout::new("out", []), Layout::new("other", []));
+        let open = |layout: &Layout, ahead| {
+            let c = Comparer::open(dir.path(), layout, Filter::default(), Use::Count, ahead);
+            c.unwrap().old.files.into_keys().collect::<Vec<_>>()
+        };
+        // Read for the layout it opens: used as read.
+        assert_eq!(
+            open(&out, Some(ReadAhead::read(dir.path(), &out))),
+            ["out/a.yaml"]
+        );
+        // Read for another output folder, or another tree: read again.
+        assert_eq!(
+            open(&out, Some(ReadAhead::read(dir.path(), &other))),
+            ["out/a.yaml"]
+        );
+        let elsewhere = tempfile::tempdir().unwrap();
+        owned(elsewhere.path(), "out");
+        std::fs::remove_file(elsewhere.path().join("out/.pave-manifest.json")).unwrap();
+        let ahead = ReadAhead::read(elsewhere.path(), &out);
+        assert_eq!(open(&out, Some(ahead)), ["out/a.yaml"]);
+        // A corrupt manifest read ahead is still refused.
+        std::fs::write(dir.path().join("out/.pave-manifest.json"), "{").unwrap();
+        let ahead = ReadAhead::read(dir.path(), &out);
+        let refused = Comparer::open(dir.path(), &out, Filter::default(), Use::Count, Some(ahead));
+        assert_eq!(refused.unwrap_err().code, Code::E0404);
+    }
+
+    #[test]
     fn two_files_at_one_path_are_refused_never_one_silently_kept() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("out")).unwrap();

@@ -350,6 +350,31 @@ fn a_failing_rename_is_finished_by_the_next_build() {
     assert_recovers(&s, &expected);
 }
 
+/// The build that finishes an interrupted one reads the manifest the journal wrote,
+/// not the one it read ahead while the sources resolved: with the sources changed again
+/// in between, the files of a service the interrupted build added are pave's, not
+/// files pave does not own (E0403).
+#[test]
+fn the_build_that_finishes_an_interrupted_one_reads_the_manifest_it_wrote() {
+    if !cfg!(debug_assertions) {
+        return; // the fault hook exists only in debug builds
+    }
+    let s = Scratch::built();
+    let extra = s.repo.join("services/extra.yaml");
+    let text =
+        "name: extra\nowner: team-core\nimage: ghcr.io/acme/extra:1.0.0\nenv:\n  LOG_LEVEL: info\n";
+    fs::write(&extra, text).unwrap();
+    let out = build_with_fault(&s, "rename:2");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    edit(&extra, "LOG_LEVEL: info", "LOG_LEVEL: warn");
+    let expected = expected_tree(&s);
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("finished an interrupted build"));
+    s.check_clean();
+    assert_eq!(tree(&s.repo), expected);
+}
+
 #[test]
 fn a_failing_stale_deletion_is_retried_by_the_next_build() {
     if !cfg!(debug_assertions) {
