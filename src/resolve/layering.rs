@@ -11,7 +11,7 @@ use super::resolved::{Layer, Origin, Provenance};
 use crate::load::{Document, pointer_push};
 
 /// A value being built up layer by layer, with the origin of each node.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Layered {
     pub(crate) value: Value,
     pub(crate) provenance: Provenance,
