@@ -176,7 +176,9 @@ fn select<'m>(model: &'m Model, query: &Query) -> Result<Vec<&'m ResolvedService
         })
         .collect();
     if selected.is_empty() {
+        // One per environment in the model: each name once, in order.
         let mut names: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
         names.dedup();
         return Err(messages::unknown_explained_service(query.service, &names));
     }

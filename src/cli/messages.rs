@@ -141,11 +141,17 @@ pub(crate) fn warnings_denied() -> Diagnostic {
 }
 
 /// `--env NAME` or `--service NAME` names nothing the platform has.
-/// The help names a close match, or else the names there are (the first few: a
-/// platform can have hundreds of services).
+/// The help names a close match, or else the names there are.
 pub(crate) fn unknown_filter(what: &str, name: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(Code::E0116, format!("no {what} named `{name}`"))
+        .help(close_or_listed(what, name, known))
+}
+
+/// A close match to `name`, or the first few of `known` (a platform can have hundreds
+/// of services).
+fn close_or_listed(what: &str, name: &str, known: &[&str]) -> String {
     const SHOWN: usize = 8;
-    let help = did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
+    did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
         let names: Vec<String> = known.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
         match known.len() {
             0 => format!("the platform has no {what} yet"),
@@ -156,8 +162,7 @@ pub(crate) fn unknown_filter(what: &str, name: &str, known: &[&str]) -> Diagnost
                 n - SHOWN
             ),
         }
-    });
-    Diagnostic::error(Code::E0116, format!("no {what} named `{name}`")).help(help)
+    })
 }
 
 /// `explain SERVICE` names no service in the selected environments.
@@ -166,7 +171,7 @@ pub(crate) fn unknown_explained_service(name: &str, known: &[&str]) -> Diagnosti
         Code::E0116,
         format!("no service `{name}` in the selected environments"),
     )
-    .help_if_any(did_you_mean(name, known.iter().copied()))
+    .help(close_or_listed("service", name, known))
 }
 
 /// `--format F` given to a command that cannot produce it.

@@ -16,7 +16,8 @@ use crate::source::SourceMap;
 struct Pending {
     diags: Vec<Diagnostic>,
     /// The sources the labelled diagnostics point into: the compilation's. Diagnostics
-    /// reported from elsewhere (usage, I/O, drift) carry no labels and need none.
+    /// reported from elsewhere (usage, I/O, drift) carry no labels; SARIF still reads
+    /// the platform file's name from them.
     sources: Option<SourceMap>,
 }
 
@@ -28,7 +29,11 @@ static PENDING: Mutex<Pending> = Mutex::new(Pending {
 /// Keeps `diags` for the run's one machine-format document.
 pub(super) fn collect(diags: &[Diagnostic], sources: &SourceMap) {
     let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-    if diags.iter().any(|d| !d.labels.is_empty()) && pending.sources.is_none() {
+    // Also kept for a diagnostic about no file when the sources were read: SARIF puts
+    // such a result at the platform file, whichever it is (`platform.kdl`).
+    let read = sources.files().next().is_some();
+    let labelled = diags.iter().any(|d| !d.labels.is_empty());
+    if (labelled || read && !diags.is_empty()) && pending.sources.is_none() {
         pending.sources = Some(sources.clone());
     }
     pending.diags.extend_from_slice(diags);

@@ -36,21 +36,25 @@ fn filter(options: &Options, compilation: &Compilation, output: Output) -> Resul
     let mut services: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
     services.sort_unstable();
     services.dedup();
+    // Every unknown name at once.
+    let mut unknown = Vec::new();
     for (given, known, what) in [
         (&options.envs, &envs, "environment"),
         (&options.services, &services, "service"),
     ] {
-        if let Some(name) = given.iter().find(|n| !known.contains(&n.as_str())) {
+        for name in given.iter().filter(|n| !known.contains(&n.as_str())) {
             // An unknown environment lists the platform's few; services can be hundreds.
-            let d = match what {
+            unknown.push(match what {
                 "environment" => messages::unknown_environment(name, known),
                 _ => messages::unknown_filter(what, name, known),
-            };
-            // With the platform's sources, so SARIF can anchor it at the platform file.
-            return Err(super::stop(&[d], &compilation.sources, output));
+            });
         }
     }
-    Ok(())
+    match unknown.is_empty() {
+        true => Ok(()),
+        // With the platform's sources, so SARIF can anchor them at the platform file.
+        false => Err(super::stop(&unknown, &compilation.sources, output)),
+    }
 }
 
 /// Takes the tree's lock (exclusive when the command writes), compiles, and plans. The

@@ -39,6 +39,12 @@ pub(crate) fn decode_with<T: DeserializeOwned>(
     base: &str,
     span_of: impl Fn(&str) -> crate::source::Span,
 ) -> Result<T, Diagnostic> {
+    // Decoded without tracking the path first: a value that passed the schema almost
+    // always decodes, and tracking costs every node. Only a failure is decoded again,
+    // with the path, to say where (the same input fails the same way).
+    if let Ok(decoded) = T::deserialize(value) {
+        return Ok(decoded);
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         // Escaped like any pointer: a key may hold `/` (`app.kubernetes.io/name`).
         let pointer = e.path().iter().fold(base.to_string(), |at, seg| {

@@ -579,6 +579,50 @@ fn base_with_platform_as(extension: &str) -> tempfile::TempDir {
     repo
 }
 
+/// GitHub code scanning refuses a SARIF upload with one result without a location: a
+/// result about no file (unknown `--service` names, every one of them reported) is
+/// put at the platform file the repository has.
+#[test]
+fn sarif_puts_results_about_no_file_at_the_platform_file() {
+    for extension in ["yml", "kdl"] {
+        let repo = base_with_platform_as(extension);
+        let args = [
+            "check",
+            "--service",
+            "nope",
+            "--service",
+            "zzz",
+            "--format",
+            "sarif",
+        ];
+        let out = pave(&args, repo.path());
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let log: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let messages: Vec<&str> = results
+            .iter()
+            .map(|r| r["message"]["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].starts_with("no service named `nope`"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].contains("the service names are `api`, `web`"),
+            "{messages:?}"
+        );
+        for result in results {
+            let location = &result["locations"][0]["physicalLocation"];
+            assert_eq!(
+                location["artifactLocation"]["uri"],
+                format!("platform.{extension}")
+            );
+            assert_eq!(location["region"]["startLine"], 1);
+        }
+    }
+}
+
 #[test]
 fn explain_policies_graph_and_new_read_a_yml_or_kdl_platform_file() {
     for extension in ["yml", "kdl"] {

@@ -71,7 +71,9 @@ impl Mapper<'_> {
     }
 
     fn annotation(&mut self, field: &str, at: &str) {
-        if field == MAIN_CONTAINER {
+        // A value that is not text is the Score schema's error (reported when the
+        // schema refused the file), and the line the user fixes: nothing more is said.
+        if field == MAIN_CONTAINER || !self.get(at).is_some_and(Value::is_string) {
             return;
         }
         let target = FIELDS
@@ -87,11 +89,7 @@ impl Mapper<'_> {
                     self.origin_once(env, at);
                     self.origin_once("/environments", at);
                 }
-                // A value that is not text is the Score schema's error (reported when
-                // the schema refused the file).
-                if self.get(at).is_some_and(Value::is_string) {
-                    self.annotation_value(&pave, form, at)
-                }
+                self.annotation_value(&pave, form, at)
             }
             None => {
                 let d = messages::score_unknown_annotation(self.key_span(at), field, &known());

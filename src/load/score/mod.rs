@@ -83,10 +83,25 @@ pub(crate) fn translate(
         // Only `metadata` is mapped: the rest of a file the schema refuses could
         // report one mistake twice.
         let mut m = Mapper::new(score, text, folder, cx);
-        if m.get("/metadata").is_some_and(Value::is_object) {
+        let annotations = m.get("/metadata/annotations");
+        // Annotations that are not a mapping are the schema's error: no owner is
+        // missing then, only unreadable.
+        if m.get("/metadata").is_some_and(Value::is_object)
+            && annotations.is_none_or(Value::is_object)
+        {
             m.map_metadata();
         }
-        errors.extend(m.diags);
+        // A key the schema already refused (`pave.dev/` alone, a character a key may
+        // not hold) is one mistake: the schema's diagnostic says it.
+        let refused: Vec<Span> = errors.iter().filter_map(Diagnostic::primary_span).collect();
+        let overlaps = |d: &Diagnostic| {
+            d.primary_span().is_some_and(|s| {
+                refused
+                    .iter()
+                    .any(|r| r.file == s.file && r.start < s.end && s.start < r.end)
+            })
+        };
+        errors.extend(m.diags.into_iter().filter(|d| !overlaps(d)));
         return (None, Vec::new(), errors);
     }
     let mut m = Mapper::new(score, text, folder, cx);
