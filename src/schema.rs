@@ -586,6 +586,11 @@ fn name_help(pointer: &str) -> String {
             .into()
     } else if pointer == "/inputs" || pointer == "/outputs" {
         "names are lowercase letters, digits and `_`, starting with a letter".into()
+    } else if ["/annotations", "/labels", "/pod_annotations"]
+        .iter()
+        .any(|k| pointer.ends_with(k))
+    {
+        "keys are an optional DNS prefix and `/` (`pave.dev/`), then at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".into()
     } else {
         "names are lowercase DNS-1123 labels: letters, digits and `-`".into()
     }
