@@ -193,18 +193,28 @@ fn compile_quiet(root: &Path, output: Output) -> Compilation {
 
 /// Compiles and prints diagnostics; returns the tree, or the exit to stop with.
 fn compile_ok(root: &Path, output: Output) -> Result<(Compilation, OutputTree), Exit> {
-    compile_with(root, output, None, (None, &mut |_, _| Ok(None)))
+    compile_with(root, output, None, (None, &mut |_, _| Ok(None)), &|_| {
+        Vec::new()
+    })
 }
 
 /// [`compile_ok`], comparing the files with the tree `open_tree` opens as they render
-/// (after `read_ahead` read what it can of it while the sources resolve).
+/// (after `read_ahead` read what it can of it while the sources resolve). `check_names`
+/// reports what the command line names that the model lacks, with the compilation's
+/// own diagnostics (a denied warning must not hide an unknown `--service`).
 fn compile_against(
     root: &Path,
     output: Output,
-    read_ahead: &crate::ReadAhead<'_>,
-    open_tree: &mut crate::OpenTree<'_>,
+    (read_ahead, open_tree): (&crate::ReadAhead<'_>, &mut crate::OpenTree<'_>),
+    check_names: &dyn Fn(&Model) -> Vec<Diagnostic>,
 ) -> Result<(Compilation, OutputTree), Exit> {
-    compile_with(root, output, None, (Some(read_ahead), open_tree))
+    compile_with(
+        root,
+        output,
+        None,
+        (Some(read_ahead), open_tree),
+        check_names,
+    )
 }
 
 fn compile_with(
@@ -212,6 +222,7 @@ fn compile_with(
     output: Output,
     expiring_within: Option<i64>,
     (read_ahead, open_tree): (Option<&crate::ReadAhead<'_>>, &mut crate::OpenTree<'_>),
+    check_names: &dyn Fn(&Model) -> Vec<Diagnostic>,
 ) -> Result<(Compilation, OutputTree), Exit> {
     if !root.is_dir() {
         return Err(usage(messages::not_a_directory(root), output));
@@ -222,6 +233,10 @@ fn compile_with(
     };
     watch_templates(output);
     let mut compilation = crate::compile_against(root, options, read_ahead, open_tree);
+    if let Some(model) = &compilation.model {
+        let unknown = check_names(model);
+        compilation.diagnostics.extend(unknown);
+    }
     let denied = denied_warnings(&compilation.diagnostics, output);
     compilation.diagnostics.extend(denied);
     print_diagnostics(&compilation.diagnostics, &compilation.sources, output);
@@ -279,7 +294,13 @@ fn watch_templates(output: Output) {
 
 /// Schemas, references and policies; also warns about exceptions expiring within 30 days.
 pub fn lint(root: &Path, output: Output) -> Exit {
-    match compile_with(root, output, Some(30), (None, &mut |_, _| Ok(None))) {
+    match compile_with(
+        root,
+        output,
+        Some(30),
+        (None, &mut |_, _| Ok(None)),
+        &|_| Vec::new(),
+    ) {
         Ok(_) => Exit::Ok,
         Err(exit) => exit,
     }

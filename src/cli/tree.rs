@@ -28,9 +28,8 @@ pub struct Options {
     pub report: Report,
 }
 
-/// Checks that `--env` and `--service` name things that exist.
-fn filter(options: &Options, compilation: &Compilation, output: Output) -> Result<(), Exit> {
-    let model = super::model(compilation)?;
+/// Every `--env` and `--service` naming nothing the model has.
+fn unknown_names(options: &Options, model: &crate::resolve::Model) -> Vec<Diagnostic> {
     let envs = super::environment_names(model);
     // One per environment in the model: each name once, in order.
     let mut services: Vec<&str> = model.services.iter().map(|s| s.name.as_str()).collect();
@@ -50,11 +49,7 @@ fn filter(options: &Options, compilation: &Compilation, output: Output) -> Resul
             });
         }
     }
-    match unknown.is_empty() {
-        true => Ok(()),
-        // With the platform's sources, so SARIF can anchor them at the platform file.
-        false => Err(super::stop(&unknown, &compilation.sources, output)),
-    }
+    unknown
 }
 
 /// Takes the tree's lock (exclusive when the command writes), compiles, and plans. The
@@ -85,11 +80,14 @@ fn planned(
         let read = ahead.lock().unwrap_or_else(|e| e.into_inner()).take();
         open_tree(options, layout, &filter, use_of_changes, read)
     };
-    let (compilation, mut tree) =
-        compile_against(&options.root, output, &read_ahead, &mut |l, m| {
-            open(l, Some(m)).map(Some)
-        })?;
-    filter(options, &compilation, output)?;
+    let mut open_tree = |l: &Layout, m: &crate::resolve::Model| open(l, Some(m)).map(Some);
+    let check_names = |model: &crate::resolve::Model| unknown_names(options, model);
+    let (compilation, mut tree) = compile_against(
+        &options.root,
+        output,
+        (&read_ahead, &mut open_tree),
+        &check_names,
+    )?;
     // Always opened during the compilation; opened here only if that ever changes.
     let comparer = match tree.comparer.take() {
         Some(c) => c,

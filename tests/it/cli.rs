@@ -579,6 +579,24 @@ fn base_with_platform_as(extension: &str) -> tempfile::TempDir {
     repo
 }
 
+/// A denied warning does not hide an unknown `--service`: both are reported, and the
+/// exit is the usage error's.
+#[test]
+fn a_denied_warning_does_not_hide_an_unknown_service() {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("tests/diagnostics/_base"), repo.path());
+    let warns = project().join("tests/diagnostics/exception-matches-nothing/platform.yaml");
+    fs::copy(warns, repo.path().join("platform.yaml")).unwrap();
+    let out = pave(
+        &["check", "--service", "nope", "--deny-warnings"],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    for code in ["warning[E0305]", "error[E0116]", "error[E0115]"] {
+        assert!(stderr(&out).contains(code), "{code}: {}", stderr(&out));
+    }
+}
+
 /// GitHub code scanning refuses a SARIF upload with one result without a location: a
 /// result about no file (unknown `--service` names, every one of them reported) is
 /// put at the platform file the repository has.
