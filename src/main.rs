@@ -246,6 +246,26 @@ fn tune_memory() {
     }
 }
 
+/// Ends the process once a command is done, without handing its memory back first.
+/// Everything it writes is written and closed by now, and the standard streams are
+/// flushed here; what is left is freeing: returning from `main` runs the allocator's
+/// exit handler, which collected and returned every page of a large compilation
+/// (some 300 `madvise` calls after a `check` of 1,000 services) only for the kernel to
+/// drop the process's memory anyway. `_exit` skips that (about 5% of a `check`'s wall
+/// time at 1,000 × 3; see README, Benchmark).
+fn end_process(code: u8) -> ExitCode {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    #[cfg(unix)]
+    // SAFETY: `_exit` only ends the process; nothing in it runs Rust code.
+    unsafe {
+        libc::_exit(i32::from(code))
+    }
+    #[cfg(not(unix))]
+    ExitCode::from(code)
+}
+
 fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text).ok_or_else(|| format!("`{text}` is not a date like 2027-03-31"))
 }
@@ -502,7 +522,7 @@ fn main() -> ExitCode {
         Command::Completions { shell } => completions(shell),
         Command::Man => man_page(),
     };
-    ExitCode::from(cli::finish(exit, output).code())
+    end_process(cli::finish(exit, output).code())
 }
 
 /// `pave completions SHELL`: the completion script clap_complete writes from the

@@ -12,8 +12,8 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock};
 
 use rayon::prelude::*;
 
@@ -345,32 +345,73 @@ pub(crate) struct Staging {
     dir: PathBuf,
     /// The roots staged whole, in layout order.
     fresh: Vec<String>,
-    /// The fresh roots something was staged in, in layout order.
-    shadowed: Mutex<BTreeSet<usize>>,
+    /// Per fresh root: whether something was staged in its shadow.
+    shadowed: Vec<AtomicBool>,
     staged: Mutex<Vec<String>>,
-    folders: Mutex<Folders>,
+    folders: Folders,
     kept: AtomicBool,
 }
 
 /// The folders staging has made sure of: each file's folder is walked (`lstat` per
-/// component) once per build, not once per file.
+/// component) once per build, not once per file. Every staged file asks, so asking
+/// takes a read lock only; making a folder is serialized on a lock of its own, which
+/// the askers never wait for (two rendering threads staging tens of thousands of
+/// files were otherwise put to sleep on each other about a thousand times a build).
 #[derive(Default)]
 struct Folders {
     /// Folders known to be real folders (created now, or found with no symlink on the
     /// way).
-    checked: HashSet<String>,
+    checked: RwLock<HashSet<String>>,
+    /// Held while folders are made: two files of a new folder must not both try to
+    /// create it.
+    making: Mutex<()>,
     /// The ones this build created, to remove if it is refused.
-    created: Vec<String>,
+    created: Mutex<Vec<String>>,
+}
+
+impl Folders {
+    fn is_checked(&self, folder: &str) -> bool {
+        self.checked
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(folder)
+    }
+
+    /// Makes sure `folder` is a real folder, making it (and what is missing above it)
+    /// with `make` unless an earlier file did.
+    fn ensure(
+        &self,
+        folder: &str,
+        make: impl FnOnce(&mut Vec<String>) -> Result<(), safe_fs::Refusal>,
+    ) -> Result<(), safe_fs::Refusal> {
+        if self.is_checked(folder) {
+            return Ok(());
+        }
+        let _making = lock(&self.making);
+        if self.is_checked(folder) {
+            return Ok(());
+        }
+        // Recorded even when making fails half way: what was made is removed.
+        let mut created = Vec::new();
+        let made = make(&mut created);
+        lock(&self.created).extend(created);
+        made?;
+        self.checked
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(folder.to_string());
+        Ok(())
+    }
 }
 
 impl Staging {
     fn new(dir: &Path, fresh: Vec<String>) -> Staging {
         Staging {
             dir: dir.to_path_buf(),
+            shadowed: fresh.iter().map(|_| AtomicBool::new(false)).collect(),
             fresh,
-            shadowed: Mutex::default(),
             staged: Mutex::default(),
-            folders: Mutex::default(),
+            folders: Folders::default(),
             kept: AtomicBool::new(false),
         }
     }
@@ -379,7 +420,7 @@ impl Staging {
         // Recorded first: a file half written, or a folder half made, is removed too.
         let (at, root) = match self.in_shadow(path) {
             Some((root, at)) => {
-                lock(&self.shadowed).insert(root);
+                self.shadowed[root].store(true, Ordering::SeqCst);
                 (at, Some(&self.fresh[root]))
             }
             None => {
@@ -388,49 +429,52 @@ impl Staging {
             }
         };
         if let Some((folder, _)) = at.rsplit_once('/') {
-            // One at a time: two files of a new folder must not both try to create it.
-            let mut folders = lock(&self.folders);
-            let folders = &mut *folders;
             // A shadow is made whole by its first file, and must be new.
             if let Some(root) = root {
                 let shadow = safe_fs::temp_of(root);
-                if !folders.checked.contains(&shadow) {
-                    safe_fs::make_shadow(&self.dir, root, &mut folders.created)?;
-                    folders.checked.insert(shadow);
-                }
+                let make =
+                    |created: &mut Vec<String>| safe_fs::make_shadow(&self.dir, root, created);
+                self.folders.ensure(&shadow, make)?;
             }
-            if !folders.checked.contains(folder) {
-                safe_fs::create_folders(&self.dir, folder, &mut folders.created)?;
-                folders.checked.insert(folder.to_string());
-            }
+            let make =
+                |created: &mut Vec<String>| safe_fs::create_folders(&self.dir, folder, created);
+            self.folders.ensure(folder, make)?;
         }
         safe_fs::write_new(&self.dir, &at, path, bytes)
     }
 
     /// The index of the fresh root `path` is in, and where in its shadow it is staged.
     fn in_shadow(&self, path: &str) -> Option<(usize, String)> {
+        let (i, rest) = self.shadow_root(path)?;
+        Some((i, format!("{}/{rest}", safe_fs::temp_of(&self.fresh[i]))))
+    }
+
+    /// The index of the fresh root `path` is in, and the rest of its path.
+    fn shadow_root<'p>(&self, path: &'p str) -> Option<(usize, &'p str)> {
         self.fresh.iter().enumerate().find_map(|(i, root)| {
             let rest = path.strip_prefix(root.as_str())?.strip_prefix('/')?;
-            Some((i, format!("{}/{rest}", safe_fs::temp_of(root))))
+            Some((i, rest))
         })
     }
 
     /// Whether `path` is staged in a shadow, not as a temporary file of its own.
     pub(crate) fn is_shadowed(&self, path: &str) -> bool {
-        self.in_shadow(path).is_some()
+        self.shadow_root(path).is_some()
     }
 
     /// The roots staged whole, which the switch renames into place.
     pub(crate) fn shadowed_roots(&self) -> Vec<String> {
-        lock(&self.shadowed)
+        self.fresh
             .iter()
-            .map(|&i| self.fresh[i].clone())
+            .zip(&self.shadowed)
+            .filter(|(_, shadowed)| shadowed.load(Ordering::SeqCst))
+            .map(|(root, _)| root.clone())
             .collect()
     }
 
     /// The folders created so far, for the journal's own folder check.
     pub(crate) fn created(&self) -> Vec<String> {
-        lock(&self.folders).created.clone()
+        lock(&self.folders.created).clone()
     }
 
     /// The journal is written: from here on the next build finishes the switch, so
@@ -449,12 +493,13 @@ impl Drop for Staging {
         for path in staged.iter() {
             safe_fs::unstage(&self.dir, path);
         }
-        let shadowed = self.shadowed.get_mut().unwrap_or_else(|e| e.into_inner());
-        for &i in shadowed.iter() {
-            safe_fs::remove_shadow(&self.dir, &self.fresh[i]);
+        for (root, shadowed) in self.fresh.iter().zip(&self.shadowed) {
+            if shadowed.load(Ordering::SeqCst) {
+                safe_fs::remove_shadow(&self.dir, root);
+            }
         }
-        let folders = self.folders.get_mut().unwrap_or_else(|e| e.into_inner());
-        safe_fs::remove_created(&self.dir, &folders.created);
+        let created = self.folders.created.get_mut();
+        safe_fs::remove_created(&self.dir, created.unwrap_or_else(|e| e.into_inner()));
     }
 }
 
@@ -536,6 +581,48 @@ mod tests {
         assert!(dir.path().join("ci/.y.yaml.pave-tmp").is_file());
         assert!(dir.path().join(".top.yaml.pave-tmp").is_file());
         assert!(!staging.is_shadowed("ci/y.yaml") && !staging.is_shadowed("top.yaml"));
+        drop(comparer);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(std::fs::read_dir(dir.path().join("ci")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn files_staged_from_many_threads_make_each_folder_once() {
+        // Rendering threads stage files of the same new folders at once: each folder
+        // (and the shadow) is made by one of them, recorded once, and removed with the
+        // staging; no file is refused because another thread made its folder first.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("ci")).unwrap();
+        let layout = Layout::new("out", ["ci".to_string()]);
+        let comparer =
+            Comparer::open(dir.path(), &layout, Filter::default(), Use::Stage, None).unwrap();
+        let paths: Vec<String> = (0..400)
+            .flat_map(|i| {
+                [
+                    format!("out/f{}/g{}/x{i}.yaml", i % 7, i % 3),
+                    format!("ci/h{}/y{i}.yaml", i % 5),
+                ]
+            })
+            .collect();
+        let settled: Vec<BTreeMap<String, Settled>> = paths
+            .par_chunks(16)
+            .map(|chunk| {
+                let batch = chunk.iter().map(|p| artifact(p, "x: 1\n")).collect();
+                comparer.settle_all(batch);
+                BTreeMap::new()
+            })
+            .collect();
+        drop(settled);
+        let (settled, _) = comparer.take_settled();
+        assert_eq!(settled.len(), 800);
+        assert!(settled.values().all(|s| matches!(s.outcome, Ok(Some(_)))));
+        let staging = comparer.staging.as_ref().unwrap();
+        let created = staging.created();
+        let unique: BTreeSet<&String> = created.iter().collect();
+        assert_eq!(unique.len(), created.len(), "{created:?}");
+        // The shadow, 7 + 21 folders in it, and 5 folders in `ci`.
+        assert_eq!(created.len(), 1 + 7 + 21 + 5, "{created:?}");
+        assert!(dir.path().join(".out.pave-tmp/f3/g1/x10.yaml").is_file());
         drop(comparer);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         assert_eq!(std::fs::read_dir(dir.path().join("ci")).unwrap().count(), 0);

@@ -2,8 +2,9 @@
 //! finished by the next one.
 //!
 //! The journal is written (staged, then renamed, so it is whole or absent) after every
-//! file is staged and before the first rename. It lists the roots staged whole and the
-//! files to rename into place, the stale files to delete and the new manifest's bytes.
+//! file, the new manifest included, is staged and before the first rename. It lists
+//! the roots staged whole and the files to rename into place, the stale files to
+//! delete, and the manifest, renamed into place last.
 //! Replaying it is idempotent: a root or file already renamed has no staged copy, a
 //! deleted file is missing. In a fresh tree the journal is written into the output
 //! folder's shadow, and renaming the shadow is the commit.
@@ -30,9 +31,14 @@ pub(super) struct Journal {
     pub(crate) writes: Vec<String>,
     /// Files the old manifest owns and the new one drops, deleted before the manifest.
     pub(crate) stale: Vec<String>,
+    /// The manifest, staged as `.<name>.pave-tmp` beside it and renamed last.
     pub(crate) manifest: String,
-    /// The new manifest, written last.
-    pub(crate) manifest_bytes: String,
+    /// The new manifest's text, in a journal an earlier pave wrote (it staged the
+    /// manifest only in the switch). Absent now: the manifest is staged before the
+    /// journal, like every other file, so the journal does not carry (and escape) the
+    /// manifest's megabytes a second time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) manifest_bytes: Option<String>,
 }
 
 /// `<output>/.pave-journal`: the journal lives in the output folder.

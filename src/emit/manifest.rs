@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -134,8 +135,10 @@ impl Manifest {
     /// The manifest of the files settled against the tree, with their hashes; the
     /// inventory is the caller's to add (it merges the old one in).
     pub(super) fn of(settled: &BTreeMap<String, Settled>) -> Manifest {
-        let files = settled
-            .iter()
+        // Tens of thousands of entries, each a few strings to copy: copied in
+        // parallel, then put in a map in one pass (they come sorted).
+        let entries: Vec<(String, Entry)> = settled
+            .par_iter()
             .map(|(path, s)| {
                 let entry = Entry {
                     sha256: short_hash(&s.sha256).to_string(),
@@ -145,6 +148,7 @@ impl Manifest {
                 (path.clone(), entry)
             })
             .collect();
+        let files = entries.into_iter().collect();
         Manifest {
             pave: env!("CARGO_PKG_VERSION").to_string(),
             files,

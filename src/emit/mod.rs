@@ -60,7 +60,7 @@ pub(crate) fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
             .map(|c| c.path.clone())
             .collect(),
         manifest: plan.manifest_path.clone(),
-        manifest_bytes: String::from_utf8_lossy(&plan.manifest_bytes).into_owned(),
+        manifest_bytes: None,
     };
     let mut created = staging.map(|s| s.created()).unwrap_or_default();
     if let Err(r) = prepare(dir, plan, &journal, &mut created) {
@@ -68,6 +68,7 @@ pub(crate) fn write(dir: &Path, plan: &Plan) -> Result<(), Diagnostic> {
             safe_fs::unstage(dir, path);
         }
         safe_fs::unstage(dir, &journal::path(&plan.layout));
+        safe_fs::unstage(dir, &plan.manifest_path);
         // The shadows (with a journal written into one) go with the staging.
         safe_fs::remove_created(dir, &created);
         return Err(refusal(r));
@@ -111,6 +112,14 @@ fn prepare(
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<Vec<()>, Refusal>>()?;
+    // The new manifest, staged beside where it goes (in the output folder's shadow
+    // when that is staged whole); the switch renames it into place last.
+    let manifest_temp = safe_fs::temp_of(&plan.manifest_path);
+    let manifest_at = match journal_in_shadow {
+        true => in_shadow_of(output, &manifest_temp),
+        false => manifest_temp,
+    };
+    safe_fs::write_new(dir, &manifest_at, &plan.manifest_path, &plan.manifest_bytes)?;
     if journal_in_shadow {
         let in_shadow = format!("{}/{}", safe_fs::temp_of(output), journal::FILE_NAME);
         safe_fs::write_new(dir, &in_shadow, &journal_path, &journal.to_bytes())?;
@@ -136,10 +145,22 @@ fn switch(dir: &Path, journal: &Journal, layout: &Layout) -> Result<(), Refusal>
             .map_or("", String::as_str);
         safe_fs::delete(dir, path, root)?;
     }
-    safe_fs::stage(dir, &journal.manifest, journal.manifest_bytes.as_bytes())?;
+    if let Some(bytes) = &journal.manifest_bytes {
+        safe_fs::stage(dir, &journal.manifest, bytes.as_bytes())?;
+    }
     safe_fs::commit(dir, &journal.manifest)?;
     let journal_path = journal::path(layout);
     std::fs::remove_file(dir.join(&journal_path)).map_err(|e| Refusal::Io(journal_path, e))
+}
+
+/// Where `path`, a path inside the output folder `output`, is staged while the
+/// folder is staged whole in its shadow.
+fn in_shadow_of(output: &str, path: &str) -> String {
+    let inside = path
+        .strip_prefix(output)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(path);
+    format!("{}/{inside}", safe_fs::temp_of(output))
 }
 
 /// What `build` found and did before planning.

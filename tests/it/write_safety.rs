@@ -895,6 +895,37 @@ fn a_shadow_beside_its_existing_root_is_named() {
     assert_eq!(repo, snapshot(&s.repo));
 }
 
+/// A journal an earlier pave wrote carries the new manifest's text instead of a staged
+/// manifest; the next build still finishes it by writing that text. Here the manifest
+/// is gone and only the journal has it: finished, pave owns its files again (no
+/// adoption warnings) and writes nothing else.
+#[test]
+fn a_journal_carrying_the_manifest_text_is_still_finished() {
+    let s = Scratch::built();
+    let manifest = s.repo.join("generated/.pave-manifest.json");
+    let text = fs::read_to_string(&manifest).unwrap();
+    fs::remove_file(&manifest).unwrap();
+    let journal = serde_json::json!({
+        "pave": "0.1.0",
+        "writes": [],
+        "stale": [],
+        "manifest": "generated/.pave-manifest.json",
+        "manifest_bytes": text,
+    });
+    fs::write(
+        s.repo.join("generated/.pave-journal"),
+        serde_json::to_vec(&journal).unwrap(),
+    )
+    .unwrap();
+    let out = s.run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("finished an interrupted build"));
+    assert!(!stderr(&out).contains("E0410"), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&manifest).unwrap(), text);
+    assert!(!s.repo.join("generated/.pave-journal").exists());
+    s.check_clean();
+}
+
 /// Runs pave in the scratch repository, killing it (and failing) after 20 s.
 fn run_or_hang(repo: &Path, args: &[&str]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pave"))
