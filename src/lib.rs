@@ -128,6 +128,8 @@ pub(crate) fn compile_against(
         _ => None,
     };
     watchdog::publish_sources(None);
+    // Every parsed source document: freed beside what follows, not before it.
+    rayon::spawn(move || drop(inputs));
     let sources = Arc::try_unwrap(sources).unwrap_or_else(|shared| (*shared).clone());
     diag::sort(&mut diagnostics, &sources);
     Compilation {
