@@ -246,9 +246,14 @@ impl Comparer {
             }));
         };
         let Some(entry) = self.old.files.get(&artifact.path) else {
+            let outside_output = !artifact
+                .path
+                .starts_with(&format!("{}/", self.layout.output));
+            let no_manifest_at = (self.old_digest.is_none() && outside_output)
+                .then_some(self.manifest_path.as_str());
             return Err(match disk == artifact.bytes {
                 true => adopted(&artifact.path),
-                false => unowned(&artifact.path),
+                false => unowned(&artifact.path, no_manifest_at),
             });
         };
         if disk == artifact.bytes {

@@ -176,9 +176,17 @@ pub(crate) fn busy(dir: &Path, waited: Duration) -> Diagnostic {
 }
 
 /// A file pave would write exists with other bytes and its manifest does not list it.
-pub(crate) fn unowned(path: &str) -> Diagnostic {
-    let help =
-        "pave only overwrites files its manifest lists; move or delete this file, then build again";
+/// `no_manifest_at`: the tree has no manifest, which is where pave records the files
+/// it writes outside the output folder (`atlantis.yaml`, workflows), and this file is
+/// one of those; usually `output:` changed, or the output folder was deleted, after an
+/// earlier build wrote it, so the help says that.
+pub(crate) fn unowned(path: &str, no_manifest_at: Option<&str>) -> Diagnostic {
+    let help = match no_manifest_at {
+        None => "pave only overwrites files its manifest lists; move or delete this file, then build again".to_string(),
+        Some(manifest) => format!(
+            "pave records the files it writes outside the output folder in the output folder's manifest, and there is none at `{manifest}`; if an earlier build wrote this file before `output:` changed or the output folder was deleted, delete it and build again (pave writes it anew), otherwise move it away"
+        ),
+    };
     Diagnostic::error(
         Code::E0403,
         format!("`{path}` exists and pave does not own it"),

@@ -502,6 +502,34 @@ fn an_identical_unowned_file_is_adopted_with_a_warning_and_a_different_one_refus
     assert_eq!(before, snapshot(dir.path()));
 }
 
+/// After `output:` changes, the files pave wrote outside the old output folder are
+/// recorded only in the old folder's manifest. Where they now differ from what pave
+/// writes (the workflows name the output folder), the build refuses them, nothing is
+/// written, and the help says why and what to do.
+#[test]
+fn a_changed_output_folder_says_why_its_files_outside_it_are_not_owned() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&project().join("examples/shop"), dir.path());
+    let _ = fs::remove_dir_all(dir.path().join("generated"));
+    let out = pave(&["build"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    edit(
+        &dir.path().join("platform.yaml"),
+        "output: generated",
+        "output: deploy",
+    );
+    let before = snapshot(dir.path());
+    let out = pave(&["build", "--format", "json"], dir.path());
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("\"code\": \"E0403\""), "{report}");
+    assert!(
+        report.contains("there is none at `deploy/.pave-manifest.json`; if an earlier build wrote this file before `output:` changed"),
+        "{report}"
+    );
+    assert_eq!(before, snapshot(dir.path()));
+}
+
 /// A tiny deterministic generator for kill points; the seed is printed on failure.
 fn next(seed: &mut u64) -> u64 {
     *seed = seed
