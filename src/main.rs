@@ -340,12 +340,16 @@ fn refused_format(cli: &Cli, output: Output) -> Option<Exit> {
         && !allowed.contains(&f)
     {
         let allowed: Vec<&str> = allowed.iter().map(|f| format_name(*f)).collect();
+        // Asked for a machine format (json, sarif, github), the refusal is a document
+        // in it, on stdout or in `--output FILE`, as a usage error clap finds is: a CI
+        // step that saves `--format sarif` gets a valid log naming the mistake, not an
+        // empty file. Any other format is refused in human form.
         let shown = Output {
-            collect: false,
-            format: Format::Human,
+            collect: output.format != Format::Human,
             ..output
         };
-        return Some(cli::format_not_for(name, format_name(f), &allowed, shown));
+        let exit = cli::format_not_for(name, format_name(f), &allowed, shown);
+        return Some(cli::finish(exit, shown));
     }
     let data = cli.format.is_some() && cli.command.prints_data();
     (cli.output.is_some() && !output.collect)

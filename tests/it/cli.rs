@@ -641,6 +641,42 @@ fn sarif_puts_results_about_no_file_at_the_platform_file() {
     }
 }
 
+/// A format the command cannot print, asked for in a machine format, is refused in
+/// that format: `pave diff --format sarif --output pave.sarif` saves a SARIF log with
+/// the E0117 result (a CI step uploading it shows the mistake, not an empty file); a
+/// format that is no machine format is refused in human form on stderr.
+#[test]
+fn a_refused_machine_format_is_refused_in_that_format() {
+    let repo = base_with_platform_as("yml");
+    let report = repo.path().join("pave.sarif");
+    let report_arg = report.to_str().unwrap();
+    let args = ["diff", "--format", "sarif", "--output", report_arg];
+    let out = pave(&args, repo.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let log: serde_json::Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{log}");
+    assert_eq!(results[0]["ruleId"], "E0117");
+    assert!(
+        results[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("`pave diff` cannot print `--format sarif`"),
+        "{log}"
+    );
+    let out = pave(&["policies", "--format", "github"], repo.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).starts_with("::error title=pave E0117::`pave policies` cannot print"),
+        "{}",
+        stdout(&out)
+    );
+    let out = pave(&["graph", "--format", "markdown"], repo.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("error[E0117]: `pave graph` cannot print `--format markdown`"));
+}
+
 #[test]
 fn explain_policies_graph_and_new_read_a_yml_or_kdl_platform_file() {
     for extension in ["yml", "kdl"] {
