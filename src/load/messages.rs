@@ -242,9 +242,22 @@ pub(crate) fn score_annotation_value(at: Span, kind: &str, written: &str) -> Dia
         .parse::<f64>()
         .ok()
         .filter(|f| f.fract() == 0.0 && f.abs() < 1e15);
+    let digits = written.strip_prefix('-').unwrap_or(written);
+    let too_long = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     let help = match (kind, whole) {
-        ("an integer", Some(whole)) => {
+        ("an integer", _) if too_long => {
+            format!(
+                "`{written}` is too large for an integer (at most {})",
+                i64::MAX
+            )
+        }
+        ("an integer", Some(whole)) if written.contains('.') => {
             format!("write the number without a decimal point (`\"{whole}\"`, not `\"{written}\"`)")
+        }
+        ("an integer", Some(whole)) => {
+            format!(
+                "write the number as digits only, with no `+` or spaces (`\"{whole}\"`, not `\"{written}\"`)"
+            )
         }
         ("an integer", None) => {
             "write the value as a quoted string of digits, e.g. \"3\"".to_string()

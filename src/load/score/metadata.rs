@@ -102,8 +102,9 @@ impl Mapper<'_> {
         let text = self.get(at).and_then(Value::as_str).unwrap_or_default();
         let value = match form {
             Form::Text => Some(Value::String(text.to_string())),
-            Form::Integer => text.trim().parse::<i64>().ok().map(Value::from),
-            Form::Number => serde_json::from_str::<serde_json::Number>(text.trim())
+            Form::Integer => integer(text).map(Value::from),
+            // JSON's number grammar: no sign but `-`, no spaces, no leading zeros.
+            Form::Number => serde_json::from_str::<serde_json::Number>(text)
                 .ok()
                 .map(Value::Number),
         };
@@ -119,6 +120,14 @@ impl Mapper<'_> {
             }
         }
     }
+}
+
+/// An annotation's text as an integer: digits, after an optional `-`, and nothing else
+/// (`"+3"` or `" 3"` is not how a number is written anywhere else in the file).
+fn integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let only_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    only_digits.then(|| text.parse().ok()).flatten()
 }
 
 /// `environments.<env>.<field>` → `/environments/<env>/<field>`.
