@@ -89,6 +89,7 @@ pub(crate) fn compile_against(
     read_ahead: Option<&ReadAhead<'_>>,
     open_tree: &mut OpenTree<'_>,
 ) -> Compilation {
+    rayon::spawn(schema::prepare);
     let mut sources = SourceMap::default();
     let (inputs, mut diagnostics) = load::load(root, &mut sources);
     // Shared with the watchdog while templates run, so it can point at them.

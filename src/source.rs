@@ -108,6 +108,15 @@ pub(crate) struct SourceFile {
     pub(crate) lines: LineIndex,
 }
 
+impl SourceFile {
+    /// A file with its line index: built on any thread, so files read in parallel are
+    /// indexed in parallel too, and only [`SourceMap::push`] is serial.
+    pub(crate) fn new(name: String, text: String) -> SourceFile {
+        let lines = LineIndex::new(&text);
+        SourceFile { name, text, lines }
+    }
+}
+
 /// All input files of one run.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct SourceMap {
@@ -116,9 +125,13 @@ pub(crate) struct SourceMap {
 
 impl SourceMap {
     pub(crate) fn add(&mut self, name: String, text: String) -> FileId {
+        self.push(SourceFile::new(name, text))
+    }
+
+    /// Adds a file already indexed (see [`SourceFile::new`]).
+    pub(crate) fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(self.files.len() as u32);
-        let lines = LineIndex::new(&text);
-        self.files.push(SourceFile { name, text, lines });
+        self.files.push(file);
         id
     }
 

@@ -190,7 +190,7 @@ impl Manifest {
 
 impl OnDisk {
     fn into_manifest(self) -> Manifest {
-        let mut files = BTreeMap::new();
+        let mut entries = Vec::new();
         for folder in self.folders {
             for (name, sha256) in folder.files {
                 let path = match folder.path.is_empty() {
@@ -202,9 +202,12 @@ impl OnDisk {
                     env: folder.env.clone(),
                     service: folder.service.clone(),
                 };
-                files.insert(path, entry);
+                entries.push((path, entry));
             }
         }
+        // Built at once from the nearly sorted entries, not by tens of thousands of
+        // inserts (a later duplicate wins, as an insert would have it).
+        let files = BTreeMap::from_iter(entries);
         let infrastructure = match self.inventory {
             Some(envs) => inventory_of(envs),
             None => self.infrastructure,
@@ -264,29 +267,44 @@ fn write_folders(out: &mut String, files: &BTreeMap<String, Entry>) {
         let key = (folder, &entry.env, &entry.service);
         groups.entry(key).or_default().push((name, &entry.sha256));
     }
-    for (i, ((path, env, service), mut names)) in groups.into_iter().enumerate() {
-        names.sort_unstable();
-        out.push_str(if i == 0 {
-            "\n{\"path\": "
-        } else {
-            ",\n{\"path\": "
-        });
-        push_str(out, path);
-        for (key, value) in [("env", env), ("service", service)] {
-            if let Some(value) = value {
-                out.push_str(&format!(", \"{key}\": "));
-                push_str(out, value);
-            }
-        }
-        out.push_str(", \"files\": {");
-        for (j, (name, hash)) in names.into_iter().enumerate() {
-            out.push_str(if j == 0 { "\n" } else { ",\n" });
-            push_str(out, name);
-            out.push_str(": ");
-            push_str(out, hash);
-        }
-        out.push_str("}}");
+    // Thousands of folders, each written on its own (in parallel), joined in order.
+    let groups: Vec<(Key, Vec<(&str, &str)>)> = groups.into_iter().collect();
+    let written: Vec<String> = groups
+        .into_par_iter()
+        .map(|((path, env, service), names)| write_folder(path, env, service, names))
+        .collect();
+    for (i, folder) in written.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        out.push_str(folder);
     }
+}
+
+/// One folder's object: its path, scope and `"name": "hash"` lines, names sorted.
+fn write_folder(
+    path: &str,
+    env: &Option<String>,
+    service: &Option<String>,
+    mut names: Vec<(&str, &str)>,
+) -> String {
+    names.sort_unstable();
+    let mut out = String::with_capacity(64 + names.len() * (HASH_HEX + 40));
+    out.push_str("{\"path\": ");
+    push_str(&mut out, path);
+    for (key, value) in [("env", env), ("service", service)] {
+        if let Some(value) = value {
+            out.push_str(&format!(", \"{key}\": "));
+            push_str(&mut out, value);
+        }
+    }
+    out.push_str(", \"files\": {");
+    for (j, (name, hash)) in names.into_iter().enumerate() {
+        out.push_str(if j == 0 { "\n" } else { ",\n" });
+        push_str(&mut out, name);
+        out.push_str(": ");
+        push_str(&mut out, hash);
+    }
+    out.push_str("}}");
+    out
 }
 
 /// Every environment's inventory: a line per environment and per service, then one
@@ -299,12 +317,22 @@ fn write_inventory(out: &mut String, inventory: &Inventory) {
             ": {{\"protected\": {}, \"services\": {{",
             e.protected
         ));
-        for (j, (name, s)) in e.services.iter().enumerate() {
+        // A thousand services per environment: each written in parallel, in order.
+        let services: Vec<(&String, &ServiceInventory)> = e.services.iter().collect();
+        let written: Vec<String> = services
+            .into_par_iter()
+            .map(|(name, s)| {
+                let mut out = String::new();
+                push_str(&mut out, name);
+                out.push_str(": {");
+                write_service(&mut out, s);
+                out.push('}');
+                out
+            })
+            .collect();
+        for (j, service) in written.iter().enumerate() {
             out.push_str(if j == 0 { "\n" } else { ",\n" });
-            push_str(out, name);
-            out.push_str(": {");
-            write_service(out, s);
-            out.push('}');
+            out.push_str(service);
         }
         out.push_str("}}");
     }

@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::compare::{Change, Comparer, Settled};
 use super::manifest::Manifest;
 use super::{refusal, safe_fs};
@@ -214,13 +216,16 @@ fn changes_of(
             .or_else(|| peers_out_of_step(comparer, &settled, filtered_out, &behind, &calls)),
         );
     }
-    for settled in settled.into_values() {
-        match settled.outcome {
+    let mut settled = settled;
+    for s in settled.values_mut() {
+        match std::mem::replace(&mut s.outcome, Ok(None)) {
             Ok(change) => changes.extend(change),
             Err(d) if d.is_error() => refused.push(d),
             Err(d) => adopted.push(d),
         }
     }
+    // Tens of thousands of paths and hashes: freed beside the rest of the plan.
+    rayon::spawn(move || drop(settled));
     changes.extend(stale(comparer, manifest, filtered_out, &mut refused));
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     // A symlinked folder blocks every file under it: say so once.
@@ -484,11 +489,18 @@ fn stale(
     refused: &mut Vec<Diagnostic>,
 ) -> Vec<Change> {
     let mut changes = Vec::new();
-    for (path, entry) in &comparer.old.files {
-        let produced = new.files.contains_key(path) || filtered_out.contains(path);
-        if produced || !entry.within(&comparer.filter) {
-            continue;
-        }
+    // Looking up every old path in the new manifest is the bulk of the work: in parallel.
+    let gone: Vec<&String> = comparer
+        .old
+        .files
+        .par_iter()
+        .filter(|(path, entry)| {
+            let produced = new.files.contains_key(*path) || filtered_out.contains(*path);
+            !produced && entry.within(&comparer.filter)
+        })
+        .map(|(path, _)| path)
+        .collect();
+    for path in gone {
         if !is_safe(path, comparer.layout.roots()) {
             continue;
         }

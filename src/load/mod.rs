@@ -23,7 +23,7 @@ pub(crate) use crate::document::{Document, NodeSpans, PathIndex, pointer_push};
 
 use crate::diag::Diagnostic;
 use crate::schema::Kind;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use messages::too_deep;
 
 /// How deeply collections may nest in an input file (the root mapping is level 1).
@@ -133,9 +133,14 @@ pub(crate) fn load(root: &Path, sources: &mut SourceMap) -> (Inputs, Vec<Diagnos
             parse_file(file, sources, &mut diags, Kind::Policy).map(|d| (name.to_string(), d)),
         );
     }
+    // A thousand service files: read and index them in parallel, admit them in order.
+    let read: Vec<FileRead> = inputs::folder_files(root, "services", &mut diags)
+        .par_iter()
+        .map(|path| FileRead::of(root, path))
+        .collect();
     let mut files = Vec::new();
-    for path in inputs::folder_files(root, "services", &mut diags) {
-        files.extend(read_file(root, &path, sources, &mut diags));
+    for r in read {
+        files.extend(r.admit(sources, &mut diags));
     }
     // Files parse independently; rayon keeps their order in `collect`.
     let shared: &SourceMap = sources;
@@ -258,25 +263,47 @@ fn read_file(
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<FileId> {
-    let name = relative_name(root, path);
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            diags.push(messages::cannot_read_file(name, &e));
-            return None;
+    FileRead::of(root, path).admit(sources, diags)
+}
+
+/// A file read from disk, before it enters the source map: reading (and indexing its
+/// lines) needs no map, so it can run on any thread.
+enum FileRead {
+    Text(SourceFile),
+    /// Not UTF-8: the text as read (lossy) and the offset of the first bad byte.
+    NotUtf8(SourceFile, usize),
+    Failed(String, std::io::Error),
+}
+
+impl FileRead {
+    fn of(root: &Path, path: &Path) -> FileRead {
+        let name = relative_name(root, path);
+        match fs::read(path).map(String::from_utf8) {
+            Err(e) => FileRead::Failed(name, e),
+            Ok(Ok(text)) => FileRead::Text(SourceFile::new(name, text)),
+            Ok(Err(e)) => {
+                let offset = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                FileRead::NotUtf8(SourceFile::new(name, lossy), offset)
+            }
         }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let offset = e.utf8_error().valid_up_to();
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let file = sources.add(name, lossy);
-            diags.push(messages::not_utf8(Span::new(file, offset, offset + 1)));
-            return None;
+    }
+
+    /// Adds the file to the source map (`None`, with its diagnostic, if unusable).
+    fn admit(self, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Option<FileId> {
+        match self {
+            FileRead::Text(file) => Some(sources.push(file)),
+            FileRead::NotUtf8(file, offset) => {
+                let file = sources.push(file);
+                diags.push(messages::not_utf8(Span::new(file, offset, offset + 1)));
+                None
+            }
+            FileRead::Failed(name, e) => {
+                diags.push(messages::cannot_read_file(name, &e));
+                None
+            }
         }
-    };
-    Some(sources.add(name, text))
+    }
 }
 
 fn parse_file(
