@@ -261,14 +261,28 @@ fn inventory_of(envs: BTreeMap<String, EnvOnDisk>) -> Option<Inventory> {
 /// Every file, grouped by folder and scope: a folder line, then one line per file.
 fn write_folders(out: &mut String, files: &BTreeMap<String, Entry>) {
     type Key<'a> = (&'a str, &'a Option<String>, &'a Option<String>);
-    let mut groups: BTreeMap<Key, Vec<(&str, &str)>> = BTreeMap::new();
+    // In path order a folder's files come in runs (broken by its subfolders' files and
+    // by files of another scope): collect the runs, then sort them by folder and scope
+    // and merge equal neighbours. Linear in the files, where a map keyed by folder and
+    // scope took a lookup per file.
+    let mut groups: Vec<(Key, Vec<(&str, &str)>)> = Vec::new();
     for (path, entry) in files {
         let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
         let key = (folder, &entry.env, &entry.service);
-        groups.entry(key).or_default().push((name, &entry.sha256));
+        match groups.last_mut() {
+            Some((last, names)) if *last == key => names.push((name, &entry.sha256)),
+            _ => groups.push((key, vec![(name, &entry.sha256)])),
+        }
     }
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    groups.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1.append(&mut later.1);
+        }
+        same
+    });
     // Thousands of folders, each written on its own (in parallel), joined in order.
-    let groups: Vec<(Key, Vec<(&str, &str)>)> = groups.into_iter().collect();
     let written: Vec<String> = groups
         .into_par_iter()
         .map(|((path, env, service), names)| write_folder(path, env, service, names))
@@ -521,6 +535,47 @@ mod tests {
         assert_eq!(m.to_bytes(), bytes, "deterministic");
         let value: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(value["manifest"], 3);
+    }
+
+    #[test]
+    fn a_folders_files_split_by_subfolders_and_scopes_are_written_once_per_scope() {
+        // In path order, `h`'s files of `a` are interrupted by `b`'s and by a subfolder.
+        let files = [
+            ("h/a1.yaml", "a"),
+            ("h/b1.yaml", "b"),
+            ("h/c1.yaml", "a"),
+            ("h/d/x.yaml", "a"),
+            ("h/e1.yaml", "a"),
+            ("h/f1.yaml", "b"),
+        ]
+        .into_iter()
+        .map(|(p, s)| (p.to_string(), entry(A, Some("dev"), Some(s))))
+        .collect();
+        let m = Manifest {
+            pave: "0.0.0".into(),
+            files,
+            infrastructure: None,
+        };
+        let bytes = m.to_bytes();
+        assert_eq!(Manifest::parse(&bytes), Some(m.clone()));
+        let text = String::from_utf8(bytes).unwrap();
+        let folders: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("\"path\""))
+            .map(|l| l.trim_start_matches(','))
+            .collect();
+        assert_eq!(
+            folders,
+            [
+                "{\"path\": \"h\", \"env\": \"dev\", \"service\": \"a\", \"files\": {",
+                "{\"path\": \"h\", \"env\": \"dev\", \"service\": \"b\", \"files\": {",
+                "{\"path\": \"h/d\", \"env\": \"dev\", \"service\": \"a\", \"files\": {",
+            ],
+            "{text}"
+        );
+        // Within a folder, names in order.
+        let a1 = text.find("\"a1.yaml\"").unwrap();
+        assert!(a1 < text.find("\"c1.yaml\"").unwrap() && a1 < text.find("\"e1.yaml\"").unwrap());
     }
 
     #[test]

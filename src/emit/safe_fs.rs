@@ -188,9 +188,12 @@ fn read_beneath(handle: &File, rel: &str) -> Beneath {
 #[cfg(target_os = "linux")]
 fn read_opened(file: &File) -> Option<Vec<u8>> {
     let meta = file.metadata().ok().filter(fs::Metadata::is_file)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()? + 1);
-    // Through `take`, so `read_to_end` does not ask for the size a second time.
-    Read::take(file, u64::MAX).read_to_end(&mut bytes).ok()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    // The bytes up to the size `fstat` gave, with one `read` (`take` stops there, so no
+    // second `read` to see the end: one system call fewer per file of a tree of tens of
+    // thousands). A file growing while it is read is read as it was at `fstat`, which
+    // is as current as any read of a file being written can be.
+    Read::take(file, meta.len()).read_to_end(&mut bytes).ok()?;
     Some(bytes)
 }
 
