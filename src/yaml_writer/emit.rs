@@ -366,13 +366,29 @@ impl MapEmitter<'_, '_> {
     }
 
     fn key<K: ?Sized + Serialize>(&mut self, key: &K) -> Result {
+        self.key_with(|out| push_key(out, key))
+    }
+
+    /// A struct's field name as a key: what [`Self::key`] writes, with whether it is
+    /// plain remembered ([`scalar::plain_field`]).
+    fn field(&mut self, name: &'static str) -> Result {
+        self.key_with(|out| {
+            match scalar::plain_field(name) {
+                true => out.push_str(name),
+                false => scalar::push_double_quoted(out, name),
+            }
+            Ok(())
+        })
+    }
+
+    fn key_with(&mut self, push: impl FnOnce(&mut String) -> Result) -> Result {
         self.start_entry();
         if !self.simple_keys {
             self.em.after_block = false;
         }
         // Written in place; the rare over-long key is then moved behind `? `.
         let start = self.em.out.len();
-        push_key(self.em.out, key)?;
+        push(self.em.out)?;
         let text = &self.em.out[start..];
         let simple = self.simple_keys
             || text.len() <= SIMPLE_KEY_MAX

@@ -7,6 +7,7 @@
 //! string is decided in one pass over its bytes; the trap-word checks run only for
 //! the few strings whose first byte or length can make one.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 
 /// Bytes that can change a plain scalar's decision: controls, `#`, `:`, the flow
@@ -43,6 +44,31 @@ pub(crate) fn needs_escape(c: char) -> bool {
 /// Whether `s` can be written as a plain scalar in value position.
 pub(crate) fn plain_value(s: &str) -> bool {
     plain(s, false)
+}
+
+/// [`plain_key`] for a struct's field name, remembered per thread by the name's
+/// address and length (which together say which `&'static str` it is): the same few
+/// hundred names are written hundreds of thousands of times in a large tree, and
+/// deciding afresh cost about as much as the rest of writing them.
+pub(crate) fn plain_field(name: &'static str) -> bool {
+    const SLOTS: usize = 512;
+    thread_local! {
+        static SEEN: [Cell<(usize, usize, bool)>; SLOTS] =
+            const { [const { Cell::new((0, 0, false)) }; SLOTS] };
+    }
+    let at = name.as_ptr() as usize;
+    let slot = ((at >> 2) ^ name.len()) % SLOTS;
+    SEEN.with(|seen| {
+        let cell = &seen[slot];
+        match cell.get() {
+            (ptr, len, plain) if ptr == at && len == name.len() => plain,
+            _ => {
+                let plain = plain_key(name);
+                cell.set((at, name.len(), plain));
+                plain
+            }
+        }
+    })
 }
 
 /// Whether `s` can be written as a plain mapping key: stricter than a value (no `:`
@@ -543,6 +569,32 @@ mod tests {
             assert!(plain_value(s), "{s:?} as a value");
             assert!(!plain_key(s), "{s:?} as a key");
         }
+    }
+
+    #[test]
+    fn a_field_name_is_plain_exactly_when_the_same_key_is_every_time_asked() {
+        const ONION: &str = "onion";
+        // "on" and "onion" start at one address: the remembered answer of one must not
+        // be given for the other.
+        let on: &'static str = &ONION[..2];
+        assert_eq!(on.as_ptr(), ONION.as_ptr());
+        let names: [&'static str; 9] = [
+            "apiVersion",
+            on,
+            ONION,
+            "",
+            "y",
+            "a: b",
+            "-",
+            "true",
+            "matchLabels",
+        ];
+        for _ in 0..3 {
+            for name in names {
+                assert_eq!(plain_field(name), plain_key(name), "{name:?}");
+            }
+        }
+        assert!(!plain_field(on) && plain_field(ONION));
     }
 
     #[test]

@@ -237,7 +237,7 @@ impl ser::SerializeStruct for MapEmitter<'_, '_> {
     type Error = Error;
 
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, v: &T) -> Result {
-        self.key(key)?;
+        self.field(key)?;
         self.value(v)
     }
 
@@ -251,7 +251,7 @@ impl ser::SerializeStructVariant for MapEmitter<'_, '_> {
     type Error = Error;
 
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, v: &T) -> Result {
-        self.key(key)?;
+        self.field(key)?;
         self.value(v)
     }
 
