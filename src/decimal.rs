@@ -194,6 +194,21 @@ impl Decimal {
         )
     }
 
+    /// The value as a whole number of `10^-scale` units: `None` when `scale` has fewer
+    /// decimals than the value or the number does not fit.
+    pub(crate) fn units_at(self, scale: u32) -> Option<i128> {
+        let own = self.normalized();
+        match scale >= own.scale {
+            true => own.rescale(scale),
+            false => None,
+        }
+    }
+
+    /// `units × 10^-scale`.
+    pub(crate) fn from_units(units: i128, scale: u32) -> Decimal {
+        Decimal { units, scale }.normalized()
+    }
+
     /// Digits after the decimal point, trailing zeros removed (`99.950` has 2).
     pub(crate) fn decimals(self) -> u32 {
         self.normalized().scale

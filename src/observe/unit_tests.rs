@@ -460,15 +460,96 @@ fn window(
     window_ms: u64,
     step: u64,
 ) -> Option<(Decimal, Decimal)> {
-    let minutes = window_ms / 60_000;
-    let from = (minute.saturating_sub(minutes).div_ceil(step) * step) as usize;
-    let to = (minute / step * step) as usize;
-    if to <= from {
-        return None;
-    }
-    let (b0, n0) = counters[from / step as usize];
-    let (b1, n1) = counters[to / step as usize];
+    let (from, to) = window_samples(minute, window_ms, step)?;
+    let (b0, n0) = counters[from];
+    let (b1, n1) = counters[to];
     Some((b1.minus(b0), n1.minus(n0)))
+}
+
+/// The indices of the first and last samples of a window ending at `minute`; `None`
+/// before two samples exist.
+fn window_samples(minute: u64, window_ms: u64, step: u64) -> Option<(usize, usize)> {
+    let minutes = window_ms / 60_000;
+    let from = minute.saturating_sub(minutes).div_ceil(step);
+    let to = minute / step;
+    (to > from).then_some((from as usize, to as usize))
+}
+
+/// The counters of a scenario as whole numbers at one scale: the simulation asks
+/// for two windows per pair at every step, and integer arithmetic, being exact too,
+/// decides exactly what the [`Decimal`] arithmetic decides at a fraction of its cost.
+/// `None` if a number would not fit, and then the simulation uses [`Decimal`]s.
+struct Scaled {
+    /// Cumulative (bad, total) requests at every sample, in `10^-scale` units.
+    counters: Vec<(i128, i128)>,
+    scale: u32,
+    /// `min_events` in the same units.
+    min: i128,
+}
+
+impl Scaled {
+    fn of(t: &Traffic, min: Decimal) -> Option<Scaled> {
+        let every = Decimal::from_int(t.step as i64);
+        let total = t.per_minute.times(every);
+        let bad: Vec<Decimal> = t
+            .phases
+            .iter()
+            .map(|(_, ratio)| t.per_minute.times(*ratio).times(every))
+            .collect();
+        let scale = bad.iter().chain([&total]).map(|d| d.decimals()).max()?;
+        let total_units = total.units_at(scale)?;
+        let mut counters = Vec::with_capacity((t.minutes() / t.step) as usize + 1);
+        let (mut b, mut n) = (0i128, 0i128);
+        counters.push((b, n));
+        for ((minutes, _), bad) in t.phases.iter().zip(bad) {
+            let bad_units = bad.units_at(scale)?;
+            for _ in 0..minutes / t.step {
+                b = b.checked_add(bad_units)?;
+                n = n.checked_add(total_units)?;
+                counters.push((b, n));
+            }
+        }
+        Some(Scaled {
+            counters,
+            scale,
+            min: min.units_at(scale)?,
+        })
+    }
+
+    fn window(&self, minute: u64, window_ms: u64, step: u64) -> Option<(i128, i128)> {
+        let (from, to) = window_samples(minute, window_ms, step)?;
+        let (b0, n0) = self.counters[from];
+        let (b1, n1) = self.counters[to];
+        Some((b1 - b0, n1 - n0))
+    }
+
+    /// [`above`] on integers: `bad × 10^s > threshold_units × requests`, with `s` the
+    /// threshold's decimals (both counts share one scale, so it cancels).
+    fn above(&self, window: Option<(i128, i128)>, threshold: Decimal) -> bool {
+        let Some((bad, requests)) = window else {
+            return false;
+        };
+        let s = threshold.decimals();
+        let exact = threshold.units_at(s).and_then(|units| {
+            let left = bad.checked_mul(10i128.checked_pow(s)?)?;
+            Some(requests > 0 && left > units.checked_mul(requests)?)
+        });
+        exact.unwrap_or_else(|| {
+            let at = |units| Decimal::from_units(units, self.scale);
+            above(Some((at(bad), at(requests))), threshold)
+        })
+    }
+
+    /// [`firing_pair`] on integers.
+    fn firing_pair(&self, pairs: &[PairCheck], step: u64, minute: u64) -> Option<usize> {
+        pairs.iter().position(|c| {
+            let long = self.window(minute, c.window.long_ms, step);
+            let short = self.window(minute, c.window.short_ms, step);
+            long.is_some_and(|(_, requests)| requests >= self.min)
+                && self.above(long, c.threshold)
+                && self.above(short, c.threshold)
+        })
+    }
 }
 
 /// Whether a window's error ratio is above `threshold`: `bad / requests > threshold`,
@@ -513,7 +594,6 @@ struct Timeline {
 }
 
 fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Timeline {
-    let counters = t.counters();
     let o = &p.observability;
     let (windows, for_ms) = pairs_of(p, u);
     let pairs: Vec<PairCheck> = windows
@@ -525,6 +605,11 @@ fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Timeline {
         .collect();
     let names: Vec<String> = windows.iter().map(|w| pair_name(w)).collect();
     let min = Decimal::from_int(o.min_events as i64);
+    let scaled = Scaled::of(t, min);
+    let counters = match scaled {
+        Some(_) => Vec::new(),
+        None => t.counters(),
+    };
     let for_minutes = for_ms.div_ceil(60_000);
     let mut state: Option<(usize, u64)> = None;
     let mut last: Option<usize> = None;
@@ -532,7 +617,10 @@ fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Timeline {
         .map(|minute| {
             // promtool evaluates every `step` minutes: between two, nothing changes.
             if minute.is_multiple_of(t.step) {
-                let pair = firing_pair(&pairs, min, (&counters, t.step), minute);
+                let pair = match &scaled {
+                    Some(scaled) => scaled.firing_pair(&pairs, t.step, minute),
+                    None => firing_pair(&pairs, min, (&counters, t.step), minute),
+                };
                 state = match (pair, state.take()) {
                     (Some(pair), Some((old, since))) if pair == old => Some((old, since)),
                     (Some(pair), _) => Some((pair, minute)),
@@ -625,5 +713,74 @@ fn expected(
                 pair,
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::parse(s).unwrap()
+    }
+
+    fn pair(long_m: u64, short_m: u64) -> BurnWindow {
+        BurnWindow {
+            severity: Urgency::Page,
+            tier: "t".into(),
+            long_ms: long_m * 60_000,
+            short_ms: short_m * 60_000,
+            budget_percent: d("2"),
+            for_ms: 0,
+        }
+    }
+
+    /// The integer simulation decides what the decimal one decides, at every minute,
+    /// for traffic around the thresholds, with fractional rates, coarse steps, the
+    /// `min_events` guard, and numbers too large for integers at one scale.
+    #[test]
+    fn the_integer_windows_decide_as_the_decimal_windows() {
+        let windows = [pair(60, 5), pair(360, 30), pair(1440, 120)];
+        let mut integer_paths = 0;
+        for threshold in ["0.0144", "0.006", "0.001", "0.5"] {
+            let pairs: Vec<PairCheck> = windows
+                .iter()
+                .map(|w| PairCheck {
+                    window: w,
+                    threshold: d(threshold),
+                })
+                .collect();
+            for per_minute in ["1000", "0.3125", "7", "100000000000000000000"] {
+                for ratio in ["0.01584", "0.01296", "1", "0", "0.0066", "0.00099"] {
+                    for (step, phases) in [
+                        (1, vec![(90, d(ratio))]),
+                        (1, vec![(40, d(ratio)), (25, Decimal::ZERO)]),
+                        (10, vec![(1500, d(ratio)), (200, Decimal::ZERO)]),
+                    ] {
+                        let t = Traffic {
+                            per_minute: d(per_minute),
+                            phases,
+                            step,
+                        };
+                        let counters = t.counters();
+                        for min in [0, 100, 1_000_000] {
+                            let min = Decimal::from_int(min);
+                            let Some(scaled) = Scaled::of(&t, min) else {
+                                continue;
+                            };
+                            integer_paths += 1;
+                            for minute in (0..=t.minutes()).step_by(step as usize) {
+                                assert_eq!(
+                                    scaled.firing_pair(&pairs, step, minute),
+                                    firing_pair(&pairs, min, (&counters, step), minute),
+                                    "{threshold} {per_minute} {ratio} step {step} min {min} at {minute}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(integer_paths > 200, "{integer_paths}");
     }
 }
