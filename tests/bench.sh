@@ -21,7 +21,9 @@
 # quadratic. `BENCH_WIDE` overrides the dimensions and their n
 # (default `env:2500 secrets:2500 needs:250 service-needs:250 ports:250 files:250
 # routes:250`).
-# Times are medians of RUNS wall-clock runs; peak memory is the largest RSS seen.
+# Times are medians of RUNS wall-clock runs; peak memory is the largest RSS seen. The
+# default run takes every figure once per round, RUNS rounds, so each figure and its
+# floor are measured seconds apart; its ratios are the medians of the rounds' ratios.
 # The work folder is `${BENCH_DIR:-/dev/shm}/pave-bench` (tmpfs, so the disk does not
 # count); it is removed at the end.
 set -euo pipefail
@@ -128,36 +130,56 @@ echo
 echo "| figure | median (s) | floor (s) | ratio to floor | peak MiB |"
 echo "| --- | ---: | ---: | ---: | ---: |"
 
-# The write floor: copying the same tree.
-measure "rm -rf '$base/copy'; mkdir '$base/copy'" cp -r "${outputs[@]}" "$base/copy"
-copy=$median
-measure "rm -rf '$tree' '$base/repo/.github' '$base/repo/atlantis.yaml'" "$pave" build --root "$base/repo"
-build=$median
-row "build, fresh tree" "$build" "$copy (\`cp -r\`)" "$(ratio "$build" "$copy")" "$peak"
+# Every figure is taken once per round, the rounds repeated RUNS times: a figure and
+# its floor are measured seconds apart, not minutes, so a machine whose speed drifts
+# (a shared host) moves both together. A ratio is the median of the rounds' ratios.
+declare -A samples peaks
+once() { # once KEY PREPARE CMD...: runs PREPARE, then times CMD into samples[KEY]
+  local key=$1 prepare=$2 start end rss
+  shift 2
+  eval "$prepare"
+  start=$(date +%s.%N)
+  /usr/bin/time -f '%M' -o "$base/rss" "$@" >/dev/null 2>&1 || true
+  end=$(date +%s.%N)
+  rss=$(tail -1 "$base/rss")
+  samples[$key]+="$(echo "$end - $start" | bc) "
+  [ "${rss:-0}" -gt "${peaks[$key]:-0}" ] && peaks[$key]=$rss
+  return 0
+}
+median_of() { printf '%s\n' ${samples[$1]} | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
+peak_of() { echo $((${peaks[$1]:-0} / 1024)); }
+# The median over the rounds of KEY's time divided by (or, with -, minus) FLOOR's.
+paired() {
+  paste <(printf '%s\n' ${samples[$1]}) <(printf '%s\n' ${samples[$2]}) |
+    awk -v op="${3:-/}" '{print (op == "/") ? $1 / $2 : $1 - $2}' | sort -n |
+    awk -v op="${3:-/}" '{a[NR]=$1} END {printf (op == "/") ? "%.2f" : "%.3f", a[int((NR+1)/2)]}'
+}
 
-# The read floor: reading every file of the tree once.
-measure ":" find "${outputs[@]}" -type f -exec cat {} +
-read_floor=$median
-measure ":" "$pave" check --root "$base/repo"
-check=$median
-row "check, clean tree" "$check" "$read_floor (\`cat\` every file)" "$(ratio "$check" "$read_floor")" "$peak"
-
-measure ":" "$pave" build --root "$base/repo"
-row "build, nothing changed" "$median" "$check (check)" "$(ratio "$median" "$check")" "$peak"
+# The same compile without any policy pack: the difference is the baseline pack's cost.
+cp -r "$base/repo" "$base/nopolicy" && rm -rf "$base/nopolicy/generated"
+printf 'policies:\n  packs: []\n' >>"$base/nopolicy/platform.yaml"
+fresh="rm -rf '$tree' '$base/repo/.github' '$base/repo/atlantis.yaml'"
+for _ in $(seq "$runs"); do
+  # The write floor: copying the same tree; the read floor: reading every file once.
+  once copy "rm -rf '$base/copy'; mkdir '$base/copy'" cp -r "${outputs[@]}" "$base/copy"
+  once build "$fresh" "$pave" build --root "$base/repo"
+  once cat ":" find "${outputs[@]}" -type f -exec cat {} +
+  once check ":" "$pave" check --root "$base/repo"
+  once noop ":" "$pave" build --root "$base/repo"
+  once dry ":" "$pave" build --dry-run --root "$base/repo" --tree "$base/empty"
+  once nopacks ":" "$pave" build --dry-run --root "$base/nopolicy" --tree "$base/empty"
+done
+build=$(median_of build)
+row "build, fresh tree" "$build" "$(median_of copy) (\`cp -r\`)" "$(paired build copy)" "$(peak_of build)"
+row "check, clean tree" "$(median_of check)" "$(median_of cat) (\`cat\` every file)" "$(paired check cat)" "$(peak_of check)"
+row "build, nothing changed" "$(median_of noop)" "$(median_of check) (check)" "$(paired noop check)" "$(peak_of noop)"
+row "build --dry-run (compile only)" "$(median_of dry)" "" "" "$(peak_of dry)"
+row "  the same without policy packs" "$(median_of nopacks)" "" "" "$(peak_of nopacks)"
+policy=$(paired dry nopacks -)
 # A build with nothing to do must not create, rename, delete or open any file for writing.
 writes=$(strace -f -qq -e trace=openat,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat \
   -o /dev/stdout "$pave" build --root "$base/repo" 2>/dev/null |
   grep -cE 'O_WRONLY|O_RDWR|O_CREAT|rename|unlink|mkdir' || true)
-
-measure ":" "$pave" build --dry-run --root "$base/repo" --tree "$base/empty"
-dry=$median
-row "build --dry-run (compile only)" "$dry" "" "" "$peak"
-# The same compile without any policy pack: the difference is the baseline pack's cost.
-cp -r "$base/repo" "$base/nopolicy" && rm -rf "$base/nopolicy/generated"
-printf 'policies:\n  packs: []\n' >>"$base/nopolicy/platform.yaml"
-measure ":" "$pave" build --dry-run --root "$base/nopolicy" --tree "$base/empty"
-row "  the same without policy packs" "$median" "" "" "$peak"
-policy=$(echo "$dry - $median" | bc)
 echo
 echo "- tree: $files files, $bytes bytes ($((bytes / 1048576)) MiB); Prometheus rules (alert + record): $rules"
 echo "- baseline policy pack: $policy s, $(echo "scale=1; 100 * $policy / $build" | bc)% of a fresh build"
