@@ -125,16 +125,20 @@ impl<'a> Emitter<'a> {
     }
 
     fn string(&mut self, v: &str) -> Result {
-        if v.contains('\n') && scalar::block_safe(v) {
+        let odd = matches!(v, "." | "#" | "-");
+        // Most strings are plain, and a plain string holds no line break (a control),
+        // so only the others are searched for one.
+        let plain = !odd && scalar::plain_value(v);
+        if !plain && v.contains('\n') && scalar::block_safe(v) {
             return self.literal(v);
         }
         self.scalar_prefix();
-        if matches!(v, "." | "#" | "-") {
+        if odd {
             // serde-saphyr's choice for these three: single quotes.
             self.out.push('\'');
             self.out.push_str(v);
             self.out.push('\'');
-        } else if scalar::plain_value(v) {
+        } else if plain {
             self.out.push_str(v);
         } else {
             scalar::push_double_quoted(self.out, v);
