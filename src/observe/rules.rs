@@ -269,18 +269,11 @@ fn freshest(series: &str, by: &str) -> String {
     format!("({series} and topk by ({by}) (1, timestamp({series})))")
 }
 
-/// What the burn rates take from the budget recordings: who the SLO is.
-fn slo_carried(p: &Platform) -> String {
-    let o = &p.observability;
-    match o.dashboards_per_service && o.dashboard_url.is_some() {
-        true => format!(
-            "{PLATFORM_LABEL}, service, slo_id, slo_name, slo_objective, slo_service, team, {DASHBOARD_LABEL}"
-        ),
-        false => {
-            format!("{PLATFORM_LABEL}, service, slo_id, slo_name, slo_objective, slo_service, team")
-        }
-    }
-}
+/// What the burn rates take from the budget recordings: who the SLO is. Never
+/// `dashboard_url`: the alerts read it from the budget when they fire
+/// ([`dashboard_lookup`]), so it is not part of their identity.
+const SLO_CARRIED: &str =
+    "pave_platform, service, slo_id, slo_name, slo_objective, slo_service, team";
 
 /// `expr` with `le` as Prometheus 2 writes it: Prometheus 3 writes classic bucket
 /// boundaries as floats (`1` becomes `1.0`), so a latency SLO's bucket is found under
@@ -300,7 +293,7 @@ fn plain_le(expr: &str) -> String {
 fn slo_burn(p: &Platform, kinds: &BTreeSet<SliKind>, env: &str, w: u64) -> String {
     let window = format_ms(w);
     let e = format!("{ENV_LABEL}=\"{env}\"");
-    let carried = slo_carried(p);
+    let carried = SLO_CARRIED;
     let mut parts = Vec::new();
     if kinds.contains(&SliKind::Availability) {
         parts.push(format!(
@@ -721,12 +714,14 @@ fn autoscaler_name(s: &ResolvedService) -> Option<String> {
 
 /// A service's info recordings: [`SERVICE_INFO`], and [`AUTOSCALER_INFO`] when its
 /// autoscaler can max out. With per-service dashboards, the dashboard's URL rides on
-/// the info (its uid is not always the service's name), for the alerts' links.
+/// the service's info (its uid is not always the service's name), where the alerts'
+/// links look it up ([`dashboard_lookup`]).
 fn service_info(p: &Platform, s: &ResolvedService) -> Vec<Rule> {
     let mut labels = info_labels(p, s);
     let mut out = vec![info_rule(SERVICE_INFO, labels.clone())];
     if let Some(hpa) = autoscaler_name(s) {
         labels.remove("job");
+        labels.remove(DASHBOARD_LABEL);
         labels.insert("horizontalpodautoscaler".into(), hpa);
         out.push(info_rule(AUTOSCALER_INFO, labels));
     }
@@ -734,9 +729,9 @@ fn service_info(p: &Platform, s: &ResolvedService) -> Vec<Rule> {
 }
 
 /// The labels of a service's info and of its SLOs' budgets: what joins them to its
-/// series (`namespace`, `job`), what its alerts carry (`env`, `service`, `team`,
-/// and with per-service dashboards `dashboard_url`) and whose they are
-/// (`pave_platform`).
+/// series (`namespace`, `job`), what its alerts carry (`env`, `service`, `team`),
+/// whose they are (`pave_platform`) and, with per-service dashboards, the link the
+/// alerts look up when they fire (`dashboard_url`).
 pub(super) fn info_labels(p: &Platform, s: &ResolvedService) -> BTreeMap<String, String> {
     let mut labels = base_labels(&s.env, s);
     labels.insert("job".into(), s.name.clone());
@@ -773,11 +768,9 @@ fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
     let o = &p.observability;
     let e = format!("{ENV_LABEL}=\"{env}\"");
     let own = own(p, env);
-    // What every alert takes from the info: with per-service dashboards, the link too.
-    let carried = match o.dashboards_per_service && o.dashboard_url.is_some() {
-        true => format!("env, service, team, {DASHBOARD_LABEL}"),
-        false => "env, service, team".to_string(),
-    };
+    // What every alert takes from the info; the dashboard's link is looked up when the
+    // alert fires ([`dashboard_lookup`]).
+    let carried = "env, service, team";
     // One info per service even while an old one lingers (a team changed and
     // Prometheus restarted before marking the old series stale): two would make every
     // join of the environment many-to-many, an error that silences all its alerts.
@@ -820,7 +813,7 @@ fn contract_specs(p: &Platform, env: &str, autoscaled: bool) -> Vec<AlertSpec> {
     alert(
         "metrics_absent",
         "ServiceMetricsAbsent",
-        format!("{SERVICE_INFO}{{{own}}} unless on (namespace, job) up{{{e}}}"),
+        absent_targets(p, &own, &e),
         format!("{svc} in {env}: no metrics targets"),
         format!(
             "Prometheus has no scrape target for {svc} in namespace {ns}: check the ServiceMonitor (and its `env` relabeling) and the pods."
@@ -891,7 +884,7 @@ fn platform_alert(p: &Platform, env: &str, a: AlertSpec) -> Option<Rule> {
         .as_deref()
         .filter(|_| o.enabled)
         .map(|base| match o.dashboards_per_service {
-            true => format!("{{{{ $labels.{DASHBOARD_LABEL} }}}}"),
+            true => dashboard_lookup(p, env),
             false => format!(
                 "{}/d/{}?var-service={{{{ $labels.service }}}}",
                 base.trim_end_matches('/'),
@@ -899,6 +892,34 @@ fn platform_alert(p: &Platform, env: &str, a: AlertSpec) -> Option<Rule> {
             ),
         });
     Some(a.into_rule(p, labels, dashboard))
+}
+
+/// The infos of services with no `up` series: the alert is the info itself, so with
+/// per-service dashboards its `dashboard_url` is dropped, as every other alert lacks
+/// it ([`dashboard_lookup`]); `max` keeps one alert when an info with an old URL
+/// lingers beside the current one.
+fn absent_targets(p: &Platform, own: &str, e: &str) -> String {
+    let absent = format!("{SERVICE_INFO}{{{own}}} unless on (namespace, job) up{{{e}}}");
+    match p.observability.dashboards_per_service {
+        true => format!("max without ({DASHBOARD_LABEL}) ({absent})"),
+        false => absent,
+    }
+}
+
+/// With per-service dashboards, an environment-wide alert's link to its service's
+/// dashboard: a template that reads the `dashboard_url` label of the service's info or
+/// SLO budget recordings when the alert fires. The uid may be hashed (Grafana's limit
+/// is 40 characters), so a template cannot rebuild it from the alert's labels; and as
+/// an alert label, a changed Grafana URL would change every alert's identity (firing
+/// alerts resolved and raised again, silences no longer matching).
+fn dashboard_lookup(p: &Platform, env: &str) -> String {
+    let recordings = format!(
+        "{{__name__=~\"{SERVICE_INFO}|{SLO_BUDGET}\",{},service=\"%s\"}}",
+        own(p, env)
+    );
+    format!(
+        "{{{{ with query (printf `max by ({DASHBOARD_LABEL}) ({recordings})` $labels.service) }}}}{{{{ . | first | label \"{DASHBOARD_LABEL}\" }}}}{{{{ end }}}}"
+    )
 }
 
 /// Every window the table uses, long and short, and the period, shortest first.

@@ -294,7 +294,8 @@ fn contract_alerts_read_what_keeps_firing() {
 
 /// A contract alert links the dashboard of the service it names: the environment
 /// dashboard with the service chosen by template, or with per-service dashboards (whose
-/// uid is not always the name) the URL the service's info carries.
+/// uid is not always the name) the URL the service's info carries, looked up by a
+/// template when the alert fires: never an alert label.
 #[test]
 fn contract_alerts_link_the_dashboard_of_the_service_they_name() {
     let url = "monitoring:\n  dashboards: { url: https://grafana.example.com/ }\n";
@@ -317,18 +318,27 @@ fn contract_alerts_link_the_dashboard_of_the_service_they_name() {
         super::dashboard_url(&m.platform, "prod", s).as_ref()
     );
     for alert in alerts(&groups) {
-        // Every alert carries the info's labels: joined, or the info itself (absent).
-        let joined = alert
+        // Every alert carries the info's labels but the link: joined, or the info
+        // itself without it (absent). The link is looked up when the alert fires.
+        let joined = alert.expr.contains("group_left (env, service, team) ");
+        let absent = alert
             .expr
-            .contains("group_left (env, service, team, dashboard_url)");
+            .starts_with("max without (dashboard_url) (pave:service_info");
+        assert!(joined || absent, "{}", alert.expr);
         assert!(
-            joined || alert.expr.starts_with("pave:service_info"),
-            "{}",
-            alert.expr
+            !alert
+                .expr
+                .contains("group_left (env, service, team, dashboard_url)")
         );
-        assert_eq!(
-            alert.annotations["dashboard_url"],
-            "{{ $labels.dashboard_url }}"
+        assert!(!alert.labels.contains_key("dashboard_url"));
+        let link = &alert.annotations["dashboard_url"];
+        assert!(
+            link.starts_with("{{ with query (printf `max by (dashboard_url) ({__name__=~\"pave:service_info|pave:slo_error_budget:ratio\",env=\"prod\",pave_platform=\""),
+            "{link}"
+        );
+        assert!(
+            link.ends_with("$labels.service) }}{{ . | first | label \"dashboard_url\" }}{{ end }}"),
+            "{link}"
         );
     }
 }

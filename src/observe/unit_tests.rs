@@ -685,9 +685,11 @@ fn expected(
     u: Urgency,
     pair: &str,
 ) -> ExpectedAlert {
-    // The budget recording's labels without `job` and `le`, as the burn rates carry them.
+    // The budget recording's labels without `job`, `le` and `dashboard_url`, as the burn
+    // rates carry them.
     let mut labels = info_labels(p, s);
     labels.remove("job");
+    labels.remove("dashboard_url");
     labels.extend([
         ("slo_id".to_string(), spec.id.clone()),
         ("slo_name".to_string(), spec.name.to_string()),

@@ -231,6 +231,82 @@ tests:
     assert_promtool_passes(&promtool, &dir, "contract.test.yaml", &test);
 }
 
+/// With per-service dashboards and a Grafana URL, the environment-wide alerts (contract
+/// and SLO, and the absent alert, which is the service's info itself) link to their
+/// service's own dashboard through an annotation that reads the URL from the service's
+/// recordings when the alert fires, never as a label: a label would make the URL part
+/// of every alert's identity. The service's name is long
+/// enough that its dashboard's uid is hashed (Grafana allows 40 characters), so the
+/// link could not be rebuilt from the alert's labels.
+#[test]
+fn per_service_dashboards_are_linked_from_annotations_never_alert_labels() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let svc = "inventory-reconciliation-service";
+    let platform = format!(
+        "{PLATFORM}monitoring:\n  dashboards: {{ url: https://grafana.two.io/, per_service: true }}\n"
+    );
+    let service = SERVICE.replace("name: api", &format!("name: {svc}"));
+    // `web` has no `up` series at all: its alert is its info itself.
+    let web = "name: web\nowner: team-web\nimage: registry.two.io/web:1.0.0\nmetrics: true\n";
+    let (repo, dir) = built(&platform, &[(svc, &service), ("web", web)]);
+    let dashboard = fs::read_to_string(
+        repo.path()
+            .join(format!("generated/kubernetes/prod/{svc}/dashboard.yaml")),
+    )
+    .unwrap();
+    let uid = dashboard
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("\"uid\": \"pave-"))
+        .map(|rest| format!("pave-{}", rest.trim_end_matches("\",")))
+        .unwrap();
+    assert_eq!(uid.len(), 40, "the uid is hashed to Grafana's limit: {uid}");
+    let url = format!("https://grafana.two.io/d/{uid}");
+    let sel = format!("job=\"{svc}\",namespace=\"{svc}\",env=\"prod\"");
+    let test = format!(
+        "rule_files: [prod/_contract.rules.yaml, prod/_slo.rules.yaml, prod/{svc}.rules.yaml]
+evaluation_interval: 1m
+tests:
+  - name: the alerts link the service's dashboard
+    interval: 1m
+    input_series:
+      - series: 'up{{{sel},instance=\"a\"}}'
+        values: '0x45'
+      - series: 'http_requests_total{{{sel},code=\"500\"}}'
+        values: '0+15x45'
+      - series: 'http_requests_total{{{sel},code=\"200\"}}'
+        values: '0+985x45'
+    alert_rule_test:
+      - eval_time: 40m
+        alertname: ServiceTargetDown
+        exp_alerts:
+          - exp_labels: {{ env: prod, instance: a, job: {svc}, namespace: {svc}, service: {svc}, team: team-api, severity: critical }}
+            exp_annotations:
+              summary: '{svc} in prod: a metrics target is down'
+              description: 'Prometheus cannot scrape a pod of {svc} in namespace {svc}; the pod may be down or its metrics endpoint broken.'
+              dashboard_url: '{url}'
+      - eval_time: 40m
+        alertname: ServiceMetricsAbsent
+        exp_alerts:
+          - exp_labels: {{ env: prod, job: web, namespace: web, service: web, team: team-web, pave_platform: two, severity: warning }}
+            exp_annotations:
+              summary: 'web in prod: no metrics targets'
+              description: 'Prometheus has no scrape target for web in namespace web: check the ServiceMonitor (and its `env` relabeling) and the pods.'
+              dashboard_url: 'https://grafana.two.io/d/pave-prod-web'
+      - eval_time: 40m
+        alertname: SLOFastBurn
+        exp_alerts:
+          - exp_labels: {{ env: prod, namespace: {svc}, service: {svc}, team: team-api, severity: critical, slo_id: {svc}-availability, slo_name: availability, slo_objective: '99.9', slo_service: {svc}, slo_window: 1h/5m, pave_platform: two }}
+            exp_annotations:
+              summary: '{svc} in prod: availability SLO error budget burning too fast'
+              description: 'The availability SLO of {svc} (99.9% over 30d) burns its error budget too fast over the 1h/5m windows. Pairs: 1h/5m above 14.4x (budget gone in 2d2h); 6h/30m above 6x (budget gone in 5d).'
+              dashboard_url: '{url}'
+"
+    );
+    assert_promtool_passes(&promtool, &dir, "dashboards.test.yaml", &test);
+}
+
 /// The SLO alerts are one rule each per environment, joined to each SLO's budget
 /// recording. On one prod ruler (1,000 requests a minute):
 /// - `api` exposes its latency bucket in both spellings at once (`le="1"` and
