@@ -1062,9 +1062,21 @@ pub(crate) fn burn_summary(env: &str, service: &str, slo: &str) -> String {
 pub(crate) fn burn_description(
     p: &Platform,
     u: Urgency,
-    (service, slo, objective): (&str, &str, &str),
+    who: (&str, &str, &str),
     firing: &str,
 ) -> String {
+    burn_pairs(p, u).describe(who, firing)
+}
+
+/// What a burn alert's description says of its urgency's window pairs: the SLO period,
+/// and each pair's factor and time to the budget's exhaustion. The platform's, the
+/// same for every SLO (the unit tests write it once per service, not per alert).
+pub(crate) struct BurnPairs {
+    period: String,
+    pairs: String,
+}
+
+pub(crate) fn burn_pairs(p: &Platform, u: Urgency) -> BurnPairs {
     let o = &p.observability;
     let (rows, _) = pairs_of(p, u);
     let pairs: Vec<String> = rows
@@ -1078,11 +1090,24 @@ pub(crate) fn burn_description(
             )
         })
         .collect();
-    format!(
-        "The {slo} SLO of {service} ({objective}% over {}) burns its error budget too fast over the {firing} windows. Pairs: {}.",
-        format_ms(o.slo_period_ms),
-        pairs.join("; ")
-    )
+    BurnPairs {
+        period: format_ms(o.slo_period_ms),
+        pairs: pairs.join("; "),
+    }
+}
+
+impl BurnPairs {
+    /// The description of `(service, slo, objective)` burning over the `firing` pair.
+    pub(crate) fn describe(
+        &self,
+        (service, slo, objective): (&str, &str, &str),
+        firing: &str,
+    ) -> String {
+        format!(
+            "The {slo} SLO of {service} ({objective}% over {}) burns its error budget too fast over the {firing} windows. Pairs: {}.",
+            self.period, self.pairs
+        )
+    }
 }
 
 /// No data for an SLO (its SLI's requests over the table's shortest window are not

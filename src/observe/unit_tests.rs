@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::rules::{
-    RuleGroup, SloSpec, annotations, burn_alert, burn_description, burn_summary, info_labels,
+    BurnPairs, RuleGroup, SloSpec, annotations, burn_alert, burn_pairs, burn_summary, info_labels,
     latency_threshold, pair_name, pairs_of, slo_shape, slos, threshold,
 };
 use super::selector;
@@ -232,14 +232,17 @@ pub(crate) fn unit_tests(
     if specs.is_empty() || s.metrics.is_none() || urgencies.is_empty() {
         return Vec::new();
     }
+    let described: Vec<(Urgency, BurnPairs)> =
+        urgencies.iter().map(|u| (*u, burn_pairs(p, *u))).collect();
     let (mut fine, mut coarse) = (Vec::new(), Vec::new());
     for spec in &specs {
         let proven_by = shared.get(&spec.id);
+        let mut alerts = Expected::new(p, (env, s, spec), &described);
         for scenario in scenarios(p, spec) {
             if proven_by.is_some() && !scenario.wiring {
                 continue;
             }
-            let checks = checks(p, env, s, spec, &urgencies, &scenario.traffic);
+            let checks = checks(&mut alerts, &urgencies, &scenario.traffic);
             let name = match proven_by {
                 None => format!("{} {} SLO: {}", s.name, spec.name, scenario.name),
                 Some(other) => format!(
@@ -638,17 +641,10 @@ fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Timeline {
 
 /// The checks of one scenario: for each urgency, the evaluation before and the one its
 /// alert first fires at, and the end; what fires then comes from the simulation.
-fn checks(
-    p: &Platform,
-    env: &str,
-    s: &ResolvedService,
-    spec: &SloSpec,
-    urgencies: &[Urgency],
-    t: &Traffic,
-) -> Vec<AlertRuleTest> {
+fn checks(alerts: &mut Expected, urgencies: &[Urgency], t: &Traffic) -> Vec<AlertRuleTest> {
     let lines: Vec<(Urgency, Timeline)> = urgencies
         .iter()
-        .map(|u| (*u, timeline(p, spec, *u, t)))
+        .map(|u| (*u, timeline(alerts.p, alerts.spec, *u, t)))
         .collect();
     let mut minutes = vec![t.minutes()];
     for (_, line) in &lines {
@@ -663,7 +659,7 @@ fn checks(
         for (u, line) in &lines {
             let exp_alerts = line.firing[minute as usize]
                 .iter()
-                .map(|&pair| expected(p, env, s, spec, *u, &line.names[pair]))
+                .map(|&pair| alerts.of(*u, &line.names[pair]))
                 .collect();
             out.push(AlertRuleTest {
                 eval_time: format_ms(minute * 60_000),
@@ -675,46 +671,84 @@ fn checks(
     out
 }
 
-/// The alert an urgency raises for `pair`: the SLO's labels, the pair, the
-/// environment's severity, and the annotations written for that pair.
-fn expected(
-    p: &Platform,
-    env: &str,
-    s: &ResolvedService,
-    spec: &SloSpec,
-    u: Urgency,
-    pair: &str,
-) -> ExpectedAlert {
-    // The budget recording's labels without `job`, `le` and `dashboard_url`, as the burn
-    // rates carry them.
-    let mut labels = info_labels(p, s);
-    labels.remove("job");
-    labels.remove("dashboard_url");
-    labels.extend([
-        ("slo_id".to_string(), spec.id.clone()),
-        ("slo_name".to_string(), spec.name.to_string()),
-        ("slo_objective".to_string(), spec.objective.to_string()),
-        ("slo_service".to_string(), s.name.clone()),
-        ("slo_window".to_string(), pair.to_string()),
-    ]);
-    let severity = p.observability.urgency_in(env, u).unwrap_or(u);
-    labels.insert("severity".into(), severity.label().into());
-    let alert = burn_alert(u);
-    ExpectedAlert {
-        exp_labels: labels,
-        exp_annotations: annotations(
+/// The alerts one SLO raises, each written once: every scenario of the SLO expects
+/// the same few (one per urgency and pair), and writing one (labels, and a
+/// description that computes each pair's factor) costs far more than a copy.
+struct Expected<'a> {
+    p: &'a Platform,
+    env: &'a str,
+    s: &'a ResolvedService,
+    spec: &'a SloSpec,
+    /// Each urgency's pairs as the descriptions give them.
+    described: &'a [(Urgency, BurnPairs)],
+    written: Vec<(Urgency, String, ExpectedAlert)>,
+}
+
+impl<'a> Expected<'a> {
+    fn new(
+        p: &'a Platform,
+        (env, s, spec): (&'a str, &'a ResolvedService, &'a SloSpec),
+        described: &'a [(Urgency, BurnPairs)],
+    ) -> Self {
+        Expected {
             p,
             env,
             s,
-            alert,
-            burn_summary(env, &s.name, spec.name),
-            burn_description(
+            spec,
+            described,
+            written: Vec::new(),
+        }
+    }
+
+    /// The alert urgency `u` raises for `pair`.
+    fn of(&mut self, u: Urgency, pair: &str) -> ExpectedAlert {
+        let known = self
+            .written
+            .iter()
+            .find(|(wu, wp, _)| *wu == u && wp == pair);
+        if let Some((_, _, alert)) = known {
+            return alert.clone();
+        }
+        let alert = self.write(u, pair);
+        self.written.push((u, pair.to_string(), alert.clone()));
+        alert
+    }
+
+    /// The alert urgency `u` raises for `pair`: the SLO's labels, the pair, the
+    /// environment's severity, and the annotations written for that pair.
+    fn write(&self, u: Urgency, pair: &str) -> ExpectedAlert {
+        let (p, env, s, spec) = (self.p, self.env, self.s, self.spec);
+        // The budget recording's labels without `job`, `le` and `dashboard_url`, as the
+        // burn rates carry them.
+        let mut labels = info_labels(p, s);
+        labels.remove("job");
+        labels.remove("dashboard_url");
+        labels.extend([
+            ("slo_id".to_string(), spec.id.clone()),
+            ("slo_name".to_string(), spec.name.to_string()),
+            ("slo_objective".to_string(), spec.objective.to_string()),
+            ("slo_service".to_string(), s.name.clone()),
+            ("slo_window".to_string(), pair.to_string()),
+        ]);
+        let severity = p.observability.urgency_in(env, u).unwrap_or(u);
+        labels.insert("severity".into(), severity.label().into());
+        let alert = burn_alert(u);
+        let objective = spec.objective.to_string();
+        let description = match self.described.iter().find(|(du, _)| *du == u) {
+            Some((_, pairs)) => pairs.describe((&s.name, spec.name, &objective), pair),
+            None => burn_pairs(p, u).describe((&s.name, spec.name, &objective), pair),
+        };
+        ExpectedAlert {
+            exp_labels: labels,
+            exp_annotations: annotations(
                 p,
-                u,
-                (&s.name, spec.name, &spec.objective.to_string()),
-                pair,
+                env,
+                s,
+                alert,
+                burn_summary(env, &s.name, spec.name),
+                description,
             ),
-        ),
+        }
     }
 }
 
