@@ -586,9 +586,10 @@ pub(super) fn is_safe(path: &str, roots: &[String]) -> bool {
             .split('/')
             .all(|s| !s.is_empty() && s != "." && s != "..");
     segments_ok
-        && roots
-            .iter()
-            .any(|r| path == r || path.starts_with(&format!("{r}/")))
+        && roots.iter().any(|r| {
+            (path.strip_prefix(r.as_str()))
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
 }
 
 #[cfg(test)]
