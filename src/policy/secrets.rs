@@ -14,8 +14,6 @@
 //! Secret outputs of module needs (`${needs.db.url}`) never reach plain `env`: they
 //! become `secretKeyRef`s or `$(PAVE_...)` references before policies run.
 
-use std::collections::BTreeMap;
-
 /// Last words of a name that mark a secret (`DB_PASS`, `STRIPE_SK`, `BASIC_AUTH`).
 const SECRET_WORDS: [&str; 11] = [
     "PASSWORD",
@@ -106,16 +104,25 @@ fn flag(item: &str) -> Option<(&str, Option<&str>)> {
 /// A name whose last word (or last two words) is a secret word. Words are split on
 /// `_`, `-` and `.`, in any case.
 pub(super) fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let words: Vec<&str> = upper
-        .split(['_', '-', '.'])
-        .filter(|w| !w.is_empty())
-        .collect();
-    let Some(last) = words.last() else {
+    // The last two words, without an uppercased copy of the name (every env variable
+    // of every service is asked).
+    let mut words = name.rsplit(['_', '-', '.']).filter(|w| !w.is_empty());
+    let Some(last) = words.next() else {
         return false;
     };
-    let pair = words.len() >= 2 && SECRET_PAIRS.contains(&(words[words.len() - 2], *last));
-    pair || SECRET_WORDS.contains(last) || GLUED_SUFFIXES.iter().any(|s| last.ends_with(s))
+    let before = words.next();
+    let is = |word: &str, secret: &str| word.eq_ignore_ascii_case(secret);
+    let pair = before.is_some_and(|before| {
+        SECRET_PAIRS
+            .iter()
+            .any(|(first, second)| is(before, first) && is(last, second))
+    });
+    let glued = |suffix: &str| {
+        last.len() >= suffix.len()
+            && last.is_char_boundary(last.len() - suffix.len())
+            && is(&last[last.len() - suffix.len()..], suffix)
+    };
+    pair || SECRET_WORDS.iter().any(|w| is(last, w)) || GLUED_SUFFIXES.iter().any(|s| glued(s))
 }
 
 /// A value that could be a literal secret: not empty, a boolean, a number or
@@ -227,13 +234,15 @@ pub(super) fn high_entropy(value: &str) -> bool {
     if value.len() < 24 || !token_chars {
         return false;
     }
-    let mut counts: BTreeMap<char, usize> = BTreeMap::new();
-    for c in value.chars() {
-        *counts.entry(c).or_default() += 1;
+    // Token characters are ASCII: one count per byte value.
+    let mut counts = [0usize; 128];
+    for b in value.bytes() {
+        counts[usize::from(b & 0x7f)] += 1;
     }
     let n = value.len() as f64;
     let entropy: f64 = counts
-        .values()
+        .iter()
+        .filter(|&&k| k > 0)
         .map(|&k| {
             let p = k as f64 / n;
             -p * p.log2()
