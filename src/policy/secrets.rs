@@ -347,6 +347,34 @@ mod tests {
         assert!(NEGATIVE.len() >= 20);
     }
 
+    #[test]
+    fn secret_names_are_matched_in_any_case_and_never_split_a_character() {
+        for name in [
+            "db_password",
+            "Db.Pass",
+            "stripe-sk",
+            "ghToken",
+            "Secret_Key",
+            "x-api-key",
+        ] {
+            assert!(secret_name(name), "{name}");
+        }
+        for name in [
+            "bypass",
+            "oauth",
+            "key",
+            "",
+            "__",
+            "é",
+            "éTOKENé",
+            "passé",
+            "ÉTOKEN_É",
+        ] {
+            assert!(!secret_name(name), "{name}");
+        }
+        assert!(secret_name("éTOKEN") && secret_name("passé_secret"));
+    }
+
     fn args(items: &[&str]) -> Vec<usize> {
         arguments(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
