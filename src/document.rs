@@ -97,6 +97,11 @@ pub(crate) fn pointer_push(pointer: &str, token: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + token.len() + 1);
     out.push_str(pointer);
     out.push('/');
+    // Most tokens (keys, indexes) need no escape: copied whole.
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return out;
+    }
     for c in token.chars() {
         match c {
             '~' => out.push_str("~0"),
@@ -121,5 +126,6 @@ mod tests {
     #[test]
     fn escapes_pointer_tokens() {
         assert_eq!(pointer_push("/env", "a/b~c"), "/env/a~1b~0c");
+        assert_eq!(pointer_push("/env", "PORT"), "/env/PORT");
     }
 }

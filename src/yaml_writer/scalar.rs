@@ -406,15 +406,30 @@ pub(crate) fn block_safe(s: &str) -> bool {
 /// Appends `s` double-quoted, with YAML's escapes.
 pub(crate) fn push_double_quoted(out: &mut String, s: &str) {
     out.push('"');
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let plain = c != '\\' && c != '"' && !needs_escape(c) && c != '\u{85}';
-        if plain {
-            continue;
-        }
+    let bytes = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        // ASCII is decided by its byte (its only controls are below 0x20 and DEL);
+        // other characters are decoded.
+        let (c, len) = match bytes[i] {
+            b @ 0x20..0x7F if b != b'"' && b != b'\\' => {
+                i += 1;
+                continue;
+            }
+            b @ ..0x80 => (char::from(b), 1),
+            _ => {
+                let c = s[i..].chars().next().unwrap_or_default();
+                if !needs_escape(c) && c != '\u{85}' {
+                    i += c.len_utf8();
+                    continue;
+                }
+                (c, c.len_utf8())
+            }
+        };
         out.push_str(&s[start..i]);
-        start = i + c.len_utf8();
         push_escape(out, c);
+        i += len;
+        start = i;
     }
     out.push_str(&s[start..]);
     out.push('"');
