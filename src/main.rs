@@ -11,6 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use pave::cli::{self, Date, Exit, Format, GraphFormat, Options, Output, Report};
 
+mod allocator;
+
 #[derive(Parser)]
 #[command(
     name = "pave",
@@ -214,7 +216,7 @@ struct TreeArgs {
 // pave allocates many small strings while rendering; mimalloc makes a full build of a
 // large platform markedly faster than the system allocator (see README, Benchmark).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 
 /// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (the version the
 /// `libmimalloc-sys` crate builds by default); its bindings name no constant for it.
