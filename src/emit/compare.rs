@@ -383,28 +383,39 @@ impl Folders {
     }
 
     /// Makes sure `folder` is a real folder, making it (and what is missing above it)
-    /// with `make` unless an earlier file did.
+    /// with `make` unless an earlier file did. `make` is given the deepest folder above
+    /// `folder` an earlier file made sure of (or `""`), so that only the components
+    /// below it are walked: a fresh tree's service folders were each walked from the
+    /// output folder down, three `lstat`s of folders already made for every new one.
     fn ensure(
         &self,
         folder: &str,
-        make: impl FnOnce(&mut Vec<String>) -> Result<(), safe_fs::Refusal>,
+        make: impl FnOnce(&str, &mut Vec<String>) -> Result<(), safe_fs::Refusal>,
     ) -> Result<(), safe_fs::Refusal> {
         if self.is_checked(folder) {
             return Ok(());
         }
         let _making = lock(&self.making);
-        if self.is_checked(folder) {
-            return Ok(());
-        }
+        let known = {
+            let checked = self.checked.read().unwrap_or_else(|e| e.into_inner());
+            if checked.contains(folder) {
+                return Ok(());
+            }
+            let mut above = folder.rmatch_indices('/').map(|(at, _)| &folder[..at]);
+            above.find(|f| checked.contains(*f)).unwrap_or("")
+        };
         // Recorded even when making fails half way: what was made is removed.
         let mut created = Vec::new();
-        let made = make(&mut created);
+        let made = make(known, &mut created);
         lock(&self.created).extend(created);
         made?;
-        self.checked
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(folder.to_string());
+        // The folder and every folder between it and `known` are now made sure of.
+        let mut checked = self.checked.write().unwrap_or_else(|e| e.into_inner());
+        let below = folder.match_indices('/').map(|(at, _)| &folder[..at]);
+        for made_sure in below.filter(|f| f.len() > known.len()) {
+            checked.insert(made_sure.to_string());
+        }
+        checked.insert(folder.to_string());
         Ok(())
     }
 }
@@ -437,12 +448,14 @@ impl Staging {
             // A shadow is made whole by its first file, and must be new.
             if let Some(root) = root {
                 let shadow = safe_fs::temp_of(root);
-                let make =
-                    |created: &mut Vec<String>| safe_fs::make_shadow(&self.dir, root, created);
+                let make = |_: &str, created: &mut Vec<String>| {
+                    safe_fs::make_shadow(&self.dir, root, created)
+                };
                 self.folders.ensure(&shadow, make)?;
             }
-            let make =
-                |created: &mut Vec<String>| safe_fs::create_folders(&self.dir, folder, created);
+            let make = |known: &str, created: &mut Vec<String>| {
+                safe_fs::create_folders_below(&self.dir, folder, known, created)
+            };
             self.folders.ensure(folder, make)?;
         }
         safe_fs::write_new(&self.dir, &at, path, bytes)
@@ -631,6 +644,65 @@ mod tests {
         drop(comparer);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         assert_eq!(std::fs::read_dir(dir.path().join("ci")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_folder_is_walked_only_below_the_deepest_folder_already_made_sure_of() {
+        // What `make` is asked to walk from, folder by folder; a failed make leaves
+        // nothing made sure of, so the next file of that folder walks it again.
+        let folders = Folders::default();
+        let asked = Mutex::new(Vec::new());
+        let ensure = |folder: &str, fails: bool| {
+            folders.ensure(folder, |known, _| {
+                lock(&asked).push(format!("{folder} from {known:?}"));
+                match fails {
+                    true => Err(safe_fs::Refusal::InTheWay(folder.to_string(), false)),
+                    false => Ok(()),
+                }
+            })
+        };
+        ensure("out/k/dev/a", false).unwrap();
+        ensure("out/k/dev/a", false).unwrap();
+        ensure("out/k/dev/b", false).unwrap();
+        ensure("out/k/prod/a", false).unwrap();
+        ensure("out/k/dev", false).unwrap();
+        ensure("out/k/dev/b/tests", false).unwrap();
+        ensure("outer/x", false).unwrap();
+        assert!(ensure("out/k/stage/c", true).is_err());
+        ensure("out/k/stage/c", false).unwrap();
+        assert_eq!(
+            *lock(&asked),
+            [
+                r#"out/k/dev/a from """#,
+                r#"out/k/dev/b from "out/k/dev""#,
+                r#"out/k/prod/a from "out/k""#,
+                r#"out/k/dev/b/tests from "out/k/dev/b""#,
+                r#"outer/x from """#,
+                r#"out/k/stage/c from "out/k""#,
+                r#"out/k/stage/c from "out/k""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn folders_below_a_known_one_are_made_and_a_symlink_below_it_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("out/k")).unwrap();
+        let mut created = Vec::new();
+        safe_fs::create_folders_below(dir.path(), "out/k/dev/a", "out/k", &mut created).unwrap();
+        assert_eq!(created, ["out/k/dev", "out/k/dev/a"]);
+        assert!(dir.path().join("out/k/dev/a").is_dir());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path(), dir.path().join("out/k/link")).unwrap();
+            let refused =
+                safe_fs::create_folders_below(dir.path(), "out/k/link/a", "out/k", &mut created);
+            assert!(matches!(refused, Err(safe_fs::Refusal::Symlink(p)) if p == "out/k/link"));
+        }
+        // A `known` that is not one of the folder's own is ignored: all is walked.
+        let mut created = Vec::new();
+        safe_fs::create_folders_below(dir.path(), "out/z", "out/k", &mut created).unwrap();
+        assert_eq!(created, ["out/z"]);
     }
 
     #[test]

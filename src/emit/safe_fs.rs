@@ -233,8 +233,24 @@ pub(super) fn create_folders(
     rel: &str,
     created: &mut Vec<String>,
 ) -> Result<(), Refusal> {
-    let mut prefix = String::new();
-    for segment in rel.split('/') {
+    create_folders_below(dir, rel, "", created)
+}
+
+/// [`create_folders`] for `rel` inside `known`, a folder of `rel`'s (or `""`) that
+/// this build already made sure of: only the components below it are walked.
+pub(super) fn create_folders_below(
+    dir: &Path,
+    rel: &str,
+    known: &str,
+    created: &mut Vec<String>,
+) -> Result<(), Refusal> {
+    // A `known` that is not one of `rel`'s folders is ignored: the whole path is walked.
+    let (known, below) = match rel.strip_prefix(known).and_then(|r| r.strip_prefix('/')) {
+        Some(below) if !known.is_empty() => (known, below),
+        _ => ("", rel),
+    };
+    let mut prefix = known.to_string();
+    for segment in below.split('/') {
         if !prefix.is_empty() {
             prefix.push('/');
         }
