@@ -22,6 +22,7 @@ pub(crate) mod model;
 pub(crate) mod observe;
 pub(crate) mod output;
 pub(crate) mod policy;
+pub(crate) mod release;
 pub(crate) mod render;
 pub(crate) mod resolve;
 pub(crate) mod schema;
@@ -130,7 +131,7 @@ pub(crate) fn compile_against(
     };
     watchdog::publish_sources(None);
     // Every parsed source document: freed beside what follows, not before it.
-    rayon::spawn(move || drop(inputs));
+    release::at_exit(inputs);
     let sources = Arc::try_unwrap(sources).unwrap_or_else(|shared| (*shared).clone());
     diag::sort(&mut diagnostics, &sources);
     Compilation {

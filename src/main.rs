@@ -435,6 +435,8 @@ fn flag_value(args: &[String], flag: &str) -> Option<String> {
 
 fn main() -> ExitCode {
     tune_memory();
+    // Every command ends in `end_process`: what is left to free then, is not freed.
+    pave::cli::process_ends_without_freeing();
     ignore_file_size_signal();
     let cli = match parse_command_line() {
         Ok(cli) => cli,

@@ -28,6 +28,7 @@ pub use tree::{Options, build, check, diff};
 // The argument types `main` builds.
 pub use crate::diag::Format;
 pub use crate::policy::Date;
+pub use crate::release::process_ends_without_freeing;
 
 use crate::diag::{self, Code, Diagnostic};
 use crate::output::OutputTree;

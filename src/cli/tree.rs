@@ -194,7 +194,7 @@ pub fn build(options: &Options, output: Output) -> Exit {
     };
     let exit = build_planned(options, output, &compilation, &plan);
     match exit {
-        Exit::Ok => free_in_background((compilation, plan)),
+        Exit::Ok => crate::release::at_exit((compilation, plan)),
         // A build that stopped before its switch removes the files it staged when the
         // plan is dropped, which must be done before the process exits.
         _ => drop((compilation, plan)),
@@ -225,18 +225,6 @@ impl Drop for TreeFolder {
             let _ = std::fs::remove_dir(folder);
         }
     }
-}
-
-/// Frees `value` on a thread of its own. A compilation and its plan hold every
-/// generated file and object (tens of thousands of allocations at 1,000 services);
-/// freeing them took the main thread tens of milliseconds after the work was done,
-/// and a process that exits meanwhile needs not wait for it.
-fn free_in_background<T: Send + 'static>(value: T) {
-    let spawned = std::thread::Builder::new()
-        .name("pave-free".into())
-        .spawn(move || drop(value));
-    // Without a thread, the value is freed here.
-    drop(spawned);
 }
 
 /// [`build`] once the tree is compiled and the change planned.
@@ -290,7 +278,7 @@ pub fn check(options: &Options, output: Output) -> Exit {
         Err(exit) => return exit,
     };
     let exit = check_planned(options, output, &compilation, &plan);
-    free_in_background((compilation, plan));
+    crate::release::at_exit((compilation, plan));
     exit
 }
 

@@ -140,7 +140,7 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
         },
     );
     // Tens of thousands of entries: freed beside what follows, not before it.
-    rayon::spawn(move || drop(manifest));
+    crate::release::at_exit(manifest);
     let (changes, refused, adopted, blast, needs, behind_outside) = rest;
     Plan {
         changes,
@@ -225,7 +225,7 @@ fn changes_of(
         }
     }
     // Tens of thousands of paths and hashes: freed beside the rest of the plan.
-    rayon::spawn(move || drop(settled));
+    crate::release::at_exit(settled);
     changes.extend(stale(comparer, manifest, filtered_out, &mut refused));
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     // A symlinked folder blocks every file under it: say so once.

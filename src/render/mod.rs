@@ -196,7 +196,8 @@ fn render_objects(
         return inventory::record(&rendered.objects);
     };
     let mut recorded = Vec::new();
-    for env in &pass.model.platform.environments {
+    let envs = &pass.model.platform.environments;
+    for (i, env) in envs.iter().enumerate() {
         for &target in targets {
             pass.run(target, Some(&env.name), rendered, diagnostics);
         }
@@ -204,11 +205,16 @@ fn render_objects(
         check(&rendered.objects);
         // Freed among the next environment's rendering rather than before it: tens of
         // thousands of objects took the main thread alone some 15 ms per environment.
+        // The last environment's are left to the process's end when it ends without
+        // freeing: nothing after them reuses their memory.
         let done = (
             std::mem::take(&mut rendered.objects),
             std::mem::take(&mut rendered.kubernetes),
         );
-        rayon::spawn(move || drop(done));
+        match i + 1 == envs.len() {
+            true => crate::release::at_exit(done),
+            false => crate::release::soon(done),
+        }
     }
     recorded
 }
