@@ -17,6 +17,7 @@ pub(crate) mod duration;
 pub(crate) mod emit;
 pub(crate) mod hcl_writer;
 pub(crate) mod inventory;
+pub(crate) mod labels;
 pub(crate) mod load;
 pub(crate) mod model;
 pub(crate) mod observe;

@@ -1,5 +1,6 @@
 //! The resolved model: what renderers see. Plain data, no spans except in provenance.
 
+use crate::labels::Labels;
 use std::collections::BTreeMap;
 
 use crate::decimal::Decimal;
@@ -506,6 +507,12 @@ pub(crate) struct ResolvedService {
     pub(crate) slo: Option<Slo>,
     /// How CI builds the image, when the service says.
     pub(crate) build: Option<Build>,
+    /// The labels every Kubernetes object of the service carries: the environment's
+    /// pod labels, the recommended `app.kubernetes.io/*` labels, owner and environment.
+    pub(crate) labels: Labels,
+    /// The stable labels that select the service's pods (name and instance), a subset
+    /// of `labels`; never anything that changes on deploy.
+    pub(crate) selector: Labels,
 }
 
 /// An environment variable set from a key of a Kubernetes Secret.
@@ -517,6 +524,30 @@ pub(crate) struct SecretEnv {
 }
 
 impl ResolvedService {
+    /// The pod selector of the service `name`.
+    pub(crate) fn selector_of(name: &str) -> Labels {
+        Labels::from([
+            ("app.kubernetes.io/name".to_string(), name.to_string()),
+            ("app.kubernetes.io/instance".to_string(), name.to_string()),
+        ])
+    }
+
+    /// The labels of every object of service `name` of `owner` in environment `env`.
+    pub(crate) fn labels_of(platform: &Platform, env: &str, name: &str, owner: &str) -> Labels {
+        // The platform's labels first: pave's own keys are refused there (E0567).
+        let mut labels = platform.pods(env).labels.clone();
+        labels.extend(
+            Self::selector_of(name)
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        labels.insert("app.kubernetes.io/part-of".into(), platform.name.clone());
+        labels.insert("app.kubernetes.io/managed-by".into(), "pave".into());
+        labels.insert("pave/owner".into(), owner.to_string());
+        labels.insert("pave/environment".into(), env.to_string());
+        Labels::from(labels)
+    }
+
     /// The replica count the service runs with at least: HPA minimum or fixed replicas.
     pub(crate) fn min_replicas(&self) -> u32 {
         self.autoscale.map_or(self.replicas, |a| a.min)

@@ -408,6 +408,8 @@ fn build(
     );
     needs::check_role_name(role.as_deref(), staged.input.doc.span("/name"), diags);
     ResolvedService {
+        labels: ResolvedService::labels_of(platform, &ctx.env.name, &spec.name, &spec.owner),
+        selector: ResolvedService::selector_of(&spec.name),
         role,
         provenance: provenance(ctx, staged, &spec),
         metrics,

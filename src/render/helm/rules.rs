@@ -185,7 +185,7 @@ mod tests {
     fn values_of(m: &Model, env: &str) -> String {
         let s = m.services.iter().find(|s| s.env == env).unwrap();
         let groups = observe::rule_groups(&m.platform, env, s);
-        let none = Labels::new();
+        let none = Labels::default();
         let labels = super::super::values::ObjectLabels::of(&none, &none);
         to_yaml(&rules(&m.platform, s, labels, &groups)).unwrap()
     }

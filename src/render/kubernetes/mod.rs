@@ -333,14 +333,14 @@ fn render_service(
 ) -> Result<(Vec<File>, ServiceObjects), Diagnostic> {
     let service_account = Arc::new(workload::service_account(platform, s));
     let mut files = vec![file(s, "serviceaccount", &service_account)?];
-    let config_map = workload::config_map(platform, s).map(Arc::new);
+    let config_map = workload::config_map(s).map(Arc::new);
     let mut checksums = workload::Checksums::default();
     if let Some(config) = &config_map {
         let rendered = file(s, "configmap", config)?;
         checksums.config = Some(crate::digest::sha256_hex(rendered.yaml.as_bytes()));
         files.push(rendered);
     }
-    let files_map = workload::files_config_map(platform, s).map(Arc::new);
+    let files_map = workload::files_config_map(s).map(Arc::new);
     if let Some(mounted) = &files_map {
         let rendered = file(s, "files", mounted)?;
         checksums.files = Some(crate::digest::sha256_hex(rendered.yaml.as_bytes()));
@@ -358,15 +358,15 @@ fn render_service(
     };
     push_optional(&mut files, s, "deployment", &deployment)?;
     push_optional(&mut files, s, "cronjob", &cron_job)?;
-    let service = traffic::service(platform, s).map(Arc::new);
+    let service = traffic::service(s).map(Arc::new);
     push_optional(&mut files, s, "service", &service)?;
-    let autoscaler = workload::autoscaler(platform, s).map(Arc::new);
+    let autoscaler = workload::autoscaler(s).map(Arc::new);
     push_optional(&mut files, s, "hpa", &autoscaler)?;
-    let scaled_object = workload::scaled_object(platform, s).map(Arc::new);
+    let scaled_object = workload::scaled_object(s).map(Arc::new);
     push_optional(&mut files, s, "scaledobject", &scaled_object)?;
-    let trigger_auth = workload::trigger_authentication(platform, s).map(Arc::new);
+    let trigger_auth = workload::trigger_authentication(s).map(Arc::new);
     push_optional(&mut files, s, "triggerauthentication", &trigger_auth)?;
-    let disruption_budget = workload::disruption_budget(platform, s).map(Arc::new);
+    let disruption_budget = workload::disruption_budget(s).map(Arc::new);
     push_optional(&mut files, s, "pdb", &disruption_budget)?;
     let ingress = traffic::ingress(platform, s).map(Arc::new);
     push_optional(&mut files, s, "ingress", &ingress)?;
@@ -439,7 +439,7 @@ fn push_optional<B: Serialize + Send + Sync + 'static>(
 /// Labels of the objects an environment has beside its services (Namespaces, the
 /// environment's dashboard): the environment's labels, then pave's.
 fn environment_labels(platform: &Platform, env: &str) -> Labels {
-    let mut labels = platform.pods(env).labels.clone();
+    let mut labels = Labels::from(platform.pods(env).labels.clone());
     labels.extend([
         (
             "app.kubernetes.io/managed-by".to_string(),
@@ -455,31 +455,21 @@ fn environment_labels(platform: &Platform, env: &str) -> Labels {
 }
 
 /// Labels every object of a service carries: the recommended `app.kubernetes.io/*`
-/// labels plus owner and environment.
-fn labels(platform: &Platform, s: &ResolvedService) -> Labels {
-    // The platform's labels first: pave's own keys are refused there (E0567).
-    let mut labels = platform.pods(&s.env).labels.clone();
-    labels.extend(selector(s));
-    labels.insert("app.kubernetes.io/part-of".into(), platform.name.clone());
-    labels.insert("app.kubernetes.io/managed-by".into(), "pave".into());
-    labels.insert("pave/owner".into(), s.owner.clone());
-    labels.insert("pave/environment".into(), s.env.clone());
-    labels
+/// labels plus owner and environment (built once, in resolve; shared, not copied).
+fn labels(s: &ResolvedService) -> Labels {
+    s.labels.clone()
 }
 
 /// The stable labels that select a service's pods; never anything that changes on deploy.
 fn selector(s: &ResolvedService) -> Labels {
-    BTreeMap::from([
-        ("app.kubernetes.io/name".to_string(), s.name.clone()),
-        ("app.kubernetes.io/instance".to_string(), s.name.clone()),
-    ])
+    s.selector.clone()
 }
 
-fn metadata(platform: &Platform, s: &ResolvedService, name: String) -> Metadata {
+fn metadata(s: &ResolvedService, name: String) -> Metadata {
     Metadata {
         name,
         namespace: Some(s.namespace.clone()),
-        labels: labels(platform, s),
+        labels: labels(s),
         annotations: BTreeMap::new(),
     }
 }

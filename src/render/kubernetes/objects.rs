@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-pub(crate) type Labels = BTreeMap<String, String>;
+pub(crate) use crate::labels::Labels;
 
 /// Any object: the type header, metadata and a kind-specific body.
 #[derive(Serialize, Clone)]
@@ -53,7 +53,7 @@ pub(crate) struct Metadata {
     pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) namespace: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "Labels::is_empty")]
     pub(crate) labels: Labels,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) annotations: BTreeMap<String, String>,

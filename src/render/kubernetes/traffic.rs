@@ -1,8 +1,6 @@
 //! How traffic and data reach a service: Service, Ingress, NetworkPolicy,
 //! ExternalSecret and ServiceMonitor or PodMonitor.
 
-use std::collections::BTreeMap;
-
 use super::objects::*;
 use super::workload::{main_ports, metrics_port_name, secret_name};
 use super::{metadata, object, selector};
@@ -13,10 +11,7 @@ use crate::resolve::{NamedPort, Platform, ProbeCheck, ResolvedService, Workload}
 
 /// A web service's Service: every declared port of the main container, with its
 /// application protocol; `None` for workers and cron jobs, which serve no traffic.
-pub(super) fn service(
-    platform: &Platform,
-    s: &ResolvedService,
-) -> Option<Object<Spec<ServiceSpec>>> {
+pub(super) fn service(s: &ResolvedService) -> Option<Object<Spec<ServiceSpec>>> {
     if !s.is_web() {
         return None;
     }
@@ -38,7 +33,7 @@ pub(super) fn service(
     Some(object(
         "v1",
         "Service",
-        metadata(platform, s, s.name.clone()),
+        metadata(s, s.name.clone()),
         Spec { spec },
     ))
 }
@@ -65,7 +60,7 @@ pub(super) fn ingress(
     s: &ResolvedService,
 ) -> Option<Object<Spec<IngressSpec>>> {
     let route = s.route.as_ref().filter(|_| s.is_web())?;
-    let mut meta = metadata(platform, s, s.name.clone());
+    let mut meta = metadata(s, s.name.clone());
     let main = NamedPort {
         name: "http".into(),
         port: s.port,
@@ -125,9 +120,9 @@ pub(super) fn network_policy(
     s: &ResolvedService,
     consumers: &[&ResolvedService],
 ) -> Object<Spec<NetworkPolicySpec>> {
-    let peer = |namespace: &str, pods: BTreeMap<String, String>| NetworkPolicyPeer {
+    let peer = |namespace: &str, pods: Labels| NetworkPolicyPeer {
         namespace_selector: LabelSelector {
-            match_labels: BTreeMap::from([(
+            match_labels: Labels::from([(
                 "kubernetes.io/metadata.name".to_string(),
                 namespace.to_string(),
             )]),
@@ -153,14 +148,17 @@ pub(super) fn network_policy(
     if s.route.is_some() {
         let i = &platform.ingress;
         rules.push(NetworkPolicyIngressRule {
-            from: vec![peer(&i.controller_namespace, i.controller_labels.clone())],
+            from: vec![peer(
+                &i.controller_namespace,
+                i.controller_labels.clone().into(),
+            )],
             ports: port("http"),
         });
     }
     if let Some(name) = metrics_port_name(s) {
         let mon = &platform.monitoring;
         rules.push(NetworkPolicyIngressRule {
-            from: vec![peer(&mon.namespace, mon.prometheus_labels.clone())],
+            from: vec![peer(&mon.namespace, mon.prometheus_labels.clone().into())],
             ports: port(&name),
         });
     }
@@ -174,7 +172,7 @@ pub(super) fn network_policy(
     object(
         "networking.k8s.io/v1",
         "NetworkPolicy",
-        metadata(platform, s, s.name.clone()),
+        metadata(s, s.name.clone()),
         Spec { spec },
     )
 }
@@ -231,7 +229,7 @@ pub(super) fn need_external_secrets(
                     })
                     .collect(),
             };
-            let meta = metadata(platform, s, name);
+            let meta = metadata(s, name);
             (
                 n.name.clone(),
                 object(
@@ -279,7 +277,7 @@ pub(super) fn external_secret(
     Some(object(
         "external-secrets.io/v1",
         "ExternalSecret",
-        metadata(platform, s, secret_name(s)),
+        metadata(s, secret_name(s)),
         Spec { spec },
     ))
 }
@@ -294,7 +292,7 @@ pub(super) fn service_monitor(
     if !platform.observability.enabled {
         return None;
     }
-    let mut meta = metadata(platform, s, s.name.clone());
+    let mut meta = metadata(s, s.name.clone());
     meta.labels.extend(platform.monitoring.labels.clone());
     let spec = ServiceMonitorSpec {
         selector: LabelSelector {
@@ -338,7 +336,7 @@ pub(super) fn pod_monitor(
     if !platform.observability.enabled {
         return None;
     }
-    let mut meta = metadata(platform, s, s.name.clone());
+    let mut meta = metadata(s, s.name.clone());
     meta.labels.extend(platform.monitoring.labels.clone());
     let spec = PodMonitorSpec {
         job_label: "app.kubernetes.io/name",
@@ -372,7 +370,7 @@ pub(super) fn prometheus_rule(
     if groups.is_empty() {
         return None;
     }
-    let mut meta = metadata(platform, s, s.name.clone());
+    let mut meta = metadata(s, s.name.clone());
     meta.labels.extend(platform.monitoring.labels.clone());
     Some(object(
         "monitoring.coreos.com/v1",
@@ -463,7 +461,7 @@ pub(super) fn dashboard(
         return Ok(None);
     }
     let board = crate::observe::dashboard::dashboard(platform, &s.env, s);
-    let mut meta = metadata(platform, s, format!("{}-dashboard", s.name));
+    let mut meta = metadata(s, format!("{}-dashboard", s.name));
     meta.labels
         .extend(platform.observability.dashboard_labels.clone());
     let file = format!("{}.json", s.name);

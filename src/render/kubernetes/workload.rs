@@ -15,7 +15,7 @@ pub(super) fn service_account(
     platform: &Platform,
     s: &ResolvedService,
 ) -> Object<ServiceAccountBody> {
-    let mut meta = metadata(platform, s, s.name.clone());
+    let mut meta = metadata(s, s.name.clone());
     // IAM roles for service accounts: the role Terraform creates for the needs' permissions.
     let account = platform
         .environments
@@ -48,10 +48,7 @@ pub(super) fn secret_name(s: &ResolvedService) -> String {
     format!("{}-secrets", s.name)
 }
 
-pub(super) fn config_map(
-    platform: &Platform,
-    s: &ResolvedService,
-) -> Option<Object<ConfigMapBody>> {
+pub(super) fn config_map(s: &ResolvedService) -> Option<Object<ConfigMapBody>> {
     if s.env_vars.is_empty() {
         return None;
     }
@@ -59,7 +56,7 @@ pub(super) fn config_map(
     Some(object(
         "v1",
         "ConfigMap",
-        metadata(platform, s, config_map_name(s)),
+        metadata(s, config_map_name(s)),
         ConfigMapBody { data },
     ))
 }
@@ -70,10 +67,7 @@ pub(super) fn files_config_map_name(s: &ResolvedService) -> String {
 }
 
 /// The ConfigMap of the service's `files`, keyed as resolve named them.
-pub(super) fn files_config_map(
-    platform: &Platform,
-    s: &ResolvedService,
-) -> Option<Object<ConfigMapBody>> {
+pub(super) fn files_config_map(s: &ResolvedService) -> Option<Object<ConfigMapBody>> {
     if s.files.is_empty() {
         return None;
     }
@@ -85,7 +79,7 @@ pub(super) fn files_config_map(
     Some(object(
         "v1",
         "ConfigMap",
-        metadata(platform, s, files_config_map_name(s)),
+        metadata(s, files_config_map_name(s)),
         ConfigMapBody { data },
     ))
 }
@@ -99,7 +93,7 @@ pub(super) struct Checksums {
 
 /// The pod template every kind shares: labels, checksum annotations and the pod spec.
 fn pod_template(platform: &Platform, s: &ResolvedService, checksums: Checksums) -> PodTemplate {
-    let mut pod_labels = labels(platform, s);
+    let mut pod_labels = labels(s);
     if let Some(version) = image_version(&s.image) {
         pod_labels.insert("app.kubernetes.io/version".into(), version);
     }
@@ -161,7 +155,7 @@ pub(super) fn deployment(
         },
         template: pod_template(platform, s, checksums),
     };
-    let mut meta = metadata(platform, s, s.name.clone());
+    let mut meta = metadata(s, s.name.clone());
     if let Some(secrets) = reloaded_secrets(platform, s) {
         meta.annotations
             .insert("secret.reloader.stakater.com/reload".into(), secrets);
@@ -215,7 +209,7 @@ pub(super) fn cron_job(
     Some(object(
         "batch/v1",
         "CronJob",
-        metadata(platform, s, s.name.clone()),
+        metadata(s, s.name.clone()),
         Spec { spec },
     ))
 }
@@ -473,10 +467,7 @@ fn probe(p: &crate::resolve::Probe) -> Probe {
     }
 }
 
-pub(super) fn autoscaler(
-    platform: &Platform,
-    s: &ResolvedService,
-) -> Option<Object<Spec<HpaSpec>>> {
+pub(super) fn autoscaler(s: &ResolvedService) -> Option<Object<Spec<HpaSpec>>> {
     let a = s
         .autoscale
         .filter(|_| !matches!(s.workload, Workload::Cron(_)))?;
@@ -506,17 +497,14 @@ pub(super) fn autoscaler(
     Some(object(
         "autoscaling/v2",
         "HorizontalPodAutoscaler",
-        metadata(platform, s, s.name.clone()),
+        metadata(s, s.name.clone()),
         Spec { spec },
     ))
 }
 
 /// KEDA's ScaledObject for a worker scaled on its queue's depth: the SQS scaler keeps
 /// about `target` visible and in-flight messages per replica, between min and max.
-pub(super) fn scaled_object(
-    platform: &Platform,
-    s: &ResolvedService,
-) -> Option<Object<Spec<serde_json::Value>>> {
+pub(super) fn scaled_object(s: &ResolvedService) -> Option<Object<Spec<serde_json::Value>>> {
     let (q, a) = (s.queue_scaler.as_ref()?, s.autoscale?);
     let spec = serde_json::json!({
         "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": s.name },
@@ -535,7 +523,7 @@ pub(super) fn scaled_object(
     Some(object(
         "keda.sh/v1alpha1",
         "ScaledObject",
-        metadata(platform, s, s.name.clone()),
+        metadata(s, s.name.clone()),
         Spec { spec },
     ))
 }
@@ -543,7 +531,6 @@ pub(super) fn scaled_object(
 /// How KEDA reads the queue: with the workload's own IRSA role (the one its service
 /// account assumes, which may read the queue's attributes), not KEDA's.
 pub(super) fn trigger_authentication(
-    platform: &Platform,
     s: &ResolvedService,
 ) -> Option<Object<Spec<serde_json::Value>>> {
     s.queue_scaler.as_ref()?;
@@ -553,15 +540,12 @@ pub(super) fn trigger_authentication(
     Some(object(
         "keda.sh/v1alpha1",
         "TriggerAuthentication",
-        metadata(platform, s, s.name.clone()),
+        metadata(s, s.name.clone()),
         Spec { spec },
     ))
 }
 
-pub(super) fn disruption_budget(
-    platform: &Platform,
-    s: &ResolvedService,
-) -> Option<Object<Spec<PdbSpec>>> {
+pub(super) fn disruption_budget(s: &ResolvedService) -> Option<Object<Spec<PdbSpec>>> {
     if s.min_replicas() < 2 || matches!(s.workload, Workload::Cron(_)) {
         return None;
     }
@@ -576,7 +560,7 @@ pub(super) fn disruption_budget(
     Some(object(
         "policy/v1",
         "PodDisruptionBudget",
-        metadata(platform, s, s.name.clone()),
+        metadata(s, s.name.clone()),
         Spec { spec },
     ))
 }
