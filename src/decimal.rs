@@ -227,6 +227,14 @@ impl PartialEq for Decimal {
 
 impl Eq for Decimal {}
 
+impl std::hash::Hash for Decimal {
+    /// Equal values hash alike: `1.50` and `1.5` are one value, hashed in lowest terms.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let own = self.normalized();
+        (own.units, own.scale).hash(state);
+    }
+}
+
 impl PartialOrd for Decimal {
     fn partial_cmp(&self, other: &Decimal) -> Option<Ordering> {
         Some(self.cmp(other))

@@ -19,7 +19,8 @@
 //! rates and alerts) with the service's budgets, evaluated first, so they prove the
 //! two together.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::Serialize;
 
@@ -593,8 +594,12 @@ fn firing_pair(
 /// of the pair firing (indices, so a long scenario does not copy a name per minute).
 struct Timeline {
     names: Vec<String>,
-    firing: Vec<Option<usize>>,
+    firing: Firing,
 }
+
+/// At each minute, the index of the pair firing, if any; shared between the
+/// scenarios that run the same simulation.
+type Firing = Arc<[Option<usize>]>;
 
 fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Timeline {
     let o = &p.observability;
@@ -608,21 +613,28 @@ fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Timeline {
         .collect();
     let names: Vec<String> = windows.iter().map(|w| pair_name(w)).collect();
     let min = Decimal::from_int(o.min_events as i64);
+    let for_minutes = for_ms.div_ceil(60_000);
+    let firing = Simulation::of(&pairs, min, for_minutes, t)
+        .run_once(|| simulate(&pairs, min, for_minutes, t));
+    Timeline { names, firing }
+}
+
+/// Simulates what fires at each minute of `t` (see [`Timeline`]).
+fn simulate(pairs: &[PairCheck], min: Decimal, for_minutes: u64, t: &Traffic) -> Firing {
     let scaled = Scaled::of(t, min);
     let counters = match scaled {
         Some(_) => Vec::new(),
         None => t.counters(),
     };
-    let for_minutes = for_ms.div_ceil(60_000);
     let mut state: Option<(usize, u64)> = None;
     let mut last: Option<usize> = None;
-    let firing = (0..=t.minutes())
+    (0..=t.minutes())
         .map(|minute| {
             // promtool evaluates every `step` minutes: between two, nothing changes.
             if minute.is_multiple_of(t.step) {
                 let pair = match &scaled {
-                    Some(scaled) => scaled.firing_pair(&pairs, t.step, minute),
-                    None => firing_pair(&pairs, min, (&counters, t.step), minute),
+                    Some(scaled) => scaled.firing_pair(pairs, t.step, minute),
+                    None => firing_pair(pairs, min, (&counters, t.step), minute),
                 };
                 state = match (pair, state.take()) {
                     (Some(pair), Some((old, since))) if pair == old => Some((old, since)),
@@ -635,8 +647,61 @@ fn timeline(p: &Platform, spec: &SloSpec, u: Urgency, t: &Traffic) -> Timeline {
             }
             last
         })
-        .collect();
-    Timeline { names, firing }
+        .collect()
+}
+
+/// Everything [`simulate`] reads, as a key: each pair's windows and threshold, the
+/// minimum of requests, `for`, and the traffic. Every service whose SLO has the same
+/// objective runs the same scenarios (its wiring scenarios, at least), so most
+/// simulations of a large platform repeat one already run.
+#[derive(PartialEq, Eq, Hash)]
+struct Simulation {
+    pairs: Vec<(u64, u64, Decimal)>,
+    min: Decimal,
+    for_minutes: u64,
+    per_minute: Decimal,
+    phases: Vec<(u64, Decimal)>,
+    step: u64,
+}
+
+/// Simulations already run, by what they read. A simulation is a pure function of its
+/// key, so the results are the same whichever thread ran it first. Bounded: a long
+/// process compiling many platforms starts over past [`Simulation::KEPT`] keys.
+static SIMULATED: LazyLock<Mutex<HashMap<Simulation, Firing>>> = LazyLock::new(Mutex::default);
+
+impl Simulation {
+    const KEPT: usize = 4096;
+
+    fn of(pairs: &[PairCheck], min: Decimal, for_minutes: u64, t: &Traffic) -> Simulation {
+        Simulation {
+            pairs: pairs
+                .iter()
+                .map(|c| (c.window.long_ms, c.window.short_ms, c.threshold))
+                .collect(),
+            min,
+            for_minutes,
+            per_minute: t.per_minute,
+            phases: t.phases.clone(),
+            step: t.step,
+        }
+    }
+
+    /// The result of this simulation: the one already run, else `run`'s (kept).
+    fn run_once(self, run: impl FnOnce() -> Firing) -> Firing {
+        let known = || SIMULATED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = known().get(&self) {
+            return Arc::clone(done);
+        }
+        // Run outside the lock: another thread may run the same one meanwhile, and
+        // both get the same result.
+        let firing = run();
+        let mut cache = known();
+        if cache.len() >= Self::KEPT {
+            cache.clear();
+        }
+        cache.insert(self, Arc::clone(&firing));
+        firing
+    }
 }
 
 /// The checks of one scenario: for each urgency, the evaluation before and the one its
@@ -818,5 +883,63 @@ mod tests {
             }
         }
         assert!(integer_paths > 200, "{integer_paths}");
+    }
+
+    /// A simulation already run is reused only for exactly what it read: another
+    /// threshold, window, minimum, `for` or traffic runs again, and gets its own answer.
+    #[test]
+    fn a_simulation_is_reused_only_for_the_same_inputs() {
+        let windows = [pair(60, 5), pair(360, 30)];
+        let checks = |threshold: &str| -> Vec<PairCheck> {
+            windows
+                .iter()
+                .map(|w| PairCheck {
+                    window: w,
+                    threshold: d(threshold),
+                })
+                .collect()
+        };
+        let traffic = |ratio: &str| Traffic {
+            // A rate no other test uses, so the first run here is a miss.
+            per_minute: d("977"),
+            phases: vec![(30, Decimal::ZERO), (90, d(ratio))],
+            step: 1,
+        };
+        let run = |pairs: &[PairCheck], min: i64, for_minutes: u64, t: &Traffic| {
+            let min = Decimal::from_int(min);
+            let ran = std::cell::Cell::new(false);
+            let firing = Simulation::of(pairs, min, for_minutes, t).run_once(|| {
+                ran.set(true);
+                simulate(pairs, min, for_minutes, t)
+            });
+            assert_eq!(firing, simulate(pairs, min, for_minutes, t));
+            (firing, ran.get())
+        };
+        let (first, ran) = run(&checks("0.0144"), 100, 2, &traffic("0.5"));
+        assert!(ran);
+        assert!(first.iter().any(Option::is_some), "the scenario fires");
+        let (again, ran) = run(&checks("0.0144"), 100, 2, &traffic("0.50"));
+        assert!(!ran, "0.50 is 0.5: the same simulation");
+        assert!(Arc::ptr_eq(&first, &again));
+        let others = [
+            run(&checks("0.6"), 100, 2, &traffic("0.5")),
+            run(&checks("0.0144"), 100_000, 2, &traffic("0.5")),
+            run(&checks("0.0144"), 100, 3, &traffic("0.5")),
+            run(&checks("0.0144"), 100, 2, &traffic("0.01")),
+        ];
+        for (firing, ran) in others {
+            assert!(ran, "another input runs again");
+            assert_ne!(firing, first, "and its answer differs here");
+        }
+        let longer = [pair(120, 5), pair(360, 30)];
+        let pairs: Vec<PairCheck> = longer
+            .iter()
+            .map(|w| PairCheck {
+                window: w,
+                threshold: d("0.0144"),
+            })
+            .collect();
+        let (_, ran) = run(&pairs, 100, 2, &traffic("0.5"));
+        assert!(ran, "another window runs again");
     }
 }
