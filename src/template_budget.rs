@@ -15,9 +15,11 @@
 //!   template's own instructions, not the work of built-in filters, so
 //!   `range(n) | select('in', range(n) | list)` would run n² steps unmetered.
 
+use std::collections::HashMap;
 use std::io;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
-use minijinja::{Environment, Error, ErrorKind, Template, UndefinedBehavior, Value};
+use minijinja::{Environment, Error, ErrorKind, Expression, Template, UndefinedBehavior, Value};
 
 /// Fuel for one evaluation. The largest real use measured is 25 units (a built-in
 /// module's template; the baseline pack's longest expression or message uses under
@@ -137,6 +139,87 @@ pub(crate) fn render_str(env: &Environment, source: &str, ctx: &Value) -> Result
     render(&template, ctx)
 }
 
+/// Renders a template source in [`environment`] with every bound, compiling it only
+/// the first time this text is seen (see [`Compiled`]). The same result and the same
+/// errors as [`render_str`] with a fresh [`environment`].
+pub(crate) fn render_template(source: &str, ctx: &Value) -> Result<String, Failure> {
+    match compiled_template(source) {
+        Some(env) => {
+            let template = env.get_template(STRING_NAME).map_err(Failure::Error)?;
+            render(&template, ctx)
+        }
+        // A template that does not compile reports as it always has.
+        None => render_str(&environment(), source, ctx),
+    }
+}
+
+/// An expression compiled in [`environment`], only the first time this text is seen
+/// (see [`Compiled`]); a syntax error is returned, and compiled again if asked again.
+pub(crate) fn expression(source: &str) -> Result<Arc<Expression<'static, 'static>>, Error> {
+    if let Some(known) = compiled().expressions.get(source) {
+        return Ok(Arc::clone(known));
+    }
+    let expression = Arc::new(EXPRESSION_ENV.compile_expression_owned(source.to_string())?);
+    let mut cache = compiled();
+    cache.make_room();
+    cache
+        .expressions
+        .insert(source.to_string(), Arc::clone(&expression));
+    Ok(expression)
+}
+
+/// The name minijinja gives a template compiled from a string.
+const STRING_NAME: &str = "<string>";
+
+/// Module templates and expressions, compiled once per text: a module's templates are
+/// the same for every need of every service, and parsing them was most of evaluating
+/// them. Keyed by the text alone (every one is compiled in [`environment`]), so the
+/// cache holds across platforms in one process; it starts over past [`Compiled::KEPT`]
+/// texts. Evaluating one is unchanged: fuel, recursion and output are counted per
+/// evaluation.
+#[derive(Default)]
+struct Compiled {
+    /// Each template in an environment of its own, as its only template, named like a
+    /// template compiled from a string, so that its errors read the same.
+    templates: HashMap<String, Arc<Environment<'static>>>,
+    expressions: HashMap<String, Arc<Expression<'static, 'static>>>,
+}
+
+impl Compiled {
+    const KEPT: usize = 4096;
+
+    fn make_room(&mut self) {
+        if self.templates.len() + self.expressions.len() >= Self::KEPT {
+            self.templates.clear();
+            self.expressions.clear();
+        }
+    }
+}
+
+static COMPILED: LazyLock<Mutex<Compiled>> = LazyLock::new(Mutex::default);
+
+/// The environment cached expressions are compiled in, and refer to.
+static EXPRESSION_ENV: LazyLock<Environment<'static>> = LazyLock::new(environment);
+
+fn compiled() -> MutexGuard<'static, Compiled> {
+    COMPILED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The environment holding `source` compiled, or `None` when it does not compile.
+fn compiled_template(source: &str) -> Option<Arc<Environment<'static>>> {
+    if let Some(known) = compiled().templates.get(source) {
+        return Some(Arc::clone(known));
+    }
+    let mut env = environment();
+    env.add_template_owned(STRING_NAME, source.to_string())
+        .ok()?;
+    let env = Arc::new(env);
+    let mut cache = compiled();
+    cache.make_room();
+    cache.templates.insert(source.to_string(), Arc::clone(&env));
+    Some(env)
+}
+
 /// Why an evaluation failed: a bound, or an ordinary error in the template.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -203,6 +286,87 @@ mod tests {
             Err(Failure::Exceeded(b)) => Some(b),
             _ => None,
         }
+    }
+
+    #[test]
+    fn a_cached_template_renders_and_fails_as_a_fresh_one() {
+        let ctx = value(serde_json::json!({ "name": "cart", "n": 3 }));
+        let fresh = |src: &str| render_str(&environment(), src, &ctx);
+        let text = |r: Result<String, Failure>| match r {
+            Ok(s) => s,
+            Err(Failure::Error(e)) => format!("error: {e}"),
+            Err(Failure::Exceeded(b)) => format!("exceeded: {b:?}"),
+        };
+        // Unique texts, so no other test has compiled them.
+        let source = "{{ name }}-{{ n * 7 }} (cached template test)";
+        assert_eq!(
+            text(render_template(source, &ctx)),
+            "cart-21 (cached template test)"
+        );
+        let first = compiled_template(source).unwrap();
+        assert!(Arc::ptr_eq(&first, &compiled_template(source).unwrap()));
+        assert_eq!(text(render_template(source, &ctx)), text(fresh(source)));
+        for broken in [
+            "{{ missing_name }} (cached template test)",
+            "{{ name | no_such_filter }} (cached template test)",
+            "{% if name %}unclosed (cached template test)",
+            "{% for i in range(100000) %}{% endfor %} (cached template test)",
+        ] {
+            let cached = text(render_template(broken, &ctx));
+            assert!(
+                cached.starts_with("error") || cached.starts_with("exceeded"),
+                "{cached}"
+            );
+            assert_eq!(
+                cached,
+                text(fresh(broken)),
+                "the same error as a fresh compile"
+            );
+            assert_eq!(text(render_template(broken, &ctx)), cached, "and again");
+        }
+        assert!(
+            compiled_template("{% if x %} (cached template test)").is_none(),
+            "a syntax error is not kept"
+        );
+    }
+
+    #[test]
+    fn a_cached_evaluation_gets_its_own_fuel() {
+        // Over a fifth of the fuel (20,000 to 30,000 units): six runs of one cached
+        // template would run out if the fuel were shared.
+        let source = "{% for i in range(9000) %}{% endfor %}ok (fuel test)";
+        for _ in 0..6 {
+            let out = render_template(source, &Value::from(()));
+            assert!(matches!(out, Ok(ref s) if s == "ok (fuel test)"));
+        }
+        let looped =
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}";
+        assert!(matches!(
+            render_template(looped, &Value::from(())),
+            Err(Failure::Exceeded(Exceeded::Fuel))
+        ));
+    }
+
+    #[test]
+    fn a_cached_expression_evaluates_and_fails_as_a_fresh_one() {
+        let ctx = value(serde_json::json!({ "sizes": [1, 2, 3] }));
+        let source = "sizes | sum + 1000";
+        let value = expression(source).unwrap().eval(&ctx).unwrap();
+        assert_eq!(value, Value::from(1006));
+        assert!(Arc::ptr_eq(
+            &expression(source).unwrap(),
+            &expression(source).unwrap()
+        ));
+        let env = environment();
+        let fresh = env.compile_expression("sizes |").unwrap_err().to_string();
+        assert_eq!(expression("sizes |").unwrap_err().to_string(), fresh);
+        let fresh = env
+            .compile_expression("nope.x")
+            .unwrap()
+            .eval(&ctx)
+            .unwrap_err();
+        let cached = expression("nope.x").unwrap().eval(&ctx).unwrap_err();
+        assert_eq!(cached.to_string(), fresh.to_string());
     }
 
     #[test]

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use jsonschema::Validator;
-use minijinja::Environment;
 use serde_json::{Map, Value, json};
 
 use crate::diag::Diagnostic;
@@ -437,7 +436,6 @@ pub(crate) fn resolve_need(
     inputs.extend(given);
     let inputs = Value::Object(inputs);
     // Fuel, recursion and output bounds: a module file is input like any other.
-    let jinja = template_budget::environment();
     let context = minijinja::context! {
         service => template_budget::value(&ctx.service),
         env => template_budget::value(&ctx.env),
@@ -464,7 +462,7 @@ pub(crate) fn resolve_need(
             span: *span,
             owner: Owner::Module,
         };
-        match watchdog::guarded(site, || evaluate(&jinja, value, &context)) {
+        match watchdog::guarded(site, || evaluate(value, &context)) {
             Ok(v) => {
                 arguments.insert(name.clone(), Argument::Value(v));
             }
@@ -481,7 +479,7 @@ pub(crate) fn resolve_need(
                     owner: Owner::Module,
                 };
                 match watchdog::guarded(site, || {
-                    template_budget::render_str(&jinja, template, &context)
+                    template_budget::render_template(template, &context)
                 }) {
                     Ok(v) => {
                         outputs.insert(name.clone(), NeedOutput::Value(v));
@@ -519,7 +517,7 @@ pub(crate) fn resolve_need(
             owner: Owner::Module,
         };
         let rendered = watchdog::guarded(site, || {
-            template_budget::render_str(&jinja, template, &context)
+            template_budget::render_template(template, &context)
         })
         .map_err(TemplateError::from)
         .and_then(|text| go_template(&text, &secrets));
@@ -615,11 +613,7 @@ impl From<minijinja::Error> for TemplateError {
 
 /// A string that is exactly one `{{ expression }}` keeps the expression's type; other
 /// strings are templates; maps and lists are evaluated item by item.
-fn evaluate(
-    jinja: &Environment,
-    value: &Value,
-    ctx: &minijinja::Value,
-) -> Result<Value, TemplateError> {
+fn evaluate(value: &Value, ctx: &minijinja::Value) -> Result<Value, TemplateError> {
     match value {
         Value::String(s) => {
             let trimmed = s.trim();
@@ -628,7 +622,7 @@ fn evaluate(
                 && trimmed.matches("{{").count() == 1;
             if single {
                 let source = trimmed[2..trimmed.len() - 2].trim();
-                let result = jinja.compile_expression(source)?.eval(ctx)?;
+                let result = template_budget::expression(source)?.eval(ctx)?;
                 // Strict undefined stops printing and iterating an undefined value, not
                 // returning one: a typo would otherwise become `null`.
                 if contains_undefined(&result) {
@@ -645,19 +639,19 @@ fn evaluate(
                 }
                 Ok(value)
             } else {
-                template_budget::render_str(jinja, s, ctx)
+                template_budget::render_template(s, ctx)
                     .map(Value::String)
                     .map_err(TemplateError::from)
             }
         }
         Value::Array(items) => items
             .iter()
-            .map(|i| evaluate(jinja, i, ctx))
+            .map(|i| evaluate(i, ctx))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| evaluate(jinja, v, ctx).map(|v| (k.clone(), v)))
+            .map(|(k, v)| evaluate(v, ctx).map(|v| (k.clone(), v)))
             .collect::<Result<Map<_, _>, _>>()
             .map(Value::Object),
         other => Ok(other.clone()),
@@ -725,7 +719,7 @@ mod tests {
 
     fn eval(template: &str) -> Result<Value, TemplateError> {
         let ctx = minijinja::context! { inputs => template_budget::value(json!({ "size": "small", "storage": 20 })) };
-        evaluate(&template_budget::environment(), &json!(template), &ctx)
+        evaluate(&json!(template), &ctx)
     }
 
     #[test]
