@@ -4,6 +4,7 @@
 //! rendered objects, hostnames from the resolved routes.
 
 use hcl::Body;
+use rayon::prelude::*;
 
 use super::RenderedObject;
 use crate::inventory::{Inventory, KubernetesObject, TerraformResource};
@@ -63,8 +64,10 @@ pub(crate) type Recorded = (String, String, KubernetesObject);
 
 /// The inventory's record of each rendered object that belongs to a service.
 pub(crate) fn record(objects: &[RenderedObject]) -> Vec<Recorded> {
+    // About ten objects per service, five strings copied each: in parallel (in order),
+    // since after an environment's last target nothing else runs beside it.
     objects
-        .iter()
+        .par_iter()
         .filter_map(|o| {
             let (Some(env), Some(service)) = (&o.scope.env, &o.scope.service) else {
                 return None;
