@@ -23,7 +23,7 @@ mod pack;
 mod references;
 mod secrets;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use minijinja::value::{Value, ValueKind};
@@ -485,6 +485,39 @@ fn undefined_attribute(
     ))
 }
 
+/// The objects of each (environment, service), in that order, each group in the
+/// objects' own order; objects of no service form their environment's group.
+///
+/// A service's objects come one after another, so each object is first compared with
+/// the group of the one before it; only the first of a run is looked up. (A map keyed
+/// by copied names was about 20 M instructions per environment at 1,000 services, all
+/// of it on the one thread that renders the environments.)
+fn group_by_service(objects: &[RenderedObject]) -> Vec<(ObjectKey<'_>, Vec<&RenderedObject>)> {
+    let mut at: HashMap<ObjectKey<'_>, usize> = HashMap::new();
+    let mut groups: Vec<(ObjectKey<'_>, Vec<&RenderedObject>)> = Vec::new();
+    let mut last: Option<usize> = None;
+    for o in objects {
+        let k = (
+            o.scope.env.as_deref().unwrap_or_default(),
+            o.scope.service.as_deref(),
+        );
+        let i = match last {
+            Some(i) if groups[i].0 == k => i,
+            _ => *at.entry(k).or_insert_with(|| {
+                groups.push((k, Vec::new()));
+                groups.len() - 1
+            }),
+        };
+        groups[i].1.push(o);
+        last = Some(i);
+    }
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    groups
+}
+
+/// An environment's name and, for a service's objects, the service's.
+type ObjectKey<'o> = (&'o str, Option<&'o str>);
+
 struct Run<'a, 'env, 'src> {
     set: &'a PolicySet,
     compiled: &'a [Option<Compiled<'env, 'src>>],
@@ -531,28 +564,16 @@ impl Run<'_, '_, '_> {
         // one object, is independent; rayon keeps the order in `collect`.
         let per_service: Vec<(Vec<Finding>, Vec<Diagnostic>)> =
             services.par_iter().map(|s| self.service_scope(s)).collect();
-        let mut groups: BTreeMap<(String, Option<String>), Vec<&RenderedObject>> = BTreeMap::new();
-        for o in objects {
-            groups
-                .entry((
-                    o.scope.env.clone().unwrap_or_default(),
-                    o.scope.service.clone(),
-                ))
-                .or_default()
-                .push(o);
-        }
+        let groups = group_by_service(objects);
         let services: HashMap<(&str, &str), &ResolvedService> = model
             .services
             .iter()
             .map(|s| ((s.env.as_str(), s.name.as_str()), s))
             .collect();
-        let groups: Vec<_> = groups.into_iter().collect();
         let per_group: Vec<(Vec<Finding>, Vec<Diagnostic>)> = groups
             .par_iter()
             .map(|((env, service), objs)| {
-                let resolved = service
-                    .as_deref()
-                    .and_then(|s| services.get(&(env.as_str(), s)).copied());
+                let resolved = service.and_then(|s| services.get(&(*env, s)).copied());
                 self.kubernetes_scope(env, resolved, objs)
             })
             .collect();

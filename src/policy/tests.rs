@@ -1453,3 +1453,60 @@ fn native_checks_leave_objects_of_no_service_to_the_templates() {
     assert_eq!(native, run(true));
     assert!(native.iter().any(|d| d.starts_with("E0302")), "{native:?}");
 }
+
+/// Objects are grouped by (environment, service) as a map keyed by both would group
+/// them: every group once, in key order, each in the objects' order, whether a
+/// service's objects come in one run or in several (an environment's shared objects
+/// before and after the services').
+#[test]
+fn objects_are_grouped_by_environment_and_service() {
+    use crate::output::Scope;
+    use crate::render::RenderedObject;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    let object = |env: Option<&str>, service: Option<&str>, name: String| RenderedObject {
+        path: String::new(),
+        scope: Scope {
+            env: env.map(str::to_string),
+            service: service.map(str::to_string),
+        },
+        kind: "ConfigMap".into(),
+        name,
+        namespace: None,
+        object: Arc::new(json!({})),
+        typed: None,
+    };
+    let keys = [
+        (Some("prod"), None),
+        (Some("prod"), Some("b")),
+        (Some("prod"), Some("b")),
+        (Some("prod"), Some("a")),
+        (Some("dev"), Some("b")),
+        (Some("prod"), Some("b")),
+        (None, None),
+        (Some("prod"), None),
+        (Some(""), Some("a")),
+        (None, Some("a")),
+        (Some("prod"), Some("a")),
+    ];
+    let objects: Vec<RenderedObject> = (keys.iter().enumerate())
+        .map(|(i, (env, service))| object(*env, *service, format!("o{i}")))
+        .collect();
+    type Key = (String, Option<String>);
+    let mut expected: BTreeMap<Key, Vec<String>> = BTreeMap::new();
+    for o in &objects {
+        let key = (
+            o.scope.env.clone().unwrap_or_default(),
+            o.scope.service.clone(),
+        );
+        expected.entry(key).or_default().push(o.name.clone());
+    }
+    let grouped: Vec<(Key, Vec<String>)> = super::group_by_service(&objects)
+        .into_iter()
+        .map(|((env, service), objs)| {
+            let names = objs.iter().map(|o| o.name.clone()).collect();
+            ((env.to_string(), service.map(str::to_string)), names)
+        })
+        .collect();
+    assert_eq!(grouped, expected.into_iter().collect::<Vec<_>>());
+}

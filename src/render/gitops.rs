@@ -76,7 +76,7 @@ fn kustomization(dir: &str, env: &Environment, files: &[&str]) -> Result<Artifac
     let k = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
-        resources: files.iter().map(|f| f.to_string()).collect(),
+        resources: files.to_vec(),
     };
     yaml_file(format!("{dir}/kustomization.yaml"), scope(env), &k)
 }

@@ -7,7 +7,7 @@ use hcl::Body;
 use rayon::prelude::*;
 
 use super::RenderedObject;
-use crate::inventory::{Inventory, KubernetesObject, TerraformResource};
+use crate::inventory::{Inventory, KubernetesObject, ServiceInventory, TerraformResource};
 use crate::resolve::aws_names::module_names;
 use crate::resolve::module::ModuleNeed;
 use crate::resolve::{Model, ResolvedService};
@@ -58,15 +58,18 @@ fn resource(address: String, is_call: bool, need: Option<&ModuleNeed>) -> Terraf
     }
 }
 
-/// One rendered Kubernetes object as the inventory records it: its environment, its
-/// service and what it is. Taken before the typed objects are dropped.
-pub(crate) type Recorded = (String, String, KubernetesObject);
+/// The rendered Kubernetes objects of one service in one environment, as the
+/// inventory records them: its environment, its service and what they are. Taken
+/// before the typed objects are dropped.
+pub(crate) type Recorded = (String, String, Vec<KubernetesObject>);
 
-/// The inventory's record of each rendered object that belongs to a service.
+/// The inventory's record of the rendered objects that belong to a service: one entry
+/// per run of consecutive objects of one service (a service's objects come together,
+/// so that is about one per service and environment, not one per object).
 pub(crate) fn record(objects: &[RenderedObject]) -> Vec<Recorded> {
-    // About ten objects per service, five strings copied each: in parallel (in order),
+    // About ten objects per service, three strings copied each: in parallel (in order),
     // since after an environment's last target nothing else runs beside it.
-    objects
+    let each: Vec<(&str, &str, KubernetesObject)> = objects
         .par_iter()
         .filter_map(|o| {
             let (Some(env), Some(service)) = (&o.scope.env, &o.scope.service) else {
@@ -77,25 +80,32 @@ pub(crate) fn record(objects: &[RenderedObject]) -> Vec<Recorded> {
                 namespace: o.namespace.clone(),
                 name: o.name.clone(),
             };
-            Some((env.clone(), service.clone(), object))
+            Some((env.as_str(), service.as_str(), object))
         })
-        .collect()
+        .collect();
+    let mut runs: Vec<Recorded> = Vec::new();
+    for (env, service, object) in each {
+        match runs.last_mut() {
+            Some((e, s, objects)) if e == env && s == service => objects.push(object),
+            _ => runs.push((env.to_string(), service.to_string(), vec![object])),
+        }
+    }
+    runs
 }
 
 /// Adds the Kubernetes objects (kind, namespace, name per service) and each service's
 /// hostname to `inventory`, which holds the Terraform part already.
-pub(crate) fn complete(inventory: &mut Inventory, model: &Model, objects: Vec<Recorded>) {
+pub(crate) fn complete(inventory: &mut Inventory, model: &Model, recorded: Vec<Recorded>) {
     for env in &model.platform.environments {
         inventory.entry(env.name.clone()).or_default().protected = env.protected;
     }
-    for (env, service, object) in objects {
+    for (env, service, objects) in recorded {
         let entry = inventory.entry(env).or_default();
-        entry
-            .services
-            .entry(service)
-            .or_default()
-            .kubernetes
-            .push(object);
+        let kubernetes = &mut entry.services.entry(service).or_default().kubernetes;
+        match kubernetes.is_empty() {
+            true => *kubernetes = objects,
+            false => kubernetes.extend(objects),
+        }
     }
     for s in &model.services {
         let Some(route) = &s.route else { continue };
@@ -116,18 +126,21 @@ pub(crate) fn complete(inventory: &mut Inventory, model: &Model, objects: Vec<Re
         calls.sort();
         calls.dedup();
     }
-    for env in inventory.values_mut() {
-        for s in env.services.values_mut() {
-            s.kubernetes.sort();
-            s.kubernetes.dedup();
-        }
-    }
+    // Thousands of short lists: sorted on every core.
+    let mut services: Vec<&mut ServiceInventory> = (inventory.values_mut())
+        .flat_map(|env| env.services.values_mut())
+        .collect();
+    services.par_iter_mut().for_each(|s| {
+        s.kubernetes.sort();
+        s.kubernetes.dedup();
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
+    use super::*;
     use crate::source::SourceMap;
 
     fn shop() -> crate::resolve::Model {
@@ -136,6 +149,75 @@ mod tests {
         let (inputs, _) = crate::load::load(&root, &mut sources);
         let (model, diags) = crate::resolve::resolve(&inputs, &sources);
         model.unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    fn object(env: &str, service: Option<&str>, kind: &str, name: &str) -> RenderedObject {
+        RenderedObject {
+            path: String::new(),
+            scope: crate::output::Scope {
+                env: Some(env.to_string()),
+                service: service.map(str::to_string),
+            },
+            kind: kind.to_string(),
+            name: name.to_string(),
+            namespace: Some("ns".to_string()),
+            object: std::sync::Arc::new(serde_json::json!({})),
+            typed: None,
+        }
+    }
+
+    fn names(objects: &[KubernetesObject]) -> Vec<&str> {
+        objects.iter().map(|o| o.name.as_str()).collect()
+    }
+
+    /// One record per run of a service's objects, in order; objects of no service are
+    /// not recorded.
+    #[test]
+    fn objects_are_recorded_per_run_of_one_service() {
+        let objects = [
+            object("prod", Some("a"), "Service", "a1"),
+            object("prod", Some("a"), "Deployment", "a2"),
+            object("prod", None, "Namespace", "ns"),
+            object("prod", Some("b"), "Service", "b1"),
+            object("dev", Some("b"), "Service", "b2"),
+            object("prod", Some("a"), "ConfigMap", "a3"),
+        ];
+        let recorded = record(&objects);
+        let runs: Vec<(&str, &str, Vec<&str>)> = (recorded.iter())
+            .map(|(env, service, objects)| (env.as_str(), service.as_str(), names(objects)))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                ("prod", "a", vec!["a1", "a2"]),
+                ("prod", "b", vec!["b1"]),
+                ("dev", "b", vec!["b2"]),
+                ("prod", "a", vec!["a3"]),
+            ]
+        );
+    }
+
+    /// A service's runs end up in one sorted list without repeats.
+    #[test]
+    fn a_services_runs_are_merged_sorted_and_without_repeats() {
+        let model = shop();
+        let objects = [
+            object("prod", Some("zz"), "Service", "y"),
+            object("prod", Some("zz"), "Deployment", "x"),
+            object("prod", Some("other"), "Service", "o"),
+            object("prod", Some("zz"), "ConfigMap", "w"),
+            object("prod", Some("zz"), "Service", "y"),
+        ];
+        let mut inventory = crate::inventory::Inventory::new();
+        complete(&mut inventory, &model, record(&objects));
+        let zz = &inventory["prod"].services["zz"].kubernetes;
+        let kinds: Vec<&str> = zz.iter().map(|o| o.kind.as_str()).collect();
+        assert_eq!(kinds, ["ConfigMap", "Deployment", "Service"]);
+        assert_eq!(names(zz), ["w", "x", "y"]);
+        assert_eq!(
+            names(&inventory["prod"].services["other"].kubernetes),
+            ["o"]
+        );
     }
 
     #[test]

@@ -135,6 +135,16 @@ struct Part {
 }
 
 impl Part {
+    /// Makes room for `parts` at once: an environment's parts are thousands, and
+    /// growing the lists part by part copied them over and over, on the one thread
+    /// that collects them.
+    fn reserve_for<'p>(&mut self, parts: impl Iterator<Item = &'p Part> + Clone) {
+        let count = |of: fn(&Part) -> usize| parts.clone().map(of).sum::<usize>();
+        self.names.reserve(count(|p| p.names.len()));
+        self.objects.reserve(count(|p| p.objects.len()));
+        self.artifacts.reserve(count(|p| p.artifacts.len()));
+    }
+
     fn extend(&mut self, other: Part) {
         self.names.extend(other.names);
         self.objects.extend(other.objects);
@@ -178,32 +188,35 @@ fn settle(cx: &RenderCx, dir: &str, env: &str, files: Vec<File>) -> Part {
 /// What `render_env` does with the files it renders (see [`settle`]).
 type Settle<'a> = dyn Fn(Vec<File>) -> Part + Sync + 'a;
 
+/// The Namespace `ns` of environment `env`, labelled as the environment's objects are.
+fn namespace_file(platform: &Platform, env: &str, ns: &str) -> Result<File, Diagnostic> {
+    let metadata = Metadata {
+        name: ns.to_string(),
+        labels: environment_labels(platform, env),
+        ..Metadata::default()
+    };
+    let object = Object {
+        api_version: "v1",
+        kind: "Namespace",
+        metadata,
+        body: Empty {},
+    };
+    File::object(format!("namespace-{ns}.yaml"), None, &Arc::new(object))
+}
+
 fn render_env(
     platform: &Platform,
     env: &str,
     services: &[&ResolvedService],
     settle: &Settle<'_>,
 ) -> Result<(Part, Vec<ServiceObjects>), Diagnostic> {
-    let mut files = Vec::new();
     let namespaces: BTreeSet<&str> = services.iter().map(|s| s.namespace.as_str()).collect();
-    for ns in &namespaces {
-        let metadata = Metadata {
-            name: ns.to_string(),
-            labels: environment_labels(platform, env),
-            ..Metadata::default()
-        };
-        let object = Object {
-            api_version: "v1",
-            kind: "Namespace",
-            metadata,
-            body: Empty {},
-        };
-        files.push(File::object(
-            format!("namespace-{ns}.yaml"),
-            None,
-            &Arc::new(object),
-        )?);
-    }
+    // One per service at most: written on every core, in order.
+    let namespaces: Vec<&str> = namespaces.into_iter().collect();
+    let files: Vec<File> = namespaces
+        .par_iter()
+        .map(|ns| namespace_file(platform, env, ns))
+        .collect::<Result<_, _>>()?;
     let mut part = settle(files);
     // Who declares each service in `needs`: the peers its NetworkPolicy admits.
     let mut consumers: HashMap<&str, Vec<&ResolvedService>> = HashMap::new();
@@ -231,6 +244,11 @@ fn render_env(
         || environment_files(platform, env, services).map(settle),
     );
     let mut of_services = Vec::with_capacity(rendered.len());
+    part.reserve_for(
+        rendered
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(|(p, _)| p)),
+    );
     for service in rendered {
         let (service_part, objects) = service?;
         part.extend(service_part);
@@ -240,7 +258,7 @@ fn render_env(
     let kustomization = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
-        resources: part.names.clone(),
+        resources: part.names.iter().map(String::as_str).collect(),
     };
     let path = "kustomization.yaml".to_string();
     let yaml = to_yaml(&kustomization).map_err(|e| messages::unwritable(&path, &e))?;

@@ -633,11 +633,11 @@ pub(crate) struct PodMonitorSpec {
 }
 
 #[derive(Serialize, Clone)]
-pub(crate) struct Kustomization {
+pub(crate) struct Kustomization<'a> {
     #[serde(rename = "apiVersion")]
     pub(crate) api_version: &'static str,
     pub(crate) kind: &'static str,
-    pub(crate) resources: Vec<String>,
+    pub(crate) resources: Vec<&'a str>,
 }
 
 #[derive(Serialize, Clone)]
