@@ -1510,3 +1510,41 @@ fn objects_are_grouped_by_environment_and_service() {
         .collect();
     assert_eq!(grouped, expected.into_iter().collect::<Vec<_>>());
 }
+
+/// The parts of the policy stage report what one `check` of the same objects reports,
+/// with the service-scope part running on another thread while the objects are
+/// checked, as a compilation runs them: findings of both scopes, once each.
+#[test]
+fn the_policy_parts_run_at_once_report_what_one_check_reports() {
+    let service = SERVICE.replace("api:1.0.0", "api:latest");
+    let (inputs, sources, model, mut objects) = rendered_prod("", &service);
+    // A Deployment the kubernetes-scope policies fail on: no resource requests.
+    let deployment = (objects.iter_mut())
+        .find(|o| o.kind == "Deployment")
+        .expect("a Deployment");
+    let mut value = serde_json::to_value(&*deployment.object).unwrap();
+    value["spec"]["template"]["spec"]["containers"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("resources");
+    deployment.object = std::sync::Arc::new(value);
+    deployment.typed = None;
+    let options = || Options {
+        today: Date::parse("2026-11-22").unwrap(),
+        expiring_within: None,
+    };
+    let whole = check(&inputs, &model, &objects, &sources, options());
+    let parts = super::Check::new(&inputs, &model, &sources, options());
+    let (services, found) = std::thread::scope(|scope| {
+        let services = scope.spawn(|| parts.services());
+        let found = vec![parts.objects(&[]), parts.objects(&objects)];
+        (services.join().unwrap(), found)
+    });
+    let at_once = parts.finish(services, found);
+    assert_eq!(at_once, whole);
+    let ids: Vec<&str> = (whole.iter())
+        .filter_map(|d| Some(d.rule.as_ref()?.id.as_str()))
+        .collect();
+    assert!(ids.contains(&"image.tag-pinned"), "{ids:?}");
+    assert!(ids.contains(&"resources.requests"), "{ids:?}");
+}
