@@ -167,22 +167,10 @@ fn render_and_check(
     comparer: Option<Arc<emit::Comparer>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<OutputTree> {
-    let policies = policy::Check::new(inputs, model, sources, options);
-    let mut objects_found = Vec::new();
-    let mut check_objects =
-        |objects: &[render::RenderedObject]| objects_found.push(policies.objects(objects));
-    // The service-scope policies read no rendered object: they run beside rendering,
-    // on a thread of their own (their work goes to the same cores), instead of after
-    // it, when only they and the plan are left to run.
-    let (services_found, (rendered, render_diags)) = std::thread::scope(|scope| {
-        let services = scope.spawn(|| policies.services());
-        let rendered = render::render(model, comparer, Some(&mut check_objects));
-        let services = services
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (services, rendered)
-    });
-    diagnostics.extend(policies.finish(services_found, objects_found));
+    let mut policies = policy::Check::new(inputs, model, sources, options);
+    let mut check_objects = |objects: &[render::RenderedObject]| policies.objects(objects);
+    let (rendered, render_diags) = render::render(model, comparer, Some(&mut check_objects));
+    diagnostics.extend(policies.finish());
     diagnostics.extend(render_diags);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     (!has_errors).then_some(rendered.tree)

@@ -186,19 +186,15 @@ pub(crate) fn check(
     sources: &SourceMap,
     options: Options,
 ) -> Vec<Diagnostic> {
-    let check = Check::new(inputs, model, sources, options);
-    let services = check.services();
-    let objects = check.objects(objects);
-    check.finish(services, vec![objects])
+    let mut check = Check::new(inputs, model, sources, options);
+    check.objects(objects);
+    check.finish()
 }
 
 /// The policy stage run in parts, so a build need not hold every rendered object at
-/// once, and so the parts can run beside rendering: [`Check::objects`] evaluates the
-/// kubernetes-scope policies on one batch of objects (one environment's) as soon as it
-/// is rendered, [`Check::services`] the service-scope policies (they read no rendered
-/// object, so a compilation runs them while it renders), and [`Check::finish`]
-/// reports everything once, as [`check`] does. Every part takes the check shared, so
-/// the parts may run at the same time.
+/// once: [`Check::objects`] evaluates the kubernetes-scope policies on one batch of
+/// objects (one environment's) as soon as it is rendered, and [`Check::finish`] runs
+/// the service-scope policies and reports everything once, as [`check`] does.
 pub(crate) struct Check<'a> {
     inputs: &'a Inputs,
     model: &'a Model,
@@ -206,18 +202,9 @@ pub(crate) struct Check<'a> {
     options: Options,
     set: PolicySet,
     diags: Vec<Diagnostic>,
+    object_findings: Vec<Finding>,
+    eval_errors: Vec<Diagnostic>,
     service_values: ServiceValues<'a>,
-}
-
-/// What one batch of objects made the policies find: findings, then evaluation errors.
-#[derive(Default)]
-pub(crate) struct Found(Vec<Finding>, Vec<Diagnostic>);
-
-/// What [`Check::services`] found (findings, evaluation errors), and the errors of
-/// policies that do not compile.
-pub(crate) struct ServicesFound {
-    found: (Vec<Finding>, Vec<Diagnostic>),
-    compile_errors: Vec<Diagnostic>,
 }
 
 impl<'a> Check<'a> {
@@ -245,64 +232,53 @@ impl<'a> Check<'a> {
             options,
             set,
             diags,
+            object_findings: Vec::new(),
+            eval_errors: Vec::new(),
             service_values: ServiceValues::new(model),
         }
     }
 
     /// Evaluates the kubernetes-scope policies on `objects`. A policy that does not
     /// compile is reported by [`Check::finish`], once.
-    pub(crate) fn objects(&self, objects: &[RenderedObject]) -> Found {
+    pub(crate) fn objects(&mut self, objects: &[RenderedObject]) {
         let looks = self
             .set
             .policies
             .iter()
             .any(|p| p.scope == Scope::Kubernetes);
         if objects.is_empty() || !looks {
-            return Found::default();
+            return;
         }
         let (model, set, values) = (self.model, &self.set, &self.service_values);
         let ((findings, errors), _) =
             with_run(set, self.inputs, model, values, self.sources, |run| {
                 run.evaluate(model, false, objects)
             });
-        Found(findings, errors)
+        self.object_findings.extend(findings);
+        self.eval_errors.extend(errors);
     }
 
-    /// Evaluates the service-scope policies, and compiles every policy once more to
-    /// report those that do not compile.
-    pub(crate) fn services(&self) -> ServicesFound {
-        let (model, set, values) = (self.model, &self.set, &self.service_values);
-        let (found, compile_errors) =
-            with_run(set, self.inputs, model, values, self.sources, |run| {
-                run.evaluate(model, true, &[])
-            });
-        ServicesFound {
-            found,
-            compile_errors,
-        }
-    }
-
-    /// Reports every finding and error of the service scope and of each batch of
-    /// objects, in any order the batches came in.
-    pub(crate) fn finish(self, services: ServicesFound, objects: Vec<Found>) -> Vec<Diagnostic> {
+    /// Runs the service-scope policies and reports every finding and error.
+    pub(crate) fn finish(self) -> Vec<Diagnostic> {
         let Check {
             inputs,
             model,
+            sources,
             options,
             set,
             mut diags,
-            ..
+            object_findings,
+            eval_errors,
+            service_values,
         } = self;
-        let ServicesFound {
-            found: (mut findings, service_errors),
-            compile_errors,
-        } = services;
+        let ((mut findings, service_errors), compile_errors) =
+            with_run(&set, inputs, model, &service_values, sources, |run| {
+                run.evaluate(model, true, &[])
+            });
         diags.extend(compile_errors);
-        let (object_findings, eval_errors): (Vec<_>, Vec<_>) =
-            objects.into_iter().map(|Found(f, e)| (f, e)).unzip();
         // Object findings in (environment, service) order, whatever order the batches
         // came in, as one evaluation of every object would give them.
-        let mut object_findings: Vec<Finding> = object_findings.into_iter().flatten().collect();
+        let mut object_findings = object_findings;
         object_findings.sort_by(|a, b| (&a.env, &a.service).cmp(&(&b.env, &b.service)));
         findings.extend(object_findings);
         // A broken expression fails the same way for every service: report it once.
@@ -310,7 +286,7 @@ impl<'a> Check<'a> {
         diags.extend(
             service_errors
                 .into_iter()
-                .chain(eval_errors.into_iter().flatten())
+                .chain(eval_errors)
                 .filter(|d| seen.insert((d.code, d.primary_span()))),
         );
         diags.extend(report(&set, findings, model, inputs, options));
