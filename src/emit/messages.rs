@@ -30,7 +30,11 @@ pub(crate) fn shared_file_ahead(
         ),
     };
     let shared_by = match (&scope.env, &scope.service) {
-        (Some(env), None) => format!("it is rendered from the sources of every service in `{env}`"),
+        // Not "every service": an AlertmanagerConfig or a Namespace covers the services
+        // of one namespace (and team), a kustomization all of them.
+        (Some(env), None) => format!(
+            "it belongs to `{env}`, not to one service: it is rendered from the sources of every service it covers"
+        ),
         (None, Some(service)) => format!("it is `{service}`'s file for every environment"),
         _ => "it is rendered from the sources of every service and environment".to_string(),
     };
@@ -342,4 +346,27 @@ pub(crate) fn allow_destroy_bad_date(e: &AllowDestroy) -> Diagnostic {
     )
     .primary(e.expires_span, "no such day")
     .help("write a calendar date, YYYY-MM-DD, such as 2027-01-31")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::output::Scope;
+
+    /// An environment's shared file is not said to come from every service: an
+    /// AlertmanagerConfig covers one namespace's services for one team.
+    #[test]
+    fn an_environments_shared_file_is_said_to_belong_to_the_environment() {
+        let scope = Scope {
+            env: Some("prod".into()),
+            service: None,
+        };
+        let shared = "generated/kubernetes/prod/alertmanagerconfig-shop.team-a.yaml";
+        let d = super::shared_file_ahead((shared, &scope), "generated/x.yaml", 0, None);
+        let notes = d.notes.join("\n");
+        assert!(
+            notes.contains("it belongs to `prod`, not to one service: it is rendered from the sources of every service it covers"),
+            "{notes}"
+        );
+        assert!(!notes.contains("every service in"), "{notes}");
+    }
 }
