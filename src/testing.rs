@@ -12,7 +12,7 @@ pub fn parse_yaml(text: &str) -> Result<serde_json::Value, String> {
     }
 }
 
-/// The manifest's content hash of `bytes` (lowercase hex SHA-256).
+/// The SHA-256 of `bytes` in lowercase hex (what manifests before format 4 record).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     crate::digest::sha256_hex(bytes)
 }
@@ -73,7 +73,7 @@ impl Prepared {
 
 /// The hash a manifest pave writes now records for a file with these bytes.
 pub fn manifest_hash(bytes: &[u8]) -> String {
-    crate::emit::short_hash(&crate::digest::sha256_hex(bytes)).to_string()
+    crate::digest::FileHash::of(bytes).to_hex()
 }
 
 /// Path -> hash of every file the manifest `bytes` owns, in whichever format pave

@@ -22,7 +22,7 @@ use super::messages::{adopted, outside_roots, unowned};
 use super::plan::{ChangeKind, Filter, is_safe};
 use super::{refusal, safe_fs};
 use crate::diag::{Code, Diagnostic};
-use crate::digest::sha256_hex;
+use crate::digest::FileHash;
 use crate::output::{Artifact, Layout, Scope};
 
 /// How one generated file differs from disk, if it does.
@@ -60,7 +60,7 @@ pub(crate) enum Use {
 #[derive(Debug)]
 pub(crate) struct Settled {
     pub(crate) scope: Scope,
-    pub(crate) sha256: String,
+    pub(crate) hash: FileHash,
     /// `Ok(None)`: the file on disk is already right. `Err`: a refusal (error) or an
     /// adoption (warning).
     pub(crate) outcome: Result<Option<Change>, Diagnostic>,
@@ -75,9 +75,9 @@ pub(crate) struct Comparer {
     pub(super) layout: Layout,
     pub(super) filter: Filter,
     pub(super) manifest_path: String,
-    /// The SHA-256 of the manifest on disk, if there is one (to tell whether the new
-    /// one differs without keeping the old bytes).
-    pub(super) old_digest: Option<String>,
+    /// The hash of the manifest on disk, if there is one (to tell whether the new one
+    /// differs without keeping the old bytes).
+    pub(super) old_digest: Option<FileHash>,
     pub(super) old: Manifest,
     use_of_changes: Use,
     pub(crate) staging: Option<Staging>,
@@ -185,11 +185,10 @@ impl Comparer {
 
     /// Whether the old manifest records exactly these bytes at `path`.
     fn recorded_as(&self, path: &str, bytes: &[u8]) -> bool {
-        self.old.files.get(path).is_some_and(|entry| {
-            let hash = sha256_hex(bytes);
-            let recorded = &entry.sha256;
-            !recorded.is_empty() && hash.starts_with(recorded.as_str())
-        })
+        self.old
+            .files
+            .get(path)
+            .is_some_and(|entry| entry.records(bytes))
     }
 
     /// A narrowed build's files outside its filter that the tree does not yet hold as
@@ -218,7 +217,7 @@ impl Comparer {
     }
 
     fn settle(&self, artifact: Artifact) -> Settled {
-        let sha256 = sha256_hex(&artifact.bytes);
+        let hash = FileHash::of(&artifact.bytes);
         let scope = artifact.scope.clone();
         let outcome = self.compare(artifact).and_then(|change| match change {
             Some(change) => self.stage(change).map(Some),
@@ -226,7 +225,7 @@ impl Comparer {
         });
         Settled {
             scope,
-            sha256,
+            hash,
             outcome,
         }
     }
@@ -259,7 +258,7 @@ impl Comparer {
         if disk == artifact.bytes {
             return Ok(None);
         }
-        let kind = if !entry.records(&sha256_hex(&disk)) {
+        let kind = if !entry.records(&disk) {
             ChangeKind::HandEdited
         } else {
             ChangeKind::Changed
@@ -303,9 +302,9 @@ impl Comparer {
 pub(crate) struct ReadAhead {
     dir: PathBuf,
     manifest_path: String,
-    /// `None`: no manifest. Otherwise its bytes' SHA-256 and what they parse to
-    /// (`None`: not a manifest pave can read).
-    found: Result<Option<(String, Option<Manifest>)>, safe_fs::Refusal>,
+    /// `None`: no manifest. Otherwise its bytes' hash and what they parse to (`None`:
+    /// not a manifest pave can read).
+    found: Result<Option<(FileHash, Option<Manifest>)>, safe_fs::Refusal>,
 }
 
 impl ReadAhead {
@@ -313,7 +312,7 @@ impl ReadAhead {
     pub(crate) fn read(dir: &Path, layout: &Layout) -> ReadAhead {
         let manifest_path = layout.in_output(manifest::FILE_NAME);
         let found = safe_fs::read(dir, &manifest_path)
-            .map(|bytes| bytes.map(|bytes| (sha256_hex(&bytes), Manifest::parse(&bytes))));
+            .map(|bytes| bytes.map(|bytes| (FileHash::of(&bytes), Manifest::parse(&bytes))));
         ReadAhead {
             dir: dir.to_path_buf(),
             manifest_path,
@@ -524,6 +523,7 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::sha256_hex;
 
     fn artifact(path: &str, text: &str) -> Artifact {
         Artifact {
@@ -556,7 +556,7 @@ mod tests {
         let staged = change(&settled, "out/a/b/x.yaml");
         assert_eq!(staged.kind, ChangeKind::Missing);
         assert!(staged.staged && staged.new.is_none() && staged.old.is_none());
-        assert_eq!(settled["out/a/b/x.yaml"].sha256, sha256_hex(b"x: 1\n"));
+        assert_eq!(settled["out/a/b/x.yaml"].hash, FileHash::of(b"x: 1\n"));
         let temp = dir.path().join("out/a/b/.x.yaml.pave-tmp");
         assert_eq!(std::fs::read(&temp).unwrap(), b"x: 1\n");
         assert!(

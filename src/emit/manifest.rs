@@ -3,14 +3,16 @@
 //! Only files listed here are ever deleted, and a file whose hash on disk differs
 //! from the one recorded here was edited by hand.
 //!
-//! On disk (format 3) the files are grouped by folder and scope, one line per file
-//! (`"name": "hash"`, the hash being the first 128 bits of the SHA-256 of its bytes,
-//! in hex), so a large tree's manifest stays small and a change shows as one changed
-//! line; the inventory follows, one line per Terraform resource and per Kubernetes
-//! object (`"Kind/name"`, grouped by namespace). The formats before it (2: the same
-//! folders with whole SHA-256s and the inventory as objects; 1: one object per path)
-//! are still read, so a tree written by an earlier pave is checked and pruned as it
-//! was; the next `build` rewrites its manifest in format 3.
+//! On disk (format 4) the files are grouped by folder and scope, one line per file
+//! (`"name": "hash"`, the hash being the XXH3-128 of its bytes in hex, see
+//! [`crate::digest::FileHash`]), so a large tree's manifest stays small and a change
+//! shows as one changed line; the inventory follows, one line per Terraform resource
+//! and per Kubernetes object (`"Kind/name"`, grouped by namespace). The formats before
+//! it recorded SHA-256s (3: the same layout with the first 128 bits; 2: whole hashes
+//! and the inventory as objects; 1: one object per path) and are still read, so a
+//! tree written by an earlier pave is checked and pruned as it was; the next `build`
+//! rewrites its manifest in format 4. A file such a build leaves alone (outside a
+//! narrowed build's filter) keeps its old record, written `"sha256:<hex>"`.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::compare::Settled;
+use crate::digest::{FileHash, sha256_hex};
 use crate::inventory::{
     EnvInventory, Inventory, KubernetesObject, ServiceInventory, TerraformResource,
 };
@@ -26,11 +29,16 @@ use crate::inventory::{
 pub(super) const FILE_NAME: &str = ".pave-manifest.json";
 
 /// The on-disk format written; a manifest naming a later one is not read.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
-/// Hex digits of a file's SHA-256 recorded (128 bits): enough to tell pave's last
-/// bytes from any edit, at half the manifest's size of the whole hash.
+/// Hex digits of a file's hash recorded (128 bits): enough to tell pave's last bytes
+/// from any edit. Formats 3 and 4 record this many; 2 and 1 the whole SHA-256, of
+/// which as many are kept.
 const HASH_HEX: usize = 32;
+
+/// How a record from a format before 4 (a SHA-256 in hex) is marked, in memory and in
+/// format 4, to tell it from the XXH3-128 format 4 records.
+const SHA256_TAG: &str = "sha256:";
 
 /// What pave owns, in memory: one entry per path, whatever the format on disk.
 /// Its serde form is format 1, kept for reading older trees.
@@ -46,15 +54,18 @@ pub(super) struct Manifest {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(super) struct Entry {
-    /// The file's SHA-256 in hex, or (format 3) its first [`HASH_HEX`] digits.
-    pub(crate) sha256: String,
+    /// The file's hash as format 4 writes it: its [`FileHash`] in hex, or, recorded by
+    /// an earlier format, [`SHA256_TAG`] and the first [`HASH_HEX`] hex digits of its
+    /// SHA-256. (Format 1 names it `sha256`, a whole SHA-256; see [`Manifest::parse`].)
+    #[serde(rename = "sha256")]
+    pub(crate) hash: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) service: Option<String>,
 }
 
-/// Formats 2 and 3 as read: folders, each with its scope and its files' hashes, and
+/// Formats 2 to 4 as read: folders, each with its scope and its files' hashes, and
 /// the inventory in the format's own shape.
 #[derive(Debug, Deserialize)]
 struct OnDisk {
@@ -64,7 +75,7 @@ struct OnDisk {
     /// Format 2's inventory (objects as written by serde).
     #[serde(default)]
     infrastructure: Option<Inventory>,
-    /// Format 3's inventory (see [`EnvOnDisk`]).
+    /// The inventory of formats 3 and 4 (see [`EnvOnDisk`]).
     #[serde(default)]
     inventory: Option<BTreeMap<String, EnvOnDisk>>,
 }
@@ -83,7 +94,7 @@ struct Folder {
     files: BTreeMap<String, String>,
 }
 
-/// One environment's inventory in format 3.
+/// One environment's inventory in formats 3 and 4.
 #[derive(Debug, Deserialize)]
 struct EnvOnDisk {
     #[serde(default)]
@@ -92,7 +103,7 @@ struct EnvOnDisk {
     services: BTreeMap<String, ServiceOnDisk>,
 }
 
-/// One service's inventory in format 3: Kubernetes objects as `Kind/name` per
+/// One service's inventory in formats 3 and 4: Kubernetes objects as `Kind/name` per
 /// namespace (`""`: cluster-scoped).
 #[derive(Debug, Deserialize)]
 struct ServiceOnDisk {
@@ -120,15 +131,19 @@ impl Entry {
         filter.admits(self.env.as_deref(), self.service.as_deref())
     }
 
-    /// Whether `sha256` (the whole hex SHA-256 of a file's bytes) is the hash recorded.
-    pub(super) fn records(&self, sha256: &str) -> bool {
-        self.sha256.len() >= HASH_HEX && sha256.starts_with(&self.sha256)
+    /// Whether `bytes` are the bytes recorded, by the hash the record was made with.
+    pub(super) fn records(&self, bytes: &[u8]) -> bool {
+        match self.hash.strip_prefix(SHA256_TAG) {
+            Some(sha256) => sha256.len() >= HASH_HEX && sha256_hex(bytes).starts_with(sha256),
+            None => self.hash.len() == HASH_HEX && FileHash::of(bytes).to_hex() == self.hash,
+        }
     }
 }
 
-/// The hash format 3 records for a file whose SHA-256 is `sha256` (hex).
-pub(crate) fn short_hash(sha256: &str) -> &str {
-    sha256.get(..HASH_HEX).unwrap_or(sha256)
+/// A record of a format before 4 (a SHA-256 in hex, whole or its first [`HASH_HEX`]
+/// digits) as format 4 keeps it.
+fn earlier_record(sha256: &str) -> String {
+    format!("{SHA256_TAG}{}", sha256.get(..HASH_HEX).unwrap_or(sha256))
 }
 
 impl Manifest {
@@ -141,7 +156,7 @@ impl Manifest {
             .par_iter()
             .map(|(path, s)| {
                 let entry = Entry {
-                    sha256: short_hash(&s.sha256).to_string(),
+                    hash: s.hash.to_hex(),
                     env: s.scope.env.clone(),
                     service: s.scope.service.clone(),
                 };
@@ -156,17 +171,23 @@ impl Manifest {
         }
     }
 
-    /// Reads format 3, 2 or 1; `None` for anything else.
+    /// Reads format 4, 3, 2 or 1; `None` for anything else.
     pub(super) fn parse(bytes: &[u8]) -> Option<Manifest> {
         match serde_json::from_slice::<OnDisk>(bytes) {
-            Ok(disk) if disk.manifest == 2 || disk.manifest == FORMAT => Some(disk.into_manifest()),
+            Ok(disk) if (2..=FORMAT).contains(&disk.manifest) => Some(disk.into_manifest()),
             // A later format: its meaning is unknown, so nothing in it is trusted.
             Ok(_) => None,
-            Err(_) => serde_json::from_slice(bytes).ok(),
+            Err(_) => {
+                let mut manifest: Manifest = serde_json::from_slice(bytes).ok()?;
+                for entry in manifest.files.values_mut() {
+                    entry.hash = earlier_record(&entry.hash);
+                }
+                Some(manifest)
+            }
         }
     }
 
-    /// Format 3 as JSON with a final newline; deterministic (sorted folders, names,
+    /// Format 4 as JSON with a final newline; deterministic (sorted folders, names,
     /// environments and services). Every file, Terraform resource and Kubernetes
     /// object takes one line of its own, unindented; written directly (tens of
     /// thousands of lines: building a JSON value of them first cost more than
@@ -190,15 +211,19 @@ impl Manifest {
 
 impl OnDisk {
     fn into_manifest(self) -> Manifest {
+        let sha256_only = self.manifest < 4;
         let mut entries = Vec::new();
         for folder in self.folders {
-            for (name, sha256) in folder.files {
+            for (name, hash) in folder.files {
                 let path = match folder.path.is_empty() {
                     true => name,
                     false => format!("{}/{name}", folder.path),
                 };
                 let entry = Entry {
-                    sha256,
+                    hash: match sha256_only {
+                        true => earlier_record(&hash),
+                        false => hash,
+                    },
                     env: folder.env.clone(),
                     service: folder.service.clone(),
                 };
@@ -220,7 +245,7 @@ impl OnDisk {
     }
 }
 
-/// Format 3's inventory in memory; `None` (unknown) if an object is not `Kind/name`.
+/// The inventory of formats 3 and 4 in memory; `None` (unknown) if an object is not `Kind/name`.
 fn inventory_of(envs: BTreeMap<String, EnvOnDisk>) -> Option<Inventory> {
     let mut inventory = Inventory::new();
     for (env, e) in envs {
@@ -270,8 +295,8 @@ fn write_folders(out: &mut String, files: &BTreeMap<String, Entry>) {
         let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
         let key = (folder, &entry.env, &entry.service);
         match groups.last_mut() {
-            Some((last, names)) if *last == key => names.push((name, &entry.sha256)),
-            _ => groups.push((key, vec![(name, &entry.sha256)])),
+            Some((last, names)) if *last == key => names.push((name, &entry.hash)),
+            _ => groups.push((key, vec![(name, &entry.hash)])),
         }
     }
     groups.sort_by(|a, b| a.0.cmp(&b.0));
@@ -422,7 +447,7 @@ pub(crate) fn owned_hashes(bytes: &[u8]) -> Option<BTreeMap<String, String>> {
         manifest
             .files
             .into_iter()
-            .map(|(path, entry)| (path, entry.sha256))
+            .map(|(path, entry)| (path, entry.hash))
             .collect(),
     )
 }
@@ -435,7 +460,7 @@ mod tests {
 
     fn entry(sha: &str, env: Option<&str>, service: Option<&str>) -> Entry {
         Entry {
-            sha256: sha.into(),
+            hash: sha.into(),
             env: env.map(str::to_string),
             service: service.map(str::to_string),
         }
@@ -512,7 +537,7 @@ mod tests {
     }
 
     #[test]
-    fn format_3_round_trips_every_path_scope_hash_and_inventory_entry() {
+    fn format_4_round_trips_every_path_scope_hash_and_inventory_entry() {
         let mut m = sample();
         m.infrastructure = Some(inventory());
         let bytes = m.to_bytes();
@@ -534,7 +559,7 @@ mod tests {
         assert_eq!(text.matches("out/helm/dev\"").count(), 2, "{text}");
         assert_eq!(m.to_bytes(), bytes, "deterministic");
         let value: Value = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(value["manifest"], 3);
+        assert_eq!(value["manifest"], 4);
     }
 
     #[test]
@@ -592,19 +617,44 @@ mod tests {
     }
 
     #[test]
-    fn the_recorded_hash_is_the_first_128_bits_and_whole_hashes_still_match() {
-        let whole = crate::digest::sha256_hex(b"x: 1\n");
-        let recorded = entry(short_hash(&whole), None, None);
-        assert_eq!(recorded.sha256.len(), 32);
-        assert!(recorded.records(&whole));
-        assert!(entry(&whole, None, None).records(&whole), "format 2 and 1");
-        let other = crate::digest::sha256_hex(b"x: 2\n");
-        assert!(!recorded.records(&other));
-        assert!(
-            !entry("", None, None).records(&whole),
-            "no prefix but a whole one"
+    fn a_record_matches_the_bytes_by_the_hash_it_was_made_with() {
+        let (bytes, edited) = (b"x: 1\n", b"x: 2\n");
+        let now = entry(&FileHash::of(bytes).to_hex(), None, None);
+        assert_eq!(now.hash.len(), 32);
+        assert!(now.records(bytes));
+        assert!(!now.records(edited));
+        // Formats 3, 2 and 1: the first 128 bits of the SHA-256, or all of it.
+        let whole = sha256_hex(bytes);
+        let earlier = entry(&earlier_record(&whole), None, None);
+        assert_eq!(earlier.hash, format!("sha256:{}", &whole[..32]));
+        assert!(earlier.records(bytes));
+        assert!(!earlier.records(edited));
+        assert_eq!(earlier_record(&whole[..32]), earlier.hash);
+        // Neither kind is taken for the other, and a short or empty record is none.
+        assert!(!entry(&whole[..32], None, None).records(bytes));
+        let tagged_xxh3 = format!("sha256:{}", FileHash::of(bytes).to_hex());
+        assert!(!entry(&tagged_xxh3, None, None).records(bytes));
+        for short in ["", "sha256:", &earlier.hash[..15], &now.hash[..8]] {
+            assert!(!entry(short, None, None).records(bytes), "{short:?}");
+        }
+    }
+
+    #[test]
+    fn format_3_is_read_as_sha256_records_and_written_back_as_such() {
+        let sha = sha256_hex(b"x: 1\n");
+        let format_3 = format!(
+            r#"{{"pave": "0.1.0", "manifest": 3, "folders": [
+{{"path": "out", "env": "dev", "files": {{"a.yaml": "{}"}}}}]}}"#,
+            &sha[..32]
         );
-        assert!(!entry(&whole[..8], None, None).records(&whole));
+        let m = Manifest::parse(format_3.as_bytes()).unwrap();
+        let a = &m.files["out/a.yaml"];
+        assert_eq!(a.hash, format!("sha256:{}", &sha[..32]));
+        assert!(a.records(b"x: 1\n") && !a.records(b"x: 2\n"));
+        // A narrowed build keeps the record as it was, in format 4.
+        let written = String::from_utf8(m.to_bytes()).unwrap();
+        assert!(written.contains(&format!("\"a.yaml\": \"sha256:{}\"", &sha[..32])));
+        assert_eq!(Manifest::parse(written.as_bytes()), Some(m));
     }
 
     #[test]
@@ -638,8 +688,8 @@ mod tests {
 "#;
         let m = Manifest::parse(format_2.as_bytes()).unwrap();
         assert_eq!(
-            m.files["out/kubernetes/dev/api/deployment.yaml"].sha256,
-            "d4"
+            m.files["out/kubernetes/dev/api/deployment.yaml"].hash,
+            "sha256:d4"
         );
         let dev = &m.infrastructure.unwrap()["dev"];
         assert!(dev.protected);
@@ -651,12 +701,16 @@ mod tests {
         let m = sample();
         let legacy = serde_json::to_vec_pretty(&m).unwrap();
         assert!(String::from_utf8_lossy(&legacy).contains("\"sha256\": \"d4\""));
-        assert_eq!(Manifest::parse(&legacy), Some(m));
+        let mut read_as = m;
+        for entry in read_as.files.values_mut() {
+            entry.hash = earlier_record(&entry.hash);
+        }
+        assert_eq!(Manifest::parse(&legacy), Some(read_as));
     }
 
     #[test]
     fn a_later_format_or_garbage_is_not_read() {
-        let later = br#"{"pave":"9.0.0","manifest":4,"folders":[]}"#;
+        let later = br#"{"pave":"9.0.0","manifest":5,"folders":[]}"#;
         assert_eq!(Manifest::parse(later), None);
         assert_eq!(Manifest::parse(b"{ not json"), None);
         assert_eq!(Manifest::parse(br#"{"pave":"x"}"#), None);

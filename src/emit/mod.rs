@@ -22,7 +22,7 @@ use std::path::Path;
 pub(crate) use blast::{assess, unknown_flags};
 pub(crate) use compare::{Comparer, ReadAhead, Use};
 pub(crate) use lock::{Lock, lock};
-pub(crate) use manifest::{owned_hashes, short_hash};
+pub(crate) use manifest::owned_hashes;
 pub(crate) use messages::tree_folder_not_made;
 pub(crate) use plan::{ChangeKind, Filter, Plan, plan};
 

@@ -9,7 +9,7 @@ use super::compare::{Change, Comparer, Settled};
 use super::manifest::Manifest;
 use super::{refusal, safe_fs};
 use crate::diag::Diagnostic;
-use crate::digest::sha256_hex;
+use crate::digest::FileHash;
 use crate::inventory::{BlastRadius, EnvInventory, Inventory, blast_radius};
 use crate::output::{Layout, OutputTree, Scope};
 
@@ -126,7 +126,7 @@ pub(crate) fn plan(tree: OutputTree, comparer: Arc<Comparer>) -> Plan {
     let ((manifest_bytes, manifest_changed), rest) = rayon::join(
         || {
             let bytes = manifest.to_bytes();
-            let changed = comparer.old_digest.as_deref() != Some(&sha256_hex(&bytes));
+            let changed = comparer.old_digest != Some(FileHash::of(&bytes));
             (bytes, changed)
         },
         || {

@@ -820,22 +820,24 @@ fn check_reports_drift_as_diagnostics_in_the_chosen_format() {
 fn to_legacy_manifest(repo: &Path) -> serde_json::Value {
     let path = repo.join("generated/.pave-manifest.json");
     let current: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-    assert_eq!(current["manifest"], 3, "pave writes format 3");
+    assert_eq!(current["manifest"], 4, "pave writes format 4");
     let mut files = serde_json::Map::new();
     for folder in current["folders"].as_array().unwrap() {
         let dir = folder["path"].as_str().unwrap();
-        for (name, sha) in folder["files"].as_object().unwrap() {
+        for name in folder["files"].as_object().unwrap().keys() {
+            let full = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
+            // Format 1 recorded the whole SHA-256 of the bytes.
+            let sha = pave::testing::sha256_hex(&fs::read(repo.join(&full)).unwrap());
             let mut entry = serde_json::json!({ "sha256": sha });
             for scope in ["env", "service"] {
                 if let Some(v) = folder.get(scope) {
                     entry[scope] = v.clone();
                 }
             }
-            let full = if dir.is_empty() {
-                name.clone()
-            } else {
-                format!("{dir}/{name}")
-            };
             files.insert(full, entry);
         }
     }
@@ -877,9 +879,109 @@ fn a_tree_with_the_previous_manifest_format_is_checked_pruned_and_upgraded() {
     assert!(!repo.path().join(retired).exists());
     let upgraded: serde_json::Value =
         serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
-    assert_eq!(upgraded["manifest"], 3);
+    assert_eq!(upgraded["manifest"], 4);
     let out = pave(&["check"], repo.path());
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+/// Rewrites the tree's manifest in format 3 (the first 128 bits of each file's
+/// SHA-256), as the pave before format 4 wrote it.
+fn to_format_3(repo: &Path) {
+    let path = repo.join("generated/.pave-manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    manifest["manifest"] = 3.into();
+    for folder in manifest["folders"].as_array_mut().unwrap() {
+        let dir = folder["path"].as_str().unwrap().to_string();
+        for (name, hash) in folder["files"].as_object_mut().unwrap() {
+            let file = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
+            let sha = pave::testing::sha256_hex(&fs::read(repo.join(file)).unwrap());
+            *hash = sha[..32].into();
+        }
+    }
+    fs::write(&path, serde_json::to_string(&manifest).unwrap()).unwrap();
+}
+
+/// A tree whose manifest records SHA-256s (format 3) is checked as before and keeps
+/// those records through a narrowed build that leaves its files alone: a file whose
+/// sources changed is "changed" and a file edited by hand is "edited by hand", by
+/// either kind of record. The next full build records every file by its XXH3.
+#[test]
+fn a_format_3_tree_tells_changes_from_hand_edits_through_a_narrowed_build_and_its_upgrade() {
+    let repo = built_shop();
+    let manifest = repo.path().join("generated/.pave-manifest.json");
+    to_format_3(repo.path());
+    // Every file is as recorded; only the manifest is due to be rewritten (format 4).
+    let manifest_only = "1 file(s) differ (1 changed, 0 missing, 0 stale, 0 edited";
+    let out = pave(&["check"], repo.path());
+    assert!(
+        stdout(&out).contains("changed: generated/.pave-manifest.json\n")
+            && stdout(&out).contains(manifest_only),
+        "{}",
+        stdout(&out)
+    );
+
+    // A build of another service writes format 4, keeping cart's SHA-256 records.
+    let out = pave(&["build", "--service", "catalog"], repo.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = fs::read_to_string(&manifest).unwrap();
+    assert!(written.contains("\"manifest\": 4"), "{written}");
+    let cart = repo.path().join(CART);
+    let original = fs::read_to_string(&cart).unwrap();
+    let sha = pave::testing::sha256_hex(original.as_bytes());
+    assert!(
+        written.contains(&format!("\"deployment.yaml\": \"sha256:{}\"", &sha[..32])),
+        "{written}"
+    );
+    let drift = || {
+        let out = pave(&["check", "--service", "cart"], repo.path());
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let (changed, hand_edit) = (
+        format!("changed: {CART}\n"),
+        format!("edited by hand: {CART}\n"),
+    );
+    // By each kind of record in turn: the sources change cart's Deployment, so the
+    // file as pave wrote it is "changed"; edited too, it is "edited by hand".
+    let source = repo.path().join("services/cart.yaml");
+    let sources = fs::read_to_string(&source).unwrap();
+    for record in ["SHA-256", "XXH3"] {
+        fs::write(&source, sources.replace("cart:2.0.1", "cart:2.0.2")).unwrap();
+        let report = drift();
+        assert!(
+            report.contains(&changed) && !report.contains(&hand_edit),
+            "{record}: {report}"
+        );
+        fs::write(
+            &cart,
+            original.replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 9"),
+        )
+        .unwrap();
+        let report = drift();
+        assert!(
+            report.contains(&hand_edit) && !report.contains(&changed),
+            "{record}: {report}"
+        );
+        fs::write(&source, &sources).unwrap();
+        fs::write(&cart, &original).unwrap();
+        // A full build records every file by its XXH3, and the tree checks clean.
+        let out = pave(&["build"], repo.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let written = fs::read_to_string(&manifest).unwrap();
+        assert!(!written.contains("sha256:"), "{written}");
+        let recorded = pave::testing::manifest_hashes(written.as_bytes()).unwrap();
+        assert_eq!(
+            recorded[CART],
+            pave::testing::manifest_hash(original.as_bytes())
+        );
+        let out = pave(&["check"], repo.path());
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    }
 }
 
 /// A deleted manifest is missing, not changed, and the build that writes it back says
