@@ -1,5 +1,6 @@
-//! Micro-benchmarks of the hot paths of a build: writing Kubernetes objects as YAML
-//! and evaluating the policy packs over the resolved model and the rendered objects.
+//! Micro-benchmarks of the hot paths of a build: writing Kubernetes objects as YAML,
+//! evaluating the policy packs over the resolved model and the rendered objects, and
+//! hashing every generated file for the manifest.
 //!
 //! `cargo bench --bench hot_paths` times both on the `shop` example, loaded, resolved
 //! and rendered once. The YAML benchmarks also time serde-saphyr, the writer pave
@@ -44,6 +45,44 @@ fn hot_paths(c: &mut Criterion) {
     c.bench_function("policies: the packs of examples/shop", |b| {
         b.iter(|| black_box(prepared.policies()))
     });
+    // What every command hashes: each generated file's bytes (here the shop's golden
+    // tree), by the manifest's hash and, for comparison, by SHA-256 (format 3's).
+    let mut files = Vec::new();
+    read_tree(&root.join("../../golden/shop"), &mut files);
+    assert!(files.len() > 50, "the golden tree of examples/shop");
+    c.bench_function(
+        "hash: every file of golden/shop (manifest, XXH3-128)",
+        |b| {
+            b.iter(|| {
+                files
+                    .iter()
+                    .map(|f| pave::testing::manifest_hash(f).len())
+                    .sum::<usize>()
+            })
+        },
+    );
+    c.bench_function("hash: every file of golden/shop (SHA-256)", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .map(|f| pave::testing::sha256_hex(f).len())
+                .sum::<usize>()
+        })
+    });
+}
+
+/// The bytes of every file under `dir`.
+fn read_tree(dir: &Path, files: &mut Vec<Vec<u8>>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match path.is_dir() {
+            true => read_tree(&path, files),
+            false => files.extend(std::fs::read(&path).ok()),
+        }
+    }
 }
 
 /// A ConfigMap like the generated Grafana dashboards: one long multi-line string
