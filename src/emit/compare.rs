@@ -349,6 +349,9 @@ pub(crate) struct Staging {
     dir: PathBuf,
     /// The roots staged whole, in layout order.
     fresh: Vec<String>,
+    /// Per fresh root: its shadow's path (`.<root>.pave-tmp` beside it), made once
+    /// rather than for each of the tens of thousands of files staged in it.
+    shadows: Vec<String>,
     /// Per fresh root: whether something was staged in its shadow.
     shadowed: Vec<AtomicBool>,
     staged: Mutex<Vec<String>>,
@@ -424,6 +427,7 @@ impl Staging {
         Staging {
             dir: dir.to_path_buf(),
             shadowed: fresh.iter().map(|_| AtomicBool::new(false)).collect(),
+            shadows: fresh.iter().map(|root| safe_fs::temp_of(root)).collect(),
             fresh,
             staged: Mutex::default(),
             folders: Folders::default(),
@@ -436,7 +440,7 @@ impl Staging {
         let (at, root) = match self.in_shadow(path) {
             Some((root, at)) => {
                 self.shadowed[root].store(true, Ordering::SeqCst);
-                (at, Some(&self.fresh[root]))
+                (at, Some(root))
             }
             None => {
                 lock(&self.staged).push(path.to_string());
@@ -446,14 +450,13 @@ impl Staging {
         if let Some((folder, _)) = at.rsplit_once('/') {
             // A shadow is made whole by its first file, and must be new.
             if let Some(root) = root {
-                let shadow = safe_fs::temp_of(root);
                 let make = |_: &str, created: &mut Vec<String>| {
-                    safe_fs::make_shadow(&self.dir, root, created)
+                    safe_fs::make_shadow(&self.dir, &self.fresh[root], created)
                 };
-                self.folders.ensure(&shadow, make)?;
+                self.folders.ensure(&self.shadows[root], make)?;
             }
             let make = |known: &str, created: &mut Vec<String>| {
-                safe_fs::create_folders_below(&self.dir, folder, known, created)
+                safe_fs::create_folders_below(&self.dir, folder, known, root.is_some(), created)
             };
             self.folders.ensure(folder, make)?;
         }
@@ -463,7 +466,12 @@ impl Staging {
     /// The index of the fresh root `path` is in, and where in its shadow it is staged.
     fn in_shadow(&self, path: &str) -> Option<(usize, String)> {
         let (i, rest) = self.shadow_root(path)?;
-        Some((i, format!("{}/{rest}", safe_fs::temp_of(&self.fresh[i]))))
+        let shadow = &self.shadows[i];
+        let mut at = String::with_capacity(shadow.len() + 1 + rest.len());
+        at.push_str(shadow);
+        at.push('/');
+        at.push_str(rest);
+        Some((i, at))
     }
 
     /// The index of the fresh root `path` is in, and the rest of its path.
@@ -686,23 +694,51 @@ mod tests {
 
     #[test]
     fn folders_below_a_known_one_are_made_and_a_symlink_below_it_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("out/k")).unwrap();
-        let mut created = Vec::new();
-        safe_fs::create_folders_below(dir.path(), "out/k/dev/a", "out/k", &mut created).unwrap();
-        assert_eq!(created, ["out/k/dev", "out/k/dev/a"]);
-        assert!(dir.path().join("out/k/dev/a").is_dir());
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::symlink(dir.path(), dir.path().join("out/k/link")).unwrap();
-            let refused =
-                safe_fs::create_folders_below(dir.path(), "out/k/link/a", "out/k", &mut created);
-            assert!(matches!(refused, Err(safe_fs::Refusal::Symlink(p)) if p == "out/k/link"));
+        // `fresh` (made first, looked at when something is there) or not (looked at
+        // first): the same folders made, and the same refusals.
+        for fresh in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("out/k")).unwrap();
+            let mut created = Vec::new();
+            let make = |rel: &str, created: &mut Vec<String>| {
+                safe_fs::create_folders_below(dir.path(), rel, "out/k", fresh, created)
+            };
+            make("out/k/dev/a", &mut created).unwrap();
+            assert_eq!(created, ["out/k/dev", "out/k/dev/a"]);
+            assert!(dir.path().join("out/k/dev/a").is_dir());
+            // Folders already there are walked through, not recorded as made.
+            make("out/k/dev/a/b", &mut created).unwrap();
+            assert_eq!(created, ["out/k/dev", "out/k/dev/a", "out/k/dev/a/b"]);
+            std::fs::write(dir.path().join("out/k/file"), "").unwrap();
+            let refused = make("out/k/file/a", &mut created);
+            assert!(
+                matches!(refused, Err(safe_fs::Refusal::InTheWay(ref p, false)) if p == "out/k/file"),
+                "{fresh}: {refused:?}"
+            );
+            #[cfg(unix)]
+            {
+                std::os::unix::fs::symlink(dir.path(), dir.path().join("out/k/link")).unwrap();
+                let refused = make("out/k/link/a", &mut created);
+                assert!(
+                    matches!(refused, Err(safe_fs::Refusal::Symlink(ref p)) if p == "out/k/link")
+                );
+                // A dangling one too: nothing is made where it points.
+                std::os::unix::fs::symlink(
+                    dir.path().join("gone"),
+                    dir.path().join("out/k/dangling"),
+                )
+                .unwrap();
+                let refused = make("out/k/dangling", &mut created);
+                assert!(
+                    matches!(refused, Err(safe_fs::Refusal::Symlink(ref p)) if p == "out/k/dangling")
+                );
+                assert!(!dir.path().join("gone").exists());
+            }
+            // A `known` that is not one of the folder's own is ignored: all is walked.
+            let mut created = Vec::new();
+            make("out/z", &mut created).unwrap();
+            assert_eq!(created, ["out/z"]);
         }
-        // A `known` that is not one of the folder's own is ignored: all is walked.
-        let mut created = Vec::new();
-        safe_fs::create_folders_below(dir.path(), "out/z", "out/k", &mut created).unwrap();
-        assert_eq!(created, ["out/z"]);
     }
 
     #[test]

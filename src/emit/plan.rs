@@ -580,11 +580,12 @@ fn merged_inventory(old: Option<&Inventory>, new: Inventory, filter: &Filter) ->
 
 /// A relative `/`-separated path inside one of the output roots, with no `.` or `..`.
 pub(super) fn is_safe(path: &str, roots: &[String]) -> bool {
-    let segments_ok = !path.starts_with('/')
-        && !path.contains('\\')
-        && path
-            .split('/')
-            .all(|s| !s.is_empty() && s != "." && s != "..");
+    // One pass over the bytes (every file of every command is checked): an empty
+    // segment also rules out a leading `/`.
+    let segments_ok = path
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .all(|s| !matches!(s, b"" | b"." | b"..") && !s.contains(&b'\\'));
     segments_ok
         && roots.iter().any(|r| {
             (path.strip_prefix(r.as_str()))
@@ -607,5 +608,17 @@ mod tests {
         assert!(!is_safe("/generated/x", &roots));
         assert!(!is_safe("other/x", &roots));
         assert!(!is_safe("generatedx/y", &roots));
+        // A root may be a file (`atlantis.yaml`).
+        assert!(is_safe("generated", &roots));
+        for bad in [
+            "generated/",
+            "generated//x",
+            "generated/./x",
+            "generated/x/..",
+            "generated/a\\b",
+        ] {
+            assert!(!is_safe(bad, &roots), "{bad}");
+        }
+        assert!(is_safe("generated/.x/..y/z.", &roots));
     }
 }

@@ -233,15 +233,19 @@ pub(super) fn create_folders(
     rel: &str,
     created: &mut Vec<String>,
 ) -> Result<(), Refusal> {
-    create_folders_below(dir, rel, "", created)
+    create_folders_below(dir, rel, "", false, created)
 }
 
 /// [`create_folders`] for `rel` inside `known`, a folder of `rel`'s (or `""`) that
 /// this build already made sure of: only the components below it are walked.
+/// `fresh` says the folders are expected to be missing (inside a shadow this build
+/// made): each is then made first and looked at only when something is in its place,
+/// one system call per folder instead of two.
 pub(super) fn create_folders_below(
     dir: &Path,
     rel: &str,
     known: &str,
+    fresh: bool,
     created: &mut Vec<String>,
 ) -> Result<(), Refusal> {
     // A `known` that is not one of `rel`'s folders is ignored: the whole path is walked.
@@ -256,6 +260,18 @@ pub(super) fn create_folders_below(
         }
         prefix.push_str(segment);
         let path = dir.join(&prefix);
+        if fresh {
+            // `mkdir` never follows a symlink in its last component: one there, or
+            // anything else, fails with "exists" and is looked at below.
+            match fs::create_dir(&path) {
+                Ok(()) => {
+                    created.push(prefix.clone());
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(Refusal::Io(prefix, e)),
+            }
+        }
         match fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => return Err(Refusal::Symlink(prefix)),
             Ok(m) if m.is_dir() => continue,
@@ -300,14 +316,13 @@ pub(super) fn stage(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refusal> 
 /// Writes `bytes` to `at` (a temporary file, or a file in a fresh root's shadow; see
 /// [`commit_root`]) with create-new and no-follow; `rel` is the file it will become.
 pub(super) fn write_new(dir: &Path, at: &str, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
-    let temp = at.to_string();
-    let path = dir.join(&temp);
-    let io_err = |e| Refusal::Io(temp.clone(), e);
+    let path = dir.join(at);
+    let io_err = |e| Refusal::Io(at.to_string(), e);
     let mut file = match create_new(&path) {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             let meta = fs::symlink_metadata(&path).map_err(io_err)?;
             if meta.is_dir() {
-                return Err(Refusal::InTheWay(temp, true));
+                return Err(Refusal::InTheWay(at.to_string(), true));
             }
             fs::remove_file(&path).map_err(io_err)?;
             create_new(&path).map_err(io_err)?
