@@ -51,7 +51,12 @@ impl Decimal {
         {
             return None;
         }
-        let units: i128 = format!("{whole}{fraction}").parse().ok()?;
+        let units = whole
+            .bytes()
+            .chain(fraction.bytes())
+            .try_fold(0i128, |n, d| {
+                n.checked_mul(10)?.checked_add(i128::from(d - b'0'))
+            })?;
         let d = Decimal {
             units: if negative { -units } else { units },
             scale: fraction.len() as u32,
@@ -257,17 +262,54 @@ impl Ord for Decimal {
 
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written without allocating: rule and test generation print tens of thousands.
         let n = self.normalized();
-        let sign = if n.units < 0 { "-" } else { "" };
-        let digits = n.units.abs().to_string();
-        if n.scale == 0 {
-            return write!(f, "{sign}{digits}");
+        let mut buffer = [0u8; 39];
+        let digits = decimal_digits(n.units.unsigned_abs(), &mut buffer);
+        if n.units < 0 {
+            f.write_str("-")?;
         }
         let scale = n.scale as usize;
-        let padded = format!("{digits:0>width$}", width = scale + 1);
-        let (whole, fraction) = padded.split_at(padded.len() - scale);
-        write!(f, "{sign}{whole}.{fraction}")
+        if scale == 0 {
+            return f.write_str(digits);
+        }
+        match digits.len().checked_sub(scale) {
+            Some(whole) if whole > 0 => {
+                f.write_str(&digits[..whole])?;
+                f.write_str(".")?;
+                f.write_str(&digits[whole..])
+            }
+            _ => {
+                f.write_str("0.")?;
+                for _ in digits.len()..scale {
+                    f.write_str("0")?;
+                }
+                f.write_str(digits)
+            }
+        }
     }
+}
+
+/// `n`'s decimal digits, written at the end of `buffer` (39 bytes hold `u128::MAX`).
+fn decimal_digits(n: u128, buffer: &mut [u8; 39]) -> &str {
+    let mut at = buffer.len();
+    // The 128-bit division is a library call: only the digits above 64 bits take it.
+    let mut high = n;
+    while u64::try_from(high).is_err() {
+        at -= 1;
+        buffer[at] = b'0' + (high % 10) as u8;
+        high /= 10;
+    }
+    let mut low = u64::try_from(high).unwrap_or_default();
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (low % 10) as u8;
+        low /= 10;
+        if low == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buffer[at..]).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -319,6 +361,31 @@ mod tests {
         );
         assert!(huge > d("12345678901234567890"));
         assert!(d("-12345678901234567890.5") < d("-12345678901234567890.25"));
+    }
+
+    #[test]
+    fn prints_what_it_parses() {
+        for text in [
+            "0",
+            "12",
+            "-12",
+            "0.001",
+            "-0.5",
+            "100.25",
+            "10",
+            "0.000000000000000001",
+            "-99999999999999999999.999999999999999999",
+            "18446744073709551616",
+            "1844674407370955161.6",
+        ] {
+            assert_eq!(d(text).to_string(), text);
+        }
+        assert_eq!(d("1.500").to_string(), "1.5");
+        assert_eq!(d("-0").to_string(), "0");
+        assert_eq!(d(".5").to_string(), "0.5");
+        assert_eq!(Decimal::parse(&"9".repeat(40)), None);
+        assert_eq!(Decimal::parse("1.2.3"), None);
+        assert_eq!(Decimal::parse("1e3"), None);
     }
 
     #[test]

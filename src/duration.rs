@@ -1,7 +1,5 @@
 //! Durations as users and Prometheus write them: `300ms`, `5m`, `1h30m`, `3d`.
 
-use std::fmt::Write as _;
-
 /// Milliseconds of a duration string, or `None` when it is not one.
 pub(crate) fn parse_ms(text: &str) -> Option<u64> {
     let mut total: u64 = 0;
@@ -49,12 +47,28 @@ pub(crate) fn format_ms(mut ms: u64) -> String {
         ("ms", 1),
     ] {
         if ms >= size {
-            // Written in place: rule and test generation format tens of thousands.
-            let _ = write!(out, "{}{unit}", ms / size);
+            push_decimal(&mut out, ms / size);
+            out.push_str(unit);
             ms %= size;
         }
     }
     out
+}
+
+/// Appends `n` in decimal. Without the formatting machinery: rule and test generation
+/// spell tens of thousands of durations.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 #[cfg(test)]
@@ -71,5 +85,8 @@ mod tests {
         assert_eq!(format_ms(5_400_000), "1h30m");
         assert_eq!(format_ms(86_400_000), "1d");
         assert_eq!(format_ms(250), "250ms");
+        assert_eq!(format_ms(1), "1ms");
+        assert_eq!(format_ms(10 * 86_400_000 + 1_000 + 100), "10d1s100ms");
+        assert_eq!(format_ms(u64::MAX), "213503982334d14h25m51s615ms");
     }
 }

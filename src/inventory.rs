@@ -8,7 +8,7 @@
 //! differs is *moved*, not destroyed: its state follows it (a `moved` block), while a
 //! changed physical name replaces the resource whatever its address.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -172,28 +172,9 @@ fn env_blast(old: &EnvInventory, new: &EnvInventory, protected: bool) -> EnvBlas
     }
     let before = terraform_by_address(old);
     let after = terraform_by_address(new);
-    let mut removed: Vec<_> = only_in(&before, &after);
-    let mut added: Vec<_> = only_in(&after, &before);
-    let mut moved = Vec::new();
-    // Same kind and physical name at another address: the resource moves.
-    removed.retain(|r| {
-        let same = |a: &Located<TerraformResource>| {
-            r.item.physical.is_some()
-                && a.item.physical == r.item.physical
-                && a.item.module == r.item.module
-        };
-        match added.iter().position(same) {
-            Some(i) => {
-                let to = added.remove(i);
-                moved.push(Moved {
-                    from: r.clone(),
-                    to,
-                });
-                false
-            }
-            None => true,
-        }
-    });
+    let removed = only_in(&before, &after);
+    let added = only_in(&after, &before);
+    let (removed, added, moved) = pair_moves(removed, added);
     EnvBlast {
         protected,
         added,
@@ -204,33 +185,77 @@ fn env_blast(old: &EnvInventory, new: &EnvInventory, protected: bool) -> EnvBlas
     }
 }
 
-fn terraform_by_address(env: &EnvInventory) -> BTreeMap<&str, Located<TerraformResource>> {
+/// A removed and an added resource of the same kind and physical name are one resource
+/// moving to another address: each removed one takes the first such added one. Indexed
+/// by kind and name, so that renaming every service stays linear.
+fn pair_moves(
+    removed: Vec<Located<TerraformResource>>,
+    added: Vec<Located<TerraformResource>>,
+) -> (
+    Vec<Located<TerraformResource>>,
+    Vec<Located<TerraformResource>>,
+    Vec<Moved>,
+) {
+    let mut by_identity: HashMap<(&str, Option<&str>), VecDeque<usize>> = HashMap::new();
+    for (i, a) in added.iter().enumerate() {
+        if let Some(physical) = &a.item.physical {
+            let key = (physical.as_str(), a.item.module.as_deref());
+            by_identity.entry(key).or_default().push_back(i);
+        }
+    }
+    let mut taken: Vec<Option<usize>> = Vec::with_capacity(removed.len());
+    for r in &removed {
+        let to = r.item.physical.as_deref().and_then(|physical| {
+            let key = (physical, r.item.module.as_deref());
+            by_identity.get_mut(&key).and_then(VecDeque::pop_front)
+        });
+        taken.push(to);
+    }
+    drop(by_identity);
+    let mut added: Vec<Option<Located<TerraformResource>>> = added.into_iter().map(Some).collect();
+    let mut moved = Vec::new();
+    let mut still_removed = Vec::new();
+    for (r, to) in removed.into_iter().zip(taken) {
+        match to.and_then(|i| added[i].take()) {
+            Some(to) => moved.push(Moved { from: r, to }),
+            None => still_removed.push(r),
+        }
+    }
+    (still_removed, added.into_iter().flatten().collect(), moved)
+}
+
+/// Every Terraform resource of `env` by address, with its service: borrowed, so that
+/// only what differs is copied (a fresh tree's plan adds every resource).
+fn terraform_by_address(env: &EnvInventory) -> BTreeMap<&str, (&String, &TerraformResource)> {
     env.services
         .iter()
         .flat_map(|(service, s)| {
-            s.terraform.iter().map(|r| {
-                let located = Located {
-                    service: service.clone(),
-                    item: r.clone(),
-                };
-                (r.address.as_str(), located)
-            })
+            s.terraform
+                .iter()
+                .map(move |r| (r.address.as_str(), (service, r)))
         })
         .collect()
 }
 
 fn only_in<T: Clone>(
-    these: &BTreeMap<&str, Located<T>>,
-    others: &BTreeMap<&str, Located<T>>,
+    these: &BTreeMap<&str, (&String, &T)>,
+    others: &BTreeMap<&str, (&String, &T)>,
 ) -> Vec<Located<T>> {
     these
         .iter()
         .filter(|(k, _)| !others.contains_key(*k))
-        .map(|(_, v)| v.clone())
+        .map(|(_, (service, item))| Located {
+            service: (*service).clone(),
+            item: (*item).clone(),
+        })
         .collect()
 }
 
 fn kubernetes_removed(old: &EnvInventory, new: &EnvInventory) -> Vec<Located<KubernetesObject>> {
+    // A first build has nothing to remove: the index of every new object is not built.
+    if old.services.values().all(|s| s.kubernetes.is_empty()) {
+        return Vec::new();
+    }
     let after: BTreeSet<&KubernetesObject> =
         new.services.values().flat_map(|s| &s.kubernetes).collect();
     old.services
@@ -347,6 +372,76 @@ mod tests {
         assert!(prod.removed.is_empty() && prod.added.is_empty());
         assert_eq!(prod.moved[0].to.item.address, "module.core-api_db");
         assert_eq!(blast.destroyed().count(), 0);
+    }
+
+    #[test]
+    fn each_removed_resource_moves_to_the_first_added_one_of_its_kind_and_name() {
+        let mut other_kind = tf("module.api_cache", "cache", "shared");
+        other_kind.module = Some("redis".into());
+        let old = env(vec![(
+            "api",
+            service(
+                vec![
+                    tf("module.api_db", "db", "shared"),
+                    tf("module.api_db2", "db2", "shared"),
+                    other_kind,
+                    tf("module.api_logs", "logs", "gone"),
+                ],
+                &[],
+            ),
+        )]);
+        let new = env(vec![(
+            "core",
+            service(
+                vec![
+                    tf("module.core_a", "a", "shared"),
+                    tf("module.core_b", "b", "shared"),
+                    tf("module.core_c", "c", "shared"),
+                ],
+                &[],
+            ),
+        )]);
+        let blast = blast_radius(Some(&old), &new);
+        let prod = &blast.environments["prod"];
+        let moves: Vec<(&str, &str)> = prod
+            .moved
+            .iter()
+            .map(|m| (m.from.item.address.as_str(), m.to.item.address.as_str()))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                ("module.api_db", "module.core_a"),
+                ("module.api_db2", "module.core_b")
+            ]
+        );
+        let removed: Vec<&str> = prod
+            .removed
+            .iter()
+            .map(|r| r.item.address.as_str())
+            .collect();
+        assert_eq!(removed, ["module.api_cache", "module.api_logs"]);
+        assert_eq!(prod.added.len(), 1);
+        assert_eq!(prod.added[0].item.address, "module.core_c");
+    }
+
+    #[test]
+    fn renaming_every_resource_of_a_large_platform_pairs_each_once() {
+        let many = |prefix: &str| {
+            let resources = (0..20_000)
+                .map(|i| tf(&format!("module.{prefix}_{i}"), "db", &format!("db-{i}")))
+                .collect();
+            env(vec![(prefix, service(resources, &[]))])
+        };
+        let blast = blast_radius(Some(&many("old")), &many("new"));
+        let prod = &blast.environments["prod"];
+        assert_eq!(prod.moved.len(), 20_000);
+        assert!(prod.removed.is_empty() && prod.added.is_empty());
+        assert!(
+            prod.moved
+                .iter()
+                .all(|m| m.from.item.physical == m.to.item.physical)
+        );
     }
 
     #[test]

@@ -42,6 +42,15 @@ pub(super) enum Probe {
     NotFolder(String),
 }
 
+/// `dir/rel`, allocated once at its length (`Path::join` copies `dir` and then grows
+/// the copy: a reallocation for every file of a large tree).
+fn joined(dir: &Path, rel: &str) -> std::path::PathBuf {
+    let mut path = std::path::PathBuf::with_capacity(dir.as_os_str().len() + 1 + rel.len());
+    path.push(dir);
+    path.push(rel);
+    path
+}
+
 /// Walks `rel` below `dir` with `lstat`, stopping at the first symlink or non-folder.
 pub(super) fn probe(dir: &Path, rel: &str) -> io::Result<Probe> {
     let segments: Vec<&str> = rel.split('/').collect();
@@ -51,7 +60,7 @@ pub(super) fn probe(dir: &Path, rel: &str) -> io::Result<Probe> {
             prefix.push('/');
         }
         prefix.push_str(segment);
-        let meta = match fs::symlink_metadata(dir.join(&prefix)) {
+        let meta = match fs::symlink_metadata(joined(dir, &prefix)) {
             Ok(m) => m,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Probe::Missing),
             Err(e) => return Err(e),
@@ -89,7 +98,7 @@ pub(super) fn read(dir: &Path, rel: &str) -> Result<Option<Vec<u8>>, Refusal> {
             let mut file = OpenOptions::new()
                 .read(true)
                 .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-                .open(dir.join(rel))
+                .open(joined(dir, rel))
                 .map_err(|e| match e.raw_os_error() {
                     Some(libc::ELOOP) => Refusal::Symlink(rel.to_string()),
                     _ => io_err(e),
@@ -259,7 +268,7 @@ pub(super) fn create_folders_below(
             prefix.push('/');
         }
         prefix.push_str(segment);
-        let path = dir.join(&prefix);
+        let path = joined(dir, &prefix);
         if fresh {
             // `mkdir` never follows a symlink in its last component: one there, or
             // anything else, fails with "exists" and is looked at below.
@@ -316,7 +325,7 @@ pub(super) fn stage(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refusal> 
 /// Writes `bytes` to `at` (a temporary file, or a file in a fresh root's shadow; see
 /// [`commit_root`]) with create-new and no-follow; `rel` is the file it will become.
 pub(super) fn write_new(dir: &Path, at: &str, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
-    let path = dir.join(at);
+    let path = joined(dir, at);
     let io_err = |e| Refusal::Io(at.to_string(), e);
     let mut file = match create_new(&path) {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -377,7 +386,7 @@ fn rename_staged(
         other => return Err(in_the_way(other, rel)),
     }
     fault::check("rename", rel).map_err(io_err)?;
-    fs::rename(dir.join(&temp), dir.join(rel)).map_err(io_err)?;
+    fs::rename(joined(dir, &temp), joined(dir, rel)).map_err(io_err)?;
     Ok(true)
 }
 

@@ -48,7 +48,7 @@ impl Layered {
             overlay_at(
                 slot,
                 value,
-                &out,
+                out,
                 layer,
                 src.as_ref().map(|(d, p)| (*d, p.as_str())),
                 &mut self.provenance,
@@ -66,31 +66,31 @@ impl Layered {
 fn overlay_at(
     slot: &mut Value,
     top: &Value,
-    out: &str,
+    out: String,
     layer: Layer,
     src: Option<(&Document, &str)>,
     provenance: &mut Provenance,
 ) {
     match (slot, top) {
         (Value::Object(base), Value::Object(entries)) => {
-            record(provenance, out, layer, src);
             for (key, value) in entries {
-                let child_out = pointer_push(out, key);
+                let child_out = pointer_push(&out, key);
                 let child_src = src.map(|(d, p)| (d, pointer_push(p, key)));
                 let child = base.entry(key.clone()).or_insert(Value::Null);
                 overlay_at(
                     child,
                     value,
-                    &child_out,
+                    child_out,
                     layer,
                     child_src.as_ref().map(|(d, p)| (*d, p.as_str())),
                     provenance,
                 );
             }
+            record(provenance, out, layer, src);
         }
         (slot, top) => {
             if matches!(slot, Value::Object(_) | Value::Array(_)) {
-                forget_below(provenance, out);
+                forget_below(provenance, &out);
             }
             *slot = top.clone();
             record_all(provenance, top, out, layer, src);
@@ -114,29 +114,31 @@ fn forget_below(provenance: &mut Provenance, out: &str) {
     }
 }
 
-fn record(provenance: &mut Provenance, out: &str, layer: Layer, src: Option<(&Document, &str)>) {
+/// Records where the node at `out` comes from. Pointers are moved in, not copied: a
+/// large platform records hundreds of thousands.
+fn record(provenance: &mut Provenance, out: String, layer: Layer, src: Option<(&Document, &str)>) {
     let span = src.map(|(d, p)| d.span(p));
-    provenance.insert(out.to_string(), Origin { layer, span });
+    provenance.insert(out, Origin { layer, span });
 }
 
 fn record_all(
     provenance: &mut Provenance,
     value: &Value,
-    out: &str,
+    out: String,
     layer: Layer,
     src: Option<(&Document, &str)>,
 ) {
-    record(provenance, out, layer, src);
     for (key, child) in crate::document::children(value) {
         let child_src = src.map(|(d, p)| (d, pointer_push(p, &key)));
         record_all(
             provenance,
             child,
-            &pointer_push(out, &key),
+            pointer_push(&out, &key),
             layer,
             child_src.as_ref().map(|(d, p)| (*d, p.as_str())),
         );
     }
+    record(provenance, out, layer, src);
 }
 
 #[cfg(test)]

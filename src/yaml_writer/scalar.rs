@@ -130,8 +130,23 @@ fn bad_start(bytes: &[u8]) -> bool {
 /// separators, and Unicode white space before `#` or after a final `:`).
 fn body_is_plain(s: &str, key: bool) -> bool {
     let bytes = s.as_bytes();
+    // 16-byte blocks with no special byte are passed over at once (all ASCII, and
+    // not ending in `:`); the byte-by-byte rules start at the first block that has one.
+    let (blocks, rest) = bytes.as_chunks::<16>();
+    let clean = blocks
+        .iter()
+        .take_while(|block| !has_special(block))
+        .count();
+    if clean == blocks.len() {
+        let mut last = [b'a'; 16];
+        last[..rest.len()].copy_from_slice(rest);
+        if !has_special(&last) {
+            return true;
+        }
+    }
+    let start = 16 * clean;
     let mut ascii = true;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(start) {
         if !SPECIAL[usize::from(b)] {
             continue;
         }
@@ -153,6 +168,21 @@ fn body_is_plain(s: &str, key: bool) -> bool {
         return bytes.last() != Some(&b':');
     }
     non_ascii_is_plain(s)
+}
+
+/// Whether `block` holds a byte of `SPECIAL`: the same set as arithmetic, without
+/// branches or a table, which the compiler turns into a few vector compares.
+fn has_special(block: &[u8; 16]) -> bool {
+    block.iter().fold(false, |any, &b| {
+        any | !(0x20..0x7F).contains(&b)
+            | (b == b'#')
+            | (b == b':')
+            | (b == b',')
+            | (b == b'[')
+            | (b == b']')
+            | (b == b'{')
+            | (b == b'}')
+    })
 }
 
 fn non_ascii_is_plain(s: &str) -> bool {
@@ -192,6 +222,11 @@ pub(crate) fn is_ambiguous(s: &str, yaml_12: bool) -> bool {
         "null", "true", "false", "nan", "inf", "+inf", "-inf", "", "~",
     ];
     const YAML11_BOOLS: [&str; 8] = ["yes", "no", "y", "n", "on", "off", "true", "false"];
+    // No word starts with a digit: a quantity, a port or a checksum is a number or a
+    // timestamp, or a string.
+    if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return is_numeric(s, yaml_12) || (!yaml_12 && is_timestamp(s));
+    }
     if WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)) || is_numeric(s, yaml_12) {
         return true;
     }
@@ -529,6 +564,62 @@ pub(crate) fn push_base64(out: &mut String, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_block_test_and_the_byte_table_name_the_same_bytes() {
+        for b in 0..=u8::MAX {
+            let mut block = [b'a'; 16];
+            block[usize::from(b) % 16] = b;
+            assert_eq!(
+                has_special(&block),
+                SPECIAL[usize::from(b)],
+                "byte {b:#04x}"
+            );
+        }
+    }
+
+    /// The rules byte by byte from the start, without the block fast path.
+    fn body_is_plain_bytewise(s: &str, key: bool) -> bool {
+        let bytes = s.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            let plain = match b {
+                b'#' => i == 0 || bytes[i - 1] != b' ',
+                b':' => !key && bytes.get(i + 1) != Some(&b' '),
+                b',' | b'[' | b']' | b'{' | b'}' => !key,
+                0x80.. => return non_ascii_is_plain(s),
+                b if b < 0x20 || b == 0x7F => false,
+                _ => true,
+            };
+            if !plain {
+                return false;
+            }
+        }
+        bytes.last() != Some(&b':')
+    }
+
+    #[test]
+    fn a_special_byte_is_seen_wherever_it_falls_against_the_blocks() {
+        let specials = [
+            " #", "#", ": ", ":", ",", "[", "]", "{", "}", "\t", "\n", "\u{7f}", "é", "\u{2028}",
+            " \u{a0}#", "a:", "\u{85}",
+        ];
+        for len in [0, 1, 14, 15, 16, 17, 31, 32, 33, 47, 48, 64] {
+            for at in 0..=len {
+                for special in specials {
+                    let s = format!("{}{special}{}", "x".repeat(at), "y".repeat(len - at));
+                    for key in [false, true] {
+                        assert_eq!(
+                            body_is_plain(&s, key),
+                            body_is_plain_bytewise(&s, key),
+                            "{s:?} key={key}"
+                        );
+                    }
+                }
+                let plain = "z".repeat(len);
+                assert!(body_is_plain(&plain, true) && body_is_plain(&plain, false));
+            }
+        }
+    }
 
     #[test]
     fn trap_words_and_numbers_are_not_plain() {
