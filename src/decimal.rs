@@ -291,7 +291,7 @@ impl fmt::Display for Decimal {
 }
 
 /// `n`'s decimal digits, written at the end of `buffer` (39 bytes hold `u128::MAX`).
-fn decimal_digits(n: u128, buffer: &mut [u8; 39]) -> &str {
+pub(crate) fn decimal_digits(n: u128, buffer: &mut [u8; 39]) -> &str {
     let mut at = buffer.len();
     // The 128-bit division is a library call: only the digits above 64 bits take it.
     let mut high = n;

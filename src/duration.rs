@@ -47,28 +47,18 @@ pub(crate) fn format_ms(mut ms: u64) -> String {
         ("ms", 1),
     ] {
         if ms >= size {
-            push_decimal(&mut out, ms / size);
+            // Without the formatting machinery: rule and test generation spell tens
+            // of thousands of durations.
+            let mut digits = [0u8; 39];
+            out.push_str(crate::decimal::decimal_digits(
+                u128::from(ms / size),
+                &mut digits,
+            ));
             out.push_str(unit);
             ms %= size;
         }
     }
     out
-}
-
-/// Appends `n` in decimal. Without the formatting machinery: rule and test generation
-/// spell tens of thousands of durations.
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 #[cfg(test)]

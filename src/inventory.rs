@@ -321,6 +321,10 @@ mod tests {
         )])
     }
 
+    fn one_service(name: &str, terraform: Vec<TerraformResource>) -> Inventory {
+        env(vec![(name, service(terraform, &[]))])
+    }
+
     fn service(terraform: Vec<TerraformResource>, hosts: &[&str]) -> ServiceInventory {
         ServiceInventory {
             terraform,
@@ -378,29 +382,21 @@ mod tests {
     fn each_removed_resource_moves_to_the_first_added_one_of_its_kind_and_name() {
         let mut other_kind = tf("module.api_cache", "cache", "shared");
         other_kind.module = Some("redis".into());
-        let old = env(vec![(
+        let old = one_service(
             "api",
-            service(
-                vec![
-                    tf("module.api_db", "db", "shared"),
-                    tf("module.api_db2", "db2", "shared"),
-                    other_kind,
-                    tf("module.api_logs", "logs", "gone"),
-                ],
-                &[],
-            ),
-        )]);
-        let new = env(vec![(
+            vec![
+                tf("module.api_db", "db", "shared"),
+                tf("module.api_db2", "db2", "shared"),
+                other_kind,
+                tf("module.api_logs", "logs", "gone"),
+            ],
+        );
+        let new = one_service(
             "core",
-            service(
-                vec![
-                    tf("module.core_a", "a", "shared"),
-                    tf("module.core_b", "b", "shared"),
-                    tf("module.core_c", "c", "shared"),
-                ],
-                &[],
-            ),
-        )]);
+            ["a", "b", "c"]
+                .map(|n| tf(&format!("module.core_{n}"), n, "shared"))
+                .into(),
+        );
         let blast = blast_radius(Some(&old), &new);
         let prod = &blast.environments["prod"];
         let moves: Vec<(&str, &str)> = prod
@@ -431,7 +427,7 @@ mod tests {
             let resources = (0..20_000)
                 .map(|i| tf(&format!("module.{prefix}_{i}"), "db", &format!("db-{i}")))
                 .collect();
-            env(vec![(prefix, service(resources, &[]))])
+            one_service(prefix, resources)
         };
         let blast = blast_radius(Some(&many("old")), &many("new"));
         let prod = &blast.environments["prod"];
